@@ -1,0 +1,8 @@
+//! forkscope: a record-and-replay tracer for process and fd topology.
+//!
+//! Data flows one way: `record` (ptrace, /proc: the only unsafe code) writes
+//! a `trace`; the trace replays into a `model`; `analysis` reads the model for
+//! findings; `render` draws it. `cli` sits on top.
+
+pub mod trace;
+pub mod model;

@@ -1,0 +1,1 @@
+//! The replay model (being written).

@@ -1,0 +1,616 @@
+//! The trace's data: the header line and one event per line.
+//!
+//! These types are the file format (see `docs/trace-format.md`). Within
+//! format version 1 fields may be added, never removed or changed in meaning.
+//! Nothing here knows how it is recorded or shown.
+
+use super::bytes::RawStr;
+use super::signal::Sig;
+use serde::{Deserialize, Serialize};
+
+/// Value of the header's `format` field.
+pub const FORMAT_NAME: &str = "forkscope-trace";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A process or thread id as the kernel numbers it (a tid for threads).
+pub type Pid = i32;
+
+/// Line 1 of every trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// Always `"forkscope-trace"`.
+    pub format: String,
+    /// Format version; readers refuse versions they do not know.
+    pub version: u32,
+    /// The command line that was traced.
+    pub argv: Vec<RawStr>,
+    /// Wall-clock start, RFC 3339 UTC.
+    pub start: String,
+    /// Wall-clock start in nanoseconds since the Unix epoch; `ts_ns` counts from here.
+    pub start_unix_ns: u64,
+    /// The pid of the first traced process.
+    pub root_pid: Pid,
+    /// Working directory the command started in.
+    pub cwd: RawStr,
+    /// `forkscope <version>` that wrote the file.
+    pub tracer: String,
+    /// `uname -sr` and machine of the host.
+    pub kernel: String,
+    /// Hardware the trace was taken on (`x86_64`, `aarch64`).
+    pub arch: String,
+    /// The environment, only when the user asked for it (`--env`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<RawStr>>,
+}
+
+impl Header {
+    /// Is this a header this build can read?
+    pub fn check(&self) -> Result<(), String> {
+        if self.format != FORMAT_NAME {
+            return Err(format!(
+                "not a forkscope trace (format is {:?}, expected {:?})",
+                self.format, FORMAT_NAME
+            ));
+        }
+        if self.version != FORMAT_VERSION {
+            return Err(format!(
+                "trace format version {} is not supported (this forkscope reads version {})",
+                self.version, FORMAT_VERSION
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One line after the header.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// 0, 1, 2, ... strictly increasing, no gaps.
+    pub seq: u64,
+    /// Nanoseconds since the header's start.
+    pub ts_ns: u64,
+    /// The task that did it.
+    pub pid: Pid,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// One entry of an fd table as /proc shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FdEntry {
+    /// The descriptor number.
+    pub fd: i32,
+    /// What `/proc/PID/fd/N` points to: a path, `pipe:[INODE]`, `socket:[INODE]`, `anon_inode:[...]`.
+    pub target: RawStr,
+    /// FD_CLOEXEC is set.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cloexec: bool,
+}
+
+impl FdEntry {
+    /// The pipe inode if this fd is a pipe or FIFO end known by inode (`pipe:[N]`).
+    pub fn pipe_inode(&self) -> Option<u64> {
+        parse_bracket_inode(self.target.as_bytes(), b"pipe:[")
+    }
+}
+
+/// Parses `PREFIX<digits>]`, e.g. `pipe:[1234]`.
+pub fn parse_bracket_inode(target: &[u8], prefix: &[u8]) -> Option<u64> {
+    let rest = target.strip_prefix(prefix)?.strip_suffix(b"]")?;
+    std::str::from_utf8(rest).ok()?.parse().ok()
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// How a task came to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForkFlavor {
+    /// A new process with a copy of everything (fork, or clone without sharing).
+    Fork,
+    /// The parent is suspended until the child execs or exits (vfork, CLONE_VFORK).
+    Vfork,
+    /// A new process that shares some of its parent's state (clone with CLONE_FILES, CLONE_VM, ...).
+    Clone,
+    /// A new thread in the same process (CLONE_THREAD).
+    Thread,
+}
+
+/// How a task ended, or what a wait reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Status {
+    /// `{"exited": N}`: exit(N).
+    Exited {
+        /// The exit code.
+        exited: i32,
+    },
+    /// `{"signaled": "SIGPIPE", "core": false}`: killed by a signal.
+    Signaled {
+        /// The signal.
+        signaled: Sig,
+        /// A core dump was written.
+        core: bool,
+    },
+    /// `{"stopped": "SIGSTOP"}`: a wait with WUNTRACED saw a stop.
+    Stopped {
+        /// The signal that stopped it.
+        stopped: Sig,
+    },
+    /// `{"continued": true}`: a wait with WCONTINUED saw a continue.
+    Continued {
+        /// Always true.
+        continued: bool,
+    },
+}
+
+impl Status {
+    /// Decodes a wait(2) status word.
+    pub fn from_wait_status(w: i32) -> Status {
+        if libc::WIFEXITED(w) {
+            Status::Exited {
+                exited: libc::WEXITSTATUS(w),
+            }
+        } else if libc::WIFSIGNALED(w) {
+            Status::Signaled {
+                signaled: Sig(libc::WTERMSIG(w)),
+                core: libc::WCOREDUMP(w),
+            }
+        } else if libc::WIFSTOPPED(w) {
+            Status::Stopped {
+                stopped: Sig(libc::WSTOPSIG(w)),
+            }
+        } else {
+            Status::Continued { continued: true }
+        }
+    }
+
+    /// The exit code a shell reports for this status: N, or 128+signal.
+    pub fn shell_code(&self) -> i32 {
+        match *self {
+            Status::Exited { exited } => exited,
+            Status::Signaled { signaled, .. } => 128 + signaled.0,
+            Status::Stopped { stopped } => 128 + stopped.0,
+            Status::Continued { .. } => 0,
+        }
+    }
+
+    /// Did the task end (as opposed to stop or continue)?
+    pub fn is_final(&self) -> bool {
+        matches!(self, Status::Exited { .. } | Status::Signaled { .. })
+    }
+}
+
+/// ELF facts about an exec'd program, from its headers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElfFacts {
+    /// 32 or 64.
+    pub bits: u8,
+    /// Machine, e.g. `x86_64`, `i386`, `aarch64`.
+    pub machine: String,
+    /// `dynamic` (has an interpreter), `static`, or `static-pie`.
+    pub linkage: String,
+    /// The program interpreter (dynamic loader), when dynamic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interp: Option<RawStr>,
+}
+
+/// How a dup happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DupVia {
+    /// dup(2): lowest free fd.
+    Dup,
+    /// dup2(2): onto `new_fd`, closing it first if open.
+    Dup2,
+    /// dup3(2): like dup2, with O_CLOEXEC possible.
+    Dup3,
+    /// fcntl(F_DUPFD / F_DUPFD_CLOEXEC): lowest free fd at or above an argument.
+    Fcntl,
+}
+
+/// Which wait-family call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitVia {
+    /// wait4 (also wait, waitpid, wait3 in glibc).
+    Wait4,
+    /// waitid.
+    Waitid,
+}
+
+/// Which kill-family call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KillVia {
+    /// kill(2): a process, a process group (target <= 0) or everyone (-1).
+    Kill,
+    /// tkill(2): one thread.
+    Tkill,
+    /// tgkill(2): one thread of a thread group.
+    Tgkill,
+    /// rt_sigqueueinfo(2) (sigqueue).
+    RtSigqueueinfo,
+    /// rt_tgsigqueueinfo(2).
+    RtTgsigqueueinfo,
+    /// pidfd_send_signal(2).
+    PidfdSendSignal,
+}
+
+/// What happened. `kind` in the JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The first traced process, before it runs the command: its argv and the
+    /// fds it inherits (read from /proc; only fds that survive exec).
+    Spawn {
+        /// The command line it is about to run.
+        argv: Vec<RawStr>,
+        /// The fd table it starts with.
+        fds: Vec<FdEntry>,
+    },
+    /// `pid` created `child`.
+    Fork {
+        /// The new task.
+        child: Pid,
+        /// What kind of creation.
+        flavor: ForkFlavor,
+        /// The child shares the parent's fd table (CLONE_FILES; always for threads).
+        shares_fds: bool,
+        /// The syscall: `fork`, `vfork`, `clone` or `clone3`.
+        syscall: String,
+        /// Raw clone flags (0 for fork/vfork).
+        #[serde(default)]
+        flags: u64,
+    },
+    /// execve/execveat, successful or not.
+    Exec {
+        /// The path as passed to execve (relative to cwd or dirfd).
+        path: RawStr,
+        /// The new argv.
+        argv: Vec<RawStr>,
+        /// Did the new program start?
+        ok: bool,
+        /// Why not, when `ok` is false (`"ENOENT"`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
+        /// On success, the kernel's fd table right after the exec
+        /// (close-on-exec fds are already gone), for `replay --verify`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fds: Option<Vec<FdEntry>>,
+        /// On success, facts about the binary that now runs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        elf: Option<ElfFacts>,
+        /// On success, the `#!` line when `path` is a script.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        script: Option<RawStr>,
+        /// When a non-leader thread exec'd, its old tid; it now has `pid`,
+        /// the thread-group leader's id, and every other thread is gone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        former_tid: Option<Pid>,
+    },
+    /// pipe/pipe2 made a pipe.
+    Pipe {
+        /// The read end.
+        read_fd: i32,
+        /// The write end.
+        write_fd: i32,
+        /// The pipe's inode: the same pipe has the same id everywhere in the trace.
+        pipe_id: u64,
+        /// Both ends were made O_CLOEXEC.
+        #[serde(default, skip_serializing_if = "is_false")]
+        cloexec: bool,
+        /// Both ends were made O_NONBLOCK.
+        #[serde(default, skip_serializing_if = "is_false")]
+        nonblock: bool,
+    },
+    /// A pipe/pipe2 that failed.
+    PipeFailed {
+        /// Why (`"EMFILE"`).
+        errno: String,
+    },
+    /// dup/dup2/dup3/fcntl(F_DUPFD*): `new_fd` now refers to what `old_fd` does.
+    Dup {
+        /// The source fd.
+        old_fd: i32,
+        /// The resulting fd; for dup2/dup3 any open file it held was closed first.
+        new_fd: i32,
+        /// Which call.
+        via: DupVia,
+        /// `new_fd` has FD_CLOEXEC.
+        #[serde(default, skip_serializing_if = "is_false")]
+        cloexec: bool,
+        /// Set when the call failed (then nothing changed); `new_fd` is the fd asked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
+    },
+    /// open/openat/openat2/creat.
+    Open {
+        /// The new fd, or -1 when it failed.
+        fd: i32,
+        /// The path as passed (relative to cwd, or to `dirfd`).
+        path: RawStr,
+        /// Open flags, symbolic (`O_WRONLY|O_CREAT|O_CLOEXEC`).
+        flags: String,
+        /// The dirfd of openat/openat2 when it is not AT_FDCWD.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dirfd: Option<i32>,
+        /// What the fd refers to, per the kernel, when it is not the path itself
+        /// (a FIFO shows as `pipe:[N]`; paths are resolved).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<RawStr>,
+        /// Set when the open failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
+    },
+    /// close(fd). Recorded at entry (the result is not waited for).
+    Close {
+        /// The fd.
+        fd: i32,
+    },
+    /// close_range(first, last, flags). Recorded at entry.
+    CloseRange {
+        /// First fd.
+        first: u32,
+        /// Last fd, inclusive (u32::MAX for "all").
+        last: u32,
+        /// CLOSE_RANGE_CLOEXEC: mark close-on-exec instead of closing.
+        #[serde(default, skip_serializing_if = "is_false")]
+        cloexec: bool,
+    },
+    /// fcntl(fd, F_SETFD): the close-on-exec flag changed.
+    SetCloexec {
+        /// The fd.
+        fd: i32,
+        /// FD_CLOEXEC now set.
+        cloexec: bool,
+        /// Set when the call failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
+    },
+    /// socket/socketpair/accept/accept4 made fds.
+    Socket {
+        /// The new fds (two for socketpair).
+        fds: Vec<i32>,
+        /// `socket`, `socketpair`, `accept` or `accept4`.
+        syscall: String,
+        /// Address family (`AF_UNIX`, `AF_INET`, ...), for socket/socketpair.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        domain: Option<String>,
+        /// The listening fd, for accept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        listen_fd: Option<i32>,
+        /// What the kernel calls the first fd (`socket:[N]`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<RawStr>,
+        /// FD_CLOEXEC set on the new fds.
+        #[serde(default, skip_serializing_if = "is_false")]
+        cloexec: bool,
+    },
+    /// mkfifo/mknod(at) of a FIFO.
+    Mkfifo {
+        /// The path as passed.
+        path: RawStr,
+        /// Did it succeed?
+        ok: bool,
+        /// Why not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
+    },
+    /// wait4/waitid returned.
+    Wait {
+        /// The pid argument as given (-1 any child, 0 own group, -PGID, PID).
+        target: i64,
+        /// The child reaped (or whose stop/continue was reported); null for a
+        /// WNOHANG poll that found nothing, or an error.
+        reaped: Option<Pid>,
+        /// The status it reported.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<Status>,
+        /// WNOHANG was given.
+        #[serde(default, skip_serializing_if = "is_false")]
+        nohang: bool,
+        /// Which call.
+        via: WaitVia,
+        /// Set when it failed (`"ECHILD"`, `"EINTR"`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
+    },
+    /// A signal was sent by kill/tkill/tgkill/sigqueue/pidfd_send_signal.
+    Kill {
+        /// The target as given (a pid, a tid, -pgid, 0, -1, or for pidfd the fd).
+        target: i64,
+        /// The signal (`"SIG0"` for the existence check).
+        signal: Sig,
+        /// Did the call succeed?
+        ok: bool,
+        /// Which call.
+        via: KillVia,
+        /// Why not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
+    },
+    /// A signal is being delivered to `pid` (ptrace signal-delivery-stop).
+    Signal {
+        /// The signal.
+        signal: Sig,
+        /// Who sent it, when the kernel says (kill by a process, or the child
+        /// behind a SIGCHLD).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<Pid>,
+    },
+    /// `pid` entered a group-stop (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU).
+    Stop {
+        /// The stopping signal.
+        signal: Sig,
+    },
+    /// `pid` left a group-stop (SIGCONT).
+    Continue {},
+    /// setsid().
+    Setsid {
+        /// The new session id, or null when it failed.
+        sid: Option<Pid>,
+        /// Why it failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
+    },
+    /// setpgid(target, pgid).
+    Setpgid {
+        /// The pid argument (0: the caller).
+        target: Pid,
+        /// The pgid argument (0: same as the target's pid).
+        pgid: Pid,
+        /// Did it succeed?
+        ok: bool,
+        /// Why not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
+    },
+    /// `pid` is gone.
+    Exit {
+        /// How it ended.
+        status: Status,
+    },
+}
+
+impl EventKind {
+    /// The `kind` string, as in the JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Spawn { .. } => "spawn",
+            EventKind::Fork { .. } => "fork",
+            EventKind::Exec { .. } => "exec",
+            EventKind::Pipe { .. } => "pipe",
+            EventKind::PipeFailed { .. } => "pipe_failed",
+            EventKind::Dup { .. } => "dup",
+            EventKind::Open { .. } => "open",
+            EventKind::Close { .. } => "close",
+            EventKind::CloseRange { .. } => "close_range",
+            EventKind::SetCloexec { .. } => "set_cloexec",
+            EventKind::Socket { .. } => "socket",
+            EventKind::Mkfifo { .. } => "mkfifo",
+            EventKind::Wait { .. } => "wait",
+            EventKind::Kill { .. } => "kill",
+            EventKind::Signal { .. } => "signal",
+            EventKind::Stop { .. } => "stop",
+            EventKind::Continue { .. } => "continue",
+            EventKind::Setsid { .. } => "setsid",
+            EventKind::Setpgid { .. } => "setpgid",
+            EventKind::Exit { .. } => "exit",
+        }
+    }
+
+    /// Every kind name this build knows.
+    pub const KNOWN: &'static [&'static str] = &[
+        "spawn",
+        "fork",
+        "exec",
+        "pipe",
+        "pipe_failed",
+        "dup",
+        "open",
+        "close",
+        "close_range",
+        "set_cloexec",
+        "socket",
+        "mkfifo",
+        "wait",
+        "kill",
+        "signal",
+        "stop",
+        "continue",
+        "setsid",
+        "setpgid",
+        "exit",
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_is_one_flat_json_object() {
+        let e = Event {
+            seq: 3,
+            ts_ns: 1500,
+            pid: 4102,
+            kind: EventKind::Dup {
+                old_fd: 4,
+                new_fd: 1,
+                via: DupVia::Dup2,
+                cloexec: false,
+                errno: None,
+            },
+        };
+        let s = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            s,
+            r#"{"seq":3,"ts_ns":1500,"pid":4102,"kind":"dup","old_fd":4,"new_fd":1,"via":"dup2"}"#
+        );
+        assert_eq!(serde_json::from_str::<Event>(&s).unwrap(), e);
+    }
+
+    #[test]
+    fn exit_statuses_use_the_documented_shapes() {
+        let s = |st: Status| serde_json::to_string(&st).unwrap();
+        assert_eq!(s(Status::Exited { exited: 3 }), r#"{"exited":3}"#);
+        assert_eq!(
+            s(Status::Signaled {
+                signaled: Sig(libc::SIGPIPE),
+                core: false
+            }),
+            r#"{"signaled":"SIGPIPE","core":false}"#
+        );
+        for st in [
+            Status::Exited { exited: 0 },
+            Status::Signaled {
+                signaled: Sig(9),
+                core: true,
+            },
+            Status::Stopped {
+                stopped: Sig(libc::SIGSTOP),
+            },
+            Status::Continued { continued: true },
+        ] {
+            assert_eq!(serde_json::from_str::<Status>(&s(st)).unwrap(), st);
+        }
+    }
+
+    #[test]
+    fn wait_status_words_decode_like_the_c_macros() {
+        assert_eq!(Status::from_wait_status(3 << 8), Status::Exited { exited: 3 });
+        assert_eq!(
+            Status::from_wait_status(libc::SIGKILL),
+            Status::Signaled {
+                signaled: Sig(libc::SIGKILL),
+                core: false
+            }
+        );
+        assert_eq!(Status::from_wait_status(libc::SIGKILL).shell_code(), 137);
+        assert_eq!(
+            Status::from_wait_status((libc::SIGSTOP << 8) | 0x7f),
+            Status::Stopped {
+                stopped: Sig(libc::SIGSTOP)
+            }
+        );
+    }
+
+    #[test]
+    fn every_kind_name_is_listed_as_known() {
+        let e = EventKind::Continue {};
+        assert!(EventKind::KNOWN.contains(&e.name()));
+        let json = serde_json::to_value(EventKind::Close { fd: 1 }).unwrap();
+        assert_eq!(json["kind"], "close");
+    }
+
+    #[test]
+    fn pipe_targets_parse_to_inodes() {
+        assert_eq!(parse_bracket_inode(b"pipe:[1234]", b"pipe:["), Some(1234));
+        assert_eq!(parse_bracket_inode(b"/dev/null", b"pipe:["), None);
+    }
+}

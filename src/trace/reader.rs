@@ -1,0 +1,330 @@
+//! Reads a trace back: the header, then events one at a time (streaming, so
+//! memory does not grow with the file).
+//!
+//! Damage is handled the way a user needs: a last line cut short (the tracer
+//! was killed mid-write) ends the stream with a warning; a malformed line in
+//! the middle is an error naming its line number; an unknown event kind (from
+//! a newer forkscope) is skipped with one warning per kind.
+
+use super::event::{Event, EventKind, Header};
+use super::TraceError;
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Something the reader noticed that did not stop it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadWarning {
+    /// The last line has no newline and does not parse: the tracer was likely killed.
+    TruncatedTail {
+        /// 1-based line number.
+        line: u64,
+    },
+    /// Events of a kind this build does not know were skipped (first occurrence).
+    UnknownKind {
+        /// The kind.
+        kind: String,
+        /// 1-based line of the first one.
+        line: u64,
+    },
+}
+
+impl std::fmt::Display for ReadWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadWarning::TruncatedTail { line } => write!(
+                f,
+                "line {line} is cut short (was the tracer killed?); replaying the events before it"
+            ),
+            ReadWarning::UnknownKind { kind, line } => write!(
+                f,
+                "line {line}: skipping events of unknown kind {kind:?} (written by a newer forkscope?)"
+            ),
+        }
+    }
+}
+
+/// A trace opened for reading.
+pub struct TraceReader<R> {
+    input: R,
+    path: PathBuf,
+    header: Header,
+    line_no: u64,
+    buf: Vec<u8>,
+    unknown: BTreeSet<String>,
+    warnings: Vec<ReadWarning>,
+    last_seq: Option<u64>,
+    done: bool,
+}
+
+impl TraceReader<BufReader<File>> {
+    /// Opens a trace file and reads its header.
+    pub fn open(path: &Path) -> Result<Self, TraceError> {
+        let f = File::open(path).map_err(|e| TraceError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        TraceReader::new(BufReader::with_capacity(1 << 16, f), path)
+    }
+}
+
+impl<R: BufRead> TraceReader<R> {
+    /// Reads the header from `input`; `path` is only used in messages.
+    pub fn new(mut input: R, path: &Path) -> Result<Self, TraceError> {
+        let mut buf = Vec::with_capacity(4096);
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| TraceError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+        let bad = |msg: String| TraceError::Format {
+            path: path.to_path_buf(),
+            line: 1,
+            msg,
+        };
+        if n == 0 {
+            return Err(bad("the file is empty, not a forkscope trace".into()));
+        }
+        let header: Header = serde_json::from_slice(trim_newline(&buf)).map_err(|e| {
+            // Say "wrong version" before "missing field" when we can tell.
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(trim_newline(&buf)) {
+                if v.get("format").and_then(|f| f.as_str()) == Some(super::FORMAT_NAME) {
+                    if let Some(ver) = v.get("version").and_then(|x| x.as_u64()) {
+                        if ver != u64::from(super::FORMAT_VERSION) {
+                            return bad(format!(
+                                "trace format version {ver} is not supported (this forkscope reads version {})",
+                                super::FORMAT_VERSION
+                            ));
+                        }
+                    }
+                }
+            }
+            bad(format!("the header line is not a forkscope trace header: {e}"))
+        })?;
+        header.check().map_err(bad)?;
+        Ok(TraceReader {
+            input,
+            path: path.to_path_buf(),
+            header,
+            line_no: 1,
+            buf,
+            unknown: BTreeSet::new(),
+            warnings: Vec::new(),
+            last_seq: None,
+            done: false,
+        })
+    }
+
+    /// The header line.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Warnings so far (a truncated tail, unknown kinds).
+    pub fn warnings(&self) -> &[ReadWarning] {
+        &self.warnings
+    }
+
+    /// Takes the warnings gathered so far.
+    pub fn take_warnings(&mut self) -> Vec<ReadWarning> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// The next event, `Ok(None)` at the end.
+    pub fn next_event(&mut self) -> Result<Option<Event>, TraceError> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            self.buf.clear();
+            let n = self
+                .input
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|e| TraceError::Io {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+            if n == 0 {
+                self.done = true;
+                return Ok(None);
+            }
+            self.line_no += 1;
+            let complete = self.buf.last() == Some(&b'\n');
+            let text = trim_newline(&self.buf);
+            if text.iter().all(u8::is_ascii_whitespace) {
+                if !complete {
+                    self.done = true;
+                }
+                continue;
+            }
+            match serde_json::from_slice::<Event>(text) {
+                Ok(ev) => {
+                    if let Some(prev) = self.last_seq {
+                        if ev.seq <= prev {
+                            return Err(self.format_err(format!(
+                                "seq {} does not follow seq {prev} (events must be in increasing order)",
+                                ev.seq
+                            )));
+                        }
+                    }
+                    self.last_seq = Some(ev.seq);
+                    return Ok(Some(ev));
+                }
+                Err(e) => {
+                    if !complete {
+                        self.warnings.push(ReadWarning::TruncatedTail {
+                            line: self.line_no,
+                        });
+                        self.done = true;
+                        return Ok(None);
+                    }
+                    if let Some(kind) = unknown_kind(text) {
+                        if self.unknown.insert(kind.clone()) {
+                            self.warnings.push(ReadWarning::UnknownKind {
+                                kind,
+                                line: self.line_no,
+                            });
+                        }
+                        continue;
+                    }
+                    return Err(self.format_err(format!("malformed event: {e}")));
+                }
+            }
+        }
+    }
+
+    fn format_err(&self, msg: String) -> TraceError {
+        TraceError::Format {
+            path: self.path.clone(),
+            line: self.line_no,
+            msg,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for TraceReader<R> {
+    type Item = Result<Event, TraceError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_event().transpose()
+    }
+}
+
+fn trim_newline(b: &[u8]) -> &[u8] {
+    let b = b.strip_suffix(b"\n").unwrap_or(b);
+    b.strip_suffix(b"\r").unwrap_or(b)
+}
+
+/// If `text` is a well-formed event object whose kind we do not know, that kind.
+fn unknown_kind(text: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[allow(dead_code)]
+        seq: u64,
+        kind: String,
+    }
+    let p: Probe = serde_json::from_slice(text).ok()?;
+    (!EventKind::KNOWN.contains(&p.kind.as_str())).then_some(p.kind)
+}
+
+/// Reads a whole trace into memory (tests and small traces). Warnings are returned too.
+pub fn read_all(path: &Path) -> Result<(Header, Vec<Event>, Vec<ReadWarning>), TraceError> {
+    let mut r = TraceReader::open(path)?;
+    let mut events = Vec::new();
+    while let Some(e) = r.next_event()? {
+        events.push(e);
+    }
+    let w = r.take_warnings();
+    Ok((r.header.clone(), events, w))
+}
+
+/// Reads a trace from any byte source (for fuzzing and tests).
+pub fn read_from<R: Read>(input: R) -> Result<(Header, Vec<Event>, Vec<ReadWarning>), TraceError> {
+    let mut r = TraceReader::new(BufReader::new(input), Path::new("<input>"))?;
+    let mut events = Vec::new();
+    while let Some(e) = r.next_event()? {
+        events.push(e);
+    }
+    let w = r.take_warnings();
+    Ok((r.header.clone(), events, w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"format":"forkscope-trace","version":1,"argv":["sh"],"start":"2026-01-01T00:00:00Z","start_unix_ns":0,"root_pid":10,"cwd":"/","tracer":"forkscope test","kernel":"Linux","arch":"x86_64"}"#;
+
+    fn read(s: &str) -> Result<(Header, Vec<Event>, Vec<ReadWarning>), TraceError> {
+        read_from(s.as_bytes())
+    }
+
+    #[test]
+    fn a_cut_short_last_line_replays_what_came_before_with_a_warning() {
+        let t = format!(
+            "{HEADER}\n{}\n{}",
+            r#"{"seq":0,"ts_ns":1,"pid":10,"kind":"close","fd":3}"#,
+            r#"{"seq":1,"ts_ns":2,"pid":10,"kind":"clo"#
+        );
+        let (_, ev, w) = read(&t).unwrap();
+        assert_eq!(ev.len(), 1);
+        assert_eq!(w, vec![ReadWarning::TruncatedTail { line: 3 }]);
+    }
+
+    #[test]
+    fn a_malformed_line_in_the_middle_names_its_line_number() {
+        let t = format!(
+            "{HEADER}\n{}\nnot json\n{}\n",
+            r#"{"seq":0,"ts_ns":1,"pid":10,"kind":"close","fd":3}"#,
+            r#"{"seq":1,"ts_ns":2,"pid":10,"kind":"close","fd":4}"#
+        );
+        let err = read(&t).unwrap_err().to_string();
+        assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn unknown_kinds_are_skipped_with_one_warning_per_kind() {
+        let t = format!(
+            "{HEADER}\n{}\n{}\n{}\n",
+            r#"{"seq":0,"ts_ns":1,"pid":10,"kind":"teleport","to":"mars"}"#,
+            r#"{"seq":1,"ts_ns":1,"pid":10,"kind":"teleport","to":"venus"}"#,
+            r#"{"seq":2,"ts_ns":2,"pid":10,"kind":"close","fd":4}"#
+        );
+        let (_, ev, w) = read(&t).unwrap();
+        assert_eq!(ev.len(), 1);
+        assert_eq!(
+            w,
+            vec![ReadWarning::UnknownKind {
+                kind: "teleport".into(),
+                line: 2
+            }]
+        );
+    }
+
+    #[test]
+    fn an_unknown_version_is_a_clear_error() {
+        let t = HEADER.replace("\"version\":1", "\"version\":7");
+        let err = read(&t).unwrap_err().to_string();
+        assert!(err.contains("version 7 is not supported"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_trace_says_so() {
+        let err = read("hello\n").unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+        let err = read("").unwrap_err().to_string();
+        assert!(err.contains("empty"), "{err}");
+    }
+
+    #[test]
+    fn out_of_order_seq_is_an_error() {
+        let t = format!(
+            "{HEADER}\n{}\n{}\n",
+            r#"{"seq":5,"ts_ns":1,"pid":10,"kind":"close","fd":3}"#,
+            r#"{"seq":5,"ts_ns":2,"pid":10,"kind":"close","fd":4}"#
+        );
+        let err = read(&t).unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("seq 5"), "{err}");
+    }
+}
