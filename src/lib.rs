@@ -4,5 +4,7 @@
 //! a `trace`; the trace replays into a `model`; `analysis` reads the model for
 //! findings; `render` draws it. `cli` sits on top.
 
-pub mod trace;
+pub mod cli;
 pub mod model;
+pub mod record;
+pub mod trace;

@@ -1,1 +1,26 @@
-fn main() {}
+//! The forkscope binary: parse arguments, run, exit. Everything else is in the library.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = forkscope::cli::Cli::parse();
+    match forkscope::cli::run(cli) {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("forkscope: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `forkscope replay t.jsonl | head` must end quietly when head closes the pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -583,7 +583,10 @@ mod tests {
 
     #[test]
     fn wait_status_words_decode_like_the_c_macros() {
-        assert_eq!(Status::from_wait_status(3 << 8), Status::Exited { exited: 3 });
+        assert_eq!(
+            Status::from_wait_status(3 << 8),
+            Status::Exited { exited: 3 }
+        );
         assert_eq!(
             Status::from_wait_status(libc::SIGKILL),
             Status::Signaled {

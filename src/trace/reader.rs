@@ -174,9 +174,8 @@ impl<R: BufRead> TraceReader<R> {
                 }
                 Err(e) => {
                     if !complete {
-                        self.warnings.push(ReadWarning::TruncatedTail {
-                            line: self.line_no,
-                        });
+                        self.warnings
+                            .push(ReadWarning::TruncatedTail { line: self.line_no });
                         self.done = true;
                         return Ok(None);
                     }

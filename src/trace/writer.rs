@@ -73,11 +73,9 @@ impl TraceWriter {
     }
 
     fn flush_line(&mut self) -> Result<(), TraceError> {
-        self.file
-            .write_all(&self.line)
-            .map_err(|e| TraceError::Io {
-                path: self.path.clone(),
-                source: e,
-            })
+        self.file.write_all(&self.line).map_err(|e| TraceError::Io {
+            path: self.path.clone(),
+            source: e,
+        })
     }
 }

@@ -1,0 +1,274 @@
+//! Open file descriptions (`struct file` in the kernel) and the objects they
+//! refer to.
+//!
+//! The model keeps the kernel's three layers apart: an fd table slot points
+//! to an [`OpenFile`]; several slots (after dup or fork) can point to the same
+//! one; the open file refers to an [`Object`]: a path, a pipe end, a socket, a
+//! tty. "Is the write end still open?" is a question about open files, not
+//! about fds.
+
+use super::fd_table::FdTableId;
+use super::{Moment, PipeId};
+use crate::trace::{parse_bracket_inode, Pid, RawStr};
+use std::fmt;
+
+/// Names an open file description for as long as the model lives (ids are
+/// never reused).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OpenFileId(pub(crate) u64);
+
+impl OpenFileId {
+    /// The number behind the id (for display: `#17`).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for OpenFileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// The access mode an open file description was opened with (`O_ACCMODE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// O_RDONLY, or the read end of a pipe.
+    Read,
+    /// O_WRONLY, or the write end of a pipe.
+    Write,
+    /// O_RDWR (sockets are always this).
+    ReadWrite,
+    /// Not known: inherited fds seen only in a /proc snapshot.
+    Unknown,
+}
+
+impl Access {
+    /// The access mode of symbolic open flags (`O_WRONLY|O_CREAT|O_CLOEXEC`).
+    pub fn from_open_flags(flags: &str) -> Access {
+        if flags.contains("O_RDWR") {
+            Access::ReadWrite
+        } else if flags.contains("O_WRONLY") {
+            Access::Write
+        } else {
+            Access::Read
+        }
+    }
+
+    /// Could a reader read through it (`Unknown` counts as maybe)?
+    pub fn may_read(self) -> bool {
+        !matches!(self, Access::Write)
+    }
+
+    /// Could a writer write through it (`Unknown` counts as maybe)?
+    pub fn may_write(self) -> bool {
+        !matches!(self, Access::Read)
+    }
+}
+
+/// Which end of a pipe an open file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PipeEnd {
+    /// The read end.
+    Read,
+    /// The write end.
+    Write,
+    /// Both (a FIFO opened O_RDWR).
+    Both,
+    /// Not known (inherited, seen only as `pipe:[N]` in a snapshot).
+    Unknown,
+}
+
+impl From<Access> for PipeEnd {
+    fn from(a: Access) -> PipeEnd {
+        match a {
+            Access::Read => PipeEnd::Read,
+            Access::Write => PipeEnd::Write,
+            Access::ReadWrite => PipeEnd::Both,
+            Access::Unknown => PipeEnd::Unknown,
+        }
+    }
+}
+
+impl fmt::Display for PipeEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PipeEnd::Read => "read end",
+            PipeEnd::Write => "write end",
+            PipeEnd::Both => "both ends",
+            PipeEnd::Unknown => "unknown end",
+        })
+    }
+}
+
+/// What an open file refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Object {
+    /// A file by path: as passed to open (possibly relative), or absolute
+    /// when it came from the kernel (a snapshot, or an open's `target`).
+    File {
+        /// The path.
+        path: RawStr,
+    },
+    /// A terminal (`/dev/pts/N`, `/dev/tty*`, `/dev/console`, `/dev/ptmx`).
+    Tty {
+        /// The device path.
+        path: RawStr,
+    },
+    /// An end of a pipe, or a FIFO opened by path (same kernel object).
+    Pipe {
+        /// The pipe's inode.
+        pipe: PipeId,
+        /// The FIFO's path when it was opened by name.
+        fifo: Option<RawStr>,
+    },
+    /// A socket.
+    Socket {
+        /// The socket inode when the kernel said (`socket:[N]`).
+        inode: Option<u64>,
+        /// The address family (`AF_UNIX`) when known.
+        domain: Option<String>,
+    },
+    /// Anything else the kernel names (`anon_inode:[eventfd]`, ...).
+    Other {
+        /// The kernel's name for it.
+        target: RawStr,
+    },
+    /// The model never learned what it is (an fd used without being opened in
+    /// the trace; an anomaly was reported when it was first seen).
+    Unknown,
+}
+
+impl Object {
+    /// Classifies a target as `/proc/PID/fd/N` shows it.
+    pub fn from_target(target: &RawStr) -> Object {
+        let b = target.as_bytes();
+        if let Some(pipe) = parse_bracket_inode(b, b"pipe:[") {
+            Object::Pipe { pipe, fifo: None }
+        } else if let Some(inode) = parse_bracket_inode(b, b"socket:[") {
+            Object::Socket {
+                inode: Some(inode),
+                domain: None,
+            }
+        } else if is_tty(b) {
+            Object::Tty {
+                path: target.clone(),
+            }
+        } else if b.starts_with(b"/") {
+            Object::File {
+                path: target.clone(),
+            }
+        } else {
+            Object::Other {
+                target: target.clone(),
+            }
+        }
+    }
+
+    /// Classifies a path as passed to open.
+    pub fn from_path(path: &RawStr) -> Object {
+        if is_tty(path.as_bytes()) {
+            Object::Tty { path: path.clone() }
+        } else {
+            Object::File { path: path.clone() }
+        }
+    }
+
+    /// The pipe inode if this is a pipe end or FIFO.
+    pub fn pipe_id(&self) -> Option<PipeId> {
+        match self {
+            Object::Pipe { pipe, .. } => Some(*pipe),
+            _ => None,
+        }
+    }
+
+    /// A one-word kind: `file`, `tty`, `pipe`, `fifo`, `socket`, `other`, `unknown`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Object::File { .. } => "file",
+            Object::Tty { .. } => "tty",
+            Object::Pipe { fifo: None, .. } => "pipe",
+            Object::Pipe { fifo: Some(_), .. } => "fifo",
+            Object::Socket { .. } => "socket",
+            Object::Other { .. } => "other",
+            Object::Unknown => "unknown",
+        }
+    }
+}
+
+fn is_tty(b: &[u8]) -> bool {
+    b.starts_with(b"/dev/pts/")
+        || b.starts_with(b"/dev/tty")
+        || b == b"/dev/console"
+        || b == b"/dev/ptmx"
+}
+
+impl fmt::Display for Object {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Object::File { path } | Object::Tty { path } => write!(f, "{path}"),
+            Object::Pipe { pipe, fifo: None } => write!(f, "pipe:[{pipe}]"),
+            Object::Pipe {
+                pipe,
+                fifo: Some(path),
+            } => write!(f, "fifo {path} pipe:[{pipe}]"),
+            Object::Socket { inode, domain } => {
+                match inode {
+                    Some(i) => write!(f, "socket:[{i}]")?,
+                    None => f.write_str("socket")?,
+                }
+                match domain {
+                    Some(d) => write!(f, " {d}"),
+                    None => Ok(()),
+                }
+            }
+            Object::Other { target } => write!(f, "{target}"),
+            Object::Unknown => f.write_str("(unknown)"),
+        }
+    }
+}
+
+/// One open file description: what it refers to, how it was opened, and
+/// which fd table slots hold it (its reference count).
+#[derive(Clone, Debug)]
+pub struct OpenFile {
+    /// Its id.
+    pub id: OpenFileId,
+    /// What it refers to.
+    pub object: Object,
+    /// How it was opened.
+    pub access: Access,
+    /// When it was made.
+    pub opened: Moment,
+    /// The task that made it.
+    pub opened_by: Pid,
+    /// Every fd table slot that refers to it.
+    pub(crate) holders: Vec<(FdTableId, i32)>,
+}
+
+impl OpenFile {
+    /// How many fd table slots refer to it (the kernel's `f_count`, less
+    /// in-flight references).
+    pub fn refcount(&self) -> usize {
+        self.holders.len()
+    }
+
+    /// The fd table slots that refer to it: (table, fd).
+    pub fn holders(&self) -> &[(FdTableId, i32)] {
+        &self.holders
+    }
+
+    /// Which end of a pipe it is, if it is one.
+    pub fn pipe_end(&self) -> Option<PipeEnd> {
+        self.object.pipe_id().map(|_| self.access.into())
+    }
+}
+
+impl fmt::Display for OpenFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pipe_end() {
+            Some(end) => write!(f, "{} {end}", self.object),
+            None => write!(f, "{}", self.object),
+        }
+    }
+}

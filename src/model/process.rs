@@ -1,0 +1,373 @@
+//! The process tree: tasks (threads, named by tid) grouped into processes
+//! (thread groups, named by tgid), parents and children, every exec, and
+//! each process's lifetime: born, exited (zombie), reaped, orphaned.
+//!
+//! Processes live in an arena indexed by [`ProcId`], because the kernel
+//! reuses pids: once a process is reaped its pid can name a new one, and the
+//! tree must still tell them apart. Reaped processes stay (for the tree view)
+//! but hold no tasks and no fds.
+
+use super::fd_table::FdTableId;
+use super::hash::IdMap;
+use super::Moment;
+use crate::trace::{ForkFlavor, Pid, RawStr, Sig, Status};
+
+/// Names one process of the trace (unique even when pids are reused).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProcId(pub(crate) u32);
+
+impl ProcId {
+    /// Position in creation order (0 = the first process the model saw).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One live task (thread). Exited tasks are forgotten.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Task {
+    /// Its tid.
+    pub tid: Pid,
+    /// The process (thread group) it belongs to.
+    pub process: ProcId,
+    /// The fd table it uses.
+    pub fd_table: FdTableId,
+}
+
+/// Where a process is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessState {
+    /// Has at least one live task.
+    Running,
+    /// In a group-stop.
+    Stopped {
+        /// The stopping signal.
+        signal: Sig,
+    },
+    /// Every task has exited; not reaped yet (or reaped outside the trace
+    /// without the model learning of it).
+    Zombie,
+    /// Reaped by a wait, or known to be gone.
+    Reaped,
+}
+
+/// How a process came to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The first traced process (`spawn`), with the argv it was about to run.
+    Spawn {
+        /// The command line.
+        argv: Vec<RawStr>,
+    },
+    /// fork/vfork/clone by a traced task.
+    Fork {
+        /// What kind of creation.
+        flavor: ForkFlavor,
+        /// The tid that called it.
+        by: Pid,
+        /// It shares its creator's fd table (CLONE_FILES).
+        shares_fds: bool,
+    },
+    /// First seen acting without being created in the trace (an anomaly).
+    Unknown,
+}
+
+/// One execve/execveat call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecRecord {
+    /// When.
+    pub at: Moment,
+    /// The tid that called it (differs from the pid when a non-leader thread exec'd).
+    pub tid: Pid,
+    /// The path as passed.
+    pub path: RawStr,
+    /// The argv.
+    pub argv: Vec<RawStr>,
+    /// The new program started.
+    pub ok: bool,
+    /// Why not.
+    pub errno: Option<String>,
+}
+
+/// Points at one exec record of some process: the program a process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExecRef {
+    /// The process that exec'd.
+    pub process: ProcId,
+    /// Index into its `execs`.
+    pub index: u32,
+}
+
+/// The end of a process's last task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exit {
+    /// When (the exit event of the last task).
+    pub at: Moment,
+    /// The status of that event.
+    pub status: Status,
+}
+
+/// A process leaving the zombie state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reap {
+    /// When: the wait, or (when `by` is `None`) the moment the model learned
+    /// it was gone (its pid reused), an upper bound.
+    pub at: Moment,
+    /// The process whose wait reaped it; `None` outside the trace (init, a
+    /// subreaper, auto-reaping because SIGCHLD is ignored).
+    pub by: Option<ProcId>,
+    /// The status the wait reported.
+    pub status: Option<Status>,
+}
+
+/// A process whose parent exited first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Orphaning {
+    /// When its parent exited.
+    pub at: Moment,
+    /// The traced process that later reaped it, if any; `None`: adopted
+    /// outside the trace (init or the nearest subreaper).
+    pub adopted_by: Option<ProcId>,
+}
+
+/// One process (thread group).
+#[derive(Clone, Debug)]
+pub struct Process {
+    /// Its id in the tree.
+    pub id: ProcId,
+    /// Its pid (the tgid).
+    pub pid: Pid,
+    /// The process that made it (the real parent; CLONE_PARENT honoured).
+    /// `None` for the root or a process first seen mid-trace.
+    pub parent: Option<ProcId>,
+    /// Processes it made, in creation order (kept after they are reaped).
+    pub children: Vec<ProcId>,
+    /// Tids of its live tasks (empty once it exited).
+    pub tasks: Vec<Pid>,
+    /// How it came to be.
+    pub origin: Origin,
+    /// When it was created (or first seen).
+    pub born: Moment,
+    /// The program it ran when it was created (its parent's current program).
+    pub inherited_program: Option<ExecRef>,
+    /// Every exec it called, failed ones included.
+    pub execs: Vec<ExecRecord>,
+    pub(crate) last_ok_exec: Option<u32>,
+    /// Its state now.
+    pub state: ProcessState,
+    /// Set once its last task exited.
+    pub exit: Option<Exit>,
+    /// Set once it was reaped.
+    pub reap: Option<Reap>,
+    /// Set when its parent exited before it was reaped.
+    pub orphaned: Option<Orphaning>,
+    /// Process group, when known (inherited, or from setpgid/setsid).
+    pub pgid: Option<Pid>,
+    /// Session, when known (inherited, or from setsid).
+    pub sid: Option<Pid>,
+}
+
+impl Process {
+    /// It still has a live task (running or stopped).
+    pub fn is_alive(&self) -> bool {
+        matches!(
+            self.state,
+            ProcessState::Running | ProcessState::Stopped { .. }
+        )
+    }
+
+    /// It exited and is not reaped.
+    pub fn is_zombie(&self) -> bool {
+        self.state == ProcessState::Zombie
+    }
+
+    /// Its successful execs, oldest first: the exec chain.
+    pub fn exec_chain(&self) -> impl Iterator<Item = &ExecRecord> + '_ {
+        self.execs.iter().filter(|e| e.ok)
+    }
+
+    /// Its latest successful exec.
+    pub fn last_exec(&self) -> Option<&ExecRecord> {
+        self.last_ok_exec.map(|i| &self.execs[i as usize])
+    }
+
+    /// The zombie interval: from exit to reap (`None` at the end while still a zombie).
+    pub fn zombie_span(&self) -> Option<(Moment, Option<Moment>)> {
+        let exit = self.exit?;
+        Some((exit.at, self.reap.map(|r| r.at)))
+    }
+
+    /// Nanoseconds spent as a zombie, once reaped by a traced wait.
+    pub fn zombie_ns(&self) -> Option<u64> {
+        let reap = self.reap?;
+        reap.by?;
+        Some(reap.at.ts_ns.saturating_sub(self.exit?.at.ts_ns))
+    }
+}
+
+/// Every process the trace showed, and the live tasks.
+#[derive(Clone, Debug, Default)]
+pub struct ProcessTree {
+    pub(crate) procs: Vec<Process>,
+    pub(crate) by_pid: IdMap<Pid, ProcId>,
+    pub(crate) tasks: IdMap<Pid, Task>,
+}
+
+impl ProcessTree {
+    /// The process that has (or last had) this pid.
+    pub fn get(&self, pid: Pid) -> Option<&Process> {
+        self.by_pid.get(&pid).map(|id| &self.procs[id.index()])
+    }
+
+    /// A process by id (`None` for an id from another model).
+    pub fn by_id(&self, id: ProcId) -> Option<&Process> {
+        self.procs.get(id.index())
+    }
+
+    /// A live task by tid.
+    pub fn task(&self, tid: Pid) -> Option<&Task> {
+        self.tasks.get(&tid)
+    }
+
+    /// The process a live task belongs to.
+    pub fn process_of_task(&self, tid: Pid) -> Option<&Process> {
+        self.tasks.get(&tid).map(|t| &self.procs[t.process.index()])
+    }
+
+    /// Every process, in creation order (reaped ones and reused pids included).
+    pub fn iter(&self) -> impl Iterator<Item = &Process> + '_ {
+        self.procs.iter()
+    }
+
+    /// Processes with a live task, in creation order.
+    pub fn live(&self) -> impl Iterator<Item = &Process> + '_ {
+        self.procs.iter().filter(|p| p.is_alive())
+    }
+
+    /// Processes with no traced parent (the root, processes first seen mid-trace).
+    pub fn roots(&self) -> impl Iterator<Item = &Process> + '_ {
+        self.procs.iter().filter(|p| p.parent.is_none())
+    }
+
+    /// The children of a process, in creation order.
+    pub fn children(&self, id: ProcId) -> impl Iterator<Item = &Process> + '_ {
+        self.procs
+            .get(id.index())
+            .into_iter()
+            .flat_map(|p| p.children.iter())
+            .map(|c| &self.procs[c.index()])
+    }
+
+    /// The parent of a process.
+    pub fn parent(&self, id: ProcId) -> Option<&Process> {
+        let p = self.procs.get(id.index())?.parent?;
+        Some(&self.procs[p.index()])
+    }
+
+    /// How many processes the tree has seen.
+    pub fn len(&self) -> usize {
+        self.procs.len()
+    }
+
+    /// It has seen none.
+    pub fn is_empty(&self) -> bool {
+        self.procs.is_empty()
+    }
+
+    /// How many tasks are alive.
+    pub fn live_tasks(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// The exec record an [`ExecRef`] points at.
+    pub fn exec(&self, r: ExecRef) -> Option<&ExecRecord> {
+        self.procs.get(r.process.index())?.execs.get(r.index as usize)
+    }
+
+    /// The program a process runs now: its latest successful exec, or the one
+    /// it inherited at fork. `None` when no exec was seen (e.g. the root before
+    /// its first exec: see [`Origin::Spawn`]).
+    pub fn program(&self, id: ProcId) -> Option<&ExecRecord> {
+        self.exec(self.program_ref(id)?)
+    }
+
+    pub(crate) fn program_ref(&self, id: ProcId) -> Option<ExecRef> {
+        let p = self.procs.get(id.index())?;
+        match p.last_ok_exec {
+            Some(index) => Some(ExecRef { process: id, index }),
+            None => p.inherited_program,
+        }
+    }
+
+    /// Adds a process and makes it the owner of `pid`. A previous process with
+    /// that pid, if still a zombie, is marked reaped outside the trace.
+    pub(crate) fn add_process(
+        &mut self,
+        pid: Pid,
+        parent: Option<ProcId>,
+        origin: Origin,
+        at: Moment,
+    ) -> ProcId {
+        let id = ProcId(self.procs.len() as u32);
+        if let Some(old) = self.by_pid.insert(pid, id) {
+            let old = &mut self.procs[old.index()];
+            if old.state == ProcessState::Zombie {
+                old.state = ProcessState::Reaped;
+                old.reap = Some(Reap {
+                    at,
+                    by: None,
+                    status: None,
+                });
+            }
+        }
+        let (inherited_program, pgid, sid) = match parent {
+            Some(pp) => {
+                let par = &self.procs[pp.index()];
+                (self.program_ref(pp), par.pgid, par.sid)
+            }
+            None => (None, None, None),
+        };
+        if let Some(pp) = parent {
+            self.procs[pp.index()].children.push(id);
+        }
+        self.procs.push(Process {
+            id,
+            pid,
+            parent,
+            children: Vec::new(),
+            tasks: Vec::new(),
+            origin,
+            born: at,
+            inherited_program,
+            execs: Vec::new(),
+            last_ok_exec: None,
+            state: ProcessState::Running,
+            exit: None,
+            reap: None,
+            orphaned: None,
+            pgid,
+            sid,
+        });
+        id
+    }
+
+    pub(crate) fn add_task(&mut self, tid: Pid, process: ProcId, fd_table: FdTableId) {
+        self.procs[process.index()].tasks.push(tid);
+        self.tasks.insert(
+            tid,
+            Task {
+                tid,
+                process,
+                fd_table,
+            },
+        );
+    }
+
+    pub(crate) fn proc_mut(&mut self, id: ProcId) -> &mut Process {
+        &mut self.procs[id.index()]
+    }
+
+    pub(crate) fn proc(&self, id: ProcId) -> &Process {
+        &self.procs[id.index()]
+    }
+}

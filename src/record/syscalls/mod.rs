@@ -1,0 +1,126 @@
+//! Decoders for the traced syscalls, one file per family. Each family has an
+//! `entry` (at the seccomp stop: read the arguments, maybe record) and an
+//! `exit` (at the syscall-exit stop, only when entry asked for it: read the
+//! result, record). A syscall whose result does not matter (close) records at
+//! entry and costs one stop instead of two.
+
+pub mod close;
+pub mod dup;
+pub mod exec;
+pub mod fifo;
+pub mod open;
+pub mod pipe;
+pub mod process;
+pub mod session;
+pub mod signal;
+pub mod socket;
+pub mod wait;
+
+use super::sysno::{Abi, Sys};
+use super::tracer::Tracer;
+use super::RecordError;
+use crate::trace::RawStr;
+
+/// A syscall as seen at its seccomp stop.
+#[derive(Clone, Copy, Debug)]
+pub struct Call {
+    /// Which syscall.
+    pub sys: Sys,
+    /// In which ABI it was made.
+    pub abi: Abi,
+    /// Its six raw arguments.
+    pub args: [u64; 6],
+}
+
+impl Call {
+    /// Argument `i` as a C int (fds, flags, pids).
+    pub fn int(&self, i: usize) -> i32 {
+        self.args[i] as u32 as i32
+    }
+}
+
+/// What entry read from memory that exit will need.
+#[derive(Debug)]
+pub enum Saved {
+    /// Nothing beyond the arguments.
+    Nothing,
+    /// A path argument (open, mkfifo).
+    Path(RawStr),
+    /// execve's path and argv.
+    Exec {
+        /// The path as passed.
+        path: RawStr,
+        /// The argv.
+        argv: Vec<RawStr>,
+    },
+}
+
+/// A syscall waiting for its exit stop.
+#[derive(Debug)]
+pub struct Pending {
+    /// The call.
+    pub call: Call,
+    /// What entry read.
+    pub saved: Saved,
+}
+
+/// What entry decided.
+pub enum Entry {
+    /// Recorded (or nothing to record): let the syscall run, no exit stop.
+    Done,
+    /// Stop again at exit.
+    AwaitExit(Pending),
+}
+
+impl Entry {
+    fn exit(call: Call, saved: Saved) -> Entry {
+        Entry::AwaitExit(Pending { call, saved })
+    }
+}
+
+/// The result at a syscall-exit stop: a value, or an errno.
+pub type SysResult = Result<i64, i32>;
+
+/// Dispatches a seccomp stop to its family.
+pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError> {
+    use Sys::*;
+    match call.sys {
+        Execve | Execveat => exec::entry(t, pid, call),
+        Pipe | Pipe2 => Ok(Entry::exit(call, Saved::Nothing)),
+        Dup | Dup2 | Dup3 | Fcntl => Ok(Entry::exit(call, Saved::Nothing)),
+        Open | Openat | Openat2 | Creat => open::entry(t, pid, call),
+        Socket | Socketpair | Accept | Accept4 => Ok(Entry::exit(call, Saved::Nothing)),
+        Close | CloseRange => close::entry(t, pid, call),
+        Mknod | Mknodat => fifo::entry(t, pid, call),
+        Wait4 | Waitpid | Waitid => Ok(Entry::exit(call, Saved::Nothing)),
+        Kill | Tkill | Tgkill | RtSigqueueinfo | RtTgsigqueueinfo | PidfdSendSignal => {
+            signal::entry(t, pid, call)
+        }
+        Setsid | Setpgid => Ok(Entry::exit(call, Saved::Nothing)),
+        Fork | Vfork | Clone | Clone3 => Ok(Entry::Done),
+    }
+}
+
+/// Dispatches a syscall-exit stop to its family.
+pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), RecordError> {
+    use Sys::*;
+    match p.call.sys {
+        Execve | Execveat => exec::exit_failed(t, pid, p, res),
+        Pipe | Pipe2 => pipe::exit(t, pid, p, res),
+        Dup | Dup2 | Dup3 | Fcntl => dup::exit(t, pid, p, res),
+        Open | Openat | Openat2 | Creat => open::exit(t, pid, p, res),
+        Socket | Socketpair | Accept | Accept4 => socket::exit(t, pid, p, res),
+        Mknod | Mknodat => fifo::exit(t, pid, p, res),
+        Wait4 | Waitpid | Waitid => wait::exit(t, pid, p, res),
+        Kill | Tkill | Tgkill | RtSigqueueinfo | RtTgsigqueueinfo | PidfdSendSignal => {
+            signal::exit(t, pid, p, res)
+        }
+        Setsid | Setpgid => session::exit(t, pid, p, res),
+        Close | CloseRange | Fork | Vfork | Clone | Clone3 => Ok(()),
+    }
+}
+
+/// The errno name for a failed result, as the trace spells it.
+pub fn errno_of(res: SysResult) -> Option<String> {
+    res.err().map(crate::trace::errno_name)
+}

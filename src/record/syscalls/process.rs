@@ -1,0 +1,96 @@
+//! fork, vfork, clone and clone3, learnt from PTRACE_EVENT_FORK/VFORK/CLONE
+//! stops (no seccomp stop needed). The clone flags, which say whether the
+//! child is a thread and whether it shares the fd table, are read from the
+//! parent's registers at the event stop.
+
+use crate::record::sysno::{self, Abi, Sys};
+use crate::record::{tracer::Tracer, RecordError};
+use crate::trace::{EventKind, ForkFlavor};
+use nix::unistd::Pid;
+
+/// (syscall, clone flags) of the creation the parent is stopped in.
+fn creating_call(parent: Pid) -> (Option<Sys>, u64) {
+    let Ok(info) = nix::sys::ptrace::syscall_info(parent) else {
+        return (None, 0);
+    };
+    let abi = Abi::from_audit_arch(info.arch).unwrap_or(Abi::Native);
+    regs_call(parent, abi)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn regs_call(parent: Pid, abi: Abi) -> (Option<Sys>, u64) {
+    let Ok(regs) = nix::sys::ptrace::getregs(parent) else {
+        return (None, 0);
+    };
+    let nr = regs.orig_rax as i64;
+    // First syscall argument: rdi natively, ebx for i386.
+    let arg0 = match abi {
+        Abi::Native => regs.rdi,
+        Abi::I386 => regs.rbx & 0xffff_ffff,
+    };
+    let sys = sysno::lookup(abi, nr);
+    let flags = match sys {
+        Some(Sys::Clone) => arg0,
+        // clone3(struct clone_args *args, size): flags is the first u64.
+        Some(Sys::Clone3) => {
+            let mut b = [0u8; 8];
+            match crate::record::mem::read_bytes(parent, arg0, &mut b) {
+                Ok(8) => u64::from_ne_bytes(b),
+                _ => 0,
+            }
+        }
+        _ => 0,
+    };
+    (sys, flags)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn regs_call(_parent: Pid, _abi: Abi) -> (Option<Sys>, u64) {
+    (None, 0)
+}
+
+/// Records that `parent` created `child` (the event stop said `event`), and
+/// returns (flavor, whether the child is a thread of the parent's process).
+pub fn created(
+    t: &mut Tracer,
+    parent: i32,
+    event: i32,
+    child: i32,
+) -> Result<ForkFlavor, RecordError> {
+    let (sys, flags) = creating_call(Pid::from_raw(parent));
+    let f = |c: libc::c_int| flags & c as u64 != 0;
+    let flavor = if f(libc::CLONE_THREAD) {
+        ForkFlavor::Thread
+    } else if event == libc::PTRACE_EVENT_VFORK || f(libc::CLONE_VFORK) {
+        ForkFlavor::Vfork
+    } else if f(libc::CLONE_VM | libc::CLONE_FILES | libc::CLONE_FS | libc::CLONE_SIGHAND) {
+        ForkFlavor::Clone
+    } else if event == libc::PTRACE_EVENT_CLONE && sys.is_none() {
+        ForkFlavor::Clone
+    } else {
+        ForkFlavor::Fork
+    };
+    let syscall = match sys {
+        Some(Sys::Fork) => "fork",
+        Some(Sys::Vfork) => "vfork",
+        Some(Sys::Clone3) => "clone3",
+        _ => "clone",
+    };
+    let shares_fds = f(libc::CLONE_FILES);
+    if flavor == ForkFlavor::Thread {
+        t.stats.threads += 1;
+    } else {
+        t.stats.processes += 1;
+    }
+    t.emit(
+        parent,
+        EventKind::Fork {
+            child,
+            flavor,
+            shares_fds,
+            syscall: syscall.into(),
+            flags,
+        },
+    )?;
+    Ok(flavor)
+}

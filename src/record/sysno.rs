@@ -1,0 +1,253 @@
+//! The syscalls forkscope stops on, with their numbers for each ABI a tracee
+//! on this machine may use (x86_64 native, and i386 via int 0x80 / compat).
+//!
+//! Everything not listed here runs without stopping the tracee: the seccomp
+//! filter built from this table returns ALLOW for it.
+
+/// A traced syscall, ABI-independent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Sys {
+    Execve,
+    Execveat,
+    Pipe,
+    Pipe2,
+    Dup,
+    Dup2,
+    Dup3,
+    /// fcntl and fcntl64; only F_DUPFD, F_DUPFD_CLOEXEC and F_SETFD stop.
+    Fcntl,
+    Open,
+    Openat,
+    Openat2,
+    Creat,
+    Socket,
+    Socketpair,
+    Accept,
+    Accept4,
+    Close,
+    CloseRange,
+    Mknod,
+    Mknodat,
+    Wait4,
+    /// i386 only: waitpid(pid, status, options).
+    Waitpid,
+    Waitid,
+    Kill,
+    Tkill,
+    Tgkill,
+    RtSigqueueinfo,
+    RtTgsigqueueinfo,
+    PidfdSendSignal,
+    Setsid,
+    Setpgid,
+    /// Not stopped on by seccomp (fork events carry them); named to decode registers.
+    Fork,
+    Vfork,
+    Clone,
+    Clone3,
+}
+
+/// An ABI a tracee can make syscalls in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Abi {
+    /// The machine's own 64-bit ABI.
+    Native,
+    /// 32-bit x86 on an x86_64 kernel.
+    I386,
+}
+
+impl Abi {
+    /// Pointer size in the tracee's address space.
+    pub fn word_size(self) -> usize {
+        match self {
+            Abi::Native => std::mem::size_of::<usize>(),
+            Abi::I386 => 4,
+        }
+    }
+
+    /// The ABI from `ptrace_syscall_info.arch` (an AUDIT_ARCH_* value).
+    pub fn from_audit_arch(arch: u32) -> Option<Abi> {
+        match arch {
+            AUDIT_ARCH_NATIVE => Some(Abi::Native),
+            AUDIT_ARCH_I386 if cfg!(target_arch = "x86_64") => Some(Abi::I386),
+            _ => None,
+        }
+    }
+}
+
+/// AUDIT_ARCH_X86_64 / AUDIT_ARCH_AARCH64 from <linux/audit.h>.
+#[cfg(target_arch = "x86_64")]
+pub const AUDIT_ARCH_NATIVE: u32 = 0xC000_003E;
+#[cfg(target_arch = "aarch64")]
+pub const AUDIT_ARCH_NATIVE: u32 = 0xC000_00B7;
+/// AUDIT_ARCH_I386 from <linux/audit.h>.
+pub const AUDIT_ARCH_I386: u32 = 0x4000_0003;
+
+/// Which syscalls stop, per ABI: (syscall, number). The seccomp filter is
+/// generated from these lists and the decoder maps numbers back through them.
+#[cfg(target_arch = "x86_64")]
+pub const NATIVE: &[(Sys, i64)] = &[
+    (Sys::Execve, libc::SYS_execve),
+    (Sys::Execveat, libc::SYS_execveat),
+    (Sys::Pipe, libc::SYS_pipe),
+    (Sys::Pipe2, libc::SYS_pipe2),
+    (Sys::Dup, libc::SYS_dup),
+    (Sys::Dup2, libc::SYS_dup2),
+    (Sys::Dup3, libc::SYS_dup3),
+    (Sys::Fcntl, libc::SYS_fcntl),
+    (Sys::Open, libc::SYS_open),
+    (Sys::Openat, libc::SYS_openat),
+    (Sys::Openat2, libc::SYS_openat2),
+    (Sys::Creat, libc::SYS_creat),
+    (Sys::Socket, libc::SYS_socket),
+    (Sys::Socketpair, libc::SYS_socketpair),
+    (Sys::Accept, libc::SYS_accept),
+    (Sys::Accept4, libc::SYS_accept4),
+    (Sys::Close, libc::SYS_close),
+    (Sys::CloseRange, libc::SYS_close_range),
+    (Sys::Mknod, libc::SYS_mknod),
+    (Sys::Mknodat, libc::SYS_mknodat),
+    (Sys::Wait4, libc::SYS_wait4),
+    (Sys::Waitid, libc::SYS_waitid),
+    (Sys::Kill, libc::SYS_kill),
+    (Sys::Tkill, libc::SYS_tkill),
+    (Sys::Tgkill, libc::SYS_tgkill),
+    (Sys::RtSigqueueinfo, libc::SYS_rt_sigqueueinfo),
+    (Sys::RtTgsigqueueinfo, libc::SYS_rt_tgsigqueueinfo),
+    (Sys::PidfdSendSignal, libc::SYS_pidfd_send_signal),
+    (Sys::Setsid, libc::SYS_setsid),
+    (Sys::Setpgid, libc::SYS_setpgid),
+];
+
+/// Native numbers of the process-creation calls (decoded at fork events, not filtered).
+#[cfg(target_arch = "x86_64")]
+pub const NATIVE_CREATE: &[(Sys, i64)] = &[
+    (Sys::Fork, libc::SYS_fork),
+    (Sys::Vfork, libc::SYS_vfork),
+    (Sys::Clone, libc::SYS_clone),
+    (Sys::Clone3, libc::SYS_clone3),
+];
+
+#[cfg(target_arch = "aarch64")]
+pub const NATIVE: &[(Sys, i64)] = &[
+    (Sys::Execve, libc::SYS_execve),
+    (Sys::Execveat, libc::SYS_execveat),
+    (Sys::Pipe2, libc::SYS_pipe2),
+    (Sys::Dup, libc::SYS_dup),
+    (Sys::Dup3, libc::SYS_dup3),
+    (Sys::Fcntl, libc::SYS_fcntl),
+    (Sys::Openat, libc::SYS_openat),
+    (Sys::Openat2, libc::SYS_openat2),
+    (Sys::Socket, libc::SYS_socket),
+    (Sys::Socketpair, libc::SYS_socketpair),
+    (Sys::Accept, libc::SYS_accept),
+    (Sys::Accept4, libc::SYS_accept4),
+    (Sys::Close, libc::SYS_close),
+    (Sys::CloseRange, libc::SYS_close_range),
+    (Sys::Mknodat, libc::SYS_mknodat),
+    (Sys::Wait4, libc::SYS_wait4),
+    (Sys::Waitid, libc::SYS_waitid),
+    (Sys::Kill, libc::SYS_kill),
+    (Sys::Tkill, libc::SYS_tkill),
+    (Sys::Tgkill, libc::SYS_tgkill),
+    (Sys::RtSigqueueinfo, libc::SYS_rt_sigqueueinfo),
+    (Sys::RtTgsigqueueinfo, libc::SYS_rt_tgsigqueueinfo),
+    (Sys::PidfdSendSignal, libc::SYS_pidfd_send_signal),
+    (Sys::Setsid, libc::SYS_setsid),
+    (Sys::Setpgid, libc::SYS_setpgid),
+];
+
+#[cfg(target_arch = "aarch64")]
+pub const NATIVE_CREATE: &[(Sys, i64)] = &[
+    (Sys::Clone, libc::SYS_clone),
+    (Sys::Clone3, libc::SYS_clone3),
+];
+
+/// i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl). i386 has no plain
+/// accept syscall: accept goes through socketcall, which is not decoded.
+pub const I386: &[(Sys, i64)] = &[
+    (Sys::Execve, 11),
+    (Sys::Execveat, 358),
+    (Sys::Pipe, 42),
+    (Sys::Pipe2, 331),
+    (Sys::Dup, 41),
+    (Sys::Dup2, 63),
+    (Sys::Dup3, 330),
+    (Sys::Fcntl, 55),
+    (Sys::Fcntl, 221), // fcntl64
+    (Sys::Open, 5),
+    (Sys::Openat, 295),
+    (Sys::Openat2, 437),
+    (Sys::Creat, 8),
+    (Sys::Socket, 359),
+    (Sys::Socketpair, 360),
+    (Sys::Accept4, 364),
+    (Sys::Close, 6),
+    (Sys::CloseRange, 436),
+    (Sys::Mknod, 14),
+    (Sys::Mknodat, 297),
+    (Sys::Waitpid, 7),
+    (Sys::Wait4, 114),
+    (Sys::Waitid, 284),
+    (Sys::Kill, 37),
+    (Sys::Tkill, 238),
+    (Sys::Tgkill, 270),
+    (Sys::RtSigqueueinfo, 178),
+    (Sys::RtTgsigqueueinfo, 335),
+    (Sys::PidfdSendSignal, 424),
+    (Sys::Setsid, 66),
+    (Sys::Setpgid, 57),
+];
+
+/// i386 process-creation numbers.
+pub const I386_CREATE: &[(Sys, i64)] = &[
+    (Sys::Fork, 2),
+    (Sys::Vfork, 190),
+    (Sys::Clone, 120),
+    (Sys::Clone3, 435),
+];
+
+/// The traced syscall behind number `nr` in `abi`, if any.
+pub fn lookup(abi: Abi, nr: i64) -> Option<Sys> {
+    let (a, b) = match abi {
+        Abi::Native => (NATIVE, NATIVE_CREATE),
+        Abi::I386 => (I386, I386_CREATE),
+    };
+    a.iter()
+        .chain(b.iter())
+        .find(|(_, n)| *n == nr)
+        .map(|(s, _)| *s)
+}
+
+/// fcntl commands worth a stop: they create fds or change FD_CLOEXEC.
+pub const FCNTL_TRACED_CMDS: &[u32] = &[
+    libc::F_DUPFD as u32,
+    libc::F_DUPFD_CLOEXEC as u32,
+    libc::F_SETFD as u32,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_map_back_to_their_syscalls() {
+        for (s, n) in NATIVE.iter().chain(NATIVE_CREATE) {
+            assert_eq!(lookup(Abi::Native, *n), Some(*s), "native {n}");
+        }
+        assert_eq!(lookup(Abi::I386, 221), Some(Sys::Fcntl));
+        assert_eq!(lookup(Abi::I386, 11), Some(Sys::Execve));
+        assert_eq!(lookup(Abi::Native, libc::SYS_read), None);
+    }
+
+    #[test]
+    fn no_number_is_listed_twice_in_one_abi() {
+        for table in [NATIVE, I386] {
+            let mut nrs: Vec<i64> = table.iter().map(|(_, n)| *n).collect();
+            nrs.sort();
+            let before = nrs.len();
+            nrs.dedup();
+            assert_eq!(before, nrs.len());
+        }
+    }
+}
