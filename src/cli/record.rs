@@ -12,8 +12,16 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
     };
     match record::record(&opts) {
         Ok(out) => {
+            let argv0 = args.command[0].to_string_lossy();
+            if let Some(errno) = out.exec_error {
+                // As a shell says it: the command never ran.
+                eprintln!(
+                    "forkscope: {argv0}: cannot execute: {}",
+                    nix::errno::Errno::from_raw(errno).desc()
+                );
+                return Ok(out.exit_code());
+            }
             if !args.quiet {
-                let argv0 = args.command[0].to_string_lossy();
                 eprintln!("{}", out.summary(&argv0));
             }
             Ok(out.exit_code())

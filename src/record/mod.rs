@@ -5,9 +5,10 @@
 //! Transparency: the command keeps forkscope's terminal, process group,
 //! stdio and environment; signals reach it as they would untraced (each
 //! signal-delivery-stop re-injects the signal once; group-stops are held with
-//! PTRACE_LISTEN until SIGCONT). Signals sent to forkscope by another process
-//! (`kill -TERM <forkscope>`) are passed on to the command; those from the
-//! terminal (Ctrl-C) already reach it directly. Every tracee is attached with
+//! PTRACE_LISTEN until SIGCONT). SIGTERM and SIGHUP sent to forkscope by
+//! another process (`kill <forkscope>`) are passed on to the command; Ctrl-C
+//! and Ctrl-\\ from the terminal reach the command directly and only make
+//! forkscope finish the trace after it. Every tracee is attached with
 //! PTRACE_O_EXITKILL, so if forkscope dies the kernel kills the traced tree
 //! rather than leave it stopped.
 
@@ -101,6 +102,8 @@ pub struct RecordOutcome {
     pub events: u64,
     /// Counts for the summary.
     pub stats: tracer::Stats,
+    /// The command could not be started: its exec failed with this errno.
+    pub exec_error: Option<i32>,
 }
 
 impl RecordOutcome {
@@ -172,11 +175,18 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
     if sig == libc::SIGINT {
         INTERRUPTED.store(true, Ordering::Relaxed);
+        return;
     }
+    if sig == libc::SIGQUIT {
+        return;
+    }
+    // SIGTERM/SIGHUP: passed on to the command when a process sent them to
+    // forkscope (si_code <= 0: kill, sigqueue, tkill), as `timeout` or a
+    // service manager would expect. SIGINT/SIGQUIT come from the terminal to
+    // the whole foreground group, the command included: never passed on, so
+    // they are not delivered twice.
     // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
     let code = unsafe { (*info).si_code };
-    // si_code <= 0: sent by a process (kill, sigqueue, tkill). From the
-    // terminal (SI_KERNEL) the command got it too, directly.
     let root = ROOT_PID.load(Ordering::Relaxed);
     if code <= 0 && root > 0 {
         // SAFETY: kill is async-signal-safe.
@@ -297,6 +307,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         path,
         events: t.writer().events_written(),
         stats: t.stats.clone(),
+        exec_error: t.root_exec_error,
     })
 }
 

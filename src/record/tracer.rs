@@ -78,6 +78,8 @@ pub struct Tracer {
     pub elf: ElfCache,
     /// Summary counts.
     pub stats: Stats,
+    /// Why the command itself could not be started (its first exec failed).
+    pub root_exec_error: Option<i32>,
     root: i32,
     root_status: Option<Status>,
     /// An error met after a tracee was already resumed; ends the run.
@@ -115,6 +117,7 @@ impl Tracer {
             root,
             root_status: None,
             error: None,
+            root_exec_error: None,
         }
     }
 
@@ -122,6 +125,11 @@ impl Tracer {
     pub fn emit(&mut self, pid: i32, kind: EventKind) -> Result<(), RecordError> {
         self.w.emit(pid, kind)?;
         Ok(())
+    }
+
+    /// Is `pid` the first traced process?
+    pub fn is_root(&self, pid: i32) -> bool {
+        pid == self.root
     }
 
     /// The writer (for the summary).

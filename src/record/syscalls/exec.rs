@@ -39,6 +39,11 @@ pub fn exit_failed(
         return Ok(());
     }
     t.stats.exec_failures += 1;
+    if t.stats.execs == 0 && t.is_root(pid) {
+        if let Err(e) = res {
+            t.root_exec_error = Some(e);
+        }
+    }
     t.emit(
         pid,
         EventKind::Exec {

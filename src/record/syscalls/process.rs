@@ -63,9 +63,9 @@ pub fn created(
         ForkFlavor::Thread
     } else if event == libc::PTRACE_EVENT_VFORK || f(libc::CLONE_VFORK) {
         ForkFlavor::Vfork
-    } else if f(libc::CLONE_VM | libc::CLONE_FILES | libc::CLONE_FS | libc::CLONE_SIGHAND) {
-        ForkFlavor::Clone
-    } else if event == libc::PTRACE_EVENT_CLONE && sys.is_none() {
+    } else if f(libc::CLONE_VM | libc::CLONE_FILES | libc::CLONE_FS | libc::CLONE_SIGHAND)
+        || (event == libc::PTRACE_EVENT_CLONE && sys.is_none())
+    {
         ForkFlavor::Clone
     } else {
         ForkFlavor::Fork

@@ -1,0 +1,187 @@
+//! Shared helpers for the integration tests: build fixture programs with the
+//! system C compiler, run `forkscope record`, read the trace back, and check
+//! the invariants every trace must keep.
+
+#![allow(dead_code)]
+
+use forkscope::trace::{read_all, Event, EventKind, Header};
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+/// The forkscope binary under test.
+pub fn forkscope() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_forkscope"))
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+
+/// Compiles `fixtures/record/NAME.c` with extra `flags` (once per test
+/// binary) and returns the executable, or an error text if the compiler
+/// refuses (e.g. no 32-bit libc).
+pub fn try_fixture(name: &str, flags: &[&str]) -> Result<PathBuf, String> {
+    let key = format!("{name} {}", flags.join(" "));
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = built.iter().find(|(k, _)| *k == key) {
+        return Ok(p.clone());
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
+    std::fs::create_dir_all(&dir).unwrap();
+    let suffix: String = flags.concat().replace(['-', '='], "");
+    let out = dir.join(format!("{name}{suffix}"));
+    let src = repo().join("fixtures/record").join(format!("{name}.c"));
+    let r = Command::new("cc")
+        .args(["-O1", "-Wall", "-pthread"])
+        .args(flags)
+        .arg("-o")
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .map_err(|e| format!("cannot run cc: {e}"))?;
+    if !r.status.success() {
+        return Err(String::from_utf8_lossy(&r.stderr).into_owned());
+    }
+    built.push((key, out.clone()));
+    Ok(out)
+}
+
+/// Like [`try_fixture`], panicking when it does not build.
+pub fn fixture(name: &str) -> PathBuf {
+    try_fixture(name, &[]).unwrap_or_else(|e| panic!("building fixture {name}: {e}"))
+}
+
+/// The result of one `forkscope record`.
+pub struct Recorded {
+    pub out: Output,
+    pub trace: PathBuf,
+    pub header: Header,
+    pub events: Vec<Event>,
+    _dir: tempfile::TempDir,
+}
+
+impl Recorded {
+    pub fn code(&self) -> i32 {
+        self.out.status.code().expect("forkscope exited by signal")
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+
+    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.events.iter().filter(move |e| e.kind.name() == kind)
+    }
+
+    pub fn count(&self, kind: &str) -> usize {
+        self.of_kind(kind).count()
+    }
+}
+
+/// Records `cmd` and reads the trace back; checks the trace invariants.
+pub fn record<S: AsRef<OsStr>>(cmd: &[S]) -> Recorded {
+    record_with(cmd, &[])
+}
+
+/// Records with extra forkscope options (before `--`).
+pub fn record_with<S: AsRef<OsStr>>(cmd: &[S], opts: &[&str]) -> Recorded {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let out = forkscope()
+        .arg("record")
+        .arg("-o")
+        .arg(&trace)
+        .args(opts)
+        .arg("--")
+        .args(cmd)
+        .output()
+        .unwrap();
+    let (header, events, warnings) = read_all(&trace).unwrap_or_else(|e| {
+        panic!(
+            "reading the trace: {e}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(warnings.is_empty(), "reader warnings: {warnings:?}");
+    check_invariants(&header, &events);
+    Recorded {
+        out,
+        trace,
+        header,
+        events,
+        _dir: dir,
+    }
+}
+
+/// What every trace must satisfy: seq 0,1,2..; time never goes back; the
+/// first event is the root's spawn; every task acts only after the fork that
+/// created it and not after its exit; each task exits at most once.
+pub fn check_invariants(header: &Header, events: &[Event]) {
+    let mut known: HashSet<i32> = HashSet::new();
+    let mut exited: HashSet<i32> = HashSet::new();
+    let mut last_ts = 0;
+    assert!(matches!(
+        events.first().map(|e| &e.kind),
+        Some(EventKind::Spawn { .. })
+    ));
+    known.insert(header.root_pid);
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e.seq, i as u64, "seq must count 0, 1, 2, ...");
+        assert!(e.ts_ns >= last_ts, "time went back at seq {}", e.seq);
+        last_ts = e.ts_ns;
+        assert!(
+            known.contains(&e.pid),
+            "seq {}: pid {} acts before any fork created it: {e:?}",
+            e.seq,
+            e.pid
+        );
+        assert!(
+            !exited.contains(&e.pid),
+            "seq {}: pid {} acts after its exit: {e:?}",
+            e.seq,
+            e.pid
+        );
+        match &e.kind {
+            EventKind::Fork { child, .. } => {
+                known.insert(*child);
+                exited.remove(child); // pid reuse
+            }
+            EventKind::Exec {
+                former_tid: Some(t),
+                ..
+            } => {
+                exited.insert(*t);
+            }
+            EventKind::Exit { .. } => {
+                exited.insert(e.pid);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Exit statuses per pid.
+pub fn exits(events: &[Event]) -> HashMap<i32, forkscope::trace::Status> {
+    events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Exit { status } => Some((e.pid, status)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Path helper for tests that write files.
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}
