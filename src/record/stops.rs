@@ -173,7 +173,7 @@ mod tests {
     fn kind(status: i32) -> StopKind {
         match decode(Pid::from_raw(1), status) {
             Report::Stop(s, k) => {
-                std::mem::forget(s);
+                s.gone();
                 k
             }
             other => panic!("{other:?}"),
