@@ -24,8 +24,8 @@ pub enum Anomaly {
         /// The event kind.
         kind: &'static str,
     },
-    /// An fd the model does not have open was used by a call that succeeded
-    /// (or closed, which may have failed with EBADF: the recorder logs close at entry).
+    /// A call that succeeded used an fd the model does not have open (the
+    /// model takes the fd on as an unknown object).
     #[error("seq {seq}: pid {pid}: {op} of fd {fd}, which the model does not have open")]
     UnknownFd {
         /// Event seq.
@@ -34,8 +34,21 @@ pub enum Anomaly {
         pid: Pid,
         /// The fd.
         fd: i32,
-        /// The call (`close`, `dup`, `fcntl(F_SETFD)`).
+        /// The call (`dup`, `fcntl(F_SETFD)`).
         op: &'static str,
+    },
+    /// close() of an fd the model does not have open. close is recorded at
+    /// entry, so this is usually the program's own harmless EBADF (bash
+    /// closes some fds twice); it is a model error only if the fd was in
+    /// fact open (the kernel's next snapshot will say).
+    #[error("seq {seq}: pid {pid}: close of fd {fd}, which is not open in the model (EBADF, or an fd the model missed)")]
+    CloseNotOpen {
+        /// Event seq.
+        seq: u64,
+        /// The task.
+        pid: Pid,
+        /// The fd.
+        fd: i32,
     },
     /// A call returned an fd the model thinks is already open (the model
     /// closes the old one and continues).
@@ -109,6 +122,7 @@ impl Anomaly {
         match *self {
             Anomaly::UnknownTask { seq, .. }
             | Anomaly::UnknownFd { seq, .. }
+            | Anomaly::CloseNotOpen { seq, .. }
             | Anomaly::FdAlreadyOpen { seq, .. }
             | Anomaly::TaskAlreadyAlive { seq, .. }
             | Anomaly::UnknownChild { seq, .. }
@@ -123,6 +137,7 @@ impl Anomaly {
         match *self {
             Anomaly::UnknownTask { pid, .. }
             | Anomaly::UnknownFd { pid, .. }
+            | Anomaly::CloseNotOpen { pid, .. }
             | Anomaly::FdAlreadyOpen { pid, .. }
             | Anomaly::TaskAlreadyAlive { pid, .. }
             | Anomaly::UnknownChild { pid, .. }

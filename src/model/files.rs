@@ -9,7 +9,7 @@
 use super::fd_table::{FdSlot, FdTable, FdTableId};
 use super::hash::IdMap;
 use super::note::{CloseCause, Note};
-use super::open_file::{Access, Object, OpenFile, OpenFileId};
+use super::open_file::{Access, Holders, Object, OpenFile, OpenFileId};
 use super::pipe::{Pipe, PipeOrigin};
 use super::{Moment, PipeId};
 use crate::trace::Pid;
@@ -47,7 +47,7 @@ impl Files {
             .get(&src)
             .map(|t| t.fds.clone())
             .unwrap_or_default();
-        for (&fd, slot) in &fds {
+        for (fd, slot) in fds.iter() {
             if let Some(f) = self.files.get_mut(&slot.file) {
                 f.holders.push((id, fd));
             }
@@ -101,7 +101,7 @@ impl Files {
             return;
         }
         if let Some(t) = self.tables.remove(&table) {
-            for (fd, slot) in t.fds {
+            for (fd, slot) in t.fds.iter() {
                 self.release(slot.file, table, fd, pid, notes);
             }
         }
@@ -134,7 +134,7 @@ impl Files {
                 access,
                 opened,
                 opened_by,
-                holders: Vec::with_capacity(1),
+                holders: Holders::default(),
             },
         );
         id
@@ -142,7 +142,7 @@ impl Files {
 
     /// The slot at `fd`.
     pub(crate) fn slot(&self, table: FdTableId, fd: i32) -> Option<FdSlot> {
-        self.tables.get(&table)?.fds.get(&fd).copied()
+        self.tables.get(&table)?.fds.get(fd).copied()
     }
 
     /// Points `fd` at `file`. If `fd` was open, its old open file is released
@@ -188,7 +188,7 @@ impl Files {
         pid: Pid,
         notes: &mut Vec<Note>,
     ) -> Option<OpenFileId> {
-        let slot = self.tables.get_mut(&table)?.fds.remove(&fd)?;
+        let slot = self.tables.get_mut(&table)?.fds.remove(fd)?;
         self.release(slot.file, table, fd, pid, notes);
         Some(slot.file)
     }
@@ -207,24 +207,17 @@ impl Files {
             return;
         };
         if cloexec {
-            for (_, s) in t.fds.range_mut(lo..=hi) {
-                s.cloexec = true;
-            }
+            t.fds.for_range(lo, hi, |s| s.cloexec = true);
             return;
         }
-        let mut gone = t.fds.split_off(&lo);
-        if let Some(after) = hi.checked_add(1) {
-            let mut kept = gone.split_off(&after);
-            t.fds.append(&mut kept);
-        }
-        for (fd, slot) in gone {
+        for (fd, slot) in t.fds.take_if(lo, hi, |_| true) {
             self.release(slot.file, table, fd, pid, notes);
         }
     }
 
     /// Sets or clears FD_CLOEXEC; false when `fd` is not open.
     pub(crate) fn set_cloexec(&mut self, table: FdTableId, fd: i32, on: bool) -> bool {
-        match self.tables.get_mut(&table).and_then(|t| t.fds.get_mut(&fd)) {
+        match self.tables.get_mut(&table).and_then(|t| t.fds.get_mut(fd)) {
             Some(s) => {
                 s.cloexec = on;
                 true
@@ -238,16 +231,7 @@ impl Files {
         let Some(t) = self.tables.get_mut(&table) else {
             return;
         };
-        if !t.fds.values().any(|s| s.cloexec) {
-            return;
-        }
-        let mut gone = Vec::new();
-        t.fds.retain(|fd, s| {
-            if s.cloexec {
-                gone.push((*fd, *s));
-            }
-            !s.cloexec
-        });
+        let gone = t.fds.take_if(i32::MIN, i32::MAX, |s| s.cloexec);
         for (fd, slot) in gone {
             notes.push(Note::ImplicitClose {
                 pid,
@@ -272,9 +256,7 @@ impl Files {
         let Some(f) = self.files.get_mut(&file) else {
             return;
         };
-        if let Some(i) = f.holders.iter().position(|h| *h == (table, fd)) {
-            f.holders.swap_remove(i);
-        }
+        f.holders.remove((table, fd));
         if !f.holders.is_empty() {
             return;
         }

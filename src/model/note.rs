@@ -68,8 +68,8 @@ pub enum Note {
     Zombie {
         /// The process.
         pid: Pid,
-        /// Its exit status.
-        status: Status,
+        /// Its exit status (`None`: ended by the model after an anomaly).
+        status: Option<Status>,
     },
     /// A wait reaped a zombie.
     Reaped {
@@ -141,9 +141,14 @@ impl fmt::Display for Note {
                 "pipe#{pipe}: last read end closed ({pid} fd {fd}), {writers} writer(s) now get EPIPE/SIGPIPE"
             ),
             Note::PipeReleased { pipe } => write!(f, "pipe#{pipe}: no fd refers to it any more"),
-            Note::Zombie { pid, status } => {
-                write!(f, "process {pid} exited ({status:?}) and is a zombie until reaped")
-            }
+            Note::Zombie { pid, status } => match status {
+                Some(st) => write!(
+                    f,
+                    "process {pid} exited ({}) and is a zombie until reaped",
+                    describe_status(st)
+                ),
+                None => write!(f, "process {pid} ended and is a zombie until reaped"),
+            },
             Note::Reaped { pid, by } => write!(f, "process {pid} was reaped by {by}"),
             Note::Orphaned { pid, parent } => {
                 write!(f, "process {pid} was orphaned: its parent {parent} exited")
@@ -156,6 +161,17 @@ impl fmt::Display for Note {
                 write!(f, "exec in process {pid} ended {count} other thread(s)")
             }
         }
+    }
+}
+
+fn describe_status(st: &Status) -> String {
+    match *st {
+        Status::Exited { exited } => format!("exit {exited}"),
+        Status::Signaled { signaled, core } => {
+            format!("{signaled}{}", if core { ", core dumped" } else { "" })
+        }
+        Status::Stopped { stopped } => format!("stopped by {stopped}"),
+        Status::Continued { .. } => "continued".into(),
     }
 }
 

@@ -44,15 +44,26 @@ pub enum Access {
 }
 
 impl Access {
-    /// The access mode of symbolic open flags (`O_WRONLY|O_CREAT|O_CLOEXEC`).
-    pub fn from_open_flags(flags: &str) -> Access {
-        if flags.contains("O_RDWR") {
-            Access::ReadWrite
-        } else if flags.contains("O_WRONLY") {
-            Access::Write
-        } else {
-            Access::Read
+    /// The access mode and O_CLOEXEC of symbolic open flags
+    /// (`O_WRONLY|O_CREAT|O_CLOEXEC`), in one pass.
+    pub fn from_open_flags(flags: &str) -> (Access, bool) {
+        let mut access = Access::Read;
+        let mut cloexec = false;
+        let b = flags.as_bytes();
+        let mut start = 0;
+        for end in 0..=b.len() {
+            if end < b.len() && b[end] != b'|' {
+                continue;
+            }
+            match &b[start..end] {
+                b"O_RDWR" => access = Access::ReadWrite,
+                b"O_WRONLY" => access = Access::Write,
+                b"O_CLOEXEC" => cloexec = true,
+                _ => {}
+            }
+            start = end + 1;
         }
+        (access, cloexec)
     }
 
     /// Could a reader read through it (`Unknown` counts as maybe)?
@@ -243,7 +254,46 @@ pub struct OpenFile {
     /// The task that made it.
     pub opened_by: Pid,
     /// Every fd table slot that refers to it.
-    pub(crate) holders: Vec<(FdTableId, i32)>,
+    pub(crate) holders: Holders,
+}
+
+/// The fd table slots holding an open file. Most open files have exactly
+/// one, kept inline so opening a file costs no extra allocation.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Holders {
+    first: Option<(FdTableId, i32)>,
+    rest: Vec<(FdTableId, i32)>,
+}
+
+impl Holders {
+    pub(crate) fn push(&mut self, h: (FdTableId, i32)) {
+        if self.first.is_none() {
+            self.first = Some(h);
+        } else {
+            self.rest.push(h);
+        }
+    }
+
+    /// Removes one occurrence of `h`.
+    pub(crate) fn remove(&mut self, h: (FdTableId, i32)) {
+        if self.first == Some(h) {
+            self.first = self.rest.pop();
+        } else if let Some(i) = self.rest.iter().position(|x| *x == h) {
+            self.rest.swap_remove(i);
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (FdTableId, i32)> + '_ {
+        self.first.iter().chain(self.rest.iter()).copied()
+    }
 }
 
 impl OpenFile {
@@ -253,9 +303,10 @@ impl OpenFile {
         self.holders.len()
     }
 
-    /// The fd table slots that refer to it: (table, fd).
-    pub fn holders(&self) -> &[(FdTableId, i32)] {
-        &self.holders
+    /// The fd table slots that refer to it: (table, fd), in no particular
+    /// order. [`Model::holders`](super::Model::holders) names processes instead.
+    pub fn holders(&self) -> impl Iterator<Item = (FdTableId, i32)> + '_ {
+        self.holders.iter()
     }
 
     /// Which end of a pipe it is, if it is one.

@@ -103,8 +103,9 @@ pub struct ExecRef {
 pub struct Exit {
     /// When (the exit event of the last task).
     pub at: Moment,
-    /// The status of that event.
-    pub status: Status,
+    /// The status of that event (`None` when the model ended the process
+    /// itself after an anomaly).
+    pub status: Option<Status>,
 }
 
 /// A process leaving the zombie state.
@@ -281,7 +282,10 @@ impl ProcessTree {
 
     /// The exec record an [`ExecRef`] points at.
     pub fn exec(&self, r: ExecRef) -> Option<&ExecRecord> {
-        self.procs.get(r.process.index())?.execs.get(r.index as usize)
+        self.procs
+            .get(r.process.index())?
+            .execs
+            .get(r.index as usize)
     }
 
     /// The program a process runs now: its latest successful exec, or the one
@@ -299,12 +303,15 @@ impl ProcessTree {
         }
     }
 
-    /// Adds a process and makes it the owner of `pid`. A previous process with
-    /// that pid, if still a zombie, is marked reaped outside the trace.
+    /// Adds a process and makes it the owner of `pid`; it inherits program,
+    /// process group and session from `creator`. A previous process with that
+    /// pid, if still a zombie, must have been reaped outside the trace (by
+    /// init, a subreaper, or auto-reaping): it is marked so.
     pub(crate) fn add_process(
         &mut self,
         pid: Pid,
         parent: Option<ProcId>,
+        creator: Option<ProcId>,
         origin: Origin,
         at: Moment,
     ) -> ProcId {
@@ -320,7 +327,7 @@ impl ProcessTree {
                 });
             }
         }
-        let (inherited_program, pgid, sid) = match parent {
+        let (inherited_program, pgid, sid) = match creator {
             Some(pp) => {
                 let par = &self.procs[pp.index()];
                 (self.program_ref(pp), par.pgid, par.sid)
@@ -352,7 +359,12 @@ impl ProcessTree {
     }
 
     pub(crate) fn add_task(&mut self, tid: Pid, process: ProcId, fd_table: FdTableId) {
-        self.procs[process.index()].tasks.push(tid);
+        let tasks = &mut self.procs[process.index()].tasks;
+        if tasks.capacity() == 0 {
+            // Most processes never have a second thread.
+            tasks.reserve_exact(1);
+        }
+        tasks.push(tid);
         self.tasks.insert(
             tid,
             Task {

@@ -1,0 +1,179 @@
+//! Checking the model against the kernel: after a successful exec the trace
+//! carries the kernel's fd table (from /proc); the model's table for that
+//! process should say the same.
+//!
+//! /proc shows less than the model knows: no pipe direction (only the
+//! inode), resolved absolute paths where the model may hold the relative path
+//! passed to open. So the comparison is by fd number and object: pipes by
+//! inode, sockets by inode when the model knows it, paths loosely (the
+//! kernel's path ends with the model's).
+
+use super::fd_table::FdTable;
+use super::open_file::{Object, OpenFile, OpenFileId};
+use crate::trace::{parse_bracket_inode, FdEntry, Pid};
+use std::cmp::Ordering;
+use std::fmt;
+
+/// One fd on which the model and the kernel disagree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// The event whose snapshot showed it.
+    pub seq: u64,
+    /// The process.
+    pub pid: Pid,
+    /// The fd.
+    pub fd: i32,
+    /// What the model has there (`None`: the fd is not open in the model).
+    pub model: Option<String>,
+    /// What the kernel has there (`None`: the fd is not open in the kernel).
+    pub kernel: Option<String>,
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let say = |s: &Option<String>| s.clone().unwrap_or_else(|| "nothing".into());
+        write!(
+            f,
+            "seq {}: pid {} fd {}: the model has {}, the kernel has {}",
+            self.seq,
+            self.pid,
+            self.fd,
+            say(&self.model),
+            say(&self.kernel)
+        )
+    }
+}
+
+/// Compares a model fd table (`None`: the model has no such process) with a
+/// kernel snapshot; `file` looks up open files.
+pub(crate) fn compare<'a>(
+    seq: u64,
+    pid: Pid,
+    table: Option<&FdTable>,
+    file: impl Fn(OpenFileId) -> Option<&'a OpenFile>,
+    snapshot: &[FdEntry],
+) -> Vec<Divergence> {
+    let mut kernel: Vec<&FdEntry> = snapshot.iter().collect();
+    kernel.sort_by_key(|e| e.fd);
+    let mut model = table.into_iter().flat_map(|t| t.iter()).peekable();
+    let mut kernel = kernel.into_iter().peekable();
+    let mut out = Vec::new();
+    let describe = |id: OpenFileId| {
+        file(id).map_or_else(|| format!("open file {id} (lost)"), |f| f.to_string())
+    };
+    loop {
+        let order = match (model.peek(), kernel.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(m), Some(k)) => m.0.cmp(&k.fd),
+        };
+        match order {
+            Ordering::Less => {
+                let Some((fd, slot)) = model.next() else {
+                    break;
+                };
+                out.push(Divergence {
+                    seq,
+                    pid,
+                    fd,
+                    model: Some(describe(slot.file)),
+                    kernel: None,
+                });
+            }
+            Ordering::Greater => {
+                let Some(k) = kernel.next() else { break };
+                out.push(Divergence {
+                    seq,
+                    pid,
+                    fd: k.fd,
+                    model: None,
+                    kernel: Some(k.target.lossy().into_owned()),
+                });
+            }
+            Ordering::Equal => {
+                let (Some((fd, slot)), Some(k)) = (model.next(), kernel.next()) else {
+                    break;
+                };
+                let same = file(slot.file).is_some_and(|f| matches(&f.object, k.target.as_bytes()));
+                if !same {
+                    out.push(Divergence {
+                        seq,
+                        pid,
+                        fd,
+                        model: Some(describe(slot.file)),
+                        kernel: Some(k.target.lossy().into_owned()),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Does the model's object plausibly match what /proc shows?
+pub(crate) fn matches(object: &Object, kernel: &[u8]) -> bool {
+    match object {
+        Object::Pipe { pipe, .. } => parse_bracket_inode(kernel, b"pipe:[") == Some(*pipe),
+        Object::Socket { inode: Some(i), .. } => {
+            parse_bracket_inode(kernel, b"socket:[") == Some(*i)
+        }
+        Object::Socket { inode: None, .. } => kernel.starts_with(b"socket:["),
+        Object::File { path } | Object::Tty { path } => path_matches(path.as_bytes(), kernel),
+        Object::Other { target } => target.as_bytes() == kernel,
+        Object::Unknown => true,
+    }
+}
+
+/// A path as the model knows it (possibly relative, `./x`, `../x`) against
+/// the kernel's absolute one (possibly `... (deleted)`).
+fn path_matches(model: &[u8], kernel: &[u8]) -> bool {
+    let kernel = kernel.strip_suffix(b" (deleted)").unwrap_or(kernel);
+    let mut m = model;
+    while let Some(rest) = m.strip_prefix(b"./") {
+        m = rest;
+    }
+    if m.is_empty() || m == b"." || kernel == m {
+        return true;
+    }
+    if m.starts_with(b"/") && !m.windows(4).any(|w| w == b"/../") {
+        return false;
+    }
+    // `../x` or `a/../b`: only the last component can be compared.
+    if m.starts_with(b"../") || m.windows(4).any(|w| w == b"/../") {
+        let last = |p: &[u8]| p.rsplit(|b| *b == b'/').next().map(<[u8]>::to_vec);
+        return last(m) == last(kernel);
+    }
+    kernel.len() > m.len() && kernel.ends_with(m) && kernel[kernel.len() - m.len() - 1] == b'/'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_match_the_absolute_path_they_end() {
+        assert!(path_matches(b"out.txt", b"/home/u/out.txt"));
+        assert!(path_matches(b"./out.txt", b"/home/u/out.txt"));
+        assert!(path_matches(b"/tmp/x", b"/tmp/x (deleted)"));
+        assert!(path_matches(b"../x", b"/home/x"));
+        assert!(!path_matches(b"t.txt", b"/home/u/out.txt"));
+        assert!(!path_matches(b"/tmp/a", b"/tmp/b"));
+    }
+
+    #[test]
+    fn pipes_match_by_inode_and_sockets_by_inode_when_known() {
+        let pipe = Object::Pipe {
+            pipe: 7,
+            fifo: None,
+        };
+        assert!(matches(&pipe, b"pipe:[7]"));
+        assert!(!matches(&pipe, b"pipe:[8]"));
+        let sock = Object::Socket {
+            inode: None,
+            domain: None,
+        };
+        assert!(matches(&sock, b"socket:[99]"));
+        assert!(!matches(&sock, b"pipe:[99]"));
+    }
+}
