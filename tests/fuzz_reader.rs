@@ -30,7 +30,10 @@ fn damage() -> impl Strategy<Value = Damage> {
         any::<usize>().prop_map(Damage::DuplicateLine),
         any::<usize>().prop_map(Damage::DropLine),
         (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Damage::SwapLines(a, b)),
-        (any::<usize>(), proptest::collection::vec(any::<u8>(), 0..64))
+        (
+            any::<usize>(),
+            proptest::collection::vec(any::<u8>(), 0..64)
+        )
             .prop_map(|(i, v)| Damage::InsertJunk(i, v)),
         (any::<usize>(), event_json()).prop_map(|(i, s)| Damage::InsertEvent(i, s)),
     ]

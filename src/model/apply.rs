@@ -282,12 +282,24 @@ impl Model {
         self.tree.add_task(pid, process, table);
         let at = cx.at;
         for e in fds {
-            let object = Object::from_target(&e.target);
-            let file =
-                self.files
-                    .new_file(object, Access::Unknown, at, pid, || PipeOrigin::Inherited {
-                        at,
-                    });
+            // fds the recorder saw sharing one open file description (kcmp)
+            // share one here too, so refcounts and pipe ends are right.
+            let shared = e
+                .same_as
+                .and_then(|s| self.files.slot(table, s))
+                .map(|slot| slot.file);
+            let file = match shared {
+                Some(f) => f,
+                None => {
+                    let object = Object::from_target(&e.target);
+                    let access = e
+                        .flags
+                        .as_deref()
+                        .map_or(Access::Unknown, |f| Access::from_open_flags(f).0);
+                    self.files
+                        .new_file(object, access, at, pid, || PipeOrigin::Inherited { at })
+                }
+            };
             self.install_new(cx, table, pid, e.fd, file, e.cloexec);
         }
     }

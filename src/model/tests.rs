@@ -21,6 +21,8 @@ fn entry(fd: i32, target: &str) -> FdEntry {
         fd,
         target: raw(target),
         cloexec: false,
+        flags: None,
+        same_as: None,
     }
 }
 
@@ -1086,4 +1088,28 @@ fn a_million_synthetic_events_replay_and_print_their_rate() {
         rate(model_only)
     );
     assert!(s.m.anomalies().is_empty());
+}
+
+#[test]
+fn a_spawn_snapshot_shares_descriptions_and_knows_inherited_pipe_directions() {
+    let mut s = Sim::new();
+    let mut fds = vec![entry(0, "pipe:[77]"), entry(1, TTY), entry(2, TTY)];
+    fds[0].flags = Some("O_RDONLY".into());
+    fds[1].flags = Some("O_RDWR".into());
+    fds[2].flags = Some("O_RDWR".into());
+    fds[2].same_as = Some(1);
+    s.ev(
+        10,
+        EventKind::Spawn {
+            argv: vec![raw("cat")],
+            fds,
+        },
+    );
+    let one = s.m.fd(10, 1).unwrap().file.id;
+    let two = s.m.fd(10, 2).unwrap().file.id;
+    assert_eq!(one, two, "fds 1 and 2 are one open file description");
+    assert_eq!(s.m.open_file(one).unwrap().refcount(), 2);
+    let h = s.m.pipe_holders(77).unwrap();
+    assert_eq!(h.readers, vec![(10, 0)], "O_RDONLY makes it the read end");
+    assert!(h.unknown.is_empty() && h.writers.is_empty());
 }

@@ -290,7 +290,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
     let mut t = tracer::Tracer::new(w, root.as_raw());
     // The inherited fd table, read while the child waits at its first stop
     // (only fds that survive exec: forkscope's own are close-on-exec).
-    let fds = procfs::fd_table(root.as_raw(), true)
+    let fds = procfs::fd_table_full(root.as_raw())
         .into_iter()
         .filter(|e| !e.cloexec)
         .collect();

@@ -14,16 +14,66 @@ pub fn fd_target(pid: i32, fd: i32) -> Option<RawStr> {
     Some(RawStr(link.as_os_str().as_bytes().to_vec()))
 }
 
-/// Is FD_CLOEXEC set on `fd` of `pid`? (fdinfo's `flags:` carries O_CLOEXEC.)
-pub fn fd_cloexec(pid: i32, fd: i32) -> Option<bool> {
+/// The `flags:` word of /proc/PID/fdinfo/FD: the open file's status flags,
+/// plus O_CLOEXEC standing for the fd's FD_CLOEXEC.
+pub fn fd_flags(pid: i32, fd: i32) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
     let flags = text.lines().find_map(|l| l.strip_prefix("flags:"))?.trim();
-    let v = u64::from_str_radix(flags, 8).ok()?;
-    Some(v & FDINFO_O_CLOEXEC != 0)
+    u64::from_str_radix(flags, 8).ok()
 }
 
-/// The fd table of `pid`, sorted by fd. With `flags`, each fd's
-/// close-on-exec flag is read from fdinfo as well (one more read per fd).
+/// Is FD_CLOEXEC set on `fd` of `pid`?
+pub fn fd_cloexec(pid: i32, fd: i32) -> Option<bool> {
+    fd_flags(pid, fd).map(|v| v & FDINFO_O_CLOEXEC != 0)
+}
+
+/// Do `a` and `b` of `pid` refer to the same open file description?
+/// kcmp(2) with KCMP_FILE; None when the kernel cannot tell (no kcmp).
+fn same_file(pid: i32, a: i32, b: i32) -> Option<bool> {
+    const KCMP_FILE: libc::c_long = 0;
+    // SAFETY: kcmp takes only integers; it reads no memory of ours.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_kcmp,
+            pid as libc::c_long,
+            pid as libc::c_long,
+            KCMP_FILE,
+            a as libc::c_long,
+            b as libc::c_long,
+        )
+    };
+    (r >= 0).then_some(r == 0)
+}
+
+/// The full fd table of a process about to run the command: targets, flags,
+/// close-on-exec, and which fds share one open file description. Costs a few
+/// reads per fd; used once, for the `spawn` event.
+pub fn fd_table_full(pid: i32) -> Vec<FdEntry> {
+    let mut t = fd_table(pid, false);
+    for e in t.iter_mut() {
+        if let Some(f) = fd_flags(pid, e.fd) {
+            e.cloexec = f & FDINFO_O_CLOEXEC != 0;
+            e.flags = Some(crate::record::syscalls::open::open_flags(
+                (f & !FDINFO_O_CLOEXEC) as i32,
+            ));
+        }
+    }
+    if t.len() <= 256 {
+        for i in 0..t.len() {
+            let (head, rest) = t.split_at_mut(i);
+            let e = &mut rest[0];
+            e.same_as = head
+                .iter()
+                .filter(|h| h.same_as.is_none() && h.target == e.target)
+                .find(|h| same_file(pid, h.fd, e.fd) == Some(true))
+                .map(|h| h.fd);
+        }
+    }
+    t
+}
+
+/// The fd table of `pid` (targets only), sorted by fd. With `flags`, each
+/// fd's close-on-exec flag is read from fdinfo as well (one more read per fd).
 pub fn fd_table(pid: i32, flags: bool) -> Vec<FdEntry> {
     let dir = match std::fs::read_dir(format!("/proc/{pid}/fd")) {
         Ok(d) => d,
@@ -39,6 +89,8 @@ pub fn fd_table(pid: i32, flags: bool) -> Vec<FdEntry> {
                 fd,
                 target,
                 cloexec,
+                flags: None,
+                same_as: None,
             })
         })
         .collect();
@@ -83,5 +135,23 @@ mod tests {
         let e = t.iter().find(|e| e.fd == fd).expect("the file we opened");
         assert!(e.cloexec);
         assert!(e.target.lossy().ends_with("/status"), "{:?}", e.target);
+    }
+
+    #[test]
+    fn the_full_table_knows_flags_and_which_fds_share_a_description() {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        let me = std::process::id() as i32;
+        let f = std::fs::OpenOptions::new()
+            .append(true)
+            .open("/dev/null")
+            .unwrap();
+        // SAFETY: dup of an fd we own; the result is owned by `g`.
+        let g = unsafe { OwnedFd::from_raw_fd(libc::dup(f.as_raw_fd())) };
+        let t = fd_table_full(me);
+        let a = t.iter().find(|e| e.fd == f.as_raw_fd()).unwrap();
+        let b = t.iter().find(|e| e.fd == g.as_raw_fd()).unwrap();
+        assert_eq!(a.flags.as_deref(), Some("O_WRONLY|O_APPEND|O_LARGEFILE"));
+        assert_eq!(b.same_as, Some(a.fd.min(b.fd)).filter(|x| *x != b.fd));
+        assert!(a.same_as.is_none());
     }
 }

@@ -87,6 +87,15 @@ pub struct FdEntry {
     /// FD_CLOEXEC is set.
     #[serde(default, skip_serializing_if = "is_false")]
     pub cloexec: bool,
+    /// The open file's status flags (`O_WRONLY|O_APPEND`), when read from
+    /// fdinfo (in `spawn` snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<String>,
+    /// The lowest fd in the same snapshot that refers to the same open file
+    /// description (kcmp KCMP_FILE), when there is one (in `spawn` snapshots):
+    /// e.g. fds 0, 1 and 2 of a terminal session are usually one description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<i32>,
 }
 
 impl FdEntry {

@@ -63,6 +63,14 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
     )
 }
 
+/// The kernel's O_LARGEFILE bit. libc defines O_LARGEFILE as 0 on 64-bit
+/// targets, but the kernel sets the bit on every open file there, and
+/// fdinfo shows it.
+#[cfg(target_arch = "x86_64")]
+const O_LARGEFILE_KERNEL: i32 = 0o100000;
+#[cfg(not(target_arch = "x86_64"))]
+const O_LARGEFILE_KERNEL: i32 = 0o400000;
+
 /// `O_WRONLY|O_CREAT|O_CLOEXEC`-style names for open flags.
 pub fn open_flags(f: i32) -> String {
     let mut out = String::from(match f & libc::O_ACCMODE {
@@ -80,7 +88,7 @@ pub fn open_flags(f: i32) -> String {
         (libc::O_NONBLOCK, "O_NONBLOCK"),
         (libc::O_DSYNC, "O_DSYNC"),
         (libc::O_DIRECT, "O_DIRECT"),
-        (libc::O_LARGEFILE, "O_LARGEFILE"),
+        (O_LARGEFILE_KERNEL, "O_LARGEFILE"),
         (libc::O_DIRECTORY, "O_DIRECTORY"),
         (libc::O_NOFOLLOW, "O_NOFOLLOW"),
         (libc::O_NOATIME, "O_NOATIME"),
