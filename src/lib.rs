@@ -7,4 +7,6 @@
 pub mod cli;
 pub mod model;
 pub mod record;
+pub mod render;
+pub mod replay;
 pub mod trace;

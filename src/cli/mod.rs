@@ -1,10 +1,16 @@
 //! The command line: clap definitions (each field's doc comment is its help
-//! text) and one function per subcommand. The only place that prints for the
+//! text) and one file per subcommand. The only layer that prints for the
 //! user and decides exit codes.
 
+pub mod diagram;
+pub mod doctor;
+pub mod export;
 pub mod record;
+pub mod replay;
+pub mod style;
+pub mod tree;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -12,14 +18,29 @@ use std::path::PathBuf;
 /// and which process keeps a pipe open.
 ///
 /// Record a program once (`forkscope record -- CMD`), then replay the trace
-/// as often as you like: replay rebuilds the process tree and fd tables from
-/// the recorded events, without running anything again.
+/// as often as you like: replay rebuilds the process tree, fd tables and
+/// pipes from the recorded events, without running anything again.
 #[derive(Debug, Parser)]
 #[command(name = "forkscope", version, propagate_version = true)]
 pub struct Cli {
+    /// When to use colour: auto (when writing to a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 /// The subcommands.
@@ -34,6 +55,47 @@ pub enum Command {
     /// Example: forkscope record -o build.jsonl -- make -j2
     #[command(visible_alias = "r")]
     Record(RecordArgs),
+
+    /// Replay a trace as an annotated timeline, or show the state at one moment.
+    ///
+    /// Nothing is re-executed: the recorded events are applied one by one to
+    /// a model of processes, fd tables, open files and pipes.
+    ///
+    /// Examples:
+    ///   forkscope replay t.jsonl
+    ///   forkscope replay t.jsonl --pid 4102 --kind pipe,dup,close
+    ///   forkscope replay t.jsonl --at 41
+    ///   forkscope replay t.jsonl --verify
+    Replay(ReplayArgs),
+
+    /// Show the process tree of the whole recording: who started whom, what
+    /// each ran, how long it lived, how it ended, how long it was a zombie.
+    ///
+    /// Example: forkscope tree t.jsonl
+    Tree(TreeArgs),
+
+    /// Draw processes, fd tables and pipes at one moment (terminal, SVG, DOT,
+    /// Mermaid) or as a step-through HTML page.
+    ///
+    /// Examples:
+    ///   forkscope diagram t.jsonl
+    ///   forkscope diagram t.jsonl --format svg --at 41 -o step41.svg
+    ///   forkscope diagram t.jsonl --format html -o t.html
+    Diagram(DiagramArgs),
+
+    /// Export the timeline for other tools: Perfetto / chrome://tracing, or
+    /// normalized JSON.
+    ///
+    /// Example: forkscope export t.jsonl --format perfetto -o t.perfetto.json
+    Export(ExportArgs),
+
+    /// Explain what went wrong in a trace: leaked pipe ends, zombies,
+    /// orphans, deaths by SIGPIPE, children never reaped.
+    ///
+    /// Exits 0 when nothing is found, 1 when something is.
+    ///
+    /// Example: forkscope doctor t.jsonl
+    Doctor(DoctorArgs),
 }
 
 /// Arguments of `forkscope record`.
@@ -61,9 +123,141 @@ pub struct RecordArgs {
     pub command: Vec<OsString>,
 }
 
+/// Arguments of `forkscope replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// The trace file.
+    pub trace: PathBuf,
+
+    /// Only events of this process and its descendants.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<i32>,
+
+    /// With --pid: that process only, not its descendants.
+    #[arg(long, requires = "pid")]
+    pub no_descendants: bool,
+
+    /// Only these kinds of event, comma-separated (fork,exec,pipe,dup,open,close,wait,kill,signal,exit,...).
+    #[arg(long, value_name = "KIND,...", value_delimiter = ',')]
+    pub kind: Vec<String>,
+
+    /// Print the events as JSON Lines (the trace's own form) instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print the full state after event SEQ instead of the timeline: every
+    /// live process with its fd table, every pipe with its holders.
+    #[arg(long, value_name = "SEQ", conflicts_with = "verify")]
+    pub at: Option<u64>,
+
+    /// Check the model against the kernel's fd tables captured at every exec;
+    /// report each divergence and exit 1 if there is any.
+    #[arg(long)]
+    pub verify: bool,
+}
+
+/// Arguments of `forkscope tree`.
+#[derive(Debug, clap::Args)]
+pub struct TreeArgs {
+    /// The trace file.
+    pub trace: PathBuf,
+
+    /// Only this process and its descendants.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<i32>,
+}
+
+/// Diagram formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormat {
+    /// Box-drawing text for the terminal.
+    Ascii,
+    /// A standalone SVG drawn by forkscope (no Graphviz needed).
+    Svg,
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+    /// One self-contained HTML page that steps through the whole trace.
+    Html,
+}
+
+/// Arguments of `forkscope diagram`.
+#[derive(Debug, clap::Args)]
+pub struct DiagramArgs {
+    /// The trace file.
+    pub trace: PathBuf,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = DiagramFormat::Ascii)]
+    pub format: DiagramFormat,
+
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The moment to draw: the state after event SEQ (default: the moment the
+    /// most pipes were open, i.e. the busiest point of the pipeline).
+    #[arg(long, value_name = "SEQ")]
+    pub at: Option<u64>,
+
+    /// Only this process and its descendants.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<i32>,
+
+    /// Leave regular files out of the fd tables (a count is shown instead).
+    #[arg(long)]
+    pub collapse_files: bool,
+
+    /// Leave close-on-exec fds out of the fd tables.
+    #[arg(long)]
+    pub hide_cloexec: bool,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Chrome trace-event JSON for ui.perfetto.dev and chrome://tracing.
+    Perfetto,
+    /// The normalized event stream as one JSON array.
+    Json,
+}
+
+/// Arguments of `forkscope export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The trace file.
+    pub trace: PathBuf,
+
+    /// Output format.
+    #[arg(short, long, value_enum)]
+    pub format: ExportFormat,
+
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `forkscope doctor`.
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// The trace file.
+    pub trace: PathBuf,
+
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    let color = style::Style::resolve(cli.color);
     match cli.command {
         Command::Record(args) => record::run(args),
+        Command::Replay(args) => replay::run(args, color),
+        Command::Tree(args) => tree::run(args, color),
+        Command::Diagram(args) => diagram::run(args, color),
+        Command::Export(args) => export::run(args),
+        Command::Doctor(args) => doctor::run(args, color),
     }
 }

@@ -1,0 +1,66 @@
+//! Short human names for what an fd refers to (`pipe#1 write end`,
+//! `/dev/pts/0`, `socket:[123]`) and for programs (`sh`, `grep`).
+
+use super::labels::Labels;
+use crate::model::{Model, Object, OpenFile, PipeEnd, Process};
+use crate::trace::{Pid, RawStr};
+
+/// `pipe#1 write end`, `/etc/passwd`, `/dev/pts/0`, `socket:[9]`.
+pub fn open_file(f: &OpenFile, labels: &Labels) -> String {
+    match &f.object {
+        Object::Pipe { pipe, fifo } => {
+            let end = match f.pipe_end() {
+                Some(PipeEnd::Read) => "read end",
+                Some(PipeEnd::Write) => "write end",
+                Some(PipeEnd::Both) => "both ends",
+                _ => "end ?",
+            };
+            match fifo {
+                Some(path) => format!("fifo {} ({}) {end}", path.lossy(), labels.pipe(*pipe)),
+                None => format!("{} {end}", labels.pipe(*pipe)),
+            }
+        }
+        Object::File { path } | Object::Tty { path } => path.lossy().into_owned(),
+        Object::Socket {
+            inode: Some(i),
+            domain,
+        } => match domain {
+            Some(d) => format!("{d} socket:[{i}]"),
+            None => format!("socket:[{i}]"),
+        },
+        Object::Socket { inode: None, .. } => "socket".into(),
+        Object::Other { target } => target.lossy().into_owned(),
+        Object::Unknown => "?".into(),
+    }
+}
+
+/// What `fd` of `pid` refers to now, if open.
+pub fn fd(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> Option<String> {
+    model.fd(pid, fd).map(|v| open_file(v.file, labels))
+}
+
+/// The last path component of argv[0] (or of the path).
+pub fn program_name(argv: &[RawStr], path: &RawStr) -> String {
+    let a = argv.first().unwrap_or(path);
+    let s = a.lossy();
+    s.rsplit('/').next().unwrap_or(&s).to_string()
+}
+
+/// The name of the program a process runs now.
+pub fn process_name(model: &Model, p: &Process) -> String {
+    match model.tree().program(p.id) {
+        Some(e) => program_name(&e.argv, &e.path),
+        None => match &p.origin {
+            crate::model::Origin::Spawn { argv } => program_name(argv, &RawStr::default()),
+            _ => "?".into(),
+        },
+    }
+}
+
+/// The name of the program `pid` runs now ("?" when unknown).
+pub fn pid_name(model: &Model, pid: Pid) -> String {
+    model
+        .process(pid)
+        .map(|p| process_name(model, p))
+        .unwrap_or_else(|| "?".into())
+}

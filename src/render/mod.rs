@@ -1,0 +1,8 @@
+//! Drawing the model: stable labels, words for events, the format-free
+//! [`scene::Scene`] of a moment, and one file per output format. Pure: takes
+//! the model and events, returns text.
+
+pub mod describe;
+pub mod labels;
+pub mod narrate;
+pub mod scene;

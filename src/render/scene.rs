@@ -1,0 +1,331 @@
+//! A diagram's content at one moment, independent of how it is drawn: the
+//! processes as boxes with their fd tables, the pipes with the fds on each
+//! end, open files shared by several fds, the event just applied with one
+//! plain sentence, and warnings in place. Every format (ascii, svg, dot,
+//! mermaid, html) draws a `Scene`; none of them looks at the model itself.
+
+use super::describe;
+use super::labels::Labels;
+use crate::model::{Model, Object, PipeEnd, ProcessState};
+use crate::trace::Pid;
+use serde::Serialize;
+
+/// What to show.
+#[derive(Clone, Debug, Default)]
+pub struct SceneOptions {
+    /// Only this process and its descendants.
+    pub pid: Option<Pid>,
+    /// Leave regular files out of fd tables (shown as a count instead).
+    pub collapse_files: bool,
+    /// Leave close-on-exec fds out of fd tables.
+    pub hide_cloexec: bool,
+}
+
+/// The whole picture.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Scene {
+    /// The traced command line.
+    pub title: String,
+    /// The event just applied, if any.
+    pub event: Option<EventInfo>,
+    /// Live, stopped and zombie processes, parents before children.
+    pub processes: Vec<ProcBox>,
+    /// Live pipes and FIFOs.
+    pub pipes: Vec<PipeNode>,
+    /// Open files (not pipes) that more than one fd refers to.
+    pub shared: Vec<SharedFile>,
+    /// Things a reader should notice, in place.
+    pub warnings: Vec<Warning>,
+}
+
+/// The event a scene follows.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventInfo {
+    /// Its seq.
+    pub seq: u64,
+    /// Who did it.
+    pub pid: Pid,
+    /// The call, e.g. `dup2(4, 1)`.
+    pub call: String,
+    /// What changed, in one sentence.
+    pub sentence: Option<String>,
+}
+
+/// A process box.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProcBox {
+    /// Its pid.
+    pub pid: Pid,
+    /// Its parent's pid, when the parent is in the scene.
+    pub parent: Option<Pid>,
+    /// Depth in the tree (0 for roots).
+    pub depth: usize,
+    /// The program it runs now.
+    pub program: String,
+    /// Every program it ran, in order (the exec chain).
+    pub chain: Vec<String>,
+    /// `running`, `stopped`, `zombie`.
+    pub state: &'static str,
+    /// Threads besides the main one.
+    pub threads: usize,
+    /// Its fd table.
+    pub fds: Vec<FdRow>,
+    /// Regular files left out by `collapse_files`.
+    pub hidden_files: usize,
+    /// The event just applied was done by, or changed, this process.
+    pub highlight: bool,
+}
+
+/// One fd.
+#[derive(Clone, Debug, Serialize)]
+pub struct FdRow {
+    /// The number.
+    pub fd: i32,
+    /// FD_CLOEXEC.
+    pub cloexec: bool,
+    /// What it refers to, in words (`pipe#1 write end`, `/dev/pts/0`).
+    pub label: String,
+    /// `file`, `tty`, `pipe`, `fifo`, `socket`, `other`, `unknown`.
+    pub kind: &'static str,
+    /// The pipe and end it holds, for drawing edges.
+    pub pipe: Option<PipeRef>,
+    /// The open file description's id (`#12`) and how many fds share it.
+    pub open_file: String,
+    /// Fds (in any process) sharing the description.
+    pub refcount: usize,
+    /// Changed by the event just applied.
+    pub highlight: bool,
+}
+
+/// An fd's place on a pipe.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+pub struct PipeRef {
+    /// The pipe's number (as in `pipe#N`).
+    pub number: u32,
+    /// `read`, `write`, `both` or `unknown`.
+    pub end: &'static str,
+}
+
+/// A pipe.
+#[derive(Clone, Debug, Serialize)]
+pub struct PipeNode {
+    /// Its number.
+    pub number: u32,
+    /// `pipe#N`, or the FIFO's path.
+    pub label: String,
+    /// (pid, fd) holding the read end.
+    pub readers: Vec<(Pid, i32)>,
+    /// (pid, fd) holding the write end.
+    pub writers: Vec<(Pid, i32)>,
+    /// (pid, fd) whose end is not known.
+    pub unknown: Vec<(Pid, i32)>,
+}
+
+/// An open file description with several fds.
+#[derive(Clone, Debug, Serialize)]
+pub struct SharedFile {
+    /// `#12`.
+    pub id: String,
+    /// What it is.
+    pub label: String,
+    /// (pid, fd) referring to it.
+    pub holders: Vec<(Pid, i32)>,
+}
+
+/// A warning shown in the diagram.
+#[derive(Clone, Debug, Serialize)]
+pub struct Warning {
+    /// The process it is about.
+    pub pid: Pid,
+    /// The fd, if any.
+    pub fd: Option<i32>,
+    /// The text.
+    pub text: String,
+}
+
+fn state_name(s: ProcessState) -> &'static str {
+    match s {
+        ProcessState::Running => "running",
+        ProcessState::Stopped { .. } => "stopped",
+        ProcessState::Zombie => "zombie",
+        ProcessState::Reaped => "reaped",
+    }
+}
+
+impl Scene {
+    /// Builds the scene from the model (after `event` was applied).
+    pub fn build(
+        model: &Model,
+        labels: &Labels,
+        title: String,
+        event: Option<EventInfo>,
+        touched: &[(Pid, i32)],
+        opts: &SceneOptions,
+    ) -> Scene {
+        let tree = model.tree();
+        let mut processes = Vec::new();
+        // Depth-first from the roots (or the chosen subtree).
+        let mut stack: Vec<(crate::model::ProcId, usize, Option<Pid>)> = Vec::new();
+        match opts.pid.and_then(|p| tree.get(p)) {
+            Some(p) => stack.push((p.id, 0, None)),
+            None => {
+                let roots: Vec<_> = tree.roots().map(|p| p.id).collect();
+                for r in roots.into_iter().rev() {
+                    stack.push((r, 0, None));
+                }
+            }
+        }
+        let event_pid = event.as_ref().map(|e| e.pid);
+        while let Some((id, depth, parent)) = stack.pop() {
+            let Some(p) = tree.by_id(id) else { continue };
+            let shown = p.state != ProcessState::Reaped;
+            let (child_depth, child_parent) = if shown {
+                (depth + 1, Some(p.pid))
+            } else {
+                (depth, parent)
+            };
+            let kids: Vec<_> = tree.children(id).map(|c| c.id).collect();
+            for k in kids.into_iter().rev() {
+                stack.push((k, child_depth, child_parent));
+            }
+            if !shown {
+                continue;
+            }
+            let mut fds = Vec::new();
+            let mut hidden_files = 0;
+            for v in model.fds(p.pid) {
+                let kind = v.file.object.kind();
+                if (opts.collapse_files && kind == "file") || (opts.hide_cloexec && v.cloexec) {
+                    hidden_files += 1;
+                    continue;
+                }
+                let pipe = match (&v.file.object, v.file.pipe_end()) {
+                    (Object::Pipe { pipe, .. }, end) => Some(PipeRef {
+                        number: pipe_number(labels, *pipe),
+                        end: match end {
+                            Some(PipeEnd::Read) => "read",
+                            Some(PipeEnd::Write) => "write",
+                            Some(PipeEnd::Both) => "both",
+                            _ => "unknown",
+                        },
+                    }),
+                    _ => None,
+                };
+                fds.push(FdRow {
+                    fd: v.fd,
+                    cloexec: v.cloexec,
+                    label: describe::open_file(v.file, labels),
+                    kind,
+                    pipe,
+                    open_file: v.file.id.to_string(),
+                    refcount: v.file.refcount(),
+                    highlight: touched.contains(&(p.pid, v.fd)),
+                });
+            }
+            let chain: Vec<String> = p
+                .exec_chain()
+                .map(|e| describe::program_name(&e.argv, &e.path))
+                .collect();
+            processes.push(ProcBox {
+                pid: p.pid,
+                parent,
+                depth,
+                program: describe::process_name(model, p),
+                chain,
+                state: state_name(p.state),
+                threads: p.tasks.len().saturating_sub(1),
+                fds,
+                hidden_files,
+                highlight: event_pid == Some(p.pid) || touched.iter().any(|t| t.0 == p.pid),
+            });
+        }
+        let in_scene = |pid: Pid| processes.iter().any(|b| b.pid == pid);
+        let mut pipes = Vec::new();
+        let mut warnings = Vec::new();
+        for pipe in model.pipes() {
+            let Some(h) = model.pipe_holders(pipe.id) else {
+                continue;
+            };
+            let keep = |v: &Vec<(Pid, i32)>| {
+                v.iter()
+                    .copied()
+                    .filter(|x| in_scene(x.0))
+                    .collect::<Vec<_>>()
+            };
+            let (readers, writers, unknown) =
+                (keep(&h.readers), keep(&h.writers), keep(&h.unknown));
+            if readers.is_empty() && writers.is_empty() && unknown.is_empty() {
+                continue;
+            }
+            let number = pipe_number(labels, pipe.id);
+            // A reader that also holds a write end can never see EOF.
+            for (rp, rfd) in &readers {
+                if let Some((_, wfd)) = writers.iter().find(|(wp, _)| wp == rp) {
+                    warnings.push(Warning {
+                        pid: *rp,
+                        fd: Some(*wfd),
+                        text: format!(
+                            "{rp} reads pipe#{number} (fd {rfd}) but holds its write end too (fd {wfd}): it can never see EOF"
+                        ),
+                    });
+                }
+            }
+            pipes.push(PipeNode {
+                number,
+                label: labels.pipe(pipe.id),
+                readers,
+                writers,
+                unknown,
+            });
+        }
+        pipes.sort_by_key(|p| p.number);
+        for b in &processes {
+            if b.state == "zombie" {
+                warnings.push(Warning {
+                    pid: b.pid,
+                    fd: None,
+                    text: format!(
+                        "{} is a zombie: it exited and its parent has not waited for it",
+                        b.pid
+                    ),
+                });
+            }
+        }
+        let mut shared = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for b in &processes {
+            for f in &b.fds {
+                if f.refcount > 1 && f.pipe.is_none() && seen.insert(f.open_file.clone()) {
+                    let holders: Vec<(Pid, i32)> = processes
+                        .iter()
+                        .flat_map(|o| {
+                            o.fds
+                                .iter()
+                                .filter(|g| g.open_file == f.open_file)
+                                .map(move |g| (o.pid, g.fd))
+                        })
+                        .collect();
+                    if holders.len() > 1 {
+                        shared.push(SharedFile {
+                            id: f.open_file.clone(),
+                            label: f.label.clone(),
+                            holders,
+                        });
+                    }
+                }
+            }
+        }
+        Scene {
+            title,
+            event,
+            processes,
+            pipes,
+            shared,
+            warnings,
+        }
+    }
+}
+
+fn pipe_number(labels: &Labels, id: crate::model::PipeId) -> u32 {
+    labels.number(id).unwrap_or(0)
+}

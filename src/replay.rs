@@ -1,0 +1,112 @@
+//! Replaying a trace: read events one by one, apply each to the model, and
+//! hand back what each step changed. Streams: memory follows the live state
+//! of the traced world, not the length of the trace. No re-execution.
+
+use crate::model::{Applied, Divergence, Model};
+use crate::render::labels::Labels;
+use crate::render::narrate::Before;
+use crate::trace::{Event, EventKind, Header, Pid, ReadWarning, TraceError, TraceReader};
+use std::io::BufRead;
+use std::path::Path;
+
+/// One applied event.
+#[derive(Debug)]
+pub struct Step {
+    /// The event.
+    pub event: Event,
+    /// What it replaced (read before applying it).
+    pub before: Before,
+    /// What applying it changed.
+    pub applied: Applied,
+}
+
+/// A trace being replayed into a model.
+pub struct Replay<R> {
+    reader: TraceReader<R>,
+    /// The state after the last step.
+    pub model: Model,
+    /// Stable names (pipe#N) given so far.
+    pub labels: Labels,
+    narrate: bool,
+}
+
+impl Replay<std::io::BufReader<std::fs::File>> {
+    /// Opens a trace file.
+    pub fn open(path: &Path) -> Result<Self, TraceError> {
+        Ok(Replay::new(TraceReader::open(path)?))
+    }
+}
+
+impl<R: BufRead> Replay<R> {
+    /// Replays from a reader.
+    pub fn new(reader: TraceReader<R>) -> Self {
+        Replay {
+            reader,
+            model: Model::new(),
+            labels: Labels::default(),
+            narrate: true,
+        }
+    }
+
+    /// Skips reading what each event replaces (faster; for bulk replay).
+    pub fn without_narration(mut self) -> Self {
+        self.narrate = false;
+        self
+    }
+
+    /// The trace header.
+    pub fn header(&self) -> &Header {
+        self.reader.header()
+    }
+
+    /// Reader warnings so far (truncated tail, unknown kinds).
+    pub fn take_warnings(&mut self) -> Vec<ReadWarning> {
+        self.reader.take_warnings()
+    }
+
+    /// Applies the next event; `Ok(None)` at the end.
+    pub fn step(&mut self) -> Result<Option<Step>, TraceError> {
+        let Some(event) = self.reader.next_event()? else {
+            return Ok(None);
+        };
+        self.labels.observe(&event);
+        let before = if self.narrate {
+            Before::capture(&self.model, &event, &self.labels)
+        } else {
+            Before::default()
+        };
+        let applied = self.model.apply(&event);
+        Ok(Some(Step {
+            event,
+            before,
+            applied,
+        }))
+    }
+
+    /// Compares the model with the kernel's snapshot the step carries, if any.
+    pub fn verify(&self, step: &Step) -> Vec<Divergence> {
+        self.model.verify(&step.event)
+    }
+}
+
+/// The (pid, fd) pairs an event creates or changes, for highlighting.
+pub fn touched(ev: &Event) -> Vec<(Pid, i32)> {
+    let p = ev.pid;
+    match &ev.kind {
+        EventKind::Pipe {
+            read_fd, write_fd, ..
+        } => vec![(p, *read_fd), (p, *write_fd)],
+        EventKind::Dup {
+            new_fd,
+            errno: None,
+            ..
+        } => vec![(p, *new_fd)],
+        EventKind::Open {
+            fd, errno: None, ..
+        } => vec![(p, *fd)],
+        EventKind::Close { fd } => vec![(p, *fd)],
+        EventKind::SetCloexec { fd, .. } => vec![(p, *fd)],
+        EventKind::Socket { fds, .. } => fds.iter().map(|f| (p, *f)).collect(),
+        _ => Vec::new(),
+    }
+}
