@@ -3,6 +3,8 @@
 //! the model and events, returns text.
 
 pub mod describe;
+pub mod html;
 pub mod labels;
 pub mod narrate;
 pub mod scene;
+pub mod svg;
