@@ -1,8 +1,329 @@
-//! `forkscope replay` (being written).
+//! `forkscope replay`: the annotated timeline (text or JSON), the full state
+//! at one moment (`--at`), and the check of the model against the kernel's
+//! fd tables (`--verify`).
 
-use super::*;
+use super::style::Style;
+use super::ReplayArgs;
+use crate::render::{describe, narrate};
+use crate::replay::{Replay, Step};
+use crate::trace::{EventKind, Pid};
+use anyhow::Context;
+use std::collections::HashSet;
+use std::io::{BufWriter, Write};
 
-/// Runs the subcommand.
-pub fn run(_args: ReplayArgs, _style: style::Style) -> anyhow::Result<i32> {
-    anyhow::bail!("forkscope replay is not available yet")
+/// Which events to show.
+struct Filter {
+    kinds: Option<HashSet<String>>,
+    pids: Option<HashSet<Pid>>,
+    descendants: bool,
+}
+
+impl Filter {
+    fn new(args: &ReplayArgs) -> anyhow::Result<Filter> {
+        let kinds = if args.kind.is_empty() {
+            None
+        } else {
+            for k in &args.kind {
+                if !EventKind::KNOWN.contains(&k.as_str()) {
+                    anyhow::bail!(
+                        "unknown event kind {k:?}; kinds are: {}",
+                        EventKind::KNOWN.join(", ")
+                    );
+                }
+            }
+            Some(args.kind.iter().cloned().collect())
+        };
+        Ok(Filter {
+            kinds,
+            pids: args.pid.map(|p| HashSet::from([p])),
+            descendants: !args.no_descendants,
+        })
+    }
+
+    /// Decides for one step (and follows forks into the pid set).
+    fn keep(&mut self, step: &Step) -> bool {
+        let ev = &step.event;
+        let pid_ok = match &mut self.pids {
+            None => true,
+            Some(set) => {
+                let inside = set.contains(&ev.pid);
+                if inside {
+                    if let EventKind::Fork { child, flavor, .. } = ev.kind {
+                        if self.descendants || flavor == crate::trace::ForkFlavor::Thread {
+                            set.insert(child);
+                        }
+                    }
+                }
+                inside
+            }
+        };
+        pid_ok
+            && self
+                .kinds
+                .as_ref()
+                .is_none_or(|k| k.contains(ev.kind.name()))
+    }
+}
+
+/// One timeline line: `#41 4102 sh  dup2(4, 1)  fd 1 now writes into ...`.
+pub fn timeline_line<R: std::io::BufRead>(r: &Replay<R>, step: &Step, style: &Style) -> String {
+    let ev = &step.event;
+    let call = narrate::call(ev, &r.labels);
+    let sentence = narrate::sentence(&r.model, ev, &step.before, &step.applied, &r.labels);
+    let prog = describe::pid_name(&r.model, ev.pid);
+    let failed = matches!(
+        &ev.kind,
+        EventKind::Exec { ok: false, .. }
+            | EventKind::Open {
+                errno: Some(_),
+                ..
+            }
+            | EventKind::Dup {
+                errno: Some(_),
+                ..
+            }
+    );
+    let call = if failed {
+        style.bad(&call)
+    } else {
+        style.call(&call)
+    };
+    let mut line = format!(
+        "{} {} {}  {call}",
+        style.dim(&format!("#{}", ev.seq)),
+        style.pid(&ev.pid.to_string()),
+        style.prog(&prog),
+    );
+    if let Some(s) = sentence {
+        let s = if s.contains("zombie") || s.contains("SIGPIPE") {
+            style.bad(&s)
+        } else if s.contains("EOF") {
+            style.good(&s)
+        } else {
+            s
+        };
+        line.push_str("  ");
+        line.push_str(&style.dim("—"));
+        line.push(' ');
+        line.push_str(&s);
+    }
+    line
+}
+
+/// Runs `forkscope replay`.
+pub fn run(args: ReplayArgs, style: Style) -> anyhow::Result<i32> {
+    let mut r = Replay::open(&args.trace)?;
+    let out = std::io::stdout();
+    let mut out = BufWriter::new(out.lock());
+    let code = if args.verify {
+        verify(&mut r, &mut out, &style, &args)?
+    } else if let Some(at) = args.at {
+        state_at(&mut r, &mut out, &style, at, &args)?
+    } else {
+        timeline(&mut r, &mut out, &style, &args)?
+    };
+    out.flush()?;
+    for w in r.take_warnings() {
+        eprintln!("forkscope: warning: {}: {w}", args.trace.display());
+    }
+    Ok(code)
+}
+
+fn timeline<R: std::io::BufRead>(
+    r: &mut Replay<R>,
+    out: &mut impl Write,
+    style: &Style,
+    args: &ReplayArgs,
+) -> anyhow::Result<i32> {
+    let mut filter = Filter::new(args)?;
+    while let Some(step) = r.step()? {
+        if !filter.keep(&step) {
+            continue;
+        }
+        if args.json {
+            serde_json::to_writer(&mut *out, &step.event)?;
+            writeln!(out)?;
+        } else {
+            writeln!(out, "{}", timeline_line(r, &step, style))?;
+        }
+    }
+    Ok(0)
+}
+
+fn state_at<R: std::io::BufRead>(
+    r: &mut Replay<R>,
+    out: &mut impl Write,
+    style: &Style,
+    at: u64,
+    args: &ReplayArgs,
+) -> anyhow::Result<i32> {
+    let mut last = None;
+    while let Some(step) = r.step()? {
+        let seq = step.event.seq;
+        last = Some((seq, timeline_line(r, &step, style)));
+        if seq >= at {
+            break;
+        }
+    }
+    let Some((seq, line)) = last else {
+        anyhow::bail!("{}: the trace has no events", args.trace.display());
+    };
+    if seq < at {
+        anyhow::bail!(
+            "{}: there is no event #{at}: the last one is #{seq}",
+            args.trace.display()
+        );
+    }
+    writeln!(out, "State after {line}")?;
+    writeln!(out)?;
+    let m = &r.model;
+    let scope: Option<HashSet<Pid>> = args.pid.map(|p| subtree(m, p, !args.no_descendants));
+    writeln!(out, "{}", style.prog("Processes"))?;
+    for p in m.tree().iter() {
+        if p.state == crate::model::ProcessState::Reaped {
+            continue;
+        }
+        if scope.as_ref().is_some_and(|s| !s.contains(&p.pid)) {
+            continue;
+        }
+        let parent = m
+            .tree()
+            .parent(p.id)
+            .map(|pp| format!(", parent {}", pp.pid))
+            .unwrap_or_default();
+        let state = match p.state {
+            crate::model::ProcessState::Running => "running".to_string(),
+            crate::model::ProcessState::Stopped { signal } => format!("stopped by {signal}"),
+            crate::model::ProcessState::Zombie => style.bad("zombie"),
+            crate::model::ProcessState::Reaped => "reaped".to_string(),
+        };
+        writeln!(
+            out,
+            "  {} {} ({state}{parent})",
+            style.pid(&p.pid.to_string()),
+            style.prog(&describe::process_name(m, p)),
+        )?;
+        for v in m.fds(p.pid) {
+            let shared = if v.file.refcount() > 1 {
+                format!(" [open file {} shared by {} fds]", v.file.id, v.file.refcount())
+            } else {
+                String::new()
+            };
+            let cloexec = if v.cloexec { " (close-on-exec)" } else { "" };
+            writeln!(
+                out,
+                "      fd {:<3} -> {}{cloexec}{shared}",
+                v.fd,
+                describe::open_file(v.file, &r.labels)
+            )?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", style.prog("Pipes"))?;
+    let pipes = m.pipes();
+    if pipes.is_empty() {
+        writeln!(out, "  (none open)")?;
+    }
+    let fmt = |v: &[(Pid, i32)]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter()
+                .map(|(p, fd)| format!("{p} fd {fd}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    for p in pipes {
+        let Some(h) = m.pipe_holders(p.id) else {
+            continue;
+        };
+        let mut extra = String::new();
+        if h.writers.is_empty() && h.unknown.is_empty() {
+            extra = style.good("  (no write end open: readers see EOF)");
+        } else if h.readers.is_empty() && h.unknown.is_empty() {
+            extra = style.bad("  (no read end open: writers get SIGPIPE)");
+        }
+        writeln!(
+            out,
+            "  {}: write end held by {}; read end held by {}{}{extra}",
+            r.labels.pipe(p.id),
+            fmt(&h.writers),
+            fmt(&h.readers),
+            if h.unknown.is_empty() {
+                String::new()
+            } else {
+                format!("; unknown end held by {}", fmt(&h.unknown))
+            },
+        )?;
+    }
+    Ok(0)
+}
+
+/// `pid` and (optionally) its live descendants.
+fn subtree(m: &crate::model::Model, pid: Pid, descendants: bool) -> HashSet<Pid> {
+    let mut set = HashSet::from([pid]);
+    if let (true, Some(p)) = (descendants, m.tree().get(pid)) {
+        let mut stack = vec![p.id];
+        while let Some(id) = stack.pop() {
+            for c in m.tree().children(id) {
+                set.insert(c.pid);
+                stack.push(c.id);
+            }
+        }
+    }
+    set
+}
+
+fn verify<R: std::io::BufRead>(
+    r: &mut Replay<R>,
+    out: &mut impl Write,
+    style: &Style,
+    args: &ReplayArgs,
+) -> anyhow::Result<i32> {
+    let mut snapshots = 0u64;
+    let mut divergences = 0u64;
+    let mut anomalies = 0u64;
+    let mut events = 0u64;
+    while let Some(step) = r.step()? {
+        events += 1;
+        if matches!(
+            step.event.kind,
+            EventKind::Exec {
+                fds: Some(_),
+                ok: true,
+                ..
+            }
+        ) {
+            snapshots += 1;
+        }
+        for d in r.verify(&step) {
+            divergences += 1;
+            let prog = describe::pid_name(&r.model, d.pid);
+            writeln!(
+                out,
+                "{} #{} pid {} ({prog}) fd {}: model has {}, kernel has {}",
+                style.bad("divergence"),
+                d.seq,
+                d.pid,
+                d.fd,
+                d.model.as_deref().unwrap_or("nothing"),
+                d.kernel.as_deref().unwrap_or("nothing"),
+            )?;
+        }
+        for a in &step.applied.anomalies {
+            anomalies += 1;
+            writeln!(out, "{} {a}", style.dim("anomaly"))?;
+        }
+    }
+    writeln!(
+        out,
+        "{}: {events} events replayed; {snapshots} kernel fd tables checked at exec; {} divergence{}; {anomalies} anomal{}",
+        args.trace.display(),
+        divergences,
+        if divergences == 1 { "" } else { "s" },
+        if anomalies == 1 { "y" } else { "ies" },
+    )
+    .context("writing the report")?;
+    Ok(if divergences > 0 { 1 } else { 0 })
 }

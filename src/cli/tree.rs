@@ -1,8 +1,176 @@
-//! `forkscope tree` (being written).
+//! `forkscope tree`: the process tree of the whole recording, like pstree
+//! but for history: each process with its exec chain, lifetime, how it
+//! ended, its zombie time (exit to reap), and orphan adoption.
 
-use super::*;
+use super::style::Style;
+use super::TreeArgs;
+use crate::model::{Model, Origin, Process, ProcessState};
+use crate::render::{describe, narrate};
+use crate::replay::Replay;
+use std::io::{BufWriter, Write};
 
-/// Runs the subcommand.
-pub fn run(_args: TreeArgs, _style: style::Style) -> anyhow::Result<i32> {
-    anyhow::bail!("forkscope tree is not available yet")
+fn secs(ns: u64) -> String {
+    if ns < 1_000_000 {
+        format!("{:.0}µs", ns as f64 / 1e3)
+    } else if ns < 1_000_000_000 {
+        format!("{:.1}ms", ns as f64 / 1e6)
+    } else {
+        format!("{:.2}s", ns as f64 / 1e9)
+    }
+}
+
+/// One process's line (after the tree prefix).
+fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> String {
+    let mut chain: Vec<String> = p
+        .exec_chain()
+        .map(|e| describe::program_name(&e.argv, &e.path))
+        .collect();
+    if chain.is_empty() || matches!(p.origin, Origin::Fork { .. }) {
+        // It started as a copy of its parent's program.
+        if let Some(parent) = m.tree().parent(p.id) {
+            let inherited = m
+                .tree()
+                .program(parent.id)
+                .filter(|e| e.at <= p.born)
+                .map(|e| describe::program_name(&e.argv, &e.path));
+            if let Some(i) = inherited {
+                if chain.first() != Some(&i) {
+                    chain.insert(0, i);
+                }
+            }
+        }
+    }
+    let mut s = format!(
+        "{} {}",
+        style.pid(&p.pid.to_string()),
+        style.prog(&chain.join(" → "))
+    );
+    if let Some(e) = p.last_exec() {
+        let args: Vec<String> = e.argv.iter().skip(1).take(6).map(|a| a.lossy().into_owned()).collect();
+        if !args.is_empty() {
+            let mut a = args.join(" ");
+            if a.chars().count() > 60 {
+                a = a.chars().take(59).collect::<String>() + "…";
+            }
+            s.push_str(&style.dim(&format!(" {a}")));
+        }
+    }
+    if let Origin::Fork { flavor, .. } = p.origin {
+        if flavor == crate::trace::ForkFlavor::Vfork {
+            s.push_str(&style.dim(" (vfork)"));
+        }
+    }
+    if p.tasks.len() > 1 {
+        s.push_str(&format!(" [{} threads]", p.tasks.len()));
+    }
+    let start = p.born.ts_ns;
+    let end = p.exit.map(|e| e.at.ts_ns);
+    s.push_str(&format!(
+        "  {}",
+        style.dim(&format!(
+            "{}–{}",
+            secs(start),
+            end.map(secs).unwrap_or_else(|| "end".into())
+        ))
+    ));
+    match (p.exit.and_then(|e| e.status), p.state) {
+        (Some(st), _) => {
+            let t = narrate::status(&st);
+            s.push_str("  ");
+            s.push_str(&if st.shell_code() == 0 {
+                style.good(&t)
+            } else {
+                style.bad(&t)
+            });
+        }
+        (None, ProcessState::Stopped { signal }) => {
+            s.push_str(&format!("  stopped by {signal}"));
+        }
+        (None, _) if p.exit.is_none() => s.push_str("  still running at the end"),
+        _ => {}
+    }
+    if let Some((from, to)) = p.zombie_span() {
+        let dur = to.map(|t| t.ts_ns).unwrap_or(end_ns).saturating_sub(from.ts_ns);
+        match (p.reap, to) {
+            (Some(r), Some(_)) => {
+                let by = r
+                    .by
+                    .and_then(|id| m.tree().by_id(id))
+                    .map(|b| b.pid.to_string())
+                    .unwrap_or_else(|| "someone outside the trace".into());
+                let z = format!("zombie {}, reaped by {by}", secs(dur));
+                s.push_str("  ");
+                s.push_str(&if dur >= 1_000_000_000 {
+                    style.bad(&z)
+                } else {
+                    style.dim(&z)
+                });
+            }
+            _ if m.tree().parent(p.id).is_some() => {
+                s.push_str("  ");
+                s.push_str(&style.bad(&format!("never reaped in the trace (zombie {}+)", secs(dur))));
+            }
+            _ => {}
+        }
+    }
+    if let Some(o) = p.orphaned {
+        let by = o
+            .adopted_by
+            .and_then(|id| m.tree().by_id(id))
+            .map(|b| format!("adopted by {}", b.pid))
+            .unwrap_or_else(|| "adopted by init or a subreaper outside the trace".into());
+        s.push_str(&format!("  orphaned at #{} ({by})", o.at.seq));
+    }
+    s
+}
+
+/// Runs `forkscope tree`.
+pub fn run(args: TreeArgs, style: Style) -> anyhow::Result<i32> {
+    let mut r = Replay::open(&args.trace)?.without_narration();
+    let mut end_ns = 0;
+    while let Some(step) = r.step()? {
+        end_ns = step.event.ts_ns;
+    }
+    for w in r.take_warnings() {
+        eprintln!("forkscope: warning: {}: {w}", args.trace.display());
+    }
+    let m = &r.model;
+    let out = std::io::stdout();
+    let mut out = BufWriter::new(out.lock());
+    let roots: Vec<&Process> = match args.pid {
+        Some(pid) => vec![m
+            .tree()
+            .get(pid)
+            .ok_or_else(|| anyhow::anyhow!("{}: no process {pid} in the trace", args.trace.display()))?],
+        None => m.tree().roots().collect(),
+    };
+    // Depth-first, with pstree-style branches.
+    let mut stack: Vec<(&Process, String, bool, bool)> =
+        roots.iter().rev().map(|p| (*p, String::new(), true, true)).collect();
+    while let Some((p, prefix, last, root)) = stack.pop() {
+        let branch = if root {
+            ""
+        } else if last {
+            "└─ "
+        } else {
+            "├─ "
+        };
+        writeln!(
+            out,
+            "{prefix}{branch}{}",
+            describe_process(m, p, &style, end_ns)
+        )?;
+        let child_prefix = if root {
+            prefix.clone()
+        } else {
+            format!("{prefix}{}", if last { "   " } else { "│  " })
+        };
+        let kids: Vec<&Process> = m.tree().children(p.id).collect();
+        let n = kids.len();
+        for (i, k) in kids.into_iter().enumerate().rev() {
+            stack.push((k, child_prefix.clone(), i + 1 == n, false));
+        }
+    }
+    out.flush()?;
+    Ok(0)
 }
