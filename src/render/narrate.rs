@@ -72,13 +72,13 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             syscall,
             flavor,
             ..
-        } => {
-            let what = match flavor {
-                crate::trace::ForkFlavor::Thread => " (thread)",
-                _ => "",
-            };
-            format!("{syscall}() = {child}{what}")
-        }
+        } => match flavor {
+            // As the program wrote it: glibc's fork() is a clone syscall.
+            crate::trace::ForkFlavor::Fork => format!("fork() = {child}"),
+            crate::trace::ForkFlavor::Vfork => format!("vfork() = {child}"),
+            crate::trace::ForkFlavor::Thread => format!("{syscall}(CLONE_THREAD) = {child}"),
+            crate::trace::ForkFlavor::Clone => format!("{syscall}() = {child}"),
+        },
         EventKind::Exec {
             path, argv, errno, ..
         } => format!("execve({}, {}){}", q(path), argv_text(argv), err(errno)),
