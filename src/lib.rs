@@ -5,6 +5,7 @@
 //! findings; `render` draws it. `cli` sits on top.
 
 pub mod cli;
+pub mod demo;
 pub mod model;
 pub mod record;
 pub mod render;

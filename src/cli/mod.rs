@@ -145,6 +145,11 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Leave out opens and closes of regular files (shared libraries, locale
+    /// files, ...): what remains is the process and pipe plumbing.
+    #[arg(long)]
+    pub collapse_files: bool,
+
     /// Print the full state after event SEQ instead of the timeline: every
     /// live process with its fd table, every pipe with its holders.
     #[arg(long, value_name = "SEQ", conflicts_with = "verify")]

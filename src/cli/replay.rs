@@ -16,6 +16,7 @@ struct Filter {
     kinds: Option<HashSet<String>>,
     pids: Option<HashSet<Pid>>,
     descendants: bool,
+    collapse_files: bool,
 }
 
 impl Filter {
@@ -37,6 +38,7 @@ impl Filter {
             kinds,
             pids: args.pid.map(|p| HashSet::from([p])),
             descendants: !args.no_descendants,
+            collapse_files: args.collapse_files,
         })
     }
 
@@ -62,6 +64,26 @@ impl Filter {
                 .kinds
                 .as_ref()
                 .is_none_or(|k| k.contains(ev.kind.name()))
+            && !(self.collapse_files && only_about_a_file(step))
+    }
+}
+
+/// Does the event only open or close a regular file (nothing about
+/// processes, pipes, sockets or the terminal)?
+pub fn only_about_a_file(step: &Step) -> bool {
+    let regular = |what: &Option<String>| {
+        what.as_deref()
+            .is_some_and(|w| w.starts_with('/') && !w.starts_with("/dev/"))
+    };
+    match &step.event.kind {
+        EventKind::Open {
+            target: None, path, ..
+        } => {
+            let p = path.lossy();
+            !p.starts_with("/dev/") && !p.starts_with("/proc/")
+        }
+        EventKind::Close { .. } => regular(&step.before.replaced),
+        _ => false,
     }
 }
 
@@ -74,14 +96,8 @@ pub fn timeline_line<R: std::io::BufRead>(r: &Replay<R>, step: &Step, style: &St
     let failed = matches!(
         &ev.kind,
         EventKind::Exec { ok: false, .. }
-            | EventKind::Open {
-                errno: Some(_),
-                ..
-            }
-            | EventKind::Dup {
-                errno: Some(_),
-                ..
-            }
+            | EventKind::Open { errno: Some(_), .. }
+            | EventKind::Dup { errno: Some(_), .. }
     );
     let call = if failed {
         style.bad(&call)
@@ -205,7 +221,11 @@ fn state_at<R: std::io::BufRead>(
         )?;
         for v in m.fds(p.pid) {
             let shared = if v.file.refcount() > 1 {
-                format!(" [open file {} shared by {} fds]", v.file.id, v.file.refcount())
+                format!(
+                    " [open file {} shared by {} fds]",
+                    v.file.id,
+                    v.file.refcount()
+                )
             } else {
                 String::new()
             };

@@ -46,7 +46,13 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
         style.prog(&chain.join(" → "))
     );
     if let Some(e) = p.last_exec() {
-        let args: Vec<String> = e.argv.iter().skip(1).take(6).map(|a| a.lossy().into_owned()).collect();
+        let args: Vec<String> = e
+            .argv
+            .iter()
+            .skip(1)
+            .take(6)
+            .map(|a| a.lossy().into_owned())
+            .collect();
         if !args.is_empty() {
             let mut a = args.join(" ");
             if a.chars().count() > 60 {
@@ -90,14 +96,16 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
         _ => {}
     }
     if let Some((from, to)) = p.zombie_span() {
-        let dur = to.map(|t| t.ts_ns).unwrap_or(end_ns).saturating_sub(from.ts_ns);
+        let dur = to
+            .map(|t| t.ts_ns)
+            .unwrap_or(end_ns)
+            .saturating_sub(from.ts_ns);
         match (p.reap, to) {
             (Some(r), Some(_)) => {
-                let by = r
-                    .by
-                    .and_then(|id| m.tree().by_id(id))
-                    .map(|b| b.pid.to_string())
-                    .unwrap_or_else(|| "someone outside the trace".into());
+                let by =
+                    r.by.and_then(|id| m.tree().by_id(id))
+                        .map(|b| b.pid.to_string())
+                        .unwrap_or_else(|| "someone outside the trace".into());
                 let z = format!("zombie {}, reaped by {by}", secs(dur));
                 s.push_str("  ");
                 s.push_str(&if dur >= 1_000_000_000 {
@@ -108,7 +116,10 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
             }
             _ if m.tree().parent(p.id).is_some() => {
                 s.push_str("  ");
-                s.push_str(&style.bad(&format!("never reaped in the trace (zombie {}+)", secs(dur))));
+                s.push_str(&style.bad(&format!(
+                    "never reaped in the trace (zombie {}+)",
+                    secs(dur)
+                )));
             }
             _ => {}
         }
@@ -138,15 +149,17 @@ pub fn run(args: TreeArgs, style: Style) -> anyhow::Result<i32> {
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
     let roots: Vec<&Process> = match args.pid {
-        Some(pid) => vec![m
-            .tree()
-            .get(pid)
-            .ok_or_else(|| anyhow::anyhow!("{}: no process {pid} in the trace", args.trace.display()))?],
+        Some(pid) => vec![m.tree().get(pid).ok_or_else(|| {
+            anyhow::anyhow!("{}: no process {pid} in the trace", args.trace.display())
+        })?],
         None => m.tree().roots().collect(),
     };
     // Depth-first, with pstree-style branches.
-    let mut stack: Vec<(&Process, String, bool, bool)> =
-        roots.iter().rev().map(|p| (*p, String::new(), true, true)).collect();
+    let mut stack: Vec<(&Process, String, bool, bool)> = roots
+        .iter()
+        .rev()
+        .map(|p| (*p, String::new(), true, true))
+        .collect();
     while let Some((p, prefix, last, root)) = stack.pop() {
         let branch = if root {
             ""
