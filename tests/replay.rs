@@ -9,7 +9,11 @@ use std::path::Path;
 use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    forkscope().args(["--color", "never"]).args(args).output().unwrap()
+    forkscope()
+        .args(["--color", "never"])
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn text(o: &Output) -> String {
@@ -45,12 +49,30 @@ fn the_timeline_says_when_a_reader_sees_eof() {
 #[test]
 fn filters_select_a_subtree_and_kinds() {
     let all = text(&run(&["replay", &at_repo(SH)]));
-    let root = all.lines().next().unwrap().split_whitespace().nth(1).unwrap().to_string();
+    let root = all
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
     let only_dups = text(&run(&["replay", &at_repo(SH), "--kind", "dup"]));
     assert!(only_dups.lines().count() >= 2);
-    assert!(only_dups.lines().all(|l| l.contains("dup2(")), "{only_dups}");
-    let just_root = text(&run(&["replay", &at_repo(SH), "--pid", &root, "--no-descendants"]));
-    assert!(just_root.lines().all(|l| l.split_whitespace().nth(1) == Some(root.as_str())));
+    assert!(
+        only_dups.lines().all(|l| l.contains("dup2(")),
+        "{only_dups}"
+    );
+    let just_root = text(&run(&[
+        "replay",
+        &at_repo(SH),
+        "--pid",
+        &root,
+        "--no-descendants",
+    ]));
+    assert!(just_root
+        .lines()
+        .all(|l| l.split_whitespace().nth(1) == Some(root.as_str())));
     let with_kids = text(&run(&["replay", &at_repo(SH), "--pid", &root]));
     assert_eq!(with_kids, all, "the root's subtree is everything");
     let bad = run(&["replay", &at_repo(SH), "--kind", "teleport"]);
@@ -124,8 +146,14 @@ fn verify_names_seq_pid_and_fd_of_a_divergence_and_exits_1() {
     let o = run(&["replay", &t, "--verify"]);
     assert_eq!(o.status.code(), Some(1));
     let out = text(&o);
-    let line = out.lines().find(|l| l.starts_with("divergence")).expect(&out);
-    assert!(line.contains("fd 7") && line.contains("kernel has /etc/passwd"), "{line}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("divergence"))
+        .expect(&out);
+    assert!(
+        line.contains("fd 7") && line.contains("kernel has /etc/passwd"),
+        "{line}"
+    );
     assert!(line.contains("(tr)"), "{line}");
 }
 
@@ -144,7 +172,10 @@ fn a_cut_short_trace_replays_with_a_warning_and_a_broken_one_names_its_line() {
     let o = run(&["replay", &broken]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("line 6") && err.contains("doctored.jsonl"), "{err}");
+    assert!(
+        err.contains("line 6") && err.contains("doctored.jsonl"),
+        "{err}"
+    );
     let o = run(&["replay", "/nonexistent/trace.jsonl"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/trace.jsonl"));
@@ -173,15 +204,34 @@ fn real_programs_replay_with_no_divergence_from_the_kernel() {
         .unwrap();
     let proj = dir.path().join("cproject");
     let workloads: Vec<Vec<String>> = vec![
-        vec!["sh".into(), "-c".into(), "ps aux | grep -c ps >/dev/null".into()],
-        vec!["bash".into(), "-c".into(), "seq 100 | sort -r | head -3 >/dev/null; (sleep 0.01 &) ; wait".into()],
-        vec!["make".into(), "-s".into(), "-j2".into(), "-C".into(), proj.display().to_string()],
+        vec![
+            "sh".into(),
+            "-c".into(),
+            "ps aux | grep -c ps >/dev/null".into(),
+        ],
+        vec![
+            "bash".into(),
+            "-c".into(),
+            "seq 100 | sort -r | head -3 >/dev/null; (sleep 0.01 &) ; wait".into(),
+        ],
+        vec![
+            "make".into(),
+            "-s".into(),
+            "-j2".into(),
+            "-C".into(),
+            proj.display().to_string(),
+        ],
         vec![
             "/usr/bin/python3".into(),
             "-c".into(),
-            "import subprocess; subprocess.run(['sh','-c','echo a | cat'], capture_output=True)".into(),
+            "import subprocess; subprocess.run(['sh','-c','echo a | cat'], capture_output=True)"
+                .into(),
         ],
-        vec!["sh".into(), "-c".into(), "seq 20 | xargs -P2 -n1 echo >/dev/null".into()],
+        vec![
+            "sh".into(),
+            "-c".into(),
+            "seq 20 | xargs -P2 -n1 echo >/dev/null".into(),
+        ],
         vec![fixture("thread_exec").display().to_string()],
         vec![fixture("many_children").display().to_string(), "200".into()],
         vec![fixture("group_stop").display().to_string()],

@@ -345,7 +345,15 @@ pub fn sentence(
                 labels.pipe(*pipe)
             )),
             Note::Zombie { pid, .. } => {
-                parts.push(format!("{pid} is a zombie until its parent waits for it"))
+                let inside = model
+                    .process(*pid)
+                    .and_then(|p| model.tree().parent(p.id))
+                    .is_some();
+                parts.push(if inside {
+                    format!("{pid} is a zombie until its parent waits for it")
+                } else {
+                    format!("{pid} is a zombie until its parent (outside the trace) waits for it")
+                })
             }
             Note::Orphaned { pid, .. } => {
                 parts.push(format!("{pid} is orphaned: its parent is gone"))
