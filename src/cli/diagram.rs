@@ -1,8 +1,279 @@
-//! `forkscope diagram` (being written).
+//! `forkscope diagram`: replay a trace to one moment and draw it (ascii,
+//! svg, dot, mermaid), or draw every moment into one step-through HTML page.
+//! Chooses the moment when none is given: the step after which processes
+//! held the most pipe ends, the busiest point of the pipeline.
 
-use super::*;
+use super::style::Style;
+use super::{DiagramArgs, DiagramFormat};
+use crate::model::Model;
+use crate::render::html::{self, HtmlStep};
+use crate::render::scene::{EventInfo, Scene, SceneOptions};
+use crate::render::{ascii, describe, dot, mermaid, narrate, svg};
+use crate::replay::{touched, Replay, Step};
+use crate::trace::EventKind;
+use anyhow::{bail, Context, Result};
+use std::io::Write;
+use std::path::Path;
 
-/// Runs the subcommand.
-pub fn run(_args: DiagramArgs, _style: style::Style) -> anyhow::Result<i32> {
-    anyhow::bail!("forkscope diagram is not available yet")
+/// The moment drawn when `--at` is not given, and why it was chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Busiest {
+    /// The step after which the most pipe ends were held (the earliest on a tie).
+    PipeEnds {
+        /// The event's seq.
+        seq: u64,
+        /// How many (process, fd) pairs held a pipe end then.
+        ends: usize,
+    },
+    /// No pipe was ever open: the step after which the most tasks were alive.
+    Tasks {
+        /// The event's seq.
+        seq: u64,
+        /// How many were alive.
+        tasks: usize,
+    },
+}
+
+impl Busiest {
+    /// The seq to draw the state after.
+    pub fn seq(self) -> u64 {
+        match self {
+            Busiest::PipeEnds { seq, .. } | Busiest::Tasks { seq, .. } => seq,
+        }
+    }
+
+    /// Why this moment, in words.
+    pub fn why(self) -> &'static str {
+        match self {
+            Busiest::PipeEnds { .. } => "the moment the most pipe ends were open",
+            Busiest::Tasks { .. } => "no pipe was ever open: the moment the most tasks were alive",
+        }
+    }
+}
+
+/// How many (process, fd) pairs hold an end of a live pipe or FIFO.
+pub fn pipe_ends_held(model: &Model) -> usize {
+    model
+        .pipes()
+        .iter()
+        .filter_map(|p| model.pipe_holders(p.id))
+        .map(|h| {
+            let mut all: Vec<_> = h.readers;
+            all.extend(h.writers);
+            all.extend(h.unknown);
+            all.sort_unstable();
+            all.dedup();
+            all.len()
+        })
+        .sum()
+}
+
+/// Can this kind of event change which fds exist? (Others keep the count.)
+fn changes_fds(kind: &EventKind) -> bool {
+    !matches!(
+        kind,
+        EventKind::Wait { .. }
+            | EventKind::Kill { .. }
+            | EventKind::Signal { .. }
+            | EventKind::Stop { .. }
+            | EventKind::Continue {}
+            | EventKind::Setsid { .. }
+            | EventKind::Setpgid { .. }
+            | EventKind::PipeFailed { .. }
+    )
+}
+
+fn open(path: &Path) -> Result<Replay<std::io::BufReader<std::fs::File>>> {
+    Replay::open(path).with_context(|| format!("cannot read the trace {}", path.display()))
+}
+
+fn step<R: std::io::BufRead>(r: &mut Replay<R>, path: &Path) -> Result<Option<Step>> {
+    r.step()
+        .with_context(|| format!("cannot replay the trace {}", path.display()))
+}
+
+/// Finds the most interesting moment of the trace at `path` (see [`Busiest`]).
+/// An error if the trace has no events.
+pub fn busiest(path: &Path) -> Result<Busiest> {
+    let mut r = open(path)?.without_narration();
+    let mut ends = 0;
+    let mut best_ends: Option<(u64, usize)> = None;
+    let mut best_tasks: Option<(u64, usize)> = None;
+    while let Some(s) = step(&mut r, path)? {
+        let seq = s.event.seq;
+        if changes_fds(&s.event.kind) {
+            ends = pipe_ends_held(&r.model);
+        }
+        if !matches!(best_ends, Some((_, n)) if n >= ends) {
+            best_ends = Some((seq, ends));
+        }
+        let tasks = r.model.tree().live_tasks();
+        if !matches!(best_tasks, Some((_, n)) if n >= tasks) {
+            best_tasks = Some((seq, tasks));
+        }
+    }
+    for w in r.take_warnings() {
+        eprintln!("forkscope: warning: {}: {w}", path.display());
+    }
+    match (best_ends, best_tasks) {
+        (Some((seq, ends)), _) if ends > 0 => Ok(Busiest::PipeEnds { seq, ends }),
+        (_, Some((seq, tasks))) => Ok(Busiest::Tasks { seq, tasks }),
+        _ => bail!("the trace {} has no events", path.display()),
+    }
+}
+
+/// The traced command line, for titles: argv joined with spaces, a word
+/// quoted the way a shell would need it when it holds anything unusual.
+fn title<R: std::io::BufRead>(r: &Replay<R>) -> String {
+    r.header()
+        .argv
+        .iter()
+        .map(|a| {
+            let w = a.lossy();
+            let plain = !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_./=:,+@%-".contains(c));
+            if plain {
+                w.into_owned()
+            } else {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The scene after `step` was applied to `r.model`.
+fn scene_of<R: std::io::BufRead>(
+    r: &Replay<R>,
+    step: &Step,
+    title: String,
+    opts: &SceneOptions,
+) -> Scene {
+    let ev = &step.event;
+    let info = EventInfo {
+        seq: ev.seq,
+        pid: ev.pid,
+        call: narrate::call(ev, &r.labels),
+        sentence: narrate::sentence(&r.model, ev, &step.before, &step.applied, &r.labels),
+    };
+    Scene::build(&r.model, &r.labels, title, Some(info), &touched(ev), opts)
+}
+
+/// The scene after event `seq` of the trace at `path`; an error naming the
+/// trace's last seq if `seq` is beyond it.
+pub fn scene_after(path: &Path, seq: u64, opts: &SceneOptions) -> Result<Scene> {
+    let mut r = open(path)?;
+    let title = title(&r);
+    let mut last = None;
+    while let Some(s) = step(&mut r, path)? {
+        if s.event.seq == seq {
+            return Ok(scene_of(&r, &s, title, opts));
+        }
+        if s.event.seq > seq {
+            bail!("the trace {} has no event #{seq}", path.display());
+        }
+        last = Some(s.event.seq);
+    }
+    match last {
+        Some(l) => bail!(
+            "--at {seq} is beyond the end of {}: its last event is #{l}",
+            path.display()
+        ),
+        None => bail!("the trace {} has no events", path.display()),
+    }
+}
+
+/// One HTML step per event: its timeline line and the scene after it.
+pub fn html_steps(path: &Path, opts: &SceneOptions) -> Result<(String, Vec<HtmlStep>)> {
+    let mut r = open(path)?;
+    let title = title(&r);
+    let mut steps = Vec::new();
+    while let Some(s) = step(&mut r, path)? {
+        let scene = scene_of(&r, &s, title.clone(), opts);
+        let ev = &s.event;
+        let e = scene.event.as_ref().expect("scene_of sets the event");
+        let mut line = format!(
+            "#{} {} {} {}",
+            ev.seq,
+            ev.pid,
+            describe::pid_name(&r.model, ev.pid),
+            e.call
+        );
+        if let Some(sentence) = &e.sentence {
+            line.push_str("  — ");
+            line.push_str(sentence);
+        }
+        steps.push(HtmlStep {
+            seq: ev.seq,
+            line,
+            scene,
+        });
+    }
+    for w in r.take_warnings() {
+        eprintln!("forkscope: warning: {}: {w}", path.display());
+    }
+    if steps.is_empty() {
+        bail!("the trace {} has no events", path.display());
+    }
+    Ok((title, steps))
+}
+
+/// Runs `forkscope diagram`.
+pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
+    let path = args.trace.as_path();
+    let opts = SceneOptions {
+        pid: args.pid,
+        collapse_files: args.collapse_files,
+        hide_cloexec: args.hide_cloexec,
+    };
+    let text = if args.format == DiagramFormat::Html {
+        if args.at.is_some() {
+            eprintln!(
+                "forkscope: --at is ignored with --format html: the page steps through every event"
+            );
+        }
+        let (title, steps) = html_steps(path, &opts)?;
+        html::page(&title, &steps)
+    } else {
+        let seq = match args.at {
+            Some(seq) => seq,
+            None => {
+                let b = busiest(path)?;
+                eprintln!(
+                    "forkscope: drawing the state after #{} ({}); use --at SEQ for another",
+                    b.seq(),
+                    b.why()
+                );
+                b.seq()
+            }
+        };
+        let scene = scene_after(path, seq, &opts)?;
+        if let Some(pid) = args.pid {
+            if !scene.processes.iter().any(|p| p.pid == pid) {
+                eprintln!("forkscope: process {pid} is not alive after #{seq}");
+            }
+        }
+        match args.format {
+            DiagramFormat::Ascii => ascii::render(&scene, style.color && args.output.is_none()),
+            DiagramFormat::Svg => svg::render(&scene),
+            DiagramFormat::Dot => dot::render(&scene),
+            DiagramFormat::Mermaid => mermaid::render(&scene),
+            DiagramFormat::Html => unreachable!("handled above"),
+        }
+    };
+    match &args.output {
+        Some(file) => {
+            std::fs::write(file, text.as_bytes())
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            eprintln!("forkscope: wrote {}", file.display());
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|_| out.flush())
+                .context("writing the diagram")?;
+        }
+    }
+    Ok(0)
 }

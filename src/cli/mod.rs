@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod export;
 pub mod record;
 pub mod replay;
+pub mod snapshot;
 pub mod style;
 pub mod tree;
 
@@ -96,6 +97,13 @@ pub enum Command {
     ///
     /// Example: forkscope doctor t.jsonl
     Doctor(DoctorArgs),
+
+    /// Explain why a running process tree is stuck, without a trace: who
+    /// is blocked on which pipe or child, and who holds the other end.
+    /// Read-only: it never stops or changes the processes.
+    ///
+    /// Example: forkscope snapshot 4102
+    Snapshot(SnapshotArgs),
 }
 
 /// Arguments of `forkscope record`.
@@ -113,14 +121,60 @@ pub struct RecordArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Watch for hangs: when no traced process has made progress for SECS
+    /// seconds, explain who waits for whom (pipes, children) and record the
+    /// finding in the trace.
+    #[arg(long, value_name = "SECS")]
+    pub stall_timeout: Option<f64>,
+
+    /// What to do about a hang found by --stall-timeout: report it once and
+    /// keep waiting, or kill the traced tree and exit non-zero.
+    #[arg(long, value_enum, default_value_t = OnDeadlock::Report, requires = "stall_timeout")]
+    pub on_deadlock: OnDeadlock,
+
+    /// Attach to a running process (and all its threads and descendants)
+    /// instead of starting CMD. Slower than starting CMD: the seccomp filter
+    /// cannot be added to a running process. Ctrl-C detaches and leaves it running.
+    #[arg(
+        short = 'p',
+        long = "attach",
+        value_name = "PID",
+        conflicts_with = "command"
+    )]
+    pub attach: Option<i32>,
+
     /// The command to run and its arguments (put `--` before it).
     #[arg(
-        required = true,
+        required_unless_present = "attach",
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "CMD"
     )]
     pub command: Vec<OsString>,
+}
+
+/// `--on-deadlock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnDeadlock {
+    /// Report the hang once and keep waiting.
+    Report,
+    /// Kill the traced tree and exit non-zero.
+    Kill,
+}
+
+/// Arguments of `forkscope snapshot`.
+#[derive(Debug, clap::Args)]
+pub struct SnapshotArgs {
+    /// The process whose tree to examine (it and all its descendants).
+    pub pid: i32,
+
+    /// Print the analysis as JSON.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Draw the tree as a diagram instead of text.
+    #[arg(short, long, value_enum)]
+    pub format: Option<DiagramFormat>,
 }
 
 /// Arguments of `forkscope replay`.
@@ -264,5 +318,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Diagram(args) => diagram::run(args, color),
         Command::Export(args) => export::run(args),
         Command::Doctor(args) => doctor::run(args, color),
+        Command::Snapshot(args) => snapshot::run(args, color),
     }
 }
