@@ -2,9 +2,12 @@
 //! [`scene::Scene`] of a moment, and one file per output format. Pure: takes
 //! the model and events, returns text.
 
+pub mod ascii;
 pub mod describe;
+pub mod dot;
 pub mod html;
 pub mod labels;
+pub mod mermaid;
 pub mod narrate;
 pub mod scene;
 pub mod svg;

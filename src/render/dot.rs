@@ -1,0 +1,383 @@
+//! Graphviz DOT for a [`Scene`]: each process a table node whose rows are
+//! its fds (each row a port), each pipe a node of its own with an edge from
+//! every writer fd into it and from it to every reader fd, dashed edges
+//! from parent to child, shared open files as nodes tied to each fd that
+//! holds them, the event's process and fds highlighted, warnings as red
+//! notes. Every string from the trace goes through [`html`], so a path
+//! holding `<b>`, `"` or a newline stays text.
+
+use super::ascii::{truncate, visible};
+use super::scene::{FdRow, PipeNode, ProcBox, Scene};
+use crate::trace::Pid;
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+/// The longest label text kept (longer ones end in `…`).
+const LABEL_MAX: usize = 80;
+
+const HOT_BG: &str = "#ffe08a";
+const HOT_ROW_BG: &str = "#fff3c4";
+const HEAD_BG: &str = "#dfe8f5";
+const ZOMBIE_BG: &str = "#e0e0e0";
+const BAD: &str = "#c62828";
+const WRITE: &str = "#1f5fa8";
+const READ: &str = "#2e7d32";
+
+/// `s` as text inside a Graphviz HTML-like label: control characters made
+/// visible, `&`, `<`, `>`, `"` and `'` as entities, cut to [`LABEL_MAX`].
+pub fn html(s: &str) -> String {
+    escape(&truncate(&visible(s), LABEL_MAX))
+}
+
+/// Entities for the characters HTML-like labels give meaning to.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Splits `s` into lines of about `width` characters at spaces.
+fn lines(s: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for word in s.split(' ') {
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    out.push(cur);
+    out
+}
+
+/// `s` escaped and broken into left-justified lines of about `width`
+/// characters (a word longer than a line is cut).
+fn block(s: &str, width: usize) -> String {
+    let mut out = String::new();
+    for l in lines(&visible(s), width) {
+        let _ = write!(
+            out,
+            "{}<br align=\"left\"/>",
+            escape(&truncate(&l, width.max(LABEL_MAX)))
+        );
+    }
+    out
+}
+
+fn proc_id(pid: Pid) -> String {
+    format!("p{pid}")
+}
+
+/// A process holding a drawn pipe's end, itself not drawn.
+fn outside_id(pid: Pid) -> String {
+    format!("out{pid}")
+}
+
+fn port(fd: i32) -> String {
+    format!("fd{fd}")
+}
+
+/// Draws `scene` as a DOT digraph.
+pub fn render(scene: &Scene) -> String {
+    let mut out = String::new();
+    out.push_str("digraph forkscope {\n");
+    let mut title = format!("<b>{}</b><br align=\"left\"/>", html(&scene.title));
+    if let Some(e) = &scene.event {
+        let _ = write!(
+            title,
+            "after #{} {} {}<br align=\"left\"/>",
+            e.seq,
+            e.pid,
+            html(&e.call)
+        );
+        if let Some(s) = &e.sentence {
+            title.push_str(&block(s, 80));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  graph [rankdir=LR, labelloc=t, labeljust=l, fontname=\"Helvetica\", fontsize=11, \
+         nodesep=0.3, ranksep=0.6, label=<{title}>];"
+    );
+    out.push_str("  node [fontname=\"Helvetica\", fontsize=10];\n");
+    out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
+
+    // (pid, fd) rows drawn, so edges only name ports that exist.
+    let rows: HashSet<(Pid, i32)> = scene
+        .processes
+        .iter()
+        .flat_map(|p| p.fds.iter().map(move |f| (p.pid, f.fd)))
+        .collect();
+    let shown: HashSet<Pid> = scene.processes.iter().map(|p| p.pid).collect();
+    let at = |pid: Pid, fd: i32| {
+        if rows.contains(&(pid, fd)) {
+            format!("{}:{}", proc_id(pid), port(fd))
+        } else if shown.contains(&pid) {
+            proc_id(pid)
+        } else {
+            outside_id(pid)
+        }
+    };
+    let hot: HashSet<(Pid, i32)> = scene
+        .processes
+        .iter()
+        .flat_map(|p| {
+            p.fds
+                .iter()
+                .filter(|f| f.highlight)
+                .map(move |f| (p.pid, f.fd))
+        })
+        .collect();
+    let warned: HashSet<(Pid, i32)> = scene
+        .warnings
+        .iter()
+        .filter_map(|w| w.fd.map(|fd| (w.pid, fd)))
+        .collect();
+
+    out.push_str("\n  // processes and their fd tables\n");
+    for p in &scene.processes {
+        process(&mut out, p, &warned);
+    }
+
+    if !scene.processes.iter().all(|p| p.parent.is_none()) {
+        out.push_str("\n  // parent -> child\n");
+    }
+    for p in &scene.processes {
+        if let Some(parent) = p.parent {
+            let _ = writeln!(
+                out,
+                "  {}:h -> {}:h [style=dashed, color=\"#777777\", arrowhead=empty];",
+                proc_id(parent),
+                proc_id(p.pid)
+            );
+        }
+    }
+
+    if !scene.pipes.is_empty() {
+        out.push_str("\n  // pipes: writer fd -> pipe -> reader fd\n");
+    }
+    // Holders of a drawn pipe that are not drawn themselves.
+    let mut outside: Vec<Pid> = scene
+        .pipes
+        .iter()
+        .flat_map(|p| p.readers.iter().chain(&p.writers).chain(&p.unknown))
+        .map(|h| h.0)
+        .filter(|pid| !shown.contains(pid))
+        .collect();
+    outside.sort_unstable();
+    outside.dedup();
+    for pid in outside {
+        let _ = writeln!(
+            out,
+            "  {} [shape=box, style=dashed, color=\"#777777\", fontcolor=\"#555555\", \
+             label=<{pid}<br/><font point-size=\"8\">not drawn</font>>];",
+            outside_id(pid)
+        );
+    }
+    for (i, p) in scene.pipes.iter().enumerate() {
+        pipe(&mut out, i, p);
+        let id = format!("pipe{i}");
+        let bold = |k: &(Pid, i32)| {
+            if hot.contains(k) {
+                ", penwidth=2.5"
+            } else {
+                ""
+            }
+        };
+        for w in &p.writers {
+            let _ = writeln!(
+                out,
+                "  {} -> {id} [color=\"{WRITE}\"{}];",
+                at(w.0, w.1),
+                bold(w)
+            );
+        }
+        for r in &p.readers {
+            let _ = writeln!(
+                out,
+                "  {id} -> {} [color=\"{READ}\"{}];",
+                at(r.0, r.1),
+                bold(r)
+            );
+        }
+        for u in &p.unknown {
+            let _ = writeln!(
+                out,
+                "  {} -> {id} [dir=none, style=dotted, label=\"end?\"{}];",
+                at(u.0, u.1),
+                bold(u)
+            );
+        }
+    }
+
+    if !scene.shared.is_empty() {
+        out.push_str("\n  // open files shared by several fds\n");
+    }
+    for (i, s) in scene.shared.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  file{i} [shape=note, style=filled, fillcolor=\"#f5f5f5\", label=<{} {}<br/>\
+             <font point-size=\"8\">{} fds</font>>];",
+            html(&s.id),
+            html(&s.label),
+            s.holders.len()
+        );
+        for h in &s.holders {
+            let _ = writeln!(
+                out,
+                "  {} -> file{i} [dir=none, style=dotted, color=\"#999999\"];",
+                at(h.0, h.1)
+            );
+        }
+    }
+
+    if !scene.warnings.is_empty() {
+        out.push_str("\n  // warnings\n");
+    }
+    for (i, w) in scene.warnings.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  warn{i} [shape=note, color=\"{BAD}\", fontcolor=\"{BAD}\", label=<{}>];",
+            block(&w.text, 48)
+        );
+        if shown.contains(&w.pid) {
+            let target = match w.fd {
+                Some(fd) => at(w.pid, fd),
+                None => format!("{}:h", proc_id(w.pid)),
+            };
+            let _ = writeln!(
+                out,
+                "  warn{i} -> {target} [color=\"{BAD}\", style=dashed, arrowhead=none];"
+            );
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn process(out: &mut String, p: &ProcBox, warned: &HashSet<(Pid, i32)>) {
+    let bg = if p.highlight {
+        HOT_BG
+    } else if p.state == "zombie" {
+        ZOMBIE_BG
+    } else {
+        HEAD_BG
+    };
+    let mut head = format!("<b>{} {}</b> [{}]", p.pid, html(&p.program), html(p.state));
+    if p.chain.len() > 1 {
+        let chain: Vec<String> = p.chain.iter().map(|c| html(c)).collect();
+        let _ = write!(
+            head,
+            "<br/><font point-size=\"8\">ran {}</font>",
+            chain.join(" → ")
+        );
+    }
+    if p.threads > 0 {
+        let _ = write!(
+            head,
+            "<br/><font point-size=\"8\">+{} thread{}</font>",
+            p.threads,
+            if p.threads == 1 { "" } else { "s" }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {} [shape=plain, label=<<table border=\"1\" cellborder=\"0\" cellspacing=\"0\" \
+         cellpadding=\"3\"{}>",
+        proc_id(p.pid),
+        if p.highlight {
+            " color=\"#b8860b\""
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        out,
+        "    <tr><td port=\"h\" colspan=\"3\" bgcolor=\"{bg}\">{head}</td></tr>"
+    );
+    for f in &p.fds {
+        row(out, p.pid, f, warned);
+    }
+    if p.fds.is_empty() && p.hidden_files == 0 {
+        out.push_str("    <tr><td colspan=\"3\"><i>no open fds</i></td></tr>\n");
+    }
+    if p.hidden_files > 0 {
+        let _ = writeln!(
+            out,
+            "    <tr><td colspan=\"3\"><i>… {} fd{} not shown</i></td></tr>",
+            p.hidden_files,
+            if p.hidden_files == 1 { "" } else { "s" }
+        );
+    }
+    out.push_str("  </table>>];\n");
+}
+
+fn row(out: &mut String, pid: Pid, f: &FdRow, warned: &HashSet<(Pid, i32)>) {
+    let bg = if f.highlight {
+        format!(" bgcolor=\"{HOT_ROW_BG}\"")
+    } else {
+        String::new()
+    };
+    let mut label = html(&f.label);
+    if warned.contains(&(pid, f.fd)) {
+        label = format!("<font color=\"{BAD}\">{label}</font>");
+    }
+    if f.highlight {
+        label = format!("<b>{label}</b>");
+    }
+    let mut notes = Vec::new();
+    if f.refcount > 1 {
+        notes.push(format!("{} ×{}", html(&f.open_file), f.refcount));
+    }
+    if f.cloexec {
+        notes.push("cloexec".to_string());
+    }
+    // Graphviz refuses an empty <font></font>.
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<font point-size=\"8\" color=\"#666666\">{}</font>",
+            notes.join(" ")
+        )
+    };
+    let _ = writeln!(
+        out,
+        "    <tr><td align=\"right\"{bg}>{}</td><td port=\"{}\" align=\"left\"{bg}>{label}</td>\
+         <td align=\"left\"{bg}>{notes}</td></tr>",
+        f.fd,
+        port(f.fd),
+    );
+}
+
+fn pipe(out: &mut String, i: usize, p: &PipeNode) {
+    // Only traced holders are known; an end of unknown direction rules out both claims.
+    let (status, color) = match (p.writers.len(), p.readers.len(), p.unknown.len()) {
+        (0, r, 0) if r > 0 => ("no writer left in the trace: readers see EOF", READ),
+        (w, 0, 0) if w > 0 => ("no reader left in the trace: writes raise SIGPIPE", BAD),
+        _ => ("", "#555555"),
+    };
+    let status = if status.is_empty() {
+        String::new()
+    } else {
+        format!("<br/><font point-size=\"8\">{status}</font>")
+    };
+    let _ = writeln!(
+        out,
+        "  pipe{i} [shape=cds, style=filled, fillcolor=\"#eef6ee\", color=\"{color}\", \
+         label=<{}{status}>];",
+        html(&p.label)
+    );
+}
