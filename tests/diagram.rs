@@ -335,6 +335,7 @@ fn evil_scene() -> Scene {
         pipes: vec![PipeNode {
             number: 1,
             label: EVIL.into(),
+            origin: "fifo",
             readers: vec![(101, 0)],
             writers: vec![(100, 4)],
             unknown: vec![(101, 9)],

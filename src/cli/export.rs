@@ -1,8 +1,123 @@
-//! `forkscope export` (being written).
+//! `forkscope export`: replay a trace and write it for other tools, as
+//! Chrome trace-event JSON for ui.perfetto.dev and chrome://tracing
+//! ([`crate::render::perfetto`], which reads the trace twice) or as the
+//! normalized JSON event stream ([`crate::render::json`], one pass), to a
+//! file (`-o`) or to stdout.
 
-use super::*;
+use super::{ExportArgs, ExportFormat};
+use crate::model::Model;
+use crate::render::json::{JsonExport, Prior, Seen};
+use crate::render::labels::Labels;
+use crate::render::perfetto::{PerfettoExport, Planner};
+use crate::trace::{Header, TraceReader};
+use anyhow::{bail, Context, Result};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
-/// Runs the subcommand.
-pub fn run(_args: ExportArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("forkscope export is not available yet")
+/// Runs `forkscope export`.
+pub fn run(args: ExportArgs) -> Result<i32> {
+    let Some(path) = &args.output else {
+        let stdout = io::stdout();
+        // A closed stdout (`| head`) comes back as a BrokenPipe error, which
+        // main ends quietly.
+        export(&args.trace, args.format, BufWriter::new(stdout.lock()))?.flush()?;
+        return Ok(0);
+    };
+    refuse_to_overwrite(&args.trace, path)?;
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let written = export(&args.trace, args.format, BufWriter::new(file)).and_then(|mut out| {
+        out.flush()
+            .with_context(|| format!("cannot write {}", path.display()))
+    });
+    if let Err(e) = written {
+        // Leave no half-written document behind.
+        let _ = std::fs::remove_file(path);
+        return Err(e);
+    }
+    eprintln!("forkscope: wrote {}", path.display());
+    Ok(0)
+}
+
+/// `-o` naming the trace itself would truncate it before it is read.
+fn refuse_to_overwrite(trace: &Path, output: &Path) -> Result<()> {
+    if let (Ok(t), Ok(o)) = (std::fs::metadata(trace), std::fs::metadata(output)) {
+        if (t.dev(), t.ino()) == (o.dev(), o.ino()) {
+            bail!(
+                "{} is the trace being exported: choose another output file",
+                output.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes the export of the trace at `trace` in `format` to `out` and hands
+/// `out` back, not flushed. Reader warnings go to stderr.
+pub fn export<W: Write>(trace: &Path, format: ExportFormat, out: W) -> Result<W> {
+    match format {
+        ExportFormat::Json => {
+            let reader = open(trace)?;
+            let mut doc = JsonExport::new(out)?;
+            walk(reader, trace, true, |seen| doc.event(seen))?;
+            Ok(doc.finish()?)
+        }
+        ExportFormat::Perfetto => {
+            let mut planner = Planner::new();
+            let (header, model) = walk(open(trace)?, trace, true, |seen| {
+                planner.observe(seen);
+                Ok(())
+            })?;
+            let plan = planner.finish(&model);
+            drop(model);
+            let reader = open(trace)?;
+            let mut doc = PerfettoExport::new(out, &header, plan)?;
+            walk(reader, trace, false, |seen| doc.event(seen))?;
+            Ok(doc.finish()?)
+        }
+    }
+}
+
+fn open(trace: &Path) -> Result<TraceReader<BufReader<File>>> {
+    TraceReader::open(trace).with_context(|| format!("cannot read the trace {}", trace.display()))
+}
+
+/// Replays the trace once, handing every event to `visit` with what the
+/// model knew just before it and the model after it; returns the header and
+/// the final model. With `warn`, prints the reader's warnings.
+///
+/// This is [`crate::replay::Replay::step`]'s loop (labels, the look before,
+/// apply), driven here because an export also needs the model just before
+/// each event (the pipe a `close` or `dup2` lets go of) and `step` applies
+/// an event in one go.
+fn walk<R: BufRead>(
+    mut reader: TraceReader<R>,
+    trace: &Path,
+    warn: bool,
+    mut visit: impl FnMut(&Seen) -> io::Result<()>,
+) -> Result<(Header, Model)> {
+    let mut model = Model::new();
+    let mut labels = Labels::default();
+    while let Some(event) = reader
+        .next_event()
+        .with_context(|| format!("cannot replay the trace {}", trace.display()))?
+    {
+        labels.observe(&event);
+        let prior = Prior::capture(&model, &event, &labels);
+        let applied = model.apply(&event);
+        visit(&Seen {
+            event: &event,
+            prior: &prior,
+            applied: &applied,
+            model: &model,
+            labels: &labels,
+        })?;
+    }
+    if warn {
+        for w in reader.take_warnings() {
+            eprintln!("forkscope: warning: {}: {w}", trace.display());
+        }
+    }
+    Ok((reader.header().clone(), model))
 }

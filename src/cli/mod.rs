@@ -255,8 +255,9 @@ pub struct DiagramArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// The moment to draw: the state after event SEQ (default: the moment the
-    /// most pipes were open, i.e. the busiest point of the pipeline).
+    /// The moment to draw: the state after event SEQ (default: the moment
+    /// the most pipe ends were held, the busiest point of the pipeline; in a
+    /// trace without pipes, the moment the most tasks were alive).
     #[arg(long, value_name = "SEQ")]
     pub at: Option<u64>,
 

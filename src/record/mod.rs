@@ -272,7 +272,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         .open(&path)
         .map_err(|e| TraceError::Io {
             path: path.clone(),
-            source: e,
+            err: e,
         })?;
     let filter = seccomp::build_filter();
     let root = spawn::launch(&prog, &opts.argv, &filter)?;

@@ -6,7 +6,7 @@
 
 use super::describe;
 use super::labels::Labels;
-use crate::model::{Model, Object, PipeEnd, ProcessState};
+use crate::model::{Model, Object, PipeEnd, PipeOrigin, ProcessState};
 use crate::trace::Pid;
 use serde::Serialize;
 
@@ -111,8 +111,11 @@ pub struct PipeRef {
 pub struct PipeNode {
     /// Its number.
     pub number: u32,
-    /// `pipe#N`, or the FIFO's path.
+    /// `pipe#N`, with the path for a FIFO: `pipe#2 (fifo /tmp/f)`.
     pub label: String,
+    /// `created` (pipe/pipe2 in the trace), `fifo` (opened by path) or
+    /// `inherited` (from outside the trace).
+    pub origin: &'static str,
     /// (pid, fd) holding the read end.
     pub readers: Vec<(Pid, i32)>,
     /// (pid, fd) holding the write end.
@@ -246,36 +249,55 @@ impl Scene {
             let Some(h) = model.pipe_holders(pipe.id) else {
                 continue;
             };
-            let keep = |v: &Vec<(Pid, i32)>| {
-                v.iter()
-                    .copied()
-                    .filter(|x| in_scene(x.0))
-                    .collect::<Vec<_>>()
-            };
-            let (readers, writers, unknown) =
-                (keep(&h.readers), keep(&h.writers), keep(&h.unknown));
-            if readers.is_empty() && writers.is_empty() && unknown.is_empty() {
+            // A pipe is drawn when a process in the scene holds it; all its
+            // holders are kept, also those outside a --pid subtree, so that
+            // "no writer left" is only ever said when it is true.
+            let any_inside = h
+                .readers
+                .iter()
+                .chain(&h.writers)
+                .chain(&h.unknown)
+                .any(|x| in_scene(x.0));
+            if !any_inside {
                 continue;
             }
             let number = pipe_number(labels, pipe.id);
-            // A reader that also holds a write end can never see EOF.
-            for (rp, rfd) in &readers {
-                if let Some((_, wfd)) = writers.iter().find(|(wp, _)| wp == rp) {
+            // A reader that also holds a write end will not see EOF while it does.
+            for (rp, rfd) in &h.readers {
+                if let Some((_, wfd)) = h.writers.iter().find(|(wp, _)| wp == rp) {
                     warnings.push(Warning {
                         pid: *rp,
                         fd: Some(*wfd),
                         text: format!(
-                            "{rp} reads pipe#{number} (fd {rfd}) but holds its write end too (fd {wfd}): it can never see EOF"
+                            "{rp} reads pipe#{number} (fd {rfd}) but also holds its write end (fd {wfd}): it will not see EOF while it does"
                         ),
                     });
                 }
             }
+            let (origin, label) = match &pipe.origin {
+                PipeOrigin::Created { .. } => ("created", labels.pipe(pipe.id)),
+                PipeOrigin::Fifo { path, .. } => (
+                    "fifo",
+                    format!("{} (fifo {})", labels.pipe(pipe.id), path.lossy()),
+                ),
+                PipeOrigin::Inherited { .. } => ("inherited", labels.pipe(pipe.id)),
+            };
+            if origin == "inherited" {
+                warnings.push(Warning {
+                    pid: h.readers.iter().chain(&h.writers).chain(&h.unknown).map(|x| x.0).next().unwrap_or(0),
+                    fd: None,
+                    text: format!(
+                        "{label} was inherited from outside the trace: untraced processes may hold more of its ends"
+                    ),
+                });
+            }
             pipes.push(PipeNode {
                 number,
-                label: labels.pipe(pipe.id),
-                readers,
-                writers,
-                unknown,
+                label,
+                origin,
+                readers: h.readers,
+                writers: h.writers,
+                unknown: h.unknown,
             });
         }
         pipes.sort_by_key(|p| p.number);

@@ -63,7 +63,7 @@ impl TraceReader<BufReader<File>> {
     pub fn open(path: &Path) -> Result<Self, TraceError> {
         let f = File::open(path).map_err(|e| TraceError::Io {
             path: path.to_path_buf(),
-            source: e,
+            err: e,
         })?;
         TraceReader::new(BufReader::with_capacity(1 << 16, f), path)
     }
@@ -77,7 +77,7 @@ impl<R: BufRead> TraceReader<R> {
             .read_until(b'\n', &mut buf)
             .map_err(|e| TraceError::Io {
                 path: path.to_path_buf(),
-                source: e,
+                err: e,
             })?;
         let bad = |msg: String| TraceError::Format {
             path: path.to_path_buf(),
@@ -144,7 +144,7 @@ impl<R: BufRead> TraceReader<R> {
                 .read_until(b'\n', &mut self.buf)
                 .map_err(|e| TraceError::Io {
                     path: self.path.clone(),
-                    source: e,
+                    err: e,
                 })?;
             if n == 0 {
                 self.done = true;

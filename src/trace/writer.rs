@@ -24,7 +24,7 @@ impl TraceWriter {
     pub fn create(path: &Path, header: &Header) -> Result<TraceWriter, TraceError> {
         let file = File::create(path).map_err(|e| TraceError::Io {
             path: path.to_path_buf(),
-            source: e,
+            err: e,
         })?;
         let mut w = TraceWriter {
             file,
@@ -75,7 +75,7 @@ impl TraceWriter {
     fn flush_line(&mut self) -> Result<(), TraceError> {
         self.file.write_all(&self.line).map_err(|e| TraceError::Io {
             path: self.path.clone(),
-            source: e,
+            err: e,
         })
     }
 }
