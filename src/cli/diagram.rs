@@ -5,10 +5,9 @@
 
 use super::style::Style;
 use super::{DiagramArgs, DiagramFormat};
-use crate::model::{Model, PipeOrigin};
+use crate::model::Model;
 use crate::render::html::{self, HtmlStep};
-use crate::render::labels::Labels;
-use crate::render::scene::{EventInfo, Scene, SceneOptions, Warning};
+use crate::render::scene::{EventInfo, Scene, SceneOptions};
 use crate::render::{ascii, describe, dot, mermaid, narrate, svg};
 use crate::replay::{touched, Replay, Step};
 use crate::trace::EventKind;
@@ -158,66 +157,7 @@ fn scene_of<R: std::io::BufRead>(
         call: narrate::call(ev, &r.labels),
         sentence: narrate::sentence(&r.model, ev, &step.before, &step.applied, &r.labels),
     };
-    let mut scene = Scene::build(&r.model, &r.labels, title, Some(info), &touched(ev), opts);
-    if opts.pid.is_some() {
-        with_holders_outside(&mut scene, &r.model, &r.labels);
-    }
-    warn_inherited_pipes(&mut scene, &r.model, &r.labels);
-    scene
-}
-
-/// A pipe the trace inherited (seen first in a spawn's fd snapshot) may
-/// have ends held by processes outside the trace, which the model cannot
-/// see: say so next to it, since its "no reader/writer left" is then only
-/// about the traced processes.
-fn warn_inherited_pipes(scene: &mut Scene, model: &Model, labels: &Labels) {
-    for pipe in model.pipes() {
-        if !matches!(pipe.origin, PipeOrigin::Inherited { .. }) {
-            continue;
-        }
-        let Some(n) = labels.number(pipe.id) else {
-            continue;
-        };
-        let Some(node) = scene.pipes.iter().find(|p| p.number == n) else {
-            continue;
-        };
-        let Some(&(pid, fd)) = node
-            .writers
-            .first()
-            .or(node.readers.first())
-            .or(node.unknown.first())
-        else {
-            continue;
-        };
-        scene.warnings.push(Warning {
-            pid,
-            fd: Some(fd),
-            text: format!(
-                "{} came from outside the trace: processes outside it may hold more of its ends",
-                node.label
-            ),
-        });
-    }
-}
-
-/// With `--pid`, `Scene::build` keeps only the pipe ends held inside the
-/// subtree, so a pipe fed from outside would look writer-less (and its
-/// readers as if at EOF). Puts every holder back; renderers draw the ones
-/// outside the subtree as "not drawn".
-fn with_holders_outside(scene: &mut Scene, model: &Model, labels: &Labels) {
-    for pipe in model.pipes() {
-        let Some(n) = labels.number(pipe.id) else {
-            continue;
-        };
-        let Some(node) = scene.pipes.iter_mut().find(|p| p.number == n) else {
-            continue;
-        };
-        if let Some(h) = model.pipe_holders(pipe.id) {
-            node.readers = h.readers;
-            node.writers = h.writers;
-            node.unknown = h.unknown;
-        }
-    }
+    Scene::build(&r.model, &r.labels, title, Some(info), &touched(ev), opts)
 }
 
 /// The scene after event `seq` of the trace at `path`; an error naming the

@@ -389,8 +389,17 @@ fn pipe_status(p: &PipeNode) -> Option<(String, bool)> {
     if !p.unknown.is_empty() {
         return None;
     }
+    let inherited = p.origin == "inherited";
     match (p.writers.len(), p.readers.len()) {
         (0, 0) => None,
+        (0, _) if inherited => Some((
+            "no writer in the trace (a process outside it may still hold one)".into(),
+            false,
+        )),
+        (_, 0) if inherited => Some((
+            "no reader in the trace (a process outside it may still hold one)".into(),
+            false,
+        )),
         (0, _) => Some(("no writer left in the trace: readers see EOF".into(), true)),
         (_, 0) => Some((
             "no reader left in the trace: a write raises SIGPIPE (or fails with EPIPE)".into(),
