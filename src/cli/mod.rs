@@ -2,6 +2,7 @@
 //! text) and one file per subcommand. The only layer that prints for the
 //! user and decides exit codes.
 
+pub mod demo;
 pub mod diagram;
 pub mod doctor;
 pub mod export;
@@ -47,6 +48,16 @@ pub enum ColorChoice {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a built-in teaching scenario: record it, print its annotated
+    /// timeline and a diagram of its key moment, and write a step-through
+    /// HTML page. Needs only /bin/sh and coreutils.
+    ///
+    /// Examples:
+    ///   forkscope demo              (the `ps aux | grep` pipeline)
+    ///   forkscope demo --list
+    ///   forkscope demo zombie
+    Demo(DemoArgs),
+
     /// Run a command under the tracer and write its process/fd timeline.
     ///
     /// The command runs exactly as from the shell (same terminal, stdio,
@@ -104,6 +115,35 @@ pub enum Command {
     ///
     /// Example: forkscope snapshot 4102
     Snapshot(SnapshotArgs),
+
+    /// Print a shell completion script.
+    ///
+    /// Example: forkscope completions bash > /etc/bash_completion.d/forkscope
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff).
+    ///
+    /// Example: forkscope man > forkscope.1 && man ./forkscope.1
+    Man,
+}
+
+/// Arguments of `forkscope demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// The scenario (see --list); default: pipeline.
+    pub name: Option<String>,
+
+    /// List the scenarios and exit.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Where to write the trace and the HTML page (default: forkscope-demo in the system temp directory).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// Arguments of `forkscope record`.
@@ -320,5 +360,16 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Export(args) => export::run(args),
         Command::Doctor(args) => doctor::run(args, color),
         Command::Snapshot(args) => snapshot::run(args, color),
+        Command::Demo(args) => demo::run(args, color),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "forkscope", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(0)
+        }
     }
 }

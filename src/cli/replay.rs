@@ -68,21 +68,17 @@ impl Filter {
     }
 }
 
-/// Does the event only open or close a regular file (nothing about
-/// processes, pipes, sockets or the terminal)?
+/// Does the event only open or close a file (a regular file, /proc, a
+/// directory: nothing about processes, pipes, FIFOs, sockets or devices)?
+/// Failed opens count too: they change nothing.
 pub fn only_about_a_file(step: &Step) -> bool {
-    let regular = |what: &Option<String>| {
-        what.as_deref()
-            .is_some_and(|w| w.starts_with('/') && !w.starts_with("/dev/"))
-    };
+    let file = |what: &str| what.starts_with('/') && !what.starts_with("/dev/");
     match &step.event.kind {
+        EventKind::Open { errno: Some(_), .. } => true,
         EventKind::Open {
             target: None, path, ..
-        } => {
-            let p = path.lossy();
-            !p.starts_with("/dev/") && !p.starts_with("/proc/")
-        }
-        EventKind::Close { .. } => regular(&step.before.replaced),
+        } => file(&path.lossy()) || !path.as_bytes().starts_with(b"/dev/"),
+        EventKind::Close { .. } => step.before.replaced.as_deref().is_some_and(file),
         _ => false,
     }
 }

@@ -1,6 +1,32 @@
-//! The step-through HTML page (being written).
+//! The step-through HTML page: one self-contained file (inline style and
+//! script, nothing fetched) with the timeline on the left and the diagram of
+//! the selected step on the right. Arrow keys, a slider, clicks on the
+//! timeline and the URL fragment `#seq=N` choose the step.
+//!
+//! Safety: everything from the trace is escaped where it lands. Timeline
+//! lines and the title are HTML-escaped text; each step's SVG (itself
+//! XML-escaped by [`svg`]) travels as a JSON string inside
+//! `<script type="application/json">` with `<`, `>`, `&`, U+2028 and U+2029
+//! written as `\u003c`-style escapes, so nothing from the trace can close that
+//! element; the call and sentence are set with `textContent`. A
+//! Content-Security-Policy lets only the page's own script (by hash) run and
+//! loads nothing, so even a mistake above could not run injected script or
+//! fetch anything.
+//!
+//! Size: each step's SVG is stored in pieces ([`svg::Pieces`]: a head, one
+//! piece per process box drawn at the origin, a tail), each distinct piece
+//! once, and a step lists the pieces it uses and where its boxes go; the
+//! script joins them. A box an event did not change is the same piece in
+//! every step that shows it, and a step that changes nothing visible (a
+//! failed `open`, a signal) shares all its pieces with the one before. The
+//! SVGs leave out their caption (the page shows the call and sentence above
+//! the diagram) and their stylesheet (the page carries it once).
 
 use super::scene::Scene;
+use super::svg;
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::hash::{Hash, Hasher};
 
 /// One step of the page: the timeline line of an event and the scene after it.
 #[derive(Clone, Debug)]
@@ -14,6 +40,393 @@ pub struct HtmlStep {
 }
 
 /// A self-contained page stepping through `steps`.
-pub fn page(_title: &str, _steps: &[HtmlStep]) -> String {
-    String::new()
+pub fn page(title: &str, steps: &[HtmlStep]) -> String {
+    let mut parts = Parts::default();
+    let mut rows: Vec<serde_json::Value> = Vec::with_capacity(steps.len());
+    let mut first_svg = String::new();
+    for (i, s) in steps.iter().enumerate() {
+        let pieces = svg::pieces(
+            &s.scene,
+            svg::Opts {
+                caption: false,
+                style: false,
+            },
+        );
+        if i == 0 {
+            first_svg = pieces.join();
+        }
+        let head = parts.index(pieces.head);
+        let tail = parts.index(pieces.tail);
+        let mut boxes = Vec::with_capacity(pieces.boxes.len() * 3);
+        for (part, x, y) in pieces.boxes {
+            boxes.push(parts.index(part) as i64);
+            boxes.push(x);
+            boxes.push(y);
+        }
+        let (pid, call, sentence) = match &s.scene.event {
+            Some(e) => (
+                serde_json::json!(e.pid),
+                e.call.clone(),
+                e.sentence.clone().unwrap_or_default(),
+            ),
+            None => (serde_json::Value::Null, s.line.clone(), String::new()),
+        };
+        rows.push(serde_json::json!([
+            s.seq, pid, call, sentence, head, boxes, tail
+        ]));
+    }
+    let mut out = String::with_capacity(
+        16 * 1024 + first_svg.len() + parts.list.iter().map(|s| s.len() + 8).sum::<usize>(),
+    );
+    let mut data = serde_json::Map::new();
+    data.insert("steps".into(), serde_json::Value::Array(rows));
+    data.insert(
+        "parts".into(),
+        serde_json::Value::Array(
+            parts
+                .list
+                .into_iter()
+                .map(serde_json::Value::String)
+                .collect(),
+        ),
+    );
+    let data = serde_json::Value::Object(data);
+
+    let n = steps.len();
+    let t = svg::esc(title);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
+         <meta name=\"generator\" content=\"forkscope\">\n\
+         <title>{t} \u{2014} forkscope</title>\n<style>\n{PAGE_STYLE}{}</style>\n</head>\n<body>\n",
+        svg::STYLE
+    );
+    let first = steps.first();
+    let counter = match first {
+        Some(s) => format!("step 1 of {n} \u{b7} seq {}", s.seq),
+        None => "no steps".to_string(),
+    };
+    let max = n.saturating_sub(1);
+    let _ = write!(
+        out,
+        "<header>\n<h1 title=\"{t}\">{t}</h1>\n\
+         <span id=\"fs-counter\" aria-live=\"polite\">{counter}</span>\n\
+         <span class=\"fs-controls\"><button id=\"fs-prev\" type=\"button\" title=\"previous step (\u{2190})\">\u{25c0}</button>\
+         <input id=\"fs-slider\" type=\"range\" min=\"0\" max=\"{max}\" value=\"0\" step=\"1\" aria-label=\"step\">\
+         <button id=\"fs-next\" type=\"button\" title=\"next step (\u{2192})\">\u{25b6}</button></span>\n\
+         <span class=\"fs-hint\">{n} steps \u{b7} \u{2190} \u{2192} step \u{b7} Home End \u{b7} link: #seq=N</span>\n</header>\n<main>\n"
+    );
+    out.push_str(
+        "<nav id=\"fs-timeline-pane\" aria-label=\"timeline\">\n<ol id=\"fs-timeline\">\n",
+    );
+    for (i, s) in steps.iter().enumerate() {
+        let cur = if i == 0 {
+            "class=\"fs-current\" aria-current=\"step\" "
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "<li {cur}data-i=\"{i}\" data-seq=\"{}\">{}</li>",
+            s.seq,
+            svg::esc(&s.line)
+        );
+    }
+    out.push_str("</ol>\n</nav>\n<section id=\"fs-view\">\n");
+    // The first step is drawn in the markup, so the page shows something
+    // before (or without) its script.
+    match first {
+        Some(s) => {
+            let (call, sentence) = match &s.scene.event {
+                Some(e) => (
+                    format!("#{} \u{b7} {} \u{b7} {}", e.seq, e.pid, e.call),
+                    e.sentence.clone().unwrap_or_default(),
+                ),
+                None => (format!("#{} \u{b7} {}", s.seq, s.line), String::new()),
+            };
+            let _ = write!(
+                out,
+                "<div id=\"fs-caption\"><div id=\"fs-call\">{}</div><div id=\"fs-sentence\">{}</div></div>\n\
+                 <div id=\"fs-diagram\" data-seq=\"{}\">\n{}</div>\n",
+                svg::esc(&call),
+                svg::esc(&sentence),
+                s.seq,
+                first_svg
+            );
+        }
+        None => out.push_str(
+            "<div id=\"fs-caption\"><div id=\"fs-call\">This trace has no events.</div><div id=\"fs-sentence\"></div></div>\n<div id=\"fs-diagram\"></div>\n",
+        ),
+    }
+    out.push_str("</section>\n</main>\n<script type=\"application/json\" id=\"fs-data\">");
+    out.push_str(&json_for_script(&data));
+    out.push_str("</script>\n<script>");
+    out.push_str(SCRIPT);
+    out.push_str("</script>\n</body>\n</html>\n");
+    out
+}
+
+/// Pieces of SVG, each stored once.
+#[derive(Default)]
+struct Parts {
+    list: Vec<String>,
+    /// Hash of a piece to the pieces with that hash.
+    seen: HashMap<u64, Vec<usize>>,
+}
+
+impl Parts {
+    /// The index of `part`, added if new.
+    fn index(&mut self, part: String) -> usize {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        part.hash(&mut h);
+        let same = self.seen.entry(h.finish()).or_default();
+        if let Some(i) = same.iter().find(|i| self.list[**i] == part) {
+            return *i;
+        }
+        self.list.push(part);
+        same.push(self.list.len() - 1);
+        self.list.len() - 1
+    }
+}
+
+/// JSON text that is safe inside a `<script>` element: `<`, `>` and `&` can
+/// start no tag, comment or character reference, and U+2028/U+2029 (line
+/// terminators to old JavaScript parsers) are escaped too. They only occur
+/// inside JSON strings, where `\uXXXX` means the same character.
+fn json_for_script(v: &serde_json::Value) -> String {
+    let text = serde_json::to_string(v).expect("a JSON value always serializes");
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Loads nothing; runs only [`SCRIPT`] (by its SHA-256, which the unit test
+/// below checks: update it whenever the script changes).
+const CSP: &str = "default-src 'none'; script-src 'sha256-faPk16mR5rL6fDpAP1QuVLnleD4YE3iVo1bbxc7L7vo='; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+const PAGE_STYLE: &str = "\
+*{box-sizing:border-box}
+html,body{margin:0;height:100%}
+body{display:flex;flex-direction:column;font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;color:#212529;background:#f8f9fa}
+header{display:flex;align-items:center;gap:14px;padding:8px 16px;background:#fff;border-bottom:1px solid #dee2e6;flex-wrap:wrap}
+header h1{font:bold 15px 'DejaVu Sans Mono',Menlo,Consolas,monospace;margin:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:40vw}
+#fs-counter{font-variant-numeric:tabular-nums;color:#495057;white-space:nowrap;min-width:13em}
+.fs-controls{display:flex;align-items:center;gap:6px;flex:1;min-width:240px}
+#fs-slider{flex:1}
+.fs-controls button{font-size:12px;padding:2px 8px;cursor:pointer}
+.fs-hint{color:#868e96;font-size:12px;white-space:nowrap}
+main{flex:1;display:flex;min-height:0}
+#fs-timeline-pane{width:36%;max-width:560px;min-width:240px;overflow:auto;background:#fff;border-right:1px solid #dee2e6}
+#fs-timeline{list-style:none;margin:0;padding:4px 0;font:12px/1.55 'DejaVu Sans Mono',Menlo,Consolas,monospace}
+#fs-timeline li{padding:0 10px 0 8px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;cursor:pointer;border-left:4px solid transparent;color:#495057}
+#fs-timeline li:hover{background:#f1f3f5}
+#fs-timeline li.fs-current{background:#ffe8cc;border-left-color:#e8590c;color:#212529;font-weight:bold}
+#fs-view{flex:1;overflow:auto;padding:12px 16px}
+#fs-caption{margin:0 0 10px;padding:8px 12px;background:#fff;border:1px solid #dee2e6;border-left:4px solid #e8590c;border-radius:4px}
+#fs-call{font:bold 14px 'DejaVu Sans Mono',Menlo,Consolas,monospace;overflow-wrap:anywhere}
+#fs-sentence{margin-top:2px;overflow-wrap:anywhere}
+#fs-sentence:empty{display:none}
+#fs-diagram svg{display:block;background:#fff;border:1px solid #dee2e6;border-radius:4px}
+";
+
+/// The page's behaviour. Plain ES5, no dependencies; reads the steps from the
+/// JSON block and never turns trace text into markup (the SVG strings are
+/// already escaped; the call and sentence go through `textContent`).
+const SCRIPT: &str = r#"
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('fs-data').textContent);
+  var steps = data.steps, parts = data.parts, n = steps.length;
+  if (!n) { return; }
+  function $(id) { return document.getElementById(id); }
+  var list = $('fs-timeline'), items = list.children, slider = $('fs-slider');
+  var counter = $('fs-counter'), diagram = $('fs-diagram');
+  var call = $('fs-call'), sentence = $('fs-sentence');
+  var cur = 0, shown = null;
+  // A step's SVG: its head, each box placed where it goes, its tail (the
+  // same text svg.rs joins; the parts are escaped there).
+  function drawing(s) {
+    var out = parts[s[4]], b = s[5];
+    for (var k = 0; k < b.length; k += 3) {
+      out += '<g transform="translate(' + b[k + 1] + ',' + b[k + 2] + ')">' + parts[b[k]] + '</g>\n';
+    }
+    return out + parts[s[6]];
+  }
+  function show(i, keepHash) {
+    i = Math.max(0, Math.min(n - 1, i | 0));
+    var s = steps[i];
+    if (cur !== i) {
+      items[cur].classList.remove('fs-current');
+      items[cur].removeAttribute('aria-current');
+    }
+    items[i].classList.add('fs-current');
+    items[i].setAttribute('aria-current', 'step');
+    var svg = drawing(s);
+    if (shown !== svg) { diagram.innerHTML = svg; shown = svg; }
+    diagram.setAttribute('data-seq', String(s[0]));
+    call.textContent = '#' + s[0] + (s[1] === null ? '' : ' \u00b7 ' + s[1]) + ' \u00b7 ' + s[2];
+    sentence.textContent = s[3];
+    counter.textContent = 'step ' + (i + 1) + ' of ' + n + ' \u00b7 seq ' + s[0];
+    slider.value = String(i);
+    items[i].scrollIntoView({ block: 'nearest' });
+    cur = i;
+    if (!keepHash) {
+      var h = '#seq=' + s[0];
+      if (location.hash !== h) {
+        try { history.replaceState(null, '', h); } catch (e) { /* some file: URLs refuse */ }
+      }
+    }
+  }
+  // The step whose seq is N, or the last one before it.
+  function fromHash() {
+    var m = /^#seq=(\d+)$/.exec(location.hash);
+    if (!m) { return false; }
+    var seq = Number(m[1]), lo = 0, hi = n - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (steps[mid][0] <= seq) { lo = mid; } else { hi = mid - 1; }
+    }
+    show(lo, true);
+    return true;
+  }
+  document.addEventListener('keydown', function (e) {
+    if (e.altKey || e.ctrlKey || e.metaKey) { return; }
+    var t = e.target;
+    if (t && (t.isContentEditable || t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type !== 'range'))) { return; }
+    var to = null;
+    switch (e.key) {
+      case 'ArrowLeft': to = cur - 1; break;
+      case 'ArrowRight': to = cur + 1; break;
+      case 'PageUp': to = cur - 10; break;
+      case 'PageDown': to = cur + 10; break;
+      case 'Home': to = 0; break;
+      case 'End': to = n - 1; break;
+      default: return;
+    }
+    e.preventDefault();
+    show(to, false);
+  });
+  slider.addEventListener('input', function () { show(Number(slider.value), false); });
+  $('fs-prev').addEventListener('click', function () { show(cur - 1, false); });
+  $('fs-next').addEventListener('click', function () { show(cur + 1, false); });
+  list.addEventListener('click', function (e) {
+    var li = e.target.closest ? e.target.closest('li') : null;
+    if (li && li.parentNode === list) { show(Number(li.getAttribute('data-i')), false); }
+  });
+  window.addEventListener('hashchange', fromHash);
+  if (!fromHash()) { show(0, true); }
+})();
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::scene::EventInfo;
+
+    fn step(seq: u64, call: &str) -> HtmlStep {
+        HtmlStep {
+            seq,
+            line: format!("{seq} 1 {call}"),
+            scene: Scene {
+                title: "t".into(),
+                event: Some(EventInfo {
+                    seq,
+                    pid: 1,
+                    call: call.into(),
+                    sentence: None,
+                }),
+                ..Scene::default()
+            },
+        }
+    }
+
+    fn base64(bytes: &[u8]) -> String {
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut s = String::new();
+        for c in bytes.chunks(3) {
+            let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
+            let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= c.len() {
+                    s.push(A[(v >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    s.push('=');
+                }
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn the_policy_names_the_scripts_hash() {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let Ok(mut child) = Command::new("sha256sum")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+        else {
+            eprintln!("note: sha256sum is not installed; cannot check the CSP hash");
+            return;
+        };
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(SCRIPT.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let hex = String::from_utf8(out.stdout).unwrap();
+        let bytes: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        let want = format!("'sha256-{}'", base64(&bytes));
+        assert!(
+            CSP.contains(&want),
+            "update CSP in html.rs to script-src {want}"
+        );
+    }
+
+    #[test]
+    fn json_in_a_script_cannot_close_it() {
+        let v = serde_json::json!(["</script><!-- & \u{2028}\u{2029}"]);
+        let s = json_for_script(&v);
+        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
+        assert!(!s.contains('\u{2028}') && !s.contains('\u{2029}'));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
+    }
+
+    #[test]
+    fn identical_drawings_are_stored_once() {
+        let steps = vec![step(0, "a"), step(1, "b"), step(2, "c")];
+        let p = page("t", &steps);
+        let data_start = p.find("id=\"fs-data\">").unwrap();
+        let data_end = data_start + p[data_start..].find("</script>").unwrap();
+        let json: serde_json::Value = serde_json::from_str(&p[data_start + 13..data_end]).unwrap();
+        // A head and a tail, no boxes, for all three.
+        assert_eq!(json["parts"].as_array().unwrap().len(), 2);
+        assert_eq!(json["steps"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            json["steps"][2],
+            serde_json::json!([2, 1, "c", "", 0, [], 1])
+        );
+    }
+
+    #[test]
+    fn an_empty_trace_still_makes_a_page() {
+        let p = page("nothing", &[]);
+        assert!(p.contains("This trace has no events."));
+        assert!(p.contains("max=\"0\""));
+    }
 }

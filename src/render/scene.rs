@@ -15,7 +15,7 @@ use serde::Serialize;
 pub struct SceneOptions {
     /// Only this process and its descendants.
     pub pid: Option<Pid>,
-    /// Leave regular files out of fd tables (shown as a count instead).
+    /// Leave regular files (not devices under /dev) out of fd tables (shown as a count instead).
     pub collapse_files: bool,
     /// Leave close-on-exec fds out of fd tables.
     pub hide_cloexec: bool,
@@ -198,7 +198,8 @@ impl Scene {
             let mut hidden_files = 0;
             for v in model.fds(p.pid) {
                 let kind = v.file.object.kind();
-                if (opts.collapse_files && kind == "file") || (opts.hide_cloexec && v.cloexec) {
+                let regular_file = matches!(&v.file.object, Object::File { path } if !path.as_bytes().starts_with(b"/dev/"));
+                if (opts.collapse_files && regular_file) || (opts.hide_cloexec && v.cloexec) {
                     hidden_files += 1;
                     continue;
                 }

@@ -1,8 +1,1271 @@
-//! SVG (being written).
+//! SVG: one [`Scene`] drawn as a standalone picture, laid out by forkscope
+//! itself (no Graphviz). Processes are boxes in an indented tree (a child sits
+//! below its parent, one indent to the right), each listing its fd table;
+//! pipes are vertical tubes in a lane to the right of every box, spanning
+//! from their writers to their readers, with an arrow from each writer fd
+//! into the tube and from the tube to each reader fd. Every box owns its own
+//! horizontal band, so an arrow from a row to the lane crosses no other box.
+//!
+//! Sizes come from text length in a monospace font (7.2 px a column at
+//! 12 px), the output is a pure function of the scene, and the work is linear
+//! in the scene's size (plus the pipe lane's slot search).
 
-use super::scene::Scene;
+use super::scene::{FdRow, ProcBox, Scene};
+use crate::trace::Pid;
+use std::collections::HashMap;
+use std::fmt::Write;
 
-/// Draws a scene as a standalone SVG document.
-pub fn render(_scene: &Scene) -> String {
-    String::new()
+/// Draws a scene as a standalone SVG document: the event's call and sentence
+/// as a caption at the top, then the diagram, with its stylesheet inside.
+pub fn render(scene: &Scene) -> String {
+    render_with(
+        scene,
+        Opts {
+            caption: true,
+            style: true,
+        },
+    )
+}
+
+/// What [`render_with`] puts in besides the diagram.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Opts {
+    /// The title, call and sentence at the top.
+    pub caption: bool,
+    /// The `<style>` element (leave out when the page holding the SVG
+    /// carries [`STYLE`] once for many SVGs).
+    pub style: bool,
+}
+
+/// The stylesheet every drawing uses (class names are prefixed `fs-` so it
+/// can sit in an HTML page without touching the page's own elements).
+pub(crate) const STYLE: &str = "\
+svg.fs{font-family:'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono',monospace;font-size:12px}
+.fs text{fill:#212529}
+.fs .fs-title{font-size:11px;fill:#868e96}
+.fs .fs-call{font-size:13px;font-weight:bold}
+.fs .fs-legend{font-size:11px;fill:#868e96}
+.fs .fs-box{fill:#fff;stroke:#868e96;stroke-width:1}
+.fs .fs-outline{fill:none;stroke:#868e96;stroke-width:1}
+.fs .fs-head{fill:#e7f5ff}
+.fs .fs-pid{font-weight:bold}
+.fs .fs-prog{font-weight:bold;fill:#1864ab}
+.fs .fs-chain{font-size:11px;fill:#868e96}
+.fs .fs-hl .fs-outline{stroke:#e8590c;stroke-width:3}
+.fs .fs-hl .fs-head{fill:#ffe8cc}
+.fs .fs-zombie .fs-box{fill:#f1f3f5}
+.fs .fs-zombie .fs-outline{stroke-dasharray:5 3}
+.fs .fs-zombie .fs-head{fill:#dee2e6}
+.fs .fs-zombie text{fill:#868e96}
+.fs .fs-stopped .fs-outline{stroke:#f08c00;stroke-dasharray:2 2}
+.fs .fs-stopped .fs-head{fill:#fff3bf}
+.fs .fs-badge{fill:#495057}
+.fs text.fs-badget{fill:#fff;font-size:10px;font-weight:bold;text-anchor:middle}
+.fs .fs-zombie .fs-badge{fill:#495057}
+.fs .fs-stopped .fs-badge{fill:#f08c00}
+.fs text.fs-fd{fill:#495057;text-anchor:end}
+.fs .fs-rowhl{fill:#fff3bf}
+.fs .fs-hl .fs-rowhl{fill:#ffd8a8}
+.fs .fs-write{fill:#c2410c}
+.fs .fs-read{fill:#1c5fb8}
+.fs .fs-rowhl-text{font-weight:bold}
+.fs .fs-mark{fill:none;stroke:#adb5bd}
+.fs text.fs-markt{font-size:10px;fill:#868e96;text-anchor:middle}
+.fs .fs-shared{fill:none;stroke:#9c36b5}
+.fs text.fs-sharedt{font-size:10px;fill:#9c36b5;text-anchor:middle}
+.fs .fs-more{font-size:11px;fill:#868e96;font-style:italic}
+.fs .fs-warnbg{fill:#fff5f5}
+.fs text.fs-warn{fill:#c92a2a;font-size:11px}
+.fs text.fs-warnrow{fill:#c92a2a}
+.fs .fs-link{fill:none;stroke:#adb5bd;stroke-width:1.2;stroke-dasharray:4 3}
+.fs .fs-tube{fill:#e3fafc;stroke:#0c8599;stroke-width:1.5}
+.fs text.fs-tubet{font-size:11px;fill:#0b7285;font-weight:bold;paint-order:stroke;stroke:#e3fafc;stroke-width:4px;text-anchor:middle;dominant-baseline:central}
+.fs .fs-tube.fs-fifo{fill:#f3f0ff;stroke:#7048e8}
+.fs .fs-tube.fs-inherited{fill:#fff9db;stroke:#e67700}
+.fs .fs-tube.fs-partial{stroke-dasharray:5 3}
+.fs text.fs-tubet.fs-fifo{fill:#5f3dc4;stroke:#f3f0ff}
+.fs text.fs-tubet.fs-inherited{fill:#d9480f;stroke:#fff9db}
+.fs .fs-halo{stroke:#fff;stroke-width:5;fill:none}
+.fs .fs-cw{stroke:#c2410c;stroke-width:1.5;fill:none}
+.fs .fs-cr{stroke:#1c5fb8;stroke-width:1.5;fill:none}
+.fs .fs-cu{stroke:#868e96;stroke-width:1.2;stroke-dasharray:3 3;fill:none}
+.fs .fs-chl{stroke-width:3}
+.fs .fs-section{font-weight:bold;fill:#495057}
+";
+
+// Geometry, in px. CH is the advance of one column of DejaVu Sans Mono (and
+// most monospace fonts) at 12 px; SMALL_CH the same at 11 px.
+const CH: f64 = 7.2;
+const SMALL_CH: f64 = 6.6;
+const MARGIN: f64 = 16.0;
+const PAD: f64 = 8.0;
+const HEAD_H: f64 = 22.0;
+const CHAIN_H: f64 = 16.0;
+const ROW_H: f64 = 18.0;
+const WARN_H: f64 = 15.0;
+const INDENT: f64 = 32.0;
+const BOX_GAP: f64 = 14.0;
+const MIN_BOX_W: f64 = 200.0;
+const LANE_GAP: f64 = 44.0;
+const SLOT_W: f64 = 40.0;
+const TUBE_W: f64 = 18.0;
+const MIN_WIDTH: f64 = 720.0;
+/// Longest fd label drawn in full; longer ones lose their middle.
+const LABEL_COLS: usize = 48;
+/// Longest program name drawn in full.
+const PROG_COLS: usize = 40;
+/// Longest pipe name drawn on a tube.
+const TUBE_COLS: usize = 24;
+/// Narrowest column count warnings wrap at.
+const WARN_COLS: usize = 36;
+/// Shared open files listed at the bottom, at most.
+const SHARED_SHOWN: usize = 20;
+/// Holders listed per shared file, at most.
+const HOLDERS_SHOWN: usize = 12;
+
+/// Draws `scene` as an SVG document.
+pub(crate) fn render_with(scene: &Scene, opts: Opts) -> String {
+    pieces(scene, opts).join()
+}
+
+/// A drawing cut where a page can share the pieces between steps: a box
+/// that did not change between two steps is the same text, wherever it
+/// moved to, because it is drawn at the origin and placed by a wrapper.
+#[derive(Clone, Debug)]
+pub(crate) struct Pieces {
+    /// The `<svg>` tag, definitions, caption, legend and parent links.
+    pub head: String,
+    /// Each process box drawn at the origin, and where it goes (whole px).
+    pub boxes: Vec<(String, i64, i64)>,
+    /// The pipes with their arrows, the shared files, the end tags.
+    pub tail: String,
+}
+
+impl Pieces {
+    /// The wrapper that places a box (the page's script writes the same).
+    pub fn place(out: &mut String, part: &str, x: i64, y: i64) {
+        let _ = writeln!(out, "<g transform=\"translate({x},{y})\">{part}</g>");
+    }
+
+    /// The whole SVG document.
+    pub fn join(&self) -> String {
+        let mut out = String::with_capacity(
+            self.head.len()
+                + self.tail.len()
+                + self.boxes.iter().map(|b| b.0.len() + 48).sum::<usize>(),
+        );
+        out.push_str(&self.head);
+        for (part, x, y) in &self.boxes {
+            Pieces::place(&mut out, part, *x, *y);
+        }
+        out.push_str(&self.tail);
+        out
+    }
+}
+
+/// Draws `scene` in [`Pieces`].
+pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
+    let layout = Layout::new(scene);
+    let mut body = String::with_capacity(4096);
+    let content_w = layout.right.max(MIN_WIDTH - MARGIN);
+    let width = (content_w + MARGIN).ceil();
+    let wrap_cols = (((width - 2.0 * MARGIN) / CH).floor() as usize).max(20);
+
+    // The caption (and the legend) first, so the height of the diagram's
+    // offset is known.
+    let mut y = MARGIN;
+    let mut top = String::new();
+    if opts.caption {
+        if !scene.title.is_empty() {
+            y += 11.0;
+            text(
+                &mut top,
+                MARGIN,
+                y,
+                "fs-title",
+                &fit(&scene.title, wrap_cols * 12 / 11),
+            );
+            y += 8.0;
+        }
+        if let Some(ev) = &scene.event {
+            let call = format!("#{} · {} · {}", ev.seq, ev.pid, ev.call);
+            for line in wrap(&call, wrap_cols * 12 / 13) {
+                y += 16.0;
+                text(&mut top, MARGIN, y, "fs-call", &line);
+            }
+            if let Some(s) = &ev.sentence {
+                y += 2.0;
+                for line in wrap(s, wrap_cols) {
+                    y += 15.0;
+                    text(&mut top, MARGIN, y, "", &line);
+                }
+            }
+            y += 6.0;
+        }
+    }
+    // Each item stays on one line (no-break spaces inside it).
+    let legend = [
+        "cloexec: closed on exec",
+        "#N\u{d7}k: one open file shared by k fds",
+        "\u{2192} writes into a pipe",
+        "\u{2190} reads from it",
+        "dashed: parent to child",
+    ]
+    .map(|s| s.replace(' ', "\u{a0}"))
+    .join("\u{a0}\u{b7} ");
+    for line in wrap(&legend, wrap_cols * 12 / 11) {
+        y += 14.0;
+        text(&mut top, MARGIN, y, "fs-legend", &line);
+    }
+    // Warnings about processes not drawn (none today, but never lose one).
+    for w in &scene.warnings {
+        if !layout.index.contains_key(&w.pid) {
+            for line in wrap(&format!("\u{26a0} {}", w.text), wrap_cols * 12 / 11) {
+                y += 14.0;
+                text(&mut top, MARGIN, y, "fs-warn", &line);
+            }
+        }
+    }
+    y += 14.0;
+    let offset = y;
+
+    // The shared open files, listed under the diagram.
+    let mut bottom = String::new();
+    let mut by = layout.bottom;
+    if !scene.shared.is_empty() {
+        by += 20.0;
+        text(
+            &mut bottom,
+            MARGIN,
+            by,
+            "fs-section",
+            "Open files shared by several fds",
+        );
+        for f in scene.shared.iter().take(SHARED_SHOWN) {
+            let holders = holders_text(&f.holders);
+            let line = format!("{} {} ({} fds): {holders}", f.id, f.label, f.holders.len());
+            by += 16.0;
+            text(&mut bottom, MARGIN, by, "", &fit(&line, wrap_cols));
+        }
+        if scene.shared.len() > SHARED_SHOWN {
+            by += 16.0;
+            let more = format!("... {} more", scene.shared.len() - SHARED_SHOWN);
+            text(&mut bottom, MARGIN, by, "fs-more", &more);
+        }
+    }
+    let height = (offset + by + MARGIN).ceil();
+
+    let _ = write!(
+        body,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"fs\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\""
+    );
+    if opts.caption {
+        if let Some(ev) = &scene.event {
+            let _ = write!(body, " data-seq=\"{}\"", ev.seq);
+        }
+    }
+    body.push_str(">\n");
+    if opts.caption {
+        let t = match &scene.event {
+            Some(ev) => format!("{} \u{2014} #{} {}", scene.title, ev.seq, ev.call),
+            None => scene.title.clone(),
+        };
+        let _ = writeln!(body, "<title>{}</title>", esc(&t));
+    }
+    if opts.style {
+        let _ = writeln!(body, "<style>\n{STYLE}</style>");
+    }
+    body.push_str(concat!(
+        "<defs>",
+        "<marker id=\"fs-aw\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#c2410c\"/></marker>",
+        "<marker id=\"fs-ar\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#1c5fb8\"/></marker>",
+        "</defs>\n"
+    ));
+    let _ = writeln!(
+        body,
+        "<rect width=\"{width}\" height=\"{height}\" fill=\"#fff\"/>"
+    );
+    body.push_str(&top);
+    let _ = writeln!(body, "<g transform=\"translate(0,{offset})\">");
+    layout.draw_links(scene, &mut body);
+    let boxes = scene
+        .processes
+        .iter()
+        .zip(&layout.boxes)
+        .map(|(p, b)| {
+            let mut part = String::with_capacity(256 + p.fds.len() * 400);
+            draw_box(p, b, &mut part);
+            debug_assert!(
+                b.x.fract() == 0.0 && b.y.fract() == 0.0,
+                "boxes sit on whole px"
+            );
+            (part, b.x as i64, b.y as i64)
+        })
+        .collect();
+    let mut tail = String::with_capacity(1024 + scene.pipes.len() * 600);
+    layout.draw_pipes(scene, &mut tail);
+    tail.push_str(&bottom);
+    tail.push_str("</g>\n</svg>\n");
+    Pieces {
+        head: body,
+        boxes,
+        tail,
+    }
+}
+
+/// Where one process box goes.
+struct Placed {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+    /// Where its chain line, rows, hidden count and warnings start.
+    rows_y: f64,
+    /// Columns: the label's width and where the marks start.
+    label_cols: usize,
+    /// Some row has FD_CLOEXEC (reserve its mark's column).
+    any_cloexec: bool,
+    /// The warnings about it, wrapped.
+    warnings: Vec<String>,
+    /// Rows named by a warning.
+    warn_fds: Vec<i32>,
+}
+
+/// Where one pipe's tube goes.
+struct Tube {
+    /// Index in `scene.pipes`.
+    pipe: usize,
+    x: f64,
+    top: f64,
+    bottom: f64,
+}
+
+struct Layout {
+    boxes: Vec<Placed>,
+    /// Pid to index in `scene.processes` (and `boxes`).
+    index: HashMap<Pid, usize>,
+    /// (pid, fd) to the right end of the row, where arrows attach.
+    anchors: HashMap<(Pid, i32), (f64, f64)>,
+    tubes: Vec<Tube>,
+    /// Right edge of everything drawn.
+    right: f64,
+    /// Bottom edge of the boxes.
+    bottom: f64,
+}
+
+impl Layout {
+    fn new(scene: &Scene) -> Layout {
+        let mut index = HashMap::with_capacity(scene.processes.len());
+        for (i, p) in scene.processes.iter().enumerate() {
+            index.entry(p.pid).or_insert(i);
+        }
+        let mut warns: HashMap<Pid, Vec<&super::scene::Warning>> = HashMap::new();
+        for w in &scene.warnings {
+            warns.entry(w.pid).or_default().push(w);
+        }
+        let mut boxes = Vec::with_capacity(scene.processes.len());
+        let mut anchors = HashMap::new();
+        let mut y = 0.0;
+        let mut right: f64 = 0.0;
+        for p in &scene.processes {
+            let x = MARGIN + INDENT * p.depth as f64;
+            let label_cols = p
+                .fds
+                .iter()
+                .map(|f| cols(&fit(&f.label, LABEL_COLS)))
+                .max()
+                .unwrap_or(0);
+            let any_cloexec = p.fds.iter().any(|f| f.cloexec);
+            let any_shared = p
+                .fds
+                .iter()
+                .map(|f| shared_mark(f).map_or(0, |m| cols(&m)))
+                .max();
+            // Row: PAD, fd number (3 columns), a space, label, marks, PAD.
+            let mut row_w = PAD + 4.0 * CH + label_cols as f64 * CH + PAD;
+            if any_cloexec {
+                row_w += CH + mark_w("cloexec");
+            }
+            if let Some(m) = any_shared.filter(|m| *m > 0) {
+                row_w += CH + m as f64 * 6.0 + 8.0;
+            }
+            let head_w = PAD + header_w(p) + PAD;
+            let chain = chain_text(p);
+            let chain_w = chain
+                .as_ref()
+                .map_or(0.0, |c| PAD + cols(c) as f64 * SMALL_CH + PAD);
+            let mut w = MIN_BOX_W.max(row_w).max(head_w).max(chain_w).ceil();
+            let mut lines = Vec::new();
+            let mut warn_fds = Vec::new();
+            if let Some(ws) = warns.get(&p.pid) {
+                let wcols = (((w - 2.0 * PAD) / SMALL_CH) as usize).max(WARN_COLS);
+                w = w.max((2.0 * PAD + wcols as f64 * SMALL_CH).ceil());
+                for wn in ws {
+                    lines.extend(wrap(&format!("\u{26a0} {}", wn.text), wcols));
+                    if let Some(fd) = wn.fd {
+                        warn_fds.push(fd);
+                    }
+                }
+            }
+            let rows_y = y + HEAD_H + if chain.is_some() { CHAIN_H } else { 4.0 };
+            for (i, f) in p.fds.iter().enumerate() {
+                let cy = rows_y + ROW_H * i as f64 + ROW_H / 2.0;
+                anchors.insert((p.pid, f.fd), (x + w, cy));
+            }
+            let rows = p.fds.len().max(1) + usize::from(p.hidden_files > 0);
+            let mut h = rows_y - y + ROW_H * rows as f64 + 4.0;
+            if !lines.is_empty() {
+                h += 4.0 + WARN_H * lines.len() as f64;
+            }
+            h += 4.0;
+            right = right.max(x + w);
+            boxes.push(Placed {
+                x,
+                y,
+                w,
+                h,
+                rows_y,
+                label_cols,
+                any_cloexec,
+                warnings: lines,
+                warn_fds,
+            });
+            y += h + BOX_GAP;
+        }
+        let bottom = (y - BOX_GAP).max(0.0);
+
+        // The pipe lane: each tube spans its holders' rows; tubes whose spans
+        // overlap take different slots (first fit, in order of their tops).
+        let lane_x = right + LANE_GAP;
+        let mut spans: Vec<(f64, f64, usize)> = Vec::new();
+        for (i, pn) in scene.pipes.iter().enumerate() {
+            let ys: Vec<f64> = pn
+                .writers
+                .iter()
+                .chain(&pn.readers)
+                .chain(&pn.unknown)
+                .filter_map(|k| anchors.get(k).map(|a| a.1))
+                .collect();
+            if ys.is_empty() {
+                continue;
+            }
+            let lo = ys.iter().copied().fold(f64::INFINITY, f64::min) - 9.0;
+            let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max) + 9.0;
+            let need = cols(&fit(&pn.label, TUBE_COLS)) as f64 * SMALL_CH + 20.0;
+            let (lo, hi) = if hi - lo < need {
+                // Long enough for its name, but never above the first box.
+                let lo = ((lo + hi) / 2.0 - need / 2.0).max(0.0);
+                (lo, lo + need)
+            } else {
+                (lo, hi)
+            };
+            spans.push((lo, hi, i));
+        }
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+        let mut slot_ends: Vec<f64> = Vec::new();
+        let mut tubes = Vec::with_capacity(spans.len());
+        for (lo, hi, i) in spans {
+            let slot = match slot_ends.iter().position(|e| *e + 10.0 <= lo) {
+                Some(s) => s,
+                None => {
+                    slot_ends.push(f64::NEG_INFINITY);
+                    slot_ends.len() - 1
+                }
+            };
+            slot_ends[slot] = hi;
+            tubes.push(Tube {
+                pipe: i,
+                x: lane_x + SLOT_W * slot as f64,
+                top: lo,
+                bottom: hi,
+            });
+        }
+        tubes.sort_by_key(|t| t.pipe);
+        if !slot_ends.is_empty() {
+            right = lane_x + SLOT_W * (slot_ends.len() - 1) as f64 + TUBE_W;
+        }
+        let bottom = tubes.iter().map(|t| t.bottom).fold(bottom, f64::max);
+        Layout {
+            boxes,
+            index,
+            anchors,
+            tubes,
+            right,
+            bottom,
+        }
+    }
+
+    /// Parent -> child links (drawn first, under everything).
+    fn draw_links(&self, scene: &Scene, out: &mut String) {
+        for (p, b) in scene.processes.iter().zip(&self.boxes) {
+            let Some(parent) = p.parent.and_then(|pp| self.index.get(&pp)) else {
+                continue;
+            };
+            let pb = &self.boxes[*parent];
+            if pb.y >= b.y {
+                continue;
+            }
+            let lx = pb.x + 12.0;
+            let _ = writeln!(
+                out,
+                "<path class=\"fs-link\" d=\"M{},{}V{}H{}\"/>",
+                n(lx),
+                n(pb.y + pb.h),
+                n(b.y + HEAD_H / 2.0),
+                n(b.x)
+            );
+        }
+    }
+
+    /// Tubes, then the arrows over them (with a white halo, so an arrow
+    /// that crosses another pipe's tube visibly passes over it).
+    fn draw_pipes(&self, scene: &Scene, out: &mut String) {
+        for t in &self.tubes {
+            let pn = &scene.pipes[t.pipe];
+            let h = t.bottom - t.top;
+            // Holders outside the scene (a --pid subtree) have no row to
+            // point at: the tube is dashed and its tooltip counts them.
+            let outside = pn
+                .writers
+                .iter()
+                .chain(&pn.readers)
+                .chain(&pn.unknown)
+                .filter(|k| !self.anchors.contains_key(k))
+                .count();
+            let mut tooltip = pipe_tooltip(pn);
+            if outside > 0 {
+                let _ = write!(
+                    tooltip,
+                    "; and {outside} fd{} in processes not drawn",
+                    if outside == 1 { "" } else { "s" }
+                );
+            }
+            let _ = write!(
+                out,
+                "<g class=\"fs-pipe\" data-pipe=\"{}\"><title>{}</title><rect class=\"fs-tube{}{}\" x=\"{}\" y=\"{}\" width=\"{TUBE_W}\" height=\"{}\" rx=\"{}\"/>",
+                pn.number,
+                esc(&tooltip),
+                origin_class(pn.origin),
+                if outside > 0 { " fs-partial" } else { "" },
+                n(t.x),
+                n(t.top),
+                n(h),
+                TUBE_W / 2.0
+            );
+            out.push_str("</g>\n");
+        }
+        let highlighted = |k: &(Pid, i32)| {
+            self.index
+                .get(&k.0)
+                .and_then(|i| scene.processes[*i].fds.iter().find(|f| f.fd == k.1))
+                .is_some_and(|f| f.highlight)
+        };
+        for t in &self.tubes {
+            let pn = &scene.pipes[t.pipe];
+            let ends = pn
+                .writers
+                .iter()
+                .map(|k| (k, "fs-cw", Some("fs-aw"), true))
+                .chain(
+                    pn.readers
+                        .iter()
+                        .map(|k| (k, "fs-cr", Some("fs-ar"), false)),
+                )
+                .chain(pn.unknown.iter().map(|k| (k, "fs-cu", None, true)));
+            for (k, class, marker, into_pipe) in ends {
+                let Some(&(ax, ay)) = self.anchors.get(k) else {
+                    continue;
+                };
+                let (x1, x2) = if into_pipe {
+                    (ax, t.x - 1.0)
+                } else {
+                    (t.x, ax + 1.0)
+                };
+                let hl = if highlighted(k) { " fs-chl" } else { "" };
+                let _ = write!(
+                    out,
+                    "<path class=\"fs-halo\" d=\"M{},{}H{}\"/><path class=\"{class}{hl}\" d=\"M{},{}H{}\"",
+                    n(ax + 3.0),
+                    n(ay),
+                    n(t.x - 3.0),
+                    n(x1),
+                    n(ay),
+                    n(x2)
+                );
+                if let Some(m) = marker {
+                    let _ = write!(out, " marker-end=\"url(#{m})\"");
+                }
+                out.push_str("/>\n");
+            }
+        }
+        // Tube names last, haloed in the tube's colour, so no arrow hides them.
+        for t in &self.tubes {
+            let pn = &scene.pipes[t.pipe];
+            let cx = t.x + TUBE_W / 2.0;
+            let cy = (t.top + t.bottom) / 2.0;
+            let _ = writeln!(
+                out,
+                "<text class=\"fs-tubet{}\" x=\"{}\" y=\"{}\" transform=\"rotate(-90 {} {})\">{}</text>",
+                origin_class(pn.origin),
+                n(cx),
+                n(cy),
+                n(cx),
+                n(cy),
+                esc(&fit(&pn.label, TUBE_COLS))
+            );
+        }
+    }
+}
+
+fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
+    let mut class = String::from("fs-proc");
+    if p.highlight {
+        class.push_str(" fs-hl");
+    }
+    match p.state {
+        "zombie" => class.push_str(" fs-zombie"),
+        "stopped" => class.push_str(" fs-stopped"),
+        _ => {}
+    }
+    let _ = write!(
+        out,
+        "<g class=\"{class}\" data-pid=\"{}\"><title>{}</title>",
+        p.pid,
+        esc(&box_tooltip(p))
+    );
+    // At the origin: the page places it (see [`Pieces`]).
+    let (x, y, w, h) = (0.0, 0.0, b.w, b.h);
+    let rows_y = b.rows_y - b.y;
+    let _ = write!(
+        out,
+        "<rect class=\"fs-box\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/>\
+         <rect class=\"fs-head\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{HEAD_H}\" rx=\"6\"/>\
+         <rect class=\"fs-head\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"6\"/>",
+        n(x),
+        n(y),
+        n(w),
+        n(h),
+        n(x + 0.5),
+        n(y + 0.5),
+        n(w - 1.0),
+        n(x + 0.5),
+        n(y + HEAD_H - 6.0),
+        n(w - 1.0),
+    );
+    // Header: pid, program, badges.
+    let ty = y + 15.0;
+    let pid = p.pid.to_string();
+    let prog = fit(&p.program, PROG_COLS);
+    let _ = write!(
+        out,
+        "<text x=\"{}\" y=\"{}\"><tspan class=\"fs-pid\">{pid}</tspan> <tspan class=\"fs-prog\">{}</tspan></text>",
+        n(x + PAD),
+        n(ty),
+        esc(&prog)
+    );
+    let mut bx = x + PAD + (cols(&pid) + 1 + cols(&prog)) as f64 * CH + CH;
+    for badge in badges(p) {
+        let bw = badge_w(&badge);
+        let _ = write!(
+            out,
+            "<rect class=\"fs-badge\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"14\" rx=\"7\"/><text class=\"fs-badget\" x=\"{}\" y=\"{}\">{}</text>",
+            n(bx),
+            n(y + 4.0),
+            n(bw),
+            n(bx + bw / 2.0),
+            n(y + 14.5),
+            esc(&badge)
+        );
+        bx += bw + 4.0;
+    }
+    if let Some(c) = chain_text(p) {
+        let _ = write!(
+            out,
+            "<text class=\"fs-chain\" x=\"{}\" y=\"{}\">{}</text>",
+            n(x + PAD),
+            n(y + HEAD_H + 12.0),
+            esc(&c)
+        );
+    }
+    // The fd table.
+    let mark_x = x + PAD + (4 + b.label_cols) as f64 * CH + CH;
+    for (i, f) in p.fds.iter().enumerate() {
+        let top = rows_y + ROW_H * i as f64;
+        let base = top + 13.0;
+        if f.highlight {
+            let _ = write!(
+                out,
+                "<rect class=\"fs-rowhl\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{ROW_H}\"/>",
+                n(x + 1.5),
+                n(top),
+                n(w - 3.0)
+            );
+        }
+        let mut lclass = match f.pipe.map(|r| r.end) {
+            Some("write") => "fs-write".to_string(),
+            Some("read") => "fs-read".to_string(),
+            _ => String::new(),
+        };
+        if f.highlight {
+            lclass.push_str(" fs-rowhl-text");
+        }
+        if b.warn_fds.contains(&f.fd) {
+            lclass.push_str(" fs-warnrow");
+        }
+        let _ = write!(
+            out,
+            "<g class=\"fs-row\" data-fd=\"{}\"><title>{}</title><text class=\"fs-fd\" x=\"{}\" y=\"{}\">{}</text><text{} x=\"{}\" y=\"{}\">{}</text>",
+            f.fd,
+            esc(&row_tooltip(p.pid, f)),
+            n(x + PAD + 3.0 * CH),
+            n(base),
+            f.fd,
+            class_attr(lclass.trim()),
+            n(x + PAD + 4.0 * CH),
+            n(base),
+            esc(&fit(&f.label, LABEL_COLS))
+        );
+        let mut mx = mark_x;
+        if b.any_cloexec {
+            if f.cloexec {
+                mark(out, mx, top, "cloexec", "fs-mark", "fs-markt");
+            }
+            mx += mark_w("cloexec") + CH;
+        }
+        if let Some(m) = shared_mark(f) {
+            mark(out, mx, top, &m, "fs-shared", "fs-sharedt");
+        }
+        out.push_str("</g>");
+    }
+    let mut ry = rows_y + ROW_H * p.fds.len() as f64;
+    if p.fds.is_empty() {
+        let _ = write!(
+            out,
+            "<text class=\"fs-more\" x=\"{}\" y=\"{}\">no open fds</text>",
+            n(x + PAD),
+            n(ry + 13.0)
+        );
+        ry += ROW_H;
+    }
+    if p.hidden_files > 0 {
+        let _ = write!(
+            out,
+            "<text class=\"fs-more\" x=\"{}\" y=\"{}\">+{} fd{} not shown</text>",
+            n(x + PAD),
+            n(ry + 13.0),
+            p.hidden_files,
+            if p.hidden_files == 1 { "" } else { "s" }
+        );
+        ry += ROW_H;
+    }
+    if !b.warnings.is_empty() {
+        ry += 4.0;
+        let wh = WARN_H * b.warnings.len() as f64 + 4.0;
+        let _ = write!(
+            out,
+            "<rect class=\"fs-warnbg\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>",
+            n(x + 1.0),
+            n(ry - 2.0),
+            n(w - 2.0),
+            n(wh)
+        );
+        for (i, line) in b.warnings.iter().enumerate() {
+            let _ = write!(
+                out,
+                "<text class=\"fs-warn\" x=\"{}\" y=\"{}\">{}</text>",
+                n(x + PAD),
+                n(ry + 10.0 + WARN_H * i as f64),
+                esc(line)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<rect class=\"fs-outline\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/></g>",
+        n(x),
+        n(y),
+        n(w),
+        n(h)
+    );
+}
+
+/// ` class="..."`, or nothing for no class.
+fn class_attr(class: &str) -> String {
+    if class.is_empty() {
+        String::new()
+    } else {
+        format!(" class=\"{class}\"")
+    }
+}
+
+/// A small outlined label in a row.
+fn mark(out: &mut String, x: f64, top: f64, s: &str, class: &str, tclass: &str) {
+    let w = mark_w(s);
+    let _ = write!(
+        out,
+        "<rect class=\"{class}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"13\" rx=\"3\"/><text class=\"{tclass}\" x=\"{}\" y=\"{}\">{}</text>",
+        n(x),
+        n(top + 2.5),
+        n(w),
+        n(x + w / 2.0),
+        n(top + 12.5),
+        esc(s)
+    );
+}
+
+/// Width of a [`mark`] (10 px text: 6 px a column).
+fn mark_w(s: &str) -> f64 {
+    cols(s) as f64 * 6.0 + 8.0
+}
+
+fn badge_w(s: &str) -> f64 {
+    cols(s) as f64 * 6.2 + 12.0
+}
+
+/// `#3×2` for an open file description several fds share.
+fn shared_mark(f: &FdRow) -> Option<String> {
+    (f.refcount > 1).then(|| format!("{}\u{d7}{}", f.open_file, f.refcount))
+}
+
+fn badges(p: &ProcBox) -> Vec<String> {
+    let mut v = Vec::new();
+    match p.state {
+        "running" => {}
+        s => v.push(s.to_string()),
+    }
+    if p.threads > 0 {
+        v.push(format!(
+            "+{} thread{}",
+            p.threads,
+            if p.threads == 1 { "" } else { "s" }
+        ));
+    }
+    v
+}
+
+fn header_w(p: &ProcBox) -> f64 {
+    let mut w = (cols(&p.pid.to_string()) + 1 + cols(&fit(&p.program, PROG_COLS))) as f64 * CH;
+    for b in badges(p) {
+        w += 4.0 + badge_w(&b);
+    }
+    w + CH
+}
+
+/// `exec: sh → echo`, when the process ran more than one program.
+fn chain_text(p: &ProcBox) -> Option<String> {
+    if p.chain.len() < 2 {
+        return None;
+    }
+    let skip = p.chain.len().saturating_sub(4);
+    let names: Vec<String> = p.chain[skip..].iter().map(|c| fit(c, 20)).collect();
+    let lead = if skip > 0 { "\u{2026} \u{2192} " } else { "" };
+    Some(format!("exec: {lead}{}", names.join(" \u{2192} ")))
+}
+
+fn box_tooltip(p: &ProcBox) -> String {
+    let mut s = format!("pid {} {} ({})", p.pid, p.program, p.state);
+    if let Some(pp) = p.parent {
+        let _ = write!(s, ", child of {pp}");
+    }
+    if !p.chain.is_empty() {
+        let _ = write!(s, "; ran {}", p.chain.join(" \u{2192} "));
+    }
+    s
+}
+
+fn row_tooltip(pid: Pid, f: &FdRow) -> String {
+    let mut s = format!("{pid} fd {}: {}", f.fd, f.label);
+    if f.cloexec {
+        s.push_str(", close-on-exec");
+    }
+    let _ = write!(
+        s,
+        "; open file {} held by {} fd{}",
+        f.open_file,
+        f.refcount,
+        if f.refcount == 1 { "" } else { "s" }
+    );
+    s
+}
+
+/// A class for a pipe that was not made by `pipe()` in the trace.
+fn origin_class(origin: &str) -> &'static str {
+    match origin {
+        "fifo" => " fs-fifo",
+        "inherited" => " fs-inherited",
+        _ => "",
+    }
+}
+
+fn pipe_tooltip(p: &super::scene::PipeNode) -> String {
+    let list = |v: &[(Pid, i32)]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            holders_text(v)
+        }
+    };
+    let mut s = format!(
+        "{}: writers {}; readers {}",
+        p.label,
+        list(&p.writers),
+        list(&p.readers)
+    );
+    if !p.unknown.is_empty() {
+        let _ = write!(s, "; end unknown {}", list(&p.unknown));
+    }
+    match p.origin {
+        "fifo" => s.push_str("; a FIFO opened by path"),
+        "inherited" => s.push_str("; inherited from outside the trace"),
+        _ => {}
+    }
+    s
+}
+
+/// `18576 fd 0,1,2 · 18577 fd 0,2`, at most [`HOLDERS_SHOWN`] fds.
+fn holders_text(v: &[(Pid, i32)]) -> String {
+    let mut groups: Vec<(Pid, Vec<i32>)> = Vec::new();
+    for &(pid, fd) in v.iter().take(HOLDERS_SHOWN) {
+        match groups.last_mut() {
+            Some((p, fds)) if *p == pid => fds.push(fd),
+            _ => groups.push((pid, vec![fd])),
+        }
+    }
+    let mut s = groups
+        .iter()
+        .map(|(p, fds)| {
+            let fds: Vec<String> = fds.iter().map(|f| f.to_string()).collect();
+            format!("{p} fd {}", fds.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(" \u{b7} ");
+    if v.len() > HOLDERS_SHOWN {
+        let _ = write!(s, " \u{b7} ... {} more", v.len() - HOLDERS_SHOWN);
+    }
+    s
+}
+
+fn text(out: &mut String, x: f64, y: f64, class: &str, s: &str) {
+    if class.is_empty() {
+        let _ = writeln!(out, "<text x=\"{}\" y=\"{}\">{}</text>", n(x), n(y), esc(s));
+    } else {
+        let _ = writeln!(
+            out,
+            "<text class=\"{class}\" x=\"{}\" y=\"{}\">{}</text>",
+            n(x),
+            n(y),
+            esc(s)
+        );
+    }
+}
+
+/// A coordinate with at most one decimal, without trailing zeros.
+fn n(v: f64) -> String {
+    let r = (v * 10.0).round() / 10.0;
+    if r == r.trunc() {
+        format!("{}", r as i64)
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// Escapes text for XML 1.0 (and HTML) content and attribute values: the
+/// five markup characters become entities; the control characters XML 1.0
+/// forbids, U+FFFE and U+FFFF become U+FFFD, and so do DEL, the C1 controls
+/// (which XML discourages) and the bidi embeddings and isolates (which would
+/// reorder a label on screen); tab, newline and carriage return become
+/// spaces (one line of text each).
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(' '),
+            '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{fffe}'
+            | '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Columns a character takes in a monospace font (East Asian wide and most
+/// emoji take two).
+fn char_cols(c: char) -> usize {
+    let u = c as u32;
+    let wide = matches!(u,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD);
+    if wide {
+        2
+    } else {
+        1
+    }
+}
+
+/// Columns `s` takes.
+fn cols(s: &str) -> usize {
+    s.chars().map(char_cols).sum()
+}
+
+/// `s` cut to at most `max` columns: the middle gives way to `…` (the end of
+/// a path names the file, the start says where it is).
+fn fit(s: &str, max: usize) -> String {
+    if cols(s) <= max {
+        return s.to_string();
+    }
+    let max = max.max(2);
+    let head_cols = (max - 1) / 3;
+    let tail_cols = max - 1 - head_cols;
+    let mut head = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        if used + char_cols(c) > head_cols {
+            break;
+        }
+        used += char_cols(c);
+        head.push(c);
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        if used + char_cols(c) > tail_cols {
+            break;
+        }
+        used += char_cols(c);
+        tail.push(c);
+    }
+    head.push('\u{2026}');
+    head.extend(tail.into_iter().rev());
+    head
+}
+
+/// `s` broken into lines of at most `width` columns, at spaces where it can.
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut line_cols = 0;
+    for word in s.split(' ') {
+        let wc = cols(word);
+        if line_cols > 0 && line_cols + 1 + wc <= width {
+            line.push(' ');
+            line.push_str(word);
+            line_cols += 1 + wc;
+            continue;
+        }
+        if line_cols > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        // A word longer than a line is cut into pieces.
+        let mut piece = String::new();
+        let mut pc = 0;
+        for c in word.chars() {
+            if pc + char_cols(c) > width {
+                lines.push(std::mem::take(&mut piece));
+                pc = 0;
+            }
+            pc += char_cols(c);
+            piece.push(c);
+        }
+        line = piece;
+        line_cols = pc;
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::scene::{EventInfo, PipeNode, PipeRef, SharedFile, Warning};
+
+    fn row(fd: i32, label: &str, pipe: Option<(u32, &'static str)>, refcount: usize) -> FdRow {
+        FdRow {
+            fd,
+            cloexec: false,
+            label: label.into(),
+            kind: if pipe.is_some() { "pipe" } else { "tty" },
+            pipe: pipe.map(|(number, end)| PipeRef { number, end }),
+            open_file: format!("#{fd}"),
+            refcount,
+            highlight: false,
+        }
+    }
+
+    fn proc_box(pid: Pid, parent: Option<Pid>, depth: usize, fds: Vec<FdRow>) -> ProcBox {
+        ProcBox {
+            pid,
+            parent,
+            depth,
+            program: "sh".into(),
+            chain: vec!["sh".into()],
+            state: "running",
+            threads: 0,
+            fds,
+            hidden_files: 0,
+            highlight: false,
+        }
+    }
+
+    /// A shell with `n` children in a pipeline: child i writes pipe i+1 and
+    /// reads pipe i.
+    fn pipeline(n: usize) -> Scene {
+        let mut processes = vec![proc_box(100, None, 0, vec![row(0, "/dev/pts/0", None, 1)])];
+        let mut pipes = Vec::new();
+        for i in 0..n {
+            let pid = 1000 + i as Pid;
+            let mut fds = vec![row(2, "/dev/pts/0", None, 1)];
+            if i > 0 {
+                let p = i as u32;
+                fds.insert(
+                    0,
+                    row(0, &format!("pipe#{p} read end"), Some((p, "read")), 1),
+                );
+            }
+            if i + 1 < n {
+                let p = i as u32 + 1;
+                fds.insert(
+                    1.min(fds.len()),
+                    row(1, &format!("pipe#{p} write end"), Some((p, "write")), 1),
+                );
+                pipes.push(PipeNode {
+                    number: p,
+                    label: format!("pipe#{p}"),
+                    origin: "created",
+                    readers: vec![(pid + 1, 0)],
+                    writers: vec![(pid, 1)],
+                    unknown: vec![],
+                });
+            }
+            processes.push(proc_box(pid, Some(100), 1, fds));
+        }
+        Scene {
+            title: "sh -c 'a | b'".into(),
+            event: Some(EventInfo {
+                seq: 7,
+                pid: 100,
+                call: "fork() = 1000".into(),
+                sentence: Some("1000 is born".into()),
+            }),
+            processes,
+            pipes,
+            shared: vec![],
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn escaping_covers_markup_and_forbidden_controls() {
+        assert_eq!(
+            esc("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(
+            esc("a\u{0}b\u{1b}c\u{fffe}d\u{7f}\u{85}e\u{202e}"),
+            "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}\u{fffd}e\u{fffd}"
+        );
+        assert_eq!(esc("a\tb\nc"), "a b c");
+    }
+
+    #[test]
+    fn long_text_loses_its_middle_and_wraps_at_spaces() {
+        let p = "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache";
+        let f = fit(p, 20);
+        assert_eq!(cols(&f), 20);
+        assert!(
+            f.starts_with("/usr/") && f.ends_with("modules.cache"),
+            "{f}"
+        );
+        assert_eq!(wrap("aa bb cc dd", 8), vec!["aa bb cc", "dd"]);
+        assert_eq!(wrap("abcdefghij", 8), vec!["abcdefgh", "ij"]);
+    }
+
+    #[test]
+    fn a_pipeline_draws_boxes_a_tube_and_arrows_both_ways() {
+        let svg = render(&pipeline(2));
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert_eq!(svg.matches("<g class=\"fs-proc").count(), 3);
+        assert_eq!(svg.matches("class=\"fs-tube\"").count(), 1);
+        assert!(svg.contains("marker-end=\"url(#fs-aw)\""));
+        assert!(svg.contains("marker-end=\"url(#fs-ar)\""));
+        assert_eq!(svg.matches("class=\"fs-link\"").count(), 2);
+        assert!(svg.contains("#7 · 100 · fork() = 1000"));
+        assert!(svg.contains("data-seq=\"7\""));
+    }
+
+    #[test]
+    fn rows_never_overlap_and_arrows_start_at_their_rows() {
+        let scene = pipeline(6);
+        let l = Layout::new(&scene);
+        for w in l.boxes.windows(2) {
+            assert!(w[0].y + w[0].h < w[1].y, "boxes overlap");
+        }
+        for t in &l.tubes {
+            assert!(t.x > l.boxes.iter().map(|b| b.x + b.w).fold(0.0, f64::max));
+        }
+        // Consecutive pipes overlap in y, so they take different slots.
+        assert!(l
+            .tubes
+            .windows(2)
+            .all(|w| w[0].x != w[1].x || w[0].bottom < w[1].top));
+    }
+
+    #[test]
+    fn zombies_stopped_and_warnings_are_marked() {
+        let mut s = pipeline(2);
+        s.processes[1].state = "zombie";
+        s.processes[2].state = "stopped";
+        s.processes[2].highlight = true;
+        s.warnings.push(Warning {
+            pid: 1001,
+            fd: Some(0),
+            text: "1001 <holds> both ends".into(),
+        });
+        s.shared.push(SharedFile {
+            id: "#0".into(),
+            label: "/dev/pts/0".into(),
+            holders: vec![(100, 0), (1000, 2), (1001, 2)],
+        });
+        let svg = render(&s);
+        assert!(svg.contains("fs-proc fs-zombie"));
+        assert!(svg.contains("fs-proc fs-hl fs-stopped"));
+        assert!(svg.contains("\u{26a0} 1001 &lt;holds&gt; both ends"));
+        assert!(svg.contains("100 fd 0 · 1000 fd 2 · 1001 fd 2"));
+    }
+
+    #[test]
+    fn fifos_inherited_pipes_and_holders_not_drawn_are_marked() {
+        let mut s = pipeline(3);
+        s.pipes[0].origin = "fifo";
+        s.pipes[1].origin = "inherited";
+        s.pipes[1].writers.push((9999, 7));
+        let svg = render(&s);
+        assert!(svg.contains("class=\"fs-tube fs-fifo\""));
+        assert!(svg.contains("class=\"fs-tube fs-inherited fs-partial\""));
+        assert!(svg.contains("and 1 fd in processes not drawn"));
+        assert!(svg.contains("inherited from outside the trace"));
+    }
 }

@@ -1,0 +1,107 @@
+//! `forkscope demo`: every built-in scenario runs from a plain shell and tells
+//! the story it promises; plus `completions` and `man`.
+
+mod common;
+
+use common::*;
+
+fn demo(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let o = forkscope()
+        .args(["--color", "never", "demo", "--out-dir"])
+        .arg(dir.path())
+        .args(args)
+        .output()
+        .unwrap();
+    (o, dir)
+}
+
+fn out(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_default_demo_records_ps_aux_piped_into_grep_and_explains_it() {
+    let (o, dir) = demo(&[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = out(&o);
+    for want in [
+        "pipe([3, 4])",
+        "dup2(4, 1)  — fd 1 now writes into",
+        "dup2(3, 0)  — fd 0 now reads from",
+        "now runs ps",
+        "now runs grep",
+        "its reader now sees EOF",
+        "The state after #",
+        "┌─",
+    ] {
+        assert!(t.contains(want), "missing {want:?} in:\n{t}");
+    }
+    // Library and locale files are left out of the teaching timeline.
+    assert!(!t.contains("ld.so.cache"), "{t}");
+    let page = dir.path().join("pipeline.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.len() > 1000 && html.contains("<html"), "a real page");
+    assert!(t.contains(&format!("{}#seq=", page.canonicalize().unwrap().display())));
+}
+
+#[test]
+fn each_scenario_shows_what_it_promises() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "zombie",
+            &["is a zombie until its parent waits for it", "[zombie]"],
+        ),
+        ("orphan", &["is orphaned: its parent is gone"]),
+        (
+            "sigpipe",
+            &[
+                "a write into it now raises SIGPIPE",
+                "+++ killed by SIGPIPE +++",
+            ],
+        ),
+        ("leak", &["sleep  close(1)  — fd 1 (pipe#"]),
+        ("exec", &["now runs ls"]),
+        ("wait", &["reaps"]),
+        ("redirect", &["dup2("]),
+    ];
+    for (name, wants) in cases {
+        let (o, _dir) = demo(&[name]);
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let t = out(&o);
+        for w in *wants {
+            assert!(t.contains(w), "demo {name}: missing {w:?} in:\n{t}");
+        }
+    }
+}
+
+#[test]
+fn the_list_names_every_scenario_and_an_unknown_one_is_a_clear_error() {
+    let o = forkscope().args(["demo", "--list"]).output().unwrap();
+    let t = out(&o);
+    for s in forkscope::demo::SCENARIOS {
+        assert!(t.contains(s.name) && t.contains(s.script), "{t}");
+    }
+    let (o, _d) = demo(&["nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no demo called \"nope\""));
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_cli_definition() {
+    let o = forkscope().args(["completions", "bash"]).output().unwrap();
+    let t = out(&o);
+    assert!(t.contains("forkscope") && t.contains("replay") && t.contains("--stall-timeout"));
+    let o = forkscope().arg("man").output().unwrap();
+    let t = out(&o);
+    assert!(
+        t.starts_with(".ie") || t.contains(".TH forkscope"),
+        "{}",
+        &t[..200.min(t.len())]
+    );
+    assert!(t.contains("record"));
+}
