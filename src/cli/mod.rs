@@ -29,6 +29,10 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Language of the annotations: en or zh (default: from LC_ALL, LC_MESSAGES or LANG).
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<crate::render::lang::Lang>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -352,6 +356,7 @@ pub struct DoctorArgs {
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let color = style::Style::resolve(cli.color);
+    crate::render::lang::set(cli.lang.unwrap_or_else(crate::render::lang::Lang::from_env));
     match cli.command {
         Command::Record(args) => record::run(args),
         Command::Replay(args) => replay::run(args, color),

@@ -8,6 +8,7 @@ pub mod dot;
 pub mod html;
 pub mod json;
 pub mod labels;
+pub mod lang;
 pub mod mermaid;
 pub mod narrate;
 pub mod perfetto;
