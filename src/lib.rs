@@ -4,6 +4,7 @@
 //! a `trace`; the trace replays into a `model`; `analysis` reads the model for
 //! findings; `render` draws it. `cli` sits on top.
 
+pub mod analysis;
 pub mod cli;
 pub mod demo;
 pub mod model;

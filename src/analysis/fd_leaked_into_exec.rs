@@ -1,0 +1,646 @@
+//! `fd-leaked-into-exec`: a pipe end survives execve into a program that
+//! never uses it.
+//!
+//! execve keeps every fd that is not close-on-exec (FD_CLOEXEC). A pipe end
+//! the new program knows nothing about stays open for its whole life: a
+//! leaked write end keeps the pipe's readers from seeing EOF until the
+//! program exits; a leaked read end keeps writers from getting EPIPE when
+//! the real reader quits, so they may block on a full pipe instead.
+//!
+//! Candidates: at every successful exec, each fd of 3 or more that is a pipe
+//! end made inside the trace and not close-on-exec. A candidate is dropped
+//! as soon as the program shows it knows the fd: it closes it, dups it,
+//! changes its close-on-exec flag, opens `/dev/fd/N`, or the exec's argv
+//! names it (a word with `/dev/fd/N`, or a word about fds such as
+//! `--status-fd=N` or `--jobserver-auth=R,W`). What is left when the program
+//! exits (or the trace ends) is reported, one finding per open file
+//! description: an end that leaked into several programs is one finding.
+//!
+//! Not reported: fds 0-2 (stdio is passed on purpose); pipes inherited from
+//! outside the trace; ends made inheritable on purpose ([`Deliberate`]);
+//! make's jobserver pipe. Severity is error when the leak visibly hurt: the
+//! program's exit is what finally closed the pipe's last write end while
+//! readers waited for EOF, or the program reads the same pipe (it can never
+//! see EOF while it holds a write end of its own input).
+
+use super::{
+    duration_text, Analysis, Code, Context, Deliberate, EventRef, Finding, Role, Severity,
+    EXIT_ORDER_SLOP_NS,
+};
+use crate::model::{Applied, Note, OpenFileId, PipeEnd, PipeId, PipeOrigin};
+use crate::trace::{Event, EventKind, Pid, RawStr};
+use std::collections::{BTreeMap, HashMap};
+
+/// Finds pipe ends that leak across exec.
+#[derive(Default)]
+pub struct FdLeakedIntoExec {
+    /// Leaks of live processes, by process.
+    open: HashMap<Pid, Vec<Leak>>,
+    /// Leaks whose program ended (or the trace did).
+    done: Vec<Leak>,
+    /// Per live pipe: the latest close() of a write end.
+    last_write_close: HashMap<PipeId, EventRef>,
+    deliberate: Deliberate,
+}
+
+/// One fd of one process that came through exec unused.
+struct Leak {
+    pid: Pid,
+    fd: i32,
+    file: OpenFileId,
+    pipe: PipeId,
+    label: String,
+    end: PipeEnd,
+    program: String,
+    /// The execs it survived, oldest first.
+    execs: Vec<EventRef>,
+    /// Where the pipe was made.
+    made: Option<EventRef>,
+    /// Another fd of the same process reading the same pipe.
+    reads_same: Option<i32>,
+    /// The program's exit, or the end of the trace.
+    end_ev: Option<EventRef>,
+    /// Still open when the trace ended.
+    at_end: bool,
+    /// Its exit closed the pipe's last write end with this many readers left.
+    eof_delayed: Option<u32>,
+    /// When every other write end of the pipe had closed while it still
+    /// had a reader: from then on only leaked copies kept it open.
+    others_done: Option<EventRef>,
+    /// When the pipe's last reader went away after `others_done`.
+    readers_gone: Option<EventRef>,
+    /// The readers (pid, fd, program) at `others_done`.
+    readers: Vec<(Pid, i32, String)>,
+}
+
+impl Leak {
+    /// Did a reader wait for EOF that only this leak's end delivered?
+    fn delayed_eof(&self) -> bool {
+        if self.eof_delayed.is_some_and(|r| r > 0) {
+            return true;
+        }
+        // The recorder writes `exit` once the process is fully gone, after
+        // the kernel closed its fds: a reader woken by that EOF may exit
+        // first in the trace. A reader gone just before counts too.
+        match (&self.others_done, &self.readers_gone, &self.end_ev) {
+            (Some(_), Some(g), Some(e)) if !self.at_end => {
+                e.ts_ns.saturating_sub(g.ts_ns) <= EXIT_ORDER_SLOP_NS
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Does an argv word name `fd` (`/dev/fd/4`, `--status-fd=4`, `--jobserver-auth=3,4`)?
+fn argv_names(argv: &[RawStr], fd: i32) -> bool {
+    let n = fd.to_string();
+    argv.iter().any(|w| {
+        let w = w.lossy().to_ascii_lowercase();
+        if w.contains(&format!("/dev/fd/{n}")) || w.contains(&format!("/fd/{n}")) {
+            return true;
+        }
+        (w.contains("fd") || w.contains("jobserver") || w.contains("pipe"))
+            && w.split(|c: char| !c.is_ascii_digit()).any(|t| t == n)
+    })
+}
+
+/// The fd a `/dev/fd/N` or `/proc/.../fd/N` path opens, if it is one.
+fn fd_path(path: &RawStr) -> Option<i32> {
+    let p = path.lossy();
+    let rest = p.strip_prefix("/dev/fd/").or_else(|| {
+        p.strip_prefix("/proc/")
+            .and_then(|r| r.split_once("/fd/"))
+            .map(|(_, n)| n)
+    })?;
+    rest.parse().ok()
+}
+
+impl FdLeakedIntoExec {
+    fn drop_fd(&mut self, pid: Pid, fd: i32) {
+        if let Some(v) = self.open.get_mut(&pid) {
+            v.retain(|l| l.fd != fd);
+        }
+    }
+
+    /// A successful exec: which pipe ends came through it.
+    fn on_exec(&mut self, cx: &Context<'_>, ev: &Event, pid: Pid, argv: &[RawStr]) {
+        let mut old = self.open.remove(&pid).unwrap_or_default();
+        let fds = cx.pipe_fds(pid);
+        let program = cx.name(pid);
+        let mut now = Vec::new();
+        for f in &fds {
+            if f.fd < 3
+                || f.cloexec
+                || !cx.traced_pipe(f.pipe)
+                || cx.is_jobserver(f.pipe)
+                || self.deliberate.contains(f.file)
+                || argv_names(argv, f.fd)
+            {
+                continue;
+            }
+            let label = cx.pipe(f.pipe);
+            let what = format!(
+                "{pid} execs {program} with fd {} ({label} {}) open",
+                f.fd, f.end
+            );
+            let exec = EventRef::of(ev, what);
+            let reads_same = fds
+                .iter()
+                .find(|o| f.writes() && o.pipe == f.pipe && o.fd != f.fd && o.reads())
+                .map(|o| o.fd);
+            match old.iter().position(|l| l.fd == f.fd && l.file == f.file) {
+                Some(i) => {
+                    let mut l = old.swap_remove(i);
+                    l.execs.push(exec);
+                    l.program = program.clone();
+                    l.reads_same = reads_same;
+                    now.push(l);
+                }
+                None => {
+                    let made = match cx.model.pipe(f.pipe).map(|p| &p.origin) {
+                        Some(PipeOrigin::Created { at, by }) => {
+                            Some(EventRef::new(*at, *by, format!("{by} makes {label}")))
+                        }
+                        _ => None,
+                    };
+                    now.push(Leak {
+                        pid,
+                        fd: f.fd,
+                        file: f.file,
+                        pipe: f.pipe,
+                        label,
+                        end: f.end,
+                        program: program.clone(),
+                        execs: vec![exec],
+                        made,
+                        reads_same,
+                        end_ev: None,
+                        at_end: false,
+                        eof_delayed: None,
+                        others_done: None,
+                        readers_gone: None,
+                        readers: Vec::new(),
+                    });
+                }
+            }
+        }
+        if !now.is_empty() {
+            self.open.insert(pid, now);
+        }
+    }
+
+    /// After an event that may close write ends: notes each pipe whose only
+    /// remaining writers are leaked copies while it still has a reader.
+    fn watch_writers(&mut self, cx: &Context<'_>, ev: &Event) {
+        if !matches!(
+            ev.kind,
+            EventKind::Close { .. }
+                | EventKind::CloseRange { .. }
+                | EventKind::Exit { .. }
+                | EventKind::Exec { .. }
+                | EventKind::Dup { .. }
+        ) {
+            return;
+        }
+        let mut pipes: Vec<PipeId> = self
+            .open
+            .values()
+            .flatten()
+            .filter(|l| l.others_done.is_none() && matches!(l.end, PipeEnd::Write | PipeEnd::Both))
+            .map(|l| l.pipe)
+            .collect();
+        pipes.sort_unstable();
+        pipes.dedup();
+        for pipe in pipes {
+            let Some(h) = cx.model.pipe_holders(pipe) else {
+                continue;
+            };
+            let leaked = |(pid, fd): &(Pid, i32)| {
+                self.open
+                    .get(pid)
+                    .is_some_and(|v| v.iter().any(|l| l.fd == *fd && l.pipe == pipe))
+            };
+            if h.readers.is_empty() || !h.unknown.is_empty() || !h.writers.iter().all(leaked) {
+                continue;
+            }
+            let since = match (&ev.kind, self.last_write_close.get(&pipe)) {
+                (EventKind::Exec { .. }, Some(c)) => c.clone(),
+                _ => EventRef::of(
+                    ev,
+                    format!(
+                        "only leaked copies of {}'s write end are left",
+                        cx.pipe(pipe)
+                    ),
+                ),
+            };
+            let readers: Vec<(Pid, i32, String)> = h
+                .readers
+                .iter()
+                .map(|&(p, fd)| (p, fd, cx.name(p)))
+                .collect();
+            for l in self.open.values_mut().flatten().filter(|l| l.pipe == pipe) {
+                l.others_done = Some(since.clone());
+                l.readers = readers.clone();
+            }
+        }
+    }
+
+    fn finding(leaks: &[&Leak]) -> Finding {
+        let first = leaks[0];
+        let label = &first.label;
+        let end = first.end;
+        let hurt = leaks
+            .iter()
+            .any(|l| l.delayed_eof() || l.reads_same.is_some());
+        let severity = if hurt {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let at = first.execs[0].seq;
+        let summary = if leaks.len() == 1 {
+            format!(
+                "fd {} ({label} {end}) leaked into {} at exec (#{at}): {} never used it",
+                first.fd, first.program, first.program
+            )
+        } else {
+            let who: Vec<String> = leaks
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} ({}, fd {}, #{})",
+                        l.program, l.pid, l.fd, l.execs[0].seq
+                    )
+                })
+                .collect();
+            format!(
+                "{label} {end} leaked into {} programs at exec: {}",
+                leaks.len(),
+                who.join(", ")
+            )
+        };
+        let mut explanation = String::from(
+            "execve keeps every fd that is not marked close-on-exec, so a pipe end the new program knows nothing about stays open as long as it runs.",
+        );
+        for l in leaks {
+            let held = match &l.end_ev {
+                Some(e) => format!(
+                    "until {} (#{}, {} after the exec)",
+                    if l.at_end {
+                        "the trace ended"
+                    } else {
+                        "it exited"
+                    },
+                    e.seq,
+                    duration_text(e.ts_ns.saturating_sub(l.execs[0].ts_ns))
+                ),
+                None => String::new(),
+            };
+            explanation.push_str(&format!(
+                " {} ({}) got fd {} ({label} {end}) through exec at #{} and held it {held} without ever closing or using it.",
+                l.program, l.pid, l.fd, l.execs[0].seq
+            ));
+            if let Some(r) = l.reads_same {
+                explanation.push_str(&format!(
+                    " It also reads {label} (fd {r}): holding a write end of its own input, it can never see EOF there."
+                ));
+            }
+            if let (true, Some(e)) = (l.delayed_eof(), &l.end_ev) {
+                let wait = match &l.others_done {
+                    Some(o) => format!(
+                        " Every other write end was closed by #{}; from then on only this leaked copy kept {label} open for writing, so",
+                        o.seq
+                    ),
+                    None => " It held the last write end, so".into(),
+                };
+                let late = match &l.others_done {
+                    Some(o) => format!(", {} late", duration_text(e.ts_ns.saturating_sub(o.ts_ns))),
+                    None => String::new(),
+                };
+                explanation.push_str(&format!(
+                    "{wait} {label}'s reader saw EOF only when {} exited (#{}){late}.",
+                    l.program, e.seq
+                ));
+            }
+        }
+        match end {
+            PipeEnd::Write | PipeEnd::Both if !hurt => explanation.push_str(&format!(
+                " A stray write end keeps {label}'s readers from seeing EOF for as long as it is open."
+            )),
+            PipeEnd::Read => explanation.push_str(&format!(
+                " A stray read end keeps {label}'s writers from getting EPIPE/SIGPIPE when the real reader quits: they can block on a full pipe instead."
+            )),
+            _ => {}
+        }
+        let fix = format!(
+            "Close fd {} in the child before exec, or make the pipe close-on-exec (pipe2(p, O_CLOEXEC), or fcntl(fd, F_SETFD, FD_CLOEXEC)) and dup2 only the end the child needs onto 0/1/2 (dup2 clears close-on-exec on the copy).",
+            first.fd
+        );
+        let mut f = Finding::new(Code::FdLeakedIntoExec, severity, at)
+            .text(summary, explanation, fix)
+            .pipe(label)
+            .maybe_event(first.made.clone());
+        for l in leaks {
+            f = f.process(l.pid, &l.program, Role::Leaked).fd(
+                l.pid,
+                l.fd,
+                format!("{label} {end}"),
+                Role::Leaked,
+            );
+            for e in &l.execs {
+                f = f.event(e.clone());
+            }
+            if l.delayed_eof() {
+                f = f.maybe_event(l.others_done.clone());
+                for (p, fd, prog) in &l.readers {
+                    f = f.process(*p, prog, Role::Reader).fd(
+                        *p,
+                        *fd,
+                        format!("{label} read end"),
+                        Role::Reader,
+                    );
+                }
+            }
+            f = f.maybe_event(l.end_ev.clone());
+        }
+        if leaks.len() == 1 {
+            if let Some(e) = &first.end_ev {
+                f = f.duration(e.ts_ns.saturating_sub(first.execs[0].ts_ns));
+            }
+        }
+        f
+    }
+}
+
+impl Analysis for FdLeakedIntoExec {
+    fn before(&mut self, cx: &Context<'_>, ev: &Event, _out: &mut Vec<Finding>) {
+        if let EventKind::Close { fd } = ev.kind {
+            if let Some(v) = cx.model.fd(ev.pid, fd) {
+                if let (Some(pipe), true) = (v.file.object.pipe_id(), v.file.access.may_write()) {
+                    let pid = cx.process_pid(ev.pid);
+                    let what = format!("{pid} closes fd {fd} ({})", cx.fd_text(ev.pid, fd));
+                    self.last_write_close.insert(pipe, EventRef::of(ev, what));
+                }
+            }
+        }
+    }
+
+    fn after(&mut self, cx: &Context<'_>, ev: &Event, applied: &Applied, _out: &mut Vec<Finding>) {
+        self.deliberate.after(cx, ev);
+        let pid = cx.process_pid(ev.pid);
+        match &ev.kind {
+            EventKind::Exec { ok: true, argv, .. } => self.on_exec(cx, ev, pid, argv),
+            EventKind::Close { fd } | EventKind::SetCloexec { fd, .. } => self.drop_fd(pid, *fd),
+            EventKind::CloseRange { first, last, .. } => {
+                if let Some(v) = self.open.get_mut(&pid) {
+                    v.retain(|l| {
+                        let fd = l.fd as u32;
+                        fd < *first || fd > *last
+                    });
+                }
+            }
+            EventKind::Dup {
+                old_fd,
+                new_fd,
+                errno: None,
+                ..
+            } => {
+                self.drop_fd(pid, *old_fd);
+                self.drop_fd(pid, *new_fd);
+            }
+            EventKind::Open {
+                path, errno: None, ..
+            } => {
+                if let Some(fd) = fd_path(path) {
+                    self.drop_fd(pid, fd);
+                }
+            }
+            _ => {}
+        }
+        for n in &applied.notes {
+            if let Note::PipeReleased { pipe } = n {
+                self.last_write_close.remove(pipe);
+            }
+        }
+        if self.open.is_empty() {
+            return;
+        }
+        self.watch_writers(cx, ev);
+        for n in &applied.notes {
+            match *n {
+                Note::ImplicitClose { pid, fd, .. } => self.drop_fd(pid, fd),
+                Note::PipeBroken { pipe, .. } => {
+                    for l in self.open.values_mut().flatten() {
+                        if l.pipe == pipe && l.others_done.is_some() && l.readers_gone.is_none() {
+                            let what = format!("the last reader of {} is gone", l.label);
+                            l.readers_gone = Some(EventRef::of(ev, what));
+                        }
+                    }
+                }
+                Note::PipeEof {
+                    pipe, pid, readers, ..
+                } => {
+                    if let Some(v) = self.open.get_mut(&pid) {
+                        for l in v.iter_mut().filter(|l| l.pipe == pipe) {
+                            l.eof_delayed = Some(readers);
+                        }
+                    }
+                }
+                Note::Zombie { pid, .. } => {
+                    if let Some(v) = self.open.remove(&pid) {
+                        for mut l in v {
+                            let what = format!("{pid} ({}) exits, closing fd {}", l.program, l.fd);
+                            l.end_ev = Some(EventRef::of(ev, what));
+                            self.done.push(l);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(v) = self.open.get(&pid) {
+            if v.is_empty() {
+                self.open.remove(&pid);
+            }
+        }
+    }
+
+    fn finish(&mut self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let mut open: Vec<(Pid, Vec<Leak>)> = self.open.drain().collect();
+        open.sort_by_key(|(p, _)| *p);
+        for (pid, v) in open {
+            for mut l in v {
+                let what = format!("the trace ends with fd {} still open in {pid}", l.fd);
+                l.end_ev = Some(EventRef::new(cx.now, pid, what));
+                l.at_end = true;
+                self.done.push(l);
+            }
+        }
+        let mut by_file: BTreeMap<(u64, OpenFileId), Vec<&Leak>> = BTreeMap::new();
+        let mut first_seq: HashMap<OpenFileId, u64> = HashMap::new();
+        for l in &self.done {
+            let s = first_seq.entry(l.file).or_insert(l.execs[0].seq);
+            *s = (*s).min(l.execs[0].seq);
+        }
+        for l in &self.done {
+            by_file
+                .entry((first_seq[&l.file], l.file))
+                .or_default()
+                .push(l);
+        }
+        for leaks in by_file.values_mut() {
+            leaks.sort_by_key(|l| l.execs[0].seq);
+            out.push(Self::finding(leaks));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{clean_pipeline, Script};
+    use super::super::{Code, Role, Severity};
+    use super::{argv_names, fd_path};
+    use crate::trace::RawStr;
+
+    /// 100 makes pipe 7 (3, 4); reader 101 closes 4; helper 102 closes 3
+    /// but not 4 and execs `sleep`.
+    fn helper_forgets_the_write_end() -> Script {
+        let mut s = Script::new(100, "prog");
+        s.pipe(100, 3, 4, 7)
+            .fork(100, 101)
+            .close(101, 4)
+            .fork(100, 102)
+            .close(102, 3);
+        s.exec(102, "sleep", &["sleep", "0.2"])
+            .close(100, 3)
+            .close(100, 4);
+        s.at(200).exit(102, 0).exit(101, 0);
+        s.reap(100, 101, 101).reap(100, 102, 102).exit(100, 0);
+        s
+    }
+
+    #[test]
+    fn a_write_end_left_open_across_exec_is_reported_with_the_program_and_fd() {
+        let f = helper_forgets_the_write_end().findings_of(Code::FdLeakedIntoExec);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        let l = f[0].fds.iter().find(|d| d.role == Role::Leaked).unwrap();
+        assert_eq!(
+            (l.pid, l.fd, l.object.as_str()),
+            (102, 4, "pipe#1 write end")
+        );
+        assert!(f[0]
+            .summary
+            .starts_with("fd 4 (pipe#1 write end) leaked into sleep at exec"));
+        let r = f[0].fds.iter().find(|d| d.role == Role::Reader).unwrap();
+        assert_eq!((r.pid, r.fd), (101, 3));
+        assert_eq!(
+            f[0].severity,
+            Severity::Error,
+            "the reader waited for sleep to exit"
+        );
+    }
+
+    #[test]
+    fn a_reader_whose_exit_is_recorded_just_before_the_leaking_program_still_counts_as_delayed() {
+        // The recorder writes `exit` once a process is fully gone, so the
+        // reader woken by sleep's exit can come first in the trace.
+        let mut s = Script::new(100, "prog");
+        s.pipe(100, 3, 4, 7)
+            .fork(100, 101)
+            .close(101, 4)
+            .fork(100, 102)
+            .close(102, 3);
+        s.exec(102, "sleep", &["sleep", "0.2"])
+            .close(100, 3)
+            .close(100, 4);
+        s.at(200).exit(101, 0).exit(102, 0);
+        s.reap(100, 101, 101).reap(100, 102, 102).exit(100, 0);
+        let f = s.findings_of(Code::FdLeakedIntoExec);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].severity, Severity::Error);
+        assert!(f[0].explanation.contains("saw EOF only when sleep exited"));
+    }
+
+    #[test]
+    fn an_fd_the_program_closes_itself_is_not_reported() {
+        let mut s = Script::new(100, "prog");
+        s.pipe(100, 3, 4, 7)
+            .fork(100, 101)
+            .exec(101, "daemon", &["daemon"]);
+        s.close(101, 3)
+            .close(101, 4)
+            .exit(101, 0)
+            .reap(100, 101, 101)
+            .exit(100, 0);
+        assert!(s.findings_of(Code::FdLeakedIntoExec).is_empty());
+    }
+
+    #[test]
+    fn an_fd_made_inheritable_on_purpose_is_not_reported() {
+        let mut s = Script::new(100, "make");
+        s.pipe(100, 5, 6, 7)
+            .fork(100, 101)
+            .set_cloexec(101, 5, false)
+            .set_cloexec(101, 6, false);
+        s.exec(101, "worker", &["worker"])
+            .exit(101, 0)
+            .reap(100, 101, 101)
+            .exit(100, 0);
+        assert!(s.findings_of(Code::FdLeakedIntoExec).is_empty());
+    }
+
+    #[test]
+    fn make_handing_its_jobserver_pipe_to_a_sub_make_is_not_reported() {
+        let mut s = Script::new(100, "make");
+        s.pipe(100, 3, 4, 7)
+            .fork(100, 101)
+            .exec(101, "make", &["make", "-C", "sub"]);
+        s.exit(101, 0).reap(100, -1, 101).exit(100, 0);
+        assert!(s.findings_of(Code::FdLeakedIntoExec).is_empty());
+    }
+
+    #[test]
+    fn an_fd_named_in_argv_is_passed_on_purpose() {
+        let mut s = Script::new(100, "prog");
+        s.pipe(100, 3, 4, 7).fork(100, 101).close(101, 3);
+        s.exec(101, "gpg", &["gpg", "--status-fd=4"]).exit(101, 0);
+        s.reap(100, 101, 101).exit(100, 0);
+        assert!(s.findings_of(Code::FdLeakedIntoExec).is_empty());
+    }
+
+    #[test]
+    fn a_leak_inherited_by_a_grandchild_names_both_programs_in_one_finding() {
+        let mut s = Script::new(100, "prog");
+        s.pipe(100, 3, 4, 7)
+            .fork(100, 101)
+            .close(101, 3)
+            .exec(101, "sh", &["sh", "-c", "cat"]);
+        s.fork(101, 102)
+            .exec(102, "cat", &["cat"])
+            .exit(102, 0)
+            .reap(101, -1, 102);
+        s.exit(101, 0).reap(100, 101, 101).exit(100, 0);
+        let f = s.findings_of(Code::FdLeakedIntoExec);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        let pids: Vec<i32> = f[0].processes.iter().map(|p| p.pid).collect();
+        assert_eq!(pids, vec![101, 102]);
+    }
+
+    #[test]
+    fn a_clean_pipeline_leaks_nothing_into_exec() {
+        assert!(clean_pipeline()
+            .findings_of(Code::FdLeakedIntoExec)
+            .is_empty());
+    }
+
+    #[test]
+    fn argv_words_about_fds_name_them_and_other_numbers_do_not() {
+        let argv = |w: &[&str]| w.iter().map(|s| RawStr::from(*s)).collect::<Vec<_>>();
+        assert!(argv_names(&argv(&["make", "--jobserver-auth=3,4"]), 4));
+        assert!(argv_names(&argv(&["diff", "/dev/fd/63", "x"]), 63));
+        assert!(!argv_names(&argv(&["sleep", "4"]), 4));
+        assert_eq!(fd_path(&RawStr::from("/proc/self/fd/5")), Some(5));
+        assert_eq!(fd_path(&RawStr::from("/dev/fd/63")), Some(63));
+        assert_eq!(fd_path(&RawStr::from("/etc/passwd")), None);
+    }
+}

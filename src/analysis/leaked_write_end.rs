@@ -1,0 +1,655 @@
+//! `leaked-write-end`: a pipe's write end stays open in a process that is
+//! not writing, so a process reading the pipe never sees EOF, or sees it
+//! late.
+//!
+//! read(2) on a pipe returns 0 (end of file) only once every write end is
+//! closed, in every process, the reader's own copy included (pipe(7)). That
+//! is why, after fork, each side closes the end it does not use. Reads and
+//! writes are not recorded, so who reads and who writes is inferred; a
+//! finding needs one of two pieces of evidence:
+//!
+//! 1. **The reader was killed while waiting.** A process C holding the read
+//!    end of pipe P is killed by a signal other than SIGPIPE (or is still
+//!    alive when the trace ends) while write ends of P are still open, and
+//!    - C holds one of them itself: it could never see EOF (the reader
+//!      forgot `close(p[1])` after fork); or
+//!    - another process X holds it on fd 3 or above (a copy left over from
+//!      fork, not a stdout some program writes through) and X was seen
+//!      blocked in a wait for C (rule 2's evidence). Without that evidence X
+//!      may simply have been writing through the fd when C was killed, and
+//!      nothing is reported; a write end on fd 1 or 2 always counts as a
+//!      real writer, so `sleep 9 | cat` killed by a timeout is not reported.
+//! 2. **The holder waited for the reader.** Process X's blocking wait comes
+//!    back interrupted (EINTR, or ERESTART* as a tracer sees it), so X was
+//!    blocked in it, while X holds a write end of P and the child the wait
+//!    is for (named by the wait, or X's only live child for a wait on any
+//!    child) holds P's read end and no write end. X waits for C, C waits
+//!    for EOF from X. Reported when X then closes P's last write end (or
+//!    exits) while C is still alive: C was waiting for exactly that. If C
+//!    exits first, it did not need EOF and nothing is reported.
+//!
+//! Never reported: pipes inherited from outside the trace; non-blocking
+//! pipes (a self-pipe's reader never blocks for EOF); make's jobserver pipe
+//! and ends made inheritable on purpose ([`Deliberate`]); FIFOs opened
+//! O_RDWR (their reader holds a write end by design).
+
+use super::{
+    duration_text, interrupted, wait_covers, Analysis, Code, Context, Deliberate, EventRef,
+    Finding, Role, Severity,
+};
+use crate::model::{Applied, Moment, Note, Origin, PipeEnd, PipeId};
+use crate::trace::{Event, EventKind, Pid, Status};
+use std::collections::{HashMap, HashSet};
+
+/// Finds write ends that keep a reader from EOF.
+#[derive(Default)]
+pub struct LeakedWriteEnd {
+    /// Waits by a write-end holder for a reader of the same pipe, not yet confirmed.
+    suspects: Vec<Suspect>,
+    /// (holder, reader, pipe) already reported.
+    reported: HashSet<(Pid, Pid, PipeId)>,
+    /// Per live pipe: the latest close() of one of its write ends.
+    last_write_close: HashMap<PipeId, EventRef>,
+    /// Pipes made O_NONBLOCK.
+    nonblock: HashSet<PipeId>,
+    /// Per live process: its latest own action (not a signal arriving, not
+    /// an interrupted wait), to tell how long it was blocked.
+    last_action: HashMap<Pid, Moment>,
+    deliberate: Deliberate,
+}
+
+/// X waited for C while holding a write end of the pipe C reads.
+struct Suspect {
+    holder: Pid,
+    holder_prog: String,
+    reader: Pid,
+    reader_prog: String,
+    pipe: PipeId,
+    label: String,
+    holder_fd: i32,
+    reader_fd: i32,
+    wait: EventRef,
+    blocked_since: Option<Moment>,
+}
+
+/// How the reader's wait for EOF ended.
+enum Outcome<'a> {
+    /// Killed by this exit event.
+    Killed(&'a Event, Status),
+    /// Still alive at the end of the trace.
+    StillAlive(Moment),
+}
+
+impl LeakedWriteEnd {
+    fn ignored(&self, cx: &Context<'_>, pipe: PipeId) -> bool {
+        !cx.traced_pipe(pipe) || self.nonblock.contains(&pipe) || cx.is_jobserver(pipe)
+    }
+
+    /// Rule 1: reader `c` is dying (or the trace ends) while its pipe still has writers.
+    fn check_reader(&mut self, cx: &Context<'_>, c: Pid, how: Outcome<'_>, out: &mut Vec<Finding>) {
+        let fds = cx.pipe_fds(c);
+        for r in fds.iter().filter(|r| r.end == PipeEnd::Read) {
+            let pipe = r.pipe;
+            if self.ignored(cx, pipe) {
+                continue;
+            }
+            let Some(holders) = cx.model.pipe_holders(pipe) else {
+                continue;
+            };
+            if holders.writers.is_empty() {
+                continue; // EOF was there to be read; it died of something else
+            }
+            let own: Vec<i32> = fds
+                .iter()
+                .filter(|w| w.pipe == pipe && w.writes() && !self.deliberate.contains(w.file))
+                .map(|w| w.fd)
+                .collect();
+            if let Some(&wfd) = own.first() {
+                if self.reported.insert((c, c, pipe)) {
+                    out.push(self.own_copy(cx, c, r.fd, wfd, pipe, &how));
+                }
+                continue;
+            }
+            let others: Vec<(Pid, i32)> = holders
+                .writers
+                .iter()
+                .copied()
+                .filter(|(p, _)| *p != c)
+                .collect();
+            if others.is_empty() || others.iter().any(|(_, fd)| *fd < 3) {
+                continue;
+            }
+            let deliberate = others.iter().any(|(p, fd)| {
+                cx.model
+                    .fd(*p, *fd)
+                    .is_some_and(|v| self.deliberate.contains(v.file.id))
+            });
+            if deliberate {
+                continue;
+            }
+            // Only a holder seen waiting for C is known not to be writing.
+            let Some(i) = self.suspects.iter().position(|s| {
+                s.reader == c && s.pipe == pipe && others.iter().any(|o| o.0 == s.holder)
+            }) else {
+                continue;
+            };
+            let s = self.suspects.swap_remove(i);
+            if !self.reported.insert((s.holder, c, pipe)) {
+                continue;
+            }
+            out.push(self.held_elsewhere(cx, c, r.fd, s.holder, s.holder_fd, pipe, s.wait, &how));
+        }
+    }
+
+    /// The reader holds its own write end.
+    fn own_copy(
+        &self,
+        cx: &Context<'_>,
+        c: Pid,
+        rfd: i32,
+        wfd: i32,
+        pipe: PipeId,
+        how: &Outcome<'_>,
+    ) -> Finding {
+        let label = cx.pipe(pipe);
+        let prog = cx.name(c);
+        let born = cx
+            .model
+            .process(c)
+            .filter(|p| matches!(p.origin, Origin::Fork { .. }))
+            .map(|p| {
+                let by = cx.model.tree().parent(p.id).map_or(c, |pp| pp.pid);
+                EventRef::new(p.born, by, format!("fork: {c} gets a copy of both ends"))
+            });
+        let got = match &born {
+            Some(b) => format!(
+                "{c} got both ends of {label} when it was forked (#{})",
+                b.seq
+            ),
+            None => format!("{c} held both ends of {label}"),
+        };
+        let closed = self
+            .last_write_close
+            .get(&pipe)
+            .filter(|e| cx.process_pid(e.pid) != c)
+            .cloned();
+        let others = match &closed {
+            Some(e) => format!(
+                " The other write ends were closed (the last at #{}), so only {c}'s own copy kept the pipe open for writing.",
+                e.seq
+            ),
+            None => String::new(),
+        };
+        let (end_text, end_ev, sev) = outcome_text(cx, c, how);
+        let summary = format!(
+            "{c} ({prog}) read {label} but held its own write end (fd {wfd}), so it could never see EOF"
+        );
+        let explanation = format!(
+            "read() on a pipe returns 0 (end of file) only when every write end is closed, in every process, the reader's own copy included. {got}, and never closed the write end: its read on fd {rfd} could only block.{others} {end_text}"
+        );
+        let fix = format!(
+            "In the reader ({prog}), close the write end (fd {wfd}) right after fork, before reading: each side of a pipe closes the end it does not use."
+        );
+        Finding::new(Code::LeakedWriteEnd, sev, end_ev.seq)
+            .text(summary, explanation, fix)
+            .process(c, &prog, Role::Reader)
+            .fd(c, wfd, format!("{label} write end"), Role::Leaked)
+            .fd(c, rfd, format!("{label} read end"), Role::Reader)
+            .pipe(&label)
+            .maybe_event(born)
+            .maybe_event(closed)
+            .event(end_ev)
+    }
+
+    /// Another process holds a stray write end while the reader waits.
+    #[allow(clippy::too_many_arguments)]
+    fn held_elsewhere(
+        &self,
+        cx: &Context<'_>,
+        c: Pid,
+        rfd: i32,
+        x: Pid,
+        wfd: i32,
+        pipe: PipeId,
+        wait: EventRef,
+        how: &Outcome<'_>,
+    ) -> Finding {
+        let label = cx.pipe(pipe);
+        let (cprog, xprog) = (cx.name(c), cx.name(x));
+        let (end_text, end_ev, sev) = outcome_text(cx, c, how);
+        let waited = format!(" {x} was itself blocked waiting for {c} (#{}).", wait.seq);
+        let summary = format!(
+            "{x} ({xprog}) kept {label}'s write end open (fd {wfd}) while {c} ({cprog}) waited for EOF on it"
+        );
+        let explanation = format!(
+            "read() on a pipe returns 0 (end of file) only when every write end is closed, in every process. {c} held the read end (fd {rfd}) and the pipe still had a writer: {x}'s fd {wfd}, a copy left over from fork rather than a stdout anyone writes through.{waited} {end_text}"
+        );
+        let fix = format!(
+            "In {xprog}, close fd {wfd} as soon as it has nothing more to write: right after fork if it never writes, and always before waiting for the reader."
+        );
+        Finding::new(Code::LeakedWriteEnd, sev, end_ev.seq)
+            .text(summary, explanation, fix)
+            .process(x, &xprog, Role::Leaked)
+            .process(c, &cprog, Role::Reader)
+            .fd(x, wfd, format!("{label} write end"), Role::Leaked)
+            .fd(c, rfd, format!("{label} read end"), Role::Reader)
+            .pipe(&label)
+            .event(wait)
+            .event(end_ev)
+    }
+
+    /// Rule 2: an interrupted blocking wait by `x` while holding a write end.
+    fn on_wait(&mut self, cx: &Context<'_>, ev: &Event, x: Pid, target: i64) {
+        let Some(waiter) = cx.live(x) else {
+            return;
+        };
+        let live_children: Vec<Pid> = cx
+            .model
+            .tree()
+            .children(waiter.id)
+            .filter(|p| p.is_alive())
+            .map(|p| p.pid)
+            .collect();
+        let since = self.last_action.get(&x).copied();
+        for w in cx.pipe_fds(x).iter().filter(|w| w.writes()) {
+            if self.ignored(cx, w.pipe) || self.deliberate.contains(w.file) {
+                continue;
+            }
+            let Some(holders) = cx.model.pipe_holders(w.pipe) else {
+                continue;
+            };
+            for &(c, rfd) in &holders.readers {
+                if c == x || holders.writers.iter().any(|(p, _)| *p == c) {
+                    continue;
+                }
+                let Some(child) = cx.live(c) else {
+                    continue;
+                };
+                let for_c = target == i64::from(c)
+                    || (live_children == [c] && wait_covers(target, child, waiter));
+                let known = self
+                    .suspects
+                    .iter()
+                    .any(|s| s.holder == x && s.reader == c && s.pipe == w.pipe);
+                if !for_c || known || self.reported.contains(&(x, c, w.pipe)) {
+                    continue;
+                }
+                let what = match since {
+                    Some(s) => format!(
+                        "{x}'s wait for {c} is interrupted after {} blocked",
+                        duration_text(ev.ts_ns.saturating_sub(s.ts_ns))
+                    ),
+                    None => format!("{x}'s wait for {c} is interrupted"),
+                };
+                self.suspects.push(Suspect {
+                    holder: x,
+                    holder_prog: cx.name(x),
+                    reader: c,
+                    reader_prog: cx.name(c),
+                    pipe: w.pipe,
+                    label: cx.pipe(w.pipe),
+                    holder_fd: w.fd,
+                    reader_fd: rfd,
+                    wait: EventRef::of(ev, what),
+                    blocked_since: since,
+                });
+            }
+        }
+    }
+
+    /// The last write end of `pipe` closed, by `by`.
+    fn on_eof(
+        &mut self,
+        cx: &Context<'_>,
+        ev: &Event,
+        pipe: PipeId,
+        by: Pid,
+        out: &mut Vec<Finding>,
+    ) {
+        let mut i = 0;
+        while i < self.suspects.len() {
+            if self.suspects[i].pipe != pipe {
+                i += 1;
+                continue;
+            }
+            let s = self.suspects.swap_remove(i);
+            if s.holder != by
+                || cx.live(s.reader).is_none()
+                || !self.reported.insert((s.holder, s.reader, pipe))
+            {
+                continue;
+            }
+            out.push(confirmed(ev, s));
+        }
+    }
+}
+
+/// Text, event and severity for how the reader's wait ended.
+fn outcome_text(cx: &Context<'_>, c: Pid, how: &Outcome<'_>) -> (String, EventRef, Severity) {
+    match how {
+        Outcome::Killed(ev, status) => {
+            let sig = match status {
+                Status::Signaled { signaled, .. } => signaled.to_string(),
+                _ => "a signal".into(),
+            };
+            let waited = cx
+                .model
+                .process(c)
+                .map(|p| {
+                    format!(
+                        ", {} after it was born",
+                        duration_text(ev.ts_ns.saturating_sub(p.born.ts_ns))
+                    )
+                })
+                .unwrap_or_default();
+            (
+                format!(
+                    "It never got EOF: it was killed by {sig} at #{}{waited}, still waiting.",
+                    ev.seq
+                ),
+                EventRef::of(ev, format!("{c} is killed by {sig} while reading")),
+                Severity::Error,
+            )
+        }
+        Outcome::StillAlive(at) => (
+            format!("It was still waiting when the trace ended (#{}).", at.seq),
+            EventRef::new(
+                *at,
+                c,
+                format!("the trace ends with {c} still waiting for EOF"),
+            ),
+            Severity::Warning,
+        ),
+    }
+}
+
+/// Rule 2 confirmed: the holder closed the last write end while the reader waited.
+fn confirmed(ev: &Event, s: Suspect) -> Finding {
+    let Suspect {
+        holder: x,
+        holder_prog: xprog,
+        reader: c,
+        reader_prog: cprog,
+        label,
+        holder_fd: wfd,
+        reader_fd: rfd,
+        wait,
+        blocked_since,
+        ..
+    } = s;
+    let how = match ev.kind {
+        EventKind::Exit { .. } => format!("{x} exited"),
+        EventKind::Close { fd } => format!("{x} closed fd {fd}"),
+        _ => format!("{x} let go of it"),
+    };
+    let blocked = match blocked_since {
+        Some(since) => format!(
+            " for {}",
+            duration_text(wait.ts_ns.saturating_sub(since.ts_ns))
+        ),
+        None => String::new(),
+    };
+    let summary = format!(
+        "{x} ({xprog}) waited for {c} ({cprog}) while still holding {label}'s write end (fd {wfd}): {c} saw EOF only when {x} closed it"
+    );
+    let explanation = format!(
+        "read() on a pipe returns 0 (end of file) only when every write end is closed, in every process. {c} was reading {label} (fd {rfd}) until EOF; {x} was blocked in wait for {c}{blocked} (#{} shows the wait interrupted) with fd {wfd} still open on the write end. Each was waiting for the other. Only when {how} (#{}) could {c} see EOF and finish.",
+        wait.seq, ev.seq
+    );
+    let fix = format!(
+        "In {xprog}, close the write end (fd {wfd}) as soon as it is done writing, and before waiting for {c}: close(fd) first, then waitpid()."
+    );
+    let mut f = Finding::new(Code::LeakedWriteEnd, Severity::Error, wait.seq)
+        .text(summary, explanation, fix)
+        .process(x, &xprog, Role::Leaked)
+        .process(c, &cprog, Role::Reader)
+        .fd(x, wfd, format!("{label} write end"), Role::Leaked)
+        .fd(c, rfd, format!("{label} read end"), Role::Reader)
+        .pipe(&label)
+        .event(wait)
+        .event(EventRef::of(
+            ev,
+            format!("{how}: the last write end; {c} sees EOF"),
+        ));
+    if let Some(since) = blocked_since {
+        f = f.duration(ev.ts_ns.saturating_sub(since.ts_ns));
+    }
+    f
+}
+
+impl Analysis for LeakedWriteEnd {
+    fn before(&mut self, cx: &Context<'_>, ev: &Event, out: &mut Vec<Finding>) {
+        match ev.kind {
+            EventKind::Close { fd } => {
+                if let Some(v) = cx.model.fd(ev.pid, fd) {
+                    if let (Some(pipe), true) = (v.file.object.pipe_id(), v.file.access.may_write())
+                    {
+                        let pid = cx.process_pid(ev.pid);
+                        let what = format!("{pid} closes fd {fd} ({})", cx.fd_text(ev.pid, fd));
+                        self.last_write_close.insert(pipe, EventRef::of(ev, what));
+                    }
+                }
+            }
+            EventKind::Exit {
+                status: Status::Signaled { signaled, .. },
+            } if signaled.0 != libc::SIGPIPE => {
+                // Only the exit of the last task ends the process.
+                let last = cx
+                    .model
+                    .tree()
+                    .process_of_task(ev.pid)
+                    .filter(|p| p.tasks.len() == 1)
+                    .map(|p| p.pid);
+                if let (Some(c), EventKind::Exit { status }) = (last, &ev.kind) {
+                    self.check_reader(cx, c, Outcome::Killed(ev, *status), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn after(&mut self, cx: &Context<'_>, ev: &Event, applied: &Applied, out: &mut Vec<Finding>) {
+        self.deliberate.after(cx, ev);
+        let x = cx.process_pid(ev.pid);
+        match &ev.kind {
+            EventKind::Pipe {
+                pipe_id,
+                nonblock: true,
+                ..
+            } => {
+                self.nonblock.insert(*pipe_id);
+            }
+            EventKind::Wait {
+                target,
+                nohang: false,
+                errno,
+                ..
+            } if interrupted(errno.as_deref()) => self.on_wait(cx, ev, x, *target),
+            _ => {}
+        }
+        let own_action = match &ev.kind {
+            EventKind::Signal { .. } => false,
+            EventKind::Wait { errno, .. } => !interrupted(errno.as_deref()),
+            _ => true,
+        };
+        if own_action {
+            self.last_action.insert(x, Moment::of(ev));
+        }
+        for n in &applied.notes {
+            match *n {
+                Note::PipeEof { pipe, pid, .. } => self.on_eof(cx, ev, pipe, pid, out),
+                Note::Zombie { pid, .. } => {
+                    self.suspects.retain(|s| s.reader != pid && s.holder != pid);
+                    self.last_action.remove(&pid);
+                }
+                Note::PipeReleased { pipe } => {
+                    self.last_write_close.remove(&pipe);
+                    self.nonblock.remove(&pipe);
+                    self.suspects.retain(|s| s.pipe != pipe);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn finish(&mut self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let live: Vec<Pid> = cx.model.tree().live().map(|p| p.pid).collect();
+        for c in live {
+            self.check_reader(cx, c, Outcome::StillAlive(cx.now), out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{clean_pipeline, Script};
+    use super::super::{Code, Role, Severity};
+
+    fn leaked_fd(f: &super::Finding) -> (i32, i32) {
+        let l = f.fds.iter().find(|d| d.role == Role::Leaked).unwrap();
+        (l.pid, l.fd)
+    }
+
+    /// 100 makes pipe 7 (3, 4) and forks reader 101, which forgets close(4).
+    fn reader_keeps_its_copy() -> Script {
+        let mut s = Script::new(100, "prog");
+        s.pipe(100, 3, 4, 7)
+            .fork(100, 101)
+            .close(100, 3)
+            .close(100, 4);
+        s.at(300)
+            .kill(100, 101, libc::SIGTERM)
+            .signal(101, libc::SIGTERM, Some(100));
+        s.killed(101, libc::SIGTERM)
+            .reap(100, 101, 101)
+            .exit(100, 0);
+        s
+    }
+
+    #[test]
+    fn a_reader_killed_while_holding_its_own_write_end_is_reported() {
+        let f = reader_keeps_its_copy().findings_of(Code::LeakedWriteEnd);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(leaked_fd(&f[0]), (101, 4));
+        assert_eq!(f[0].severity, Severity::Error);
+        assert_eq!(f[0].pipes, vec!["pipe#1".to_string()]);
+        assert!(
+            f[0].summary.contains("held its own write end (fd 4)"),
+            "{}",
+            f[0].summary
+        );
+    }
+
+    #[test]
+    fn a_parent_waiting_for_its_reader_while_holding_the_write_end_is_reported() {
+        let mut s = Script::new(100, "prog");
+        s.pipe(100, 3, 4, 7)
+            .fork(100, 101)
+            .close(101, 4)
+            .close(100, 3);
+        s.at(300)
+            .wait_interrupted(100, 101)
+            .signal(100, libc::SIGALRM, None);
+        s.close(100, 4)
+            .exit(101, 0)
+            .reap(100, 101, 101)
+            .exit(100, 0);
+        let f = s.findings_of(Code::LeakedWriteEnd);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(leaked_fd(&f[0]), (100, 4));
+        let reader = f[0].fds.iter().find(|d| d.role == Role::Reader).unwrap();
+        assert_eq!((reader.pid, reader.fd), (101, 3));
+        assert!(f[0].duration_ns.unwrap() >= 299_000_000);
+    }
+
+    #[test]
+    fn a_reader_that_exits_on_its_own_before_the_write_end_closes_is_not_reported() {
+        let mut s = Script::new(100, "prog");
+        s.pipe(100, 3, 4, 7)
+            .fork(100, 101)
+            .close(101, 4)
+            .close(100, 3);
+        s.at(300)
+            .wait_interrupted(100, 101)
+            .exit(101, 0)
+            .close(100, 4);
+        s.reap(100, 101, 101).exit(100, 0);
+        assert!(s.findings_of(Code::LeakedWriteEnd).is_empty());
+    }
+
+    #[test]
+    fn a_reader_killed_while_its_parent_waits_for_it_with_the_write_end_is_reported() {
+        let mut s = Script::new(100, "prog");
+        s.pipe(100, 3, 4, 7)
+            .fork(100, 101)
+            .close(101, 4)
+            .close(100, 3);
+        s.at(300)
+            .wait_interrupted(100, 101)
+            .killed(101, libc::SIGINT);
+        s.reap(100, 101, 101).exit(100, 0);
+        let f = s.findings_of(Code::LeakedWriteEnd);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(leaked_fd(&f[0]), (100, 4));
+    }
+
+    #[test]
+    fn a_killed_reader_whose_parent_may_still_be_writing_is_not_reported() {
+        let mut s = Script::new(100, "prog");
+        s.pipe(100, 3, 4, 7)
+            .fork(100, 101)
+            .close(101, 4)
+            .close(100, 3);
+        s.at(300)
+            .kill(100, 101, libc::SIGTERM)
+            .killed(101, libc::SIGTERM);
+        s.reap(100, 101, 101).exit(100, 0);
+        assert!(s.findings_of(Code::LeakedWriteEnd).is_empty());
+    }
+
+    #[test]
+    fn a_killed_reader_whose_writer_writes_through_stdout_is_not_reported() {
+        // `sleep 9 | cat` stopped by a timeout: the write end is sleep's fd 1.
+        let mut s = Script::new(100, "sh");
+        s.pipe(100, 3, 4, 7)
+            .fork(100, 101)
+            .dup2(101, 4, 1)
+            .close(101, 3)
+            .close(101, 4);
+        s.fork(100, 102)
+            .dup2(102, 3, 0)
+            .close(102, 3)
+            .close(102, 4)
+            .close(100, 3)
+            .close(100, 4);
+        s.at(1000)
+            .killed(102, libc::SIGTERM)
+            .killed(101, libc::SIGTERM);
+        assert!(s.findings_of(Code::LeakedWriteEnd).is_empty());
+    }
+
+    #[test]
+    fn a_nonblocking_self_pipe_is_not_reported() {
+        let mut s = Script::new(100, "daemon");
+        s.ev(
+            100,
+            crate::trace::EventKind::Pipe {
+                read_fd: 3,
+                write_fd: 4,
+                pipe_id: 7,
+                cloexec: true,
+                nonblock: true,
+            },
+        );
+        s.fork(100, 101).exit(101, 0).reap(100, -1, 101);
+        s.at(500).killed(100, libc::SIGTERM);
+        assert!(s.findings_of(Code::LeakedWriteEnd).is_empty());
+    }
+
+    #[test]
+    fn a_clean_pipeline_has_no_leaked_write_end() {
+        assert!(clean_pipeline()
+            .findings_of(Code::LeakedWriteEnd)
+            .is_empty());
+    }
+}
