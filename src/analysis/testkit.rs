@@ -191,6 +191,8 @@ impl Script {
                 reaped,
                 status,
                 nohang,
+                untraced: false,
+                continued: false,
                 via: WaitVia::Wait4,
                 errno: errno.map(String::from),
             },

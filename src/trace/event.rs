@@ -486,6 +486,12 @@ pub enum EventKind {
         /// WNOHANG was given.
         #[serde(default, skip_serializing_if = "is_false")]
         nohang: bool,
+        /// WUNTRACED (wait4) or WSTOPPED (waitid) was given: stopped children are reported.
+        #[serde(default, skip_serializing_if = "is_false")]
+        untraced: bool,
+        /// WCONTINUED was given: continued children are reported.
+        #[serde(default, skip_serializing_if = "is_false")]
+        continued: bool,
         /// Which call.
         via: WaitVia,
         /// Set when it failed (`"ECHILD"`, `"EINTR"`).

@@ -106,7 +106,19 @@ impl<'de> Deserialize<'de> for Sig {
 }
 
 /// The symbolic name of an errno value (`"ENOENT"`), as strace prints it.
+/// The kernel-internal restart codes (512-516) a tracer can see at a
+/// syscall-exit stop are named as the kernel names them: they mean the call
+/// was interrupted by a signal and will be restarted (or fail with EINTR),
+/// and the program itself never sees them.
 pub fn errno_name(errno: i32) -> String {
+    match errno {
+        512 => return "ERESTARTSYS".into(),
+        513 => return "ERESTARTNOINTR".into(),
+        514 => return "ERESTARTNOHAND".into(),
+        515 => return "ENOIOCTLCMD".into(),
+        516 => return "ERESTART_RESTARTBLOCK".into(),
+        _ => {}
+    }
     let e = nix::errno::Errno::from_raw(errno);
     if e == nix::errno::Errno::UnknownErrno {
         format!("E{errno}")
@@ -133,5 +145,6 @@ mod tests {
     fn errno_names_match_strace() {
         assert_eq!(errno_name(libc::ENOENT), "ENOENT");
         assert_eq!(errno_name(libc::EBADF), "EBADF");
+        assert_eq!(errno_name(512), "ERESTARTSYS");
     }
 }
