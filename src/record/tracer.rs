@@ -139,16 +139,24 @@ impl Tracer {
 
     /// Runs until no tracee is left. Returns how the first process ended.
     pub fn run(&mut self) -> Result<Option<Status>, RecordError> {
-        while let Some(report) = stops::wait_any().map_err(|e| RecordError::Ptrace {
-            op: "waitpid",
-            pid: -1,
-            errno: e,
-        })? {
+        loop {
+            // The tracee of the last stop is already running again: write its
+            // events now, off its critical path, before waiting for the next.
+            self.w.flush()?;
+            let Some(report) = stops::wait_any().map_err(|e| RecordError::Ptrace {
+                op: "waitpid",
+                pid: -1,
+                errno: e,
+            })?
+            else {
+                break;
+            };
             self.handle(report)?;
             if let Some(e) = self.error.take() {
                 return Err(e);
             }
         }
+        self.w.flush()?;
         Ok(self.root_status)
     }
 

@@ -1,6 +1,9 @@
-//! Writes a trace incrementally: every event goes to the kernel as one
-//! `write(2)` of one complete line the moment it is recorded, so if the tracer
-//! dies (even by SIGKILL) every event before that point is in the file.
+//! Writes a trace incrementally. Events are appended to a buffer of whole
+//! lines and handed to the kernel with one `write(2)` by [`TraceWriter::flush`],
+//! which the tracer calls each time before it waits for the next ptrace stop:
+//! after it has resumed the tracee, so the write does not delay the traced
+//! program. If the tracer dies (even by SIGKILL) the file holds every event up
+//! to the last stop it finished handling, in complete lines.
 
 use super::event::{Event, EventKind, Header, Pid};
 use super::TraceError;
@@ -11,6 +14,7 @@ use std::time::Instant;
 
 /// An open trace file being written.
 pub struct TraceWriter {
+    // `line` holds whole lines not yet written.
     file: File,
     path: PathBuf,
     line: Vec<u8>,
@@ -33,10 +37,9 @@ impl TraceWriter {
             next_seq: 0,
             start: Instant::now(),
         };
-        w.line.clear();
         serde_json::to_writer(&mut w.line, header).expect("header serialises");
         w.line.push(b'\n');
-        w.flush_line()?;
+        w.flush()?;
         Ok(w)
     }
 
@@ -55,7 +58,8 @@ impl TraceWriter {
         self.next_seq
     }
 
-    /// Appends one event, stamped with the next seq and the time now.
+    /// Appends one event, stamped with the next seq and the time now, to the
+    /// buffer (see [`TraceWriter::flush`]). A large buffer is written at once.
     pub fn emit(&mut self, pid: Pid, kind: EventKind) -> Result<u64, TraceError> {
         let seq = self.next_seq;
         let ev = Event {
@@ -64,12 +68,23 @@ impl TraceWriter {
             pid,
             kind,
         };
-        self.line.clear();
         serde_json::to_writer(&mut self.line, &ev).expect("events serialise");
         self.line.push(b'\n');
-        self.flush_line()?;
         self.next_seq += 1;
+        if self.line.len() >= 1 << 16 {
+            self.flush()?;
+        }
         Ok(seq)
+    }
+
+    /// Writes the buffered lines to the file.
+    pub fn flush(&mut self) -> Result<(), TraceError> {
+        if self.line.is_empty() {
+            return Ok(());
+        }
+        self.flush_line()?;
+        self.line.clear();
+        Ok(())
     }
 
     fn flush_line(&mut self) -> Result<(), TraceError> {
@@ -77,5 +92,11 @@ impl TraceWriter {
             path: self.path.clone(),
             err: e,
         })
+    }
+}
+
+impl Drop for TraceWriter {
+    fn drop(&mut self) {
+        let _ = self.flush();
     }
 }
