@@ -170,6 +170,7 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             nohang,
             via,
             errno,
+            ..
         } => {
             let opt = if *nohang { ", WNOHANG" } else { "" };
             let name = match via {
