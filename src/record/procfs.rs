@@ -50,14 +50,19 @@ fn same_file(pid: i32, a: i32, b: i32) -> Option<bool> {
 /// reads per fd; used once, for the `spawn` event.
 pub fn fd_table_full(pid: i32) -> Vec<FdEntry> {
     let mut t = fd_table(pid, false);
-    for e in t.iter_mut() {
-        if let Some(f) = fd_flags(pid, e.fd) {
+    // An fd whose fdinfo cannot be read was closed after the directory was
+    // listed (the child may be closing forkscope's close-on-exec sync pipe
+    // as we look): it is not part of the table the program will start with.
+    t.retain_mut(|e| match fd_flags(pid, e.fd) {
+        Some(f) => {
             e.cloexec = f & FDINFO_O_CLOEXEC != 0;
             e.flags = Some(crate::record::syscalls::open::open_flags(
                 (f & !FDINFO_O_CLOEXEC) as i32,
             ));
+            true
         }
-    }
+        None => false,
+    });
     if t.len() <= 256 {
         for i in 0..t.len() {
             let (head, rest) = t.split_at_mut(i);
