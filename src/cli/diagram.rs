@@ -51,20 +51,16 @@ impl Busiest {
     }
 }
 
-/// How many (process, fd) pairs hold an end of a live pipe or FIFO.
+/// How many fd slots hold an end of a live pipe or FIFO (an fd table
+/// shared by threads counts once). Cheap: it sums the open files'
+/// reference counts instead of listing every holder.
 pub fn pipe_ends_held(model: &Model) -> usize {
     model
         .pipes()
         .iter()
-        .filter_map(|p| model.pipe_holders(p.id))
-        .map(|h| {
-            let mut all: Vec<_> = h.readers;
-            all.extend(h.writers);
-            all.extend(h.unknown);
-            all.sort_unstable();
-            all.dedup();
-            all.len()
-        })
+        .flat_map(|p| p.files())
+        .filter_map(|f| model.open_file(*f))
+        .map(|f| f.refcount())
         .sum()
 }
 
