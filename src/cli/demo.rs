@@ -8,6 +8,7 @@ use super::{DemoArgs, ReplayArgs};
 use crate::demo::{Moment, Scenario, SCENARIOS};
 use crate::model::ProcessState;
 use crate::record::{self, RecordOptions};
+use crate::render::lang::{self, Lang};
 use crate::render::{ascii, html, scene::SceneOptions};
 use crate::replay::Replay;
 use anyhow::{bail, Context, Result};
@@ -39,12 +40,28 @@ fn pick(path: &Path, moment: Moment) -> Result<u64> {
     Ok(best.0)
 }
 
+/// What the scenario shows, in the current language.
+fn about(s: &Scenario) -> &'static str {
+    lang::current().pick(s.about, s.about_zh)
+}
+
 fn list(style: &Style) {
-    println!("Scenarios (forkscope demo NAME):");
+    let l = lang::current();
+    println!(
+        "{}",
+        l.pick(
+            "Scenarios (forkscope demo NAME):",
+            "示例场景（forkscope demo 名字）："
+        )
+    );
     for (i, s) in SCENARIOS.iter().enumerate() {
-        let default = if i == 0 { " (default)" } else { "" };
+        let default = if i == 0 {
+            l.pick(" (default)", "（默认）")
+        } else {
+            ""
+        };
         println!("  {}{default}", style.prog(s.name));
-        println!("      {}", s.about);
+        println!("      {}", about(s));
         println!("      {}", style.dim(&format!("$ sh -c '{}'", s.script)));
     }
 }
@@ -59,14 +76,17 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
         None => &SCENARIOS[0],
         Some(n) => match crate::demo::find(n) {
             Some(s) => s,
-            None => bail!(
-                "no demo called {n:?}; the demos are: {}",
-                SCENARIOS
+            None => {
+                let names = SCENARIOS
                     .iter()
                     .map(|s| s.name)
                     .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+                    .join(", ");
+                match lang::current() {
+                    Lang::En => bail!("no demo called {n:?}; the demos are: {names}"),
+                    Lang::Zh => bail!("没有叫 {n:?} 的示例；可用的示例有：{names}"),
+                }
+            }
         },
     };
     let dir = args
@@ -77,28 +97,40 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
     let trace = dir.join(format!("{}.jsonl", s.name));
     let page = dir.join(format!("{}.html", s.name));
 
+    let l = lang::current();
+    let zh = l == Lang::Zh;
     println!(
         "{} {}",
-        style.prog(&format!("forkscope demo {}:", s.name)),
-        s.about
+        style.prog(&format!("forkscope demo {}{}", s.name, l.pick(":", "："))),
+        about(s)
     );
     println!(
         "{}",
         style.dim(&format!("$ forkscope record -- sh -c '{}'", s.script))
     );
-    println!("{}", style.dim("---- the program's own output ----"));
+    println!(
+        "{}",
+        style.dim(l.pick(
+            "---- the program's own output ----",
+            "---- 程序自己的输出 ----"
+        ))
+    );
     let out = record::record(&RecordOptions {
         argv: vec!["sh".into(), "-c".into(), s.script.into()],
         output: Some(trace.clone()),
         env: false,
     })?;
-    println!("{}", style.dim("---- end of output ----"));
+    println!(
+        "{}",
+        style.dim(l.pick("---- end of output ----", "---- 输出结束 ----"))
+    );
     println!();
     println!(
         "{}",
-        style.prog(
-            "The timeline (what each process did, in order; library and locale files left out):"
-        )
+        style.prog(l.pick(
+            "The timeline (what each process did, in order; library and locale files left out):",
+            "时间线（每个进程按顺序做了什么；省略了动态库和 locale 文件的打开与关闭）："
+        ))
     );
     super::replay::run(
         ReplayArgs {
@@ -122,38 +154,56 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
     let scene = diagram::scene_after(&trace, seq, &opts)?;
     println!(
         "{}",
-        style.prog(&format!(
-            "The state after #{seq}, the key moment of this demo:"
-        ))
+        style.prog(&match zh {
+            false => format!("The state after #{seq}, the key moment of this demo:"),
+            true => format!("#{seq} 之后的状态，这是这个示例最关键的时刻："),
+        })
     );
     print!("{}", ascii::render(&scene, style.color));
     let (title, steps) = diagram::html_steps(&trace, &opts)?;
     std::fs::write(&page, html::page(&title, &steps))
         .with_context(|| format!("writing {}", page.display()))?;
     println!();
+    match zh {
+        false => {
+            println!(
+                "Step through every event in a browser: {}",
+                file_url(&page, seq)
+            );
+            println!(
+                "The trace: {} ({} events). Next:",
+                trace.display(),
+                out.events
+            );
+        }
+        true => {
+            println!("在浏览器里逐个事件地看：{}", file_url(&page, seq));
+            println!(
+                "trace 文件：{}（{} 个事件）。接下来可以试试：",
+                trace.display(),
+                out.events
+            );
+        }
+    }
     println!(
-        "Step through every event in a browser: {}",
-        file_url(&page, seq)
-    );
-    println!(
-        "The trace: {} ({} events). Next:",
+        "  forkscope replay {}            # {}",
         trace.display(),
-        out.events
+        l.pick("the full timeline", "完整的时间线")
     );
     println!(
-        "  forkscope replay {}            # the full timeline",
-        trace.display()
-    );
-    println!(
-        "  forkscope tree {}              # the process tree",
-        trace.display()
+        "  forkscope tree {}              # {}",
+        trace.display(),
+        l.pick("the process tree", "进程树")
     );
     println!(
         "  forkscope diagram {} --format svg -o {}.svg",
         trace.display(),
         s.name
     );
-    println!("  forkscope demo --list                # other scenarios");
+    println!(
+        "  forkscope demo --list                # {}",
+        l.pick("other scenarios", "其他示例场景")
+    );
     Ok(0)
 }
 

@@ -4,6 +4,7 @@
 
 use super::style::Style;
 use super::ReplayArgs;
+use crate::render::lang::{self, Lang};
 use crate::render::{describe, narrate};
 use crate::replay::{Replay, Step};
 use crate::trace::{EventKind, Pid};
@@ -26,10 +27,16 @@ impl Filter {
         } else {
             for k in &args.kind {
                 if !EventKind::KNOWN.contains(&k.as_str()) {
-                    anyhow::bail!(
-                        "unknown event kind {k:?}; kinds are: {}",
-                        EventKind::KNOWN.join(", ")
-                    );
+                    match lang::current() {
+                        Lang::En => anyhow::bail!(
+                            "unknown event kind {k:?}; kinds are: {}",
+                            EventKind::KNOWN.join(", ")
+                        ),
+                        Lang::Zh => anyhow::bail!(
+                            "没有 {k:?} 这种事件；事件种类有：{}",
+                            EventKind::KNOWN.join(", ")
+                        ),
+                    }
                 }
             }
             Some(args.kind.iter().cloned().collect())
@@ -107,7 +114,7 @@ pub fn timeline_line<R: std::io::BufRead>(r: &Replay<R>, step: &Step, style: &St
         style.prog(&prog),
     );
     if let Some(s) = sentence {
-        let s = if s.contains("zombie") || s.contains("SIGPIPE") {
+        let s = if s.contains("zombie") || s.contains("僵尸") || s.contains("SIGPIPE") {
             style.bad(&s)
         } else if s.contains("EOF") {
             style.good(&s)
@@ -177,20 +184,33 @@ fn state_at<R: std::io::BufRead>(
             break;
         }
     }
+    let zh = lang::current() == Lang::Zh;
     let Some((seq, line)) = last else {
-        anyhow::bail!("{}: the trace has no events", args.trace.display());
+        match zh {
+            false => anyhow::bail!("{}: the trace has no events", args.trace.display()),
+            true => anyhow::bail!("{}：这个 trace 里没有事件", args.trace.display()),
+        }
     };
     if seq < at {
-        anyhow::bail!(
-            "{}: there is no event #{at}: the last one is #{seq}",
-            args.trace.display()
-        );
+        match zh {
+            false => anyhow::bail!(
+                "{}: there is no event #{at}: the last one is #{seq}",
+                args.trace.display()
+            ),
+            true => anyhow::bail!(
+                "{}：没有事件 #{at}，最后一个事件是 #{seq}",
+                args.trace.display()
+            ),
+        }
     }
-    writeln!(out, "State after {line}")?;
+    match zh {
+        false => writeln!(out, "State after {line}")?,
+        true => writeln!(out, "执行完这一步之后的状态：{line}")?,
+    }
     writeln!(out)?;
     let m = &r.model;
     let scope: Option<HashSet<Pid>> = args.pid.map(|p| subtree(m, p, !args.no_descendants));
-    writeln!(out, "{}", style.prog("Processes"))?;
+    writeln!(out, "{}", style.prog(if zh { "进程" } else { "Processes" }))?;
     for p in m.tree().iter() {
         if p.state == crate::model::ProcessState::Reaped {
             continue;
@@ -201,53 +221,73 @@ fn state_at<R: std::io::BufRead>(
         let parent = m
             .tree()
             .parent(p.id)
-            .map(|pp| format!(", parent {}", pp.pid))
+            .map(|pp| match zh {
+                false => format!(", parent {}", pp.pid),
+                true => format!("，父进程 {}", pp.pid),
+            })
             .unwrap_or_default();
-        let state = match p.state {
-            crate::model::ProcessState::Running => "running".to_string(),
-            crate::model::ProcessState::Stopped { signal } => format!("stopped by {signal}"),
-            crate::model::ProcessState::Zombie => style.bad("zombie"),
-            crate::model::ProcessState::Reaped => "reaped".to_string(),
+        let state = match (zh, p.state) {
+            (false, crate::model::ProcessState::Running) => "running".to_string(),
+            (true, crate::model::ProcessState::Running) => "运行中".to_string(),
+            (false, crate::model::ProcessState::Stopped { signal }) => {
+                format!("stopped by {signal}")
+            }
+            (true, crate::model::ProcessState::Stopped { signal }) => {
+                format!("被 {signal} 暂停")
+            }
+            (false, crate::model::ProcessState::Zombie) => style.bad("zombie"),
+            (true, crate::model::ProcessState::Zombie) => style.bad("僵尸进程"),
+            (false, crate::model::ProcessState::Reaped) => "reaped".to_string(),
+            (true, crate::model::ProcessState::Reaped) => "已回收".to_string(),
         };
+        let (open, close) = if zh { ("（", "）") } else { (" (", ")") };
         writeln!(
             out,
-            "  {} {} ({state}{parent})",
+            "  {} {}{open}{state}{parent}{close}",
             style.pid(&p.pid.to_string()),
             style.prog(&describe::process_name(m, p)),
         )?;
         for v in m.fds(p.pid) {
-            let shared = if v.file.refcount() > 1 {
-                format!(
-                    " [open file {} shared by {} fds]",
-                    v.file.id,
-                    v.file.refcount()
-                )
-            } else {
-                String::new()
+            let shared = match (zh, v.file.refcount()) {
+                (_, 0..=1) => String::new(),
+                (false, n) => format!(" [open file {} shared by {n} fds]", v.file.id),
+                (true, n) => format!(" [打开文件 {}，被 {n} 个 fd 共享]", v.file.id),
             };
-            let cloexec = if v.cloexec { " (close-on-exec)" } else { "" };
+            let cloexec = match (zh, v.cloexec) {
+                (_, false) => "",
+                (false, true) => " (close-on-exec)",
+                (true, true) => "（close-on-exec）",
+            };
             writeln!(
                 out,
                 "      fd {:<3} -> {}{cloexec}{shared}",
                 v.fd,
-                describe::open_file(v.file, &r.labels)
+                narrate::open_file(v.file, &r.labels)
             )?;
         }
     }
     writeln!(out)?;
-    writeln!(out, "{}", style.prog("Pipes"))?;
+    writeln!(out, "{}", style.prog(if zh { "管道" } else { "Pipes" }))?;
     let pipes = m.pipes();
     if pipes.is_empty() {
-        writeln!(out, "  (none open)")?;
+        writeln!(
+            out,
+            "{}",
+            if zh {
+                "  （没有打开的管道）"
+            } else {
+                "  (none open)"
+            }
+        )?;
     }
     let fmt = |v: &[(Pid, i32)]| {
         if v.is_empty() {
-            "none".to_string()
+            if zh { "无" } else { "none" }.to_string()
         } else {
             v.iter()
                 .map(|(p, fd)| format!("{p} fd {fd}"))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(if zh { "、" } else { ", " })
         }
     };
     for p in pipes {
@@ -256,22 +296,54 @@ fn state_at<R: std::io::BufRead>(
         };
         let mut extra = String::new();
         if h.writers.is_empty() && h.unknown.is_empty() {
-            extra = style.good("  (no write end open: readers see EOF)");
-        } else if h.readers.is_empty() && h.unknown.is_empty() {
-            extra = style.bad("  (no read end open: writers get SIGPIPE)");
-        }
-        writeln!(
-            out,
-            "  {}: write end held by {}; read end held by {}{}{extra}",
-            r.labels.pipe(p.id),
-            fmt(&h.writers),
-            fmt(&h.readers),
-            if h.unknown.is_empty() {
-                String::new()
+            extra = style.good(if zh {
+                "  （写端全都关了：读端会读到 EOF）"
             } else {
-                format!("; unknown end held by {}", fmt(&h.unknown))
-            },
-        )?;
+                "  (no write end open: readers see EOF)"
+            });
+        } else if h.readers.is_empty() && h.unknown.is_empty() {
+            extra = style.bad(if zh {
+                "  （读端全都关了：往写端写会收到 SIGPIPE）"
+            } else {
+                "  (no read end open: writers get SIGPIPE)"
+            });
+        }
+        match zh {
+            false => writeln!(
+                out,
+                "  {}: write end held by {}; read end held by {}{}{extra}",
+                r.labels.pipe(p.id),
+                fmt(&h.writers),
+                fmt(&h.readers),
+                if h.unknown.is_empty() {
+                    String::new()
+                } else {
+                    format!("; unknown end held by {}", fmt(&h.unknown))
+                },
+            )?,
+            true => {
+                // 写端由 18576 fd 4 持有 / 没有进程持有写端
+                let held = |v: &[(Pid, i32)], end: &str| {
+                    if v.is_empty() {
+                        format!("没有进程持有{end}")
+                    } else {
+                        format!("{end}由 {} 持有", fmt(v))
+                    }
+                };
+                let unknown = if h.unknown.is_empty() {
+                    String::new()
+                } else {
+                    format!("；{} 也持有它，但不知道是哪一端", fmt(&h.unknown))
+                };
+                writeln!(
+                    out,
+                    "  {}：{}；{}{unknown}{extra}",
+                    r.labels.pipe(p.id),
+                    held(&h.writers, "写端"),
+                    held(&h.readers, "读端"),
+                )?
+            }
+        }
     }
     Ok(0)
 }
@@ -316,30 +388,54 @@ fn verify<R: std::io::BufRead>(
         for d in r.verify(&step) {
             divergences += 1;
             let prog = describe::pid_name(&r.model, d.pid);
-            writeln!(
-                out,
-                "{} #{} pid {} ({prog}) fd {}: model has {}, kernel has {}",
-                style.bad("divergence"),
-                d.seq,
-                d.pid,
-                d.fd,
-                d.model.as_deref().unwrap_or("nothing"),
-                d.kernel.as_deref().unwrap_or("nothing"),
-            )?;
+            let nothing = lang::current().pick("nothing", "无");
+            match lang::current() {
+                Lang::En => writeln!(
+                    out,
+                    "{} #{} pid {} ({prog}) fd {}: model has {}, kernel has {}",
+                    style.bad("divergence"),
+                    d.seq,
+                    d.pid,
+                    d.fd,
+                    d.model.as_deref().unwrap_or(nothing),
+                    d.kernel.as_deref().unwrap_or(nothing),
+                )?,
+                Lang::Zh => writeln!(
+                    out,
+                    "{} #{} pid {}（{prog}）fd {}：模型里是 {}，内核里是 {}",
+                    style.bad("不一致"),
+                    d.seq,
+                    d.pid,
+                    d.fd,
+                    d.model.as_deref().unwrap_or(nothing),
+                    d.kernel.as_deref().unwrap_or(nothing),
+                )?,
+            }
         }
         for a in &step.applied.anomalies {
             anomalies += 1;
-            writeln!(out, "{} {a}", style.dim("anomaly"))?;
+            writeln!(
+                out,
+                "{} {a}",
+                style.dim(lang::current().pick("anomaly", "异常"))
+            )?;
         }
     }
-    writeln!(
-        out,
-        "{}: {events} events replayed; {snapshots} kernel fd tables checked at exec; {} divergence{}; {anomalies} anomal{}",
-        args.trace.display(),
-        divergences,
-        if divergences == 1 { "" } else { "s" },
-        if anomalies == 1 { "y" } else { "ies" },
-    )
+    match lang::current() {
+        Lang::En => writeln!(
+            out,
+            "{}: {events} events replayed; {snapshots} kernel fd tables checked at exec; {} divergence{}; {anomalies} anomal{}",
+            args.trace.display(),
+            divergences,
+            if divergences == 1 { "" } else { "s" },
+            if anomalies == 1 { "y" } else { "ies" },
+        ),
+        Lang::Zh => writeln!(
+            out,
+            "{}：重放了 {events} 个事件；在 exec 时对照了 {snapshots} 张内核 fd 表；{divergences} 处不一致；{anomalies} 处异常",
+            args.trace.display(),
+        ),
+    }
     .context("writing the report")?;
     Ok(if divergences > 0 { 1 } else { 0 })
 }

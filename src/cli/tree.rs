@@ -5,6 +5,7 @@
 use super::style::Style;
 use super::TreeArgs;
 use crate::model::{Model, Origin, Process, ProcessState};
+use crate::render::lang::{self, Lang};
 use crate::render::{describe, narrate};
 use crate::replay::Replay;
 use std::io::{BufWriter, Write};
@@ -21,6 +22,7 @@ fn secs(ns: u64) -> String {
 
 /// One process's line (after the tree prefix).
 fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> String {
+    let zh = lang::current() == Lang::Zh;
     let mut chain: Vec<String> = p
         .exec_chain()
         .map(|e| describe::program_name(&e.argv, &e.path))
@@ -67,7 +69,10 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
         }
     }
     if p.tasks.len() > 1 {
-        s.push_str(&format!(" [{} threads]", p.tasks.len()));
+        s.push_str(&match zh {
+            false => format!(" [{} threads]", p.tasks.len()),
+            true => format!(" [{} 个线程]", p.tasks.len()),
+        });
     }
     let start = p.born.ts_ns;
     let end = p.exit.map(|e| e.at.ts_ns);
@@ -76,12 +81,13 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
         style.dim(&format!(
             "{}–{}",
             secs(start),
-            end.map(secs).unwrap_or_else(|| "end".into())
+            end.map(secs)
+                .unwrap_or_else(|| if zh { "结束" } else { "end" }.into())
         ))
     ));
     match (p.exit.and_then(|e| e.status), p.state) {
         (Some(st), _) => {
-            let t = narrate::status(&st);
+            let t = narrate::status_text(&st);
             s.push_str("  ");
             s.push_str(&if st.shell_code() == 0 {
                 style.good(&t)
@@ -90,9 +96,16 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
             });
         }
         (None, ProcessState::Stopped { signal }) => {
-            s.push_str(&format!("  stopped by {signal}"));
+            s.push_str(&match zh {
+                false => format!("  stopped by {signal}"),
+                true => format!("  被 {signal} 暂停"),
+            });
         }
-        (None, _) if p.exit.is_none() => s.push_str("  still running at the end"),
+        (None, _) if p.exit.is_none() => s.push_str(if zh {
+            "  到跟踪结束时还在运行"
+        } else {
+            "  still running at the end"
+        }),
         _ => {}
     }
     if let Some((from, to)) = p.zombie_span() {
@@ -102,11 +115,15 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
             .saturating_sub(from.ts_ns);
         match (p.reap, to) {
             (Some(r), Some(_)) => {
-                let by =
-                    r.by.and_then(|id| m.tree().by_id(id))
-                        .map(|b| b.pid.to_string())
-                        .unwrap_or_else(|| "someone outside the trace".into());
-                let z = format!("zombie {}, reaped by {by}", secs(dur));
+                let by = r.by.and_then(|id| m.tree().by_id(id)).map(|b| b.pid);
+                let z = match (zh, by) {
+                    (false, Some(by)) => format!("zombie {}, reaped by {by}", secs(dur)),
+                    (false, None) => {
+                        format!("zombie {}, reaped by someone outside the trace", secs(dur))
+                    }
+                    (true, Some(by)) => format!("僵尸 {}，由 {by} 回收", secs(dur)),
+                    (true, None) => format!("僵尸 {}，由跟踪范围外的进程回收", secs(dur)),
+                };
                 s.push_str("  ");
                 s.push_str(&if dur >= 1_000_000_000 {
                     style.bad(&z)
@@ -116,21 +133,28 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
             }
             _ if m.tree().parent(p.id).is_some() => {
                 s.push_str("  ");
-                s.push_str(&style.bad(&format!(
-                    "never reaped in the trace (zombie {}+)",
-                    secs(dur)
-                )));
+                s.push_str(&style.bad(&match zh {
+                    false => format!("never reaped in the trace (zombie {}+)", secs(dur)),
+                    true => format!("直到跟踪结束都没有被回收（僵尸 {} 以上）", secs(dur)),
+                }));
             }
             _ => {}
         }
     }
     if let Some(o) = p.orphaned {
-        let by = o
-            .adopted_by
-            .and_then(|id| m.tree().by_id(id))
-            .map(|b| format!("adopted by {}", b.pid))
-            .unwrap_or_else(|| "adopted by init or a subreaper outside the trace".into());
-        s.push_str(&format!("  orphaned at #{} ({by})", o.at.seq));
+        let adopter = o.adopted_by.and_then(|id| m.tree().by_id(id));
+        s.push_str(&match (zh, adopter) {
+            (false, Some(b)) => format!("  orphaned at #{} (adopted by {})", o.at.seq, b.pid),
+            (false, None) => format!(
+                "  orphaned at #{} (adopted by init or a subreaper outside the trace)",
+                o.at.seq
+            ),
+            (true, Some(b)) => format!("  在 #{} 成了孤儿进程（被 {} 收养）", o.at.seq, b.pid),
+            (true, None) => format!(
+                "  在 #{} 成了孤儿进程（被跟踪范围外的 init 或 subreaper 收养）",
+                o.at.seq
+            ),
+        });
     }
     s
 }
@@ -149,8 +173,9 @@ pub fn run(args: TreeArgs, style: Style) -> anyhow::Result<i32> {
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
     let roots: Vec<&Process> = match args.pid {
-        Some(pid) => vec![m.tree().get(pid).ok_or_else(|| {
-            anyhow::anyhow!("{}: no process {pid} in the trace", args.trace.display())
+        Some(pid) => vec![m.tree().get(pid).ok_or_else(|| match lang::current() {
+            Lang::En => anyhow::anyhow!("{}: no process {pid} in the trace", args.trace.display()),
+            Lang::Zh => anyhow::anyhow!("{}：trace 里没有进程 {pid}", args.trace.display()),
         })?],
         None => m.tree().roots().collect(),
     };

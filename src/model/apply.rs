@@ -123,6 +123,26 @@ impl Model {
                 errno: None,
                 ..
             } if status.is_final() => self.on_wait(&mut cx, *child, *status),
+            // wait(NULL) / waitpid(pid, NULL, 0): no status was read, but a
+            // child that has exited and is reported is reaped, with the
+            // status of its exit.
+            EventKind::Wait {
+                reaped: Some(child),
+                status: None,
+                errno: None,
+                ..
+            } => {
+                let exited = self
+                    .tree
+                    .by_pid
+                    .get(child)
+                    .map(|id| self.tree.proc(*id))
+                    .filter(|p| p.state == ProcessState::Zombie)
+                    .and_then(|p| p.exit.and_then(|e| e.status));
+                if let Some(status) = exited {
+                    self.on_wait(&mut cx, *child, status);
+                }
+            }
             EventKind::Stop { signal } => {
                 if let Some(p) = self.live_process_of(&mut cx) {
                     let p = self.tree.proc_mut(p);

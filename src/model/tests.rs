@@ -1119,3 +1119,36 @@ fn a_spawn_snapshot_shares_descriptions_and_knows_inherited_pipe_directions() {
     assert_eq!(h.readers, vec![(10, 0)], "O_RDONLY makes it the read end");
     assert!(h.unknown.is_empty() && h.writers.is_empty());
 }
+
+#[test]
+fn a_wait_with_a_null_status_still_reaps_an_exited_child() {
+    let mut s = Sim::with_shell(10);
+    s.fork(10, 11);
+    s.ev(
+        11,
+        EventKind::Exit {
+            status: Status::Exited { exited: 4 },
+        },
+    );
+    assert!(s.m.process(11).unwrap().is_zombie());
+    s.ev(
+        10,
+        EventKind::Wait {
+            target: -1,
+            reaped: Some(11),
+            status: None,
+            nohang: false,
+            untraced: false,
+            continued: false,
+            via: WaitVia::Wait4,
+            errno: None,
+        },
+    );
+    let p = s.m.process(11).unwrap();
+    assert_eq!(p.state, ProcessState::Reaped);
+    assert_eq!(
+        p.reap.unwrap().status,
+        Some(Status::Exited { exited: 4 }),
+        "the status of its exit"
+    );
+}

@@ -9,6 +9,7 @@
 //! direction-changing characters from the trace into visible escapes; the
 //! other formats use it before their own escaping.
 
+use super::lang::{self, Lang};
 use super::scene::{FdRow, PipeNode, ProcBox, Scene};
 use crate::trace::Pid;
 use owo_colors::OwoColorize;
@@ -68,8 +69,57 @@ pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn width(s: &str) -> usize {
-    s.chars().count()
+/// `s` cut to at most `max` terminal columns (see [`width`]), ending in `…`
+/// when cut. The same as [`truncate`] for text without wide characters.
+fn fit(s: &str, max: usize) -> Cow<'_, str> {
+    if width(s) <= max {
+        return Cow::Borrowed(s);
+    }
+    let room = max.saturating_sub(1);
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        if used + char_cols(c) > room {
+            break;
+        }
+        used += char_cols(c);
+        out.push(c);
+    }
+    out.push('…');
+    Cow::Owned(out)
+}
+
+/// Columns a character takes in a terminal: 2 for East Asian wide and
+/// fullwidth characters (CJK ideographs, kana, hangul, fullwidth
+/// punctuation such as `（`, `：`, `，`), 1 for everything else. The same
+/// table as the SVG renderer's.
+pub fn char_cols(c: char) -> usize {
+    let wide = matches!(c as u32,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD);
+    if wide {
+        2
+    } else {
+        1
+    }
+}
+
+/// Columns `s` takes in a terminal: what every box, pad and wrap of this
+/// drawing is measured in, so boxes stay square around Chinese labels.
+pub fn width(s: &str) -> usize {
+    s.chars().map(char_cols).sum()
 }
 
 /// Colour, applied to text already laid out (padding is computed on the
@@ -115,11 +165,12 @@ pub fn render(scene: &Scene, color: bool) -> String {
     let paint = Paint { color };
     let mut out = String::new();
     let title = visible(&scene.title);
-    let head = match &scene.event {
-        Some(e) => format!("{title} — after #{}", e.seq),
-        None => title.into_owned(),
+    let head = match (&scene.event, lang::current()) {
+        (Some(e), Lang::En) => format!("{title} — after #{}", e.seq),
+        (Some(e), Lang::Zh) => format!("{title} — #{} 之后", e.seq),
+        (None, _) => title.into_owned(),
     };
-    line(&mut out, &paint.bold(&truncate(&head, WIDTH)));
+    line(&mut out, &paint.bold(&fit(&head, WIDTH)));
     out.push('\n');
     processes(&mut out, scene, paint);
     legend(&mut out, scene, paint);
@@ -178,31 +229,49 @@ fn leads(procs: &[ProcBox]) -> Vec<Lead> {
 /// thread count, within `max` columns: the chain goes first, then the
 /// program name is cut.
 fn header(p: &ProcBox, max: usize) -> String {
+    let zh = lang::current() == Lang::Zh;
     let mark = if p.highlight { "▶ " } else { "" };
-    let threads = match p.threads {
-        0 => String::new(),
-        1 => "  +1 thread".into(),
-        n => format!("  +{n} threads"),
+    let threads = match (p.threads, zh) {
+        (0, _) => String::new(),
+        (1, false) => "  +1 thread".into(),
+        (n, false) => format!("  +{n} threads"),
+        (n, true) => format!("  +{n} 个线程"),
     };
     let chain = if p.chain.len() > 1 {
         let chain: Vec<Cow<str>> = p.chain.iter().map(|c| visible(c)).collect();
-        format!("  ran {}", chain.join(" → "))
+        format!(
+            "  {} {}",
+            if zh { "先后运行" } else { "ran" },
+            chain.join(" → ")
+        )
     } else {
         String::new()
     };
     let program = visible(&p.program);
-    let line = |program: &str, chain: &str| {
-        format!("{mark}{} {program} [{}]{chain}{threads}", p.pid, p.state)
-    };
+    let state = state_word(p.state);
+    let line =
+        |program: &str, chain: &str| format!("{mark}{} {program} [{state}]{chain}{threads}", p.pid);
     let base = width(&line(&program, ""));
     if base + width(&chain) <= max {
         return line(&program, &chain);
     }
     if max >= base + 12 {
-        return line(&program, &truncate(&chain, max - base));
+        return line(&program, &fit(&chain, max - base));
     }
     let room = max.saturating_sub(base - width(&program)).max(8);
-    line(&truncate(&program, room), "")
+    line(&fit(&program, room), "")
+}
+
+/// A box's state (`running`, `stopped`, `zombie`) in the current language.
+fn state_word(state: &str) -> &str {
+    match (lang::current(), state) {
+        (Lang::En, s) => s,
+        (Lang::Zh, "running") => "运行中",
+        (Lang::Zh, "stopped") => "已暂停",
+        (Lang::Zh, "zombie") => "僵尸",
+        (Lang::Zh, "reaped") => "已回收",
+        (Lang::Zh, s) => s,
+    }
 }
 
 /// The notes after an fd's label: sharing and close-on-exec.
@@ -219,7 +288,10 @@ fn notes(f: &FdRow) -> String {
 
 fn processes(out: &mut String, scene: &Scene, paint: Paint) {
     if scene.processes.is_empty() {
-        line(out, &paint.dim("(no live processes)"));
+        line(
+            out,
+            &paint.dim(lang::current().pick("(no live processes)", "（没有活着的进程）")),
+        );
         return;
     }
     let leads = leads(&scene.processes);
@@ -252,7 +324,7 @@ fn processes(out: &mut String, scene: &Scene, paint: Paint) {
             .unwrap_or(0);
         let mut rows: Vec<(String, bool)> = Vec::new();
         for ((f, label), note) in p.fds.iter().zip(&labels).zip(&notes) {
-            let label = truncate(label, label_max);
+            let label = fit(label, label_max);
             let mut r = format!(
                 "{} {:>fd_w$} -> {label}",
                 if f.highlight { "▶" } else { " " },
@@ -265,15 +337,20 @@ fn processes(out: &mut String, scene: &Scene, paint: Paint) {
             rows.push((r, f.highlight));
         }
         if p.fds.is_empty() && p.hidden_files == 0 {
-            rows.push(("  (no open fds)".into(), false));
+            rows.push((
+                lang::current()
+                    .pick("  (no open fds)", "  （没有打开的 fd）")
+                    .into(),
+                false,
+            ));
         }
         if p.hidden_files > 0 {
+            let n = p.hidden_files;
             rows.push((
-                format!(
-                    "  … {} fd{} not shown",
-                    p.hidden_files,
-                    if p.hidden_files == 1 { "" } else { "s" }
-                ),
+                match lang::current() {
+                    Lang::En => format!("  … {n} fd{} not shown", if n == 1 { "" } else { "s" }),
+                    Lang::Zh => format!("  … 另有 {n} 个 fd 没有画出"),
+                },
                 false,
             ));
         }
@@ -335,26 +412,46 @@ fn paint_header(head: &str, p: &ProcBox, paint: Paint) -> String {
 
 fn legend(out: &mut String, scene: &Scene, paint: Paint) {
     let rows = || scene.processes.iter().flat_map(|p| &p.fds);
+    let l = lang::current();
     let mut parts = Vec::new();
     if let Some(e) = &scene.event {
         if scene.processes.iter().any(|p| p.highlight) {
-            parts.push(format!("▶ changed by #{}", e.seq));
+            parts.push(match l {
+                Lang::En => format!("▶ changed by #{}", e.seq),
+                Lang::Zh => format!("▶ 被 #{} 改动", e.seq),
+            });
         }
     }
     if rows().any(|f| f.refcount > 1) {
-        parts.push("#N ×K: open file #N, shared by K fds".into());
+        parts.push(
+            l.pick(
+                "#N ×K: open file #N, shared by K fds",
+                "#N ×K：打开文件 #N，被 K 个 fd 共享",
+            )
+            .into(),
+        );
     }
     if rows().any(|f| f.cloexec) {
-        parts.push("cloexec: closed at the next exec".into());
+        parts.push(
+            l.pick(
+                "cloexec: closed at the next exec",
+                "cloexec：下一次 exec 时关闭",
+            )
+            .into(),
+        );
     }
     if !parts.is_empty() {
-        line(out, &paint.dim(&format!("({})", parts.join("; "))));
+        let text = match l {
+            Lang::En => format!("({})", parts.join("; ")),
+            Lang::Zh => format!("（{}）", parts.join("；")),
+        };
+        line(out, &paint.dim(&text));
     }
 }
 
 fn holders(v: &[(Pid, i32)]) -> String {
     if v.is_empty() {
-        return "none".into();
+        return lang::current().pick("none", "无").into();
     }
     v.iter()
         .map(|(p, fd)| format!("{p}:{fd}"))
@@ -368,18 +465,53 @@ fn holders(v: &[(Pid, i32)]) -> String {
 fn wrap(out: &mut String, first: &str, rest: &str, text: &str, f: impl Fn(&str) -> String) {
     let mut prefix = first;
     let mut body = String::new();
-    for word in text.split(' ') {
-        if !body.is_empty() && width(prefix) + width(&body) + 1 + width(word) > WIDTH {
+    for (spaced, piece) in pieces(text) {
+        let sep = if spaced { " " } else { "" };
+        if !body.is_empty() && width(prefix) + width(&body) + width(sep) + width(&piece) > WIDTH {
             line(out, &format!("{prefix}{}", f(&body)));
             prefix = rest;
             body.clear();
         }
         if !body.is_empty() {
-            body.push(' ');
+            body.push_str(sep);
         }
-        body.push_str(word);
+        body.push_str(&piece);
     }
     line(out, &format!("{prefix}{}", f(&body)));
+}
+
+/// The pieces a line of `text` may break between, each with whether a
+/// space comes before it: the words between spaces, and within a word each
+/// wide (CJK) character, since Chinese breaks between any two characters —
+/// though never before closing punctuation (`，` `）` `：` ...) nor after
+/// opening punctuation (`（` ...). Text without wide characters gives
+/// exactly its words.
+fn pieces(text: &str) -> Vec<(bool, String)> {
+    fn closing(c: char) -> bool {
+        "，。；：、！？）」』》…".contains(c)
+    }
+    fn opening(c: char) -> bool {
+        "（「『《".contains(c)
+    }
+    let mut out = Vec::new();
+    for (i, word) in text.split(' ').enumerate() {
+        let mut spaced = i > 0;
+        let mut piece = String::new();
+        let mut prev: Option<char> = None;
+        for c in word.chars() {
+            if let Some(p) = prev {
+                let wide = char_cols(p) == 2 || char_cols(c) == 2;
+                if wide && !closing(c) && !opening(p) {
+                    out.push((spaced, std::mem::take(&mut piece)));
+                    spaced = false;
+                }
+            }
+            piece.push(c);
+            prev = Some(c);
+        }
+        out.push((spaced, piece));
+    }
+    out
 }
 
 /// What the pipe's ends mean for its readers and writers, and whether that
@@ -390,6 +522,9 @@ fn pipe_status(p: &PipeNode) -> Option<(String, bool)> {
         return None;
     }
     let inherited = p.origin == "inherited";
+    if lang::current() == Lang::Zh {
+        return pipe_status_zh(p, inherited);
+    }
     match (p.writers.len(), p.readers.len()) {
         (0, 0) => None,
         (0, _) if inherited => Some((
@@ -417,26 +552,67 @@ fn pipe_status(p: &PipeNode) -> Option<(String, bool)> {
     }
 }
 
+/// [`pipe_status`] in Chinese (same cases, same judgement).
+fn pipe_status_zh(p: &PipeNode, inherited: bool) -> Option<(String, bool)> {
+    match (p.writers.len(), p.readers.len()) {
+        (0, 0) => None,
+        (0, _) if inherited => Some((
+            "跟踪范围内没有写端（跟踪范围外的进程可能还持有写端）".into(),
+            false,
+        )),
+        (_, 0) if inherited => Some((
+            "跟踪范围内没有读端（跟踪范围外的进程可能还持有读端）".into(),
+            false,
+        )),
+        (0, _) => Some(("跟踪范围内已经没有写端了：读端会读到 EOF".into(), true)),
+        (_, 0) => Some((
+            "跟踪范围内已经没有读端了：再写就会触发 SIGPIPE（或者 write 失败，返回 EPIPE）".into(),
+            false,
+        )),
+        (1, _) => Some(("写端一关闭，读端就会读到 EOF".into(), true)),
+        (2, _) => Some(("两个写端都关闭后，读端才会读到 EOF".into(), true)),
+        (n, _) => Some((format!("{n} 个写端全部关闭后，读端才会读到 EOF"), true)),
+    }
+}
+
 fn pipes(out: &mut String, scene: &Scene, paint: Paint) {
     if scene.pipes.is_empty() {
         return;
     }
+    let zh = lang::current() == Lang::Zh;
     out.push('\n');
-    line(out, &paint.bold("pipes"));
+    line(out, &paint.bold(if zh { "管道" } else { "pipes" }));
     for p in &scene.pipes {
-        let label = truncate(&visible(&p.label), 60).into_owned();
+        let label = fit(&visible(&p.label), 60).into_owned();
+        // `  label: ` in English, `  label：` in Chinese: both label + 4 columns.
         let indent = " ".repeat(width(&label) + 4);
-        let mut text = format!(
-            "writers {} -> readers {}",
-            holders(&p.writers),
-            holders(&p.readers)
-        );
+        let mut text = match zh {
+            false => format!(
+                "writers {} -> readers {}",
+                holders(&p.writers),
+                holders(&p.readers)
+            ),
+            true => format!(
+                "写端 {} -> 读端 {}",
+                holders(&p.writers),
+                holders(&p.readers)
+            ),
+        };
         if !p.unknown.is_empty() {
-            let _ = write!(text, "; end unknown {}", holders(&p.unknown));
+            match zh {
+                false => {
+                    let _ = write!(text, "; end unknown {}", holders(&p.unknown));
+                }
+                true => {
+                    let _ = write!(text, "；不知是哪一端 {}", holders(&p.unknown));
+                }
+            }
         }
-        wrap(out, &format!("  {label}: "), &indent, &text, |s| {
-            s.to_string()
-        });
+        let head = match zh {
+            false => format!("  {label}: "),
+            true => format!("  {label}："),
+        };
+        wrap(out, &head, &indent, &text, |s| s.to_string());
         let drawn = |pid: &Pid| scene.processes.iter().any(|b| b.pid == *pid);
         let mut outside: Vec<Pid> = p
             .readers
@@ -450,7 +626,10 @@ fn pipes(out: &mut String, scene: &Scene, paint: Paint) {
         outside.dedup();
         if !outside.is_empty() {
             let pids: Vec<String> = outside.iter().map(Pid::to_string).collect();
-            let text = format!("not drawn here: {}", pids.join(", "));
+            let text = match zh {
+                false => format!("not drawn here: {}", pids.join(", ")),
+                true => format!("不在这张图里：{}", pids.join(", ")),
+            };
             wrap(out, &indent, &indent, &text, |s| paint.dim(s));
         }
         if let Some((status, fine)) = pipe_status(p) {
@@ -473,9 +652,15 @@ fn shared(out: &mut String, scene: &Scene, paint: Paint) {
         return;
     }
     out.push('\n');
-    line(out, &paint.bold("shared open files"));
+    line(
+        out,
+        &paint.bold(lang::current().pick("shared open files", "共享的打开文件")),
+    );
     for s in &scene.shared {
-        let head = format!("  {} {}: ", s.id, truncate(&visible(&s.label), 60));
+        let head = match lang::current() {
+            Lang::En => format!("  {} {}: ", s.id, fit(&visible(&s.label), 60)),
+            Lang::Zh => format!("  {} {}：", s.id, fit(&visible(&s.label), 60)),
+        };
         wrap(out, &head, "      ", &holders(&s.holders), |s| {
             s.to_string()
         });
@@ -485,8 +670,8 @@ fn shared(out: &mut String, scene: &Scene, paint: Paint) {
 fn event(out: &mut String, scene: &Scene, paint: Paint) {
     let Some(e) = &scene.event else { return };
     out.push('\n');
-    line(out, &paint.bold("event"));
-    let call = truncate(&visible(&e.call), WIDTH - 4 - e.seq.to_string().len() - 12).into_owned();
+    line(out, &paint.bold(lang::current().pick("event", "事件")));
+    let call = fit(&visible(&e.call), WIDTH - 4 - e.seq.to_string().len() - 12).into_owned();
     line(
         out,
         &format!(
@@ -506,7 +691,7 @@ fn warnings(out: &mut String, scene: &Scene, paint: Paint) {
         return;
     }
     out.push('\n');
-    line(out, &paint.bad("warnings"));
+    line(out, &paint.bad(lang::current().pick("warnings", "警告")));
     for w in &scene.warnings {
         wrap(out, "  ! ", "    ", &visible(&w.text), |s| paint.bad(s));
     }
@@ -527,6 +712,48 @@ mod tests {
     fn truncation_keeps_the_width_and_ends_in_an_ellipsis() {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
+    }
+
+    #[test]
+    fn chinese_text_wraps_between_characters_but_not_before_closing_punctuation() {
+        let mut out = String::new();
+        let text = "读端现在会读到 EOF，写端关闭了（和 fd 4 是同一个打开文件）；".repeat(8);
+        wrap(&mut out, "    ", "    ", &text, |s| s.to_string());
+        assert!(out.lines().count() > 2);
+        for l in out.lines() {
+            assert!(width(l) <= WIDTH, "{l}");
+            let body = l.trim_start();
+            assert!(!body.starts_with(['，', '）', '；']), "{l}");
+            assert!(!l.ends_with('（'), "{l}");
+        }
+        // Nothing is lost or added but the line breaks.
+        let joined: String = out.lines().map(|l| &l[4..]).collect();
+        assert_eq!(joined.replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn ascii_text_breaks_only_at_spaces() {
+        let p = pieces("fd 1  now (x)");
+        let words: Vec<(bool, &str)> = p.iter().map(|(s, w)| (*s, w.as_str())).collect();
+        assert_eq!(
+            words,
+            [
+                (false, "fd"),
+                (true, "1"),
+                (true, ""),
+                (true, "now"),
+                (true, "(x)")
+            ]
+        );
+    }
+
+    #[test]
+    fn display_width_counts_wide_characters_twice() {
+        assert_eq!(width("abc"), 3);
+        assert_eq!(width("管道的写端"), 10);
+        assert_eq!(width("（：）"), 6);
+        assert_eq!(fit("管道的写端", 6), "管道…");
+        assert_eq!(fit("abcdef", 4), truncate("abcdef", 4));
     }
 
     #[test]

@@ -1,16 +1,21 @@
 //! Events in words: the call as a programmer would write it (`dup2(4, 1)`)
 //! and one plain sentence saying what changed (`fd 1 now writes into pipe#1;
 //! it was /dev/pts/0`). Pure: reads the model before and after an event.
+//!
+//! The sentences are written in the language of [`lang::current`]; the call
+//! text stays as strace would print it in every language.
 
 use super::describe;
 use super::labels::Labels;
-use crate::model::{Applied, Model, Note};
+use super::lang::{self, Lang};
+use crate::model::{Applied, Model, Note, Object, OpenFile, PipeEnd};
 use crate::trace::{DupVia, Event, EventKind, Pid, RawStr, Status};
 
 /// What an event is about to replace, read from the model before applying it.
 #[derive(Clone, Debug, Default)]
 pub struct Before {
-    /// What the fd being overwritten or closed referred to.
+    /// What the fd being overwritten or closed referred to, in words of the
+    /// current language (see [`open_file`]; a path is a path in any language).
     pub replaced: Option<String>,
 }
 
@@ -28,7 +33,7 @@ impl Before {
             _ => None,
         };
         Before {
-            replaced: fd.and_then(|fd| describe::fd(model, ev.pid, fd, labels)),
+            replaced: fd.and_then(|fd| fd_text(model, ev.pid, fd, labels)),
         }
     }
 }
@@ -47,7 +52,62 @@ fn argv_text(argv: &[RawStr]) -> String {
     format!("[{}{more}]", shown.join(", "))
 }
 
-/// Text of an exit status: `exit 0`, `killed by SIGPIPE`.
+/// What an fd refers to, in words of the current language: in English
+/// exactly [`describe::open_file`] (`pipe#1 write end`, `/dev/pts/0`); in
+/// Chinese a pipe end reads `pipe#1 的写端`, a FIFO end
+/// `FIFO /tmp/f（pipe#2）的读端`, and paths and sockets stay as they are.
+pub fn open_file(f: &OpenFile, labels: &Labels) -> String {
+    match (lang::current(), &f.object) {
+        (Lang::Zh, Object::Pipe { pipe, fifo }) => {
+            let end = match f.pipe_end() {
+                Some(PipeEnd::Read) => "的读端",
+                Some(PipeEnd::Write) => "的写端",
+                Some(PipeEnd::Both) => "的两端",
+                _ => "的某一端",
+            };
+            match fifo {
+                Some(path) => format!("FIFO {}（{}）{end}", path.lossy(), labels.pipe(*pipe)),
+                None => format!("{} {end}", labels.pipe(*pipe)),
+            }
+        }
+        _ => describe::open_file(f, labels),
+    }
+}
+
+/// The space Chinese text puts after `s` before more Chinese: one after
+/// Latin text (`/dev/pts/0 被关闭了`), none after Chinese (`的写端被关闭了`).
+fn gap(s: &str) -> &'static str {
+    match s.chars().last() {
+        Some(c) if super::ascii::char_cols(c) == 2 => "",
+        _ => " ",
+    }
+}
+
+/// What `fd` of `pid` refers to now, if open, in the current language.
+fn fd_text(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> Option<String> {
+    model.fd(pid, fd).map(|v| open_file(v.file, labels))
+}
+
+/// An exit status in words of the current language, for sentences and
+/// listings: `exit 0` / `退出码 0`, `killed by SIGPIPE` / `被 SIGPIPE 杀死`.
+/// (The call text keeps [`status`], as strace writes it.)
+pub fn status_text(s: &Status) -> String {
+    match lang::current() {
+        Lang::En => status(s),
+        Lang::Zh => match s {
+            Status::Exited { exited } => format!("退出码 {exited}"),
+            Status::Signaled { signaled, core } => format!(
+                "被 {signaled} 杀死{}",
+                if *core { "，产生了 core dump" } else { "" }
+            ),
+            Status::Stopped { stopped } => format!("被 {stopped} 暂停"),
+            Status::Continued { .. } => "继续运行".into(),
+        },
+    }
+}
+
+/// Text of an exit status: `exit 0`, `killed by SIGPIPE` (English, as in
+/// strace's `+++ exit 0 +++`; see [`status_text`] for sentences).
 pub fn status(s: &Status) -> String {
     match s {
         Status::Exited { exited } => format!("exit {exited}"),
@@ -220,11 +280,22 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
 }
 
 fn pipe_of(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> String {
-    describe::fd(model, pid, fd, labels).unwrap_or_else(|| "?".into())
+    fd_text(model, pid, fd, labels).unwrap_or_else(|| "?".into())
+}
+
+/// `fds 3..9` / `fd 3..9`, `fds 3..max` / `fd 3 及以上的所有 fd`.
+fn fd_range(first: u32, last: u32) -> String {
+    match (lang::current(), last == u32::MAX) {
+        (Lang::En, true) => format!("fds {first}..max"),
+        (Lang::En, false) => format!("fds {first}..{last}"),
+        (Lang::Zh, true) => format!("fd {first} 及以上的所有 fd"),
+        (Lang::Zh, false) => format!("fd {first}..{last}"),
+    }
 }
 
 /// One plain sentence saying what the event changed, or `None` when it
 /// changed nothing worth a sentence (a failed call says why it failed).
+/// In the language of [`lang::current`].
 pub fn sentence(
     model: &Model,
     ev: &Event,
@@ -233,45 +304,74 @@ pub fn sentence(
     labels: &Labels,
 ) -> Option<String> {
     let pid = ev.pid;
+    let l = lang::current();
     let mut parts: Vec<String> = Vec::new();
     match &ev.kind {
-        EventKind::Spawn { fds, .. } => parts.push(format!(
-            "{pid} starts with {} fd{} inherited",
-            fds.len(),
-            if fds.len() == 1 { "" } else { "s" }
-        )),
+        EventKind::Spawn { fds, .. } => parts.push(match l {
+            Lang::En => format!(
+                "{pid} starts with {} fd{} inherited",
+                fds.len(),
+                if fds.len() == 1 { "" } else { "s" }
+            ),
+            Lang::Zh => format!("{pid} 开始运行，继承了 {} 个文件描述符", fds.len()),
+        }),
         EventKind::Fork {
             child,
             flavor,
             shares_fds,
             ..
-        } => parts.push(match flavor {
-            crate::trace::ForkFlavor::Thread => format!("{pid} starts thread {child}"),
-            _ if *shares_fds => format!("{child} is born sharing {pid}'s fd table"),
-            crate::trace::ForkFlavor::Vfork => format!(
+        } => parts.push(match (l, flavor) {
+            (Lang::En, crate::trace::ForkFlavor::Thread) => format!("{pid} starts thread {child}"),
+            (Lang::Zh, crate::trace::ForkFlavor::Thread) => format!("{pid} 创建了线程 {child}"),
+            (Lang::En, _) if *shares_fds => format!("{child} is born sharing {pid}'s fd table"),
+            (Lang::Zh, _) if *shares_fds => {
+                format!("{child} 被创建出来，和 {pid} 共用同一张文件描述符表")
+            }
+            (Lang::En, crate::trace::ForkFlavor::Vfork) => format!(
                 "{child} is born with a copy of {pid}'s fds; {pid} waits until it execs or exits"
             ),
-            _ => format!("{child} is born with a copy of {pid}'s fds (each open file now has one more holder)"),
+            (Lang::Zh, crate::trace::ForkFlavor::Vfork) => format!(
+                "{child} 被创建出来，复制了 {pid} 的文件描述符；{pid} 要一直等到它 exec 或退出"
+            ),
+            (Lang::En, _) => format!("{child} is born with a copy of {pid}'s fds (each open file now has one more holder)"),
+            (Lang::Zh, _) => format!(
+                "{child} 被创建出来，复制了 {pid} 的文件描述符（每个打开文件的引用计数都加 1）"
+            ),
         }),
         EventKind::Exec {
             ok: true, argv, path, ..
-        } => parts.push(format!(
-            "{pid} now runs {}",
-            describe::program_name(argv, path)
-        )),
-        EventKind::Exec { ok: false, errno, .. } => parts.push(format!(
-            "the exec failed ({}); {pid} still runs its old program",
-            errno.as_deref().unwrap_or("error")
-        )),
+        } => {
+            let prog = describe::program_name(argv, path);
+            parts.push(match l {
+                Lang::En => format!("{pid} now runs {prog}"),
+                Lang::Zh => format!("{pid} 现在运行 {prog}（exec 替换了进程映像）"),
+            })
+        }
+        EventKind::Exec { ok: false, errno, .. } => parts.push(match l {
+            Lang::En => format!(
+                "the exec failed ({}); {pid} still runs its old program",
+                errno.as_deref().unwrap_or("error")
+            ),
+            Lang::Zh => format!(
+                "exec 失败了（{}）；{pid} 还在运行原来的程序",
+                errno.as_deref().unwrap_or("出错")
+            ),
+        }),
         EventKind::Pipe {
             read_fd,
             write_fd,
             pipe_id,
             ..
-        } => parts.push(format!(
-            "{} made: read end fd {read_fd}, write end fd {write_fd}",
-            labels.pipe(*pipe_id)
-        )),
+        } => parts.push(match l {
+            Lang::En => format!(
+                "{} made: read end fd {read_fd}, write end fd {write_fd}",
+                labels.pipe(*pipe_id)
+            ),
+            Lang::Zh => format!(
+                "建好了 {}：读端是 fd {read_fd}，写端是 fd {write_fd}",
+                labels.pipe(*pipe_id)
+            ),
+        }),
         EventKind::Dup {
             old_fd,
             new_fd,
@@ -279,93 +379,286 @@ pub fn sentence(
             ..
         } => {
             if old_fd == new_fd {
-                parts.push(format!("fd {new_fd} is unchanged"));
+                parts.push(match l {
+                    Lang::En => format!("fd {new_fd} is unchanged"),
+                    Lang::Zh => format!("fd {new_fd} 没有变化"),
+                });
             } else {
                 let what = pipe_of(model, pid, *new_fd, labels);
-                let verb = if what.ends_with("write end") {
-                    "now writes into"
-                } else if what.ends_with("read end") {
-                    "now reads from"
-                } else {
-                    "now refers to"
+                let s = match l {
+                    Lang::En => {
+                        let verb = if what.ends_with("write end") {
+                            "now writes into"
+                        } else if what.ends_with("read end") {
+                            "now reads from"
+                        } else {
+                            "now refers to"
+                        };
+                        let mut s =
+                            format!("fd {new_fd} {verb} {what} (same open file as fd {old_fd})");
+                        if let Some(old) = &before.replaced {
+                            s.push_str(&format!("; its old {old} was closed"));
+                        }
+                        s
+                    }
+                    Lang::Zh => {
+                        let mut s = format!(
+                            "fd {new_fd} 现在指向 {what}（和 fd {old_fd} 是同一个打开文件）"
+                        );
+                        if let Some(old) = &before.replaced {
+                            s.push_str(&format!("；它原来指向的 {old}{}被关闭了", gap(old)));
+                        }
+                        s
+                    }
                 };
-                let mut s = format!("fd {new_fd} {verb} {what} (same open file as fd {old_fd})");
-                if let Some(old) = &before.replaced {
-                    s.push_str(&format!("; its old {old} was closed"));
-                }
                 parts.push(s);
             }
         }
         EventKind::Open {
             fd, errno: None, ..
-        } => parts.push(format!(
-            "fd {fd} now refers to {}",
-            pipe_of(model, pid, *fd, labels)
-        )),
-        EventKind::Close { fd } => match &before.replaced {
-            Some(what) => parts.push(format!("fd {fd} ({what}) is closed")),
-            None => parts.push(format!("fd {fd} was not open: nothing changes (EBADF)")),
-        },
-        EventKind::CloseRange { first, last, cloexec: false } => {
-            parts.push(format!("fds {first}..{} are closed", if *last == u32::MAX { "max".into() } else { last.to_string() }))
+        } => {
+            let what = pipe_of(model, pid, *fd, labels);
+            parts.push(match l {
+                Lang::En => format!("fd {fd} now refers to {what}"),
+                Lang::Zh => format!("fd {fd} 现在指向 {what}"),
+            })
         }
-        EventKind::CloseRange { first, last, cloexec: true } => {
-            parts.push(format!("fds {first}..{} will close at the next exec", if *last == u32::MAX { "max".into() } else { last.to_string() }))
-        }
+        EventKind::Close { fd } => parts.push(match (l, &before.replaced) {
+            (Lang::En, Some(what)) => format!("fd {fd} ({what}) is closed"),
+            (Lang::Zh, Some(what)) => format!("fd {fd}（{what}）被关闭了"),
+            (Lang::En, None) => format!("fd {fd} was not open: nothing changes (EBADF)"),
+            (Lang::Zh, None) => format!("fd {fd} 本来就没有打开：什么也没变（EBADF）"),
+        }),
+        EventKind::CloseRange {
+            first,
+            last,
+            cloexec: false,
+        } => parts.push(match l {
+            Lang::En => format!("{} are closed", fd_range(*first, *last)),
+            Lang::Zh => format!("{} 都被关闭了", fd_range(*first, *last)),
+        }),
+        EventKind::CloseRange {
+            first,
+            last,
+            cloexec: true,
+        } => parts.push(match l {
+            Lang::En => format!("{} will close at the next exec", fd_range(*first, *last)),
+            Lang::Zh => format!("{} 会在下一次 exec 时关闭", fd_range(*first, *last)),
+        }),
         EventKind::Wait {
             reaped: Some(r),
             status: Some(s),
             ..
-        } if s.is_final() => parts.push(format!("{pid} reaps {r} ({})", status(s))),
+        } if s.is_final() => parts.push(match l {
+            Lang::En => format!("{pid} reaps {r} ({})", status(s)),
+            Lang::Zh => format!("{pid} 回收了 {r}（{}）", status_text(s)),
+        }),
         EventKind::Wait {
             reaped: None,
             nohang: true,
             errno: None,
             ..
-        } => parts.push("no child has changed state yet".into()),
+        } => parts.push(
+            l.pick("no child has changed state yet", "还没有哪个子进程的状态发生变化")
+                .into(),
+        ),
         EventKind::Kill {
             target,
             signal,
             ok: true,
             ..
-        } => parts.push(format!("{pid} sends {signal} to {target}")),
-        EventKind::Signal { signal, .. } => parts.push(format!("{signal} arrives at {pid}")),
-        EventKind::Stop { signal } => parts.push(format!("{pid} is stopped by {signal}")),
-        EventKind::Continue {} => parts.push(format!("{pid} continues")),
-        EventKind::Exit { status: s } => parts.push(format!("{pid} ends ({}); its fds are closed", status(s))),
+        } => parts.push(match l {
+            Lang::En => format!("{pid} sends {signal} to {target}"),
+            Lang::Zh => format!("{pid} 向 {target} 发送 {signal}"),
+        }),
+        EventKind::Signal { signal, .. } => parts.push(match l {
+            Lang::En => format!("{signal} arrives at {pid}"),
+            Lang::Zh => format!("{pid} 收到 {signal}"),
+        }),
+        EventKind::Stop { signal } => parts.push(match l {
+            Lang::En => format!("{pid} is stopped by {signal}"),
+            Lang::Zh => format!("{pid} 被 {signal} 暂停了"),
+        }),
+        EventKind::Continue {} => parts.push(match l {
+            Lang::En => format!("{pid} continues"),
+            Lang::Zh => format!("{pid} 继续运行"),
+        }),
+        EventKind::Exit { status: s } => parts.push(match l {
+            Lang::En => format!("{pid} ends ({}); its fds are closed", status(s)),
+            Lang::Zh => format!(
+                "{pid} 结束了（{}），它的文件描述符全部关闭",
+                status_text(s)
+            ),
+        }),
         _ => {}
     }
     for n in &applied.notes {
         match n {
-            Note::PipeEof { pipe, readers, .. } if *readers > 0 => parts.push(format!(
-                "the last write end of {} is closed: its reader now sees EOF",
-                labels.pipe(*pipe)
-            )),
-            Note::PipeBroken { pipe, writers, .. } if *writers > 0 => parts.push(format!(
-                "the last read end of {} is closed: a write into it now raises SIGPIPE",
-                labels.pipe(*pipe)
-            )),
+            Note::PipeEof { pipe, readers, .. } if *readers > 0 => parts.push(match l {
+                Lang::En => format!(
+                    "the last write end of {} is closed: its reader now sees EOF",
+                    labels.pipe(*pipe)
+                ),
+                Lang::Zh => format!(
+                    "{} 的最后一个写端关掉了：读端现在会读到 EOF",
+                    labels.pipe(*pipe)
+                ),
+            }),
+            Note::PipeBroken { pipe, writers, .. } if *writers > 0 => parts.push(match l {
+                Lang::En => format!(
+                    "the last read end of {} is closed: a write into it now raises SIGPIPE",
+                    labels.pipe(*pipe)
+                ),
+                Lang::Zh => format!(
+                    "{} 的最后一个读端关掉了：再往里写就会触发 SIGPIPE",
+                    labels.pipe(*pipe)
+                ),
+            }),
             Note::Zombie { pid, .. } => {
                 let inside = model
                     .process(*pid)
                     .and_then(|p| model.tree().parent(p.id))
                     .is_some();
-                parts.push(if inside {
-                    format!("{pid} is a zombie until its parent waits for it")
-                } else {
-                    format!("{pid} is a zombie until its parent (outside the trace) waits for it")
+                parts.push(match (l, inside) {
+                    (Lang::En, true) => {
+                        format!("{pid} is a zombie until its parent waits for it")
+                    }
+                    (Lang::En, false) => format!(
+                        "{pid} is a zombie until its parent (outside the trace) waits for it"
+                    ),
+                    (Lang::Zh, true) => {
+                        format!("{pid} 成了僵尸进程，要等父进程 wait 它才会被回收")
+                    }
+                    (Lang::Zh, false) => format!(
+                        "{pid} 成了僵尸进程，要等它的父进程（不在这次跟踪里）wait 它才会被回收"
+                    ),
                 })
             }
-            Note::Orphaned { pid, .. } => {
-                parts.push(format!("{pid} is orphaned: its parent is gone"))
-            }
+            Note::Orphaned { pid, .. } => parts.push(match l {
+                Lang::En => format!("{pid} is orphaned: its parent is gone"),
+                Lang::Zh => format!("{pid} 成了孤儿进程：它的父进程已经不在了"),
+            }),
             Note::ImplicitClose {
                 fd,
                 cause: crate::model::CloseCause::Exec,
                 ..
-            } => parts.push(format!("fd {fd} closed at exec (close-on-exec)")),
+            } => parts.push(match l {
+                Lang::En => format!("fd {fd} closed at exec (close-on-exec)"),
+                Lang::Zh => format!("fd {fd} 在 exec 时被关闭（close-on-exec）"),
+            }),
             _ => {}
         }
     }
-    (!parts.is_empty()).then(|| parts.join("; "))
+    (!parts.is_empty()).then(|| parts.join(l.pick("; ", "；")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::FdEntry;
+
+    fn ev(m: &mut Model, labels: &mut Labels, seq: u64, kind: EventKind) {
+        let e = Event {
+            seq,
+            ts_ns: seq * 1000,
+            pid: 100,
+            kind,
+        };
+        labels.observe(&e);
+        m.apply(&e);
+    }
+
+    /// fd 0 an inherited pipe of unknown end, fd 3/4/5 a FIFO opened for
+    /// reading, writing and both, fd 6 a plain file.
+    fn model() -> (Model, Labels) {
+        let (mut m, mut labels) = (Model::new(), Labels::default());
+        let fds = vec![FdEntry {
+            fd: 0,
+            target: RawStr::from("pipe:[8]"),
+            cloexec: false,
+            flags: None,
+            same_as: None,
+        }];
+        let argv = vec![RawStr::from("sh")];
+        ev(&mut m, &mut labels, 0, EventKind::Spawn { argv, fds });
+        let opens = [
+            (3, "O_RDONLY", "pipe:[31]"),
+            (4, "O_WRONLY", "pipe:[31]"),
+            (5, "O_RDWR", "pipe:[31]"),
+            (6, "O_RDONLY", "/etc/passwd"),
+        ];
+        for (seq, (fd, flags, target)) in (1..).zip(opens) {
+            let path = if fd == 6 { "/etc/passwd" } else { "/tmp/f" };
+            let kind = EventKind::Open {
+                fd,
+                path: RawStr::from(path),
+                flags: flags.into(),
+                dirfd: None,
+                target: Some(RawStr::from(target)),
+                errno: None,
+            };
+            ev(&mut m, &mut labels, seq, kind);
+        }
+        (m, labels)
+    }
+
+    fn labels_in(l: Lang) -> Vec<String> {
+        lang::set(l);
+        let (m, labels) = model();
+        let out = (0..=6)
+            .filter_map(|fd| fd_text(&m, 100, fd, &labels))
+            .collect();
+        lang::set(Lang::En);
+        out
+    }
+
+    #[test]
+    fn english_labels_are_describes_own() {
+        let (m, labels) = model();
+        for fd in [0, 3, 4, 5, 6] {
+            assert_eq!(
+                fd_text(&m, 100, fd, &labels),
+                describe::fd(&m, 100, fd, &labels)
+            );
+        }
+    }
+
+    #[test]
+    fn chinese_labels_name_the_end_of_a_pipe_or_fifo_and_keep_paths() {
+        assert_eq!(
+            labels_in(Lang::Zh),
+            [
+                "pipe#1 的某一端",
+                "FIFO /tmp/f（pipe#2）的读端",
+                "FIFO /tmp/f（pipe#2）的写端",
+                "FIFO /tmp/f（pipe#2）的两端",
+                "/etc/passwd",
+            ]
+        );
+        assert_eq!(
+            labels_in(Lang::En),
+            [
+                "pipe#1 end ?",
+                "fifo /tmp/f (pipe#2) read end",
+                "fifo /tmp/f (pipe#2) write end",
+                "fifo /tmp/f (pipe#2) both ends",
+                "/etc/passwd",
+            ]
+        );
+    }
+
+    #[test]
+    fn chinese_statuses() {
+        lang::set(Lang::Zh);
+        let killed = Status::Signaled {
+            signaled: crate::trace::Sig(libc::SIGPIPE),
+            core: false,
+        };
+        assert_eq!(status_text(&Status::Exited { exited: 2 }), "退出码 2");
+        assert_eq!(status_text(&killed), "被 SIGPIPE 杀死");
+        // The call text keeps strace's English.
+        assert_eq!(status(&killed), "killed by SIGPIPE");
+        lang::set(Lang::En);
+        assert_eq!(status_text(&killed), "killed by SIGPIPE");
+    }
 }

@@ -6,6 +6,7 @@
 
 use super::describe;
 use super::labels::Labels;
+use super::lang::{self, Lang};
 use crate::model::{Model, Object, PipeEnd, PipeOrigin, ProcessState};
 use crate::trace::Pid;
 use serde::Serialize;
@@ -269,9 +270,14 @@ impl Scene {
                     warnings.push(Warning {
                         pid: *rp,
                         fd: Some(*wfd),
-                        text: format!(
-                            "{rp} reads pipe#{number} (fd {rfd}) but also holds its write end (fd {wfd}): it will not see EOF while it does"
-                        ),
+                        text: match lang::current() {
+                            Lang::En => format!(
+                                "{rp} reads pipe#{number} (fd {rfd}) but also holds its write end (fd {wfd}): it will not see EOF while it does"
+                            ),
+                            Lang::Zh => format!(
+                                "{rp} 从 pipe#{number} 读（fd {rfd}），自己却还拿着它的写端（fd {wfd}）：这个写端不关，它就读不到 EOF"
+                            ),
+                        },
                     });
                 }
             }
@@ -287,9 +293,14 @@ impl Scene {
                 warnings.push(Warning {
                     pid: h.readers.iter().chain(&h.writers).chain(&h.unknown).map(|x| x.0).next().unwrap_or(0),
                     fd: None,
-                    text: format!(
-                        "{label} was inherited from outside the trace: untraced processes may hold more of its ends"
-                    ),
+                    text: match lang::current() {
+                        Lang::En => format!(
+                            "{label} was inherited from outside the trace: untraced processes may hold more of its ends"
+                        ),
+                        Lang::Zh => format!(
+                            "{label} 是从跟踪范围之外继承来的：没被跟踪的进程可能还持有它的其他端"
+                        ),
+                    },
                 });
             }
             pipes.push(PipeNode {
@@ -307,10 +318,16 @@ impl Scene {
                 warnings.push(Warning {
                     pid: b.pid,
                     fd: None,
-                    text: format!(
-                        "{} is a zombie: it exited and its parent has not waited for it",
-                        b.pid
-                    ),
+                    text: match lang::current() {
+                        Lang::En => format!(
+                            "{} is a zombie: it exited and its parent has not waited for it",
+                            b.pid
+                        ),
+                        Lang::Zh => format!(
+                            "{} 是僵尸进程：它已经退出了，父进程却还没有 wait 回收它",
+                            b.pid
+                        ),
+                    },
                 });
             }
         }

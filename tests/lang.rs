@@ -1,0 +1,466 @@
+//! `--lang zh`: the timeline, the state listing, the tree and the ascii
+//! diagram in Chinese, snapshotted on the committed traces (no ptrace) and
+//! reviewed line by line against the English; the locale picks the
+//! language and `--lang` overrides it; English stays byte for byte what the
+//! English snapshots hold; and Chinese boxes stay square in display columns.
+
+mod common;
+
+use common::*;
+use forkscope::render::ascii;
+use forkscope::render::lang::{self, Lang};
+use forkscope::render::scene::{EventInfo, FdRow, PipeNode, ProcBox, Scene, Warning};
+use std::process::Output;
+
+const HANDMADE: &str = "fixtures/traces/handmade-pipeline.jsonl";
+const SH: &str = "fixtures/traces/sh-pipeline.jsonl";
+
+/// Runs forkscope with no locale in the environment (so only `--lang` and
+/// `env` decide), colour off.
+fn run_env(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut c = forkscope();
+    for v in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        c.env_remove(v);
+    }
+    c.envs(env.iter().copied());
+    let o = c.args(["--color", "never"]).args(args).output().unwrap();
+    assert!(
+        o.status.success(),
+        "forkscope {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn out(env: &[(&str, &str)], args: &[&str]) -> String {
+    String::from_utf8(run_env(env, args).stdout).unwrap()
+}
+
+fn zh(args: &[&str]) -> String {
+    out(&[], &[&["--lang", "zh"], args].concat())
+}
+
+fn en(args: &[&str]) -> String {
+    out(&[], &[&["--lang", "en"], args].concat())
+}
+
+fn at_repo(p: &str) -> String {
+    repo().join(p).display().to_string()
+}
+
+/// The body of a committed snapshot (after insta's header).
+fn snapshot(name: &str) -> String {
+    let text = std::fs::read_to_string(repo().join("tests/snapshots").join(name)).unwrap();
+    let body = text
+        .splitn(3, "---\n")
+        .nth(2)
+        .unwrap_or_else(|| panic!("{name}: no insta header"));
+    body.to_string()
+}
+
+// ---- the Chinese output, reviewed ----
+
+#[test]
+fn chinese_timeline_of_the_hand_built_pipeline() {
+    insta::assert_snapshot!(
+        "zh_timeline_handmade_pipeline",
+        zh(&["replay", &at_repo(HANDMADE)])
+    );
+}
+
+#[test]
+fn chinese_timeline_of_the_sh_pipeline() {
+    insta::assert_snapshot!("zh_timeline_sh_pipeline", zh(&["replay", &at_repo(SH)]));
+}
+
+#[test]
+fn chinese_state_after_the_writers_dup2() {
+    insta::assert_snapshot!(
+        "zh_state_handmade_after_writer_dup2",
+        zh(&["replay", &at_repo(HANDMADE), "--at", "9"])
+    );
+}
+
+#[test]
+fn chinese_state_when_the_writer_has_exited() {
+    // #13: the writer child exits, the pipe has no writer left and the
+    // child is a zombie.
+    insta::assert_snapshot!(
+        "zh_state_sh_after_writer_exits",
+        zh(&["replay", &at_repo(SH), "--at", "13"])
+    );
+}
+
+#[test]
+fn chinese_tree_of_both_traces() {
+    insta::assert_snapshot!(
+        "zh_tree_handmade_pipeline",
+        zh(&["tree", &at_repo(HANDMADE)])
+    );
+    insta::assert_snapshot!("zh_tree_sh_pipeline", zh(&["tree", &at_repo(SH)]));
+}
+
+#[test]
+fn chinese_ascii_diagrams() {
+    let d = |t: &str, at: &str| zh(&["diagram", &at_repo(t), "--format", "ascii", "--at", at]);
+    insta::assert_snapshot!("zh_ascii_handmade_after_writer_dup2", d(HANDMADE, "9"));
+    insta::assert_snapshot!("zh_ascii_handmade_final", d(HANDMADE, "38"));
+    insta::assert_snapshot!("zh_ascii_sh_after_writer_exits", d(SH, "13"));
+}
+
+// ---- same facts, other words ----
+
+/// The part of a timeline line before its sentence: seq, pid, program and
+/// the strace-like call, which no language changes.
+fn call_part(line: &str) -> &str {
+    line.split("  — ").next().unwrap()
+}
+
+#[test]
+fn chinese_timeline_keeps_every_call_and_has_a_sentence_where_english_does() {
+    for t in [HANDMADE, SH] {
+        let e = en(&["replay", &at_repo(t)]);
+        let z = zh(&["replay", &at_repo(t)]);
+        assert_eq!(e.lines().count(), z.lines().count());
+        for (el, zl) in e.lines().zip(z.lines()) {
+            assert_eq!(call_part(el), call_part(zl));
+            assert_eq!(el.contains("  — "), zl.contains("  — "), "{el}\n{zl}");
+            // fd numbers, pids and signal names survive translation.
+            for token in el.split(|c: char| !c.is_ascii_alphanumeric() && c != '#') {
+                let keep = token.starts_with("SIG")
+                    || token.starts_with("pipe#")
+                    || token.starts_with('#')
+                    || token.starts_with('E')
+                        && token.len() > 3
+                        && token.chars().all(|c| c.is_ascii_uppercase())
+                    || (!token.is_empty() && token.chars().all(|c| c.is_ascii_digit() || c == '-'));
+                if keep {
+                    assert!(zl.contains(token), "{token:?} lost in\n{el}\n{zl}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn chinese_sentences_leave_no_english_behind() {
+    const ENGLISH: &[&str] = &[
+        " the ",
+        "closed",
+        " now ",
+        "zombie",
+        "reaps",
+        "born",
+        " ends",
+        "starts",
+        "runs",
+        "reader",
+        "writer",
+        "read end",
+        "write end",
+        "arrives",
+        "running",
+        "parent",
+    ];
+    let mut all = String::new();
+    for t in [HANDMADE, SH] {
+        for l in zh(&["replay", &at_repo(t)]).lines() {
+            // Only the sentence: the call text stays as strace writes it.
+            all.push_str(l.split("  — ").nth(1).unwrap_or(""));
+            all.push('\n');
+        }
+        all.push_str(&zh(&["replay", &at_repo(t), "--at", "9"]));
+        all.push_str(&zh(&["tree", &at_repo(t)]));
+    }
+    for l in all.lines() {
+        // The --at listing repeats the timeline line: judge its sentence only.
+        let l = l.split("  — ").last().unwrap();
+        for w in ENGLISH {
+            assert!(!l.contains(w), "English {w:?} left in: {l}");
+        }
+    }
+}
+
+#[test]
+fn chinese_tree_has_the_same_shape_as_the_english() {
+    for t in [HANDMADE, SH] {
+        let e = en(&["tree", &at_repo(t)]);
+        let z = zh(&["tree", &at_repo(t)]);
+        assert_eq!(e.lines().count(), z.lines().count());
+        for (el, zl) in e.lines().zip(z.lines()) {
+            // Tree branches, pid and exec chain are the same.
+            let head = |l: &str| l.split("  ").next().unwrap().to_string();
+            assert_eq!(head(el), head(zl));
+        }
+    }
+}
+
+// ---- choosing the language ----
+
+#[test]
+fn a_chinese_locale_chooses_chinese_and_lang_en_overrides_it() {
+    let t = at_repo(SH);
+    let zh_env = [("LANG", "zh_CN.UTF-8")];
+    let by_locale = out(&zh_env, &["replay", &t]);
+    assert!(by_locale.contains("回收了"), "{by_locale}");
+    assert_eq!(by_locale, zh(&["replay", &t]));
+    // LC_ALL wins over LANG, as in gettext.
+    let lc_all = out(
+        &[("LANG", "en_US.UTF-8"), ("LC_ALL", "zh_CN.UTF-8")],
+        &["replay", &t],
+    );
+    assert_eq!(lc_all, by_locale);
+    // --lang en beats the locale.
+    let overridden = out(&zh_env, &["--lang", "en", "replay", &t]);
+    assert!(!overridden.contains("回收"), "{overridden}");
+    assert_eq!(overridden, out(&[], &["replay", &t]));
+    // And --lang zh beats an English locale.
+    assert_eq!(
+        out(&[("LANG", "en_US.UTF-8")], &["--lang", "zh", "replay", &t]),
+        by_locale
+    );
+}
+
+// ---- English unchanged ----
+
+#[test]
+fn english_output_is_what_the_english_snapshots_hold() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["replay", HANDMADE],
+            "replay__timeline_handmade_pipeline.snap",
+        ),
+        (
+            &["replay", HANDMADE, "--at", "9"],
+            "replay__state_after_writer_dup2.snap",
+        ),
+        (
+            &["diagram", HANDMADE, "--at", "9"],
+            "diagram__ascii_handmade_after_writer_dup2.snap",
+        ),
+        (
+            &["diagram", HANDMADE, "--at", "18"],
+            "diagram__ascii_handmade_after_tr_exec.snap",
+        ),
+        (
+            &["diagram", HANDMADE, "--at", "38"],
+            "diagram__ascii_handmade_final.snap",
+        ),
+        (
+            &["diagram", SH, "--at", "7"],
+            "diagram__ascii_sh_after_first_fork.snap",
+        ),
+        (
+            &["diagram", SH, "--at", "12"],
+            "diagram__ascii_sh_after_writer_closes.snap",
+        ),
+    ];
+    for (args, snap) in cases {
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a.ends_with(".jsonl") {
+                    at_repo(a)
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let want = snapshot(snap);
+        // Explicitly English, and English by default without a locale.
+        for got in [en(&args), out(&[], &args)] {
+            assert_eq!(
+                got.trim_end(),
+                want.trim_end(),
+                "{args:?} differs from {snap}"
+            );
+        }
+    }
+}
+
+#[test]
+fn english_tree_is_unchanged() {
+    assert_eq!(
+        en(&["tree", &at_repo(HANDMADE)]),
+        "18576 pipe_fork_exec  312µs–8.3ms  exit 0\n\
+         ├─ 18577 pipe_fork_exec → echo hello  5.2ms–8.1ms  exit 0  zombie 31µs, reaped by 18576\n\
+         └─ 18578 pipe_fork_exec → tr a-z A-Z  5.3ms–8.2ms  exit 0  zombie 16µs, reaped by 18576\n"
+    );
+}
+
+// ---- Chinese boxes stay square ----
+
+/// Each character of `line` with the display column it starts at.
+fn columns(line: &str) -> Vec<(usize, char)> {
+    let mut col = 0;
+    line.chars()
+        .map(|c| {
+            let at = col;
+            col += ascii::char_cols(c);
+            (at, c)
+        })
+        .collect()
+}
+
+/// Checks every box of an ascii drawing: each `┌…┐` top is followed by
+/// `│ … │` rows and a `└…┘` bottom whose left and right edges sit in the
+/// same display columns, so every line of a box has the same display width.
+/// Returns how many boxes it checked.
+fn assert_boxes_square(drawing: &str) -> usize {
+    let lines: Vec<Vec<(usize, char)>> = drawing.lines().map(columns).collect();
+    let mut boxes = 0;
+    for (i, top) in lines.iter().enumerate() {
+        let Some(&(left, _)) = top.iter().find(|(_, c)| *c == '┌') else {
+            continue;
+        };
+        let &(right, _) = top
+            .iter()
+            .find(|(_, c)| *c == '┐')
+            .unwrap_or_else(|| panic!("box top without ┐: {}", drawing.lines().nth(i).unwrap()));
+        let at = |l: &[(usize, char)], col: usize| l.iter().find(|(c, _)| *c == col).map(|x| x.1);
+        let mut closed = false;
+        for (j, row) in lines.iter().enumerate().skip(i + 1) {
+            let text = drawing.lines().nth(j).unwrap();
+            let (l, r) = (at(row, left), at(row, right));
+            if l == Some('└') {
+                assert_eq!(r, Some('┘'), "bottom edge misaligned:\n{text}");
+                closed = true;
+                break;
+            }
+            assert_eq!(l, Some('│'), "left edge misaligned:\n{text}");
+            assert_eq!(r, Some('│'), "right edge misaligned:\n{text}");
+            // Nothing after the right edge of a box row but the edge itself.
+            assert_eq!(
+                ascii::width(text),
+                right + 1,
+                "row wider than its box:\n{text}"
+            );
+        }
+        assert!(closed, "box not closed");
+        boxes += 1;
+    }
+    boxes
+}
+
+#[test]
+fn chinese_boxes_have_the_same_display_width_on_every_line() {
+    for (t, at) in [
+        (HANDMADE, "9"),
+        (HANDMADE, "18"),
+        (HANDMADE, "38"),
+        (SH, "7"),
+        (SH, "13"),
+    ] {
+        let d = zh(&["diagram", &at_repo(t), "--at", at]);
+        assert!(assert_boxes_square(&d) >= 1, "{d}");
+        for l in d.lines() {
+            assert!(
+                ascii::width(l) <= ascii::WIDTH,
+                "wider than {}: {l}",
+                ascii::WIDTH
+            );
+        }
+    }
+}
+
+#[test]
+fn display_width_counts_cjk_and_fullwidth_punctuation_as_two_columns() {
+    assert_eq!(ascii::width("pipe#1"), 6);
+    assert_eq!(ascii::width("管道"), 4);
+    assert_eq!(ascii::width("读端（fd 3）："), 4 + 2 + 4 + 2 + 2);
+    assert_eq!(ascii::width("▶ …→"), 4);
+}
+
+/// A scene full of wide characters: Chinese paths, program names and a
+/// long Chinese warning, to be drawn in Chinese.
+fn wide_scene() -> Scene {
+    let row = |fd: i32, label: &str, refcount: usize| FdRow {
+        fd,
+        cloexec: fd == 5,
+        label: label.into(),
+        kind: "file",
+        pipe: None,
+        open_file: format!("#{fd}"),
+        refcount,
+        highlight: fd == 1,
+    };
+    let pb =
+        |pid: i32, parent: Option<i32>, depth: usize, program: &str, fds: Vec<FdRow>| ProcBox {
+            pid,
+            parent,
+            depth,
+            program: program.into(),
+            chain: vec!["sh".into(), program.into()],
+            state: if pid == 12 { "zombie" } else { "running" },
+            threads: if pid == 10 { 2 } else { 0 },
+            fds,
+            hidden_files: if pid == 11 { 3 } else { 0 },
+            highlight: pid == 11,
+        };
+    Scene {
+        title: "sh -c '统计 | 排序'".into(),
+        event: Some(EventInfo {
+            seq: 7,
+            pid: 11,
+            call: "dup2(4, 1)".into(),
+            sentence: Some(
+                "fd 1 现在指向 pipe#1 的写端（和 fd 4 是同一个打开文件）；它原来指向的 /dev/pts/0 被关闭了；\
+                 这句话故意写得很长很长很长，用来检查中文在折行时也不会超出一行的宽度限制，也不会把方框挤歪"
+                    .into(),
+            ),
+        }),
+        processes: vec![
+            pb(10, None, 0, "统计程序", vec![row(0, "/dev/pts/0", 1), row(3, "/home/学生/作业/数据.txt", 2)]),
+            pb(
+                11,
+                Some(10),
+                1,
+                "排序",
+                vec![
+                    row(1, "/home/学生/一个非常非常长的中文目录名字/还有更长的子目录名字/再来一层很长很长的目录/结果文件.txt", 1),
+                    row(5, "/tmp/日志", 1),
+                ],
+            ),
+            pb(12, Some(10), 1, "僵尸孩子", vec![]),
+        ],
+        pipes: vec![PipeNode {
+            number: 1,
+            label: "pipe#1".into(),
+            origin: "created",
+            readers: vec![(10, 3)],
+            writers: vec![(11, 1), (99, 4)],
+            unknown: vec![],
+        }],
+        shared: vec![],
+        warnings: vec![Warning {
+            pid: 12,
+            fd: None,
+            text: "12 是僵尸进程：它已经退出了，父进程却还没有 wait 回收它".into(),
+        }],
+    }
+}
+
+#[test]
+fn boxes_around_chinese_labels_stay_square_in_both_languages() {
+    for l in [Lang::Zh, Lang::En] {
+        lang::set(l);
+        let d = ascii::render(&wide_scene(), false);
+        assert_eq!(assert_boxes_square(&d), 3, "{d}");
+        for line in d.lines() {
+            assert!(ascii::width(line) <= ascii::WIDTH, "too wide: {line}");
+        }
+        assert!(
+            d.contains("/home/学生/一个") && !d.contains("结果文件.txt"),
+            "the long path is cut:\n{d}"
+        );
+    }
+    lang::set(Lang::En);
+}
+
+#[test]
+#[should_panic(expected = "right edge misaligned")]
+fn the_box_check_catches_a_box_measured_in_characters() {
+    // Padded as if 管道 took 2 columns: the right edge lands one column late.
+    assert_boxes_square("┌─ a ─┐\n│ 管道 │\n└──────┘\n");
+}
