@@ -114,7 +114,13 @@ pub(crate) fn compare<'a>(
 /// Does the model's object plausibly match what /proc shows?
 pub(crate) fn matches(object: &Object, kernel: &[u8]) -> bool {
     match object {
-        Object::Pipe { pipe, .. } => parse_bracket_inode(kernel, b"pipe:[") == Some(*pipe),
+        // /proc shows an anonymous pipe as pipe:[INODE] but a FIFO by its path.
+        Object::Pipe { pipe, fifo } => {
+            parse_bracket_inode(kernel, b"pipe:[") == Some(*pipe)
+                || fifo
+                    .as_ref()
+                    .is_some_and(|f| path_matches(f.as_bytes(), kernel))
+        }
         Object::Socket { inode: Some(i), .. } => {
             parse_bracket_inode(kernel, b"socket:[") == Some(*i)
         }

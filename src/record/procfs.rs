@@ -14,6 +14,24 @@ pub fn fd_target(pid: i32, fd: i32) -> Option<RawStr> {
     Some(RawStr(link.as_os_str().as_bytes().to_vec()))
 }
 
+/// What fd `fd` of `pid` refers to when it is not a plain file or
+/// directory: `pipe:[INODE]` for pipes and FIFOs (one stat through the /proc
+/// link), else the link's text for sockets and anonymous inodes. `None` for
+/// files, directories and devices, whose path is what was opened.
+pub fn fd_kind_target(pid: i32, fd: i32) -> Option<RawStr> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let link = format!("/proc/{pid}/fd/{fd}");
+    let md = std::fs::metadata(&link).ok()?;
+    let ft = md.file_type();
+    if ft.is_fifo() {
+        return Some(RawStr(format!("pipe:[{}]", md.ino()).into_bytes()));
+    }
+    if ft.is_file() || ft.is_dir() || ft.is_char_device() || ft.is_block_device() {
+        return None;
+    }
+    fd_target(pid, fd).filter(|t| t.as_bytes().first() != Some(&b'/'))
+}
+
 /// The `flags:` word of /proc/PID/fdinfo/FD: the open file's status flags,
 /// plus O_CLOEXEC standing for the fd's FD_CLOEXEC.
 pub fn fd_flags(pid: i32, fd: i32) -> Option<u64> {
@@ -140,6 +158,27 @@ mod tests {
         let e = t.iter().find(|e| e.fd == fd).expect("the file we opened");
         assert!(e.cloexec);
         assert!(e.target.lossy().ends_with("/status"), "{:?}", e.target);
+    }
+
+    #[test]
+    fn a_fifo_is_named_by_its_inode_and_a_file_by_nothing() {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::MetadataExt;
+        let me = std::process::id() as i32;
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("f");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        // O_RDWR does not block on a FIFO (Linux).
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+            .unwrap();
+        let ino = std::fs::metadata(&fifo).unwrap().ino();
+        let t = fd_kind_target(me, f.as_raw_fd()).unwrap();
+        assert_eq!(t.lossy(), format!("pipe:[{ino}]"));
+        let plain = std::fs::File::open("/etc/hostname").unwrap();
+        assert_eq!(fd_kind_target(me, plain.as_raw_fd()), None);
     }
 
     #[test]

@@ -453,13 +453,31 @@ pub fn sentence(
             Lang::En => format!("{pid} reaps {r} ({})", status(s)),
             Lang::Zh => format!("{pid} 回收了 {r}（{}）", status_text(s)),
         }),
+        // wait(NULL): no status copied out, but the model saw the reap.
+        EventKind::Wait {
+            reaped: Some(r),
+            status: None,
+            ..
+        } if applied
+            .notes
+            .iter()
+            .any(|n| matches!(n, Note::Reaped { pid: c, .. } if c == r)) =>
+        {
+            parts.push(match l {
+                Lang::En => format!("{pid} reaps {r} (its status is not asked for)"),
+                Lang::Zh => format!("{pid} 回收了 {r}（没有要它的退出状态）"),
+            })
+        }
         EventKind::Wait {
             reaped: None,
             nohang: true,
             errno: None,
             ..
         } => parts.push(
-            l.pick("no child has changed state yet", "还没有哪个子进程的状态发生变化")
+            l.pick(
+                "nothing to report yet: WNOHANG returns 0 at once",
+                "暂时没有可回收或可报告的子进程：带 WNOHANG 的 wait 立刻返回 0",
+            )
                 .into(),
         ),
         EventKind::Kill {
@@ -515,10 +533,13 @@ pub fn sentence(
                 ),
             }),
             Note::Zombie { pid, .. } => {
+                // Its parent is in the trace and still alive (an orphan's
+                // new parent is init or a subreaper, outside the trace).
                 let inside = model
                     .process(*pid)
+                    .filter(|p| p.orphaned.is_none())
                     .and_then(|p| model.tree().parent(p.id))
-                    .is_some();
+                    .is_some_and(|parent| parent.is_alive());
                 parts.push(match (l, inside) {
                     (Lang::En, true) => {
                         format!("{pid} is a zombie until its parent waits for it")

@@ -219,7 +219,7 @@ impl Scene {
                 fds.push(FdRow {
                     fd: v.fd,
                     cloexec: v.cloexec,
-                    label: describe::open_file(v.file, labels),
+                    label: super::narrate::open_file(v.file, labels),
                     kind,
                     pipe,
                     open_file: v.file.id.to_string(),

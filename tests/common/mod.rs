@@ -13,7 +13,12 @@ use std::sync::Mutex;
 
 /// The forkscope binary under test.
 pub fn forkscope() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_forkscope"))
+    // English annotations whatever the machine's locale (tests of --lang set their own).
+    let mut c = Command::new(env!("CARGO_BIN_EXE_forkscope"));
+    c.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8");
+    c
 }
 
 /// The repository root.

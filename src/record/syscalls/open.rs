@@ -43,10 +43,12 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
         _ => None,
     };
     let fd = res.map(|v| v as i32).unwrap_or(-1);
-    // The kernel's name for what was opened, kept when it is not a plain path
-    // (a FIFO shows as pipe:[N], which is how replay links it to its pipe).
+    // What was opened, when it is not a plain file: a FIFO is recorded as
+    // `pipe:[INODE]` (its /proc link shows only its path, so it is stat'ed),
+    // which is how replay joins it to the other processes' ends of the same
+    // FIFO; sockets and anonymous inodes keep the kernel's name.
     let target = if fd >= 0 {
-        procfs::fd_target(pid, fd).filter(|t| t.as_bytes().first() != Some(&b'/'))
+        procfs::fd_kind_target(pid, fd)
     } else {
         None
     };
