@@ -264,8 +264,24 @@ impl Scene {
                 continue;
             }
             let number = pipe_number(labels, pipe.id);
-            // A reader that also holds a write end will not see EOF while it does.
+            // A reader that also holds a write end will not see EOF while it
+            // does. Right after pipe() and fork() every process holds both
+            // ends, which is normal until each closes the one it does not
+            // use; so warn only when it has become a problem: the read end
+            // is its stdin, or it has exec'd a program since the pipe was
+            // made (that program will not know to close the write end).
+            let made_at = match &pipe.origin {
+                PipeOrigin::Created { at, .. } | PipeOrigin::Fifo { at, .. } => Some(*at),
+                PipeOrigin::Inherited { .. } => None,
+            };
             for (rp, rfd) in &h.readers {
+                let exec_since = model
+                    .process(*rp)
+                    .and_then(|p| p.last_exec())
+                    .is_some_and(|e| made_at.is_none_or(|m| e.at > m));
+                if *rfd != 0 && !exec_since {
+                    continue;
+                }
                 if let Some((_, wfd)) = h.writers.iter().find(|(wp, _)| wp == rp) {
                     warnings.push(Warning {
                         pid: *rp,
