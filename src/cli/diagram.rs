@@ -118,25 +118,9 @@ pub fn busiest(path: &Path) -> Result<Busiest> {
     }
 }
 
-/// The traced command line, for titles: argv joined with spaces, a word
-/// quoted the way a shell would need it when it holds anything unusual.
+/// The traced command line, for titles.
 fn title<R: std::io::BufRead>(r: &Replay<R>) -> String {
-    r.header()
-        .argv
-        .iter()
-        .map(|a| {
-            let w = a.lossy();
-            let plain = !w.is_empty()
-                && w.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_./=:,+@%-".contains(c));
-            if plain {
-                w.into_owned()
-            } else {
-                format!("'{}'", w.replace('\'', "'\\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    describe::command_line(&r.header().argv)
 }
 
 /// The scene after `step` was applied to `r.model`.

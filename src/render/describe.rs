@@ -64,3 +64,22 @@ pub fn pid_name(model: &Model, pid: Pid) -> String {
         .map(|p| process_name(model, p))
         .unwrap_or_else(|| "?".into())
 }
+
+/// A command line for display: words joined with spaces, each word quoted
+/// the way a shell would need it when it holds anything unusual.
+pub fn command_line(argv: &[RawStr]) -> String {
+    argv.iter()
+        .map(|a| {
+            let w = a.lossy();
+            let plain = !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_./=:,+@%-".contains(c));
+            if plain {
+                w.into_owned()
+            } else {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -115,12 +115,8 @@ pub fn render(scene: &Scene) -> String {
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
 
     // (pid, fd) rows drawn, so edges only name ports that exist.
-    let rows: HashSet<(Pid, i32)> = scene
-        .processes
-        .iter()
-        .flat_map(|p| p.fds.iter().map(move |f| (p.pid, f.fd)))
-        .collect();
-    let shown: HashSet<Pid> = scene.processes.iter().map(|p| p.pid).collect();
+    let rows = scene.drawn_fds();
+    let shown = scene.drawn_pids();
     let at = |pid: Pid, fd: i32| {
         if rows.contains(&(pid, fd)) {
             format!("{}:{}", proc_id(pid), port(fd))

@@ -9,7 +9,6 @@
 use super::ascii::{truncate, visible};
 use super::scene::{ProcBox, Scene};
 use crate::trace::Pid;
-use std::collections::HashSet;
 use std::fmt::Write as _;
 
 /// The longest label text kept (longer ones end in `…`).
@@ -96,13 +95,9 @@ pub fn render(scene: &Scene) -> String {
     out.push_str("  classDef pipe fill:#eef6ee,stroke:#2e7d32\n");
     out.push_str("  classDef file fill:#f5f5f5,stroke:#999999\n");
 
-    let rows: HashSet<(Pid, i32)> = scene
-        .processes
-        .iter()
-        .flat_map(|p| p.fds.iter().map(move |f| (p.pid, f.fd)))
-        .collect();
+    let rows = scene.drawn_fds();
     // An fd's node when it is drawn, else its process's subgraph.
-    let shown: HashSet<Pid> = scene.processes.iter().map(|p| p.pid).collect();
+    let shown = scene.drawn_pids();
     let at = |pid: Pid, fd: i32| {
         if rows.contains(&(pid, fd)) {
             fd_id(pid, fd)

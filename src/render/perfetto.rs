@@ -302,23 +302,7 @@ fn program(argv: &[RawStr], path: &RawStr) -> String {
     describe::program_name(argv, path)
 }
 
-/// A command line for display: words joined with spaces, quoted when unusual.
-fn command_line(argv: &[RawStr]) -> String {
-    argv.iter()
-        .map(|a| {
-            let w = a.lossy();
-            let plain = !w.is_empty()
-                && w.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_./=:,+@%-".contains(c));
-            if plain {
-                w.into_owned()
-            } else {
-                format!("'{}'", w.replace('\'', "'\\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+use describe::command_line;
 
 /// How a process ended, in words.
 fn end_text(p: &Process) -> Option<String> {

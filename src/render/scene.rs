@@ -157,6 +157,19 @@ fn state_name(s: ProcessState) -> &'static str {
 }
 
 impl Scene {
+    /// The (pid, fd) rows drawn in process boxes.
+    pub fn drawn_fds(&self) -> std::collections::HashSet<(Pid, i32)> {
+        self.processes
+            .iter()
+            .flat_map(|p| p.fds.iter().map(move |f| (p.pid, f.fd)))
+            .collect()
+    }
+
+    /// The processes drawn as boxes.
+    pub fn drawn_pids(&self) -> std::collections::HashSet<Pid> {
+        self.processes.iter().map(|p| p.pid).collect()
+    }
+
     /// Builds the scene from the model (after `event` was applied).
     pub fn build(
         model: &Model,

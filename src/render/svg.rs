@@ -997,31 +997,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// Columns a character takes in a monospace font (East Asian wide and most
-/// emoji take two).
-fn char_cols(c: char) -> usize {
-    let u = c as u32;
-    let wide = matches!(u,
-        0x1100..=0x115F
-        | 0x2E80..=0x303E
-        | 0x3041..=0x33FF
-        | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x1F300..=0x1F64F
-        | 0x1F900..=0x1F9FF
-        | 0x20000..=0x3FFFD);
-    if wide {
-        2
-    } else {
-        1
-    }
-}
+use super::ascii::char_cols;
 
 /// Columns `s` takes.
 fn cols(s: &str) -> usize {
