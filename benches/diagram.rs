@@ -14,11 +14,19 @@ use std::time::Instant;
 fn trace() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diagram-bench-1000.jsonl");
     if !p.exists() {
-        eprintln!("recording 1,000 background sleeps (once) to {}", p.display());
+        eprintln!(
+            "recording 1,000 background sleeps (once) to {}",
+            p.display()
+        );
         let st = std::process::Command::new(env!("CARGO_BIN_EXE_forkscope"))
             .args(["record", "-q", "-o"])
             .arg(&p)
-            .args(["--", "sh", "-c", "for i in $(seq 1000); do sleep 3 & done; wait"])
+            .args([
+                "--",
+                "sh",
+                "-c",
+                "for i in $(seq 1000); do sleep 3 & done; wait",
+            ])
             .status()
             .expect("run forkscope record");
         assert!(st.success());
@@ -69,9 +77,16 @@ fn main() {
             *size = out.len();
         }
     }
-    println!("diagram benchmark: {} ({} processes in the scene, after #{seq})", path.display(), procs);
+    println!(
+        "diagram benchmark: {} ({} processes in the scene, after #{seq})",
+        path.display(),
+        procs
+    );
     println!("  finding the busiest moment (one replay): {:.3} s", t_pick);
-    println!("  replay to the moment + scene:            median {:.3} s", median(build.clone()));
+    println!(
+        "  replay to the moment + scene:            median {:.3} s",
+        median(build.clone())
+    );
     for (name, times, size) in &per_format {
         let total = median(build.clone()) + median(times.clone());
         println!(
