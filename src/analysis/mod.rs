@@ -26,6 +26,7 @@ pub mod long_zombie;
 pub mod never_reaped;
 pub mod orphan;
 pub mod wait_on_stopped_child;
+pub mod waitfor;
 
 #[cfg(test)]
 mod testkit;

@@ -1,18 +1,90 @@
-//! `forkscope record`: trace a command, print the summary, exit with its status.
+//! `forkscope record`: trace a command (or attach to a running process),
+//! print the summary, exit with its status. With `--stall-timeout`, hangs
+//! are explained on stderr as they are found; with `--on-deadlock kill` the
+//! traced tree is then killed and forkscope exits with
+//! [`record::HANG_EXIT`] (124, as `timeout` does).
 
-use super::RecordArgs;
-use crate::record::{self, RecordError, RecordOptions};
+use super::{OnDeadlock, RecordArgs};
+use crate::record::{self, HangSink, HangWatch, RecordError, RecordOptions, StallReport, Why};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The stderr text for new hangs: what led to the check, each hang, and
+/// what forkscope does next.
+pub fn stall_text(r: &StallReport, style: super::style::Style) -> String {
+    let why = match r.why {
+        Why::Stalled(d) => format!(
+            "no traced process has made progress for {:.1} s",
+            d.as_secs_f64()
+        ),
+        Why::Signal(sig) => format!(
+            "{} arrived while the traced processes were stuck",
+            crate::trace::Sig(sig)
+        ),
+        Why::Detach => "detaching from processes that are stuck".into(),
+    };
+    let mut s = format!("forkscope: {why}:\n");
+    for h in &r.hangs {
+        s.push_str(&super::snapshot::hang_text(h, style));
+    }
+    if r.killing {
+        s.push_str(&format!(
+            "forkscope: killing the traced processes (--on-deadlock kill; exit status {}).\n",
+            record::HANG_EXIT
+        ));
+    }
+    s
+}
 
 /// Records and returns the command's exit code (or forkscope's own failure code).
 pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
-    let opts = RecordOptions {
-        argv: args.command.clone(),
-        output: args.output,
-        env: args.env,
+    let stall_timeout = match args.stall_timeout.map(Duration::try_from_secs_f64) {
+        Some(Ok(d)) if !d.is_zero() => Some(d),
+        Some(_) => {
+            eprintln!("forkscope: --stall-timeout must be a positive number of seconds");
+            return Ok(2);
+        }
+        None => None,
     };
-    match record::record(&opts) {
+    // Reports go to stderr, coloured like stderr would be.
+    let style = super::style::Style {
+        color: std::io::IsTerminal::is_terminal(&std::io::stderr())
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let watch = HangWatch {
+        stall_timeout,
+        kill: args.on_deadlock == OnDeadlock::Kill,
+        sink: Some(HangSink(Arc::new(move |r: &StallReport| {
+            eprint!("{}", stall_text(r, style));
+        }))),
+    };
+    // The program's name for the summary: read before it may exit.
+    let argv0 = match args.attach {
+        Some(pid) => {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let first = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+            let base = first.rsplit(|b| *b == b'/').next().unwrap_or_default();
+            if base.is_empty() {
+                format!("pid {pid}")
+            } else {
+                String::from_utf8_lossy(base).into_owned()
+            }
+        }
+        None => args.command[0].to_string_lossy().into_owned(),
+    };
+    let result = match args.attach {
+        Some(pid) => record::attach(pid, args.output, &watch),
+        None => record::record_watched(
+            &RecordOptions {
+                argv: args.command.clone(),
+                output: args.output,
+                env: args.env,
+            },
+            &watch,
+        ),
+    };
+    match result {
         Ok(out) => {
-            let argv0 = args.command[0].to_string_lossy();
             if let Some(errno) = out.exec_error {
                 // As a shell says it: the command never ran.
                 eprintln!(

@@ -11,8 +11,24 @@
 //! forkscope finish the trace after it. Every tracee is attached with
 //! PTRACE_O_EXITKILL, so if forkscope dies the kernel kills the traced tree
 //! rather than leave it stopped.
+//!
+//! Hangs: with a stall timeout, a watchdog thread samples the progress
+//! counters of every traced task from /proc every 200 ms (it never uses
+//! ptrace); when none moved and no ptrace-stop was processed for the
+//! timeout, it takes a [`live`] snapshot, explains it with
+//! [`crate::analysis::waitfor`] and hands each new hang to the caller's
+//! [`HangSink`] (and kills the tree if asked: exit status [`HANG_EXIT`]).
+//! The first SIGINT/SIGTERM/SIGHUP/SIGQUIT that reaches the tracees from
+//! outside is checked the same way at its signal-delivery-stop, before it is
+//! re-injected: Ctrl-C on a hung program explains the hang first.
+//!
+//! Attaching ([`attach`]): the process, its threads and its descendants are
+//! seized without PTRACE_O_EXITKILL and stopped at every syscall entry and
+//! exit (no seccomp filter can be added to a running process), and Ctrl-C,
+//! SIGTERM or SIGHUP detach them all cleanly, leaving them running as before.
 
 pub mod elf;
+pub mod live;
 pub mod mem;
 pub mod procfs;
 pub mod seccomp;
@@ -22,14 +38,17 @@ pub mod syscalls;
 pub mod sysno;
 pub mod tracer;
 
+use crate::analysis::waitfor::{self, Hang};
 use crate::trace::{
     EventKind, Header, RawStr, Status, TraceError, TraceWriter, FORMAT_NAME, FORMAT_VERSION,
 };
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Errors while recording.
 #[derive(Debug, thiserror::Error)]
@@ -104,11 +123,42 @@ pub struct RecordOutcome {
     pub stats: tracer::Stats,
     /// The command could not be started: its exec failed with this errno.
     pub exec_error: Option<i32>,
+    /// Every distinct hang found while recording.
+    pub hangs: Vec<Hang>,
+    /// The traced tree was killed because of a hang (`--on-deadlock kill`).
+    pub killed_for_hang: bool,
+    /// Set when forkscope attached to running processes instead of starting one.
+    pub attached: Option<Attached>,
 }
 
+/// What an attached recording attached to, and how it ended.
+#[derive(Debug, Clone)]
+pub struct Attached {
+    /// The process asked for.
+    pub pid: i32,
+    /// Processes attached at the start (it and its descendants).
+    pub processes: usize,
+    /// Threads attached at the start (all tasks of those processes).
+    pub threads: usize,
+    /// Forkscope detached (on Ctrl-C, SIGTERM or SIGHUP) and left them running.
+    pub detached: bool,
+}
+
+/// The exit status of forkscope after it killed a hung tree
+/// (`--on-deadlock kill`), as `timeout(1)` exits when its command timed out.
+pub const HANG_EXIT: i32 = 124;
+
 impl RecordOutcome {
-    /// The exit code forkscope should end with: the command's, as a shell reports it.
+    /// The exit code forkscope should end with: [`HANG_EXIT`] when it killed
+    /// a hung tree; 0 after detaching from attached processes; otherwise the
+    /// command's own, as a shell reports it.
     pub fn exit_code(&self) -> i32 {
+        if self.killed_for_hang {
+            return HANG_EXIT;
+        }
+        if self.attached.as_ref().is_some_and(|a| a.detached) {
+            return 0;
+        }
         self.status.map_or(1, |s| s.shell_code())
     }
 
@@ -125,6 +175,23 @@ impl RecordOutcome {
         };
         let plural =
             |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let ended = if self.killed_for_hang {
+            format!("hung and was killed (--on-deadlock kill; exit status {HANG_EXIT})")
+        } else {
+            match &self.attached {
+                Some(a) if a.detached => format!(
+                    "(pid {}): attached to {} ({} in all) without seccomp, so every syscall stopped them twice and they ran slower meanwhile; now detached and left running",
+                    a.pid,
+                    plural(a.processes as u64, "process", "processes"),
+                    plural(a.threads as u64, "thread", "threads"),
+                ),
+                Some(a) => format!(
+                    "(pid {}, attached without seccomp: slower) {ended}",
+                    a.pid
+                ),
+                None => ended,
+            }
+        };
         format!(
             "forkscope: {argv0} {ended}. Traced {}{}, {}{}, {}, {}. Trace: {} ({}).",
             plural(s.processes, "process", "processes"),
@@ -171,8 +238,20 @@ pub fn default_output(argv0: &std::ffi::OsStr) -> PathBuf {
 
 static ROOT_PID: AtomicI32 = AtomicI32::new(0);
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Attached rather than started: SIGINT/SIGTERM/SIGHUP mean "detach".
+static ATTACHED: AtomicBool = AtomicBool::new(false);
+/// A detach was asked for.
+static DETACH: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    if ATTACHED.load(Ordering::Relaxed) {
+        if matches!(sig, libc::SIGINT | libc::SIGTERM | libc::SIGHUP) {
+            INTERRUPTED.store(sig == libc::SIGINT, Ordering::Relaxed);
+            DETACH.store(true, Ordering::Relaxed);
+        }
+        // SIGALRM: only interrupts the tracer's waitpid so that it looks at DETACH.
+        return;
+    }
     if sig == libc::SIGINT {
         INTERRUPTED.store(true, Ordering::Relaxed);
         return;
@@ -197,16 +276,61 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut li
 }
 
 fn install_signal_handlers() {
-    for sig in [libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGHUP] {
+    // Attached, the handlers must interrupt the tracer's waitpid (no
+    // SA_RESTART), and a 100 ms SIGALRM tick closes the window between
+    // the tracer's look at DETACH and its next waitpid.
+    let attached = ATTACHED.load(Ordering::Relaxed);
+    let restart = if attached { 0 } else { libc::SA_RESTART };
+    let mut sigs = vec![libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGHUP];
+    if attached {
+        sigs.push(libc::SIGALRM);
+    }
+    for sig in sigs {
         // SAFETY: installing a handler that only touches atomics and calls kill.
         unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
             sa.sa_sigaction = on_signal as *const () as libc::sighandler_t;
-            sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+            sa.sa_flags = libc::SA_SIGINFO | restart;
             libc::sigemptyset(&mut sa.sa_mask);
             libc::sigaction(sig, &sa, std::ptr::null_mut());
         }
     }
+    if attached {
+        let tick = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 100_000,
+        };
+        let it = libc::itimerval {
+            it_interval: tick,
+            it_value: tick,
+        };
+        // SAFETY: setitimer reads one itimerval through a valid pointer.
+        unsafe {
+            libc::setitimer(libc::ITIMER_REAL, &it, std::ptr::null_mut());
+        }
+    }
+}
+
+fn stop_tick() {
+    let zero = libc::itimerval {
+        it_interval: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+        it_value: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+    };
+    // SAFETY: setitimer reads one itimerval through a valid pointer.
+    unsafe {
+        libc::setitimer(libc::ITIMER_REAL, &zero, std::ptr::null_mut());
+    }
+}
+
+/// Has a detach been asked for (attached recordings only)?
+pub fn detach_requested() -> bool {
+    DETACH.load(Ordering::Relaxed)
 }
 
 fn host_kernel() -> String {
@@ -226,32 +350,327 @@ fn raw(s: &std::ffi::OsStr) -> RawStr {
     RawStr(s.as_bytes().to_vec())
 }
 
-/// Records `opts.argv` to a trace. Errors before the command starts (not
-/// found, unwritable output) leave nothing running.
-pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
-    let argv0 = opts.argv.first().ok_or_else(|| RecordError::Spawn {
-        msg: "no command given".into(),
-    })?;
-    let prog = spawn::resolve_program(argv0)?;
-    let path = opts.output.clone().unwrap_or_else(|| default_output(argv0));
+/// Receives each new hang found while recording (the CLI prints it).
+#[derive(Clone)]
+pub struct HangSink(pub Arc<dyn Fn(&StallReport) + Send + Sync>);
+
+impl std::fmt::Debug for HangSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HangSink")
+    }
+}
+
+/// How to watch for hangs while recording.
+#[derive(Clone, Debug, Default)]
+pub struct HangWatch {
+    /// Analyse the tree when no traced task made progress for this long.
+    pub stall_timeout: Option<Duration>,
+    /// Kill the traced tree when a hang is found (exit [`HANG_EXIT`]).
+    pub kill: bool,
+    /// Where new hangs go.
+    pub sink: Option<HangSink>,
+}
+
+/// Why the tree was analysed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    /// No progress for this long.
+    Stalled(Duration),
+    /// This signal reached the tracees from outside (Ctrl-C, kill).
+    Signal(i32),
+    /// Forkscope is about to detach.
+    Detach,
+}
+
+/// New hangs, for the [`HangSink`].
+#[derive(Clone, Debug)]
+pub struct StallReport {
+    /// What led to the analysis.
+    pub why: Why,
+    /// The hangs not reported before.
+    pub hangs: Vec<Hang>,
+    /// The tree is being killed because of them.
+    pub killing: bool,
+}
+
+/// A traced task as the watchdog sees it: (tid, tgid, held in a group-stop).
+pub type WatchedTask = (i32, i32, bool);
+
+/// What the tracer shares with the hang watchdog, and the analysis both use.
+pub struct Watch {
+    root: i32,
+    opts: HangWatch,
+    /// ptrace reports processed so far: a stop is progress.
+    stops: AtomicU64,
+    /// The traced tasks, republished by the tracer when they change.
+    tasks: Mutex<Vec<WatchedTask>>,
+    /// The recording is over.
+    done: AtomicBool,
+    /// Keys of the hangs reported.
+    reported: Mutex<HashSet<String>>,
+    /// Every hang reported.
+    hangs: Mutex<Vec<Hang>>,
+    /// The tree was killed because of a hang.
+    killed: AtomicBool,
+    /// The trace, for recording findings.
+    writer: Arc<Mutex<TraceWriter>>,
+}
+
+impl Watch {
+    fn new(root: i32, opts: HangWatch, writer: Arc<Mutex<TraceWriter>>) -> Watch {
+        Watch {
+            root,
+            opts,
+            stops: AtomicU64::new(0),
+            tasks: Mutex::new(Vec::new()),
+            done: AtomicBool::new(false),
+            reported: Mutex::new(HashSet::new()),
+            hangs: Mutex::new(Vec::new()),
+            killed: AtomicBool::new(false),
+            writer,
+        }
+    }
+
+    /// Is a watchdog sampling the tasks (so they must be published)?
+    pub fn sampling(&self) -> bool {
+        self.opts.stall_timeout.is_some()
+    }
+
+    /// One more ptrace report was processed.
+    pub fn stop_seen(&self) {
+        self.stops.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The traced tasks changed.
+    pub fn publish(&self, tasks: Vec<WatchedTask>) {
+        *self.tasks.lock().unwrap_or_else(|e| e.into_inner()) = tasks;
+    }
+
+    /// The tree was killed because of a hang: new tasks are killed on sight.
+    pub fn killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
+    }
+
+    /// Snapshots `tasks`, analyses them, reports new hangs, and kills the
+    /// tree if asked. Returns whether a hang (new or not) was found.
+    pub fn check(&self, tasks: &[WatchedTask], why: Why) -> bool {
+        let mut pids: Vec<i32> = tasks.iter().map(|t| t.1).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        if pids.is_empty() {
+            return false;
+        }
+        let traced = live::Traced {
+            group_stopped: tasks.iter().filter(|t| t.2).map(|t| t.0).collect(),
+        };
+        let mut snap = live::snapshot_traced(self.root, &pids, &traced);
+        if matches!(why, Why::Signal(_)) {
+            // The other tracees are on their way into the same
+            // signal-delivery-stop; give them a moment to get there rather
+            // than catch them running between their syscall and the stop.
+            for _ in 0..5 {
+                if !snap.tasks.iter().any(|t| t.state == 'R') {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+                snap = live::snapshot_traced(self.root, &pids, &traced);
+            }
+        }
+        let report = waitfor::analyse(&snap);
+        if report.hangs.is_empty() {
+            return false;
+        }
+        let new: Vec<Hang> = {
+            let mut seen = self.reported.lock().unwrap_or_else(|e| e.into_inner());
+            report
+                .hangs
+                .iter()
+                .filter(|h| seen.insert(h.key()))
+                .cloned()
+                .collect()
+        };
+        // Only a stall kills: a signal from outside is about to end the
+        // tree anyway, and a detach must leave it as it was.
+        let killing = self.opts.kill && matches!(why, Why::Stalled(_));
+        for h in &new {
+            self.record_hang(h, why, killing);
+        }
+        if !new.is_empty() {
+            self.hangs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(new.iter().cloned());
+            if let Some(sink) = &self.opts.sink {
+                (sink.0)(&StallReport {
+                    why,
+                    hangs: new,
+                    killing,
+                });
+            }
+        }
+        if killing {
+            self.killed.store(true, Ordering::Relaxed);
+            for p in pids {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(p),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+        true
+    }
+
+    /// Writes a hang into the trace. The format has no event for it yet;
+    /// once it has `EventKind::Stall` (fields as below), the commented line
+    /// is the one to enable. The event is by the first blocked task (alive:
+    /// it is hung) and is flushed at once, since the tracer may sit in
+    /// waitpid for as long as the hang lasts.
+    fn record_hang(&self, h: &Hang, why: Why, killing: bool) {
+        let pid = h.tasks.first().copied().unwrap_or(self.root);
+        let (trigger, stalled_ns) = match why {
+            Why::Stalled(d) => ("stalled", Some(d.as_nanos() as u64)),
+            Why::Signal(_) => ("signal", None),
+            Why::Detach => ("detach", None),
+        };
+        // let _ = self.writer.lock().map(|mut w| w.emit(pid, EventKind::Stall { hang: h.kind.as_str().into(), trigger: trigger.into(), stalled_ns, summary: h.summary.clone(), steps: h.steps.clone(), fix: h.fix.clone(), cycle: h.cycle.clone(), tasks: h.tasks.clone(), fds: h.fds.iter().map(|f| StallFd { pid: f.pid, fd: f.fd, pipe: f.pipe.clone(), role: f.role.into() }).collect(), pipes: h.pipes.clone(), killed: killing }).and_then(|_| w.flush()));
+        let _ = (&self.writer, pid, trigger, stalled_ns, killing);
+    }
+
+    /// A fingerprint of every traced task's progress counters and of the
+    /// ptrace stops processed: equal fingerprints, no progress.
+    fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.stops.load(Ordering::Relaxed).hash(&mut h);
+        let tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for (tid, tgid, stopped) in tasks {
+            (tid, stopped).hash(&mut h);
+            if let Some((state, p)) = live::progress(tgid, tid) {
+                (state, p.cpu_ticks, p.rchar, p.wchar, p.syscr, p.syscw).hash(&mut h);
+            }
+        }
+        h.finish()
+    }
+}
+
+/// The watchdog thread: samples progress every 200 ms (or a quarter of the
+/// timeout, if shorter); after `timeout` without any, analyses the tree, and
+/// again every `timeout` for as long as the stall lasts.
+fn watchdog(watch: Arc<Watch>, timeout: Duration) {
+    let tick = Duration::from_millis(200)
+        .min(timeout / 4)
+        .max(Duration::from_millis(10));
+    let mut last = watch.fingerprint();
+    let mut since = Instant::now();
+    let mut analysed: Option<Instant> = None;
+    while !watch.done.load(Ordering::Relaxed) {
+        std::thread::park_timeout(tick);
+        if watch.done.load(Ordering::Relaxed) {
+            break;
+        }
+        let fp = watch.fingerprint();
+        let now = Instant::now();
+        if fp != last {
+            last = fp;
+            since = now;
+            analysed = None;
+            continue;
+        }
+        let stalled = now - since;
+        if stalled >= timeout && analysed.is_none_or(|a| now - a >= timeout) {
+            analysed = Some(now);
+            let tasks = watch
+                .tasks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            if watch.check(&tasks, Why::Stalled(stalled)) && watch.killed() {
+                break;
+            }
+        }
+    }
+}
+
+/// Starts the watchdog with the signals forkscope handles blocked, so that
+/// they interrupt the tracer thread's waitpid rather than this thread.
+fn start_watchdog(watch: &Arc<Watch>) -> Option<std::thread::JoinHandle<()>> {
+    let timeout = watch.opts.stall_timeout?;
+    use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow, Signal};
+    let mut block = SigSet::empty();
+    for s in [
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+        Signal::SIGALRM,
+        Signal::SIGCHLD,
+    ] {
+        block.add(s);
+    }
+    let mut old = SigSet::empty();
+    let _ = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&block), Some(&mut old));
+    let w = Arc::clone(watch);
+    let handle = std::thread::Builder::new()
+        .name("forkscope-watchdog".into())
+        .spawn(move || watchdog(w, timeout))
+        .ok();
+    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    handle
+}
+
+/// Runs the tracer with its watch, and collects the outcome.
+fn run_traced(
+    mut t: tracer::Tracer,
+    watch: Arc<Watch>,
+    path: PathBuf,
+    attached: Option<Attached>,
+) -> Result<RecordOutcome, RecordError> {
+    let dog = start_watchdog(&watch);
+    let status = t.run();
+    watch.done.store(true, Ordering::Relaxed);
+    if let Some(d) = dog {
+        d.thread().unpark();
+        let _ = d.join();
+    }
+    stop_tick();
+    let status = status?;
+    let hangs = watch
+        .hangs
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    Ok(RecordOutcome {
+        status,
+        path,
+        events: t.events_written(),
+        stats: t.stats.clone(),
+        exec_error: t.root_exec_error,
+        hangs,
+        killed_for_hang: watch.killed(),
+        attached: attached.map(|a| Attached {
+            detached: t.detached,
+            ..a
+        }),
+    })
+}
+
+fn header(argv: Vec<RawStr>, cwd: RawStr, env: bool) -> Header {
     let now = SystemTime::now();
-    let header = Header {
+    Header {
         format: FORMAT_NAME.into(),
         version: FORMAT_VERSION,
-        argv: opts.argv.iter().map(|a| raw(a)).collect(),
+        argv,
         start: humantime::format_rfc3339_nanos(now).to_string(),
         start_unix_ns: now
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0),
         root_pid: 0,
-        cwd: std::env::current_dir()
-            .map(|d| raw(d.as_os_str()))
-            .unwrap_or_default(),
+        cwd,
         tracer: format!("forkscope {}", env!("CARGO_PKG_VERSION")),
         kernel: host_kernel(),
         arch: std::env::consts::ARCH.into(),
-        env: opts.env.then(|| {
+        env: env.then(|| {
             std::env::vars_os()
                 .map(|(k, v)| {
                     let mut b = k.as_bytes().to_vec();
@@ -261,24 +680,54 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
                 })
                 .collect()
         }),
-    };
-    // Open the output before starting anything: an unwritable path fails here.
-    // The header is rewritten with the real root pid once it is known, so
-    // create it in two steps: probe now, write after launch.
+    }
+}
+
+/// Opens the output before starting anything: an unwritable path fails here.
+fn probe_output(path: &std::path::Path) -> Result<(), RecordError> {
     std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
-        .open(&path)
+        .open(path)
         .map_err(|e| TraceError::Io {
-            path: path.clone(),
+            path: path.to_path_buf(),
             err: e,
         })?;
+    Ok(())
+}
+
+/// Records `opts.argv` to a trace. Errors before the command starts (not
+/// found, unwritable output) leave nothing running.
+pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
+    record_watched(opts, &HangWatch::default())
+}
+
+/// [`record`], watching for hangs as `watch` says.
+pub fn record_watched(
+    opts: &RecordOptions,
+    watch: &HangWatch,
+) -> Result<RecordOutcome, RecordError> {
+    let argv0 = opts.argv.first().ok_or_else(|| RecordError::Spawn {
+        msg: "no command given".into(),
+    })?;
+    let prog = spawn::resolve_program(argv0)?;
+    let path = opts.output.clone().unwrap_or_else(|| default_output(argv0));
+    let mut header = header(
+        opts.argv.iter().map(|a| raw(a)).collect(),
+        std::env::current_dir()
+            .map(|d| raw(d.as_os_str()))
+            .unwrap_or_default(),
+        opts.env,
+    );
+    // The header is written with the real root pid once it is known, so
+    // create the file in two steps: probe now, write after launch.
+    probe_output(&path)?;
     let filter = seccomp::build_filter();
     let root = spawn::launch(&prog, &opts.argv, &filter)?;
     ROOT_PID.store(root.as_raw(), Ordering::Relaxed);
+    ATTACHED.store(false, Ordering::Relaxed);
     install_signal_handlers();
-    let mut header = header;
     header.root_pid = root.as_raw();
     let w = match TraceWriter::create(&path, &header) {
         Ok(w) => w,
@@ -287,7 +736,10 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
             return Err(e.into());
         }
     };
+    let w = Arc::new(Mutex::new(w));
+    let watch = Arc::new(Watch::new(root.as_raw(), watch.clone(), Arc::clone(&w)));
     let mut t = tracer::Tracer::new(w, root.as_raw());
+    t.watch = Some(Arc::clone(&watch));
     // The inherited fd table, read while the child waits at its first stop
     // (only fds that survive exec: forkscope's own are close-on-exec).
     let fds = procfs::fd_table_full(root.as_raw())
@@ -301,14 +753,97 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
             fds,
         },
     )?;
-    let status = t.run()?;
-    Ok(RecordOutcome {
-        status,
-        path,
-        events: t.writer().events_written(),
-        stats: t.stats.clone(),
-        exec_error: t.root_exec_error,
-    })
+    run_traced(t, watch, path, None)
+}
+
+/// Attaches to the running process `pid`, its threads and its descendants,
+/// and records them until they all exit or Ctrl-C, SIGTERM or SIGHUP asks
+/// forkscope to detach (which leaves them running as before). Each attached
+/// process gets a `spawn` event with its argv and fd table from /proc.
+pub fn attach(
+    pid: i32,
+    output: Option<PathBuf>,
+    watch: &HangWatch,
+) -> Result<RecordOutcome, RecordError> {
+    let cmdline =
+        std::fs::read(format!("/proc/{pid}/cmdline")).map_err(|_| RecordError::Spawn {
+            msg: format!("no process {pid}"),
+        })?;
+    let argv = |c: &[u8]| -> Vec<RawStr> {
+        c.split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| RawStr(a.to_vec()))
+            .collect()
+    };
+    let root_argv = argv(&cmdline);
+    let argv0 = root_argv
+        .first()
+        .map(|a| std::ffi::OsString::from(std::ffi::OsStr::from_bytes(&a.0)))
+        .unwrap_or_else(|| OsString::from(format!("pid{pid}")));
+    let path = output.unwrap_or_else(|| default_output(&argv0));
+    let mut header = header(
+        root_argv.clone(),
+        procfs::cwd(pid)
+            .map(|d| raw(d.as_os_str()))
+            .unwrap_or_default(),
+        false,
+    );
+    header.root_pid = pid;
+    probe_output(&path)?;
+    ROOT_PID.store(pid, Ordering::Relaxed);
+    ATTACHED.store(true, Ordering::Relaxed);
+    DETACH.store(false, Ordering::Relaxed);
+    install_signal_handlers();
+    let seized = match spawn::attach(pid) {
+        Ok(s) => s,
+        Err(e) => {
+            stop_tick();
+            return Err(e);
+        }
+    };
+    let w = match TraceWriter::create(&path, &header) {
+        Ok(w) => Arc::new(Mutex::new(w)),
+        Err(e) => {
+            stop_tick();
+            spawn::release(&seized);
+            return Err(e.into());
+        }
+    };
+    let watch = Arc::new(Watch::new(pid, watch.clone(), Arc::clone(&w)));
+    let mut t = tracer::Tracer::attached(w, pid);
+    t.watch = Some(Arc::clone(&watch));
+    let mut threads = 0;
+    for p in &seized.processes {
+        for &tid in &p.tids {
+            t.adopt(tid, p.pid);
+            threads += 1;
+        }
+    }
+    t.stats.processes = seized.processes.len() as u64;
+    for p in &seized.processes {
+        let args = if p.pid == pid {
+            root_argv.clone()
+        } else {
+            argv(&std::fs::read(format!("/proc/{}/cmdline", p.pid)).unwrap_or_default())
+        };
+        t.emit(
+            p.pid,
+            EventKind::Spawn {
+                argv: args,
+                fds: procfs::fd_table_full(p.pid),
+            },
+        )?;
+    }
+    let info = Attached {
+        pid,
+        processes: seized.processes.len(),
+        threads,
+        detached: false,
+    };
+    // Now that their spawn events are written, let them stop (and go on
+    // under PTRACE_SYSCALL).
+    spawn::interrupt(&seized);
+    run_traced(t, watch, path, Some(info))
 }
 
 /// Was Ctrl-C pressed during the recording?

@@ -2,6 +2,10 @@
 //! the child with PTRACE_SEIZE while it waits on a pipe, then let it install
 //! the seccomp filter and exec. The child keeps forkscope's process group,
 //! terminal, stdio and environment, as under strace.
+//!
+//! Or attaching to processes already running ([`attach`]): every thread of
+//! the process and of its descendants is seized, with the same options but
+//! PTRACE_O_EXITKILL: processes forkscope did not start must outlive it.
 
 use super::RecordError;
 use nix::sys::ptrace::{self, Options};
@@ -22,6 +26,160 @@ pub fn ptrace_options() -> Options {
         // If forkscope dies, the kernel SIGKILLs every tracee: none is ever
         // left stopped under a tracer that is gone.
         | Options::PTRACE_O_EXITKILL
+}
+
+/// The options for attached processes: [`ptrace_options`] without
+/// PTRACE_O_EXITKILL. If forkscope dies, the kernel detaches them (exit_ptrace)
+/// and they run on.
+pub fn attach_options() -> Options {
+    ptrace_options() - Options::PTRACE_O_EXITKILL
+}
+
+/// A process seized by [`attach`], with its threads.
+#[derive(Debug, Clone)]
+pub struct SeizedProcess {
+    /// Its pid.
+    pub pid: i32,
+    /// Its threads (tids), the main one included.
+    pub tids: Vec<i32>,
+}
+
+/// What [`attach`] seized, parents before children.
+#[derive(Debug, Clone, Default)]
+pub struct Seized {
+    /// The processes.
+    pub processes: Vec<SeizedProcess>,
+}
+
+/// Is `tid` traced by this process already (a child auto-attached through
+/// PTRACE_O_TRACEFORK / TRACECLONE while the tree was being seized)?
+fn traced_by_me(tid: i32) -> bool {
+    let me = std::process::id().to_string();
+    std::fs::read_to_string(format!("/proc/{tid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("TracerPid:"))
+                .map(|v| v.trim() == me)
+        })
+        .unwrap_or(false)
+}
+
+fn tids_of(pid: i32) -> Vec<i32> {
+    let mut v: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort_unstable();
+    v
+}
+
+/// Seizes every thread of `pid` and of its descendants with
+/// [`attach_options`], without stopping them (call [`interrupt`] once their
+/// `spawn` events are written). The tree is scanned again until a scan finds
+/// nothing new, so processes forked while seizing are not missed: those
+/// forked by an already seized task are attached by the kernel itself and
+/// reported later as forks.
+pub fn attach(pid: i32) -> Result<Seized, RecordError> {
+    let me = std::process::id() as i32;
+    if pid <= 0 || pid == me {
+        return Err(RecordError::Spawn {
+            msg: format!("cannot attach to {pid}: not a process forkscope can trace"),
+        });
+    }
+    if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        return Err(RecordError::Spawn {
+            msg: format!("no process {pid}"),
+        });
+    }
+    let mut seized = Seized::default();
+    let mut seen: std::collections::HashSet<i32> = std::collections::HashSet::new();
+    for _round in 0..50 {
+        let mut new = false;
+        // Never ourselves (`record -p $$` from a shell: forkscope is one of
+        // its descendants).
+        for p in super::live::tree(pid).into_iter().filter(|p| *p != me) {
+            for tid in tids_of(p) {
+                if !seen.insert(tid) {
+                    continue;
+                }
+                match ptrace::seize(Pid::from_raw(tid), attach_options()) {
+                    Ok(()) => {
+                        new = true;
+                        match seized.processes.iter_mut().find(|s| s.pid == p) {
+                            Some(s) => s.tids.push(tid),
+                            None => seized.processes.push(SeizedProcess {
+                                pid: p,
+                                tids: vec![tid],
+                            }),
+                        }
+                    }
+                    Err(nix::errno::Errno::ESRCH) => {}
+                    Err(_) if traced_by_me(tid) => {}
+                    Err(e) if tid == pid => {
+                        release(&seized);
+                        return Err(RecordError::Spawn {
+                            msg: format!(
+                                "cannot attach to {pid}: ptrace(PTRACE_SEIZE) failed: {e} (is it \
+                                 another user's, already traced, or is ptrace restricted by \
+                                 kernel.yama.ptrace_scope?)"
+                            ),
+                        });
+                    }
+                    // A descendant we may not trace: left alone.
+                    Err(_) => {}
+                }
+            }
+        }
+        if !new {
+            break;
+        }
+    }
+    if seized.processes.is_empty() {
+        return Err(RecordError::Spawn {
+            msg: format!("no process {pid}"),
+        });
+    }
+    Ok(seized)
+}
+
+/// Stops every seized task (PTRACE_INTERRUPT): each reports a
+/// PTRACE_EVENT_STOP, where the tracer resumes it under PTRACE_SYSCALL.
+pub fn interrupt(seized: &Seized) {
+    for p in &seized.processes {
+        for &tid in &p.tids {
+            let _ = ptrace::interrupt(Pid::from_raw(tid));
+        }
+    }
+}
+
+/// Lets go of tasks seized by [`attach`] when recording cannot start: each is
+/// interrupted, waited for and detached, with any signal it was about to
+/// receive handed back to it.
+pub fn release(seized: &Seized) {
+    interrupt(seized);
+    for p in &seized.processes {
+        for &tid in &p.tids {
+            let pid = Pid::from_raw(tid);
+            let status = loop {
+                match nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::__WALL)) {
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    other => break other,
+                }
+            };
+            match status {
+                Ok(nix::sys::wait::WaitStatus::Stopped(_, sig)) => {
+                    let _ = ptrace::detach(pid, Some(sig));
+                }
+                Ok(_) => {
+                    let _ = ptrace::detach(pid, None);
+                }
+                Err(_) => {}
+            }
+        }
+    }
 }
 
 /// Finds `cmd` the way a shell does: a name with a slash is a path; otherwise

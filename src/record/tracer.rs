@@ -5,16 +5,29 @@
 //! - a new task's stops are held until its parent's fork event is recorded;
 //! - a child's exit is recorded before the wait that reaps it;
 //! - a kill is recorded before its signal is seen arriving.
+//!
+//! Started tracees stop only at the syscalls the seccomp filter picks and
+//! are resumed with PTRACE_CONT. Attached ones (no filter can be added to a
+//! running process) are resumed with PTRACE_SYSCALL and stop at every
+//! syscall entry and exit; PTRACE_GET_SYSCALL_INFO tells which. On request
+//! (Ctrl-C, SIGTERM) every attached task is interrupted and detached.
+//!
+//! The tracer shares its task list and a count of the stops it processed
+//! with the hang [`Watch`], and has the first terminating signal from
+//! outside checked for a hang before re-injecting it.
 
 use super::elf::ElfCache;
 use super::stops::{self, Report, StopKind, Stopped};
 use super::syscalls::{self, signal::InFlight, Call, Pending};
 use super::sysno::{self, Abi};
-use super::RecordError;
+use super::{RecordError, Watch, WatchedTask, Why};
 use crate::trace::{EventKind, ForkFlavor, Sig, Status, TraceWriter};
+use nix::errno::Errno;
 use nix::sys::ptrace;
 use nix::unistd::Pid;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Counts for the summary line.
 #[derive(Debug, Default, Clone)]
@@ -66,7 +79,7 @@ enum Held {
 
 /// The tracer's state.
 pub struct Tracer {
-    w: TraceWriter,
+    w: Arc<Mutex<TraceWriter>>,
     /// Live traced tasks by tid.
     pub tasks: HashMap<i32, Task>,
     held: HashMap<i32, Vec<Held>>,
@@ -84,6 +97,65 @@ pub struct Tracer {
     root_status: Option<Status>,
     /// An error met after a tracee was already resumed; ends the run.
     error: Option<RecordError>,
+    /// Attached to running processes: resume with PTRACE_SYSCALL, detach on request.
+    attached: bool,
+    /// Every task was detached (attached recordings that ended on request).
+    pub detached: bool,
+    /// The hang watch, when there is one.
+    pub watch: Option<Arc<Watch>>,
+    /// The first terminating signal from outside was checked for a hang.
+    signal_checked: bool,
+}
+
+/// What the next wait brought.
+enum Next {
+    /// A tracee report.
+    Report(Report),
+    /// A detach was asked for.
+    Detach,
+    /// No tracee is left.
+    Done,
+}
+
+/// A request made directly: PTRACE_SYSCALL (with a signal to deliver) or
+/// PTRACE_DETACH. ESRCH, a tracee killed meanwhile, is not an error.
+fn raw_request(req: libc::c_uint, pid: Pid, sig: i32) -> nix::Result<()> {
+    // SAFETY: PTRACE_SYSCALL/PTRACE_DETACH take no pointers: addr is ignored
+    // and data is a signal number passed by value.
+    let r = unsafe {
+        libc::ptrace(
+            req,
+            pid.as_raw(),
+            std::ptr::null_mut::<libc::c_void>(),
+            sig as libc::c_long,
+        )
+    };
+    match Errno::result(r) {
+        Ok(_) | Err(Errno::ESRCH) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Waits for the next report of any tracee; EINTR is returned, not retried
+/// (attached, a signal handler may have asked for a detach).
+fn wait_raw() -> nix::Result<Option<Report>> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: waitpid writes one int through a valid pointer.
+    let pid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
+    if pid < 0 {
+        return match Errno::last() {
+            Errno::ECHILD => Ok(None),
+            e => Err(e),
+        };
+    }
+    Ok(Some(stops::decode(Pid::from_raw(pid), status)))
+}
+
+fn is_terminating(sig: i32) -> bool {
+    matches!(
+        sig,
+        libc::SIGINT | libc::SIGTERM | libc::SIGHUP | libc::SIGQUIT
+    )
 }
 
 /// Who sent the signal being delivered to `pid`, when the kernel says: a
@@ -100,7 +172,7 @@ fn sender(pid: Pid, sig: i32) -> Option<i32> {
 
 impl Tracer {
     /// A tracer for the tree rooted at `root`, writing to `w`.
-    pub fn new(w: TraceWriter, root: i32) -> Tracer {
+    pub fn new(w: Arc<Mutex<TraceWriter>>, root: i32) -> Tracer {
         let mut tasks = HashMap::new();
         tasks.insert(root, Task::new(root));
         Tracer {
@@ -118,13 +190,85 @@ impl Tracer {
             root_status: None,
             error: None,
             root_exec_error: None,
+            attached: false,
+            detached: false,
+            watch: None,
+            signal_checked: false,
         }
     }
 
-    /// Appends an event by `pid`.
+    /// A tracer for processes attached while running (see
+    /// [`super::spawn::attach`]); add their tasks with [`Tracer::adopt`].
+    pub fn attached(w: Arc<Mutex<TraceWriter>>, root: i32) -> Tracer {
+        let mut t = Tracer::new(w, root);
+        t.tasks.clear();
+        t.stats.processes = 0;
+        t.attached = true;
+        t
+    }
+
+    /// Takes on task `tid` of process `tgid`, seized already.
+    pub fn adopt(&mut self, tid: i32, tgid: i32) {
+        self.tasks.insert(tid, Task::new(tgid));
+    }
+
+    /// Appends an event by `pid` (written at the next flush).
     pub fn emit(&mut self, pid: i32, kind: EventKind) -> Result<(), RecordError> {
-        self.w.emit(pid, kind)?;
+        self.w
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .emit(pid, kind)?;
         Ok(())
+    }
+
+    /// Number of events written so far.
+    pub fn events_written(&self) -> u64 {
+        self.w
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .events_written()
+    }
+
+    /// The traced tasks, for the hang watch.
+    fn watched(&self) -> Vec<WatchedTask> {
+        let mut v: Vec<WatchedTask> = self
+            .tasks
+            .iter()
+            .map(|(tid, t)| (*tid, t.tgid, t.group_stopped))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    fn publish(&self) {
+        if let Some(w) = &self.watch {
+            if w.sampling() {
+                w.publish(self.watched());
+            }
+        }
+    }
+
+    /// Resumes a stopped tracee, delivering `sig` (0 for none): PTRACE_CONT,
+    /// or PTRACE_SYSCALL for attached tracees, which stop at every syscall.
+    fn resume(&self, s: Stopped, sig: i32) -> nix::Result<()> {
+        if self.attached {
+            let pid = s.pid();
+            // The stop token is consumed here and the request made directly:
+            // `Stopped` has no PTRACE_SYSCALL-with-a-signal method.
+            s.gone();
+            raw_request(libc::PTRACE_SYSCALL, pid, sig)
+        } else {
+            s.cont(sig)
+        }
+    }
+
+    /// Resumes a tracee so that it stops again at this syscall's exit.
+    fn to_exit(&self, s: Stopped) -> nix::Result<()> {
+        if self.attached {
+            self.resume(s, 0)
+        } else {
+            s.to_syscall_exit()
+        }
     }
 
     /// Is `pid` the first traced process?
@@ -132,32 +276,177 @@ impl Tracer {
         pid == self.root
     }
 
-    /// The writer (for the summary).
-    pub fn writer(&self) -> &TraceWriter {
-        &self.w
+    /// Writes the buffered events to the file.
+    pub fn flush(&self) -> Result<(), RecordError> {
+        self.w.lock().unwrap_or_else(|e| e.into_inner()).flush()?;
+        Ok(())
     }
 
-    /// Runs until no tracee is left. Returns how the first process ended.
+    /// Runs until no tracee is left (or, attached, until a detach is asked
+    /// for and done). Returns how the first process ended.
     pub fn run(&mut self) -> Result<Option<Status>, RecordError> {
+        self.publish();
         loop {
             // The tracee of the last stop is already running again: write its
             // events now, off its critical path, before waiting for the next.
-            self.w.flush()?;
-            let Some(report) = stops::wait_any().map_err(|e| RecordError::Ptrace {
-                op: "waitpid",
-                pid: -1,
-                errno: e,
-            })?
-            else {
-                break;
+            self.flush()?;
+            let report = match self.next()? {
+                Next::Report(r) => r,
+                Next::Detach => {
+                    self.detach_all()?;
+                    break;
+                }
+                Next::Done => break,
             };
+            let structural = !matches!(
+                report,
+                Report::Stop(
+                    _,
+                    StopKind::Seccomp
+                        | StopKind::SyscallExit
+                        | StopKind::Signal(_)
+                        | StopKind::Other
+                )
+            );
+            if let Some(w) = &self.watch {
+                w.stop_seen();
+                if w.killed() {
+                    // The tree is being killed for a hang: so is anything
+                    // it forked meanwhile.
+                    if let Report::Stop(s, _) = &report {
+                        let _ = nix::sys::signal::kill(s.pid(), nix::sys::signal::Signal::SIGKILL);
+                    }
+                }
+            }
             self.handle(report)?;
+            if structural {
+                self.publish();
+            }
             if let Some(e) = self.error.take() {
                 return Err(e);
             }
         }
-        self.w.flush()?;
+        self.flush()?;
         Ok(self.root_status)
+    }
+
+    fn next(&mut self) -> Result<Next, RecordError> {
+        loop {
+            if self.attached && super::detach_requested() {
+                return Ok(Next::Detach);
+            }
+            match wait_raw() {
+                Ok(Some(r)) => return Ok(Next::Report(r)),
+                Ok(None) => return Ok(Next::Done),
+                Err(Errno::EINTR) => continue,
+                Err(e) => {
+                    return Err(RecordError::Ptrace {
+                        op: "waitpid",
+                        pid: -1,
+                        errno: e,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Detaches every attached task, leaving it as it was: each is
+    /// interrupted (PTRACE_INTERRUPT), waited for, and detached, with the
+    /// signal it was about to receive handed back. A task in a group-stop
+    /// stays stopped: the kernel re-enters the stop on detach.
+    fn detach_all(&mut self) -> Result<(), RecordError> {
+        if let Some(w) = self.watch.clone() {
+            w.check(&self.watched(), Why::Detach);
+        }
+        let detach = |s: Stopped, sig: i32| {
+            let pid = s.pid();
+            s.gone();
+            let _ = raw_request(libc::PTRACE_DETACH, pid, sig);
+        };
+        // Tasks held since before their fork event are stopped already.
+        for (_, held) in std::mem::take(&mut self.held) {
+            for h in held {
+                if let Held::Stop(s, kind) = h {
+                    let sig = if let StopKind::Signal(sig) = kind {
+                        sig
+                    } else {
+                        0
+                    };
+                    detach(s, sig);
+                }
+            }
+        }
+        let mut pending: HashSet<i32> = self.tasks.keys().copied().collect();
+        for &tid in &pending {
+            let _ = ptrace::interrupt(Pid::from_raw(tid));
+        }
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while !pending.is_empty() && Instant::now() < deadline {
+            let report = match wait_raw() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(Errno::EINTR) => continue,
+                Err(e) => {
+                    return Err(RecordError::Ptrace {
+                        op: "waitpid",
+                        pid: -1,
+                        errno: e,
+                    })
+                }
+            };
+            match report {
+                Report::Exited(pid, code) => {
+                    pending.remove(&pid.as_raw());
+                    self.gone(pid.as_raw(), Status::Exited { exited: code })?;
+                }
+                Report::Signaled(pid, sig, core) => {
+                    pending.remove(&pid.as_raw());
+                    self.gone(
+                        pid.as_raw(),
+                        Status::Signaled {
+                            signaled: Sig(sig),
+                            core,
+                        },
+                    )?;
+                }
+                Report::Stop(s, kind) => {
+                    let pid = s.pid();
+                    let sig = match kind {
+                        StopKind::Signal(sig) => sig,
+                        StopKind::Created(_) => {
+                            // Its new child was attached by the kernel: let
+                            // it go too when it reports.
+                            if let Ok(child) = ptrace::getevent(pid) {
+                                pending.insert(child as i32);
+                            }
+                            0
+                        }
+                        _ => 0,
+                    };
+                    detach(s, sig);
+                    pending.remove(&pid.as_raw());
+                }
+            }
+        }
+        self.tasks.clear();
+        self.detached = true;
+        Ok(())
+    }
+
+    /// The first SIGINT/SIGTERM/SIGHUP/SIGQUIT sent from outside the traced
+    /// tree (the terminal, `kill`): before it is delivered, check the tree
+    /// for a hang, so that the report is printed while the state is intact.
+    fn check_on_signal(&mut self, sig: i32, from: Option<i32>) {
+        if self.signal_checked || !is_terminating(sig) {
+            return;
+        }
+        if from.is_some_and(|f| self.tasks.values().any(|t| t.tgid == f)) {
+            return;
+        }
+        self.signal_checked = true;
+        if let Some(w) = self.watch.clone() {
+            w.check(&self.watched(), Why::Signal(sig));
+        }
     }
 
     fn handle(&mut self, report: Report) -> Result<(), RecordError> {
@@ -192,6 +481,7 @@ impl Tracer {
         let pid = s.pid().as_raw();
         let resumed = match kind {
             StopKind::Seccomp => self.syscall_entry(s),
+            StopKind::SyscallExit if self.attached => self.syscall_stop(s),
             StopKind::SyscallExit => self.syscall_exit(s),
             StopKind::Created(event) => self.created(s, event),
             StopKind::Exec => self.exec(s),
@@ -212,11 +502,12 @@ impl Tracer {
                 if was_stopped {
                     self.emit(pid, EventKind::Continue {})?;
                 }
-                s.cont(0)
+                self.resume(s, 0)
             }
             StopKind::Signal(sig) => {
                 self.kill_seen(Sig(sig))?;
                 let from = sender(s.pid(), sig);
+                self.check_on_signal(sig, from);
                 self.stats.signals += 1;
                 self.emit(
                     pid,
@@ -225,9 +516,9 @@ impl Tracer {
                         from,
                     },
                 )?;
-                s.cont(sig)
+                self.resume(s, sig)
             }
-            StopKind::Other => s.cont(0),
+            StopKind::Other => self.resume(s, 0),
         };
         // A tracee that vanished between stop and resume is not an error: its exit will be reported.
         resumed.map_err(|e| RecordError::Ptrace {
@@ -239,34 +530,58 @@ impl Tracer {
     }
 
     fn syscall_entry(&mut self, s: Stopped) -> nix::Result<()> {
-        let pid = s.pid();
-        let info = match ptrace::syscall_info(pid) {
+        let info = match ptrace::syscall_info(s.pid()) {
             Ok(i) => i,
-            Err(_) => return s.cont(0),
+            Err(_) => return self.resume(s, 0),
         };
         if info.op != libc::PTRACE_SYSCALL_INFO_SECCOMP {
-            return s.cont(0);
+            return self.resume(s, 0);
         }
-        let Some(abi) = Abi::from_audit_arch(info.arch) else {
-            return s.cont(0);
-        };
         // SAFETY: op is PTRACE_SYSCALL_INFO_SECCOMP, so the `seccomp` member
         // of the union is the one the kernel filled in.
         let (nr, args) = unsafe { (info.u.seccomp.nr, info.u.seccomp.args) };
+        self.entry_call(s, info.arch, nr, args)
+    }
+
+    /// A syscall-stop of an attached tracee (PTRACE_SYSCALL): an entry or an
+    /// exit, as PTRACE_GET_SYSCALL_INFO says.
+    fn syscall_stop(&mut self, s: Stopped) -> nix::Result<()> {
+        let info = match ptrace::syscall_info(s.pid()) {
+            Ok(i) => i,
+            Err(_) => return self.resume(s, 0),
+        };
+        match info.op {
+            libc::PTRACE_SYSCALL_INFO_ENTRY => {
+                // SAFETY: op is PTRACE_SYSCALL_INFO_ENTRY, so the `entry`
+                // member of the union is the one the kernel filled in.
+                let (nr, args) = unsafe { (info.u.entry.nr, info.u.entry.args) };
+                self.entry_call(s, info.arch, nr, args)
+            }
+            libc::PTRACE_SYSCALL_INFO_EXIT => self.syscall_exit(s),
+            _ => self.resume(s, 0),
+        }
+    }
+
+    /// A syscall entry (seccomp stop, or syscall-enter-stop when attached).
+    fn entry_call(&mut self, s: Stopped, arch: u32, nr: u64, args: [u64; 6]) -> nix::Result<()> {
+        let pid = s.pid();
+        let Some(abi) = Abi::from_audit_arch(arch) else {
+            return self.resume(s, 0);
+        };
         let Some(sys) = sysno::lookup(abi, nr as i64) else {
-            return s.cont(0);
+            return self.resume(s, 0);
         };
         let call = Call { sys, abi, args };
         match syscalls::entry(self, pid.as_raw(), call) {
-            Ok(syscalls::Entry::Done) => s.cont(0),
+            Ok(syscalls::Entry::Done) => self.resume(s, 0),
             Ok(syscalls::Entry::AwaitExit(p)) => {
                 if let Some(t) = self.tasks.get_mut(&pid.as_raw()) {
                     t.pending = Some(p);
                 }
-                s.to_syscall_exit()
+                self.to_exit(s)
             }
             Err(e) => {
-                let r = s.cont(0);
+                let r = self.resume(s, 0);
                 self.fail(e);
                 r
             }
@@ -280,7 +595,7 @@ impl Tracer {
             .get_mut(&pid.as_raw())
             .and_then(|t| t.pending.take());
         let Some(p) = pending else {
-            return s.cont(0);
+            return self.resume(s, 0);
         };
         let res = match ptrace::syscall_info(pid) {
             // SAFETY: op is PTRACE_SYSCALL_INFO_EXIT, so `exit` is the filled member.
@@ -291,10 +606,10 @@ impl Tracer {
                     Ok(i.u.exit.sval)
                 }
             },
-            _ => return s.cont(0),
+            _ => return self.resume(s, 0),
         };
         let r = syscalls::exit(self, pid.as_raw(), p, res);
-        let resumed = s.cont(0);
+        let resumed = self.resume(s, 0);
         if let Err(e) = r {
             self.fail(e);
         }
@@ -304,13 +619,13 @@ impl Tracer {
     fn created(&mut self, s: Stopped, event: i32) -> nix::Result<()> {
         let parent = s.pid();
         let Ok(msg) = ptrace::getevent(parent) else {
-            return s.cont(0);
+            return self.resume(s, 0);
         };
         let child = msg as i32;
         let flavor = match syscalls::process::created(self, parent.as_raw(), event, child) {
             Ok(f) => f,
             Err(e) => {
-                let r = s.cont(0);
+                let r = self.resume(s, 0);
                 self.fail(e);
                 return r;
             }
@@ -321,7 +636,7 @@ impl Tracer {
             child
         };
         self.tasks.insert(child, Task::new(tgid));
-        let r = s.cont(0);
+        let r = self.resume(s, 0);
         self.release_held(child);
         r
     }
@@ -366,7 +681,7 @@ impl Tracer {
         task.tgid = pid;
         self.tasks.insert(pid, task);
         let r = syscalls::exec::succeeded(self, pid, former, pending);
-        let resumed = s.cont(0);
+        let resumed = self.resume(s, 0);
         if let Err(e) = r {
             self.fail(e);
         }

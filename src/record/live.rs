@@ -1,0 +1,716 @@
+//! A live process tree's state, read from /proc without stopping anything:
+//! for every task its state letter, wchan, the syscall it is blocked in and
+//! that syscall's arguments (/proc/PID/syscall), its progress counters
+//! (utime+stime, rchar/wchar/syscr/syscw), its process's fd table with
+//! access modes, and for the pipes involved how full they are. The result is
+//! the pure [`Snapshot`] that `analysis::waitfor` explains.
+//!
+//! Tasks forkscope itself traces are read through a [`Traced`]: /proc shows
+//! them as `t` whether they are held in a group-stop (PTRACE_LISTEN: stopped,
+//! `T` for the analysis) or passing through a ptrace-stop. In a
+//! signal-delivery-stop (Ctrl-C reaching a hung tracee) wchan is
+//! `ptrace_stop` but /proc/PID/syscall still shows the syscall the signal
+//! interrupted (orig_ax and its arguments: `0 0x3 ...` for a read of fd 3),
+//! which restarts unless the signal kills it; such a task is read as still
+//! blocked in that syscall (`S`).
+//!
+//! Nothing here uses ptrace. Reading /proc/PID/syscall, /proc/PID/io and
+//! /proc/PID/mem (the path argument of a blocked open) needs the same
+//! permission as ptrace (PTRACE_MODE_ATTACH): the same user or root.
+//!
+//! Measuring a pipe's fill level is the one read that is not passive.
+//! /proc shows no fill level, so the pipe is opened again through a holder's
+//! /proc/PID/fd/N link (which opens the pipe itself, as a FIFO) with
+//! O_RDONLY|O_NONBLOCK, asked FIONREAD (bytes in it) and F_GETPIPE_SZ (its
+//! capacity), and closed, within microseconds. Opening a pipe for reading
+//! adds a reader for that time. That changes nothing for anybody only if
+//! the pipe already has a reader: EOF depends on writers only; SIGPIPE and
+//! EPIPE happen only when no reader is left, and there is one; and
+//! fs/pipe.c's fifo_open wakes a process blocked opening a FIFO for writing
+//! only when the reader count goes from 0 to 1. So a pipe is measured only
+//! when some process of the snapshot holds a read end of it; otherwise its
+//! fill is left unknown (and the analysis relies on the wchan:
+//! `pipe_read` means the pipe was empty, `pipe_write` that it was full). It
+//! is never opened for writing: an extra writer would hold back EOF.
+
+use crate::analysis::waitfor::{Access, Fd, PipeInfo, Progress, Snapshot, Syscall, Task};
+use crate::trace::Pid;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
+
+/// Errors reading a live tree.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// The process does not exist (or is not visible here).
+    #[error("no process {pid}")]
+    NoSuchProcess {
+        /// The pid asked for.
+        pid: Pid,
+    },
+}
+
+/// How to read tasks that forkscope itself traces.
+#[derive(Clone, Debug, Default)]
+pub struct Traced {
+    /// Tids held in a group-stop (PTRACE_LISTEN): /proc shows them as `t`,
+    /// they are stopped (`T`) for the analysis.
+    pub group_stopped: HashSet<Pid>,
+}
+
+/// A process and its threads.
+fn tids_of(pid: Pid) -> Vec<Pid> {
+    let mut v: Vec<Pid> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort_unstable();
+    v
+}
+
+/// Every pid in /proc.
+fn all_pids() -> Vec<Pid> {
+    let mut v: Vec<Pid> = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort_unstable();
+    v
+}
+
+/// The fields of /proc/PID/stat after the command name.
+struct Stat {
+    comm: String,
+    state: char,
+    ppid: Pid,
+    pgid: Pid,
+    ticks: u64,
+}
+
+fn parse_stat(text: &str) -> Option<Stat> {
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let comm = text[open + 1..close].to_string();
+    let rest: Vec<&str> = text[close + 1..].split_whitespace().collect();
+    // rest[0] is field 3 (state); utime and stime are fields 14 and 15.
+    let num = |i: usize| rest.get(i).and_then(|s| s.parse::<i64>().ok());
+    Some(Stat {
+        comm,
+        state: rest.first()?.chars().next()?,
+        ppid: num(1)? as Pid,
+        pgid: num(2)? as Pid,
+        ticks: (num(11)? + num(12)?) as u64,
+    })
+}
+
+fn read_stat(pid: Pid, tid: Pid) -> Option<Stat> {
+    parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).ok()?)
+}
+
+fn parse_io(text: &str, p: &mut Progress) {
+    for l in text.lines() {
+        let Some((k, v)) = l.split_once(':') else {
+            continue;
+        };
+        let v: u64 = v.trim().parse().unwrap_or(0);
+        match k {
+            "rchar" => p.rchar = v,
+            "wchar" => p.wchar = v,
+            "syscr" => p.syscr = v,
+            "syscw" => p.syscw = v,
+            _ => {}
+        }
+    }
+}
+
+/// The progress counters of one task, and its state letter.
+pub fn progress(pid: Pid, tid: Pid) -> Option<(char, Progress)> {
+    let st = read_stat(pid, tid)?;
+    let mut p = Progress {
+        cpu_ticks: st.ticks,
+        ..Progress::default()
+    };
+    if let Ok(io) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/io")) {
+        parse_io(&io, &mut p);
+    }
+    Some((st.state, p))
+}
+
+/// Parses /proc/PID/syscall: `nr a1 .. a6 sp pc` while blocked in a
+/// syscall, `-1 sp pc` when blocked outside one, `running`.
+fn parse_syscall(text: &str) -> Option<(i64, [u64; 6])> {
+    let mut it = text.split_whitespace();
+    let nr: i64 = it.next()?.parse().ok()?;
+    if nr < 0 {
+        return None;
+    }
+    let mut args = [0u64; 6];
+    for a in args.iter_mut() {
+        let w = it.next()?;
+        *a = u64::from_str_radix(w.trim_start_matches("0x"), 16).ok()?;
+    }
+    Some((nr, args))
+}
+
+/// Syscall names for this architecture (the ones the analysis knows, and a
+/// few more that make a listing readable).
+fn syscall_name(nr: i64) -> String {
+    macro_rules! table {
+        ($($name:ident),* $(,)?) => {
+            $(if nr == libc::$name as i64 {
+                return stringify!($name).trim_start_matches("SYS_").to_string();
+            })*
+        };
+    }
+    table!(
+        SYS_read,
+        SYS_write,
+        SYS_readv,
+        SYS_writev,
+        SYS_pread64,
+        SYS_pwrite64,
+        SYS_openat,
+        SYS_openat2,
+        SYS_wait4,
+        SYS_waitid,
+        SYS_nanosleep,
+        SYS_clock_nanosleep,
+        SYS_rt_sigsuspend,
+        SYS_rt_sigtimedwait,
+        SYS_futex,
+        SYS_pselect6,
+        SYS_ppoll,
+        SYS_epoll_pwait,
+        SYS_epoll_pwait2,
+        SYS_accept,
+        SYS_accept4,
+        SYS_recvfrom,
+        SYS_recvmsg,
+        SYS_sendto,
+        SYS_sendmsg,
+        SYS_connect,
+        SYS_flock,
+        SYS_fcntl,
+        SYS_msgrcv,
+        SYS_semop,
+        SYS_semtimedop,
+        SYS_splice,
+        SYS_tee,
+        SYS_ioctl,
+        SYS_restart_syscall,
+        SYS_kill,
+        SYS_tgkill,
+        SYS_execve,
+        SYS_clone,
+        SYS_clone3,
+        SYS_exit_group,
+    );
+    #[cfg(target_arch = "x86_64")]
+    table!(
+        SYS_open,
+        SYS_creat,
+        SYS_pause,
+        SYS_select,
+        SYS_poll,
+        SYS_epoll_wait,
+        SYS_sendfile,
+    );
+    format!("syscall_{nr}")
+}
+
+/// Reads a NUL-terminated string at `addr` in `pid`'s memory.
+fn read_c_string(pid: Pid, addr: u64) -> Option<String> {
+    if addr == 0 {
+        return None;
+    }
+    let f = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut buf = vec![0u8; 4096];
+    // A read may stop at a page boundary: read what is there.
+    let n = f.read_at(&mut buf, addr).ok()?;
+    let end = buf[..n].iter().position(|b| *b == 0)?;
+    Some(String::from_utf8_lossy(&buf[..end]).into_owned())
+}
+
+/// For an open-family call: (the path as the process sees it, whether it is a FIFO).
+fn open_path(pid: Pid, name: &str, args: &[u64; 6]) -> (Option<String>, bool) {
+    let (dirfd, addr) = match name {
+        "open" | "creat" => (None, args[0]),
+        "openat" | "openat2" => (Some(args[0] as u32 as i32), args[1]),
+        _ => return (None, false),
+    };
+    let Some(path) = read_c_string(pid, addr) else {
+        return (None, false);
+    };
+    let base = if path.starts_with('/') {
+        format!("/proc/{pid}/root")
+    } else {
+        match dirfd {
+            Some(fd) if fd != libc::AT_FDCWD => format!("/proc/{pid}/fd/{fd}"),
+            _ => format!("/proc/{pid}/cwd"),
+        }
+    };
+    let full = format!("{base}/{path}");
+    let fifo = std::fs::metadata(&full)
+        .map(|m| m.file_type().is_fifo())
+        .unwrap_or(false);
+    // Show a relative path as absolute, resolved against its directory.
+    let shown = if path.starts_with('/') {
+        path
+    } else {
+        match std::fs::read_link(&base) {
+            Ok(dir) => format!("{}/{path}", dir.display()),
+            Err(_) => path,
+        }
+    };
+    (Some(shown), fifo)
+}
+
+/// The program a process runs: basename of argv[0], else its comm.
+fn program_name(pid: Pid, comm: &str) -> String {
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+    let base = argv0.rsplit(|b| *b == b'/').next().unwrap_or_default();
+    if base.is_empty() {
+        comm.to_string()
+    } else {
+        String::from_utf8_lossy(base).into_owned()
+    }
+}
+
+/// The fd table of a process, read through one of its live tasks.
+fn fds_of(pid: Pid, tids: &[Pid]) -> Vec<Fd> {
+    let mut order = vec![pid];
+    order.extend(tids.iter().copied().filter(|t| *t != pid));
+    for tid in order {
+        let dir = format!("/proc/{pid}/task/{tid}/fd");
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut out: Vec<Fd> = rd
+            .filter_map(|e| {
+                let e = e.ok()?;
+                let fd: i32 = e.file_name().to_str()?.parse().ok()?;
+                let link = std::fs::read_link(e.path()).ok()?;
+                let target = link.to_string_lossy().into_owned();
+                let flags = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/fdinfo/{fd}"))
+                    .ok()
+                    .and_then(|t| {
+                        let f = t.lines().find_map(|l| l.strip_prefix("flags:"))?.trim();
+                        u64::from_str_radix(f, 8).ok()
+                    })
+                    .unwrap_or(0);
+                let access = match flags & libc::O_ACCMODE as u64 {
+                    0 => Access::Read,
+                    1 => Access::Write,
+                    _ => Access::ReadWrite,
+                };
+                // A FIFO's link is its path; stat says what it is.
+                let is_pipe = target.starts_with("pipe:[")
+                    || (target.starts_with('/')
+                        && std::fs::metadata(e.path()).is_ok_and(|m| m.file_type().is_fifo()));
+                let pipe = is_pipe.then(|| target.clone());
+                Some(Fd {
+                    fd,
+                    target,
+                    access,
+                    pipe,
+                })
+            })
+            .collect();
+        if out.is_empty() {
+            continue;
+        }
+        out.sort_by_key(|f| f.fd);
+        return out;
+    }
+    Vec::new()
+}
+
+/// Is `pid` a 32-bit program on a 64-bit kernel? Its /proc/PID/syscall
+/// numbers are then the compat ones, which the name table does not know.
+fn is_compat(pid: Pid) -> bool {
+    if cfg!(target_pointer_width = "32") {
+        return false;
+    }
+    let mut ident = [0u8; 5];
+    std::fs::File::open(format!("/proc/{pid}/exe"))
+        .and_then(|f| f.read_exact_at(&mut ident, 0))
+        .is_ok_and(|_| ident[..4] == *b"\x7fELF" && ident[4] == 1)
+}
+
+/// Reads one process (all its threads) into tasks.
+fn read_process(pid: Pid, in_tree: bool, traced: Option<&Traced>) -> Vec<Task> {
+    let tids = tids_of(pid);
+    let compat = is_compat(pid);
+    let mut tasks = Vec::new();
+    let mut name = None;
+    for &tid in &tids {
+        let Some(st) = read_stat(pid, tid) else {
+            continue;
+        };
+        let name = name
+            .get_or_insert_with(|| program_name(pid, &st.comm))
+            .clone();
+        let wchan = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/wchan"))
+            .map(|w| w.trim().to_string())
+            .unwrap_or_default();
+        let sc = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall"))
+            .ok()
+            .and_then(|t| parse_syscall(&t));
+        let mut state = st.state;
+        if state == 't' {
+            if let Some(tr) = traced {
+                // Ours: held in a group-stop, or momentarily in a ptrace-stop
+                // (a signal being delivered) while blocked in a syscall that
+                // will restart.
+                state = if tr.group_stopped.contains(&tid) {
+                    'T'
+                } else if sc.is_some() {
+                    'S'
+                } else {
+                    'R'
+                };
+            }
+        }
+        let syscall = if matches!(state, 'S' | 'D' | 'I') {
+            sc.map(|(nr, args)| {
+                let name = if compat {
+                    format!("syscall_{nr}")
+                } else {
+                    syscall_name(nr)
+                };
+                let (path, fifo) = open_path(pid, &name, &args);
+                Syscall {
+                    nr,
+                    name,
+                    args,
+                    path,
+                    fifo,
+                }
+            })
+        } else {
+            None
+        };
+        let mut progress = Progress {
+            cpu_ticks: st.ticks,
+            ..Progress::default()
+        };
+        if let Ok(io) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/io")) {
+            parse_io(&io, &mut progress);
+        }
+        tasks.push(Task {
+            pid,
+            tid,
+            ppid: st.ppid,
+            pgid: st.pgid,
+            name,
+            state,
+            wchan,
+            syscall,
+            progress,
+            fds: Vec::new(),
+            in_tree,
+        });
+    }
+    if let Some(first) = tasks.first_mut() {
+        first.fds = fds_of(pid, &tids);
+    }
+    // Keep the fd table on the main thread when it is there.
+    if let Some(lead) = tasks.iter().position(|t| t.tid == pid) {
+        if lead != 0 {
+            let fds = std::mem::take(&mut tasks[0].fds);
+            tasks[lead].fds = fds;
+        }
+    }
+    tasks
+}
+
+/// `root` and all its descendants (processes), parents first.
+pub fn tree(root: Pid) -> Vec<Pid> {
+    let mut kids: HashMap<Pid, Vec<Pid>> = HashMap::new();
+    for pid in all_pids() {
+        if let Some(st) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|t| parse_stat(&t))
+        {
+            kids.entry(st.ppid).or_default().push(pid);
+        }
+    }
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        if let Some(k) = kids.get(&out[i]) {
+            out.extend(k.iter().copied().filter(|p| *p != root));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Pipes the blocked tasks wait on whose other end no task of the snapshot
+/// holds: holders may be outside (a background job reparented to init).
+fn pipes_missing_holders(snap: &Snapshot) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for t in &snap.tasks {
+        let Some(sc) = &t.syscall else { continue };
+        let write = match sc.name.as_str() {
+            "read" | "readv" => false,
+            "write" | "writev" => true,
+            _ => continue,
+        };
+        let fd = sc.args[0] as u32 as i32;
+        let Some(pipe) = snap
+            .fds(t.pid)
+            .iter()
+            .find(|f| f.fd == fd)
+            .and_then(|f| f.pipe.clone())
+        else {
+            continue;
+        };
+        let (readers, writers) = snap.holders(&pipe);
+        let others = if write { readers } else { writers };
+        if others.iter().all(|h| h.0 == t.pid) {
+            out.insert(pipe);
+        }
+    }
+    out
+}
+
+/// Adds processes outside the snapshot that hold an end of `pipes`.
+fn add_outside_holders(snap: &mut Snapshot, pipes: &BTreeSet<String>) {
+    if pipes.is_empty() {
+        return;
+    }
+    let known: HashSet<Pid> = snap.tasks.iter().map(|t| t.pid).collect();
+    let me = std::process::id() as Pid;
+    for pid in all_pids() {
+        if known.contains(&pid) || pid == me {
+            continue;
+        }
+        let Ok(rd) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        let holds = rd.filter_map(|e| e.ok()).any(|e| {
+            std::fs::read_link(e.path()).is_ok_and(|l| pipes.contains(l.to_string_lossy().as_ref()))
+        });
+        if holds {
+            snap.tasks.extend(read_process(pid, false, None));
+        }
+    }
+}
+
+/// Measures a pipe (see the module doc for why this is safe): bytes in it
+/// and capacity, only when a read end is already held by someone.
+fn measure(snap: &Snapshot, id: &str) -> (Option<u64>, Option<u64>) {
+    let (readers, writers) = snap.holders(id);
+    let Some(&(pid, fd)) = readers.first().or(writers.first()) else {
+        return (None, None);
+    };
+    if readers.is_empty() {
+        return (None, None);
+    }
+    let path = format!("/proc/{pid}/fd/{fd}");
+    let Ok(f) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
+        .open(&path)
+    else {
+        return (None, None);
+    };
+    use std::os::fd::AsRawFd;
+    let raw = f.as_raw_fd();
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through a valid pointer.
+    let fill = (unsafe { libc::ioctl(raw, libc::FIONREAD, &mut n) } == 0).then_some(n as u64);
+    // SAFETY: F_GETPIPE_SZ takes no pointer; it returns the capacity or -1.
+    let cap = unsafe { libc::fcntl(raw, libc::F_GETPIPE_SZ) };
+    drop(f); // closed at once: the extra reader lived for three syscalls
+    (fill, (cap > 0).then_some(cap as u64))
+}
+
+/// Lists every pipe the snapshot's fds name, measured when safe and useful
+/// (pipes a blocked task reads or writes).
+fn fill_pipes(snap: &mut Snapshot) {
+    let mut ids: Vec<String> = Vec::new();
+    let mut fifo: HashSet<String> = HashSet::new();
+    for t in &snap.tasks {
+        for f in &t.fds {
+            if let Some(p) = &f.pipe {
+                if !ids.contains(p) {
+                    ids.push(p.clone());
+                }
+                if !p.starts_with("pipe:[") {
+                    fifo.insert(p.clone());
+                }
+            }
+        }
+    }
+    let mut waited: HashSet<String> = HashSet::new();
+    for t in &snap.tasks {
+        if let Some(sc) = &t.syscall {
+            if matches!(sc.name.as_str(), "read" | "readv" | "write" | "writev") {
+                let fd = sc.args[0] as u32 as i32;
+                if let Some(p) = snap
+                    .fds(t.pid)
+                    .iter()
+                    .find(|f| f.fd == fd)
+                    .and_then(|f| f.pipe.clone())
+                {
+                    waited.insert(p);
+                }
+            }
+        }
+    }
+    let pipes = ids
+        .into_iter()
+        .map(|id| {
+            let (fill, capacity) = if waited.contains(&id) {
+                measure(snap, &id)
+            } else {
+                (None, None)
+            };
+            PipeInfo {
+                fifo: fifo.contains(&id),
+                id,
+                fill,
+                capacity,
+            }
+        })
+        .collect();
+    snap.pipes = pipes;
+}
+
+fn finish(mut snap: Snapshot) -> Snapshot {
+    let missing = pipes_missing_holders(&snap);
+    add_outside_holders(&mut snap, &missing);
+    fill_pipes(&mut snap);
+    snap
+}
+
+/// A snapshot of `root` and all its descendants, plus any process outside
+/// that holds the other end of a pipe one of them is blocked on.
+pub fn snapshot_tree(root: Pid) -> Result<Snapshot, LiveError> {
+    // A thread id stands for its process.
+    let root = std::fs::read_to_string(format!("/proc/{root}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Tgid:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .ok_or(LiveError::NoSuchProcess { pid: root })?;
+    let mut tasks = Vec::new();
+    for pid in tree(root) {
+        tasks.extend(read_process(pid, true, None));
+    }
+    if tasks.is_empty() {
+        return Err(LiveError::NoSuchProcess { pid: root });
+    }
+    Ok(finish(Snapshot {
+        root,
+        tasks,
+        pipes: Vec::new(),
+    }))
+}
+
+/// A snapshot of the processes forkscope traces (`pids`: their thread group
+/// ids), `root` being the first traced process.
+pub fn snapshot_traced(root: Pid, pids: &[Pid], traced: &Traced) -> Snapshot {
+    let mut seen = HashSet::new();
+    let mut tasks = Vec::new();
+    for &pid in pids {
+        if seen.insert(pid) {
+            tasks.extend(read_process(pid, true, Some(traced)));
+        }
+    }
+    finish(Snapshot {
+        root,
+        tasks,
+        pipes: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_parse_even_with_spaces_and_parens_in_the_name() {
+        let s = parse_stat("42 (a (b) c) S 1 42 42 0 -1 4194304 1 0 0 0 7 5 0 0 20 0 1 0 1 1 1")
+            .unwrap();
+        assert_eq!(s.comm, "a (b) c");
+        assert_eq!(s.state, 'S');
+        assert_eq!((s.ppid, s.pgid, s.ticks), (1, 42, 12));
+    }
+
+    #[test]
+    fn syscall_lines_parse_blocked_and_running() {
+        let (nr, a) = parse_syscall(
+            "0 0x3 0x7fb6e38cc000 0x20000 0x7fb6e395eb60 0xffffffff 0x0 0x7ffec68ee8a8 0x7fb6e3a472ad",
+        )
+        .unwrap();
+        assert_eq!(nr, 0);
+        assert_eq!(a[0], 3);
+        assert_eq!(a[4], 0xffff_ffff);
+        assert!(parse_syscall("running").is_none());
+        assert!(parse_syscall("-1 0x7ffe 0x7fb6").is_none());
+        #[allow(clippy::unnecessary_cast)] // c_long is 32 bits on 32-bit targets
+        let wait4 = libc::SYS_wait4 as i64;
+        assert_eq!(syscall_name(wait4), "wait4");
+        assert_eq!(syscall_name(100_000), "syscall_100000");
+    }
+
+    #[test]
+    fn a_pipe_reader_is_seen_blocked_with_an_empty_pipe_and_the_writer_named() {
+        use std::os::fd::AsRawFd;
+        // cat reading a pipe whose write end we hold (close-on-exec, so
+        // that cat does not inherit the write end and wait for itself).
+        let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
+        struct Kill(std::process::Child);
+        impl Drop for Kill {
+            fn drop(&mut self) {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+        let child = Kill(
+            std::process::Command::new("cat")
+                .stdin(std::process::Stdio::from(r))
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let pid = child.0.id() as Pid;
+        // Wait until it blocks in read.
+        let mut snap = None;
+        for _ in 0..200 {
+            let s = snapshot_tree(pid).unwrap();
+            if s.task(pid)
+                .and_then(|t| t.syscall.as_ref())
+                .is_some_and(|sc| sc.name == "read")
+            {
+                snap = Some(s);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let s = snap.expect("cat blocks in read");
+        let t = s.task(pid).unwrap();
+        assert_eq!(t.name, "cat");
+        let fd0 = s.fds(pid).iter().find(|f| f.fd == 0).unwrap();
+        assert_eq!(fd0.access, Access::Read);
+        let pipe = fd0.pipe.clone().unwrap();
+        // The write end is ours (forkscope never lists itself as a holder).
+        let p = s.pipe(&pipe).unwrap();
+        assert_eq!(p.fill, Some(0));
+        assert_eq!(p.capacity, Some(65536));
+        assert!(w.as_raw_fd() > 2);
+        let ends = s.fds(pid).iter().filter(|f| f.pipe.as_ref() == Some(&pipe));
+        assert_eq!(ends.count(), 1, "cat holds only its stdin end");
+        drop(w);
+        drop(child);
+    }
+}

@@ -1,0 +1,667 @@
+//! Hangs, for real: each fixture in `fixtures/hang/` blocks forever; under
+//! `record --stall-timeout 1 --on-deadlock kill` forkscope must explain it
+//! (the pids, fds and pipes checked against the trace's own events), kill
+//! it and exit 124; the non-hangs must run to the end without a report.
+//! `snapshot` reads hung fixtures started without any tracer. `record -p`
+//! attaches to a running loop and detaches on SIGINT, leaving it running.
+//!
+//! Every program runs in its own process group, killed when the test ends
+//! (even when it fails), so no fixture is left behind. Timing is printed,
+//! never asserted.
+
+mod common;
+
+use common::{check_invariants, forkscope, repo};
+use forkscope::trace::{read_all, Event, EventKind, Header};
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A child in its own process group; the whole group is SIGKILLed on drop.
+struct Group(Child);
+
+impl Group {
+    fn spawn(cmd: &mut Command) -> Group {
+        Group(cmd.process_group(0).spawn().expect("spawn"))
+    }
+
+    fn pid(&self) -> i32 {
+        self.0.id() as i32
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // SAFETY: killpg takes integers only.
+        unsafe {
+            libc::killpg(self.pid(), libc::SIGKILL);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+
+/// Compiles `fixtures/hang/NAME.c` once per test binary.
+fn fixture(name: &str) -> PathBuf {
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = built.iter().find(|(n, _)| n == name) {
+        return p.clone();
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hang-fixtures");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join(name);
+    let src = repo().join("fixtures/hang").join(format!("{name}.c"));
+    let r = Command::new("cc")
+        .args(["-O1", "-Wall", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .expect("cc runs");
+    assert!(
+        r.status.success(),
+        "building {name}: {}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    built.push((name.to_string(), out.clone()));
+    out
+}
+
+/// One guarded `forkscope record` run.
+struct Run {
+    status: ExitStatus,
+    stderr: String,
+    /// When the first stall report line arrived, from the start.
+    report_after: Option<Duration>,
+    elapsed: Duration,
+    header: Header,
+    events: Vec<Event>,
+    _dir: tempfile::TempDir,
+}
+
+impl Run {
+    fn code(&self) -> i32 {
+        self.status.code().expect("forkscope exited by a signal")
+    }
+
+    /// Pids of the processes forked by `parent`, in order.
+    fn children_of(&self, parent: i32) -> Vec<i32> {
+        self.events
+            .iter()
+            .filter(|e| e.pid == parent)
+            .filter_map(|e| match &e.kind {
+                EventKind::Fork { child, .. } => Some(*child),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The pipe ids, in creation order.
+    fn pipes(&self) -> Vec<u64> {
+        self.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Pipe { pipe_id, .. } => Some(*pipe_id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The pid that exec'd a program named `prog`.
+    fn execd(&self, prog: &str) -> i32 {
+        self.events
+            .iter()
+            .find(|e| match &e.kind {
+                EventKind::Exec { argv, ok: true, .. } => {
+                    argv.first().is_some_and(|a| a.lossy() == prog)
+                }
+                _ => false,
+            })
+            .unwrap_or_else(|| panic!("no exec of {prog}"))
+            .pid
+    }
+
+    fn root(&self) -> i32 {
+        self.header.root_pid
+    }
+
+    fn has(&self, s: &str) {
+        assert!(
+            self.stderr.contains(s),
+            "stderr should contain {s:?}:\n{}",
+            self.stderr
+        );
+    }
+}
+
+/// Records `cmd` with `opts` in its own process group, killing it after 60 s
+/// at worst; timestamps the first stall report on stderr.
+fn record(cmd: &[&str], opts: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let start = Instant::now();
+    let mut g = Group::spawn(
+        forkscope()
+            .args(["record", "-o"])
+            .arg(&trace)
+            .args(opts)
+            .arg("--")
+            .args(cmd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    let mut err = g.0.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let mut first: Option<Duration> = None;
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = err.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            text.extend_from_slice(&buf[..n]);
+            if first.is_none()
+                && String::from_utf8_lossy(&text).contains("forkscope: no traced process")
+            {
+                first = Some(start.elapsed());
+            }
+        }
+        (String::from_utf8_lossy(&text).into_owned(), first)
+    });
+    let status = loop {
+        if let Some(st) = g.0.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "forkscope did not end within 60 s: {cmd:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = start.elapsed();
+    drop(g);
+    let (stderr, report_after) = reader.join().unwrap();
+    let (header, events, _) =
+        read_all(&trace).unwrap_or_else(|e| panic!("reading the trace: {e}\nstderr: {stderr}"));
+    check_invariants(&header, &events);
+    Run {
+        status,
+        stderr,
+        report_after,
+        elapsed,
+        header,
+        events,
+        _dir: dir,
+    }
+}
+
+const WATCH: &[&str] = &["--stall-timeout", "1", "--on-deadlock", "kill"];
+
+/// A hang run: ends with 124, reports once, prints the timing.
+fn hang(name: &str, cmd: &[&str]) -> Run {
+    let r = record(cmd, WATCH);
+    eprintln!(
+        "{name}: stall report {:.2} s after start (stall timeout 1 s), forkscope ended after {:.2} s",
+        r.report_after.map_or(f64::NAN, |d| d.as_secs_f64()),
+        r.elapsed.as_secs_f64()
+    );
+    assert_eq!(r.code(), 124, "killed for a hang: exit 124\n{}", r.stderr);
+    r.has("forkscope: no traced process has made progress for");
+    r.has("killing the traced processes (--on-deadlock kill; exit status 124)");
+    assert_eq!(
+        r.stderr.matches("Fix:").count(),
+        1,
+        "one hang, reported once:\n{}",
+        r.stderr
+    );
+    r
+}
+
+#[test]
+fn a_reader_holding_its_own_write_end_is_reported_as_waiting_for_itself() {
+    let bin = fixture("reader_holds_write_end");
+    let r = hang("reader_holds_write_end", &[bin.to_str().unwrap()]);
+    let child = r.children_of(r.root())[0];
+    let pipe = r.pipes()[0];
+    r.has("deadlock:");
+    r.has(&format!(
+        "{child} (reader_holds_write_end) is blocked reading pipe:[{pipe}] via fd 3"
+    ));
+    r.has(&format!("{child} (reader_holds_write_end) itself (fd 4)"));
+    r.has(&format!(
+        "{} (reader_holds_write_end) is blocked in wait4 for {child}",
+        r.root()
+    ));
+    r.has("Fix: close fd 4 (its own copy of the write end");
+}
+
+#[test]
+fn a_parent_waiting_while_holding_the_write_end_is_a_cycle() {
+    let bin = fixture("parent_keeps_write_end");
+    let r = hang("parent_keeps_write_end", &[bin.to_str().unwrap()]);
+    let (root, child) = (r.root(), r.children_of(r.root())[0]);
+    let pipe = r.pipes()[0];
+    r.has(&format!(
+        "{child} (parent_keeps_write_end) is blocked reading pipe:[{pipe}] via fd 3; the pipe is empty and its write end is still open in {root} (parent_keeps_write_end) fd 4, which is blocked in wait4 for {child}: a cycle."
+    ));
+    r.has(&format!(
+        "Fix: close fd 4 in {root} before waiting for {child}"
+    ));
+}
+
+#[test]
+fn waiting_for_a_writer_before_reading_its_output_is_a_cycle() {
+    let bin = fixture("wait_before_read");
+    let r = hang("wait_before_read", &[bin.to_str().unwrap()]);
+    let (root, child) = (r.root(), r.children_of(r.root())[0]);
+    let pipe = r.pipes()[0];
+    r.has(&format!(
+        "{child} (wait_before_read) is blocked writing to pipe:[{pipe}] via fd 4; the pipe is full"
+    ));
+    r.has(&format!(
+        "read end is open only in {root} (wait_before_read) fd 3, which is blocked in wait4 for {child}"
+    ));
+    r.has(&format!(
+        "Fix: in {root}, read fd 3 until EOF before waiting for {child}"
+    ));
+}
+
+#[test]
+fn two_full_pipes_between_a_feeder_and_its_filter_are_a_cycle() {
+    let bin = fixture("both_pipes_full");
+    let r = hang("both_pipes_full", &[bin.to_str().unwrap()]);
+    let root = r.root();
+    let cat = r.execd("cat");
+    let pipes = r.pipes();
+    let (a, b) = (pipes[0], pipes[1]);
+    r.has(&format!(
+        "{root} (both_pipes_full) is blocked writing to pipe:[{a}] via fd 4"
+    ));
+    r.has(&format!(
+        "{cat} (cat) is blocked writing to pipe:[{b}] via fd 1"
+    ));
+    r.has(&format!("open only in {root} (both_pipes_full) fd 5"));
+    r.has(&format!("Fix: in {root}, read the output of {cat} on fd 5"));
+}
+
+#[test]
+fn fifos_opened_in_opposite_orders_are_reported_stuck() {
+    let bin = fixture("fifo_open_order");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let r = hang("fifo_open_order", &[bin.to_str().unwrap(), d]);
+    let kids = r.children_of(r.root());
+    r.has("stuck:");
+    r.has(&format!(
+        "{} (fifo_open_order) is blocked opening the FIFO {d}/a for reading",
+        kids[0]
+    ));
+    r.has(&format!(
+        "{} (fifo_open_order) is blocked opening the FIFO {d}/b for reading",
+        kids[1]
+    ));
+    r.has("open the FIFOs in the same order");
+}
+
+#[test]
+fn a_background_job_holding_a_pipeline_open_is_named_with_its_fd() {
+    let script = repo().join("fixtures/hang/background_job.sh");
+    let r = hang("background_job", &["sh", script.to_str().unwrap()]);
+    let cat = r.execd("cat");
+    let sleep = r.execd("sleep");
+    let pipe = r.pipes()[0];
+    r.has("eof-held-open:");
+    r.has(&format!(
+        "{cat} (cat) is blocked reading pipe:[{pipe}] via fd 0"
+    ));
+    r.has(&format!(
+        "{sleep} (sleep) fd 1 (an orphaned background process"
+    ));
+    r.has(">/dev/null &");
+}
+
+#[test]
+fn a_parent_waiting_for_a_stopped_child_is_reported_stuck() {
+    let bin = fixture("stopped_child");
+    let r = hang("stopped_child", &[bin.to_str().unwrap()]);
+    let (root, child) = (r.root(), r.children_of(r.root())[0]);
+    r.has(&format!(
+        "stuck: {root} (stopped_child) is blocked on {child} (stopped_child), which is stopped"
+    ));
+    r.has(&format!("kill -CONT {child}"));
+}
+
+/// A non-hang: runs to the end, exit 0, no report.
+fn no_hang(cmd: &[&str]) {
+    let r = record(cmd, WATCH);
+    eprintln!("{cmd:?}: ended after {:.2} s", r.elapsed.as_secs_f64());
+    assert_eq!(r.code(), 0, "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("Fix:") && !r.stderr.contains("made progress"),
+        "no report for {cmd:?}:\n{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_busy_pipeline_is_not_reported() {
+    no_hang(&["sh", "-c", "yes | head -c 200000000 | wc -c"]);
+}
+
+#[test]
+fn a_computation_making_no_syscalls_for_seconds_is_not_reported() {
+    // Only its CPU time moves: that is progress too.
+    no_hang(&[
+        "sh",
+        "-c",
+        "i=0; while [ $i -lt 2000000 ]; do i=$((i+1)); done",
+    ]);
+}
+
+#[test]
+fn a_sleeping_command_is_not_reported() {
+    no_hang(&["sleep", "3"]);
+}
+
+#[test]
+fn a_slow_producer_writing_once_a_second_is_not_reported() {
+    no_hang(&[
+        "sh",
+        "-c",
+        "for i in 1 2 3 4; do echo $i; sleep 1; done | cat",
+    ]);
+}
+
+/// Starts `bin` directly (no tracer) and waits until `snapshot` sees a hang;
+/// returns the group and the snapshot's text output.
+fn snapshot_of_hung(bin: &Path, args: &[&str]) -> (Group, String) {
+    let g = Group::spawn(
+        Command::new(bin)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null()),
+    );
+    for _ in 0..100 {
+        let out = forkscope()
+            .args(["--color", "never", "snapshot"])
+            .arg(g.pid().to_string())
+            .output()
+            .unwrap();
+        if out.status.code() == Some(1) {
+            return (g, String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{} never looked hung", bin.display());
+}
+
+/// The children of `pid`, from /proc.
+fn children(pid: i32) -> Vec<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|c| c.parse().ok())
+        .collect()
+}
+
+#[test]
+fn snapshot_explains_a_parent_keeping_the_write_end_without_tracing_it() {
+    let (g, text) = snapshot_of_hung(&fixture("parent_keeps_write_end"), &[]);
+    let (root, child) = (g.pid(), children(g.pid())[0]);
+    assert!(
+        text.contains(&format!(
+            "{child} (parent_keeps_write_end) is blocked reading pipe:["
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("open in {root} (parent_keeps_write_end) fd 4")),
+        "{text}"
+    );
+    // Read-only: the process is untouched and still hung.
+    let status = std::fs::read_to_string(format!("/proc/{root}/status")).unwrap();
+    assert!(status.contains("TracerPid:\t0"), "{status}");
+}
+
+#[test]
+fn snapshot_explains_waiting_before_reading() {
+    let (g, text) = snapshot_of_hung(&fixture("wait_before_read"), &[]);
+    let (root, child) = (g.pid(), children(g.pid())[0]);
+    assert!(
+        text.contains(&format!(
+            "{child} (wait_before_read) is blocked writing to pipe:["
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("via fd 4; the pipe is full (65536 of 65536 bytes)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("open only in {root} (wait_before_read) fd 3")),
+        "{text}"
+    );
+}
+
+#[test]
+fn snapshot_explains_a_stopped_child() {
+    let (g, text) = snapshot_of_hung(&fixture("stopped_child"), &[]);
+    let child = children(g.pid())[0];
+    assert!(
+        text.contains(&format!("{child} stopped_child [T] stopped")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("kill -CONT {child}")), "{text}");
+}
+
+#[test]
+fn snapshot_json_names_the_cycle_and_the_fds() {
+    let (g, _) = snapshot_of_hung(&fixture("reader_holds_write_end"), &[]);
+    let child = children(g.pid())[0];
+    let out = forkscope()
+        .args(["snapshot", "--json"])
+        .arg(g.pid().to_string())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let h = &v["hangs"][0];
+    assert_eq!(h["kind"], "deadlock");
+    assert_eq!(h["cycle"], serde_json::json!([child]));
+    let fds = h["fds"].as_array().unwrap();
+    assert!(fds
+        .iter()
+        .any(|f| f["pid"] == child && f["fd"] == 4 && f["role"] == "writer"));
+}
+
+#[test]
+fn snapshot_draws_a_hung_tree_as_ascii() {
+    let (g, _) = snapshot_of_hung(&fixture("parent_keeps_write_end"), &[]);
+    let out = forkscope()
+        .args(["--color", "never", "snapshot", "--format", "ascii"])
+        .arg(g.pid().to_string())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&g.pid().to_string()), "{text}");
+    assert!(text.contains("pipe:["), "{text}");
+}
+
+#[test]
+fn snapshot_of_a_sleeping_process_finds_nothing() {
+    let g = Group::spawn(Command::new("sleep").arg("30"));
+    // Let it reach its nanosleep (a process still starting is running, also fine).
+    std::thread::sleep(Duration::from_millis(100));
+    let out = forkscope()
+        .args(["--color", "never", "snapshot"])
+        .arg(g.pid().to_string())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("no hang"), "{text}");
+}
+
+#[test]
+fn ctrl_c_on_a_hung_program_explains_the_hang_before_it_dies() {
+    let bin = fixture("parent_keeps_write_end");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut g = Group::spawn(
+        forkscope()
+            .args(["record", "-o"])
+            .arg(&trace)
+            .arg("--")
+            .arg(&bin)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    // Wait until the traced program is hung, as snapshot sees it.
+    let mut hung = false;
+    for _ in 0..100 {
+        let root = read_all(&trace).ok().map(|(h, _, _)| h.root_pid);
+        if let Some(root) = root.filter(|r| *r > 0) {
+            let out = forkscope()
+                .args(["snapshot", &root.to_string()])
+                .output()
+                .unwrap();
+            if out.status.code() == Some(1) {
+                hung = true;
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(hung, "the fixture never looked hung");
+    // As the terminal does on Ctrl-C: SIGINT to the whole foreground group.
+    // SAFETY: killpg takes integers only.
+    unsafe {
+        libc::killpg(g.pid(), libc::SIGINT);
+    }
+    let mut err = String::new();
+    g.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = g.0.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("SIGINT arrived while the traced processes were stuck"),
+        "{err}"
+    );
+    assert!(err.contains("which is blocked in wait4 for"), "{err}");
+    let (_, events, _) = read_all(&trace).unwrap();
+    let sigint = events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Signal { signal, .. } if signal.0 == libc::SIGINT))
+        .count();
+    assert_eq!(sigint, 2, "both tracees still got their SIGINT");
+}
+
+fn proc_status(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default()
+}
+
+/// Attaches to `target`, lets it run `for_`, sends SIGINT to forkscope, and
+/// returns forkscope's exit status, stderr and the trace.
+fn attach_then_interrupt(target: i32, for_: Duration) -> (ExitStatus, String, Vec<Event>) {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut g = Group::spawn(
+        forkscope()
+            .args(["record", "-o"])
+            .arg(&trace)
+            .args(["-p", &target.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    std::thread::sleep(for_);
+    // SAFETY: kill takes integers only.
+    unsafe {
+        libc::kill(g.pid(), libc::SIGINT);
+    }
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = g.0.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "forkscope did not detach and exit"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    eprintln!(
+        "detached and exited {:.2} s after SIGINT",
+        start.elapsed().as_secs_f64()
+    );
+    let mut err = String::new();
+    g.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let (_, events, _) = read_all(&trace).unwrap_or_else(|e| panic!("{e}\n{err}"));
+    (status, err, events)
+}
+
+#[test]
+fn attaching_records_a_running_loop_and_detaching_leaves_it_running() {
+    let target = Group::spawn(
+        Command::new("sh")
+            .args(["-c", "while :; do sleep 0.1; done"])
+            .stdout(Stdio::null()),
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    let (status, err, events) = attach_then_interrupt(target.pid(), Duration::from_millis(500));
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.contains("now detached and left running"), "{err}");
+    let st = proc_status(target.pid());
+    assert!(st.contains("TracerPid:\t0"), "not traced any more:\n{st}");
+    assert!(
+        !st.contains("State:\tZ") && !st.is_empty(),
+        "still running:\n{st}"
+    );
+    assert!(matches!(&events[0].kind, EventKind::Spawn { .. }));
+    assert_eq!(events[0].pid, target.pid());
+    let forks = events
+        .iter()
+        .filter(|e| e.pid == target.pid() && matches!(e.kind, EventKind::Fork { .. }))
+        .count();
+    let sleeps = events
+        .iter()
+        .filter(|e| {
+            matches!(&e.kind, EventKind::Exec { argv, ok: true, .. }
+                if argv.first().is_some_and(|a| a.lossy() == "sleep"))
+        })
+        .count();
+    assert!(
+        forks >= 1 && sleeps >= 1,
+        "fork/exec of the sleeps: {forks} forks, {sleeps} execs"
+    );
+    // The loop goes on untraced: it still forks new sleeps.
+    let before = children(target.pid());
+    std::thread::sleep(Duration::from_millis(300));
+    assert_ne!(before, children(target.pid()), "the loop keeps running");
+}
+
+#[test]
+fn detaching_leaves_a_stopped_process_stopped() {
+    let target = Group::spawn(Command::new("sleep").arg("30"));
+    std::thread::sleep(Duration::from_millis(100));
+    // SAFETY: kill takes integers only.
+    unsafe {
+        libc::kill(target.pid(), libc::SIGSTOP);
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let (status, err, _) = attach_then_interrupt(target.pid(), Duration::from_millis(300));
+    assert_eq!(status.code(), Some(0), "{err}");
+    let st = proc_status(target.pid());
+    assert!(st.contains("TracerPid:\t0"), "{st}");
+    assert!(st.contains("State:\tT (stopped)"), "still stopped:\n{st}");
+}
