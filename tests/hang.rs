@@ -218,6 +218,22 @@ fn hang(name: &str, cmd: &[&str]) -> Run {
         "one hang, reported once:\n{}",
         r.stderr
     );
+    // The finding is in the trace too, before the kills it caused.
+    let stalls: Vec<&Event> = r
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Stall { .. }))
+        .collect();
+    assert_eq!(stalls.len(), 1, "one stall event in the trace");
+    match &stalls[0].kind {
+        EventKind::Stall {
+            killed, tasks, fix, ..
+        } => {
+            assert!(*killed && !tasks.is_empty(), "{:?}", stalls[0]);
+            assert!(r.stderr.contains(fix.as_str()), "the same fix as printed");
+        }
+        _ => unreachable!(),
+    }
     r
 }
 
@@ -251,6 +267,15 @@ fn a_parent_waiting_while_holding_the_write_end_is_a_cycle() {
     r.has(&format!(
         "Fix: close fd 4 in {root} before waiting for {child}"
     ));
+    let cycle = r
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Stall { cycle, .. } => Some(cycle.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(cycle.contains(&root) && cycle.contains(&child), "{cycle:?}");
 }
 
 #[test]

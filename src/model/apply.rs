@@ -182,7 +182,8 @@ impl Model {
             | EventKind::Kill { .. }
             | EventKind::Signal { .. }
             | EventKind::Setsid { .. }
-            | EventKind::Setpgid { .. } => {}
+            | EventKind::Setpgid { .. }
+            | EventKind::Stall { .. } => {}
         }
         for a in &out.anomalies {
             self.anomaly_count += 1;

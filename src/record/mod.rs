@@ -532,8 +532,31 @@ impl Watch {
             Why::Signal(_) => ("signal", None),
             Why::Detach => ("detach", None),
         };
-        // let _ = self.writer.lock().map(|mut w| w.emit(pid, EventKind::Stall { hang: h.kind.as_str().into(), trigger: trigger.into(), stalled_ns, summary: h.summary.clone(), steps: h.steps.clone(), fix: h.fix.clone(), cycle: h.cycle.clone(), tasks: h.tasks.clone(), fds: h.fds.iter().map(|f| StallFd { pid: f.pid, fd: f.fd, pipe: f.pipe.clone(), role: f.role.into() }).collect(), pipes: h.pipes.clone(), killed: killing }).and_then(|_| w.flush()));
-        let _ = (&self.writer, pid, trigger, stalled_ns, killing);
+        let ev = EventKind::Stall {
+            hang: h.kind.as_str().into(),
+            trigger: trigger.into(),
+            stalled_ns,
+            summary: h.summary.clone(),
+            steps: h.steps.clone(),
+            fix: h.fix.clone(),
+            cycle: h.cycle.clone(),
+            tasks: h.tasks.clone(),
+            fds: h
+                .fds
+                .iter()
+                .map(|f| crate::trace::StallFd {
+                    pid: f.pid,
+                    fd: f.fd,
+                    pipe: f.pipe.clone(),
+                    role: f.role.into(),
+                })
+                .collect(),
+            pipes: h.pipes.clone(),
+            killed: killing,
+        };
+        if let Ok(mut w) = self.writer.lock() {
+            let _ = w.emit(pid, ev).and_then(|_| w.flush());
+        }
     }
 
     /// A fingerprint of every traced task's progress counters and of the

@@ -276,6 +276,7 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             ..
         } => format!("setpgid({target}, {pgid}){}", err(errno)),
         EventKind::Exit { status: s } => format!("+++ {} +++", status(s)),
+        EventKind::Stall { hang, summary, .. } => format!("*** hang ({hang}): {summary} ***"),
     }
 }
 

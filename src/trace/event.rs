@@ -115,6 +115,19 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// An fd taking part in a hang.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StallFd {
+    /// The process.
+    pub pid: Pid,
+    /// The fd.
+    pub fd: i32,
+    /// The pipe it is an end of (`pipe:[INODE]` or a FIFO's path).
+    pub pipe: String,
+    /// Its part: e.g. `blocked-reader`, `blocked-writer`, `holder`.
+    pub role: String,
+}
+
 /// How a task came to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -553,6 +566,36 @@ pub enum EventKind {
         /// How it ended.
         status: Status,
     },
+    /// The traced tree hung (`record --stall-timeout`, or Ctrl-C / detach on
+    /// a hung tree): who waits for whom, read from /proc at that moment.
+    /// `pid` is the first blocked task.
+    Stall {
+        /// `deadlock` (a cycle of waits), `stuck` (no cycle, nothing will
+        /// free it) or `eof-held-open` (a reader waits for EOF that an idle
+        /// process holds off).
+        hang: String,
+        /// What started the check: `stalled`, `signal` or `detach`.
+        trigger: String,
+        /// How long nothing had progressed, for `stalled`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stalled_ns: Option<u64>,
+        /// One sentence.
+        summary: String,
+        /// The chain of waits, one sentence each.
+        steps: Vec<String>,
+        /// What to change.
+        fix: String,
+        /// The tasks forming the cycle, in order (empty when there is none).
+        cycle: Vec<Pid>,
+        /// Every task involved.
+        tasks: Vec<Pid>,
+        /// The fds involved.
+        fds: Vec<StallFd>,
+        /// The pipes involved: `pipe:[INODE]` or a FIFO's path.
+        pipes: Vec<String>,
+        /// forkscope killed the traced tree because of it (`--on-deadlock kill`).
+        killed: bool,
+    },
 }
 }
 
@@ -580,6 +623,7 @@ impl EventKind {
             EventKind::Setsid { .. } => "setsid",
             EventKind::Setpgid { .. } => "setpgid",
             EventKind::Exit { .. } => "exit",
+            EventKind::Stall { .. } => "stall",
         }
     }
 
@@ -605,6 +649,7 @@ impl EventKind {
         "setsid",
         "setpgid",
         "exit",
+        "stall",
     ];
 }
 
