@@ -1410,7 +1410,6 @@ fn one_sigchld_for_three_exits_leaves_zombies_behind_a_naive_handler() {
 }
 
 #[test]
-#[ignore = "forkscope bug (shows under load): the parent's SIGCHLD for the child's stop, and its wait4 after it, can be recorded before the child's stop; and wait4(WNOHANG) = 0 says 'nothing to report yet: WNOHANG returns 0 at once' while the child is stopped"]
 fn sigkill_ends_a_child_stopped_by_raise_sigstop() {
     each_run(
         || Course::c("kill_stopped"),

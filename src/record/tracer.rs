@@ -55,6 +55,9 @@ pub struct Task {
     pub pending: Option<Pending>,
     /// In a group-stop, listened to.
     pub group_stopped: bool,
+    /// Its group-stop was recorded ahead of the ptrace report (the parent's
+    /// wait or SIGCHLD told of it first).
+    pub stop_recorded: bool,
     /// Its exit was recorded already (ahead of a reaping wait).
     pub exit_recorded: bool,
 }
@@ -65,6 +68,7 @@ impl Task {
             tgid,
             pending: None,
             group_stopped: false,
+            stop_recorded: false,
             exit_recorded: false,
         }
     }
@@ -160,14 +164,17 @@ fn is_terminating(sig: i32) -> bool {
 
 /// Who sent the signal being delivered to `pid`, when the kernel says: a
 /// process that called kill/tkill/sigqueue, or the child behind a SIGCHLD.
-fn sender(pid: Pid, sig: i32) -> Option<i32> {
+/// With the si_code and si_status of the signal.
+fn sender_info(pid: Pid, sig: i32) -> Option<(i32, i32, i32)> {
     let si = ptrace::getsiginfo(pid).ok()?;
-    // SAFETY: si_pid is valid for SI_USER, SI_TKILL, SI_QUEUE and for SIGCHLD
-    // with a CLD_* code, which are the only cases read.
-    let from = unsafe { si.si_pid() };
+    // SAFETY: si_pid and si_status are valid for SIGCHLD with a CLD_* code;
+    // si_pid also for SI_USER, SI_TKILL and SI_QUEUE. Only those are read.
+    let (from, status) = unsafe { (si.si_pid(), si.si_status()) };
     let by_process = matches!(si.si_code, libc::SI_USER | libc::SI_TKILL | libc::SI_QUEUE);
     let by_child = sig == libc::SIGCHLD && si.si_code > 0;
-    (by_process || by_child).then_some(from).filter(|p| *p > 0)
+    (by_process || by_child)
+        .then_some((from, si.si_code, status))
+        .filter(|(p, _, _)| *p > 0)
 }
 
 impl Tracer {
@@ -487,7 +494,14 @@ impl Tracer {
             StopKind::Exec => self.exec(s),
             StopKind::GroupStop(sig) => {
                 self.kill_seen(Sig(sig))?;
-                self.emit(pid, EventKind::Stop { signal: Sig(sig) })?;
+                let ahead = self
+                    .tasks
+                    .get_mut(&pid)
+                    .map(|t| std::mem::replace(&mut t.stop_recorded, false))
+                    .unwrap_or(false);
+                if !ahead {
+                    self.emit(pid, EventKind::Stop { signal: Sig(sig) })?;
+                }
                 if let Some(t) = self.tasks.get_mut(&pid) {
                     t.group_stopped = true;
                 }
@@ -506,7 +520,13 @@ impl Tracer {
             }
             StopKind::Signal(sig) => {
                 self.kill_seen(Sig(sig))?;
-                let from = sender(s.pid(), sig);
+                let info = sender_info(s.pid(), sig);
+                let from = info.map(|(f, _, _)| f);
+                // A SIGCHLD telling the parent that a child stopped: the
+                // child's stop comes first in the timeline.
+                if let Some((child, libc::CLD_STOPPED, stopsig)) = info {
+                    self.stop_before_report(child, stopsig)?;
+                }
                 self.check_on_signal(sig, from);
                 self.stats.signals += 1;
                 self.emit(
@@ -708,6 +728,23 @@ impl Tracer {
     }
 
     /// Records `child`'s exit now, because a wait is about to report it reaped.
+    /// Records `child`'s group-stop now, because its parent is about to be
+    /// told of it (a wait reporting it, or the SIGCHLD for it) before the
+    /// child's own ptrace report was handled.
+    pub fn stop_before_report(&mut self, child: i32, sig: i32) -> Result<(), RecordError> {
+        let need = match self.tasks.get_mut(&child) {
+            Some(t) if !t.group_stopped && !t.stop_recorded => {
+                t.stop_recorded = true;
+                true
+            }
+            _ => false,
+        };
+        if need {
+            self.emit(child, EventKind::Stop { signal: Sig(sig) })?;
+        }
+        Ok(())
+    }
+
     pub fn exit_before_reap(&mut self, child: i32, status: Status) -> Result<(), RecordError> {
         let need = match self.tasks.get_mut(&child) {
             Some(t) if !t.exit_recorded => {

@@ -50,8 +50,10 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
     };
     // The reaped child's own exit must come first in the timeline.
     if let (Some(child), Some(st)) = (reaped, status) {
-        if st.is_final() {
-            t.exit_before_reap(child, st)?;
+        match st {
+            Status::Stopped { stopped } => t.stop_before_report(child, stopped.0)?,
+            _ if st.is_final() => t.exit_before_reap(child, st)?,
+            _ => {}
         }
     }
     t.emit(
