@@ -20,8 +20,10 @@ pub struct Scenario {
 /// The moment of the trace a demo draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Moment {
-    /// When the most pipe ends are open (a pipeline in full flow).
-    MostPipeEnds,
+    /// A pipeline in flow: the most processes holding exactly one end of a
+    /// pipe (each side has closed the end it does not use); the latest such
+    /// moment, so the programs the children exec'd are named.
+    PipelineInFlow,
     /// When the most zombies exist.
     MostZombies,
     /// When the most processes are alive.
@@ -35,7 +37,7 @@ pub const SCENARIOS: &[Scenario] = &[
         about: "`ps aux | grep sh`: the shell makes a pipe, forks twice, and each child dup2s one end onto stdin or stdout before exec",
         about_zh: "`ps aux | grep sh`：shell 先建管道，再 fork 两次，每个子进程在 exec 之前用 dup2 把管道的一端接到标准输入或标准输出上",
         script: "ps aux | grep -c sh",
-        moment: Moment::MostPipeEnds,
+        moment: Moment::PipelineInFlow,
     },
     Scenario {
         name: "zombie",
@@ -56,14 +58,14 @@ pub const SCENARIOS: &[Scenario] = &[
         about: "`yes | head -n 1`: head exits after one line, the pipe loses its last reader, and yes dies of SIGPIPE",
         about_zh: "`yes | head -n 1`：head 读完一行就退出，管道没有读端了，yes 再写就被 SIGPIPE 杀死",
         script: "yes | head -n 1",
-        moment: Moment::MostPipeEnds,
+        moment: Moment::PipelineInFlow,
     },
     Scenario {
         name: "leak",
         about: "a background job inherits the pipeline's write end, so the reader waits for EOF until the job ends",
         about_zh: "后台任务继承了管道的写端，读端要一直等到它结束才读到 EOF",
         script: "{ sleep 0.3 & echo hi; } | cat",
-        moment: Moment::MostPipeEnds,
+        moment: Moment::PipelineInFlow,
     },
     Scenario {
         name: "exec",
@@ -84,7 +86,7 @@ pub const SCENARIOS: &[Scenario] = &[
         about: "`2>&1 1>&3`: dup2 makes two fds share one open file; order matters",
         about_zh: "`2>&1 1>&3`：dup2 让两个文件描述符指向同一个打开文件，先后顺序很要紧",
         script: "exec 3>&1; ls /nonexistent-forkscope-demo 2>&1 1>&3 | tr a-z A-Z",
-        moment: Moment::MostPipeEnds,
+        moment: Moment::PipelineInFlow,
     },
 ];
 

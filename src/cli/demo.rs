@@ -14,28 +14,68 @@ use crate::replay::Replay;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
+/// How many pipes join one process's stdout (fd 1) to another's stdin (fd 0).
+fn connected_pipes(m: &crate::model::Model) -> usize {
+    m.pipes()
+        .iter()
+        .filter_map(|p| m.pipe_holders(p.id))
+        .filter(|h| {
+            h.writers
+                .iter()
+                .any(|(w, wfd)| *wfd == 1 && h.readers.iter().any(|(r, rfd)| *rfd == 0 && r != w))
+        })
+        .count()
+}
+
+/// How many processes hold exactly one end of some pipe (and not its other end).
+fn clean_pipe_holders(m: &crate::model::Model) -> usize {
+    let mut holders: std::collections::HashMap<(i32, u64), (bool, bool)> =
+        std::collections::HashMap::new();
+    for p in m.pipes() {
+        if let Some(h) = m.pipe_holders(p.id) {
+            for (pid, _) in &h.readers {
+                holders.entry((*pid, p.id)).or_default().0 = true;
+            }
+            for (pid, _) in &h.writers {
+                holders.entry((*pid, p.id)).or_default().1 = true;
+            }
+        }
+    }
+    let mut procs: Vec<i32> = holders
+        .iter()
+        .filter(|(_, (r, w))| r != w)
+        .map(|((pid, _), _)| *pid)
+        .collect();
+    procs.sort_unstable();
+    procs.dedup();
+    procs.len()
+}
+
 /// The seq of the moment to draw for `moment`.
 fn pick(path: &Path, moment: Moment) -> Result<u64> {
-    if moment == Moment::MostPipeEnds {
-        return Ok(diagram::busiest(path)?.seq());
-    }
     let mut r = Replay::open(path)?.without_narration();
     let mut best = (0u64, 0usize);
     while let Some(step) = r.step()? {
-        let n = match moment {
-            Moment::MostZombies => r
-                .model
-                .tree()
-                .iter()
-                .filter(|p| {
-                    p.state == ProcessState::Zombie && r.model.tree().parent(p.id).is_some()
-                })
-                .count(),
-            _ => r.model.tree().live().count(),
+        let m = &r.model;
+        let (n, latest) = match moment {
+            // A pipe joining one process's stdout to another's stdin
+            // counts most; then processes holding a single end.
+            Moment::PipelineInFlow => (connected_pipes(m) * 1000 + clean_pipe_holders(m), true),
+            Moment::MostZombies => (
+                m.tree()
+                    .iter()
+                    .filter(|p| p.state == ProcessState::Zombie && m.tree().parent(p.id).is_some())
+                    .count(),
+                false,
+            ),
+            Moment::MostProcesses => (m.tree().live().count(), false),
         };
-        if n > best.1 {
+        if n > best.1 || (latest && n == best.1 && n > 0) {
             best = (step.event.seq, n);
         }
+    }
+    if best.1 == 0 && moment == Moment::PipelineInFlow {
+        return Ok(diagram::busiest(path)?.seq());
     }
     Ok(best.0)
 }
