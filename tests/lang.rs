@@ -464,3 +464,148 @@ fn the_box_check_catches_a_box_measured_in_characters() {
     // Padded as if 管道 took 2 columns: the right edge lands one column late.
     assert_boxes_square("┌─ a ─┐\n│ 管道 │\n└──────┘\n");
 }
+
+// ---- doctor and hang reports in Chinese, on real recordings ----
+
+/// Compiles `fixtures/{dir}/{name}.c` into a per-test directory.
+fn build_c(dir: &str, name: &str, tag: &str) -> std::path::PathBuf {
+    let out_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lang-fixtures");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = out_dir.join(format!("{dir}-{name}-{tag}"));
+    let src = repo().join("fixtures").join(dir).join(format!("{name}.c"));
+    let r = std::process::Command::new("cc")
+        .args(["-O1", "-Wall", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .expect("cannot run cc");
+    assert!(
+        r.status.success(),
+        "building {name}: {}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    out
+}
+
+/// `forkscope --lang LANG doctor [--json] TRACE`: (exit code, stdout).
+fn doctor(lang: &str, json: bool, trace: &std::path::Path) -> (i32, String) {
+    let mut c = forkscope();
+    for v in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        c.env_remove(v);
+    }
+    c.args(["--color", "never", "--lang", lang, "doctor"]);
+    if json {
+        c.arg("--json");
+    }
+    let o = c.arg(trace).output().unwrap();
+    (
+        o.status.code().expect("doctor exited by signal"),
+        String::from_utf8(o.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn doctor_speaks_chinese_and_keeps_codes_pids_and_fds() {
+    let bin = build_c("doctor", "reader_holds_write_end", "zh");
+    let rec = record(&[bin.as_os_str()]);
+    let (en_code, en_text) = doctor("en", false, &rec.trace);
+    let (zh_code, zh_text) = doctor("zh", false, &rec.trace);
+    assert_eq!((en_code, zh_code), (1, 1), "{en_text}\n{zh_text}");
+    // English: as tests/doctor.rs knows it, no Chinese in it.
+    assert!(en_text.contains("error[leaked-write-end]"), "{en_text}");
+    assert!(en_text.contains("so it could never see EOF"), "{en_text}");
+    assert!(en_text.contains("  fix       In the reader"), "{en_text}");
+    assert!(!en_text.chars().any(|c| c >= '\u{4e00}'), "{en_text}");
+    // Chinese: the summary, the fix and the labels, by hand. Lines wrap
+    // between any two Chinese characters: join them to search.
+    let zh_flat: String = zh_text
+        .lines()
+        .map(str::trim_start)
+        .collect::<Vec<_>>()
+        .join("");
+    assert!(zh_text.contains("error[leaked-write-end]"), "{zh_text}");
+    assert!(zh_flat.contains("永远等不到 EOF"), "{zh_text}");
+    assert!(zh_flat.contains("自己却还持有它的写端"), "{zh_text}");
+    assert!(zh_text.contains("怎么改"), "{zh_text}");
+    assert!(
+        zh_flat.contains("管道两边各自关掉自己用不到的那一端"),
+        "{zh_text}"
+    );
+    assert!(zh_flat.contains("的写端（泄漏者）"), "{zh_text}");
+    assert!(
+        zh_text.contains("个事件里发现 1 个问题：1 个错误"),
+        "{zh_text}"
+    );
+    assert!(!zh_text.contains("could never see EOF"), "{zh_text}");
+    // The same pids, fds, pipes and seqs in both.
+    let tokens = |t: &str| -> Vec<String> {
+        let re_like = |w: &str| {
+            w.starts_with("pipe#")
+                || w.starts_with('#')
+                || w == "fd"
+                || w.chars().all(|c| c.is_ascii_digit())
+        };
+        let mut v: Vec<String> = t
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .filter(|w| !w.is_empty() && re_like(w))
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    assert_eq!(tokens(&en_text), tokens(&zh_text), "{en_text}\n{zh_text}");
+    // JSON stays English and byte-identical.
+    let (_, en_json) = doctor("en", true, &rec.trace);
+    let (_, zh_json) = doctor("zh", true, &rec.trace);
+    assert_eq!(en_json, zh_json);
+    assert!(!zh_json.chars().any(|c| c >= '\u{4e00}'), "{zh_json}");
+}
+
+#[test]
+fn stall_report_speaks_chinese() {
+    let bin = build_c("hang", "reader_holds_write_end", "zh");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut c = forkscope();
+    for v in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        c.env_remove(v);
+    }
+    let o = c
+        .args(["--color", "never", "--lang", "zh", "record", "-o"])
+        .arg(&trace)
+        .args(["--stall-timeout", "1", "--on-deadlock", "kill", "--"])
+        .arg(&bin)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(124), "{err}");
+    assert!(
+        err.contains("被跟踪的进程已经 1.0 秒没有任何进展了"),
+        "{err}"
+    );
+    assert!(err.contains("deadlock: "), "the kind stays a code: {err}");
+    assert!(
+        err.contains("在等它自己") || err.contains("在互相等待"),
+        "{err}"
+    );
+    assert!(err.contains("怎么改："), "{err}");
+    assert!(err.contains("阻塞在通过 fd 3 读 pipe:["), "{err}");
+    assert!(err.contains("自己（fd 4）"), "{err}");
+    assert!(err.contains("：形成了一个环。"), "{err}");
+    assert!(!err.contains("is blocked"), "{err}");
+    assert!(
+        err.contains("只有所有写端都关闭了，读者才会看到 EOF"),
+        "{err}"
+    );
+    assert!(
+        err.contains("正在杀死被跟踪的进程（--on-deadlock kill；退出状态 124）"),
+        "{err}"
+    );
+    assert!(!err.contains("Fix:"), "{err}");
+    // The trace keeps the English report.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.contains("close fd 4"), "{text}");
+    assert!(!text.chars().any(|c| c >= '\u{4e00}'), "{text}");
+}

@@ -143,7 +143,12 @@ impl FdLeakedIntoExec {
                 "{pid} execs {program} with fd {} ({label} {}) open",
                 f.fd, f.end
             );
-            let exec = EventRef::of(ev, what);
+            let zh = format!(
+                "{pid} exec {program} 时 fd {}（{}）还开着",
+                f.fd,
+                super::object_zh(&format!("{label} {}", f.end))
+            );
+            let exec = EventRef::of(ev, what).zh(zh);
             let reads_same = fds
                 .iter()
                 .find(|o| f.writes() && o.pipe == f.pipe && o.fd != f.fd && o.reads())
@@ -158,9 +163,10 @@ impl FdLeakedIntoExec {
                 }
                 None => {
                     let made = match cx.model.pipe(f.pipe).map(|p| &p.origin) {
-                        Some(PipeOrigin::Created { at, by }) => {
-                            Some(EventRef::new(*at, *by, format!("{by} makes {label}")))
-                        }
+                        Some(PipeOrigin::Created { at, by }) => Some(
+                            EventRef::new(*at, *by, format!("{by} makes {label}"))
+                                .zh(format!("{by} 创建 {label}")),
+                        ),
                         _ => None,
                     };
                     now.push(Leak {
@@ -231,7 +237,8 @@ impl FdLeakedIntoExec {
                         "only leaked copies of {}'s write end are left",
                         cx.pipe(pipe)
                     ),
-                ),
+                )
+                .zh(format!("{} 的写端只剩下泄漏的副本", cx.pipe(pipe))),
             };
             let readers: Vec<(Pid, i32, String)> = h
                 .readers
@@ -279,6 +286,36 @@ impl FdLeakedIntoExec {
                 who.join(", ")
             )
         };
+        let end_zh = match end {
+            PipeEnd::Read => "读端",
+            PipeEnd::Write => "写端",
+            PipeEnd::Both => "两端",
+            PipeEnd::Unknown => "某一端",
+        };
+        let summary_zh = if leaks.len() == 1 {
+            format!(
+                "fd {}（{label} 的{end_zh}）在 exec 时（#{at}）泄漏进了 {}：{} 从来没用过它",
+                first.fd, first.program, first.program
+            )
+        } else {
+            let who: Vec<String> = leaks
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{}（{}，fd {}，#{}）",
+                        l.program, l.pid, l.fd, l.execs[0].seq
+                    )
+                })
+                .collect();
+            format!(
+                "{label} 的{end_zh}在 exec 时泄漏进了 {} 个程序：{}",
+                leaks.len(),
+                who.join("，")
+            )
+        };
+        let mut explanation_zh = String::from(
+            "execve 会保留所有没有标记 close-on-exec 的文件描述符，所以新程序根本不知道的管道端，会在它运行期间一直开着。",
+        );
         let mut explanation = String::from(
             "execve keeps every fd that is not marked close-on-exec, so a pipe end the new program knows nothing about stays open as long as it runs.",
         );
@@ -300,9 +337,29 @@ impl FdLeakedIntoExec {
                 " {} ({}) got fd {} ({label} {end}) through exec at #{} and held it {held} without ever closing or using it.",
                 l.program, l.pid, l.fd, l.execs[0].seq
             ));
+            let held_zh = match &l.end_ev {
+                Some(e) => format!(
+                    "直到{}（#{}，exec 之后 {}）",
+                    if l.at_end {
+                        "跟踪结束"
+                    } else {
+                        "它退出"
+                    },
+                    e.seq,
+                    duration_text(e.ts_ns.saturating_sub(l.execs[0].ts_ns))
+                ),
+                None => String::new(),
+            };
+            explanation_zh.push_str(&format!(
+                "{}（{}）在 #{} 通过 exec 拿到了 fd {}（{label} 的{end_zh}），{held_zh}一直持有，既没关闭也没用过。",
+                l.program, l.pid, l.execs[0].seq, l.fd
+            ));
             if let Some(r) = l.reads_same {
                 explanation.push_str(&format!(
                     " It also reads {label} (fd {r}): holding a write end of its own input, it can never see EOF there."
+                ));
+                explanation_zh.push_str(&format!(
+                    "它同时还在读 {label}（fd {r}）：自己输入的写端攥在自己手里，它在那里永远等不到 EOF。"
                 ));
             }
             if let (true, Some(e)) = (l.delayed_eof(), &l.end_ev) {
@@ -321,23 +378,53 @@ impl FdLeakedIntoExec {
                     "{wait} {label}'s reader saw EOF only when {} exited (#{}){late}.",
                     l.program, e.seq
                 ));
+                let wait_zh = match &l.others_done {
+                    Some(o) => format!(
+                        "到 #{} 时其他写端都已关闭；从那以后只剩这份泄漏的副本让 {label} 的写端开着，所以",
+                        o.seq
+                    ),
+                    None => "它持有的是最后一个写端，所以".into(),
+                };
+                let late_zh = match &l.others_done {
+                    Some(o) => format!("，晚了 {}", duration_text(e.ts_ns.saturating_sub(o.ts_ns))),
+                    None => String::new(),
+                };
+                explanation_zh.push_str(&format!(
+                    "{wait_zh} {label} 的读者直到 {} 退出（#{}）才看到 EOF{late_zh}。",
+                    l.program, e.seq
+                ));
             }
         }
         match end {
-            PipeEnd::Write | PipeEnd::Both if !hurt => explanation.push_str(&format!(
-                " A stray write end keeps {label}'s readers from seeing EOF for as long as it is open."
-            )),
-            PipeEnd::Read => explanation.push_str(&format!(
-                " A stray read end keeps {label}'s writers from getting EPIPE/SIGPIPE when the real reader quits: they can block on a full pipe instead."
-            )),
+            PipeEnd::Write | PipeEnd::Both if !hurt => {
+                explanation.push_str(&format!(
+                    " A stray write end keeps {label}'s readers from seeing EOF for as long as it is open."
+                ));
+                explanation_zh.push_str(&format!(
+                    "多出来的写端只要还开着，{label} 的读者就看不到 EOF。"
+                ));
+            }
+            PipeEnd::Read => {
+                explanation.push_str(&format!(
+                    " A stray read end keeps {label}'s writers from getting EPIPE/SIGPIPE when the real reader quits: they can block on a full pipe instead."
+                ));
+                explanation_zh.push_str(&format!(
+                    "多出来的读端会让真正的读者退出后，{label} 的写者收不到 EPIPE/SIGPIPE，反而可能阻塞在写满的管道上。"
+                ));
+            }
             _ => {}
         }
         let fix = format!(
             "Close fd {} in the child before exec, or make the pipe close-on-exec (pipe2(p, O_CLOEXEC), or fcntl(fd, F_SETFD, FD_CLOEXEC)) and dup2 only the end the child needs onto 0/1/2 (dup2 clears close-on-exec on the copy).",
             first.fd
         );
+        let fix_zh = format!(
+            "在子进程 exec 之前关闭 fd {}，或者把管道设成 close-on-exec（pipe2(p, O_CLOEXEC)，或 fcntl(fd, F_SETFD, FD_CLOEXEC)），只把子进程需要的那一端 dup2 到 0/1/2 上（dup2 出来的副本会清掉 close-on-exec）。",
+            first.fd
+        );
         let mut f = Finding::new(Code::FdLeakedIntoExec, severity, at)
             .text(summary, explanation, fix)
+            .zh(summary_zh, explanation_zh, fix_zh)
             .pipe(label)
             .maybe_event(first.made.clone());
         for l in leaks {
@@ -378,8 +465,11 @@ impl Analysis for FdLeakedIntoExec {
             if let Some(v) = cx.model.fd(ev.pid, fd) {
                 if let (Some(pipe), true) = (v.file.object.pipe_id(), v.file.access.may_write()) {
                     let pid = cx.process_pid(ev.pid);
-                    let what = format!("{pid} closes fd {fd} ({})", cx.fd_text(ev.pid, fd));
-                    self.last_write_close.insert(pipe, EventRef::of(ev, what));
+                    let obj = cx.fd_text(ev.pid, fd);
+                    let what = format!("{pid} closes fd {fd} ({obj})");
+                    let zh = format!("{pid} 关闭 fd {fd}（{}）", super::object_zh(&obj));
+                    self.last_write_close
+                        .insert(pipe, EventRef::of(ev, what).zh(zh));
                 }
             }
         }
@@ -433,7 +523,8 @@ impl Analysis for FdLeakedIntoExec {
                     for l in self.open.values_mut().flatten() {
                         if l.pipe == pipe && l.others_done.is_some() && l.readers_gone.is_none() {
                             let what = format!("the last reader of {} is gone", l.label);
-                            l.readers_gone = Some(EventRef::of(ev, what));
+                            let zh = format!("{} 的最后一个读者没了", l.label);
+                            l.readers_gone = Some(EventRef::of(ev, what).zh(zh));
                         }
                     }
                 }
@@ -450,7 +541,8 @@ impl Analysis for FdLeakedIntoExec {
                     if let Some(v) = self.open.remove(&pid) {
                         for mut l in v {
                             let what = format!("{pid} ({}) exits, closing fd {}", l.program, l.fd);
-                            l.end_ev = Some(EventRef::of(ev, what));
+                            let zh = format!("{pid}（{}）退出，关闭了 fd {}", l.program, l.fd);
+                            l.end_ev = Some(EventRef::of(ev, what).zh(zh));
                             self.done.push(l);
                         }
                     }
@@ -471,7 +563,8 @@ impl Analysis for FdLeakedIntoExec {
         for (pid, v) in open {
             for mut l in v {
                 let what = format!("the trace ends with fd {} still open in {pid}", l.fd);
-                l.end_ev = Some(EventRef::new(cx.now, pid, what));
+                let zh = format!("跟踪结束时 {pid} 的 fd {} 还开着", l.fd);
+                l.end_ev = Some(EventRef::new(cx.now, pid, what).zh(zh));
                 l.at_end = true;
                 self.done.push(l);
             }

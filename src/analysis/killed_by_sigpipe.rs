@@ -25,6 +25,8 @@ use crate::trace::{Event, EventKind, Pid, Status};
 use std::collections::HashMap;
 
 const RULE: &str = "Writing to a pipe whose read ends are all closed raises SIGPIPE, and by default SIGPIPE kills the writer.";
+const RULE_ZH: &str =
+    "往一个所有读端都已关闭的管道里写，会触发 SIGPIPE，而 SIGPIPE 的默认动作就是杀死写者。";
 
 /// Finds deaths by SIGPIPE.
 #[derive(Default)]
@@ -69,6 +71,20 @@ fn closer_text(ev: &Event, pid: Pid, program: &str, fd: i32, label: &str) -> Str
     format!("{how}: the last read end of {label}")
 }
 
+/// [`closer_text`] in Chinese.
+fn closer_text_zh(ev: &Event, pid: Pid, program: &str, fd: i32, label: &str) -> String {
+    let how = match ev.kind {
+        EventKind::Exit { .. } => format!("{pid}（{program}）退出，关闭了 fd {fd}"),
+        EventKind::Close { .. } | EventKind::CloseRange { .. } => {
+            format!("{pid}（{program}）关闭 fd {fd}")
+        }
+        EventKind::Exec { .. } => format!("{pid} 的 fd {fd} 在 exec 时关闭（close-on-exec）"),
+        EventKind::Dup { .. } => format!("dup2 覆盖了 {pid} 的 fd {fd}，把它关掉了"),
+        _ => format!("{pid} 的 fd {fd} 关闭"),
+    };
+    format!("{how}：这是 {label} 的最后一个读端")
+}
+
 impl Death {
     fn base(&self) -> Finding {
         Finding::new(Code::KilledBySigpipe, Severity::Warning, self.ev.seq).process(
@@ -93,6 +109,33 @@ impl Death {
             .base()
             .fd(c, fd, format!("{label} write end"), Role::Writer)
             .pipe(&label);
+        let (summary_zh, who_zh) = match &closer {
+            Some(k) => (
+                format!(
+                    "{c}（{prog}）往 {label}（fd {fd}）写的时候被 SIGPIPE 杀死：它的最后一个读者 {}（{}）已经关闭了 fd {}（#{}）",
+                    k.pid, k.program, k.fd, k.ev.seq
+                ),
+                format!(
+                    "{label} 的最后一个读端是 {} 的 fd {}，在 #{} 关闭；{c} 仍在 fd {fd} 上持有写端，往里写，于是死了（#{}）。{}",
+                    k.pid,
+                    k.fd,
+                    k.ev.seq,
+                    self.ev.seq,
+                    if late {
+                        "（记录器要等进程完全消失后才写下它的退出，所以读者的退出排在了它造成的这次死亡之后。）"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+            None => (
+                format!("{c}（{prog}）被 SIGPIPE 杀死，多半是在往 {label}（fd {fd}）写"),
+                format!(
+                    "{c} 死的时候（#{}）在 fd {fd} 上持有 {label} 的写端。",
+                    self.ev.seq
+                ),
+            ),
+        };
         let (summary, who) = match &closer {
             Some(k) => (
                 format!(
@@ -125,6 +168,10 @@ impl Death {
             "{RULE}{who} In a pipeline whose reader stops early on purpose (`yes | head -1`) this is how the writer learns to stop; otherwise the reader quit or crashed before reading everything."
         );
         let fix = "If the reader may stop early, this is expected (a shell reports 141). Otherwise keep the reader reading until EOF, or ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle EPIPE from write().";
+        let explanation_zh = format!(
+            "{RULE_ZH}{who_zh}如果管道线的读者是故意提前停下的（`yes | head -1`），写者正是靠这个知道该停了；否则就是读者还没读完就退出或崩溃了。"
+        );
+        let fix_zh = "如果读者本来就可能提前停下，这是预期之中的（shell 会报 141）。否则就让读者一直读到 EOF，或者忽略 SIGPIPE（signal(SIGPIPE, SIG_IGN)），自己处理 write() 返回的 EPIPE。";
         // stdout into a reader's stdin: a pipeline whose reader stopped early.
         if fd == 1 && closer.as_ref().is_some_and(|k| k.fd == 0) {
             f.severity = Severity::Info;
@@ -135,7 +182,9 @@ impl Death {
                 .fd(k.pid, k.fd, format!("{label} read end"), Role::Closer)
                 .event(k.ev);
         }
-        f.text(summary, explanation, fix).event(self.ev)
+        f.text(summary, explanation, fix)
+            .zh(summary_zh, explanation_zh, fix_zh)
+            .event(self.ev)
     }
 }
 
@@ -154,7 +203,8 @@ impl KilledBySigpipe {
         writes.sort_by_key(|(fd, _)| (*fd != 1, *fd));
         let death = Death {
             pid: c,
-            ev: EventRef::of(ev, format!("{c} ({program}) is killed by SIGPIPE")),
+            ev: EventRef::of(ev, format!("{c} ({program}) is killed by SIGPIPE"))
+                .zh(format!("{c}（{program}）被 SIGPIPE 杀死")),
             program,
             writes,
         };
@@ -169,7 +219,20 @@ impl KilledBySigpipe {
             );
             let fix =
                 "Send a signal meant to stop a process, such as SIGTERM, rather than SIGPIPE.";
-            let f = death.base().text(summary, explanation, fix).event(k);
+            let summary_zh = format!(
+                "{c}（{}）被 {} 用 kill() 发来的 SIGPIPE 杀死",
+                death.program, k.pid
+            );
+            let explanation_zh = format!(
+                "{RULE_ZH}但这里跟管道破裂无关：是 {} 明确地把 SIGPIPE 发给了 {c}（#{}）。",
+                k.pid, k.seq
+            );
+            let fix_zh = "想让进程停下，就发专门用来停止进程的信号，比如 SIGTERM，而不是 SIGPIPE。";
+            let f = death
+                .base()
+                .text(summary, explanation, fix)
+                .zh(summary_zh, explanation_zh, fix_zh)
+                .event(k);
             out.push(f.event(death.ev));
             return;
         }
@@ -199,7 +262,23 @@ impl KilledBySigpipe {
         let explanation =
             format!("{RULE} None of the pipes made in the trace that {c} held had lost its last reader.{outside}");
         let fix = "Keep the reader running until the writer is done, or ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle EPIPE from write().";
-        let f = death.base().text(summary, explanation, fix);
+        let outside_zh = match fds.iter().find(|w| w.writes()) {
+            Some(o) => format!(
+                "它在 fd {} 上持有 {}，这是从跟踪范围之外继承来的管道：它的读者在跟踪范围之外，多半是退出了。",
+                o.fd,
+                cx.pipe(o.pipe)
+            ),
+            None => "它多半是往一个对端已经关闭的 socket 里写了。".into(),
+        };
+        let summary_zh = format!("{c}（{}）被 SIGPIPE 杀死", death.program);
+        let explanation_zh = format!(
+            "{RULE_ZH}{c} 持有的、在跟踪中创建的管道，没有一个失去了最后的读者。{outside_zh}"
+        );
+        let fix_zh = "让读者一直运行到写者写完，或者忽略 SIGPIPE（signal(SIGPIPE, SIG_IGN)），自己处理 write() 返回的 EPIPE。";
+        let f = death
+            .base()
+            .text(summary, explanation, fix)
+            .zh(summary_zh, explanation_zh, fix_zh);
         out.push(f.event(death.ev));
     }
 
@@ -223,7 +302,8 @@ impl KilledBySigpipe {
                 let &(pid, rfd) = before.iter().find(|(x, _)| *x == p).unwrap_or(&before[0]);
                 let program = cx.name(pid);
                 let what = closer_text(ev, pid, &program, rfd, &cx.pipe(pipe));
-                let ev = EventRef::of(ev, what);
+                let zh = closer_text_zh(ev, pid, &program, rfd, &cx.pipe(pipe));
+                let ev = EventRef::of(ev, what).zh(zh);
                 Some((
                     fd,
                     pipe,
@@ -298,7 +378,9 @@ impl Analysis for KilledBySigpipe {
         {
             if signal.0 == libc::SIGPIPE && target > 0 && target != i64::from(ev.pid) {
                 let what = format!("{} sends SIGPIPE to {target} with kill()", ev.pid);
-                self.sent.insert(target as Pid, EventRef::of(ev, what));
+                let zh = format!("{} 用 kill() 向 {target} 发送 SIGPIPE", ev.pid);
+                self.sent
+                    .insert(target as Pid, EventRef::of(ev, what).zh(zh));
             }
         }
         for n in &applied.notes {
@@ -306,13 +388,14 @@ impl Analysis for KilledBySigpipe {
                 Note::PipeBroken { pipe, pid, fd, .. } => {
                     let program = cx.name(pid);
                     let what = closer_text(ev, pid, &program, fd, &cx.pipe(pipe));
+                    let zh = closer_text_zh(ev, pid, &program, fd, &cx.pipe(pipe));
                     self.broken.insert(
                         pipe,
                         Closer {
                             pid,
                             program,
                             fd,
-                            ev: EventRef::of(ev, what),
+                            ev: EventRef::of(ev, what).zh(zh),
                         },
                     );
                 }

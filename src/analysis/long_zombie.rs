@@ -36,7 +36,8 @@ impl Analysis for LongZombie {
             let zombie = cx.model.process(child).is_some_and(|p| p.is_zombie());
             if signal.0 == libc::SIGCHLD && zombie && !self.sigchld.contains_key(&child) {
                 let what = format!("SIGCHLD for {child} reaches {}", ev.pid);
-                self.sigchld.insert(child, EventRef::of(ev, what));
+                let zh = format!("{child} 的 SIGCHLD 送达 {}", ev.pid);
+                self.sigchld.insert(child, EventRef::of(ev, what).zh(zh));
             }
         }
         for n in &applied.notes {
@@ -59,13 +60,25 @@ impl Analysis for LongZombie {
                 .status
                 .map(|s| format!(" ({})", narrate::status(&s)))
                 .unwrap_or_default();
-            let told = match &sigchld {
-                Some(s) => format!(
-                    " SIGCHLD told {by} at #{}, {} after the exit, but it did not wait then.",
-                    s.seq,
-                    duration_text(s.ts_ns.saturating_sub(exit.at.ts_ns))
-                ),
-                None => String::new(),
+            let status_zh = exit
+                .status
+                .map(|s| super::status_zh(&s))
+                .unwrap_or_default();
+            let (told, told_zh) = match &sigchld {
+                Some(s) => {
+                    let d = duration_text(s.ts_ns.saturating_sub(exit.at.ts_ns));
+                    (
+                        format!(
+                            " SIGCHLD told {by} at #{}, {d} after the exit, but it did not wait then.",
+                            s.seq
+                        ),
+                        format!(
+                            "退出 {d} 之后，SIGCHLD 在 #{} 就通知了 {by}，可它当时并没有 wait。",
+                            s.seq
+                        ),
+                    )
+                }
+                None => (String::new(), String::new()),
             };
             let summary = format!(
                 "{c} ({cprog}) was a zombie for {dur}: it exited at #{} but {by} ({byprog}) waited for it only at #{}",
@@ -78,13 +91,28 @@ impl Analysis for LongZombie {
             let fix = format!(
                 "Reap children as soon as they end: in {byprog}, call waitpid() when the child is expected to be done, or handle SIGCHLD with a loop of waitpid(-1, &status, WNOHANG)."
             );
+            let summary_zh = format!(
+                "{c}（{cprog}）当了 {dur} 的僵尸进程：它在 #{} 就退出了，{by}（{byprog}）却到 #{} 才 wait 它",
+                exit.at.seq, ev.seq
+            );
+            let explanation_zh = format!(
+                "进程退出后会变成僵尸进程：内核替它保留着 pid 和退出状态，直到父进程用 wait() 把它回收。{c} 在 #{} 退出{status_zh}，{by} 到 #{} 才回收它，晚了 {dur}。{told_zh}一个僵尸进程无伤大雅；但长期运行的父进程总是迟迟不 wait，僵尸就会越积越多，直到 fork() 因 EAGAIN 失败。",
+                exit.at.seq, ev.seq
+            );
+            let fix_zh = format!(
+                "子进程一结束就回收：在 {byprog} 里，估计子进程该结束时就调用 waitpid()，或者处理 SIGCHLD，在处理函数里循环调用 waitpid(-1, &status, WNOHANG)。"
+            );
             let f = Finding::new(Code::LongZombie, Severity::Warning, exit.at.seq)
                 .text(summary, explanation, fix)
+                .zh(summary_zh, explanation_zh, fix_zh)
                 .process(c, &cprog, Role::Child)
                 .process(by, &byprog, Role::Parent)
-                .event(EventRef::new(exit.at, c, format!("{c} exits{status}")))
+                .event(
+                    EventRef::new(exit.at, c, format!("{c} exits{status}"))
+                        .zh(format!("{c} 退出{status_zh}")),
+                )
                 .maybe_event(sigchld)
-                .event(EventRef::of(ev, format!("{by} reaps {c}")))
+                .event(EventRef::of(ev, format!("{by} reaps {c}")).zh(format!("{by} 回收 {c}")))
                 .duration(ns);
             out.push(f);
         }

@@ -36,6 +36,7 @@ use crate::model::{
 };
 use crate::render::describe;
 use crate::render::labels::Labels;
+use crate::render::lang::{self, Lang};
 use crate::trace::{DupVia, Event, EventKind, Pid, TraceError, TraceReader};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -175,6 +176,9 @@ pub struct EventRef {
     pub pid: Pid,
     /// What happened, in a few words.
     pub what: String,
+    /// The same in Chinese, for the text output (never in JSON).
+    #[serde(skip)]
+    pub what_zh: Option<String>,
 }
 
 impl EventRef {
@@ -185,6 +189,21 @@ impl EventRef {
             ts_ns: at.ts_ns,
             pid,
             what: what.into(),
+            what_zh: None,
+        }
+    }
+
+    /// Adds the Chinese wording of `what`.
+    pub fn zh(mut self, what: impl Into<String>) -> EventRef {
+        self.what_zh = Some(what.into());
+        self
+    }
+
+    /// `what` in the language of [`lang::current`].
+    pub fn what_text(&self) -> &str {
+        match (&self.what_zh, lang::current()) {
+            (Some(z), Lang::Zh) => z,
+            _ => &self.what,
         }
     }
 
@@ -228,6 +247,21 @@ pub struct Finding {
     /// How long it lasted, when that is the point (a zombie's time).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_ns: Option<u64>,
+    /// The three texts in Chinese, for the text output when `--lang zh`
+    /// (see [`Finding::zh`]); never in JSON, which stays English.
+    #[serde(skip)]
+    pub zh: Option<Box<ZhText>>,
+}
+
+/// A finding's summary, explanation and fix, in Chinese.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ZhText {
+    /// 一句话：发生了什么。
+    pub summary: String,
+    /// 为什么要紧。
+    pub explanation: String,
+    /// 怎么改。
+    pub fix: String,
 }
 
 impl Finding {
@@ -245,6 +279,32 @@ impl Finding {
             pipes: Vec::new(),
             events: Vec::new(),
             duration_ns: None,
+            zh: None,
+        }
+    }
+
+    /// Sets the three texts in Chinese, shown instead of the English ones
+    /// by the text output when the language is Chinese.
+    pub fn zh(
+        mut self,
+        summary: impl Into<String>,
+        explanation: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Finding {
+        self.zh = Some(Box::new(ZhText {
+            summary: summary.into(),
+            explanation: explanation.into(),
+            fix: fix.into(),
+        }));
+        self
+    }
+
+    /// Summary, explanation and fix in the language of [`lang::current`]
+    /// (English when no Chinese text was given).
+    pub fn texts(&self) -> (&str, &str, &str) {
+        match (&self.zh, lang::current()) {
+            (Some(z), Lang::Zh) => (&z.summary, &z.explanation, &z.fix),
+            _ => (&self.summary, &self.explanation, &self.fix),
         }
     }
 
@@ -470,6 +530,39 @@ pub fn wait_covers(target: i64, child: &Process, waiter: &Process) -> bool {
 /// seeing EOF, a writer getting SIGPIPE) can exit first in the trace.
 /// Analyses that pair such events accept this much reversal: 50 ms.
 pub const EXIT_ORDER_SLOP_NS: u64 = 50_000_000;
+
+/// An exit status in Chinese, as a clause in parentheses: `（退出码 0）`,
+/// `（被 SIGPIPE 杀死）`; the Chinese of `narrate::status`, whatever the
+/// current language (findings carry both languages).
+pub fn status_zh(s: &crate::trace::Status) -> String {
+    use crate::trace::Status;
+    let t = match s {
+        Status::Exited { exited } => format!("退出码 {exited}"),
+        Status::Signaled { signaled, core } => format!(
+            "被 {signaled} 杀死{}",
+            if *core { "，产生了 core dump" } else { "" }
+        ),
+        Status::Stopped { stopped } => format!("被 {stopped} 暂停"),
+        Status::Continued { .. } => "继续运行".into(),
+    };
+    format!("（{t}）")
+}
+
+/// What an fd refers to, in Chinese: `pipe#1 write end` reads
+/// `pipe#1 的写端`; paths and anything else stay as they are.
+pub fn object_zh(object: &str) -> String {
+    for (en, zh) in [
+        (" write end", " 的写端"),
+        (" read end", " 的读端"),
+        (" both ends", " 的两端"),
+        (" unknown end", " 的某一端"),
+    ] {
+        if let Some(head) = object.strip_suffix(en) {
+            return format!("{head}{zh}");
+        }
+    }
+    object.to_string()
+}
 
 /// `1.50 s`, `300 ms`, `12 µs`.
 pub fn duration_text(ns: u64) -> String {

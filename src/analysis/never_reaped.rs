@@ -35,9 +35,31 @@ fn finding(
         .status
         .map(|s| format!(" ({})", narrate::status(&s)))
         .unwrap_or_default();
+    let status_zh = exit
+        .status
+        .map(|s| super::status_zh(&s))
+        .unwrap_or_default();
     let until = ended.map_or(now, Moment::of);
     let dur = duration_text(until.ts_ns.saturating_sub(exit.at.ts_ns));
     let c_pid = c.pid;
+    let (summary_zh, what_zh) = match ended {
+        Some(ev) => (
+            format!(
+                "{c_pid}（{cprog}）在 #{} 退出了，可它的父进程 {parent}（{pprog}）在 #{} 退出时都没有 wait 它",
+                exit.at.seq, ev.seq
+            ),
+            format!(
+                "它当了 {dur} 的僵尸进程，直到 {parent} 自己也退出；之后由 init 或跟踪范围之外的 subreaper 回收，{parent} 始终不知道它是怎么结束的。"
+            ),
+        ),
+        None => (
+            format!(
+                "{c_pid}（{cprog}）在 #{} 退出后一直没有被回收：跟踪结束时它的父进程 {parent}（{pprog}）还在运行",
+                exit.at.seq
+            ),
+            format!("过了 {dur}，到跟踪结束时它还是僵尸进程。"),
+        ),
+    };
     let (summary, what, end_ev) = match ended {
         Some(ev) => (
             format!(
@@ -47,7 +69,8 @@ fn finding(
             format!(
                 "It stayed a zombie for {dur}, until {parent} itself exited; then init or a subreaper outside the trace reaped it, and {parent} never learned how it ended."
             ),
-            EventRef::of(ev, format!("{parent} exits without waiting for {c_pid}")),
+            EventRef::of(ev, format!("{parent} exits without waiting for {c_pid}"))
+                .zh(format!("{parent} 没有 wait {c_pid} 就退出了")),
         ),
         None => (
             format!(
@@ -55,7 +78,8 @@ fn finding(
                 exit.at.seq
             ),
             format!("It was still a zombie {dur} later, when the trace ended."),
-            EventRef::new(now, parent, format!("the trace ends with {c_pid} still a zombie")),
+            EventRef::new(now, parent, format!("the trace ends with {c_pid} still a zombie"))
+                .zh(format!("跟踪结束时 {c_pid} 仍是僵尸进程")),
         ),
     };
     let explanation = format!(
@@ -65,16 +89,23 @@ fn finding(
     let fix = format!(
         "In {pprog}, wait for every child it starts: waitpid(child, &status, 0) before exiting, or a SIGCHLD handler that reaps; set SIGCHLD to SIG_IGN only if the exit status is never needed."
     );
+    let explanation_zh = format!(
+        "进程退出后会一直是僵尸进程，直到父进程用 wait() 取走它的退出状态。{c_pid} 在 #{} 退出{status_zh}。{what_zh}",
+        exit.at.seq
+    );
+    let fix_zh = format!(
+        "在 {pprog} 里，启动的每个子进程都要 wait：退出前调用 waitpid(child, &status, 0)，或者用 SIGCHLD 处理函数来回收；只有在根本不需要退出状态时，才把 SIGCHLD 设为 SIG_IGN。"
+    );
     Some(
         Finding::new(Code::NeverReaped, Severity::Warning, exit.at.seq)
             .text(summary, explanation, fix)
+            .zh(summary_zh, explanation_zh, fix_zh)
             .process(c_pid, &cprog, Role::Child)
             .process(parent, &pprog, Role::Parent)
-            .event(EventRef::new(
-                exit.at,
-                c_pid,
-                format!("{c_pid} exits{status}"),
-            ))
+            .event(
+                EventRef::new(exit.at, c_pid, format!("{c_pid} exits{status}"))
+                    .zh(format!("{c_pid} 退出{status_zh}")),
+            )
             .event(end_ev)
             .duration(until.ts_ns.saturating_sub(exit.at.ts_ns)),
     )

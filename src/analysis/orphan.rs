@@ -55,8 +55,27 @@ impl Orphan {
         let fix = format!(
             "If {pprog} should outlive its children, make it wait for them (waitpid) before exiting. If {cprog} is meant to run on alone (a daemon), this is expected."
         );
+        let summary_zh = format!(
+            "{c}（{cprog}）成了孤儿进程：它还在运行，父进程 {p}（{pprog}）就在 #{} 退出了",
+            self.at.seq
+        );
+        let ran_on_zh = match &self.exit {
+            Some(e) => format!("{c} 继续运行，在 #{} 退出。", e.seq),
+            None => format!("跟踪结束时 {c} 还在运行。"),
+        };
+        let adopted_zh = match &self.adopter {
+            Some((a, aprog, e)) => format!("{a}（{aprog}）收养了它：在 #{} 回收了它。", e.seq),
+            None => "被跟踪的进程里没有谁 wait 它：它被 init 或跟踪范围之外的 subreaper 收养，由它们来回收。".into(),
+        };
+        let explanation_zh = format!(
+            "父进程先于子进程退出时，内核会把子进程交给 init（pid 1）或最近的 subreaper，由它来 wait()；程序本身则无从得知这个子进程是怎么结束的。{ran_on_zh}{adopted_zh}"
+        );
+        let fix_zh = format!(
+            "如果 {pprog} 应该比子进程活得久，就让它在退出前 wait 它们（waitpid）。如果 {cprog} 本来就要独自运行（守护进程），那这是预期之中的。"
+        );
         let mut f = Finding::new(Code::Orphan, Severity::Info, self.at.seq)
             .text(summary, explanation, fix)
+            .zh(summary_zh, explanation_zh, fix_zh)
             .process(c, cprog, Role::Child)
             .process(p, pprog, Role::Parent)
             .event(self.at.clone())
@@ -82,7 +101,8 @@ impl Analysis for Orphans {
                         program: cx.name(pid),
                         parent,
                         parent_program: cx.name(parent),
-                        at: EventRef::of(ev, format!("{parent} exits while {pid} runs on")),
+                        at: EventRef::of(ev, format!("{parent} exits while {pid} runs on"))
+                            .zh(format!("{parent} 退出，{pid} 还在运行")),
                         adopter: None,
                         exit: None,
                     });
@@ -92,13 +112,17 @@ impl Analysis for Orphans {
                         let o = &mut self.found[i];
                         if o.exit.is_none() {
                             o.program = cx.name(pid);
-                            o.exit = Some(EventRef::of(ev, format!("orphan {pid} exits")));
+                            o.exit = Some(
+                                EventRef::of(ev, format!("orphan {pid} exits"))
+                                    .zh(format!("孤儿进程 {pid} 退出")),
+                            );
                         }
                     }
                 }
                 Note::Adopted { pid, by } => {
                     if let Some(&i) = self.by_pid.get(&pid) {
-                        let e = EventRef::of(ev, format!("{by} reaps orphan {pid}"));
+                        let e = EventRef::of(ev, format!("{by} reaps orphan {pid}"))
+                            .zh(format!("{by} 回收孤儿进程 {pid}"));
                         self.found[i].adopter = Some((by, cx.name(by), e));
                     }
                 }

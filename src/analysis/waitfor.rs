@@ -31,6 +31,7 @@
 //! stdout: `{ sleep 30 & echo hi; } | cat`). The reader will wait until that
 //! process exits: *eof-held-open*.
 
+use crate::render::lang::{self, Lang};
 use crate::trace::Pid;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -393,9 +394,54 @@ pub struct Hang {
     pub fds: Vec<HangFd>,
     /// The pipes involved.
     pub pipes: Vec<String>,
+    /// Summary, steps and fix in Chinese, for text shown when `--lang zh`
+    /// (never serialized: JSON and the trace stay English).
+    #[serde(skip)]
+    pub zh: Option<Box<HangZh>>,
+}
+
+/// A hang's texts in Chinese.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HangZh {
+    /// 一句话。
+    pub summary: String,
+    /// 每个阻塞任务一句；`None` 时沿用英文。
+    pub steps: Option<Vec<String>>,
+    /// 怎么改。
+    pub fix: String,
 }
 
 impl Hang {
+    /// The summary in the language of [`lang::current`].
+    pub fn summary_text(&self) -> &str {
+        match (&self.zh, lang::current()) {
+            (Some(z), Lang::Zh) => &z.summary,
+            _ => &self.summary,
+        }
+    }
+
+    /// The steps in the language of [`lang::current`] (English when they
+    /// have no Chinese wording yet).
+    pub fn steps_text(&self) -> &[String] {
+        match (&self.zh, lang::current()) {
+            (Some(z), Lang::Zh) => z.steps.as_deref().unwrap_or(&self.steps),
+            _ => &self.steps,
+        }
+    }
+
+    /// The fix in the language of [`lang::current`].
+    pub fn fix_text(&self) -> &str {
+        match (&self.zh, lang::current()) {
+            (Some(z), Lang::Zh) => &z.fix,
+            _ => &self.fix,
+        }
+    }
+
+    /// `Fix:`, or `怎么改：` in Chinese.
+    pub fn fix_label() -> &'static str {
+        lang::current().pick("Fix:", "怎么改：")
+    }
+
     /// Identifies the hang, to report each one once: its kind, tasks and pipes.
     pub fn key(&self) -> String {
         let mut tasks = self.tasks.clone();
@@ -407,14 +453,18 @@ impl Hang {
 
     /// The hang as plain text: summary, steps, fix.
     pub fn text(&self) -> String {
-        let mut s = format!("{}: {}\n", self.kind.as_str(), self.summary);
-        for st in &self.steps {
+        let mut s = format!("{}: {}\n", self.kind.as_str(), self.summary_text());
+        for st in self.steps_text() {
             s.push_str("  ");
             s.push_str(st);
             s.push('\n');
         }
-        s.push_str("  Fix: ");
-        s.push_str(&self.fix);
+        s.push_str("  ");
+        s.push_str(Hang::fix_label());
+        if lang::current() == Lang::En {
+            s.push(' ');
+        }
+        s.push_str(self.fix_text());
         s.push('\n');
         s
     }
@@ -788,6 +838,41 @@ fn who(t: &Task) -> String {
     }
 }
 
+/// [`who`] in Chinese: `4102（cat）`, `4102（cat）的线程 4105`.
+fn who_zh(t: &Task) -> String {
+    if t.tid == t.pid {
+        format!("{}（{}）", t.pid, t.name)
+    } else {
+        format!("{}（{}）的线程 {}", t.pid, t.name, t.tid)
+    }
+}
+
+/// Chinese spacing: no space between full-width punctuation and the
+/// Chinese text that follows it (`4102（cat）阻塞`, not `4102（cat） 阻塞`).
+fn tidy_zh(s: String) -> String {
+    let mut out = String::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    for (k, &c) in chars.iter().enumerate() {
+        if c == ' ' && k > 0 && k + 1 < chars.len() {
+            let (prev, next) = (chars[k - 1], chars[k + 1]);
+            if "）：，；。、".contains(prev) && !next.is_ascii() {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// [`list`] in Chinese: `a、b 和 c`.
+fn list_zh(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} 和 {last}", init.join("、")),
+    }
+}
+
 fn list(items: &[String]) -> String {
     match items {
         [] => String::new(),
@@ -797,6 +882,13 @@ fn list(items: &[String]) -> String {
 }
 
 impl Graph<'_> {
+    fn proc_name_zh(&self, pid: Pid) -> String {
+        match self.snap.threads(pid).next() {
+            Some(t) => format!("{pid}（{}）", t.name),
+            None => pid.to_string(),
+        }
+    }
+
     fn proc_name(&self, pid: Pid) -> String {
         match self.snap.threads(pid).next() {
             Some(t) => format!("{pid} ({})", t.name),
@@ -939,11 +1031,13 @@ impl Graph<'_> {
         });
         let cycle = order.iter().find_map(|&i| self.cycle_from(i));
         let mut steps = Vec::new();
+        let mut steps_zh = Vec::new();
         let mut told: Vec<usize> = Vec::new();
         let mut fds = Vec::new();
         let mut pipes = Vec::new();
         if let Some(cyc) = &cycle {
             let mut chain: Vec<String> = Vec::new();
+            let mut chain_zh: Vec<String> = Vec::new();
             for (k, &i) in cyc.iter().enumerate() {
                 let next = cyc[(k + 1) % cyc.len()];
                 told.push(i);
@@ -953,11 +1047,20 @@ impl Graph<'_> {
                     continue;
                 }
                 chain.push(self.sentence(i, Some(next), &mut fds, &mut pipes));
+                chain_zh.push(self.sentence_zh(i, Some(next)));
             }
             let last = chain.len() - 1;
             for (k, mut s) in chain.into_iter().enumerate() {
                 s.push_str(if k == last { ": a cycle." } else { ";" });
                 steps.push(s);
+            }
+            for (k, mut s) in chain_zh.into_iter().enumerate() {
+                s.push_str(if k == last {
+                    "：形成了一个环。"
+                } else {
+                    "；"
+                });
+                steps_zh.push(s);
             }
         }
         // The other blocked members, pipe waits first.
@@ -968,6 +1071,7 @@ impl Graph<'_> {
             let mut s = self.sentence(i, None, &mut fds, &mut pipes);
             s.push('.');
             steps.push(s);
+            steps_zh.push(format!("{}。", self.sentence_zh(i, None)));
             told.push(i);
         }
         // Stopped members last.
@@ -979,23 +1083,36 @@ impl Graph<'_> {
                     "{} is stopped (by SIGSTOP or another stop signal) and no free process is left to send it SIGCONT.",
                     who(&self.snap.tasks[i])
                 ));
+                steps_zh.push(format!(
+                    "{} 被暂停了（被 SIGSTOP 或别的暂停信号），已经没有空闲的进程能给它发 SIGCONT。",
+                    who_zh(&self.snap.tasks[i])
+                ));
                 told.push(i);
             }
         }
         let tasks: Vec<Pid> = told.iter().map(|&i| self.snap.tasks[i].tid).collect();
-        let (kind, summary, fix) = match &cycle {
+        let (kind, summary, fix, zh) = match &cycle {
             Some(cyc) => {
                 let names: Vec<String> = cyc.iter().map(|&i| who(&self.snap.tasks[i])).collect();
-                let summary = if cyc.len() == 1 {
-                    format!("{} waits for itself", names[0])
+                let names_zh: Vec<String> =
+                    cyc.iter().map(|&i| who_zh(&self.snap.tasks[i])).collect();
+                let (summary, summary_zh) = if cyc.len() == 1 {
+                    (
+                        format!("{} waits for itself", names[0]),
+                        format!("{} 在等它自己", names_zh[0]),
+                    )
                 } else {
-                    format!("{} wait for each other", list(&names))
+                    (
+                        format!("{} wait for each other", list(&names)),
+                        format!("{} 在互相等待", list_zh(&names_zh)),
+                    )
                 };
-                (HangKind::Deadlock, summary, self.fix(cyc))
+                let (fix, fix_zh) = self.fix(cyc);
+                (HangKind::Deadlock, summary, fix, (summary_zh, fix_zh))
             }
             None => {
-                let (summary, fix) = self.stuck_summary(&order, &stopped);
-                (HangKind::Stuck, summary, fix)
+                let (summary, fix, summary_zh, fix_zh) = self.stuck_summary(&order, &stopped);
+                (HangKind::Stuck, summary, fix, (summary_zh, fix_zh))
             }
         };
         let mut seen = HashSet::new();
@@ -1017,6 +1134,11 @@ impl Graph<'_> {
             summary,
             steps,
             fix,
+            zh: Some(Box::new(HangZh {
+                summary: tidy_zh(zh.0),
+                steps: Some(steps_zh.into_iter().map(tidy_zh).collect()),
+                fix: tidy_zh(zh.1),
+            })),
             cycle: cycle
                 .unwrap_or_default()
                 .iter()
@@ -1029,11 +1151,20 @@ impl Graph<'_> {
     }
 
     /// Summary and fix of a group without a cycle.
-    fn stuck_summary(&self, order: &[usize], stopped: &[usize]) -> (String, String) {
+    fn stuck_summary(
+        &self,
+        order: &[usize],
+        stopped: &[usize],
+    ) -> (String, String, String, String) {
         let names: Vec<String> = order
             .iter()
             .filter(|&&i| !matches!(self.waits[i], Wait::Stopped))
             .map(|&i| who(&self.snap.tasks[i]))
+            .collect();
+        let names_zh: Vec<String> = order
+            .iter()
+            .filter(|&&i| !matches!(self.waits[i], Wait::Stopped))
+            .map(|&i| who_zh(&self.snap.tasks[i]))
             .collect();
         let fifos: Vec<&String> = order
             .iter()
@@ -1057,6 +1188,13 @@ impl Graph<'_> {
                 ),
                 None => format!("continue it (kill -CONT {pid})"),
             };
+            let fix_zh = match waiter {
+                Some(&w) => format!(
+                    "让它继续运行（kill -CONT {pid}），或者让 {} 带上 WUNTRACED 去 wait，这样它能看到子进程暂停并作出反应",
+                    who_zh(&self.snap.tasks[w])
+                ),
+                None => format!("让它继续运行（kill -CONT {pid}）"),
+            };
             return (
                 format!(
                     "{} {} blocked on {st}, which is stopped",
@@ -1064,6 +1202,12 @@ impl Graph<'_> {
                     verb(names.len())
                 ),
                 fix,
+                format!(
+                    "{} 阻塞在 {} 上，而它已经被暂停了",
+                    list_zh(&names_zh),
+                    who_zh(&self.snap.tasks[s])
+                ),
+                fix_zh,
             );
         }
         if !fifos.is_empty() {
@@ -1075,6 +1219,16 @@ impl Graph<'_> {
                 .filter(|&&i| matches!(self.waits[i], Wait::OpenFifo { .. }))
                 .map(|&i| who(&self.snap.tasks[i]))
                 .collect();
+            let openers_zh: Vec<String> = order
+                .iter()
+                .filter(|&&i| matches!(self.waits[i], Wait::OpenFifo { .. }))
+                .map(|&i| who_zh(&self.snap.tasks[i]))
+                .collect();
+            let summary_zh = format!(
+                "{} 阻塞在打开 FIFO {} 上：每个 open 都在等一个永远不会来的对端",
+                list_zh(&openers_zh),
+                list_zh(&paths)
+            );
             return (
                 format!(
                     "{} {} blocked opening {} {}: each open waits for a partner that never comes",
@@ -1084,6 +1238,8 @@ impl Graph<'_> {
                     list(&paths)
                 ),
                 "open the FIFOs in the same order in every process (an open of a FIFO blocks until the other side is opened), or open one with O_RDWR or O_NONBLOCK".into(),
+                summary_zh,
+                "让每个进程都按同样的顺序打开这些 FIFO（打开 FIFO 会一直阻塞，直到另一端也被打开），或者用 O_RDWR 或 O_NONBLOCK 打开其中一个".into(),
             );
         }
         (
@@ -1093,6 +1249,11 @@ impl Graph<'_> {
                 verb(names.len())
             ),
             "see the steps: each names what the task waits for".into(),
+            format!(
+                "{} 都阻塞了，已经没有空闲的进程能把它们放出来",
+                list_zh(&names_zh)
+            ),
+            "看上面的每一步：每一步都写明了这个任务在等什么".into(),
         )
     }
 
@@ -1242,6 +1403,125 @@ impl Graph<'_> {
         }
     }
 
+    /// [`Graph::holders_text`] in Chinese: `4102（cat）的 fd 4`.
+    fn holders_text_zh(&self, me: &Task, pipe: &str, writers: bool) -> String {
+        let (r, w) = self.snap.holders(pipe);
+        let hs = if writers { w } else { r };
+        let mut by_pid: BTreeMap<Pid, Vec<i32>> = BTreeMap::new();
+        let mut order = Vec::new();
+        for (p, fd) in &hs {
+            if !by_pid.contains_key(p) {
+                order.push(*p);
+            }
+            by_pid.entry(*p).or_default().push(*fd);
+        }
+        let parts: Vec<String> = order
+            .iter()
+            .map(|p| {
+                let fdt = list_zh(&by_pid[p].iter().map(|f| f.to_string()).collect::<Vec<_>>());
+                if *p == me.pid {
+                    format!("{} 自己（fd {fdt}）", self.proc_name_zh(*p))
+                } else {
+                    format!("{} 的 fd {fdt}", self.proc_name_zh(*p))
+                }
+            })
+            .collect();
+        list_zh(&parts)
+    }
+
+    /// [`Graph::sentence`] in Chinese (without recording fds and pipes).
+    fn sentence_zh(&self, i: usize, next: Option<usize>) -> String {
+        let t = &self.snap.tasks[i];
+        let me = who_zh(t);
+        match &self.waits[i] {
+            Wait::ReadPipe { fd, pipe } => format!(
+                "{me} 阻塞在通过 fd {fd} 读 {pipe} 上；管道是空的，而它的写端还开在 {} 里{}",
+                self.holders_text_zh(t, pipe, true),
+                self.then_zh(i, next)
+            ),
+            Wait::WritePipe { fd, pipe } => {
+                let fill = match self.snap.pipe(pipe) {
+                    Some(PipeInfo {
+                        fill: Some(f),
+                        capacity: Some(c),
+                        ..
+                    }) => format!("（{c} 字节里已有 {f} 字节）"),
+                    _ => String::new(),
+                };
+                format!(
+                    "{me} 阻塞在通过 fd {fd} 写 {pipe} 上；管道已经满了{fill}，而它的读端只开在 {} 里{}",
+                    self.holders_text_zh(t, pipe, false),
+                    self.then_zh(i, next)
+                )
+            }
+            Wait::Child { call, target, .. } => {
+                let kids = match &self.rel[i] {
+                    Releasers::Procs(ps) => ps.clone(),
+                    _ => Vec::new(),
+                };
+                let names: Vec<String> = kids.iter().map(|k| self.proc_name_zh(*k)).collect();
+                let what = match target {
+                    WaitTarget::Child(_) => list_zh(&names),
+                    WaitTarget::Any => format!("任意一个子进程（{}）", list_zh(&names)),
+                    WaitTarget::OwnGroup => {
+                        format!("自己进程组里的任意一个子进程（{}）", list_zh(&names))
+                    }
+                    WaitTarget::Group(g) => {
+                        format!("进程组 {g} 里的任意一个子进程（{}）", list_zh(&names))
+                    }
+                };
+                let mut s = format!("{me} 阻塞在 {call} 里等 {what}");
+                if let Some(n) = next {
+                    let nt = &self.snap.tasks[n];
+                    if !kids.contains(&nt.pid) || kids.len() > 1 {
+                        s.push_str(&format!("，其中包括 {}", who_zh(nt)));
+                    }
+                }
+                s
+            }
+            Wait::OpenFifo { path, write } => {
+                let how = match write {
+                    Some(true) => "（为了写）上；这个 open 要等到有进程以读方式打开它",
+                    Some(false) => "（为了读）上；这个 open 要等到有进程以写方式打开它",
+                    None => "上；这个 open 要等到有进程打开另一端",
+                };
+                format!("{me} 阻塞在打开 FIFO {path}{how}，而其他进程也都阻塞了")
+            }
+            Wait::Signal { call } => {
+                format!("{me} 在 {call} 里等信号，而其他进程都阻塞了")
+            }
+            Wait::Futex { .. } => format!(
+                "{me} 在等一个 futex（锁、条件变量或线程 join），只有已经阻塞的任务才能释放它"
+            ),
+            other => format!("{me}：{other:?}"),
+        }
+    }
+
+    /// [`Graph::then`] in Chinese: `，而它正阻塞在 wait4 里等 4102`.
+    fn then_zh(&self, i: usize, next: Option<usize>) -> String {
+        let Some(n) = next else { return String::new() };
+        let nt = &self.snap.tasks[n];
+        if n == i {
+            return String::new();
+        }
+        let what = match &self.waits[n] {
+            Wait::Child { call, target, .. } => match target {
+                WaitTarget::Child(c) => format!("阻塞在 {call} 里等 {c}"),
+                _ => format!("阻塞在 {call} 里等一个子进程"),
+            },
+            Wait::ReadPipe { pipe, fd } => format!("阻塞在读 {pipe}（fd {fd}）上"),
+            Wait::WritePipe { pipe, fd } => format!("阻塞在写 {pipe}（fd {fd}）上"),
+            Wait::OpenFifo { path, .. } => format!("阻塞在打开 {path} 上"),
+            Wait::Futex { .. } => "在等一个 futex".into(),
+            _ => "也阻塞了".into(),
+        };
+        if nt.tid != nt.pid {
+            format!("，后者的线程 {} 正{what}", nt.tid)
+        } else {
+            format!("，后者正{what}")
+        }
+    }
+
     /// `, which is blocked in wait4 for 4102` — what `next` does, briefly.
     fn then(&self, i: usize, next: Option<usize>) -> String {
         let Some(n) = next else { return String::new() };
@@ -1268,7 +1548,7 @@ impl Graph<'_> {
     }
 
     /// The fix for a deadlock cycle, from its most telling edge.
-    fn fix(&self, cyc: &[usize]) -> String {
+    fn fix(&self, cyc: &[usize]) -> (String, String) {
         for (k, &i) in cyc.iter().enumerate() {
             let t = &self.snap.tasks[i];
             let next = cyc[(k + 1) % cyc.len()];
@@ -1282,20 +1562,39 @@ impl Graph<'_> {
                         .map(|h| h.1)
                         .collect();
                     let fdt = list(&mine.iter().map(|f| f.to_string()).collect::<Vec<_>>());
+                    let fdt_zh = list_zh(&mine.iter().map(|f| f.to_string()).collect::<Vec<_>>());
                     if nt.pid == t.pid {
-                        return format!(
-                            "close fd {fdt} (its own copy of the write end of {pipe}) in {} before reading: a reader sees EOF only once every write end is closed, its own included",
-                            who(t)
+                        return (
+                            format!(
+                                "close fd {fdt} (its own copy of the write end of {pipe}) in {} before reading: a reader sees EOF only once every write end is closed, its own included",
+                                who(t)
+                            ),
+                            format!(
+                                "在 {} 开始读之前关闭 fd {fdt_zh}（它自己手里那份 {pipe} 写端的副本）：只有所有写端都关闭了，读者才会看到 EOF，它自己的那份也算",
+                                who_zh(t)
+                            ),
                         );
                     }
                     return match &self.waits[next] {
-                        Wait::Child { .. } => format!(
-                            "close fd {fdt} in {} before waiting for {}: a reader sees EOF only once every write end of {pipe} is closed",
-                            nt.pid, t.pid
+                        Wait::Child { .. } => (
+                            format!(
+                                "close fd {fdt} in {} before waiting for {}: a reader sees EOF only once every write end of {pipe} is closed",
+                                nt.pid, t.pid
+                            ),
+                            format!(
+                                "在 {} 等待 {} 之前，先关闭 fd {fdt_zh}：只有 {pipe} 的所有写端都关闭了，读者才会看到 EOF",
+                                nt.pid, t.pid
+                            ),
                         ),
-                        _ => format!(
-                            "close fd {fdt} in {} as soon as it has written all it will (close it after fork where it is not needed, or make it close-on-exec): {} sees EOF only once every write end of {pipe} is closed",
-                            nt.pid, t.pid
+                        _ => (
+                            format!(
+                                "close fd {fdt} in {} as soon as it has written all it will (close it after fork where it is not needed, or make it close-on-exec): {} sees EOF only once every write end of {pipe} is closed",
+                                nt.pid, t.pid
+                            ),
+                            format!(
+                                "{} 一写完就关闭 fd {fdt_zh}（不需要它的地方 fork 之后就关，或者设成 close-on-exec）：只有 {pipe} 的所有写端都关闭了，{} 才会看到 EOF",
+                                nt.pid, t.pid
+                            ),
                         ),
                     };
                 }
@@ -1308,15 +1607,21 @@ impl Graph<'_> {
                         .unwrap_or_default();
                     match &self.waits[next] {
                         Wait::Child { .. } => {
-                            return format!(
-                                "in {}, read fd {rfd} until EOF before waiting for {}: a pipe holds only {} bytes, so a writer of more blocks until someone reads",
-                                nt.pid,
-                                t.pid,
-                                self.snap
-                                    .pipe(pipe)
-                                    .and_then(|p| p.capacity)
-                                    .unwrap_or(65536)
-                            )
+                            let cap = self
+                                .snap
+                                .pipe(pipe)
+                                .and_then(|p| p.capacity)
+                                .unwrap_or(65536);
+                            return (
+                                format!(
+                                    "in {}, read fd {rfd} until EOF before waiting for {}: a pipe holds only {cap} bytes, so a writer of more blocks until someone reads",
+                                    nt.pid, t.pid,
+                                ),
+                                format!(
+                                    "在 {} 里，先把 fd {rfd} 读到 EOF，再去等待 {}：管道只能容纳 {cap} 字节，写得更多的写者会阻塞，直到有人来读",
+                                    nt.pid, t.pid,
+                                ),
+                            );
                         }
                         Wait::WritePipe { pipe: back, .. } => {
                             // Fix the parent of the pair: it feeds the child
@@ -1331,9 +1636,19 @@ impl Graph<'_> {
                                 .iter()
                                 .find(|h| h.0 == feeder.pid)
                                 .map_or(String::new(), |h| format!(" on fd {}", h.1));
-                            return format!(
-                                "in {}, read the output of {}{rfd2} while writing its input (poll(2), a second thread, or a temporary file) instead of writing everything before reading: both pipes are full and each side waits for the other to read",
-                                feeder.pid, filter.pid
+                            let rfd2_zh = readers
+                                .iter()
+                                .find(|h| h.0 == feeder.pid)
+                                .map_or(String::new(), |h| format!("从 fd {} ", h.1));
+                            return (
+                                format!(
+                                    "in {}, read the output of {}{rfd2} while writing its input (poll(2), a second thread, or a temporary file) instead of writing everything before reading: both pipes are full and each side waits for the other to read",
+                                    feeder.pid, filter.pid
+                                ),
+                                format!(
+                                    "在 {} 里，一边往 {} 的输入写，一边{rfd2_zh}读它的输出（用 poll(2)、再开一个线程，或者借助临时文件），而不是全部写完再读：两个管道都满了，双方都在等对方来读",
+                                    feeder.pid, filter.pid
+                                ),
                             );
                         }
                         _ => {}
@@ -1342,7 +1657,10 @@ impl Graph<'_> {
                 _ => {}
             }
         }
-        "break the cycle: see the steps, each names what the task waits for and who could release it".into()
+        (
+            "break the cycle: see the steps, each names what the task waits for and who could release it".into(),
+            "打破这个环：看上面的每一步，每一步都写明了这个任务在等什么、谁能把它放出来".into(),
+        )
     }
 
     /// Readers waiting for EOF that an idle orphan holds back.
@@ -1398,6 +1716,7 @@ impl Graph<'_> {
                 role: "blocked-reader",
             }];
             let mut parts = Vec::new();
+            let mut parts_zh = Vec::new();
             for p in &leaked {
                 let pfds: Vec<i32> = writers.iter().filter(|h| h.0 == *p).map(|h| h.1).collect();
                 for f in &pfds {
@@ -1423,6 +1742,26 @@ impl Graph<'_> {
                     }
                     _ => "idle".into(),
                 };
+                let doing_zh = match snap
+                    .tasks
+                    .iter()
+                    .position(|x| x.pid == *p)
+                    .map(|j| &self.waits[j])
+                {
+                    Some(Wait::Sleeping { call }) => format!("睡在 {call} 里"),
+                    Some(Wait::Stopped) => "处于暂停状态".into(),
+                    Some(Wait::Child { call, .. }) => format!("阻塞在 {call} 里"),
+                    Some(Wait::External { call, .. }) if call != "?" => {
+                        format!("阻塞在 {call} 里")
+                    }
+                    _ => "闲着".into(),
+                };
+                parts_zh.push(format!(
+                    "{} 的 fd {}（一个孤儿后台进程：它的父进程已经不在了，现在是 {} 的子进程；它什么也没写过，正{doing_zh}）",
+                    self.proc_name_zh(*p),
+                    list_zh(&pfds.iter().map(|f| f.to_string()).collect::<Vec<_>>()),
+                    lead.ppid
+                ));
                 parts.push(format!(
                     "{} fd {} (an orphaned background process: its parent is gone and it is now a child of {}; it has written nothing and is {doing})",
                     self.proc_name(*p),
@@ -1446,6 +1785,40 @@ impl Graph<'_> {
             } else {
                 String::new()
             };
+            let stdio_zh = if (0..=2).contains(&ffd) {
+                format!(
+                    "（后台任务可以这样写：`cmd {}/dev/null &`）",
+                    if ffd == 0 {
+                        "<"
+                    } else if ffd == 1 {
+                        ">"
+                    } else {
+                        "2>"
+                    }
+                )
+            } else {
+                String::new()
+            };
+            let me_zh = who_zh(t);
+            let holders_zh = list_zh(
+                &leaked
+                    .iter()
+                    .map(|p| self.proc_name_zh(*p))
+                    .collect::<Vec<_>>(),
+            );
+            let zh = HangZh {
+                summary: format!(
+                    "{me_zh} 在 {pipe} 上等 EOF，可 {holders_zh} 一直开着写端却不写"
+                ),
+                steps: Some(vec![format!(
+                    "{me_zh} 阻塞在通过 fd {fd} 读 {pipe} 上；管道是空的，而它的写端还开在 {} 里：{me_zh} 会一直等到那个进程退出。",
+                    list_zh(&parts_zh)
+                )]),
+                fix: format!(
+                    "别让 {} 继承 {pipe} 的写端：启动它的时候把 fd {ffd} 重定向或关掉{stdio_zh}",
+                    self.proc_name_zh(first)
+                ),
+            };
             let mut tasks = vec![t.tid];
             tasks.extend(leaked.iter().copied());
             out.push(Hang {
@@ -1466,6 +1839,11 @@ impl Graph<'_> {
                 tasks,
                 fds,
                 pipes: vec![pipe.clone()],
+                zh: Some(Box::new(HangZh {
+                    summary: tidy_zh(zh.summary),
+                    steps: zh.steps.map(|v| v.into_iter().map(tidy_zh).collect()),
+                    fix: tidy_zh(zh.fix),
+                })),
             });
         }
         out

@@ -220,11 +220,21 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
             Some(seq) => seq,
             None => {
                 let b = busiest(path)?;
-                eprintln!(
-                    "forkscope: drawing the state after #{} ({}); use --at SEQ for another",
-                    b.seq(),
-                    b.why()
-                );
+                match crate::render::lang::current() {
+                    crate::render::lang::Lang::En => eprintln!(
+                        "forkscope: drawing the state after #{} ({}); use --at SEQ for another",
+                        b.seq(),
+                        b.why()
+                    ),
+                    crate::render::lang::Lang::Zh => eprintln!(
+                        "forkscope：画的是 #{} 之后的状态（{}）；想看别的时刻，用 --at SEQ",
+                        b.seq(),
+                        match b {
+                            Busiest::PipeEnds { .. } => "这一刻打开的管道端最多",
+                            Busiest::Tasks { .. } => "从来没有打开过管道：这一刻活着的任务最多",
+                        }
+                    ),
+                }
                 b.seq()
             }
         };

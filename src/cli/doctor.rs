@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::analysis::{self, Finding, Report, Severity};
+use crate::render::lang::{self, Lang};
 use crate::trace::TraceReader;
 use anyhow::Context as _;
 use serde::Serialize;
@@ -23,10 +24,16 @@ pub fn run(args: DoctorArgs, style: style::Style) -> anyhow::Result<i32> {
         eprintln!("forkscope: warning: {}: {w}", path.display());
     }
     if report.anomalies > 0 && !args.json {
-        eprintln!(
-            "forkscope: note: the model met {} contradiction(s) replaying this trace (see `forkscope replay --verify`); findings near them may be off",
-            report.anomalies
-        );
+        match lang::current() {
+            Lang::En => eprintln!(
+                "forkscope: note: the model met {} contradiction(s) replaying this trace (see `forkscope replay --verify`); findings near them may be off",
+                report.anomalies
+            ),
+            Lang::Zh => eprintln!(
+                "forkscope：注意：重放这份跟踪时，模型遇到了 {} 处矛盾（见 `forkscope replay --verify`）；它们附近的发现可能不准",
+                report.anomalies
+            ),
+        }
     }
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
@@ -86,6 +93,75 @@ fn wrap(text: &str, first: usize, indent: &str) -> String {
     out
 }
 
+/// Display width of a character: CJK and full-width punctuation take two columns.
+fn char_width(c: char) -> usize {
+    if c >= '\u{1100}' {
+        2
+    } else {
+        1
+    }
+}
+
+/// Word wrap for Chinese: a line may break between any two Chinese
+/// characters, never inside a run of ASCII (`pipe#1`, `waitpid()`).
+fn wrap_zh(text: &str, first: usize, indent: &str) -> String {
+    let mut tokens: Vec<String> = Vec::new();
+    for c in text.chars() {
+        match tokens.last_mut() {
+            Some(t)
+                if c.is_ascii()
+                    && !c.is_whitespace()
+                    && t.chars().all(|x| x.is_ascii() && !x.is_whitespace()) =>
+            {
+                t.push(c)
+            }
+            _ => tokens.push(c.to_string()),
+        }
+    }
+    // Closing punctuation never starts a line.
+    let closing = |t: &str| {
+        t.chars()
+            .next()
+            .is_some_and(|c| "，。：；）、！？」』".contains(c))
+    };
+    let mut out = String::new();
+    let mut col = first;
+    for t in tokens {
+        let w: usize = t.chars().map(char_width).sum();
+        if col > first.max(indent.len()) && col + w > WIDTH && !closing(&t) {
+            while out.ends_with(' ') {
+                out.pop();
+            }
+            out.push('\n');
+            out.push_str(indent);
+            col = indent.len();
+            if t.trim().is_empty() {
+                continue;
+            }
+        }
+        out.push_str(&t);
+        col += w;
+    }
+    out
+}
+
+/// Wraps in the way of the current language.
+fn wrap_text(text: &str, first: usize, indent: &str) -> String {
+    match lang::current() {
+        Lang::En => wrap(text, first, indent),
+        Lang::Zh => wrap_zh(text, first, indent),
+    }
+}
+
+/// What an fd refers to, for the text output: `pipe#1 write end` reads
+/// `pipe#1 的写端` in Chinese; anything else stays as it is.
+fn object_text(object: &str) -> String {
+    match lang::current() {
+        Lang::En => object.to_string(),
+        Lang::Zh => analysis::object_zh(object),
+    }
+}
+
 fn write_finding(out: &mut impl Write, f: &Finding, style: style::Style) -> std::io::Result<()> {
     let head = format!(
         "{}[{}] #{}: ",
@@ -95,60 +171,100 @@ fn write_finding(out: &mut impl Write, f: &Finding, style: style::Style) -> std:
     );
     let plain_head = format!("{}[{}] #{}: ", f.severity.as_str(), f.code.as_str(), f.at);
     let indent = "    ";
+    let (summary, explanation, fix) = f.texts();
+    let l = lang::current();
     writeln!(
         out,
         "{head}{}",
-        wrap(&f.summary, plain_head.chars().count(), indent)
+        wrap_text(summary, plain_head.chars().count(), indent)
     )?;
-    writeln!(out, "  {}", wrap(&f.explanation, 2, "  "))?;
-    let label = |s: &str| style.dim(&format!("{s:<10}"));
+    writeln!(out, "  {}", wrap_text(explanation, 2, "  "))?;
+    // Chinese labels are two characters, four columns wide: pad to ten.
+    let label = |s: &str| {
+        let pad = 10usize.saturating_sub(s.chars().map(char_width).sum());
+        style.dim(&format!("{s}{}", " ".repeat(pad)))
+    };
     let procs: Vec<String> = f
         .processes
         .iter()
         .map(|p| {
             format!(
-                "{} {} ({})",
+                "{} {}{}",
                 style.pid(&p.pid.to_string()),
                 style.prog(&p.program),
-                role(p.role)
+                paren(role(p.role))
             )
         })
         .collect();
     if !procs.is_empty() {
-        writeln!(out, "  {}{}", label("processes"), procs.join(", "))?;
+        writeln!(
+            out,
+            "  {}{}",
+            label(l.pick("processes", "进程")),
+            procs.join(l.pick(", ", "，"))
+        )?;
     }
     let fds: Vec<String> = f
         .fds
         .iter()
         .map(|d| {
             format!(
-                "{} fd {} {} ({})",
+                "{} fd {} {}{}",
                 style.pid(&d.pid.to_string()),
                 d.fd,
-                d.object,
-                role(d.role)
+                object_text(&d.object),
+                paren(role(d.role))
             )
         })
         .collect();
     if !fds.is_empty() {
-        writeln!(out, "  {}{}", label("fds"), fds.join(", "))?;
+        writeln!(
+            out,
+            "  {}{}",
+            label(l.pick("fds", "描述符")),
+            fds.join(l.pick(", ", "，"))
+        )?;
     }
     for (i, e) in f.events.iter().enumerate() {
-        let l = if i == 0 { "events" } else { "" };
+        let name = if i == 0 {
+            l.pick("events", "事件")
+        } else {
+            ""
+        };
         let seq = style.dim(&format!("#{}", e.seq));
-        writeln!(out, "  {}{seq} {}", label(l), e.what)?;
+        writeln!(out, "  {}{seq} {}", label(name), e.what_text())?;
     }
     writeln!(
         out,
         "  {}{}",
-        label("fix"),
-        wrap(&f.fix, 12, "            ")
+        label(l.pick("fix", "怎么改")),
+        wrap_text(fix, 12, "            ")
     )?;
     Ok(())
 }
 
+/// ` (reader)`, or `（读者）` in Chinese.
+fn paren(text: &str) -> String {
+    match lang::current() {
+        Lang::En => format!(" ({text})"),
+        Lang::Zh => format!("（{text}）"),
+    }
+}
+
 fn role(r: analysis::Role) -> &'static str {
     use analysis::Role::*;
+    if lang::current() == Lang::Zh {
+        return match r {
+            Reader => "读者",
+            Writer => "写者",
+            Leaked => "泄漏者",
+            Parent => "父进程",
+            Child => "子进程",
+            Adopter => "收养者",
+            Closer => "关闭者",
+            Sender => "发送者",
+        };
+    }
     match r {
         Reader => "reader",
         Writer => "writer",
@@ -162,6 +278,9 @@ fn role(r: analysis::Role) -> &'static str {
 }
 
 fn write_text(out: &mut impl Write, r: &Report, style: style::Style) -> std::io::Result<()> {
+    if lang::current() == Lang::Zh {
+        return write_text_zh(out, r, style);
+    }
     if r.findings.is_empty() {
         writeln!(out, "{} in {} events", style.good("no findings"), r.events)?;
         return Ok(());
@@ -196,6 +315,36 @@ fn write_text(out: &mut impl Write, r: &Report, style: style::Style) -> std::io:
         if n == 1 { "" } else { "s" },
         r.events,
         parts.join(", ")
+    )
+}
+
+fn write_text_zh(out: &mut impl Write, r: &Report, style: style::Style) -> std::io::Result<()> {
+    if r.findings.is_empty() {
+        writeln!(out, "{} 个事件里{}", r.events, style.good("没有发现问题"))?;
+        return Ok(());
+    }
+    for f in &r.findings {
+        write_finding(out, f, style)?;
+        writeln!(out)?;
+    }
+    let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
+    let mut parts = Vec::new();
+    for (s, name) in [
+        (Severity::Error, "错误"),
+        (Severity::Warning, "警告"),
+        (Severity::Info, "提示"),
+    ] {
+        let n = count(s);
+        if n > 0 {
+            parts.push(format!("{n} 个{name}"));
+        }
+    }
+    writeln!(
+        out,
+        "{} 个事件里发现 {} 个问题：{}",
+        r.events,
+        r.findings.len(),
+        parts.join("，")
     )
 }
 

@@ -5,13 +5,18 @@
 //! [`record::HANG_EXIT`] (124, as `timeout` does).
 
 use super::{OnDeadlock, RecordArgs};
+use crate::analysis::waitfor::Hang;
 use crate::record::{self, HangSink, HangWatch, RecordError, RecordOptions, StallReport, Why};
+use crate::render::lang::{self, Lang};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The stderr text for new hangs: what led to the check, each hang, and
 /// what forkscope does next.
 pub fn stall_text(r: &StallReport, style: super::style::Style) -> String {
+    if lang::current() == Lang::Zh {
+        return stall_text_zh(r, style);
+    }
     let why = match r.why {
         Why::Stalled(d) => format!(
             "no traced process has made progress for {:.1} s",
@@ -36,6 +41,40 @@ pub fn stall_text(r: &StallReport, style: super::style::Style) -> String {
     s
 }
 
+/// [`stall_text`] in Chinese.
+fn stall_text_zh(r: &StallReport, style: super::style::Style) -> String {
+    let why = match r.why {
+        Why::Stalled(d) => format!("被跟踪的进程已经 {:.1} 秒没有任何进展了", d.as_secs_f64()),
+        Why::Signal(sig) => format!("被跟踪的进程卡住时收到了 {}", crate::trace::Sig(sig)),
+        Why::Detach => "正在从卡住的进程上脱离".into(),
+    };
+    let mut s = format!("forkscope：{why}：\n");
+    for h in &r.hangs {
+        s.push_str(&format!(
+            "{}: {}\n",
+            style.bad(h.kind.as_str()),
+            h.summary_text()
+        ));
+        for st in h.steps_text() {
+            s.push_str("  ");
+            s.push_str(st);
+            s.push('\n');
+        }
+        s.push_str(&format!(
+            "  {}{}\n",
+            style.good(Hang::fix_label()),
+            h.fix_text()
+        ));
+    }
+    if r.killing {
+        s.push_str(&format!(
+            "forkscope：正在杀死被跟踪的进程（--on-deadlock kill；退出状态 {}）。\n",
+            record::HANG_EXIT
+        ));
+    }
+    s
+}
+
 /// Records and returns the command's exit code (or forkscope's own failure code).
 pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
     let stall_timeout = match args.stall_timeout.map(Duration::try_from_secs_f64) {
@@ -51,10 +90,13 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         color: std::io::IsTerminal::is_terminal(&std::io::stderr())
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
+    let language = lang::current();
     let watch = HangWatch {
         stall_timeout,
         kill: args.on_deadlock == OnDeadlock::Kill,
         sink: Some(HangSink(Arc::new(move |r: &StallReport| {
+            // The sink may run on the tracer's thread: carry the language.
+            lang::set(language);
             eprint!("{}", stall_text(r, style));
         }))),
     };
