@@ -115,13 +115,23 @@ pub fn text(snap: &Snapshot, report: &Report, style: style::Style) -> String {
 
 /// One hang as text, coloured.
 pub fn hang_text(h: &Hang, style: style::Style) -> String {
-    let mut s = format!("{}: {}\n", style.bad(h.kind.as_str()), h.summary);
-    for st in &h.steps {
+    let mut s = format!("{}: {}\n", style.bad(h.kind.as_str()), h.summary_text());
+    for st in h.steps_text() {
         s.push_str("  ");
         s.push_str(st);
         s.push('\n');
     }
-    s.push_str(&format!("  {} {}\n", style.good("Fix:"), h.fix));
+    // The Chinese label ends in a full-width colon: no space after it.
+    let sep = if Hang::fix_label().ends_with(':') {
+        " "
+    } else {
+        ""
+    };
+    s.push_str(&format!(
+        "  {}{sep}{}\n",
+        style.good(Hang::fix_label()),
+        h.fix_text()
+    ));
     s
 }
 
