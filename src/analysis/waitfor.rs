@@ -883,14 +883,17 @@ fn list(items: &[String]) -> String {
 
 impl Graph<'_> {
     fn proc_name_zh(&self, pid: Pid) -> String {
-        match self.snap.threads(pid).next() {
-            Some(t) => format!("{pid}（{}）", t.name),
-            None => pid.to_string(),
-        }
+        self.proc_name_in(pid, true)
     }
 
     fn proc_name(&self, pid: Pid) -> String {
+        self.proc_name_in(pid, false)
+    }
+
+    /// `4102 (cat)`, or `4102（cat）` in Chinese.
+    fn proc_name_in(&self, pid: Pid, zh: bool) -> String {
         match self.snap.threads(pid).next() {
+            Some(t) if zh => format!("{pid}（{}）", t.name),
             Some(t) => format!("{pid} ({})", t.name),
             None => pid.to_string(),
         }
@@ -1497,53 +1500,55 @@ impl Graph<'_> {
         }
     }
 
-    /// [`Graph::then`] in Chinese: `，而它正阻塞在 wait4 里等 4102`.
+    /// [`Graph::then`] in Chinese: `，后者正阻塞在 wait4 里等 4102`.
     fn then_zh(&self, i: usize, next: Option<usize>) -> String {
-        let Some(n) = next else { return String::new() };
-        let nt = &self.snap.tasks[n];
-        if n == i {
-            return String::new();
-        }
-        let what = match &self.waits[n] {
-            Wait::Child { call, target, .. } => match target {
-                WaitTarget::Child(c) => format!("阻塞在 {call} 里等 {c}"),
-                _ => format!("阻塞在 {call} 里等一个子进程"),
-            },
-            Wait::ReadPipe { pipe, fd } => format!("阻塞在读 {pipe}（fd {fd}）上"),
-            Wait::WritePipe { pipe, fd } => format!("阻塞在写 {pipe}（fd {fd}）上"),
-            Wait::OpenFifo { path, .. } => format!("阻塞在打开 {path} 上"),
-            Wait::Futex { .. } => "在等一个 futex".into(),
-            _ => "也阻塞了".into(),
-        };
-        if nt.tid != nt.pid {
-            format!("，后者的线程 {} 正{what}", nt.tid)
-        } else {
-            format!("，后者正{what}")
-        }
+        self.then_in(i, next, true)
     }
 
     /// `, which is blocked in wait4 for 4102` — what `next` does, briefly.
     fn then(&self, i: usize, next: Option<usize>) -> String {
+        self.then_in(i, next, false)
+    }
+
+    /// [`Graph::then`] in English or Chinese: one decision, two wordings.
+    fn then_in(&self, i: usize, next: Option<usize>, zh: bool) -> String {
         let Some(n) = next else { return String::new() };
-        let nt = &self.snap.tasks[n];
         if n == i {
             return String::new();
         }
+        let nt = &self.snap.tasks[n];
+        let pick = |en: String, cn: String| if zh { cn } else { en };
         let what = match &self.waits[n] {
             Wait::Child { call, target, .. } => match target {
-                WaitTarget::Child(c) => format!("blocked in {call} for {c}"),
-                _ => format!("blocked in {call} for a child"),
+                WaitTarget::Child(c) => pick(
+                    format!("blocked in {call} for {c}"),
+                    format!("阻塞在 {call} 里等 {c}"),
+                ),
+                _ => pick(
+                    format!("blocked in {call} for a child"),
+                    format!("阻塞在 {call} 里等一个子进程"),
+                ),
             },
-            Wait::ReadPipe { pipe, fd } => format!("blocked reading {pipe} (fd {fd})"),
-            Wait::WritePipe { pipe, fd } => format!("blocked writing to {pipe} (fd {fd})"),
-            Wait::OpenFifo { path, .. } => format!("blocked opening {path}"),
-            Wait::Futex { .. } => "waiting on a futex".into(),
-            _ => "blocked too".into(),
+            Wait::ReadPipe { pipe, fd } => pick(
+                format!("blocked reading {pipe} (fd {fd})"),
+                format!("阻塞在读 {pipe}（fd {fd}）上"),
+            ),
+            Wait::WritePipe { pipe, fd } => pick(
+                format!("blocked writing to {pipe} (fd {fd})"),
+                format!("阻塞在写 {pipe}（fd {fd}）上"),
+            ),
+            Wait::OpenFifo { path, .. } => pick(
+                format!("blocked opening {path}"),
+                format!("阻塞在打开 {path} 上"),
+            ),
+            Wait::Futex { .. } => pick("waiting on a futex".into(), "在等一个 futex".into()),
+            _ => pick("blocked too".into(), "也阻塞了".into()),
         };
-        if nt.tid != nt.pid {
-            format!(", whose thread {} is {what}", nt.tid)
-        } else {
-            format!(", which is {what}")
+        match (nt.tid != nt.pid, zh) {
+            (true, false) => format!(", whose thread {} is {what}", nt.tid),
+            (false, false) => format!(", which is {what}"),
+            (true, true) => format!("，后者的线程 {} 正{what}", nt.tid),
+            (false, true) => format!("，后者正{what}"),
         }
     }
 
