@@ -609,3 +609,143 @@ fn stall_report_speaks_chinese() {
     assert!(text.contains("close fd 4"), "{text}");
     assert!(!text.chars().any(|c| c >= '\u{4e00}'), "{text}");
 }
+
+// ---- the SVG drawing and the HTML page in Chinese ----
+
+/// The text of every `<text>` and `<title>` element of an SVG (no-break
+/// spaces as spaces, entities as they are): what a reader sees or hovers.
+fn svg_texts(svg: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for tag in ["<text", "<title>"] {
+        let close = if tag == "<text" {
+            "</text>"
+        } else {
+            "</title>"
+        };
+        let mut rest = svg;
+        while let Some(i) = rest.find(tag) {
+            rest = &rest[i..];
+            let start = rest.find('>').unwrap() + 1;
+            let end = rest.find(close).unwrap();
+            let mut plain = String::new();
+            let mut in_tag = false;
+            for c in rest[start..end].chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => plain.push(if c == '\u{a0}' { ' ' } else { c }),
+                    _ => {}
+                }
+            }
+            out.push(plain);
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+/// Words of the SVG's own (legend, lists, badges, tooltips) that must not
+/// be left in the Chinese drawing.
+const SVG_ENGLISH: &[&str] = &[
+    "closed on exec",
+    "shared by",
+    "writes into",
+    "reads from",
+    "dashed",
+    "Open files",
+    " fds)",
+    "more",
+    "not shown",
+    "no open fds",
+    "child of",
+    "; ran ",
+    "exec: ",
+    "open file",
+    "held by",
+    "writers",
+    "readers",
+    "running",
+    "zombie",
+    "thread",
+    "pid ",
+];
+
+#[test]
+fn chinese_svg_has_a_chinese_legend_list_and_tooltips() {
+    let svg = |lang: fn(&[&str]) -> String, at: &str| {
+        lang(&["diagram", &at_repo(HANDMADE), "--format", "svg", "--at", at])
+    };
+    // #9: three processes share /dev/pts/0; pipe#1 joins them.
+    let (e, z) = (svg(en, "9"), svg(zh, "9"));
+    let (et, zt) = (svg_texts(&e), svg_texts(&z));
+    assert!(et.iter().any(|t| t == "Open files shared by several fds"));
+    assert!(zt.iter().any(|t| t == "共享的打开文件"), "{zt:?}");
+    assert!(zt
+        .iter()
+        .any(|t| t.starts_with("#0 /dev/pts/0（8 个 fd）：18576 fd 0,1,2 · ")));
+    let legend = zt.iter().find(|t| t.starts_with("cloexec")).unwrap();
+    assert!(
+        legend.starts_with("cloexec：下一次 exec 时关闭 · #N×K：打开文件 #N，被 K 个 fd 共享"),
+        "{legend}"
+    );
+    assert!(zt.iter().any(|t| t == "虚线：从父进程连到子进程"), "{zt:?}");
+    assert!(zt
+        .iter()
+        .any(|t| t == "进程 18577 pipe_fork_exec（运行中），是 18576 的子进程"));
+    assert!(zt
+        .iter()
+        .any(|t| t == "18577 的 fd 1：pipe#1 的写端；打开文件 #4，共有 4 个 fd 指向它"));
+    assert!(zt
+        .iter()
+        .any(|t| t.starts_with("pipe#1：写端 18576 fd 4 · ")));
+    // The same drawing: as many texts, boxes, rows and tubes.
+    assert_eq!(et.len(), zt.len());
+    for mark in [
+        "<g class=\"fs-proc",
+        "<g class=\"fs-row\"",
+        "class=\"fs-tube",
+    ] {
+        assert_eq!(e.matches(mark).count(), z.matches(mark).count(), "{mark}");
+    }
+    // #38: the last process is a zombie with no fd left.
+    let z38 = svg_texts(&svg(zh, "38"));
+    assert!(z38.iter().any(|t| t == "僵尸"), "{z38:?}");
+    assert!(z38.iter().any(|t| t == "没有打开的 fd"), "{z38:?}");
+    // --collapse-files at #2 leaves the ld.so cache out of the box.
+    let collapsed = zh(&[
+        "diagram",
+        &at_repo(HANDMADE),
+        "--format",
+        "svg",
+        "--at",
+        "2",
+        "--collapse-files",
+    ]);
+    assert!(svg_texts(&collapsed)
+        .iter()
+        .any(|t| t == "另有 1 个 fd 没有画出"));
+    for t in zt.iter().chain(&z38).chain(&svg_texts(&collapsed)) {
+        for w in SVG_ENGLISH {
+            assert!(!t.contains(w), "English {w:?} left in: {t}");
+        }
+    }
+}
+
+#[test]
+fn a_chinese_svg_caption_breaks_between_characters() {
+    // #38's sentence is long Chinese: it wraps inside the sentence, never
+    // leaving a line that is only a pid.
+    let z = svg_texts(&zh(&[
+        "diagram",
+        &at_repo(HANDMADE),
+        "--format",
+        "svg",
+        "--at",
+        "38",
+    ]));
+    let lines: Vec<&String> = z.iter().filter(|t| t.contains("僵尸进程")).collect();
+    assert!(!lines.is_empty());
+    for t in &z {
+        assert!(t != "⚠ 18576", "a warning broke after its pid: {z:?}");
+    }
+}

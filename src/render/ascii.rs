@@ -9,6 +9,7 @@
 //! direction-changing characters from the trace into visible escapes; the
 //! other formats use it before their own escaping.
 
+use super::describe::{self, state_word, zh as zh_words};
 use super::lang::{self, Lang};
 use super::scene::{FdRow, PipeNode, ProcBox, Scene};
 use crate::trace::Pid;
@@ -231,17 +232,15 @@ fn leads(procs: &[ProcBox]) -> Vec<Lead> {
 fn header(p: &ProcBox, max: usize) -> String {
     let zh = lang::current() == Lang::Zh;
     let mark = if p.highlight { "▶ " } else { "" };
-    let threads = match (p.threads, zh) {
-        (0, _) => String::new(),
-        (1, false) => "  +1 thread".into(),
-        (n, false) => format!("  +{n} threads"),
-        (n, true) => format!("  +{n} 个线程"),
+    let threads = match p.threads {
+        0 => String::new(),
+        n => format!("  {}", describe::threads(n)),
     };
     let chain = if p.chain.len() > 1 {
         let chain: Vec<Cow<str>> = p.chain.iter().map(|c| visible(c)).collect();
         format!(
             "  {} {}",
-            if zh { "先后运行" } else { "ran" },
+            if zh { zh_words::RAN } else { "ran" },
             chain.join(" → ")
         )
     } else {
@@ -260,18 +259,6 @@ fn header(p: &ProcBox, max: usize) -> String {
     }
     let room = max.saturating_sub(base - width(&program)).max(8);
     line(&fit(&program, room), "")
-}
-
-/// A box's state (`running`, `stopped`, `zombie`) in the current language.
-fn state_word(state: &str) -> &str {
-    match (lang::current(), state) {
-        (Lang::En, s) => s,
-        (Lang::Zh, "running") => "运行中",
-        (Lang::Zh, "stopped") => "已暂停",
-        (Lang::Zh, "zombie") => "僵尸",
-        (Lang::Zh, "reaped") => "已回收",
-        (Lang::Zh, s) => s,
-    }
 }
 
 /// The notes after an fd's label: sharing and close-on-exec.
@@ -337,20 +324,18 @@ fn processes(out: &mut String, scene: &Scene, paint: Paint) {
             rows.push((r, f.highlight));
         }
         if p.fds.is_empty() && p.hidden_files == 0 {
+            let none = describe::no_open_fds();
             rows.push((
-                lang::current()
-                    .pick("  (no open fds)", "  （没有打开的 fd）")
-                    .into(),
+                match lang::current() {
+                    Lang::En => format!("  ({none})"),
+                    Lang::Zh => format!("  （{none}）"),
+                },
                 false,
             ));
         }
         if p.hidden_files > 0 {
-            let n = p.hidden_files;
             rows.push((
-                match lang::current() {
-                    Lang::En => format!("  … {n} fd{} not shown", if n == 1 { "" } else { "s" }),
-                    Lang::Zh => format!("  … 另有 {n} 个 fd 没有画出"),
-                },
+                format!("  … {}", describe::fds_not_shown(p.hidden_files)),
                 false,
             ));
         }
@@ -423,21 +408,15 @@ fn legend(out: &mut String, scene: &Scene, paint: Paint) {
         }
     }
     if rows().any(|f| f.refcount > 1) {
-        parts.push(
-            l.pick(
-                "#N ×K: open file #N, shared by K fds",
-                "#N ×K：打开文件 #N，被 K 个 fd 共享",
-            )
-            .into(),
-        );
+        parts.push(match l {
+            Lang::En => "#N ×K: open file #N, shared by K fds".into(),
+            Lang::Zh => format!("#N ×K：{}", zh_words::SHARED_MARK),
+        });
     }
     if rows().any(|f| f.cloexec) {
         parts.push(
-            l.pick(
-                "cloexec: closed at the next exec",
-                "cloexec：下一次 exec 时关闭",
-            )
-            .into(),
+            l.pick("cloexec: closed at the next exec", zh_words::CLOEXEC)
+                .into(),
         );
     }
     if !parts.is_empty() {
@@ -451,7 +430,7 @@ fn legend(out: &mut String, scene: &Scene, paint: Paint) {
 
 fn holders(v: &[(Pid, i32)]) -> String {
     if v.is_empty() {
-        return lang::current().pick("none", "无").into();
+        return lang::current().pick("none", zh_words::NONE).into();
     }
     v.iter()
         .map(|(p, fd)| format!("{p}:{fd}"))
@@ -486,7 +465,7 @@ fn wrap(out: &mut String, first: &str, rest: &str, text: &str, f: impl Fn(&str) 
 /// though never before closing punctuation (`，` `）` `：` ...) nor after
 /// opening punctuation (`（` ...). Text without wide characters gives
 /// exactly its words.
-fn pieces(text: &str) -> Vec<(bool, String)> {
+pub(crate) fn pieces(text: &str) -> Vec<(bool, String)> {
     fn closing(c: char) -> bool {
         "，。；：、！？）」』》…".contains(c)
     }
@@ -654,7 +633,7 @@ fn shared(out: &mut String, scene: &Scene, paint: Paint) {
     out.push('\n');
     line(
         out,
-        &paint.bold(lang::current().pick("shared open files", "共享的打开文件")),
+        &paint.bold(lang::current().pick("shared open files", zh_words::SHARED_FILES)),
     );
     for s in &scene.shared {
         let head = match lang::current() {

@@ -10,6 +10,8 @@
 //! 12 px), the output is a pure function of the scene, and the work is linear
 //! in the scene's size (plus the pipe lane's slot search).
 
+use super::describe::{self, zh as zh_words};
+use super::lang::{self, Lang};
 use super::scene::{FdRow, ProcBox, Scene};
 use crate::trace::Pid;
 use std::collections::HashMap;
@@ -204,16 +206,25 @@ pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
         }
     }
     // Each item stays on one line (no-break spaces inside it).
-    let legend = [
-        "cloexec: closed on exec",
-        "#N\u{d7}k: one open file shared by k fds",
-        "\u{2192} writes into a pipe",
-        "\u{2190} reads from it",
-        "dashed: parent to child",
-    ]
+    let legend = match lang::current() {
+        Lang::En => [
+            "cloexec: closed on exec".to_string(),
+            "#N\u{d7}k: one open file shared by k fds".into(),
+            "\u{2192} writes into a pipe".into(),
+            "\u{2190} reads from it".into(),
+            "dashed: parent to child".into(),
+        ],
+        Lang::Zh => [
+            zh_words::CLOEXEC.to_string(),
+            format!("#N\u{d7}K：{}", zh_words::SHARED_MARK),
+            "\u{2192} 往管道里写".into(),
+            "\u{2190} 从管道里读".into(),
+            "虚线：从父进程连到子进程".into(),
+        ],
+    }
     .map(|s| s.replace(' ', "\u{a0}"))
     .join("\u{a0}\u{b7} ");
-    for line in wrap(&legend, wrap_cols * 12 / 11) {
+    for line in wrap_at_spaces(&legend, wrap_cols * 12 / 11) {
         y += 14.0;
         text(&mut top, MARGIN, y, "fs-legend", &line);
     }
@@ -234,22 +245,35 @@ pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
     let mut by = layout.bottom;
     if !scene.shared.is_empty() {
         by += 20.0;
+        let zh = lang::current() == Lang::Zh;
         text(
             &mut bottom,
             MARGIN,
             by,
             "fs-section",
-            "Open files shared by several fds",
+            if zh {
+                zh_words::SHARED_FILES
+            } else {
+                "Open files shared by several fds"
+            },
         );
         for f in scene.shared.iter().take(SHARED_SHOWN) {
             let holders = holders_text(&f.holders);
-            let line = format!("{} {} ({} fds): {holders}", f.id, f.label, f.holders.len());
+            let (id, label, k) = (&f.id, &f.label, f.holders.len());
+            let line = match zh {
+                false => format!("{id} {label} ({k} fds): {holders}"),
+                true => format!("{id} {label}（{k} 个 fd）：{holders}"),
+            };
             by += 16.0;
             text(&mut bottom, MARGIN, by, "", &fit(&line, wrap_cols));
         }
         if scene.shared.len() > SHARED_SHOWN {
             by += 16.0;
-            let more = format!("... {} more", scene.shared.len() - SHARED_SHOWN);
+            let rest = scene.shared.len() - SHARED_SHOWN;
+            let more = match zh {
+                false => format!("... {rest} more"),
+                true => format!("……还有 {rest} 个没有列出"),
+            };
             text(&mut bottom, MARGIN, by, "fs-more", &more);
         }
     }
@@ -534,11 +558,14 @@ impl Layout {
                 .count();
             let mut tooltip = pipe_tooltip(pn);
             if outside > 0 {
-                let _ = write!(
-                    tooltip,
-                    "; and {outside} fd{} in processes not drawn",
-                    if outside == 1 { "" } else { "s" }
-                );
+                let _ = match lang::current() {
+                    Lang::En => write!(
+                        tooltip,
+                        "; and {outside} fd{} in processes not drawn",
+                        if outside == 1 { "" } else { "s" }
+                    ),
+                    Lang::Zh => write!(tooltip, "；另有 {outside} 个 fd 在没有画出的进程里"),
+                };
             }
             let _ = write!(
                 out,
@@ -741,20 +768,24 @@ fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
     if p.fds.is_empty() {
         let _ = write!(
             out,
-            "<text class=\"fs-more\" x=\"{}\" y=\"{}\">no open fds</text>",
+            "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
             n(x + PAD),
-            n(ry + 13.0)
+            n(ry + 13.0),
+            describe::no_open_fds()
         );
         ry += ROW_H;
     }
     if p.hidden_files > 0 {
+        let hidden = describe::fds_not_shown(p.hidden_files);
         let _ = write!(
             out,
-            "<text class=\"fs-more\" x=\"{}\" y=\"{}\">+{} fd{} not shown</text>",
+            "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
             n(x + PAD),
             n(ry + 13.0),
-            p.hidden_files,
-            if p.hidden_files == 1 { "" } else { "s" }
+            match lang::current() {
+                Lang::En => format!("+{hidden}"),
+                Lang::Zh => hidden,
+            }
         );
         ry += ROW_H;
     }
@@ -831,14 +862,10 @@ fn badges(p: &ProcBox) -> Vec<String> {
     let mut v = Vec::new();
     match p.state {
         "running" => {}
-        s => v.push(s.to_string()),
+        s => v.push(describe::state_word(s).to_string()),
     }
     if p.threads > 0 {
-        v.push(format!(
-            "+{} thread{}",
-            p.threads,
-            if p.threads == 1 { "" } else { "s" }
-        ));
+        v.push(describe::threads(p.threads));
     }
     v
 }
@@ -859,33 +886,65 @@ fn chain_text(p: &ProcBox) -> Option<String> {
     let skip = p.chain.len().saturating_sub(4);
     let names: Vec<String> = p.chain[skip..].iter().map(|c| fit(c, 20)).collect();
     let lead = if skip > 0 { "\u{2026} \u{2192} " } else { "" };
-    Some(format!("exec: {lead}{}", names.join(" \u{2192} ")))
+    let names = names.join(" \u{2192} ");
+    Some(match lang::current() {
+        Lang::En => format!("exec: {lead}{names}"),
+        Lang::Zh => format!("{} {lead}{names}", zh_words::RAN),
+    })
 }
 
 fn box_tooltip(p: &ProcBox) -> String {
-    let mut s = format!("pid {} {} ({})", p.pid, p.program, p.state);
+    let zh = lang::current() == Lang::Zh;
+    let state = describe::state_word(p.state);
+    let mut s = match zh {
+        false => format!("pid {} {} ({state})", p.pid, p.program),
+        true => format!("进程 {} {}（{state}）", p.pid, p.program),
+    };
     if let Some(pp) = p.parent {
-        let _ = write!(s, ", child of {pp}");
+        let _ = match zh {
+            false => write!(s, ", child of {pp}"),
+            true => write!(s, "，是 {pp} 的子进程"),
+        };
     }
     if !p.chain.is_empty() {
-        let _ = write!(s, "; ran {}", p.chain.join(" \u{2192} "));
+        let chain = p.chain.join(" \u{2192} ");
+        let _ = match zh {
+            false => write!(s, "; ran {chain}"),
+            true => write!(s, "；{} {chain}", zh_words::RAN),
+        };
     }
     s
 }
 
 fn row_tooltip(pid: Pid, f: &FdRow) -> String {
-    let mut s = format!("{pid} fd {}: {}", f.fd, f.label);
-    if f.cloexec {
-        s.push_str(", close-on-exec");
+    let (fd, label, file, k) = (f.fd, &f.label, &f.open_file, f.refcount);
+    match lang::current() {
+        Lang::En => {
+            let mut s = format!("{pid} fd {fd}: {label}");
+            if f.cloexec {
+                s.push_str(", close-on-exec");
+            }
+            let _ = write!(
+                s,
+                "; open file {file} held by {k} fd{}",
+                if k == 1 { "" } else { "s" }
+            );
+            s
+        }
+        Lang::Zh => {
+            let mut s = format!("{pid} 的 fd {fd}：{label}");
+            if f.cloexec {
+                s.push_str("，设置了 close-on-exec（exec 时自动关闭）");
+            }
+            // A snapshot read from /proc does not know its open files.
+            let _ = match k {
+                _ if file.is_empty() => Ok(()),
+                1 => write!(s, "；打开文件 {file}，只有这一个 fd 指向它"),
+                k => write!(s, "；打开文件 {file}，共有 {k} 个 fd 指向它"),
+            };
+            s
+        }
     }
-    let _ = write!(
-        s,
-        "; open file {} held by {} fd{}",
-        f.open_file,
-        f.refcount,
-        if f.refcount == 1 { "" } else { "s" }
-    );
-    s
 }
 
 /// A class for a pipe that was not made by `pipe()` in the trace.
@@ -898,25 +957,31 @@ fn origin_class(origin: &str) -> &'static str {
 }
 
 fn pipe_tooltip(p: &super::scene::PipeNode) -> String {
+    let zh = lang::current() == Lang::Zh;
     let list = |v: &[(Pid, i32)]| {
         if v.is_empty() {
-            "none".to_string()
+            lang::current().pick("none", zh_words::NONE).to_string()
         } else {
             holders_text(v)
         }
     };
-    let mut s = format!(
-        "{}: writers {}; readers {}",
-        p.label,
-        list(&p.writers),
-        list(&p.readers)
-    );
+    let (label, w, r) = (&p.label, list(&p.writers), list(&p.readers));
+    let mut s = match zh {
+        false => format!("{label}: writers {w}; readers {r}"),
+        true => format!("{label}：写端 {w}；读端 {r}"),
+    };
     if !p.unknown.is_empty() {
-        let _ = write!(s, "; end unknown {}", list(&p.unknown));
+        let u = list(&p.unknown);
+        let _ = match zh {
+            false => write!(s, "; end unknown {u}"),
+            true => write!(s, "；不知是哪一端 {u}"),
+        };
     }
-    match p.origin {
-        "fifo" => s.push_str("; a FIFO opened by path"),
-        "inherited" => s.push_str("; inherited from outside the trace"),
+    match (p.origin, zh) {
+        ("fifo", false) => s.push_str("; a FIFO opened by path"),
+        ("fifo", true) => s.push_str("；这是按路径名打开的 FIFO（命名管道）"),
+        ("inherited", false) => s.push_str("; inherited from outside the trace"),
+        ("inherited", true) => s.push_str("；它是从跟踪范围之外继承来的"),
         _ => {}
     }
     s
@@ -940,7 +1005,11 @@ fn holders_text(v: &[(Pid, i32)]) -> String {
         .collect::<Vec<_>>()
         .join(" \u{b7} ");
     if v.len() > HOLDERS_SHOWN {
-        let _ = write!(s, " \u{b7} ... {} more", v.len() - HOLDERS_SHOWN);
+        let rest = v.len() - HOLDERS_SHOWN;
+        let _ = match lang::current() {
+            Lang::En => write!(s, " \u{b7} ... {rest} more"),
+            Lang::Zh => write!(s, " \u{b7} ……还有 {rest} 个"),
+        };
     }
     s
 }
@@ -1036,18 +1105,37 @@ fn fit(s: &str, max: usize) -> String {
     head
 }
 
-/// `s` broken into lines of at most `width` columns, at spaces where it can.
+/// `s` broken into lines of at most `width` columns, at spaces where it
+/// can, and between two Chinese characters (never before closing nor after
+/// opening punctuation: see [`super::ascii::pieces`]). Text without wide
+/// characters breaks only at spaces.
 fn wrap(s: &str, width: usize) -> Vec<String> {
+    wrap_pieces(super::ascii::pieces(s), width)
+}
+
+/// [`wrap`] at spaces only, so each run between spaces (a legend item
+/// joined with no-break spaces) stays on one line.
+fn wrap_at_spaces(s: &str, width: usize) -> Vec<String> {
+    let words = s.split(' ').enumerate();
+    wrap_pieces(words.map(|(i, w)| (i > 0, w.to_string())).collect(), width)
+}
+
+/// Lays out `pieces`, each with whether a space comes before it, in lines
+/// of at most `width` columns; a piece wider than a line is cut.
+fn wrap_pieces(pieces: Vec<(bool, String)>, width: usize) -> Vec<String> {
     let width = width.max(8);
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut line_cols = 0;
-    for word in s.split(' ') {
-        let wc = cols(word);
-        if line_cols > 0 && line_cols + 1 + wc <= width {
-            line.push(' ');
-            line.push_str(word);
-            line_cols += 1 + wc;
+    for (spaced, word) in pieces {
+        let wc = cols(&word);
+        let sep = usize::from(spaced);
+        if line_cols > 0 && line_cols + sep + wc <= width {
+            if spaced {
+                line.push(' ');
+            }
+            line.push_str(&word);
+            line_cols += sep + wc;
             continue;
         }
         if line_cols > 0 {
@@ -1177,6 +1265,23 @@ mod tests {
         );
         assert_eq!(wrap("aa bb cc dd", 8), vec!["aa bb cc", "dd"]);
         assert_eq!(wrap("abcdefghij", 8), vec!["abcdefgh", "ij"]);
+        assert_eq!(wrap("a  b", 8), vec!["a  b"]);
+        assert_eq!(wrap_at_spaces("aa bb cc dd", 8), wrap("aa bb cc dd", 8));
+    }
+
+    #[test]
+    fn chinese_wraps_between_characters_but_a_legend_item_stays_whole() {
+        // 9 columns: four Chinese characters a line (⚠ takes one column);
+        // a comma never starts a line.
+        assert_eq!(
+            wrap("⚠ 12 是僵尸进程，父进程没有回收它", 9),
+            ["⚠ 12 是僵", "尸进程，", "父进程没", "有回收它"]
+        );
+        // A legend item (no-break spaces inside) moves to the next line whole.
+        assert_eq!(
+            wrap_at_spaces("甲乙\u{a0}丙 丁戊己庚辛壬", 10),
+            ["甲乙\u{a0}丙", "丁戊己庚辛", "壬"]
+        );
     }
 
     #[test]
