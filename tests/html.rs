@@ -4,6 +4,7 @@
 //! Chromium (which CI installs; elsewhere those tests skip with a note).
 
 use forkscope::render::html::{page, HtmlStep};
+use forkscope::render::lang::{self, Lang};
 use forkscope::render::narrate;
 use forkscope::render::scene::{
     EventInfo, FdRow, PipeNode, PipeRef, ProcBox, Scene, SceneOptions, SharedFile, Warning,
@@ -724,4 +725,67 @@ fn chromium_steps_with_keys_slider_clicks_and_the_fragment() {
     ]
     .join(" ");
     assert_eq!(log, want);
+}
+
+/// The page in Chinese: the policy admits its script (whose counter is
+/// Chinese), which opens at the fragment's step; a key press moves on and
+/// the counter follows in Chinese.
+#[test]
+fn chromium_runs_the_chinese_page_and_its_counter_stays_chinese() {
+    let Some(bin) = chromium() else { return };
+    let trace = fixture("handmade-pipeline.jsonl");
+    lang::set(Lang::Zh);
+    let (title, steps) = steps_of(&trace);
+    let zh_page = page(&title, &steps);
+    lang::set(Lang::En);
+    let n = steps.len();
+    let i = first_seq(&steps, &trace, |k| matches!(k, EventKind::Dup { .. }));
+    let counter = |i: usize| format!("第 {} 步，共 {n} 步 · 事件 #{}", i + 1, steps[i].seq);
+    assert!(zh_page.contains(&format!(">{}<", counter(0))));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("pipeline-zh.html");
+    std::fs::write(&path, &zh_page).unwrap();
+    // Under its own policy: the script ran, so the hash was right.
+    let dom = run_chromium(
+        &bin,
+        &format!("file://{}#seq={}", path.display(), steps[i].seq),
+        &["--dump-dom".into()],
+    );
+    assert!(dom.contains("<html lang=\"zh-Hans\">"), "lang");
+    assert_eq!(
+        between(
+            &dom,
+            "<span id=\"fs-counter\" aria-live=\"polite\">",
+            "</span>"
+        ),
+        counter(i)
+    );
+    // A copy with a probe (the policy dropped) presses → once.
+    let csp_start = zh_page
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .unwrap();
+    let csp_end = csp_start + zh_page[csp_start..].find('\n').unwrap() + 1;
+    let probe = r#"<script>
+(function () {
+  var c = document.getElementById('fs-counter'), log = [c.textContent];
+  document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+  log.push(c.textContent);
+  document.body.setAttribute('data-log', log.join('|'));
+})();
+</script>
+</body>"#;
+    let probed =
+        format!("{}{}", &zh_page[..csp_start], &zh_page[csp_end..]).replace("</body>", probe);
+    let probe_path = dir.join("pipeline-zh-probe.html");
+    std::fs::write(&probe_path, probed).unwrap();
+    let dom = run_chromium(
+        &bin,
+        &format!("file://{}#seq={}", probe_path.display(), steps[i].seq),
+        &["--dump-dom".into()],
+    );
+    assert_eq!(
+        between(&dom, "data-log=\"", "\""),
+        format!("{}|{}", counter(i), counter(i + 1))
+    );
 }

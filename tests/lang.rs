@@ -749,3 +749,45 @@ fn a_chinese_svg_caption_breaks_between_characters() {
         assert!(t != "⚠ 18576", "a warning broke after its pid: {z:?}");
     }
 }
+
+#[test]
+fn chinese_html_page_has_chinese_controls_and_no_english_ones() {
+    let page = |l: fn(&[&str]) -> String| l(&["diagram", &at_repo(SH), "--format", "html"]);
+    let (e, z) = (page(en), page(zh));
+    let steps = e.matches("<li ").count();
+    assert_eq!(steps, z.matches("<li ").count());
+    assert!(e.contains("<html lang=\"en\">"));
+    assert!(e.contains(&format!(">step 1 of {steps} · seq 0<")));
+    assert!(z.contains("<html lang=\"zh-Hans\">"));
+    assert!(
+        z.contains(&format!(">第 1 步，共 {steps} 步 · 事件 #0<")),
+        "{z:.2000}"
+    );
+    assert!(z.contains("title=\"上一步（←）\""));
+    assert!(z.contains("title=\"下一步（→）\""));
+    assert!(z.contains(&format!(">共 {steps} 步 · ← → 前后翻一步 · ")));
+    assert!(z.contains("aria-label=\"时间线\""));
+    // The script writes the counter in Chinese too.
+    let script = z.rsplit("<script>").next().unwrap();
+    assert!(script.contains("' 步，共 '"), "{script}");
+    for w in [
+        "step 1 of",
+        " steps ·",
+        "previous step",
+        "next step",
+        "link: #seq",
+        "aria-label=\"timeline\"",
+        "aria-label=\"step\"",
+        "'step '",
+        " of ' + n",
+        "Open files shared",
+        "dashed: parent",
+    ] {
+        assert!(!z.contains(w), "English {w:?} left in the Chinese page");
+    }
+    // The timeline lines are the Chinese replay's, event for event.
+    let replay = zh(&["replay", &at_repo(SH)]);
+    let first = replay.lines().next().unwrap();
+    let sentence = first.split("  — ").nth(1).unwrap();
+    assert!(z.contains(sentence), "{sentence}");
+}

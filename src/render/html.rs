@@ -13,6 +13,12 @@
 //! loads nothing, so even a mistake above could not run injected script or
 //! fetch anything.
 //!
+//! Language: the page's own words (counter, buttons, hint) follow
+//! [`lang::current`]. The only text the script writes, the step counter, is
+//! put into [`SCRIPT`] as the page is written, and the policy names the
+//! hash of that script (computed here, so English and Chinese pages each
+//! allow exactly their own script).
+//!
 //! Size: each step's SVG is stored in pieces ([`svg::Pieces`]: a head, one
 //! piece per process box drawn at the origin, a tail), each distinct piece
 //! once, and a step lists the pieces it uses and where its boxes go; the
@@ -22,6 +28,7 @@
 //! SVGs leave out their caption (the page shows the call and sentence above
 //! the diagram) and their stylesheet (the page carries it once).
 
+use super::lang::{self, Lang};
 use super::scene::Scene;
 use super::svg;
 use std::collections::HashMap;
@@ -94,32 +101,39 @@ pub fn page(title: &str, steps: &[HtmlStep]) -> String {
 
     let n = steps.len();
     let t = svg::esc(title);
+    let w = Words::current();
+    let script = script(&w);
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
          <meta name=\"generator\" content=\"forkscope\">\n\
          <title>{t} \u{2014} forkscope</title>\n<style>\n{PAGE_STYLE}{}</style>\n</head>\n<body>\n",
+        w.html_lang,
+        csp(&script),
         svg::STYLE
     );
     let first = steps.first();
     let counter = match first {
-        Some(s) => format!("step 1 of {n} \u{b7} seq {}", s.seq),
-        None => "no steps".to_string(),
+        Some(s) => (w.counter)(1, n, s.seq),
+        None => w.no_steps.to_string(),
     };
     let max = n.saturating_sub(1);
     let _ = write!(
         out,
         "<header>\n<h1 title=\"{t}\">{t}</h1>\n\
          <span id=\"fs-counter\" aria-live=\"polite\">{counter}</span>\n\
-         <span class=\"fs-controls\"><button id=\"fs-prev\" type=\"button\" title=\"previous step (\u{2190})\">\u{25c0}</button>\
-         <input id=\"fs-slider\" type=\"range\" min=\"0\" max=\"{max}\" value=\"0\" step=\"1\" aria-label=\"step\">\
-         <button id=\"fs-next\" type=\"button\" title=\"next step (\u{2192})\">\u{25b6}</button></span>\n\
-         <span class=\"fs-hint\">{n} steps \u{b7} \u{2190} \u{2192} step \u{b7} Home End \u{b7} link: #seq=N</span>\n</header>\n<main>\n"
+         <span class=\"fs-controls\"><button id=\"fs-prev\" type=\"button\" title=\"{}\">\u{25c0}</button>\
+         <input id=\"fs-slider\" type=\"range\" min=\"0\" max=\"{max}\" value=\"0\" step=\"1\" aria-label=\"{}\">\
+         <button id=\"fs-next\" type=\"button\" title=\"{}\">\u{25b6}</button></span>\n\
+         <span class=\"fs-hint\">{}</span>\n</header>\n<main>\n",
+        w.prev, w.slider, w.next, (w.hint)(n)
     );
-    out.push_str(
-        "<nav id=\"fs-timeline-pane\" aria-label=\"timeline\">\n<ol id=\"fs-timeline\">\n",
+    let _ = write!(
+        out,
+        "<nav id=\"fs-timeline-pane\" aria-label=\"{}\">\n<ol id=\"fs-timeline\">\n",
+        w.timeline
     );
     for (i, s) in steps.iter().enumerate() {
         let cur = if i == 0 {
@@ -156,16 +170,106 @@ pub fn page(title: &str, steps: &[HtmlStep]) -> String {
                 first_svg
             );
         }
-        None => out.push_str(
-            "<div id=\"fs-caption\"><div id=\"fs-call\">This trace has no events.</div><div id=\"fs-sentence\"></div></div>\n<div id=\"fs-diagram\"></div>\n",
-        ),
+        None => {
+            let _ = write!(
+                out,
+                "<div id=\"fs-caption\"><div id=\"fs-call\">{}</div><div id=\"fs-sentence\"></div></div>\n<div id=\"fs-diagram\"></div>\n",
+                w.no_events
+            );
+        }
     }
     out.push_str("</section>\n</main>\n<script type=\"application/json\" id=\"fs-data\">");
     out.push_str(&json_for_script(&data));
     out.push_str("</script>\n<script>");
-    out.push_str(SCRIPT);
+    out.push_str(&script);
     out.push_str("</script>\n</body>\n</html>\n");
     out
+}
+
+/// The page's own words in one language (markup-safe text: none holds `<`,
+/// `&` or `"`).
+struct Words {
+    /// The `lang` attribute of the page.
+    html_lang: &'static str,
+    /// `step 3 of 38 · seq 9`, from the step's number (from 1), the number
+    /// of steps and the step's seq.
+    counter: fn(usize, usize, u64) -> String,
+    /// [`Words::counter`] as the script computes it, from its step index
+    /// `i` (from 0), the number of steps `n` and the step `s` (`s[0]` is
+    /// its seq). Both must give the same text (tests/html.rs reads it back
+    /// from Chromium).
+    counter_js: &'static str,
+    /// The counter of a page without steps.
+    no_steps: &'static str,
+    /// The buttons' tooltips and the slider's name.
+    prev: &'static str,
+    next: &'static str,
+    slider: &'static str,
+    /// The keys, after the number of steps.
+    hint: fn(usize) -> String,
+    /// The timeline's name for screen readers.
+    timeline: &'static str,
+    /// The caption of a page without steps.
+    no_events: &'static str,
+}
+
+impl Words {
+    /// The words of [`lang::current`].
+    fn current() -> Words {
+        match lang::current() {
+            Lang::En => Words {
+                html_lang: "en",
+                counter: |i, n, seq| format!("step {i} of {n} \u{b7} seq {seq}"),
+                counter_js: r"'step ' + (i + 1) + ' of ' + n + ' \u00b7 seq ' + s[0]",
+                no_steps: "no steps",
+                prev: "previous step (\u{2190})",
+                next: "next step (\u{2192})",
+                slider: "step",
+                hint: |n| {
+                    format!(
+                        "{n} steps \u{b7} \u{2190} \u{2192} step \u{b7} Home End \u{b7} link: #seq=N"
+                    )
+                },
+                timeline: "timeline",
+                no_events: "This trace has no events.",
+            },
+            Lang::Zh => Words {
+                html_lang: "zh-Hans",
+                counter: |i, n, seq| format!("第 {i} 步，共 {n} 步 \u{b7} 事件 #{seq}"),
+                counter_js: r"'第 ' + (i + 1) + ' 步，共 ' + n + ' 步 \u00b7 事件 #' + s[0]",
+                no_steps: "一步也没有",
+                prev: "上一步（\u{2190}）",
+                next: "下一步（\u{2192}）",
+                slider: "第几步",
+                hint: |n| {
+                    format!(
+                        "共 {n} 步 \u{b7} \u{2190} \u{2192} 前后翻一步 \u{b7} Home End 跳到开头或结尾 \u{b7} 链接加上 #seq=N 直达事件 #N"
+                    )
+                },
+                timeline: "时间线",
+                no_events: "这个 trace 里没有事件。",
+            },
+        }
+    }
+}
+
+/// [`SCRIPT`] with the counter of `w` put in.
+fn script(w: &Words) -> String {
+    debug_assert_eq!(SCRIPT.matches(COUNTER_SLOT).count(), 1);
+    SCRIPT.replacen(COUNTER_SLOT, w.counter_js, 1)
+}
+
+/// Where [`SCRIPT`] computes the counter's text.
+const COUNTER_SLOT: &str = "/*COUNTER*/";
+
+/// The Content-Security-Policy of a page running `script`: loads nothing,
+/// runs only that script (named by its SHA-256, which a browser checks over
+/// the script's UTF-8 text).
+fn csp(script: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'sha256-{}'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'",
+        base64(&sha256(script.as_bytes()))
+    )
 }
 
 /// Pieces of SVG, each stored once.
@@ -211,10 +315,6 @@ fn json_for_script(v: &serde_json::Value) -> String {
     out
 }
 
-/// Loads nothing; runs only [`SCRIPT`] (by its SHA-256, which the unit test
-/// below checks: update it whenever the script changes).
-const CSP: &str = "default-src 'none'; script-src 'sha256-faPk16mR5rL6fDpAP1QuVLnleD4YE3iVo1bbxc7L7vo='; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
-
 const PAGE_STYLE: &str = "\
 *{box-sizing:border-box}
 html,body{margin:0;height:100%}
@@ -242,7 +342,8 @@ main{flex:1;display:flex;min-height:0}
 
 /// The page's behaviour. Plain ES5, no dependencies; reads the steps from the
 /// JSON block and never turns trace text into markup (the SVG strings are
-/// already escaped; the call and sentence go through `textContent`).
+/// already escaped; the call and sentence go through `textContent`). The
+/// counter's expression is put in at [`COUNTER_SLOT`] (see [`Words`]).
 const SCRIPT: &str = r#"
 (function () {
   'use strict';
@@ -277,7 +378,7 @@ const SCRIPT: &str = r#"
     diagram.setAttribute('data-seq', String(s[0]));
     call.textContent = '#' + s[0] + (s[1] === null ? '' : ' \u00b7 ' + s[1]) + ' \u00b7 ' + s[2];
     sentence.textContent = s[3];
-    counter.textContent = 'step ' + (i + 1) + ' of ' + n + ' \u00b7 seq ' + s[0];
+    counter.textContent = /*COUNTER*/;
     slider.value = String(i);
     items[i].scrollIntoView({ block: 'nearest' });
     cur = i;
@@ -329,6 +430,95 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
+/// Standard base64, padded (as a CSP hash source is written).
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
+        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= c.len() {
+                s.push(A[(v >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+/// SHA-256 (FIPS 180-4), for the policy's script hash: a few KiB once per
+/// page, so the plain textbook loop.
+fn sha256(data: &[u8]) -> [u8; 32] {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+    let mut h: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    // The message, a 1 bit, zeros to 56 mod 64 bytes, its length in bits.
+    let mut msg = data.to_vec();
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&((data.len() as u64) * 8).to_be_bytes());
+    for block in msg.chunks(64) {
+        let mut w = [0u32; 64];
+        for (i, word) in block.chunks(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
+        for i in 0..64 {
+            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+            let ch = (e & f) ^ (!e & g);
+            let t1 = hh
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(K[i])
+                .wrapping_add(w[i]);
+            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+            let maj = (a & b) ^ (a & c) ^ (b & c);
+            let t2 = s0.wrapping_add(maj);
+            hh = g;
+            g = f;
+            f = e;
+            e = d.wrapping_add(t1);
+            d = c;
+            c = b;
+            b = a;
+            a = t1.wrapping_add(t2);
+        }
+        for (x, v) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
+            *x = x.wrapping_add(v);
+        }
+    }
+    let mut out = [0u8; 32];
+    for (o, x) in out.chunks_mut(4).zip(h) {
+        o.copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,51 +541,102 @@ mod tests {
         }
     }
 
-    fn base64(bytes: &[u8]) -> String {
-        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut s = String::new();
-        for c in bytes.chunks(3) {
-            let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
-            let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-            for i in 0..4 {
-                if i <= c.len() {
-                    s.push(A[(v >> (18 - 6 * i) & 63) as usize] as char);
-                } else {
-                    s.push('=');
-                }
-            }
-        }
-        s
+    #[test]
+    fn sha256_and_base64_give_the_standard_answers() {
+        let hex = |b: [u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        assert_eq!(
+            hex(sha256(b"")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            hex(sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        // Two blocks of padding (56 bytes of message).
+        assert_eq!(
+            hex(sha256(
+                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+            )),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        );
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
     }
 
-    #[test]
-    fn the_policy_names_the_scripts_hash() {
+    /// What `sha256sum` says the hash of `text` is, as a CSP source; `None`
+    /// where sha256sum is not installed.
+    fn sha256sum(text: &str) -> Option<String> {
         use std::io::Write;
         use std::process::{Command, Stdio};
-        let Ok(mut child) = Command::new("sha256sum")
+        let mut child = Command::new("sha256sum")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
-        else {
-            eprintln!("note: sha256sum is not installed; cannot check the CSP hash");
-            return;
-        };
+            .ok()?;
         child
             .stdin
             .take()
             .unwrap()
-            .write_all(SCRIPT.as_bytes())
+            .write_all(text.as_bytes())
             .unwrap();
         let out = child.wait_with_output().unwrap();
         let hex = String::from_utf8(out.stdout).unwrap();
         let bytes: Vec<u8> = (0..32)
             .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
             .collect();
-        let want = format!("'sha256-{}'", base64(&bytes));
-        assert!(
-            CSP.contains(&want),
-            "update CSP in html.rs to script-src {want}"
-        );
+        Some(format!("'sha256-{}'", base64(&bytes)))
+    }
+
+    #[test]
+    fn the_policy_names_the_hash_of_the_script_in_each_language() {
+        for l in [Lang::En, Lang::Zh] {
+            lang::set(l);
+            let p = page("t", &[step(0, "a"), step(1, "b")]);
+            let script = between(&p, "<script>", "</script>");
+            assert_eq!(script, super::script(&Words::current()));
+            assert!(!script.contains(COUNTER_SLOT), "{l:?}: counter put in");
+            let policy = between(&p, "Content-Security-Policy\" content=\"", "\"");
+            assert_eq!(policy, csp(script));
+            match sha256sum(script) {
+                Some(want) => assert!(policy.contains(&want), "{l:?}: {policy} lacks {want}"),
+                None => eprintln!("note: sha256sum is not installed; cannot check the CSP hash"),
+            }
+        }
+        lang::set(Lang::En);
+    }
+
+    #[test]
+    fn the_page_speaks_the_current_language() {
+        lang::set(Lang::Zh);
+        let zh = page("t", &[step(0, "a"), step(7, "b")]);
+        lang::set(Lang::En);
+        let en = page("t", &[step(0, "a"), step(7, "b")]);
+        assert!(en.contains("<html lang=\"en\">"));
+        assert!(en.contains(">step 1 of 2 \u{b7} seq 0<"));
+        assert!(en.contains("title=\"next step (\u{2192})\""));
+        assert!(en.contains("'step ' + (i + 1) + ' of ' + n"));
+        assert!(zh.contains("<html lang=\"zh-Hans\">"));
+        assert!(zh.contains(">第 1 步，共 2 步 \u{b7} 事件 #0<"));
+        assert!(zh.contains("title=\"下一步（\u{2192}）\""));
+        assert!(zh.contains(">共 2 步 \u{b7} "));
+        assert!(zh.contains("'第 ' + (i + 1) + ' 步，共 ' + n"));
+        for english in [
+            "step 1 of",
+            "2 steps",
+            "next step",
+            "seq ' +",
+            "aria-label=\"timeline\"",
+            "aria-label=\"step\"",
+        ] {
+            assert!(!zh.contains(english), "{english:?} in the Chinese page");
+        }
+    }
+
+    /// The text between the first `start` and the next `end`.
+    fn between<'a>(s: &'a str, start: &str, end: &str) -> &'a str {
+        let i = s.find(start).unwrap() + start.len();
+        &s[i..i + s[i..].find(end).unwrap()]
     }
 
     #[test]
@@ -428,5 +669,10 @@ mod tests {
         let p = page("nothing", &[]);
         assert!(p.contains("This trace has no events."));
         assert!(p.contains("max=\"0\""));
+        lang::set(Lang::Zh);
+        let p = page("nothing", &[]);
+        lang::set(Lang::En);
+        assert!(p.contains(">这个 trace 里没有事件。<"));
+        assert!(p.contains(">一步也没有<"));
     }
 }
