@@ -791,3 +791,115 @@ fn chinese_html_page_has_chinese_controls_and_no_english_ones() {
     let sentence = first.split("  — ").nth(1).unwrap();
     assert!(z.contains(sentence), "{sentence}");
 }
+
+// ---- snapshot of a live tree in Chinese ----
+
+/// A program started without a tracer in its own process group; the whole
+/// group is killed on drop.
+struct Group(std::process::Child);
+
+impl Group {
+    fn spawn(cmd: &mut std::process::Command) -> Group {
+        use std::os::unix::process::CommandExt;
+        Group(cmd.process_group(0).spawn().expect("spawn"))
+    }
+
+    fn pid(&self) -> String {
+        self.0.id().to_string()
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // SAFETY: killpg on the process group this test created.
+        unsafe {
+            libc::killpg(self.0.id() as i32, libc::SIGKILL);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// `forkscope --lang zh snapshot ARGS PID`: (exit code, stdout).
+fn zh_snapshot(args: &[&str], pid: &str) -> (Option<i32>, String) {
+    let mut c = forkscope();
+    let o = c
+        .args(["--color", "never", "--lang", "zh", "snapshot"])
+        .args(args)
+        .arg(pid)
+        .output()
+        .unwrap();
+    (o.status.code(), String::from_utf8(o.stdout).unwrap())
+}
+
+#[test]
+fn snapshot_says_in_chinese_what_each_task_waits_for() {
+    let bin = build_c("hang", "reader_holds_write_end", "zh-snapshot");
+    let g = Group::spawn(
+        std::process::Command::new(&bin)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null()),
+    );
+    // Wait until the child is blocked in its read.
+    let mut text = String::new();
+    for _ in 0..100 {
+        let (code, t) = zh_snapshot(&[], &g.pid());
+        text = t;
+        if code == Some(1) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(&format!("{}（", g.pid()))
+            && first.ends_with("此刻的快照：2 个进程，2 个任务"),
+        "{text}"
+    );
+    assert!(text.contains("通过 fd 3 读 pipe:["), "{text}");
+    assert!(text.contains("（管道是空的："), "{text}");
+    assert!(text.contains(" 里等 "), "{text}");
+    assert_eq!(text.matches("  卡住了").count(), 2, "{text}");
+    assert!(text.contains("deadlock: "), "the kind stays a code: {text}");
+    assert!(text.contains("  怎么改："), "{text}");
+    for w in [
+        "snapshot of",
+        "process",
+        "task",
+        "STUCK",
+        "reading",
+        " via fd",
+        " for ",
+    ] {
+        assert!(!text.contains(w), "English {w:?} left in:\n{text}");
+    }
+    // The drawing of the snapshot: Chinese title, ends and warning.
+    let (code, svg) = zh_snapshot(&["--format", "svg"], &g.pid());
+    assert_eq!(code, Some(1));
+    let texts = svg_texts(&svg);
+    assert!(texts.iter().any(|t| t.ends_with("此刻的快照")), "{texts:?}");
+    assert!(texts
+        .iter()
+        .any(|t| t.starts_with("pipe:[") && t.ends_with("] 的读端")));
+    assert!(texts.iter().any(|t| t == "阻塞中"), "{texts:?}");
+    let warning: String = texts
+        .iter()
+        .filter(|t| t.starts_with('⚠') || !t.is_ascii())
+        .cloned()
+        .collect();
+    assert!(warning.contains("怎么改："), "{texts:?}");
+    assert!(!warning.contains("Fix:"), "{texts:?}");
+}
+
+#[test]
+fn snapshot_of_a_sleeping_process_says_no_hang_in_chinese() {
+    let g = Group::spawn(std::process::Command::new("sleep").arg("30"));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let (code, text) = zh_snapshot(&[], &g.pid());
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("没有卡死：每个阻塞的任务都还有人能把它放出来"),
+        "{text}"
+    );
+    assert!(text.contains("1 个进程，1 个任务"), "{text}");
+    assert!(!text.contains("no hang"), "{text}");
+}

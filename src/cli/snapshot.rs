@@ -4,11 +4,12 @@
 //! ([`crate::analysis::waitfor`]) and prints what each task waits for and
 //! every hang found: as text, as JSON, or as a diagram (every format but
 //! html draws the one moment). Exit status 0 when nothing is wrong, 1 when
-//! a hang is found.
+//! a hang is found. Text and drawings follow `--lang`; JSON stays English.
 
 use super::*;
 use crate::analysis::waitfor::{self, Access, Hang, Report, Snapshot, Wait, WaitTarget};
 use crate::record::live;
+use crate::render::lang::{self, Lang};
 use crate::render::scene::{FdRow, PipeNode, PipeRef, ProcBox, Scene, Warning};
 use crate::render::{ascii, dot, mermaid, svg};
 use crate::trace::Pid;
@@ -18,8 +19,10 @@ use std::io::Write;
 
 /// Runs the subcommand.
 pub fn run(args: SnapshotArgs, style: style::Style) -> anyhow::Result<i32> {
-    let snap = live::snapshot_tree(args.pid)
-        .with_context(|| format!("cannot read the process tree of {}", args.pid))?;
+    let snap = live::snapshot_tree(args.pid).with_context(|| match lang::current() {
+        Lang::En => format!("cannot read the process tree of {}", args.pid),
+        Lang::Zh => format!("读不到进程 {} 的进程树", args.pid),
+    })?;
     let report = waitfor::analyse(&snap);
     let mut out = std::io::stdout().lock();
     let written = if args.json {
@@ -40,9 +43,14 @@ pub fn run(args: SnapshotArgs, style: style::Style) -> anyhow::Result<i32> {
             DiagramFormat::Svg => svg::render(&scene),
             DiagramFormat::Dot => dot::render(&scene),
             DiagramFormat::Mermaid => mermaid::render(&scene),
-            DiagramFormat::Html => anyhow::bail!(
-                "--format html steps through a recorded trace; a snapshot is one moment: use ascii, svg, dot or mermaid"
-            ),
+            DiagramFormat::Html => match lang::current() {
+                Lang::En => anyhow::bail!(
+                    "--format html steps through a recorded trace; a snapshot is one moment: use ascii, svg, dot or mermaid"
+                ),
+                Lang::Zh => anyhow::bail!(
+                    "--format html 是用来一步步翻看录下来的 trace 的；快照只有一个时刻：请用 ascii、svg、dot 或 mermaid"
+                ),
+            },
         };
         out.write_all(text.as_bytes())
     } else {
@@ -68,29 +76,42 @@ pub fn text(snap: &Snapshot, report: &Report, style: style::Style) -> String {
         p.dedup();
         p.len()
     };
-    s.push_str(&format!(
-        "snapshot of {} ({}): {procs} process{}, {} task{}\n",
+    let zh = lang::current() == Lang::Zh;
+    let (root, name, tasks) = (
         style.pid(&snap.root.to_string()),
         style.prog(&root_name),
-        if procs == 1 { "" } else { "es" },
         in_tree.len(),
-        if in_tree.len() == 1 { "" } else { "s" },
-    ));
+    );
+    s.push_str(&match zh {
+        false => format!(
+            "snapshot of {root} ({name}): {procs} process{}, {tasks} task{}\n",
+            if procs == 1 { "" } else { "es" },
+            if tasks == 1 { "" } else { "s" },
+        ),
+        true => format!("{root}（{name}）此刻的快照：{procs} 个进程，{tasks} 个任务\n"),
+    });
     let depth = depths(snap);
     let mut outside_header = false;
     for (t, w) in snap.tasks.iter().zip(&report.waits) {
         if !t.in_tree && !outside_header {
-            s.push_str("outside the tree, holding an end of one of its pipes:\n");
+            s.push_str(lang::current().pick(
+                "outside the tree, holding an end of one of its pipes:\n",
+                "不在这棵进程树里，却持有树里某个管道的一端：\n",
+            ));
             outside_header = true;
         }
         let indent = "  ".repeat(depth.get(&t.pid).copied().unwrap_or(0));
         let id = if t.tid == t.pid {
             style.pid(&t.pid.to_string())
         } else {
-            format!("{} thread {}", style.pid(&t.pid.to_string()), t.tid)
+            let pid = style.pid(&t.pid.to_string());
+            match zh {
+                false => format!("{pid} thread {}", t.tid),
+                true => format!("{pid} 的线程 {}", t.tid),
+            }
         };
         let mark = if w.stuck {
-            format!("  {}", style.bad("STUCK"))
+            format!("  {}", style.bad(lang::current().pick("STUCK", "卡住了")))
         } else {
             String::new()
         };
@@ -102,7 +123,10 @@ pub fn text(snap: &Snapshot, report: &Report, style: style::Style) -> String {
         ));
     }
     if report.hangs.is_empty() {
-        s.push_str(&style.good("no hang: every blocked task can still be released by a task that is running, sleeping with a timeout, or outside the tree"));
+        s.push_str(&style.good(lang::current().pick(
+            "no hang: every blocked task can still be released by a task that is running, sleeping with a timeout, or outside the tree",
+            "没有卡死：每个阻塞的任务都还有人能把它放出来——那个任务要么正在运行，要么只是带着超时在睡眠，要么在这棵进程树之外",
+        )));
         s.push('\n');
         return s;
     }
@@ -154,8 +178,11 @@ fn depths(snap: &Snapshot) -> HashMap<Pid, usize> {
     d
 }
 
-/// What a task does, in a few words.
+/// What a task does, in a few words, in the current language.
 fn doing(snap: &Snapshot, w: &Wait) -> String {
+    if lang::current() == Lang::Zh {
+        return doing_zh(snap, w);
+    }
     let fill = |pipe: &str| match snap.pipe(pipe) {
         Some(p) => match (p.fill, p.capacity) {
             (Some(f), Some(c)) => format!(", {f} of {c} bytes"),
@@ -194,6 +221,50 @@ fn doing(snap: &Snapshot, w: &Wait) -> String {
                 format!("in {call}")
             } else {
                 format!("in {call} on {what}")
+            }
+        }
+    }
+}
+
+/// [`doing`] in Chinese.
+fn doing_zh(snap: &Snapshot, w: &Wait) -> String {
+    let fill = |pipe: &str| match snap.pipe(pipe) {
+        Some(p) => match (p.fill, p.capacity) {
+            (Some(f), Some(c)) => format!("：{f}/{c} 字节"),
+            _ => String::new(),
+        },
+        None => String::new(),
+    };
+    match w {
+        Wait::Running => "运行中".into(),
+        Wait::Zombie => "僵尸进程（已经退出，还没被回收）".into(),
+        Wait::Stopped => "已暂停".into(),
+        Wait::Traced => "被跟踪它的调试器暂停了".into(),
+        Wait::Sleeping { call } => format!("带着超时在睡眠（{call}）"),
+        Wait::ReadPipe { fd, pipe } => {
+            format!("通过 fd {fd} 读 {pipe}（管道是空的{}）", fill(pipe))
+        }
+        Wait::WritePipe { fd, pipe } => {
+            format!("通过 fd {fd} 写 {pipe}（管道满了{}）", fill(pipe))
+        }
+        Wait::OpenFifo { path, write } => match write {
+            Some(true) => format!("以写方式打开 FIFO {path}"),
+            Some(false) => format!("以读方式打开 FIFO {path}"),
+            None => format!("打开 FIFO {path}"),
+        },
+        Wait::Child { call, target, .. } => match target {
+            WaitTarget::Any => format!("在 {call} 里等任意一个子进程"),
+            WaitTarget::OwnGroup => format!("在 {call} 里等同一进程组里的子进程"),
+            WaitTarget::Group(g) => format!("在 {call} 里等进程组 {g} 里的子进程"),
+            WaitTarget::Child(c) => format!("在 {call} 里等 {c}"),
+        },
+        Wait::Signal { call } => format!("在等一个信号（{call}）"),
+        Wait::Futex { .. } => "在等一个 futex（锁、条件变量或者等线程结束）".into(),
+        Wait::External { call, what } => {
+            if what.is_empty() {
+                format!("阻塞在 {call} 里")
+            } else {
+                format!("阻塞在 {call} 里，等的是 {what}")
             }
         }
     }
@@ -246,9 +317,18 @@ pub fn scene(snap: &Snapshot, report: &Report) -> Scene {
                     (None, t) if t.starts_with('/') => "file",
                     _ => "other",
                 };
-                let label = match pipe {
-                    Some(r) => format!("{} {} end", f.target, r.end),
-                    None => f.target.clone(),
+                let label = match (pipe, lang::current()) {
+                    (Some(r), Lang::En) => format!("{} {} end", f.target, r.end),
+                    (Some(r), Lang::Zh) => format!(
+                        "{} 的{}",
+                        f.target,
+                        match r.end {
+                            "read" => "读端",
+                            "write" => "写端",
+                            _ => "读写两端",
+                        }
+                    ),
+                    (None, _) => f.target.clone(),
                 };
                 FdRow {
                     fd: f.fd,
@@ -307,13 +387,25 @@ pub fn scene(snap: &Snapshot, report: &Report) -> Scene {
             Warning {
                 pid,
                 fd: h.fds.iter().find(|f| f.pid == pid).map(|f| f.fd),
-                text: format!("{}: {} Fix: {}", h.kind.as_str(), h.summary, h.fix),
+                text: match lang::current() {
+                    Lang::En => format!("{}: {} Fix: {}", h.kind.as_str(), h.summary, h.fix),
+                    Lang::Zh => format!(
+                        "{}: {} {}{}",
+                        h.kind.as_str(),
+                        h.summary_text(),
+                        Hang::fix_label(),
+                        h.fix_text()
+                    ),
+                },
             }
         })
         .collect();
     let root_name = snap.task(snap.root).map(|t| t.name.as_str()).unwrap_or("?");
     Scene {
-        title: format!("snapshot of {} ({root_name})", snap.root),
+        title: match lang::current() {
+            Lang::En => format!("snapshot of {} ({root_name})", snap.root),
+            Lang::Zh => format!("{}（{root_name}）此刻的快照", snap.root),
+        },
         event: None,
         processes,
         pipes,
