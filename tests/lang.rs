@@ -903,3 +903,61 @@ fn snapshot_of_a_sleeping_process_says_no_hang_in_chinese() {
     assert!(text.contains("1 个进程，1 个任务"), "{text}");
     assert!(!text.contains("no hang"), "{text}");
 }
+
+// ---- record's summary in Chinese ----
+
+/// `forkscope --lang LANG record -o TRACE -- ARGV`: (exit code, stderr).
+fn record_in(lang: &str, trace: &std::path::Path, argv: &[&str]) -> (Option<i32>, String) {
+    let mut c = forkscope();
+    let o = c
+        .args(["--color", "never", "--lang", lang, "record", "-o"])
+        .arg(trace)
+        .arg("--")
+        .args(argv)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn record_sums_up_the_run_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let argv = ["sh", "-c", "echo hi | cat"];
+    let (code, zh) = record_in("zh", &trace, &argv);
+    assert_eq!(code, Some(0), "{zh}");
+    let (_, events, _) = forkscope::trace::read_all(&trace).unwrap();
+    // (Two SIGCHLDs may arrive as one: the signal count is not checked.)
+    let zh = zh.trim_end();
+    assert!(
+        zh.starts_with(
+            "forkscope：sh 退出了，退出状态 0。一共跟踪了 3 个进程、2 次 exec、1 个管道、"
+        ),
+        "{zh}"
+    );
+    assert!(
+        zh.ends_with(&format!(
+            " 个信号。trace 文件：{}（{} 个事件）。",
+            trace.display(),
+            events.len()
+        )),
+        "{zh}"
+    );
+    // The English summary says the same.
+    let (_, en) = record_in("en", &trace, &argv);
+    assert!(
+        en.starts_with("forkscope: sh exited with status 0. Traced 3 processes, 2 execs, 1 pipe, "),
+        "{en}"
+    );
+    // A command that is not there.
+    let (code, zh) = record_in("zh", &trace, &["/nonexistent/forkscope-test"]);
+    assert_eq!(code, Some(127));
+    assert_eq!(
+        zh.trim_end(),
+        "forkscope：/nonexistent/forkscope-test：找不到这个命令"
+    );
+}

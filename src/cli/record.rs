@@ -6,8 +6,11 @@
 
 use super::{OnDeadlock, RecordArgs};
 use crate::analysis::waitfor::Hang;
-use crate::record::{self, HangSink, HangWatch, RecordError, RecordOptions, StallReport, Why};
+use crate::record::{
+    self, HangSink, HangWatch, RecordError, RecordOptions, RecordOutcome, StallReport, Why,
+};
 use crate::render::lang::{self, Lang};
+use crate::trace::Status;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -75,12 +78,80 @@ fn stall_text_zh(r: &StallReport, style: super::style::Style) -> String {
     s
 }
 
+/// The one-paragraph summary printed when the recording ends, in the
+/// current language.
+pub fn summary(out: &RecordOutcome, argv0: &str) -> String {
+    match lang::current() {
+        Lang::En => out.summary(argv0),
+        Lang::Zh => summary_zh(out, argv0),
+    }
+}
+
+/// [`RecordOutcome::summary`] in Chinese: the same facts in the same order.
+fn summary_zh(out: &RecordOutcome, argv0: &str) -> String {
+    let s = &out.stats;
+    let ended = match out.status {
+        Some(Status::Exited { exited }) => format!("退出了，退出状态 {exited}"),
+        Some(Status::Signaled { signaled, core }) => format!(
+            "被 {signaled} 杀死了{}",
+            if core {
+                "（产生了 core dump）"
+            } else {
+                ""
+            }
+        ),
+        _ => "结束了".into(),
+    };
+    let ended = if out.killed_for_hang {
+        format!(
+            "卡死了，已被杀掉（--on-deadlock kill；退出状态 {}）",
+            record::HANG_EXIT
+        )
+    } else {
+        match &out.attached {
+            Some(a) if a.detached => format!(
+                "（pid {}）：附加到了 {} 个进程上（一共 {} 个线程）；因为附加时用不了 seccomp，每个系统调用都要让它们停下两次，这段时间它们比平时跑得慢；现在已经脱离，它们继续运行",
+                a.pid, a.processes, a.threads,
+            ),
+            Some(a) => format!(
+                "（pid {}，附加时用不了 seccomp，所以跑得慢一些）{ended}",
+                a.pid
+            ),
+            None => ended,
+        }
+    };
+    let threads = if s.threads > 0 {
+        format!("和 {} 个线程", s.threads)
+    } else {
+        String::new()
+    };
+    let failed = if s.exec_failures > 0 {
+        format!("（其中 {} 次失败）", s.exec_failures)
+    } else {
+        String::new()
+    };
+    format!(
+        "forkscope：{argv0} {ended}。一共跟踪了 {} 个进程{threads}、{} 次 exec{failed}、{} 个管道、{} 个信号。trace 文件：{}（{} 个事件）。",
+        s.processes,
+        s.execs,
+        s.pipes,
+        s.signals,
+        out.path.display(),
+        out.events,
+    )
+}
+
 /// Records and returns the command's exit code (or forkscope's own failure code).
 pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
     let stall_timeout = match args.stall_timeout.map(Duration::try_from_secs_f64) {
         Some(Ok(d)) if !d.is_zero() => Some(d),
         Some(_) => {
-            eprintln!("forkscope: --stall-timeout must be a positive number of seconds");
+            match lang::current() {
+                Lang::En => {
+                    eprintln!("forkscope: --stall-timeout must be a positive number of seconds")
+                }
+                Lang::Zh => eprintln!("forkscope：--stall-timeout 必须是一个正的秒数"),
+            }
             return Ok(2);
         }
         None => None,
@@ -129,19 +200,28 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         Ok(out) => {
             if let Some(errno) = out.exec_error {
                 // As a shell says it: the command never ran.
-                eprintln!(
-                    "forkscope: {argv0}: cannot execute: {}",
-                    nix::errno::Errno::from_raw(errno).desc()
-                );
+                let why = nix::errno::Errno::from_raw(errno).desc();
+                match lang::current() {
+                    Lang::En => eprintln!("forkscope: {argv0}: cannot execute: {why}"),
+                    Lang::Zh => eprintln!("forkscope：{argv0}：无法执行：{why}"),
+                }
                 return Ok(out.exit_code());
             }
             if !args.quiet {
-                eprintln!("{}", out.summary(&argv0));
+                eprintln!("{}", summary(&out, &argv0));
             }
             Ok(out.exit_code())
         }
         Err(e @ (RecordError::NotFound { .. } | RecordError::NotExecutable { .. })) => {
-            eprintln!("forkscope: {e}");
+            match (&e, lang::current()) {
+                (RecordError::NotFound { cmd }, Lang::Zh) => {
+                    eprintln!("forkscope：{cmd}：找不到这个命令")
+                }
+                (RecordError::NotExecutable { cmd, why }, Lang::Zh) => {
+                    eprintln!("forkscope：{cmd}：无法执行：{why}")
+                }
+                _ => eprintln!("forkscope: {e}"),
+            }
             Ok(e.exit_code())
         }
         Err(e) => Err(e.into()),
