@@ -11,7 +11,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("forkscope: error: {e:#}");
+            match forkscope::render::lang::current() {
+                forkscope::render::lang::Lang::En => eprintln!("forkscope: error: {e:#}"),
+                forkscope::render::lang::Lang::Zh => eprintln!("forkscope：错误：{e:#}"),
+            }
             ExitCode::from(1)
         }
     }

@@ -961,3 +961,51 @@ fn record_sums_up_the_run_in_chinese() {
         "forkscope：/nonexistent/forkscope-test：找不到这个命令"
     );
 }
+
+// ---- diagram's own messages in Chinese ----
+
+#[test]
+fn diagram_messages_and_errors_speak_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("d.svg");
+    let run = |lang: &str, args: &[&str]| {
+        let o = forkscope()
+            .args(["--color", "never", "--lang", lang, "diagram", &at_repo(SH)])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let svg_arg = svg.display().to_string();
+    let (code, err) = run("zh", &["--format", "svg", "--at", "13", "-o", &svg_arg]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(err, format!("forkscope：已写入 {}\n", svg.display()));
+    let (_, err) = run("en", &["--format", "svg", "--at", "13", "-o", &svg_arg]);
+    assert_eq!(err, format!("forkscope: wrote {}\n", svg.display()));
+    let (code, err) = run("zh", &["--at", "99"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        format!(
+            "forkscope：错误：--at 99 超出了 {} 的末尾：最后一个事件是 #32\n",
+            at_repo(SH)
+        )
+    );
+    let (_, err) = run("en", &["--at", "99"]);
+    assert_eq!(
+        err,
+        format!(
+            "forkscope: error: --at 99 is beyond the end of {}: its last event is #32\n",
+            at_repo(SH)
+        )
+    );
+    let (code, err) = run("zh", &["--format", "html", "--at", "3", "-o", &svg_arg]);
+    assert_eq!(code, Some(0));
+    assert!(
+        err.starts_with("forkscope：--format html 不看 --at："),
+        "{err}"
+    );
+}

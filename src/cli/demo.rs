@@ -133,7 +133,10 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
         .out_dir
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("forkscope-demo"));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| match lang::current() {
+        Lang::En => format!("creating {}", dir.display()),
+        Lang::Zh => format!("建不了目录 {}", dir.display()),
+    })?;
     let trace = dir.join(format!("{}.jsonl", s.name));
     let page = dir.join(format!("{}.html", s.name));
 
@@ -201,8 +204,10 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
     );
     print!("{}", ascii::render(&scene, style.color));
     let (title, steps) = diagram::html_steps(&trace, &opts)?;
-    std::fs::write(&page, html::page(&title, &steps))
-        .with_context(|| format!("writing {}", page.display()))?;
+    std::fs::write(&page, html::page(&title, &steps)).with_context(|| match lang::current() {
+        Lang::En => format!("writing {}", page.display()),
+        Lang::Zh => format!("写不了 {}", page.display()),
+    })?;
     println!();
     match zh {
         false => {

@@ -7,6 +7,7 @@ use super::style::Style;
 use super::{DiagramArgs, DiagramFormat};
 use crate::model::Model;
 use crate::render::html::{self, HtmlStep};
+use crate::render::lang::{self, Lang};
 use crate::render::scene::{EventInfo, Scene, SceneOptions};
 use crate::render::{ascii, describe, dot, mermaid, narrate, svg};
 use crate::replay::{touched, Replay, Step};
@@ -80,12 +81,17 @@ fn changes_fds(kind: &EventKind) -> bool {
 }
 
 fn open(path: &Path) -> Result<Replay<std::io::BufReader<std::fs::File>>> {
-    Replay::open(path).with_context(|| format!("cannot read the trace {}", path.display()))
+    Replay::open(path).with_context(|| match lang::current() {
+        Lang::En => format!("cannot read the trace {}", path.display()),
+        Lang::Zh => format!("读不了 trace 文件 {}", path.display()),
+    })
 }
 
 fn step<R: std::io::BufRead>(r: &mut Replay<R>, path: &Path) -> Result<Option<Step>> {
-    r.step()
-        .with_context(|| format!("cannot replay the trace {}", path.display()))
+    r.step().with_context(|| match lang::current() {
+        Lang::En => format!("cannot replay the trace {}", path.display()),
+        Lang::Zh => format!("重放 trace 文件 {} 时出错", path.display()),
+    })
 }
 
 /// Finds the most interesting moment of the trace at `path` (see [`Busiest`]).
@@ -114,7 +120,15 @@ pub fn busiest(path: &Path) -> Result<Busiest> {
     match (best_ends, best_tasks) {
         (Some((seq, ends)), _) if ends > 0 => Ok(Busiest::PipeEnds { seq, ends }),
         (_, Some((seq, tasks))) => Ok(Busiest::Tasks { seq, tasks }),
-        _ => bail!("the trace {} has no events", path.display()),
+        _ => no_events(path),
+    }
+}
+
+/// The error for a trace without events.
+fn no_events<T>(path: &Path) -> Result<T> {
+    match lang::current() {
+        Lang::En => bail!("the trace {} has no events", path.display()),
+        Lang::Zh => bail!("{}：这个 trace 里没有事件", path.display()),
     }
 }
 
@@ -151,16 +165,23 @@ pub fn scene_after(path: &Path, seq: u64, opts: &SceneOptions) -> Result<Scene> 
             return Ok(scene_of(&r, &s, title, opts));
         }
         if s.event.seq > seq {
-            bail!("the trace {} has no event #{seq}", path.display());
+            match lang::current() {
+                Lang::En => bail!("the trace {} has no event #{seq}", path.display()),
+                Lang::Zh => bail!("{}：这个 trace 里没有事件 #{seq}", path.display()),
+            }
         }
         last = Some(s.event.seq);
     }
-    match last {
-        Some(l) => bail!(
+    match (last, lang::current()) {
+        (Some(l), Lang::En) => bail!(
             "--at {seq} is beyond the end of {}: its last event is #{l}",
             path.display()
         ),
-        None => bail!("the trace {} has no events", path.display()),
+        (Some(l), Lang::Zh) => bail!(
+            "--at {seq} 超出了 {} 的末尾：最后一个事件是 #{l}",
+            path.display()
+        ),
+        (None, _) => no_events(path),
     }
 }
 
@@ -194,7 +215,7 @@ pub fn html_steps(path: &Path, opts: &SceneOptions) -> Result<(String, Vec<HtmlS
         eprintln!("forkscope: warning: {}: {w}", path.display());
     }
     if steps.is_empty() {
-        bail!("the trace {} has no events", path.display());
+        return no_events(path);
     }
     Ok((title, steps))
 }
@@ -209,9 +230,14 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
     };
     let text = if args.format == DiagramFormat::Html {
         if args.at.is_some() {
-            eprintln!(
-                "forkscope: --at is ignored with --format html: the page steps through every event"
-            );
+            match lang::current() {
+                Lang::En => eprintln!(
+                    "forkscope: --at is ignored with --format html: the page steps through every event"
+                ),
+                Lang::Zh => eprintln!(
+                    "forkscope：--format html 不看 --at：网页里每个事件都能一步步翻到"
+                ),
+            }
         }
         let (title, steps) = html_steps(path, &opts)?;
         html::page(&title, &steps)
@@ -220,13 +246,13 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
             Some(seq) => seq,
             None => {
                 let b = busiest(path)?;
-                match crate::render::lang::current() {
-                    crate::render::lang::Lang::En => eprintln!(
+                match lang::current() {
+                    Lang::En => eprintln!(
                         "forkscope: drawing the state after #{} ({}); use --at SEQ for another",
                         b.seq(),
                         b.why()
                     ),
-                    crate::render::lang::Lang::Zh => eprintln!(
+                    Lang::Zh => eprintln!(
                         "forkscope：画的是 #{} 之后的状态（{}）；想看别的时刻，用 --at SEQ",
                         b.seq(),
                         match b {
@@ -241,7 +267,10 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         let scene = scene_after(path, seq, &opts)?;
         if let Some(pid) = args.pid {
             if !scene.processes.iter().any(|p| p.pid == pid) {
-                eprintln!("forkscope: process {pid} is not alive after #{seq}");
+                match lang::current() {
+                    Lang::En => eprintln!("forkscope: process {pid} is not alive after #{seq}"),
+                    Lang::Zh => eprintln!("forkscope：#{seq} 之后进程 {pid} 已经不在了"),
+                }
             }
         }
         match args.format {
@@ -254,9 +283,14 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
     };
     match &args.output {
         Some(file) => {
-            std::fs::write(file, text.as_bytes())
-                .with_context(|| format!("cannot write {}", file.display()))?;
-            eprintln!("forkscope: wrote {}", file.display());
+            std::fs::write(file, text.as_bytes()).with_context(|| match lang::current() {
+                Lang::En => format!("cannot write {}", file.display()),
+                Lang::Zh => format!("写不了 {}", file.display()),
+            })?;
+            match lang::current() {
+                Lang::En => eprintln!("forkscope: wrote {}", file.display()),
+                Lang::Zh => eprintln!("forkscope：已写入 {}", file.display()),
+            }
         }
         None => {
             let mut out = std::io::stdout().lock();

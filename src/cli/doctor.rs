@@ -18,8 +18,9 @@ const WIDTH: usize = 100;
 /// Runs the subcommand.
 pub fn run(args: DoctorArgs, style: style::Style) -> anyhow::Result<i32> {
     let path = &args.trace;
-    let mut reader = TraceReader::open(path).context("reading the trace")?;
-    let report = analysis::diagnose(&mut reader).context("reading the trace")?;
+    let reading = || lang::current().pick("reading the trace", "读 trace 文件时出错");
+    let mut reader = TraceReader::open(path).with_context(reading)?;
+    let report = analysis::diagnose(&mut reader).with_context(reading)?;
     for w in reader.take_warnings() {
         eprintln!("forkscope: warning: {}: {w}", path.display());
     }
