@@ -287,10 +287,7 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
                 Lang::En => format!("cannot write {}", file.display()),
                 Lang::Zh => format!("写不了 {}", file.display()),
             })?;
-            match lang::current() {
-                Lang::En => eprintln!("forkscope: wrote {}", file.display()),
-                Lang::Zh => eprintln!("forkscope：已写入 {}", file.display()),
-            }
+            super::say_wrote(file);
         }
         None => {
             let mut out = std::io::stdout().lock();

@@ -8,6 +8,7 @@ use super::{ExportArgs, ExportFormat};
 use crate::model::Model;
 use crate::render::json::{JsonExport, Prior, Seen};
 use crate::render::labels::Labels;
+use crate::render::lang::{self, Lang};
 use crate::render::perfetto::{PerfettoExport, Planner};
 use crate::trace::{Header, TraceReader};
 use anyhow::{bail, Context, Result};
@@ -26,17 +27,22 @@ pub fn run(args: ExportArgs) -> Result<i32> {
         return Ok(0);
     };
     refuse_to_overwrite(&args.trace, path)?;
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let file = File::create(path).with_context(|| match lang::current() {
+        Lang::En => format!("cannot create {}", path.display()),
+        Lang::Zh => format!("建不了文件 {}", path.display()),
+    })?;
     let written = export(&args.trace, args.format, BufWriter::new(file)).and_then(|mut out| {
-        out.flush()
-            .with_context(|| format!("cannot write {}", path.display()))
+        out.flush().with_context(|| match lang::current() {
+            Lang::En => format!("cannot write {}", path.display()),
+            Lang::Zh => format!("写不了 {}", path.display()),
+        })
     });
     if let Err(e) = written {
         // Leave no half-written document behind.
         let _ = std::fs::remove_file(path);
         return Err(e);
     }
-    eprintln!("forkscope: wrote {}", path.display());
+    super::say_wrote(path);
     Ok(0)
 }
 
@@ -44,10 +50,16 @@ pub fn run(args: ExportArgs) -> Result<i32> {
 fn refuse_to_overwrite(trace: &Path, output: &Path) -> Result<()> {
     if let (Ok(t), Ok(o)) = (std::fs::metadata(trace), std::fs::metadata(output)) {
         if (t.dev(), t.ino()) == (o.dev(), o.ino()) {
-            bail!(
-                "{} is the trace being exported: choose another output file",
-                output.display()
-            );
+            match lang::current() {
+                Lang::En => bail!(
+                    "{} is the trace being exported: choose another output file",
+                    output.display()
+                ),
+                Lang::Zh => bail!(
+                    "{} 就是要导出的这个 trace 文件：请换一个输出文件",
+                    output.display()
+                ),
+            }
         }
     }
     Ok(())
@@ -80,7 +92,10 @@ pub fn export<W: Write>(trace: &Path, format: ExportFormat, out: W) -> Result<W>
 }
 
 fn open(trace: &Path) -> Result<TraceReader<BufReader<File>>> {
-    TraceReader::open(trace).with_context(|| format!("cannot read the trace {}", trace.display()))
+    TraceReader::open(trace).with_context(|| match lang::current() {
+        Lang::En => format!("cannot read the trace {}", trace.display()),
+        Lang::Zh => format!("读不了 trace 文件 {}", trace.display()),
+    })
 }
 
 /// Replays the trace once, handing every event to `visit` with what the
@@ -99,10 +114,10 @@ fn walk<R: BufRead>(
 ) -> Result<(Header, Model)> {
     let mut model = Model::new();
     let mut labels = Labels::default();
-    while let Some(event) = reader
-        .next_event()
-        .with_context(|| format!("cannot replay the trace {}", trace.display()))?
-    {
+    while let Some(event) = reader.next_event().with_context(|| match lang::current() {
+        Lang::En => format!("cannot replay the trace {}", trace.display()),
+        Lang::Zh => format!("重放 trace 文件 {} 时出错", trace.display()),
+    })? {
         labels.observe(&event);
         let prior = Prior::capture(&model, &event, &labels);
         let applied = model.apply(&event);

@@ -378,3 +378,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         }
     }
 }
+
+/// Says on stderr that `path` was written (after `-o FILE`).
+fn say_wrote(path: &std::path::Path) {
+    match crate::render::lang::current() {
+        crate::render::lang::Lang::En => eprintln!("forkscope: wrote {}", path.display()),
+        crate::render::lang::Lang::Zh => eprintln!("forkscope：已写入 {}", path.display()),
+    }
+}
