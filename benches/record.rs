@@ -18,6 +18,13 @@
 //! - `FORKSCOPE_BENCH_QUIET_WAIT`: before each timed run, wait up to this many
 //!   seconds while other builds (cargo, rustc, cc1, ...) are running (default 0).
 //!   Runs with a build seen just before or after them are counted either way.
+//! - `FORKSCOPE_BENCH_CPUS`: run every command of every variant (native
+//!   included) on these CPUs only, e.g. `0` or `0,1`: a like-for-like
+//!   comparison on one CPU, where a ptrace stop needs no cross-CPU wake-up.
+//!
+//! W0 is not a target but a measuring stick: 20,000 `close(999)` calls (fd 999 is not open), one
+//! traced stop each, give the cost of one ptrace stop on this machine
+//! (printed under the table), which W1 and W4 pay tens of thousands of times.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -154,8 +161,8 @@ struct Workload {
     cwd: Option<PathBuf>,
     /// Run before every run of every variant, untimed (`make clean`).
     prepare: Option<Vec<String>>,
-    /// forkscope's target: median / native median.
-    target: f64,
+    /// forkscope's target: median / native median (none for W0).
+    target: Option<f64>,
 }
 
 fn sh(script: &str) -> Vec<String> {
@@ -166,15 +173,31 @@ fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
+/// How many close(999) calls W0 makes.
+const W0_CLOSES: u32 = 20_000;
+
 fn workloads(project: &Path) -> Vec<Workload> {
     vec![
+        Workload {
+            name: "W0",
+            shown: "perl -MPOSIX -e 'POSIX::close(999) for 1..20000' (cost of one stop)",
+            argv: vec![
+                "perl".into(),
+                "-MPOSIX".into(),
+                "-e".into(),
+                format!("POSIX::close(999) for 1..{W0_CLOSES}"),
+            ],
+            cwd: None,
+            prepare: None,
+            target: None,
+        },
         Workload {
             name: "W1",
             shown: "sh -c 'for i in $(seq 300); do echo $i | cat >/dev/null; done'",
             argv: sh("for i in $(seq 300); do echo $i | cat >/dev/null; done"),
             cwd: None,
             prepare: None,
-            target: 2.0,
+            target: Some(2.0),
         },
         Workload {
             name: "W2",
@@ -182,7 +205,7 @@ fn workloads(project: &Path) -> Vec<Workload> {
             argv: strings(&["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=300000"]),
             cwd: None,
             prepare: None,
-            target: 1.1,
+            target: Some(1.1),
         },
         Workload {
             name: "W3",
@@ -190,7 +213,7 @@ fn workloads(project: &Path) -> Vec<Workload> {
             argv: sh("head -c 400000000 /dev/zero | cat | wc -c"),
             cwd: None,
             prepare: None,
-            target: 1.05,
+            target: Some(1.05),
         },
         Workload {
             name: "W4",
@@ -198,7 +221,7 @@ fn workloads(project: &Path) -> Vec<Workload> {
             argv: strings(&["make", "-j2"]),
             cwd: Some(project.to_path_buf()),
             prepare: Some(strings(&["make", "clean"])),
-            target: 1.5,
+            target: Some(1.5),
         },
     ]
 }
@@ -209,6 +232,7 @@ struct Config {
     timeout: Duration,
     keep: bool,
     quiet_wait: Duration,
+    cpus: Option<Vec<usize>>,
 }
 
 fn config() -> Config {
@@ -251,6 +275,19 @@ fn config() -> Config {
                 .and_then(|s| s.trim().parse().ok())
                 .unwrap_or(0),
         ),
+        cpus: std::env::var("FORKSCOPE_BENCH_CPUS").ok().and_then(|s| {
+            let cpus: Result<Vec<usize>, _> =
+                s.split(',').map(|c| c.trim().parse::<usize>()).collect();
+            match cpus {
+                Ok(c) if !c.is_empty() => Some(c),
+                _ => {
+                    eprintln!(
+                        "FORKSCOPE_BENCH_CPUS={s:?} is not a CPU list like 0 or 0,1; ignored"
+                    );
+                    None
+                }
+            }
+        }),
     }
 }
 
@@ -363,6 +400,7 @@ struct Bench {
     strace_ok: bool,
     strace_set: String,
     timeout: Duration,
+    cpus: Option<Vec<usize>>,
 }
 
 impl Bench {
@@ -429,6 +467,22 @@ impl Bench {
             cmd.current_dir(d);
         }
         self.scrub_env(&mut cmd);
+        if let Some(cpus) = self.cpus.clone() {
+            // SAFETY: the closure runs in the forked child before exec and
+            // only calls sched_setaffinity on a set built on its own stack.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let mut set: libc::cpu_set_t = std::mem::zeroed();
+                    for &c in &cpus {
+                        libc::CPU_SET(c, &mut set);
+                    }
+                    if libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -690,7 +744,7 @@ fn main() {
     if let Some(only) = &cfg.only {
         for o in only {
             if !all.iter().any(|w| w.name == o) {
-                println!("note: unknown workload {o:?} ignored (known: W1, W2, W3, W4)");
+                println!("note: unknown workload {o:?} ignored (known: W0, W1, W2, W3, W4)");
             }
         }
         all.retain(|w| only.iter().any(|o| o == w.name));
@@ -713,6 +767,13 @@ fn main() {
         thread::available_parallelism().map_or(0, |n| n.get()),
         loadavg()
     );
+    if let Some(c) = &cfg.cpus {
+        let list: Vec<String> = c.iter().map(|c| c.to_string()).collect();
+        println!(
+            "  cpus:     every command (native too) restricted to CPU {}",
+            list.join(",")
+        );
+    }
     let builders = busy_builders();
     if !builders.is_empty() {
         println!(
@@ -769,6 +830,7 @@ fn main() {
         strace_ok,
         strace_set,
         timeout: cfg.timeout,
+        cpus: cfg.cpus.clone(),
     };
 
     struct Outcome {
@@ -853,11 +915,11 @@ fn main() {
             let med = median(&t);
             let ratio = native.map(|n| med / n);
             let ratio_s = ratio.map_or("?".into(), |r| format!("{r:.3}x"));
-            let (target, verdict) = if *v == Variant::Forkscope {
+            let (target, verdict) = if let (Variant::Forkscope, Some(goal)) = (*v, w.target) {
                 (
-                    format!("<={:.2}x", w.target),
+                    format!("<={goal:.2}x"),
                     match ratio {
-                        Some(r) if r <= w.target => "PASS",
+                        Some(r) if r <= goal => "PASS",
                         Some(_) => "MISS",
                         None => "?",
                     },
@@ -901,6 +963,29 @@ fn main() {
     println!();
 
     // forkscope against strace.
+    if let Some((_, o)) = outcomes.iter().find(|(w, _)| w.name == "W0") {
+        let med = |v: Variant| {
+            o.cells
+                .iter()
+                .find(|(x, _)| *x == v)
+                .and_then(|(_, c)| c.skipped.is_none().then(|| c.median()).flatten())
+        };
+        if let Some(native) = med(Variant::Native) {
+            let per = |v: Variant| {
+                med(v).map_or("n/a".into(), |m| {
+                    format!("{:.1} us", (m - native) * 1e6 / f64::from(W0_CLOSES))
+                })
+            };
+            println!(
+                "W0, added time per traced close(999): forkscope {} (one stop), \
+                 strace -f --seccomp-bpf {} (one stop), strace -f {} (entry and exit stops)",
+                per(Variant::Forkscope),
+                per(Variant::StraceSeccomp),
+                per(Variant::Strace)
+            );
+            println!();
+        }
+    }
     println!("forkscope median relative to strace:");
     for (w, o) in &outcomes {
         let med = |v: Variant| {

@@ -44,6 +44,41 @@ fn stdout_and_stdin_pass_through_untouched() {
     assert!(out.stderr.is_empty(), "-q prints nothing");
 }
 
+/// What a process can see of how it was started, from /proc/self/status:
+/// speculation mitigations, no_new_privs, blocked and ignored signals. The
+/// seccomp filter must not change any of them (its own `Seccomp:` line is the
+/// one visible difference, as under strace --seccomp-bpf).
+#[test]
+fn the_traced_program_sees_the_same_mitigations_privileges_and_signal_state() {
+    let script = "grep -E '^(Speculation_Store_Bypass|SpeculationIndirectBranch|NoNewPrivs|SigBlk|SigIgn):' /proc/self/status";
+    let native = std::process::Command::new("sh")
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let traced = forkscope()
+        .args(["record", "-q", "-o"])
+        .arg(dir.path().join("t.jsonl"))
+        .args(["--", "sh", "-c", script])
+        .output()
+        .unwrap();
+    assert!(native.status.success() && traced.status.success());
+    // Without CAP_SYS_ADMIN the kernel accepts a seccomp filter only from a
+    // process with no_new_privs set (strace has the same constraint).
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let keep = |out: &[u8]| -> String {
+        String::from_utf8_lossy(out)
+            .lines()
+            .filter(|l| root || !l.starts_with("NoNewPrivs:"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let native = keep(&native.stdout);
+    assert!(native.contains("SigBlk:"), "{native}");
+    assert_eq!(keep(&traced.stdout), native);
+}
+
 #[test]
 fn a_summary_names_the_counts_and_the_trace() {
     let r = record(&["sh", "-c", "echo x | cat >/dev/null"]);

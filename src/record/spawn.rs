@@ -293,13 +293,26 @@ pub fn launch(
                 let mut empty: libc::sigset_t = std::mem::zeroed();
                 libc::sigemptyset(&mut empty);
                 libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+                // SPEC_ALLOW: a seccomp filter must not turn on the
+                // Speculative Store Bypass mitigation for the program (the
+                // kernel's default on machines that mitigate "via prctl and
+                // seccomp"); untraced, it would run without it. Kernels
+                // older than 4.17 refuse the flag: then without it.
                 let install = || {
-                    libc::syscall(
-                        libc::SYS_seccomp,
-                        libc::SECCOMP_SET_MODE_FILTER,
-                        0,
-                        &fprog as *const libc::sock_fprog,
-                    )
+                    let with = |flags: libc::c_ulong| {
+                        libc::syscall(
+                            libc::SYS_seccomp,
+                            libc::SECCOMP_SET_MODE_FILTER,
+                            flags,
+                            &fprog as *const libc::sock_fprog,
+                        )
+                    };
+                    let r = with(libc::SECCOMP_FILTER_FLAG_SPEC_ALLOW);
+                    if r != 0 && *libc::__errno_location() == libc::EINVAL {
+                        with(0)
+                    } else {
+                        r
+                    }
                 };
                 if install() != 0 {
                     // Without CAP_SYS_ADMIN the kernel requires no_new_privs
