@@ -3,6 +3,9 @@
 //! reviewed line by line against the English; the locale picks the
 //! language and `--lang` overrides it; English stays byte for byte what the
 //! English snapshots hold; and Chinese boxes stay square in display columns.
+//! Then the SVG's and the HTML page's own words, doctor, stall reports,
+//! snapshot of a live tree, record's summary and diagram's messages in
+//! Chinese, with no English words of their own left.
 
 mod common;
 
@@ -1008,4 +1011,47 @@ fn diagram_messages_and_errors_speak_chinese() {
         err.starts_with("forkscope：--format html 不看 --at："),
         "{err}"
     );
+}
+
+#[test]
+fn dot_and_mermaid_labels_speak_chinese_and_keep_their_identifiers() {
+    let draw = |l: fn(&[&str]) -> String, format: &str| {
+        l(&["diagram", &at_repo(SH), "--format", format, "--at", "13"])
+    };
+    let (dot_en, dot_zh) = (draw(en, "dot"), draw(zh, "dot"));
+    assert!(dot_en.contains("after #13 18584 +++ exit 0 +++"));
+    assert!(dot_zh.contains("#13 18584 +++ exit 0 +++ 之后"), "{dot_zh}");
+    assert!(dot_zh.contains("<i>没有打开的 fd</i>"), "{dot_zh}");
+    assert!(dot_zh.contains("[僵尸]") && dot_zh.contains("[运行中]"));
+    assert!(dot_zh.contains("跟踪范围内已经没有写端了：读端会读到 EOF"));
+    assert!(dot_zh.contains(">6 个 fd<"), "{dot_zh}");
+    let (mm_en, mm_zh) = (draw(en, "mermaid"), draw(zh, "mermaid"));
+    assert!(mm_en.contains("-->|read| p18583_fd3"));
+    assert!(mm_zh.contains("pipe0 -->|读| p18583_fd3"), "{mm_zh}");
+    assert!(mm_zh.contains("p18584_none[\"没有打开的 fd\"]"), "{mm_zh}");
+    assert!(mm_zh.contains("<br>6 个 fd\")]:::file"), "{mm_zh}");
+    for (e, z) in [(&dot_en, &dot_zh), (&mm_en, &mm_zh)] {
+        for w in [
+            "after #",
+            "no open fds",
+            "zombie]",
+            "running]",
+            "no writer left",
+            " fds",
+            "|read|",
+        ] {
+            // DOT comments are for whoever reads the source, not drawn.
+            let drawn = z.lines().filter(|l| !l.trim_start().starts_with("//"));
+            for l in drawn {
+                assert!(!l.contains(w), "English {w:?} left in: {l}");
+            }
+        }
+        // The same graph: the same nodes and edges, in the same order.
+        let ids = |t: &str| -> Vec<String> {
+            t.lines()
+                .map(|l| l.trim().split(['[', ' ', '"']).next().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(ids(e), ids(z));
+    }
 }

@@ -230,7 +230,6 @@ fn leads(procs: &[ProcBox]) -> Vec<Lead> {
 /// thread count, within `max` columns: the chain goes first, then the
 /// program name is cut.
 fn header(p: &ProcBox, max: usize) -> String {
-    let zh = lang::current() == Lang::Zh;
     let mark = if p.highlight { "▶ " } else { "" };
     let threads = match p.threads {
         0 => String::new(),
@@ -238,11 +237,7 @@ fn header(p: &ProcBox, max: usize) -> String {
     };
     let chain = if p.chain.len() > 1 {
         let chain: Vec<Cow<str>> = p.chain.iter().map(|c| visible(c)).collect();
-        format!(
-            "  {} {}",
-            if zh { zh_words::RAN } else { "ran" },
-            chain.join(" → ")
-        )
+        format!("  {} {}", describe::ran(), chain.join(" → "))
     } else {
         String::new()
     };
@@ -514,7 +509,7 @@ fn pipe_status(p: &PipeNode) -> Option<(String, bool)> {
             "no reader in the trace (a process outside it may still hold one)".into(),
             false,
         )),
-        (0, _) => Some(("no writer left in the trace: readers see EOF".into(), true)),
+        (0, _) => Some((describe::no_writer_left().into(), true)),
         (_, 0) => Some((
             "no reader left in the trace: a write raises SIGPIPE (or fails with EPIPE)".into(),
             false,
@@ -543,7 +538,7 @@ fn pipe_status_zh(p: &PipeNode, inherited: bool) -> Option<(String, bool)> {
             "跟踪范围内没有读端（跟踪范围外的进程可能还持有读端）".into(),
             false,
         )),
-        (0, _) => Some(("跟踪范围内已经没有写端了：读端会读到 EOF".into(), true)),
+        (0, _) => Some((describe::no_writer_left().into(), true)),
         (_, 0) => Some((
             "跟踪范围内已经没有读端了：再写就会触发 SIGPIPE（或者 write 失败，返回 EPIPE）".into(),
             false,

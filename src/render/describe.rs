@@ -54,7 +54,7 @@ pub fn process_name(model: &Model, p: &Process) -> String {
     match model.tree().program(p.id) {
         Some(e) => program_name(&e.argv, &e.path),
         None => match &p.origin {
-            crate::model::Origin::Spawn { argv } => program_name(argv, &RawStr::default()),
+            crate::model::Origin::Spawn { argv, .. } => program_name(argv, &RawStr::default()),
             _ => "?".into(),
         },
     }
@@ -123,8 +123,43 @@ pub fn fds_not_shown(n: usize) -> String {
     }
 }
 
-/// The Chinese the ascii and SVG drawings share where their English
-/// wordings differ (each drawing keeps its own English).
+/// `ran`, before the programs a process ran (`ran sh → echo`).
+pub fn ran() -> &'static str {
+    lang::current().pick("ran", "先后运行")
+}
+
+/// `3 fds`: how many fds hold one open file.
+pub fn fd_count(n: usize) -> String {
+    match lang::current() {
+        Lang::En => format!("{n} fds"),
+        Lang::Zh => format!("{n} 个 fd"),
+    }
+}
+
+/// Under a process that holds an end of a drawn pipe but is not drawn.
+pub fn not_drawn() -> &'static str {
+    lang::current().pick("not drawn", "没有画出")
+}
+
+/// A pipe whose traced holders are all readers.
+pub fn no_writer_left() -> &'static str {
+    lang::current().pick(
+        "no writer left in the trace: readers see EOF",
+        "跟踪范围内已经没有写端了：读端会读到 EOF",
+    )
+}
+
+/// A pipe whose traced holders are all writers, said short (the graph
+/// formats' label).
+pub fn no_reader_left() -> &'static str {
+    lang::current().pick(
+        "no reader left in the trace: writes raise SIGPIPE",
+        "跟踪范围内已经没有读端了：再写就会触发 SIGPIPE",
+    )
+}
+
+/// The Chinese the drawings share where their English wordings differ
+/// (each drawing keeps its own English).
 pub mod zh {
     /// The heading over the open files several fds share.
     pub const SHARED_FILES: &str = "共享的打开文件";
@@ -134,6 +169,4 @@ pub mod zh {
     pub const CLOEXEC: &str = "cloexec：下一次 exec 时关闭";
     /// Who holds nothing.
     pub const NONE: &str = "无";
-    /// Before a program chain (`先后运行 sh → echo`).
-    pub const RAN: &str = "先后运行";
 }

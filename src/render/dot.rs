@@ -7,6 +7,8 @@
 //! holding `<b>`, `"` or a newline stays text.
 
 use super::ascii::{truncate, visible};
+use super::describe;
+use super::lang::{self, Lang};
 use super::scene::{FdRow, PipeNode, ProcBox, Scene};
 use crate::trace::Pid;
 use std::collections::HashSet;
@@ -95,13 +97,11 @@ pub fn render(scene: &Scene) -> String {
     out.push_str("digraph forkscope {\n");
     let mut title = format!("<b>{}</b><br align=\"left\"/>", html(&scene.title));
     if let Some(e) = &scene.event {
-        let _ = write!(
-            title,
-            "after #{} {} {}<br align=\"left\"/>",
-            e.seq,
-            e.pid,
-            html(&e.call)
-        );
+        let (seq, pid, call) = (e.seq, e.pid, html(&e.call));
+        let _ = match lang::current() {
+            Lang::En => write!(title, "after #{seq} {pid} {call}<br align=\"left\"/>"),
+            Lang::Zh => write!(title, "#{seq} {pid} {call} 之后<br align=\"left\"/>"),
+        };
         if let Some(s) = &e.sentence {
             title.push_str(&block(s, 80));
         }
@@ -178,8 +178,9 @@ pub fn render(scene: &Scene) -> String {
         let _ = writeln!(
             out,
             "  {} [shape=box, style=dashed, color=\"#777777\", fontcolor=\"#555555\", \
-             label=<{pid}<br/><font point-size=\"8\">not drawn</font>>];",
-            outside_id(pid)
+             label=<{pid}<br/><font point-size=\"8\">{}</font>>];",
+            outside_id(pid),
+            describe::not_drawn()
         );
     }
     for (i, p) in scene.pipes.iter().enumerate() {
@@ -211,8 +212,9 @@ pub fn render(scene: &Scene) -> String {
         for u in &p.unknown {
             let _ = writeln!(
                 out,
-                "  {} -> {id} [dir=none, style=dotted, label=\"end?\"{}];",
+                "  {} -> {id} [dir=none, style=dotted, label=\"{}\"{}];",
                 at(u.0, u.1),
+                lang::current().pick("end?", "哪一端？"),
                 bold(u)
             );
         }
@@ -225,10 +227,10 @@ pub fn render(scene: &Scene) -> String {
         let _ = writeln!(
             out,
             "  file{i} [shape=note, style=filled, fillcolor=\"#f5f5f5\", label=<{} {}<br/>\
-             <font point-size=\"8\">{} fds</font>>];",
+             <font point-size=\"8\">{}</font>>];",
             html(&s.id),
             html(&s.label),
-            s.holders.len()
+            describe::fd_count(s.holders.len())
         );
         for h in &s.holders {
             let _ = writeln!(
@@ -271,21 +273,26 @@ fn process(out: &mut String, p: &ProcBox, warned: &HashSet<(Pid, i32)>) {
     } else {
         HEAD_BG
     };
-    let mut head = format!("<b>{} {}</b> [{}]", p.pid, html(&p.program), html(p.state));
+    let mut head = format!(
+        "<b>{} {}</b> [{}]",
+        p.pid,
+        html(&p.program),
+        html(describe::state_word(p.state))
+    );
     if p.chain.len() > 1 {
         let chain: Vec<String> = p.chain.iter().map(|c| html(c)).collect();
         let _ = write!(
             head,
-            "<br/><font point-size=\"8\">ran {}</font>",
+            "<br/><font point-size=\"8\">{} {}</font>",
+            describe::ran(),
             chain.join(" → ")
         );
     }
     if p.threads > 0 {
         let _ = write!(
             head,
-            "<br/><font point-size=\"8\">+{} thread{}</font>",
-            p.threads,
-            if p.threads == 1 { "" } else { "s" }
+            "<br/><font point-size=\"8\">{}</font>",
+            describe::threads(p.threads)
         );
     }
     let _ = writeln!(
@@ -307,14 +314,17 @@ fn process(out: &mut String, p: &ProcBox, warned: &HashSet<(Pid, i32)>) {
         row(out, p.pid, f, warned);
     }
     if p.fds.is_empty() && p.hidden_files == 0 {
-        out.push_str("    <tr><td colspan=\"3\"><i>no open fds</i></td></tr>\n");
+        let _ = writeln!(
+            out,
+            "    <tr><td colspan=\"3\"><i>{}</i></td></tr>",
+            describe::no_open_fds()
+        );
     }
     if p.hidden_files > 0 {
         let _ = writeln!(
             out,
-            "    <tr><td colspan=\"3\"><i>… {} fd{} not shown</i></td></tr>",
-            p.hidden_files,
-            if p.hidden_files == 1 { "" } else { "s" }
+            "    <tr><td colspan=\"3\"><i>… {}</i></td></tr>",
+            describe::fds_not_shown(p.hidden_files)
         );
     }
     out.push_str("  </table>>];\n");
@@ -361,8 +371,8 @@ fn row(out: &mut String, pid: Pid, f: &FdRow, warned: &HashSet<(Pid, i32)>) {
 fn pipe(out: &mut String, i: usize, p: &PipeNode) {
     // Only traced holders are known; an end of unknown direction rules out both claims.
     let (status, color) = match (p.writers.len(), p.readers.len(), p.unknown.len()) {
-        (0, r, 0) if r > 0 => ("no writer left in the trace: readers see EOF", READ),
-        (w, 0, 0) if w > 0 => ("no reader left in the trace: writes raise SIGPIPE", BAD),
+        (0, r, 0) if r > 0 => (describe::no_writer_left(), READ),
+        (w, 0, 0) if w > 0 => (describe::no_reader_left(), BAD),
         _ => ("", "#555555"),
     };
     let status = if status.is_empty() {

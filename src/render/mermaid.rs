@@ -7,6 +7,8 @@
 //! an entity or a directive as a `#NN;` code, so argv and paths stay text.
 
 use super::ascii::{truncate, visible};
+use super::describe;
+use super::lang::{self, Lang};
 use super::scene::{ProcBox, Scene};
 use crate::trace::Pid;
 use std::fmt::Write as _;
@@ -130,33 +132,57 @@ pub fn render(scene: &Scene) -> String {
         out.push_str("  classDef outside fill:#ffffff,stroke:#777777,stroke-dasharray:4 3\n");
     }
     for pid in outside {
-        let _ = writeln!(out, "  out{pid}[\"{pid}<br>not drawn\"]:::outside");
+        let _ = writeln!(
+            out,
+            "  out{pid}[\"{pid}<br>{}\"]:::outside",
+            describe::not_drawn()
+        );
     }
     for (i, p) in scene.pipes.iter().enumerate() {
         // Only traced holders are known; an end of unknown direction rules out both claims.
         let status = match (p.writers.len(), p.readers.len(), p.unknown.len()) {
-            (0, r, 0) if r > 0 => "<br>no writer left in the trace: readers see EOF",
-            (w, 0, 0) if w > 0 => "<br>no reader left in the trace: writes raise SIGPIPE",
-            _ => "",
+            (0, r, 0) if r > 0 => format!("<br>{}", describe::no_writer_left()),
+            (w, 0, 0) if w > 0 => format!("<br>{}", describe::no_reader_left()),
+            _ => String::new(),
         };
+        let zh = lang::current() == Lang::Zh;
         let _ = writeln!(out, "  pipe{i}>\"{}{status}\"]:::pipe", text(&p.label));
         for (pid, fd) in &p.writers {
-            let _ = writeln!(out, "  {} -->|write| pipe{i}", at(*pid, *fd));
+            let _ = writeln!(
+                out,
+                "  {} -->|{}| pipe{i}",
+                at(*pid, *fd),
+                if zh { "写" } else { "write" }
+            );
         }
         for (pid, fd) in &p.readers {
-            let _ = writeln!(out, "  pipe{i} -->|read| {}", at(*pid, *fd));
+            let _ = writeln!(
+                out,
+                "  pipe{i} -->|{}| {}",
+                if zh { "读" } else { "read" },
+                at(*pid, *fd)
+            );
         }
         for (pid, fd) in &p.unknown {
-            let _ = writeln!(out, "  {} -.-|end unknown| pipe{i}", at(*pid, *fd));
+            let _ = writeln!(
+                out,
+                "  {} -.-|{}| pipe{i}",
+                at(*pid, *fd),
+                if zh {
+                    "不知是哪一端"
+                } else {
+                    "end unknown"
+                }
+            );
         }
     }
     for (i, s) in scene.shared.iter().enumerate() {
         let _ = writeln!(
             out,
-            "  file{i}[(\"{} {}<br>{} fds\")]:::file",
+            "  file{i}[(\"{} {}<br>{}\")]:::file",
             text(&s.id),
             text(&s.label),
-            s.holders.len()
+            describe::fd_count(s.holders.len())
         );
         for (pid, fd) in &s.holders {
             let _ = writeln!(out, "  {} -.- file{i}", at(*pid, *fd));
@@ -186,18 +212,18 @@ pub fn render(scene: &Scene) -> String {
 }
 
 fn process(out: &mut String, p: &ProcBox) {
-    let mut head = format!("{} {} [{}]", p.pid, text(&p.program), text(p.state));
+    let mut head = format!(
+        "{} {} [{}]",
+        p.pid,
+        text(&p.program),
+        text(describe::state_word(p.state))
+    );
     if p.chain.len() > 1 {
         let chain: Vec<String> = p.chain.iter().map(|c| text(c)).collect();
-        let _ = write!(head, " ran {}", chain.join(" → "));
+        let _ = write!(head, " {} {}", describe::ran(), chain.join(" → "));
     }
     if p.threads > 0 {
-        let _ = write!(
-            head,
-            " +{} thread{}",
-            p.threads,
-            if p.threads == 1 { "" } else { "s" }
-        );
+        let _ = write!(head, " {}", describe::threads(p.threads));
     }
     let id = proc_id(p.pid);
     let _ = writeln!(out, "  subgraph {id}[\"{head}\"]");
@@ -213,14 +239,13 @@ fn process(out: &mut String, p: &ProcBox) {
         let _ = writeln!(out, "    {}[\"{label}\"]{class}", fd_id(p.pid, f.fd));
     }
     if p.fds.is_empty() && p.hidden_files == 0 {
-        let _ = writeln!(out, "    {id}_none[\"no open fds\"]");
+        let _ = writeln!(out, "    {id}_none[\"{}\"]", describe::no_open_fds());
     }
     if p.hidden_files > 0 {
         let _ = writeln!(
             out,
-            "    {id}_hidden[\"… {} fd{} not shown\"]",
-            p.hidden_files,
-            if p.hidden_files == 1 { "" } else { "s" }
+            "    {id}_hidden[\"… {}\"]",
+            describe::fds_not_shown(p.hidden_files)
         );
     }
     out.push_str("  end\n");

@@ -259,10 +259,10 @@ pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
         );
         for f in scene.shared.iter().take(SHARED_SHOWN) {
             let holders = holders_text(&f.holders);
-            let (id, label, k) = (&f.id, &f.label, f.holders.len());
+            let (id, label, k) = (&f.id, &f.label, describe::fd_count(f.holders.len()));
             let line = match zh {
-                false => format!("{id} {label} ({k} fds): {holders}"),
-                true => format!("{id} {label}（{k} 个 fd）：{holders}"),
+                false => format!("{id} {label} ({k}): {holders}"),
+                true => format!("{id} {label}（{k}）：{holders}"),
             };
             by += 16.0;
             text(&mut bottom, MARGIN, by, "", &fit(&line, wrap_cols));
@@ -889,7 +889,7 @@ fn chain_text(p: &ProcBox) -> Option<String> {
     let names = names.join(" \u{2192} ");
     Some(match lang::current() {
         Lang::En => format!("exec: {lead}{names}"),
-        Lang::Zh => format!("{} {lead}{names}", zh_words::RAN),
+        Lang::Zh => format!("{} {lead}{names}", describe::ran()),
     })
 }
 
@@ -910,7 +910,7 @@ fn box_tooltip(p: &ProcBox) -> String {
         let chain = p.chain.join(" \u{2192} ");
         let _ = match zh {
             false => write!(s, "; ran {chain}"),
-            true => write!(s, "；{} {chain}", zh_words::RAN),
+            true => write!(s, "；{} {chain}", describe::ran()),
         };
     }
     s
