@@ -1,6 +1,7 @@
-//! The language of annotations (timeline sentences, diagram notes, doctor
-//! findings): English or Chinese, chosen once per run by `--lang` or from
-//! LC_ALL / LC_MESSAGES / LANG, and read by the renderers through
+//! The language of what forkscope writes for a reader (timeline sentences,
+//! diagram words in every format, the HTML page's controls, doctor findings,
+//! snapshot and record messages): English or Chinese, chosen once per run
+//! by `--lang` or from LC_ALL / LC_MESSAGES / LANG, and read through
 //! [`current`]. Thread-local, so tests can set it per test.
 
 use std::cell::Cell;
