@@ -675,6 +675,74 @@ fn attaching_records_a_running_loop_and_detaching_leaves_it_running() {
     assert_ne!(before, children(target.pid()), "the loop keeps running");
 }
 
+/// A process that was running before forkscope attached keeps its place in
+/// the tree: its child is its child, and its threads act on its fd table.
+#[test]
+fn attaching_keeps_the_running_trees_parents_and_threads() {
+    let script = "import os, subprocess, threading, time\n\
+                  child = subprocess.Popen(['sleep', '30'])\n\
+                  def work():\n    \
+                      while True:\n        \
+                          os.close(os.dup(1)); time.sleep(0.05)\n\
+                  threading.Thread(target=work, daemon=True).start()\n\
+                  child.wait()\n";
+    let target = Group::spawn(
+        Command::new("python3")
+            .args(["-c", script])
+            .stdout(Stdio::null()),
+    );
+    let pid = target.pid();
+    // Until the child and the thread exist.
+    let start = Instant::now();
+    while !(children(pid).len() == 1
+        && std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count()) == 2)
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "python never started its child and thread"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, err, events) = attach_then_interrupt(pid, Duration::from_millis(400));
+    assert_eq!(status.code(), Some(0), "{err}");
+    let spawns: Vec<(i32, bool, Option<i32>, Vec<i32>)> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Spawn {
+                attached,
+                parent,
+                threads,
+                ..
+            } => Some((e.pid, *attached, *parent, threads.clone())),
+            _ => None,
+        })
+        .collect();
+    let sleep = children(pid)[0];
+    assert_eq!(spawns.len(), 2, "{spawns:?}");
+    assert_eq!(spawns[0].0, pid);
+    assert!(spawns[0].1, "marked attached");
+    assert_eq!(spawns[0].2, None, "its parent (the test) is not traced");
+    assert_eq!(spawns[0].3.len(), 1, "one other thread: {spawns:?}");
+    let thread = spawns[0].3[0];
+    assert_eq!(spawns[1], (sleep, true, Some(pid), vec![]));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.pid == thread && matches!(e.kind, EventKind::Dup { .. })),
+        "the thread's dups are recorded"
+    );
+    // Replayed: one tree, the thread in python's process, no anomaly.
+    let mut model = forkscope::model::Model::new();
+    for e in &events {
+        model.apply(e);
+    }
+    assert!(model.anomalies().is_empty(), "{:?}", model.anomalies());
+    let tree = model.tree();
+    let (py, sl) = (tree.get(pid).unwrap(), tree.get(sleep).unwrap());
+    assert_eq!(sl.parent, Some(py.id));
+    assert_eq!(tree.process_of_task(thread).map(|p| p.pid), Some(pid));
+}
+
 #[test]
 fn detaching_leaves_a_stopped_process_stopped() {
     let target = Group::spawn(Command::new("sleep").arg("30"));

@@ -33,13 +33,7 @@ impl Script {
                 same_as: None,
             })
             .collect();
-        s.ev(
-            pid,
-            EventKind::Spawn {
-                argv: vec![raw(prog)],
-                fds,
-            },
-        );
+        s.ev(pid, EventKind::spawned(vec![raw(prog)], fds));
         s.exec(pid, prog, &[prog]);
         s
     }

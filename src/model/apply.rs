@@ -52,7 +52,13 @@ impl Model {
             out: &mut out,
         };
         match &ev.kind {
-            EventKind::Spawn { argv, fds } => self.on_spawn(&mut cx, argv, fds),
+            EventKind::Spawn {
+                argv,
+                fds,
+                attached,
+                parent,
+                threads,
+            } => self.on_spawn(&mut cx, argv, fds, *attached, *parent, threads),
             EventKind::Fork {
                 child,
                 flavor,
@@ -284,23 +290,43 @@ impl Model {
         }
     }
 
-    fn on_spawn(&mut self, cx: &mut Cx, argv: &[RawStr], fds: &[FdEntry]) {
+    fn on_spawn(
+        &mut self,
+        cx: &mut Cx,
+        argv: &[RawStr],
+        fds: &[FdEntry],
+        attached: bool,
+        parent: Option<Pid>,
+        threads: &[Pid],
+    ) {
         let pid = cx.pid;
-        if self.tree.tasks.contains_key(&pid) {
-            cx.anomaly(Anomaly::TaskAlreadyAlive {
-                seq: cx.at.seq,
-                pid,
-                child: pid,
-            });
-            self.end_task(cx, pid, None);
+        for &tid in std::iter::once(&pid).chain(threads) {
+            if self.tree.tasks.contains_key(&tid) {
+                cx.anomaly(Anomaly::TaskAlreadyAlive {
+                    seq: cx.at.seq,
+                    pid,
+                    child: tid,
+                });
+                self.end_task(cx, tid, None);
+            }
+            self.vanished.remove(&tid);
         }
-        self.vanished.remove(&pid);
         let origin = Origin::Spawn {
             argv: argv.to_vec(),
+            attached,
         };
-        let process = self.tree.add_process(pid, None, None, origin, cx.at);
+        // Attached under a traced parent: a child in the tree, though its
+        // fork happened before the trace began.
+        let parent = parent
+            .and_then(|p| self.tree.by_pid.get(&p).copied())
+            .filter(|&p| self.tree.proc(p).is_alive());
+        let process = self.tree.add_process(pid, parent, None, origin, cx.at);
         let table = self.files.new_table(pid);
         self.tree.add_task(pid, process, table);
+        for &tid in threads {
+            self.files.add_user(table, tid);
+            self.tree.add_task(tid, process, table);
+        }
         let at = cx.at;
         for e in fds {
             // fds the recorder saw sharing one open file description (kcmp)

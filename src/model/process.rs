@@ -58,6 +58,8 @@ pub enum Origin {
     Spawn {
         /// The command line.
         argv: Vec<RawStr>,
+        /// Already running when forkscope attached to it (`record -p`).
+        attached: bool,
     },
     /// fork/vfork/clone by a traced task.
     Fork {

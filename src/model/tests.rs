@@ -54,13 +54,7 @@ impl Sim {
 
     fn spawn(&mut self, pid: Pid, fds: &[(i32, &str)]) -> Applied {
         let fds = fds.iter().map(|(fd, t)| entry(*fd, t)).collect();
-        self.ev(
-            pid,
-            EventKind::Spawn {
-                argv: vec![raw("sh")],
-                fds,
-            },
-        )
+        self.ev(pid, EventKind::spawned(vec![raw("sh")], fds))
     }
 
     fn clone(&mut self, pid: Pid, child: Pid, flavor: ForkFlavor, shares_fds: bool) -> Applied {
@@ -357,6 +351,49 @@ fn threads_share_one_fd_table_so_a_close_in_one_is_seen_by_the_other() {
     // One table, one slot: the open file had a single reference.
     assert!(s.m.anomalies().is_empty());
     assert_eq!(s.m.census().fd_tables, 1);
+}
+
+#[test]
+fn attached_processes_keep_their_parent_and_their_threads_share_the_fd_table() {
+    // `record -p`: a shell with a thread, and its child, already running.
+    let mut s = Sim::new();
+    let tty = vec![entry(0, TTY), entry(1, TTY), entry(2, TTY)];
+    s.ev(
+        100,
+        EventKind::Spawn {
+            argv: vec![raw("sh")],
+            fds: tty.clone(),
+            attached: true,
+            parent: None,
+            threads: vec![101],
+        },
+    );
+    s.ev(
+        200,
+        EventKind::Spawn {
+            argv: vec![raw("cat")],
+            fds: tty,
+            attached: true,
+            parent: Some(100),
+            threads: vec![],
+        },
+    );
+    let tree = s.m.tree();
+    let shell = tree.get(100).unwrap();
+    assert_eq!(shell.tasks, vec![100, 101]);
+    assert!(matches!(shell.origin, Origin::Spawn { attached: true, .. }));
+    let cat = tree.get(200).unwrap();
+    assert_eq!(cat.parent, Some(shell.id));
+    assert_eq!(shell.children, vec![cat.id]);
+    // The thread acts on the process's own table.
+    assert_eq!(s.m.fd_table(101).unwrap().id, s.m.fd_table(100).unwrap().id);
+    s.dup(101, 1, 3, DupVia::Dup, false);
+    assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 3]);
+    assert_eq!(
+        s.m.fd(100, 3).unwrap().file.id,
+        s.m.fd(100, 1).unwrap().file.id
+    );
+    assert!(s.m.anomalies().is_empty(), "{:?}", s.m.anomalies());
 }
 
 #[test]
@@ -1077,10 +1114,7 @@ fn a_million_synthetic_events_replay_and_print_their_rate() {
         seq: 0,
         ts_ns: 0,
         pid: 100,
-        kind: EventKind::Spawn {
-            argv: vec![],
-            fds: vec![entry(0, TTY), entry(1, TTY), entry(2, TTY)],
-        },
+        kind: EventKind::spawned(vec![], vec![entry(0, TTY), entry(1, TTY), entry(2, TTY)]),
     });
     let t = std::time::Instant::now();
     for e in &events {
@@ -1104,13 +1138,7 @@ fn a_spawn_snapshot_shares_descriptions_and_knows_inherited_pipe_directions() {
     fds[1].flags = Some("O_RDWR".into());
     fds[2].flags = Some("O_RDWR".into());
     fds[2].same_as = Some(1);
-    s.ev(
-        10,
-        EventKind::Spawn {
-            argv: vec![raw("cat")],
-            fds,
-        },
-    );
+    s.ev(10, EventKind::spawned(vec![raw("cat")], fds));
     let one = s.m.fd(10, 1).unwrap().file.id;
     let two = s.m.fd(10, 2).unwrap().file.id;
     assert_eq!(one, two, "fds 1 and 2 are one open file description");

@@ -769,13 +769,7 @@ pub fn record_watched(
         .into_iter()
         .filter(|e| !e.cloexec)
         .collect();
-    t.emit(
-        root.as_raw(),
-        EventKind::Spawn {
-            argv: header.argv.clone(),
-            fds,
-        },
-    )?;
+    t.emit(root.as_raw(), EventKind::spawned(header.argv.clone(), fds))?;
     run_traced(t, watch, path, None)
 }
 
@@ -843,19 +837,27 @@ pub fn attach(
         }
     }
     t.stats.processes = seized.processes.len() as u64;
+    // Parents come before their children in `seized`, so a child's spawn
+    // can name a parent already in the trace.
+    let mut spawned: Vec<i32> = Vec::new();
     for p in &seized.processes {
         let args = if p.pid == pid {
             root_argv.clone()
         } else {
             argv(&std::fs::read(format!("/proc/{}/cmdline", p.pid)).unwrap_or_default())
         };
+        let parent = procfs::ppid(p.pid).filter(|pp| spawned.contains(pp));
         t.emit(
             p.pid,
             EventKind::Spawn {
                 argv: args,
                 fds: procfs::fd_table_full(p.pid),
+                attached: true,
+                parent,
+                threads: p.tids.iter().copied().filter(|&t| t != p.pid).collect(),
             },
         )?;
+        spawned.push(p.pid);
     }
     let info = Attached {
         pid,

@@ -121,6 +121,17 @@ pub fn fd_table(pid: i32, flags: bool) -> Vec<FdEntry> {
     out
 }
 
+/// The parent process of `pid` (the `PPid:` line of /proc/PID/status).
+pub fn ppid(pid: i32) -> Option<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("PPid:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// The working directory of `pid`.
 pub fn cwd(pid: i32) -> Option<PathBuf> {
     std::fs::read_link(format!("/proc/{pid}/cwd")).ok()

@@ -314,16 +314,16 @@ mod tests {
         ev(
             0,
             pid,
-            EventKind::Spawn {
-                argv: vec![RawStr::from("/bin/sh")],
-                fds: vec![FdEntry {
+            EventKind::spawned(
+                vec![RawStr::from("/bin/sh")],
+                vec![FdEntry {
                     fd: 1,
                     target: RawStr::from("/dev/pts/0"),
                     cloexec: false,
                     flags: Some("O_RDWR".into()),
                     same_as: None,
                 }],
-            },
+            ),
         )
     }
 

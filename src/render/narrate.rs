@@ -602,7 +602,7 @@ mod tests {
             same_as: None,
         }];
         let argv = vec![RawStr::from("sh")];
-        ev(&mut m, &mut labels, 0, EventKind::Spawn { argv, fds });
+        ev(&mut m, &mut labels, 0, EventKind::spawned(argv, fds));
         let opens = [
             (3, "O_RDONLY", "pipe:[31]"),
             (4, "O_WRONLY", "pipe:[31]"),

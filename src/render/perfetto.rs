@@ -318,7 +318,7 @@ fn program_slices(model: &Model, p: &Process, last: Moment, out: &mut Vec<Slice>
     let tree = model.tree();
     let parent = tree.parent(p.id).map(|pp| pp.pid);
     let first = match &p.origin {
-        Origin::Spawn { argv } => Slice {
+        Origin::Spawn { argv, .. } => Slice {
             start: p.born,
             end_ns: 0,
             pid: p.pid,
@@ -835,10 +835,7 @@ mod tests {
     fn threads_get_their_own_tracks_until_an_exec_ends_them() {
         let doc = document(
             &[
-                EventKind::Spawn {
-                    argv: vec![RawStr::from("sh")],
-                    fds: vec![],
-                },
+                EventKind::spawned(vec![RawStr::from("sh")], vec![]),
                 exec("sh", None),
                 fork(11, ForkFlavor::Thread),
                 fork(12, ForkFlavor::Thread),
@@ -894,14 +891,7 @@ mod tests {
     #[test]
     fn a_reused_pid_shows_both_processes_one_after_the_other() {
         let doc = document(&[
-            ev(
-                0,
-                10,
-                EventKind::Spawn {
-                    argv: vec![RawStr::from("sh")],
-                    fds: vec![],
-                },
-            ),
+            ev(0, 10, EventKind::spawned(vec![RawStr::from("sh")], vec![])),
             ev(1, 10, exec("sh", None)),
             ev(2, 10, fork(20, ForkFlavor::Fork)),
             ev(3, 20, exec("cat", None)),

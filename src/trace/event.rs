@@ -330,13 +330,25 @@ event_kinds! {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
-    /// The first traced process, before it runs the command: its argv and the
-    /// fds it inherits (read from /proc; only fds that survive exec).
+    /// A process enters the trace. Started by forkscope: before it runs the
+    /// command, with its argv and the fds it inherits (read from /proc; only
+    /// fds that survive exec). Attached (`record -p`): already running, with
+    /// its command line and whole fd table at the moment of attaching.
     Spawn {
-        /// The command line it is about to run.
+        /// The command line it is about to run (or runs, attached).
         argv: Vec<RawStr>,
         /// The fd table it starts with.
         fds: Vec<FdEntry>,
+        /// It was already running and forkscope attached to it.
+        #[serde(default, skip_serializing_if = "is_false")]
+        attached: bool,
+        /// Attached: its parent process, when that is traced too (spawned
+        /// earlier in the trace).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<Pid>,
+        /// Attached: its other threads (tids), which share its fd table.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        threads: Vec<Pid>,
     },
     /// `pid` created `child`.
     Fork {
@@ -600,6 +612,17 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The `spawn` of a process forkscope started itself (not attached).
+    pub fn spawned(argv: Vec<RawStr>, fds: Vec<FdEntry>) -> EventKind {
+        EventKind::Spawn {
+            argv,
+            fds,
+            attached: false,
+            parent: None,
+            threads: Vec::new(),
+        }
+    }
+
     /// The `kind` string, as in the JSON.
     pub fn name(&self) -> &'static str {
         match self {
