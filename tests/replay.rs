@@ -46,6 +46,65 @@ fn the_timeline_says_when_a_reader_sees_eof() {
     assert!(eof.contains("ends (exit 0)"), "{eof}");
 }
 
+/// `record -p` of a running tree: the processes keep their parents, the
+/// thread's events land in its process, and the story says they were
+/// already running.
+#[test]
+fn an_attached_trace_replays_as_one_tree_with_its_threads() {
+    const ATTACHED: &str = "fixtures/traces/attached.jsonl";
+    let verify = run(&["replay", "--verify", &at_repo(ATTACHED)]);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let v = text(&verify);
+    assert!(v.contains("0 divergences; 0 anomalies"), "{v}");
+
+    // python3 23498 [2 threads] -> sh 23541 -> sleep 23542 | cat 23543.
+    let tree = text(&run(&["tree", &at_repo(ATTACHED)]));
+    let lines: Vec<&str> = tree.lines().collect();
+    assert!(lines[0].starts_with("23498  [2 threads]"), "{tree}");
+    assert!(lines[1].starts_with("└─ 23541 "), "{tree}");
+    assert!(lines[2].starts_with("   ├─ 23542 "), "{tree}");
+    assert!(lines[3].starts_with("   └─ 23543 "), "{tree}");
+
+    let t = text(&run(&["replay", &at_repo(ATTACHED)]));
+    assert!(
+        t.contains("23498 was already running (attached), with 3 fds open; its other thread 23540 shares its fd table"),
+        "{t}"
+    );
+    assert!(
+        t.contains("23543 was already running (attached), a child of 23541, with 3 fds open"),
+        "{t}"
+    );
+    // The thread's dup is named by its process's program and acts on
+    // python3's own fd 1.
+    assert!(
+        t.lines().any(
+            |l| l.contains("23540 python3  fcntl(1, F_DUPFD_CLOEXEC) = 3")
+                && l.contains("same open file as fd 1")
+        ),
+        "{t}"
+    );
+    let zh = forkscope()
+        .args([
+            "--color",
+            "never",
+            "--lang",
+            "zh",
+            "replay",
+            &at_repo(ATTACHED),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        text(&zh).contains("23543 早已在运行（forkscope 中途附加），是 23541 的子进程"),
+        "{}",
+        text(&zh)
+    );
+}
+
 #[test]
 fn filters_select_a_subtree_and_kinds() {
     let all = text(&run(&["replay", &at_repo(SH)]));

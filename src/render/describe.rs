@@ -60,10 +60,13 @@ pub fn process_name(model: &Model, p: &Process) -> String {
     }
 }
 
-/// The name of the program `pid` runs now ("?" when unknown).
+/// The name of the program `pid` runs now ("?" when unknown). A thread's
+/// tid names its process's program.
 pub fn pid_name(model: &Model, pid: Pid) -> String {
     model
-        .process(pid)
+        .tree()
+        .process_of_task(pid)
+        .or_else(|| model.process(pid))
         .map(|p| process_name(model, p))
         .unwrap_or_else(|| "?".into())
 }

@@ -308,7 +308,11 @@ pub fn sentence(
     let l = lang::current();
     let mut parts: Vec<String> = Vec::new();
     match &ev.kind {
-        EventKind::Spawn { fds, .. } => parts.push(match l {
+        EventKind::Spawn {
+            fds,
+            attached: false,
+            ..
+        } => parts.push(match l {
             Lang::En => format!(
                 "{pid} starts with {} fd{} inherited",
                 fds.len(),
@@ -316,6 +320,45 @@ pub fn sentence(
             ),
             Lang::Zh => format!("{pid} 开始运行，继承了 {} 个文件描述符", fds.len()),
         }),
+        EventKind::Spawn {
+            fds,
+            attached: true,
+            parent,
+            threads,
+            ..
+        } => {
+            let n = fds.len();
+            parts.push(match (l, parent) {
+                (Lang::En, Some(p)) => format!(
+                    "{pid} was already running (attached), a child of {p}, with {n} fd{} open",
+                    if n == 1 { "" } else { "s" }
+                ),
+                (Lang::En, None) => format!(
+                    "{pid} was already running (attached), with {n} fd{} open",
+                    if n == 1 { "" } else { "s" }
+                ),
+                (Lang::Zh, Some(p)) => {
+                    format!("{pid} 早已在运行（forkscope 中途附加），是 {p} 的子进程，打开着 {n} 个文件描述符")
+                }
+                (Lang::Zh, None) => {
+                    format!("{pid} 早已在运行（forkscope 中途附加），打开着 {n} 个文件描述符")
+                }
+            });
+            if !threads.is_empty() {
+                let list = threads
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                parts.push(match l {
+                    Lang::En if threads.len() == 1 => {
+                        format!("its other thread {list} shares its fd table")
+                    }
+                    Lang::En => format!("its other threads {list} share its fd table"),
+                    Lang::Zh => format!("它的其他线程 {list} 共用这张 fd 表"),
+                });
+            }
+        }
         EventKind::Fork {
             child,
             flavor,

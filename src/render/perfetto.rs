@@ -453,6 +453,7 @@ fn metadata(model: &Model, threads: &[Thread]) -> Vec<Track> {
         }
         let mut labels = vec![match (&p.origin, tree.parent(p.id)) {
             (_, Some(pp)) => format!("child of {} {}", pp.pid, describe::process_name(model, pp)),
+            (Origin::Spawn { attached: true, .. }, None) => "attached while running".to_string(),
             (Origin::Spawn { .. }, None) => "traced command".to_string(),
             (_, None) => "first seen mid-trace".to_string(),
         }];
