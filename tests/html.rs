@@ -442,6 +442,94 @@ fn hostile_trace(dir: &Path) -> PathBuf {
     path
 }
 
+/// A trace of a shell that opens and closes a log file `n` times and makes
+/// a pipe half way: 2n + 2 events.
+fn long_trace(dir: &Path, n: u64) -> PathBuf {
+    let header = std::fs::read_to_string(fixture("sh-pipeline.jsonl")).unwrap();
+    let mut header: serde_json::Value =
+        serde_json::from_str(header.lines().next().unwrap()).unwrap();
+    header["root_pid"] = 700.into();
+    let mut text = serde_json::to_string(&header).unwrap() + "\n";
+    let mut seq = 0u64;
+    let mut push = |mut e: serde_json::Value| {
+        e["seq"] = seq.into();
+        e["ts_ns"] = (seq * 1000).into();
+        e["pid"] = 700.into();
+        text += &serde_json::to_string(&e).unwrap();
+        text.push('\n');
+        seq += 1;
+    };
+    push(
+        serde_json::json!({"kind": "spawn", "argv": ["sh"], "fds": [{"fd": 0, "target": "/dev/null"}]}),
+    );
+    for i in 0..n {
+        if i == n / 2 {
+            push(serde_json::json!({"kind": "pipe", "read_fd": 5, "write_fd": 6, "pipe_id": 99}));
+        }
+        push(
+            serde_json::json!({"kind": "open", "fd": 3, "path": "/var/log/x", "flags": "O_RDONLY"}),
+        );
+        push(serde_json::json!({"kind": "close", "fd": 3}));
+    }
+    let path = dir.join("long.jsonl");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn html_cli(trace: &Path, extra: &[&str]) -> (String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_forkscope"))
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .args(["diagram", "--format", "html"])
+        .arg(trace)
+        .args(extra)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    (String::from_utf8(out.stdout).unwrap(), err)
+}
+
+fn seqs(page: &str) -> Vec<u64> {
+    data(page)["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s[0].as_u64().unwrap())
+        .collect()
+}
+
+/// A long trace gives a page of the first 2000 steps and says how to get
+/// others; --range picks steps by seq, --collapse-files drops file noise.
+#[test]
+fn a_long_trace_is_cut_to_2000_steps_unless_a_range_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1 spawn + 1 pipe + 2 * 1500 open/close = 3002 events, the pipe at #1501.
+    let trace = long_trace(dir.path(), 1500);
+
+    let (page, err) = html_cli(&trace, &[]);
+    assert_eq!(seqs(&page), (0..2000).collect::<Vec<_>>());
+    assert!(
+        err.contains("the page has the first 2000 of 3002 steps (events #0..#1999)")
+            && err.contains("--range"),
+        "{err}"
+    );
+
+    let (page, err) = html_cli(&trace, &["--range", ".."]);
+    assert_eq!(seqs(&page).len(), 3002);
+    assert!(!err.contains("first 2000"), "{err}");
+
+    let (page, _) = html_cli(&trace, &["--range", "1499..1503"]);
+    assert_eq!(seqs(&page), vec![1499, 1500, 1501, 1502, 1503]);
+    assert!(page.contains("step 1 of 5 \u{b7} seq 1499"));
+
+    // Without the opens and closes of the log file only the spawn and the
+    // pipe are left.
+    let (page, err) = html_cli(&trace, &["--collapse-files"]);
+    assert_eq!(seqs(&page), vec![0, 1501]);
+    assert!(!err.contains("first 2000"), "{err}");
+}
+
 #[test]
 fn markup_from_the_trace_stays_text() {
     let dir = tempfile::tempdir().unwrap();

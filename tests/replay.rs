@@ -106,6 +106,25 @@ fn an_attached_trace_replays_as_one_tree_with_its_threads() {
 }
 
 #[test]
+fn range_shows_only_the_events_between_two_seqs() {
+    let t = text(&run(&["replay", "--range", "5..9", &at_repo(SH)]));
+    let seqs: Vec<&str> = t
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(seqs, ["#5", "#6", "#7", "#8", "#9"], "{t}");
+    let open_ended = text(&run(&["replay", "--range", "..2", &at_repo(SH)]));
+    assert_eq!(open_ended.lines().count(), 3, "{open_ended}");
+    let bad = run(&["replay", "--range", "9..5", &at_repo(SH)]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("starts after it ends"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
+
+#[test]
 fn filters_select_a_subtree_and_kinds() {
     let all = text(&run(&["replay", &at_repo(SH)]));
     let root = all

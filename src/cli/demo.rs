@@ -183,6 +183,7 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
             kind: Vec::new(),
             json: false,
             collapse_files: true,
+            range: None,
             at: None,
             verify: false,
         },
@@ -203,10 +204,15 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
         })
     );
     print!("{}", ascii::render(&scene, style.color));
-    let (title, steps) = diagram::html_steps(&trace, &opts)?;
-    std::fs::write(&page, html::page(&title, &steps)).with_context(|| match lang::current() {
-        Lang::En => format!("writing {}", page.display()),
-        Lang::Zh => format!("写不了 {}", page.display()),
+    let h = diagram::html_steps(&trace, &opts, None)?;
+    if h.steps.len() < h.qualified {
+        diagram::say_capped(&h);
+    }
+    std::fs::write(&page, html::page(&h.title, &h.steps)).with_context(|| {
+        match lang::current() {
+            Lang::En => format!("writing {}", page.display()),
+            Lang::Zh => format!("写不了 {}", page.display()),
+        }
     })?;
     println!();
     match zh {

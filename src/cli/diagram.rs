@@ -3,8 +3,9 @@
 //! Chooses the moment when none is given: the step after which processes
 //! held the most pipe ends, the busiest point of the pipeline.
 
+use super::replay::Filter;
 use super::style::Style;
-use super::{DiagramArgs, DiagramFormat};
+use super::{DiagramArgs, DiagramFormat, SeqRange};
 use crate::model::Model;
 use crate::render::html::{self, HtmlStep};
 use crate::render::lang::{self, Lang};
@@ -185,39 +186,113 @@ pub fn scene_after(path: &Path, seq: u64, opts: &SceneOptions) -> Result<Scene> 
     }
 }
 
-/// One HTML step per event: its timeline line and the scene after it.
-pub fn html_steps(path: &Path, opts: &SceneOptions) -> Result<(String, Vec<HtmlStep>)> {
+/// The most steps a page gets when no `--range` is given: a drawing per
+/// step makes a page of roughly 3 KiB a step.
+pub const MAX_STEPS: usize = 2000;
+
+/// An HTML page's steps.
+pub struct HtmlSteps {
+    /// The page title (the traced command).
+    pub title: String,
+    /// One per event shown: its timeline line and the scene after it.
+    pub steps: Vec<HtmlStep>,
+    /// How many events qualified in all (more than `steps` when capped).
+    pub qualified: usize,
+}
+
+/// The steps of an HTML page: one per event of `opts.pid`'s subtree (every
+/// process when `None`), without regular-file opens and closes when
+/// `opts.collapse_files`, within `range`; at most [`MAX_STEPS`] when no
+/// range is given.
+pub fn html_steps(path: &Path, opts: &SceneOptions, range: Option<SeqRange>) -> Result<HtmlSteps> {
     let mut r = open(path)?;
     let title = title(&r);
+    let mut filter = Filter::steps(opts.pid, opts.collapse_files, range.unwrap_or_default());
+    let cap = if range.is_some() {
+        usize::MAX
+    } else {
+        MAX_STEPS
+    };
     let mut steps = Vec::new();
+    let mut qualified = 0;
     while let Some(s) = step(&mut r, path)? {
-        let scene = scene_of(&r, &s, title.clone(), opts);
-        let ev = &s.event;
-        let e = scene.event.as_ref().expect("scene_of sets the event");
-        let mut line = format!(
-            "#{} {} {} {}",
-            ev.seq,
-            ev.pid,
-            describe::pid_name(&r.model, ev.pid),
-            e.call
-        );
-        if let Some(sentence) = &e.sentence {
-            line.push_str("  — ");
-            line.push_str(sentence);
+        let seq = s.event.seq;
+        if filter.keep(&s) {
+            qualified += 1;
+            if steps.len() < cap {
+                steps.push(html_step(&r, &s, title.clone(), opts));
+            }
         }
-        steps.push(HtmlStep {
-            seq: ev.seq,
-            line,
-            scene,
-        });
+        if filter.done_after(seq) {
+            break;
+        }
     }
     for w in r.take_warnings() {
         eprintln!("forkscope: warning: {}: {w}", path.display());
     }
     if steps.is_empty() {
+        if qualified == 0 && range.is_some() {
+            match lang::current() {
+                Lang::En => bail!("no event of {} is in the range given", path.display()),
+                Lang::Zh => bail!("{} 里没有落在这个范围里的事件", path.display()),
+            }
+        }
         return no_events(path);
     }
-    Ok((title, steps))
+    Ok(HtmlSteps {
+        title,
+        steps,
+        qualified,
+    })
+}
+
+/// The step for one event: its timeline line and the scene after it.
+fn html_step<R: std::io::BufRead>(
+    r: &Replay<R>,
+    s: &Step,
+    title: String,
+    opts: &SceneOptions,
+) -> HtmlStep {
+    let scene = scene_of(r, s, title, opts);
+    let ev = &s.event;
+    let e = scene.event.as_ref().expect("scene_of sets the event");
+    let mut line = format!(
+        "#{} {} {} {}",
+        ev.seq,
+        ev.pid,
+        describe::pid_name(&r.model, ev.pid),
+        e.call
+    );
+    if let Some(sentence) = &e.sentence {
+        line.push_str("  — ");
+        line.push_str(sentence);
+    }
+    HtmlStep {
+        seq: ev.seq,
+        line,
+        scene,
+    }
+}
+
+/// Says on stderr that a page was cut at [`MAX_STEPS`].
+pub fn say_capped(h: &HtmlSteps) {
+    let (first, last) = (h.steps[0].seq, h.steps[h.steps.len() - 1].seq);
+    match lang::current() {
+        Lang::En => eprintln!(
+            "forkscope: the page has the first {} of {} steps (events #{first}..#{last}); \
+             choose others with --range A..B, or all with --range .. (about 3 KiB a step); \
+             --collapse-files and --pid leave out steps too",
+            h.steps.len(),
+            h.qualified
+        ),
+        Lang::Zh => eprintln!(
+            "forkscope：网页里只放了 {} 步里的前 {} 步（事件 #{first}..#{last}）；\
+             想看别的，用 --range A..B；想要全部，用 --range ..（每步大约 3 KiB）；\
+             --collapse-files 和 --pid 也能去掉一些步",
+            h.qualified,
+            h.steps.len()
+        ),
+    }
 }
 
 /// Runs `forkscope diagram`.
@@ -239,8 +314,11 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
                 ),
             }
         }
-        let (title, steps) = html_steps(path, &opts)?;
-        html::page(&title, &steps)
+        let h = html_steps(path, &opts, args.range)?;
+        if h.steps.len() < h.qualified {
+            say_capped(&h);
+        }
+        html::page(&h.title, &h.steps)
     } else {
         let seq = match args.at {
             Some(seq) => seq,

@@ -248,6 +248,10 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub collapse_files: bool,
 
+    /// Only events A through B (by seq, both included; `120..`, `..480`).
+    #[arg(long, value_name = "A..B", conflicts_with_all = ["at", "verify"])]
+    pub range: Option<SeqRange>,
+
     /// Print the full state after event SEQ instead of the timeline: every
     /// live process with its fd table, every pipe with its holders.
     #[arg(long, value_name = "SEQ", conflicts_with = "verify")]
@@ -257,6 +261,59 @@ pub struct ReplayArgs {
     /// report each divergence and exit 1 if there is any.
     #[arg(long)]
     pub verify: bool,
+}
+
+/// A range of event seqs, `A..B` (both included); either end may be left
+/// out: `100..`, `..500`, `..`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeqRange {
+    /// The first seq shown.
+    pub from: Option<u64>,
+    /// The last seq shown.
+    pub to: Option<u64>,
+}
+
+impl SeqRange {
+    /// Is `seq` in the range?
+    pub fn contains(&self, seq: u64) -> bool {
+        self.from.is_none_or(|f| seq >= f) && self.to.is_none_or(|t| seq <= t)
+    }
+
+    /// Is every seq after `seq` past the end of the range?
+    pub fn ended_by(&self, seq: u64) -> bool {
+        self.to.is_some_and(|t| seq >= t)
+    }
+}
+
+impl std::str::FromStr for SeqRange {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<SeqRange, String> {
+        let Some((a, b)) = s.split_once("..") else {
+            return Err(format!(
+                "{s:?} is not a range of event numbers: write A..B, A.. or ..B (e.g. 120..480)"
+            ));
+        };
+        let end = |x: &str| -> Result<Option<u64>, String> {
+            let x = x.trim().trim_start_matches('#');
+            if x.is_empty() {
+                return Ok(None);
+            }
+            x.parse()
+                .map(Some)
+                .map_err(|_| format!("{x:?} in {s:?} is not an event number (a seq like 120)"))
+        };
+        let r = SeqRange {
+            from: end(a)?,
+            to: end(b)?,
+        };
+        if let (Some(f), Some(t)) = (r.from, r.to) {
+            if f > t {
+                return Err(format!("{s:?} is empty: it starts after it ends"));
+            }
+        }
+        Ok(r)
+    }
 }
 
 /// Arguments of `forkscope tree`.
@@ -316,6 +373,14 @@ pub struct DiagramArgs {
     /// Leave close-on-exec fds out of the fd tables.
     #[arg(long)]
     pub hide_cloexec: bool,
+
+    /// With --format html: steps only for events A through B (by seq, both
+    /// included; `120..`, `..480`; `..` for every event). Without it a page
+    /// has at most the first 2000 steps. With --pid or --collapse-files the
+    /// page also leaves out the steps of other processes and of opens and
+    /// closes of regular files.
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<SeqRange>,
 }
 
 /// Export formats.

@@ -3,7 +3,7 @@
 //! fd tables (`--verify`).
 
 use super::style::Style;
-use super::ReplayArgs;
+use super::{ReplayArgs, SeqRange};
 use crate::render::lang::{self, Lang};
 use crate::render::{describe, narrate};
 use crate::replay::{Replay, Step};
@@ -13,14 +13,33 @@ use std::collections::HashSet;
 use std::io::{BufWriter, Write};
 
 /// Which events to show.
-struct Filter {
+pub(super) struct Filter {
     kinds: Option<HashSet<String>>,
     pids: Option<HashSet<Pid>>,
     descendants: bool,
     collapse_files: bool,
+    range: SeqRange,
 }
 
 impl Filter {
+    /// The steps of a diagram's HTML page: events of `pid` and its
+    /// descendants (all with `None`), without regular-file opens and closes
+    /// when `collapse_files`, within `range`.
+    pub(super) fn steps(pid: Option<Pid>, collapse_files: bool, range: SeqRange) -> Filter {
+        Filter {
+            kinds: None,
+            pids: pid.map(|p| HashSet::from([p])),
+            descendants: true,
+            collapse_files,
+            range,
+        }
+    }
+
+    /// No event after `seq` can be kept.
+    pub(super) fn done_after(&self, seq: u64) -> bool {
+        self.range.ended_by(seq)
+    }
+
     fn new(args: &ReplayArgs) -> anyhow::Result<Filter> {
         let kinds = if args.kind.is_empty() {
             None
@@ -46,11 +65,12 @@ impl Filter {
             pids: args.pid.map(|p| HashSet::from([p])),
             descendants: !args.no_descendants,
             collapse_files: args.collapse_files,
+            range: args.range.unwrap_or_default(),
         })
     }
 
     /// Decides for one step (and follows forks into the pid set).
-    fn keep(&mut self, step: &Step) -> bool {
+    pub(super) fn keep(&mut self, step: &Step) -> bool {
         let ev = &step.event;
         let pid_ok = match &mut self.pids {
             None => true,
@@ -67,6 +87,7 @@ impl Filter {
             }
         };
         pid_ok
+            && self.range.contains(ev.seq)
             && self
                 .kinds
                 .as_ref()
@@ -156,7 +177,11 @@ fn timeline<R: std::io::BufRead>(
 ) -> anyhow::Result<i32> {
     let mut filter = Filter::new(args)?;
     while let Some(step) = r.step()? {
+        let seq = step.event.seq;
         if !filter.keep(&step) {
+            if filter.done_after(seq) {
+                break;
+            }
             continue;
         }
         if args.json {
@@ -164,6 +189,9 @@ fn timeline<R: std::io::BufRead>(
             writeln!(out)?;
         } else {
             writeln!(out, "{}", timeline_line(r, &step, style))?;
+        }
+        if filter.done_after(seq) {
+            break;
         }
     }
     Ok(0)
