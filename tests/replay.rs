@@ -124,6 +124,71 @@ fn range_shows_only_the_events_between_two_seqs() {
     );
 }
 
+/// Paths and argv from a trace reach the terminal escaped: an escape
+/// sequence cannot drive it and a newline cannot fake a line of output.
+#[test]
+fn names_from_the_trace_cannot_drive_the_terminal_or_fake_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = "/tmp/a\u{1b}]0;pwned\u{7}\u{1b}[2J\nno findings\u{202e}";
+    let header = std::fs::read_to_string(at_repo(SH)).unwrap();
+    let mut header: serde_json::Value =
+        serde_json::from_str(header.lines().next().unwrap()).unwrap();
+    header["argv"] = serde_json::json!([evil, "-c", evil]);
+    header["root_pid"] = 900.into();
+    let events = [
+        serde_json::json!({"seq": 0, "ts_ns": 1, "pid": 900, "kind": "spawn", "argv": [evil, "-c", evil],
+            "fds": [{"fd": 0, "target": evil}, {"fd": 1, "target": "/dev/null"}]}),
+        serde_json::json!({"seq": 1, "ts_ns": 2, "pid": 900, "kind": "open", "fd": 3, "path": evil, "flags": "O_RDONLY"}),
+        serde_json::json!({"seq": 2, "ts_ns": 3, "pid": 900, "kind": "dup", "old_fd": 3, "new_fd": 1, "via": "dup2"}),
+        serde_json::json!({"seq": 3, "ts_ns": 4, "pid": 900, "kind": "fork", "child": 901, "flavor": "fork", "shares_fds": false, "syscall": "clone", "flags": 0}),
+        serde_json::json!({"seq": 4, "ts_ns": 5, "pid": 901, "kind": "exec", "path": evil, "argv": [evil, evil], "ok": true}),
+        serde_json::json!({"seq": 5, "ts_ns": 6, "pid": 901, "kind": "exit", "status": {"exited": 0}}),
+    ];
+    let mut lines = serde_json::to_string(&header).unwrap() + "\n";
+    for e in events {
+        lines += &serde_json::to_string(&e).unwrap();
+        lines.push('\n');
+    }
+    let trace = dir.path().join("evil.jsonl");
+    std::fs::write(&trace, lines).unwrap();
+    let trace = trace.display().to_string();
+
+    let clean = |what: &str, out: &str| {
+        assert!(
+            !out.chars()
+                .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            "{what} lets a control character through:\n{out:?}"
+        );
+        assert!(
+            !out.lines().any(|l| l.starts_with("no findings")),
+            "{what}: a faked line\n{out}"
+        );
+    };
+    let timeline = text(&run(&["replay", &trace]));
+    clean("replay", &timeline);
+    assert_eq!(
+        timeline.lines().count(),
+        6,
+        "one line per event:\n{timeline}"
+    );
+    assert!(
+        timeline.contains("\\x1b]0;pwned\\x07\\x1b[2J\\nno findings"),
+        "{timeline}"
+    );
+    for args in [
+        vec!["replay", "--at", "4"],
+        vec!["tree"],
+        vec!["diagram", "--at", "4"],
+        vec!["doctor"],
+    ] {
+        let mut a = args.clone();
+        a.push(&trace);
+        let o = run(&a);
+        clean(&args.join(" "), &text(&o));
+        clean(&args.join(" "), &String::from_utf8_lossy(&o.stderr));
+    }
+}
+
 #[test]
 fn filters_select_a_subtree_and_kinds() {
     let all = text(&run(&["replay", &at_repo(SH)]));

@@ -53,7 +53,7 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
             .iter()
             .skip(1)
             .take(6)
-            .map(|a| a.lossy().into_owned())
+            .map(crate::render::describe::shown)
             .collect();
         if !args.is_empty() {
             let mut a = args.join(" ");

@@ -265,7 +265,7 @@ fn open_path(pid: Pid, name: &str, args: &[u64; 6]) -> (Option<String>, bool) {
             Err(_) => path,
         }
     };
-    (Some(shown), fifo)
+    (Some(visible(&shown)), fifo)
 }
 
 /// The program a process runs: basename of argv[0], else its comm.
@@ -274,10 +274,17 @@ fn program_name(pid: Pid, comm: &str) -> String {
     let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
     let base = argv0.rsplit(|b| *b == b'/').next().unwrap_or_default();
     if base.is_empty() {
-        comm.to_string()
+        visible(comm)
     } else {
-        String::from_utf8_lossy(base).into_owned()
+        visible(&String::from_utf8_lossy(base))
     }
+}
+
+/// A name or path from /proc as it is shown: control and invisible
+/// formatting characters escaped (a program controls its own argv, comm
+/// and file names; none of them may drive the reader's terminal).
+fn visible(s: &str) -> String {
+    crate::render::ascii::visible(s).into_owned()
 }
 
 /// The fd table of a process, read through one of its live tasks.
@@ -294,7 +301,7 @@ fn fds_of(pid: Pid, tids: &[Pid]) -> Vec<Fd> {
                 let e = e.ok()?;
                 let fd: i32 = e.file_name().to_str()?.parse().ok()?;
                 let link = std::fs::read_link(e.path()).ok()?;
-                let target = link.to_string_lossy().into_owned();
+                let target = visible(&link.to_string_lossy());
                 let flags = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/fdinfo/{fd}"))
                     .ok()
                     .and_then(|t| {
@@ -494,7 +501,8 @@ fn add_outside_holders(snap: &mut Snapshot, pipes: &BTreeSet<String>) {
             continue;
         };
         let holds = rd.filter_map(|e| e.ok()).any(|e| {
-            std::fs::read_link(e.path()).is_ok_and(|l| pipes.contains(l.to_string_lossy().as_ref()))
+            std::fs::read_link(e.path())
+                .is_ok_and(|l| pipes.contains(&visible(&l.to_string_lossy())))
         });
         if holds {
             snap.tasks.extend(read_process(pid, false, None));

@@ -19,11 +19,11 @@ pub fn open_file(f: &OpenFile, labels: &Labels) -> String {
                 _ => "end ?",
             };
             match fifo {
-                Some(path) => format!("fifo {} ({}) {end}", path.lossy(), labels.pipe(*pipe)),
+                Some(path) => format!("fifo {} ({}) {end}", shown(path), labels.pipe(*pipe)),
                 None => format!("{} {end}", labels.pipe(*pipe)),
             }
         }
-        Object::File { path } | Object::Tty { path } => path.lossy().into_owned(),
+        Object::File { path } | Object::Tty { path } => shown(path),
         Object::Socket {
             inode: Some(i),
             domain,
@@ -32,9 +32,18 @@ pub fn open_file(f: &OpenFile, labels: &Labels) -> String {
             None => format!("socket:[{i}]"),
         },
         Object::Socket { inode: None, .. } => "socket".into(),
-        Object::Other { target } => target.lossy().into_owned(),
+        Object::Other { target } => shown(target),
         Object::Unknown => "?".into(),
     }
+}
+
+/// A path or argv word from the trace as text for a reader: invalid UTF-8
+/// replaced, control and invisible formatting characters written as
+/// escapes (`\n`, `\x1b`; see [`super::ascii::visible`]), so that a name
+/// can neither drive a terminal nor fake a line of output. Every format
+/// gets it this way; each then escapes its own markup.
+pub fn shown(raw: &RawStr) -> String {
+    super::ascii::visible(&raw.lossy()).into_owned()
 }
 
 /// What `fd` of `pid` refers to now, if open.
@@ -44,8 +53,7 @@ pub fn fd(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> Option<String> {
 
 /// The last path component of argv[0] (or of the path).
 pub fn program_name(argv: &[RawStr], path: &RawStr) -> String {
-    let a = argv.first().unwrap_or(path);
-    let s = a.lossy();
+    let s = shown(argv.first().unwrap_or(path));
     s.rsplit('/').next().unwrap_or(&s).to_string()
 }
 
@@ -76,12 +84,12 @@ pub fn pid_name(model: &Model, pid: Pid) -> String {
 pub fn command_line(argv: &[RawStr]) -> String {
     argv.iter()
         .map(|a| {
-            let w = a.lossy();
+            let w = shown(a);
             let plain = !w.is_empty()
                 && w.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "_./=:,+@%-".contains(c));
             if plain {
-                w.into_owned()
+                w
             } else {
                 format!("'{}'", w.replace('\'', "'\\''"))
             }

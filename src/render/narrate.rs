@@ -66,7 +66,11 @@ pub fn open_file(f: &OpenFile, labels: &Labels) -> String {
                 _ => "的某一端",
             };
             match fifo {
-                Some(path) => format!("FIFO {}（{}）{end}", path.lossy(), labels.pipe(*pipe)),
+                Some(path) => format!(
+                    "FIFO {}（{}）{end}",
+                    describe::shown(path),
+                    labels.pipe(*pipe)
+                ),
                 None => format!("{} {end}", labels.pipe(*pipe)),
             }
         }

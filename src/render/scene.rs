@@ -314,7 +314,7 @@ impl Scene {
                 PipeOrigin::Created { .. } => ("created", labels.pipe(pipe.id)),
                 PipeOrigin::Fifo { path, .. } => (
                     "fifo",
-                    format!("{} (fifo {})", labels.pipe(pipe.id), path.lossy()),
+                    format!("{} (fifo {})", labels.pipe(pipe.id), describe::shown(path)),
                 ),
                 PipeOrigin::Inherited { .. } => ("inherited", labels.pipe(pipe.id)),
             };
