@@ -105,3 +105,60 @@ fn completions_and_the_man_page_come_from_the_cli_definition() {
     );
     assert!(t.contains("record"));
 }
+
+/// `forkscope demo | head -1` (and the other commands piped into a pager
+/// that quits) end quietly, with exit status 0 and no panic.
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    // A trace whose timeline is far larger than a pipe's buffer.
+    let sample = std::fs::read_to_string(repo().join("fixtures/traces/sh-pipeline.jsonl")).unwrap();
+    let mut text = sample.lines().next().unwrap().to_string() + "\n";
+    let pid = 4242;
+    text += &format!(
+        "{{\"seq\":0,\"ts_ns\":0,\"pid\":{pid},\"kind\":\"spawn\",\"argv\":[\"sh\"],\"fds\":[]}}\n"
+    );
+    for i in 1..=20_000u64 {
+        let kind = if i % 2 == 1 {
+            r#""kind":"open","fd":3,"path":"/etc/hosts","flags":"O_RDONLY""#
+        } else {
+            r#""kind":"close","fd":3"#
+        };
+        text += &format!("{{\"seq\":{i},\"ts_ns\":{i},\"pid\":{pid},{kind}}}\n");
+    }
+    let trace = dir.path().join("long.jsonl");
+    std::fs::write(&trace, text).unwrap();
+    for args in [
+        vec![
+            "demo".to_string(),
+            "--out-dir".into(),
+            dir.path().display().to_string(),
+        ],
+        vec!["replay".into(), trace.display().to_string()],
+        vec![
+            "export".into(),
+            "--format".into(),
+            "json".into(),
+            trace.display().to_string(),
+        ],
+    ] {
+        let mut child = forkscope()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty(), "{args:?}: a first line");
+        // stdout is closed here: the rest of the output meets a broken pipe.
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    }
+}

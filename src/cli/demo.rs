@@ -12,6 +12,7 @@ use crate::render::lang::{self, Lang};
 use crate::render::{ascii, html, scene::SceneOptions};
 use crate::replay::Replay;
 use anyhow::{bail, Context, Result};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// How many pipes join one process's stdout (fd 1) to another's stdin (fd 0).
@@ -85,31 +86,39 @@ fn about(s: &Scenario) -> &'static str {
     lang::current().pick(s.about, s.about_zh)
 }
 
-fn list(style: &Style) {
+fn list(out: &mut impl Write, style: &Style) -> std::io::Result<()> {
     let l = lang::current();
-    println!(
+    writeln!(
+        out,
         "{}",
         l.pick(
             "Scenarios (forkscope demo NAME):",
             "示例场景（forkscope demo 名字）："
         )
-    );
+    )?;
     for (i, s) in SCENARIOS.iter().enumerate() {
         let default = if i == 0 {
             l.pick(" (default)", "（默认）")
         } else {
             ""
         };
-        println!("  {}{default}", style.prog(s.name));
-        println!("      {}", about(s));
-        println!("      {}", style.dim(&format!("$ sh -c '{}'", s.script)));
+        writeln!(out, "  {}{default}", style.prog(s.name))?;
+        writeln!(out, "      {}", about(s))?;
+        writeln!(
+            out,
+            "      {}",
+            style.dim(&format!("$ sh -c '{}'", s.script))
+        )?;
     }
+    Ok(())
 }
 
 /// Runs `forkscope demo`.
 pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
+    // Written with `?`, so that `forkscope demo | head` ends quietly.
+    let mut out = std::io::stdout();
     if args.list {
-        list(&style);
+        list(&mut out, &style)?;
         return Ok(0);
     }
     let s: &Scenario = match &args.name {
@@ -142,39 +151,44 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
 
     let l = lang::current();
     let zh = l == Lang::Zh;
-    println!(
+    writeln!(
+        out,
         "{} {}",
         style.prog(&format!("forkscope demo {}{}", s.name, l.pick(":", "："))),
         about(s)
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{}",
         style.dim(&format!("$ forkscope record -- sh -c '{}'", s.script))
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{}",
         style.dim(l.pick(
             "---- the program's own output ----",
             "---- 程序自己的输出 ----"
         ))
-    );
-    let out = record::record(&RecordOptions {
+    )?;
+    let recorded = record::record(&RecordOptions {
         argv: vec!["sh".into(), "-c".into(), s.script.into()],
         output: Some(trace.clone()),
         env: false,
     })?;
-    println!(
+    writeln!(
+        out,
         "{}",
         style.dim(l.pick("---- end of output ----", "---- 输出结束 ----"))
-    );
-    println!();
-    println!(
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
         "{}",
         style.prog(l.pick(
             "The timeline (what each process did, in order; library and locale files left out):",
             "时间线（每个进程按顺序做了什么；省略了动态库和 locale 文件的打开与关闭）："
         ))
-    );
+    )?;
     super::replay::run(
         ReplayArgs {
             trace: trace.clone(),
@@ -189,21 +203,22 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
         },
         style,
     )?;
-    println!();
+    writeln!(out)?;
     let seq = pick(&trace, s.moment)?;
     let opts = SceneOptions {
         collapse_files: true,
         ..SceneOptions::default()
     };
     let scene = diagram::scene_after(&trace, seq, &opts)?;
-    println!(
+    writeln!(
+        out,
         "{}",
         style.prog(&match zh {
             false => format!("The state after #{seq}, the key moment of this demo:"),
             true => format!("#{seq} 之后的状态，这是这个示例最关键的时刻："),
         })
-    );
-    print!("{}", ascii::render(&scene, style.color));
+    )?;
+    write!(out, "{}", ascii::render(&scene, style.color))?;
     let h = diagram::html_steps(&trace, &opts, None)?;
     if h.steps.len() < h.qualified {
         diagram::say_capped(&h);
@@ -214,47 +229,54 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
             Lang::Zh => format!("写不了 {}", page.display()),
         }
     })?;
-    println!();
+    writeln!(out)?;
     match zh {
         false => {
-            println!(
+            writeln!(
+                out,
                 "Step through every event in a browser: {}",
                 file_url(&page, seq)
-            );
-            println!(
+            )?;
+            writeln!(
+                out,
                 "The trace: {} ({} events). Next:",
                 trace.display(),
-                out.events
-            );
+                recorded.events
+            )?;
         }
         true => {
-            println!("在浏览器里逐个事件地看：{}", file_url(&page, seq));
-            println!(
+            writeln!(out, "在浏览器里逐个事件地看：{}", file_url(&page, seq))?;
+            writeln!(
+                out,
                 "trace 文件：{}（{} 个事件）。接下来可以试试：",
                 trace.display(),
-                out.events
-            );
+                recorded.events
+            )?;
         }
     }
-    println!(
+    writeln!(
+        out,
         "  forkscope replay {}            # {}",
         trace.display(),
         l.pick("the full timeline", "完整的时间线")
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  forkscope tree {}              # {}",
         trace.display(),
         l.pick("the process tree", "进程树")
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  forkscope diagram {} --format svg -o {}.svg",
         trace.display(),
         s.name
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  forkscope demo --list                # {}",
         l.pick("other scenarios", "其他示例场景")
-    );
+    )?;
     Ok(0)
 }
 
