@@ -508,10 +508,12 @@ pub fn classify(snap: &Snapshot, t: &Task) -> Wait {
         'R' | 'W' => return Wait::Running,
         _ => {}
     }
+    // Asleep but no syscall: /proc/PID/syscall could not be read (another
+    // user's process, or one forkscope may not inspect).
     let Some(sc) = &t.syscall else {
         return Wait::External {
             call: "?".into(),
-            what: "not in a syscall".into(),
+            what: String::new(),
         };
     };
     let call = sc.name.clone();

@@ -216,6 +216,9 @@ fn doing(snap: &Snapshot, w: &Wait) -> String {
         },
         Wait::Signal { call } => format!("waiting for a signal ({call})"),
         Wait::Futex { .. } => "waiting on a futex".into(),
+        Wait::External { call, .. } if call == "?" => {
+            "blocked in a syscall /proc does not show (permission)".into()
+        }
         Wait::External { call, what } => {
             if what.is_empty() {
                 format!("in {call}")
@@ -260,6 +263,9 @@ fn doing_zh(snap: &Snapshot, w: &Wait) -> String {
         },
         Wait::Signal { call } => format!("在等一个信号（{call}）"),
         Wait::Futex { .. } => "在等一个 futex（锁、条件变量或者等线程结束）".into(),
+        Wait::External { call, .. } if call == "?" => {
+            "阻塞在某个系统调用里（/proc 不让看是哪一个）".into()
+        }
         Wait::External { call, what } => {
             if what.is_empty() {
                 format!("阻塞在 {call} 里")
