@@ -598,3 +598,101 @@ fn sigterm_sent_to_forkscope_is_passed_on_to_the_command() {
     let status = fs.wait().unwrap();
     assert_eq!(status.code(), Some(143));
 }
+
+/// The children of `pid`, by scanning /proc for its ppid.
+fn children_of(pid: i32) -> Vec<i32> {
+    let mut v: Vec<i32> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/status")).is_ok_and(|s| {
+                s.lines().any(|l| {
+                    l.strip_prefix("PPid:")
+                        .is_some_and(|v| v.trim() == pid.to_string())
+                })
+            })
+        })
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// `record -p` of a shell running `sleep | sleep` with stderr on a file: the
+/// children's stderr is the shell's open file (inherited before forkscope
+/// attached), and the pipe joins the two sleeps.
+#[test]
+fn attaching_links_open_files_shared_across_processes() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::File::create(dir.path().join("log")).unwrap();
+    let mut target = std::process::Command::new("sh")
+        .args(["-c", "sleep 30 | sleep 30"])
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let sh = target.id() as i32;
+    let start = std::time::Instant::now();
+    let kids = loop {
+        let k = children_of(sh);
+        if k.len() == 2 {
+            break k;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "sh never started both sleeps"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let trace = dir.path().join("t.jsonl");
+    let mut fs = forkscope()
+        .args(["record", "-q", "-o"])
+        .arg(&trace)
+        .args(["-p", &sh.to_string()])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill and killpg take integers only.
+    unsafe {
+        libc::kill(fs.id() as i32, libc::SIGINT);
+    }
+    let status = fs.wait().unwrap();
+    unsafe {
+        libc::killpg(sh, libc::SIGKILL);
+    }
+    let _ = target.wait();
+    assert!(status.success(), "{status:?}");
+
+    let (_, events, _) = forkscope::trace::read_all(&trace).unwrap();
+    let fds_of = |pid: i32| {
+        events
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::Spawn { fds, .. } if e.pid == pid => Some(fds.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no spawn for {pid}"))
+    };
+    for &k in &kids {
+        let err = fds_of(k).into_iter().find(|e| e.fd == 2).unwrap();
+        assert_eq!(
+            (err.same_as, err.same_as_pid),
+            (Some(2), Some(sh)),
+            "{k}: {err:?}"
+        );
+    }
+    let mut model = forkscope::model::Model::new();
+    for e in &events {
+        model.apply(e);
+    }
+    assert!(model.anomalies().is_empty(), "{:?}", model.anomalies());
+    let file = |pid: i32, fd: i32| model.fd(pid, fd).unwrap().file.id;
+    assert_eq!(file(kids[0], 2), file(sh, 2));
+    assert_eq!(file(kids[1], 2), file(sh, 2));
+    // The pipe: the first sleep writes into it, the second reads from it.
+    assert_eq!(
+        model.fd(kids[0], 1).unwrap().file.object,
+        model.fd(kids[1], 0).unwrap().file.object
+    );
+}

@@ -31,6 +31,7 @@ impl Script {
                 cloexec: false,
                 flags: Some("O_RDWR".into()),
                 same_as: None,
+                same_as_pid: None,
             })
             .collect();
         s.ev(pid, EventKind::spawned(vec![raw(prog)], fds));

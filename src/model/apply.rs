@@ -331,9 +331,14 @@ impl Model {
         for e in fds {
             // fds the recorder saw sharing one open file description (kcmp)
             // share one here too, so refcounts and pipe ends are right.
+            let holder = match e.same_as_pid {
+                Some(p) => self.tree.task(p).map(|t| t.fd_table),
+                None => Some(table),
+            };
             let shared = e
                 .same_as
-                .and_then(|s| self.files.slot(table, s))
+                .zip(holder)
+                .and_then(|(s, t)| self.files.slot(t, s))
                 .map(|slot| slot.file);
             let file = match shared {
                 Some(f) => f,

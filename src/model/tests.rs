@@ -23,6 +23,7 @@ fn entry(fd: i32, target: &str) -> FdEntry {
         cloexec: false,
         flags: None,
         same_as: None,
+        same_as_pid: None,
     }
 }
 

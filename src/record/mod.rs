@@ -838,7 +838,10 @@ pub fn attach(
     }
     t.stats.processes = seized.processes.len() as u64;
     // Parents come before their children in `seized`, so a child's spawn
-    // can name a parent already in the trace.
+    // can name a parent already in the trace, and an fd the open file of an
+    // fd spawned before it.
+    let pids: Vec<i32> = seized.processes.iter().map(|p| p.pid).collect();
+    let mut tables = procfs::fd_tables_across(&pids).into_iter();
     let mut spawned: Vec<i32> = Vec::new();
     for p in &seized.processes {
         let args = if p.pid == pid {
@@ -851,7 +854,7 @@ pub fn attach(
             p.pid,
             EventKind::Spawn {
                 argv: args,
-                fds: procfs::fd_table_full(p.pid),
+                fds: tables.next().unwrap_or_default(),
                 attached: true,
                 parent,
                 threads: p.tids.iter().copied().filter(|&t| t != p.pid).collect(),

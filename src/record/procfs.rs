@@ -48,19 +48,49 @@ pub fn fd_cloexec(pid: i32, fd: i32) -> Option<bool> {
 /// Do `a` and `b` of `pid` refer to the same open file description?
 /// kcmp(2) with KCMP_FILE; None when the kernel cannot tell (no kcmp).
 fn same_file(pid: i32, a: i32, b: i32) -> Option<bool> {
+    same_file_across((pid, a), (pid, b))
+}
+
+/// Do fd `a.1` of process `a.0` and fd `b.1` of process `b.0` refer to the
+/// same open file description? As [`same_file`], across processes.
+pub fn same_file_across(a: (i32, i32), b: (i32, i32)) -> Option<bool> {
     const KCMP_FILE: libc::c_long = 0;
     // SAFETY: kcmp takes only integers; it reads no memory of ours.
     let r = unsafe {
         libc::syscall(
             libc::SYS_kcmp,
-            pid as libc::c_long,
-            pid as libc::c_long,
+            a.0 as libc::c_long,
+            b.0 as libc::c_long,
             KCMP_FILE,
-            a as libc::c_long,
-            b as libc::c_long,
+            a.1 as libc::c_long,
+            b.1 as libc::c_long,
         )
     };
     (r >= 0).then_some(r == 0)
+}
+
+/// The fd tables of attached processes (parents before children), each as
+/// [`fd_table_full`], with each fd that shares its open file description
+/// with an fd of an earlier process pointing at it (`same_as_pid`).
+pub fn fd_tables_across(pids: &[i32]) -> Vec<Vec<FdEntry>> {
+    let mut tables: Vec<Vec<FdEntry>> = pids.iter().map(|&p| fd_table_full(p)).collect();
+    for i in 1..tables.len() {
+        let (earlier, rest) = tables.split_at_mut(i);
+        for e in rest[0].iter_mut().filter(|e| e.same_as.is_none()) {
+            // Only an fd's first holder is a target: the others name it.
+            let found = earlier.iter().zip(pids).find_map(|(t, &p)| {
+                t.iter()
+                    .filter(|h| h.same_as.is_none() && h.target == e.target)
+                    .find(|h| same_file_across((p, h.fd), (pids[i], e.fd)) == Some(true))
+                    .map(|h| (p, h.fd))
+            });
+            if let Some((p, fd)) = found {
+                e.same_as = Some(fd);
+                e.same_as_pid = Some(p);
+            }
+        }
+    }
+    tables
 }
 
 /// The full fd table of a process about to run the command: targets, flags,
@@ -114,6 +144,7 @@ pub fn fd_table(pid: i32, flags: bool) -> Vec<FdEntry> {
                 cloexec,
                 flags: None,
                 same_as: None,
+                same_as_pid: None,
             })
         })
         .collect();

@@ -322,6 +322,7 @@ mod tests {
                     cloexec: false,
                     flags: Some("O_RDWR".into()),
                     same_as: None,
+                    same_as_pid: None,
                 }],
             ),
         )

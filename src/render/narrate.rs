@@ -647,6 +647,7 @@ mod tests {
             cloexec: false,
             flags: None,
             same_as: None,
+            same_as_pid: None,
         }];
         let argv = vec![RawStr::from("sh")];
         ev(&mut m, &mut labels, 0, EventKind::spawned(argv, fds));

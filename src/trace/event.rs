@@ -96,6 +96,12 @@ pub struct FdEntry {
     /// e.g. fds 0, 1 and 2 of a terminal session are usually one description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub same_as: Option<i32>,
+    /// With `same_as`: the process whose fd `same_as` is meant, when that is
+    /// another process spawned earlier in the trace (attached recordings:
+    /// descriptions shared across processes since a fork before forkscope
+    /// attached, e.g. a shell's terminal in its children).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_as_pid: Option<Pid>,
 }
 
 impl FdEntry {
