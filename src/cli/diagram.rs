@@ -307,10 +307,10 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         if args.at.is_some() {
             match lang::current() {
                 Lang::En => eprintln!(
-                    "forkscope: --at is ignored with --format html: the page steps through every event"
+                    "forkscope: --at is ignored with --format html: the page steps through the events (choose them with --range A..B)"
                 ),
                 Lang::Zh => eprintln!(
-                    "forkscope：--format html 不看 --at：网页里每个事件都能一步步翻到"
+                    "forkscope：--format html 不看 --at：网页会一步步翻过这些事件（用 --range A..B 挑选）"
                 ),
             }
         }
@@ -320,6 +320,16 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         }
         html::page(&h.title, &h.steps)
     } else {
+        if args.range.is_some() {
+            match lang::current() {
+                Lang::En => eprintln!(
+                    "forkscope: --range is for --format html; a drawing shows one moment (--at SEQ)"
+                ),
+                Lang::Zh => eprintln!(
+                    "forkscope：--range 只用于 --format html；一张图只画一个时刻（用 --at SEQ）"
+                ),
+            }
+        }
         let seq = match args.at {
             Some(seq) => seq,
             None => {
