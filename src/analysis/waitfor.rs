@@ -13,7 +13,12 @@
 //! - a wait4/waitid, for one of the children it covers to exit;
 //! - an open of a FIFO, for some process to open the other side;
 //! - a stopped task, a pause(), an untimed futex wait: for some process
-//!   to send a signal (or wake the futex).
+//!   to send a signal (or wake the futex);
+//! - an untimed select, poll or epoll_wait on pipe ends only, for any one of
+//!   them to become ready: the union of what each would wait for alone (a
+//!   writer of each pipe it would read, a reader of each pipe it would
+//!   write). An fd that is not a pipe (a socket, a terminal, an eventfd)
+//!   makes the wait external: someone outside may make it ready.
 //!
 //! A task is *stuck* when every process that could release it is stuck too
 //! (the greatest fixpoint: start from every blocked task, and free those
@@ -97,6 +102,29 @@ pub struct Syscall {
     /// For an open: the path is a FIFO.
     #[serde(default)]
     pub fifo: bool,
+    /// For an untimed select, pselect6, poll, ppoll or epoll_wait family
+    /// call: the fds it waits on, when they could be read (its fd_set
+    /// bitmaps or pollfd array, or the epoll fd's interest list). Absent:
+    /// not such a call, or the set is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polled: Option<Vec<Polled>>,
+}
+
+/// One fd of a select/poll/epoll set, and what the call waits for on it.
+/// An fd with neither flag is still watched for a hang-up or an error
+/// (poll and epoll report POLLHUP and POLLERR whatever was asked).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Polled {
+    /// The fd.
+    pub fd: i32,
+    /// Waits for it to become readable (select's readfds; POLLIN, POLLPRI,
+    /// POLLRDNORM, POLLRDBAND; EPOLLIN, EPOLLPRI, ...).
+    #[serde(default)]
+    pub read: bool,
+    /// Waits for it to become writable (select's writefds; POLLOUT,
+    /// POLLWRNORM, POLLWRBAND; EPOLLOUT, ...).
+    #[serde(default)]
+    pub write: bool,
 }
 
 /// Per-task counters; a task that changed none of them made no progress.
@@ -237,6 +265,22 @@ pub enum WaitTarget {
     Child(Pid),
 }
 
+/// A pipe end a multiplexer ([`Wait::Poll`]) waits on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolledPipe {
+    /// The fd.
+    pub fd: i32,
+    /// The pipe.
+    pub pipe: String,
+    /// Waits for it to become readable: data, or EOF (every write end
+    /// closed). A read end watched for nothing but a hang-up waits for the
+    /// same writers.
+    pub read: bool,
+    /// Waits for it to become writable: room, or EPIPE (every read end
+    /// closed).
+    pub write: bool,
+}
+
 /// What a task is doing, as far as the wait-for graph is concerned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -284,7 +328,17 @@ pub enum Wait {
         /// WUNTRACED / WSTOPPED given: a stop would be reported.
         stops: bool,
     },
-    /// Waiting for any signal, untimed (pause, sigsuspend, sigwait).
+    /// An untimed select, poll or epoll_wait whose fds are all pipe ends:
+    /// any one of them becoming ready releases it.
+    Poll {
+        /// The call (`select`, `pselect6`, `poll`, `ppoll`, `epoll_wait`,
+        /// `epoll_pwait`, `epoll_pwait2`).
+        call: String,
+        /// The pipe ends it waits on, in fd order.
+        fds: Vec<PolledPipe>,
+    },
+    /// Waiting for any signal, untimed (pause, sigsuspend, sigwait; a
+    /// select or poll on no fd at all).
     Signal {
         /// The call.
         call: String,
@@ -295,7 +349,7 @@ pub enum Wait {
         shared: bool,
     },
     /// Blocked on something outside the analysis: a terminal, a socket, a
-    /// file, a poll set.
+    /// file, a poll set with such an fd in it (or one that could not be read).
     External {
         /// The call.
         call: String,
@@ -312,6 +366,7 @@ impl Wait {
             Wait::Stopped
                 | Wait::ReadPipe { .. }
                 | Wait::WritePipe { .. }
+                | Wait::Poll { .. }
                 | Wait::OpenFifo { .. }
                 | Wait::Child { .. }
                 | Wait::Signal { .. }
@@ -627,15 +682,75 @@ pub fn classify(snap: &Snapshot, t: &Task) -> Wait {
             }
         }
         // Timed forms of the multiplexers are sleeps; untimed ones wait on
-        // fd sets this analysis does not look into.
+        // their fd set, when `record::live` could read it.
         "select" | "pselect6" if a[4] != 0 => Wait::Sleeping { call },
         "poll" | "epoll_wait" | "epoll_pwait" if int(if call == "poll" { 2 } else { 3 }) >= 0 => {
             Wait::Sleeping { call }
         }
         "ppoll" if a[2] != 0 => Wait::Sleeping { call },
         "epoll_pwait2" if a[3] != 0 => Wait::Sleeping { call },
+        "select" | "pselect6" | "poll" | "ppoll" | "epoll_wait" | "epoll_pwait"
+        | "epoll_pwait2" => match &sc.polled {
+            Some(set) => poll_wait(snap.fds(t.pid), call, set),
+            None => external(String::new()),
+        },
         _ => external(String::new()),
     }
+}
+
+/// An untimed multiplexer on `set`: a [`Wait::Poll`] when every fd in it
+/// is a pipe end, [`Wait::External`] as soon as one is not (a socket, a
+/// terminal, an eventfd: something outside may make it ready).
+fn poll_wait(table: &[Fd], call: String, set: &[Polled]) -> Wait {
+    // No fd at all, untimed: only a signal ends it, as pause() does.
+    if set.is_empty() {
+        return Wait::Signal { call };
+    }
+    let mut fds = Vec::new();
+    for p in set {
+        match table.iter().find(|f| f.fd == p.fd) {
+            Some(Fd {
+                pipe: Some(pipe),
+                access,
+                ..
+            }) => {
+                // poll and epoll report a hang-up (every writer gone, for a
+                // read end) and an error (every reader gone, for a write
+                // end) whatever was asked, and select counts them as ready:
+                // a one-way end waits on the other side's holders whatever
+                // the interest. A FIFO open O_RDWR never sees either.
+                let read = access.reads() && (p.read || !access.writes());
+                let write = access.writes() && (p.write || !access.reads());
+                if read || write {
+                    fds.push(PolledPipe {
+                        fd: p.fd,
+                        pipe: pipe.clone(),
+                        read,
+                        write,
+                    });
+                }
+            }
+            Some(f) => {
+                return Wait::External {
+                    call,
+                    what: format!("fd {} ({})", p.fd, f.target),
+                }
+            }
+            None => {
+                return Wait::External {
+                    call,
+                    what: format!("fd {}", p.fd),
+                }
+            }
+        }
+    }
+    if fds.is_empty() {
+        return Wait::External {
+            call,
+            what: String::new(),
+        };
+    }
+    Wait::Poll { call, fds }
 }
 
 /// Who can release a blocked task.
@@ -677,28 +792,51 @@ fn covered_children(snap: &Snapshot, waiter: &Task, target: WaitTarget) -> Vec<P
     )
 }
 
-fn releasers(snap: &Snapshot, t: &Task, w: &Wait) -> Releasers {
-    let pipe_fill = |p: &str| snap.pipe(p).and_then(|i| i.fill);
-    match w {
-        Wait::ReadPipe { pipe, .. } => {
-            if pipe_fill(pipe).is_some_and(|n| n > 0) {
-                return Releasers::Free; // data is there: it is about to read it
-            }
-            let (_, writers) = snap.holders(pipe);
-            if writers.is_empty() {
-                return Releasers::Free; // EOF is due; or holders we cannot see
-            }
-            Releasers::Procs(dedup(writers.into_iter().map(|h| h.0).collect()))
+/// Who can make `pipe` readable (`write` false: its writers) or writable
+/// (`write` true: its readers) for a task waiting on it.
+fn pipe_releasers(snap: &Snapshot, pipe: &str, write: bool) -> Releasers {
+    let fill = snap.pipe(pipe).and_then(|i| i.fill);
+    let (readers, writers) = snap.holders(pipe);
+    let others = if write {
+        if fill == Some(0) {
+            return Releasers::Free;
         }
-        Wait::WritePipe { pipe, .. } => {
-            if pipe_fill(pipe) == Some(0) {
+        readers // none: EPIPE is due; or holders we cannot see
+    } else {
+        if fill.is_some_and(|n| n > 0) {
+            return Releasers::Free; // data is there: it is about to read it
+        }
+        writers // none: EOF is due; or holders we cannot see
+    };
+    if others.is_empty() {
+        return Releasers::Free;
+    }
+    Releasers::Procs(dedup(others.into_iter().map(|h| h.0).collect()))
+}
+
+fn releasers(snap: &Snapshot, t: &Task, w: &Wait) -> Releasers {
+    match w {
+        Wait::ReadPipe { pipe, .. } => pipe_releasers(snap, pipe, false),
+        Wait::WritePipe { pipe, .. } => pipe_releasers(snap, pipe, true),
+        Wait::Poll { fds, .. } => {
+            // Any one fd becoming ready releases it: the union of the
+            // releasers of each, free as soon as one is.
+            let mut all = Vec::new();
+            for f in fds {
+                for (wanted, write) in [(f.read, false), (f.write, true)] {
+                    if !wanted {
+                        continue;
+                    }
+                    match pipe_releasers(snap, &f.pipe, write) {
+                        Releasers::Procs(ps) => all.extend(ps),
+                        _ => return Releasers::Free,
+                    }
+                }
+            }
+            if all.is_empty() {
                 return Releasers::Free;
             }
-            let (readers, _) = snap.holders(pipe);
-            if readers.is_empty() {
-                return Releasers::Free; // EPIPE is due; or holders we cannot see
-            }
-            Releasers::Procs(dedup(readers.into_iter().map(|h| h.0).collect()))
+            Releasers::Procs(dedup(all))
         }
         Wait::Child { target, .. } => {
             let kids = covered_children(snap, t, *target);
@@ -883,6 +1021,41 @@ fn list(items: &[String]) -> String {
     }
 }
 
+/// `to read pipe:[5] (fd 4) or to write to pipe:[6] (fd 5)`, or in
+/// Chinese `读 pipe:[5]（fd 4）或者写 pipe:[6]（fd 5）`.
+fn poll_targets(fds: &[PolledPipe], zh: bool) -> String {
+    poll_targets_in(fds, zh, false)
+}
+
+/// [`poll_targets`] as a sentence says it: `to read pipe:[5] via fd 4`,
+/// `通过 fd 4 读 pipe:[5]`.
+fn poll_targets_via(fds: &[PolledPipe], zh: bool) -> String {
+    poll_targets_in(fds, zh, true)
+}
+
+fn poll_targets_in(fds: &[PolledPipe], zh: bool, via: bool) -> String {
+    let mut parts = Vec::new();
+    for f in fds {
+        let (fd, pipe) = (f.fd, &f.pipe);
+        for (wanted, write) in [(f.read, false), (f.write, true)] {
+            if !wanted {
+                continue;
+            }
+            parts.push(match (zh, write, via) {
+                (false, false, false) => format!("to read {pipe} (fd {fd})"),
+                (false, true, false) => format!("to write to {pipe} (fd {fd})"),
+                (false, false, true) => format!("to read {pipe} via fd {fd}"),
+                (false, true, true) => format!("to write to {pipe} via fd {fd}"),
+                (true, false, false) => format!("读 {pipe}（fd {fd}）"),
+                (true, true, false) => format!("写 {pipe}（fd {fd}）"),
+                (true, false, true) => format!("通过 fd {fd} 读 {pipe}"),
+                (true, true, true) => format!("通过 fd {fd} 写 {pipe}"),
+            });
+        }
+    }
+    parts.join(if zh { " 或者 " } else { " or " })
+}
+
 impl Graph<'_> {
     fn proc_name_zh(&self, pid: Pid) -> String {
         self.proc_name_in(pid, true)
@@ -1031,8 +1204,9 @@ impl Graph<'_> {
         let mut order: Vec<usize> = members.to_vec();
         order.sort_by_key(|&i| match self.waits[i] {
             Wait::ReadPipe { .. } | Wait::WritePipe { .. } => (0, i),
-            Wait::Child { .. } => (1, i),
-            _ => (2, i),
+            Wait::Poll { .. } => (1, i),
+            Wait::Child { .. } => (2, i),
+            _ => (3, i),
         });
         let cycle = order.iter().find_map(|&i| self.cycle_from(i));
         let mut steps = Vec::new();
@@ -1398,6 +1572,34 @@ impl Graph<'_> {
                 };
                 format!("{me} is blocked opening the FIFO {path} {how}, and every other process is blocked too")
             }
+            Wait::Poll { call, fds: polled } => {
+                for f in polled {
+                    add_pipe(&f.pipe);
+                    fds.push(HangFd {
+                        pid: t.pid,
+                        fd: f.fd,
+                        pipe: f.pipe.clone(),
+                        role: if f.read {
+                            "blocked-reader"
+                        } else {
+                            "blocked-writer"
+                        },
+                    });
+                    for (wanted, writers, role) in [(f.read, true, "writer"), (f.write, false, "reader")] {
+                        if wanted {
+                            for (p, fd) in self.holders_text(t, &f.pipe, writers).1 {
+                                fds.push(HangFd {
+                                    pid: p,
+                                    fd,
+                                    pipe: f.pipe.clone(),
+                                    role,
+                                });
+                            }
+                        }
+                    }
+                }
+                self.poll_sentence(i, next, call, polled, false)
+            }
             Wait::Signal { call } => {
                 format!("{me} waits for a signal in {call}, and every other process is blocked")
             }
@@ -1405,6 +1607,84 @@ impl Graph<'_> {
                 "{me} waits on a futex (a lock, a condition variable or a thread join) that only blocked tasks could release"
             ),
             other => format!("{me}: {other:?}"),
+        }
+    }
+
+    /// What task `i`, blocked in `call` on the pipe ends `fds`, waits for:
+    /// each end it could wake on, and who holds the other side of each;
+    /// the end that `next` (in a cycle) holds is told last, just before
+    /// what `next` does.
+    fn poll_sentence(
+        &self,
+        i: usize,
+        next: Option<usize>,
+        call: &str,
+        fds: &[PolledPipe],
+        zh: bool,
+    ) -> String {
+        let t = &self.snap.tasks[i];
+        let next_pid = next.map(|n| self.snap.tasks[n].pid);
+        // (pipe, waits to write, holders of the other side)
+        let mut clauses: Vec<(&str, bool, Vec<Pid>)> = Vec::new();
+        for f in fds {
+            for (wanted, write) in [(f.read, false), (f.write, true)] {
+                if wanted {
+                    let (r, w) = self.snap.holders(&f.pipe);
+                    let hs = if write { r } else { w };
+                    clauses.push((&f.pipe, write, hs.iter().map(|h| h.0).collect()));
+                }
+            }
+        }
+        clauses.sort_by_key(|c| next_pid.is_some_and(|p| c.2.contains(&p)));
+        let one = clauses.len() == 1;
+        let said: Vec<String> = clauses
+            .iter()
+            .map(|(pipe, write, _)| {
+                let held = if zh {
+                    self.holders_text_zh(t, pipe, !write)
+                } else {
+                    self.holders_text(t, pipe, !write).0
+                };
+                match (zh, write, one) {
+                    (false, false, true) => {
+                        format!("the pipe is empty and its write end is still open in {held}")
+                    }
+                    (false, false, false) => {
+                        format!("{pipe} is empty and its write end is still open in {held}")
+                    }
+                    (false, true, true) => {
+                        format!("the pipe is full and its read end is open only in {held}")
+                    }
+                    (false, true, false) => {
+                        format!("{pipe} is full and its read end is open only in {held}")
+                    }
+                    (true, false, true) => format!("管道是空的，而它的写端还开在 {held} 里"),
+                    (true, false, false) => format!("{pipe} 是空的，而它的写端还开在 {held} 里"),
+                    (true, true, true) => format!("管道已经满了，而它的读端只开在 {held} 里"),
+                    (true, true, false) => format!("{pipe} 已经满了，而它的读端只开在 {held} 里"),
+                }
+            })
+            .collect();
+        if zh {
+            format!(
+                "{} 阻塞在 {call} 里，等着{}；{}{}",
+                who_zh(t),
+                poll_targets_via(fds, true),
+                said.join("；"),
+                self.then_zh(i, next)
+            )
+        } else {
+            format!(
+                "{} is blocked in {call} waiting {}; {}{}",
+                who(t),
+                poll_targets_via(fds, false),
+                if one {
+                    said.concat()
+                } else {
+                    format!("none can become ready: {}", list(&said))
+                },
+                self.then(i, next)
+            )
         }
     }
 
@@ -1492,6 +1772,7 @@ impl Graph<'_> {
                 };
                 format!("{me} 阻塞在打开 FIFO {path}{how}，而其他进程也都阻塞了")
             }
+            Wait::Poll { call, fds } => self.poll_sentence(i, next, call, fds, true),
             Wait::Signal { call } => {
                 format!("{me} 在 {call} 里等信号，而其他进程都阻塞了")
             }
@@ -1538,6 +1819,10 @@ impl Graph<'_> {
             Wait::WritePipe { pipe, fd } => pick(
                 format!("blocked writing to {pipe} (fd {fd})"),
                 format!("阻塞在写 {pipe}（fd {fd}）上"),
+            ),
+            Wait::Poll { call, fds } => pick(
+                format!("blocked in {call} waiting {}", poll_targets(fds, false)),
+                format!("阻塞在 {call} 里等着{}", poll_targets(fds, true)),
             ),
             Wait::OpenFifo { path, .. } => pick(
                 format!("blocked opening {path}"),
@@ -1590,6 +1875,19 @@ impl Graph<'_> {
                             ),
                             format!(
                                 "在 {} 等待 {} 之前，先关闭 fd {fdt_zh}：只有 {pipe} 的所有写端都关闭了，读者才会看到 EOF",
+                                nt.pid, t.pid
+                            ),
+                        ),
+                        // Feeding a child and then waiting for its output
+                        // (subprocess with stdin=PIPE, stdout=PIPE and no
+                        // close of stdin): the child's EOF never comes.
+                        Wait::Poll { call, .. } => (
+                            format!(
+                                "close fd {fdt} in {} as soon as it has written all it will, before it waits in {call}: {} sees EOF only once every write end of {pipe} is closed, and it will not finish until then",
+                                nt.pid, t.pid
+                            ),
+                            format!(
+                                "{} 一写完就关闭 fd {fdt_zh}，别等到在 {call} 里等的时候：只有 {pipe} 的所有写端都关闭了，{} 才会看到 EOF，在那之前它不会结束",
                                 nt.pid, t.pid
                             ),
                         ),
@@ -1662,6 +1960,51 @@ impl Graph<'_> {
                     }
                 }
                 _ => {}
+            }
+        }
+        // Only multiplexers around the cycle: name the pipes whose write end
+        // the next process could close, or whose read end it could drain.
+        for (k, &i) in cyc.iter().enumerate() {
+            let t = &self.snap.tasks[i];
+            let nt = &self.snap.tasks[cyc[(k + 1) % cyc.len()]];
+            let Wait::Poll { call, fds } = &self.waits[i] else {
+                continue;
+            };
+            for f in fds.iter().filter(|f| f.read) {
+                let (_, writers) = self.snap.holders(&f.pipe);
+                let mine: Vec<String> = writers
+                    .iter()
+                    .filter(|h| h.0 == nt.pid)
+                    .map(|h| h.1.to_string())
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let pipe = &f.pipe;
+                let (fdt, fdt_zh) = (list(&mine), list_zh(&mine));
+                return if nt.pid == t.pid {
+                    (
+                        format!(
+                            "close fd {fdt} (its own copy of the write end of {pipe}) in {} before waiting in {call}: {pipe} becomes readable at EOF only once every write end is closed, its own included",
+                            who(t)
+                        ),
+                        format!(
+                            "在 {} 进入 {call} 等待之前关闭 fd {fdt_zh}（它自己手里那份 {pipe} 写端的副本）：只有所有写端都关闭了，{pipe} 才会因为 EOF 变得可读，它自己的那份也算",
+                            who_zh(t)
+                        ),
+                    )
+                } else {
+                    (
+                        format!(
+                            "close fd {fdt} in {} as soon as it has written all it will: {} waits in {call} for {pipe} to become readable, which happens at EOF only once every write end is closed",
+                            nt.pid, t.pid
+                        ),
+                        format!(
+                            "{} 一写完就关闭 fd {fdt_zh}：{} 在 {call} 里等 {pipe} 变得可读，而只有所有写端都关闭了才会有 EOF",
+                            nt.pid, t.pid
+                        ),
+                    )
+                };
             }
         }
         (
@@ -1743,7 +2086,9 @@ impl Graph<'_> {
                 {
                     Some(Wait::Sleeping { call }) => format!("sleeping in {call}"),
                     Some(Wait::Stopped) => "stopped".into(),
-                    Some(Wait::Child { call, .. }) => format!("blocked in {call}"),
+                    Some(Wait::Child { call, .. } | Wait::Poll { call, .. }) => {
+                        format!("blocked in {call}")
+                    }
                     Some(Wait::External { call, .. }) if call != "?" => {
                         format!("blocked in {call}")
                     }
@@ -1757,7 +2102,9 @@ impl Graph<'_> {
                 {
                     Some(Wait::Sleeping { call }) => format!("睡在 {call} 里"),
                     Some(Wait::Stopped) => "处于暂停状态".into(),
-                    Some(Wait::Child { call, .. }) => format!("阻塞在 {call} 里"),
+                    Some(Wait::Child { call, .. } | Wait::Poll { call, .. }) => {
+                        format!("阻塞在 {call} 里")
+                    }
                     Some(Wait::External { call, .. }) if call != "?" => {
                         format!("阻塞在 {call} 里")
                     }
@@ -2004,6 +2351,30 @@ mod tests {
                 args: a,
                 path: None,
                 fifo: false,
+                polled: None,
+            });
+            self
+        }
+
+        /// Task `tid`, blocked in an untimed multiplexer, waits on these
+        /// (fd, read, write).
+        fn polled(mut self, tid: Pid, set: &[(i32, bool, bool)]) -> Snap {
+            let t = self.0.tasks.iter_mut().find(|t| t.tid == tid).unwrap();
+            t.syscall.as_mut().unwrap().polled = Some(
+                set.iter()
+                    .map(|&(fd, read, write)| Polled { fd, read, write })
+                    .collect(),
+            );
+            self
+        }
+
+        /// Process `pid` holds a socket as `fd`.
+        fn socket(mut self, pid: Pid, fd: i32) -> Snap {
+            self.last_of(pid).fds.push(Fd {
+                fd,
+                target: "socket:[999]".into(),
+                access: Access::ReadWrite,
+                pipe: None,
             });
             self
         }
@@ -2425,5 +2796,225 @@ mod tests {
         let r = analyse(&s);
         assert_eq!(r.hangs.len(), 1, "{:#?}", r.hangs);
         assert!(r.wait(1).unwrap().stuck);
+    }
+
+    /// python3 feeds `cat` through pipe 1 and reads its output from pipe 2
+    /// in select(), but never closes its write end of pipe 1 (fd 4).
+    fn python_and_cat(call: &str, args: &[u64]) -> Snap {
+        Snap::new(28418)
+            .proc(28418, 1, "python3", 'S')
+            .proc(28419, 28418, "cat", 'S')
+            .pipe_fd(28418, 4, 1, Access::Write)
+            .pipe_fd(28418, 5, 2, Access::Read)
+            .pipe_fd(28419, 0, 1, Access::Read)
+            .pipe_fd(28419, 1, 2, Access::Write)
+            .fill(1, 0)
+            .fill(2, 0)
+            .blocked(28418, call, args)
+            .polled(28418, &[(5, true, false)])
+            .blocked(28419, "read", &[0, 0, 131072])
+    }
+
+    #[test]
+    fn a_select_on_the_output_of_a_child_fed_without_eof_is_a_cycle() {
+        let s = python_and_cat("pselect6", &[6, 0x7ff0, 0, 0, 0, 0]).done();
+        let r = analyse(&s);
+        let h = only_hang(&r);
+        assert_eq!(h.kind, HangKind::Deadlock);
+        assert_eq!(h.cycle, vec![28419, 28418]);
+        let text = h.text();
+        assert!(
+            text.contains("28419 (cat) is blocked reading pipe:[1] via fd 0; the pipe is empty and its write end is still open in 28418 (python3) fd 4, which is blocked in pselect6 waiting to read pipe:[2] (fd 5);"),
+            "{text}"
+        );
+        assert!(
+            text.contains("28418 (python3) is blocked in pselect6 waiting to read pipe:[2] via fd 5; the pipe is empty and its write end is still open in 28419 (cat) fd 1, which is blocked reading pipe:[1] (fd 0): a cycle."),
+            "{text}"
+        );
+        assert!(
+            h.fix.starts_with("close fd 4 in 28418 as soon as it has written all it will, before it waits in pselect6"),
+            "{}",
+            h.fix
+        );
+        assert!(h
+            .fds
+            .iter()
+            .any(|f| f.pid == 28418 && f.fd == 5 && f.role == "blocked-reader"));
+        assert!(h
+            .fds
+            .iter()
+            .any(|f| f.pid == 28418 && f.fd == 4 && f.role == "writer"));
+        let zh = h.zh.as_ref().unwrap();
+        let steps = zh.steps.as_ref().unwrap();
+        assert!(
+            steps[1].starts_with(
+                "28418（python3）阻塞在 pselect6 里，等着通过 fd 5 读 pipe:[2]；管道是空的"
+            ),
+            "{steps:?}"
+        );
+        assert!(zh.fix.contains("一写完就关闭 fd 4"), "{}", zh.fix);
+        assert!(matches!(
+            &r.wait(28418).unwrap().wait,
+            Wait::Poll { call, fds } if call == "pselect6" && fds.len() == 1 && fds[0].read
+        ));
+    }
+
+    #[test]
+    fn a_poll_with_data_waiting_in_one_of_its_pipes_is_not_reported() {
+        let s = python_and_cat("poll", &[0x7ff0, 1, u32::MAX as u64])
+            .fill(2, 6)
+            .done();
+        let r = analyse(&s);
+        assert!(r.hangs.is_empty(), "{:#?}", r.hangs);
+        assert!(!r.wait(28418).unwrap().stuck && !r.wait(28419).unwrap().stuck);
+    }
+
+    #[test]
+    fn a_poll_on_a_pipe_and_a_socket_is_not_reported() {
+        let s = python_and_cat("poll", &[0x7ff0, 2, u32::MAX as u64])
+            .socket(28418, 7)
+            .polled(28418, &[(5, true, false), (7, true, false)])
+            .done();
+        let r = analyse(&s);
+        assert!(r.hangs.is_empty(), "{:#?}", r.hangs);
+        assert!(matches!(
+            &r.wait(28418).unwrap().wait,
+            Wait::External { what, .. } if what == "fd 7 (socket:[999])"
+        ));
+    }
+
+    #[test]
+    fn an_epoll_on_two_pipes_whose_writer_is_stuck_is_a_cycle() {
+        // 10 feeds 11's stdin (pipe 1, fd 4, never closed) and waits in
+        // epoll_wait (epoll fd 3) on its stdout (pipe 2, fd 5) and stderr
+        // (pipe 3, fd 6); 11 reads its stdin until EOF.
+        let s = Snap::new(10)
+            .proc(10, 1, "runner", 'S')
+            .proc(11, 10, "filter", 'S')
+            .pipe_fd(10, 4, 1, Access::Write)
+            .pipe_fd(10, 5, 2, Access::Read)
+            .pipe_fd(10, 6, 3, Access::Read)
+            .pipe_fd(11, 0, 1, Access::Read)
+            .pipe_fd(11, 1, 2, Access::Write)
+            .pipe_fd(11, 2, 3, Access::Write)
+            .blocked(10, "epoll_wait", &[3, 0x7ff0, 16, u32::MAX as u64])
+            .polled(10, &[(5, true, false), (6, true, false)])
+            .blocked(11, "read", &[0, 0, 4096])
+            .done();
+        let r = analyse(&s);
+        let h = only_hang(&r);
+        assert_eq!(h.kind, HangKind::Deadlock);
+        let text = h.text();
+        assert!(
+            text.contains("10 (runner) is blocked in epoll_wait waiting to read pipe:[2] via fd 5 or to read pipe:[3] via fd 6; none can become ready: pipe:[2] is empty and its write end is still open in 11 (filter) fd 1 and pipe:[3] is empty and its write end is still open in 11 (filter) fd 2, which is blocked reading pipe:[1] (fd 0)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("which is blocked in epoll_wait waiting to read pipe:[2] (fd 5) or to read pipe:[3] (fd 6)"),
+            "{text}"
+        );
+        assert!(h.fix.starts_with("close fd 4 in 10"), "{}", h.fix);
+        assert_eq!(h.pipes.len(), 3, "{:?}", h.pipes);
+        // The same wait with a running writer of one of its pipes is free.
+        let mut s2 = s.clone();
+        s2.tasks.push(Task {
+            pid: 12,
+            tid: 12,
+            ppid: 10,
+            state: 'R',
+            fds: vec![Fd {
+                fd: 1,
+                target: "pipe:[3]".into(),
+                access: Access::Write,
+                pipe: Some("pipe:[3]".into()),
+            }],
+            ..s.tasks[1].clone()
+        });
+        assert!(analyse(&s2).hangs.is_empty());
+    }
+
+    #[test]
+    fn a_poll_on_a_pipe_only_it_writes_to_waits_for_itself() {
+        let s = Snap::new(7)
+            .proc(7, 1, "selfpoll", 'S')
+            .pipe_fd(7, 3, 1, Access::Read)
+            .pipe_fd(7, 4, 1, Access::Write)
+            .blocked(7, "poll", &[0x7ff0, 1, u32::MAX as u64])
+            .polled(7, &[(3, true, false)])
+            .done();
+        let r = analyse(&s);
+        let h = only_hang(&r);
+        assert_eq!(h.kind, HangKind::Deadlock);
+        assert!(h.summary.contains("waits for itself"), "{}", h.summary);
+        assert!(
+            h.steps[0].contains("still open in 7 (selfpoll) itself (fd 4)"),
+            "{h:#?}"
+        );
+        assert!(
+            h.fix.starts_with("close fd 4 (its own copy of the write end of pipe:[1]) in 7 (selfpoll) before waiting in poll"),
+            "{}",
+            h.fix
+        );
+    }
+
+    #[test]
+    fn an_untimed_poll_on_no_fd_waits_for_a_signal_and_an_unread_set_is_external() {
+        let s = Snap::new(1)
+            .proc(1, 0, "p", 'S')
+            .blocked(1, "ppoll", &[0, 0, 0, 0])
+            .polled(1, &[])
+            .done();
+        assert_eq!(
+            analyse(&s).waits[0].wait,
+            Wait::Signal {
+                call: "ppoll".into()
+            }
+        );
+        // A timed select is a sleep whatever its set.
+        let s = Snap::new(1)
+            .proc(1, 0, "p", 'S')
+            .pipe_fd(1, 3, 1, Access::Read)
+            .pipe_fd(1, 4, 1, Access::Write)
+            .blocked(1, "select", &[4, 0x7ff0, 0, 0, 0x7ff8])
+            .polled(1, &[(3, true, false)])
+            .done();
+        assert!(analyse(&s).hangs.is_empty());
+        // An fd the snapshot does not know (closed since): external.
+        let s = Snap::new(1)
+            .proc(1, 0, "p", 'S')
+            .blocked(1, "epoll_pwait", &[3, 0x7ff0, 1, u32::MAX as u64])
+            .polled(1, &[(9, true, false)])
+            .done();
+        assert!(matches!(
+            &analyse(&s).waits[0].wait,
+            Wait::External { what, .. } if what == "fd 9"
+        ));
+    }
+
+    #[test]
+    fn a_poll_for_room_in_a_full_pipe_waits_for_its_reader() {
+        // 20 polls for POLLOUT on pipe 1 (full); its only reader 21 waits
+        // for 20 to exit.
+        let s = Snap::new(20)
+            .proc(20, 1, "w", 'S')
+            .proc(21, 1, "r", 'S')
+            .pipe_fd(20, 4, 1, Access::Write)
+            .pipe_fd(21, 3, 1, Access::Read)
+            .fill(1, 65536)
+            .blocked(20, "poll", &[0x7ff0, 1, u32::MAX as u64])
+            .polled(20, &[(4, false, true)])
+            .blocked(21, "futex", &[0x7ff, 0, 1, 0])
+            .done();
+        let r = analyse(&s);
+        assert!(matches!(
+            &r.wait(20).unwrap().wait,
+            Wait::Poll { fds, .. } if fds[0].write && !fds[0].read
+        ));
+        let h = only_hang(&r);
+        assert!(
+            h.text().contains("20 (w) is blocked in poll waiting to write to pipe:[1] via fd 4; the pipe is full and its read end is open only in 21 (r) fd 3"),
+            "{}",
+            h.text()
+        );
     }
 }

@@ -200,6 +200,22 @@ fn doing(snap: &Snapshot, w: &Wait) -> String {
         Wait::WritePipe { fd, pipe } => {
             format!("writing {pipe} via fd {fd} (full{})", fill(pipe))
         }
+        Wait::Poll { call, fds } => {
+            let mut ends = Vec::new();
+            for f in fds {
+                let (fd, pipe) = (f.fd, &f.pipe);
+                if f.read {
+                    ends.push(format!("to read {pipe} via fd {fd} (empty{})", fill(pipe)));
+                }
+                if f.write {
+                    ends.push(format!(
+                        "to write to {pipe} via fd {fd} (full{})",
+                        fill(pipe)
+                    ));
+                }
+            }
+            format!("waiting in {call} {}", ends.join(" or "))
+        }
         Wait::OpenFifo { path, write } => format!(
             "opening the FIFO {path}{}",
             match write {
@@ -249,6 +265,22 @@ fn doing_zh(snap: &Snapshot, w: &Wait) -> String {
         }
         Wait::WritePipe { fd, pipe } => {
             format!("通过 fd {fd} 写 {pipe}（管道满了{}）", fill(pipe))
+        }
+        Wait::Poll { call, fds } => {
+            let mut ends = Vec::new();
+            for f in fds {
+                let (fd, pipe) = (f.fd, &f.pipe);
+                if f.read {
+                    ends.push(format!(
+                        "通过 fd {fd} 读 {pipe}（管道是空的{}）",
+                        fill(pipe)
+                    ));
+                }
+                if f.write {
+                    ends.push(format!("通过 fd {fd} 写 {pipe}（管道满了{}）", fill(pipe)));
+                }
+            }
+            format!("在 {call} 里等着{}", ends.join(" 或者 "))
         }
         Wait::OpenFifo { path, write } => match write {
             Some(true) => format!("以写方式打开 FIFO {path}"),

@@ -15,8 +15,10 @@
 //! blocked in that syscall (`S`).
 //!
 //! Nothing here uses ptrace. Reading /proc/PID/syscall, /proc/PID/io and
-//! /proc/PID/mem (the path argument of a blocked open) needs the same
-//! permission as ptrace (PTRACE_MODE_ATTACH): the same user or root.
+//! /proc/PID/mem (the path argument of a blocked open, the fd_set bitmaps
+//! or pollfd array of a blocked select or poll) needs the same permission
+//! as ptrace (PTRACE_MODE_ATTACH): the same user or root. An epoll_wait's
+//! fds come from the epoll fd's /proc/PID/fdinfo (its interest list).
 //!
 //! Measuring a pipe's fill level is the one read that is not passive.
 //! /proc shows no fill level, so the pipe is opened again through a holder's
@@ -33,7 +35,9 @@
 //! `pipe_read` means the pipe was empty, `pipe_write` that it was full). It
 //! is never opened for writing: an extra writer would hold back EOF.
 
-use crate::analysis::waitfor::{Access, Fd, PipeInfo, Progress, Snapshot, Syscall, Task};
+use crate::analysis::waitfor::{
+    self, Access, Fd, PipeInfo, Polled, Progress, Snapshot, Syscall, Task, Wait,
+};
 use crate::trace::Pid;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
@@ -234,6 +238,170 @@ fn read_c_string(pid: Pid, addr: u64) -> Option<String> {
     Some(String::from_utf8_lossy(&buf[..end]).into_owned())
 }
 
+/// Reads exactly `len` bytes at `addr` in `pid`'s memory, or nothing.
+fn read_mem(pid: Pid, addr: u64, len: usize) -> Option<Vec<u8>> {
+    if addr == 0 {
+        return None;
+    }
+    let f = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut buf = vec![0u8; len];
+    // read_exact_at goes on after a read that stopped at a page boundary.
+    f.read_exact_at(&mut buf, addr).ok()?;
+    Some(buf)
+}
+
+/// Most fds of a select read (bits of each fd_set): 8 KiB of bitmaps.
+const MAX_SELECT_FDS: u64 = 1 << 16;
+/// Most pollfds of a poll, or items of an epoll interest list, read.
+const MAX_POLL_FDS: u64 = 4096;
+/// poll(2) and epoll(7) interest bits (the same values in both).
+const POLL_READ: u32 = (libc::POLLIN | libc::POLLPRI | libc::POLLRDNORM | libc::POLLRDBAND) as u32;
+const POLL_WRITE: u32 = (libc::POLLOUT | libc::POLLWRNORM | libc::POLLWRBAND) as u32;
+
+/// For an untimed select, poll or epoll_wait family call (a native one:
+/// `name` is `syscall_N` for a compat task): the fds it waits on. None when
+/// it is not such a call, it has a timeout (it will wake by itself), or the
+/// set could not be read whole.
+fn polled_set(pid: Pid, tid: Pid, name: &str, a: &[u64; 6]) -> Option<Vec<Polled>> {
+    let int = |i: usize| a[i] as u32 as i32;
+    let mut set: std::collections::BTreeMap<i32, Polled> = Default::default();
+    let mut add = |fd: i32, read: bool, write: bool| {
+        let p = set.entry(fd).or_insert(Polled {
+            fd,
+            read: false,
+            write: false,
+        });
+        p.read |= read;
+        p.write |= write;
+    };
+    match name {
+        // select(nfds, readfds, writefds, exceptfds, timeout): each fd_set
+        // an array of longs, bit fd % 64 of long fd / 64.
+        "select" | "pselect6" if a[4] == 0 => {
+            let nfds = a[0] as u32 as i32;
+            if !(0..=MAX_SELECT_FDS as i32).contains(&nfds) {
+                return None;
+            }
+            let words = (nfds as usize).div_ceil(64);
+            // Exceptional conditions (POLLPRI) never happen on a pipe, but
+            // a socket waited on only there must still count.
+            for (k, (read, write)) in [(true, false), (false, true), (false, false)]
+                .into_iter()
+                .enumerate()
+            {
+                let addr = a[1 + k];
+                if addr == 0 || words == 0 {
+                    continue;
+                }
+                let bytes = read_mem(pid, addr, words * 8)?;
+                for (w, chunk) in bytes.chunks_exact(8).enumerate() {
+                    let bits = u64::from_ne_bytes(chunk.try_into().ok()?);
+                    for b in 0..64 {
+                        let fd = (w * 64 + b) as i32;
+                        if fd < nfds && bits & (1 << b) != 0 {
+                            add(fd, read, write);
+                        }
+                    }
+                }
+            }
+        }
+        // poll(fds, nfds, timeout_ms), ppoll(fds, nfds, tsp, sigmask, size):
+        // struct pollfd { int fd; short events; short revents; }.
+        "poll" | "ppoll" => {
+            let untimed = if name == "poll" {
+                int(2) < 0
+            } else {
+                a[2] == 0
+            };
+            if !untimed || a[1] > MAX_POLL_FDS {
+                return None;
+            }
+            let n = a[1] as usize;
+            let bytes = if n == 0 {
+                Vec::new()
+            } else {
+                read_mem(pid, a[0], n * 8)?
+            };
+            for p in bytes.chunks_exact(8) {
+                let fd = i32::from_ne_bytes([p[0], p[1], p[2], p[3]]);
+                let events = u32::from(u16::from_ne_bytes([p[4], p[5]]));
+                // A negative fd is skipped by the kernel.
+                if fd >= 0 {
+                    add(fd, events & POLL_READ != 0, events & POLL_WRITE != 0);
+                }
+            }
+        }
+        // epoll_wait(epfd, events, maxevents, timeout_ms), epoll_pwait(...,
+        // sigmask), epoll_pwait2(epfd, events, maxevents, tsp, sigmask).
+        "epoll_wait" | "epoll_pwait" | "epoll_pwait2" => {
+            let untimed = if name == "epoll_pwait2" {
+                a[3] == 0
+            } else {
+                int(3) < 0
+            };
+            if !untimed {
+                return None;
+            }
+            for (fd, events) in epoll_interest(pid, tid, int(0))? {
+                add(fd, events & POLL_READ != 0, events & POLL_WRITE != 0);
+            }
+        }
+        _ => return None,
+    }
+    Some(set.into_values().collect())
+}
+
+/// The interest list of epoll fd `epfd`: (fd, events), from its fdinfo
+/// (fs/eventpoll.c ep_show_fdinfo: `tfd: %8d events: %8x data: %16llx
+/// pos:%lli ino:%lx sdev:%x` per item). None unless every item is still the
+/// file that fd number names: an item outlives a close of its fd while a
+/// dup of the file (in a child, say) keeps it open, and the number may
+/// since name another file.
+fn epoll_interest(pid: Pid, tid: Pid, epfd: i32) -> Option<Vec<(i32, u32)>> {
+    let dir = format!("/proc/{pid}/task/{tid}");
+    let link = std::fs::read_link(format!("{dir}/fd/{epfd}")).ok()?;
+    if link.to_string_lossy() != "anon_inode:[eventpoll]" {
+        return None;
+    }
+    let info = std::fs::read_to_string(format!("{dir}/fdinfo/{epfd}")).ok()?;
+    let items = parse_epoll_fdinfo(&info)?;
+    if items.len() as u64 > MAX_POLL_FDS {
+        return None;
+    }
+    use std::os::unix::fs::MetadataExt;
+    for &(fd, _, ino) in &items {
+        if std::fs::metadata(format!("{dir}/fd/{fd}")).ok()?.ino() != ino {
+            return None;
+        }
+    }
+    Some(items.into_iter().map(|(fd, ev, _)| (fd, ev)).collect())
+}
+
+/// The items of an epoll fd's fdinfo: (fd, events, inode). None when a
+/// `tfd:` line does not parse.
+fn parse_epoll_fdinfo(info: &str) -> Option<Vec<(i32, u32, u64)>> {
+    let mut out = Vec::new();
+    for line in info.lines().filter(|l| l.starts_with("tfd:")) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        // `tfd:        5` and `ino:5e4`: the value is the next word or
+        // the rest of this one.
+        let field = |key: &str| {
+            words.iter().enumerate().find_map(|(k, w)| {
+                if *w == key {
+                    words.get(k + 1).copied()
+                } else {
+                    w.strip_prefix(key).filter(|v| !v.is_empty())
+                }
+            })
+        };
+        let fd: i32 = field("tfd:")?.parse().ok()?;
+        let events = u32::from_str_radix(field("events:")?, 16).ok()?;
+        let ino = u64::from_str_radix(field("ino:")?, 16).ok()?;
+        out.push((fd, events, ino));
+    }
+    Some(out)
+}
+
 /// For an open-family call: (the path as the process sees it, whether it is a FIFO).
 fn open_path(pid: Pid, name: &str, args: &[u64; 6]) -> (Option<String>, bool) {
     let (dirfd, addr) = match name {
@@ -390,12 +558,14 @@ fn read_process(pid: Pid, in_tree: bool, traced: Option<&Traced>) -> Vec<Task> {
                     syscall_name(nr)
                 };
                 let (path, fifo) = open_path(pid, &name, &args);
+                let polled = polled_set(pid, tid, &name, &args);
                 Syscall {
                     nr,
                     name,
                     args,
                     path,
                     fifo,
+                    polled,
                 }
             })
         } else {
@@ -457,30 +627,44 @@ pub fn tree(root: Pid) -> Vec<Pid> {
     out
 }
 
+/// The pipes a blocked task waits on, each with whether it waits to write
+/// (true) or to read (false): one for a read or a write, one or more for a
+/// select, poll or epoll_wait on pipe ends.
+fn waited_pipes(snap: &Snapshot, t: &Task) -> Vec<(String, bool)> {
+    if t.syscall.is_none() {
+        return Vec::new();
+    }
+    match waitfor::classify(snap, t) {
+        Wait::ReadPipe { pipe, .. } => vec![(pipe, false)],
+        Wait::WritePipe { pipe, .. } => vec![(pipe, true)],
+        Wait::Poll { fds, .. } => fds
+            .into_iter()
+            .flat_map(|f| {
+                let mut v = Vec::new();
+                if f.read {
+                    v.push((f.pipe.clone(), false));
+                }
+                if f.write {
+                    v.push((f.pipe, true));
+                }
+                v
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Pipes the blocked tasks wait on whose other end no task of the snapshot
 /// holds: holders may be outside (a background job reparented to init).
 fn pipes_missing_holders(snap: &Snapshot) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for t in &snap.tasks {
-        let Some(sc) = &t.syscall else { continue };
-        let write = match sc.name.as_str() {
-            "read" | "readv" => false,
-            "write" | "writev" => true,
-            _ => continue,
-        };
-        let fd = sc.args[0] as u32 as i32;
-        let Some(pipe) = snap
-            .fds(t.pid)
-            .iter()
-            .find(|f| f.fd == fd)
-            .and_then(|f| f.pipe.clone())
-        else {
-            continue;
-        };
-        let (readers, writers) = snap.holders(&pipe);
-        let others = if write { readers } else { writers };
-        if others.iter().all(|h| h.0 == t.pid) {
-            out.insert(pipe);
+        for (pipe, write) in waited_pipes(snap, t) {
+            let (readers, writers) = snap.holders(&pipe);
+            let others = if write { readers } else { writers };
+            if others.iter().all(|h| h.0 == t.pid) {
+                out.insert(pipe);
+            }
         }
     }
     out
@@ -556,22 +740,12 @@ fn fill_pipes(snap: &mut Snapshot) {
             }
         }
     }
-    let mut waited: HashSet<String> = HashSet::new();
-    for t in &snap.tasks {
-        if let Some(sc) = &t.syscall {
-            if matches!(sc.name.as_str(), "read" | "readv" | "write" | "writev") {
-                let fd = sc.args[0] as u32 as i32;
-                if let Some(p) = snap
-                    .fds(t.pid)
-                    .iter()
-                    .find(|f| f.fd == fd)
-                    .and_then(|f| f.pipe.clone())
-                {
-                    waited.insert(p);
-                }
-            }
-        }
-    }
+    let waited: HashSet<String> = snap
+        .tasks
+        .iter()
+        .flat_map(|t| waited_pipes(snap, t))
+        .map(|(p, _)| p)
+        .collect();
     let pipes = ids
         .into_iter()
         .map(|id| {
@@ -669,6 +843,62 @@ mod tests {
         let wait4 = libc::SYS_wait4 as i64;
         assert_eq!(syscall_name(wait4), "wait4");
         assert_eq!(syscall_name(100_000), "syscall_100000");
+    }
+
+    #[test]
+    fn epoll_fdinfo_items_parse_with_their_events_and_inodes() {
+        let info = "pos:\t0\nflags:\t02\nmnt_id:\t15\nino:\t1057\n\
+                    tfd:        5 events:       19 data:                5  pos:0 ino:1a5f3 sdev:d\n\
+                    tfd:        7 events:        4 data:       7ffc00000007  pos:0 ino:1a5f4 sdev:d\n";
+        assert_eq!(
+            parse_epoll_fdinfo(info),
+            Some(vec![(5, 0x19, 0x1a5f3), (7, 4, 0x1a5f4)])
+        );
+        assert_eq!(parse_epoll_fdinfo("pos:\t0\n"), Some(vec![]));
+        assert_eq!(parse_epoll_fdinfo("tfd: x events: 1 ino:1\n"), None);
+    }
+
+    #[test]
+    fn an_untimed_poll_on_a_pipe_is_read_from_the_task_with_its_fds() {
+        use std::os::fd::AsRawFd;
+        // A child in poll(POLLIN) on a pipe whose write end we hold, and
+        // on nothing else (the test's own fds are closed in it).
+        let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
+        let mut child = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import select, sys; p = select.poll(); p.register(0, select.POLLIN); p.poll()",
+            ])
+            .stdin(std::process::Stdio::from(r))
+            .spawn()
+            .unwrap();
+        let pid = child.id() as Pid;
+        let mut seen = None;
+        for _ in 0..300 {
+            let s = snapshot_tree(pid).unwrap();
+            if let Some(sc) = s.task(pid).and_then(|t| t.syscall.clone()) {
+                if sc.name.contains("poll") {
+                    seen = Some((s, sc));
+                    break;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let (s, sc) = seen.expect("python blocks in poll");
+        assert_eq!(
+            sc.polled,
+            Some(vec![Polled {
+                fd: 0,
+                read: true,
+                write: false
+            }]),
+            "{sc:?}"
+        );
+        let t = s.task(pid).unwrap();
+        assert!(matches!(waitfor::classify(&s, t), Wait::Poll { .. }));
+        assert!(w.as_raw_fd() > 2);
     }
 
     #[test]
