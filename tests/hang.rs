@@ -360,6 +360,58 @@ fn a_parent_waiting_for_a_stopped_child_is_reported_stuck() {
     r.has(&format!("kill -CONT {child}"));
 }
 
+/// A parent feeding a `cat` child without closing its write end (fd 4), then
+/// waiting in a multiplexer for cat's output: checks the record report.
+fn feeder_in_a_multiplexer(name: &str, outputs: usize) {
+    let bin = fixture(name);
+    let r = hang(name, &[bin.to_str().unwrap()]);
+    let (root, cat) = (r.root(), r.execd("cat"));
+    let pipes = r.pipes();
+    let (input, output) = (pipes[0], pipes[1]);
+    r.has("deadlock:");
+    r.has(&format!(
+        "{cat} (cat) is blocked reading pipe:[{input}] via fd 0; the pipe is empty and its write end is still open in {root} ({name}) fd 4, which is blocked in "
+    ));
+    r.has(&format!(" waiting to read pipe:[{output}] (fd 5)"));
+    if outputs == 2 {
+        r.has(&format!(" or to read pipe:[{}] (fd 7)", pipes[2]));
+    }
+    r.has(&format!(
+        "Fix: close fd 4 in {root} as soon as it has written all it will"
+    ));
+    let cycle = r
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Stall { cycle, fds, .. } => {
+                assert!(
+                    fds.iter()
+                        .any(|f| f.pid == root && f.fd == 5 && f.role == "blocked-reader"),
+                    "{fds:?}"
+                );
+                Some(cycle.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert!(cycle.contains(&root) && cycle.contains(&cat), "{cycle:?}");
+}
+
+#[test]
+fn a_feeder_waiting_in_select_for_output_that_needs_its_eof_is_a_cycle() {
+    feeder_in_a_multiplexer("select_without_eof", 1);
+}
+
+#[test]
+fn a_feeder_waiting_in_poll_for_output_that_needs_its_eof_is_a_cycle() {
+    feeder_in_a_multiplexer("poll_without_eof", 1);
+}
+
+#[test]
+fn a_feeder_waiting_in_epoll_on_two_outputs_that_need_its_eof_is_a_cycle() {
+    feeder_in_a_multiplexer("epoll_without_eof", 2);
+}
+
 /// A non-hang: runs to the end, exit 0, no report.
 fn no_hang(cmd: &[&str]) {
     let r = record(cmd, WATCH);
@@ -390,6 +442,17 @@ fn a_computation_making_no_syscalls_for_seconds_is_not_reported() {
 #[test]
 fn a_sleeping_command_is_not_reported() {
     no_hang(&["sleep", "3"]);
+}
+
+#[test]
+fn a_parent_polling_the_output_of_a_slow_child_is_not_reported() {
+    // subprocess.run(capture_output=True) waits in an untimed poll on the
+    // child's stdout and stderr; their writer sleeps, so it will write.
+    no_hang(&[
+        "python3",
+        "-c",
+        "import subprocess; subprocess.run(['sh', '-c', 'sleep 2.5; echo hi'], capture_output=True, check=True)",
+    ]);
 }
 
 #[test]
@@ -475,6 +538,59 @@ fn snapshot_explains_waiting_before_reading() {
     assert!(
         text.contains(&format!("open only in {root} (wait_before_read) fd 3")),
         "{text}"
+    );
+}
+
+/// `snapshot` of a feeder hung in a multiplexer (see [`feeder_in_a_multiplexer`]).
+fn snapshot_of_a_feeder_in_a_multiplexer(name: &str, calls: &[&str]) {
+    let (g, text) = snapshot_of_hung(&fixture(name), &[]);
+    let (root, cat) = (g.pid(), children(g.pid())[0]);
+    assert!(text.contains("deadlock:"), "{text}");
+    assert!(
+        text.contains(&format!("{cat} (cat) is blocked reading pipe:[",))
+            && text.contains(&format!(
+                "its write end is still open in {root} ({name}) fd 4, which is blocked in "
+            )),
+        "{text}"
+    );
+    let call = calls
+        .iter()
+        .find(|c| {
+            text.contains(&format!(
+                "{root} ({name}) is blocked in {c} waiting to read pipe:["
+            ))
+        })
+        .unwrap_or_else(|| panic!("blocked in one of {calls:?}:\n{text}"));
+    assert!(
+        text.contains(&format!(
+            "{root} {name} [S] waiting in {call} to read pipe:["
+        )),
+        "{text}"
+    );
+    assert!(text.contains("] via fd 5"), "{text}");
+    assert!(
+        text.contains(&format!("Fix: close fd 4 in {root} as soon as it has written all it will, before it waits in {call}")),
+        "{text}"
+    );
+    let status = std::fs::read_to_string(format!("/proc/{root}/status")).unwrap();
+    assert!(status.contains("TracerPid:\t0"), "{status}");
+}
+
+#[test]
+fn snapshot_explains_a_feeder_waiting_in_select() {
+    snapshot_of_a_feeder_in_a_multiplexer("select_without_eof", &["select", "pselect6"]);
+}
+
+#[test]
+fn snapshot_explains_a_feeder_waiting_in_poll() {
+    snapshot_of_a_feeder_in_a_multiplexer("poll_without_eof", &["poll", "ppoll"]);
+}
+
+#[test]
+fn snapshot_explains_a_feeder_waiting_in_epoll() {
+    snapshot_of_a_feeder_in_a_multiplexer(
+        "epoll_without_eof",
+        &["epoll_wait", "epoll_pwait", "epoll_pwait2"],
     );
 }
 
