@@ -64,7 +64,7 @@ pub struct Task {
     pub ppid: Pid,
     /// Its process group.
     pub pgid: Pid,
-    /// The program its process runs (basename of argv[0], else comm).
+    /// The program its process runs (basename of `argv[0]`, else comm).
     pub name: String,
     /// The state letter of /proc/PID/stat: `R` running, `S` sleeping, `D`
     /// disk sleep, `T` stopped, `t` stopped by a tracer, `Z` zombie.

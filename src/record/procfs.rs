@@ -52,7 +52,7 @@ fn same_file(pid: i32, a: i32, b: i32) -> Option<bool> {
 }
 
 /// Do fd `a.1` of process `a.0` and fd `b.1` of process `b.0` refer to the
-/// same open file description? As [`same_file`], across processes.
+/// same open file description? As `same_file`, across processes.
 pub fn same_file_across(a: (i32, i32), b: (i32, i32)) -> Option<bool> {
     const KCMP_FILE: libc::c_long = 0;
     // SAFETY: kcmp takes only integers; it reads no memory of ours.

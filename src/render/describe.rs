@@ -51,7 +51,7 @@ pub fn fd(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> Option<String> {
     model.fd(pid, fd).map(|v| open_file(v.file, labels))
 }
 
-/// The last path component of argv[0] (or of the path).
+/// The last path component of `argv[0]` (or of the path).
 pub fn program_name(argv: &[RawStr], path: &RawStr) -> String {
     let s = shown(argv.first().unwrap_or(path));
     s.rsplit('/').next().unwrap_or(&s).to_string()

@@ -26,7 +26,7 @@ const WRITE: &str = "#1f5fa8";
 const READ: &str = "#2e7d32";
 
 /// `s` as text inside a Graphviz HTML-like label: control characters made
-/// visible, `&`, `<`, `>`, `"` and `'` as entities, cut to [`LABEL_MAX`].
+/// visible, `&`, `<`, `>`, `"` and `'` as entities, cut to `LABEL_MAX`.
 pub fn html(s: &str) -> String {
     escape(&truncate(&visible(s), LABEL_MAX))
 }

@@ -15,11 +15,11 @@
 //!
 //! Language: the page's own words (counter, buttons, hint) follow
 //! [`lang::current`]. The only text the script writes, the step counter, is
-//! put into [`SCRIPT`] as the page is written, and the policy names the
+//! put into `SCRIPT` as the page is written, and the policy names the
 //! hash of that script (computed here, so English and Chinese pages each
 //! allow exactly their own script).
 //!
-//! Size: each step's SVG is stored in pieces ([`svg::Pieces`]: a head, one
+//! Size: each step's SVG is stored in pieces (`svg::Pieces`: a head, one
 //! piece per process box drawn at the origin, a tail), each distinct piece
 //! once, and a step lists the pieces it uses and where its boxes go; the
 //! script joins them. A box an event did not change is the same piece in

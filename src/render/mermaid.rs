@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 const LABEL_MAX: usize = 80;
 
 /// `s` as text inside a quoted Mermaid label: control characters made
-/// visible, cut to [`LABEL_MAX`], and every ASCII character other than
+/// visible, cut to `LABEL_MAX`, and every ASCII character other than
 /// letters, digits, space and `/ . _ - : ; , + = @ ~ ( ) [ ] ! ? * '` written
 /// as a decimal entity code (`"` is `#34;`, `#` is `#35;`, `<` is `#60;`).
 pub fn text(s: &str) -> String {

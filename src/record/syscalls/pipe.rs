@@ -1,4 +1,4 @@
-//! pipe and pipe2: the two new fds are read from the tracee's int[2] at exit,
+//! pipe and pipe2: the two new fds are read from the tracee's `int[2]` at exit,
 //! and the pipe's identity (its inode) from /proc/PID/fd.
 
 use super::{Pending, SysResult};
