@@ -107,6 +107,7 @@ pub fn touched(ev: &Event) -> Vec<(Pid, i32)> {
         EventKind::Close { fd } => vec![(p, *fd)],
         EventKind::SetCloexec { fd, .. } => vec![(p, *fd)],
         EventKind::Socket { fds, .. } => fds.iter().map(|f| (p, *f)).collect(),
+        EventKind::NewFd { fd, .. } => vec![(p, *fd)],
         _ => Vec::new(),
     }
 }

@@ -696,3 +696,61 @@ fn attaching_links_open_files_shared_across_processes() {
         model.fd(kids[1], 0).unwrap().file.object
     );
 }
+
+/// epoll_create1, eventfd2, memfd_create, timerfd_create, signalfd4,
+/// inotify_init1 and pidfd_open each make an fd: all recorded with what the
+/// kernel calls it and its close-on-exec flag, and replay's fd table equals
+/// the kernel's at the exec that follows.
+#[test]
+fn fds_from_epoll_eventfd_memfd_and_friends_are_recorded() {
+    let bin = fixture("new_fds");
+    let r = record(&[bin.as_os_str()]);
+    assert_eq!(
+        r.out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.out.stderr)
+    );
+    let got: Vec<(i32, String, String, bool)> = r
+        .of_kind("new_fd")
+        .map(|e| match &e.kind {
+            EventKind::NewFd {
+                fd,
+                syscall,
+                target,
+                cloexec,
+            } => (
+                *fd,
+                syscall.clone(),
+                target
+                    .as_ref()
+                    .map(|t| t.lossy().into_owned())
+                    .unwrap_or_default(),
+                *cloexec,
+            ),
+            _ => unreachable!(),
+        })
+        .collect();
+    let want = [
+        (3, "epoll_create1", "anon_inode:[eventpoll]", false),
+        (4, "eventfd2", "anon_inode:[eventfd]", true),
+        (5, "memfd_create", "/memfd:scratch (deleted)", false),
+        (6, "timerfd_create", "anon_inode:[timerfd]", true),
+        (7, "signalfd4", "anon_inode:[signalfd]", false),
+        (8, "inotify_init1", "anon_inode:inotify", true),
+        (9, "pidfd_open", "anon_inode:[pidfd]", true),
+    ];
+    let want: Vec<(i32, String, String, bool)> = want
+        .iter()
+        .map(|(f, s, t, c)| (*f, s.to_string(), t.to_string(), *c))
+        .collect();
+    assert_eq!(got, want);
+    let v = forkscope()
+        .args(["replay", "--verify"])
+        .arg(&r.trace)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert!(v.status.success(), "{text}");
+    assert!(text.contains("0 divergences; 0 anomalies"), "{text}");
+}

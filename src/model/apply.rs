@@ -123,6 +123,12 @@ impl Model {
                 cloexec,
                 ..
             } => self.on_socket(&mut cx, fds, domain, *listen_fd, target.as_ref(), *cloexec),
+            EventKind::NewFd {
+                fd,
+                target,
+                cloexec,
+                ..
+            } => self.on_new_fd(&mut cx, *fd, target.as_ref(), *cloexec),
             EventKind::Wait {
                 reaped: Some(child),
                 status: Some(status),
@@ -638,6 +644,20 @@ impl Model {
                 });
             self.install_new(cx, table, pid, fd, file, cloexec);
         }
+    }
+
+    /// An fd from epoll_create1, eventfd2, memfd_create, ...: a new open
+    /// file, named by its /proc target.
+    fn on_new_fd(&mut self, cx: &mut Cx, fd: i32, target: Option<&RawStr>, cloexec: bool) {
+        let (table, pid) = self.table_of(cx);
+        let object = target.map_or(Object::Unknown, Object::from_target);
+        let at = cx.at;
+        let file = self
+            .files
+            .new_file(object, Access::Unknown, at, cx.pid, || {
+                PipeOrigin::Inherited { at }
+            });
+        self.install_new(cx, table, pid, fd, file, cloexec);
     }
 
     fn on_setpgid(&mut self, cx: &mut Cx, target: Pid, pgid: Pid) {

@@ -134,8 +134,10 @@ pub(crate) fn matches(object: &Object, kernel: &[u8]) -> bool {
 /// A path as the model knows it (possibly relative, `./x`, `../x`) against
 /// the kernel's absolute one (possibly `... (deleted)`).
 fn path_matches(model: &[u8], kernel: &[u8]) -> bool {
+    // A file unlinked since (or, from a snapshot, already: a memfd) shows
+    // as `PATH (deleted)`.
     let kernel = kernel.strip_suffix(b" (deleted)").unwrap_or(kernel);
-    let mut m = model;
+    let mut m = model.strip_suffix(b" (deleted)").unwrap_or(model);
     while let Some(rest) = m.strip_prefix(b"./") {
         m = rest;
     }

@@ -40,6 +40,9 @@ pub enum Sys {
     PidfdSendSignal,
     Setsid,
     Setpgid,
+    /// A call that makes one new fd and is none of the above (epoll_create1,
+    /// eventfd2, memfd_create, pidfd_open, ...), by name.
+    NewFd(&'static str),
     /// Not stopped on by seccomp (fork events carry them); named to decode registers.
     Fork,
     Vfork,
@@ -117,6 +120,23 @@ pub const NATIVE: &[(Sys, i64)] = &[
     (Sys::PidfdSendSignal, libc::SYS_pidfd_send_signal),
     (Sys::Setsid, libc::SYS_setsid),
     (Sys::Setpgid, libc::SYS_setpgid),
+    (Sys::NewFd("epoll_create"), libc::SYS_epoll_create),
+    (Sys::NewFd("epoll_create1"), libc::SYS_epoll_create1),
+    (Sys::NewFd("eventfd"), libc::SYS_eventfd),
+    (Sys::NewFd("eventfd2"), libc::SYS_eventfd2),
+    (Sys::NewFd("signalfd"), libc::SYS_signalfd),
+    (Sys::NewFd("signalfd4"), libc::SYS_signalfd4),
+    (Sys::NewFd("timerfd_create"), libc::SYS_timerfd_create),
+    (Sys::NewFd("inotify_init"), libc::SYS_inotify_init),
+    (Sys::NewFd("inotify_init1"), libc::SYS_inotify_init1),
+    (Sys::NewFd("fanotify_init"), libc::SYS_fanotify_init),
+    (Sys::NewFd("memfd_create"), libc::SYS_memfd_create),
+    (Sys::NewFd("userfaultfd"), libc::SYS_userfaultfd),
+    (Sys::NewFd("perf_event_open"), libc::SYS_perf_event_open),
+    (Sys::NewFd("io_uring_setup"), libc::SYS_io_uring_setup),
+    (Sys::NewFd("pidfd_open"), libc::SYS_pidfd_open),
+    (Sys::NewFd("pidfd_getfd"), libc::SYS_pidfd_getfd),
+    (Sys::NewFd("open_by_handle_at"), libc::SYS_open_by_handle_at),
 ];
 
 /// Native numbers of the process-creation calls (decoded at fork events, not filtered).
@@ -155,6 +175,19 @@ pub const NATIVE: &[(Sys, i64)] = &[
     (Sys::PidfdSendSignal, libc::SYS_pidfd_send_signal),
     (Sys::Setsid, libc::SYS_setsid),
     (Sys::Setpgid, libc::SYS_setpgid),
+    (Sys::NewFd("epoll_create1"), libc::SYS_epoll_create1),
+    (Sys::NewFd("eventfd2"), libc::SYS_eventfd2),
+    (Sys::NewFd("signalfd4"), libc::SYS_signalfd4),
+    (Sys::NewFd("timerfd_create"), libc::SYS_timerfd_create),
+    (Sys::NewFd("inotify_init1"), libc::SYS_inotify_init1),
+    (Sys::NewFd("fanotify_init"), libc::SYS_fanotify_init),
+    (Sys::NewFd("memfd_create"), libc::SYS_memfd_create),
+    (Sys::NewFd("userfaultfd"), libc::SYS_userfaultfd),
+    (Sys::NewFd("perf_event_open"), libc::SYS_perf_event_open),
+    (Sys::NewFd("io_uring_setup"), libc::SYS_io_uring_setup),
+    (Sys::NewFd("pidfd_open"), libc::SYS_pidfd_open),
+    (Sys::NewFd("pidfd_getfd"), libc::SYS_pidfd_getfd),
+    (Sys::NewFd("open_by_handle_at"), libc::SYS_open_by_handle_at),
 ];
 
 #[cfg(target_arch = "aarch64")]
@@ -197,6 +230,23 @@ pub const I386: &[(Sys, i64)] = &[
     (Sys::PidfdSendSignal, 424),
     (Sys::Setsid, 66),
     (Sys::Setpgid, 57),
+    (Sys::NewFd("epoll_create"), 254),
+    (Sys::NewFd("epoll_create1"), 329),
+    (Sys::NewFd("eventfd"), 323),
+    (Sys::NewFd("eventfd2"), 328),
+    (Sys::NewFd("signalfd"), 321),
+    (Sys::NewFd("signalfd4"), 327),
+    (Sys::NewFd("timerfd_create"), 322),
+    (Sys::NewFd("inotify_init"), 291),
+    (Sys::NewFd("inotify_init1"), 332),
+    (Sys::NewFd("fanotify_init"), 338),
+    (Sys::NewFd("memfd_create"), 356),
+    (Sys::NewFd("userfaultfd"), 374),
+    (Sys::NewFd("perf_event_open"), 336),
+    (Sys::NewFd("io_uring_setup"), 425),
+    (Sys::NewFd("pidfd_open"), 434),
+    (Sys::NewFd("pidfd_getfd"), 438),
+    (Sys::NewFd("open_by_handle_at"), 342),
 ];
 
 /// i386 process-creation numbers.

@@ -226,6 +226,7 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             err(errno)
         ),
         EventKind::Socket { fds, syscall, .. } => format!("{syscall}() = {fds:?}"),
+        EventKind::NewFd { fd, syscall, .. } => format!("{syscall}() = {fd}"),
         EventKind::Mkfifo { path, errno, .. } => format!("mkfifo({}){}", q(path), err(errno)),
         EventKind::Wait {
             target,
@@ -464,7 +465,8 @@ pub fn sentence(
         }
         EventKind::Open {
             fd, errno: None, ..
-        } => {
+        }
+        | EventKind::NewFd { fd, .. } => {
             let what = pipe_of(model, pid, *fd, labels);
             parts.push(match l {
                 Lang::En => format!("fd {fd} now refers to {what}"),

@@ -696,7 +696,9 @@ fn instant_name(kind: &EventKind) -> (Cow<'static, str>, &'static str) {
             "fd",
         ),
         EventKind::SetCloexec { .. } => fixed("fcntl", "fd"),
-        EventKind::Socket { syscall, .. } => (Cow::Owned(syscall.clone()), "fd"),
+        EventKind::Socket { syscall, .. } | EventKind::NewFd { syscall, .. } => {
+            (Cow::Owned(syscall.clone()), "fd")
+        }
         EventKind::Exec { .. } => fixed("execve", "process"),
         EventKind::Wait { via, .. } => fixed(
             match via {

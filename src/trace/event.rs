@@ -494,6 +494,24 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "is_false")]
         cloexec: bool,
     },
+    /// One new fd from a call that is not open, pipe, dup or socket:
+    /// epoll_create(1), eventfd(2), signalfd(4), timerfd_create,
+    /// inotify_init(1), fanotify_init, memfd_create, userfaultfd,
+    /// perf_event_open, io_uring_setup, pidfd_open, pidfd_getfd,
+    /// open_by_handle_at. Failures are not recorded (nothing changed).
+    NewFd {
+        /// The new fd.
+        fd: i32,
+        /// The call that made it.
+        syscall: String,
+        /// What `/proc/PID/fd/N` points to (`anon_inode:[eventpoll]`,
+        /// `/memfd:name (deleted)`, a path for open_by_handle_at).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<RawStr>,
+        /// FD_CLOEXEC set on it (read from fdinfo).
+        #[serde(default, skip_serializing_if = "is_false")]
+        cloexec: bool,
+    },
     /// mkfifo/mknod(at) of a FIFO.
     Mkfifo {
         /// The path as passed.
@@ -643,6 +661,7 @@ impl EventKind {
             EventKind::CloseRange { .. } => "close_range",
             EventKind::SetCloexec { .. } => "set_cloexec",
             EventKind::Socket { .. } => "socket",
+            EventKind::NewFd { .. } => "new_fd",
             EventKind::Mkfifo { .. } => "mkfifo",
             EventKind::Wait { .. } => "wait",
             EventKind::Kill { .. } => "kill",
@@ -669,6 +688,7 @@ impl EventKind {
         "close_range",
         "set_cloexec",
         "socket",
+        "new_fd",
         "mkfifo",
         "wait",
         "kill",

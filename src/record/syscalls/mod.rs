@@ -8,6 +8,7 @@ pub mod close;
 pub mod dup;
 pub mod exec;
 pub mod fifo;
+pub mod newfd;
 pub mod open;
 pub mod pipe;
 pub mod process;
@@ -97,6 +98,7 @@ pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError>
             signal::entry(t, pid, call)
         }
         Setsid | Setpgid => Ok(Entry::exit(call, Saved::Nothing)),
+        NewFd(_) => Ok(Entry::exit(call, Saved::Nothing)),
         Fork | Vfork | Clone | Clone3 => Ok(Entry::Done),
     }
 }
@@ -116,6 +118,7 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
             signal::exit(t, pid, p, res)
         }
         Setsid | Setpgid => session::exit(t, pid, p, res),
+        NewFd(_) => newfd::exit(t, pid, p, res),
         Close | CloseRange | Fork | Vfork | Clone | Clone3 => Ok(()),
     }
 }
