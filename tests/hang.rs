@@ -231,6 +231,22 @@ fn hang(name: &str, cmd: &[&str]) -> Run {
         } => {
             assert!(*killed && !tasks.is_empty(), "{:?}", stalls[0]);
             assert!(r.stderr.contains(fix.as_str()), "the same fix as printed");
+            // `doctor` on the trace tells the same hang, and does not blame
+            // the parents killed with their children for not waiting.
+            let mut doctor = forkscope::analysis::Doctor::new();
+            for e in &r.events {
+                doctor.observe(e);
+            }
+            let report = doctor.finish();
+            let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
+            assert!(codes.contains(&"hang"), "{codes:?}");
+            assert!(!codes.contains(&"never-reaped"), "{codes:?}");
+            let h = report
+                .findings
+                .iter()
+                .find(|f| f.code.as_str() == "hang")
+                .unwrap();
+            assert_eq!(&h.fix, fix);
         }
         _ => unreachable!(),
     }

@@ -18,8 +18,10 @@
 //! | `killed-by-sigpipe` | [`killed_by_sigpipe`] | a process killed by SIGPIPE, with the pipe and who closed its last read end |
 //! | `never-reaped` | [`never_reaped`] | a child that exited and that its parent never waited for |
 //! | `wait-on-stopped-child` | [`wait_on_stopped_child`] | a parent blocked in a wait without WUNTRACED while its child was stopped |
+//! | `hang` | [`hang`] | the program hung and the recorder explained it live (`record --stall-timeout`): the recorded report |
 
 pub mod fd_leaked_into_exec;
+pub mod hang;
 pub mod killed_by_sigpipe;
 pub mod leaked_write_end;
 pub mod long_zombie;
@@ -91,6 +93,8 @@ pub enum Code {
     NeverReaped,
     /// See [`wait_on_stopped_child`].
     WaitOnStoppedChild,
+    /// See [`hang`].
+    Hang,
 }
 
 impl Code {
@@ -103,6 +107,7 @@ impl Code {
         Code::KilledBySigpipe,
         Code::NeverReaped,
         Code::WaitOnStoppedChild,
+        Code::Hang,
     ];
 
     /// The code as shown and as in JSON: `leaked-write-end`.
@@ -115,6 +120,7 @@ impl Code {
             Code::KilledBySigpipe => "killed-by-sigpipe",
             Code::NeverReaped => "never-reaped",
             Code::WaitOnStoppedChild => "wait-on-stopped-child",
+            Code::Hang => "hang",
         }
     }
 }
@@ -139,6 +145,8 @@ pub enum Role {
     Closer,
     /// Sent the signal.
     Sender,
+    /// Blocked in a hang.
+    Blocked,
 }
 
 /// A process named in a finding, with its program at that moment.
@@ -637,6 +645,7 @@ pub fn all() -> Vec<Box<dyn Analysis>> {
         Box::new(killed_by_sigpipe::KilledBySigpipe::default()),
         Box::new(never_reaped::NeverReaped::default()),
         Box::new(wait_on_stopped_child::WaitOnStoppedChild::default()),
+        Box::new(hang::Hangs),
     ]
 }
 

@@ -12,8 +12,12 @@
 use super::{duration_text, Analysis, Code, Context, EventRef, Finding, Role, Severity};
 use crate::model::{Applied, Moment, Note, Process};
 use crate::render::narrate;
-use crate::trace::{Event, EventKind, Pid};
+use crate::trace::{Event, EventKind, Pid, Status};
 use std::collections::HashSet;
+
+/// A child that exited less than this before its parent was killed by a
+/// signal is not reported: they were killed together.
+const KILLED_TOGETHER_NS: u64 = 100_000_000;
 
 /// Finds exited children nobody waited for.
 #[derive(Default)]
@@ -138,6 +142,21 @@ impl Analysis for NeverReaped {
             let Some(c) = cx.model.process(pid).filter(|c| c.is_zombie()) else {
                 continue;
             };
+            // A parent killed by a signal just after its child exited had no
+            // chance to wait (a tree killed at once, e.g. by
+            // `--on-deadlock kill`): the kill is the story, not the wait.
+            let killed = matches!(
+                ev.kind,
+                EventKind::Exit {
+                    status: Status::Signaled { .. }
+                }
+            );
+            let zombie_ns = c
+                .exit
+                .map_or(u64::MAX, |e| cx.now.ts_ns.saturating_sub(e.at.ts_ns));
+            if killed && zombie_ns < KILLED_TOGETHER_NS {
+                continue;
+            }
             out.extend(finding(cx, c, parent, Some(ev), cx.now));
         }
     }

@@ -264,6 +264,7 @@ fn role(r: analysis::Role) -> &'static str {
             Adopter => "收养者",
             Closer => "关闭者",
             Sender => "发送者",
+            Blocked => "卡住的进程",
         };
     }
     match r {
@@ -275,6 +276,7 @@ fn role(r: analysis::Role) -> &'static str {
         Adopter => "adopter",
         Closer => "closer",
         Sender => "sender",
+        Blocked => "blocked",
     }
 }
 

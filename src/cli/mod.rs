@@ -106,7 +106,8 @@ pub enum Command {
     Export(ExportArgs),
 
     /// Explain what went wrong in a trace: leaked pipe ends, zombies,
-    /// orphans, deaths by SIGPIPE, children never reaped.
+    /// orphans, deaths by SIGPIPE, children never reaped, and hangs the
+    /// recorder explained live (`record --stall-timeout`).
     ///
     /// Exits 0 when nothing is found, 1 when something is.
     ///

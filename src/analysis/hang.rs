@@ -1,0 +1,149 @@
+//! `hang`: the traced program hung and forkscope saw it live. With
+//! `record --stall-timeout` (or at Ctrl-C, or at a detach) the recorder
+//! analyses the stuck tree from /proc (see [`super::waitfor`]) and writes
+//! what it found into the trace as a `stall` event; this finding carries
+//! that report into `doctor`, so a trace of a hang explains itself later.
+//!
+//! The report's sentences were written in English when it was recorded
+//! (the trace stays English); in Chinese the finding says what kind of hang
+//! it was, which processes and pipes, and quotes the recorded chain.
+
+use super::{Analysis, Code, Context, EventRef, Finding, Role, Severity};
+use crate::model::Applied;
+use crate::trace::{Event, EventKind};
+
+/// Reports every hang recorded in the trace.
+#[derive(Default)]
+pub struct Hangs;
+
+/// The kind of hang in Chinese.
+fn kind_zh(hang: &str) -> &'static str {
+    match hang {
+        "deadlock" => "死锁：几个进程互相等待",
+        "eof-held-open" => "读端等 EOF，而写端被一个闲着的进程拿着不放",
+        _ => "卡住了：没有谁能让它继续",
+    }
+}
+
+fn role_of(role: &str) -> Role {
+    match role {
+        r if r.contains("reader") => Role::Reader,
+        r if r.contains("writer") => Role::Writer,
+        _ => Role::Blocked,
+    }
+}
+
+impl Analysis for Hangs {
+    fn after(&mut self, cx: &Context<'_>, ev: &Event, _applied: &Applied, out: &mut Vec<Finding>) {
+        let EventKind::Stall {
+            hang,
+            summary,
+            steps,
+            fix,
+            tasks,
+            fds,
+            pipes,
+            killed,
+            stalled_ns,
+            ..
+        } = &ev.kind
+        else {
+            return;
+        };
+        let when = match stalled_ns {
+            Some(ns) => format!(" after {} without progress", super::duration_text(*ns)),
+            None => String::new(),
+        };
+        let ending = if *killed {
+            " forkscope killed the traced processes (--on-deadlock kill)."
+        } else {
+            ""
+        };
+        let explanation = format!(
+            "forkscope found this while recording{when}, from /proc: {}{ending}",
+            steps.join(" ")
+        );
+        let who: Vec<String> = tasks
+            .iter()
+            .map(|&p| format!("{p}（{}）", cx.name(p)))
+            .collect();
+        let summary_zh = format!(
+            "录制时发现程序卡住了（{}）：{}",
+            kind_zh(hang),
+            who.join("、")
+        );
+        let explanation_zh = format!(
+            "forkscope 录制时从 /proc 看到的等待关系（原文）：{}{}",
+            steps.join(" "),
+            if *killed {
+                " forkscope 随后杀掉了被跟踪的进程（--on-deadlock kill）。"
+            } else {
+                ""
+            }
+        );
+        let fix_zh = format!("（原文）{fix}");
+        let mut f = Finding::new(Code::Hang, Severity::Error, ev.seq)
+            .text(format!("{hang}: {summary}"), explanation, fix.clone())
+            .zh(summary_zh, explanation_zh, fix_zh)
+            .event(
+                EventRef::of(ev, format!("the hang is found live: {summary}"))
+                    .zh("录制时发现卡住了"),
+            );
+        for &p in tasks {
+            f = f.process(p, cx.name(p), Role::Blocked);
+        }
+        for s in fds {
+            f = f.fd(s.pid, s.fd, s.pipe.clone(), role_of(&s.role));
+        }
+        for p in pipes {
+            f = f.pipe(p.clone());
+        }
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::Script;
+    use super::super::Code;
+    use crate::trace::{EventKind, StallFd};
+
+    #[test]
+    fn a_recorded_stall_becomes_an_error_finding_with_its_processes_and_fds() {
+        let mut s = Script::new(100, "python3");
+        s.fork(100, 101);
+        s.ev(
+            101,
+            EventKind::Stall {
+                hang: "deadlock".into(),
+                trigger: "stalled".into(),
+                stalled_ns: Some(1_000_000_000),
+                summary: "101 (cat) and 100 (python3) wait for each other".into(),
+                steps: vec!["101 (cat) is blocked reading pipe:[7] via fd 0;".into()],
+                fix: "close fd 4 in 100".into(),
+                cycle: vec![101, 100],
+                tasks: vec![101, 100],
+                fds: vec![StallFd {
+                    pid: 100,
+                    fd: 4,
+                    pipe: "pipe:[7]".into(),
+                    role: "holder".into(),
+                }],
+                pipes: vec!["pipe:[7]".into()],
+                killed: true,
+            },
+        );
+        let f = s.findings_of(Code::Hang);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(
+            f[0].summary.starts_with("deadlock: 101 (cat) and 100"),
+            "{}",
+            f[0].summary
+        );
+        assert!(f[0].explanation.contains("after 1.00 s without progress"));
+        assert!(f[0].explanation.contains("--on-deadlock kill"));
+        assert_eq!(f[0].fix, "close fd 4 in 100");
+        assert_eq!((f[0].fds[0].pid, f[0].fds[0].fd), (100, 4));
+        assert_eq!(f[0].pipes, vec!["pipe:[7]".to_string()]);
+    }
+}
