@@ -47,27 +47,34 @@ static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
 
 /// Compiles `fixtures/hang/NAME.c` once per test binary.
 fn fixture(name: &str) -> PathBuf {
+    try_fixture(name, &[]).unwrap_or_else(|e| panic!("building {name}: {e}"))
+}
+
+/// Compiles `fixtures/hang/NAME.c` with extra `flags` (once per test
+/// binary), or says why the compiler refused (no 32-bit libc, say).
+fn try_fixture(name: &str, flags: &[&str]) -> Result<PathBuf, String> {
+    let key = format!("{name}{}", flags.concat());
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, p)) = built.iter().find(|(n, _)| n == name) {
-        return p.clone();
+    if let Some((_, p)) = built.iter().find(|(n, _)| *n == key) {
+        return Ok(p.clone());
     }
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hang-fixtures");
     std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join(name);
+    let out = dir.join(key.replace('-', "_"));
     let src = repo().join("fixtures/hang").join(format!("{name}.c"));
     let r = Command::new("cc")
-        .args(["-O1", "-Wall", "-o"])
+        .args(["-O1", "-Wall"])
+        .args(flags)
+        .arg("-o")
         .arg(&out)
         .arg(&src)
         .output()
         .expect("cc runs");
-    assert!(
-        r.status.success(),
-        "building {name}: {}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    built.push((name.to_string(), out.clone()));
-    out
+    if !r.status.success() {
+        return Err(String::from_utf8_lossy(&r.stderr).into_owned());
+    }
+    built.push((key, out.clone()));
+    Ok(out)
 }
 
 /// One guarded `forkscope record` run.
@@ -251,6 +258,39 @@ fn hang(name: &str, cmd: &[&str]) -> Run {
         _ => unreachable!(),
     }
     r
+}
+
+/// A 32-bit program's hangs are named too: its blocked syscalls come in
+/// i386 numbers, and a poll set is read from its memory the same way.
+#[test]
+fn a_32_bit_programs_hangs_are_named_too() {
+    for name in ["reader_holds_write_end", "poll_without_eof"] {
+        let bin = match try_fixture(name, &["-m32"]) {
+            Ok(b) => b,
+            Err(e) if std::env::var_os("CI").is_none() => {
+                eprintln!("note: no 32-bit C library here (gcc-multilib), skipped: {e}");
+                return;
+            }
+            Err(e) => panic!("building {name} -m32 under CI: {e}"),
+        };
+        let r = hang(name, &[bin.to_str().unwrap()]);
+        let prog = bin.file_name().unwrap().to_str().unwrap();
+        r.has("deadlock:");
+        match name {
+            "reader_holds_write_end" => {
+                let child = r.children_of(r.root())[0];
+                r.has(&format!("{child} ({prog}) is blocked reading pipe:["));
+                r.has(&format!(
+                    "{} ({prog}) is blocked in wait4 for {child}",
+                    r.root()
+                ));
+            }
+            _ => r.has(&format!(
+                "{} ({prog}) is blocked in poll waiting to read pipe:[",
+                r.root()
+            )),
+        }
+    }
 }
 
 #[test]

@@ -225,6 +225,49 @@ fn syscall_name(nr: i64) -> String {
     format!("syscall_{nr}")
 }
 
+/// The name of i386 syscall `nr` for the calls the wait analysis knows, as
+/// the native table names them (the `_time64` variants by their base
+/// name: only whether a timeout is given matters); `syscall_N` otherwise.
+/// Their arguments come in the same order as the native calls'. Number 82,
+/// the old select with its arguments in a struct, is left unnamed.
+fn syscall_name_i386(nr: i64) -> String {
+    let name = match nr {
+        0 => "restart_syscall",
+        3 => "read",
+        4 => "write",
+        5 => "open",
+        7 => "waitpid",
+        8 => "creat",
+        29 => "pause",
+        37 => "kill",
+        54 => "ioctl",
+        114 => "wait4",
+        142 => "select",
+        143 => "flock",
+        145 => "readv",
+        146 => "writev",
+        162 => "nanosleep",
+        168 => "poll",
+        177 | 421 => "rt_sigtimedwait",
+        179 => "rt_sigsuspend",
+        180 => "pread64",
+        181 => "pwrite64",
+        240 | 422 => "futex",
+        256 => "epoll_wait",
+        267 => "clock_nanosleep",
+        284 => "waitid",
+        295 => "openat",
+        308 | 413 => "pselect6",
+        309 | 414 => "ppoll",
+        319 => "epoll_pwait",
+        407 => "clock_nanosleep_time64",
+        437 => "openat2",
+        441 => "epoll_pwait2",
+        _ => return format!("syscall_{nr}"),
+    };
+    name.to_string()
+}
+
 /// Reads a NUL-terminated string at `addr` in `pid`'s memory.
 fn read_c_string(pid: Pid, addr: u64) -> Option<String> {
     if addr == 0 {
@@ -258,10 +301,11 @@ const MAX_POLL_FDS: u64 = 4096;
 const POLL_READ: u32 = (libc::POLLIN | libc::POLLPRI | libc::POLLRDNORM | libc::POLLRDBAND) as u32;
 const POLL_WRITE: u32 = (libc::POLLOUT | libc::POLLWRNORM | libc::POLLWRBAND) as u32;
 
-/// For an untimed select, poll or epoll_wait family call (a native one:
-/// `name` is `syscall_N` for a compat task): the fds it waits on. None when
-/// it is not such a call, it has a timeout (it will wake by itself), or the
-/// set could not be read whole.
+/// For an untimed select, poll or epoll_wait family call: the fds it waits
+/// on. None when it is not such a call, it has a timeout (it will wake by
+/// itself), or the set could not be read whole. A 32-bit task's sets read
+/// the same way on x86: a pollfd has the same layout, and an fd_set of
+/// 32-bit longs read as 64-bit little-endian words keeps every fd's bit.
 fn polled_set(pid: Pid, tid: Pid, name: &str, a: &[u64; 6]) -> Option<Vec<Polled>> {
     let int = |i: usize| a[i] as u32 as i32;
     let mut set: std::collections::BTreeMap<i32, Polled> = Default::default();
@@ -505,7 +549,7 @@ fn fds_of(pid: Pid, tids: &[Pid]) -> Vec<Fd> {
 }
 
 /// Is `pid` a 32-bit program on a 64-bit kernel? Its /proc/PID/syscall
-/// numbers are then the compat ones, which the name table does not know.
+/// numbers are then the compat ones, named by [`syscall_name_i386`].
 fn is_compat(pid: Pid) -> bool {
     if cfg!(target_pointer_width = "32") {
         return false;
@@ -553,7 +597,7 @@ fn read_process(pid: Pid, in_tree: bool, traced: Option<&Traced>) -> Vec<Task> {
         let syscall = if matches!(state, 'S' | 'D' | 'I') {
             sc.map(|(nr, args)| {
                 let name = if compat {
-                    format!("syscall_{nr}")
+                    syscall_name_i386(nr)
                 } else {
                     syscall_name(nr)
                 };
