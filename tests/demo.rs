@@ -104,6 +104,32 @@ fn completions_and_the_man_page_come_from_the_cli_definition() {
         &t[..200.min(t.len())]
     );
     assert!(t.contains("record"));
+
+    // A subcommand's own page, with its options.
+    let o = forkscope().args(["man", "diagram"]).output().unwrap();
+    let t = out(&o);
+    assert!(
+        t.contains(".TH forkscope-diagram 1"),
+        "{}",
+        &t[..200.min(t.len())]
+    );
+    assert!(t.contains("\\-\\-range") && t.contains("\\-\\-collapse\\-files"));
+    let o = forkscope().args(["man", "nope"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the subcommands are: demo, record"));
+
+    // Every page into a directory, as a package would install them.
+    let dir = tempfile::tempdir().unwrap();
+    let o = forkscope()
+        .args(["man", "--out-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for page in ["forkscope.1", "forkscope-record.1", "forkscope-snapshot.1"] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}");
+    }
 }
 
 /// `forkscope demo | head -1` (and the other commands piped into a pager

@@ -130,10 +130,21 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 
-    /// Print the man page (roff).
+    /// Print the man page (roff), or a subcommand's, or write them all.
     ///
     /// Example: forkscope man > forkscope.1 && man ./forkscope.1
-    Man,
+    ///
+    /// Example: forkscope man diagram | man -l -
+    ///
+    /// Example: forkscope man --out-dir /usr/local/share/man/man1
+    Man {
+        /// Print this subcommand's page (forkscope-SUBCOMMAND(1)) instead.
+        subcommand: Option<String>,
+
+        /// Write forkscope.1 and a forkscope-SUBCOMMAND.1 per subcommand into DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "subcommand")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 /// Arguments of `forkscope demo`.
@@ -437,9 +448,35 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             clap_complete::generate(shell, &mut cmd, "forkscope", &mut std::io::stdout());
             Ok(0)
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+        Command::Man {
+            subcommand,
+            out_dir,
+        } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+            if let Some(dir) = out_dir {
+                clap_mangen::generate_to(cmd, &dir).map_err(|e| {
+                    anyhow::anyhow!("writing man pages into {}: {e}", dir.display())
+                })?;
+                say_wrote(&dir);
+                return Ok(0);
+            }
+            // Built, subcommands carry their full names (forkscope-diagram).
+            cmd.build();
+            let page = match &subcommand {
+                None => cmd,
+                Some(name) => match cmd.find_subcommand(name) {
+                    Some(sub) => sub.clone(),
+                    None => {
+                        let names: Vec<&str> =
+                            cmd.get_subcommands().map(|c| c.get_name()).collect();
+                        anyhow::bail!(
+                            "no subcommand {name:?}; the subcommands are: {}",
+                            names.join(", ")
+                        );
+                    }
+                },
+            };
+            clap_mangen::Man::new(page).render(&mut std::io::stdout())?;
             Ok(0)
         }
     }
