@@ -281,74 +281,50 @@ fn role(r: analysis::Role) -> &'static str {
 }
 
 fn write_text(out: &mut impl Write, r: &Report, style: style::Style) -> std::io::Result<()> {
-    if lang::current() == Lang::Zh {
-        return write_text_zh(out, r, style);
-    }
+    let zh = lang::current() == Lang::Zh;
     if r.findings.is_empty() {
-        writeln!(out, "{} in {} events", style.good("no findings"), r.events)?;
-        return Ok(());
+        return match zh {
+            false => writeln!(out, "{} in {} events", style.good("no findings"), r.events),
+            true => writeln!(out, "{} 个事件里{}", r.events, style.good("没有发现问题")),
+        };
     }
     for f in &r.findings {
         write_finding(out, f, style)?;
         writeln!(out)?;
     }
-    let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
+    // `2 errors, 1 info` / `2 个错误，1 个提示`.
     let mut parts = Vec::new();
-    for (s, name) in [
-        (Severity::Error, "error"),
-        (Severity::Warning, "warning"),
-        (Severity::Info, "info"),
+    for (s, en, cn) in [
+        (Severity::Error, "error", "错误"),
+        (Severity::Warning, "warning", "警告"),
+        (Severity::Info, "info", "提示"),
     ] {
-        let n = count(s);
-        if n > 0 {
-            parts.push(format!(
-                "{n} {name}{}",
-                if n > 1 && s != Severity::Info {
-                    "s"
-                } else {
-                    ""
-                }
-            ));
+        let n = r.findings.iter().filter(|f| f.severity == s).count();
+        if n == 0 {
+            continue;
         }
+        parts.push(match zh {
+            true => format!("{n} 个{cn}"),
+            false if n > 1 && s != Severity::Info => format!("{n} {en}s"),
+            false => format!("{n} {en}"),
+        });
     }
     let n = r.findings.len();
-    writeln!(
-        out,
-        "{n} finding{} in {} events: {}",
-        if n == 1 { "" } else { "s" },
-        r.events,
-        parts.join(", ")
-    )
-}
-
-fn write_text_zh(out: &mut impl Write, r: &Report, style: style::Style) -> std::io::Result<()> {
-    if r.findings.is_empty() {
-        writeln!(out, "{} 个事件里{}", r.events, style.good("没有发现问题"))?;
-        return Ok(());
+    match zh {
+        false => writeln!(
+            out,
+            "{n} finding{} in {} events: {}",
+            if n == 1 { "" } else { "s" },
+            r.events,
+            parts.join(", ")
+        ),
+        true => writeln!(
+            out,
+            "{} 个事件里发现 {n} 个问题：{}",
+            r.events,
+            parts.join("，")
+        ),
     }
-    for f in &r.findings {
-        write_finding(out, f, style)?;
-        writeln!(out)?;
-    }
-    let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
-    let mut parts = Vec::new();
-    for (s, name) in [
-        (Severity::Error, "错误"),
-        (Severity::Warning, "警告"),
-        (Severity::Info, "提示"),
-    ] {
-        let n = count(s);
-        if n > 0 {
-            parts.push(format!("{n} 个{name}"));
-        }
-    }
-    writeln!(
-        out,
-        "{} 个事件里发现 {} 个问题：{}",
-        r.events,
-        r.findings.len(),
-        parts.join("，")
-    )
 }
 
 #[cfg(test)]
