@@ -10,6 +10,13 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::time::Duration;
 
+/// Every recording in this file also takes exit snapshots
+/// (`--snapshots exec,exit`), and `replay --verify` checks each process's
+/// last fd table: see [`common::record_at_exit`].
+fn record<S: AsRef<std::ffi::OsStr>>(cmd: &[S]) -> Recorded {
+    record_at_exit(cmd)
+}
+
 #[test]
 fn exit_status_is_the_commands_own() {
     let r = record(&["sh", "-c", "exit 7"]);

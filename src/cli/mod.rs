@@ -188,6 +188,20 @@ pub struct RecordArgs {
     #[arg(long, value_enum, default_value_t = OnDeadlock::Report, requires = "stall_timeout")]
     pub on_deadlock: OnDeadlock,
 
+    /// When to record each process's fd table as the kernel shows it, for
+    /// `replay --verify`: `exec` (always on: after every successful exec)
+    /// and `exit` (also just before each process exits: one more ptrace
+    /// stop per thread, a few /proc reads per process; off by default).
+    /// Example: --snapshots exec,exit
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "exec",
+        value_name = "WHEN"
+    )]
+    pub snapshots: Vec<SnapshotAt>,
+
     /// Attach to a running process (and all its threads and descendants)
     /// instead of starting CMD. Slower than starting CMD: the seccomp filter
     /// cannot be added to a running process. Ctrl-C detaches and leaves it running.
@@ -207,6 +221,15 @@ pub struct RecordArgs {
         value_name = "CMD"
     )]
     pub command: Vec<OsString>,
+}
+
+/// `--snapshots`: when the recorder reads fd tables from /proc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotAt {
+    /// After every successful exec (always taken).
+    Exec,
+    /// Just before each process exits (PTRACE_EVENT_EXIT).
+    Exit,
 }
 
 /// `--on-deadlock`.

@@ -186,6 +186,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         None => args.command[0].to_string_lossy().into_owned(),
     };
     let argv0 = crate::render::ascii::visible(&argv0).into_owned();
+    record::set_exit_snapshots(args.snapshots.contains(&super::SnapshotAt::Exit));
     let result = match args.attach {
         Some(pid) => record::attach(pid, args.output, &watch),
         None => record::record_watched(

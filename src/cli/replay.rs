@@ -398,6 +398,7 @@ fn verify<R: std::io::BufRead>(
     args: &ReplayArgs,
 ) -> anyhow::Result<i32> {
     let mut snapshots = 0u64;
+    let mut exit_snapshots = 0u64;
     let mut divergences = 0u64;
     let mut anomalies = 0u64;
     let mut events = 0u64;
@@ -412,6 +413,9 @@ fn verify<R: std::io::BufRead>(
             }
         ) {
             snapshots += 1;
+        }
+        if matches!(step.event.kind, EventKind::FdSnapshot { .. }) {
+            exit_snapshots += 1;
         }
         for d in r.verify(&step) {
             divergences += 1;
@@ -452,16 +456,26 @@ fn verify<R: std::io::BufRead>(
     match lang::current() {
         Lang::En => writeln!(
             out,
-            "{}: {events} events replayed; {snapshots} kernel fd tables checked at exec; {} divergence{}; {anomalies} anomal{}",
+            "{}: {events} events replayed; {snapshots} kernel fd tables checked at exec{}; {} divergence{}; {anomalies} anomal{}",
             args.trace.display(),
+            if exit_snapshots > 0 {
+                format!(", {exit_snapshots} at exit")
+            } else {
+                String::new()
+            },
             divergences,
             if divergences == 1 { "" } else { "s" },
             if anomalies == 1 { "y" } else { "ies" },
         ),
         Lang::Zh => writeln!(
             out,
-            "{}：重放了 {events} 个事件；在 exec 时对照了 {snapshots} 张内核 fd 表；{divergences} 处不一致；{anomalies} 处异常",
+            "{}：重放了 {events} 个事件；在 exec 时对照了 {snapshots} 张内核 fd 表{}；{divergences} 处不一致；{anomalies} 处异常",
             args.trace.display(),
+            if exit_snapshots > 0 {
+                format!("，在退出时对照了 {exit_snapshots} 张")
+            } else {
+                String::new()
+            },
         ),
     }
     .context("writing the report")?;

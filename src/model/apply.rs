@@ -195,7 +195,8 @@ impl Model {
             | EventKind::Signal { .. }
             | EventKind::Setsid { .. }
             | EventKind::Setpgid { .. }
-            | EventKind::Stall { .. } => {}
+            | EventKind::Stall { .. }
+            | EventKind::FdSnapshot { .. } => {}
         }
         for a in &out.anomalies {
             self.anomaly_count += 1;

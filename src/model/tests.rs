@@ -1181,3 +1181,42 @@ fn a_wait_with_a_null_status_still_reaps_an_exited_child() {
         "the status of its exit"
     );
 }
+
+#[test]
+fn an_exit_snapshot_is_checked_against_the_table_the_process_ends_with() {
+    let mut s = Sim::with_shell(100);
+    s.pipe(100, 3, 4, 9);
+    s.ev(100, EventKind::Close { fd: 4 });
+    let snapshot = |fds: Vec<FdEntry>| Event {
+        seq: 50,
+        ts_ns: 0,
+        pid: 100,
+        kind: EventKind::FdSnapshot {
+            at: "exit".into(),
+            fds,
+        },
+    };
+    let same = snapshot(vec![
+        entry(0, TTY),
+        entry(1, TTY),
+        entry(2, TTY),
+        entry(3, "pipe:[9]"),
+    ]);
+    s.m.apply(&same);
+    assert_eq!(s.m.verify(&same), vec![]);
+    // The kernel still has the write end the model saw closed.
+    let differs = snapshot(vec![
+        entry(0, TTY),
+        entry(1, TTY),
+        entry(2, TTY),
+        entry(3, "pipe:[9]"),
+        entry(4, "pipe:[9]"),
+    ]);
+    s.m.apply(&differs);
+    let d = s.m.verify(&differs);
+    assert_eq!(
+        d.iter().map(|d| (d.seq, d.pid, d.fd)).collect::<Vec<_>>(),
+        vec![(50, 100, 4)]
+    );
+    assert_eq!(d[0].model, None);
+}

@@ -110,6 +110,13 @@ pub struct RecordOptions {
     pub env: bool,
 }
 
+/// `record --snapshots exit`: from now on, each traced process also stops
+/// once at its exit (PTRACE_O_TRACEEXIT), where its fd table is written as an
+/// `fd_snapshot` event. Off by default (and when `on` is false).
+pub fn set_exit_snapshots(on: bool) {
+    spawn::set_trace_exit(on);
+}
+
 /// How a recording ended.
 #[derive(Debug)]
 pub struct RecordOutcome {

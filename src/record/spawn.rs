@@ -15,9 +15,26 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+/// Asked for with `record --snapshots exit`: PTRACE_O_TRACEEXIT is added to
+/// [`ptrace_options`]. Off by default, so that no process stops at its exit.
+static TRACE_EXIT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns PTRACE_O_TRACEEXIT on or off for the tracees seized from now on:
+/// ptrace(2), "Stop the tracee at exit ... the tracee's exit status can be
+/// retrieved with PTRACE_GETEVENTMSG ... while registers are still
+/// available", and so is its fd table in /proc.
+pub fn set_trace_exit(on: bool) {
+    TRACE_EXIT.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The ptrace options every tracee gets (children inherit them).
 pub fn ptrace_options() -> Options {
-    Options::PTRACE_O_TRACESYSGOOD
+    let exit = if TRACE_EXIT.load(std::sync::atomic::Ordering::Relaxed) {
+        Options::PTRACE_O_TRACEEXIT
+    } else {
+        Options::empty()
+    };
+    exit | Options::PTRACE_O_TRACESYSGOOD
         | Options::PTRACE_O_TRACEFORK
         | Options::PTRACE_O_TRACEVFORK
         | Options::PTRACE_O_TRACECLONE

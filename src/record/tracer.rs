@@ -60,6 +60,8 @@ pub struct Task {
     pub stop_recorded: bool,
     /// Its exit was recorded already (ahead of a reaping wait).
     pub exit_recorded: bool,
+    /// It passed its PTRACE_EVENT_EXIT stop (`--snapshots exit` only).
+    pub exit_stopped: bool,
 }
 
 impl Task {
@@ -70,6 +72,7 @@ impl Task {
             group_stopped: false,
             stop_recorded: false,
             exit_recorded: false,
+            exit_stopped: false,
         }
     }
 }
@@ -538,6 +541,7 @@ impl Tracer {
                 )?;
                 self.resume(s, sig)
             }
+            StopKind::Exit => self.exit_stop(s),
             StopKind::Other => self.resume(s, 0),
         };
         // A tracee that vanished between stop and resume is not an error: its exit will be reported.
@@ -797,6 +801,40 @@ impl Tracer {
                 errno,
             },
         )
+    }
+
+    /// PTRACE_EVENT_EXIT (`record --snapshots exit`): the task is in do_exit,
+    /// its fd table not yet released. Threads share one table, so it is read
+    /// only at the exit stop of the last thread of the process that still
+    /// runs: from `/proc/TID/fd` of that thread (a leader that exited first
+    /// shows an empty table), and written as an `fd_snapshot` by that tid.
+    /// ptrace(2): "PTRACE_EVENT_EXIT stop ... the tracee is stopped early
+    /// during process exit, when registers are still available".
+    fn exit_stop(&mut self, s: Stopped) -> nix::Result<()> {
+        let tid = s.pid().as_raw();
+        let Some(tgid) = self.tasks.get_mut(&tid).map(|t| {
+            t.exit_stopped = true;
+            t.tgid
+        }) else {
+            return self.resume(s, 0);
+        };
+        let last = self
+            .tasks
+            .iter()
+            .all(|(id, t)| *id == tid || t.tgid != tgid || t.exit_stopped);
+        if last {
+            let fds = super::procfs::fd_table(tid, false);
+            let ev = EventKind::FdSnapshot {
+                at: "exit".into(),
+                fds,
+            };
+            if let Err(e) = self.emit(tid, ev) {
+                let r = self.resume(s, 0);
+                self.fail(e);
+                return r;
+            }
+        }
+        self.resume(s, 0)
     }
 
     /// An error while handling a stop after the tracee was already resumed:

@@ -632,6 +632,16 @@ pub enum EventKind {
         /// forkscope killed the traced tree because of it (`--on-deadlock kill`).
         killed: bool,
     },
+    /// The kernel's fd table of `pid` at a moment the recorder was asked to
+    /// look (`record --snapshots exit`: just before the process exits, at
+    /// the PTRACE_EVENT_EXIT stop of its last thread), for `replay --verify`.
+    /// Changes nothing in the model.
+    FdSnapshot {
+        /// When it was taken: `exit`.
+        at: String,
+        /// The fd table, as /proc showed it.
+        fds: Vec<FdEntry>,
+    },
 }
 }
 
@@ -672,6 +682,7 @@ impl EventKind {
             EventKind::Setpgid { .. } => "setpgid",
             EventKind::Exit { .. } => "exit",
             EventKind::Stall { .. } => "stall",
+            EventKind::FdSnapshot { .. } => "fd_snapshot",
         }
     }
 
@@ -699,6 +710,7 @@ impl EventKind {
         "setpgid",
         "exit",
         "stall",
+        "fd_snapshot",
     ];
 }
 

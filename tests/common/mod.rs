@@ -128,6 +128,51 @@ pub fn record_with<S: AsRef<OsStr>>(cmd: &[S], opts: &[&str]) -> Recorded {
     }
 }
 
+/// Records with `--snapshots exec,exit` and checks what exit snapshots
+/// promise: every process that exits had its fd table written (by one of its
+/// tasks) before its `exit` event, and `replay --verify` finds no divergence
+/// between the model and any snapshot.
+pub fn record_at_exit<S: AsRef<OsStr>>(cmd: &[S]) -> Recorded {
+    let r = record_with(cmd, &["--snapshots", "exec,exit"]);
+    let mut process_of: HashMap<i32, i32> = HashMap::from([(r.header.root_pid, r.header.root_pid)]);
+    let mut snapped: HashSet<i32> = HashSet::new();
+    for e in &r.events {
+        let process = process_of.get(&e.pid).copied().unwrap_or(e.pid);
+        match &e.kind {
+            EventKind::Fork { child, flavor, .. } => {
+                let p = if *flavor == forkscope::trace::ForkFlavor::Thread {
+                    process
+                } else {
+                    *child
+                };
+                process_of.insert(*child, p);
+            }
+            EventKind::FdSnapshot { at, .. } => {
+                assert_eq!(at, "exit");
+                snapped.insert(process);
+            }
+            EventKind::Exit { .. } if process == e.pid => {
+                assert!(
+                    snapped.remove(&process),
+                    "seq {}: process {} exits with no fd_snapshot before",
+                    e.seq,
+                    e.pid
+                );
+            }
+            _ => {}
+        }
+    }
+    let v = forkscope()
+        .args(["replay", "--verify"])
+        .arg(&r.trace)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert!(v.status.success(), "replay --verify:\n{text}");
+    assert!(text.contains(" divergences; "), "{text}");
+    r
+}
+
 /// What every trace must satisfy: seq 0,1,2..; time never goes back; the
 /// first event is the root's spawn; every task acts only after the fork that
 /// created it and not after its exit; each task exits at most once.
