@@ -57,6 +57,33 @@ pub fn try_fixture(name: &str, flags: &[&str]) -> Result<PathBuf, String> {
     Ok(out)
 }
 
+/// Like [`try_fixture`], for `fixtures/DIR/NAME.c` (e.g. DIR `syscalls`).
+pub fn try_fixture_from(dir: &str, name: &str, flags: &[&str]) -> Result<PathBuf, String> {
+    let key = format!("{dir}/{name} {}", flags.join(" "));
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = built.iter().find(|(k, _)| *k == key) {
+        return Ok(p.clone());
+    }
+    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures-".to_owned() + dir);
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let suffix: String = flags.concat().replace(['-', '='], "");
+    let out = out_dir.join(format!("{name}{suffix}"));
+    let src = repo().join("fixtures").join(dir).join(format!("{name}.c"));
+    let r = Command::new("cc")
+        .args(["-O1", "-Wall", "-pthread"])
+        .args(flags)
+        .arg("-o")
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .map_err(|e| format!("cannot run cc: {e}"))?;
+    if !r.status.success() {
+        return Err(String::from_utf8_lossy(&r.stderr).into_owned());
+    }
+    built.push((key, out.clone()));
+    Ok(out)
+}
+
 /// Like [`try_fixture`], panicking when it does not build.
 pub fn fixture(name: &str) -> PathBuf {
     try_fixture(name, &[]).unwrap_or_else(|e| panic!("building fixture {name}: {e}"))
