@@ -761,3 +761,28 @@ fn fds_from_epoll_eventfd_memfd_and_friends_are_recorded() {
     assert!(v.status.success(), "{text}");
     assert!(text.contains("0 divergences; 0 anomalies"), "{text}");
 }
+
+/// `--snapshots exec,exit` when the thread-group leader exits first: the
+/// process's last fd table is read from its last running thread, and
+/// `replay --verify` finds it equal to the model's.
+#[test]
+fn a_process_whose_leader_exits_first_is_snapshotted_by_its_last_thread() {
+    let r = record(&[fixture("leader_exits_first")]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let root = r.header.root_pid;
+    let snaps: Vec<_> = r.of_kind("fd_snapshot").collect();
+    let last = snaps.last().expect("the process's fd table at exit");
+    assert_ne!(last.pid, root, "taken by a thread, not the leader");
+    let EventKind::FdSnapshot { fds, .. } = &last.kind else {
+        unreachable!()
+    };
+    let Some(EventKind::Spawn { fds: inherited, .. }) = r.events.first().map(|e| &e.kind) else {
+        unreachable!("the first event is the spawn")
+    };
+    let write_ends = fds
+        .iter()
+        .filter(|e| e.target.lossy().starts_with("pipe:["))
+        .filter(|e| !inherited.iter().any(|i| i.fd == e.fd))
+        .count();
+    assert_eq!(write_ends, 3, "each thread left one pipe end open: {fds:?}");
+}

@@ -806,7 +806,8 @@ impl Tracer {
     /// PTRACE_EVENT_EXIT (`record --snapshots exit`): the task is in do_exit,
     /// its fd table not yet released. Threads share one table, so it is read
     /// only at the exit stop of the last thread of the process that still
-    /// runs: from `/proc/TID/fd` of that thread (a leader that exited first
+    /// runs (rarely two snapshots, when a thread killed meanwhile stops after
+    /// all): from `/proc/TID/fd` of that thread (a leader that exited first
     /// shows an empty table), and written as an `fd_snapshot` by that tid.
     /// ptrace(2): "PTRACE_EVENT_EXIT stop ... the tracee is stopped early
     /// during process exit, when registers are still available".
@@ -818,10 +819,11 @@ impl Tracer {
         }) else {
             return self.resume(s, 0);
         };
-        let last = self
-            .tasks
-            .iter()
-            .all(|(id, t)| *id == tid || t.tgid != tgid || t.exit_stopped);
+        // A thread killed by another's exit_group (SIGKILL pending) exits
+        // without an exit stop of its own: it does not count as running.
+        let last = self.tasks.iter().all(|(id, t)| {
+            *id == tid || t.tgid != tgid || t.exit_stopped || super::procfs::dying(*id)
+        });
         if last {
             let fds = super::procfs::fd_table(tid, false);
             let ev = EventKind::FdSnapshot {
