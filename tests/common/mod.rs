@@ -69,17 +69,21 @@ pub fn try_fixture_from(dir: &str, name: &str, flags: &[&str]) -> Result<PathBuf
     let suffix: String = flags.concat().replace(['-', '='], "");
     let out = out_dir.join(format!("{name}{suffix}"));
     let src = repo().join("fixtures").join(dir).join(format!("{name}.c"));
+    // Built under a name of its own, then renamed: another test binary may
+    // be running the previous build (writing over it would be ETXTBSY).
+    let tmp = out_dir.join(format!(".{name}{suffix}.{}", std::process::id()));
     let r = Command::new("cc")
         .args(["-O1", "-Wall", "-pthread"])
         .args(flags)
         .arg("-o")
-        .arg(&out)
+        .arg(&tmp)
         .arg(&src)
         .output()
         .map_err(|e| format!("cannot run cc: {e}"))?;
     if !r.status.success() {
         return Err(String::from_utf8_lossy(&r.stderr).into_owned());
     }
+    std::fs::rename(&tmp, &out).map_err(|e| format!("{}: {e}", out.display()))?;
     built.push((key, out.clone()));
     Ok(out)
 }
