@@ -148,9 +148,9 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         Some(_) => {
             match lang::current() {
                 Lang::En => {
-                    eprintln!("forkscope: --stall-timeout must be a positive number of seconds")
+                    crate::errln!("forkscope: --stall-timeout must be a positive number of seconds")
                 }
-                Lang::Zh => eprintln!("forkscope：--stall-timeout 必须是一个正的秒数"),
+                Lang::Zh => crate::errln!("forkscope：--stall-timeout 必须是一个正的秒数"),
             }
             return Ok(2);
         }
@@ -168,7 +168,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         sink: Some(HangSink(Arc::new(move |r: &StallReport| {
             // The sink may run on the tracer's thread: carry the language.
             lang::set(language);
-            eprint!("{}", stall_text(r, style));
+            crate::errprint!("{}", stall_text(r, style));
         }))),
     };
     // The program's name for the summary: read before it may exit.
@@ -203,25 +203,25 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
                 // As a shell says it: the command never ran.
                 let why = nix::errno::Errno::from_raw(errno).desc();
                 match lang::current() {
-                    Lang::En => eprintln!("forkscope: {argv0}: cannot execute: {why}"),
-                    Lang::Zh => eprintln!("forkscope：{argv0}：无法执行：{why}"),
+                    Lang::En => crate::errln!("forkscope: {argv0}: cannot execute: {why}"),
+                    Lang::Zh => crate::errln!("forkscope：{argv0}：无法执行：{why}"),
                 }
                 return Ok(out.exit_code());
             }
             if !args.quiet {
-                eprintln!("{}", summary(&out, &argv0));
+                crate::errln!("{}", summary(&out, &argv0));
             }
             Ok(out.exit_code())
         }
         Err(e @ (RecordError::NotFound { .. } | RecordError::NotExecutable { .. })) => {
             match (&e, lang::current()) {
                 (RecordError::NotFound { cmd }, Lang::Zh) => {
-                    eprintln!("forkscope：{cmd}：找不到这个命令")
+                    crate::errln!("forkscope：{cmd}：找不到这个命令")
                 }
                 (RecordError::NotExecutable { cmd, why }, Lang::Zh) => {
-                    eprintln!("forkscope：{cmd}：无法执行：{why}")
+                    crate::errln!("forkscope：{cmd}：无法执行：{why}")
                 }
-                _ => eprintln!("forkscope: {e}"),
+                _ => crate::errln!("forkscope: {e}"),
             }
             Ok(e.exit_code())
         }

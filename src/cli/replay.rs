@@ -164,7 +164,7 @@ pub fn run(args: ReplayArgs, style: Style) -> anyhow::Result<i32> {
     };
     out.flush()?;
     for w in r.take_warnings() {
-        eprintln!("forkscope: warning: {}: {w}", args.trace.display());
+        crate::errln!("forkscope: warning: {}: {w}", args.trace.display());
     }
     Ok(code)
 }

@@ -167,7 +167,7 @@ pub fn run(args: TreeArgs, style: Style) -> anyhow::Result<i32> {
         end_ns = step.event.ts_ns;
     }
     for w in r.take_warnings() {
-        eprintln!("forkscope: warning: {}: {w}", args.trace.display());
+        crate::errln!("forkscope: warning: {}: {w}", args.trace.display());
     }
     let m = &r.model;
     let out = std::io::stdout();
