@@ -120,6 +120,16 @@ fn summary_zh(out: &RecordOutcome, argv0: &str) -> String {
             None => ended,
         }
     };
+    if let Some(f) = &out.trace_stopped {
+        return format!(
+            "forkscope：trace 写到第 {} 个事件时停了：{}；{argv0} 没有再被记录，继续运行，{ended}。trace 文件：{}（{} 个事件，只保留完整的行）。forkscope 的退出状态是 {}。",
+            f.at_event,
+            f.message,
+            out.path.display(),
+            f.at_event,
+            record::TRACE_FAILED_EXIT,
+        );
+    }
     let threads = if s.threads > 0 {
         format!("和 {} 个线程", s.threads)
     } else {
@@ -208,7 +218,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
                 }
                 return Ok(out.exit_code());
             }
-            if !args.quiet {
+            if !args.quiet || out.trace_stopped.is_some() {
                 crate::errln!("{}", summary(&out, &argv0));
             }
             Ok(out.exit_code())

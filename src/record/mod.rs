@@ -129,6 +129,9 @@ pub struct RecordOutcome {
     pub killed_for_hang: bool,
     /// Set when forkscope attached to running processes instead of starting one.
     pub attached: Option<Attached>,
+    /// The trace could not be written past this point; the program ran on
+    /// unrecorded (exit status [`TRACE_FAILED_EXIT`]).
+    pub trace_stopped: Option<crate::trace::WriteFailure>,
 }
 
 /// What an attached recording attached to, and how it ended.
@@ -148,11 +151,20 @@ pub struct Attached {
 /// (`--on-deadlock kill`), as `timeout(1)` exits when its command timed out.
 pub const HANG_EXIT: i32 = 124;
 
+/// The exit status of forkscope when the trace could not be written to the
+/// end (a full disk, a closed pipe) and the program ran on unrecorded: as
+/// `timeout(1)` and `env(1)` exit 125 when they themselves failed. The
+/// program's own status is in the summary.
+pub const TRACE_FAILED_EXIT: i32 = 125;
+
 impl RecordOutcome {
     /// The exit code forkscope should end with: [`HANG_EXIT`] when it killed
     /// a hung tree; 0 after detaching from attached processes; otherwise the
     /// command's own, as a shell reports it.
     pub fn exit_code(&self) -> i32 {
+        if self.trace_stopped.is_some() {
+            return TRACE_FAILED_EXIT;
+        }
         if self.killed_for_hang {
             return HANG_EXIT;
         }
@@ -192,6 +204,15 @@ impl RecordOutcome {
                 None => ended,
             }
         };
+        if let Some(f) = &self.trace_stopped {
+            return format!(
+                "forkscope: the trace stopped at event {}: {}; {argv0} ran on unrecorded and {ended}. Trace: {} ({}, whole lines only). forkscope exits with status {TRACE_FAILED_EXIT}.",
+                f.at_event,
+                f.message,
+                self.path.display(),
+                plural(f.at_event, "event", "events"),
+            );
+        }
         format!(
             "forkscope: {argv0} {ended}. Traced {}{}, {}{}, {}, {}. Trace: {} ({}).",
             plural(s.processes, "process", "processes"),
@@ -657,6 +678,7 @@ fn run_traced(
     }
     stop_tick();
     let status = status?;
+    let trace_stopped = t.write_failure();
     let hangs = watch
         .hangs
         .lock()
@@ -665,7 +687,9 @@ fn run_traced(
     Ok(RecordOutcome {
         status,
         path,
-        events: t.events_written(),
+        events: trace_stopped
+            .as_ref()
+            .map_or_else(|| t.events_written(), |f| f.at_event),
         stats: t.stats.clone(),
         exec_error: t.root_exec_error,
         hangs,
@@ -674,6 +698,7 @@ fn run_traced(
             detached: t.detached,
             ..a
         }),
+        trace_stopped,
     })
 }
 

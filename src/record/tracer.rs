@@ -219,13 +219,107 @@ impl Tracer {
         self.tasks.insert(tid, Task::new(tgid));
     }
 
-    /// Appends an event by `pid` (written at the next flush).
+    /// Appends an event by `pid` (written at the next flush). A failed
+    /// write is not an error here: the writer keeps it, and the event loop
+    /// sees it at its next flush and lets the program run on unrecorded.
     pub fn emit(&mut self, pid: i32, kind: EventKind) -> Result<(), RecordError> {
+        let _ = self
+            .w
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .emit(pid, kind);
+        Ok(())
+    }
+
+    /// Why the trace stopped being written, if it did.
+    pub fn write_failure(&self) -> Option<crate::trace::WriteFailure> {
         self.w
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .emit(pid, kind)?;
-        Ok(())
+            .failure()
+            .cloned()
+    }
+
+    /// Writes the buffered events; false once the trace cannot be written.
+    fn flush_still_writing(&self) -> bool {
+        let mut w = self.w.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = w.flush();
+        w.failure().is_none()
+    }
+
+    /// The trace can no longer be written (a full disk, a closed pipe):
+    /// forkscope's trouble must not become the program's. Attached
+    /// processes are detached and left running. Started ones cannot be
+    /// detached: their seccomp filter outlives the tracer, and a
+    /// SECCOMP_RET_TRACE with no tracer "returns a failure status with
+    /// errno set to ENOSYS" (seccomp(2)) — every fork, open and close would
+    /// fail. So forkscope stays their tracer but records nothing: each stop
+    /// is resumed at once (signals re-injected, group-stops listened to)
+    /// until the last tracee is gone. Returns how the first process ended.
+    fn run_unrecorded(&mut self) -> Result<Option<Status>, RecordError> {
+        if self.attached {
+            self.detach_all()?;
+            return Ok(self.root_status);
+        }
+        let pass = |s: Stopped, kind: StopKind| {
+            let _ = match kind {
+                StopKind::GroupStop(_) => s.listen(),
+                StopKind::Signal(sig) => s.cont(sig),
+                _ => s.cont(0),
+            };
+        };
+        for (pid, held) in std::mem::take(&mut self.held) {
+            for h in held {
+                match h {
+                    Held::Stop(s, kind) => pass(s, kind),
+                    Held::Gone(st) => self.ended_unrecorded(pid, st),
+                }
+            }
+        }
+        loop {
+            let report = match wait_raw() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(Errno::EINTR) => continue,
+                Err(e) => {
+                    return Err(RecordError::Ptrace {
+                        op: "waitpid",
+                        pid: -1,
+                        errno: e,
+                    })
+                }
+            };
+            if let Some(w) = &self.watch {
+                w.stop_seen();
+                if w.killed() {
+                    if let Report::Stop(s, _) = &report {
+                        let _ = nix::sys::signal::kill(s.pid(), nix::sys::signal::Signal::SIGKILL);
+                    }
+                }
+            }
+            match report {
+                Report::Exited(pid, code) => {
+                    self.ended_unrecorded(pid.as_raw(), Status::Exited { exited: code })
+                }
+                Report::Signaled(pid, sig, core) => self.ended_unrecorded(
+                    pid.as_raw(),
+                    Status::Signaled {
+                        signaled: Sig(sig),
+                        core,
+                    },
+                ),
+                Report::Stop(s, kind) => pass(s, kind),
+            }
+        }
+        self.tasks.clear();
+        Ok(self.root_status)
+    }
+
+    /// A task ended while the program ran on unrecorded.
+    fn ended_unrecorded(&mut self, pid: i32, status: Status) {
+        if pid == self.root {
+            self.root_status = Some(status);
+        }
     }
 
     /// Number of events written so far.
@@ -283,9 +377,10 @@ impl Tracer {
         pid == self.root
     }
 
-    /// Writes the buffered events to the file.
+    /// Writes the buffered events to the file (a failure is kept by the
+    /// writer: see [`Tracer::write_failure`]).
     pub fn flush(&self) -> Result<(), RecordError> {
-        self.w.lock().unwrap_or_else(|e| e.into_inner()).flush()?;
+        let _ = self.w.lock().unwrap_or_else(|e| e.into_inner()).flush();
         Ok(())
     }
 
@@ -296,7 +391,9 @@ impl Tracer {
         loop {
             // The tracee of the last stop is already running again: write its
             // events now, off its critical path, before waiting for the next.
-            self.flush()?;
+            if !self.flush_still_writing() {
+                return self.run_unrecorded();
+            }
             let report = match self.next()? {
                 Next::Report(r) => r,
                 Next::Detach => {
