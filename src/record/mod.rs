@@ -30,6 +30,7 @@
 pub mod elf;
 pub mod live;
 pub mod mem;
+pub mod own_filter;
 pub mod procfs;
 pub mod seccomp;
 pub mod spawn;

@@ -25,7 +25,11 @@ const OFF_ARCH: u32 = 4;
 const OFF_ARG1_LO: u32 = 16 + 8;
 
 const RET_ALLOW: u32 = libc::SECCOMP_RET_ALLOW;
-const RET_TRACE: u32 = libc::SECCOMP_RET_TRACE;
+const RET_TRACE: u32 = libc::SECCOMP_RET_TRACE | FILTER_DATA;
+
+/// SECCOMP_RET_DATA of forkscope's RET_TRACE: a seccomp stop with other
+/// data comes from the program's own filter (see [`super::own_filter`]).
+pub const FILTER_DATA: u32 = 0x4653; // "FS"
 
 /// x32 syscalls carry this bit in nr with the x86_64 arch value.
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;

@@ -656,8 +656,57 @@ impl Tracer {
         }
         // SAFETY: op is PTRACE_SYSCALL_INFO_SECCOMP, so the `seccomp` member
         // of the union is the one the kernel filled in.
-        let (nr, args) = unsafe { (info.u.seccomp.nr, info.u.seccomp.args) };
+        let (nr, args, data) = unsafe {
+            (
+                info.u.seccomp.nr,
+                info.u.seccomp.args,
+                info.u.seccomp.ret_data,
+            )
+        };
+        if self.attached || data != super::seccomp::FILTER_DATA {
+            return self.programs_own_stop(s, info.arch, nr, args);
+        }
         self.entry_call(s, info.arch, nr, args)
+    }
+
+    /// A seccomp stop that forkscope's filter did not cause: the program's
+    /// own filter returned SECCOMP_RET_TRACE (see [`super::own_filter`]).
+    /// The call is skipped with ENOSYS, as it would be untraced, and
+    /// recorded as failing so (a close, recorded at entry, is not recorded:
+    /// it did not happen). Attached, the syscall-entry stop recorded the
+    /// call already and its exit stop will see the ENOSYS.
+    fn programs_own_stop(
+        &mut self,
+        s: Stopped,
+        arch: u32,
+        nr: u64,
+        args: [u64; 6],
+    ) -> nix::Result<()> {
+        let pid = s.pid();
+        if super::own_filter::skip_with_enosys(pid).is_err() || self.attached {
+            return self.resume(s, 0);
+        }
+        let call = Abi::from_audit_arch(arch)
+            .and_then(|abi| sysno::lookup(abi, nr as i64).map(|sys| Call { sys, abi, args }));
+        if let Some(call) = call.filter(|c| {
+            !matches!(
+                c.sys,
+                sysno::Sys::Close | sysno::Sys::CloseRange | sysno::Sys::Fork | sysno::Sys::Vfork
+                    | sysno::Sys::Clone | sysno::Sys::Clone3
+            )
+        }) {
+            let r = match syscalls::entry(self, pid.as_raw(), call) {
+                Ok(syscalls::Entry::AwaitExit(p)) => {
+                    syscalls::exit(self, pid.as_raw(), p, Err(libc::ENOSYS))
+                }
+                Ok(syscalls::Entry::Done) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = r {
+                self.fail(e);
+            }
+        }
+        self.resume(s, 0)
     }
 
     /// A syscall-stop of an attached tracee (PTRACE_SYSCALL): an entry or an
