@@ -6,6 +6,7 @@
 
 use super::{OnDeadlock, RecordArgs};
 use crate::analysis::waitfor::Hang;
+use crate::record::limits::{Limit, LimitKind, LimitSink};
 use crate::record::{
     self, HangSink, HangWatch, RecordError, RecordOptions, RecordOutcome, StallReport, Why,
 };
@@ -76,6 +77,30 @@ fn stall_text_zh(r: &StallReport, style: super::style::Style) -> String {
         ));
     }
     s
+}
+
+/// The one-line warning for a ptrace limit (said once per kind), in the
+/// current language.
+pub fn limit_text(l: &Limit) -> String {
+    let path = l.path.as_ref().map(|p| p.to_string()).unwrap_or_default();
+    let (granted, kept) = l.ids.unwrap_or_default();
+    let (request, target) = l.request.unwrap_or(("ptrace", None));
+    let zh = lang::current() == Lang::Zh;
+    let target = match (target, zh) {
+        (Some(t), false) => format!(" of {t}"),
+        (Some(t), true) => format!("（目标 {t}）"),
+        (None, _) => String::new(),
+    };
+    match (l.kind, zh) {
+        (LimitKind::Setuid, false) => format!("forkscope: warning: {path} is set-user-ID but ran with effective uid {kept}, not {granted}: the kernel ignores set-ID bits and file capabilities under ptrace (as under strace)"),
+        (LimitKind::Setuid, true) => format!("forkscope：警告：{path} 设置了 set-user-ID 位，却以有效 uid {kept} 而不是 {granted} 运行：在 ptrace 之下内核不理会 set-ID 位和文件 capability（和 strace 一样）"),
+        (LimitKind::Setgid, false) => format!("forkscope: warning: {path} is set-group-ID but ran with effective gid {kept}, not {granted}: the kernel ignores set-ID bits and file capabilities under ptrace (as under strace)"),
+        (LimitKind::Setgid, true) => format!("forkscope：警告：{path} 设置了 set-group-ID 位，却以有效 gid {kept} 而不是 {granted} 运行：在 ptrace 之下内核不理会 set-ID 位和文件 capability（和 strace 一样）"),
+        (LimitKind::FileCaps, false) => format!("forkscope: warning: {path} has file capabilities but ran without them: the kernel ignores set-ID bits and file capabilities under ptrace (as under strace)"),
+        (LimitKind::FileCaps, true) => format!("forkscope：警告：{path} 带有文件 capability，却在没有它们的情况下运行：在 ptrace 之下内核不理会 set-ID 位和文件 capability（和 strace 一样）"),
+        (LimitKind::NestedPtrace, false) => format!("forkscope: warning: process {} got EPERM from {request}{target}: a process has only one tracer and forkscope is it, so strace, gdb and other tracers cannot run under forkscope", l.pid),
+        (LimitKind::NestedPtrace, true) => format!("forkscope：警告：进程 {} 调用 {request}{target} 得到 EPERM：一个进程只能有一个跟踪者，而它已经被 forkscope 跟踪，所以 strace、gdb 等跟踪工具不能在 forkscope 之下运行", l.pid),
+    }
 }
 
 /// The one-paragraph summary printed when the recording ends, in the
@@ -179,6 +204,10 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             // The sink may run on the tracer's thread: carry the language.
             lang::set(language);
             crate::errprint!("{}", stall_text(r, style));
+        }))),
+        limits: Some(LimitSink(Arc::new(move |l: &Limit| {
+            lang::set(language);
+            crate::errln!("{}", limit_text(l));
         }))),
     };
     // The program's name for the summary: read before it may exit.

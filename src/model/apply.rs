@@ -195,7 +195,8 @@ impl Model {
             | EventKind::Signal { .. }
             | EventKind::Setsid { .. }
             | EventKind::Setpgid { .. }
-            | EventKind::Stall { .. } => {}
+            | EventKind::Stall { .. }
+            | EventKind::PtraceLimit { .. } => {}
         }
         for a in &out.anomalies {
             self.anomaly_count += 1;

@@ -28,6 +28,7 @@
 //! SIGTERM or SIGHUP detach them all cleanly, leaving them running as before.
 
 pub mod elf;
+pub mod limits;
 pub mod live;
 pub mod mem;
 pub mod own_filter;
@@ -391,6 +392,8 @@ pub struct HangWatch {
     pub kill: bool,
     /// Where new hangs go.
     pub sink: Option<HangSink>,
+    /// Where the ptrace limits met go (see [`limits`]).
+    pub limits: Option<limits::LimitSink>,
 }
 
 /// Why the tree was analysed.

@@ -43,6 +43,8 @@ pub enum Sys {
     /// A call that makes one new fd and is none of the above (epoll_create1,
     /// eventfd2, memfd_create, pidfd_open, ...), by name.
     NewFd(&'static str),
+    /// ptrace: only its failures to trace (a tracee cannot be traced twice) are recorded.
+    Ptrace,
     /// Not stopped on by seccomp (fork events carry them); named to decode registers.
     Fork,
     Vfork,
@@ -137,6 +139,7 @@ pub const NATIVE: &[(Sys, i64)] = &[
     (Sys::NewFd("pidfd_open"), libc::SYS_pidfd_open),
     (Sys::NewFd("pidfd_getfd"), libc::SYS_pidfd_getfd),
     (Sys::NewFd("open_by_handle_at"), libc::SYS_open_by_handle_at),
+    (Sys::Ptrace, libc::SYS_ptrace),
 ];
 
 /// Native numbers of the process-creation calls (decoded at fork events, not filtered).
@@ -188,6 +191,7 @@ pub const NATIVE: &[(Sys, i64)] = &[
     (Sys::NewFd("pidfd_open"), libc::SYS_pidfd_open),
     (Sys::NewFd("pidfd_getfd"), libc::SYS_pidfd_getfd),
     (Sys::NewFd("open_by_handle_at"), libc::SYS_open_by_handle_at),
+    (Sys::Ptrace, libc::SYS_ptrace),
 ];
 
 #[cfg(target_arch = "aarch64")]
@@ -247,6 +251,7 @@ pub const I386: &[(Sys, i64)] = &[
     (Sys::NewFd("pidfd_open"), 434),
     (Sys::NewFd("pidfd_getfd"), 438),
     (Sys::NewFd("open_by_handle_at"), 342),
+    (Sys::Ptrace, 26),
 ];
 
 /// i386 process-creation numbers.

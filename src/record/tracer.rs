@@ -109,6 +109,8 @@ pub struct Tracer {
     pub watch: Option<Arc<Watch>>,
     /// The first terminating signal from outside was checked for a hang.
     signal_checked: bool,
+    /// The kinds of ptrace limit said already (each is said once).
+    limits_said: HashSet<super::limits::LimitKind>,
 }
 
 /// What the next wait brought.
@@ -201,6 +203,7 @@ impl Tracer {
             detached: false,
             watch: None,
             signal_checked: false,
+            limits_said: HashSet::new(),
         }
     }
 
@@ -328,6 +331,30 @@ impl Tracer {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .events_written()
+    }
+
+    /// A ptrace limit changed what the program got: record it, and say it
+    /// (the first time of its kind) through the caller's sink.
+    pub fn limit(&mut self, l: super::limits::Limit) -> Result<(), RecordError> {
+        let (granted, kept) = l.ids.unzip();
+        let (request, target) = l.request.unzip();
+        self.emit(
+            l.pid,
+            EventKind::PtraceLimit {
+                limit: l.kind.as_str().into(),
+                path: l.path.clone(),
+                granted,
+                kept,
+                request: request.map(String::from),
+                target: target.flatten(),
+            },
+        )?;
+        if self.limits_said.insert(l.kind) {
+            if let Some(sink) = self.watch.as_ref().and_then(|w| w.opts.limits.clone()) {
+                (sink.0)(&l);
+            }
+        }
+        Ok(())
     }
 
     /// The traced tasks, for the hang watch.
@@ -846,7 +873,11 @@ impl Tracer {
         self.vanished.remove(&pid);
         task.tgid = pid;
         self.tasks.insert(pid, task);
-        let r = syscalls::exec::succeeded(self, pid, former, pending);
+        let r = syscalls::exec::succeeded(self, pid, former, pending).and_then(|_| {
+            super::limits::after_exec(pid)
+                .into_iter()
+                .try_for_each(|l| self.limit(l))
+        });
         let resumed = self.resume(s, 0);
         if let Err(e) = r {
             self.fail(e);

@@ -282,6 +282,20 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
         } => format!("setpgid({target}, {pgid}){}", err(errno)),
         EventKind::Exit { status: s } => format!("+++ {} +++", status(s)),
         EventKind::Stall { hang, summary, .. } => format!("*** hang ({hang}): {summary} ***"),
+        EventKind::PtraceLimit {
+            limit,
+            path,
+            request,
+            target,
+            ..
+        } => match (request, path) {
+            (Some(r), _) => format!(
+                "*** ptrace limit ({limit}): ptrace({r}{}) = -1 EPERM ***",
+                target.map(|t| format!(", {t}")).unwrap_or_default()
+            ),
+            (None, Some(p)) => format!("*** ptrace limit ({limit}): {p} ***"),
+            (None, None) => format!("*** ptrace limit ({limit}) ***"),
+        },
     }
 }
 

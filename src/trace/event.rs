@@ -632,6 +632,30 @@ pub enum EventKind {
         /// forkscope killed the traced tree because of it (`--on-deadlock kill`).
         killed: bool,
     },
+    /// ptrace itself changed what `pid` got, where untraced it would have
+    /// gone otherwise (forkscope also says so on stderr, once per kind).
+    PtraceLimit {
+        /// `setuid` / `setgid` (an exec'd set-ID program kept the caller's
+        /// effective id), `file_caps` (it ran without its file
+        /// capabilities), `nested_ptrace` (a ptrace request failed with
+        /// EPERM: a process has one tracer, and forkscope is it).
+        limit: String,
+        /// The program exec'd (setuid, setgid, file_caps).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<RawStr>,
+        /// setuid/setgid: the id the file grants (its owner or group).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        granted: Option<u32>,
+        /// setuid/setgid: the effective id the process kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kept: Option<u32>,
+        /// nested_ptrace: `PTRACE_TRACEME`, `PTRACE_ATTACH` or `PTRACE_SEIZE`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
+        /// nested_ptrace: the pid the request named (none for TRACEME).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<Pid>,
+    },
 }
 }
 
@@ -672,6 +696,7 @@ impl EventKind {
             EventKind::Setpgid { .. } => "setpgid",
             EventKind::Exit { .. } => "exit",
             EventKind::Stall { .. } => "stall",
+            EventKind::PtraceLimit { .. } => "ptrace_limit",
         }
     }
 
@@ -699,6 +724,7 @@ impl EventKind {
         "setpgid",
         "exit",
         "stall",
+        "ptrace_limit",
     ];
 }
 

@@ -12,6 +12,7 @@ pub mod newfd;
 pub mod open;
 pub mod pipe;
 pub mod process;
+pub mod ptrace;
 pub mod session;
 pub mod signal;
 pub mod socket;
@@ -100,6 +101,7 @@ pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError>
         Setsid | Setpgid => Ok(Entry::exit(call, Saved::Nothing)),
         NewFd(_) => Ok(Entry::exit(call, Saved::Nothing)),
         Fork | Vfork | Clone | Clone3 => Ok(Entry::Done),
+        Ptrace => ptrace::entry(t, pid, call),
     }
 }
 
@@ -119,6 +121,7 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
         }
         Setsid | Setpgid => session::exit(t, pid, p, res),
         NewFd(_) => newfd::exit(t, pid, p, res),
+        Ptrace => ptrace::exit(t, pid, p, res),
         Close | CloseRange | Fork | Vfork | Clone | Clone3 => Ok(()),
     }
 }
