@@ -76,11 +76,7 @@ fn a_programs_own_seccomp_ret_trace_fails_with_enosys_under_forkscope_as_untrace
         EventKind::Exec { ok: true, path, .. } if path.to_string() == "/bin/true"
     )));
     let v = replay_verify(&r.trace);
-    assert!(
-        v.status.success(),
-        "{}",
-        String::from_utf8_lossy(&v.stdout)
-    );
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
 }
 
 // ---- 6. ptrace limits are said, not hidden ----
@@ -108,13 +104,14 @@ fn ptrace_traceme_gets_eperm_under_forkscope_and_it_is_said_once_and_recorded() 
         .events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::PtraceLimit { limit, request, .. } => {
-                Some((limit.clone(), request.clone()))
-            }
+            EventKind::PtraceLimit { limit, request, .. } => Some((limit.clone(), request.clone())),
             _ => None,
         })
         .collect();
-    let want = ("nested_ptrace".to_string(), Some("PTRACE_TRACEME".to_string()));
+    let want = (
+        "nested_ptrace".to_string(),
+        Some("PTRACE_TRACEME".to_string()),
+    );
     assert_eq!(limits, vec![want.clone(), want]);
     assert!(replay_verify(&r.trace).status.success());
     let timeline = forkscope().arg("replay").arg(&r.trace).output().unwrap();
@@ -223,7 +220,10 @@ fn a_set_user_id_program_runs_without_its_privileges_under_an_unprivileged_forks
     // Run by root, forkscope is a privileged tracer: the bit is honoured,
     // exactly as untraced, and nothing is said.
     let r = record(&[ids.to_str().unwrap()]);
-    assert_eq!(r.stdout(), String::from_utf8_lossy(&untraced(&[ids.to_str().unwrap()]).stdout));
+    assert_eq!(
+        r.stdout(),
+        String::from_utf8_lossy(&untraced(&[ids.to_str().unwrap()]).stdout)
+    );
     assert!(!r.stderr().contains("warning"), "{}", r.stderr());
     assert_eq!(r.count("ptrace_limit"), 0);
 }
@@ -356,11 +356,7 @@ fn check_stopped_trace(trace: &Path, stderr: &str) {
         String::from_utf8_lossy(&replay.stderr)
     );
     let v = replay_verify(trace);
-    assert!(
-        v.status.success(),
-        "{}",
-        String::from_utf8_lossy(&v.stdout)
-    );
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
 }
 
 #[test]

@@ -138,8 +138,7 @@ pub fn after_exec(pid: i32) -> Vec<Limit> {
     // SAFETY: statvfs writes one struct through a valid pointer.
     let mut vfs: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: c_exe is NUL-terminated; vfs is a valid out-pointer.
-    if unsafe { libc::statvfs(c_exe.as_ptr(), &mut vfs) } == 0
-        && vfs.f_flag & libc::ST_NOSUID != 0
+    if unsafe { libc::statvfs(c_exe.as_ptr(), &mut vfs) } == 0 && vfs.f_flag & libc::ST_NOSUID != 0
     {
         return Vec::new();
     }

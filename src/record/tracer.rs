@@ -718,8 +718,12 @@ impl Tracer {
         if let Some(call) = call.filter(|c| {
             !matches!(
                 c.sys,
-                sysno::Sys::Close | sysno::Sys::CloseRange | sysno::Sys::Fork | sysno::Sys::Vfork
-                    | sysno::Sys::Clone | sysno::Sys::Clone3
+                sysno::Sys::Close
+                    | sysno::Sys::CloseRange
+                    | sysno::Sys::Fork
+                    | sysno::Sys::Vfork
+                    | sysno::Sys::Clone
+                    | sysno::Sys::Clone3
             )
         }) {
             let r = match syscalls::entry(self, pid.as_raw(), call) {
