@@ -440,3 +440,51 @@ fn a_trace_into_a_closed_pipe_stops_and_the_program_runs_on_to_its_own_end() {
     );
     assert!(head.starts_with(b"{\"format\":\"forkscope-trace\""));
 }
+
+#[test]
+fn a_full_disk_while_attached_detaches_and_leaves_the_program_running_to_its_own_end() {
+    let Some(disk) = SmallDisk::mount() else {
+        assert!(!in_ci(), "mounting a tmpfs must work in CI (root)");
+        eprintln!("note: cannot mount a tmpfs here; skipping");
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let stop = work.path().join("stop");
+    // Makes events until told to stop (so it is still running when the
+    // disk fills), then says so and exits 4.
+    let script = format!(
+        "while [ ! -e {} ]; do /bin/true; done; echo finished; exit 4",
+        stop.display()
+    );
+    let prog = Command::new("sh")
+        .args(["-c", &script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = prog.id();
+    let trace = disk.path().join("t.jsonl");
+    let traced = forkscope()
+        .args(["record", "-p", &pid.to_string(), "-o"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&traced.stderr);
+    std::fs::write(&stop, "").unwrap();
+    let out = prog.wait_with_output().unwrap();
+    assert_eq!(
+        traced.status.code(),
+        Some(forkscope::record::TRACE_FAILED_EXIT),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "forkscope detached from sh (pid {pid}), which runs on"
+        )),
+        "{err}"
+    );
+    // Untraced, with the stop file there from the start: the same end.
+    let plain = untraced(&["sh", "-c", &script]);
+    assert_eq!(out.stdout, plain.stdout);
+    assert_eq!(out.status.code(), plain.status.code());
+    check_stopped_trace(&trace, &err);
+}

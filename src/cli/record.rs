@@ -127,6 +127,22 @@ fn summary_zh(out: &RecordOutcome, argv0: &str) -> String {
         ),
         _ => "结束了".into(),
     };
+    if let Some(f) = &out.trace_stopped {
+        return format!(
+            "forkscope：trace 写到第 {} 个事件时停了：{}；{fate}。trace 文件：{}（{} 个事件，只保留完整的行）。forkscope 的退出状态是 {}。",
+            f.at_event,
+            f.message,
+            out.path.display(),
+            f.at_event,
+            record::TRACE_FAILED_EXIT,
+            fate = match &out.attached {
+                Some(a) if a.detached => {
+                    format!("forkscope 已经从 {argv0}（pid {}）上脱离，它继续运行", a.pid)
+                }
+                _ => format!("{argv0} 没有再被记录，继续运行，{ended}"),
+            },
+        );
+    }
     let ended = if out.killed_for_hang {
         format!(
             "卡死了，已被杀掉（--on-deadlock kill；退出状态 {}）",
@@ -145,16 +161,6 @@ fn summary_zh(out: &RecordOutcome, argv0: &str) -> String {
             None => ended,
         }
     };
-    if let Some(f) = &out.trace_stopped {
-        return format!(
-            "forkscope：trace 写到第 {} 个事件时停了：{}；{argv0} 没有再被记录，继续运行，{ended}。trace 文件：{}（{} 个事件，只保留完整的行）。forkscope 的退出状态是 {}。",
-            f.at_event,
-            f.message,
-            out.path.display(),
-            f.at_event,
-            record::TRACE_FAILED_EXIT,
-        );
-    }
     let threads = if s.threads > 0 {
         format!("和 {} 个线程", s.threads)
     } else {

@@ -189,6 +189,22 @@ impl RecordOutcome {
         };
         let plural =
             |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        if let Some(f) = &self.trace_stopped {
+            return format!(
+                "forkscope: the trace stopped at event {}: {}; {fate}. Trace: {} ({}, whole lines only). forkscope exits with status {TRACE_FAILED_EXIT}.",
+                f.at_event,
+                f.message,
+                self.path.display(),
+                plural(f.at_event, "event", "events"),
+                fate = match &self.attached {
+                    Some(a) if a.detached => format!(
+                        "forkscope detached from {argv0} (pid {}), which runs on",
+                        a.pid
+                    ),
+                    _ => format!("{argv0} ran on unrecorded and {ended}"),
+                },
+            );
+        }
         let ended = if self.killed_for_hang {
             format!("hung and was killed (--on-deadlock kill; exit status {HANG_EXIT})")
         } else {
@@ -206,15 +222,6 @@ impl RecordOutcome {
                 None => ended,
             }
         };
-        if let Some(f) = &self.trace_stopped {
-            return format!(
-                "forkscope: the trace stopped at event {}: {}; {argv0} ran on unrecorded and {ended}. Trace: {} ({}, whole lines only). forkscope exits with status {TRACE_FAILED_EXIT}.",
-                f.at_event,
-                f.message,
-                self.path.display(),
-                plural(f.at_event, "event", "events"),
-            );
-        }
         format!(
             "forkscope: {argv0} {ended}. Traced {}{}, {}{}, {}, {}. Trace: {} ({}).",
             plural(s.processes, "process", "processes"),
