@@ -81,6 +81,8 @@ impl Script {
                 elf: None,
                 script: None,
                 former_tid: None,
+                argv_null: false,
+                unreadable: Vec::new(),
             },
         )
     }
@@ -122,6 +124,7 @@ impl Script {
                 fd,
                 cloexec: on,
                 errno: None,
+                via: None,
             },
         )
     }

@@ -13,6 +13,9 @@ use super::open_file::{Access, Object, OpenFileId};
 use super::pipe::PipeOrigin;
 use super::process::{ExecRecord, Exit, Origin, Orphaning, ProcId, ProcessState, Reap, Task};
 use super::{Model, Moment, KEPT_ANOMALIES};
+
+/// CLONE_FILES from <linux/sched.h>.
+const CLONE_FILES: u64 = 0x400;
 use crate::trace::{
     parse_bracket_inode, DupVia, Event, EventKind, FdEntry, ForkFlavor, Pid, RawStr, Status,
 };
@@ -98,10 +101,12 @@ impl Model {
                 flags,
                 target,
                 errno,
+                kernel_name,
                 ..
             } => {
                 if *fd >= 0 && errno.is_none() {
                     self.on_open(&mut cx, *fd, path, flags, target.as_ref());
+                    self.name_by_kernel(&mut cx, *fd, kernel_name.as_ref());
                 }
             }
             EventKind::Close { fd } => self.on_close(&mut cx, *fd),
@@ -109,8 +114,20 @@ impl Model {
                 first,
                 last,
                 cloexec,
-            } => self.on_close_range(&mut cx, *first, *last, *cloexec),
-            EventKind::SetCloexec { fd, cloexec, errno } => {
+                unshare,
+                errno: None,
+            } => {
+                if *unshare {
+                    self.unshare_files(&mut cx);
+                }
+                self.on_close_range(&mut cx, *first, *last, *cloexec)
+            }
+            EventKind::Unshare { flags, errno: None } if flags & CLONE_FILES != 0 => {
+                self.unshare_files(&mut cx)
+            }
+            EventKind::SetCloexec {
+                fd, cloexec, errno, ..
+            } => {
                 if errno.is_none() {
                     self.on_set_cloexec(&mut cx, *fd, *cloexec);
                 }
@@ -189,6 +206,8 @@ impl Model {
             EventKind::Exit { status } => self.on_exit(&mut cx, *status),
             // No change to the state the model keeps.
             EventKind::PipeFailed { .. }
+            | EventKind::CloseRange { .. }
+            | EventKind::Unshare { .. }
             | EventKind::Mkfifo { .. }
             | EventKind::Wait { .. }
             | EventKind::Kill { .. }
@@ -560,6 +579,39 @@ impl Model {
                 path: path.clone(),
             });
         self.install_new(cx, table, pid, fd, file, cloexec);
+    }
+
+    /// unshare(CLONE_FILES) or close_range(CLOSE_RANGE_UNSHARE): the
+    /// acting task gets its own copy of its fd table when others share it
+    /// (`unshare_fd()` in the kernel copies only a shared table); the others
+    /// keep the original.
+    fn unshare_files(&mut self, cx: &mut Cx) {
+        let task = self.task_or_adopt(cx, cx.pid);
+        if self.files.users(task.fd_table) <= 1 {
+            return;
+        }
+        let pid = self.tree.proc(task.process).pid;
+        let own = self.files.copy_table(task.fd_table, cx.pid);
+        self.files
+            .remove_user(task.fd_table, cx.pid, pid, &mut cx.out.notes);
+        if let Some(t) = self.tree.tasks.get_mut(&cx.pid) {
+            t.fd_table = own;
+        }
+        cx.note(Note::FdTableUnshared { pid });
+    }
+
+    /// Keeps what the kernel called a newly opened fd (`kernel_name` of an
+    /// open), which `--verify` compares with later snapshots.
+    fn name_by_kernel(&mut self, cx: &mut Cx, fd: i32, name: Option<&RawStr>) {
+        let Some(name) = name else { return };
+        let Some(table) = self.tree.tasks.get(&cx.pid).map(|t| t.fd_table) else {
+            return;
+        };
+        if let Some(slot) = self.files.slot(table, fd) {
+            if let Some(f) = self.files.files.get_mut(&slot.file) {
+                f.kernel_name = Some(name.clone());
+            }
+        }
     }
 
     fn on_close(&mut self, cx: &mut Cx, fd: i32) {

@@ -134,6 +134,7 @@ impl Files {
                 access,
                 opened,
                 opened_by,
+                kernel_name: None,
                 holders: Holders::default(),
             },
         );

@@ -87,6 +87,8 @@ impl Sim {
                 elf: None,
                 script: None,
                 former_tid,
+                argv_null: false,
+                unreadable: Vec::new(),
             },
         )
     }
@@ -135,6 +137,9 @@ impl Sim {
                 dirfd: None,
                 target: None,
                 errno: None,
+                how_rejected: false,
+                kernel_name: None,
+                unreadable: Vec::new(),
             },
         )
     }
@@ -269,6 +274,8 @@ fn close_range_closes_an_inclusive_range_and_its_cloexec_variant_only_marks() {
             first: 4,
             last: 6,
             cloexec: false,
+            errno: None,
+            unshare: false,
         },
     );
     assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 3, 7]);
@@ -279,6 +286,8 @@ fn close_range_closes_an_inclusive_range_and_its_cloexec_variant_only_marks() {
             first: 3,
             last: u32::MAX,
             cloexec: true,
+            errno: None,
+            unshare: false,
         },
     );
     assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 3, 7]);
@@ -291,6 +300,8 @@ fn close_range_closes_an_inclusive_range_and_its_cloexec_variant_only_marks() {
             first: 1,
             last: u32::MAX,
             cloexec: false,
+            errno: None,
+            unshare: false,
         },
     );
     assert_eq!(s.fd_numbers(100), vec![0]);
@@ -308,6 +319,7 @@ fn cloexec_fds_vanish_at_a_successful_exec_but_not_a_failed_one() {
             fd: 3,
             cloexec: false,
             errno: None,
+            via: None,
         },
     );
     s.dup(100, 3, 5, DupVia::Fcntl, true);
@@ -690,6 +702,8 @@ fn fds_far_above_the_usual_range_behave_like_small_ones() {
             first: 200,
             last: 6000,
             cloexec: false,
+            errno: None,
+            unshare: false,
         },
     );
     assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 70_000]);
@@ -727,6 +741,9 @@ fn failed_calls_change_nothing() {
             dirfd: None,
             target: None,
             errno: Some("ENOENT".into()),
+            how_rejected: false,
+            kernel_name: None,
+            unreadable: Vec::new(),
         },
     );
     s.ev(
@@ -750,6 +767,7 @@ fn verify_reports_no_divergence_when_the_snapshot_matches() {
             fd: 5,
             cloexec: true,
             errno: None,
+            via: None,
         },
     );
     let exec = Event {
@@ -771,6 +789,8 @@ fn verify_reports_no_divergence_when_the_snapshot_matches() {
             elf: None,
             script: None,
             former_tid: None,
+            argv_null: false,
+            unreadable: Vec::new(),
         },
     };
     s.m.apply(&exec);
@@ -803,6 +823,8 @@ fn verify_names_seq_pid_and_fd_when_the_snapshot_differs() {
             elf: None,
             script: None,
             former_tid: None,
+            argv_null: false,
+            unreadable: Vec::new(),
         },
     };
     s.m.apply(&exec);
@@ -886,6 +908,9 @@ fn a_fifo_opened_by_path_is_a_pipe_end_of_the_right_direction() {
                 dirfd: None,
                 target: Some(raw("pipe:[31]")),
                 errno: None,
+                how_rejected: false,
+                kernel_name: None,
+                unreadable: Vec::new(),
             },
         );
     }
@@ -1056,6 +1081,9 @@ fn a_million_synthetic_events_replay_and_print_their_rate() {
                     dirfd: None,
                     target: None,
                     errno: None,
+                    how_rejected: false,
+                    kernel_name: None,
+                    unreadable: Vec::new(),
                 },
             );
         }
@@ -1073,6 +1101,8 @@ fn a_million_synthetic_events_replay_and_print_their_rate() {
                 elf: None,
                 script: None,
                 former_tid: None,
+                argv_null: false,
+                unreadable: Vec::new(),
             },
         );
         push(100, EventKind::Close { fd: 4 });

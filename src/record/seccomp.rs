@@ -119,6 +119,7 @@ fn jmp(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
 /// Emits the per-ABI block: load nr, trace the listed ones, allow the rest.
 fn abi_block(a: &mut Asm, table: &[(Sys, i64)], x32_guard: bool) {
     let fcntl = a.label();
+    let ioctl = a.label();
     a.ins.push(Ins::Ld(OFF_NR));
     if x32_guard {
         a.ins.push(Ins::JgeTo(X32_SYSCALL_BIT, Target::Allow));
@@ -128,6 +129,8 @@ fn abi_block(a: &mut Asm, table: &[(Sys, i64)], x32_guard: bool) {
         let target = if *sys == Sys::Fcntl {
             has_fcntl = true;
             Target::Label(fcntl)
+        } else if *sys == Sys::Ioctl {
+            Target::Label(ioctl)
         } else {
             Target::Trace
         };
@@ -139,6 +142,20 @@ fn abi_block(a: &mut Asm, table: &[(Sys, i64)], x32_guard: bool) {
         a.ins.push(Ins::Ld(OFF_ARG1_LO));
         for cmd in FCNTL_TRACED_CMDS {
             a.ins.push(Ins::JeqTo(*cmd, Target::Trace));
+        }
+        a.ins.push(Ins::Ret(RET_ALLOW));
+    }
+    ioctl_block(a, ioctl, table.iter().any(|(s, _)| *s == Sys::Ioctl));
+}
+
+/// ioctl stops only for the commands that change an fd table (FIOCLEX,
+/// FIONCLEX, and those returning a new fd): every terminal call runs free.
+fn ioctl_block(a: &mut Asm, label: usize, present: bool) {
+    a.ins.push(Ins::Label(label));
+    if present {
+        a.ins.push(Ins::Ld(OFF_ARG1_LO));
+        for cmd in sysno::ioctl_traced_cmds() {
+            a.ins.push(Ins::JeqTo(cmd, Target::Trace));
         }
         a.ins.push(Ins::Ret(RET_ALLOW));
     }
@@ -201,7 +218,8 @@ mod tests {
     #[test]
     fn listed_syscalls_trace_and_others_run_free() {
         let p = build_filter();
-        for (_, nr) in sysno::NATIVE {
+        // fcntl and ioctl stop by command, checked below.
+        for (_, nr) in sysno::NATIVE.iter().filter(|(s, _)| *s != Sys::Ioctl) {
             if *nr
                 != sysno::NATIVE
                     .iter()
@@ -238,6 +256,27 @@ mod tests {
             run(&p, AUDIT_ARCH_NATIVE, nr, libc::F_GETFL as u32),
             RET_ALLOW
         );
+    }
+
+    #[test]
+    fn ioctl_stops_only_for_cloexec_and_fd_returning_commands() {
+        let p = build_filter();
+        let nr = libc::SYS_ioctl as u32;
+        for cmd in [sysno::FIOCLEX, sysno::FIONCLEX, 0xb701, 0x894c] {
+            assert_eq!(run(&p, AUDIT_ARCH_NATIVE, nr, cmd), RET_TRACE, "{cmd:#x}");
+        }
+        for cmd in [
+            libc::TCGETS as u32,
+            libc::TIOCGWINSZ as u32,
+            libc::FIONREAD as u32,
+        ] {
+            assert_eq!(run(&p, AUDIT_ARCH_NATIVE, nr, cmd), RET_ALLOW, "{cmd:#x}");
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert_eq!(run(&p, AUDIT_ARCH_I386, 54, sysno::FIOCLEX), RET_TRACE);
+            assert_eq!(run(&p, AUDIT_ARCH_I386, 54, libc::TCGETS as u32), RET_ALLOW);
+        }
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -415,6 +415,8 @@ mod tests {
                     elf: None,
                     script: None,
                     former_tid: None,
+                    argv_null: false,
+                    unreadable: Vec::new(),
                 },
             ),
             ev(

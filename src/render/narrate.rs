@@ -211,20 +211,36 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             first,
             last,
             cloexec,
+            unshare,
+            errno,
         } => {
             let last = if *last == u32::MAX {
                 "~0U".to_string()
             } else {
                 last.to_string()
             };
-            let f = if *cloexec { "CLOSE_RANGE_CLOEXEC" } else { "0" };
-            format!("close_range({first}, {last}, {f})")
+            let f = match (*cloexec, *unshare) {
+                (false, false) => "0",
+                (true, false) => "CLOSE_RANGE_CLOEXEC",
+                (false, true) => "CLOSE_RANGE_UNSHARE",
+                (true, true) => "CLOSE_RANGE_UNSHARE|CLOSE_RANGE_CLOEXEC",
+            };
+            format!("close_range({first}, {last}, {f}){}", err(errno))
         }
-        EventKind::SetCloexec { fd, cloexec, errno } => format!(
+        EventKind::SetCloexec {
+            fd,
+            errno,
+            via: Some(via),
+            ..
+        } => format!("{via}({fd}){}", err(errno)),
+        EventKind::SetCloexec {
+            fd, cloexec, errno, ..
+        } => format!(
             "fcntl({fd}, F_SETFD, {}){}",
             if *cloexec { "FD_CLOEXEC" } else { "0" },
             err(errno)
         ),
+        EventKind::Unshare { flags, errno } => format!("unshare({flags:#x}){}", err(errno)),
         EventKind::Socket { fds, syscall, .. } => format!("{syscall}() = {fds:?}"),
         EventKind::NewFd { fd, syscall, .. } => format!("{syscall}() = {fd}"),
         EventKind::Mkfifo { path, errno, .. } => format!("mkfifo({}){}", q(path), err(errno)),
@@ -493,10 +509,12 @@ pub fn sentence(
             (Lang::En, None) => format!("fd {fd} was not open: nothing changes (EBADF)"),
             (Lang::Zh, None) => format!("fd {fd} 本来就没有打开：什么也没变（EBADF）"),
         }),
+        EventKind::CloseRange { errno: Some(_), .. } => {}
         EventKind::CloseRange {
             first,
             last,
             cloexec: false,
+            ..
         } => parts.push(match l {
             Lang::En => format!("{} are closed", fd_range(*first, *last)),
             Lang::Zh => format!("{} 都被关闭了", fd_range(*first, *last)),
@@ -505,6 +523,7 @@ pub fn sentence(
             first,
             last,
             cloexec: true,
+            ..
         } => parts.push(match l {
             Lang::En => format!("{} will close at the next exec", fd_range(*first, *last)),
             Lang::Zh => format!("{} 会在下一次 exec 时关闭", fd_range(*first, *last)),
@@ -682,6 +701,9 @@ mod tests {
                 dirfd: None,
                 target: Some(RawStr::from(target)),
                 errno: None,
+                how_rejected: false,
+                kernel_name: None,
+                unreadable: Vec::new(),
             };
             ev(&mut m, &mut labels, seq, kind);
         }

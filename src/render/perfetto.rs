@@ -784,6 +784,8 @@ mod tests {
             elf: None,
             script: None,
             former_tid,
+            argv_null: false,
+            unreadable: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod close;
 pub mod dup;
 pub mod exec;
 pub mod fifo;
+pub mod ioctl;
 pub mod newfd;
 pub mod open;
 pub mod pipe;
@@ -48,12 +49,18 @@ pub enum Saved {
     Nothing,
     /// A path argument (open, mkfifo).
     Path(RawStr),
+    /// What an open's entry read (see `open::Args`).
+    Open(Box<open::Args>),
     /// execve's path and argv.
     Exec {
         /// The path as passed.
         path: RawStr,
         /// The argv.
         argv: Vec<RawStr>,
+        /// The argv pointer was NULL.
+        argv_null: bool,
+        /// What could not be read (`path`, `argv[N]`, `argv[N..]`).
+        unreadable: Vec<String>,
     },
 }
 
@@ -99,7 +106,7 @@ pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError>
             signal::entry(t, pid, call)
         }
         Setsid | Setpgid => Ok(Entry::exit(call, Saved::Nothing)),
-        NewFd(_) => Ok(Entry::exit(call, Saved::Nothing)),
+        NewFd(_) | Ioctl | Unshare => Ok(Entry::exit(call, Saved::Nothing)),
         Fork | Vfork | Clone | Clone3 => Ok(Entry::Done),
         Ptrace => ptrace::entry(t, pid, call),
     }
@@ -122,7 +129,10 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
         Setsid | Setpgid => session::exit(t, pid, p, res),
         NewFd(_) => newfd::exit(t, pid, p, res),
         Ptrace => ptrace::exit(t, pid, p, res),
-        Close | CloseRange | Fork | Vfork | Clone | Clone3 => Ok(()),
+        CloseRange => close::exit(t, pid, p, res),
+        Ioctl => ioctl::exit(t, pid, p, res),
+        Unshare => close::unshare_exit(t, pid, p, res),
+        Close | Fork | Vfork | Clone | Clone3 => Ok(()),
     }
 }
 
