@@ -446,6 +446,27 @@ fn verify<R: std::io::BufRead>(
                 )?,
             }
         }
+        for n in &step.applied.notes {
+            if let crate::model::Note::FdUnseen { pid, fd, appeared } = *n {
+                unseen += 1;
+                let prog = describe::pid_name(&r.model, pid);
+                let what = r
+                    .model
+                    .fds(pid)
+                    .into_iter()
+                    .find(|v| v.fd == fd)
+                    .map(|v| v.file.object.to_string());
+                let d = crate::model::Divergence {
+                    seq: step.event.seq,
+                    pid,
+                    fd,
+                    model: (!appeared).then(String::new),
+                    kernel: if appeared { what } else { None },
+                    unseen: true,
+                };
+                unseen_note(out, style, &d, &prog)?;
+            }
+        }
         for a in &step.applied.anomalies {
             anomalies += 1;
             // A close of an fd the model does not have is the program's own
@@ -508,11 +529,17 @@ fn unseen_note(
     prog: &str,
 ) -> anyhow::Result<()> {
     let appeared = d.model.is_none();
-    let what = d.kernel.as_deref().or(d.model.as_deref()).unwrap_or("");
+    let what = d
+        .kernel
+        .as_deref()
+        .or(d.model.as_deref())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("{w}; "))
+        .unwrap_or_default();
     match (lang::current(), appeared) {
         (Lang::En, true) => writeln!(
             out,
-            "{} #{} pid {} ({prog}) fd {}: appeared unseen ({what}; the process uses io_uring)",
+            "{} #{} pid {} ({prog}) fd {}: appeared unseen ({what}the process uses io_uring)",
             style.dim("note"),
             d.seq,
             d.pid,
@@ -520,7 +547,7 @@ fn unseen_note(
         )?,
         (Lang::En, false) => writeln!(
             out,
-            "{} #{} pid {} ({prog}) fd {}: vanished unseen (was {what}; the process uses io_uring)",
+            "{} #{} pid {} ({prog}) fd {}: vanished unseen ({what}the process uses io_uring)",
             style.dim("note"),
             d.seq,
             d.pid,
@@ -528,7 +555,7 @@ fn unseen_note(
         )?,
         (Lang::Zh, true) => writeln!(
             out,
-            "{} #{} pid {}（{prog}）fd {}：没被看到就出现了（{what}；这个进程用了 io_uring）",
+            "{} #{} pid {}（{prog}）fd {}：没被看到就出现了（{what}这个进程用了 io_uring）",
             style.dim("注意"),
             d.seq,
             d.pid,
@@ -536,7 +563,7 @@ fn unseen_note(
         )?,
         (Lang::Zh, false) => writeln!(
             out,
-            "{} #{} pid {}（{prog}）fd {}：没被看到就消失了（原来是 {what}；这个进程用了 io_uring）",
+            "{} #{} pid {}（{prog}）fd {}：没被看到就消失了（{what}这个进程用了 io_uring）",
             style.dim("注意"),
             d.seq,
             d.pid,

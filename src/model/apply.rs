@@ -75,8 +75,14 @@ impl Model {
                 ok,
                 errno,
                 former_tid,
+                fds,
                 ..
-            } => self.on_exec(&mut cx, path, argv, *ok, errno, *former_tid),
+            } => {
+                self.on_exec(&mut cx, path, argv, *ok, errno, *former_tid);
+                if *ok {
+                    self.sync_io_uring(&mut cx, fds.as_deref());
+                }
+            }
             EventKind::Pipe {
                 read_fd,
                 write_fd,
@@ -102,11 +108,18 @@ impl Model {
                 target,
                 errno,
                 kernel_name,
+                unreadable,
                 ..
             } => {
                 if *fd >= 0 && errno.is_none() {
                     self.on_open(&mut cx, *fd, path, flags, target.as_ref());
-                    self.name_by_kernel(&mut cx, *fd, kernel_name.as_ref());
+                    // A path that could not be read (a non-dumpable
+                    // program) and no kernel name: the model does not know
+                    // what the fd is, and must not pretend it does.
+                    let lost = unreadable.iter().any(|u| u == "path")
+                        && kernel_name.is_none()
+                        && target.is_none();
+                    self.name_by_kernel(&mut cx, *fd, kernel_name.as_ref(), lost);
                 }
             }
             EventKind::Close { fd } => self.on_close(&mut cx, *fd),
@@ -600,16 +613,79 @@ impl Model {
         cx.note(Note::FdTableUnshared { pid });
     }
 
+    /// After an exec of a process that used io_uring, takes the kernel's fd
+    /// table as it is: io_uring opens and closes fds without syscalls, so
+    /// the model cannot have seen those. Each difference is a
+    /// [`Note::FdUnseen`].
+    fn sync_io_uring(&mut self, cx: &mut Cx, snapshot: Option<&[FdEntry]>) {
+        let Some(snapshot) = snapshot else { return };
+        let Some(task) = self.tree.tasks.get(&cx.pid).copied() else {
+            return;
+        };
+        let Some(t) = self.files.tables.get(&task.fd_table) else {
+            return;
+        };
+        if !t.used_io_uring() {
+            return;
+        }
+        let pid = self.tree.proc(task.process).pid;
+        let gone: Vec<i32> = t
+            .iter()
+            .map(|(fd, _)| fd)
+            .filter(|fd| !snapshot.iter().any(|e| e.fd == *fd))
+            .collect();
+        for fd in gone {
+            self.files.close(task.fd_table, fd, pid, &mut cx.out.notes);
+            cx.note(Note::FdUnseen {
+                pid,
+                fd,
+                appeared: false,
+            });
+        }
+        let at = cx.at;
+        for e in snapshot {
+            if self.files.slot(task.fd_table, e.fd).is_some() {
+                continue;
+            }
+            let file = self.files.new_file(
+                Object::from_target(&e.target),
+                Access::Unknown,
+                at,
+                cx.pid,
+                || PipeOrigin::Inherited { at },
+            );
+            self.install_new(cx, task.fd_table, pid, e.fd, file, e.cloexec);
+            cx.note(Note::FdUnseen {
+                pid,
+                fd: e.fd,
+                appeared: true,
+            });
+        }
+        // The new program starts without io_uring unless it kept the ring.
+        let kept = snapshot
+            .iter()
+            .any(|e| e.target.as_bytes() == b"anon_inode:[io_uring]");
+        if let Some(t) = self.files.tables.get_mut(&task.fd_table) {
+            t.used_io_uring = kept;
+        }
+    }
+
     /// Keeps what the kernel called a newly opened fd (`kernel_name` of an
     /// open), which `--verify` compares with later snapshots.
-    fn name_by_kernel(&mut self, cx: &mut Cx, fd: i32, name: Option<&RawStr>) {
-        let Some(name) = name else { return };
+    /// With `lost`, the open file's object becomes unknown.
+    fn name_by_kernel(&mut self, cx: &mut Cx, fd: i32, name: Option<&RawStr>, lost: bool) {
+        if name.is_none() && !lost {
+            return;
+        }
         let Some(table) = self.tree.tasks.get(&cx.pid).map(|t| t.fd_table) else {
             return;
         };
         if let Some(slot) = self.files.slot(table, fd) {
             if let Some(f) = self.files.files.get_mut(&slot.file) {
-                f.kernel_name = Some(name.clone());
+                f.kernel_name = name.cloned();
+                if lost {
+                    f.object = Object::Unknown;
+                }
             }
         }
     }
@@ -703,6 +779,9 @@ impl Model {
     /// file, named by its /proc target.
     fn on_new_fd(&mut self, cx: &mut Cx, fd: i32, target: Option<&RawStr>, cloexec: bool) {
         let (table, pid) = self.table_of(cx);
+        if target.is_some_and(|t| t.as_bytes() == b"anon_inode:[io_uring]") {
+            self.files.mark_io_uring(table);
+        }
         let object = target.map_or(Object::Unknown, Object::from_target);
         let at = cx.at;
         let file = self

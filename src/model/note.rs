@@ -104,6 +104,18 @@ pub enum Note {
         /// How many tasks vanished.
         count: usize,
     },
+    /// The kernel's fd table at an exec of a process that used io_uring
+    /// showed an fd that appeared (or vanished) without a syscall the trace
+    /// could have: io_uring's IORING_OP_OPENAT / IORING_OP_CLOSE. The model
+    /// takes the kernel's word.
+    FdUnseen {
+        /// The process.
+        pid: Pid,
+        /// The fd.
+        fd: i32,
+        /// It appeared (else it vanished).
+        appeared: bool,
+    },
 }
 
 impl fmt::Display for Note {
@@ -160,6 +172,11 @@ impl fmt::Display for Note {
             Note::ThreadsEnded { pid, count } => {
                 write!(f, "exec in process {pid} ended {count} other thread(s)")
             }
+            Note::FdUnseen { pid, fd, appeared } => write!(
+                f,
+                "fd {fd} of {pid} {} unseen (io_uring)",
+                if *appeared { "appeared" } else { "vanished" }
+            ),
         }
     }
 }

@@ -76,11 +76,12 @@ pub(crate) fn compare<'a>(
         Some(f) => f.to_string(),
     };
     let uring = table.is_some_and(|t| {
-        t.iter().any(|(_, s)| {
-            file(s.file).is_some_and(
+        t.used_io_uring()
+            || t.iter().any(|(_, s)| {
+                file(s.file).is_some_and(
                 |f| matches!(&f.object, Object::Other { target } if target.as_bytes() == IO_URING),
             )
-        })
+            })
     });
     loop {
         let order = match (model.peek(), kernel.peek()) {
