@@ -45,9 +45,7 @@ fn assert_clean(r: &Recorded) {
 }
 
 fn root_events(r: &Recorded) -> impl Iterator<Item = &Event> + '_ {
-    r.events
-        .iter()
-        .filter(move |e| e.pid == r.header.root_pid)
+    r.events.iter().filter(move |e| e.pid == r.header.root_pid)
 }
 
 #[test]
@@ -57,7 +55,9 @@ fn a_close_range_that_fails_closes_nothing() {
     let failed = r
         .events
         .iter()
-        .filter(|e| matches!(&e.kind, EventKind::CloseRange { errno: Some(e), .. } if e == "EINVAL"))
+        .filter(
+            |e| matches!(&e.kind, EventKind::CloseRange { errno: Some(e), .. } if e == "EINVAL"),
+        )
         .count();
     assert_eq!(failed, 2);
     assert_clean(&r);
@@ -75,10 +75,14 @@ fn unshare_files_in_a_clone_files_child_keeps_the_parents_fd_open() {
 fn close_range_unshare_in_a_clone_files_child_keeps_the_parents_fd_open() {
     let r = same_traced_and_untraced("close_range_unshare");
     assert!(r.stdout().contains("fd 3 open: yes"), "{}", r.stdout());
-    assert!(r
-        .events
-        .iter()
-        .any(|e| matches!(e.kind, EventKind::CloseRange { unshare: true, errno: None, .. })));
+    assert!(r.events.iter().any(|e| matches!(
+        e.kind,
+        EventKind::CloseRange {
+            unshare: true,
+            errno: None,
+            ..
+        }
+    )));
     assert_clean(&r);
 }
 
@@ -245,7 +249,13 @@ fn openat2_records_a_null_path_and_a_how_the_kernel_rejects() {
     assert_eq!(
         opens,
         vec![
-            (-1, "EFAULT".into(), "O_RDONLY".into(), false, vec!["path".into()]),
+            (
+                -1,
+                "EFAULT".into(),
+                "O_RDONLY".into(),
+                false,
+                vec!["path".into()]
+            ),
             (-1, "EINVAL".into(), "".into(), true, vec![]),
             (-1, "E2BIG".into(), "".into(), true, vec![]),
             (3, "".into(), "O_RDONLY".into(), false, vec![]),

@@ -1211,3 +1211,178 @@ fn a_wait_with_a_null_status_still_reaps_an_exited_child() {
         "the status of its exit"
     );
 }
+
+fn exec_with(pid: Pid, seq: u64, fds: Vec<FdEntry>) -> Event {
+    Event {
+        seq,
+        ts_ns: seq * 1000,
+        pid,
+        kind: EventKind::Exec {
+            path: raw("/bin/true"),
+            argv: vec![raw("true")],
+            ok: true,
+            errno: None,
+            fds: Some(fds),
+            elf: None,
+            script: None,
+            former_tid: None,
+            argv_null: false,
+            unreadable: Vec::new(),
+        },
+    }
+}
+
+#[test]
+fn unshare_files_gives_a_clone_files_child_its_own_table_so_its_close_spares_the_parent() {
+    let mut s = Sim::with_shell(100);
+    s.open(100, 3, "/dev/null", "O_RDONLY");
+    s.clone(100, 101, ForkFlavor::Clone, true);
+    let a = s.ev(
+        101,
+        EventKind::Unshare {
+            flags: 0x400,
+            errno: None,
+        },
+    );
+    assert!(a.notes.contains(&Note::FdTableUnshared { pid: 101 }));
+    s.close(101, 3);
+    assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 3]);
+    assert_eq!(s.fd_numbers(101), vec![0, 1, 2]);
+    assert!(s.m.anomalies().is_empty(), "{:?}", s.m.anomalies());
+}
+
+#[test]
+fn close_range_unshare_splits_the_table_first_and_a_failed_close_range_changes_nothing() {
+    let mut s = Sim::with_shell(100);
+    s.open(100, 3, "/dev/null", "O_RDONLY");
+    s.ev(
+        100,
+        EventKind::CloseRange {
+            first: 3,
+            last: u32::MAX,
+            cloexec: false,
+            unshare: false,
+            errno: Some("EINVAL".into()),
+        },
+    );
+    assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 3]);
+    s.clone(100, 101, ForkFlavor::Clone, true);
+    s.ev(
+        101,
+        EventKind::CloseRange {
+            first: 3,
+            last: 3,
+            cloexec: false,
+            unshare: true,
+            errno: None,
+        },
+    );
+    assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 3]);
+    assert_eq!(s.fd_numbers(101), vec![0, 1, 2]);
+}
+
+#[test]
+fn verify_compares_the_kernels_name_of_an_opened_fd_not_the_path_passed() {
+    let mut s = Sim::with_shell(100);
+    s.ev(
+        100,
+        EventKind::Open {
+            fd: 7,
+            path: raw("/bin/sh"),
+            flags: "O_RDONLY".into(),
+            dirfd: None,
+            target: None,
+            errno: None,
+            kernel_name: Some(raw("/usr/bin/dash")),
+            how_rejected: false,
+            unreadable: Vec::new(),
+        },
+    );
+    let base = vec![entry(0, TTY), entry(1, TTY), entry(2, TTY)];
+    let mut good = base.clone();
+    good.push(entry(7, "/usr/bin/dash"));
+    let exec = exec_with(100, s.seq, good);
+    s.m.apply(&exec);
+    assert_eq!(s.m.verify(&exec), vec![]);
+    // The same name through another path is not the file the kernel names.
+    let mut bad = base;
+    bad.push(entry(7, "/bin/sh"));
+    let d = s.m.verify(&exec_with(100, s.seq, bad));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].fd, 7);
+}
+
+#[test]
+fn an_fd_the_model_does_not_know_is_a_divergence_not_a_match() {
+    let mut s = Sim::with_shell(100);
+    s.ev(
+        100,
+        EventKind::Open {
+            fd: 3,
+            path: raw(""),
+            flags: "O_RDONLY".into(),
+            dirfd: None,
+            target: None,
+            errno: None,
+            kernel_name: None,
+            how_rejected: false,
+            unreadable: vec!["path".into()],
+        },
+    );
+    let exec = exec_with(
+        100,
+        s.seq,
+        vec![
+            entry(0, TTY),
+            entry(1, TTY),
+            entry(2, TTY),
+            entry(3, "/dev/null"),
+        ],
+    );
+    s.m.apply(&exec);
+    let d = s.m.verify(&exec);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].model.as_deref(), Some("an fd it does not know"));
+    assert!(!d[0].unseen);
+}
+
+#[test]
+fn after_io_uring_the_exec_snapshot_is_taken_as_it_is_with_notes() {
+    let mut s = Sim::with_shell(100);
+    s.open(100, 3, "/dev/null", "O_RDONLY");
+    s.ev(
+        100,
+        EventKind::NewFd {
+            fd: 4,
+            syscall: "io_uring_setup".into(),
+            target: Some(raw("anon_inode:[io_uring]")),
+            cloexec: true,
+        },
+    );
+    // io_uring closed fd 3 and opened fd 5; the exec closed the ring.
+    let exec = exec_with(
+        100,
+        s.seq,
+        vec![
+            entry(0, TTY),
+            entry(1, TTY),
+            entry(2, TTY),
+            entry(5, "/etc/hostname"),
+        ],
+    );
+    let a = s.m.apply(&exec);
+    assert!(a.notes.contains(&Note::FdUnseen {
+        pid: 100,
+        fd: 3,
+        appeared: false
+    }));
+    assert!(a.notes.contains(&Note::FdUnseen {
+        pid: 100,
+        fd: 5,
+        appeared: true
+    }));
+    assert_eq!(s.m.verify(&exec), vec![]);
+    assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 5]);
+    // The new program has no ring: later differences are divergences again.
+    assert!(!s.m.fd_table(100).unwrap().used_io_uring());
+}
