@@ -271,7 +271,9 @@ pub struct ReplayArgs {
     pub at: Option<u64>,
 
     /// Check the model against the kernel's fd tables captured at every exec;
-    /// report each divergence and exit 1 if there is any.
+    /// report each divergence and anomaly and exit 1 if there is any (a close
+    /// of an fd that is not open, the program's own EBADF, is listed but does
+    /// not fail the check; fds io_uring opened or closed unseen are noted).
     #[arg(long)]
     pub verify: bool,
 }

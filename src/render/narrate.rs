@@ -232,7 +232,10 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             errno,
             via: Some(via),
             ..
-        } => format!("{via}({fd}){}", err(errno)),
+        } => match via.strip_prefix("ioctl(").and_then(|c| c.strip_suffix(')')) {
+            Some(cmd) => format!("ioctl({fd}, {cmd}){}", err(errno)),
+            None => format!("{via}({fd}){}", err(errno)),
+        },
         EventKind::SetCloexec {
             fd, cloexec, errno, ..
         } => format!(
@@ -242,6 +245,10 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
         ),
         EventKind::Unshare { flags, errno } => format!("unshare({flags:#x}){}", err(errno)),
         EventKind::Socket { fds, syscall, .. } => format!("{syscall}() = {fds:?}"),
+        // An ioctl is named with its command: `ioctl(NS_GET_USERNS) = 4`.
+        EventKind::NewFd { fd, syscall, .. } if syscall.ends_with(')') => {
+            format!("{syscall} = {fd}")
+        }
         EventKind::NewFd { fd, syscall, .. } => format!("{syscall}() = {fd}"),
         EventKind::Mkfifo { path, errno, .. } => format!("mkfifo({}){}", q(path), err(errno)),
         EventKind::Wait {
