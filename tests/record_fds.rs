@@ -363,3 +363,77 @@ fn an_execute_only_program_traced_without_root_has_its_fd_table_marked_unreadabl
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("warning").count(), 1, "{err}");
 }
+
+#[test]
+fn an_attached_recording_ignores_fcntl_and_ioctl_commands_that_change_no_fd() {
+    use std::io::Write;
+    let exe = fixture("attached_fcntl_ioctl");
+    let plain = Command::new(&exe)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    plain.stdin.as_ref().unwrap().write_all(b"x").unwrap();
+    let plain = plain.wait_with_output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut target = Command::new(&exe)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = target.id();
+    let trace = dir.path().join("t.jsonl");
+    let mut fs = forkscope()
+        .args(["record", "-q", "-o"])
+        .arg(&trace)
+        .args(["-p", &pid.to_string()])
+        .spawn()
+        .unwrap();
+    // Go on once forkscope has seized the program (TracerPid) and stopped
+    // it once (the attach's interrupt stop, `t`), after which every syscall
+    // stops; the stop may be too short to see, so a second at most.
+    let status = || std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let mut seized: Option<std::time::Instant> = None;
+    loop {
+        let s = status();
+        if s.lines().any(|l| l.starts_with("State:\tt")) {
+            break;
+        }
+        let traced = s
+            .lines()
+            .any(|l| l.starts_with("TracerPid:") && l.trim_end() != "TracerPid:\t0");
+        if traced
+            && seized
+                .get_or_insert_with(std::time::Instant::now)
+                .elapsed()
+                .as_secs()
+                >= 1
+        {
+            break;
+        }
+        assert!(fs.try_wait().unwrap().is_none(), "forkscope ended early");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    target.stdin.take().unwrap().write_all(b"x").unwrap();
+    let out = target.wait_with_output().unwrap();
+    assert!(fs.wait().unwrap().success());
+    assert_eq!(out.stdout, plain.stdout);
+    assert_eq!(out.status.code(), plain.status.code());
+    let (_, events, _) = forkscope::trace::read_all(&trace).unwrap();
+    let fd_events: Vec<&EventKind> = events
+        .iter()
+        .map(|e| &e.kind)
+        .filter(|k| matches!(k, EventKind::Dup { .. } | EventKind::SetCloexec { .. }))
+        .collect();
+    assert_eq!(
+        fd_events,
+        vec![&EventKind::SetCloexec {
+            fd: 3,
+            cloexec: true,
+            errno: None,
+            via: Some("ioctl(FIOCLEX)".into()),
+        }]
+    );
+    let (code, text) = verify(&trace);
+    assert_eq!(code, 0, "{text}");
+}

@@ -19,7 +19,7 @@ pub mod signal;
 pub mod socket;
 pub mod wait;
 
-use super::sysno::{Abi, Sys};
+use super::sysno::{self, Abi, Sys};
 use super::tracer::Tracer;
 use super::RecordError;
 use crate::trace::RawStr;
@@ -94,6 +94,10 @@ pub type SysResult = Result<i64, i32>;
 pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError> {
     use Sys::*;
     match call.sys {
+        // Attached tracees stop at every syscall, with no seccomp filter to
+        // pick fcntl and ioctl commands: the same choice is made here.
+        Fcntl if !sysno::FCNTL_TRACED_CMDS.contains(&(call.args[1] as u32)) => Ok(Entry::Done),
+        Ioctl if !sysno::ioctl_traced_cmds().any(|c| c == call.args[1] as u32) => Ok(Entry::Done),
         Execve | Execveat => exec::entry(t, pid, call),
         Pipe | Pipe2 => Ok(Entry::exit(call, Saved::Nothing)),
         Dup | Dup2 | Dup3 | Fcntl => Ok(Entry::exit(call, Saved::Nothing)),
