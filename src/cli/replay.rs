@@ -534,7 +534,7 @@ fn unseen_note(
         .as_deref()
         .or(d.model.as_deref())
         .filter(|w| !w.is_empty())
-        .map(|w| format!("{w}; "))
+        .map(|w| format!("{w}{}", lang::current().pick("; ", "；")))
         .unwrap_or_default();
     match (lang::current(), appeared) {
         (Lang::En, true) => writeln!(

@@ -92,7 +92,8 @@ pub enum Note {
         /// The adopter.
         by: Pid,
     },
-    /// exec gave a process that shared its fd table (CLONE_FILES) its own copy.
+    /// exec, unshare(CLONE_FILES) or close_range(CLOSE_RANGE_UNSHARE) gave a
+    /// process that shared its fd table (CLONE_FILES) its own copy.
     FdTableUnshared {
         /// The process.
         pid: Pid,
@@ -167,7 +168,7 @@ impl fmt::Display for Note {
             }
             Note::Adopted { pid, by } => write!(f, "orphan {pid} was adopted and reaped by {by}"),
             Note::FdTableUnshared { pid } => {
-                write!(f, "exec gave process {pid} its own copy of a shared fd table")
+                write!(f, "process {pid} got its own copy of a shared fd table (exec, unshare(CLONE_FILES) or CLOSE_RANGE_UNSHARE)")
             }
             Note::ThreadsEnded { pid, count } => {
                 write!(f, "exec in process {pid} ended {count} other thread(s)")

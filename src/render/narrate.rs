@@ -517,6 +517,29 @@ pub fn sentence(
             (Lang::Zh, None) => format!("fd {fd} 本来就没有打开：什么也没变（EBADF）"),
         }),
         EventKind::CloseRange { errno: Some(_), .. } => {}
+        // unshare(CLONE_FILES) or close_range(CLOSE_RANGE_UNSHARE) of a
+        // shared table (the close_range's own sentence follows).
+        EventKind::Unshare { .. } | EventKind::CloseRange { unshare: true, .. }
+            if applied
+                .notes
+                .iter()
+                .any(|n| matches!(n, crate::model::Note::FdTableUnshared { .. })) =>
+        {
+            parts.push(match l {
+                Lang::En => format!(
+                    "{pid} now has its own copy of the fd table it shared: its opens and closes no longer touch the others'"
+                ),
+                Lang::Zh => format!(
+                    "{pid} 现在有了自己的一份 fd 表（原来是和别人共享的）：它之后打开、关闭 fd 不再影响别的进程"
+                ),
+            });
+            if let EventKind::CloseRange { first, last, .. } = &ev.kind {
+                parts.push(match l {
+                    Lang::En => format!("{} are closed", fd_range(*first, *last)),
+                    Lang::Zh => format!("{} 都被关闭了", fd_range(*first, *last)),
+                });
+            }
+        }
         EventKind::CloseRange {
             first,
             last,
