@@ -437,3 +437,29 @@ fn an_attached_recording_ignores_fcntl_and_ioctl_commands_that_change_no_fd() {
     let (code, text) = verify(&trace);
     assert_eq!(code, 0, "{text}");
 }
+
+#[test]
+fn the_new_fd_table_calls_are_decoded_in_32_bit_programs_too() {
+    for name in [
+        "ioctl_cloexec",
+        "unshare_files",
+        "close_range_fails",
+        "exec_bad_argv",
+    ] {
+        let bin = match try_fixture(name, &["-m32"]) {
+            Ok(b) => b,
+            Err(e) if std::env::var_os("CI").is_none() => {
+                eprintln!("cannot build 32-bit here ({e}); skipping (CI installs gcc-multilib)");
+                return;
+            }
+            Err(e) => panic!("CI must be able to build 32-bit fixtures: {e}"),
+        };
+        let plain = Command::new(&bin).stdin(Stdio::null()).output().unwrap();
+        let r = record(&[&bin]);
+        assert_eq!(r.stdout(), String::from_utf8_lossy(&plain.stdout), "{name}");
+        assert_eq!(r.out.status.code(), plain.status.code(), "{name}");
+        assert_clean(&r);
+    }
+    let r = record(&[try_fixture("ioctl_cloexec", &["-m32"]).unwrap()]);
+    assert_eq!(r.count("set_cloexec"), 2);
+}

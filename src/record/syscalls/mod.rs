@@ -50,7 +50,7 @@ pub enum Saved {
     /// A path argument (open, mkfifo).
     Path(RawStr),
     /// What an open's entry read (see `open::Args`).
-    Open(Box<open::Args>),
+    Open(open::Args),
     /// execve's path and argv.
     Exec {
         /// The path as passed.

@@ -53,12 +53,12 @@ pub fn entry(_t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError
     }
     Ok(Entry::AwaitExit(Pending {
         call,
-        saved: Saved::Open(Box::new(Args {
+        saved: Saved::Open(Args {
             path,
             how_flags,
             how_rejected,
             unreadable,
-        })),
+        }),
     }))
 }
 
@@ -102,7 +102,7 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
         how_flags,
         how_rejected,
         unreadable,
-    } = *args;
+    } = args;
     let flags = match c.sys {
         Sys::Open => Some(c.args[1]),
         Sys::Creat => Some((libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC) as u64),
