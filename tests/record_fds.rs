@@ -463,3 +463,48 @@ fn the_new_fd_table_calls_are_decoded_in_32_bit_programs_too() {
     let r = record(&[try_fixture("ioctl_cloexec", &["-m32"]).unwrap()]);
     assert_eq!(r.count("set_cloexec"), 2);
 }
+
+/// A recording of `/bin/true` with one more event by the root process just
+/// before its exit.
+fn with_event(extra: EventKind) -> (Recorded, std::path::PathBuf) {
+    let r = record(&["/bin/true"]);
+    let text = std::fs::read_to_string(&r.trace).unwrap();
+    let mut out = format!("{}\n", text.lines().next().unwrap());
+    let (exit, rest) = r.events.split_last().unwrap();
+    let mut events: Vec<Event> = rest.to_vec();
+    events.push(Event {
+        seq: exit.seq,
+        ts_ns: exit.ts_ns,
+        pid: r.header.root_pid,
+        kind: extra,
+    });
+    events.push(Event {
+        seq: exit.seq + 1,
+        ..exit.clone()
+    });
+    for e in &events {
+        out.push_str(&serde_json::to_string(e).unwrap());
+        out.push('\n');
+    }
+    let path = r.trace.with_file_name("more.jsonl");
+    std::fs::write(&path, out).unwrap();
+    (r, path)
+}
+
+#[test]
+fn verify_exits_1_on_an_anomaly_but_not_on_a_close_of_an_fd_not_open() {
+    let (_r, t) = with_event(EventKind::SetCloexec {
+        fd: 9,
+        cloexec: true,
+        errno: None,
+        via: None,
+    });
+    let (code, text) = verify(&t);
+    assert!(text.contains("0 divergences; 1 anomaly"), "{text}");
+    assert_eq!(code, 1, "{text}");
+    // The program's own EBADF: listed, but not a contradiction.
+    let (_r, t) = with_event(EventKind::Close { fd: 9 });
+    let (code, text) = verify(&t);
+    assert!(text.contains("0 divergences; 1 anomaly"), "{text}");
+    assert_eq!(code, 0, "{text}");
+}
