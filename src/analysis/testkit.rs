@@ -65,6 +65,7 @@ impl Script {
                 shares_fds: false,
                 syscall: "clone".into(),
                 flags: 0,
+                fds: None,
             },
         )
     }

@@ -67,8 +67,15 @@ impl Model {
                 flavor,
                 shares_fds,
                 flags,
+                fds,
                 ..
-            } => self.on_fork(&mut cx, *child, *flavor, *shares_fds, *flags),
+            } => self.on_fork(
+                &mut cx,
+                *child,
+                *flavor,
+                (*shares_fds, fds.as_deref()),
+                *flags,
+            ),
             EventKind::Exec {
                 path,
                 argv,
@@ -395,7 +402,14 @@ impl Model {
         }
     }
 
-    fn on_fork(&mut self, cx: &mut Cx, child: Pid, flavor: ForkFlavor, shares: bool, flags: u64) {
+    fn on_fork(
+        &mut self,
+        cx: &mut Cx,
+        child: Pid,
+        flavor: ForkFlavor,
+        (shares, fds): (bool, Option<&[FdEntry]>),
+        flags: u64,
+    ) {
         let parent = self.task_or_adopt(cx, cx.pid);
         if self.tree.tasks.contains_key(&child) {
             cx.anomaly(Anomaly::TaskAlreadyAlive {
@@ -409,6 +423,8 @@ impl Model {
         let table = if shares {
             self.files.add_user(parent.fd_table, child);
             parent.fd_table
+        } else if let Some(fds) = fds {
+            self.fork_table(cx, parent.fd_table, child, fds)
         } else {
             self.files.copy_table(parent.fd_table, child)
         };
@@ -430,6 +446,54 @@ impl Model {
                 .add_process(child, real_parent, Some(parent.process), origin, cx.at)
         };
         self.tree.add_task(child, process, table);
+    }
+
+    /// The child's fd table as the kernel copied it (recorded for forks from
+    /// a shared table), instead of a copy of the model's parent table. An fd
+    /// the recorder saw sharing its open file description with the parent's
+    /// fd of that number shares the model's open file there, if the model's
+    /// parent holds a matching object at that fd; any other fd is an open
+    /// file of its own, named by its /proc target.
+    fn fork_table(
+        &mut self,
+        cx: &mut Cx,
+        parent: FdTableId,
+        child: Pid,
+        fds: &[FdEntry],
+    ) -> FdTableId {
+        let table = self.files.new_table(child);
+        for e in fds {
+            let holder = if e.same_as_pid.is_some() {
+                parent
+            } else {
+                table
+            };
+            let shared = e
+                .same_as
+                .and_then(|s| self.files.slot(holder, s))
+                .map(|slot| slot.file)
+                .filter(|f| {
+                    self.files
+                        .files
+                        .get(f)
+                        .is_some_and(|f| super::verify::matches(&f.object, e.target.as_bytes()))
+                });
+            let file = match shared {
+                Some(f) => f,
+                None => {
+                    let object = Object::from_target(&e.target);
+                    let access = e
+                        .flags
+                        .as_deref()
+                        .map_or(Access::Unknown, |f| Access::from_open_flags(f).0);
+                    let at = cx.at;
+                    self.files
+                        .new_file(object, access, at, cx.pid, || PipeOrigin::Inherited { at })
+                }
+            };
+            self.install_new(cx, table, child, e.fd, file, e.cloexec);
+        }
+        table
     }
 
     fn on_exec(

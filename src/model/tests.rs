@@ -67,6 +67,7 @@ impl Sim {
                 shares_fds,
                 syscall: "clone".into(),
                 flags: 0,
+                fds: None,
             },
         )
     }
@@ -1057,6 +1058,7 @@ fn a_million_synthetic_events_replay_and_print_their_rate() {
                 shares_fds: false,
                 syscall: "clone".into(),
                 flags: 17,
+                fds: None,
             },
         );
         push(

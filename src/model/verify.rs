@@ -154,6 +154,35 @@ pub(crate) fn file_matches(f: &OpenFile, kernel: &[u8]) -> bool {
     }
 }
 
+/// The fds of a fork snapshot that the kernel said are still the parent's
+/// (`same_as_pid`): where the model's parent `table` has that fd open, it
+/// must hold the object the kernel showed.
+pub(crate) fn compare_shared<'a>(
+    seq: u64,
+    parent: Pid,
+    table: &FdTable,
+    file: impl Fn(OpenFileId) -> Option<&'a OpenFile>,
+    snapshot: &[FdEntry],
+) -> Vec<Divergence> {
+    let mut out = Vec::new();
+    for e in snapshot.iter().filter(|e| e.same_as_pid.is_some()) {
+        let Some(fd) = e.same_as else { continue };
+        let Some(slot) = table.get(fd) else { continue };
+        let model = file(slot.file);
+        if !model.is_some_and(|f| file_matches(f, e.target.as_bytes())) {
+            out.push(Divergence {
+                seq,
+                pid: parent,
+                fd,
+                model: Some(model.map_or_else(|| format!("open file {} (lost)", slot.file), |f| f.to_string())),
+                kernel: Some(e.target.lossy().into_owned()),
+                unseen: false,
+            });
+        }
+    }
+    out
+}
+
 /// Does the model's object plausibly match what /proc shows?
 pub(crate) fn matches(object: &Object, kernel: &[u8]) -> bool {
     match object {

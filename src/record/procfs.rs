@@ -150,6 +150,25 @@ pub fn fd_table_full(pid: i32) -> Vec<FdEntry> {
     t
 }
 
+/// The fd table of a new child `child` that its parent's task `parent`
+/// just forked, read while the child is stopped before it runs: each fd as
+/// [`fd_table_full`], and one that is still the same open file description
+/// as the parent's fd of the same number (kcmp KCMP_FILE) names it
+/// (`same_as` = that fd, `same_as_pid` = `parent`). Costs a few reads per
+/// fd; taken only for forks from a shared fd table (see
+/// `syscalls::process::created`).
+pub fn fork_fd_table(child: i32, parent: i32) -> Vec<FdEntry> {
+    let mut t = fd_table_full(child);
+    for e in &mut t {
+        let parent_has = fd_target(parent, e.fd).is_some_and(|p| p == e.target);
+        if parent_has && same_file_across((child, e.fd), (parent, e.fd)) == Some(true) {
+            e.same_as = Some(e.fd);
+            e.same_as_pid = Some(parent);
+        }
+    }
+    t
+}
+
 /// The fd table of `pid` (targets only), sorted by fd. With `flags`, each
 /// fd's close-on-exec flag is read from fdinfo as well (one more read per fd).
 pub fn fd_table(pid: i32, flags: bool) -> Vec<FdEntry> {

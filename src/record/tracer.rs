@@ -111,6 +111,10 @@ pub struct Tracer {
     signal_checked: bool,
     /// The kinds of ptrace limit said already (each is said once).
     limits_said: HashSet<super::limits::LimitKind>,
+    /// Processes (tgids) whose fd table is or was shared with another task
+    /// (threads, CLONE_FILES) since their last exec: their forks record the
+    /// child's fd table (see `syscalls::process`).
+    pub shared_fd_tables: HashSet<i32>,
 }
 
 /// What the next wait brought.
@@ -204,6 +208,7 @@ impl Tracer {
             watch: None,
             signal_checked: false,
             limits_said: HashSet::new(),
+            shared_fd_tables: HashSet::new(),
         }
     }
 
@@ -219,6 +224,9 @@ impl Tracer {
 
     /// Takes on task `tid` of process `tgid`, seized already.
     pub fn adopt(&mut self, tid: i32, tgid: i32) {
+        if tid != tgid {
+            self.shared_fd_tables.insert(tgid);
+        }
         self.tasks.insert(tid, Task::new(tgid));
     }
 
@@ -875,6 +883,8 @@ impl Tracer {
             self.vanished.insert(tid);
         }
         self.vanished.remove(&pid);
+        // exec unshares the fd table and ends the other threads.
+        self.shared_fd_tables.remove(&pid);
         task.tgid = pid;
         self.tasks.insert(pid, task);
         let r = syscalls::exec::succeeded(self, pid, former, pending).and_then(|_| {

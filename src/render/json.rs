@@ -400,6 +400,7 @@ mod tests {
                     shares_fds: true,
                     syscall: "clone3".into(),
                     flags: 0,
+                    fds: None,
                 },
             ),
             ev(2, 11, EventKind::Close { fd: 1 }),

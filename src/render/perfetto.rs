@@ -771,6 +771,7 @@ mod tests {
             shares_fds: flavor == ForkFlavor::Thread,
             syscall: "clone".into(),
             flags: 0,
+            fds: None,
         }
     }
 

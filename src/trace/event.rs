@@ -369,6 +369,17 @@ pub enum EventKind {
         /// Raw clone flags (0 for fork/vfork).
         #[serde(default)]
         flags: u64,
+        /// The child's own fd table as the kernel copied it, read from /proc
+        /// while the child was still stopped before its first instruction.
+        /// Recorded only when the parent's fd table was shared at the fork
+        /// (by threads or CLONE_FILES processes): another task may have
+        /// changed the table around the copy, so the parent's events do not
+        /// tell what the child got. An fd with `same_as` and `same_as_pid`
+        /// (the forking task) is the same open file description as the
+        /// parent's fd `same_as` (kcmp KCMP_FILE, checked when the snapshot
+        /// was taken); with `same_as` alone, as the child's own lower fd.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fds: Option<Vec<FdEntry>>,
     },
     /// execve/execveat, successful or not.
     Exec {
