@@ -224,6 +224,15 @@ impl Model {
                 ..
             } => self.on_setpgid(&mut cx, *target, *pgid),
             EventKind::Exit { status } => self.on_exit(&mut cx, *status),
+            EventKind::Sigchld {
+                action, nocldwait, ..
+            } => {
+                let p = self.task_or_adopt(&mut cx, ev.pid).process;
+                self.tree.proc_mut(p).sigchld = super::Sigchld {
+                    ignored: action == "ignore",
+                    nocldwait: *nocldwait,
+                };
+            }
             // No change to the state the model keeps.
             EventKind::PipeFailed { .. }
             | EventKind::CloseRange { .. }
@@ -576,6 +585,9 @@ impl Model {
         }
         self.files.close_cloexec(table, pid, &mut cx.out.notes);
         let p = self.tree.proc_mut(process);
+        // execve(2): handled signals are reset to the default, ignored
+        // ones stay ignored; the kernel clears every sa_flags.
+        p.sigchld.nocldwait = false;
         p.last_ok_exec = Some(p.execs.len() as u32);
         p.execs.reserve_exact(1);
         p.execs.push(record);
@@ -919,10 +931,36 @@ impl Model {
             at: cx.at,
             by: Some(waiter),
             status: Some(status),
+            by_kernel: false,
         });
         cx.note(Note::Reaped {
             pid: child,
             by: waiter_pid,
+        });
+    }
+
+    /// A process that just became a zombie whose live parent ignores
+    /// SIGCHLD or set SA_NOCLDWAIT is reaped by the kernel at once (the
+    /// kernel's do_notify_parent(): autoreap; with ptrace, once the tracer
+    /// has collected it). A child created with another exit signal than
+    /// SIGCHLD (clone) would not be; the trace does not say, so every child
+    /// is taken as a SIGCHLD child.
+    fn auto_reap(&mut self, cx: &mut Cx, id: ProcId, status: Option<Status>) {
+        let p = self.tree.proc(id);
+        let auto = p
+            .parent
+            .map(|pp| self.tree.proc(pp))
+            .is_some_and(|pp| pp.is_alive() && pp.sigchld.auto_reaps());
+        if !auto || p.orphaned.is_some() {
+            return;
+        }
+        let p = self.tree.proc_mut(id);
+        p.state = ProcessState::Reaped;
+        p.reap = Some(Reap {
+            at: cx.at,
+            by: None,
+            status,
+            by_kernel: true,
         });
     }
 
@@ -946,6 +984,7 @@ impl Model {
         p.state = ProcessState::Zombie;
         p.exit = Some(Exit { at: cx.at, status });
         cx.note(Note::Zombie { pid, status });
+        self.auto_reap(cx, task.process, status);
         let at = cx.at;
         for i in 0..self.tree.proc(task.process).children.len() {
             let c = self.tree.proc(task.process).children[i];

@@ -42,7 +42,7 @@ pub use open_file::{Access, Object, OpenFile, OpenFileId, PipeEnd};
 pub use pipe::{Pipe, PipeHolders, PipeOrigin};
 pub use process::{
     ExecRecord, ExecRef, Exit, Origin, Orphaning, ProcId, Process, ProcessState, ProcessTree, Reap,
-    Task,
+    Sigchld, Task,
 };
 pub use verify::Divergence;
 

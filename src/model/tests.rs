@@ -1387,4 +1387,93 @@ fn after_io_uring_the_exec_snapshot_is_taken_as_it_is_with_notes() {
     assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 5]);
     // The new program has no ring: later differences are divergences again.
     assert!(!s.m.fd_table(100).unwrap().used_io_uring());
+#[test]
+fn children_of_a_parent_ignoring_sigchld_are_reaped_by_the_kernel_and_exec_clears_nocldwait() {
+    let mut s = Sim::with_shell(100);
+    s.ev(
+        100,
+        EventKind::Sigchld {
+            action: "ignore".into(),
+            nocldwait: false,
+            syscall: "rt_sigaction".into(),
+        },
+    );
+    s.clone(100, 101, ForkFlavor::Fork, false);
+    s.ev(101, EventKind::Exit { status: Status::Exited { exited: 0 } });
+    let c = s.m.process(101).unwrap();
+    assert_eq!(c.state, ProcessState::Reaped);
+    assert!(c.reap.unwrap().by_kernel);
+    // The child inherited the disposition.
+    assert!(c.sigchld.ignored);
+    // SA_NOCLDWAIT with a handler: auto-reaping until an exec clears the flag.
+    s.ev(
+        100,
+        EventKind::Sigchld {
+            action: "handler".into(),
+            nocldwait: true,
+            syscall: "rt_sigaction".into(),
+        },
+    );
+    assert!(s.m.process(100).unwrap().sigchld.auto_reaps());
+    s.exec(100, "/bin/true");
+    assert!(!s.m.process(100).unwrap().sigchld.auto_reaps());
+    s.clone(100, 102, ForkFlavor::Fork, false);
+    s.ev(102, EventKind::Exit { status: Status::Exited { exited: 0 } });
+    assert_eq!(s.m.process(102).unwrap().state, ProcessState::Zombie);
+}
+
+#[test]
+fn a_fork_snapshot_builds_the_childs_table_sharing_what_the_kernel_said_is_shared() {
+    let mut s = Sim::with_shell(100);
+    s.pipe(100, 3, 4, 7);
+    let shared = |fd: i32, target: &str| FdEntry {
+        same_as: Some(fd),
+        same_as_pid: Some(100),
+        ..entry(fd, target)
+    };
+    // The child got fd 0 and the read end 3 from the parent, not the write
+    // end 4 (closed by another thread before the copy), and a pipe end 5
+    // the parent's events have not shown yet.
+    let fds = vec![
+        shared(0, TTY),
+        shared(3, "pipe:[7]"),
+        FdEntry {
+            flags: Some("O_WRONLY".into()),
+            ..entry(5, "pipe:[8]")
+        },
+    ];
+    let fork = Event {
+        seq: s.seq,
+        ts_ns: s.seq * 1000,
+        pid: 100,
+        kind: EventKind::Fork {
+            child: 101,
+            flavor: ForkFlavor::Fork,
+            shares_fds: false,
+            syscall: "clone".into(),
+            flags: 0,
+            fds: Some(fds.clone()),
+        },
+    };
+    s.seq += 1;
+    let applied = s.m.apply(&fork);
+    assert!(applied.anomalies.is_empty(), "{:?}", applied.anomalies);
+    assert!(s.m.verify(&fork).is_empty(), "{:?}", s.m.verify(&fork));
+    let child: Vec<i32> = s.m.fds(101).iter().map(|v| v.fd).collect();
+    assert_eq!(child, vec![0, 3, 5]);
+    assert_eq!(s.m.fd(101, 3).unwrap().file.id, s.m.fd(100, 3).unwrap().file.id);
+    assert_eq!(s.m.fd(101, 0).unwrap().file.id, s.m.fd(100, 0).unwrap().file.id);
+    let h = s.m.pipe_holders(8).unwrap();
+    assert_eq!(h.writers, vec![(101, 5)]);
+    // A snapshot saying the parent's fd 3 is another pipe than the model's
+    // is a divergence of the parent.
+    let mut wrong = fork.clone();
+    if let EventKind::Fork { child, fds, .. } = &mut wrong.kind {
+        *child = 102;
+        *fds = Some(vec![shared(3, "pipe:[9]")]);
+    }
+    s.m.apply(&wrong);
+    let d = s.m.verify(&wrong);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!((d[0].pid, d[0].fd), (100, 3));
 }

@@ -806,6 +806,7 @@ pub fn record_watched(
         .filter(|e| !e.cloexec)
         .collect();
     t.emit(root.as_raw(), EventKind::spawned(header.argv.clone(), fds))?;
+    syscalls::sigchld::inherited(&mut t, root.as_raw())?;
     run_traced(t, watch, path, None)
 }
 
@@ -896,6 +897,7 @@ pub fn attach(
                 threads: p.tids.iter().copied().filter(|&t| t != p.pid).collect(),
             },
         )?;
+        syscalls::sigchld::inherited(&mut t, p.pid)?;
         spawned.push(p.pid);
     }
     let info = Attached {

@@ -50,6 +50,9 @@ pub enum Sys {
     NewFd(&'static str),
     /// ptrace: only its failures to trace (a tracee cannot be traced twice) are recorded.
     Ptrace,
+    /// rt_sigaction (and i386 sigaction, signal), by name; the seccomp
+    /// filter stops on it only when the signal (args[0]) is SIGCHLD.
+    SigchldAction(&'static str),
     /// Not stopped on by seccomp (fork events carry them); named to decode registers.
     Fork,
     Vfork,
@@ -125,6 +128,7 @@ pub const NATIVE: &[(Sys, i64)] = &[
     (Sys::RtSigqueueinfo, libc::SYS_rt_sigqueueinfo),
     (Sys::RtTgsigqueueinfo, libc::SYS_rt_tgsigqueueinfo),
     (Sys::PidfdSendSignal, libc::SYS_pidfd_send_signal),
+    (Sys::SigchldAction("rt_sigaction"), libc::SYS_rt_sigaction),
     (Sys::Setsid, libc::SYS_setsid),
     (Sys::Setpgid, libc::SYS_setpgid),
     (Sys::NewFd("epoll_create"), libc::SYS_epoll_create),
@@ -194,6 +198,7 @@ pub const NATIVE: &[(Sys, i64)] = &[
     (Sys::RtSigqueueinfo, libc::SYS_rt_sigqueueinfo),
     (Sys::RtTgsigqueueinfo, libc::SYS_rt_tgsigqueueinfo),
     (Sys::PidfdSendSignal, libc::SYS_pidfd_send_signal),
+    (Sys::SigchldAction("rt_sigaction"), libc::SYS_rt_sigaction),
     (Sys::Setsid, libc::SYS_setsid),
     (Sys::Setpgid, libc::SYS_setpgid),
     (Sys::NewFd("epoll_create1"), libc::SYS_epoll_create1),
@@ -263,6 +268,9 @@ pub const I386: &[(Sys, i64)] = &[
     (Sys::RtSigqueueinfo, 178),
     (Sys::RtTgsigqueueinfo, 335),
     (Sys::PidfdSendSignal, 424),
+    (Sys::SigchldAction("rt_sigaction"), 174),
+    (Sys::SigchldAction("sigaction"), 67),
+    (Sys::SigchldAction("signal"), 48),
     (Sys::Setsid, 66),
     (Sys::Setpgid, 57),
     (Sys::NewFd("epoll_create"), 254),

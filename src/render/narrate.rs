@@ -293,6 +293,23 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
         },
         EventKind::Stop { signal } => format!("--- stopped by {signal} ---"),
         EventKind::Continue {} => "--- continued ---".into(),
+        EventKind::Sigchld {
+            action,
+            nocldwait,
+            syscall,
+        } => {
+            let act = match action.as_str() {
+                "ignore" => "SIG_IGN",
+                "default" => "SIG_DFL",
+                _ => "handler",
+            };
+            let flags = if *nocldwait { ", SA_NOCLDWAIT" } else { "" };
+            if syscall == "inherited" {
+                format!("--- SIGCHLD {act} (inherited) ---")
+            } else {
+                format!("{syscall}(SIGCHLD, {act}{flags}) = 0")
+            }
+        }
         EventKind::Setsid { sid, errno } => match sid {
             Some(s) => format!("setsid() = {s}"),
             None => format!("setsid(){}", err(errno)),
@@ -613,6 +630,16 @@ pub fn sentence(
         EventKind::Continue {} => parts.push(match l {
             Lang::En => format!("{pid} continues"),
             Lang::Zh => format!("{pid} 继续运行"),
+        }),
+        EventKind::Sigchld {
+            action, nocldwait, ..
+        } => parts.push(match (l, action.as_str() == "ignore" || *nocldwait) {
+            (Lang::En, true) => {
+                format!("{pid} lets the kernel reap its children: they exit without becoming zombies")
+            }
+            (Lang::Zh, true) => format!("{pid} 让内核回收它的子进程：子进程退出后不会成为僵尸进程"),
+            (Lang::En, false) => format!("{pid} sets SIGCHLD to {action}: its exited children wait for its wait()"),
+            (Lang::Zh, false) => format!("{pid} 把 SIGCHLD 设为 {action}：退出的子进程要等它 wait() 回收"),
         }),
         EventKind::Exit { status: s } => parts.push(match l {
             Lang::En => format!("{pid} ends ({}); its fds are closed", status(s)),

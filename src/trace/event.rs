@@ -641,6 +641,20 @@ pub enum EventKind {
     },
     /// `pid` left a group-stop (SIGCONT).
     Continue {},
+    /// The SIGCHLD disposition of `pid`'s process: set by rt_sigaction
+    /// (i386 also sigaction, signal) with SIGCHLD, or, with `syscall`
+    /// `"inherited"`, found ignored when the process entered the trace. A
+    /// process that ignores SIGCHLD or sets SA_NOCLDWAIT has its children
+    /// reaped by the kernel as they exit (no zombies).
+    Sigchld {
+        /// `"default"`, `"ignore"` or `"handler"`.
+        action: String,
+        /// SA_NOCLDWAIT was set.
+        #[serde(default, skip_serializing_if = "is_false")]
+        nocldwait: bool,
+        /// `rt_sigaction`, `sigaction`, `signal`, or `inherited`.
+        syscall: String,
+    },
     /// setsid().
     Setsid {
         /// The new session id, or null when it failed.
@@ -757,6 +771,7 @@ impl EventKind {
             EventKind::Signal { .. } => "signal",
             EventKind::Stop { .. } => "stop",
             EventKind::Continue { .. } => "continue",
+            EventKind::Sigchld { .. } => "sigchld",
             EventKind::Setsid { .. } => "setsid",
             EventKind::Setpgid { .. } => "setpgid",
             EventKind::Exit { .. } => "exit",
@@ -786,6 +801,7 @@ impl EventKind {
         "signal",
         "stop",
         "continue",
+        "sigchld",
         "setsid",
         "setpgid",
         "exit",

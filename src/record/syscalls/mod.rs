@@ -15,6 +15,7 @@ pub mod pipe;
 pub mod process;
 pub mod ptrace;
 pub mod session;
+pub mod sigchld;
 pub mod signal;
 pub mod socket;
 pub mod wait;
@@ -111,6 +112,7 @@ pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError>
         }
         Setsid | Setpgid => Ok(Entry::exit(call, Saved::Nothing)),
         NewFd(_) | Ioctl | Unshare => Ok(Entry::exit(call, Saved::Nothing)),
+        SigchldAction(_) => sigchld::entry(t, pid, call),
         Fork | Vfork | Clone | Clone3 => Ok(Entry::Done),
         Ptrace => ptrace::entry(t, pid, call),
     }
@@ -136,6 +138,7 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
         CloseRange => close::exit(t, pid, p, res),
         Ioctl => ioctl::exit(t, pid, p, res),
         Unshare => close::unshare_exit(t, pid, p, res),
+        SigchldAction(_) => sigchld::exit(t, pid, p, res),
         Close | Fork | Vfork | Clone | Clone3 => Ok(()),
     }
 }
