@@ -79,7 +79,11 @@ fn a_fork_from_a_single_threaded_process_records_no_fd_snapshot() {
 /// `forkscope SUB TRACE` output.
 fn show(sub: &str, trace: &Path) -> String {
     let o = forkscope().arg(sub).arg(trace).output().unwrap();
-    assert!(o.status.success(), "{sub}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{sub}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
@@ -95,7 +99,11 @@ fn children_reaped_by_the_kernel(trace: &Path, events: &[Event], action: &str, n
         "no sigchld event {action}"
     );
     let tree = show("tree", trace);
-    assert_eq!(tree.matches("reaped by the kernel at exit").count(), 3, "{tree}");
+    assert_eq!(
+        tree.matches("reaped by the kernel at exit").count(),
+        3,
+        "{tree}"
+    );
     assert!(!tree.contains("never reaped"), "{tree}");
     let doctor = show("doctor", trace);
     assert!(!doctor.contains("never-reaped"), "{doctor}");
@@ -151,7 +159,12 @@ fn a_sigchld_ignored_before_forkscope_started_is_recorded_as_inherited() {
         .arg("keep")
         .output()
         .unwrap();
-    assert_eq!(traced.status.code(), Some(0), "{}", String::from_utf8_lossy(&traced.stderr));
+    assert_eq!(
+        traced.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&traced.stderr)
+    );
     assert_eq!(traced.stdout, native.stdout);
     let (header, events, _) = forkscope::trace::read_all(&trace).unwrap();
     check_invariants(&header, &events);
@@ -175,5 +188,159 @@ fn a_32_bit_parent_ignoring_sigchld_is_recorded_through_the_i386_table() {
         let r = record(&cmd);
         same_as_untraced(&cmd, &r);
         children_reaped_by_the_kernel(&r.trace, &r.events, action, nocldwait);
+    }
+}
+
+/// `cmd` under `unshare --pid --fork --mount-proc` (a new pid namespace
+/// with its own /proc), or `None` when this machine does not allow it.
+fn in_pid_namespace(cmd: &[&str]) -> Option<Vec<String>> {
+    let mut full = vec!["unshare", "--pid", "--fork", "--mount-proc"];
+    full.extend_from_slice(cmd);
+    let probe = Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "true"])
+        .output();
+    match probe {
+        Ok(o) if o.status.success() => Some(full.iter().map(|s| s.to_string()).collect()),
+        _ if std::env::var_os("CI").is_none() => {
+            eprintln!("unshare --pid is not allowed here; skipping");
+            None
+        }
+        _ => panic!("CI must allow unshare --pid (root or user namespaces)"),
+    }
+}
+
+/// Every wait in the trace that reaped names a process the trace forked,
+/// `tree` shows no child never reaped and `doctor` calls none so; replay
+/// meets no anomaly.
+fn every_child_reaped(r: &Recorded) {
+    let (clean, text) = verify(&r.trace);
+    assert!(clean, "{text}");
+    let forked: Vec<i32> = r
+        .of_kind("fork")
+        .filter_map(|e| match e.kind {
+            EventKind::Fork { child, .. } => Some(child),
+            _ => None,
+        })
+        .collect();
+    let reaped: Vec<i32> = r
+        .of_kind("wait")
+        .filter_map(|e| match e.kind {
+            EventKind::Wait { reaped, .. } => reaped,
+            _ => None,
+        })
+        .collect();
+    assert!(!reaped.is_empty());
+    for p in &reaped {
+        assert!(
+            forked.contains(p),
+            "wait reaped {p}, not a forked pid: {forked:?}"
+        );
+    }
+    let tree = show("tree", &r.trace);
+    assert!(!tree.contains("never reaped"), "{tree}");
+    let doctor = show("doctor", &r.trace);
+    assert!(!doctor.contains("never-reaped"), "{doctor}");
+}
+
+#[test]
+fn waits_and_kills_inside_a_pid_namespace_are_recorded_with_the_pids_forkscope_sees() {
+    let bin = fixture("wait_kill_children");
+    let Some(cmd) = in_pid_namespace(&[bin.to_str().unwrap()]) else {
+        return;
+    };
+    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+    let r = record(&cmd);
+    same_as_untraced(&cmd, &r);
+    assert_eq!(r.stdout(), "exited 3, then killed by SIGTERM: yes\n");
+    every_child_reaped(&r);
+    // The kill names the child it killed; the signals name their senders.
+    let forked: Vec<i32> = r
+        .of_kind("fork")
+        .filter_map(|e| match e.kind {
+            EventKind::Fork { child, .. } => Some(child),
+            _ => None,
+        })
+        .collect();
+    let kill = r.of_kind("kill").next().expect("a kill");
+    let EventKind::Kill { target, .. } = kill.kind else {
+        unreachable!()
+    };
+    assert!(forked.contains(&(target as i32)), "kill target {target}");
+    let term = r
+        .of_kind("signal")
+        .find(|e| matches!(&e.kind, EventKind::Signal { signal, .. } if signal.0 == libc::SIGTERM))
+        .expect("SIGTERM delivered");
+    assert_eq!(term.pid as i64, target);
+    assert!(matches!(term.kind, EventKind::Signal { from: Some(f), .. } if f == kill.pid));
+    for e in r.of_kind("signal") {
+        if let EventKind::Signal { from: Some(f), .. } = e.kind {
+            assert!(
+                forked.contains(&f) || f == r.header.root_pid,
+                "signal from {f}"
+            );
+        }
+    }
+}
+
+#[test]
+fn waitid_through_a_pidfd_records_the_child_not_the_fd() {
+    let bin = fixture("waitid_pidfd");
+    let cmd = [bin.to_str().unwrap()];
+    let r = record(&cmd);
+    same_as_untraced(&cmd, &r);
+    assert_eq!(r.stdout(), "reaped through a pidfd: yes\n");
+    every_child_reaped(&r);
+    let child = r
+        .of_kind("fork")
+        .find_map(|e| match e.kind {
+            EventKind::Fork { child, .. } => Some(child),
+            _ => None,
+        })
+        .unwrap();
+    let w = r.of_kind("wait").next().unwrap();
+    assert!(
+        matches!(w.kind, EventKind::Wait { target, reaped: Some(c), .. } if target == child as i64 && c == child),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn waitid_with_no_siginfo_records_the_child_it_reaped() {
+    let bin = fixture("waitid_null");
+    let cmd = [bin.to_str().unwrap()];
+    let r = record(&cmd);
+    same_as_untraced(&cmd, &r);
+    assert_eq!(r.stdout(), "two children reaped without a siginfo: yes\n");
+    every_child_reaped(&r);
+    let mut reaped: Vec<i32> = r
+        .of_kind("wait")
+        .filter_map(|e| match e.kind {
+            EventKind::Wait { reaped, .. } => reaped,
+            _ => None,
+        })
+        .collect();
+    reaped.sort();
+    let mut forked: Vec<i32> = r
+        .of_kind("fork")
+        .filter_map(|e| match e.kind {
+            EventKind::Fork { child, .. } => Some(child),
+            _ => None,
+        })
+        .collect();
+    forked.sort();
+    assert_eq!(reaped, forked);
+}
+
+#[test]
+fn pidfd_and_siginfo_less_waits_inside_a_pid_namespace_name_the_pids_forkscope_sees() {
+    for name in ["waitid_pidfd", "waitid_null"] {
+        let bin = fixture(name);
+        let Some(cmd) = in_pid_namespace(&[bin.to_str().unwrap()]) else {
+            return;
+        };
+        let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        let r = record(&cmd);
+        same_as_untraced(&cmd, &r);
+        every_child_reaped(&r);
     }
 }

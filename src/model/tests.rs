@@ -1399,7 +1399,12 @@ fn children_of_a_parent_ignoring_sigchld_are_reaped_by_the_kernel_and_exec_clear
         },
     );
     s.clone(100, 101, ForkFlavor::Fork, false);
-    s.ev(101, EventKind::Exit { status: Status::Exited { exited: 0 } });
+    s.ev(
+        101,
+        EventKind::Exit {
+            status: Status::Exited { exited: 0 },
+        },
+    );
     let c = s.m.process(101).unwrap();
     assert_eq!(c.state, ProcessState::Reaped);
     assert!(c.reap.unwrap().by_kernel);
@@ -1418,7 +1423,12 @@ fn children_of_a_parent_ignoring_sigchld_are_reaped_by_the_kernel_and_exec_clear
     s.exec(100, "/bin/true");
     assert!(!s.m.process(100).unwrap().sigchld.auto_reaps());
     s.clone(100, 102, ForkFlavor::Fork, false);
-    s.ev(102, EventKind::Exit { status: Status::Exited { exited: 0 } });
+    s.ev(
+        102,
+        EventKind::Exit {
+            status: Status::Exited { exited: 0 },
+        },
+    );
     assert_eq!(s.m.process(102).unwrap().state, ProcessState::Zombie);
 }
 
@@ -1461,8 +1471,14 @@ fn a_fork_snapshot_builds_the_childs_table_sharing_what_the_kernel_said_is_share
     assert!(s.m.verify(&fork).is_empty(), "{:?}", s.m.verify(&fork));
     let child: Vec<i32> = s.m.fds(101).iter().map(|v| v.fd).collect();
     assert_eq!(child, vec![0, 3, 5]);
-    assert_eq!(s.m.fd(101, 3).unwrap().file.id, s.m.fd(100, 3).unwrap().file.id);
-    assert_eq!(s.m.fd(101, 0).unwrap().file.id, s.m.fd(100, 0).unwrap().file.id);
+    assert_eq!(
+        s.m.fd(101, 3).unwrap().file.id,
+        s.m.fd(100, 3).unwrap().file.id
+    );
+    assert_eq!(
+        s.m.fd(101, 0).unwrap().file.id,
+        s.m.fd(100, 0).unwrap().file.id
+    );
     let h = s.m.pipe_holders(8).unwrap();
     assert_eq!(h.writers, vec![(101, 5)]);
     // A snapshot saying the parent's fd 3 is another pipe than the model's

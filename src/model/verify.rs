@@ -174,7 +174,10 @@ pub(crate) fn compare_shared<'a>(
                 seq,
                 pid: parent,
                 fd,
-                model: Some(model.map_or_else(|| format!("open file {} (lost)", slot.file), |f| f.to_string())),
+                model: Some(model.map_or_else(
+                    || format!("open file {} (lost)", slot.file),
+                    |f| f.to_string(),
+                )),
                 kernel: Some(e.target.lossy().into_owned()),
                 unseen: false,
             });

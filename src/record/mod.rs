@@ -32,6 +32,7 @@ pub mod limits;
 pub mod live;
 pub mod mem;
 pub mod own_filter;
+pub mod pidns;
 pub mod procfs;
 pub mod seccomp;
 pub mod spawn;
@@ -898,6 +899,10 @@ pub fn attach(
             },
         )?;
         syscalls::sigchld::inherited(&mut t, p.pid)?;
+        t.pidns.created(p.pid, p.pid, false);
+        for &tid in p.tids.iter().filter(|&&tid| tid != p.pid) {
+            t.pidns.created(tid, p.pid, true);
+        }
         spawned.push(p.pid);
     }
     let info = Attached {

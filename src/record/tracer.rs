@@ -115,6 +115,10 @@ pub struct Tracer {
     /// (threads, CLONE_FILES) since their last exec: their forks record the
     /// child's fd table (see `syscalls::process`).
     pub shared_fd_tables: HashSet<i32>,
+    /// Pids of tracees in other pid namespaces.
+    pub pidns: super::pidns::PidNs,
+    /// Exited processes not reaped by a recorded wait, with their parents.
+    pub unreaped: syscalls::wait::Unreaped,
 }
 
 /// What the next wait brought.
@@ -209,6 +213,8 @@ impl Tracer {
             signal_checked: false,
             limits_said: HashSet::new(),
             shared_fd_tables: HashSet::new(),
+            pidns: Default::default(),
+            unreaped: Default::default(),
         }
     }
 
@@ -652,7 +658,9 @@ impl Tracer {
             }
             StopKind::Signal(sig) => {
                 self.kill_seen(Sig(sig))?;
-                let info = sender_info(s.pid(), sig);
+                // si_pid is a pid of the receiver's pid namespace.
+                let info = sender_info(s.pid(), sig)
+                    .map(|(f, code, st)| (self.pidns.global(pid, f), code, st));
                 let from = info.map(|(f, _, _)| f);
                 // A SIGCHLD telling the parent that a child stopped: the
                 // child's stop comes first in the timeline.
@@ -840,10 +848,23 @@ impl Tracer {
         } else {
             child
         };
+        self.task_born(parent.as_raw(), child, flavor);
         self.tasks.insert(child, Task::new(tgid));
         let r = self.resume(s, 0);
         self.release_held(child);
         r
+    }
+
+    /// Notes a new task's pid namespace and, for a process, its parent
+    /// (taken to be the creator's process: CLONE_PARENT is not followed
+    /// here), before it runs.
+    fn task_born(&mut self, creator: i32, child: i32, flavor: ForkFlavor) {
+        let thread = flavor == ForkFlavor::Thread;
+        self.pidns.created(child, creator, thread);
+        if !thread {
+            let parent = self.tasks.get(&creator).map_or(creator, |t| t.tgid);
+            self.unreaped.born(child, parent);
+        }
     }
 
     /// Replays what a new task did before its fork event was recorded.
@@ -915,6 +936,7 @@ impl Tracer {
         if !task.exit_recorded {
             self.emit(pid, EventKind::Exit { status })?;
         }
+        self.unreaped.exited(pid, status);
         Ok(())
     }
 

@@ -52,6 +52,8 @@ pub enum Saved {
     Path(RawStr),
     /// What an open's entry read (see `open::Args`).
     Open(open::Args),
+    /// A pid read at entry (waitid(P_PIDFD): the process the pidfd names).
+    Pid(i32),
     /// execve's path and argv.
     Exec {
         /// The path as passed.
@@ -106,7 +108,8 @@ pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError>
         Socket | Socketpair | Accept | Accept4 => Ok(Entry::exit(call, Saved::Nothing)),
         Close | CloseRange => close::entry(t, pid, call),
         Mknod | Mknodat => fifo::entry(t, pid, call),
-        Wait4 | Waitpid | Waitid => Ok(Entry::exit(call, Saved::Nothing)),
+        Waitid => wait::entry(t, pid, call),
+        Wait4 | Waitpid => Ok(Entry::exit(call, Saved::Nothing)),
         Kill | Tkill | Tgkill | RtSigqueueinfo | RtTgsigqueueinfo | PidfdSendSignal => {
             signal::entry(t, pid, call)
         }
