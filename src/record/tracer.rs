@@ -119,6 +119,8 @@ pub struct Tracer {
     pub pidns: super::pidns::PidNs,
     /// Exited processes not reaped by a recorded wait, with their parents.
     pub unreaped: syscalls::wait::Unreaped,
+    /// Processes whose children the kernel reaps (SIGCHLD ignored, SA_NOCLDWAIT).
+    pub sigchld: syscalls::sigchld::Dispositions,
 }
 
 /// What the next wait brought.
@@ -215,6 +217,7 @@ impl Tracer {
             shared_fd_tables: HashSet::new(),
             pidns: Default::default(),
             unreaped: Default::default(),
+            sigchld: Default::default(),
         }
     }
 
@@ -864,6 +867,7 @@ impl Tracer {
         if !thread {
             let parent = self.tasks.get(&creator).map_or(creator, |t| t.tgid);
             self.unreaped.born(child, parent);
+            self.sigchld.forked(parent, child);
         }
     }
 
@@ -906,6 +910,7 @@ impl Tracer {
         self.vanished.remove(&pid);
         // exec unshares the fd table and ends the other threads.
         self.shared_fd_tables.remove(&pid);
+        self.sigchld.exec(pid);
         task.tgid = pid;
         self.tasks.insert(pid, task);
         let r = syscalls::exec::succeeded(self, pid, former, pending).and_then(|_| {

@@ -7,27 +7,87 @@
 //! zombies" (waitpid(2), sigaction(2)). Replay needs it to know those
 //! children are not left as zombies.
 //!
-//! The disposition a process enters the trace with is read from
-//! /proc/PID/status (`SigIgn:`) once, at spawn or attach; after that,
-//! fork copies it and exec keeps an ignored SIGCHLD and resets a handler
-//! and the flags (execve(2)), which replay follows.
+//! Only what matters for reaping is recorded: a call that makes the kernel
+//! start or stop reaping the process's children (SIGCHLD ignored or
+//! SA_NOCLDWAIT set, or no longer). Shells and posix_spawn install and
+//! reset SIGCHLD handlers all the time; those calls cost their seccomp stop
+//! and one memory read, and nothing more. To know what changes, the
+//! recorder keeps the auto-reaping state of each process
+//! ([`Dispositions`]): from /proc/PID/status (`SigIgn:`) at spawn or
+//! attach, copied at fork, and at exec an ignored SIGCHLD stays ignored
+//! while a handler and the flags are reset (execve(2)). Replay follows the
+//! same rules.
 
 use super::{Call, Entry, Pending, Saved, SysResult};
 use crate::record::{mem, sysno::Abi, sysno::Sys, tracer::Tracer, RecordError};
 use crate::trace::EventKind;
 use nix::unistd::Pid;
+use std::collections::HashMap;
 
 /// SA_NOCLDWAIT from <asm/signal.h> (the same on x86 and arm64).
 const SA_NOCLDWAIT: u64 = 2;
 
-/// Asks for the exit stop of a call that sets a disposition; a query (NULL
-/// act) changes nothing and is not recorded.
-pub fn entry(_t: &mut Tracer, _pid: i32, call: Call) -> Result<Entry, RecordError> {
+/// (SIGCHLD ignored, SA_NOCLDWAIT set) of the processes that have either;
+/// every other process does neither.
+#[derive(Debug, Default)]
+pub struct Dispositions {
+    auto: HashMap<i32, (bool, bool)>,
+}
+
+impl Dispositions {
+    fn get(&self, tgid: i32) -> (bool, bool) {
+        self.auto.get(&tgid).copied().unwrap_or((false, false))
+    }
+
+    fn set(&mut self, tgid: i32, state: (bool, bool)) {
+        if state == (false, false) {
+            self.auto.remove(&tgid);
+        } else {
+            self.auto.insert(tgid, state);
+        }
+    }
+
+    /// A new process `child` created by process `parent` (a copy of its
+    /// signal actions).
+    pub fn forked(&mut self, parent: i32, child: i32) {
+        let s = self.get(parent);
+        self.set(child, s);
+    }
+
+    /// Process `tgid` exec'd: the flags are cleared, an ignored signal stays ignored.
+    pub fn exec(&mut self, tgid: i32) {
+        if self.auto.is_empty() {
+            return;
+        }
+        let (ignored, _) = self.get(tgid);
+        self.set(tgid, (ignored, false));
+    }
+}
+
+/// (ignored, SA_NOCLDWAIT) from a handler and flags; a handler other than
+/// SIG_IGN with SA_NOCLDWAIT clear is (false, false) whatever it is.
+fn state(handler: u64, flags: u64) -> (bool, bool) {
+    (handler == 1, flags & SA_NOCLDWAIT != 0)
+}
+
+fn tgid_of(t: &Tracer, pid: i32) -> i32 {
+    t.tasks.get(&pid).map_or(pid, |x| x.tgid)
+}
+
+/// Reads the new action; asks for the exit stop only when it would change
+/// whether the kernel reaps the children. A query (NULL act) changes nothing.
+pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError> {
     let Sys::SigchldAction(name) = call.sys else {
         return Ok(Entry::Done);
     };
     // signal(SIGCHLD, handler) always sets; the others only with an act.
     if name != "signal" && call.args[1] == 0 {
+        return Ok(Entry::Done);
+    }
+    let Some((handler, flags)) = read_action(Pid::from_raw(pid), name, call) else {
+        return Ok(Entry::Done);
+    };
+    if state(handler, flags) == t.sigchld.get(tgid_of(t, pid)) {
         return Ok(Entry::Done);
     }
     Ok(Entry::AwaitExit(Pending {
@@ -53,6 +113,8 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
         1 => "ignore",
         _ => "handler",
     };
+    let tgid = tgid_of(t, pid);
+    t.sigchld.set(tgid, state(handler, flags));
     t.emit(
         pid,
         EventKind::Sigchld {
@@ -90,6 +152,7 @@ fn read_action(pid: Pid, name: &str, c: Call) -> Option<(u64, u64)> {
 /// it is not the default: only "ignored" is visible in /proc (`SigIgn:`).
 pub fn inherited(t: &mut Tracer, pid: i32) -> Result<(), RecordError> {
     if ignored_in_proc(pid) {
+        t.sigchld.set(pid, (true, false));
         t.emit(
             pid,
             EventKind::Sigchld {
