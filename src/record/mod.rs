@@ -899,10 +899,7 @@ pub fn attach(
             },
         )?;
         syscalls::sigchld::inherited(&mut t, p.pid)?;
-        t.pidns.created(p.pid, p.pid, false);
-        for &tid in p.tids.iter().filter(|&&tid| tid != p.pid) {
-            t.pidns.created(tid, p.pid, true);
-        }
+        t.pidns.attached(p.pid, &p.tids);
         spawned.push(p.pid);
     }
     let info = Attached {

@@ -9,10 +9,16 @@
 //! another namespace is created, its NSpid line is read once and each of
 //! its pids is remembered under the namespace it belongs to: its own
 //! (innermost) namespace, and that of its creator when the creator is in an
-//! intermediate one. A task's namespace is its /proc/PID/ns/pid link,
-//! compared with forkscope's own: one readlink per new process (threads
-//! take their process's). Processes in forkscope's namespace cost nothing
-//! more.
+//! intermediate one.
+//!
+//! Which namespace a new process is in is its creator's
+//! /proc/PID/ns/pid_for_children, read once per creating process and kept
+//! (a readlink per fork would cost more than the rest of the fork's
+//! handling), or, for a clone with CLONE_NEWPID, the child's own ns/pid.
+//! The kept value is dropped at exec. A program that forks, then moves its
+//! children to another namespace with unshare(CLONE_NEWPID) or setns, then
+//! forks again (without an exec between) is not followed.
+//! Threads are in their process's namespace.
 
 use std::collections::HashMap;
 
@@ -24,13 +30,16 @@ pub struct PidNs {
     /// Tasks (by the tid forkscope sees) in another namespace: (that
     /// namespace's link, its depth below forkscope's).
     foreign: HashMap<i32, (String, usize)>,
+    /// Processes (tgids) that created a process: their children's namespace.
+    for_children: HashMap<i32, Option<String>>,
     /// (namespace link, pid in that namespace) -> pid forkscope sees.
     global: HashMap<(String, i32), i32>,
 }
 
-/// The `pid:[INODE]` link naming the pid namespace of `tid`.
-fn ns_of(tid: i32) -> Option<String> {
-    let l = std::fs::read_link(format!("/proc/{tid}/ns/pid")).ok()?;
+/// The `pid:[INODE]` link naming the pid namespace `which` (`pid`,
+/// `pid_for_children`) of `tid`.
+fn ns_of(tid: i32, which: &str) -> Option<String> {
+    let l = std::fs::read_link(format!("/proc/{tid}/ns/{which}")).ok()?;
     Some(l.to_string_lossy().into_owned())
 }
 
@@ -51,13 +60,14 @@ fn nspid(tid: i32) -> Vec<i32> {
 impl PidNs {
     fn ours(&mut self) -> Option<&str> {
         self.ours
-            .get_or_insert_with(|| ns_of(std::process::id() as i32))
+            .get_or_insert_with(|| ns_of(std::process::id() as i32, "pid"))
             .as_deref()
     }
 
-    /// A new task `tid` was made by `creator`; `thread`: it is a thread of
-    /// the creator's process (same namespace). Call while it has not run.
-    pub fn created(&mut self, tid: i32, creator: i32, thread: bool) {
+    /// A new task `tid` was made by task `creator` of process `tgid`;
+    /// `thread`: it is a thread of the creator's process; `newpid`:
+    /// CLONE_NEWPID. Call while it has not run.
+    pub fn created(&mut self, tid: i32, (creator, tgid): (i32, i32), thread: bool, newpid: bool) {
         // A reused pid: what was known of its former owner is stale.
         self.forget(tid);
         let ns = if thread {
@@ -65,10 +75,22 @@ impl PidNs {
                 Some((ns, _)) => Some(ns.clone()),
                 None => return,
             }
+        } else if newpid {
+            ns_of(tid, "pid")
         } else {
-            ns_of(tid)
+            self.for_children
+                .entry(tgid)
+                .or_insert_with(|| ns_of(tgid, "pid_for_children"))
+                .clone()
         };
-        let Some(ns) = ns else { return };
+        if let Some(ns) = ns {
+            self.register(tid, creator, ns);
+        }
+    }
+
+    /// Task `tid` (made by `creator`) is in namespace `ns`: if that is not
+    /// forkscope's, remember its pids there.
+    fn register(&mut self, tid: i32, creator: i32, ns: String) {
         if self.ours() == Some(ns.as_str()) {
             return;
         }
@@ -88,9 +110,10 @@ impl PidNs {
         self.foreign.insert(tid, (ns, depth));
     }
 
-    /// Is `tid` in another pid namespace than forkscope?
-    pub fn is_foreign(&self, tid: i32) -> bool {
-        !self.foreign.is_empty() && self.foreign.contains_key(&tid)
+    /// Process `pid` exec'd: the new program may change its children's
+    /// namespace before it forks (`unshare --pid --fork`); read it again then.
+    pub fn exec(&mut self, pid: i32) {
+        self.for_children.remove(&pid);
     }
 
     /// The pid forkscope sees for `local`, a pid as task `viewer` sees it
@@ -125,5 +148,17 @@ impl PidNs {
     /// pid: a SIGCHLD can name a child after its reaping was recorded.
     fn forget(&mut self, tid: i32) {
         self.foreign.remove(&tid);
+        self.for_children.remove(&tid);
+    }
+
+    /// A process attached while running (`record -p`): read its namespace.
+    pub fn attached(&mut self, pid: i32, threads: &[i32]) {
+        self.forget(pid);
+        if let Some(ns) = ns_of(pid, "pid") {
+            self.register(pid, pid, ns);
+        }
+        for &t in threads.iter().filter(|&&t| t != pid) {
+            self.created(t, (pid, pid), true, false);
+        }
     }
 }

@@ -858,13 +858,10 @@ impl Tracer {
         r
     }
 
-    /// Notes a new task's pid namespace and, for a process, its parent
-    /// (taken to be the creator's process: CLONE_PARENT is not followed
-    /// here), before it runs.
+    /// Notes a new process's parent (taken to be the creator's process:
+    /// CLONE_PARENT is not followed here) and SIGCHLD disposition.
     fn task_born(&mut self, creator: i32, child: i32, flavor: ForkFlavor) {
-        let thread = flavor == ForkFlavor::Thread;
-        self.pidns.created(child, creator, thread);
-        if !thread {
+        if flavor != ForkFlavor::Thread {
             let parent = self.tasks.get(&creator).map_or(creator, |t| t.tgid);
             self.unreaped.born(child, parent);
             self.sigchld.forked(parent, child);
@@ -911,6 +908,7 @@ impl Tracer {
         // exec unshares the fd table and ends the other threads.
         self.shared_fd_tables.remove(&pid);
         self.sigchld.exec(pid);
+        self.pidns.exec(pid);
         task.tgid = pid;
         self.tasks.insert(pid, task);
         let r = syscalls::exec::succeeded(self, pid, former, pending).and_then(|_| {

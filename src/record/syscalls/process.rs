@@ -78,6 +78,10 @@ pub fn created(
     };
     let shares_fds = f(libc::CLONE_FILES);
     let fds = fork_snapshot(t, parent, child, flavor, shares_fds);
+    let tgid = t.tasks.get(&parent).map_or(parent, |p| p.tgid);
+    let thread = flavor == ForkFlavor::Thread;
+    t.pidns
+        .created(child, (parent, tgid), thread, f(libc::CLONE_NEWPID));
     if flavor == ForkFlavor::Thread {
         t.stats.threads += 1;
     } else {
