@@ -108,6 +108,16 @@ fn children_reaped_by_the_kernel(trace: &Path, events: &[Event], action: &str, n
     let doctor = show("doctor", trace);
     assert!(!doctor.contains("never-reaped"), "{doctor}");
     assert!(!doctor.contains("long-zombie"), "{doctor}");
+    let timeline = show("replay", trace);
+    assert_eq!(
+        timeline.matches("the kernel reaps").count(),
+        3,
+        "{timeline}"
+    );
+    assert!(
+        !timeline.contains("zombie until its parent waits"),
+        "{timeline}"
+    );
 }
 
 #[test]

@@ -672,6 +672,21 @@ pub fn sentence(
                     labels.pipe(*pipe)
                 ),
             }),
+            Note::Zombie { pid, .. }
+                if model
+                    .process(*pid)
+                    .and_then(|p| p.reap)
+                    .is_some_and(|r| r.by_kernel) =>
+            {
+                parts.push(match l {
+                    Lang::En => format!(
+                        "the kernel reaps {pid} at once: its parent ignores SIGCHLD (or set SA_NOCLDWAIT), so it never is a zombie"
+                    ),
+                    Lang::Zh => format!(
+                        "内核立即回收了 {pid}：它的父进程忽略了 SIGCHLD（或设了 SA_NOCLDWAIT），所以它不会成为僵尸进程"
+                    ),
+                })
+            }
             Note::Zombie { pid, .. } => {
                 // Its parent is in the trace and still alive (an orphan's
                 // new parent is init or a subreaper, outside the trace).
