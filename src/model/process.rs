@@ -147,8 +147,8 @@ pub struct Sigchld {
 
 impl Sigchld {
     /// The kernel reaps this process's children as they exit: "If a parent
-    /// process sets the action for SIGCHLD to SIG_IGN [or sets
-    /// SA_NOCLDWAIT], then children that terminate do not become zombies"
+    /// process sets the action for SIGCHLD to SIG_IGN \[or sets
+    /// SA_NOCLDWAIT\], then children that terminate do not become zombies"
     /// (waitpid(2)).
     pub fn auto_reaps(&self) -> bool {
         self.ignored || self.nocldwait

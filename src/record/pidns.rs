@@ -4,7 +4,7 @@
 //! and a signal's si_pid is one. The trace uses the pids forkscope sees (the
 //! ones ptrace reports for forks), so those are translated when recorded.
 //!
-//! "NSpid: Thread ID in each of the PID namespaces of which [it] is a
+//! "NSpid: Thread ID in each of the PID namespaces of which \[it\] is a
 //! member", outermost (the /proc mount's) first (proc(5)). When a task in
 //! another namespace is created, its NSpid line is read once and each of
 //! its pids is remembered under the namespace it belongs to: its own

@@ -51,7 +51,7 @@ pub enum Sys {
     /// ptrace: only its failures to trace (a tracee cannot be traced twice) are recorded.
     Ptrace,
     /// rt_sigaction (and i386 sigaction, signal), by name; the seccomp
-    /// filter stops on it only when the signal (args[0]) is SIGCHLD.
+    /// filter stops on it only when the signal (`args[0]`) is SIGCHLD.
     SigchldAction(&'static str),
     /// Not stopped on by seccomp (fork events carry them); named to decode registers.
     Fork,

@@ -3,7 +3,7 @@
 //! so handlers for other signals cost nothing). A parent that ignores
 //! SIGCHLD or sets SA_NOCLDWAIT has its children reaped by the kernel when
 //! they exit: "If a parent process sets the action for SIGCHLD to SIG_IGN
-//! [or sets SA_NOCLDWAIT], then children that terminate do not become
+//! \[or sets SA_NOCLDWAIT\], then children that terminate do not become
 //! zombies" (waitpid(2), sigaction(2)). Replay needs it to know those
 //! children are not left as zombies.
 //!
