@@ -1387,6 +1387,8 @@ fn after_io_uring_the_exec_snapshot_is_taken_as_it_is_with_notes() {
     assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 5]);
     // The new program has no ring: later differences are divergences again.
     assert!(!s.m.fd_table(100).unwrap().used_io_uring());
+}
+
 #[test]
 fn children_of_a_parent_ignoring_sigchld_are_reaped_by_the_kernel_and_exec_clears_nocldwait() {
     let mut s = Sim::with_shell(100);
