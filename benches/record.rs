@@ -21,6 +21,10 @@
 //! - `FORKSCOPE_BENCH_CPUS`: run every command of every variant (native
 //!   included) on these CPUs only, e.g. `0` or `0,1`: a like-for-like
 //!   comparison on one CPU, where a ptrace stop needs no cross-CPU wake-up.
+//! - `FORKSCOPE_BENCH_BASELINE`: another forkscope binary (e.g. built from an
+//!   earlier commit) run as one more variant, interleaved with the others, so
+//!   "did this change make recording slower?" is answered by ratios from one
+//!   run rather than by two runs on a machine whose speed drifts.
 //!
 //! W0 is not a target but a measuring stick: 20,000 `close(999)` calls (fd 999 is not open), one
 //! traced stop each, give the cost of one ptrace stop on this machine
@@ -150,14 +154,17 @@ enum Variant {
     Forkscope,
     Strace,
     StraceSeccomp,
+    /// The binary named by FORKSCOPE_BENCH_BASELINE.
+    Baseline,
 }
 
 impl Variant {
-    const ALL: [Variant; 4] = [
+    const ALL: [Variant; 5] = [
         Variant::Native,
         Variant::Forkscope,
         Variant::Strace,
         Variant::StraceSeccomp,
+        Variant::Baseline,
     ];
 
     fn label(self) -> &'static str {
@@ -166,6 +173,7 @@ impl Variant {
             Variant::Forkscope => "forkscope record",
             Variant::Strace => "strace -f",
             Variant::StraceSeccomp => "strace -f --seccomp-bpf",
+            Variant::Baseline => "forkscope (baseline)",
         }
     }
 }
@@ -418,6 +426,8 @@ struct Bench {
     strace_set: String,
     timeout: Duration,
     cpus: Option<Vec<usize>>,
+    /// FORKSCOPE_BENCH_BASELINE, when set.
+    baseline: Option<String>,
 }
 
 impl Bench {
@@ -439,12 +449,21 @@ impl Bench {
     fn command(&self, w: &Workload, v: Variant) -> Command {
         let (prog, pre): (&str, Vec<String>) = match v {
             Variant::Native => (&w.argv[0], Vec::new()),
-            Variant::Forkscope => (
-                FORKSCOPE,
+            Variant::Forkscope | Variant::Baseline => (
+                match (v, &self.baseline) {
+                    (Variant::Baseline, Some(b)) => b.as_str(),
+                    _ => FORKSCOPE,
+                },
                 vec![
                     "record".into(),
                     "-o".into(),
-                    self.trace_path(w).to_string_lossy().into_owned(),
+                    if v == Variant::Baseline {
+                        self.dir.join(format!("{}-baseline.jsonl", w.name))
+                    } else {
+                        self.trace_path(w)
+                    }
+                    .to_string_lossy()
+                    .into_owned(),
                     "-q".into(),
                     "--".into(),
                 ]
@@ -775,6 +794,12 @@ fn main() {
 
     println!("forkscope record benchmark");
     println!("  binary:   {FORKSCOPE}");
+    let baseline = std::env::var("FORKSCOPE_BENCH_BASELINE")
+        .ok()
+        .filter(|b| !b.is_empty());
+    if let Some(b) = &baseline {
+        println!("  baseline: {b} (variant \"forkscope (baseline)\")");
+    }
     println!(
         "  runs:     {} timed per variant after 1 warm-up, round-robin",
         cfg.runs
@@ -848,6 +873,7 @@ fn main() {
         strace_set,
         timeout: cfg.timeout,
         cpus: cfg.cpus.clone(),
+        baseline: baseline.clone(),
     };
 
     struct Outcome {
@@ -859,8 +885,11 @@ fn main() {
     for w in &all {
         let t0 = Instant::now();
         eprint!("{}: warm-up", w.name);
-        let mut cells: Vec<(Variant, Cell)> =
-            Variant::ALL.iter().map(|&v| (v, Cell::default())).collect();
+        let mut cells: Vec<(Variant, Cell)> = Variant::ALL
+            .iter()
+            .filter(|&&v| v != Variant::Baseline || bench.baseline.is_some())
+            .map(|&v| (v, Cell::default()))
+            .collect();
         let mut hwm_kb = None;
         for (v, cell) in cells.iter_mut() {
             if matches!(v, Variant::Strace | Variant::StraceSeccomp) && !bench.strace_ok {
@@ -1016,8 +1045,13 @@ fn main() {
             continue;
         };
         let rel = |v: Variant| med(v).map_or("n/a".into(), |s| format!("{:.3}x", f / s));
+        let base = if bench.baseline.is_some() {
+            format!(", {} of the baseline", rel(Variant::Baseline))
+        } else {
+            String::new()
+        };
         println!(
-            "  {}: {} of strace -f, {} of strace -f --seccomp-bpf",
+            "  {}: {} of strace -f, {} of strace -f --seccomp-bpf{base}",
             w.name,
             rel(Variant::Strace),
             rel(Variant::StraceSeccomp)

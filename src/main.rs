@@ -12,8 +12,8 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             match forkscope::render::lang::current() {
-                forkscope::render::lang::Lang::En => eprintln!("forkscope: error: {e:#}"),
-                forkscope::render::lang::Lang::Zh => eprintln!("forkscope：错误：{e:#}"),
+                forkscope::render::lang::Lang::En => forkscope::errln!("forkscope: error: {e:#}"),
+                forkscope::render::lang::Lang::Zh => forkscope::errln!("forkscope：错误：{e:#}"),
             }
             ExitCode::from(1)
         }

@@ -201,11 +201,13 @@ fn forkscope_run(trace_path: &Path) -> Run {
                 fd,
                 cloexec,
                 errno: None,
+                via: None,
             } => Act::SetCloexec { fd, on: cloexec },
             EventKind::CloseRange {
                 first,
                 last,
                 cloexec,
+                ..
             } => Act::CloseRange {
                 first,
                 last,

@@ -601,6 +601,7 @@ impl Deliberate {
                 fd,
                 cloexec: false,
                 errno: None,
+                ..
             } => fd,
             EventKind::Dup {
                 old_fd,

@@ -65,6 +65,7 @@ impl Script {
                 shares_fds: false,
                 syscall: "clone".into(),
                 flags: 0,
+                fds: None,
             },
         )
     }
@@ -81,6 +82,8 @@ impl Script {
                 elf: None,
                 script: None,
                 former_tid: None,
+                argv_null: false,
+                unreadable: Vec::new(),
             },
         )
     }
@@ -122,6 +125,7 @@ impl Script {
                 fd,
                 cloexec: on,
                 errno: None,
+                via: None,
             },
         )
     }

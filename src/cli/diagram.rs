@@ -116,7 +116,7 @@ pub fn busiest(path: &Path) -> Result<Busiest> {
         }
     }
     for w in r.take_warnings() {
-        eprintln!("forkscope: warning: {}: {w}", path.display());
+        crate::errln!("forkscope: warning: {}: {w}", path.display());
     }
     match (best_ends, best_tasks) {
         (Some((seq, ends)), _) if ends > 0 => Ok(Busiest::PipeEnds { seq, ends }),
@@ -228,7 +228,7 @@ pub fn html_steps(path: &Path, opts: &SceneOptions, range: Option<SeqRange>) -> 
         }
     }
     for w in r.take_warnings() {
-        eprintln!("forkscope: warning: {}: {w}", path.display());
+        crate::errln!("forkscope: warning: {}: {w}", path.display());
     }
     if steps.is_empty() {
         if qualified == 0 && range.is_some() {
@@ -278,14 +278,14 @@ fn html_step<R: std::io::BufRead>(
 pub fn say_capped(h: &HtmlSteps) {
     let (first, last) = (h.steps[0].seq, h.steps[h.steps.len() - 1].seq);
     match lang::current() {
-        Lang::En => eprintln!(
+        Lang::En => crate::errln!(
             "forkscope: the page has the first {} of {} steps (events #{first}..#{last}); \
              choose others with --range A..B, or all with --range .. (about 3 KiB a step); \
              --collapse-files and --pid leave out steps too",
             h.steps.len(),
             h.qualified
         ),
-        Lang::Zh => eprintln!(
+        Lang::Zh => crate::errln!(
             "forkscope：网页里只放了 {} 步里的前 {} 步（事件 #{first}..#{last}）；\
              想看别的，用 --range A..B；想要全部，用 --range ..（每步大约 3 KiB）；\
              --collapse-files 和 --pid 也能去掉一些步",
@@ -306,10 +306,10 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
     let text = if args.format == DiagramFormat::Html {
         if args.at.is_some() {
             match lang::current() {
-                Lang::En => eprintln!(
+                Lang::En => crate::errln!(
                     "forkscope: --at is ignored with --format html: the page steps through the events (choose them with --range A..B)"
                 ),
-                Lang::Zh => eprintln!(
+                Lang::Zh => crate::errln!(
                     "forkscope：--format html 不看 --at：网页会一步步翻过这些事件（用 --range A..B 挑选）"
                 ),
             }
@@ -322,10 +322,10 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
     } else {
         if args.range.is_some() {
             match lang::current() {
-                Lang::En => eprintln!(
+                Lang::En => crate::errln!(
                     "forkscope: --range is for --format html; a drawing shows one moment (--at SEQ)"
                 ),
-                Lang::Zh => eprintln!(
+                Lang::Zh => crate::errln!(
                     "forkscope：--range 只用于 --format html；一张图只画一个时刻（用 --at SEQ）"
                 ),
             }
@@ -335,12 +335,12 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
             None => {
                 let b = busiest(path)?;
                 match lang::current() {
-                    Lang::En => eprintln!(
+                    Lang::En => crate::errln!(
                         "forkscope: drawing the state after #{} ({}); use --at SEQ for another",
                         b.seq(),
                         b.why()
                     ),
-                    Lang::Zh => eprintln!(
+                    Lang::Zh => crate::errln!(
                         "forkscope：画的是 #{} 之后的状态（{}）；想看别的时刻，用 --at SEQ",
                         b.seq(),
                         match b {
@@ -356,8 +356,8 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         if let Some(pid) = args.pid {
             if !scene.processes.iter().any(|p| p.pid == pid) {
                 match lang::current() {
-                    Lang::En => eprintln!("forkscope: process {pid} is not alive after #{seq}"),
-                    Lang::Zh => eprintln!("forkscope：#{seq} 之后进程 {pid} 已经不在了"),
+                    Lang::En => crate::errln!("forkscope: process {pid} is not alive after #{seq}"),
+                    Lang::Zh => crate::errln!("forkscope：#{seq} 之后进程 {pid} 已经不在了"),
                 }
             }
         }

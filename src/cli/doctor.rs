@@ -22,15 +22,15 @@ pub fn run(args: DoctorArgs, style: style::Style) -> anyhow::Result<i32> {
     let mut reader = TraceReader::open(path).with_context(reading)?;
     let report = analysis::diagnose(&mut reader).with_context(reading)?;
     for w in reader.take_warnings() {
-        eprintln!("forkscope: warning: {}: {w}", path.display());
+        crate::errln!("forkscope: warning: {}: {w}", path.display());
     }
     if report.anomalies > 0 && !args.json {
         match lang::current() {
-            Lang::En => eprintln!(
+            Lang::En => crate::errln!(
                 "forkscope: note: the model met {} contradiction(s) replaying this trace (see `forkscope replay --verify`); findings near them may be off",
                 report.anomalies
             ),
-            Lang::Zh => eprintln!(
+            Lang::Zh => crate::errln!(
                 "forkscope：注意：重放这份跟踪时，模型遇到了 {} 处矛盾（见 `forkscope replay --verify`）；它们附近的发现可能不准",
                 report.anomalies
             ),

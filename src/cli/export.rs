@@ -131,7 +131,7 @@ fn walk<R: BufRead>(
     }
     if warn {
         for w in reader.take_warnings() {
-            eprintln!("forkscope: warning: {}: {w}", trace.display());
+            crate::errln!("forkscope: warning: {}: {w}", trace.display());
         }
     }
     Ok((reader.header().clone(), model))

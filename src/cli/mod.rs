@@ -6,6 +6,7 @@ pub mod demo;
 pub mod diagram;
 pub mod doctor;
 pub mod export;
+pub mod out;
 pub mod record;
 pub mod replay;
 pub mod snapshot;
@@ -293,7 +294,9 @@ pub struct ReplayArgs {
     pub at: Option<u64>,
 
     /// Check the model against the kernel's fd tables captured at every exec;
-    /// report each divergence and exit 1 if there is any.
+    /// report each divergence and anomaly and exit 1 if there is any (a close
+    /// of an fd that is not open, the program's own EBADF, is listed but does
+    /// not fail the check; fds io_uring opened or closed unseen are noted).
     #[arg(long)]
     pub verify: bool,
 }
@@ -468,7 +471,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Demo(args) => demo::run(args, color),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "forkscope", &mut std::io::stdout());
+            // clap_complete panics when a write fails (`> /dev/full`):
+            // generate into memory, then write with errors reported.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "forkscope", &mut script);
+            write_stdout(&script)?;
             Ok(0)
         }
         Command::Man {
@@ -499,16 +506,28 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
                     }
                 },
             };
-            clap_mangen::Man::new(page).render(&mut std::io::stdout())?;
+            let mut roff = Vec::new();
+            clap_mangen::Man::new(page).render(&mut roff)?;
+            write_stdout(&roff)?;
             Ok(0)
         }
     }
 }
 
+/// Writes `bytes` to stdout. A failure (`> /dev/full`) is an error that
+/// names stdout; a closed pipe ends forkscope quietly (see main.rs).
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| anyhow::Error::new(e).context("writing to stdout"))
+}
+
 /// Says on stderr that `path` was written (after `-o FILE`).
 fn say_wrote(path: &std::path::Path) {
     match crate::render::lang::current() {
-        crate::render::lang::Lang::En => eprintln!("forkscope: wrote {}", path.display()),
-        crate::render::lang::Lang::Zh => eprintln!("forkscope：已写入 {}", path.display()),
+        crate::render::lang::Lang::En => crate::errln!("forkscope: wrote {}", path.display()),
+        crate::render::lang::Lang::Zh => crate::errln!("forkscope：已写入 {}", path.display()),
     }
 }

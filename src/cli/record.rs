@@ -6,6 +6,7 @@
 
 use super::{OnDeadlock, RecordArgs};
 use crate::analysis::waitfor::Hang;
+use crate::record::limits::{Limit, LimitKind, LimitSink};
 use crate::record::{
     self, HangSink, HangWatch, RecordError, RecordOptions, RecordOutcome, StallReport, Why,
 };
@@ -78,6 +79,30 @@ fn stall_text_zh(r: &StallReport, style: super::style::Style) -> String {
     s
 }
 
+/// The one-line warning for a ptrace limit (said once per kind), in the
+/// current language.
+pub fn limit_text(l: &Limit) -> String {
+    let path = l.path.as_ref().map(|p| p.to_string()).unwrap_or_default();
+    let (granted, kept) = l.ids.unwrap_or_default();
+    let (request, target) = l.request.unwrap_or(("ptrace", None));
+    let zh = lang::current() == Lang::Zh;
+    let target = match (target, zh) {
+        (Some(t), false) => format!(" of {t}"),
+        (Some(t), true) => format!("（目标 {t}）"),
+        (None, _) => String::new(),
+    };
+    match (l.kind, zh) {
+        (LimitKind::Setuid, false) => format!("forkscope: warning: {path} is set-user-ID but ran with effective uid {kept}, not {granted}: the kernel ignores set-ID bits and file capabilities under ptrace (as under strace)"),
+        (LimitKind::Setuid, true) => format!("forkscope：警告：{path} 设置了 set-user-ID 位，却以有效 uid {kept} 而不是 {granted} 运行：在 ptrace 之下内核不理会 set-ID 位和文件 capability（和 strace 一样）"),
+        (LimitKind::Setgid, false) => format!("forkscope: warning: {path} is set-group-ID but ran with effective gid {kept}, not {granted}: the kernel ignores set-ID bits and file capabilities under ptrace (as under strace)"),
+        (LimitKind::Setgid, true) => format!("forkscope：警告：{path} 设置了 set-group-ID 位，却以有效 gid {kept} 而不是 {granted} 运行：在 ptrace 之下内核不理会 set-ID 位和文件 capability（和 strace 一样）"),
+        (LimitKind::FileCaps, false) => format!("forkscope: warning: {path} has file capabilities but ran without them: the kernel ignores set-ID bits and file capabilities under ptrace (as under strace)"),
+        (LimitKind::FileCaps, true) => format!("forkscope：警告：{path} 带有文件 capability，却在没有它们的情况下运行：在 ptrace 之下内核不理会 set-ID 位和文件 capability（和 strace 一样）"),
+        (LimitKind::NestedPtrace, false) => format!("forkscope: warning: process {} got EPERM from {request}{target}: a process has only one tracer and forkscope is it, so strace, gdb and other tracers cannot run under forkscope", l.pid),
+        (LimitKind::NestedPtrace, true) => format!("forkscope：警告：进程 {} 调用 {request}{target} 得到 EPERM：一个进程只能有一个跟踪者，而它已经被 forkscope 跟踪，所以 strace、gdb 等跟踪工具不能在 forkscope 之下运行", l.pid),
+    }
+}
+
 /// The one-paragraph summary printed when the recording ends, in the
 /// current language.
 pub fn summary(out: &RecordOutcome, argv0: &str) -> String {
@@ -102,6 +127,22 @@ fn summary_zh(out: &RecordOutcome, argv0: &str) -> String {
         ),
         _ => "结束了".into(),
     };
+    if let Some(f) = &out.trace_stopped {
+        return format!(
+            "forkscope：trace 写到第 {} 个事件时停了：{}；{fate}。trace 文件：{}（{} 个事件，只保留完整的行）。forkscope 的退出状态是 {}。",
+            f.at_event,
+            f.message,
+            out.path.display(),
+            f.at_event,
+            record::TRACE_FAILED_EXIT,
+            fate = match &out.attached {
+                Some(a) if a.detached => {
+                    format!("forkscope 已经从 {argv0}（pid {}）上脱离，它继续运行", a.pid)
+                }
+                _ => format!("{argv0} 没有再被记录，继续运行，{ended}"),
+            },
+        );
+    }
     let ended = if out.killed_for_hang {
         format!(
             "卡死了，已被杀掉（--on-deadlock kill；退出状态 {}）",
@@ -148,9 +189,9 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         Some(_) => {
             match lang::current() {
                 Lang::En => {
-                    eprintln!("forkscope: --stall-timeout must be a positive number of seconds")
+                    crate::errln!("forkscope: --stall-timeout must be a positive number of seconds")
                 }
-                Lang::Zh => eprintln!("forkscope：--stall-timeout 必须是一个正的秒数"),
+                Lang::Zh => crate::errln!("forkscope：--stall-timeout 必须是一个正的秒数"),
             }
             return Ok(2);
         }
@@ -168,7 +209,11 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         sink: Some(HangSink(Arc::new(move |r: &StallReport| {
             // The sink may run on the tracer's thread: carry the language.
             lang::set(language);
-            eprint!("{}", stall_text(r, style));
+            crate::errprint!("{}", stall_text(r, style));
+        }))),
+        limits: Some(LimitSink(Arc::new(move |l: &Limit| {
+            lang::set(language);
+            crate::errln!("{}", limit_text(l));
         }))),
     };
     // The program's name for the summary: read before it may exit.
@@ -204,25 +249,25 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
                 // As a shell says it: the command never ran.
                 let why = nix::errno::Errno::from_raw(errno).desc();
                 match lang::current() {
-                    Lang::En => eprintln!("forkscope: {argv0}: cannot execute: {why}"),
-                    Lang::Zh => eprintln!("forkscope：{argv0}：无法执行：{why}"),
+                    Lang::En => crate::errln!("forkscope: {argv0}: cannot execute: {why}"),
+                    Lang::Zh => crate::errln!("forkscope：{argv0}：无法执行：{why}"),
                 }
                 return Ok(out.exit_code());
             }
-            if !args.quiet {
-                eprintln!("{}", summary(&out, &argv0));
+            if !args.quiet || out.trace_stopped.is_some() {
+                crate::errln!("{}", summary(&out, &argv0));
             }
             Ok(out.exit_code())
         }
         Err(e @ (RecordError::NotFound { .. } | RecordError::NotExecutable { .. })) => {
             match (&e, lang::current()) {
                 (RecordError::NotFound { cmd }, Lang::Zh) => {
-                    eprintln!("forkscope：{cmd}：找不到这个命令")
+                    crate::errln!("forkscope：{cmd}：找不到这个命令")
                 }
                 (RecordError::NotExecutable { cmd, why }, Lang::Zh) => {
-                    eprintln!("forkscope：{cmd}：无法执行：{why}")
+                    crate::errln!("forkscope：{cmd}：无法执行：{why}")
                 }
-                _ => eprintln!("forkscope: {e}"),
+                _ => crate::errln!("forkscope: {e}"),
             }
             Ok(e.exit_code())
         }

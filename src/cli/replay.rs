@@ -164,7 +164,7 @@ pub fn run(args: ReplayArgs, style: Style) -> anyhow::Result<i32> {
     };
     out.flush()?;
     for w in r.take_warnings() {
-        eprintln!("forkscope: warning: {}: {w}", args.trace.display());
+        crate::errln!("forkscope: warning: {}: {w}", args.trace.display());
     }
     Ok(code)
 }
@@ -402,6 +402,7 @@ fn verify<R: std::io::BufRead>(
     let mut divergences = 0u64;
     let mut anomalies = 0u64;
     let mut events = 0u64;
+    let (mut unseen, mut contradictions) = (0u64, 0u64);
     while let Some(step) = r.step()? {
         events += 1;
         if matches!(
@@ -418,8 +419,13 @@ fn verify<R: std::io::BufRead>(
             exit_snapshots += 1;
         }
         for d in r.verify(&step) {
-            divergences += 1;
             let prog = describe::pid_name(&r.model, d.pid);
+            if d.unseen {
+                unseen += 1;
+                unseen_note(out, style, &d, &prog)?;
+                continue;
+            }
+            divergences += 1;
             let nothing = lang::current().pick("nothing", "无");
             match lang::current() {
                 Lang::En => writeln!(
@@ -444,8 +450,35 @@ fn verify<R: std::io::BufRead>(
                 )?,
             }
         }
+        for n in &step.applied.notes {
+            if let crate::model::Note::FdUnseen { pid, fd, appeared } = *n {
+                unseen += 1;
+                let prog = describe::pid_name(&r.model, pid);
+                let what = r
+                    .model
+                    .fds(pid)
+                    .into_iter()
+                    .find(|v| v.fd == fd)
+                    .map(|v| v.file.object.to_string());
+                let d = crate::model::Divergence {
+                    seq: step.event.seq,
+                    pid,
+                    fd,
+                    model: (!appeared).then(String::new),
+                    kernel: if appeared { what } else { None },
+                    unseen: true,
+                };
+                unseen_note(out, style, &d, &prog)?;
+            }
+        }
         for a in &step.applied.anomalies {
             anomalies += 1;
+            // A close of an fd the model does not have is the program's own
+            // EBADF (shells do it) unless a kernel snapshot shows the fd was
+            // open, which is then a divergence: it does not fail the check.
+            if !matches!(a, crate::model::Anomaly::CloseNotOpen { .. }) {
+                contradictions += 1;
+            }
             writeln!(
                 out,
                 "{} {a}",
@@ -479,5 +512,77 @@ fn verify<R: std::io::BufRead>(
         ),
     }
     .context("writing the report")?;
-    Ok(if divergences > 0 { 1 } else { 0 })
+    if unseen > 0 {
+        match lang::current() {
+            Lang::En => writeln!(
+                out,
+                "{}: {unseen} fd(s) appeared or vanished unseen: io_uring opens and closes fds without a syscall, which forkscope cannot see",
+                style.dim("note")
+            ),
+            Lang::Zh => writeln!(
+                out,
+                "{}：有 {unseen} 个 fd 在没被看到的情况下出现或消失了：io_uring 不经过系统调用就能打开和关闭 fd，forkscope 看不到",
+                style.dim("注意")
+            ),
+        }
+        .context("writing the report")?;
+    }
+    // Divergences, and anomalies that contradict the kernel, fail the check.
+    Ok(if divergences > 0 || contradictions > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+/// One fd that appeared or vanished in a process using io_uring.
+fn unseen_note(
+    out: &mut impl Write,
+    style: &Style,
+    d: &crate::model::Divergence,
+    prog: &str,
+) -> anyhow::Result<()> {
+    let appeared = d.model.is_none();
+    let what = d
+        .kernel
+        .as_deref()
+        .or(d.model.as_deref())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("{w}{}", lang::current().pick("; ", "；")))
+        .unwrap_or_default();
+    match (lang::current(), appeared) {
+        (Lang::En, true) => writeln!(
+            out,
+            "{} #{} pid {} ({prog}) fd {}: appeared unseen ({what}the process uses io_uring)",
+            style.dim("note"),
+            d.seq,
+            d.pid,
+            d.fd
+        )?,
+        (Lang::En, false) => writeln!(
+            out,
+            "{} #{} pid {} ({prog}) fd {}: vanished unseen ({what}the process uses io_uring)",
+            style.dim("note"),
+            d.seq,
+            d.pid,
+            d.fd
+        )?,
+        (Lang::Zh, true) => writeln!(
+            out,
+            "{} #{} pid {}（{prog}）fd {}：没被看到就出现了（{what}这个进程用了 io_uring）",
+            style.dim("注意"),
+            d.seq,
+            d.pid,
+            d.fd
+        )?,
+        (Lang::Zh, false) => writeln!(
+            out,
+            "{} #{} pid {}（{prog}）fd {}：没被看到就消失了（{what}这个进程用了 io_uring）",
+            style.dim("注意"),
+            d.seq,
+            d.pid,
+            d.fd
+        )?,
+    }
+    Ok(())
 }

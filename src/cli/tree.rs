@@ -114,6 +114,14 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
             .unwrap_or(end_ns)
             .saturating_sub(from.ts_ns);
         match (p.reap, to) {
+            (Some(r), Some(_)) if r.by_kernel => {
+                s.push_str("  ");
+                s.push_str(&style.dim(if zh {
+                    "退出时由内核回收（父进程忽略 SIGCHLD 或设了 SA_NOCLDWAIT），没有成为僵尸"
+                } else {
+                    "reaped by the kernel at exit (its parent ignores SIGCHLD or set SA_NOCLDWAIT), never a zombie"
+                }));
+            }
             (Some(r), Some(_)) => {
                 let by = r.by.and_then(|id| m.tree().by_id(id)).map(|b| b.pid);
                 let z = match (zh, by) {
@@ -167,7 +175,7 @@ pub fn run(args: TreeArgs, style: Style) -> anyhow::Result<i32> {
         end_ns = step.event.ts_ns;
     }
     for w in r.take_warnings() {
-        eprintln!("forkscope: warning: {}: {w}", args.trace.display());
+        crate::errln!("forkscope: warning: {}: {w}", args.trace.display());
     }
     let m = &r.model;
     let out = std::io::stdout();

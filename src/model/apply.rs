@@ -13,6 +13,9 @@ use super::open_file::{Access, Object, OpenFileId};
 use super::pipe::PipeOrigin;
 use super::process::{ExecRecord, Exit, Origin, Orphaning, ProcId, ProcessState, Reap, Task};
 use super::{Model, Moment, KEPT_ANOMALIES};
+
+/// CLONE_FILES from <linux/sched.h>.
+const CLONE_FILES: u64 = 0x400;
 use crate::trace::{
     parse_bracket_inode, DupVia, Event, EventKind, FdEntry, ForkFlavor, Pid, RawStr, Status,
 };
@@ -64,16 +67,29 @@ impl Model {
                 flavor,
                 shares_fds,
                 flags,
+                fds,
                 ..
-            } => self.on_fork(&mut cx, *child, *flavor, *shares_fds, *flags),
+            } => self.on_fork(
+                &mut cx,
+                *child,
+                *flavor,
+                (*shares_fds, fds.as_deref()),
+                *flags,
+            ),
             EventKind::Exec {
                 path,
                 argv,
                 ok,
                 errno,
                 former_tid,
+                fds,
                 ..
-            } => self.on_exec(&mut cx, path, argv, *ok, errno, *former_tid),
+            } => {
+                self.on_exec(&mut cx, path, argv, *ok, errno, *former_tid);
+                if *ok {
+                    self.sync_io_uring(&mut cx, fds.as_deref());
+                }
+            }
             EventKind::Pipe {
                 read_fd,
                 write_fd,
@@ -98,10 +114,19 @@ impl Model {
                 flags,
                 target,
                 errno,
+                kernel_name,
+                unreadable,
                 ..
             } => {
                 if *fd >= 0 && errno.is_none() {
                     self.on_open(&mut cx, *fd, path, flags, target.as_ref());
+                    // A path that could not be read (a non-dumpable
+                    // program) and no kernel name: the model does not know
+                    // what the fd is, and must not pretend it does.
+                    let lost = unreadable.iter().any(|u| u == "path")
+                        && kernel_name.is_none()
+                        && target.is_none();
+                    self.name_by_kernel(&mut cx, *fd, kernel_name.as_ref(), lost);
                 }
             }
             EventKind::Close { fd } => self.on_close(&mut cx, *fd),
@@ -109,8 +134,20 @@ impl Model {
                 first,
                 last,
                 cloexec,
-            } => self.on_close_range(&mut cx, *first, *last, *cloexec),
-            EventKind::SetCloexec { fd, cloexec, errno } => {
+                unshare,
+                errno: None,
+            } => {
+                if *unshare {
+                    self.unshare_files(&mut cx);
+                }
+                self.on_close_range(&mut cx, *first, *last, *cloexec)
+            }
+            EventKind::Unshare { flags, errno: None } if flags & CLONE_FILES != 0 => {
+                self.unshare_files(&mut cx)
+            }
+            EventKind::SetCloexec {
+                fd, cloexec, errno, ..
+            } => {
                 if errno.is_none() {
                     self.on_set_cloexec(&mut cx, *fd, *cloexec);
                 }
@@ -187,8 +224,19 @@ impl Model {
                 ..
             } => self.on_setpgid(&mut cx, *target, *pgid),
             EventKind::Exit { status } => self.on_exit(&mut cx, *status),
+            EventKind::Sigchld {
+                action, nocldwait, ..
+            } => {
+                let p = self.task_or_adopt(&mut cx, ev.pid).process;
+                self.tree.proc_mut(p).sigchld = super::Sigchld {
+                    ignored: action == "ignore",
+                    nocldwait: *nocldwait,
+                };
+            }
             // No change to the state the model keeps.
             EventKind::PipeFailed { .. }
+            | EventKind::CloseRange { .. }
+            | EventKind::Unshare { .. }
             | EventKind::Mkfifo { .. }
             | EventKind::Wait { .. }
             | EventKind::Kill { .. }
@@ -196,7 +244,8 @@ impl Model {
             | EventKind::Setsid { .. }
             | EventKind::Setpgid { .. }
             | EventKind::Stall { .. }
-            | EventKind::FdSnapshot { .. } => {}
+            | EventKind::FdSnapshot { .. }
+            | EventKind::PtraceLimit { .. } => {}
         }
         for a in &out.anomalies {
             self.anomaly_count += 1;
@@ -363,7 +412,14 @@ impl Model {
         }
     }
 
-    fn on_fork(&mut self, cx: &mut Cx, child: Pid, flavor: ForkFlavor, shares: bool, flags: u64) {
+    fn on_fork(
+        &mut self,
+        cx: &mut Cx,
+        child: Pid,
+        flavor: ForkFlavor,
+        (shares, fds): (bool, Option<&[FdEntry]>),
+        flags: u64,
+    ) {
         let parent = self.task_or_adopt(cx, cx.pid);
         if self.tree.tasks.contains_key(&child) {
             cx.anomaly(Anomaly::TaskAlreadyAlive {
@@ -377,6 +433,8 @@ impl Model {
         let table = if shares {
             self.files.add_user(parent.fd_table, child);
             parent.fd_table
+        } else if let Some(fds) = fds {
+            self.fork_table(cx, parent.fd_table, child, fds)
         } else {
             self.files.copy_table(parent.fd_table, child)
         };
@@ -398,6 +456,54 @@ impl Model {
                 .add_process(child, real_parent, Some(parent.process), origin, cx.at)
         };
         self.tree.add_task(child, process, table);
+    }
+
+    /// The child's fd table as the kernel copied it (recorded for forks from
+    /// a shared table), instead of a copy of the model's parent table. An fd
+    /// the recorder saw sharing its open file description with the parent's
+    /// fd of that number shares the model's open file there, if the model's
+    /// parent holds a matching object at that fd; any other fd is an open
+    /// file of its own, named by its /proc target.
+    fn fork_table(
+        &mut self,
+        cx: &mut Cx,
+        parent: FdTableId,
+        child: Pid,
+        fds: &[FdEntry],
+    ) -> FdTableId {
+        let table = self.files.new_table(child);
+        for e in fds {
+            let holder = if e.same_as_pid.is_some() {
+                parent
+            } else {
+                table
+            };
+            let shared = e
+                .same_as
+                .and_then(|s| self.files.slot(holder, s))
+                .map(|slot| slot.file)
+                .filter(|f| {
+                    self.files
+                        .files
+                        .get(f)
+                        .is_some_and(|f| super::verify::matches(&f.object, e.target.as_bytes()))
+                });
+            let file = match shared {
+                Some(f) => f,
+                None => {
+                    let object = Object::from_target(&e.target);
+                    let access = e
+                        .flags
+                        .as_deref()
+                        .map_or(Access::Unknown, |f| Access::from_open_flags(f).0);
+                    let at = cx.at;
+                    self.files
+                        .new_file(object, access, at, cx.pid, || PipeOrigin::Inherited { at })
+                }
+            };
+            self.install_new(cx, table, child, e.fd, file, e.cloexec);
+        }
+        table
     }
 
     fn on_exec(
@@ -480,6 +586,9 @@ impl Model {
         }
         self.files.close_cloexec(table, pid, &mut cx.out.notes);
         let p = self.tree.proc_mut(process);
+        // execve(2): handled signals are reset to the default, ignored
+        // ones stay ignored; the kernel clears every sa_flags.
+        p.sigchld.nocldwait = false;
         p.last_ok_exec = Some(p.execs.len() as u32);
         p.execs.reserve_exact(1);
         p.execs.push(record);
@@ -560,6 +669,102 @@ impl Model {
                 path: path.clone(),
             });
         self.install_new(cx, table, pid, fd, file, cloexec);
+    }
+
+    /// unshare(CLONE_FILES) or close_range(CLOSE_RANGE_UNSHARE): the
+    /// acting task gets its own copy of its fd table when others share it
+    /// (`unshare_fd()` in the kernel copies only a shared table); the others
+    /// keep the original.
+    fn unshare_files(&mut self, cx: &mut Cx) {
+        let task = self.task_or_adopt(cx, cx.pid);
+        if self.files.users(task.fd_table) <= 1 {
+            return;
+        }
+        let pid = self.tree.proc(task.process).pid;
+        let own = self.files.copy_table(task.fd_table, cx.pid);
+        self.files
+            .remove_user(task.fd_table, cx.pid, pid, &mut cx.out.notes);
+        if let Some(t) = self.tree.tasks.get_mut(&cx.pid) {
+            t.fd_table = own;
+        }
+        cx.note(Note::FdTableUnshared { pid });
+    }
+
+    /// After an exec of a process that used io_uring, takes the kernel's fd
+    /// table as it is: io_uring opens and closes fds without syscalls, so
+    /// the model cannot have seen those. Each difference is a
+    /// [`Note::FdUnseen`].
+    fn sync_io_uring(&mut self, cx: &mut Cx, snapshot: Option<&[FdEntry]>) {
+        let Some(snapshot) = snapshot else { return };
+        let Some(task) = self.tree.tasks.get(&cx.pid).copied() else {
+            return;
+        };
+        let Some(t) = self.files.tables.get(&task.fd_table) else {
+            return;
+        };
+        if !t.used_io_uring() {
+            return;
+        }
+        let pid = self.tree.proc(task.process).pid;
+        let gone: Vec<i32> = t
+            .iter()
+            .map(|(fd, _)| fd)
+            .filter(|fd| !snapshot.iter().any(|e| e.fd == *fd))
+            .collect();
+        for fd in gone {
+            self.files.close(task.fd_table, fd, pid, &mut cx.out.notes);
+            cx.note(Note::FdUnseen {
+                pid,
+                fd,
+                appeared: false,
+            });
+        }
+        let at = cx.at;
+        for e in snapshot {
+            if self.files.slot(task.fd_table, e.fd).is_some() {
+                continue;
+            }
+            let file = self.files.new_file(
+                Object::from_target(&e.target),
+                Access::Unknown,
+                at,
+                cx.pid,
+                || PipeOrigin::Inherited { at },
+            );
+            self.install_new(cx, task.fd_table, pid, e.fd, file, e.cloexec);
+            cx.note(Note::FdUnseen {
+                pid,
+                fd: e.fd,
+                appeared: true,
+            });
+        }
+        // The new program starts without io_uring unless it kept the ring.
+        let kept = snapshot
+            .iter()
+            .any(|e| e.target.as_bytes() == b"anon_inode:[io_uring]");
+        if let Some(t) = self.files.tables.get_mut(&task.fd_table) {
+            t.used_io_uring = kept;
+        }
+    }
+
+    /// Keeps what the kernel called a newly opened fd (`kernel_name` of an
+    /// open), which `--verify` compares with later snapshots.
+    /// With `lost`, the open file's object becomes unknown.
+    fn name_by_kernel(&mut self, cx: &mut Cx, fd: i32, name: Option<&RawStr>, lost: bool) {
+        if name.is_none() && !lost {
+            return;
+        }
+        let Some(table) = self.tree.tasks.get(&cx.pid).map(|t| t.fd_table) else {
+            return;
+        };
+        if let Some(slot) = self.files.slot(table, fd) {
+            if let Some(f) = self.files.files.get_mut(&slot.file) {
+                f.kernel_name = name.cloned();
+                if lost {
+                    f.object = Object::Unknown;
+                }
+            }
+        }
     }
 
     fn on_close(&mut self, cx: &mut Cx, fd: i32) {
@@ -651,6 +856,9 @@ impl Model {
     /// file, named by its /proc target.
     fn on_new_fd(&mut self, cx: &mut Cx, fd: i32, target: Option<&RawStr>, cloexec: bool) {
         let (table, pid) = self.table_of(cx);
+        if target.is_some_and(|t| t.as_bytes() == b"anon_inode:[io_uring]") {
+            self.files.mark_io_uring(table);
+        }
         let object = target.map_or(Object::Unknown, Object::from_target);
         let at = cx.at;
         let file = self
@@ -724,10 +932,36 @@ impl Model {
             at: cx.at,
             by: Some(waiter),
             status: Some(status),
+            by_kernel: false,
         });
         cx.note(Note::Reaped {
             pid: child,
             by: waiter_pid,
+        });
+    }
+
+    /// A process that just became a zombie whose live parent ignores
+    /// SIGCHLD or set SA_NOCLDWAIT is reaped by the kernel at once (the
+    /// kernel's do_notify_parent(): autoreap; with ptrace, once the tracer
+    /// has collected it). A child created with another exit signal than
+    /// SIGCHLD (clone) would not be; the trace does not say, so every child
+    /// is taken as a SIGCHLD child.
+    fn auto_reap(&mut self, cx: &mut Cx, id: ProcId, status: Option<Status>) {
+        let p = self.tree.proc(id);
+        let auto = p
+            .parent
+            .map(|pp| self.tree.proc(pp))
+            .is_some_and(|pp| pp.is_alive() && pp.sigchld.auto_reaps());
+        if !auto || p.orphaned.is_some() {
+            return;
+        }
+        let p = self.tree.proc_mut(id);
+        p.state = ProcessState::Reaped;
+        p.reap = Some(Reap {
+            at: cx.at,
+            by: None,
+            status,
+            by_kernel: true,
         });
     }
 
@@ -751,6 +985,7 @@ impl Model {
         p.state = ProcessState::Zombie;
         p.exit = Some(Exit { at: cx.at, status });
         cx.note(Note::Zombie { pid, status });
+        self.auto_reap(cx, task.process, status);
         let at = cx.at;
         for i in 0..self.tree.proc(task.process).children.len() {
             let c = self.tree.proc(task.process).children[i];

@@ -187,6 +187,9 @@ pub struct FdTable {
     pub(crate) fds: FdMap,
     /// Tids of the tasks using this table (its reference count).
     pub(crate) users: Vec<Pid>,
+    /// An io_uring instance was made in this table or one it was copied
+    /// from: fds may come and go through it without a syscall.
+    pub(crate) used_io_uring: bool,
 }
 
 impl FdTable {
@@ -195,6 +198,7 @@ impl FdTable {
             id,
             fds: FdMap::default(),
             users: vec![user],
+            used_io_uring: false,
         }
     }
 
@@ -221,5 +225,11 @@ impl FdTable {
     /// Tids of the tasks that use this table.
     pub fn users(&self) -> &[Pid] {
         &self.users
+    }
+
+    /// Did its process (or one it was copied from) set up io_uring, which
+    /// opens and closes fds without syscalls?
+    pub fn used_io_uring(&self) -> bool {
+        self.used_io_uring
     }
 }

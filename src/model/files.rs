@@ -42,10 +42,10 @@ impl Files {
     /// fd refers to the same open file as in `src`.
     pub(crate) fn copy_table(&mut self, src: FdTableId, user: Pid) -> FdTableId {
         let id = self.table_id();
-        let fds = self
+        let (fds, used_io_uring) = self
             .tables
             .get(&src)
-            .map(|t| t.fds.clone())
+            .map(|t| (t.fds.clone(), t.used_io_uring))
             .unwrap_or_default();
         for (fd, slot) in fds.iter() {
             if let Some(f) = self.files.get_mut(&slot.file) {
@@ -58,9 +58,17 @@ impl Files {
                 id,
                 fds,
                 users: vec![user],
+                used_io_uring,
             },
         );
         id
+    }
+
+    /// Marks a table as one where io_uring may open and close fds.
+    pub(crate) fn mark_io_uring(&mut self, table: FdTableId) {
+        if let Some(t) = self.tables.get_mut(&table) {
+            t.used_io_uring = true;
+        }
     }
 
     /// How many tasks use the table.
@@ -134,6 +142,7 @@ impl Files {
                 access,
                 opened,
                 opened_by,
+                kernel_name: None,
                 holders: Holders::default(),
             },
         );

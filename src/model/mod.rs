@@ -42,7 +42,7 @@ pub use open_file::{Access, Object, OpenFile, OpenFileId, PipeEnd};
 pub use pipe::{Pipe, PipeHolders, PipeOrigin};
 pub use process::{
     ExecRecord, ExecRef, Exit, Origin, Orphaning, ProcId, Process, ProcessState, ProcessTree, Reap,
-    Task,
+    Sigchld, Task,
 };
 pub use verify::Divergence;
 
@@ -286,8 +286,27 @@ impl Model {
             }
             | EventKind::Spawn { fds, .. } => self.compare_fds(ev.seq, ev.pid, fds),
             EventKind::FdSnapshot { fds, .. } => self.compare_fds(ev.seq, ev.pid, fds),
+            EventKind::Fork {
+                child,
+                fds: Some(fds),
+                ..
+            } => self.verify_fork(ev.seq, ev.pid, *child, fds),
             _ => Vec::new(),
         }
+    }
+
+    /// A fork's snapshot of the child's fd table: the child's table must be
+    /// it, and each fd the recorder saw still shared with the parent's fd
+    /// of that number must hold the same object in the model's parent table
+    /// when the model has that fd open (it may lack it: another thread's
+    /// pipe or open made before the fork can be recorded after it).
+    fn verify_fork(&self, seq: u64, parent: Pid, child: Pid, fds: &[FdEntry]) -> Vec<Divergence> {
+        let mut out = self.compare_fds(seq, child, fds);
+        if let Some(table) = self.fd_table(parent) {
+            let file = |id| self.files.files.get(&id);
+            out.extend(verify::compare_shared(seq, parent, table, file, fds));
+        }
+        out
     }
 
     /// Compares the model's fd table of `pid` with a kernel snapshot; each

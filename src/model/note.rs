@@ -92,7 +92,8 @@ pub enum Note {
         /// The adopter.
         by: Pid,
     },
-    /// exec gave a process that shared its fd table (CLONE_FILES) its own copy.
+    /// exec, unshare(CLONE_FILES) or close_range(CLOSE_RANGE_UNSHARE) gave a
+    /// process that shared its fd table (CLONE_FILES) its own copy.
     FdTableUnshared {
         /// The process.
         pid: Pid,
@@ -103,6 +104,18 @@ pub enum Note {
         pid: Pid,
         /// How many tasks vanished.
         count: usize,
+    },
+    /// The kernel's fd table at an exec of a process that used io_uring
+    /// showed an fd that appeared (or vanished) without a syscall the trace
+    /// could have: io_uring's IORING_OP_OPENAT / IORING_OP_CLOSE. The model
+    /// takes the kernel's word.
+    FdUnseen {
+        /// The process.
+        pid: Pid,
+        /// The fd.
+        fd: i32,
+        /// It appeared (else it vanished).
+        appeared: bool,
     },
 }
 
@@ -155,11 +168,16 @@ impl fmt::Display for Note {
             }
             Note::Adopted { pid, by } => write!(f, "orphan {pid} was adopted and reaped by {by}"),
             Note::FdTableUnshared { pid } => {
-                write!(f, "exec gave process {pid} its own copy of a shared fd table")
+                write!(f, "process {pid} got its own copy of a shared fd table (exec, unshare(CLONE_FILES) or CLOSE_RANGE_UNSHARE)")
             }
             Note::ThreadsEnded { pid, count } => {
                 write!(f, "exec in process {pid} ended {count} other thread(s)")
             }
+            Note::FdUnseen { pid, fd, appeared } => write!(
+                f,
+                "fd {fd} of {pid} {} unseen (io_uring)",
+                if *appeared { "appeared" } else { "vanished" }
+            ),
         }
     }
 }

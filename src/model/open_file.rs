@@ -253,6 +253,9 @@ pub struct OpenFile {
     pub opened: Moment,
     /// The task that made it.
     pub opened_by: Pid,
+    /// What the kernel called it when it was opened (`/proc/PID/fd/N`),
+    /// when the trace says and it differs from the path passed.
+    pub kernel_name: Option<RawStr>,
     /// Every fd table slot that refers to it.
     pub(crate) holders: Holders,
 }

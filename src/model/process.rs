@@ -121,6 +121,9 @@ pub struct Reap {
     pub by: Option<ProcId>,
     /// The status the wait reported.
     pub status: Option<Status>,
+    /// The kernel reaped it as it exited, because its parent ignores
+    /// SIGCHLD or set SA_NOCLDWAIT: it never was a zombie.
+    pub by_kernel: bool,
 }
 
 /// A process whose parent exited first.
@@ -131,6 +134,25 @@ pub struct Orphaning {
     /// The traced process that later reaped it, if any; `None`: adopted
     /// outside the trace (init or the nearest subreaper).
     pub adopted_by: Option<ProcId>,
+}
+
+/// A process's SIGCHLD disposition, as far as reaping goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sigchld {
+    /// SIGCHLD is ignored (SIG_IGN).
+    pub ignored: bool,
+    /// SA_NOCLDWAIT is set.
+    pub nocldwait: bool,
+}
+
+impl Sigchld {
+    /// The kernel reaps this process's children as they exit: "If a parent
+    /// process sets the action for SIGCHLD to SIG_IGN \[or sets
+    /// SA_NOCLDWAIT\], then children that terminate do not become zombies"
+    /// (waitpid(2)).
+    pub fn auto_reaps(&self) -> bool {
+        self.ignored || self.nocldwait
+    }
 }
 
 /// One process (thread group).
@@ -168,6 +190,9 @@ pub struct Process {
     pub pgid: Option<Pid>,
     /// Session, when known (inherited, or from setsid).
     pub sid: Option<Pid>,
+    /// Its SIGCHLD disposition (inherited at fork; exec keeps an ignored
+    /// one and clears SA_NOCLDWAIT).
+    pub sigchld: Sigchld,
 }
 
 impl Process {
@@ -326,6 +351,7 @@ impl ProcessTree {
                     at,
                     by: None,
                     status: None,
+                    by_kernel: false,
                 });
             }
         }
@@ -336,6 +362,7 @@ impl ProcessTree {
             }
             None => (None, None, None),
         };
+        let sigchld = creator.map_or_else(Sigchld::default, |c| self.procs[c.index()].sigchld);
         if let Some(pp) = parent {
             self.procs[pp.index()].children.push(id);
         }
@@ -356,6 +383,7 @@ impl ProcessTree {
             orphaned: None,
             pgid,
             sid,
+            sigchld,
         });
         id
     }

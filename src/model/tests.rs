@@ -67,6 +67,7 @@ impl Sim {
                 shares_fds,
                 syscall: "clone".into(),
                 flags: 0,
+                fds: None,
             },
         )
     }
@@ -87,6 +88,8 @@ impl Sim {
                 elf: None,
                 script: None,
                 former_tid,
+                argv_null: false,
+                unreadable: Vec::new(),
             },
         )
     }
@@ -135,6 +138,9 @@ impl Sim {
                 dirfd: None,
                 target: None,
                 errno: None,
+                how_rejected: false,
+                kernel_name: None,
+                unreadable: Vec::new(),
             },
         )
     }
@@ -269,6 +275,8 @@ fn close_range_closes_an_inclusive_range_and_its_cloexec_variant_only_marks() {
             first: 4,
             last: 6,
             cloexec: false,
+            errno: None,
+            unshare: false,
         },
     );
     assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 3, 7]);
@@ -279,6 +287,8 @@ fn close_range_closes_an_inclusive_range_and_its_cloexec_variant_only_marks() {
             first: 3,
             last: u32::MAX,
             cloexec: true,
+            errno: None,
+            unshare: false,
         },
     );
     assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 3, 7]);
@@ -291,6 +301,8 @@ fn close_range_closes_an_inclusive_range_and_its_cloexec_variant_only_marks() {
             first: 1,
             last: u32::MAX,
             cloexec: false,
+            errno: None,
+            unshare: false,
         },
     );
     assert_eq!(s.fd_numbers(100), vec![0]);
@@ -308,6 +320,7 @@ fn cloexec_fds_vanish_at_a_successful_exec_but_not_a_failed_one() {
             fd: 3,
             cloexec: false,
             errno: None,
+            via: None,
         },
     );
     s.dup(100, 3, 5, DupVia::Fcntl, true);
@@ -690,6 +703,8 @@ fn fds_far_above_the_usual_range_behave_like_small_ones() {
             first: 200,
             last: 6000,
             cloexec: false,
+            errno: None,
+            unshare: false,
         },
     );
     assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 70_000]);
@@ -727,6 +742,9 @@ fn failed_calls_change_nothing() {
             dirfd: None,
             target: None,
             errno: Some("ENOENT".into()),
+            how_rejected: false,
+            kernel_name: None,
+            unreadable: Vec::new(),
         },
     );
     s.ev(
@@ -750,6 +768,7 @@ fn verify_reports_no_divergence_when_the_snapshot_matches() {
             fd: 5,
             cloexec: true,
             errno: None,
+            via: None,
         },
     );
     let exec = Event {
@@ -771,6 +790,8 @@ fn verify_reports_no_divergence_when_the_snapshot_matches() {
             elf: None,
             script: None,
             former_tid: None,
+            argv_null: false,
+            unreadable: Vec::new(),
         },
     };
     s.m.apply(&exec);
@@ -803,6 +824,8 @@ fn verify_names_seq_pid_and_fd_when_the_snapshot_differs() {
             elf: None,
             script: None,
             former_tid: None,
+            argv_null: false,
+            unreadable: Vec::new(),
         },
     };
     s.m.apply(&exec);
@@ -886,6 +909,9 @@ fn a_fifo_opened_by_path_is_a_pipe_end_of_the_right_direction() {
                 dirfd: None,
                 target: Some(raw("pipe:[31]")),
                 errno: None,
+                how_rejected: false,
+                kernel_name: None,
+                unreadable: Vec::new(),
             },
         );
     }
@@ -1032,6 +1058,7 @@ fn a_million_synthetic_events_replay_and_print_their_rate() {
                 shares_fds: false,
                 syscall: "clone".into(),
                 flags: 17,
+                fds: None,
             },
         );
         push(
@@ -1056,6 +1083,9 @@ fn a_million_synthetic_events_replay_and_print_their_rate() {
                     dirfd: None,
                     target: None,
                     errno: None,
+                    how_rejected: false,
+                    kernel_name: None,
+                    unreadable: Vec::new(),
                 },
             );
         }
@@ -1073,6 +1103,8 @@ fn a_million_synthetic_events_replay_and_print_their_rate() {
                 elf: None,
                 script: None,
                 former_tid: None,
+                argv_null: false,
+                unreadable: Vec::new(),
             },
         );
         push(100, EventKind::Close { fd: 4 });
@@ -1219,4 +1251,286 @@ fn an_exit_snapshot_is_checked_against_the_table_the_process_ends_with() {
         vec![(50, 100, 4)]
     );
     assert_eq!(d[0].model, None);
+}
+
+fn exec_with(pid: Pid, seq: u64, fds: Vec<FdEntry>) -> Event {
+    Event {
+        seq,
+        ts_ns: seq * 1000,
+        pid,
+        kind: EventKind::Exec {
+            path: raw("/bin/true"),
+            argv: vec![raw("true")],
+            ok: true,
+            errno: None,
+            fds: Some(fds),
+            elf: None,
+            script: None,
+            former_tid: None,
+            argv_null: false,
+            unreadable: Vec::new(),
+        },
+    }
+}
+
+#[test]
+fn unshare_files_gives_a_clone_files_child_its_own_table_so_its_close_spares_the_parent() {
+    let mut s = Sim::with_shell(100);
+    s.open(100, 3, "/dev/null", "O_RDONLY");
+    s.clone(100, 101, ForkFlavor::Clone, true);
+    let a = s.ev(
+        101,
+        EventKind::Unshare {
+            flags: 0x400,
+            errno: None,
+        },
+    );
+    assert!(a.notes.contains(&Note::FdTableUnshared { pid: 101 }));
+    s.close(101, 3);
+    assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 3]);
+    assert_eq!(s.fd_numbers(101), vec![0, 1, 2]);
+    assert!(s.m.anomalies().is_empty(), "{:?}", s.m.anomalies());
+}
+
+#[test]
+fn close_range_unshare_splits_the_table_first_and_a_failed_close_range_changes_nothing() {
+    let mut s = Sim::with_shell(100);
+    s.open(100, 3, "/dev/null", "O_RDONLY");
+    s.ev(
+        100,
+        EventKind::CloseRange {
+            first: 3,
+            last: u32::MAX,
+            cloexec: false,
+            unshare: false,
+            errno: Some("EINVAL".into()),
+        },
+    );
+    assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 3]);
+    s.clone(100, 101, ForkFlavor::Clone, true);
+    s.ev(
+        101,
+        EventKind::CloseRange {
+            first: 3,
+            last: 3,
+            cloexec: false,
+            unshare: true,
+            errno: None,
+        },
+    );
+    assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 3]);
+    assert_eq!(s.fd_numbers(101), vec![0, 1, 2]);
+}
+
+#[test]
+fn verify_compares_the_kernels_name_of_an_opened_fd_not_the_path_passed() {
+    let mut s = Sim::with_shell(100);
+    s.ev(
+        100,
+        EventKind::Open {
+            fd: 7,
+            path: raw("/bin/sh"),
+            flags: "O_RDONLY".into(),
+            dirfd: None,
+            target: None,
+            errno: None,
+            kernel_name: Some(raw("/usr/bin/dash")),
+            how_rejected: false,
+            unreadable: Vec::new(),
+        },
+    );
+    let base = vec![entry(0, TTY), entry(1, TTY), entry(2, TTY)];
+    let mut good = base.clone();
+    good.push(entry(7, "/usr/bin/dash"));
+    let exec = exec_with(100, s.seq, good);
+    s.m.apply(&exec);
+    assert_eq!(s.m.verify(&exec), vec![]);
+    // The same name through another path is not the file the kernel names.
+    let mut bad = base;
+    bad.push(entry(7, "/bin/sh"));
+    let d = s.m.verify(&exec_with(100, s.seq, bad));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].fd, 7);
+}
+
+#[test]
+fn an_fd_the_model_does_not_know_is_a_divergence_not_a_match() {
+    let mut s = Sim::with_shell(100);
+    s.ev(
+        100,
+        EventKind::Open {
+            fd: 3,
+            path: raw(""),
+            flags: "O_RDONLY".into(),
+            dirfd: None,
+            target: None,
+            errno: None,
+            kernel_name: None,
+            how_rejected: false,
+            unreadable: vec!["path".into()],
+        },
+    );
+    let exec = exec_with(
+        100,
+        s.seq,
+        vec![
+            entry(0, TTY),
+            entry(1, TTY),
+            entry(2, TTY),
+            entry(3, "/dev/null"),
+        ],
+    );
+    s.m.apply(&exec);
+    let d = s.m.verify(&exec);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].model.as_deref(), Some("an fd it does not know"));
+    assert!(!d[0].unseen);
+}
+
+#[test]
+fn after_io_uring_the_exec_snapshot_is_taken_as_it_is_with_notes() {
+    let mut s = Sim::with_shell(100);
+    s.open(100, 3, "/dev/null", "O_RDONLY");
+    s.ev(
+        100,
+        EventKind::NewFd {
+            fd: 4,
+            syscall: "io_uring_setup".into(),
+            target: Some(raw("anon_inode:[io_uring]")),
+            cloexec: true,
+        },
+    );
+    // io_uring closed fd 3 and opened fd 5; the exec closed the ring.
+    let exec = exec_with(
+        100,
+        s.seq,
+        vec![
+            entry(0, TTY),
+            entry(1, TTY),
+            entry(2, TTY),
+            entry(5, "/etc/hostname"),
+        ],
+    );
+    let a = s.m.apply(&exec);
+    assert!(a.notes.contains(&Note::FdUnseen {
+        pid: 100,
+        fd: 3,
+        appeared: false
+    }));
+    assert!(a.notes.contains(&Note::FdUnseen {
+        pid: 100,
+        fd: 5,
+        appeared: true
+    }));
+    assert_eq!(s.m.verify(&exec), vec![]);
+    assert_eq!(s.fd_numbers(100), vec![0, 1, 2, 5]);
+    // The new program has no ring: later differences are divergences again.
+    assert!(!s.m.fd_table(100).unwrap().used_io_uring());
+}
+
+#[test]
+fn children_of_a_parent_ignoring_sigchld_are_reaped_by_the_kernel_and_exec_clears_nocldwait() {
+    let mut s = Sim::with_shell(100);
+    s.ev(
+        100,
+        EventKind::Sigchld {
+            action: "ignore".into(),
+            nocldwait: false,
+            syscall: "rt_sigaction".into(),
+        },
+    );
+    s.clone(100, 101, ForkFlavor::Fork, false);
+    s.ev(
+        101,
+        EventKind::Exit {
+            status: Status::Exited { exited: 0 },
+        },
+    );
+    let c = s.m.process(101).unwrap();
+    assert_eq!(c.state, ProcessState::Reaped);
+    assert!(c.reap.unwrap().by_kernel);
+    // The child inherited the disposition.
+    assert!(c.sigchld.ignored);
+    // SA_NOCLDWAIT with a handler: auto-reaping until an exec clears the flag.
+    s.ev(
+        100,
+        EventKind::Sigchld {
+            action: "handler".into(),
+            nocldwait: true,
+            syscall: "rt_sigaction".into(),
+        },
+    );
+    assert!(s.m.process(100).unwrap().sigchld.auto_reaps());
+    s.exec(100, "/bin/true");
+    assert!(!s.m.process(100).unwrap().sigchld.auto_reaps());
+    s.clone(100, 102, ForkFlavor::Fork, false);
+    s.ev(
+        102,
+        EventKind::Exit {
+            status: Status::Exited { exited: 0 },
+        },
+    );
+    assert_eq!(s.m.process(102).unwrap().state, ProcessState::Zombie);
+}
+
+#[test]
+fn a_fork_snapshot_builds_the_childs_table_sharing_what_the_kernel_said_is_shared() {
+    let mut s = Sim::with_shell(100);
+    s.pipe(100, 3, 4, 7);
+    let shared = |fd: i32, target: &str| FdEntry {
+        same_as: Some(fd),
+        same_as_pid: Some(100),
+        ..entry(fd, target)
+    };
+    // The child got fd 0 and the read end 3 from the parent, not the write
+    // end 4 (closed by another thread before the copy), and a pipe end 5
+    // the parent's events have not shown yet.
+    let fds = vec![
+        shared(0, TTY),
+        shared(3, "pipe:[7]"),
+        FdEntry {
+            flags: Some("O_WRONLY".into()),
+            ..entry(5, "pipe:[8]")
+        },
+    ];
+    let fork = Event {
+        seq: s.seq,
+        ts_ns: s.seq * 1000,
+        pid: 100,
+        kind: EventKind::Fork {
+            child: 101,
+            flavor: ForkFlavor::Fork,
+            shares_fds: false,
+            syscall: "clone".into(),
+            flags: 0,
+            fds: Some(fds.clone()),
+        },
+    };
+    s.seq += 1;
+    let applied = s.m.apply(&fork);
+    assert!(applied.anomalies.is_empty(), "{:?}", applied.anomalies);
+    assert!(s.m.verify(&fork).is_empty(), "{:?}", s.m.verify(&fork));
+    let child: Vec<i32> = s.m.fds(101).iter().map(|v| v.fd).collect();
+    assert_eq!(child, vec![0, 3, 5]);
+    assert_eq!(
+        s.m.fd(101, 3).unwrap().file.id,
+        s.m.fd(100, 3).unwrap().file.id
+    );
+    assert_eq!(
+        s.m.fd(101, 0).unwrap().file.id,
+        s.m.fd(100, 0).unwrap().file.id
+    );
+    let h = s.m.pipe_holders(8).unwrap();
+    assert_eq!(h.writers, vec![(101, 5)]);
+    // A snapshot saying the parent's fd 3 is another pipe than the model's
+    // is a divergence of the parent.
+    let mut wrong = fork.clone();
+    if let EventKind::Fork { child, fds, .. } = &mut wrong.kind {
+        *child = 102;
+        *fds = Some(vec![shared(3, "pipe:[9]")]);
+    }
+    s.m.apply(&wrong);
+    let d = s.m.verify(&wrong);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!((d[0].pid, d[0].fd), (100, 3));
 }

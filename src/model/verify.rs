@@ -5,8 +5,16 @@
 //! /proc shows less than the model knows: no pipe direction (only the
 //! inode), resolved absolute paths where the model may hold the relative path
 //! passed to open. So the comparison is by fd number and object: pipes by
-//! inode, sockets by inode when the model knows it, paths loosely (the
-//! kernel's path ends with the model's).
+//! inode, sockets by inode when the model knows it, files like with like:
+//! the kernel's name of the fd when the open recorded it (`kernel_name`:
+//! `/usr/bin/dash` for `/bin/sh`, `/dev/pts/0` for `/dev/stdin`), else the
+//! path loosely (the kernel's path ends with the model's). An fd the model
+//! holds as unknown matches nothing: it is reported.
+//!
+//! io_uring can open and close fds without a syscall (IORING_OP_OPENAT,
+//! IORING_OP_CLOSE): in a table holding an io_uring instance, an fd only one
+//! side has is reported as `unseen` (appeared or vanished unseen), which is
+//! a limit of tracing syscalls, not a model error.
 
 use super::fd_table::FdTable;
 use super::open_file::{Object, OpenFile, OpenFileId};
@@ -27,6 +35,10 @@ pub struct Divergence {
     pub model: Option<String>,
     /// What the kernel has there (`None`: the fd is not open in the kernel).
     pub kernel: Option<String>,
+    /// The table holds an io_uring instance and only one side has the fd:
+    /// it appeared or vanished unseen, through io_uring rather than a
+    /// syscall. Not a model error.
+    pub unseen: bool,
 }
 
 impl fmt::Display for Divergence {
@@ -58,9 +70,19 @@ pub(crate) fn compare<'a>(
     let mut model = table.into_iter().flat_map(|t| t.iter()).peekable();
     let mut kernel = kernel.into_iter().peekable();
     let mut out = Vec::new();
-    let describe = |id: OpenFileId| {
-        file(id).map_or_else(|| format!("open file {id} (lost)"), |f| f.to_string())
+    let describe = |id: OpenFileId| match file(id) {
+        None => format!("open file {id} (lost)"),
+        Some(f) if f.object == Object::Unknown => "an fd it does not know".to_string(),
+        Some(f) => f.to_string(),
     };
+    let uring = table.is_some_and(|t| {
+        t.used_io_uring()
+            || t.iter().any(|(_, s)| {
+                file(s.file).is_some_and(
+                |f| matches!(&f.object, Object::Other { target } if target.as_bytes() == IO_URING),
+            )
+            })
+    });
     loop {
         let order = match (model.peek(), kernel.peek()) {
             (None, None) => break,
@@ -79,6 +101,7 @@ pub(crate) fn compare<'a>(
                     fd,
                     model: Some(describe(slot.file)),
                     kernel: None,
+                    unseen: uring,
                 });
             }
             Ordering::Greater => {
@@ -89,13 +112,14 @@ pub(crate) fn compare<'a>(
                     fd: k.fd,
                     model: None,
                     kernel: Some(k.target.lossy().into_owned()),
+                    unseen: uring,
                 });
             }
             Ordering::Equal => {
                 let (Some((fd, slot)), Some(k)) = (model.next(), kernel.next()) else {
                     break;
                 };
-                let same = file(slot.file).is_some_and(|f| matches(&f.object, k.target.as_bytes()));
+                let same = file(slot.file).is_some_and(|f| file_matches(f, k.target.as_bytes()));
                 if !same {
                     out.push(Divergence {
                         seq,
@@ -103,9 +127,60 @@ pub(crate) fn compare<'a>(
                         fd,
                         model: Some(describe(slot.file)),
                         kernel: Some(k.target.lossy().into_owned()),
+                        unseen: false,
                     });
                 }
             }
+        }
+    }
+    out
+}
+
+/// What /proc shows for an io_uring instance.
+const IO_URING: &[u8] = b"anon_inode:[io_uring]";
+
+/// Does the model's open file match what /proc shows? Like with like: the
+/// name the kernel gave the fd when it was opened, when the trace has it
+/// (a file unlinked since shows as `NAME (deleted)`), else [`matches`].
+pub(crate) fn file_matches(f: &OpenFile, kernel: &[u8]) -> bool {
+    match (&f.kernel_name, &f.object) {
+        (_, Object::Unknown) => false,
+        (Some(name), Object::File { .. } | Object::Tty { .. }) => {
+            let strip =
+                |b: &'_ [u8]| -> Vec<u8> { b.strip_suffix(b" (deleted)").unwrap_or(b).to_vec() };
+            strip(name.as_bytes()) == strip(kernel)
+        }
+        _ => matches(&f.object, kernel),
+    }
+}
+
+/// The fds of a fork snapshot that the kernel said are still the parent's
+/// (`same_as_pid`): where the model's parent `table` has that fd open, it
+/// must hold the object the kernel showed.
+pub(crate) fn compare_shared<'a>(
+    seq: u64,
+    parent: Pid,
+    table: &FdTable,
+    file: impl Fn(OpenFileId) -> Option<&'a OpenFile>,
+    snapshot: &[FdEntry],
+) -> Vec<Divergence> {
+    let mut out = Vec::new();
+    for e in snapshot.iter().filter(|e| e.same_as_pid.is_some()) {
+        let Some(fd) = e.same_as else { continue };
+        let Some(slot) = table.get(fd) else { continue };
+        let model = file(slot.file);
+        if !model.is_some_and(|f| file_matches(f, e.target.as_bytes())) {
+            out.push(Divergence {
+                seq,
+                pid: parent,
+                fd,
+                model: Some(model.map_or_else(
+                    || format!("open file {} (lost)", slot.file),
+                    |f| f.to_string(),
+                )),
+                kernel: Some(e.target.lossy().into_owned()),
+                unseen: false,
+            });
         }
     }
     out
@@ -127,7 +202,8 @@ pub(crate) fn matches(object: &Object, kernel: &[u8]) -> bool {
         Object::Socket { inode: None, .. } => kernel.starts_with(b"socket:["),
         Object::File { path } | Object::Tty { path } => path_matches(path.as_bytes(), kernel),
         Object::Other { target } => target.as_bytes() == kernel,
-        Object::Unknown => true,
+        // An fd the model does not know cannot be vouched for.
+        Object::Unknown => false,
     }
 }
 

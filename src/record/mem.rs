@@ -1,11 +1,21 @@
 //! Reading a stopped tracee's memory: C strings and NULL-terminated pointer
 //! arrays (argv), with process_vm_readv, page by page.
+//!
+//! A read can fail: a bad pointer (EFAULT, the program's own mistake, which
+//! the kernel answers with EFAULT too), or a tracee whose memory is closed to
+//! forkscope. process_vm_readv(2) needs PTRACE_MODE_ATTACH_REALCREDS access,
+//! and ptrace(2) ("Ptrace access mode checking") denies it for a task that is
+//! not dumpable (prctl(PR_SET_DUMPABLE, 0), an execute-only or set-user-ID
+//! binary) unless the tracer has CAP_SYS_PTRACE: being its tracer is not
+//! enough. Such failures are marked in the trace (`unreadable`), never turned
+//! into empty values that look real, and [`warn_unreadable`] says so once.
 
 use super::sysno::Abi;
 use crate::trace::RawStr;
 use nix::sys::uio::{process_vm_readv, RemoteIoVec};
 use nix::unistd::Pid;
 use std::io::IoSliceMut;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Longest string read (PATH_MAX is 4096; argv words may be longer).
 const MAX_STR: usize = 1 << 20;
@@ -116,4 +126,92 @@ pub fn read_argv(pid: Pid, addr: u64, abi: Abi) -> nix::Result<Vec<RawStr>> {
         at += words as u64 * w;
     }
     Ok(out)
+}
+
+/// What [`read_argv_marked`] could read of an argv.
+#[derive(Debug, Default)]
+pub struct Argv {
+    /// The words read; an unreadable word is an empty placeholder.
+    pub words: Vec<RawStr>,
+    /// The argv pointer was NULL.
+    pub null: bool,
+    /// What could not be read: `argv[N]` (a word), `argv[N..]` (the pointer
+    /// array from element N on).
+    pub unreadable: Vec<String>,
+    /// The first error met, for [`warn_unreadable`].
+    pub error: Option<nix::errno::Errno>,
+}
+
+/// Reads argv as far as it can: unlike [`read_argv`], an unreadable word
+/// (strace shows `0xffffffffffffffff`) leaves a placeholder and a mark, and
+/// an unreadable pointer array keeps the words before it.
+pub fn read_argv_marked(pid: Pid, addr: u64, abi: Abi) -> Argv {
+    let mut out = Argv::default();
+    if addr == 0 {
+        out.null = true;
+        return out;
+    }
+    let w = abi.word_size() as u64;
+    let mut at = addr;
+    let mut block = [0u8; 512];
+    'outer: while out.words.len() < MAX_ARGS {
+        let room = (PAGE - (at as usize % PAGE)).min(block.len());
+        let n = match read_bytes(pid, at, &mut block[..room]) {
+            Ok(n) if n >= w as usize => n,
+            Ok(_) => {
+                out.unreadable.push(format!("argv[{}..]", out.words.len()));
+                out.error.get_or_insert(nix::errno::Errno::EFAULT);
+                break;
+            }
+            Err(e) => {
+                out.unreadable.push(format!("argv[{}..]", out.words.len()));
+                out.error.get_or_insert(e);
+                break;
+            }
+        };
+        let words = n / w as usize;
+        for i in 0..words {
+            let b = &block[i * w as usize..(i + 1) * w as usize];
+            let p = if w == 4 {
+                u64::from(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+            } else {
+                u64::from_ne_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+            };
+            if p == 0 {
+                break 'outer;
+            }
+            match read_cstr(pid, p) {
+                Ok(s) => out.words.push(s),
+                Err(e) => {
+                    out.unreadable.push(format!("argv[{}]", out.words.len()));
+                    out.error.get_or_insert(e);
+                    out.words.push(RawStr(Vec::new()));
+                }
+            }
+        }
+        at += words as u64 * w;
+    }
+    out
+}
+
+static WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Says once per run, on stderr, that a tracee's memory or /proc entries
+/// could not be read because access was denied (EPERM, EACCES): the trace
+/// marks what is missing. Bad pointers (EFAULT) are the program's own and
+/// say nothing.
+pub fn warn_unreadable(pid: i32, e: nix::errno::Errno) {
+    use nix::errno::Errno;
+    if !matches!(e, Errno::EPERM | Errno::EACCES) || WARNED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    use crate::render::lang::{self, Lang};
+    match lang::current() {
+        Lang::En => eprintln!(
+            "forkscope: warning: cannot read the memory or fds of pid {pid} ({e}): it is not dumpable (prctl(PR_SET_DUMPABLE, 0), an execute-only or set-user-ID program) and forkscope lacks CAP_SYS_PTRACE; the trace records what is known and marks the rest \"unreadable\" (run as root to see it all)"
+        ),
+        Lang::Zh => eprintln!(
+            "forkscope：警告：读不到 pid {pid} 的内存或 fd（{e}）：它不可转储（prctl(PR_SET_DUMPABLE, 0)、只可执行或 set-user-ID 的程序），而 forkscope 没有 CAP_SYS_PTRACE；trace 记下已知的部分，其余标为 \"unreadable\"（用 root 运行才能看全）"
+        ),
+    }
 }

@@ -28,8 +28,11 @@
 //! SIGTERM or SIGHUP detach them all cleanly, leaving them running as before.
 
 pub mod elf;
+pub mod limits;
 pub mod live;
 pub mod mem;
+pub mod own_filter;
+pub mod pidns;
 pub mod procfs;
 pub mod seccomp;
 pub mod spawn;
@@ -136,6 +139,9 @@ pub struct RecordOutcome {
     pub killed_for_hang: bool,
     /// Set when forkscope attached to running processes instead of starting one.
     pub attached: Option<Attached>,
+    /// The trace could not be written past this point; the program ran on
+    /// unrecorded (exit status [`TRACE_FAILED_EXIT`]).
+    pub trace_stopped: Option<crate::trace::WriteFailure>,
 }
 
 /// What an attached recording attached to, and how it ended.
@@ -155,11 +161,20 @@ pub struct Attached {
 /// (`--on-deadlock kill`), as `timeout(1)` exits when its command timed out.
 pub const HANG_EXIT: i32 = 124;
 
+/// The exit status of forkscope when the trace could not be written to the
+/// end (a full disk, a closed pipe) and the program ran on unrecorded: as
+/// `timeout(1)` and `env(1)` exit 125 when they themselves failed. The
+/// program's own status is in the summary.
+pub const TRACE_FAILED_EXIT: i32 = 125;
+
 impl RecordOutcome {
     /// The exit code forkscope should end with: [`HANG_EXIT`] when it killed
     /// a hung tree; 0 after detaching from attached processes; otherwise the
     /// command's own, as a shell reports it.
     pub fn exit_code(&self) -> i32 {
+        if self.trace_stopped.is_some() {
+            return TRACE_FAILED_EXIT;
+        }
         if self.killed_for_hang {
             return HANG_EXIT;
         }
@@ -182,6 +197,22 @@ impl RecordOutcome {
         };
         let plural =
             |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        if let Some(f) = &self.trace_stopped {
+            return format!(
+                "forkscope: the trace stopped at event {}: {}; {fate}. Trace: {} ({}, whole lines only). forkscope exits with status {TRACE_FAILED_EXIT}.",
+                f.at_event,
+                f.message,
+                self.path.display(),
+                plural(f.at_event, "event", "events"),
+                fate = match &self.attached {
+                    Some(a) if a.detached => format!(
+                        "forkscope detached from {argv0} (pid {}), which runs on",
+                        a.pid
+                    ),
+                    _ => format!("{argv0} ran on unrecorded and {ended}"),
+                },
+            );
+        }
         let ended = if self.killed_for_hang {
             format!("hung and was killed (--on-deadlock kill; exit status {HANG_EXIT})")
         } else {
@@ -376,6 +407,8 @@ pub struct HangWatch {
     pub kill: bool,
     /// Where new hangs go.
     pub sink: Option<HangSink>,
+    /// Where the ptrace limits met go (see [`limits`]).
+    pub limits: Option<limits::LimitSink>,
 }
 
 /// Why the tree was analysed.
@@ -664,6 +697,7 @@ fn run_traced(
     }
     stop_tick();
     let status = status?;
+    let trace_stopped = t.write_failure();
     let hangs = watch
         .hangs
         .lock()
@@ -672,7 +706,9 @@ fn run_traced(
     Ok(RecordOutcome {
         status,
         path,
-        events: t.events_written(),
+        events: trace_stopped
+            .as_ref()
+            .map_or_else(|| t.events_written(), |f| f.at_event),
         stats: t.stats.clone(),
         exec_error: t.root_exec_error,
         hangs,
@@ -681,6 +717,7 @@ fn run_traced(
             detached: t.detached,
             ..a
         }),
+        trace_stopped,
     })
 }
 
@@ -777,6 +814,7 @@ pub fn record_watched(
         .filter(|e| !e.cloexec)
         .collect();
     t.emit(root.as_raw(), EventKind::spawned(header.argv.clone(), fds))?;
+    syscalls::sigchld::inherited(&mut t, root.as_raw())?;
     run_traced(t, watch, path, None)
 }
 
@@ -867,6 +905,8 @@ pub fn attach(
                 threads: p.tids.iter().copied().filter(|&t| t != p.pid).collect(),
             },
         )?;
+        syscalls::sigchld::inherited(&mut t, p.pid)?;
+        t.pidns.attached(p.pid, &p.tids);
         spawned.push(p.pid);
     }
     let info = Attached {

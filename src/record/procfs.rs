@@ -32,6 +32,31 @@ pub fn fd_kind_target(pid: i32, fd: i32) -> Option<RawStr> {
     fd_target(pid, fd).filter(|t| t.as_bytes().first() != Some(&b'/'))
 }
 
+/// [`fd_kind_target`] and the link's text (what the kernel calls the fd),
+/// with one stat and one readlink.
+pub fn fd_kind_and_name(pid: i32, fd: i32) -> (Option<RawStr>, Option<RawStr>) {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let link = format!("/proc/{pid}/fd/{fd}");
+    let name = std::fs::read_link(&link)
+        .ok()
+        .map(|l| RawStr(l.as_os_str().as_bytes().to_vec()));
+    let Ok(md) = std::fs::metadata(&link) else {
+        return (None, name);
+    };
+    let ft = md.file_type();
+    if ft.is_fifo() {
+        return (
+            Some(RawStr(format!("pipe:[{}]", md.ino()).into_bytes())),
+            name,
+        );
+    }
+    if ft.is_file() || ft.is_dir() || ft.is_char_device() || ft.is_block_device() {
+        return (None, name);
+    }
+    let target = name.clone().filter(|t| t.as_bytes().first() != Some(&b'/'));
+    (target, name)
+}
+
 /// The `flags:` word of /proc/PID/fdinfo/FD: the open file's status flags,
 /// plus O_CLOEXEC standing for the fd's FD_CLOEXEC.
 pub fn fd_flags(pid: i32, fd: i32) -> Option<u64> {
@@ -125,18 +150,63 @@ pub fn fd_table_full(pid: i32) -> Vec<FdEntry> {
     t
 }
 
+/// The fd table of a new child `child` that its parent's task `parent`
+/// just forked, read while the child is stopped before it runs: each fd as
+/// [`fd_table_full`], and one that is still the same open file description
+/// as the parent's fd of the same number (kcmp KCMP_FILE) names it
+/// (`same_as` = that fd, `same_as_pid` = `parent`). Costs a few reads per
+/// fd; taken only for forks from a shared fd table (see
+/// `syscalls::process::created`).
+pub fn fork_fd_table(child: i32, parent: i32) -> Vec<FdEntry> {
+    let mut t = fd_table_full(child);
+    for e in &mut t {
+        let parent_has = fd_target(parent, e.fd).is_some_and(|p| p == e.target);
+        if parent_has && same_file_across((child, e.fd), (parent, e.fd)) == Some(true) {
+            e.same_as = Some(e.fd);
+            e.same_as_pid = Some(parent);
+        }
+    }
+    t
+}
+
 /// The fd table of `pid` (targets only), sorted by fd. With `flags`, each
 /// fd's close-on-exec flag is read from fdinfo as well (one more read per fd).
 pub fn fd_table(pid: i32, flags: bool) -> Vec<FdEntry> {
-    let dir = match std::fs::read_dir(format!("/proc/{pid}/fd")) {
-        Ok(d) => d,
-        Err(_) => return Vec::new(),
-    };
+    try_fd_table(pid, flags).unwrap_or_default()
+}
+
+/// As [`fd_table`], with the error when /proc/PID/fd cannot be listed (a
+/// non-dumpable process under an unprivileged tracer: EACCES) or any of its
+/// links read (EPERM, EACCES), rather than a table that looks empty.
+pub fn try_fd_table(pid: i32, flags: bool) -> std::io::Result<Vec<FdEntry>> {
+    let dir = std::fs::read_dir(format!("/proc/{pid}/fd"))?;
+    let mut denied = None;
+    let out = fd_table_of(pid, flags, dir, &mut denied);
+    match denied {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+fn fd_table_of(
+    pid: i32,
+    flags: bool,
+    dir: std::fs::ReadDir,
+    denied: &mut Option<std::io::Error>,
+) -> Vec<FdEntry> {
     let mut out: Vec<FdEntry> = dir
         .filter_map(|e| {
             let e = e.ok()?;
             let fd: i32 = e.file_name().to_str()?.parse().ok()?;
-            let target = fd_target(pid, fd)?;
+            let target = match std::fs::read_link(format!("/proc/{pid}/fd/{fd}")) {
+                Ok(l) => RawStr(l.as_os_str().as_bytes().to_vec()),
+                Err(e) => {
+                    if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES)) {
+                        denied.get_or_insert(e);
+                    }
+                    return None;
+                }
+            };
             let cloexec = flags && fd_cloexec(pid, fd).unwrap_or(false);
             Some(FdEntry {
                 fd,

@@ -4,7 +4,9 @@
 //! everything else returns SECCOMP_RET_ALLOW and costs the tracee nothing. The
 //! verdict for an unlisted syscall never reads its arguments, so the kernel's
 //! per-syscall "always allow" bitmap (Linux 5.11+) skips the filter for it
-//! entirely. Only fcntl looks at an argument (the command).
+//! entirely. Only fcntl looks at an argument (the command), and
+//! rt_sigaction (i386 also sigaction and signal) at its signal: only SIGCHLD
+//! stops.
 //!
 //! Written by hand rather than with seccompiler: seccompiler answers any
 //! architecture other than the one it targets with KILL_PROCESS, which would
@@ -21,11 +23,17 @@ const BPF_RET_K: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
 /// Offsets in `struct seccomp_data`.
 const OFF_NR: u32 = 0;
 const OFF_ARCH: u32 = 4;
+/// Low 32 bits of args[0] (little-endian).
+const OFF_ARG0_LO: u32 = 16;
 /// Low 32 bits of args[1] (little-endian).
 const OFF_ARG1_LO: u32 = 16 + 8;
 
 const RET_ALLOW: u32 = libc::SECCOMP_RET_ALLOW;
-const RET_TRACE: u32 = libc::SECCOMP_RET_TRACE;
+const RET_TRACE: u32 = libc::SECCOMP_RET_TRACE | FILTER_DATA;
+
+/// SECCOMP_RET_DATA of forkscope's RET_TRACE: a seccomp stop with other
+/// data comes from the program's own filter (see [`super::own_filter`]).
+pub const FILTER_DATA: u32 = 0x4653; // "FS"
 
 /// x32 syscalls carry this bit in nr with the x86_64 arch value.
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
@@ -115,15 +123,23 @@ fn jmp(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
 /// Emits the per-ABI block: load nr, trace the listed ones, allow the rest.
 fn abi_block(a: &mut Asm, table: &[(Sys, i64)], x32_guard: bool) {
     let fcntl = a.label();
+    let ioctl = a.label();
     a.ins.push(Ins::Ld(OFF_NR));
     if x32_guard {
         a.ins.push(Ins::JgeTo(X32_SYSCALL_BIT, Target::Allow));
     }
+    let sigchld = a.label();
     let mut has_fcntl = false;
+    let mut has_sigaction = false;
     for (sys, nr) in table {
         let target = if *sys == Sys::Fcntl {
             has_fcntl = true;
             Target::Label(fcntl)
+        } else if *sys == Sys::Ioctl {
+            Target::Label(ioctl)
+        } else if matches!(sys, Sys::SigchldAction(_)) {
+            has_sigaction = true;
+            Target::Label(sigchld)
         } else {
             Target::Trace
         };
@@ -135,6 +151,26 @@ fn abi_block(a: &mut Asm, table: &[(Sys, i64)], x32_guard: bool) {
         a.ins.push(Ins::Ld(OFF_ARG1_LO));
         for cmd in FCNTL_TRACED_CMDS {
             a.ins.push(Ins::JeqTo(*cmd, Target::Trace));
+        }
+        a.ins.push(Ins::Ret(RET_ALLOW));
+    }
+    a.ins.push(Ins::Label(sigchld));
+    if has_sigaction {
+        a.ins.push(Ins::Ld(OFF_ARG0_LO));
+        a.ins.push(Ins::JeqTo(libc::SIGCHLD as u32, Target::Trace));
+        a.ins.push(Ins::Ret(RET_ALLOW));
+    }
+    ioctl_block(a, ioctl, table.iter().any(|(s, _)| *s == Sys::Ioctl));
+}
+
+/// ioctl stops only for the commands that change an fd table (FIOCLEX,
+/// FIONCLEX, and those returning a new fd): every terminal call runs free.
+fn ioctl_block(a: &mut Asm, label: usize, present: bool) {
+    a.ins.push(Ins::Label(label));
+    if present {
+        a.ins.push(Ins::Ld(OFF_ARG1_LO));
+        for cmd in sysno::ioctl_traced_cmds() {
+            a.ins.push(Ins::JeqTo(cmd, Target::Trace));
         }
         a.ins.push(Ins::Ret(RET_ALLOW));
     }
@@ -172,6 +208,10 @@ mod tests {
     /// A minimal classic-BPF interpreter for the instructions we emit, to check
     /// the program's verdicts without installing it.
     fn run(prog: &[libc::sock_filter], arch: u32, nr: u32, arg1: u32) -> u32 {
+        run_args(prog, arch, nr, [0, arg1])
+    }
+
+    fn run_args(prog: &[libc::sock_filter], arch: u32, nr: u32, [arg0, arg1]: [u32; 2]) -> u32 {
         let mut acc = 0u32;
         let mut pc = 0usize;
         loop {
@@ -182,6 +222,7 @@ mod tests {
                     acc = match f.k {
                         OFF_NR => nr,
                         OFF_ARCH => arch,
+                        OFF_ARG0_LO => arg0,
                         OFF_ARG1_LO => arg1,
                         k => panic!("unexpected load offset {k}"),
                     }
@@ -197,7 +238,11 @@ mod tests {
     #[test]
     fn listed_syscalls_trace_and_others_run_free() {
         let p = build_filter();
-        for (_, nr) in sysno::NATIVE {
+        // fcntl and ioctl stop by command, sigaction by signal: checked below.
+        for (sys, nr) in sysno::NATIVE {
+            if *sys == Sys::Ioctl || matches!(sys, Sys::SigchldAction(_)) {
+                continue;
+            }
             if *nr
                 != sysno::NATIVE
                     .iter()
@@ -234,6 +279,44 @@ mod tests {
             run(&p, AUDIT_ARCH_NATIVE, nr, libc::F_GETFL as u32),
             RET_ALLOW
         );
+    }
+
+    #[test]
+    fn ioctl_stops_only_for_cloexec_and_fd_returning_commands() {
+        let p = build_filter();
+        let nr = libc::SYS_ioctl as u32;
+        for cmd in [sysno::FIOCLEX, sysno::FIONCLEX, 0xb701, 0x894c] {
+            assert_eq!(run(&p, AUDIT_ARCH_NATIVE, nr, cmd), RET_TRACE, "{cmd:#x}");
+        }
+        for cmd in [
+            libc::TCGETS as u32,
+            libc::TIOCGWINSZ as u32,
+            libc::FIONREAD as u32,
+        ] {
+            assert_eq!(run(&p, AUDIT_ARCH_NATIVE, nr, cmd), RET_ALLOW, "{cmd:#x}");
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert_eq!(run(&p, AUDIT_ARCH_I386, 54, sysno::FIOCLEX), RET_TRACE);
+            assert_eq!(run(&p, AUDIT_ARCH_I386, 54, libc::TCGETS as u32), RET_ALLOW);
+        }
+    }
+
+    #[test]
+    fn sigaction_stops_only_for_sigchld_in_both_abis() {
+        let p = build_filter();
+        let nr = libc::SYS_rt_sigaction as u32;
+        let chld = libc::SIGCHLD as u32;
+        assert_eq!(run_args(&p, AUDIT_ARCH_NATIVE, nr, [chld, 0]), RET_TRACE);
+        let int = libc::SIGINT as u32;
+        assert_eq!(run_args(&p, AUDIT_ARCH_NATIVE, nr, [int, 0]), RET_ALLOW);
+        if cfg!(target_arch = "x86_64") {
+            // rt_sigaction, sigaction, signal
+            for nr in [174, 67, 48] {
+                assert_eq!(run_args(&p, AUDIT_ARCH_I386, nr, [chld, 0]), RET_TRACE);
+                assert_eq!(run_args(&p, AUDIT_ARCH_I386, nr, [int, 0]), RET_ALLOW);
+            }
+        }
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -40,9 +40,19 @@ pub enum Sys {
     PidfdSendSignal,
     Setsid,
     Setpgid,
+    /// ioctl; only FIOCLEX, FIONCLEX and the commands that return a new fd
+    /// stop (`IOCTL_TRACED_CMDS`).
+    Ioctl,
+    /// unshare (CLONE_FILES gives the caller its own fd table).
+    Unshare,
     /// A call that makes one new fd and is none of the above (epoll_create1,
     /// eventfd2, memfd_create, pidfd_open, ...), by name.
     NewFd(&'static str),
+    /// ptrace: only its failures to trace (a tracee cannot be traced twice) are recorded.
+    Ptrace,
+    /// rt_sigaction (and i386 sigaction, signal), by name; the seccomp
+    /// filter stops on it only when the signal (`args[0]`) is SIGCHLD.
+    SigchldAction(&'static str),
     /// Not stopped on by seccomp (fork events carry them); named to decode registers.
     Fork,
     Vfork,
@@ -118,6 +128,7 @@ pub const NATIVE: &[(Sys, i64)] = &[
     (Sys::RtSigqueueinfo, libc::SYS_rt_sigqueueinfo),
     (Sys::RtTgsigqueueinfo, libc::SYS_rt_tgsigqueueinfo),
     (Sys::PidfdSendSignal, libc::SYS_pidfd_send_signal),
+    (Sys::SigchldAction("rt_sigaction"), libc::SYS_rt_sigaction),
     (Sys::Setsid, libc::SYS_setsid),
     (Sys::Setpgid, libc::SYS_setpgid),
     (Sys::NewFd("epoll_create"), libc::SYS_epoll_create),
@@ -137,6 +148,20 @@ pub const NATIVE: &[(Sys, i64)] = &[
     (Sys::NewFd("pidfd_open"), libc::SYS_pidfd_open),
     (Sys::NewFd("pidfd_getfd"), libc::SYS_pidfd_getfd),
     (Sys::NewFd("open_by_handle_at"), libc::SYS_open_by_handle_at),
+    (Sys::Ptrace, libc::SYS_ptrace),
+    (Sys::Ioctl, libc::SYS_ioctl),
+    (Sys::Unshare, libc::SYS_unshare),
+    (Sys::NewFd("fsopen"), libc::SYS_fsopen),
+    (Sys::NewFd("fsmount"), libc::SYS_fsmount),
+    (Sys::NewFd("fspick"), libc::SYS_fspick),
+    (Sys::NewFd("open_tree"), libc::SYS_open_tree),
+    (Sys::NewFd("memfd_secret"), libc::SYS_memfd_secret),
+    (Sys::NewFd("mq_open"), libc::SYS_mq_open),
+    (Sys::NewFd("bpf"), libc::SYS_bpf),
+    (
+        Sys::NewFd("landlock_create_ruleset"),
+        libc::SYS_landlock_create_ruleset,
+    ),
 ];
 
 /// Native numbers of the process-creation calls (decoded at fork events, not filtered).
@@ -173,6 +198,7 @@ pub const NATIVE: &[(Sys, i64)] = &[
     (Sys::RtSigqueueinfo, libc::SYS_rt_sigqueueinfo),
     (Sys::RtTgsigqueueinfo, libc::SYS_rt_tgsigqueueinfo),
     (Sys::PidfdSendSignal, libc::SYS_pidfd_send_signal),
+    (Sys::SigchldAction("rt_sigaction"), libc::SYS_rt_sigaction),
     (Sys::Setsid, libc::SYS_setsid),
     (Sys::Setpgid, libc::SYS_setpgid),
     (Sys::NewFd("epoll_create1"), libc::SYS_epoll_create1),
@@ -188,6 +214,20 @@ pub const NATIVE: &[(Sys, i64)] = &[
     (Sys::NewFd("pidfd_open"), libc::SYS_pidfd_open),
     (Sys::NewFd("pidfd_getfd"), libc::SYS_pidfd_getfd),
     (Sys::NewFd("open_by_handle_at"), libc::SYS_open_by_handle_at),
+    (Sys::Ptrace, libc::SYS_ptrace),
+    (Sys::Ioctl, libc::SYS_ioctl),
+    (Sys::Unshare, libc::SYS_unshare),
+    (Sys::NewFd("fsopen"), libc::SYS_fsopen),
+    (Sys::NewFd("fsmount"), libc::SYS_fsmount),
+    (Sys::NewFd("fspick"), libc::SYS_fspick),
+    (Sys::NewFd("open_tree"), libc::SYS_open_tree),
+    (Sys::NewFd("memfd_secret"), libc::SYS_memfd_secret),
+    (Sys::NewFd("mq_open"), libc::SYS_mq_open),
+    (Sys::NewFd("bpf"), libc::SYS_bpf),
+    (
+        Sys::NewFd("landlock_create_ruleset"),
+        libc::SYS_landlock_create_ruleset,
+    ),
 ];
 
 #[cfg(target_arch = "aarch64")]
@@ -228,6 +268,9 @@ pub const I386: &[(Sys, i64)] = &[
     (Sys::RtSigqueueinfo, 178),
     (Sys::RtTgsigqueueinfo, 335),
     (Sys::PidfdSendSignal, 424),
+    (Sys::SigchldAction("rt_sigaction"), 174),
+    (Sys::SigchldAction("sigaction"), 67),
+    (Sys::SigchldAction("signal"), 48),
     (Sys::Setsid, 66),
     (Sys::Setpgid, 57),
     (Sys::NewFd("epoll_create"), 254),
@@ -247,6 +290,16 @@ pub const I386: &[(Sys, i64)] = &[
     (Sys::NewFd("pidfd_open"), 434),
     (Sys::NewFd("pidfd_getfd"), 438),
     (Sys::NewFd("open_by_handle_at"), 342),
+    (Sys::Ptrace, 26),
+    (Sys::Ioctl, 54),
+    (Sys::Unshare, 310),
+    (Sys::NewFd("fsopen"), 430),
+    (Sys::NewFd("fsmount"), 432),
+    (Sys::NewFd("fspick"), 433),
+    (Sys::NewFd("open_tree"), 428),
+    (Sys::NewFd("mq_open"), 277),
+    (Sys::NewFd("bpf"), 357),
+    (Sys::NewFd("landlock_create_ruleset"), 444),
 ];
 
 /// i386 process-creation numbers.
@@ -275,6 +328,56 @@ pub const FCNTL_TRACED_CMDS: &[u32] = &[
     libc::F_DUPFD_CLOEXEC as u32,
     libc::F_SETFD as u32,
 ];
+
+/// ioctl(FIOCLEX): set FD_CLOEXEC (<asm-generic/ioctls.h>).
+pub const FIOCLEX: u32 = 0x5451;
+/// ioctl(FIONCLEX): clear FD_CLOEXEC.
+pub const FIONCLEX: u32 = 0x5450;
+
+/// ioctl commands whose result is a new fd, with their names: `_IO(type, nr)`
+/// is `type << 8 | nr`.
+const IOCTL_NEW_FD: &[(u32, &str)] = &[
+    // <linux/nsfs.h>: NS_GET_NSTYPE and NS_GET_OWNER_UID return no fd.
+    (0xb701, "NS_GET_USERNS"),
+    (0xb702, "NS_GET_PARENT"),
+    // <linux/pidfd.h>: a namespace fd of the pidfd's process.
+    (0xff01, "PIDFD_GET_CGROUP_NAMESPACE"),
+    (0xff02, "PIDFD_GET_IPC_NAMESPACE"),
+    (0xff03, "PIDFD_GET_MNT_NAMESPACE"),
+    (0xff04, "PIDFD_GET_NET_NAMESPACE"),
+    (0xff05, "PIDFD_GET_PID_NAMESPACE"),
+    (0xff06, "PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE"),
+    (0xff07, "PIDFD_GET_TIME_NAMESPACE"),
+    (0xff08, "PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE"),
+    (0xff09, "PIDFD_GET_USER_NAMESPACE"),
+    (0xff0a, "PIDFD_GET_UTS_NAMESPACE"),
+    // <linux/sockios.h>: the socket's network namespace.
+    (0x894c, "SIOCGSKNS"),
+    // <asm-generic/ioctls.h>: the peer of a pty master.
+    (0x5441, "TIOCGPTPEER"),
+    // <linux/if_tun.h>: the tun device's network namespace.
+    (0x54e3, "TUNGETDEVNETNS"),
+    // <linux/kvm.h>.
+    (0xae01, "KVM_CREATE_VM"),
+    (0xae41, "KVM_CREATE_VCPU"),
+    (0xaece, "KVM_GET_STATS_FD"),
+];
+
+/// The name of an ioctl command that returns a new fd.
+pub fn ioctl_new_fd(cmd: u32) -> Option<&'static str> {
+    IOCTL_NEW_FD
+        .iter()
+        .find(|(c, _)| *c == cmd)
+        .map(|(_, n)| *n)
+}
+
+/// ioctl commands worth a stop (the seccomp filter compares the low 32 bits
+/// of the command argument, as it does fcntl's).
+pub fn ioctl_traced_cmds() -> impl Iterator<Item = u32> {
+    [FIOCLEX, FIONCLEX]
+        .into_iter()
+        .chain(IOCTL_NEW_FD.iter().map(|(c, _)| *c))
+}
 
 #[cfg(test)]
 mod tests {

@@ -112,6 +112,18 @@ pub struct Tracer {
     pub watch: Option<Arc<Watch>>,
     /// The first terminating signal from outside was checked for a hang.
     signal_checked: bool,
+    /// The kinds of ptrace limit said already (each is said once).
+    limits_said: HashSet<super::limits::LimitKind>,
+    /// Processes (tgids) whose fd table is or was shared with another task
+    /// (threads, CLONE_FILES) since their last exec: their forks record the
+    /// child's fd table (see `syscalls::process`).
+    pub shared_fd_tables: HashSet<i32>,
+    /// Pids of tracees in other pid namespaces.
+    pub pidns: super::pidns::PidNs,
+    /// Exited processes not reaped by a recorded wait, with their parents.
+    pub unreaped: syscalls::wait::Unreaped,
+    /// Processes whose children the kernel reaps (SIGCHLD ignored, SA_NOCLDWAIT).
+    pub sigchld: syscalls::sigchld::Dispositions,
 }
 
 /// What the next wait brought.
@@ -204,6 +216,11 @@ impl Tracer {
             detached: false,
             watch: None,
             signal_checked: false,
+            limits_said: HashSet::new(),
+            shared_fd_tables: HashSet::new(),
+            pidns: Default::default(),
+            unreaped: Default::default(),
+            sigchld: Default::default(),
         }
     }
 
@@ -219,16 +236,113 @@ impl Tracer {
 
     /// Takes on task `tid` of process `tgid`, seized already.
     pub fn adopt(&mut self, tid: i32, tgid: i32) {
+        if tid != tgid {
+            self.shared_fd_tables.insert(tgid);
+        }
         self.tasks.insert(tid, Task::new(tgid));
     }
 
-    /// Appends an event by `pid` (written at the next flush).
+    /// Appends an event by `pid` (written at the next flush). A failed
+    /// write is not an error here: the writer keeps it, and the event loop
+    /// sees it at its next flush and lets the program run on unrecorded.
     pub fn emit(&mut self, pid: i32, kind: EventKind) -> Result<(), RecordError> {
+        let _ = self
+            .w
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .emit(pid, kind);
+        Ok(())
+    }
+
+    /// Why the trace stopped being written, if it did.
+    pub fn write_failure(&self) -> Option<crate::trace::WriteFailure> {
         self.w
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .emit(pid, kind)?;
-        Ok(())
+            .failure()
+            .cloned()
+    }
+
+    /// Writes the buffered events; false once the trace cannot be written.
+    fn flush_still_writing(&self) -> bool {
+        let mut w = self.w.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = w.flush();
+        w.failure().is_none()
+    }
+
+    /// The trace can no longer be written (a full disk, a closed pipe):
+    /// forkscope's trouble must not become the program's. Attached
+    /// processes are detached and left running. Started ones cannot be
+    /// detached: their seccomp filter outlives the tracer, and a
+    /// SECCOMP_RET_TRACE with no tracer "returns a failure status with
+    /// errno set to ENOSYS" (seccomp(2)) — every fork, open and close would
+    /// fail. So forkscope stays their tracer but records nothing: each stop
+    /// is resumed at once (signals re-injected, group-stops listened to)
+    /// until the last tracee is gone. Returns how the first process ended.
+    fn run_unrecorded(&mut self) -> Result<Option<Status>, RecordError> {
+        if self.attached {
+            self.detach_all()?;
+            return Ok(self.root_status);
+        }
+        let pass = |s: Stopped, kind: StopKind| {
+            let _ = match kind {
+                StopKind::GroupStop(_) => s.listen(),
+                StopKind::Signal(sig) => s.cont(sig),
+                _ => s.cont(0),
+            };
+        };
+        for (pid, held) in std::mem::take(&mut self.held) {
+            for h in held {
+                match h {
+                    Held::Stop(s, kind) => pass(s, kind),
+                    Held::Gone(st) => self.ended_unrecorded(pid, st),
+                }
+            }
+        }
+        loop {
+            let report = match wait_raw() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(Errno::EINTR) => continue,
+                Err(e) => {
+                    return Err(RecordError::Ptrace {
+                        op: "waitpid",
+                        pid: -1,
+                        errno: e,
+                    })
+                }
+            };
+            if let Some(w) = &self.watch {
+                w.stop_seen();
+                if w.killed() {
+                    if let Report::Stop(s, _) = &report {
+                        let _ = nix::sys::signal::kill(s.pid(), nix::sys::signal::Signal::SIGKILL);
+                    }
+                }
+            }
+            match report {
+                Report::Exited(pid, code) => {
+                    self.ended_unrecorded(pid.as_raw(), Status::Exited { exited: code })
+                }
+                Report::Signaled(pid, sig, core) => self.ended_unrecorded(
+                    pid.as_raw(),
+                    Status::Signaled {
+                        signaled: Sig(sig),
+                        core,
+                    },
+                ),
+                Report::Stop(s, kind) => pass(s, kind),
+            }
+        }
+        self.tasks.clear();
+        Ok(self.root_status)
+    }
+
+    /// A task ended while the program ran on unrecorded.
+    fn ended_unrecorded(&mut self, pid: i32, status: Status) {
+        if pid == self.root {
+            self.root_status = Some(status);
+        }
     }
 
     /// Number of events written so far.
@@ -237,6 +351,30 @@ impl Tracer {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .events_written()
+    }
+
+    /// A ptrace limit changed what the program got: record it, and say it
+    /// (the first time of its kind) through the caller's sink.
+    pub fn limit(&mut self, l: super::limits::Limit) -> Result<(), RecordError> {
+        let (granted, kept) = l.ids.unzip();
+        let (request, target) = l.request.unzip();
+        self.emit(
+            l.pid,
+            EventKind::PtraceLimit {
+                limit: l.kind.as_str().into(),
+                path: l.path.clone(),
+                granted,
+                kept,
+                request: request.map(String::from),
+                target: target.flatten(),
+            },
+        )?;
+        if self.limits_said.insert(l.kind) {
+            if let Some(sink) = self.watch.as_ref().and_then(|w| w.opts.limits.clone()) {
+                (sink.0)(&l);
+            }
+        }
+        Ok(())
     }
 
     /// The traced tasks, for the hang watch.
@@ -286,9 +424,10 @@ impl Tracer {
         pid == self.root
     }
 
-    /// Writes the buffered events to the file.
+    /// Writes the buffered events to the file (a failure is kept by the
+    /// writer: see [`Tracer::write_failure`]).
     pub fn flush(&self) -> Result<(), RecordError> {
-        self.w.lock().unwrap_or_else(|e| e.into_inner()).flush()?;
+        let _ = self.w.lock().unwrap_or_else(|e| e.into_inner()).flush();
         Ok(())
     }
 
@@ -299,7 +438,9 @@ impl Tracer {
         loop {
             // The tracee of the last stop is already running again: write its
             // events now, off its critical path, before waiting for the next.
-            self.flush()?;
+            if !self.flush_still_writing() {
+                return self.run_unrecorded();
+            }
             let report = match self.next()? {
                 Next::Report(r) => r,
                 Next::Detach => {
@@ -523,7 +664,9 @@ impl Tracer {
             }
             StopKind::Signal(sig) => {
                 self.kill_seen(Sig(sig))?;
-                let info = sender_info(s.pid(), sig);
+                // si_pid is a pid of the receiver's pid namespace.
+                let info = sender_info(s.pid(), sig)
+                    .map(|(f, code, st)| (self.pidns.global(pid, f), code, st));
                 let from = info.map(|(f, _, _)| f);
                 // A SIGCHLD telling the parent that a child stopped: the
                 // child's stop comes first in the timeline.
@@ -563,8 +706,61 @@ impl Tracer {
         }
         // SAFETY: op is PTRACE_SYSCALL_INFO_SECCOMP, so the `seccomp` member
         // of the union is the one the kernel filled in.
-        let (nr, args) = unsafe { (info.u.seccomp.nr, info.u.seccomp.args) };
+        let (nr, args, data) = unsafe {
+            (
+                info.u.seccomp.nr,
+                info.u.seccomp.args,
+                info.u.seccomp.ret_data,
+            )
+        };
+        if self.attached || data != super::seccomp::FILTER_DATA {
+            return self.programs_own_stop(s, info.arch, nr, args);
+        }
         self.entry_call(s, info.arch, nr, args)
+    }
+
+    /// A seccomp stop that forkscope's filter did not cause: the program's
+    /// own filter returned SECCOMP_RET_TRACE (see [`super::own_filter`]).
+    /// The call is skipped with ENOSYS, as it would be untraced, and
+    /// recorded as failing so (a close, recorded at entry, is not recorded:
+    /// it did not happen). Attached, the syscall-entry stop recorded the
+    /// call already and its exit stop will see the ENOSYS.
+    fn programs_own_stop(
+        &mut self,
+        s: Stopped,
+        arch: u32,
+        nr: u64,
+        args: [u64; 6],
+    ) -> nix::Result<()> {
+        let pid = s.pid();
+        if super::own_filter::skip_with_enosys(pid).is_err() || self.attached {
+            return self.resume(s, 0);
+        }
+        let call = Abi::from_audit_arch(arch)
+            .and_then(|abi| sysno::lookup(abi, nr as i64).map(|sys| Call { sys, abi, args }));
+        if let Some(call) = call.filter(|c| {
+            !matches!(
+                c.sys,
+                sysno::Sys::Close
+                    | sysno::Sys::CloseRange
+                    | sysno::Sys::Fork
+                    | sysno::Sys::Vfork
+                    | sysno::Sys::Clone
+                    | sysno::Sys::Clone3
+            )
+        }) {
+            let r = match syscalls::entry(self, pid.as_raw(), call) {
+                Ok(syscalls::Entry::AwaitExit(p)) => {
+                    syscalls::exit(self, pid.as_raw(), p, Err(libc::ENOSYS))
+                }
+                Ok(syscalls::Entry::Done) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = r {
+                self.fail(e);
+            }
+        }
+        self.resume(s, 0)
     }
 
     /// A syscall-stop of an attached tracee (PTRACE_SYSCALL): an entry or an
@@ -659,10 +855,21 @@ impl Tracer {
         } else {
             child
         };
+        self.task_born(parent.as_raw(), child, flavor);
         self.tasks.insert(child, Task::new(tgid));
         let r = self.resume(s, 0);
         self.release_held(child);
         r
+    }
+
+    /// Notes a new process's parent (taken to be the creator's process:
+    /// CLONE_PARENT is not followed here) and SIGCHLD disposition.
+    fn task_born(&mut self, creator: i32, child: i32, flavor: ForkFlavor) {
+        if flavor != ForkFlavor::Thread {
+            let parent = self.tasks.get(&creator).map_or(creator, |t| t.tgid);
+            self.unreaped.born(child, parent);
+            self.sigchld.forked(parent, child);
+        }
     }
 
     /// Replays what a new task did before its fork event was recorded.
@@ -702,9 +909,17 @@ impl Tracer {
             self.vanished.insert(tid);
         }
         self.vanished.remove(&pid);
+        // exec unshares the fd table and ends the other threads.
+        self.shared_fd_tables.remove(&pid);
+        self.sigchld.exec(pid);
+        self.pidns.exec(pid);
         task.tgid = pid;
         self.tasks.insert(pid, task);
-        let r = syscalls::exec::succeeded(self, pid, former, pending);
+        let r = syscalls::exec::succeeded(self, pid, former, pending).and_then(|_| {
+            super::limits::after_exec(pid)
+                .into_iter()
+                .try_for_each(|l| self.limit(l))
+        });
         let resumed = self.resume(s, 0);
         if let Err(e) = r {
             self.fail(e);
@@ -728,6 +943,7 @@ impl Tracer {
         if !task.exit_recorded {
             self.emit(pid, EventKind::Exit { status })?;
         }
+        self.unreaped.exited(pid, status);
         Ok(())
     }
 

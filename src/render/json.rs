@@ -401,6 +401,7 @@ mod tests {
                     shares_fds: true,
                     syscall: "clone3".into(),
                     flags: 0,
+                    fds: None,
                 },
             ),
             ev(2, 11, EventKind::Close { fd: 1 }),
@@ -416,6 +417,8 @@ mod tests {
                     elf: None,
                     script: None,
                     former_tid: None,
+                    argv_null: false,
+                    unreadable: Vec::new(),
                 },
             ),
             ev(

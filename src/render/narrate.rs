@@ -211,21 +211,44 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             first,
             last,
             cloexec,
+            unshare,
+            errno,
         } => {
             let last = if *last == u32::MAX {
                 "~0U".to_string()
             } else {
                 last.to_string()
             };
-            let f = if *cloexec { "CLOSE_RANGE_CLOEXEC" } else { "0" };
-            format!("close_range({first}, {last}, {f})")
+            let f = match (*cloexec, *unshare) {
+                (false, false) => "0",
+                (true, false) => "CLOSE_RANGE_CLOEXEC",
+                (false, true) => "CLOSE_RANGE_UNSHARE",
+                (true, true) => "CLOSE_RANGE_UNSHARE|CLOSE_RANGE_CLOEXEC",
+            };
+            format!("close_range({first}, {last}, {f}){}", err(errno))
         }
-        EventKind::SetCloexec { fd, cloexec, errno } => format!(
+        EventKind::SetCloexec {
+            fd,
+            errno,
+            via: Some(via),
+            ..
+        } => match via.strip_prefix("ioctl(").and_then(|c| c.strip_suffix(')')) {
+            Some(cmd) => format!("ioctl({fd}, {cmd}){}", err(errno)),
+            None => format!("{via}({fd}){}", err(errno)),
+        },
+        EventKind::SetCloexec {
+            fd, cloexec, errno, ..
+        } => format!(
             "fcntl({fd}, F_SETFD, {}){}",
             if *cloexec { "FD_CLOEXEC" } else { "0" },
             err(errno)
         ),
+        EventKind::Unshare { flags, errno } => format!("unshare({flags:#x}){}", err(errno)),
         EventKind::Socket { fds, syscall, .. } => format!("{syscall}() = {fds:?}"),
+        // An ioctl is named with its command: `ioctl(NS_GET_USERNS) = 4`.
+        EventKind::NewFd { fd, syscall, .. } if syscall.ends_with(')') => {
+            format!("{syscall} = {fd}")
+        }
         EventKind::NewFd { fd, syscall, .. } => format!("{syscall}() = {fd}"),
         EventKind::Mkfifo { path, errno, .. } => format!("mkfifo({}){}", q(path), err(errno)),
         EventKind::Wait {
@@ -270,6 +293,23 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
         },
         EventKind::Stop { signal } => format!("--- stopped by {signal} ---"),
         EventKind::Continue {} => "--- continued ---".into(),
+        EventKind::Sigchld {
+            action,
+            nocldwait,
+            syscall,
+        } => {
+            let act = match action.as_str() {
+                "ignore" => "SIG_IGN",
+                "default" => "SIG_DFL",
+                _ => "handler",
+            };
+            let flags = if *nocldwait { ", SA_NOCLDWAIT" } else { "" };
+            if syscall == "inherited" {
+                format!("--- SIGCHLD {act} (inherited) ---")
+            } else {
+                format!("{syscall}(SIGCHLD, {act}{flags}) = 0")
+            }
+        }
         EventKind::Setsid { sid, errno } => match sid {
             Some(s) => format!("setsid() = {s}"),
             None => format!("setsid(){}", err(errno)),
@@ -286,6 +326,20 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             let list: Vec<String> = fds.iter().map(|e| e.fd.to_string()).collect();
             format!("--- fd table at {at}: [{}] ---", list.join(" "))
         }
+        EventKind::PtraceLimit {
+            limit,
+            path,
+            request,
+            target,
+            ..
+        } => match (request, path) {
+            (Some(r), _) => format!(
+                "*** ptrace limit ({limit}): ptrace({r}{}) = -1 EPERM ***",
+                target.map(|t| format!(", {t}")).unwrap_or_default()
+            ),
+            (None, Some(p)) => format!("*** ptrace limit ({limit}): {p} ***"),
+            (None, None) => format!("*** ptrace limit ({limit}) ***"),
+        },
     }
 }
 
@@ -483,10 +537,35 @@ pub fn sentence(
             (Lang::En, None) => format!("fd {fd} was not open: nothing changes (EBADF)"),
             (Lang::Zh, None) => format!("fd {fd} 本来就没有打开：什么也没变（EBADF）"),
         }),
+        EventKind::CloseRange { errno: Some(_), .. } => {}
+        // unshare(CLONE_FILES) or close_range(CLOSE_RANGE_UNSHARE) of a
+        // shared table (the close_range's own sentence follows).
+        EventKind::Unshare { .. } | EventKind::CloseRange { unshare: true, .. }
+            if applied
+                .notes
+                .iter()
+                .any(|n| matches!(n, crate::model::Note::FdTableUnshared { .. })) =>
+        {
+            parts.push(match l {
+                Lang::En => format!(
+                    "{pid} now has its own copy of the fd table it shared: its opens and closes no longer touch the others'"
+                ),
+                Lang::Zh => format!(
+                    "{pid} 现在有了自己的一份 fd 表（原来是和别人共享的）：它之后打开、关闭 fd 不再影响别的进程"
+                ),
+            });
+            if let EventKind::CloseRange { first, last, .. } = &ev.kind {
+                parts.push(match l {
+                    Lang::En => format!("{} are closed", fd_range(*first, *last)),
+                    Lang::Zh => format!("{} 都被关闭了", fd_range(*first, *last)),
+                });
+            }
+        }
         EventKind::CloseRange {
             first,
             last,
             cloexec: false,
+            ..
         } => parts.push(match l {
             Lang::En => format!("{} are closed", fd_range(*first, *last)),
             Lang::Zh => format!("{} 都被关闭了", fd_range(*first, *last)),
@@ -495,6 +574,7 @@ pub fn sentence(
             first,
             last,
             cloexec: true,
+            ..
         } => parts.push(match l {
             Lang::En => format!("{} will close at the next exec", fd_range(*first, *last)),
             Lang::Zh => format!("{} 会在下一次 exec 时关闭", fd_range(*first, *last)),
@@ -555,6 +635,16 @@ pub fn sentence(
             Lang::En => format!("{pid} continues"),
             Lang::Zh => format!("{pid} 继续运行"),
         }),
+        EventKind::Sigchld {
+            action, nocldwait, ..
+        } => parts.push(match (l, action.as_str() == "ignore" || *nocldwait) {
+            (Lang::En, true) => {
+                format!("{pid} lets the kernel reap its children: they exit without becoming zombies")
+            }
+            (Lang::Zh, true) => format!("{pid} 让内核回收它的子进程：子进程退出后不会成为僵尸进程"),
+            (Lang::En, false) => format!("{pid} sets SIGCHLD to {action}: its exited children wait for its wait()"),
+            (Lang::Zh, false) => format!("{pid} 把 SIGCHLD 设为 {action}：退出的子进程要等它 wait() 回收"),
+        }),
         EventKind::Exit { status: s } => parts.push(match l {
             Lang::En => format!("{pid} ends ({}); its fds are closed", status(s)),
             Lang::Zh => format!(
@@ -586,6 +676,21 @@ pub fn sentence(
                     labels.pipe(*pipe)
                 ),
             }),
+            Note::Zombie { pid, .. }
+                if model
+                    .process(*pid)
+                    .and_then(|p| p.reap)
+                    .is_some_and(|r| r.by_kernel) =>
+            {
+                parts.push(match l {
+                    Lang::En => format!(
+                        "the kernel reaps {pid} at once: its parent ignores SIGCHLD (or set SA_NOCLDWAIT), so it never is a zombie"
+                    ),
+                    Lang::Zh => format!(
+                        "内核立即回收了 {pid}：它的父进程忽略了 SIGCHLD（或设了 SA_NOCLDWAIT），所以它不会成为僵尸进程"
+                    ),
+                })
+            }
             Note::Zombie { pid, .. } => {
                 // Its parent is in the trace and still alive (an orphan's
                 // new parent is init or a subreaper, outside the trace).
@@ -672,6 +777,9 @@ mod tests {
                 dirfd: None,
                 target: Some(RawStr::from(target)),
                 errno: None,
+                how_rejected: false,
+                kernel_name: None,
+                unreadable: Vec::new(),
             };
             ev(&mut m, &mut labels, seq, kind);
         }

@@ -771,6 +771,7 @@ mod tests {
             shares_fds: flavor == ForkFlavor::Thread,
             syscall: "clone".into(),
             flags: 0,
+            fds: None,
         }
     }
 
@@ -784,6 +785,8 @@ mod tests {
             elf: None,
             script: None,
             former_tid,
+            argv_null: false,
+            unreadable: Vec::new(),
         }
     }
 

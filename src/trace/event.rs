@@ -369,6 +369,17 @@ pub enum EventKind {
         /// Raw clone flags (0 for fork/vfork).
         #[serde(default)]
         flags: u64,
+        /// The child's own fd table as the kernel copied it, read from /proc
+        /// while the child was still stopped before its first instruction.
+        /// Recorded only when the parent's fd table was shared at the fork
+        /// (by threads or CLONE_FILES processes): another task may have
+        /// changed the table around the copy, so the parent's events do not
+        /// tell what the child got. An fd with `same_as` and `same_as_pid`
+        /// (the forking task) is the same open file description as the
+        /// parent's fd `same_as` (kcmp KCMP_FILE, checked when the snapshot
+        /// was taken); with `same_as` alone, as the child's own lower fd.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fds: Option<Vec<FdEntry>>,
     },
     /// execve/execveat, successful or not.
     Exec {
@@ -395,6 +406,17 @@ pub enum EventKind {
         /// the thread-group leader's id, and every other thread is gone.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         former_tid: Option<Pid>,
+        /// The argv pointer was NULL (`argv` is then empty; an empty argv
+        /// array `{NULL}` leaves this false).
+        #[serde(default, skip_serializing_if = "is_false")]
+        argv_null: bool,
+        /// What forkscope could not read (the tracee's memory or /proc was
+        /// closed to it, e.g. a non-dumpable program): `path`,
+        /// `argv[N]` (that element is an empty placeholder), `argv[N..]`
+        /// (the pointer array could not be read from element N on: `argv`
+        /// holds the elements before), `fds` (the kernel's fd table).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        unreadable: Vec<String>,
     },
     /// pipe/pipe2 made a pipe.
     Pipe {
@@ -449,6 +471,21 @@ pub enum EventKind {
         /// Set when the open failed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         errno: Option<String>,
+        /// What the kernel calls the new fd (`/proc/PID/fd/N` right after
+        /// the open), when that differs from `path` and from `target`:
+        /// `/usr/bin/dash` for `/bin/sh`, `/dev/pts/0` for `/dev/stdin`,
+        /// `/tmp/#1234 (deleted)` for O_TMPFILE.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kernel_name: Option<RawStr>,
+        /// openat2 only: the kernel rejected the `how` struct (its size is
+        /// below 24 or above a page, or bytes past the ones it knows are not
+        /// zero); `flags` is then empty.
+        #[serde(default, skip_serializing_if = "is_false")]
+        how_rejected: bool,
+        /// What forkscope could not read: `path` (then `path` is empty), `how`
+        /// (openat2's struct; `flags` is then empty).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        unreadable: Vec<String>,
     },
     /// close(fd). Recorded at entry (the result is not waited for).
     Close {
@@ -464,8 +501,18 @@ pub enum EventKind {
         /// CLOSE_RANGE_CLOEXEC: mark close-on-exec instead of closing.
         #[serde(default, skip_serializing_if = "is_false")]
         cloexec: bool,
+        /// CLOSE_RANGE_UNSHARE: the process first got its own copy of a
+        /// shared fd table (as `unshare(CLONE_FILES)`), then closed in it.
+        #[serde(default, skip_serializing_if = "is_false")]
+        unshare: bool,
+        /// Set when the call failed (EINVAL for unknown flags or first >
+        /// last): nothing changed. Traces that lack it recorded close_range
+        /// at entry, without its result.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
     },
-    /// fcntl(fd, F_SETFD): the close-on-exec flag changed.
+    /// fcntl(fd, F_SETFD) or ioctl(fd, FIOCLEX / FIONCLEX): the
+    /// close-on-exec flag changed.
     SetCloexec {
         /// The fd.
         fd: i32,
@@ -474,6 +521,9 @@ pub enum EventKind {
         /// Set when the call failed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         errno: Option<String>,
+        /// The call when it was not fcntl: `ioctl(FIOCLEX)`, `ioctl(FIONCLEX)`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
     },
     /// socket/socketpair/accept/accept4 made fds.
     Socket {
@@ -498,7 +548,11 @@ pub enum EventKind {
     /// epoll_create(1), eventfd(2), signalfd(4), timerfd_create,
     /// inotify_init(1), fanotify_init, memfd_create, userfaultfd,
     /// perf_event_open, io_uring_setup, pidfd_open, pidfd_getfd,
-    /// open_by_handle_at. Failures are not recorded (nothing changed).
+    /// open_by_handle_at, fsopen, fsmount, fspick, open_tree, memfd_secret,
+    /// mq_open, bpf (the commands that make fds), landlock_create_ruleset,
+    /// and ioctls that return a new fd (`ioctl(NS_GET_USERNS)`, ...).
+    /// Failures are not recorded (nothing changed), nor is a signalfd call
+    /// that changed the mask of the signalfd it was given.
     NewFd {
         /// The new fd.
         fd: i32,
@@ -511,6 +565,16 @@ pub enum EventKind {
         /// FD_CLOEXEC set on it (read from fdinfo).
         #[serde(default, skip_serializing_if = "is_false")]
         cloexec: bool,
+    },
+    /// unshare(flags). With CLONE_FILES the calling task gets its own copy
+    /// of an fd table it shared with others (CLONE_FILES children, threads):
+    /// later closes and opens are its own.
+    Unshare {
+        /// The raw flags (CLONE_FILES is 0x400).
+        flags: u64,
+        /// Set when it failed (then nothing changed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
     },
     /// mkfifo/mknod(at) of a FIFO.
     Mkfifo {
@@ -577,6 +641,20 @@ pub enum EventKind {
     },
     /// `pid` left a group-stop (SIGCONT).
     Continue {},
+    /// The SIGCHLD disposition of `pid`'s process: set by rt_sigaction
+    /// (i386 also sigaction, signal) with SIGCHLD, or, with `syscall`
+    /// `"inherited"`, found ignored when the process entered the trace. A
+    /// process that ignores SIGCHLD or sets SA_NOCLDWAIT has its children
+    /// reaped by the kernel as they exit (no zombies).
+    Sigchld {
+        /// `"default"`, `"ignore"` or `"handler"`.
+        action: String,
+        /// SA_NOCLDWAIT was set.
+        #[serde(default, skip_serializing_if = "is_false")]
+        nocldwait: bool,
+        /// `rt_sigaction`, `sigaction`, `signal`, or `inherited`.
+        syscall: String,
+    },
     /// setsid().
     Setsid {
         /// The new session id, or null when it failed.
@@ -642,6 +720,30 @@ pub enum EventKind {
         /// The fd table, as /proc showed it.
         fds: Vec<FdEntry>,
     },
+    /// ptrace itself changed what `pid` got, where untraced it would have
+    /// gone otherwise (forkscope also says so on stderr, once per kind).
+    PtraceLimit {
+        /// `setuid` / `setgid` (an exec'd set-ID program kept the caller's
+        /// effective id), `file_caps` (it ran without its file
+        /// capabilities), `nested_ptrace` (a ptrace request failed with
+        /// EPERM: a process has one tracer, and forkscope is it).
+        limit: String,
+        /// The program exec'd (setuid, setgid, file_caps).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<RawStr>,
+        /// setuid/setgid: the id the file grants (its owner or group).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        granted: Option<u32>,
+        /// setuid/setgid: the effective id the process kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kept: Option<u32>,
+        /// nested_ptrace: `PTRACE_TRACEME`, `PTRACE_ATTACH` or `PTRACE_SEIZE`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
+        /// nested_ptrace: the pid the request named (none for TRACEME).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<Pid>,
+    },
 }
 }
 
@@ -672,17 +774,20 @@ impl EventKind {
             EventKind::SetCloexec { .. } => "set_cloexec",
             EventKind::Socket { .. } => "socket",
             EventKind::NewFd { .. } => "new_fd",
+            EventKind::Unshare { .. } => "unshare",
             EventKind::Mkfifo { .. } => "mkfifo",
             EventKind::Wait { .. } => "wait",
             EventKind::Kill { .. } => "kill",
             EventKind::Signal { .. } => "signal",
             EventKind::Stop { .. } => "stop",
             EventKind::Continue { .. } => "continue",
+            EventKind::Sigchld { .. } => "sigchld",
             EventKind::Setsid { .. } => "setsid",
             EventKind::Setpgid { .. } => "setpgid",
             EventKind::Exit { .. } => "exit",
             EventKind::Stall { .. } => "stall",
             EventKind::FdSnapshot { .. } => "fd_snapshot",
+            EventKind::PtraceLimit { .. } => "ptrace_limit",
         }
     }
 
@@ -700,17 +805,20 @@ impl EventKind {
         "set_cloexec",
         "socket",
         "new_fd",
+        "unshare",
         "mkfifo",
         "wait",
         "kill",
         "signal",
         "stop",
         "continue",
+        "sigchld",
         "setsid",
         "setpgid",
         "exit",
         "stall",
         "fd_snapshot",
+        "ptrace_limit",
     ];
 }
 

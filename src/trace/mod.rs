@@ -12,7 +12,7 @@ pub use bytes::RawStr;
 pub use event::*;
 pub use reader::{read_all, ReadWarning, TraceReader};
 pub use signal::{errno_name, Sig};
-pub use writer::TraceWriter;
+pub use writer::{TraceWriter, WriteFailure};
 
 use std::path::PathBuf;
 

@@ -33,6 +33,7 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
             fd: c.int(0),
             cloexec: c.int(2) & libc::FD_CLOEXEC != 0,
             errno,
+            via: None,
         },
         Sys::Fcntl => EventKind::Dup {
             old_fd: c.int(0),

@@ -5,7 +5,7 @@
 
 use super::{errno_of, Call, Entry, Pending, Saved, SysResult};
 use crate::record::{mem, procfs, sysno::Sys, tracer::Tracer, RecordError};
-use crate::trace::EventKind;
+use crate::trace::{EventKind, RawStr};
 use nix::unistd::Pid;
 
 /// Reads path and argv.
@@ -16,11 +16,30 @@ pub fn entry(_t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError
     } else {
         (0, 1)
     };
-    let path = mem::read_cstr(tracee, call.args[path_at]).unwrap_or_default();
-    let argv = mem::read_argv(tracee, call.args[argv_at], call.abi).unwrap_or_default();
+    let mut unreadable = Vec::new();
+    let path = match mem::read_cstr(tracee, call.args[path_at]) {
+        Ok(p) => p,
+        Err(e) => {
+            mem::warn_unreadable(pid, e);
+            unreadable.push("path".to_string());
+            RawStr::default()
+        }
+    };
+    // Keep every word that could be read: a failed exec with one bad
+    // pointer in argv must not look like an exec with no argv.
+    let a = mem::read_argv_marked(tracee, call.args[argv_at], call.abi);
+    if let Some(e) = a.error {
+        mem::warn_unreadable(pid, e);
+    }
+    unreadable.extend(a.unreadable);
     Ok(Entry::AwaitExit(Pending {
         call,
-        saved: Saved::Exec { path, argv },
+        saved: Saved::Exec {
+            path,
+            argv: a.words,
+            argv_null: a.null,
+            unreadable,
+        },
     }))
 }
 
@@ -32,7 +51,13 @@ pub fn exit_failed(
     p: Pending,
     res: SysResult,
 ) -> Result<(), RecordError> {
-    let Saved::Exec { path, argv } = p.saved else {
+    let Saved::Exec {
+        path,
+        argv,
+        argv_null,
+        unreadable,
+    } = p.saved
+    else {
         return Ok(());
     };
     if res.is_ok() {
@@ -55,6 +80,8 @@ pub fn exit_failed(
             elf: None,
             script: None,
             former_tid: None,
+            argv_null,
+            unreadable,
         },
     )
 }
@@ -67,23 +94,44 @@ pub fn succeeded(
     former: i32,
     pending: Option<Pending>,
 ) -> Result<(), RecordError> {
-    let (path, argv, dirfd) = match pending {
+    let (path, argv, dirfd, argv_null, mut unreadable) = match pending {
         Some(Pending {
-            saved: Saved::Exec { path, argv },
+            saved:
+                Saved::Exec {
+                    path,
+                    argv,
+                    argv_null,
+                    unreadable,
+                },
             call,
         }) => {
             let dirfd =
                 (call.sys == Sys::Execveat && call.int(0) != libc::AT_FDCWD).then(|| call.int(0));
-            (path, argv, dirfd)
+            (path, argv, dirfd, argv_null, unreadable)
         }
         // Should not happen (every exec has an entry stop); keep what /proc says.
         _ => (
             procfs::fd_target(pid, -1).unwrap_or_default(),
             Vec::new(),
             None,
+            false,
+            Vec::new(),
         ),
     };
-    let fds = procfs::fd_table(pid, false);
+    // After an exec of an execute-only or set-user-ID binary the process is
+    // not dumpable, and /proc/PID/fd is closed to an unprivileged tracer: an
+    // empty table would look real, so none is recorded and it is marked.
+    let fds = match procfs::try_fd_table(pid, false) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            mem::warn_unreadable(
+                pid,
+                nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)),
+            );
+            unreadable.push("fds".to_string());
+            None
+        }
+    };
     let elf = t.elf.facts_for_pid(pid);
     // A script: the kernel ran its interpreter, whose ELF facts we have; the
     // script's own #! line says which.
@@ -100,10 +148,12 @@ pub fn succeeded(
             argv,
             ok: true,
             errno: None,
-            fds: Some(fds),
+            fds,
             elf,
             script,
             former_tid: (former != pid).then_some(former),
+            argv_null,
+            unreadable,
         },
     )
 }

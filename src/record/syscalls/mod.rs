@@ -8,16 +8,19 @@ pub mod close;
 pub mod dup;
 pub mod exec;
 pub mod fifo;
+pub mod ioctl;
 pub mod newfd;
 pub mod open;
 pub mod pipe;
 pub mod process;
+pub mod ptrace;
 pub mod session;
+pub mod sigchld;
 pub mod signal;
 pub mod socket;
 pub mod wait;
 
-use super::sysno::{Abi, Sys};
+use super::sysno::{self, Abi, Sys};
 use super::tracer::Tracer;
 use super::RecordError;
 use crate::trace::RawStr;
@@ -47,12 +50,20 @@ pub enum Saved {
     Nothing,
     /// A path argument (open, mkfifo).
     Path(RawStr),
+    /// What an open's entry read (see `open::Args`).
+    Open(open::Args),
+    /// A pid read at entry (waitid(P_PIDFD): the process the pidfd names).
+    Pid(i32),
     /// execve's path and argv.
     Exec {
         /// The path as passed.
         path: RawStr,
         /// The argv.
         argv: Vec<RawStr>,
+        /// The argv pointer was NULL.
+        argv_null: bool,
+        /// What could not be read (`path`, `argv[N]`, `argv[N..]`).
+        unreadable: Vec<String>,
     },
 }
 
@@ -86,6 +97,10 @@ pub type SysResult = Result<i64, i32>;
 pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError> {
     use Sys::*;
     match call.sys {
+        // Attached tracees stop at every syscall, with no seccomp filter to
+        // pick fcntl and ioctl commands: the same choice is made here.
+        Fcntl if !sysno::FCNTL_TRACED_CMDS.contains(&(call.args[1] as u32)) => Ok(Entry::Done),
+        Ioctl if !sysno::ioctl_traced_cmds().any(|c| c == call.args[1] as u32) => Ok(Entry::Done),
         Execve | Execveat => exec::entry(t, pid, call),
         Pipe | Pipe2 => Ok(Entry::exit(call, Saved::Nothing)),
         Dup | Dup2 | Dup3 | Fcntl => Ok(Entry::exit(call, Saved::Nothing)),
@@ -93,13 +108,16 @@ pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError>
         Socket | Socketpair | Accept | Accept4 => Ok(Entry::exit(call, Saved::Nothing)),
         Close | CloseRange => close::entry(t, pid, call),
         Mknod | Mknodat => fifo::entry(t, pid, call),
-        Wait4 | Waitpid | Waitid => Ok(Entry::exit(call, Saved::Nothing)),
+        Waitid => wait::entry(t, pid, call),
+        Wait4 | Waitpid => Ok(Entry::exit(call, Saved::Nothing)),
         Kill | Tkill | Tgkill | RtSigqueueinfo | RtTgsigqueueinfo | PidfdSendSignal => {
             signal::entry(t, pid, call)
         }
         Setsid | Setpgid => Ok(Entry::exit(call, Saved::Nothing)),
-        NewFd(_) => Ok(Entry::exit(call, Saved::Nothing)),
+        NewFd(_) | Ioctl | Unshare => Ok(Entry::exit(call, Saved::Nothing)),
+        SigchldAction(_) => sigchld::entry(t, pid, call),
         Fork | Vfork | Clone | Clone3 => Ok(Entry::Done),
+        Ptrace => ptrace::entry(t, pid, call),
     }
 }
 
@@ -119,7 +137,12 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
         }
         Setsid | Setpgid => session::exit(t, pid, p, res),
         NewFd(_) => newfd::exit(t, pid, p, res),
-        Close | CloseRange | Fork | Vfork | Clone | Clone3 => Ok(()),
+        Ptrace => ptrace::exit(t, pid, p, res),
+        CloseRange => close::exit(t, pid, p, res),
+        Ioctl => ioctl::exit(t, pid, p, res),
+        Unshare => close::unshare_exit(t, pid, p, res),
+        SigchldAction(_) => sigchld::exit(t, pid, p, res),
+        Close | Fork | Vfork | Clone | Clone3 => Ok(()),
     }
 }
 

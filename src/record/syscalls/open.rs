@@ -3,41 +3,112 @@
 
 use super::{errno_of, Call, Entry, Pending, Saved, SysResult};
 use crate::record::{mem, procfs, sysno::Sys, tracer::Tracer, RecordError};
-use crate::trace::EventKind;
+use crate::trace::{EventKind, RawStr};
 use nix::unistd::Pid;
 
-/// Reads the path.
+/// What an open's entry read from the tracee.
+#[derive(Debug)]
+pub struct Args {
+    /// The path (empty when unreadable).
+    path: RawStr,
+    /// openat2: `how->flags`, when the kernel accepts the struct and it
+    /// could be read.
+    how_flags: Option<u64>,
+    /// openat2: the kernel rejects the `how` struct (size or trailing bytes).
+    how_rejected: bool,
+    /// What could not be read: `path`, `how`.
+    unreadable: Vec<String>,
+}
+
+/// `OPEN_HOW_SIZE_VER0` from <linux/openat2.h>: the smallest `struct
+/// open_how` the kernel accepts, and the part of it forkscope reads.
+const OPEN_HOW_SIZE_VER0: u64 = 24;
+
+/// Reads the path, and openat2's `how` as the kernel will see it.
 pub fn entry(_t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError> {
     let at = match call.sys {
         Sys::Open | Sys::Creat => 0,
         _ => 1,
     };
-    let path = mem::read_cstr(Pid::from_raw(pid), call.args[at]).unwrap_or_default();
+    let tracee = Pid::from_raw(pid);
+    let mut unreadable = Vec::new();
+    let path = match mem::read_cstr(tracee, call.args[at]) {
+        Ok(p) => p,
+        Err(e) => {
+            mem::warn_unreadable(pid, e);
+            unreadable.push("path".to_string());
+            RawStr::default()
+        }
+    };
+    let (mut how_flags, mut how_rejected) = (None, false);
+    if call.sys == Sys::Openat2 {
+        match read_how(tracee, call.args[2], call.args[3]) {
+            How::Flags(f) => how_flags = Some(f),
+            How::Rejected => how_rejected = true,
+            How::Unreadable(e) => {
+                mem::warn_unreadable(pid, e);
+                unreadable.push("how".to_string());
+            }
+        }
+    }
     Ok(Entry::AwaitExit(Pending {
         call,
-        saved: Saved::Path(path),
+        saved: Saved::Open(Args {
+            path,
+            how_flags,
+            how_rejected,
+            unreadable,
+        }),
     }))
+}
+
+/// openat2's `struct open_how` as the kernel takes it.
+enum How {
+    Flags(u64),
+    /// EINVAL (size below VER0) or E2BIG (above a page, or non-zero bytes
+    /// past the fields this kernel knows), as `copy_struct_from_user()`.
+    Rejected,
+    Unreadable(nix::errno::Errno),
+}
+
+fn read_how(pid: Pid, addr: u64, size: u64) -> How {
+    if !(OPEN_HOW_SIZE_VER0..=4096).contains(&size) {
+        return How::Rejected;
+    }
+    let mut b = [0u8; 4096];
+    let want = size as usize;
+    match mem::read_bytes(pid, addr, &mut b[..want]) {
+        Ok(n) if n == want => {}
+        Ok(_) => return How::Unreadable(nix::errno::Errno::EFAULT),
+        Err(e) => return How::Unreadable(e),
+    }
+    // This kernel's struct may be larger than VER0 (then forkscope cannot
+    // tell its new fields' rules); a non-zero byte past the 24 known here
+    // is rejected by kernels that know only VER0, which is all there is.
+    if b[OPEN_HOW_SIZE_VER0 as usize..want].iter().any(|&x| x != 0) {
+        return How::Rejected;
+    }
+    How::Flags(u64::from_ne_bytes(b[..8].try_into().unwrap_or_default()))
 }
 
 /// Records the open.
 pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), RecordError> {
     let c = p.call;
-    let Saved::Path(path) = p.saved else {
+    let Saved::Open(args) = p.saved else {
         return Ok(());
     };
+    let Args {
+        path,
+        how_flags,
+        how_rejected,
+        unreadable,
+    } = args;
     let flags = match c.sys {
-        Sys::Open => c.args[1],
-        Sys::Creat => (libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC) as u64,
-        Sys::Openat => c.args[2],
-        // openat2(dirfd, path, struct open_how *how, size): how->flags is the first u64.
-        _ => {
-            let mut b = [0u8; 8];
-            match mem::read_bytes(Pid::from_raw(pid), c.args[2], &mut b) {
-                Ok(8) => u64::from_ne_bytes(b),
-                _ => 0,
-            }
-        }
-    } as i32;
+        Sys::Open => Some(c.args[1]),
+        Sys::Creat => Some((libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC) as u64),
+        Sys::Openat => Some(c.args[2]),
+        _ => how_flags,
+    };
     let dirfd = match c.sys {
         Sys::Openat | Sys::Openat2 if c.int(0) != libc::AT_FDCWD => Some(c.int(0)),
         _ => None,
@@ -46,21 +117,28 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
     // What was opened, when it is not a plain file: a FIFO is recorded as
     // `pipe:[INODE]` (its /proc link shows only its path, so it is stat'ed),
     // which is how replay joins it to the other processes' ends of the same
-    // FIFO; sockets and anonymous inodes keep the kernel's name.
-    let target = if fd >= 0 {
-        procfs::fd_kind_target(pid, fd)
+    // FIFO; sockets and anonymous inodes keep the kernel's name. And what
+    // the kernel calls the fd (one readlink), when that is not the path as
+    // passed: `--verify` compares later snapshots with it, not with the path.
+    let (target, kernel_name) = if fd >= 0 {
+        let (target, name) = procfs::fd_kind_and_name(pid, fd);
+        let name = name.filter(|n| *n != path && Some(n) != target.as_ref());
+        (target, name)
     } else {
-        None
+        (None, None)
     };
     t.emit(
         pid,
         EventKind::Open {
             fd,
             path,
-            flags: open_flags(flags),
+            flags: flags.map_or_else(String::new, |f| open_flags(f as i32)),
             dirfd,
             target,
             errno: errno_of(res),
+            kernel_name,
+            how_rejected,
+            unreadable,
         },
     )
 }

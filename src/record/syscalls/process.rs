@@ -77,6 +77,11 @@ pub fn created(
         _ => "clone",
     };
     let shares_fds = f(libc::CLONE_FILES);
+    let fds = fork_snapshot(t, parent, child, flavor, shares_fds);
+    let tgid = t.tasks.get(&parent).map_or(parent, |p| p.tgid);
+    let thread = flavor == ForkFlavor::Thread;
+    t.pidns
+        .created(child, (parent, tgid), thread, f(libc::CLONE_NEWPID));
     if flavor == ForkFlavor::Thread {
         t.stats.threads += 1;
     } else {
@@ -90,7 +95,39 @@ pub fn created(
             shares_fds,
             syscall: syscall.into(),
             flags,
+            fds,
         },
     )?;
     Ok(flavor)
+}
+
+/// The child's fd table, when the parent's was shared at the fork.
+///
+/// Threads (and CLONE_FILES processes) share one fd table: while one task
+/// forks, another may be making or closing fds, and the order in which their
+/// stops are handled need not be the order in which the kernel acted (a
+/// close is recorded at its entry, a pipe at its exit). The child's copy is
+/// the truth for the child; it is read here, at the parent's event stop:
+/// the child cannot have run yet, since an auto-attached child "starts with
+/// SIGSTOP" (or, seized, PTRACE_EVENT_STOP) before returning to user space
+/// (ptrace(2)), and no other task uses its new table. Only forks from a
+/// table known to be shared pay for the /proc reads.
+fn fork_snapshot(
+    t: &mut Tracer,
+    parent: i32,
+    child: i32,
+    flavor: ForkFlavor,
+    shares_fds: bool,
+) -> Option<Vec<crate::trace::FdEntry>> {
+    let tgid = t.tasks.get(&parent).map_or(parent, |p| p.tgid);
+    if flavor == ForkFlavor::Thread || shares_fds {
+        t.shared_fd_tables.insert(tgid);
+        if flavor != ForkFlavor::Thread {
+            t.shared_fd_tables.insert(child);
+        }
+        return None;
+    }
+    t.shared_fd_tables
+        .contains(&tgid)
+        .then(|| crate::record::procfs::fork_fd_table(child, parent))
 }

@@ -38,6 +38,11 @@ fn decode(c: &Call) -> (i64, i32, KillVia) {
 /// Notes the kill as in flight and asks for its exit stop.
 pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError> {
     let (target, sig, via) = decode(&call);
+    // The pid (tid, -pgid) as forkscope sees it; pidfd_send_signal's is an fd.
+    let target = match via {
+        KillVia::PidfdSendSignal => target,
+        _ => t.pidns.global_target(pid, target),
+    };
     t.kills.retain(|k| k.pid != pid);
     t.kills.push(InFlight {
         pid,
