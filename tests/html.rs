@@ -150,6 +150,7 @@ fn row(fd: i32, label: &str, pipe: Option<(u32, &'static str)>, open_file: &str)
         open_file: open_file.into(),
         refcount: 1,
         highlight: false,
+        new: false,
     }
 }
 
@@ -165,6 +166,8 @@ fn proc_box(pid: Pid, parent: Option<Pid>, program: &str, fds: Vec<FdRow>) -> Pr
         fds,
         hidden_files: 0,
         highlight: false,
+        new: false,
+        ghosts: Vec::new(),
     }
 }
 
@@ -242,6 +245,7 @@ fn small_scene() -> Scene {
                 text: "10 holds pipe#1's write end (fd 4): tr never sees EOF while it does".into(),
             },
         ],
+        open_files: Vec::new(),
     }
 }
 

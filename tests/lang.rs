@@ -387,6 +387,7 @@ fn wide_scene() -> Scene {
         open_file: format!("#{fd}"),
         refcount,
         highlight: fd == 1,
+        new: false,
     };
     let pb =
         |pid: i32, parent: Option<i32>, depth: usize, program: &str, fds: Vec<FdRow>| ProcBox {
@@ -400,6 +401,8 @@ fn wide_scene() -> Scene {
             fds,
             hidden_files: if pid == 11 { 3 } else { 0 },
             highlight: pid == 11,
+            new: false,
+            ghosts: Vec::new(),
         };
     Scene {
         title: "sh -c '统计 | 排序'".into(),
@@ -441,6 +444,7 @@ fn wide_scene() -> Scene {
             fd: None,
             text: "12 是僵尸进程：它已经退出了，父进程却还没有 wait 回收它".into(),
         }],
+        open_files: Vec::new(),
     }
 }
 

@@ -46,8 +46,14 @@ pub struct HtmlStep {
     pub scene: Scene,
 }
 
-/// A self-contained page stepping through `steps`.
+/// A self-contained page stepping through `steps`, opening in the compact view.
 pub fn page(title: &str, steps: &[HtmlStep]) -> String {
+    page_with(title, steps, false)
+}
+
+/// A self-contained page stepping through `steps`, opening in the kernel
+/// view when `kernel` (a switch on the page changes the view).
+pub fn page_with(title: &str, steps: &[HtmlStep], kernel: bool) -> String {
     let mut parts = Parts::default();
     let mut rows: Vec<serde_json::Value> = Vec::with_capacity(steps.len());
     let mut first_svg = String::new();
@@ -59,9 +65,21 @@ pub fn page(title: &str, steps: &[HtmlStep]) -> String {
                 style: false,
             },
         );
+        let kernel_svg = super::kernel::render_with(
+            &s.scene,
+            svg::Opts {
+                caption: false,
+                style: false,
+            },
+        );
         if i == 0 {
-            first_svg = pieces.join();
+            first_svg = if kernel {
+                kernel_svg.clone()
+            } else {
+                pieces.join()
+            };
         }
+        let kernel_part = parts.index(kernel_svg);
         let head = parts.index(pieces.head);
         let tail = parts.index(pieces.tail);
         let mut boxes = Vec::with_capacity(pieces.boxes.len() * 3);
@@ -79,7 +97,14 @@ pub fn page(title: &str, steps: &[HtmlStep]) -> String {
             None => (serde_json::Value::Null, s.line.clone(), String::new()),
         };
         rows.push(serde_json::json!([
-            s.seq, pid, call, sentence, head, boxes, tail
+            s.seq,
+            pid,
+            call,
+            sentence,
+            head,
+            boxes,
+            tail,
+            kernel_part
         ]));
     }
     let mut out = String::with_capacity(
@@ -127,8 +152,21 @@ pub fn page(title: &str, steps: &[HtmlStep]) -> String {
          <span class=\"fs-controls\"><button id=\"fs-prev\" type=\"button\" title=\"{}\">\u{25c0}</button>\
          <input id=\"fs-slider\" type=\"range\" min=\"0\" max=\"{max}\" value=\"0\" step=\"1\" aria-label=\"{}\">\
          <button id=\"fs-next\" type=\"button\" title=\"{}\">\u{25b6}</button></span>\n\
+         <button id=\"fs-kview\" type=\"button\" aria-pressed=\"{}\" data-compact=\"{}\" data-kernel=\"{}\">{}</button>\n\
          <span class=\"fs-hint\">{}</span>\n</header>\n<main>\n",
-        w.prev, w.slider, w.next, (w.hint)(n)
+        w.prev,
+        w.slider,
+        w.next,
+        kernel,
+        // The button names the view it switches to.
+        svg::esc(super::words::view_compact()),
+        svg::esc(super::words::view_kernel()),
+        svg::esc(if kernel {
+            super::words::view_compact()
+        } else {
+            super::words::view_kernel()
+        }),
+        (w.hint)(n)
     );
     let _ = write!(
         out,
@@ -325,23 +363,25 @@ fn json_for_script(v: &serde_json::Value) -> String {
 const PAGE_STYLE: &str = "\
 *{box-sizing:border-box}
 html,body{margin:0;height:100%}
-body{display:flex;flex-direction:column;font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;color:#212529;background:#f8f9fa}
+body{display:flex;flex-direction:column;font:14px/1.4 system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Hiragino Sans GB','Microsoft YaHei',sans-serif;color:#212529;background:#f8f9fa}
 header{display:flex;align-items:center;gap:14px;padding:8px 16px;background:#fff;border-bottom:1px solid #dee2e6;flex-wrap:wrap}
-header h1{font:bold 15px 'DejaVu Sans Mono',Menlo,Consolas,monospace;margin:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:40vw}
+header h1{font:bold 15px 'DejaVu Sans Mono',Menlo,Consolas,'Noto Sans Mono CJK SC','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',monospace;margin:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:40vw}
 #fs-counter{font-variant-numeric:tabular-nums;color:#495057;white-space:nowrap;min-width:13em}
 .fs-controls{display:flex;align-items:center;gap:6px;flex:1;min-width:240px}
 #fs-slider{flex:1}
 .fs-controls button{font-size:12px;padding:2px 8px;cursor:pointer}
+#fs-kview{font-size:13px;padding:3px 10px;cursor:pointer;border:1px solid #9c36b5;border-radius:4px;background:#f8f0fc;color:#5f1f73}
+#fs-kview[aria-pressed=true]{background:#9c36b5;color:#fff}
 .fs-hint{color:#868e96;font-size:12px;white-space:nowrap}
 main{flex:1;display:flex;min-height:0}
 #fs-timeline-pane{width:36%;max-width:560px;min-width:240px;overflow:auto;background:#fff;border-right:1px solid #dee2e6}
-#fs-timeline{list-style:none;margin:0;padding:4px 0;font:12px/1.55 'DejaVu Sans Mono',Menlo,Consolas,monospace}
+#fs-timeline{list-style:none;margin:0;padding:4px 0;font:12px/1.55 'DejaVu Sans Mono',Menlo,Consolas,'Noto Sans Mono CJK SC','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',monospace}
 #fs-timeline li{padding:0 10px 0 8px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;cursor:pointer;border-left:4px solid transparent;color:#495057}
 #fs-timeline li:hover{background:#f1f3f5}
 #fs-timeline li.fs-current{background:#ffe8cc;border-left-color:#e8590c;color:#212529;font-weight:bold}
 #fs-view{flex:1;overflow:auto;padding:12px 16px}
 #fs-caption{margin:0 0 10px;padding:8px 12px;background:#fff;border:1px solid #dee2e6;border-left:4px solid #e8590c;border-radius:4px}
-#fs-call{font:bold 14px 'DejaVu Sans Mono',Menlo,Consolas,monospace;overflow-wrap:anywhere}
+#fs-call{font:bold 14px 'DejaVu Sans Mono',Menlo,Consolas,'Noto Sans Mono CJK SC','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',monospace;overflow-wrap:anywhere}
 #fs-sentence{margin-top:2px;overflow-wrap:anywhere}
 #fs-sentence:empty{display:none}
 #fs-diagram svg{display:block;background:#fff;border:1px solid #dee2e6;border-radius:4px}
@@ -362,6 +402,8 @@ const SCRIPT: &str = r#"
   var counter = $('fs-counter'), diagram = $('fs-diagram');
   var call = $('fs-call'), sentence = $('fs-sentence');
   var cur = 0, shown = null;
+  var viewButton = $('fs-kview');
+  var kernel = viewButton.getAttribute('aria-pressed') === 'true';
   // A step's SVG: its head, each box placed where it goes, its tail (the
   // same text svg.rs joins; the parts are escaped there).
   function drawing(s) {
@@ -380,7 +422,7 @@ const SCRIPT: &str = r#"
     }
     items[i].classList.add('fs-current');
     items[i].setAttribute('aria-current', 'step');
-    var svg = drawing(s);
+    var svg = kernel ? parts[s[7]] : drawing(s);
     if (shown !== svg) { diagram.innerHTML = svg; shown = svg; }
     diagram.setAttribute('data-seq', String(s[0]));
     call.textContent = '#' + s[0] + (s[1] === null ? '' : ' \u00b7 ' + s[1]) + ' \u00b7 ' + s[2];
@@ -390,7 +432,7 @@ const SCRIPT: &str = r#"
     items[i].scrollIntoView({ block: 'nearest' });
     cur = i;
     if (!keepHash) {
-      var h = '#seq=' + s[0];
+      var h = '#seq=' + s[0] + (kernel ? '&view=kernel' : '');
       if (location.hash !== h) {
         try { history.replaceState(null, '', h); } catch (e) { /* some file: URLs refuse */ }
       }
@@ -398,8 +440,9 @@ const SCRIPT: &str = r#"
   }
   // The step whose seq is N, or the last one before it.
   function fromHash() {
-    var m = /^#seq=(\d+)$/.exec(location.hash);
+    var m = /^#seq=(\d+)(&view=(kernel|compact))?$/.exec(location.hash);
     if (!m) { return false; }
+    if (m[3]) { setView(m[3] === 'kernel'); }
     var seq = Number(m[1]), lo = 0, hi = n - 1;
     while (lo < hi) {
       var mid = (lo + hi + 1) >> 1;
@@ -432,6 +475,12 @@ const SCRIPT: &str = r#"
     var li = e.target.closest ? e.target.closest('li') : null;
     if (li && li.parentNode === list) { show(Number(li.getAttribute('data-i')), false); }
   });
+  function setView(k) {
+    kernel = k;
+    viewButton.setAttribute('aria-pressed', String(k));
+    viewButton.textContent = viewButton.getAttribute(k ? 'data-compact' : 'data-kernel');
+  }
+  viewButton.addEventListener('click', function () { setView(!kernel); show(cur, false); });
   window.addEventListener('hashchange', fromHash);
   if (!fromHash()) { show(0, true); }
 })();
@@ -554,12 +603,12 @@ mod tests {
         let data_start = p.find("id=\"fs-data\">").unwrap();
         let data_end = data_start + p[data_start..].find("</script>").unwrap();
         let json: serde_json::Value = serde_json::from_str(&p[data_start + 13..data_end]).unwrap();
-        // A head and a tail, no boxes, for all three.
-        assert_eq!(json["parts"].as_array().unwrap().len(), 2);
+        // A head and a tail, no boxes, and one kernel view, for all three.
+        assert_eq!(json["parts"].as_array().unwrap().len(), 3);
         assert_eq!(json["steps"].as_array().unwrap().len(), 3);
         assert_eq!(
             json["steps"][2],
-            serde_json::json!([2, 1, "c", "", 0, [], 1])
+            serde_json::json!([2, 1, "c", "", 1, [], 2, 0])
         );
     }
 
