@@ -1027,7 +1027,7 @@ fn dot_and_mermaid_labels_speak_chinese_and_keep_their_identifiers() {
     assert!(dot_zh.contains("#13 18584 +++ exit 0 +++ 之后"), "{dot_zh}");
     assert!(dot_zh.contains("<i>没有打开的 fd</i>"), "{dot_zh}");
     assert!(dot_zh.contains("[僵尸]") && dot_zh.contains("[运行中]"));
-    assert!(dot_zh.contains("跟踪范围内已经没有写端了：读端会读到 EOF"));
+    assert!(dot_zh.contains("写端全关了 → 读端读到 EOF"), "{dot_zh}");
     assert!(dot_zh.contains(">6 个 fd<"), "{dot_zh}");
     let (mm_en, mm_zh) = (draw(en, "mermaid"), draw(zh, "mermaid"));
     assert!(mm_en.contains("-->|read| p18583_fd3"));

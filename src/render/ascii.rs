@@ -631,7 +631,7 @@ fn processes(out: &mut String, scene: &Scene, paint: Paint) {
             let was = fit(&visible(was), label_max).into_owned();
             rows.push((format!("x {fd:>fd_w$} -/ {}", words::was(&was)), false));
         }
-        if p.fds.is_empty() && p.hidden_files == 0 && p.ghosts.is_empty() {
+        if p.fds.is_empty() && p.hidden_files == 0 {
             let none = describe::no_open_fds();
             rows.push((
                 match lang::current() {

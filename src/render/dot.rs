@@ -370,15 +370,24 @@ fn row(out: &mut String, pid: Pid, f: &FdRow, warned: &HashSet<(Pid, i32)>) {
 
 fn pipe(out: &mut String, i: usize, p: &PipeNode) {
     // Only traced holders are known; an end of unknown direction rules out both claims.
-    let (status, color) = match (p.writers.len(), p.readers.len(), p.unknown.len()) {
-        (0, r, 0) if r > 0 => (describe::no_writer_left(), READ),
-        (w, 0, 0) if w > 0 => (describe::no_reader_left(), BAD),
-        _ => ("", "#555555"),
+    // The same words as every drawing (inherited pipes may have ends
+    // outside the trace, so they promise neither EOF nor SIGPIPE).
+    let verdict = super::words::pipe_verdict(
+        p.writers.len(),
+        p.readers.len(),
+        p.unknown.len(),
+        p.origin == "inherited",
+    )
+    .filter(|v| v.eof || v.bad);
+    let (status, color) = match &verdict {
+        Some(v) if v.eof => (v.text.as_str(), READ),
+        Some(v) => (v.text.as_str(), BAD),
+        None => ("", "#555555"),
     };
     let status = if status.is_empty() {
         String::new()
     } else {
-        format!("<br/><font point-size=\"8\">{status}</font>")
+        format!("<br/><font point-size=\"8\">{}</font>", html(status))
     };
     let _ = writeln!(
         out,

@@ -254,7 +254,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
         let x = ax + indent;
         let w = col_a - indent;
         let extra = if p.hidden_files > 0 { 1 } else { 0 };
-        let h = HEAD_H + (p.fds.len() + p.ghosts.len() + extra).max(1) as f64 * ROW_H + 6.0;
+        let h = HEAD_H + (p.fds.len().max(1) + p.ghosts.len() + extra) as f64 * ROW_H + 6.0;
         let idx = l.rects.len();
         l.rects.push(Rect {
             x,
@@ -363,7 +363,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                 n(ry + 13.0),
                 esc(&super::describe::fds_not_shown(p.hidden_files))
             );
-        } else if p.fds.is_empty() && p.ghosts.is_empty() {
+        } else if p.fds.is_empty() {
             let _ = write!(
                 out,
                 "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",

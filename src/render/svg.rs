@@ -466,7 +466,7 @@ impl Layout {
                 let cy = rows_y + ROW_H * i as f64 + ROW_H / 2.0;
                 anchors.insert((p.pid, f.fd), (x + w, cy));
             }
-            let rows = (p.fds.len() + p.ghosts.len()).max(1) + usize::from(p.hidden_files > 0);
+            let rows = p.fds.len().max(1) + p.ghosts.len() + usize::from(p.hidden_files > 0);
             let mut h = rows_y - y + ROW_H * rows as f64 + 4.0;
             if !lines.is_empty() {
                 h += 4.0 + WARN_H * lines.len() as f64;
@@ -899,7 +899,7 @@ fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
         );
         ry += ROW_H;
     }
-    if p.fds.is_empty() && p.ghosts.is_empty() {
+    if p.fds.is_empty() {
         let _ = write!(
             out,
             "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
