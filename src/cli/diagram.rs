@@ -267,16 +267,15 @@ pub fn moments(path: &Path, collapse_files: bool) -> Result<Moments> {
 }
 
 /// The moment to draw when none is asked for: an unreaped zombie, else the
-/// wired pipeline or redirection, else the busiest moment if a pipe was
-/// open, else the exec after an fd change, else the busiest moment.
+/// wired pipeline or redirection, else the exec after an fd change, else
+/// the busiest moment.
 pub fn key_moment(path: &Path) -> Result<KeyMoment> {
     let m = moments(path, false)?;
     let b = busiest(path)?;
-    Ok(match (m.zombie, m.wired, b, m.exec) {
-        (Some(seq), _, _, _) => KeyMoment::Zombie { seq },
-        (None, Some(seq), _, _) => KeyMoment::Wired { seq },
-        (None, None, Busiest::PipeEnds { .. }, _) => KeyMoment::Busiest(b),
-        (None, None, _, Some(seq)) => KeyMoment::Exec { seq },
+    Ok(match (m.zombie, m.wired, m.exec) {
+        (Some(seq), _, _) => KeyMoment::Zombie { seq },
+        (None, Some(seq), _) => KeyMoment::Wired { seq },
+        (None, None, Some(seq)) => KeyMoment::Exec { seq },
         _ => KeyMoment::Busiest(b),
     })
 }
