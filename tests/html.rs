@@ -883,3 +883,77 @@ fn chromium_runs_the_chinese_page_and_its_counter_stays_chinese() {
         format!("{}|{}", counter(i), counter(i + 1))
     );
 }
+
+/// The redirect fixture's page (steps as `forkscope diagram` makes them,
+/// change marks included) in the current language.
+fn redirect_page(name: &str) -> PathBuf {
+    let trace = fixture("redirect.jsonl");
+    let h = forkscope::cli::diagram::html_steps(
+        &trace,
+        &SceneOptions::default(),
+        Some(forkscope::cli::SeqRange::default()),
+    )
+    .unwrap();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        forkscope::render::html::page_with(&h.title, &h.steps, false),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn chromium_shows_both_views_in_english_and_chinese_at_the_step_the_fragment_names() {
+    let Some(bin) = chromium() else { return };
+    // #32: the ls child's dup2(3, 1), its last redirection.
+    let seq = 32;
+    for (l, table, new_word) in [
+        (Lang::En, "open file table (kernel)", ">new<"),
+        (Lang::Zh, "系统打开文件表（内核）", ">新<"),
+    ] {
+        lang::set(l);
+        let path = redirect_page(&format!("redirect-{l:?}.html"));
+        lang::set(Lang::En);
+        for kernel in [false, true] {
+            let frag = if kernel {
+                format!("#seq={seq}&view=kernel")
+            } else {
+                format!("#seq={seq}")
+            };
+            let url = format!("file://{}{frag}", path.display());
+            let dom = run_chromium(&bin, &url, &["--dump-dom".into()]);
+            let call = between(&dom, "<div id=\"fs-call\">", "</div>");
+            assert!(unescape(call).contains(&format!("#{seq} ")), "{call}");
+            assert!(unescape(call).contains("dup2(3, 1)"), "{call}");
+            let diagram = between(
+                &dom,
+                &format!("<div id=\"fs-diagram\" data-seq=\"{seq}\">"),
+                "</svg>",
+            );
+            assert_eq!(diagram.contains("fs-kernel"), kernel, "{l:?} {frag}");
+            assert_eq!(diagram.contains(table), kernel, "{l:?} {frag}");
+            assert!(diagram.contains(new_word), "{l:?} {frag}: fd 1 is new");
+            assert_eq!(diagram.matches("<g class=\"fs-proc").count(), 3);
+            let pressed = between(&dom, "id=\"fs-kview\"", ">");
+            assert!(pressed.contains(&format!("aria-pressed=\"{kernel}\"")));
+            let shot = path.with_file_name(format!("redirect-{l:?}-{kernel}.png"));
+            let _ = std::fs::remove_file(&shot);
+            run_chromium(
+                &bin,
+                &url,
+                &[
+                    format!("--screenshot={}", shot.display()),
+                    "--window-size=1400,900".into(),
+                    "--hide-scrollbars".into(),
+                ],
+            );
+            let png = std::fs::read(&shot).unwrap();
+            eprintln!("screenshot: {}", shot.display());
+            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+            assert!(png.len() > 20_000, "a blank page compresses to a few KiB");
+        }
+    }
+}

@@ -150,7 +150,10 @@ fn the_kernel_view_speaks_chinese() {
     for want in ["系统打开文件表", "引用计数 6", "读写", "写端", "读端"] {
         assert!(svg.contains(want), "{want} in the svg");
     }
-    assert!(text.contains("引用计数 6") && text.contains("终端"), "{text}");
+    assert!(
+        text.contains("引用计数 6") && text.contains("终端"),
+        "{text}"
+    );
     assert!(svg.contains("Noto Sans CJK SC") && svg.contains("Microsoft YaHei"));
 }
 
@@ -296,9 +299,7 @@ fn before_draws_the_moment_before_and_after_side_by_side() {
 fn the_default_moment_is_what_the_scenario_is_about() {
     assert_eq!(
         key_moment(&trace("redirect.jsonl")).unwrap(),
-        KeyMoment::Wired {
-            seq: REDIRECT_DONE
-        }
+        KeyMoment::Wired { seq: REDIRECT_DONE }
     );
     assert_eq!(
         key_moment(&trace("handmade-pipeline.jsonl")).unwrap(),
