@@ -54,6 +54,8 @@ fn steps_of(trace: &Path) -> (String, Vec<HtmlStep>) {
             seq: ev.seq,
             line: format!("{:>4} {:>7} {call}", ev.seq, ev.pid),
             scene,
+            kind: ev.kind.name(),
+            library: false,
         });
     }
     (title, steps)
@@ -391,8 +393,9 @@ fn the_page_is_self_contained_and_holds_every_step() {
         for ((s, r), drawn) in steps.iter().zip(rows).zip(&svgs) {
             assert!(
                 p.contains(&format!(
-                    "data-seq=\"{}\">{}</li>",
+                    "data-seq=\"{}\" data-kind=\"{}\">{}</li>",
                     s.seq,
+                    s.kind,
                     svg::esc(&s.line)
                 )),
                 "{name}: timeline line of seq {}",
@@ -937,6 +940,12 @@ fn chromium_shows_both_views_in_english_and_chinese_at_the_step_the_fragment_nam
             assert_eq!(diagram.contains(table), kernel, "{l:?} {frag}");
             assert!(diagram.contains(new_word), "{l:?} {frag}: fd 1 is new");
             assert_eq!(diagram.matches("<g class=\"fs-proc").count(), 3);
+            // Teaching mode: the loader's and locale files' steps are
+            // hidden from the timeline (a checkbox shows them).
+            let libs = dom.matches("<li class=\"fs-lib\"").count();
+            assert!(libs > 50, "{libs} library steps");
+            assert_eq!(dom.matches(" hidden=\"\"").count(), libs);
+            assert!(dom.contains("id=\"fs-libs\"") && dom.contains("class=\"fs-chip\""));
             let pressed = between(&dom, "id=\"fs-kview\"", ">");
             assert!(pressed.contains(&format!("aria-pressed=\"{kernel}\"")));
             let shot = path.with_file_name(format!("redirect-{l:?}-{kernel}.png"));

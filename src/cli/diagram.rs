@@ -442,6 +442,8 @@ fn html_step<R: std::io::BufRead>(
         seq: ev.seq,
         line,
         scene,
+        kind: ev.kind.name(),
+        library: super::replay::only_about_a_file(s),
     }
 }
 
@@ -451,14 +453,14 @@ pub fn say_capped(h: &HtmlSteps) {
     match lang::current() {
         Lang::En => eprintln!(
             "forkscope: the page has the first {} of {} steps (events #{first}..#{last}); \
-             choose others with --range A..B, or all with --range .. (about 3 KiB a step); \
+             choose others with --range A..B, or all with --range ..; \
              --collapse-files and --pid leave out steps too",
             h.steps.len(),
             h.qualified
         ),
         Lang::Zh => eprintln!(
             "forkscope：网页里只放了 {} 步里的前 {} 步（事件 #{first}..#{last}）；\
-             想看别的，用 --range A..B；想要全部，用 --range ..（每步大约 3 KiB）；\
+             想看别的，用 --range A..B；想要全部，用 --range ..；\
              --collapse-files 和 --pid 也能去掉一些步",
             h.qualified,
             h.steps.len()
@@ -489,7 +491,9 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         if h.steps.len() < h.qualified {
             say_capped(&h);
         }
-        html::page_with(&h.title, &h.steps, args.view == DiagramView::Kernel)
+        let page = html::page_with(&h.title, &h.steps, args.view == DiagramView::Kernel);
+        eprintln!("forkscope: {}", words::page_size(h.steps.len(), page.len()));
+        page
     } else {
         if args.range.is_some() {
             match lang::current() {

@@ -263,14 +263,20 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             h,
             what: format!("fd table {}", p.pid),
         });
-        let mut class = String::from("fs-proc");
-        if p.highlight {
-            class.push_str(" fs-hl");
-        }
-        if p.state == "zombie" {
-            class.push_str(" fs-zombie");
-        }
-        let _ = write!(
+        // Drawn at the origin and placed, so a box that did not change is
+        // the same text in every step (the HTML page stores each line once).
+        let _ = writeln!(out, "<g transform=\"translate({},{})\">", n(x), n(y));
+        let gy = y;
+        {
+            let (x, y) = (0.0f64, 0.0f64);
+            let mut class = String::from("fs-proc");
+            if p.highlight {
+                class.push_str(" fs-hl");
+            }
+            if p.state == "zombie" {
+                class.push_str(" fs-zombie");
+            }
+            let _ = write!(
             out,
             "<g class=\"{class}\" data-pid=\"{}\"><rect class=\"fs-box\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/><rect class=\"fs-head\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{HEAD_H}\" rx=\"6\"/><rect class=\"fs-outline\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/>",
             p.pid,
@@ -286,93 +292,95 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             n(w),
             n(h)
         );
-        let head = header_text(p);
-        let _ = write!(
-            out,
-            "<text x=\"{}\" y=\"{}\"><tspan class=\"fs-pid\">{}</tspan></text>",
-            n(x + PAD),
-            n(y + 15.0),
-            esc(&head)
-        );
-        if p.new {
-            badge(
+            let head = header_text(p);
+            let _ = write!(
                 out,
-                x + PAD + cols(&head) as f64 * CH + 6.0,
-                y + 4.0,
-                words::new_mark(),
+                "<text x=\"{}\" y=\"{}\"><tspan class=\"fs-pid\">{}</tspan></text>",
+                n(x + PAD),
+                n(y + 15.0),
+                esc(&head)
             );
-        }
-        let mut ry = y + HEAD_H;
-        for f in &p.fds {
-            let cy = ry + ROW_H / 2.0;
-            if f.highlight {
-                let _ = write!(
+            if p.new {
+                badge(
+                    out,
+                    x + PAD + cols(&head) as f64 * CH + 6.0,
+                    y + 4.0,
+                    words::new_mark(),
+                );
+            }
+            let mut ry = y + HEAD_H;
+            for f in &p.fds {
+                let cy = ry + ROW_H / 2.0;
+                if f.highlight {
+                    let _ = write!(
                     out,
                     "<rect class=\"fs-rowhl\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{ROW_H}\"/>",
                     n(x + 1.0),
                     n(ry),
                     n(w - 2.0)
                 );
-            }
-            let _ = write!(
-                out,
-                "<text x=\"{}\" y=\"{}\">fd {}</text>",
-                n(x + PAD),
-                n(cy + 4.0),
-                f.fd
-            );
-            let mut mx = x + PAD + 7.0 * CH;
-            if f.cloexec {
+                }
                 let _ = write!(
                     out,
-                    "<text class=\"fs-kflag\" x=\"{}\" y=\"{}\">cloexec</text>",
-                    n(mx),
-                    n(cy + 4.0)
+                    "<text x=\"{}\" y=\"{}\">fd {}</text>",
+                    n(x + PAD),
+                    n(cy + 4.0),
+                    f.fd
                 );
-                mx += 8.5 * CH;
+                let mut mx = x + PAD + 7.0 * CH;
+                if f.cloexec {
+                    let _ = write!(
+                        out,
+                        "<text class=\"fs-kflag\" x=\"{}\" y=\"{}\">cloexec</text>",
+                        n(mx),
+                        n(cy + 4.0)
+                    );
+                    mx += 8.5 * CH;
+                }
+                if f.new {
+                    badge(out, mx, cy - 7.0, words::new_mark());
+                }
+                // The arrow's start dot.
+                let _ = write!(
+                    out,
+                    "<circle class=\"fs-dot\" cx=\"{}\" cy=\"{}\" r=\"3\"/>",
+                    n(x + w),
+                    n(cy)
+                );
+                out.push('\n');
+                row_pos.push(((p.pid, f.fd), gy + cy, idx));
+                ry += ROW_H;
             }
-            if f.new {
-                badge(out, mx, cy - 7.0, words::new_mark());
+            for (fd, was) in &p.ghosts {
+                let cy = ry + ROW_H / 2.0;
+                let _ = write!(
+                    out,
+                    "<text class=\"fs-ghost\" x=\"{}\" y=\"{}\">{}</text>",
+                    n(x + PAD),
+                    n(cy + 4.0),
+                    esc(&ghost_text(*fd, was))
+                );
+                ry += ROW_H;
             }
-            // The arrow's start dot.
-            let _ = write!(
-                out,
-                "<circle class=\"fs-dot\" cx=\"{}\" cy=\"{}\" r=\"3\"/>",
-                n(x + w),
-                n(cy)
-            );
-            row_pos.push(((p.pid, f.fd), cy, idx));
-            ry += ROW_H;
+            if p.hidden_files > 0 {
+                let _ = write!(
+                    out,
+                    "<text class=\"fs-more\" x=\"{}\" y=\"{}\">\u{2026} {}</text>",
+                    n(x + PAD),
+                    n(ry + 13.0),
+                    esc(&super::describe::fds_not_shown(p.hidden_files))
+                );
+            } else if p.fds.is_empty() {
+                let _ = write!(
+                    out,
+                    "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
+                    n(x + PAD),
+                    n(ry + 13.0),
+                    esc(super::describe::no_open_fds())
+                );
+            }
+            out.push_str("</g>\n</g>\n");
         }
-        for (fd, was) in &p.ghosts {
-            let cy = ry + ROW_H / 2.0;
-            let _ = write!(
-                out,
-                "<text class=\"fs-ghost\" x=\"{}\" y=\"{}\">{}</text>",
-                n(x + PAD),
-                n(cy + 4.0),
-                esc(&ghost_text(*fd, was))
-            );
-            ry += ROW_H;
-        }
-        if p.hidden_files > 0 {
-            let _ = write!(
-                out,
-                "<text class=\"fs-more\" x=\"{}\" y=\"{}\">\u{2026} {}</text>",
-                n(x + PAD),
-                n(ry + 13.0),
-                esc(&super::describe::fds_not_shown(p.hidden_files))
-            );
-        } else if p.fds.is_empty() {
-            let _ = write!(
-                out,
-                "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
-                n(x + PAD),
-                n(ry + 13.0),
-                esc(super::describe::no_open_fds())
-            );
-        }
-        out.push_str("</g>\n");
         y += h + BOX_GAP;
     }
     let mut bottom = y;
@@ -422,7 +430,10 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             h: *h,
             what: format!("open file {}", o.id),
         });
-        let _ = write!(
+        let _ = writeln!(out, "<g transform=\"translate({},{})\">", n(bx), n(*fy));
+        {
+            let (bx, fy) = (0.0f64, &0.0f64);
+            let _ = write!(
             out,
             "<g class=\"fs-ofile\" data-id=\"{}\"><rect class=\"fs-ofbox\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>",
             esc(&o.id),
@@ -431,16 +442,17 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             n(col_b),
             n(*h)
         );
-        for (i, (line, class)) in ofile_lines(o).iter().enumerate() {
-            text(
-                out,
-                bx + PAD,
-                fy + 4.0 + LINE_H * (i as f64 + 0.75),
-                class,
-                line,
-            );
+            for (i, (line, class)) in ofile_lines(o).iter().enumerate() {
+                text(
+                    out,
+                    bx + PAD,
+                    fy + 4.0 + LINE_H * (i as f64 + 0.75),
+                    class,
+                    line,
+                );
+            }
+            out.push_str("</g>\n</g>\n");
         }
-        out.push_str("</g>\n");
         bottom = bottom.max(fy + h + BOX_GAP);
         // Arrows from each drawn fd.
         let class = edge_class(o.access);
@@ -543,6 +555,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
         let o = &objs[*i];
         let (w, h, lines) = &sizes[*i];
         let oy = otops[k];
+        let oy_abs = oy;
         let idx = l.rects.len();
         l.rects.push(Rect {
             x: cx,
@@ -557,14 +570,19 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
         // A tube's lines sit between its mouths' labels.
         let first_line =
             write_y + LINE_H + ((read_y - write_y) - (lines.len() as f64 + 1.0) * LINE_H) / 2.0;
-        match o.pipe {
-            Some(p) => {
-                let class = match p.origin {
-                    "fifo" => " fs-fifo",
-                    "inherited" => " fs-inherited",
-                    _ => "",
-                };
-                let _ = write!(
+        let _ = writeln!(out, "<g transform=\"translate({},{})\">", n(cx), n(oy));
+        {
+            let (cx, oy) = (0.0f64, 0.0f64);
+            let (write_y, read_y, first_line) =
+                (write_y - oy_abs, read_y - oy_abs, first_line - oy_abs);
+            match o.pipe {
+                Some(p) => {
+                    let class = match p.origin {
+                        "fifo" => " fs-fifo",
+                        "inherited" => " fs-inherited",
+                        _ => "",
+                    };
+                    let _ = write!(
                     out,
                     "<g class=\"fs-kobj\" data-pipe=\"{}\"><rect class=\"fs-tube{class}\" x=\"{}\" y=\"{}\" width=\"{TUBE_W}\" height=\"{}\" rx=\"10\"/>",
                     p.number,
@@ -572,24 +590,24 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     n(oy),
                     n(*h)
                 );
-                // Data flows down the tube, from the write mouth to the read mouth.
-                let _ = write!(
-                    out,
-                    "<path class=\"fs-flow\" d=\"M{},{}V{}\" marker-end=\"url(#fs-af)\"/>",
-                    n(cx + TUBE_W / 2.0),
-                    n(write_y + 8.0),
-                    n(read_y - 8.0)
-                );
-                let tx = cx + TUBE_W + 10.0;
-                text(out, tx, write_y + 4.0, "fs-kmouth", words::write_mouth());
-                text(out, tx, read_y + 4.0, "fs-kmouth", words::read_mouth());
-                for (j, (line, class)) in lines.iter().enumerate() {
-                    text(out, tx, first_line + j as f64 * LINE_H + 4.0, class, line);
+                    // Data flows down the tube, from the write mouth to the read mouth.
+                    let _ = write!(
+                        out,
+                        "<path class=\"fs-flow\" d=\"M{},{}V{}\" marker-end=\"url(#fs-af)\"/>",
+                        n(cx + TUBE_W / 2.0),
+                        n(write_y + 8.0),
+                        n(read_y - 8.0)
+                    );
+                    let tx = cx + TUBE_W + 10.0;
+                    text(out, tx, write_y + 4.0, "fs-kmouth", words::write_mouth());
+                    text(out, tx, read_y + 4.0, "fs-kmouth", words::read_mouth());
+                    for (j, (line, class)) in lines.iter().enumerate() {
+                        text(out, tx, first_line + j as f64 * LINE_H + 4.0, class, line);
+                    }
+                    out.push_str("</g>\n");
                 }
-                out.push_str("</g>\n");
-            }
-            None => {
-                let _ = write!(
+                None => {
+                    let _ = write!(
                     out,
                     "<g class=\"fs-kobj\"><rect class=\"fs-objbox\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>",
                     n(cx),
@@ -597,17 +615,19 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     n(*w),
                     n(*h)
                 );
-                for (j, (line, class)) in lines.iter().enumerate() {
-                    text(
-                        out,
-                        cx + PAD,
-                        oy + 4.0 + LINE_H * (j as f64 + 0.75),
-                        class,
-                        line,
-                    );
+                    for (j, (line, class)) in lines.iter().enumerate() {
+                        text(
+                            out,
+                            cx + PAD,
+                            oy + 4.0 + LINE_H * (j as f64 + 0.75),
+                            class,
+                            line,
+                        );
+                    }
+                    out.push_str("</g>\n");
                 }
-                out.push_str("</g>\n");
             }
+            out.push_str("</g>\n");
         }
         for f in &o.files {
             let of = &files[*f];

@@ -45,21 +45,21 @@ pub(crate) struct Opts {
 pub(crate) const STYLE: &str = "\
 svg.fs{font-family:'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono','Noto Sans Mono CJK SC','Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei','PingFang SC','Hiragino Sans GB','Microsoft YaHei',monospace;font-size:12px}
 .fs text{fill:#212529}
-.fs .fs-title{font-size:11px;fill:#868e96}
+.fs .fs-title{font-size:11px;fill:#5c636a}
 .fs .fs-call{font-size:13px;font-weight:bold}
-.fs .fs-legend{font-size:11px;fill:#868e96}
+.fs .fs-legend{font-size:11px;fill:#5c636a}
 .fs .fs-box{fill:#fff;stroke:#868e96;stroke-width:1}
 .fs .fs-outline{fill:none;stroke:#868e96;stroke-width:1}
 .fs .fs-head{fill:#e7f5ff}
 .fs .fs-pid{font-weight:bold}
 .fs .fs-prog{font-weight:bold;fill:#1864ab}
-.fs .fs-chain{font-size:11px;fill:#868e96}
+.fs .fs-chain{font-size:11px;fill:#5c636a}
 .fs .fs-hl .fs-outline{stroke:#e8590c;stroke-width:3}
 .fs .fs-hl .fs-head{fill:#ffe8cc}
 .fs .fs-zombie .fs-box{fill:#f1f3f5}
 .fs .fs-zombie .fs-outline{stroke-dasharray:5 3}
 .fs .fs-zombie .fs-head{fill:#dee2e6}
-.fs .fs-zombie text{fill:#868e96}
+.fs .fs-zombie text{fill:#5c636a}
 .fs .fs-stopped .fs-outline{stroke:#f08c00;stroke-dasharray:2 2}
 .fs .fs-stopped .fs-head{fill:#fff3bf}
 .fs .fs-badge{fill:#495057}
@@ -73,10 +73,10 @@ svg.fs{font-family:'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono','Noto San
 .fs .fs-read{fill:#1c5fb8}
 .fs .fs-rowhl-text{font-weight:bold}
 .fs .fs-mark{fill:none;stroke:#adb5bd}
-.fs text.fs-markt{font-size:10px;fill:#868e96;text-anchor:middle}
+.fs text.fs-markt{font-size:10px;fill:#5c636a;text-anchor:middle}
 .fs .fs-shared{fill:none;stroke:#9c36b5}
 .fs text.fs-sharedt{font-size:10px;fill:#9c36b5;text-anchor:middle}
-.fs .fs-more{font-size:11px;fill:#868e96;font-style:italic}
+.fs .fs-more{font-size:11px;fill:#5c636a;font-style:italic}
 .fs .fs-warnbg{fill:#fff5f5}
 .fs text.fs-warn{fill:#c92a2a;font-size:11px}
 .fs text.fs-warnrow{fill:#c92a2a}

@@ -234,6 +234,41 @@ pub fn after_heading(seq: u64) -> String {
     }
 }
 
+/// The HTML page's switch that shows the steps it hides at first.
+pub fn show_library_steps(n: usize) -> String {
+    if zh() {
+        format!("显示动态库和 locale 文件的打开与关闭（{n} 步）")
+    } else {
+        format!("show library and locale file steps ({n})")
+    }
+}
+
+/// The HTML page's zoom buttons and presentation size.
+pub fn zoom_in() -> &'static str {
+    lang::current().pick("zoom in", "放大")
+}
+
+/// See [`zoom_in`].
+pub fn zoom_out() -> &'static str {
+    lang::current().pick("zoom out", "缩小")
+}
+
+/// See [`zoom_in`].
+pub fn presentation() -> &'static str {
+    lang::current().pick("presentation size", "演示字号")
+}
+
+/// What `diagram --format html` wrote: its real size.
+pub fn page_size(steps: usize, bytes: usize) -> String {
+    let kib = bytes as f64 / 1024.0;
+    let per = kib / steps.max(1) as f64;
+    if zh() {
+        format!("网页共 {steps} 步，{kib:.0} KiB，平均每步 {per:.1} KiB")
+    } else {
+        format!("the page has {steps} steps in {kib:.0} KiB, {per:.1} KiB a step")
+    }
+}
+
 /// The HTML page's view switch: the compact drawing.
 pub fn view_compact() -> &'static str {
     lang::current().pick("fd tables", "fd 表")
