@@ -209,9 +209,9 @@ pub fn page_with(title: &str, steps: &[HtmlStep], kernel: bool) -> String {
             "<button type=\"button\" class=\"fs-chip\" data-kind=\"{k}\" aria-pressed=\"true\">{k} {c}</button>"
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<span class=\"fs-zoom\"><button type=\"button\" id=\"fs-zoom-out\" title=\"{}\">\u{2212}</button><button type=\"button\" id=\"fs-zoom-in\" title=\"{}\">+</button><button type=\"button\" id=\"fs-big\" aria-pressed=\"false\">{}</button></span></div>\n",
+        "<span class=\"fs-zoom\"><button type=\"button\" id=\"fs-zoom-out\" title=\"{}\">\u{2212}</button><button type=\"button\" id=\"fs-zoom-in\" title=\"{}\">+</button><button type=\"button\" id=\"fs-big\" aria-pressed=\"false\">{}</button></span></div>",
         svg::esc(super::words::zoom_out()),
         svg::esc(super::words::zoom_in()),
         svg::esc(super::words::presentation())
