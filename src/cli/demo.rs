@@ -56,7 +56,7 @@ fn clean_pipe_holders(m: &crate::model::Model) -> usize {
 fn pick(path: &Path, moment: Moment) -> Result<u64> {
     match moment {
         Moment::Wired | Moment::AfterExec => {
-            let m = diagram::moments(path, true)?;
+            let m = diagram::moments(path, moment != Moment::AfterExec)?;
             let found = if moment == Moment::Wired {
                 m.wired
             } else {
@@ -221,8 +221,10 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
     )?;
     writeln!(out)?;
     let seq = pick(&trace, s.moment)?;
+    // Regular files are left out, except where one is the lesson (the
+    // exec demo's `exec 3</etc/hostname`).
     let opts = SceneOptions {
-        collapse_files: true,
+        collapse_files: s.moment != Moment::AfterExec,
         ..SceneOptions::default()
     };
     let h = diagram::html_steps(&trace, &opts, None)?;
