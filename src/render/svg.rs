@@ -294,8 +294,12 @@ pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
                 false => format!("{id} {label} ({k}): {holders}"),
                 true => format!("{id} {label}（{k}）：{holders}"),
             };
-            by += 16.0;
-            text(&mut bottom, MARGIN, by, "", &fit(&line, wrap_cols));
+            // Wrapped, never cut: a cut would drop pids and fds from the
+            // middle of the list.
+            for part in wrap(&line, wrap_cols) {
+                by += 16.0;
+                text(&mut bottom, MARGIN, by, "", &part);
+            }
         }
         if scene.shared.len() > SHARED_SHOWN {
             by += 16.0;
@@ -1379,6 +1383,23 @@ mod tests {
             shared: vec![],
             warnings: vec![],
             open_files: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_shared_files_footer_wraps_and_never_cuts_a_holder_list() {
+        let mut sc = pipeline(2);
+        let holders: Vec<(Pid, i32)> = (0..12).map(|i| (27950 + i, i % 3)).collect();
+        sc.shared.push(super::super::scene::SharedFile {
+            id: "#9".into(),
+            label: "/var/log/a-rather-long-directory-name/and-a-long-file-name.log".into(),
+            holders,
+        });
+        let out = render(&sc);
+        let footer = &out[out.find("Open files shared by several fds").unwrap()..];
+        assert!(!footer.contains('\u{2026}'), "{footer}");
+        for i in 0..12 {
+            assert!(footer.contains(&format!("{}", 27950 + i)), "{footer}");
         }
     }
 
