@@ -54,6 +54,21 @@ fn clean_pipe_holders(m: &crate::model::Model) -> usize {
 
 /// The seq of the moment to draw for `moment`.
 fn pick(path: &Path, moment: Moment) -> Result<u64> {
+    match moment {
+        Moment::Wired | Moment::AfterExec => {
+            let m = diagram::moments(path, moment != Moment::AfterExec)?;
+            let found = if moment == Moment::Wired {
+                m.wired
+            } else {
+                m.exec
+            };
+            if let Some(seq) = found {
+                return Ok(seq);
+            }
+            return pick(path, Moment::PipelineInFlow);
+        }
+        _ => {}
+    }
     let mut r = Replay::open(path)?.without_narration();
     let mut best = (0u64, 0usize);
     while let Some(step) = r.step()? {
@@ -70,6 +85,7 @@ fn pick(path: &Path, moment: Moment) -> Result<u64> {
                 false,
             ),
             Moment::MostProcesses => (m.tree().live().count(), false),
+            Moment::Wired | Moment::AfterExec => unreachable!("handled above"),
         };
         if n > best.1 || (latest && n == best.1 && n > 0) {
             best = (step.event.seq, n);
@@ -205,10 +221,26 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
     )?;
     writeln!(out)?;
     let seq = pick(&trace, s.moment)?;
+    // Regular files are left out, except where one is the lesson (the
+    // exec demo's `exec 3</etc/hostname`).
     let opts = SceneOptions {
-        collapse_files: true,
+        collapse_files: s.moment != Moment::AfterExec,
         ..SceneOptions::default()
     };
+    let h = diagram::html_steps(&trace, &opts, None)?;
+    if h.steps.len() < h.qualified {
+        diagram::say_capped(&h);
+    }
+    // The link opens the page at `seq`: draw exactly a step the page has
+    // (the last one at or before `seq`), so the terminal and the page show
+    // the same event.
+    let seq = h
+        .steps
+        .iter()
+        .map(|s| s.seq)
+        .take_while(|s| *s <= seq)
+        .last()
+        .unwrap_or(h.steps[0].seq);
     let scene = diagram::scene_after(&trace, seq, &opts)?;
     writeln!(
         out,
@@ -218,11 +250,18 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
             true => format!("#{seq} 之后的状态，这是这个示例最关键的时刻："),
         })
     )?;
-    write!(out, "{}", ascii::render(&scene, style.color))?;
-    let h = diagram::html_steps(&trace, &opts, None)?;
-    if h.steps.len() < h.qualified {
-        diagram::say_capped(&h);
-    }
+    write!(
+        out,
+        "{}",
+        ascii::render_with(
+            &scene,
+            ascii::Opts {
+                color: style.color,
+                width: ascii::terminal_width(),
+                plain: false,
+            }
+        )
+    )?;
     std::fs::write(&page, html::page(&h.title, &h.steps)).with_context(|| {
         match lang::current() {
             Lang::En => format!("writing {}", page.display()),

@@ -380,6 +380,18 @@ pub enum DiagramFormat {
     Html,
 }
 
+/// What a diagram shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum DiagramView {
+    /// Process boxes with their fd tables, pipes as tubes between them.
+    #[default]
+    Compact,
+    /// The kernel's three tables: fd tables, the open file table (mode,
+    /// flags, shared offset, refcount), and the files, ttys and pipes
+    /// (svg, ascii; the HTML page has both, with a switch).
+    Kernel,
+}
+
 /// Arguments of `forkscope diagram`.
 #[derive(Debug, clap::Args)]
 pub struct DiagramArgs {
@@ -419,6 +431,22 @@ pub struct DiagramArgs {
     /// closes of regular files.
     #[arg(long, value_name = "A..B")]
     pub range: Option<SeqRange>,
+
+    /// What to draw: `compact` (process boxes and pipes) or `kernel` (fd
+    /// tables -> open file table -> files, ttys and pipes). With --format
+    /// html, the view the page opens in.
+    #[arg(long, value_enum, default_value_t = DiagramView::Compact)]
+    pub view: DiagramView,
+
+    /// Draw the moment before the event too, side by side with the moment
+    /// after it (svg; ascii puts them one above the other).
+    #[arg(long)]
+    pub before: bool,
+
+    /// With --format ascii: plain ASCII only (+-| boxes, `>` and `x`), for
+    /// terminals that draw box-drawing characters double width.
+    #[arg(long)]
+    pub ascii_plain: bool,
 }
 
 /// Export formats.

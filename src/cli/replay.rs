@@ -322,20 +322,19 @@ fn state_at<R: std::io::BufRead>(
         let Some(h) = m.pipe_holders(p.id) else {
             continue;
         };
-        let mut extra = String::new();
-        if h.writers.is_empty() && h.unknown.is_empty() {
-            extra = style.good(if zh {
-                "  （写端全都关了：读端会读到 EOF）"
-            } else {
-                "  (no write end open: readers see EOF)"
-            });
-        } else if h.readers.is_empty() && h.unknown.is_empty() {
-            extra = style.bad(if zh {
-                "  （读端全都关了：往写端写会收到 SIGPIPE）"
-            } else {
-                "  (no read end open: writers get SIGPIPE)"
-            });
-        }
+        // The same words as every drawing (an inherited pipe may have ends
+        // outside the trace: it promises neither EOF nor SIGPIPE).
+        let inherited = matches!(p.origin, crate::model::PipeOrigin::Inherited { .. });
+        let extra = match crate::render::words::pipe_verdict(
+            h.writers.len(),
+            h.readers.len(),
+            h.unknown.len(),
+            inherited,
+        ) {
+            Some(v) if v.eof => style.good(&paren(&v.text, zh)),
+            Some(v) if v.bad => style.bad(&paren(&v.text, zh)),
+            _ => String::new(),
+        };
         match zh {
             false => writeln!(
                 out,
@@ -377,6 +376,15 @@ fn state_at<R: std::io::BufRead>(
 }
 
 /// `pid` and (optionally) its live descendants.
+/// `  (text)`, with Chinese brackets in Chinese.
+fn paren(text: &str, zh: bool) -> String {
+    if zh {
+        format!("  （{text}）")
+    } else {
+        format!("  ({text})")
+    }
+}
+
 fn subtree(m: &crate::model::Model, pid: Pid, descendants: bool) -> HashSet<Pid> {
     let mut set = HashSet::from([pid]);
     if let (true, Some(p)) = (descendants, m.tree().get(pid)) {

@@ -17,6 +17,12 @@ pub struct Before {
     /// What the fd being overwritten or closed referred to, in words of the
     /// current language (see [`open_file`]; a path is a path in any language).
     pub replaced: Option<String>,
+    /// The process (tgid) of the acting task.
+    pub pid: Pid,
+    /// Its fd table before the event: (fd, open file, words for it,
+    /// whether it is a regular file), for the change marks of a drawing
+    /// (an event changes only the acting process's fd table).
+    pub fds: Vec<(i32, crate::model::OpenFileId, String, bool)>,
 }
 
 impl Before {
@@ -32,8 +38,22 @@ impl Before {
             EventKind::Close { fd } => Some(fd),
             _ => None,
         };
+        let pid = model
+            .tree()
+            .process_of_task(ev.pid)
+            .map_or(ev.pid, |p| p.pid);
+        let fds = model
+            .fds(ev.pid)
+            .iter()
+            .map(|v| {
+                let regular = matches!(&v.file.object, Object::File { path } if !path.as_bytes().starts_with(b"/dev/"));
+                (v.fd, v.file.id, open_file(v.file, labels), regular)
+            })
+            .collect();
         Before {
             replaced: fd.and_then(|fd| fd_text(model, ev.pid, fd, labels)),
+            pid,
+            fds,
         }
     }
 }
