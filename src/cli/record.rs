@@ -211,6 +211,12 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             if !args.quiet {
                 eprintln!("{}", summary(&out, &argv0));
             }
+            if let Some(sig) = out.fatal_signal() {
+                // The trace is complete and closed: end as the command did,
+                // so that the invoking shell sees what it would untraced
+                // (a loop stops on Ctrl-C).
+                record::signals::die_of(sig);
+            }
             Ok(out.exit_code())
         }
         Err(e @ (RecordError::NotFound { .. } | RecordError::NotExecutable { .. })) => {

@@ -263,11 +263,19 @@ pub fn launch(
         })?;
     use std::os::fd::AsRawFd;
     let (rfd, wfd) = (sync_r.as_raw_fd(), sync_w.as_raw_fd());
-
+    let inherited = super::signals::inherited();
+    // No handler of forkscope's may run in the child: every signal is
+    // blocked across the fork, and the child sets its own mask.
+    let mask = super::signals::block_all();
     // SAFETY: the child branch below only calls async-signal-safe functions
-    // (close, read, sigprocmask, signal, prctl, syscall, execv, write, _exit)
-    // on data prepared before the fork; it never returns.
-    match unsafe { fork() }.map_err(|e| RecordError::Spawn {
+    // (close, read, sigaction, sigprocmask, prctl, syscall, execv, write,
+    // _exit) on data prepared before the fork; it never returns.
+    let forked = unsafe { fork() };
+    if !matches!(forked, Ok(ForkResult::Child)) {
+        super::signals::set_mask(&mask);
+    }
+
+    match forked.map_err(|e| RecordError::Spawn {
         msg: format!("fork: {e}"),
     })? {
         ForkResult::Child => {
@@ -287,12 +295,10 @@ pub fn launch(
                     libc::_exit(127);
                 }
                 libc::close(rfd);
-                // Rust ignores SIGPIPE in its own process; the traced program
-                // must start with the default, as it would from a shell.
-                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-                let mut empty: libc::sigset_t = std::mem::zeroed();
-                libc::sigemptyset(&mut empty);
-                libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+                // The program starts with what forkscope was started with:
+                // its mask, its ignored signals (not the SIGPIPE the Rust
+                // runtime ignores, nor forkscope's handlers), its closed stdio.
+                super::signals::restore_in_child(&inherited);
                 // SPEC_ALLOW: a seccomp filter must not turn on the
                 // Speculative Store Bypass mitigation for the program (the
                 // kernel's default on machines that mitigate "via prctl and

@@ -528,6 +528,7 @@ impl Tracer {
                     self.stop_before_report(child, stopsig)?;
                 }
                 self.check_on_signal(sig, from);
+                super::signals::delivered(sig, info.map_or(0, |(_, c, _)| c), from);
                 self.stats.signals += 1;
                 self.emit(
                     pid,
@@ -656,6 +657,7 @@ impl Tracer {
             child
         };
         self.tasks.insert(child, Task::new(tgid));
+        super::signals::member(tgid);
         let r = self.resume(s, 0);
         self.release_held(child);
         r
