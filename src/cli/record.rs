@@ -6,6 +6,7 @@
 
 use super::{OnDeadlock, RecordArgs};
 use crate::analysis::waitfor::Hang;
+use crate::record::signals::{Notice, NoticeSink};
 use crate::record::{
     self, HangSink, HangWatch, RecordError, RecordOptions, RecordOutcome, StallReport, Why,
 };
@@ -76,6 +77,59 @@ fn stall_text_zh(r: &StallReport, style: super::style::Style) -> String {
         ));
     }
     s
+}
+
+/// The stderr text for a [`Notice`]: processes that outlived the first
+/// one, which forkscope waits for.
+pub fn notice_text(n: &Notice) -> String {
+    let list = |r: &[(i32, String)]| {
+        r.iter()
+            .map(|(p, name)| format!("{p} ({})", crate::render::ascii::visible(name)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let pids = |r: &[(i32, String)]| {
+        r.iter()
+            .map(|(p, _)| p.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match (n, lang::current()) {
+        (Notice::Outlived { root, remaining }, Lang::En) => format!(
+            "forkscope: the command (pid {root}) has exited, but {} it started {} still running and traced: {}. \
+             forkscope waits for {}, as strace -f does, then ends as the command did. \
+             A process started under forkscope's seccomp filter cannot be let go (its traced system calls would then fail with ENOSYS), \
+             so Ctrl-C does not detach {}: end {} (kill {}) to finish the recording now.\n",
+            if remaining.len() == 1 { "1 process".to_string() } else { format!("{} processes", remaining.len()) },
+            if remaining.len() == 1 { "is" } else { "are" },
+            list(remaining),
+            if remaining.len() == 1 { "it" } else { "them" },
+            if remaining.len() == 1 { "it" } else { "them" },
+            if remaining.len() == 1 { "it" } else { "them" },
+            pids(remaining),
+        ),
+        (Notice::Outlived { root, remaining }, Lang::Zh) => format!(
+            "forkscope：命令（pid {root}）已经退出了，但它启动的 {} 个进程还在运行，仍被跟踪：{}。\
+             forkscope 会像 strace -f 一样等它们结束，然后按命令的结局退出。\
+             在 forkscope 的 seccomp 过滤器下启动的进程不能被放开（放开后它被跟踪的系统调用会以 ENOSYS 失败），\
+             所以 Ctrl-C 不会让 forkscope 脱离它们：要现在结束记录，请结束这些进程（kill {}）。\n",
+            remaining.len(),
+            list(remaining),
+            pids(remaining),
+        ),
+        (Notice::StillWaiting { signal, remaining }, Lang::En) => format!(
+            "forkscope: {} arrived after the command exited; still waiting for {} (kill {} to finish the recording now).\n",
+            crate::trace::Sig(*signal),
+            list(remaining),
+            pids(remaining),
+        ),
+        (Notice::StillWaiting { signal, remaining }, Lang::Zh) => format!(
+            "forkscope：命令退出之后收到了 {}；仍在等待 {}（要现在结束记录，请 kill {}）。\n",
+            crate::trace::Sig(*signal),
+            list(remaining),
+            pids(remaining),
+        ),
+    }
 }
 
 /// The one-paragraph summary printed when the recording ends, in the
@@ -186,6 +240,11 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         None => args.command[0].to_string_lossy().into_owned(),
     };
     let argv0 = crate::render::ascii::visible(&argv0).into_owned();
+    record::signals::set_notice_sink(Some(NoticeSink(Arc::new(move |n: &Notice| {
+        // Printed from forkscope's own threads: carry the language.
+        lang::set(language);
+        eprint!("{}", notice_text(n));
+    }))));
     let result = match args.attach {
         Some(pid) => record::attach(pid, args.output, &watch),
         None => record::record_watched(

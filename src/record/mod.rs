@@ -706,7 +706,15 @@ pub fn record_watched(
     // (and so the child). The child restores the dispositions it inherits.
     ATTACHED.store(false, Ordering::Relaxed);
     install_signal_handlers();
-    let root = spawn::launch(&prog, &opts.argv, &filter)?;
+    let root = match spawn::launch(&prog, &opts.argv, &filter) {
+        Ok(r) => r,
+        Err(e) => {
+            // The file made by the probe is a trace all the same: its
+            // header (root pid 0: nothing ran), no events.
+            let _ = TraceWriter::create(&path, &header);
+            return Err(e);
+        }
+    };
     signals::member(root.as_raw());
     ROOT_PID.store(root.as_raw(), Ordering::Relaxed);
     header.root_pid = root.as_raw();

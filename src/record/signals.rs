@@ -307,25 +307,16 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
 }
 
 /// Catches every signal of [`caught`]. Started recordings (`attached`
-/// false) get a forwarder thread; their handlers restart interrupted
-/// syscalls, except SIGALRM, which wakes the tracer's waitpid. Attached,
-/// SIGINT, SIGTERM and SIGHUP ask for a detach and nothing is passed on.
+/// false) get a forwarder thread, and their handlers restart interrupted
+/// syscalls. Attached, the handlers interrupt the tracer's waitpid: SIGINT,
+/// SIGTERM and SIGHUP ask for a detach, and nothing is passed on.
 pub fn install(attached: bool) {
     if !attached && PIPE_W.load(Ordering::Relaxed) < 0 {
         start_forwarder();
     }
-    TRACER_TID.store(
-        // SAFETY: gettid has no preconditions.
-        unsafe { libc::gettid() },
-        Ordering::Relaxed,
-    );
     let mut unblock: libc::sigset_t = unsafe_zeroed_set();
     for sig in caught() {
-        let restart = if attached || sig == libc::SIGALRM {
-            0
-        } else {
-            libc::SA_RESTART
-        };
+        let restart = if attached { 0 } else { libc::SA_RESTART };
         // SAFETY: installing a handler that only touches atomics and calls
         // async-signal-safe functions; the old action is read into local
         // storage.
@@ -361,15 +352,8 @@ fn unsafe_zeroed_set() -> libc::sigset_t {
     }
 }
 
-/// The tracer's thread, which a detach request wakes with SIGALRM.
-static TRACER_TID: AtomicI32 = AtomicI32::new(0);
 /// The program's first process exited.
 static ROOT_GONE: AtomicBool = AtomicBool::new(false);
-/// Descendants outlived the first process: SIGINT/SIGTERM/SIGHUP now end
-/// the recording ([`request_detach`]).
-static ORPHANS: AtomicBool = AtomicBool::new(false);
-/// The tracer took the detach request.
-static DETACH_TAKEN: AtomicBool = AtomicBool::new(false);
 
 /// Every process ever in the traced tree (tgids).
 static MEMBERS: LazyLock<Mutex<HashSet<i32>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
@@ -419,44 +403,105 @@ pub fn delivered(sig: i32, code: i32, from: Option<i32>) {
     });
 }
 
-/// The first process exited; `orphans`: traced descendants remain, and
-/// from now on SIGINT, SIGTERM and SIGHUP end the recording.
-pub fn root_gone(orphans: bool) {
+/// Something the user should know while the recording goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The first process (`root`) exited and these traced processes, each
+    /// (pid, name), are still running.
+    Outlived {
+        /// The first process.
+        root: i32,
+        /// The processes still running.
+        remaining: Vec<(i32, String)>,
+    },
+    /// SIGINT, SIGTERM or SIGHUP arrived while forkscope waits for them.
+    StillWaiting {
+        /// The signal.
+        signal: i32,
+        /// The processes still running.
+        remaining: Vec<(i32, String)>,
+    },
+}
+
+/// Receives the [`Notice`]s (the CLI prints them).
+#[derive(Clone)]
+pub struct NoticeSink(pub std::sync::Arc<dyn Fn(&Notice) + Send + Sync>);
+
+static SINK: Mutex<Option<NoticeSink>> = Mutex::new(None);
+
+/// Where notices go (none: nowhere).
+pub fn set_notice_sink(sink: Option<NoticeSink>) {
+    *SINK.lock().unwrap_or_else(|e| e.into_inner()) = sink;
+}
+
+fn notify(n: &Notice) {
+    let sink = SINK.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some(s) = sink {
+        (s.0)(n);
+    }
+}
+
+/// The traced processes still running, other than the first one: (pid,
+/// name), by pid.
+fn remaining() -> Vec<(i32, String)> {
+    let root = super::ROOT_PID.load(Ordering::Relaxed);
+    let pids: Vec<i32> = MEMBERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .copied()
+        .filter(|&p| p != root)
+        .collect();
+    let me = std::process::id().to_string();
+    let mut v: Vec<(i32, String)> = pids
+        .into_iter()
+        .filter_map(|p| {
+            let s = std::fs::read_to_string(format!("/proc/{p}/status")).ok()?;
+            let field = |k: &str| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix(k))
+                    .map(|v| v.trim().to_string())
+            };
+            let alive = !field("State:")?.starts_with(['Z', 'X']);
+            (alive && field("TracerPid:")? == me).then(|| (p, field("Name:").unwrap_or_default()))
+        })
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// The first process exited (the tracer calls this). If traced processes
+/// are still running a moment later (not merely on their way out with it),
+/// a [`Notice::Outlived`] says so, once.
+pub fn root_gone(root: i32) {
     ROOT_GONE.store(true, Ordering::Relaxed);
-    ORPHANS.store(orphans, Ordering::Relaxed);
+    let old = block_all();
+    let _ = std::thread::Builder::new()
+        .name("forkscope-outlived".into())
+        .spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            let remaining = remaining();
+            if !remaining.is_empty() {
+                notify(&Notice::Outlived { root, remaining });
+            }
+        });
+    set_mask(&old);
 }
 
-/// Was an end of the recording asked for after the first process exited?
-/// Takes the request.
-pub fn take_detach() -> bool {
-    if ORPHANS.load(Ordering::Relaxed) && super::DETACH.swap(false, Ordering::Relaxed) {
-        DETACH_TAKEN.store(true, Ordering::Relaxed);
-        return true;
-    }
-    false
-}
-
-/// Asks the tracer to detach, waking its waitpid with SIGALRM until it
-/// has taken the request.
-fn request_detach() {
-    if DETACH_TAKEN.load(Ordering::Relaxed) {
-        return;
-    }
-    super::DETACH.store(true, Ordering::Relaxed);
-    let tid = TRACER_TID.load(Ordering::Relaxed);
-    // SAFETY: getpid has no preconditions.
-    let me = unsafe { libc::getpid() };
-    for _ in 0..500 {
-        if DETACH_TAKEN.load(Ordering::Relaxed) {
+/// After the first process exited, SIGINT/SIGTERM/SIGHUP cannot be passed
+/// on: say what forkscope waits for (at most every 2 s).
+fn still_waiting(signal: i32) {
+    static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+    {
+        let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|t| t.elapsed() < Duration::from_secs(2)) {
             return;
         }
-        // SAFETY: tgkill to a thread of our own process; its handler
-        // ignores SIGALRM sent by forkscope and returns, interrupting
-        // waitpid (SIGALRM has no SA_RESTART).
-        unsafe {
-            libc::syscall(libc::SYS_tgkill, me, tid, libc::SIGALRM);
-        }
-        std::thread::sleep(Duration::from_millis(20));
+        *last = Some(Instant::now());
+    }
+    let remaining = remaining();
+    if !remaining.is_empty() {
+        notify(&Notice::StillWaiting { signal, remaining });
     }
 }
 
@@ -521,8 +566,8 @@ fn decide(info: &libc::siginfo_t, got: Instant) {
     if code > 0 {
         // From the kernel: the terminal (to the whole foreground group,
         // the program included), a timer, a resource limit.
-        if terminating && ORPHANS.load(Ordering::Relaxed) {
-            request_detach();
+        if terminating && ROOT_GONE.load(Ordering::Relaxed) {
+            still_waiting(sig);
         }
         return;
     }
@@ -539,13 +584,10 @@ fn decide(info: &libc::siginfo_t, got: Instant) {
     } {
         return;
     }
-    if ORPHANS.load(Ordering::Relaxed) {
-        if terminating {
-            request_detach();
-        }
-        return;
-    }
     if ROOT_GONE.load(Ordering::Relaxed) {
+        if terminating {
+            still_waiting(sig);
+        }
         return;
     }
     if code == libc::SI_USER && reaches_a_tracee(sig, from, got) {

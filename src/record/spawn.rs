@@ -276,7 +276,13 @@ pub fn launch(
     }
 
     match forked.map_err(|e| RecordError::Spawn {
-        msg: format!("fork: {e}"),
+        msg: match e {
+            nix::errno::Errno::EAGAIN => format!(
+                "cannot start the command: fork failed: {e} (the limit on processes is \
+                 reached: RLIMIT_NPROC, the cgroup's pids.max or kernel.threads-max)"
+            ),
+            _ => format!("cannot start the command: fork failed: {e}"),
+        },
     })? {
         ForkResult::Child => {
             // SAFETY: raw libc calls on valid fds and pointers prepared above;

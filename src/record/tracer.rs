@@ -721,6 +721,9 @@ impl Tracer {
         };
         if pid == self.root {
             self.root_status = Some(status);
+            if !self.attached {
+                super::signals::root_gone(pid);
+            }
         }
         self.kills.retain(|k| k.pid != pid);
         if !task.exit_recorded {
