@@ -263,6 +263,13 @@ pub fn launch(
         })?;
     use std::os::fd::AsRawFd;
     let (rfd, wfd) = (sync_r.as_raw_fd(), sync_w.as_raw_fd());
+    // The child says on this one when its fd table is final (fds 0-2 closed
+    // as forkscope found them), so that the caller reads it after that.
+    let (ready_r, ready_w) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| RecordError::Spawn {
+            msg: format!("pipe2: {e}"),
+        })?;
+    let (ready_rfd, ready_wfd) = (ready_r.as_raw_fd(), ready_w.as_raw_fd());
     let inherited = super::signals::inherited();
     // No handler of forkscope's may run in the child: every signal is
     // blocked across the fork, and the child sets its own mask.
@@ -305,6 +312,8 @@ pub fn launch(
                 // its mask, its ignored signals (not the SIGPIPE the Rust
                 // runtime ignores, nor forkscope's handlers), its closed stdio.
                 super::signals::restore_in_child(&inherited);
+                libc::close(ready_rfd);
+                libc::write(ready_wfd, (&b as *const u8).cast(), 1);
                 // SPEC_ALLOW: a seccomp filter must not turn on the
                 // Speculative Store Bypass mitigation for the program (the
                 // kernel's default on machines that mitigate "via prctl and
@@ -362,6 +371,16 @@ pub fn launch(
                 msg: format!("releasing the child: {e}"),
             })?;
             drop(sync_w);
+            drop(ready_w);
+            let mut b = [0u8; 1];
+            loop {
+                match nix::unistd::read(&ready_r, &mut b) {
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    // 1: ready; 0 or an error: the child is gone, which the
+                    // tracer will report.
+                    _ => break,
+                }
+            }
             Ok(child)
         }
     }
