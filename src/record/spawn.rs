@@ -373,14 +373,9 @@ pub fn launch(
             drop(sync_w);
             drop(ready_w);
             let mut b = [0u8; 1];
-            loop {
-                match nix::unistd::read(&ready_r, &mut b) {
-                    Err(nix::errno::Errno::EINTR) => continue,
-                    // 1: ready; 0 or an error: the child is gone, which the
-                    // tracer will report.
-                    _ => break,
-                }
-            }
+            // 1 byte: ready; 0 or another error: the child is gone, which
+            // the tracer will report.
+            while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(&ready_r, &mut b) {}
             Ok(child)
         }
     }
