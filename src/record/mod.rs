@@ -5,10 +5,12 @@
 //! Transparency: the command keeps forkscope's terminal, process group,
 //! stdio and environment; signals reach it as they would untraced (each
 //! signal-delivery-stop re-injects the signal once; group-stops are held with
-//! PTRACE_LISTEN until SIGCONT). SIGTERM and SIGHUP sent to forkscope by
-//! another process (`kill <forkscope>`) are passed on to the command; Ctrl-C
-//! and Ctrl-\\ from the terminal reach the command directly and only make
-//! forkscope finish the trace after it. Every tracee is attached with
+//! PTRACE_LISTEN until SIGCONT). A signal sent to forkscope alone by
+//! another process (`kill <forkscope>`) is passed on to the command; Ctrl-C,
+//! Ctrl-\\ and signals to the process group reach the command directly and
+//! only make forkscope finish the trace after it ([`signals`]). The command
+//! inherits forkscope's original signal mask, ignored signals and closed
+//! stdio, and forkscope dies of the signal that killed it. Every tracee is attached with
 //! PTRACE_O_EXITKILL, so if forkscope dies the kernel kills the traced tree
 //! rather than leave it stopped.
 //!
