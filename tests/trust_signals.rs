@@ -227,6 +227,28 @@ fn finish_with(mut child: Child, traced: bool, dir: tempfile::TempDir) -> Run {
     }
 }
 
+/// [`finish_with`] for a child whose stdout is being read through `out`.
+fn finish_with_stdout(
+    mut child: Child,
+    mut out: BufReader<std::process::ChildStdout>,
+    dir: tempfile::TempDir,
+) -> Run {
+    let mut stdout = String::new();
+    out.read_to_string(&mut stdout).unwrap();
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        e.read_to_string(&mut stderr).unwrap();
+    }
+    let status = child.wait().unwrap();
+    Run {
+        stdout,
+        stderr,
+        status,
+        trace: None,
+        _dir: dir,
+    }
+}
+
 /// Starts `cmd` (untraced or traced), waits for its "ready" line on stderr,
 /// calls `send(pid)` with the pid the parent knows (the program's untraced,
 /// forkscope's traced), and collects the run.
@@ -481,12 +503,26 @@ fn closed_stdout_stays_closed_for_the_program() {
 #[test]
 fn a_process_that_outlives_the_command_is_named_and_forkscope_ends_when_it_does() {
     let script = "sleep 100 >/dev/null 2>&1 & p=$!; kill -STOP $p; echo $p; exit 3";
-    let native = run(&["sh", "-c", script], false, nothing);
-    let leftover: i32 = native.stdout.trim().parse().unwrap();
-    // SAFETY: kill(2) of the stopped sleep the untraced run left.
-    unsafe {
-        libc::kill(leftover, libc::SIGKILL);
-    }
+    // Untraced: the stopped child may hold the stdout pipe (stopped before
+    // its redirections), so it is killed before the rest is read.
+    let native = {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = command(&["sh", "-c", script], false, nothing, dir.path())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        let leftover: i32 = line.trim().parse().unwrap();
+        // SAFETY: kill(2) of the stopped child the untraced run left.
+        unsafe {
+            libc::kill(leftover, libc::SIGKILL);
+        }
+        child.stdout = None;
+        let r = finish_with_stdout(child, out, dir);
+        assert_eq!(r.stdout, "");
+        r
+    };
     assert_eq!(native.ended(), "exit 3");
 
     let dir = tempfile::tempdir().unwrap();

@@ -376,6 +376,9 @@ const DELIVERIES_KEPT: usize = 256;
 /// deciding that it was sent to forkscope alone.
 const GRACE: Duration = Duration::from_millis(250);
 
+/// How far the grace is stretched while tracees wait in ptrace-stops.
+const LONGEST_GRACE: Duration = Duration::from_millis(1500);
+
 /// A process joined the traced tree (the tracer calls this for the first
 /// process and at each fork).
 pub fn member(tgid: i32) {
@@ -643,12 +646,43 @@ fn reaches_a_tracee(sig: i32, from: i32, got: Instant) -> bool {
             return true;
         }
         let now = Instant::now();
-        if now >= deadline {
+        // A tracee may have taken the signal and wait, in its
+        // signal-delivery-stop, for a tracer slowed down by a loaded
+        // machine: while some task is in a ptrace-stop, wait longer (a task
+        // held in a group-stop keeps this up to LONGEST_GRACE).
+        if now >= deadline && (now >= got + LONGEST_GRACE || !a_task_in_tracing_stop()) {
             return false;
         }
-        std::thread::sleep(wait.min(deadline - now));
+        std::thread::sleep(
+            wait.min(
+                deadline
+                    .saturating_duration_since(now)
+                    .max(Duration::from_millis(10)),
+            ),
+        );
         wait = (wait * 2).min(Duration::from_millis(50));
     }
+}
+
+/// Is a task of the traced tree in a ptrace-stop ('t' in /proc/TID/stat)?
+fn a_task_in_tracing_stop() -> bool {
+    let pids: Vec<i32> = MEMBERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .copied()
+        .collect();
+    pids.into_iter().any(|p| {
+        let Ok(dir) = std::fs::read_dir(format!("/proc/{p}/task")) else {
+            return false;
+        };
+        dir.filter_map(|e| e.ok())
+            .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+            .any(|st| {
+                st.rsplit_once(')')
+                    .is_some_and(|(_, rest)| rest.trim_start().starts_with('t'))
+            })
+    })
 }
 
 /// Is `sig` pending for a live traced process (its shared pending set)?
