@@ -7,6 +7,7 @@
 use super::{OnDeadlock, RecordArgs};
 use crate::analysis::waitfor::Hang;
 use crate::record::limits::{Limit, LimitKind, LimitSink};
+use crate::record::signals::{Notice, NoticeSink};
 use crate::record::{
     self, HangSink, HangWatch, RecordError, RecordOptions, RecordOutcome, StallReport, Why,
 };
@@ -100,6 +101,59 @@ pub fn limit_text(l: &Limit) -> String {
         (LimitKind::FileCaps, true) => format!("forkscope：警告：{path} 带有文件 capability，却在没有它们的情况下运行：在 ptrace 之下内核不理会 set-ID 位和文件 capability（和 strace 一样）"),
         (LimitKind::NestedPtrace, false) => format!("forkscope: warning: process {} got EPERM from {request}{target}: a process has only one tracer and forkscope is it, so strace, gdb and other tracers cannot run under forkscope", l.pid),
         (LimitKind::NestedPtrace, true) => format!("forkscope：警告：进程 {} 调用 {request}{target} 得到 EPERM：一个进程只能有一个跟踪者，而它已经被 forkscope 跟踪，所以 strace、gdb 等跟踪工具不能在 forkscope 之下运行", l.pid),
+    }
+}
+
+/// The stderr text for a [`Notice`]: processes that outlived the first
+/// one, which forkscope waits for.
+pub fn notice_text(n: &Notice) -> String {
+    let list = |r: &[(i32, String)]| {
+        r.iter()
+            .map(|(p, name)| format!("{p} ({})", crate::render::ascii::visible(name)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let pids = |r: &[(i32, String)]| {
+        r.iter()
+            .map(|(p, _)| p.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match (n, lang::current()) {
+        (Notice::Outlived { root, remaining }, Lang::En) => format!(
+            "forkscope: the command (pid {root}) has exited, but {} it started {} still running and traced: {}. \
+             forkscope waits for {}, as strace -f does, then ends as the command did. \
+             A process started under forkscope's seccomp filter cannot be let go (its traced system calls would then fail with ENOSYS), \
+             so Ctrl-C does not detach {}: end {} (kill {}) to finish the recording now.\n",
+            if remaining.len() == 1 { "1 process".to_string() } else { format!("{} processes", remaining.len()) },
+            if remaining.len() == 1 { "is" } else { "are" },
+            list(remaining),
+            if remaining.len() == 1 { "it" } else { "them" },
+            if remaining.len() == 1 { "it" } else { "them" },
+            if remaining.len() == 1 { "it" } else { "them" },
+            pids(remaining),
+        ),
+        (Notice::Outlived { root, remaining }, Lang::Zh) => format!(
+            "forkscope：命令（pid {root}）已经退出了，但它启动的 {} 个进程还在运行，仍被跟踪：{}。\
+             forkscope 会像 strace -f 一样等它们结束，然后按命令的结局退出。\
+             在 forkscope 的 seccomp 过滤器下启动的进程不能被放开（放开后它被跟踪的系统调用会以 ENOSYS 失败），\
+             所以 Ctrl-C 不会让 forkscope 脱离它们：要现在结束记录，请结束这些进程（kill {}）。\n",
+            remaining.len(),
+            list(remaining),
+            pids(remaining),
+        ),
+        (Notice::StillWaiting { signal, remaining }, Lang::En) => format!(
+            "forkscope: {} arrived after the command exited; still waiting for {} (kill {} to finish the recording now).\n",
+            crate::trace::Sig(*signal),
+            list(remaining),
+            pids(remaining),
+        ),
+        (Notice::StillWaiting { signal, remaining }, Lang::Zh) => format!(
+            "forkscope：命令退出之后收到了 {}；仍在等待 {}（要现在结束记录，请 kill {}）。\n",
+            crate::trace::Sig(*signal),
+            list(remaining),
+            pids(remaining),
+        ),
     }
 }
 
@@ -232,6 +286,11 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
     };
     let argv0 = crate::render::ascii::visible(&argv0).into_owned();
     record::set_exit_snapshots(args.snapshots.contains(&super::SnapshotAt::Exit));
+    record::signals::set_notice_sink(Some(NoticeSink(Arc::new(move |n: &Notice| {
+        // Printed from forkscope's own threads: carry the language.
+        lang::set(language);
+        crate::errprint!("{}", notice_text(n));
+    }))));
     let result = match args.attach {
         Some(pid) => record::attach(pid, args.output, &watch),
         None => record::record_watched(
@@ -256,6 +315,12 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             }
             if !args.quiet || out.trace_stopped.is_some() {
                 crate::errln!("{}", summary(&out, &argv0));
+            }
+            if let Some(sig) = out.fatal_signal() {
+                // The trace is complete and closed: end as the command did,
+                // so that the invoking shell sees what it would untraced
+                // (a loop stops on Ctrl-C).
+                record::signals::die_of(sig);
             }
             Ok(out.exit_code())
         }

@@ -5,10 +5,12 @@
 //! Transparency: the command keeps forkscope's terminal, process group,
 //! stdio and environment; signals reach it as they would untraced (each
 //! signal-delivery-stop re-injects the signal once; group-stops are held with
-//! PTRACE_LISTEN until SIGCONT). SIGTERM and SIGHUP sent to forkscope by
-//! another process (`kill <forkscope>`) are passed on to the command; Ctrl-C
-//! and Ctrl-\\ from the terminal reach the command directly and only make
-//! forkscope finish the trace after it. Every tracee is attached with
+//! PTRACE_LISTEN until SIGCONT). A signal sent to forkscope alone by
+//! another process (`kill <forkscope>`) is passed on to the command; Ctrl-C,
+//! Ctrl-\\ and signals to the process group reach the command directly and
+//! only make forkscope finish the trace after it ([`signals`]). The command
+//! inherits forkscope's original signal mask, ignored signals and closed
+//! stdio, and forkscope dies of the signal that killed it. Every tracee is attached with
 //! PTRACE_O_EXITKILL, so if forkscope dies the kernel kills the traced tree
 //! rather than leave it stopped.
 //!
@@ -35,6 +37,7 @@ pub mod own_filter;
 pub mod pidns;
 pub mod procfs;
 pub mod seccomp;
+pub mod signals;
 pub mod spawn;
 pub mod stops;
 pub mod syscalls;
@@ -184,6 +187,19 @@ impl RecordOutcome {
         self.status.map_or(1, |s| s.shell_code())
     }
 
+    /// The signal forkscope should end by, once the trace is complete: the
+    /// one that killed the command it started (not after `--on-deadlock
+    /// kill`, nor for attached processes, whose parent is not forkscope's).
+    pub fn fatal_signal(&self) -> Option<i32> {
+        if self.killed_for_hang || self.attached.is_some() || self.exec_error.is_some() {
+            return None;
+        }
+        match self.status {
+            Some(Status::Signaled { signaled, .. }) => Some(signaled.0),
+            _ => None,
+        }
+    }
+
     /// The one-paragraph summary printed to stderr.
     pub fn summary(&self, argv0: &str) -> String {
         let s = &self.stats;
@@ -281,58 +297,12 @@ static ATTACHED: AtomicBool = AtomicBool::new(false);
 /// A detach was asked for.
 static DETACH: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    if ATTACHED.load(Ordering::Relaxed) {
-        if matches!(sig, libc::SIGINT | libc::SIGTERM | libc::SIGHUP) {
-            INTERRUPTED.store(sig == libc::SIGINT, Ordering::Relaxed);
-            DETACH.store(true, Ordering::Relaxed);
-        }
-        // SIGALRM: only interrupts the tracer's waitpid so that it looks at DETACH.
-        return;
-    }
-    if sig == libc::SIGINT {
-        INTERRUPTED.store(true, Ordering::Relaxed);
-        return;
-    }
-    if sig == libc::SIGQUIT {
-        return;
-    }
-    // SIGTERM/SIGHUP: passed on to the command when a process sent them to
-    // forkscope (si_code <= 0: kill, sigqueue, tkill), as `timeout` or a
-    // service manager would expect. SIGINT/SIGQUIT come from the terminal to
-    // the whole foreground group, the command included: never passed on, so
-    // they are not delivered twice.
-    // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
-    let code = unsafe { (*info).si_code };
-    let root = ROOT_PID.load(Ordering::Relaxed);
-    if code <= 0 && root > 0 {
-        // SAFETY: kill is async-signal-safe.
-        unsafe {
-            libc::kill(root, sig);
-        }
-    }
-}
-
 fn install_signal_handlers() {
     // Attached, the handlers must interrupt the tracer's waitpid (no
     // SA_RESTART), and a 100 ms SIGALRM tick closes the window between
     // the tracer's look at DETACH and its next waitpid.
     let attached = ATTACHED.load(Ordering::Relaxed);
-    let restart = if attached { 0 } else { libc::SA_RESTART };
-    let mut sigs = vec![libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGHUP];
-    if attached {
-        sigs.push(libc::SIGALRM);
-    }
-    for sig in sigs {
-        // SAFETY: installing a handler that only touches atomics and calls kill.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as *const () as libc::sighandler_t;
-            sa.sa_flags = libc::SA_SIGINFO | restart;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
-        }
-    }
+    signals::install(attached);
     if attached {
         let tick = libc::timeval {
             tv_sec: 0,
@@ -658,26 +628,13 @@ fn watchdog(watch: Arc<Watch>, timeout: Duration) {
 /// they interrupt the tracer thread's waitpid rather than this thread.
 fn start_watchdog(watch: &Arc<Watch>) -> Option<std::thread::JoinHandle<()>> {
     let timeout = watch.opts.stall_timeout?;
-    use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow, Signal};
-    let mut block = SigSet::empty();
-    for s in [
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-        Signal::SIGQUIT,
-        Signal::SIGALRM,
-        Signal::SIGCHLD,
-    ] {
-        block.add(s);
-    }
-    let mut old = SigSet::empty();
-    let _ = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&block), Some(&mut old));
+    let old = signals::block_all();
     let w = Arc::clone(watch);
     let handle = std::thread::Builder::new()
         .name("forkscope-watchdog".into())
         .spawn(move || watchdog(w, timeout))
         .ok();
-    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    signals::set_mask(&old);
     handle
 }
 
@@ -791,10 +748,21 @@ pub fn record_watched(
     // create the file in two steps: probe now, write after launch.
     probe_output(&path)?;
     let filter = seccomp::build_filter();
-    let root = spawn::launch(&prog, &opts.argv, &filter)?;
-    ROOT_PID.store(root.as_raw(), Ordering::Relaxed);
+    // Caught before the child exists: a signal now must not kill forkscope
+    // (and so the child). The child restores the dispositions it inherits.
     ATTACHED.store(false, Ordering::Relaxed);
     install_signal_handlers();
+    let root = match spawn::launch(&prog, &opts.argv, &filter) {
+        Ok(r) => r,
+        Err(e) => {
+            // The file made by the probe is a trace all the same: its
+            // header (root pid 0: nothing ran), no events.
+            let _ = TraceWriter::create(&path, &header);
+            return Err(e);
+        }
+    };
+    signals::member(root.as_raw());
+    ROOT_PID.store(root.as_raw(), Ordering::Relaxed);
     header.root_pid = root.as_raw();
     let w = match TraceWriter::create(&path, &header) {
         Ok(w) => w,

@@ -674,6 +674,7 @@ impl Tracer {
                     self.stop_before_report(child, stopsig)?;
                 }
                 self.check_on_signal(sig, from);
+                super::signals::delivered(sig, info.map_or(0, |(_, c, _)| c), from);
                 self.stats.signals += 1;
                 self.emit(
                     pid,
@@ -857,6 +858,7 @@ impl Tracer {
         };
         self.task_born(parent.as_raw(), child, flavor);
         self.tasks.insert(child, Task::new(tgid));
+        super::signals::member(tgid);
         let r = self.resume(s, 0);
         self.release_held(child);
         r
@@ -938,6 +940,9 @@ impl Tracer {
         };
         if pid == self.root {
             self.root_status = Some(status);
+            if !self.attached {
+                super::signals::root_gone(pid);
+            }
         }
         self.kills.retain(|k| k.pid != pid);
         if !task.exit_recorded {

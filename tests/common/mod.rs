@@ -107,6 +107,12 @@ impl Recorded {
         self.out.status.code().expect("forkscope exited by signal")
     }
 
+    /// The signal forkscope died of (it dies of the one that killed the
+    /// command), or None when it exited.
+    pub fn signal(&self) -> Option<i32> {
+        std::os::unix::process::ExitStatusExt::signal(&self.out.status)
+    }
+
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.out.stderr).into_owned()
     }
