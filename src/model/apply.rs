@@ -898,7 +898,20 @@ impl Model {
         let waiter_pid = self.tree.proc(waiter).pid;
         let (seq, pid) = (cx.at.seq, cx.pid);
         let Some(&id) = self.tree.by_pid.get(&child) else {
-            cx.anomaly(Anomaly::UnknownChild { seq, pid, child });
+            // A process already running when forkscope attached may reap a
+            // child that was a zombie then (or exiting): no task to seize,
+            // so the trace never names it. Not a model error.
+            if matches!(
+                self.tree.proc(waiter).origin,
+                Origin::Spawn { attached: true, .. }
+            ) {
+                cx.note(Note::ReapedFromBeforeAttach {
+                    pid: waiter_pid,
+                    child,
+                });
+            } else {
+                cx.anomaly(Anomaly::UnknownChild { seq, pid, child });
+            }
             return;
         };
         match self.tree.proc(id).state {

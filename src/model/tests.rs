@@ -1534,3 +1534,34 @@ fn a_fork_snapshot_builds_the_childs_table_sharing_what_the_kernel_said_is_share
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!((d[0].pid, d[0].fd), (100, 3));
 }
+
+#[test]
+fn an_attached_process_reaping_a_child_from_before_the_attach_is_a_note_not_an_anomaly() {
+    // `record -p` on a shell whose last child was a zombie when forkscope
+    // attached: the zombie could not be seized, so only its reaping shows.
+    let mut s = Sim::new();
+    s.ev(
+        100,
+        EventKind::Spawn {
+            argv: vec![raw("sh")],
+            fds: vec![entry(0, TTY), entry(1, TTY), entry(2, TTY)],
+            attached: true,
+            parent: None,
+            threads: vec![],
+        },
+    );
+    let a = s.wait(100, 150, 0);
+    assert!(
+        has_note(&a, |n| *n
+            == Note::ReapedFromBeforeAttach {
+                pid: 100,
+                child: 150
+            }),
+        "{a:?}"
+    );
+    assert!(s.m.anomalies().is_empty(), "{:?}", s.m.anomalies());
+    // A process forkscope started knows all its children: there it is one.
+    let mut s = Sim::with_shell(100);
+    s.wait(100, 150, 0);
+    assert_eq!(s.m.anomalies().len(), 1);
+}
