@@ -1,10 +1,9 @@
 //! The forkscope binary: parse arguments, run, exit. Everything else is in the library.
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = forkscope::cli::Cli::parse();
+    let cli = forkscope::cli::args::parse();
     match forkscope::cli::run(cli) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
@@ -15,7 +14,8 @@ fn main() -> ExitCode {
                 forkscope::render::lang::Lang::En => forkscope::errln!("forkscope: error: {e:#}"),
                 forkscope::render::lang::Lang::Zh => forkscope::errln!("forkscope：错误：{e:#}"),
             }
-            ExitCode::from(1)
+            // forkscope itself failed: 125, as env(1) and timeout(1) say it.
+            ExitCode::from(forkscope::record::TRACE_FAILED_EXIT as u8)
         }
     }
 }

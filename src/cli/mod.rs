@@ -2,6 +2,7 @@
 //! text) and one file per subcommand. The only layer that prints for the
 //! user and decides exit codes.
 
+pub mod args;
 pub mod demo;
 pub mod diagram;
 pub mod doctor;
@@ -23,6 +24,11 @@ use std::path::PathBuf;
 /// Record a program once (`forkscope record -- CMD`), then replay the trace
 /// as often as you like: replay rebuilds the process tree, fd tables and
 /// pipes from the recorded events, without running anything again.
+///
+/// Exit status: 125 when forkscope itself fails (a bad option, a trace it
+/// cannot read or write); `record` otherwise exits with the command's
+/// status (126/127 when it cannot be run), `doctor` and `replay --verify`
+/// with 1 when they find something.
 #[derive(Debug, Parser)]
 #[command(name = "forkscope", version, propagate_version = true)]
 pub struct Cli {
@@ -68,6 +74,11 @@ pub enum Command {
     /// The command runs exactly as from the shell (same terminal, stdio,
     /// environment and signals) and forkscope exits with its exit status
     /// (128+N if it was killed by signal N).
+    ///
+    /// Exit status, as env(1) and timeout(1) have it: the command's own;
+    /// 126 if CMD cannot be executed, 127 if it is not found; 124 after
+    /// --on-deadlock kill; 125 when forkscope itself failed (a bad option,
+    /// a trace that cannot be written).
     ///
     /// Example: forkscope record -o build.jsonl -- make -j2
     #[command(visible_alias = "r")]
@@ -204,7 +215,6 @@ pub struct RecordArgs {
     #[arg(
         required_unless_present = "attach",
         trailing_var_arg = true,
-        allow_hyphen_values = true,
         value_name = "CMD"
     )]
     pub command: Vec<OsString>,

@@ -193,7 +193,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
                 }
                 Lang::Zh => crate::errln!("forkscope：--stall-timeout 必须是一个正的秒数"),
             }
-            return Ok(2);
+            return Ok(record::TRACE_FAILED_EXIT);
         }
         None => None,
     };

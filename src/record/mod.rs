@@ -96,7 +96,7 @@ impl RecordError {
         match self {
             RecordError::NotFound { .. } => 127,
             RecordError::NotExecutable { .. } => 126,
-            _ => 1,
+            _ => TRACE_FAILED_EXIT,
         }
     }
 }
