@@ -113,3 +113,139 @@ fn forkscope_failing_exits_125_while_the_program_failing_keeps_its_own_status() 
     let man = forkscope().args(["man", "record"]).output().unwrap();
     assert!(stdout(&man).contains("125"));
 }
+
+#[test]
+fn quick_recordings_with_default_names_each_keep_their_own_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 1..=3 {
+        let o = forkscope()
+            .current_dir(dir.path())
+            .args(["record", "-q", "--", "sh", "-c", &format!("exit {i}")])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(i), "{}", stderr(&o));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // Three traces, each with its own program's exit status (the
+    // recordings may straddle a second, so names are not fixed).
+    assert_eq!(names.len(), 3, "{names:?}");
+    let mut codes: Vec<String> = names
+        .iter()
+        .map(|n| {
+            let (_, events, _) = forkscope::trace::read_all(&dir.path().join(n)).unwrap();
+            let exec = events.iter().find(|e| e.kind.name() == "spawn").unwrap();
+            format!("{:?}", exec.kind)
+        })
+        .collect();
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 3, "{codes:?}");
+    assert!(names
+        .iter()
+        .all(|n| n.starts_with("forkscope-sh-") && n.ends_with(".jsonl")));
+}
+
+#[test]
+fn dash_output_overwrites_as_asked_and_dash_o_minus_writes_the_trace_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.jsonl");
+    std::fs::write(&t, "old contents that are not a trace\n").unwrap();
+    let o = forkscope()
+        .arg("record")
+        .arg("-q")
+        .arg("-o")
+        .arg(&t)
+        .args(["--", "true"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(forkscope::trace::read_all(&t).is_ok());
+    // -o -: the trace on stdout, readable, and nothing named "-".
+    let o = forkscope()
+        .current_dir(dir.path())
+        .args(["record", "-q", "-o", "-", "--", "sh", "-c", "exit 4"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4));
+    let (header, events, _) = forkscope::trace::reader::read_from(&o.stdout[..]).unwrap();
+    assert_eq!(header.argv.len(), 3);
+    assert!(events.iter().any(|e| e.kind.name() == "exit"));
+    assert!(!dir.path().join("-").exists());
+}
+
+/// Runs forkscope with `input` on stdin.
+fn with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = forkscope()
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let w = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let o = child.wait_with_output().unwrap();
+    w.join().unwrap();
+    o
+}
+
+#[test]
+fn a_dash_reads_the_trace_from_stdin_in_every_reading_subcommand() {
+    let r = record(&["sh", "-c", "echo x | cat"]);
+    let bytes = std::fs::read(&r.trace).unwrap();
+    let t = r.trace.to_str().unwrap();
+    for cmd in [
+        &["replay"][..],
+        &["tree"][..],
+        &["doctor"][..],
+        &["diagram"][..],
+        &["export", "--format", "json"][..],
+    ] {
+        let mut from_file: Vec<&str> = cmd.to_vec();
+        from_file.push(t);
+        let a = forkscope().args(&from_file).output().unwrap();
+        let mut from_stdin: Vec<&str> = cmd.to_vec();
+        from_stdin.push("-");
+        let b = with_stdin(&from_stdin, &bytes);
+        assert_eq!(a.status.code(), b.status.code(), "{cmd:?}: {}", stderr(&b));
+        assert!(!a.stdout.is_empty(), "{cmd:?}");
+        assert_eq!(stdout(&a), stdout(&b), "{cmd:?}");
+    }
+    // -o - for diagram and export: stdout, no file named "-".
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in [
+        &["diagram", "-o", "-"][..],
+        &["export", "--format", "json", "-o", "-"][..],
+    ] {
+        let o = forkscope()
+            .current_dir(dir.path())
+            .args(cmd)
+            .arg(&r.trace)
+            .output()
+            .unwrap();
+        assert!(o.status.success() && !o.stdout.is_empty(), "{cmd:?}");
+        assert!(!dir.path().join("-").exists(), "{cmd:?}");
+    }
+}
+
+#[test]
+fn a_trace_saved_with_a_byte_order_mark_reads_as_without() {
+    let r = record(&["sh", "-c", "echo x | cat"]);
+    let mut bom = b"\xef\xbb\xbf".to_vec();
+    bom.extend(std::fs::read(&r.trace).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("bom.jsonl");
+    std::fs::write(&b, &bom).unwrap();
+    let plain = forkscope().arg("tree").arg(&r.trace).output().unwrap();
+    let marked = forkscope().arg("tree").arg(&b).output().unwrap();
+    assert!(marked.status.success(), "{}", stderr(&marked));
+    assert_eq!(plain.stdout, marked.stdout);
+}

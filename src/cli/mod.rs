@@ -177,7 +177,9 @@ pub struct DemoArgs {
 /// Arguments of `forkscope record`.
 #[derive(Debug, clap::Args)]
 pub struct RecordArgs {
-    /// Write the trace here (default: forkscope-CMD-TIMESTAMP.jsonl in the current directory).
+    /// Write the trace here, overwriting FILE (`-`: stdout). Default: a new
+    /// forkscope-CMD-TIMESTAMP.jsonl in the current directory (`-2`, `-3`, ...
+    /// added when that name is taken: a trace is never overwritten unasked).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -247,7 +249,7 @@ pub struct SnapshotArgs {
 /// Arguments of `forkscope replay`.
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Only events of this process and its descendants.
@@ -344,7 +346,7 @@ impl std::str::FromStr for SeqRange {
 /// Arguments of `forkscope tree`.
 #[derive(Debug, clap::Args)]
 pub struct TreeArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Only this process and its descendants.
@@ -370,14 +372,14 @@ pub enum DiagramFormat {
 /// Arguments of `forkscope diagram`.
 #[derive(Debug, clap::Args)]
 pub struct DiagramArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = DiagramFormat::Ascii)]
     pub format: DiagramFormat,
 
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (`-`: stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -420,14 +422,14 @@ pub enum ExportFormat {
 /// Arguments of `forkscope export`.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Output format.
     #[arg(short, long, value_enum)]
     pub format: ExportFormat,
 
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (`-`: stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -435,7 +437,7 @@ pub struct ExportArgs {
 /// Arguments of `forkscope doctor`.
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Print the findings as JSON.
@@ -451,8 +453,14 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Record(args) => record::run(args),
         Command::Replay(args) => replay::run(args, color),
         Command::Tree(args) => tree::run(args, color),
-        Command::Diagram(args) => diagram::run(args, color),
-        Command::Export(args) => export::run(args),
+        Command::Diagram(mut args) => {
+            dash_is_stdout(&mut args.output);
+            diagram::run(args, color)
+        }
+        Command::Export(mut args) => {
+            dash_is_stdout(&mut args.output);
+            export::run(args)
+        }
         Command::Doctor(args) => doctor::run(args, color),
         Command::Snapshot(args) => snapshot::run(args, color),
         Command::Demo(args) => demo::run(args, color),
@@ -498,6 +506,13 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             write_stdout(&roff)?;
             Ok(0)
         }
+    }
+}
+
+/// `-o -` is stdout, as leaving `-o` out is (not a file named `-`).
+fn dash_is_stdout(output: &mut Option<PathBuf>) {
+    if output.as_deref() == Some(std::path::Path::new("-")) {
+        *output = None;
     }
 }
 
