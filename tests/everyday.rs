@@ -249,3 +249,129 @@ fn a_trace_saved_with_a_byte_order_mark_reads_as_without() {
     assert!(marked.status.success(), "{}", stderr(&marked));
     assert_eq!(plain.stdout, marked.stdout);
 }
+
+/// The folder a demo says it wrote into (from its "The trace: DIR/NAME.jsonl" line).
+fn demo_folder(o: &Output) -> std::path::PathBuf {
+    let t = stdout(o);
+    let line = t
+        .lines()
+        .find_map(|l| l.strip_prefix("The trace: "))
+        .unwrap_or_else(|| panic!("no trace line in:\n{t}"));
+    let path = line.split(" (").next().unwrap();
+    std::path::Path::new(path).parent().unwrap().to_path_buf()
+}
+
+#[test]
+fn each_demo_gets_a_new_private_folder_so_a_second_user_runs_it_and_a_planted_symlink_is_never_followed(
+) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // A shared temp directory like /tmp: world-writable and sticky.
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let victim = shared.path().join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o666)).unwrap();
+    // The old fixed folder, with a symlink planted where the trace went.
+    let old = shared.path().join("forkscope-demo");
+    std::fs::create_dir(&old).unwrap();
+    std::os::unix::fs::symlink(&victim, old.join("pipeline.jsonl")).unwrap();
+    let demo_as = |user: Option<&str>| {
+        let mut c = match user {
+            None => forkscope(),
+            Some(uid) => {
+                let mut c = std::process::Command::new("setpriv");
+                c.args([
+                    &format!("--reuid={uid}"),
+                    &format!("--regid={uid}"),
+                    "--clear-groups",
+                    "--",
+                    env!("CARGO_BIN_EXE_forkscope"),
+                ])
+                .env("LANG", "C.UTF-8");
+                c
+            }
+        };
+        c.args(["--color", "never", "demo"])
+            .env("TMPDIR", shared.path())
+            .current_dir(shared.path())
+            .output()
+            .unwrap()
+    };
+    let first = demo_as(None);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let a = demo_folder(&first);
+    assert_eq!(a.parent().unwrap(), shared.path());
+    let meta = std::fs::metadata(&a).unwrap();
+    assert_eq!(meta.mode() & 0o777, 0o700, "{}", a.display());
+    assert!(a.join("pipeline.jsonl").is_file() && a.join("pipeline.html").is_file());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    // A second demo by an unprivileged user (needs root to switch to it).
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        let second = demo_as(Some("65534"));
+        assert!(second.status.success(), "{}", stderr(&second));
+        let b = demo_folder(&second);
+        assert_ne!(a, b);
+        assert_eq!(std::fs::metadata(&b).unwrap().uid(), 65534);
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    } else {
+        eprintln!("note: not root, so the second demo ran as the same user");
+        let second = demo_as(None);
+        assert_ne!(a, demo_folder(&second));
+    }
+    // --out-dir: a symlink there is refused, not written through.
+    let mine = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&victim, mine.path().join("pipeline.jsonl")).unwrap();
+    let o = forkscope()
+        .args(["demo", "--out-dir"])
+        .arg(mine.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(stderr(&o).contains("is a symbolic link"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+}
+
+#[test]
+fn the_demos_next_lines_name_the_binary_as_run_and_keep_the_language() {
+    // The test binary's directory is not on the PATH: the lines name it by path.
+    let dir = tempfile::tempdir().unwrap();
+    let o = forkscope()
+        .args(["--color", "never", "--lang", "zh", "demo", "--out-dir"])
+        .arg(dir.path())
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let me = env!("CARGO_BIN_EXE_forkscope");
+    let t = stdout(&o);
+    let next: Vec<&str> = t
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains(" tree "))
+        .collect();
+    assert_eq!(next.len(), 1, "{t}");
+    assert!(
+        next[0].starts_with(&format!("  {me} --lang zh tree ")),
+        "{t}"
+    );
+    // Run as written, the line works.
+    let words: Vec<&str> = next[0]
+        .split_whitespace()
+        .take_while(|w| *w != "#")
+        .collect();
+    let again = std::process::Command::new(words[0])
+        .args(&words[1..])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(stdout(&again).contains("退出"), "{}", stdout(&again));
+    // On the PATH, it is plain `forkscope`.
+    let bin = std::path::Path::new(me).parent().unwrap();
+    let o = forkscope()
+        .args(["--color", "never", "demo", "--out-dir"])
+        .arg(dir.path())
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("\n  forkscope tree "), "{}", stdout(&o));
+}

@@ -169,7 +169,7 @@ pub struct DemoArgs {
     #[arg(long)]
     pub list: bool,
 
-    /// Where to write the trace and the HTML page (default: forkscope-demo in the system temp directory).
+    /// Where to write the trace and the HTML page (default: a new private folder, forkscope-demo-XXXXXX, in the system temp directory).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
 }
