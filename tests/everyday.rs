@@ -375,3 +375,113 @@ fn the_demos_next_lines_name_the_binary_as_run_and_keep_the_language() {
         .unwrap();
     assert!(stdout(&o).contains("\n  forkscope tree "), "{}", stdout(&o));
 }
+
+#[test]
+fn filters_refuse_a_pid_the_trace_does_not_have_and_options_that_would_be_ignored() {
+    let r = record(&["sh", "-c", "echo x | cat"]);
+    let t = r.trace.to_str().unwrap();
+    let root = r.events[0].pid.to_string();
+    // A pid that is in the trace: lines; one that is not: an error.
+    let ok = forkscope()
+        .args(["replay", t, "--pid", &root])
+        .output()
+        .unwrap();
+    assert!(ok.status.success() && !ok.stdout.is_empty());
+    let o = forkscope()
+        .args(["replay", t, "--pid", "99999"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(
+        stderr(&o).contains("no process 99999 in the trace"),
+        "{}",
+        stderr(&o)
+    );
+    // ... also when --range ends before that pid could have appeared.
+    let o = forkscope()
+        .args(["replay", t, "--pid", "99999", "--range", "..2"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    // diagram and replay --at: a process not alive at the moment.
+    for args in [
+        &["diagram", t, "--pid", "99999", "--at", "5"][..],
+        &["replay", t, "--pid", "99999", "--at", "5"][..],
+    ] {
+        let o = forkscope().args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(125), "{args:?}");
+        assert!(
+            stderr(&o).contains("is not alive after #5"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    // --at with --kind or --collapse-files: said, not ignored.
+    for extra in ["--kind=fork", "--collapse-files"] {
+        let o = forkscope()
+            .args(["replay", t, "--at", "5", extra])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(125), "{extra}");
+        assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn replay_at_with_json_prints_the_state_as_json_matching_the_text() {
+    let r = record(&["sh", "-c", "echo x | cat"]);
+    let t = r.trace.to_str().unwrap();
+    // The moment the pipeline's reader runs cat: a pipe with a reader.
+    let at = r
+        .events
+        .iter()
+        .filter(|e| matches!(&e.kind, forkscope::trace::EventKind::Exec { .. }))
+        .last()
+        .unwrap()
+        .seq
+        .to_string();
+    let o = forkscope()
+        .args(["replay", t, "--at", &at, "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["after"].to_string(), at);
+    let text = stdout(
+        &forkscope()
+            .args(["replay", t, "--at", &at])
+            .output()
+            .unwrap(),
+    );
+    let procs = v["processes"].as_array().unwrap();
+    assert!(!procs.is_empty());
+    for p in procs {
+        let pid = p["pid"].as_i64().unwrap();
+        assert!(
+            text.contains(&format!("  {pid} {}", p["program"].as_str().unwrap())),
+            "{text}"
+        );
+        for fd in p["fds"].as_array().unwrap() {
+            let line = format!(
+                "fd {:<3} -> {}",
+                fd["fd"].as_i64().unwrap(),
+                fd["what"].as_str().unwrap()
+            );
+            assert!(text.contains(&line), "{line:?} not in\n{text}");
+        }
+    }
+    let pipes = v["pipes"].as_array().unwrap();
+    assert!(!pipes.is_empty());
+    for p in pipes {
+        assert!(text.contains(p["name"].as_str().unwrap()), "{text}");
+    }
+    // Its pid filter agrees with the text's.
+    let cat = procs.last().unwrap()["pid"].to_string();
+    let one = forkscope()
+        .args(["replay", t, "--at", &at, "--json", "--pid", &cat])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(v["processes"].as_array().unwrap().len(), 1);
+}

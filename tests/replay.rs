@@ -320,7 +320,7 @@ fn a_cut_short_trace_replays_with_a_warning_and_a_broken_one_names_its_line() {
         "{err}"
     );
     let o = run(&["replay", "/nonexistent/trace.jsonl"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/trace.jsonl"));
 }
 

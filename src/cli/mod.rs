@@ -261,16 +261,23 @@ pub struct ReplayArgs {
     pub no_descendants: bool,
 
     /// Only these kinds of event, comma-separated (fork,exec,pipe,dup,open,close,wait,kill,signal,exit,...).
-    #[arg(long, value_name = "KIND,...", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "KIND,...",
+        value_delimiter = ',',
+        conflicts_with = "at"
+    )]
     pub kind: Vec<String>,
 
-    /// Print the events as JSON Lines (the trace's own form) instead of text.
-    #[arg(long)]
+    /// Print the events as JSON Lines (the trace's own form) instead of text;
+    /// with --at, the state as one JSON object (processes with their fd
+    /// tables and open files, pipes with the pids and fds holding each end).
+    #[arg(long, conflicts_with = "verify")]
     pub json: bool,
 
     /// Leave out opens and closes of regular files (shared libraries, locale
     /// files, ...): what remains is the process and pipe plumbing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "at")]
     pub collapse_files: bool,
 
     /// Only events A through B (by seq, both included; `120..`, `..480`).

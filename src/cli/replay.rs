@@ -176,8 +176,10 @@ fn timeline<R: std::io::BufRead>(
     args: &ReplayArgs,
 ) -> anyhow::Result<i32> {
     let mut filter = Filter::new(args)?;
+    let mut pid_seen = args.pid.is_none();
     while let Some(step) = r.step()? {
         let seq = step.event.seq;
+        pid_seen = pid_seen || mentions(&step, args.pid);
         if !filter.keep(&step) {
             if filter.done_after(seq) {
                 break;
@@ -194,7 +196,41 @@ fn timeline<R: std::io::BufRead>(
             break;
         }
     }
+    no_such_pid(r, args, pid_seen)?;
     Ok(0)
+}
+
+/// Is `pid` the event's process, or the child its fork made?
+fn mentions(step: &Step, pid: Option<Pid>) -> bool {
+    let Some(pid) = pid else { return false };
+    step.event.pid == pid
+        || matches!(step.event.kind, EventKind::Fork { child, .. } if child == pid)
+}
+
+/// `--pid` of a process the trace never shows is an error, not an empty
+/// timeline (the rest of the trace is read when the range ended early).
+fn no_such_pid<R: std::io::BufRead>(
+    r: &mut Replay<R>,
+    args: &ReplayArgs,
+    mut seen: bool,
+) -> anyhow::Result<()> {
+    while !seen {
+        match r.step()? {
+            Some(step) => seen = mentions(&step, args.pid),
+            None => break,
+        }
+    }
+    match (seen, args.pid, lang::current()) {
+        (false, Some(pid), Lang::En) => anyhow::bail!(
+            "{}: no process {pid} in the trace (`forkscope tree` lists them)",
+            args.trace.display()
+        ),
+        (false, Some(pid), Lang::Zh) => anyhow::bail!(
+            "{}：trace 里没有进程 {pid}（`forkscope tree` 会列出所有进程）",
+            args.trace.display()
+        ),
+        _ => Ok(()),
+    }
 }
 
 fn state_at<R: std::io::BufRead>(
@@ -231,13 +267,37 @@ fn state_at<R: std::io::BufRead>(
             ),
         }
     }
+    let m = &r.model;
+    if let Some(pid) = args.pid {
+        let alive = m
+            .tree()
+            .get(pid)
+            .is_some_and(|p| p.state != crate::model::ProcessState::Reaped);
+        if !alive {
+            match zh {
+                false => anyhow::bail!(
+                    "{}: process {pid} is not alive after #{seq}: choose a moment when it is (`forkscope tree` shows when each process lived)",
+                    args.trace.display()
+                ),
+                true => anyhow::bail!(
+                    "{}：#{seq} 之后进程 {pid} 已经不在了：请选一个它还活着的时刻（`forkscope tree` 显示每个进程活着的时段）",
+                    args.trace.display()
+                ),
+            }
+        }
+    }
+    let scope: Option<HashSet<Pid>> = args.pid.map(|p| subtree(m, p, !args.no_descendants));
+    if args.json {
+        let v = state_json(r, seq, scope.as_ref());
+        serde_json::to_writer(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(0);
+    }
     match zh {
         false => writeln!(out, "State after {line}")?,
         true => writeln!(out, "执行完这一步之后的状态：{line}")?,
     }
     writeln!(out)?;
-    let m = &r.model;
-    let scope: Option<HashSet<Pid>> = args.pid.map(|p| subtree(m, p, !args.no_descendants));
     writeln!(out, "{}", style.prog(if zh { "进程" } else { "Processes" }))?;
     for p in m.tree().iter() {
         if p.state == crate::model::ProcessState::Reaped {
@@ -374,6 +434,76 @@ fn state_at<R: std::io::BufRead>(
         }
     }
     Ok(0)
+}
+
+/// `replay --at SEQ --json`: the state after event `seq` as one JSON
+/// object (documented in the README): `after` (the seq), `processes` (each
+/// live or zombie process with `pid`, `program`, `state`, `parent` and its
+/// `fds`: `fd`, `cloexec`, `file` (the open file's id), `what`, `access`,
+/// `shared_by`), and `pipes` (`name`, `writers`, `readers`, `unknown`: lists
+/// of `[pid, fd]`).
+fn state_json<R: std::io::BufRead>(
+    r: &Replay<R>,
+    seq: u64,
+    scope: Option<&HashSet<Pid>>,
+) -> serde_json::Value {
+    use crate::model::{Access, ProcessState};
+    use serde_json::json;
+    let m = &r.model;
+    let processes: Vec<serde_json::Value> = m
+        .tree()
+        .iter()
+        .filter(|p| p.state != ProcessState::Reaped)
+        .filter(|p| scope.is_none_or(|s| s.contains(&p.pid)))
+        .map(|p| {
+            let state = match p.state {
+                ProcessState::Running => "running".to_string(),
+                ProcessState::Stopped { signal } => format!("stopped by {signal}"),
+                ProcessState::Zombie => "zombie".to_string(),
+                ProcessState::Reaped => "reaped".to_string(),
+            };
+            let fds: Vec<serde_json::Value> = m
+                .fds(p.pid)
+                .into_iter()
+                .map(|v| {
+                    json!({
+                        "fd": v.fd,
+                        "cloexec": v.cloexec,
+                        "file": v.file.id.get(),
+                        "what": narrate::open_file(v.file, &r.labels),
+                        "access": match v.file.access {
+                            Access::Read => "read",
+                            Access::Write => "write",
+                            Access::ReadWrite => "read-write",
+                            Access::Unknown => "unknown",
+                        },
+                        "shared_by": v.file.refcount(),
+                    })
+                })
+                .collect();
+            json!({
+                "pid": p.pid,
+                "program": describe::process_name(m, p),
+                "state": state,
+                "parent": m.tree().parent(p.id).map(|pp| pp.pid),
+                "fds": fds,
+            })
+        })
+        .collect();
+    let pipes: Vec<serde_json::Value> = m
+        .pipes()
+        .iter()
+        .filter_map(|p| {
+            let h = m.pipe_holders(p.id)?;
+            Some(json!({
+                "name": r.labels.pipe(p.id).to_string(),
+                "writers": h.writers,
+                "readers": h.readers,
+                "unknown": h.unknown,
+            }))
+        })
+        .collect();
+    json!({ "after": seq, "processes": processes, "pipes": pipes })
 }
 
 /// `pid` and (optionally) its live descendants.
