@@ -485,3 +485,40 @@ fn replay_at_with_json_prints_the_state_as_json_matching_the_text() {
     let v: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
     assert_eq!(v["processes"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn replay_prints_failed_dups_and_sockets_as_strace_does() {
+    let prog = fixture("failed_dups_and_sockets");
+    let plain = std::process::Command::new(&prog).output().unwrap();
+    let r = record(&[&prog]);
+    assert_eq!(r.stdout(), String::from_utf8_lossy(&plain.stdout));
+    // What the program itself saw: the fds the calls returned.
+    let seen = r.stdout();
+    let w: Vec<&str> = seen.split_whitespace().collect();
+    assert_eq!(
+        &w[..6],
+        ["fcntl", "-1", "EBADF", "dup", "-1", "EBADF"],
+        "{seen}"
+    );
+    let (s, a, b) = (
+        w[7],
+        w[10].trim_matches(['[', ',']),
+        w[11].trim_end_matches(']'),
+    );
+    let text = stdout(
+        &forkscope()
+            .args(["--color", "never", "replay"])
+            .arg(&r.trace)
+            .output()
+            .unwrap(),
+    );
+    for want in [
+        "  fcntl(42, F_DUPFD) = -1 EBADF".to_string(),
+        "  dup(43) = -1 EBADF".to_string(),
+        format!("  socket(AF_UNIX) = {s}"),
+        format!("  socketpair(AF_UNIX, [{a}, {b}]) = 0"),
+    ] {
+        assert!(text.contains(&want), "{want:?} not in:\n{text}");
+    }
+    assert!(!text.contains("= -1 = -1"), "{text}");
+}
