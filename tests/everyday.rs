@@ -522,3 +522,70 @@ fn replay_prints_failed_dups_and_sockets_as_strace_does() {
     }
     assert!(!text.contains("= -1 = -1"), "{text}");
 }
+
+#[test]
+fn bytes_that_are_not_utf8_show_as_hex_escapes_so_different_names_never_look_the_same() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    // Two names that U+FFFD would have made look alike: a raw 0xff byte,
+    // and the UTF-8 encoding of U+FFFD itself.
+    let script =
+        "echo a > \"$(printf 'f\\377')\"; echo b > \"$(printf 'f\\357\\277\\275')\"; cat f*";
+    let plain = std::process::Command::new("sh")
+        .args(["-c", script])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    for f in std::fs::read_dir(dir.path()).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    let t = tempfile::tempdir().unwrap();
+    let trace = t.path().join("t.jsonl");
+    let o = forkscope()
+        .arg("record")
+        .arg("-q")
+        .arg("-o")
+        .arg(&trace)
+        .args(["--", "sh", "-c", script])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.stdout, plain.stdout);
+    assert_eq!(o.status.code(), plain.status.code());
+    // The trace keeps the exact bytes.
+    let (_, events, _) = forkscope::trace::read_all(&trace).unwrap();
+    let paths: Vec<Vec<u8>> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            forkscope::trace::EventKind::Open { path, .. } => Some(path.as_bytes().to_vec()),
+            _ => None,
+        })
+        .collect();
+    assert!(paths.contains(&b"f\xff".to_vec()), "{paths:?}");
+    assert!(
+        paths.contains(&"f\u{fffd}".as_bytes().to_vec()),
+        "{paths:?}"
+    );
+    // Replay and tree show them apart: \xff for the byte.
+    let text = stdout(&forkscope().arg("replay").arg(&trace).output().unwrap());
+    assert!(
+        text.contains("open(\"f\\xff\", O_WRONLY|O_CREAT|O_TRUNC)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("open(\"f\u{fffd}\", O_WRONLY|O_CREAT|O_TRUNC)"),
+        "{text}"
+    );
+    let tree = stdout(&forkscope().arg("tree").arg(&trace).output().unwrap());
+    let cat = tree.lines().find(|l| l.contains("→ cat")).unwrap();
+    assert!(
+        cat.contains("f\\xff") && cat.contains("f\u{fffd}"),
+        "{tree}"
+    );
+    // And the files are the program's own, named by their bytes.
+    let names: Vec<Vec<u8>> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().as_bytes().to_vec())
+        .collect();
+    assert_eq!(names.len(), 2);
+}

@@ -225,10 +225,12 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             if base.is_empty() {
                 format!("pid {pid}")
             } else {
-                String::from_utf8_lossy(base).into_owned()
+                crate::trace::RawStr(base.to_vec()).lossy().into_owned()
             }
         }
-        None => args.command[0].to_string_lossy().into_owned(),
+        None => crate::trace::RawStr(args.command[0].clone().into_encoded_bytes())
+            .lossy()
+            .into_owned(),
     };
     let argv0 = crate::render::ascii::visible(&argv0).into_owned();
     let result = match args.attach {

@@ -39,7 +39,7 @@ impl Before {
 }
 
 fn q(s: &RawStr) -> String {
-    format!("{:?}", s.lossy())
+    s.quoted()
 }
 
 fn argv_text(argv: &[RawStr]) -> String {
