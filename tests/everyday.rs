@@ -589,3 +589,80 @@ fn bytes_that_are_not_utf8_show_as_hex_escapes_so_different_names_never_look_the
         .collect();
     assert_eq!(names.len(), 2);
 }
+
+#[test]
+fn failed_and_successful_split_the_calls_and_kind_takes_syscall_names() {
+    // A PATH lookup: the shell tries each directory; all but the last fail.
+    let dir = tempfile::tempdir().unwrap();
+    let path = format!("{0}/a:{0}/b:/usr/bin:/bin", dir.path().display());
+    let r = record(&["sh", "-c", &format!("PATH={path}; exec env true")]);
+    let t = r.trace.to_str().unwrap();
+    let lines = |extra: &[&str]| -> Vec<String> {
+        let o = forkscope()
+            .args(["replay", t])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+        stdout(&o).lines().map(str::to_owned).collect()
+    };
+    let all = lines(&["--kind", "exec"]);
+    let failed = lines(&["--kind", "exec", "--failed"]);
+    let ok = lines(&["--kind", "exec", "--successful"]);
+    // The two filters split the lines between them, and each side is what it says.
+    assert_eq!(failed.len() + ok.len(), all.len());
+    assert!(failed.len() >= 2, "{all:#?}");
+    assert!(
+        failed.iter().all(|l| l.contains("= -1 ENOENT")),
+        "{failed:#?}"
+    );
+    assert!(ok.iter().all(|l| !l.contains("= -1 ")), "{ok:#?}");
+    // The trace agrees: failed execs are the ones recorded not ok.
+    let not_ok = r
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, forkscope::trace::EventKind::Exec { ok: false, .. }))
+        .count();
+    assert_eq!(failed.len(), not_ok);
+    // Syscall names: execve is the exec kind; dup2 only the dup2s; clone
+    // the forks glibc makes with clone.
+    assert_eq!(lines(&["--kind", "execve"]), all);
+    let p = record(&["sh", "-c", "echo x | cat >/dev/null"]);
+    let t = p.trace.to_str().unwrap();
+    let o = forkscope()
+        .args(["replay", t, "--kind", "dup2"])
+        .output()
+        .unwrap();
+    let dup2 = stdout(&o);
+    assert!(
+        !dup2.is_empty() && dup2.lines().all(|l| l.contains("  dup2(")),
+        "{dup2}"
+    );
+    let o = forkscope()
+        .args(["replay", t, "--kind", "dup"])
+        .output()
+        .unwrap();
+    assert!(stdout(&o).lines().count() >= dup2.lines().count());
+    let forks = p.count("fork");
+    let o = forkscope()
+        .args(["replay", t, "--kind", "clone,vfork,fork"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o).lines().count(), forks);
+    // --failed with --at is refused; an unknown name lists the names.
+    let o = forkscope()
+        .args(["replay", t, "--failed", "--at", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    let o = forkscope()
+        .args(["replay", t, "--kind", "exceve"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(
+        stderr(&o).contains("syscall names: execve"),
+        "{}",
+        stderr(&o)
+    );
+}

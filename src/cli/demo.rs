@@ -190,6 +190,8 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
             pid: None,
             no_descendants: false,
             kind: Vec::new(),
+            failed: false,
+            successful: false,
             json: false,
             collapse_files: true,
             range: None,

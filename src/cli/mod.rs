@@ -260,7 +260,8 @@ pub struct ReplayArgs {
     #[arg(long, requires = "pid")]
     pub no_descendants: bool,
 
-    /// Only these kinds of event, comma-separated (fork,exec,pipe,dup,open,close,wait,kill,signal,exit,...).
+    /// Only these kinds of event, comma-separated (fork,exec,pipe,dup,open,close,wait,kill,signal,exit,...);
+    /// syscall names work too (execve, clone, dup2, fcntl, openat, wait4, tgkill, ...).
     #[arg(
         long,
         value_name = "KIND,...",
@@ -268,6 +269,14 @@ pub struct ReplayArgs {
         conflicts_with = "at"
     )]
     pub kind: Vec<String>,
+
+    /// Only calls that failed (an errno, an exec that did not happen), as strace -Z.
+    #[arg(long, conflicts_with_all = ["successful", "at", "verify"])]
+    pub failed: bool,
+
+    /// Only calls that did not fail, as strace -z.
+    #[arg(long, conflicts_with_all = ["at", "verify"])]
+    pub successful: bool,
 
     /// Print the events as JSON Lines (the trace's own form) instead of text;
     /// with --at, the state as one JSON object (processes with their fd

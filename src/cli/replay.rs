@@ -12,8 +12,66 @@ use anyhow::Context;
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
 
+/// Syscall names `--kind` accepts besides event kinds: (name, the event
+/// kind it makes, whether the call's own name must match too, as for
+/// dup2 among the dups; otherwise every event of the kind matches, as
+/// openat for every open).
+const SYSCALL_KINDS: &[(&str, &str, bool)] = &[
+    ("execve", "exec", false),
+    ("execveat", "exec", false),
+    ("fork", "fork", true),
+    ("vfork", "fork", true),
+    ("clone", "fork", true),
+    ("clone3", "fork", true),
+    ("pipe2", "pipe", false),
+    ("dup2", "dup", true),
+    ("dup3", "dup", true),
+    ("fcntl", "dup", true),
+    ("openat", "open", false),
+    ("openat2", "open", false),
+    ("creat", "open", false),
+    ("socketpair", "socket", true),
+    ("accept", "socket", true),
+    ("accept4", "socket", true),
+    ("mknod", "mkfifo", false),
+    ("mknodat", "mkfifo", false),
+    ("wait4", "wait", true),
+    ("waitid", "wait", true),
+    ("waitpid", "wait", false),
+    ("tkill", "kill", true),
+    ("tgkill", "kill", true),
+    ("exit_group", "exit", false),
+];
+
+/// The syscall a step's call names (`dup2` in `dup2(4, 1)`), and for a
+/// fork the syscall under it (`clone` under glibc's `fork()`).
+fn call_names(step: &Step) -> [String; 2] {
+    let call = narrate::call(&step.event, &crate::render::labels::Labels::default());
+    let name = call.split('(').next().unwrap_or_default().to_string();
+    let under = match &step.event.kind {
+        EventKind::Fork { syscall, .. } => syscall.clone(),
+        _ => String::new(),
+    };
+    [name, under]
+}
+
+/// Did the call fail (an errno, or an exec that did not happen)?
+fn failed(ev: &crate::trace::Event) -> bool {
+    match serde_json::to_value(&ev.kind) {
+        Ok(v) => {
+            v.get("errno").is_some_and(|e| !e.is_null())
+                || v.get("ok").is_some_and(|ok| ok == false)
+        }
+        Err(_) => false,
+    }
+}
+
 /// Which events to show.
 pub(super) struct Filter {
+    /// Syscall names asked for whose call name must match (dup2, wait4).
+    calls: HashSet<String>,
+    /// Failed calls only (Some(true)) or successful ones only (Some(false)).
+    failed: Option<bool>,
     kinds: Option<HashSet<String>>,
     pids: Option<HashSet<Pid>>,
     descendants: bool,
@@ -27,6 +85,8 @@ impl Filter {
     /// when `collapse_files`, within `range`.
     pub(super) fn steps(pid: Option<Pid>, collapse_files: bool, range: SeqRange) -> Filter {
         Filter {
+            calls: HashSet::new(),
+            failed: None,
             kinds: None,
             pids: pid.map(|p| HashSet::from([p])),
             descendants: true,
@@ -41,26 +101,47 @@ impl Filter {
     }
 
     fn new(args: &ReplayArgs) -> anyhow::Result<Filter> {
+        let mut calls = HashSet::new();
         let kinds = if args.kind.is_empty() {
             None
         } else {
+            let mut kinds = HashSet::new();
             for k in &args.kind {
-                if !EventKind::KNOWN.contains(&k.as_str()) {
-                    match lang::current() {
-                        Lang::En => anyhow::bail!(
-                            "unknown event kind {k:?}; kinds are: {}",
-                            EventKind::KNOWN.join(", ")
-                        ),
-                        Lang::Zh => anyhow::bail!(
-                            "没有 {k:?} 这种事件；事件种类有：{}",
-                            EventKind::KNOWN.join(", ")
-                        ),
+                if EventKind::KNOWN.contains(&k.as_str()) {
+                    kinds.insert(k.clone());
+                    continue;
+                }
+                if let Some((_, kind, exact)) = SYSCALL_KINDS.iter().find(|(n, ..)| n == k) {
+                    if *exact {
+                        calls.insert(k.clone());
+                    } else {
+                        kinds.insert(kind.to_string());
                     }
+                    continue;
+                }
+                let names: Vec<&str> = SYSCALL_KINDS.iter().map(|(n, ..)| *n).collect();
+                match lang::current() {
+                    Lang::En => anyhow::bail!(
+                        "unknown event kind {k:?}; kinds are: {}; syscall names: {}",
+                        EventKind::KNOWN.join(", "),
+                        names.join(", ")
+                    ),
+                    Lang::Zh => anyhow::bail!(
+                        "没有 {k:?} 这种事件；事件种类有：{}；系统调用名有：{}",
+                        EventKind::KNOWN.join(", "),
+                        names.join(", ")
+                    ),
                 }
             }
-            Some(args.kind.iter().cloned().collect())
+            Some(kinds)
         };
         Ok(Filter {
+            calls,
+            failed: match (args.failed, args.successful) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
             kinds,
             pids: args.pid.map(|p| HashSet::from([p])),
             descendants: !args.no_descendants,
@@ -86,12 +167,18 @@ impl Filter {
                 inside
             }
         };
+        let kind_ok = match &self.kinds {
+            None => true,
+            Some(k) => {
+                k.contains(ev.kind.name())
+                    || (!self.calls.is_empty()
+                        && call_names(step).iter().any(|n| self.calls.contains(n)))
+            }
+        };
         pid_ok
             && self.range.contains(ev.seq)
-            && self
-                .kinds
-                .as_ref()
-                .is_none_or(|k| k.contains(ev.kind.name()))
+            && kind_ok
+            && self.failed.is_none_or(|f| f == failed(ev))
             && !(self.collapse_files && only_about_a_file(step))
     }
 }
