@@ -666,3 +666,68 @@ fn failed_and_successful_split_the_calls_and_kind_takes_syscall_names() {
         stderr(&o)
     );
 }
+
+#[test]
+fn replay_t_prints_wall_clock_microseconds_r_the_gap_and_durations_what_lasted() {
+    let r = record(&["sh", "-c", "echo x | cat >/dev/null"]);
+    let t = r.trace.to_str().unwrap();
+    let o = forkscope()
+        .env("TZ", "UTC")
+        .args([
+            "replay",
+            t,
+            "-t",
+            "-r",
+            "--durations",
+            "--kind",
+            "fork,exec,exit,wait",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let shown: Vec<&forkscope::trace::Event> = r
+        .events
+        .iter()
+        .filter(|e| ["fork", "exec", "exit", "wait"].contains(&e.kind.name()))
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), shown.len());
+    let mut prev = None;
+    for (l, e) in lines.iter().zip(&shown) {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        // -t: the event's own time of day (UTC here), to the microsecond.
+        let ns = r.header.start_unix_ns + e.ts_ns;
+        let day = (ns / 1_000_000_000) % 86_400;
+        let want = format!(
+            "{:02}:{:02}:{:02}.{:06}",
+            day / 3600,
+            day / 60 % 60,
+            day % 60,
+            ns % 1_000_000_000 / 1000
+        );
+        assert_eq!(w[0], want, "{l}");
+        // -r: seconds since the line before.
+        let gap = prev.map_or(0, |p| e.ts_ns - p) as f64 / 1e9;
+        let got: f64 = w[1].parse().unwrap();
+        assert!((got - gap).abs() < 2e-6, "{l}: {got} vs {gap}");
+        prev = Some(e.ts_ns);
+        assert_eq!(w[2], format!("#{}", e.seq));
+        // --durations: an exit says how long its process lived, a reaping
+        // wait how long the child was a zombie.
+        match e.kind.name() {
+            "exit" => assert!(l.contains("<lived "), "{l}"),
+            "wait" if l.contains("reaps") => assert!(l.contains("<zombie "), "{l}"),
+            _ => assert!(!l.contains(" <"), "{l}"),
+        }
+    }
+    // The lifetimes agree with the tree's start–end times: the root's.
+    let root_exit = lines.last().unwrap();
+    assert!(root_exit.contains("+++ exit 0 +++"), "{root_exit}");
+    // -t with --json would be ignored: refused.
+    let o = forkscope()
+        .args(["replay", t, "-t", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+}

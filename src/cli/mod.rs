@@ -278,6 +278,21 @@ pub struct ReplayArgs {
     #[arg(long, conflicts_with_all = ["at", "verify"])]
     pub successful: bool,
 
+    /// Start each line with the wall-clock time of the event, with
+    /// microseconds, in local time (as strace -tt).
+    #[arg(short = 't', long = "time", conflicts_with_all = ["at", "verify", "json"])]
+    pub time: bool,
+
+    /// Start each line with the seconds since the previous line (as strace -r).
+    #[arg(short = 'r', long, conflicts_with_all = ["at", "verify", "json"])]
+    pub relative: bool,
+
+    /// End lines with how long things lasted where the trace knows: at an
+    /// exit, how long the process lived; at a wait that reaps, how long the
+    /// child was a zombie (`<lived 12.3ms>`, `<zombie 40µs>`).
+    #[arg(long, conflicts_with_all = ["at", "verify", "json"])]
+    pub durations: bool,
+
     /// Print the events as JSON Lines (the trace's own form) instead of text;
     /// with --at, the state as one JSON object (processes with their fd
     /// tables and open files, pipes with the pids and fds holding each end).

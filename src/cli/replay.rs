@@ -264,6 +264,7 @@ fn timeline<R: std::io::BufRead>(
 ) -> anyhow::Result<i32> {
     let mut filter = Filter::new(args)?;
     let mut pid_seen = args.pid.is_none();
+    let mut last_ts: Option<u64> = None;
     while let Some(step) = r.step()? {
         let seq = step.event.seq;
         pid_seen = pid_seen || mentions(&step, args.pid);
@@ -276,6 +277,27 @@ fn timeline<R: std::io::BufRead>(
         if args.json {
             serde_json::to_writer(&mut *out, &step.event)?;
             writeln!(out)?;
+        } else if args.time || args.relative || args.durations {
+            let ts = step.event.ts_ns;
+            let mut line = String::new();
+            if args.time {
+                let unix_ns = r.header().start_unix_ns.saturating_add(ts);
+                line.push_str(&style.dim(&wall_clock(unix_ns)));
+                line.push(' ');
+            }
+            if args.relative {
+                let since = ts.saturating_sub(last_ts.unwrap_or(ts));
+                line.push_str(&style.dim(&format!("{:>10.6}", since as f64 / 1e9)));
+                line.push(' ');
+                last_ts = Some(ts);
+            }
+            line.push_str(&timeline_line(r, &step, style));
+            if args.durations {
+                if let Some(d) = lasted(r, &step) {
+                    line.push_str(&style.dim(&d));
+                }
+            }
+            writeln!(out, "{line}")?;
         } else {
             writeln!(out, "{}", timeline_line(r, &step, style))?;
         }
@@ -285,6 +307,62 @@ fn timeline<R: std::io::BufRead>(
     }
     no_such_pid(r, args, pid_seen)?;
     Ok(0)
+}
+
+/// `HH:MM:SS.uuuuuu` in local time, as strace -tt prints it.
+fn wall_clock(unix_ns: u64) -> String {
+    let secs = (unix_ns / 1_000_000_000) as libc::time_t;
+    let micros = (unix_ns % 1_000_000_000) / 1000;
+    // SAFETY: localtime_r reads `secs` and writes only into `tm`, which is
+    // a plain C struct for which all-zero bytes are a valid value.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&secs, &mut tm).is_null() {
+            return format!("{}.{micros:06}", unix_ns / 1_000_000_000);
+        }
+        tm
+    };
+    format!(
+        "{:02}:{:02}:{:02}.{micros:06}",
+        tm.tm_hour, tm.tm_min, tm.tm_sec
+    )
+}
+
+/// `--durations`: how long what the step ended lasted, where the trace
+/// knows: a process's life at its exit, a child's zombie time at the wait
+/// that reaped it.
+fn lasted<R: std::io::BufRead>(r: &Replay<R>, step: &Step) -> Option<String> {
+    let ev = &step.event;
+    let tree = r.model.tree();
+    let zh = lang::current() == Lang::Zh;
+    match &ev.kind {
+        EventKind::Exit { .. } => {
+            let p = tree.get(ev.pid)?;
+            let exit = p.exit?;
+            if exit.at.seq != ev.seq {
+                return None;
+            }
+            let d = super::tree::secs(exit.at.ts_ns.saturating_sub(p.born.ts_ns));
+            Some(match zh {
+                false => format!("  <lived {d}>"),
+                true => format!("  <活了 {d}>"),
+            })
+        }
+        EventKind::Wait {
+            reaped: Some(child),
+            ..
+        } => {
+            let c = tree
+                .iter()
+                .find(|p| p.pid == *child && p.reap.is_some_and(|rp| rp.at.seq == ev.seq))?;
+            let d = super::tree::secs(c.reap?.at.ts_ns.saturating_sub(c.exit?.at.ts_ns));
+            Some(match zh {
+                false => format!("  <zombie {d}>"),
+                true => format!("  <僵尸 {d}>"),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Is `pid` the event's process, or the child its fork made?

@@ -10,7 +10,8 @@ use crate::render::{describe, narrate};
 use crate::replay::Replay;
 use std::io::{BufWriter, Write};
 
-fn secs(ns: u64) -> String {
+/// A duration for a reader: `40µs`, `12.3ms`, `1.25s`.
+pub(super) fn secs(ns: u64) -> String {
     if ns < 1_000_000 {
         format!("{:.0}µs", ns as f64 / 1e3)
     } else if ns < 1_000_000_000 {
