@@ -12,7 +12,10 @@ fn main() -> ExitCode {
             }
             match forkscope::render::lang::current() {
                 forkscope::render::lang::Lang::En => forkscope::errln!("forkscope: error: {e:#}"),
-                forkscope::render::lang::Lang::Zh => forkscope::errln!("forkscope：错误：{e:#}"),
+                forkscope::render::lang::Lang::Zh => forkscope::errln!(
+                    "forkscope：错误：{}",
+                    forkscope::cli::args::zh_os_errors(&format!("{e:#}"))
+                ),
             }
             // forkscope itself failed: 125, as env(1) and timeout(1) say it.
             ExitCode::from(forkscope::record::TRACE_FAILED_EXIT as u8)

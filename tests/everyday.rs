@@ -731,3 +731,71 @@ fn replay_t_prints_wall_clock_microseconds_r_the_gap_and_durations_what_lasted()
         .unwrap();
     assert_eq!(o.status.code(), Some(125));
 }
+
+#[test]
+fn help_keeps_one_example_per_line_and_offers_only_what_works() {
+    for (cmd, example) in [
+        ("replay", "\n  forkscope replay t.jsonl --at 41\n"),
+        (
+            "diagram",
+            "\n  forkscope diagram t.jsonl --format html -o t.html",
+        ),
+        ("demo", "\n  forkscope demo --list\n"),
+    ] {
+        let o = forkscope().args([cmd, "--help"]).output().unwrap();
+        assert!(stdout(&o).contains(example), "{cmd}:\n{}", stdout(&o));
+    }
+    // snapshot does not offer html (a snapshot is one moment) ...
+    let help = stdout(&forkscope().args(["snapshot", "--help"]).output().unwrap());
+    assert!(help.contains("ascii, svg, dot, mermaid"), "{help}");
+    assert!(!help.contains("html:"), "{help}");
+    // ... and clap refuses it before anything runs.
+    let o = forkscope()
+        .args(["snapshot", "-f", "html", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(
+        stderr(&o).contains("invalid value 'html'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn man_out_dir_creates_the_folder_like_demo_out_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("share/man/man1");
+    let o = forkscope()
+        .args(["man", "--out-dir"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = std::fs::read_to_string(out.join("forkscope-replay.1")).unwrap();
+    assert!(
+        page.contains("forkscope replay t.jsonl \\-\\-at 41"),
+        "{page}"
+    );
+}
+
+#[test]
+fn os_errors_in_chinese_messages_are_said_in_chinese_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.jsonl");
+    let o = forkscope()
+        .args(["--lang", "zh", "tree"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(stderr(&o).contains("没有那个文件或目录"), "{}", stderr(&o));
+    let o = forkscope()
+        .args(["--lang", "zh", "record", "-o"])
+        .arg(dir.path().join("no/such/dir/t.jsonl"))
+        .args(["--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(stderr(&o).contains("没有那个文件或目录"), "{}", stderr(&o));
+}

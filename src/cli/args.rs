@@ -115,8 +115,45 @@ pub fn strace_tip(arg: &str, lang: Lang) -> Option<String> {
     Some(lang.pick(en, zh).to_string())
 }
 
+/// `text` with the OS's English wording of the common errors also said in
+/// Chinese, for messages shown with `--lang zh` (the kernel's strerror is
+/// English whatever the locale): not found, permission denied, no space,
+/// and the others a trace file meets.
+pub fn zh_os_errors(text: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("No such file or directory", "没有那个文件或目录"),
+        ("Permission denied", "权限不够"),
+        ("No space left on device", "设备上没有空间"),
+        ("Is a directory", "这是一个目录"),
+        ("Not a directory", "不是目录"),
+        ("File exists", "文件已存在"),
+        ("Read-only file system", "只读文件系统"),
+        ("Disk quota exceeded", "超出磁盘配额"),
+        ("Broken pipe", "管道已断开"),
+    ];
+    let mut out = text.to_string();
+    for (en, zh) in WORDS {
+        out = out.replace(en, &format!("{zh}（{en}）"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn common_os_errors_get_their_chinese_wording_and_keep_the_english() {
+        let e = std::io::Error::from_raw_os_error(libc::ENOENT).to_string();
+        let zh = super::zh_os_errors(&format!("t.jsonl: {e}"));
+        assert!(
+            zh.contains("没有那个文件或目录") && zh.contains("os error 2"),
+            "{zh}"
+        );
+        for errno in [libc::EACCES, libc::ENOSPC] {
+            let e = std::io::Error::from_raw_os_error(errno).to_string();
+            assert_ne!(super::zh_os_errors(&e), e);
+        }
+    }
+
     use super::*;
 
     #[test]

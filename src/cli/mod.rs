@@ -63,10 +63,9 @@ pub enum Command {
     /// timeline and a diagram of its key moment, and write a step-through
     /// HTML page. Needs only /bin/sh and coreutils.
     ///
-    /// Examples:
-    ///   forkscope demo              (the `ps aux | grep` pipeline)
-    ///   forkscope demo --list
-    ///   forkscope demo zombie
+    #[command(
+        after_help = "Examples:\n  forkscope demo              (the `ps aux | grep sh` pipeline)\n  forkscope demo --list\n  forkscope demo zombie"
+    )]
     Demo(DemoArgs),
 
     /// Run a command under the tracer and write its process/fd timeline.
@@ -88,12 +87,9 @@ pub enum Command {
     ///
     /// Nothing is re-executed: the recorded events are applied one by one to
     /// a model of processes, fd tables, open files and pipes.
-    ///
-    /// Examples:
-    ///   forkscope replay t.jsonl
-    ///   forkscope replay t.jsonl --pid 4102 --kind pipe,dup,close
-    ///   forkscope replay t.jsonl --at 41
-    ///   forkscope replay t.jsonl --verify
+    #[command(
+        after_help = "Examples:\n  forkscope replay t.jsonl\n  forkscope replay t.jsonl --pid 4102 --kind pipe,dup,close\n  forkscope replay t.jsonl -t --failed --kind execve\n  forkscope replay t.jsonl --at 41\n  forkscope replay t.jsonl --verify"
+    )]
     Replay(ReplayArgs),
 
     /// Show the process tree of the whole recording: who started whom, what
@@ -104,11 +100,9 @@ pub enum Command {
 
     /// Draw processes, fd tables and pipes at one moment (terminal, SVG, DOT,
     /// Mermaid) or as a step-through HTML page.
-    ///
-    /// Examples:
-    ///   forkscope diagram t.jsonl
-    ///   forkscope diagram t.jsonl --format svg --at 41 -o step41.svg
-    ///   forkscope diagram t.jsonl --format html -o t.html
+    #[command(
+        after_help = "Examples:\n  forkscope diagram t.jsonl\n  forkscope diagram t.jsonl --format svg --at 41 -o step41.svg\n  forkscope diagram t.jsonl --format html -o t.html"
+    )]
     Diagram(DiagramArgs),
 
     /// Export the timeline for other tools: Perfetto / chrome://tracing, or
@@ -241,8 +235,9 @@ pub struct SnapshotArgs {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
-    /// Draw the tree as a diagram instead of text.
-    #[arg(short, long, value_enum)]
+    /// Draw the tree as a diagram instead of text (html steps through a
+    /// trace, so it is not offered here).
+    #[arg(short, long, value_parser = snapshot_format())]
     pub format: Option<DiagramFormat>,
 }
 
@@ -510,6 +505,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         } => {
             let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
             if let Some(dir) = out_dir {
+                // Created when missing, as `demo --out-dir` does.
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
                 clap_mangen::generate_to(cmd, &dir).map_err(|e| {
                     anyhow::anyhow!("writing man pages into {}: {e}", dir.display())
                 })?;
@@ -538,6 +536,13 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// `snapshot --format`: the diagram formats of one moment (not html).
+fn snapshot_format() -> impl clap::builder::TypedValueParser<Value = DiagramFormat> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["ascii", "svg", "dot", "mermaid"])
+        .map(|s: String| DiagramFormat::from_str(&s, true).unwrap_or(DiagramFormat::Ascii))
 }
 
 /// `-o -` is stdout, as leaving `-o` out is (not a file named `-`).

@@ -131,7 +131,7 @@ fn summary_zh(out: &RecordOutcome, argv0: &str) -> String {
         return format!(
             "forkscope：trace 写到第 {} 个事件时停了：{}；{fate}。trace 文件：{}（{} 个事件，只保留完整的行）。forkscope 的退出状态是 {}。",
             f.at_event,
-            f.message,
+            super::args::zh_os_errors(&f.message),
             out.path.display(),
             f.at_event,
             record::TRACE_FAILED_EXIT,
