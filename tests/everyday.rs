@@ -799,3 +799,59 @@ fn os_errors_in_chinese_messages_are_said_in_chinese_too() {
     assert_eq!(o.status.code(), Some(125));
     assert!(stderr(&o).contains("没有那个文件或目录"), "{}", stderr(&o));
 }
+
+#[test]
+fn every_tree_node_names_its_program_and_long_argv_is_quoted_and_cut_visibly() {
+    let bash = ["/bin/bash", "/usr/bin/bash"]
+        .into_iter()
+        .find(|b| std::path::Path::new(b).exists());
+    let Some(bash) = bash else {
+        eprintln!("note: no bash here; the process-substitution case is skipped");
+        return;
+    };
+    // bash forks for <(echo a) before it execs cat: the child is a bash.
+    let r = record(&[bash, "-c", "cat <(echo a)"]);
+    assert_eq!(r.stdout(), "a\n");
+    let tree = stdout(&forkscope().arg("tree").arg(&r.trace).output().unwrap());
+    for line in tree.lines() {
+        let rest = line.trim_start_matches(['├', '└', '│', '─', ' ']);
+        let mut w = rest.split_whitespace();
+        let pid = w.next().unwrap();
+        assert!(pid.parse::<i32>().is_ok(), "{line}");
+        let name = w.next().unwrap();
+        assert!(
+            name.chars().next().unwrap().is_alphabetic(),
+            "no name in {line:?}"
+        );
+    }
+    assert!(tree.lines().nth(1).unwrap().contains(" bash "), "{tree}");
+    // A long argv: quoted as a shell needs it, cut with … and a count.
+    let long = "x".repeat(100);
+    let r = record(&[
+        "sh",
+        "-c",
+        "exec echo \"$@\" >/dev/null",
+        "sh",
+        "a b",
+        &long,
+    ]);
+    let tree = stdout(&forkscope().arg("tree").arg(&r.trace).output().unwrap());
+    let line = tree.lines().next().unwrap();
+    // The whole quoted argv after the program name, and what the line kept.
+    let whole = format!("'a b' {long}");
+    assert!(line.contains(" echo 'a b' xxx"), "{line}");
+    let kept = line
+        .split(" echo ")
+        .nth(1)
+        .unwrap()
+        .split('…')
+        .next()
+        .unwrap();
+    let cut: usize = line
+        .split("… (+")
+        .nth(1)
+        .and_then(|t| t.split(" chars)").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {line}"));
+    assert_eq!(kept.chars().count() + cut, whole.chars().count(), "{line}");
+}
