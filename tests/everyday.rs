@@ -855,3 +855,39 @@ fn every_tree_node_names_its_program_and_long_argv_is_quoted_and_cut_visibly() {
         .unwrap_or_else(|| panic!("no count in {line}"));
     assert_eq!(kept.chars().count() + cut, whole.chars().count(), "{line}");
 }
+
+#[test]
+fn the_readme_says_how_to_install_runs_the_demo_it_describes_and_its_picture_is_remade_by_its_command(
+) {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(readme.contains("cargo install --locked --path ."));
+    // The demo the README describes is the one that runs.
+    let script = forkscope::demo::SCENARIOS[0].script;
+    assert!(
+        readme.contains(&format!("`{script}`")),
+        "README does not name `{script}`"
+    );
+    // The picture: the README's own command makes exactly the committed file.
+    let cmd = readme
+        .split('`')
+        .find(|c| c.starts_with("forkscope diagram ") && c.contains("docs/img/"))
+        .expect("the README gives the command that makes its picture");
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    let out_at = words.iter().position(|w| *w == "-o").unwrap();
+    let committed = std::fs::read(repo().join(words[out_at + 1])).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("picture.svg");
+    let mut args: Vec<std::ffi::OsString> = words[1..out_at].iter().map(|w| w.into()).collect();
+    args.push("-o".into());
+    args.push(fresh.clone().into());
+    let o = forkscope()
+        .current_dir(repo())
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read(&fresh).unwrap() == committed,
+        "the README's picture is stale: run `{cmd}`"
+    );
+}

@@ -64,7 +64,7 @@ pub enum Command {
     /// HTML page. Needs only /bin/sh and coreutils.
     ///
     #[command(
-        after_help = "Examples:\n  forkscope demo              (the `ps aux | grep sh` pipeline)\n  forkscope demo --list\n  forkscope demo zombie"
+        after_help = "Examples:\n  forkscope demo              (the `ps aux | grep -c sh` pipeline)\n  forkscope demo --list\n  forkscope demo zombie"
     )]
     Demo(DemoArgs),
 
