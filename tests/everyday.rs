@@ -436,8 +436,7 @@ fn replay_at_with_json_prints_the_state_as_json_matching_the_text() {
     let at = r
         .events
         .iter()
-        .filter(|e| matches!(&e.kind, forkscope::trace::EventKind::Exec { .. }))
-        .last()
+        .rfind(|e| matches!(&e.kind, forkscope::trace::EventKind::Exec { .. }))
         .unwrap()
         .seq
         .to_string();
