@@ -890,3 +890,59 @@ fn the_readme_says_how_to_install_runs_the_demo_it_describes_and_its_picture_is_
         "the README's picture is stale: run `{cmd}`"
     );
 }
+
+#[test]
+fn record_live_prints_the_replay_timeline_on_stderr_as_it_records() {
+    let script = "echo x | cat; echo y >&2; exit 3";
+    let plain = std::process::Command::new("sh")
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for filters in [
+        &["--collapse-files"][..],
+        &["--kind", "fork,exec,dup2,exit"][..],
+    ] {
+        let t = dir.path().join("t.jsonl");
+        let o = forkscope()
+            .args(["--color", "never", "record", "-q", "--live"])
+            .args(filters)
+            .arg("-o")
+            .arg(&t)
+            .args(["--", "sh", "-c", script])
+            .output()
+            .unwrap();
+        // The program is as untraced: output and status.
+        assert_eq!(o.stdout, plain.stdout);
+        assert_eq!(o.status.code(), plain.status.code());
+        // Its own stderr line is there, and so is every line replay
+        // prints with the same filters, in the same order.
+        let err = stderr(&o);
+        assert!(err.lines().any(|l| l == "y"), "{err}");
+        let replay = forkscope()
+            .args(["--color", "never", "replay"])
+            .arg(&t)
+            .args(filters)
+            .output()
+            .unwrap();
+        let want: Vec<String> = stdout(&replay).lines().map(str::to_owned).collect();
+        assert!(want.len() >= 4, "{want:?}");
+        let got: Vec<String> = err
+            .lines()
+            .filter(|l| l.starts_with('#'))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(got, want, "{filters:?}");
+    }
+    // --live cannot follow stdout; --kind without --live is refused.
+    let o = forkscope()
+        .args(["record", "--live", "-o", "-", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    let o = forkscope()
+        .args(["record", "--kind", "exec", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+}

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod diagram;
 pub mod doctor;
 pub mod export;
+pub mod live;
 pub mod out;
 pub mod record;
 pub mod replay;
@@ -206,6 +207,29 @@ pub struct RecordArgs {
         conflicts_with = "command"
     )]
     pub attach: Option<i32>,
+
+    /// Print the annotated timeline to stderr while recording, the same
+    /// lines as `forkscope replay` (filtered by --kind, --collapse-files and
+    /// --pid as there).
+    #[arg(long)]
+    pub live: bool,
+
+    /// With --live: only these kinds of event (or syscall names), as `replay --kind`.
+    #[arg(
+        long,
+        value_name = "KIND,...",
+        value_delimiter = ',',
+        requires = "live"
+    )]
+    pub kind: Vec<String>,
+
+    /// With --live: leave out opens and closes of regular files, as `replay --collapse-files`.
+    #[arg(long, requires = "live")]
+    pub collapse_files: bool,
+
+    /// With --live: only events of this process and its descendants.
+    #[arg(long = "pid", value_name = "PID", requires = "live")]
+    pub live_pid: Option<i32>,
 
     /// The command to run and its arguments (put `--` before it).
     #[arg(

@@ -233,6 +233,10 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             .into_owned(),
     };
     let argv0 = crate::render::ascii::visible(&argv0).into_owned();
+    let (args, live) = match super::live::start_for(args, style)? {
+        Ok(started) => started,
+        Err(code) => return Ok(code),
+    };
     let result = match args.attach {
         Some(pid) => record::attach(pid, args.output, &watch),
         None => record::record_watched(
@@ -244,6 +248,9 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             &watch,
         ),
     };
+    if let Some(live) = live {
+        live.finish();
+    }
     match result {
         Ok(out) => {
             if let Some(errno) = out.exec_error {

@@ -100,7 +100,7 @@ impl Filter {
         self.range.ended_by(seq)
     }
 
-    fn new(args: &ReplayArgs) -> anyhow::Result<Filter> {
+    pub(super) fn new(args: &ReplayArgs) -> anyhow::Result<Filter> {
         let mut calls = HashSet::new();
         let kinds = if args.kind.is_empty() {
             None
@@ -256,7 +256,7 @@ pub fn run(args: ReplayArgs, style: Style) -> anyhow::Result<i32> {
     Ok(code)
 }
 
-fn timeline<R: std::io::BufRead>(
+pub(super) fn timeline<R: std::io::BufRead>(
     r: &mut Replay<R>,
     out: &mut impl Write,
     style: &Style,

@@ -747,7 +747,10 @@ fn header(argv: Vec<RawStr>, cwd: RawStr, env: bool) -> Header {
 /// O_CREAT|O_EXCL so that a trace forkscope named itself is never
 /// overwritten: when the name is taken (two recordings in the same second),
 /// `-2`, `-3`, ... is added before `.jsonl`.
-fn output_path(output: Option<PathBuf>, argv0: &std::ffi::OsStr) -> Result<PathBuf, RecordError> {
+pub fn output_path(
+    output: Option<PathBuf>,
+    argv0: &std::ffi::OsStr,
+) -> Result<PathBuf, RecordError> {
     if let Some(p) = output {
         if p.as_os_str() != "-" {
             probe_output(&p)?;
