@@ -1,6 +1,5 @@
 //! The forkscope binary: parse arguments, run, exit. Everything else is in the library.
 
-use clap::Parser;
 use std::process::ExitCode;
 
 /// Reads the signal mask, ignored signals and closed stdio forkscope was
@@ -12,7 +11,7 @@ use std::process::ExitCode;
 static CAPTURE_STARTUP: extern "C" fn() = forkscope::record::signals::capture_startup;
 
 fn main() -> ExitCode {
-    let cli = forkscope::cli::Cli::parse();
+    let cli = forkscope::cli::args::parse();
     match forkscope::cli::run(cli) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
@@ -21,9 +20,13 @@ fn main() -> ExitCode {
             }
             match forkscope::render::lang::current() {
                 forkscope::render::lang::Lang::En => forkscope::errln!("forkscope: error: {e:#}"),
-                forkscope::render::lang::Lang::Zh => forkscope::errln!("forkscope：错误：{e:#}"),
+                forkscope::render::lang::Lang::Zh => forkscope::errln!(
+                    "forkscope：错误：{}",
+                    forkscope::cli::args::zh_os_errors(&format!("{e:#}"))
+                ),
             }
-            ExitCode::from(1)
+            // forkscope itself failed: 125, as env(1) and timeout(1) say it.
+            ExitCode::from(forkscope::record::TRACE_FAILED_EXIT as u8)
         }
     }
 }

@@ -87,7 +87,7 @@ fn the_list_names_every_scenario_and_an_unknown_one_is_a_clear_error() {
         assert!(t.contains(s.name) && t.contains(s.script), "{t}");
     }
     let (o, _d) = demo(&["nope"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no demo called \"nope\""));
 }
 
@@ -115,7 +115,7 @@ fn completions_and_the_man_page_come_from_the_cli_definition() {
     );
     assert!(t.contains("\\-\\-range") && t.contains("\\-\\-collapse\\-files"));
     let o = forkscope().args(["man", "nope"]).output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&o.stderr).contains("the subcommands are: demo, record"));
 
     // Every page into a directory, as a package would install them.

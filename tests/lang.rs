@@ -993,7 +993,7 @@ fn diagram_messages_and_errors_speak_chinese() {
     let (_, err) = run("en", &["--format", "svg", "--at", "13", "-o", &svg_arg]);
     assert_eq!(err, format!("forkscope: wrote {}\n", svg.display()));
     let (code, err) = run("zh", &["--at", "99"]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(125));
     assert_eq!(
         err,
         format!(

@@ -479,7 +479,7 @@ fn an_unwritable_output_fails_before_the_command_starts() {
         .arg(&marker)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(125));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent-dir/t.jsonl"), "{err}");
     assert!(!marker.exists(), "the command must not have run");

@@ -527,9 +527,10 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         let scene = scene_after(path, seq, &opts)?;
         if let Some(pid) = args.pid {
             if !scene.processes.iter().any(|p| p.pid == pid) {
+                // An error, not the unfiltered tree: --pid asked for one.
                 match lang::current() {
-                    Lang::En => crate::errln!("forkscope: process {pid} is not alive after #{seq}"),
-                    Lang::Zh => crate::errln!("forkscope：#{seq} 之后进程 {pid} 已经不在了"),
+                    Lang::En => anyhow::bail!("process {pid} is not alive after #{seq}: choose a moment when it is with --at SEQ (`forkscope tree` shows when each process lived)"),
+                    Lang::Zh => anyhow::bail!("#{seq} 之后进程 {pid} 已经不在了：请用 --at SEQ 选一个它还活着的时刻（`forkscope tree` 显示每个进程活着的时段）"),
                 }
             }
         }

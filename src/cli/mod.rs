@@ -2,10 +2,12 @@
 //! text) and one file per subcommand. The only layer that prints for the
 //! user and decides exit codes.
 
+pub mod args;
 pub mod demo;
 pub mod diagram;
 pub mod doctor;
 pub mod export;
+pub mod live;
 pub mod out;
 pub mod record;
 pub mod replay;
@@ -23,6 +25,11 @@ use std::path::PathBuf;
 /// Record a program once (`forkscope record -- CMD`), then replay the trace
 /// as often as you like: replay rebuilds the process tree, fd tables and
 /// pipes from the recorded events, without running anything again.
+///
+/// Exit status: 125 when forkscope itself fails (a bad option, a trace it
+/// cannot read or write); `record` otherwise exits with the command's
+/// status (126/127 when it cannot be run), `doctor` and `replay --verify`
+/// with 1 when they find something.
 #[derive(Debug, Parser)]
 #[command(name = "forkscope", version, propagate_version = true)]
 pub struct Cli {
@@ -57,10 +64,9 @@ pub enum Command {
     /// timeline and a diagram of its key moment, and write a step-through
     /// HTML page. Needs only /bin/sh and coreutils.
     ///
-    /// Examples:
-    ///   forkscope demo              (the `ps aux | grep` pipeline)
-    ///   forkscope demo --list
-    ///   forkscope demo zombie
+    #[command(
+        after_help = "Examples:\n  forkscope demo              (the `ps aux | grep -c sh` pipeline)\n  forkscope demo --list\n  forkscope demo zombie"
+    )]
     Demo(DemoArgs),
 
     /// Run a command under the tracer and write its process/fd timeline.
@@ -68,6 +74,11 @@ pub enum Command {
     /// The command runs exactly as from the shell (same terminal, stdio,
     /// environment and signals) and forkscope exits with its exit status
     /// (128+N if it was killed by signal N).
+    ///
+    /// Exit status, as env(1) and timeout(1) have it: the command's own;
+    /// 126 if CMD cannot be executed, 127 if it is not found; 124 after
+    /// --on-deadlock kill; 125 when forkscope itself failed (a bad option,
+    /// a trace that cannot be written).
     ///
     /// Example: forkscope record -o build.jsonl -- make -j2
     #[command(visible_alias = "r")]
@@ -77,12 +88,9 @@ pub enum Command {
     ///
     /// Nothing is re-executed: the recorded events are applied one by one to
     /// a model of processes, fd tables, open files and pipes.
-    ///
-    /// Examples:
-    ///   forkscope replay t.jsonl
-    ///   forkscope replay t.jsonl --pid 4102 --kind pipe,dup,close
-    ///   forkscope replay t.jsonl --at 41
-    ///   forkscope replay t.jsonl --verify
+    #[command(
+        after_help = "Examples:\n  forkscope replay t.jsonl\n  forkscope replay t.jsonl --pid 4102 --kind pipe,dup,close\n  forkscope replay t.jsonl -t --failed --kind execve\n  forkscope replay t.jsonl --at 41\n  forkscope replay t.jsonl --verify"
+    )]
     Replay(ReplayArgs),
 
     /// Show the process tree of the whole recording: who started whom, what
@@ -93,11 +101,9 @@ pub enum Command {
 
     /// Draw processes, fd tables and pipes at one moment (terminal, SVG, DOT,
     /// Mermaid) or as a step-through HTML page.
-    ///
-    /// Examples:
-    ///   forkscope diagram t.jsonl
-    ///   forkscope diagram t.jsonl --format svg --at 41 -o step41.svg
-    ///   forkscope diagram t.jsonl --format html -o t.html
+    #[command(
+        after_help = "Examples:\n  forkscope diagram t.jsonl\n  forkscope diagram t.jsonl --format svg --at 41 -o step41.svg\n  forkscope diagram t.jsonl --format html -o t.html"
+    )]
     Diagram(DiagramArgs),
 
     /// Export the timeline for other tools: Perfetto / chrome://tracing, or
@@ -158,7 +164,7 @@ pub struct DemoArgs {
     #[arg(long)]
     pub list: bool,
 
-    /// Where to write the trace and the HTML page (default: forkscope-demo in the system temp directory).
+    /// Where to write the trace and the HTML page (default: a new private folder, forkscope-demo-XXXXXX, in the system temp directory).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
 }
@@ -166,7 +172,9 @@ pub struct DemoArgs {
 /// Arguments of `forkscope record`.
 #[derive(Debug, clap::Args)]
 pub struct RecordArgs {
-    /// Write the trace here (default: forkscope-CMD-TIMESTAMP.jsonl in the current directory).
+    /// Write the trace here, overwriting FILE (`-`: stdout). Default: a new
+    /// forkscope-CMD-TIMESTAMP.jsonl in the current directory (`-2`, `-3`, ...
+    /// added when that name is taken: a trace is never overwritten unasked).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -214,11 +222,33 @@ pub struct RecordArgs {
     )]
     pub attach: Option<i32>,
 
+    /// Print the annotated timeline to stderr while recording, the same
+    /// lines as `forkscope replay` (filtered by --kind, --collapse-files and
+    /// --pid as there).
+    #[arg(long)]
+    pub live: bool,
+
+    /// With --live: only these kinds of event (or syscall names), as `replay --kind`.
+    #[arg(
+        long,
+        value_name = "KIND,...",
+        value_delimiter = ',',
+        requires = "live"
+    )]
+    pub kind: Vec<String>,
+
+    /// With --live: leave out opens and closes of regular files, as `replay --collapse-files`.
+    #[arg(long, requires = "live")]
+    pub collapse_files: bool,
+
+    /// With --live: only events of this process and its descendants.
+    #[arg(long = "pid", value_name = "PID", requires = "live")]
+    pub live_pid: Option<i32>,
+
     /// The command to run and its arguments (put `--` before it).
     #[arg(
         required_unless_present = "attach",
         trailing_var_arg = true,
-        allow_hyphen_values = true,
         value_name = "CMD"
     )]
     pub command: Vec<OsString>,
@@ -252,15 +282,16 @@ pub struct SnapshotArgs {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
-    /// Draw the tree as a diagram instead of text.
-    #[arg(short, long, value_enum)]
+    /// Draw the tree as a diagram instead of text (html steps through a
+    /// trace, so it is not offered here).
+    #[arg(short, long, value_parser = snapshot_format())]
     pub format: Option<DiagramFormat>,
 }
 
 /// Arguments of `forkscope replay`.
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Only events of this process and its descendants.
@@ -271,17 +302,48 @@ pub struct ReplayArgs {
     #[arg(long, requires = "pid")]
     pub no_descendants: bool,
 
-    /// Only these kinds of event, comma-separated (fork,exec,pipe,dup,open,close,wait,kill,signal,exit,...).
-    #[arg(long, value_name = "KIND,...", value_delimiter = ',')]
+    /// Only these kinds of event, comma-separated (fork,exec,pipe,dup,open,close,wait,kill,signal,exit,...);
+    /// syscall names work too (execve, clone, dup2, fcntl, openat, wait4, tgkill, ...).
+    #[arg(
+        long,
+        value_name = "KIND,...",
+        value_delimiter = ',',
+        conflicts_with = "at"
+    )]
     pub kind: Vec<String>,
 
-    /// Print the events as JSON Lines (the trace's own form) instead of text.
-    #[arg(long)]
+    /// Only calls that failed (an errno, an exec that did not happen), as strace -Z.
+    #[arg(long, conflicts_with_all = ["successful", "at", "verify"])]
+    pub failed: bool,
+
+    /// Only calls that did not fail, as strace -z.
+    #[arg(long, conflicts_with_all = ["at", "verify"])]
+    pub successful: bool,
+
+    /// Start each line with the wall-clock time of the event, with
+    /// microseconds, in local time (as strace -tt).
+    #[arg(short = 't', long = "time", conflicts_with_all = ["at", "verify", "json"])]
+    pub time: bool,
+
+    /// Start each line with the seconds since the previous line (as strace -r).
+    #[arg(short = 'r', long, conflicts_with_all = ["at", "verify", "json"])]
+    pub relative: bool,
+
+    /// End lines with how long things lasted where the trace knows: at an
+    /// exit, how long the process lived; at a wait that reaps, how long the
+    /// child was a zombie (`<lived 12.3ms>`, `<zombie 40µs>`).
+    #[arg(long, conflicts_with_all = ["at", "verify", "json"])]
+    pub durations: bool,
+
+    /// Print the events as JSON Lines (the trace's own form) instead of text;
+    /// with --at, the state as one JSON object (processes with their fd
+    /// tables and open files, pipes with the pids and fds holding each end).
+    #[arg(long, conflicts_with = "verify")]
     pub json: bool,
 
     /// Leave out opens and closes of regular files (shared libraries, locale
     /// files, ...): what remains is the process and pipe plumbing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "at")]
     pub collapse_files: bool,
 
     /// Only events A through B (by seq, both included; `120..`, `..480`).
@@ -357,7 +419,7 @@ impl std::str::FromStr for SeqRange {
 /// Arguments of `forkscope tree`.
 #[derive(Debug, clap::Args)]
 pub struct TreeArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Only this process and its descendants.
@@ -395,14 +457,14 @@ pub enum DiagramView {
 /// Arguments of `forkscope diagram`.
 #[derive(Debug, clap::Args)]
 pub struct DiagramArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = DiagramFormat::Ascii)]
     pub format: DiagramFormat,
 
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (`-`: stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -461,14 +523,14 @@ pub enum ExportFormat {
 /// Arguments of `forkscope export`.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Output format.
     #[arg(short, long, value_enum)]
     pub format: ExportFormat,
 
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (`-`: stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -476,7 +538,7 @@ pub struct ExportArgs {
 /// Arguments of `forkscope doctor`.
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Print the findings as JSON.
@@ -492,8 +554,14 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Record(args) => record::run(args),
         Command::Replay(args) => replay::run(args, color),
         Command::Tree(args) => tree::run(args, color),
-        Command::Diagram(args) => diagram::run(args, color),
-        Command::Export(args) => export::run(args),
+        Command::Diagram(mut args) => {
+            dash_is_stdout(&mut args.output);
+            diagram::run(args, color)
+        }
+        Command::Export(mut args) => {
+            dash_is_stdout(&mut args.output);
+            export::run(args)
+        }
         Command::Doctor(args) => doctor::run(args, color),
         Command::Snapshot(args) => snapshot::run(args, color),
         Command::Demo(args) => demo::run(args, color),
@@ -512,6 +580,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         } => {
             let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
             if let Some(dir) = out_dir {
+                // Created when missing, as `demo --out-dir` does.
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
                 clap_mangen::generate_to(cmd, &dir).map_err(|e| {
                     anyhow::anyhow!("writing man pages into {}: {e}", dir.display())
                 })?;
@@ -539,6 +610,20 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             write_stdout(&roff)?;
             Ok(0)
         }
+    }
+}
+
+/// `snapshot --format`: the diagram formats of one moment (not html).
+fn snapshot_format() -> impl clap::builder::TypedValueParser<Value = DiagramFormat> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["ascii", "svg", "dot", "mermaid"])
+        .map(|s: String| DiagramFormat::from_str(&s, true).unwrap_or(DiagramFormat::Ascii))
+}
+
+/// `-o -` is stdout, as leaving `-o` out is (not a file named `-`).
+fn dash_is_stdout(output: &mut Option<PathBuf>) {
+    if output.as_deref() == Some(std::path::Path::new("-")) {
+        *output = None;
     }
 }
 

@@ -185,7 +185,7 @@ fn summary_zh(out: &RecordOutcome, argv0: &str) -> String {
         return format!(
             "forkscope：trace 写到第 {} 个事件时停了：{}；{fate}。trace 文件：{}（{} 个事件，只保留完整的行）。forkscope 的退出状态是 {}。",
             f.at_event,
-            f.message,
+            super::args::zh_os_errors(&f.message),
             out.path.display(),
             f.at_event,
             record::TRACE_FAILED_EXIT,
@@ -247,7 +247,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
                 }
                 Lang::Zh => crate::errln!("forkscope：--stall-timeout 必须是一个正的秒数"),
             }
-            return Ok(2);
+            return Ok(record::TRACE_FAILED_EXIT);
         }
         None => None,
     };
@@ -279,10 +279,12 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             if base.is_empty() {
                 format!("pid {pid}")
             } else {
-                String::from_utf8_lossy(base).into_owned()
+                crate::trace::RawStr(base.to_vec()).lossy().into_owned()
             }
         }
-        None => args.command[0].to_string_lossy().into_owned(),
+        None => crate::trace::RawStr(args.command[0].clone().into_encoded_bytes())
+            .lossy()
+            .into_owned(),
     };
     let argv0 = crate::render::ascii::visible(&argv0).into_owned();
     record::set_exit_snapshots(args.snapshots.contains(&super::SnapshotAt::Exit));
@@ -291,6 +293,10 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         lang::set(language);
         crate::errprint!("{}", notice_text(n));
     }))));
+    let (args, live) = match super::live::start_for(args, style)? {
+        Ok(started) => started,
+        Err(code) => return Ok(code),
+    };
     let result = match args.attach {
         Some(pid) => record::attach(pid, args.output, &watch),
         None => record::record_watched(
@@ -302,6 +308,9 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             &watch,
         ),
     };
+    if let Some(live) = live {
+        live.finish();
+    }
     match result {
         Ok(out) => {
             if let Some(errno) = out.exec_error {

@@ -100,7 +100,7 @@ impl RecordError {
         match self {
             RecordError::NotFound { .. } => 127,
             RecordError::NotExecutable { .. } => 126,
-            _ => 1,
+            _ => TRACE_FAILED_EXIT,
         }
     }
 }
@@ -707,6 +707,45 @@ fn header(argv: Vec<RawStr>, cwd: RawStr, env: bool) -> Header {
     }
 }
 
+/// The trace file: `-o FILE` as asked (an existing FILE is overwritten, as
+/// asked; `-` is stdout), else a new [`default_output`] name, claimed with
+/// O_CREAT|O_EXCL so that a trace forkscope named itself is never
+/// overwritten: when the name is taken (two recordings in the same second),
+/// `-2`, `-3`, ... is added before `.jsonl`.
+pub fn output_path(
+    output: Option<PathBuf>,
+    argv0: &std::ffi::OsStr,
+) -> Result<PathBuf, RecordError> {
+    if let Some(p) = output {
+        if p.as_os_str() != "-" {
+            probe_output(&p)?;
+        }
+        return Ok(p);
+    }
+    let first = default_output(argv0);
+    let stem = first
+        .to_string_lossy()
+        .trim_end_matches(".jsonl")
+        .to_owned();
+    for n in 1u32.. {
+        let path = if n == 1 {
+            first.clone()
+        } else {
+            PathBuf::from(format!("{stem}-{n}.jsonl"))
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(_) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => continue,
+            Err(e) => return Err(TraceError::Io { path, err: e }.into()),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
 /// Opens the output before starting anything: an unwritable path fails here.
 fn probe_output(path: &std::path::Path) -> Result<(), RecordError> {
     std::fs::OpenOptions::new()
@@ -736,7 +775,7 @@ pub fn record_watched(
         msg: "no command given".into(),
     })?;
     let prog = spawn::resolve_program(argv0)?;
-    let path = opts.output.clone().unwrap_or_else(|| default_output(argv0));
+    let path = output_path(opts.output.clone(), argv0)?;
     let mut header = header(
         opts.argv.iter().map(|a| raw(a)).collect(),
         std::env::current_dir()
@@ -745,8 +784,7 @@ pub fn record_watched(
         opts.env,
     );
     // The header is written with the real root pid once it is known, so
-    // create the file in two steps: probe now, write after launch.
-    probe_output(&path)?;
+    // create the file in two steps: probe (output_path) now, write after launch.
     let filter = seccomp::build_filter();
     // Caught before the child exists: a signal now must not kill forkscope
     // (and so the child). The child restores the dispositions it inherits.
@@ -810,7 +848,7 @@ pub fn attach(
         .first()
         .map(|a| std::ffi::OsString::from(std::ffi::OsStr::from_bytes(&a.0)))
         .unwrap_or_else(|| OsString::from(format!("pid{pid}")));
-    let path = output.unwrap_or_else(|| default_output(&argv0));
+    let path = output_path(output, &argv0)?;
     let mut header = header(
         root_argv.clone(),
         procfs::cwd(pid)
@@ -819,7 +857,6 @@ pub fn attach(
         false,
     );
     header.root_pid = pid;
-    probe_output(&path)?;
     ROOT_PID.store(pid, Ordering::Relaxed);
     ATTACHED.store(true, Ordering::Relaxed);
     DETACH.store(false, Ordering::Relaxed);
