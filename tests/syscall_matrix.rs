@@ -38,14 +38,6 @@ use std::process::{Command, Output, Stdio};
 /// passes, the test fails until the entry is removed.
 const KNOWN_FAILING: &[(&str, &str)] = &[
     (
-        "clone_pidfd",
-        "the pidfd CLONE_PIDFD gives the parent is not recorded (found by this matrix)",
-    ),
-    (
-        "clone_pidfd.m32",
-        "the pidfd CLONE_PIDFD gives the parent is not recorded (found by this matrix)",
-    ),
-    (
         "wait_efault",
         "a wait4 that reaps a child but cannot store its status (EFAULT) is recorded as reaping nothing (found by this matrix)",
     ),
