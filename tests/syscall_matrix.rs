@@ -37,14 +37,6 @@ use std::process::{Command, Output, Stdio};
 /// fail (its events differ from the file, or --verify diverges); when it
 /// passes, the test fails until the entry is removed.
 const KNOWN_FAILING: &[(&str, &str)] = &[
-    (
-        "wait_efault",
-        "a wait4 that reaps a child but cannot store its status (EFAULT) is recorded as reaping nothing (found by this matrix)",
-    ),
-    (
-        "wait_efault.m32",
-        "a wait4 that reaps a child but cannot store its status (EFAULT) is recorded as reaping nothing (found by this matrix)",
-    ),
 ];
 
 /// The program that exercises each syscall the recorder decodes, by the
