@@ -1215,6 +1215,34 @@ fn a_wait_with_a_null_status_still_reaps_an_exited_child() {
 }
 
 #[test]
+fn a_wait_that_reaped_but_failed_to_store_the_status_still_reaps() {
+    let mut s = Sim::with_shell(10);
+    s.fork(10, 11);
+    s.ev(
+        11,
+        EventKind::Exit {
+            status: Status::Exited { exited: 9 },
+        },
+    );
+    s.ev(
+        10,
+        EventKind::Wait {
+            target: 11,
+            reaped: Some(11),
+            status: None,
+            nohang: false,
+            untraced: false,
+            continued: false,
+            via: WaitVia::Wait4,
+            errno: Some("EFAULT".into()),
+        },
+    );
+    let p = s.m.process(11).unwrap();
+    assert_eq!(p.state, ProcessState::Reaped);
+    assert_eq!(p.reap.unwrap().status, Some(Status::Exited { exited: 9 }));
+}
+
+#[test]
 fn an_exit_snapshot_is_checked_against_the_table_the_process_ends_with() {
     let mut s = Sim::with_shell(100);
     s.pipe(100, 3, 4, 9);
