@@ -578,8 +578,11 @@ pub enum EventKind {
     },
     /// mkfifo/mknod(at) of a FIFO.
     Mkfifo {
-        /// The path as passed.
+        /// The path as passed (relative to cwd, or to `dirfd`).
         path: RawStr,
+        /// The dirfd of mknodat when it is not AT_FDCWD.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dirfd: Option<i32>,
         /// Did it succeed?
         ok: bool,
         /// Why not.
