@@ -36,8 +36,7 @@ use std::process::{Command, Output, Stdio};
 /// today's recorder gets wrong, with the defect in one line. The case must
 /// fail (its events differ from the file, or --verify diverges); when it
 /// passes, the test fails until the entry is removed.
-const KNOWN_FAILING: &[(&str, &str)] = &[
-];
+const KNOWN_FAILING: &[(&str, &str)] = &[];
 
 /// The program that exercises each syscall the recorder decodes, by the
 /// kernel's name for it.

@@ -722,6 +722,11 @@ pub enum EventKind {
         at: String,
         /// The fd table, as /proc showed it.
         fds: Vec<FdEntry>,
+        /// Each entry's `cloexec` was read (from fdinfo), so `replay
+        /// --verify` compares the close-on-exec flags too (absent in older
+        /// traces, whose entries do not say).
+        #[serde(default, skip_serializing_if = "is_false")]
+        cloexec: bool,
     },
     /// ptrace itself changed what `pid` got, where untraced it would have
     /// gone otherwise (forkscope also says so on stderr, once per kind).
