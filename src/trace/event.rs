@@ -594,7 +594,8 @@ pub enum EventKind {
         /// The pid argument as given (-1 any child, 0 own group, -PGID, PID).
         target: i64,
         /// The child reaped (or whose stop/continue was reported); null for a
-        /// WNOHANG poll that found nothing, or an error.
+        /// WNOHANG poll that found nothing, or an error (except EFAULT after
+        /// the kernel reaped a child but could not copy its status out).
         reaped: Option<Pid>,
         /// The status it reported.
         #[serde(default, skip_serializing_if = "Option::is_none")]
