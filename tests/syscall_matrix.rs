@@ -36,24 +36,7 @@ use std::process::{Command, Output, Stdio};
 /// today's recorder gets wrong, with the defect in one line. The case must
 /// fail (its events differ from the file, or --verify diverges); when it
 /// passes, the test fails until the entry is removed.
-const KNOWN_FAILING: &[(&str, &str)] = &[
-    (
-        "clone_pidfd",
-        "the pidfd CLONE_PIDFD gives the parent is not recorded (found by this matrix)",
-    ),
-    (
-        "clone_pidfd.m32",
-        "the pidfd CLONE_PIDFD gives the parent is not recorded (found by this matrix)",
-    ),
-    (
-        "wait_efault",
-        "a wait4 that reaps a child but cannot store its status (EFAULT) is recorded as reaping nothing (found by this matrix)",
-    ),
-    (
-        "wait_efault.m32",
-        "a wait4 that reaps a child but cannot store its status (EFAULT) is recorded as reaping nothing (found by this matrix)",
-    ),
-];
+const KNOWN_FAILING: &[(&str, &str)] = &[];
 
 /// The program that exercises each syscall the recorder decodes, by the
 /// kernel's name for it.

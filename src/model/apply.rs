@@ -174,13 +174,14 @@ impl Model {
             } if status.is_final() => self.on_wait(&mut cx, *child, *status),
             // wait(NULL) / waitpid(pid, NULL, 0): no status was read, but a
             // child that has exited and is reported is reaped, with the
-            // status of its exit.
+            // status of its exit. So does one that reaped it and then
+            // failed to store the status (EFAULT, recorded with `reaped`).
             EventKind::Wait {
                 reaped: Some(child),
                 status: None,
-                errno: None,
+                errno,
                 ..
-            } => {
+            } if errno.as_deref().is_none_or(|e| e == "EFAULT") => {
                 let exited = self
                     .tree
                     .by_pid

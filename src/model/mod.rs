@@ -285,6 +285,15 @@ impl Model {
                 ..
             }
             | EventKind::Spawn { fds, .. } => self.compare_fds(ev.seq, ev.pid, fds),
+            EventKind::FdSnapshot {
+                fds, cloexec: true, ..
+            } => {
+                let mut out = self.compare_fds(ev.seq, ev.pid, fds);
+                let table = self.fd_table(ev.pid);
+                let file = |id| self.files.files.get(&id);
+                out.extend(verify::compare_cloexec(ev.seq, ev.pid, table, file, fds));
+                out
+            }
             EventKind::FdSnapshot { fds, .. } => self.compare_fds(ev.seq, ev.pid, fds),
             EventKind::Fork {
                 child,

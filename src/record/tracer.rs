@@ -1046,10 +1046,13 @@ impl Tracer {
             *id == tid || t.tgid != tgid || t.exit_stopped || super::procfs::dying(*id)
         });
         if last {
-            let fds = super::procfs::fd_table(tid, false);
+            // With each fd's close-on-exec flag (one fdinfo read per fd,
+            // at exit only), which --verify compares as well.
+            let fds = super::procfs::fd_table(tid, true);
             let ev = EventKind::FdSnapshot {
                 at: "exit".into(),
                 fds,
+                cloexec: true,
             };
             if let Err(e) = self.emit(tid, ev) {
                 let r = self.resume(s, 0);

@@ -366,7 +366,7 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
         } => format!("setpgid({target}, {pgid}){}", err(errno)),
         EventKind::Exit { status: s } => format!("+++ {} +++", status(s)),
         EventKind::Stall { hang, summary, .. } => format!("*** hang ({hang}): {summary} ***"),
-        EventKind::FdSnapshot { at, fds } => {
+        EventKind::FdSnapshot { at, fds, .. } => {
             let list: Vec<String> = fds.iter().map(|e| e.fd.to_string()).collect();
             format!("--- fd table at {at}: [{}] ---", list.join(" "))
         }
