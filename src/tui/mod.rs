@@ -162,3 +162,6 @@ fn poll(wait: Duration) -> anyhow::Result<bool> {
         Err(e) => Err(e.into()),
     }
 }
+
+#[cfg(test)]
+mod tests;
