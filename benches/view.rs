@@ -26,12 +26,12 @@ fn generate(path: &Path, n: u64) {
     let f = std::fs::File::create(path).expect("create the trace");
     let mut w = std::io::BufWriter::new(f);
     writeln!(w, r#"{{"format":"forkscope-trace","version":1,"argv":["sh","-c","bench"],"start":"2026-12-01T00:00:00Z","start_unix_ns":1795382727678211422,"root_pid":100,"cwd":"/tmp","tracer":"forkscope 0.1.0","kernel":"Linux","arch":"x86_64"}}"#).unwrap();
-    let mut seq = 0u64;
-    let mut ts = 1000u64;
-    let mut ev = |w: &mut std::io::BufWriter<std::fs::File>, pid: u32, rest: &str| {
-        writeln!(w, r#"{{"seq":{seq},"ts_ns":{ts},"pid":{pid},{rest}}}"#).unwrap();
-        seq += 1;
-        ts += 1000;
+    let seq = std::cell::Cell::new(0u64);
+    let ev = |w: &mut std::io::BufWriter<std::fs::File>, pid: u32, rest: &str| {
+        let s = seq.get();
+        let ts = 1000 + s * 1000;
+        writeln!(w, r#"{{"seq":{s},"ts_ns":{ts},"pid":{pid},{rest}}}"#).unwrap();
+        seq.set(s + 1);
     };
     ev(
         &mut w,
@@ -39,7 +39,7 @@ fn generate(path: &Path, n: u64) {
         r#""kind":"spawn","argv":["sh","-c","bench"],"fds":[{"fd":0,"target":"/dev/null"},{"fd":1,"target":"/dev/pts/0"},{"fd":2,"target":"/dev/pts/0"}]"#,
     );
     let mut k = 0u64;
-    while seq < n {
+    while seq.get() < n {
         let child = 1000 + (k % 30000) as u32;
         let pipe = 500_000 + k;
         ev(
@@ -160,7 +160,7 @@ fn main() {
     }
     let mut app = ix.expect("at least one run");
     let n = app.ix.len();
-    let (index_bytes, checkpoint_bytes) = app.ix.memory();
+    let index_bytes = app.ix.index_bytes();
     let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
 
     // Jumps to pseudo-random seqs (a fixed LCG: the same seqs every run).
@@ -220,11 +220,11 @@ fn main() {
     );
     println!("  G: {last:.2} ms, g: {first:.2} ms, c (refilter 1M rows): {collapse:.2} ms");
     println!(
-        "  checkpoints: {} (every {} events); index {:.1} MiB; checkpoint models ~{:.1} MiB (estimate)",
+        "  checkpoints: {} (every {} events at least, or {} per model item); per-event index {:.1} MiB",
         app.ix.checkpoints(),
         forkscope::tui::index::EVERY,
+        forkscope::tui::index::SPACING,
         index_bytes as f64 / (1 << 20) as f64,
-        checkpoint_bytes as f64 / (1 << 20) as f64
     );
     println!(
         "  memory: RSS {} MiB with the view open (was {} MiB before), peak (VmHWM) {} MiB",

@@ -8,7 +8,7 @@
 //! [`index::At`]); lines are cached, so stepping renders one new line.
 
 use super::ansi;
-use super::index::{At, Index, EVERY};
+use super::index::{At, Index};
 use crate::analysis::{Finding, Report};
 use crate::cli::style::Style;
 use crate::render::lang::{self, Lang};
@@ -117,8 +117,13 @@ pub struct App {
     cur: At,
     scan: At,
     lines: HashMap<u32, Line<'static>>,
-    drawn: Option<(usize, Option<Pid>, bool, Drawn)>,
+    /// Right-hand panes already drawn, by (event, followed pid, collapse):
+    /// stepping back to an event seen before needs no replay.
+    drawn: HashMap<(usize, Option<Pid>, bool), Drawn>,
 }
+
+/// The most right-hand panes kept.
+const DRAWN_KEPT: usize = 512;
 
 /// The right-hand panes at the current event.
 #[derive(Clone, Debug, Default)]
@@ -169,7 +174,7 @@ impl App {
             cur: At::default(),
             scan: At::default(),
             lines: HashMap::new(),
-            drawn: None,
+            drawn: HashMap::new(),
         };
         app.refilter(None);
         app
@@ -547,7 +552,7 @@ impl App {
                     return false;
                 }
                 let last = self.rows[s.next - 1] as usize;
-                let from = (last / EVERY) * EVERY;
+                let from = self.ix.checkpoint_before(last);
                 let lo = self.rows[..s.next].partition_point(|r| (*r as usize) < from);
                 let mut found = None;
                 for row in lo..s.next {
@@ -623,10 +628,12 @@ impl App {
         let Some(i) = self.current() else {
             return Drawn::default();
         };
-        if let Some((at, follow, collapse, d)) = &self.drawn {
-            if *at == i && *follow == self.follow && *collapse == self.collapse {
-                return d.clone();
-            }
+        let key = (i, self.follow, self.collapse);
+        if let Some(d) = self.drawn.get(&key) {
+            return d.clone();
+        }
+        if self.drawn.len() >= DRAWN_KEPT {
+            self.drawn.clear();
         }
         let d = match self.draw_at(i) {
             Ok(d) => d,
@@ -635,7 +642,7 @@ impl App {
                 ..Drawn::default()
             },
         };
-        self.drawn = Some((i, self.follow, self.collapse, d.clone()));
+        self.drawn.insert(key, d.clone());
         d
     }
 

@@ -96,8 +96,10 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(f.area());
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);
-    let mut areas = Areas::default();
-    areas.timeline = timeline(f, app, left);
+    let mut areas = Areas {
+        timeline: timeline(f, app, left),
+        ..Areas::default()
+    };
     let drawn = app.drawn();
     let (n_findings, findings_text) = findings(app);
     let room = usize::from(right.width.saturating_sub(2)).max(1);

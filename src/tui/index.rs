@@ -1,12 +1,17 @@
 //! The trace behind `forkscope view`, opened for random access: one pass
 //! over the file keeps, per event, its byte offset, seq, pid, kind and
-//! whether it only opens or closes a file (21 bytes an event), and every
-//! [`EVERY`] events a checkpoint: a copy of the model and the pipe labels
-//! before that event. Going to any event then replays at most [`EVERY`]
-//! events from the nearest checkpoint, so memory follows the live state
-//! (times the number of checkpoints) and a jump costs the same anywhere in
-//! the trace.
-
+//! whether it only opens or closes a file (21 bytes an event), and now and
+//! then a checkpoint: a copy of the model before that event. Going to any
+//! event replays from the nearest checkpoint at or before it.
+//!
+//! Checkpoints come every [`EVERY`] events, or further apart when the model
+//! is big: a copy costs time and memory in proportion to the model (which
+//! keeps every process ever seen), so the gap is at least the model's size
+//! in items (processes, fds, open files, pipes) times [`SPACING`]. The
+//! checkpoints together then hold about `events / SPACING` items, and a
+//! jump costs about one copy plus as much replaying. Pipe labels are not
+//! copied: numbers are given in order of first appearance and never change,
+//! so the labels of the whole trace name every pipe as it was named then.
 use crate::model::Model;
 use crate::render::labels::Labels;
 use crate::replay::{Replay, Step};
@@ -17,8 +22,11 @@ use std::io::{BufRead, BufReader, Chain, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-/// Events between two checkpoints: a jump replays at most this many.
+/// The fewest events between two checkpoints.
 pub const EVERY: usize = 2048;
+
+/// Events between two checkpoints per item of the model (see the module doc).
+pub const SPACING: usize = 2;
 
 /// The kind byte of an event of a kind this build does not list.
 const UNKNOWN_KIND: u8 = 0x7f;
@@ -50,10 +58,10 @@ impl<R: BufRead> BufRead for Counting<R> {
     }
 }
 
-/// The model and labels before event `EVERY * i`.
+/// The model before event `at`.
 struct Checkpoint {
+    at: usize,
     model: Model,
-    labels: Labels,
 }
 
 /// A replay reading from the middle of the trace file.
@@ -70,6 +78,7 @@ pub struct Index {
     pids: Vec<Pid>,
     kinds: Vec<u8>,
     checkpoints: Vec<Checkpoint>,
+    labels: Labels,
     /// What the reader warned about (a truncated tail, unknown kinds).
     pub warnings: Vec<ReadWarning>,
 }
@@ -103,15 +112,20 @@ impl Index {
             pids: Vec::new(),
             kinds: Vec::new(),
             checkpoints: Vec::new(),
+            labels: Labels::default(),
             warnings: Vec::new(),
         };
+        let mut next_checkpoint = 0;
         loop {
             let n = ix.offsets.len();
             let at = pos.get();
-            if n % EVERY == 0 && ix.checkpoints.len() * EVERY == n {
+            if n == next_checkpoint {
+                let c = r.model.census();
+                let items = c.processes + c.fds + c.open_files + c.pipes;
+                next_checkpoint = n + EVERY.max(items * SPACING);
                 ix.checkpoints.push(Checkpoint {
+                    at: n,
                     model: r.model.clone(),
-                    labels: r.labels.clone(),
                 });
             }
             let Some(step) = r.step()? else { break };
@@ -130,6 +144,7 @@ impl Index {
             ix.kinds.push(kind | file);
         }
         ix.warnings = r.take_warnings();
+        ix.labels = r.labels;
         Ok(ix)
     }
 
@@ -176,20 +191,15 @@ impl Index {
         self.seqs.partition_point(|s| *s < seq)
     }
 
-    /// Bytes held by the index and the checkpoints (an estimate of the
-    /// checkpoints: their census times a generous size per item).
-    pub fn memory(&self) -> (usize, usize) {
-        let per_event = std::mem::size_of::<u64>() * 2 + std::mem::size_of::<Pid>() + 1;
-        let index = self.offsets.capacity() * per_event;
-        let models: usize = self
-            .checkpoints
-            .iter()
-            .map(|c| {
-                let n = c.model.census();
-                256 * n.processes + 128 * (n.fd_tables + n.fds + n.open_files + n.pipes) + 1024
-            })
-            .sum();
-        (index, models)
+    /// Bytes held by the per-event index.
+    pub fn index_bytes(&self) -> usize {
+        self.offsets.capacity() * (std::mem::size_of::<u64>() * 2 + std::mem::size_of::<Pid>() + 1)
+    }
+
+    /// The first event of the checkpoint at or before event `i`.
+    pub fn checkpoint_before(&self, i: usize) -> usize {
+        let c = self.checkpoints.partition_point(|c| c.at <= i);
+        self.checkpoints[c.saturating_sub(1)].at
     }
 
     /// How many checkpoints.
@@ -199,8 +209,11 @@ impl Index {
 
     /// A replay about to read event `i`, from the checkpoint at or before it.
     fn resume(&self, i: usize) -> Result<(Resumed, usize), TraceError> {
-        let c = (i / EVERY).min(self.checkpoints.len().saturating_sub(1));
-        let start = c * EVERY;
+        let c = self
+            .checkpoints
+            .partition_point(|c| c.at <= i)
+            .saturating_sub(1);
+        let start = self.checkpoints[c].at;
         let io = |err| TraceError::Io {
             path: self.path.clone(),
             err,
@@ -213,28 +226,19 @@ impl Index {
         let reader = TraceReader::new(input, &self.path)?;
         let cp = &self.checkpoints[c];
         Ok((
-            Replay::resume(reader, cp.model.clone(), cp.labels.clone()),
+            Replay::resume(reader, cp.model.clone(), self.labels.clone()),
             start,
         ))
     }
 }
 
 /// A replay standing just after one event: the model there, and the step.
+#[derive(Default)]
 pub struct At {
     replay: Option<Resumed>,
     /// The index of the next event the replay reads.
     next: usize,
     last: Option<Step>,
-}
-
-impl Default for At {
-    fn default() -> Self {
-        At {
-            replay: None,
-            next: 0,
-            last: None,
-        }
-    }
 }
 
 impl At {
@@ -244,7 +248,10 @@ impl At {
     pub fn goto(&mut self, ix: &Index, i: usize) -> Result<(&Resumed, &Step), TraceError> {
         let here = self.replay.is_some() && self.last.is_some() && self.next == i + 1;
         if !here {
-            let near = self.replay.is_some() && self.next <= i && i - self.next < EVERY;
+            // Going on is never slower than starting again from the
+            // checkpoint when it is already past that checkpoint.
+            let near =
+                self.replay.is_some() && self.next <= i && self.next >= ix.checkpoint_before(i);
             if !near {
                 let (r, start) = ix.resume(i)?;
                 self.replay = Some(r);

