@@ -412,6 +412,45 @@ fn sigterm_leaves_the_terminal_as_it_was() {
 }
 
 #[test]
+fn a_terminal_that_hangs_up_ends_the_view_instead_of_leaving_it_spinning() {
+    // An ssh connection that drops, a tmux pane that is killed: the pty is
+    // gone, reads give end-of-file and ioctls EIO. The view must end, not
+    // poll a dead terminal for ever.
+    let p = Pane::start(
+        &format!("view {}", trace("sample.jsonl").display()),
+        100,
+        30,
+    );
+    p.wait_for("> #0 ");
+    let pid = p.program_pid();
+    drop(p);
+    let gone = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| {
+                s.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+            .unwrap_or(true)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !gone(pid) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let still = !gone(pid);
+    if still {
+        // SAFETY: a plain kill(2) of the program this test started.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    assert!(
+        !still,
+        "forkscope view {pid} kept running after its terminal hung up"
+    );
+}
+
+#[test]
 fn question_mark_shows_the_keys_and_any_key_closes_them() {
     let p = Pane::start(
         &format!("view {}", trace("sample.jsonl").display()),

@@ -118,6 +118,7 @@ pub fn run(path: &Path, style: Style) -> anyhow::Result<i32> {
         restore();
         hook(info);
     }));
+    watch_for_hangup();
     terminal::enable_raw_mode()?;
     let _guard = Guard;
     crossterm::execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
@@ -154,6 +155,37 @@ pub fn run(path: &Path, style: Style) -> anyhow::Result<i32> {
         dirty = true;
     }
     Ok(0)
+}
+
+/// Ends the process when the terminal hangs up (ssh dropped, the tmux pane
+/// killed). The main loop cannot see it: crossterm's reader (0.28) retries
+/// a read that returns end-of-file without end, so `event::poll` never
+/// returns once the tty is gone. Nothing is left to restore on a dead
+/// terminal; the exit status is a shell's for SIGHUP.
+fn watch_for_hangup() {
+    let _ = std::thread::Builder::new()
+        .name("forkscope-tty-watch".into())
+        .spawn(|| loop {
+            std::thread::sleep(Duration::from_millis(250));
+            if terminal_gone() {
+                // SAFETY: _exit ends the process at once; no Rust state
+                // needs unwinding for a view whose terminal is gone.
+                unsafe { libc::_exit(128 + libc::SIGHUP) };
+            }
+        });
+}
+
+/// Has the controlling terminal hung up? A hung-up tty answers every
+/// ioctl with EIO (and reads with end-of-file, which crossterm's poll
+/// takes as "no event yet": without this check the view would spin on a
+/// dead terminal forever).
+fn terminal_gone() -> bool {
+    // SAFETY: tcgetattr writes one termios through a valid pointer.
+    let r = unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        libc::tcgetattr(libc::STDIN_FILENO, &mut t)
+    };
+    r != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EIO)
 }
 
 /// `event::poll`, with a signal's interruption read as "nothing yet".
