@@ -294,7 +294,7 @@ fn title<R: std::io::BufRead>(r: &Replay<R>) -> String {
 }
 
 /// The scene after `step` was applied to `r.model`.
-fn scene_of<R: std::io::BufRead>(
+pub fn scene_of<R: std::io::BufRead>(
     r: &Replay<R>,
     step: &Step,
     title: String,

@@ -14,6 +14,7 @@ pub mod replay;
 pub mod snapshot;
 pub mod style;
 pub mod tree;
+pub mod view;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -120,6 +121,13 @@ pub enum Command {
     ///
     /// Example: forkscope doctor t.jsonl
     Doctor(DoctorArgs),
+
+    /// Step through a trace interactively in the terminal: the annotated
+    /// timeline, the diagram at the current event, the pipes and the
+    /// doctor's findings. Press ? for the keys.
+    ///
+    /// Example: forkscope view t.jsonl
+    View(ViewArgs),
 
     /// Explain why a running process tree is stuck, without a trace: who
     /// is blocked on which pipe or child, and who holds the other end.
@@ -535,6 +543,13 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
+/// Arguments of `forkscope view`.
+#[derive(Debug, clap::Args)]
+pub struct ViewArgs {
+    /// The trace file.
+    pub trace: PathBuf,
+}
+
 /// Arguments of `forkscope doctor`.
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
@@ -563,6 +578,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             export::run(args)
         }
         Command::Doctor(args) => doctor::run(args, color),
+        Command::View(args) => view::run(args, color),
         Command::Snapshot(args) => snapshot::run(args, color),
         Command::Demo(args) => demo::run(args, color),
         Command::Completions { shell } => {
