@@ -451,6 +451,24 @@ fn a_terminal_that_hangs_up_ends_the_view_instead_of_leaving_it_spinning() {
 }
 
 #[test]
+fn v_switches_the_diagram_to_the_kernel_view_and_back() {
+    let p = Pane::start(
+        &format!("view {}", trace("handmade-pipeline.jsonl").display()),
+        120,
+        40,
+    );
+    p.wait_for("> #0 ");
+    p.keys(&[":", "9", "Enter"]);
+    p.wait_for("> #9 ");
+    p.keys(&["v"]);
+    // The textbook figure: each object, its open files, their fds.
+    let s = p.wait_for("open file");
+    assert!(s.contains("pipe#1"), "{s}");
+    p.keys(&["v"]);
+    p.wait("the process boxes again", |s| s.contains("[running]"));
+}
+
+#[test]
 fn question_mark_shows_the_keys_and_any_key_closes_them() {
     let p = Pane::start(
         &format!("view {}", trace("sample.jsonl").display()),
@@ -527,7 +545,11 @@ fn view_without_a_terminal_refuses_with_a_clear_error() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // forkscope's own failure: 125, as env(1) and timeout(1) say it.
+    assert_eq!(
+        out.status.code(),
+        Some(forkscope::record::TRACE_FAILED_EXIT)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("forkscope view needs a terminal"), "{err}");
 }

@@ -97,6 +97,9 @@ pub struct App {
     pub collapse: bool,
     /// The process tree pane is shown.
     pub show_tree: bool,
+    /// The diagram pane shows the kernel view (fd tables, open files,
+    /// objects) instead of the process boxes (`v`).
+    pub kernel_view: bool,
     /// What the keys act on.
     pub mode: Mode,
     /// The last search text (for n / N).
@@ -162,6 +165,7 @@ impl App {
             follow: None,
             collapse: false,
             show_tree: false,
+            kernel_view: false,
             mode: Mode::Normal,
             last_search: None,
             search: None,
@@ -435,13 +439,9 @@ impl App {
             }
             KeyCode::Char('t') => self.show_tree = !self.show_tree,
             KeyCode::Char('v') => {
-                self.message = Some(
-                    pick(
-                        "this build has no kernel view of the diagram yet",
-                        "这个版本还没有图的内核视图",
-                    )
-                    .into(),
-                )
+                // The panes drawn so far are of the other view.
+                self.kernel_view = !self.kernel_view;
+                self.drawn.clear();
             }
             KeyCode::Char('?') => self.mode = Mode::Help,
             KeyCode::Tab => {
@@ -659,7 +659,18 @@ impl App {
                 p.highlight = p.pid == pid;
             }
         }
-        let diagram = ansi::lines(&ascii::render(&scene, self.style.color));
+        let diagram = ansi::lines(&if self.kernel_view {
+            ascii::render_kernel(
+                &scene,
+                ascii::Opts {
+                    color: self.style.color,
+                    width: 80,
+                    plain: false,
+                },
+            )
+        } else {
+            ascii::render(&scene, self.style.color)
+        });
         let m = &r.model;
         let none = pick("none", "无");
         let fmt = |v: &[(Pid, i32)]| {

@@ -74,8 +74,8 @@ pub fn help_lines() -> Vec<(&'static str, &'static str)> {
         (
             "v",
             pick(
-                "kernel view of the diagram (when built in)",
-                "图的内核视图（若已支持）",
+                "the kernel view of the diagram (fd table → open file → object), and back",
+                "切换到图的内核视图（fd 表 → 打开文件 → 对象），再按一次切回",
             ),
         ),
         (
