@@ -37,8 +37,11 @@ impl Pane {
     }
 
     fn start_env(args: &str, w: u16, h: u16, env: &str) -> Pane {
-        let socket = format!("forkscope-view-test-{}", std::process::id());
+        // A tmux server per pane: tests run in parallel, and a server whose
+        // last session another test just killed is exiting while a new
+        // session on it would be made (new-session then fails).
         let name = format!("v{}", NEXT.fetch_add(1, Ordering::SeqCst));
+        let socket = format!("forkscope-view-test-{}-{name}", std::process::id());
         let cmd = format!(
             "env -u LC_ALL -u LC_MESSAGES LANG=C.UTF-8 {env} {} {args}; echo EXITED $?; stty -a | grep -o -- '-\\?icanon' | head -1 | sed 's/^/TTY /'; sleep 600",
             env!("CARGO_BIN_EXE_forkscope")
@@ -134,10 +137,7 @@ impl Pane {
 
 impl Drop for Pane {
     fn drop(&mut self) {
-        let _ = self
-            .tmux()
-            .args(["kill-session", "-t", &self.name])
-            .status();
+        let _ = self.tmux().arg("kill-server").status();
     }
 }
 
