@@ -240,7 +240,11 @@ pub fn render(scene: &Scene) -> String {
         for h in &s.holders {
             let _ = writeln!(
                 out,
-                "  {} -> file{i} [dir=none, style=dotted, color=\"#999999\", constraint=false];",
+                // weight=0, not constraint=false: Graphviz 2.43 misreads a
+                // `dir=none` edge from a compass port with `constraint=false`
+                // ("Arrow type \"false\" unknown"); weight 0 keeps these
+                // edges from pulling the ranks just the same.
+                "  {} -> file{i} [dir=none, style=dotted, color=\"#999999\", weight=0];",
                 at(h.0, h.1)
             );
         }
