@@ -244,7 +244,8 @@ impl Model {
             | EventKind::Setsid { .. }
             | EventKind::Setpgid { .. }
             | EventKind::Stall { .. }
-            | EventKind::PtraceLimit { .. } => {}
+            | EventKind::PtraceLimit { .. }
+            | EventKind::Lost { .. } => {}
         }
         for a in &out.anomalies {
             self.anomaly_count += 1;

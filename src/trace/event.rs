@@ -734,6 +734,13 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target: Option<Pid>,
     },
+    /// The eBPF recorder's ring buffer was full: the kernel dropped
+    /// `records` records (events, or fds of an exec's table) since the last
+    /// `lost` event. What they said is missing from the trace.
+    Lost {
+        /// How many records were dropped.
+        records: u64,
+    },
 }
 }
 
@@ -777,6 +784,7 @@ impl EventKind {
             EventKind::Exit { .. } => "exit",
             EventKind::Stall { .. } => "stall",
             EventKind::PtraceLimit { .. } => "ptrace_limit",
+            EventKind::Lost { .. } => "lost",
         }
     }
 
@@ -807,6 +815,7 @@ impl EventKind {
         "exit",
         "stall",
         "ptrace_limit",
+        "lost",
     ];
 }
 
