@@ -34,9 +34,20 @@ pub fn load() -> Result<Loaded, Unavailable> {
     if std::env::var_os("FORKSCOPE_BPF_DEBUG").is_none() {
         libbpf_rs::set_print(None);
     }
-    let open = ObjectBuilder::default()
+    let mut open = ObjectBuilder::default()
         .open_memory(OBJECT)
         .map_err(|e| Unavailable(format!("cannot open the BPF object: {e}")))?;
+    // The ring buffer's size (a power of two of at least a page; default
+    // 16 MiB): FORKSCOPE_EBPF_RING_BYTES, for tests that fill it.
+    if let Some(bytes) = std::env::var("FORKSCOPE_EBPF_RING_BYTES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        if let Some(mut m) = open.maps_mut().find(|m| m.name() == "events") {
+            m.set_max_entries(bytes)
+                .map_err(|e| Unavailable(format!("ring buffer size {bytes}: {e}")))?;
+        }
+    }
     let obj = open.load().map_err(|e| {
         let perm = matches!(e.kind(), libbpf_rs::ErrorKind::PermissionDenied)
             || e.to_string().contains("Operation not permitted");
