@@ -8,8 +8,11 @@
 mod common;
 
 use common::*;
+#[cfg(feature = "ebpf")]
 use forkscope::trace::{Event, EventKind};
+#[cfg(feature = "ebpf")]
 use std::collections::HashMap;
+#[cfg(feature = "ebpf")]
 use std::process::Command;
 
 /// The plumbing of a trace, per process, with processes named by their

@@ -235,6 +235,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         Ok(b) => b,
         Err(code) => return Ok(code),
     };
+    #[cfg_attr(not(feature = "ebpf"), allow(unused_mut))]
     let mut lost = 0u64;
     let result = match (args.attach, bpf) {
         #[cfg(feature = "ebpf")]
