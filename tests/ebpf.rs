@@ -19,7 +19,9 @@ use std::process::Command;
 /// place in the tree (`0` the first, `0.1` its second child, ...) instead
 /// of pids, which differ between runs. Opens and closes are left out
 /// (libraries, locale files and /proc reads vary between runs); `--verify`
-/// checks the fd tables instead.
+/// checks the fd tables instead. Which child a wait-for-any reaps first is
+/// up to the scheduler, not the backend: each process's waits are compared
+/// as a sorted list of their own.
 #[cfg(feature = "ebpf")]
 fn plumbing(events: &[Event]) -> HashMap<String, Vec<String>> {
     let mut name: HashMap<i32, String> = HashMap::new();
@@ -56,10 +58,16 @@ fn plumbing(events: &[Event]) -> HashMap<String, Vec<String>> {
                 errno,
                 ..
             } => format!("dup {old_fd} {new_fd} {via:?} {errno:?}"),
-            EventKind::Wait { reaped, status, .. } => format!(
-                "wait {} {status:?}",
-                reaped.map_or("-".into(), |r| name.get(&r).cloned().unwrap_or_default())
-            ),
+            EventKind::Wait { reaped, status, .. } => {
+                let w = format!(
+                    "wait {} {status:?}",
+                    reaped.map_or("-".into(), |r| name.get(&r).cloned().unwrap_or_default())
+                );
+                let waits = out.entry(format!("{me} waits")).or_default();
+                waits.push(w);
+                waits.sort();
+                continue;
+            }
             EventKind::Exit { status } => format!("exit {status:?}"),
             _ => continue,
         };
