@@ -21,6 +21,7 @@ struct ExecPending {
     former_tid: Option<i32>,
     fds: Vec<FdEntry>,
     ts: u64,
+    unreadable: Vec<String>,
 }
 
 /// Per-recording decoding state.
@@ -91,7 +92,7 @@ impl Decoder {
                 old_pid,
                 path,
                 argv,
-                argv_cut: _,
+                argv_cut,
             } => {
                 let mut args: Vec<RawStr> = argv
                     .split(|b| *b == 0)
@@ -100,6 +101,14 @@ impl Decoder {
                 // The area ends with a NUL: the split leaves one empty tail.
                 if argv.last() == Some(&0) {
                     args.pop();
+                }
+                // An argument area longer than the record: the last element
+                // kept is cut short; drop it and say from where on argv is
+                // missing, as the ptrace backend does for unreadable memory.
+                let mut unreadable = Vec::new();
+                if argv_cut {
+                    args.pop();
+                    unreadable.push(format!("argv[{}..]", args.len()));
                 }
                 if old_pid != pid {
                     self.live.remove(&old_pid);
@@ -113,6 +122,7 @@ impl Decoder {
                         former_tid: (old_pid != pid).then_some(old_pid),
                         fds: Vec::new(),
                         ts: r.ts,
+                        unreadable,
                     },
                 );
             }
@@ -181,7 +191,7 @@ impl Decoder {
                             script: None,
                             former_tid: e.former_tid,
                             argv_null: false,
-                            unreadable: Vec::new(),
+                            unreadable: e.unreadable,
                         },
                     ));
                 }
