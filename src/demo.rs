@@ -28,6 +28,11 @@ pub enum Moment {
     MostZombies,
     /// When the most processes are alive.
     MostProcesses,
+    /// After the last dup/close before the programs exec: a pipeline's
+    /// stages or a command's redirections in place.
+    Wired,
+    /// Right after the exec that follows an fd change (`exec 3<file; exec ls`).
+    AfterExec,
 }
 
 /// Every scenario; the first is the default.
@@ -37,7 +42,7 @@ pub const SCENARIOS: &[Scenario] = &[
         about: "`ps aux | grep sh`: the shell makes a pipe, forks twice, and each child dup2s one end onto stdin or stdout before exec",
         about_zh: "`ps aux | grep sh`：shell 先建管道，再 fork 两次，每个子进程在 exec 之前用 dup2 把管道的一端接到标准输入或标准输出上",
         script: "ps aux | grep -c sh",
-        moment: Moment::PipelineInFlow,
+        moment: Moment::Wired,
     },
     Scenario {
         name: "zombie",
@@ -72,7 +77,7 @@ pub const SCENARIOS: &[Scenario] = &[
         about: "exec replaces the program but keeps the process and its fds",
         about_zh: "exec 换掉程序，但进程还是那个进程，文件描述符也都还在",
         script: "exec 3</etc/hostname; exec ls -l /proc/self/fd/",
-        moment: Moment::MostProcesses,
+        moment: Moment::AfterExec,
     },
     Scenario {
         name: "wait",
@@ -86,7 +91,7 @@ pub const SCENARIOS: &[Scenario] = &[
         about: "`2>&1 1>&3`: dup2 makes two fds share one open file; order matters",
         about_zh: "`2>&1 1>&3`：dup2 让两个文件描述符指向同一个打开文件，先后顺序很要紧",
         script: "exec 3>&1; ls /nonexistent-forkscope-demo 2>&1 1>&3 | tr a-z A-Z",
-        moment: Moment::PipelineInFlow,
+        moment: Moment::Wired,
     },
 ];
 

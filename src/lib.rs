@@ -12,3 +12,4 @@ pub mod record;
 pub mod render;
 pub mod replay;
 pub mod trace;
+pub mod tui;

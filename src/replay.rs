@@ -48,6 +48,18 @@ impl<R: BufRead> Replay<R> {
         }
     }
 
+    /// Replays from a reader positioned anywhere in a trace, starting from a
+    /// model and labels saved after the events before that position (the
+    /// checkpoints of `forkscope view`).
+    pub fn resume(reader: TraceReader<R>, model: Model, labels: Labels) -> Self {
+        Replay {
+            reader,
+            model,
+            labels,
+            narrate: true,
+        }
+    }
+
     /// Skips reading what each event replaces (faster; for bulk replay).
     pub fn without_narration(mut self) -> Self {
         self.narrate = false;

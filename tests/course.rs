@@ -1199,7 +1199,10 @@ fn writing_into_a_pipe_without_readers_kills_the_writer_with_sigpipe() {
             assert!(c.line(last_read_end.seq).contains(
                 "the last read end of pipe#1 is closed: a write into it now raises SIGPIPE"
             ));
-            assert!(diagram.contains("no reader left in the trace"), "{diagram}");
+            assert!(
+                diagram.contains("no reader left \u{2192} writers get SIGPIPE"),
+                "{diagram}"
+            );
             let sigpipe = c.find("SIGPIPE", |e| {
                 e.pid == writer && matches!(e.kind, EventKind::Signal { signal, .. } if signal == sig("SIGPIPE"))
             });

@@ -87,7 +87,7 @@ fn the_list_names_every_scenario_and_an_unknown_one_is_a_clear_error() {
         assert!(t.contains(s.name) && t.contains(s.script), "{t}");
     }
     let (o, _d) = demo(&["nope"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no demo called \"nope\""));
 }
 
@@ -115,7 +115,7 @@ fn completions_and_the_man_page_come_from_the_cli_definition() {
     );
     assert!(t.contains("\\-\\-range") && t.contains("\\-\\-collapse\\-files"));
     let o = forkscope().args(["man", "nope"]).output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&o.stderr).contains("the subcommands are: demo, record"));
 
     // Every page into a directory, as a package would install them.
@@ -186,5 +186,76 @@ fn output_into_a_closed_pipe_ends_quietly() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!err.contains("panicked"), "{args:?}: {err}");
         assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+/// The seq after "The state after #" and the one in the printed link.
+fn shown_and_linked(t: &str) -> (u64, u64) {
+    let num = |s: &str| -> u64 {
+        s.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap()
+    };
+    let shown = num(t.split("The state after #").nth(1).expect("a state"));
+    let linked = num(t.split("#seq=").nth(1).expect("a link"));
+    (shown, linked)
+}
+
+#[test]
+fn each_demos_link_opens_the_step_its_terminal_drawing_shows() {
+    for name in ["pipeline", "redirect", "exec", "zombie"] {
+        let (o, dir) = demo(&[name]);
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let t = out(&o);
+        let (shown, linked) = shown_and_linked(&t);
+        assert_eq!(shown, linked, "{name}: {t}");
+        let page = std::fs::read_to_string(dir.path().join(format!("{name}.html"))).unwrap();
+        assert!(
+            page.contains(&format!("data-seq=\"{shown}\" data-kind=")),
+            "{name}: the page has a step for #{shown}"
+        );
+        let drawing = t.split("The state after #").nth(1).unwrap();
+        match name {
+            // The stages are wired: ps writes into the pipe, grep reads it.
+            "pipeline" => {
+                assert!(drawing.contains("1 -> pipe#"), "{name}: {drawing}");
+                assert!(drawing.contains("0 -> pipe#"), "{name}: {drawing}");
+            }
+            // After 2>&1 1>&3: stderr into the pipe, stdout to fd 3's file.
+            // (Whatever the test's own stdout is: fd 1 and fd 3 share one
+            // open file, fd 2 is the pipeline's write end.)
+            "redirect" => {
+                let boxed = drawing.split("┌─ ▶").nth(1).expect("the child's box");
+                let boxed = &boxed[..boxed.find('└').unwrap()];
+                let row = |fd: &str| {
+                    boxed
+                        .lines()
+                        .find(|l| l.trim_start_matches(['│', ' ', '▶']).starts_with(fd))
+                        .unwrap_or_else(|| panic!("fd {fd} in {boxed}"))
+                        .to_string()
+                };
+                let id = |r: &str| {
+                    r.split('#')
+                        .nth(1)
+                        .map(|x| x.split(' ').next().unwrap().to_string())
+                };
+                assert_eq!(id(&row("1 ->")), id(&row("3 ->")), "{boxed}");
+                assert_ne!(id(&row("2 ->")), id(&row("1 ->")), "{boxed}");
+                assert!(row("2 ->").contains("write end"), "{boxed}");
+            }
+            // The exec kept fd 3 from `exec 3</etc/hostname`.
+            "exec" => {
+                assert!(drawing.contains("3 -> /etc/hostname"), "{name}: {drawing}");
+                assert!(drawing.contains(" ls [running]"), "{name}: {drawing}");
+            }
+            "zombie" => assert!(drawing.contains("[zombie]"), "{name}: {drawing}"),
+            _ => unreachable!(),
+        }
     }
 }

@@ -41,6 +41,8 @@ fn last_seq(name: &str) -> u64 {
 /// moment), #12 the writer child closing its spare write end.
 const HANDMADE_DUP2: u64 = 9;
 const HANDMADE_TR_EXEC: u64 = 18;
+/// The reader child's last close before it execs tr: both stages wired.
+const HANDMADE_WIRED: u64 = 17;
 const SH_FIRST_FORK: u64 = 7;
 const SH_WRITER_CLOSES: u64 = 12;
 
@@ -278,6 +280,8 @@ fn proc_box(pid: i32, program: &str) -> ProcBox {
         fds: Vec::new(),
         hidden_files: 0,
         highlight: false,
+        new: false,
+        ghosts: Vec::new(),
     }
 }
 
@@ -291,6 +295,7 @@ fn fd_row(fd: i32, label: &str) -> FdRow {
         open_file: "#7".into(),
         refcount: 1,
         highlight: false,
+        new: false,
     }
 }
 
@@ -357,6 +362,7 @@ fn evil_scene() -> Scene {
                 text: "101 is a zombie".into(),
             },
         ],
+        open_files: Vec::new(),
     }
 }
 
@@ -456,16 +462,24 @@ fn a_trace_without_pipes_defaults_to_the_moment_the_most_tasks_were_alive() {
         serde_json::json!({"seq": seq, "ts_ns": seq + 1, "pid": pid, "kind": "exit",
             "status": {"exited": 0}})
     };
+    // Each child is reaped (zombies their parent never waits for would be
+    // the moment to draw instead).
+    let reap = |seq: u64, child: i32| {
+        serde_json::json!({"seq": seq, "ts_ns": seq + 1, "pid": 100, "kind": "wait",
+            "target": -1, "reaped": child, "status": {"exited": 0}, "via": "wait4"})
+    };
     let events = [
         spawn,
         fork(1, 101),
         fork(2, 102),
         exit(3, 101),
-        fork(4, 103),
-        exit(5, 102),
+        reap(4, 101),
+        fork(5, 103),
+        exit(6, 102),
+        reap(7, 102),
     ];
     let t = write_trace(dir.path(), "nopipes.jsonl", &["sh"], &events);
-    // Three tasks after #2 and again after #4: the earliest wins.
+    // Three tasks after #2 and again after #5: the earliest wins.
     assert_eq!(busiest(&t).unwrap(), Busiest::Tasks { seq: 2, tasks: 3 });
     let o = forkscope(&["diagram", t.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -532,6 +546,7 @@ fn a_trace_with_hostile_argv_and_paths_draws_safely_in_every_text_format() {
 fn forkscope(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_forkscope"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("COLUMNS")
         .args(args)
         .output()
         .unwrap()
@@ -543,7 +558,7 @@ fn the_command_draws_a_box_per_process_and_names_the_moment_it_chose() {
     let out = String::from_utf8_lossy(&o.stdout);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
-    let sc = scene(HANDMADE, HANDMADE_DUP2);
+    let sc = scene(HANDMADE, HANDMADE_WIRED);
     assert_eq!(sc.processes.len(), 3);
     assert_eq!(out.matches("┌─ ").count(), 3, "{out}");
     for p in &sc.processes {
@@ -551,12 +566,12 @@ fn the_command_draws_a_box_per_process_and_names_the_moment_it_chose() {
         assert!(out.contains(&head), "{head} in {out}");
     }
     assert!(
-        err.contains("forkscope: drawing the state after #9 (the moment the most pipe ends were open); use --at SEQ for another"),
+        err.contains("forkscope: drawing the state after #17 (the last redirection before the programs exec: every fd is in place); use --at SEQ for another"),
         "{err}"
     );
     assert_eq!(
         out,
-        ascii::render(&scene(HANDMADE, HANDMADE_DUP2), false),
+        ascii::render(&scene(HANDMADE, HANDMADE_WIRED), false),
         "the command draws what the renderer draws"
     );
 }

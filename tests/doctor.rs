@@ -353,12 +353,12 @@ fn a_trace_that_cannot_be_read_is_an_error() {
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(&bad, "not a trace\n").unwrap();
     let out = forkscope().arg("doctor").arg(&bad).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(125));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("error"));
     let missing = forkscope()
         .args(["doctor", "/nonexistent/t.jsonl"])
         .output()
         .unwrap();
-    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(missing.status.code(), Some(125));
 }

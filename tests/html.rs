@@ -54,6 +54,8 @@ fn steps_of(trace: &Path) -> (String, Vec<HtmlStep>) {
             seq: ev.seq,
             line: format!("{:>4} {:>7} {call}", ev.seq, ev.pid),
             scene,
+            kind: ev.kind.name(),
+            library: false,
         });
     }
     (title, steps)
@@ -150,6 +152,7 @@ fn row(fd: i32, label: &str, pipe: Option<(u32, &'static str)>, open_file: &str)
         open_file: open_file.into(),
         refcount: 1,
         highlight: false,
+        new: false,
     }
 }
 
@@ -165,6 +168,8 @@ fn proc_box(pid: Pid, parent: Option<Pid>, program: &str, fds: Vec<FdRow>) -> Pr
         fds,
         hidden_files: 0,
         highlight: false,
+        new: false,
+        ghosts: Vec::new(),
     }
 }
 
@@ -242,6 +247,7 @@ fn small_scene() -> Scene {
                 text: "10 holds pipe#1's write end (fd 4): tr never sees EOF while it does".into(),
             },
         ],
+        open_files: Vec::new(),
     }
 }
 
@@ -387,8 +393,9 @@ fn the_page_is_self_contained_and_holds_every_step() {
         for ((s, r), drawn) in steps.iter().zip(rows).zip(&svgs) {
             assert!(
                 p.contains(&format!(
-                    "data-seq=\"{}\">{}</li>",
+                    "data-seq=\"{}\" data-kind=\"{}\">{}</li>",
                     s.seq,
+                    s.kind,
                     svg::esc(&s.line)
                 )),
                 "{name}: timeline line of seq {}",
@@ -878,4 +885,84 @@ fn chromium_runs_the_chinese_page_and_its_counter_stays_chinese() {
         between(&dom, "data-log=\"", "\""),
         format!("{}|{}", counter(i), counter(i + 1))
     );
+}
+
+/// The redirect fixture's page (steps as `forkscope diagram` makes them,
+/// change marks included) in the current language.
+fn redirect_page(name: &str) -> PathBuf {
+    let trace = fixture("redirect.jsonl");
+    let h = forkscope::cli::diagram::html_steps(
+        &trace,
+        &SceneOptions::default(),
+        Some(forkscope::cli::SeqRange::default()),
+    )
+    .unwrap();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        forkscope::render::html::page_with(&h.title, &h.steps, false),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn chromium_shows_both_views_in_english_and_chinese_at_the_step_the_fragment_names() {
+    let Some(bin) = chromium() else { return };
+    // #32: the ls child's dup2(3, 1), its last redirection.
+    let seq = 32;
+    for (l, table, new_word) in [
+        (Lang::En, "open file table (kernel)", ">new<"),
+        (Lang::Zh, "系统打开文件表（内核）", ">新<"),
+    ] {
+        lang::set(l);
+        let path = redirect_page(&format!("redirect-{l:?}.html"));
+        lang::set(Lang::En);
+        for kernel in [false, true] {
+            let frag = if kernel {
+                format!("#seq={seq}&view=kernel")
+            } else {
+                format!("#seq={seq}")
+            };
+            let url = format!("file://{}{frag}", path.display());
+            let dom = run_chromium(&bin, &url, &["--dump-dom".into()]);
+            let call = between(&dom, "<div id=\"fs-call\">", "</div>");
+            assert!(unescape(call).contains(&format!("#{seq} ")), "{call}");
+            assert!(unescape(call).contains("dup2(3, 1)"), "{call}");
+            let diagram = between(
+                &dom,
+                &format!("<div id=\"fs-diagram\" data-seq=\"{seq}\">"),
+                "</svg>",
+            );
+            assert_eq!(diagram.contains("fs-kernel"), kernel, "{l:?} {frag}");
+            assert_eq!(diagram.contains(table), kernel, "{l:?} {frag}");
+            assert!(diagram.contains(new_word), "{l:?} {frag}: fd 1 is new");
+            assert_eq!(diagram.matches("<g class=\"fs-proc").count(), 3);
+            // Teaching mode: the loader's and locale files' steps are
+            // hidden from the timeline (a checkbox shows them).
+            let libs = dom.matches("<li class=\"fs-lib\"").count();
+            assert!(libs > 50, "{libs} library steps");
+            assert_eq!(dom.matches(" hidden=\"\"").count(), libs);
+            assert!(dom.contains("id=\"fs-libs\"") && dom.contains("class=\"fs-chip\""));
+            let pressed = between(&dom, "id=\"fs-kview\"", ">");
+            assert!(pressed.contains(&format!("aria-pressed=\"{kernel}\"")));
+            let shot = path.with_file_name(format!("redirect-{l:?}-{kernel}.png"));
+            let _ = std::fs::remove_file(&shot);
+            run_chromium(
+                &bin,
+                &url,
+                &[
+                    format!("--screenshot={}", shot.display()),
+                    "--window-size=1400,900".into(),
+                    "--hide-scrollbars".into(),
+                ],
+            );
+            let png = std::fs::read(&shot).unwrap();
+            eprintln!("screenshot: {}", shot.display());
+            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+            assert!(png.len() > 20_000, "a blank page compresses to a few KiB");
+        }
+    }
 }

@@ -387,6 +387,7 @@ fn wide_scene() -> Scene {
         open_file: format!("#{fd}"),
         refcount,
         highlight: fd == 1,
+        new: false,
     };
     let pb =
         |pid: i32, parent: Option<i32>, depth: usize, program: &str, fds: Vec<FdRow>| ProcBox {
@@ -400,6 +401,8 @@ fn wide_scene() -> Scene {
             fds,
             hidden_files: if pid == 11 { 3 } else { 0 },
             highlight: pid == 11,
+            new: false,
+            ghosts: Vec::new(),
         };
     Scene {
         title: "sh -c '统计 | 排序'".into(),
@@ -441,6 +444,7 @@ fn wide_scene() -> Scene {
             fd: None,
             text: "12 是僵尸进程：它已经退出了，父进程却还没有 wait 回收它".into(),
         }],
+        open_files: Vec::new(),
     }
 }
 
@@ -989,7 +993,7 @@ fn diagram_messages_and_errors_speak_chinese() {
     let (_, err) = run("en", &["--format", "svg", "--at", "13", "-o", &svg_arg]);
     assert_eq!(err, format!("forkscope: wrote {}\n", svg.display()));
     let (code, err) = run("zh", &["--at", "99"]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(125));
     assert_eq!(
         err,
         format!(
@@ -1023,7 +1027,7 @@ fn dot_and_mermaid_labels_speak_chinese_and_keep_their_identifiers() {
     assert!(dot_zh.contains("#13 18584 +++ exit 0 +++ 之后"), "{dot_zh}");
     assert!(dot_zh.contains("<i>没有打开的 fd</i>"), "{dot_zh}");
     assert!(dot_zh.contains("[僵尸]") && dot_zh.contains("[运行中]"));
-    assert!(dot_zh.contains("跟踪范围内已经没有写端了：读端会读到 EOF"));
+    assert!(dot_zh.contains("写端全关了 → 读端读到 EOF"), "{dot_zh}");
     assert!(dot_zh.contains(">6 个 fd<"), "{dot_zh}");
     let (mm_en, mm_zh) = (draw(en, "mermaid"), draw(zh, "mermaid"));
     assert!(mm_en.contains("-->|read| p18583_fd3"));

@@ -10,12 +10,23 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::time::Duration;
 
+/// Every recording in this file also takes exit snapshots
+/// (`--snapshots exec,exit`), and `replay --verify` checks each process's
+/// last fd table: see [`common::record_at_exit`].
+fn record<S: AsRef<std::ffi::OsStr>>(cmd: &[S]) -> Recorded {
+    record_at_exit(cmd)
+}
+
 #[test]
 fn exit_status_is_the_commands_own() {
     let r = record(&["sh", "-c", "exit 7"]);
     assert_eq!(r.code(), 7);
     let r = record(&["sh", "-c", "kill -9 $$"]);
-    assert_eq!(r.code(), 137, "killed by SIGKILL reads as 128+9");
+    assert_eq!(
+        r.signal(),
+        Some(libc::SIGKILL),
+        "killed by SIGKILL: forkscope dies of it too"
+    );
     assert_eq!(
         exits(&r.events)[&r.header.root_pid],
         Status::Signaled {
@@ -305,9 +316,9 @@ fn signals_are_delivered_exactly_once() {
 }
 
 #[test]
-fn death_by_sigpipe_is_recorded_and_reported_as_141() {
+fn death_by_sigpipe_is_recorded_and_forkscope_dies_of_it_too() {
     let r = record(&[fixture("sigpipe")]);
-    assert_eq!(r.code(), 141);
+    assert_eq!(r.signal(), Some(libc::SIGPIPE));
     assert!(r.of_kind("signal").any(
         |e| matches!(e.kind, EventKind::Signal { signal, .. } if signal == Sig(libc::SIGPIPE))
     ));
@@ -468,7 +479,7 @@ fn an_unwritable_output_fails_before_the_command_starts() {
         .arg(&marker)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(125));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent-dir/t.jsonl"), "{err}");
     assert!(!marker.exists(), "the command must not have run");
@@ -556,7 +567,11 @@ fn sigint_to_the_foreground_group_ends_the_command_and_completes_the_trace() {
     // SAFETY: plain kill(2) on a process group we created.
     assert_eq!(unsafe { libc::kill(-pgid, libc::SIGINT) }, 0);
     let status = fs.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "128 + SIGINT, like the shell");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGINT),
+        "forkscope dies of the command's SIGINT"
+    );
     let (h, events, w) = forkscope::trace::read_all(&trace).unwrap();
     assert!(w.is_empty());
     assert_eq!(
@@ -596,7 +611,10 @@ fn sigterm_sent_to_forkscope_is_passed_on_to_the_command() {
     // SAFETY: plain kill(2) of our child.
     assert_eq!(unsafe { libc::kill(fs.id() as i32, libc::SIGTERM) }, 0);
     let status = fs.wait().unwrap();
-    assert_eq!(status.code(), Some(143));
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGTERM)
+    );
 }
 
 /// The children of `pid`, by scanning /proc for its ppid.
@@ -753,4 +771,29 @@ fn fds_from_epoll_eventfd_memfd_and_friends_are_recorded() {
     let text = String::from_utf8_lossy(&v.stdout);
     assert!(v.status.success(), "{text}");
     assert!(text.contains("0 divergences; 0 anomalies"), "{text}");
+}
+
+/// `--snapshots exec,exit` when the thread-group leader exits first: the
+/// process's last fd table is read from its last running thread, and
+/// `replay --verify` finds it equal to the model's.
+#[test]
+fn a_process_whose_leader_exits_first_is_snapshotted_by_its_last_thread() {
+    let r = record(&[fixture("leader_exits_first")]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let root = r.header.root_pid;
+    let snaps: Vec<_> = r.of_kind("fd_snapshot").collect();
+    let last = snaps.last().expect("the process's fd table at exit");
+    assert_ne!(last.pid, root, "taken by a thread, not the leader");
+    let EventKind::FdSnapshot { fds, .. } = &last.kind else {
+        unreachable!()
+    };
+    let Some(EventKind::Spawn { fds: inherited, .. }) = r.events.first().map(|e| &e.kind) else {
+        unreachable!("the first event is the spawn")
+    };
+    let write_ends = fds
+        .iter()
+        .filter(|e| e.target.lossy().starts_with("pipe:["))
+        .filter(|e| !inherited.iter().any(|i| i.fd == e.fd))
+        .count();
+    assert_eq!(write_ends, 3, "each thread left one pipe end open: {fds:?}");
 }

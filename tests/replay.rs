@@ -219,7 +219,7 @@ fn filters_select_a_subtree_and_kinds() {
     let with_kids = text(&run(&["replay", &at_repo(SH), "--pid", &root]));
     assert_eq!(with_kids, all, "the root's subtree is everything");
     let bad = run(&["replay", &at_repo(SH), "--kind", "teleport"]);
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown event kind \"teleport\""));
 }
 
@@ -249,7 +249,7 @@ fn the_state_at_a_moment_lists_fd_tables_and_pipe_holders() {
     insta::assert_snapshot!("state_after_writer_dup2", s);
     assert!(s.contains(&format!("{writer} fd 1")), "{s}");
     let past = run(&["replay", &at_repo(HANDMADE), "--at", "999999"]);
-    assert_eq!(past.status.code(), Some(1));
+    assert_eq!(past.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&past.stderr).contains("the last one is #"));
 }
 
@@ -313,14 +313,14 @@ fn a_cut_short_trace_replays_with_a_warning_and_a_broken_one_names_its_line() {
         l.join("\n") + "\n"
     });
     let o = run(&["replay", &broken]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(125));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("line 6") && err.contains("doctored.jsonl"),
         "{err}"
     );
     let o = run(&["replay", "/nonexistent/trace.jsonl"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/trace.jsonl"));
 }
 

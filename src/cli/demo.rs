@@ -54,6 +54,21 @@ fn clean_pipe_holders(m: &crate::model::Model) -> usize {
 
 /// The seq of the moment to draw for `moment`.
 fn pick(path: &Path, moment: Moment) -> Result<u64> {
+    match moment {
+        Moment::Wired | Moment::AfterExec => {
+            let m = diagram::moments(path, moment != Moment::AfterExec)?;
+            let found = if moment == Moment::Wired {
+                m.wired
+            } else {
+                m.exec
+            };
+            if let Some(seq) = found {
+                return Ok(seq);
+            }
+            return pick(path, Moment::PipelineInFlow);
+        }
+        _ => {}
+    }
     let mut r = Replay::open(path)?.without_narration();
     let mut best = (0u64, 0usize);
     while let Some(step) = r.step()? {
@@ -70,6 +85,7 @@ fn pick(path: &Path, moment: Moment) -> Result<u64> {
                 false,
             ),
             Moment::MostProcesses => (m.tree().live().count(), false),
+            Moment::Wired | Moment::AfterExec => unreachable!("handled above"),
         };
         if n > best.1 || (latest && n == best.1 && n > 0) {
             best = (step.event.seq, n);
@@ -138,16 +154,11 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
             }
         },
     };
-    let dir = args
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("forkscope-demo"));
-    std::fs::create_dir_all(&dir).with_context(|| match lang::current() {
-        Lang::En => format!("creating {}", dir.display()),
-        Lang::Zh => format!("建不了目录 {}", dir.display()),
-    })?;
+    let (dir, fresh) = demo_dir(args.out_dir.as_deref())?;
     let trace = dir.join(format!("{}.jsonl", s.name));
     let page = dir.join(format!("{}.html", s.name));
+    // Claimed before anything is written: never through a symlink.
+    drop(create_no_follow(&trace, fresh)?);
 
     let l = lang::current();
     let zh = l == Lang::Zh;
@@ -195,6 +206,11 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
             pid: None,
             no_descendants: false,
             kind: Vec::new(),
+            failed: false,
+            successful: false,
+            time: false,
+            relative: false,
+            durations: false,
             json: false,
             collapse_files: true,
             range: None,
@@ -205,10 +221,26 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
     )?;
     writeln!(out)?;
     let seq = pick(&trace, s.moment)?;
+    // Regular files are left out, except where one is the lesson (the
+    // exec demo's `exec 3</etc/hostname`).
     let opts = SceneOptions {
-        collapse_files: true,
+        collapse_files: s.moment != Moment::AfterExec,
         ..SceneOptions::default()
     };
+    let h = diagram::html_steps(&trace, &opts, None)?;
+    if h.steps.len() < h.qualified {
+        diagram::say_capped(&h);
+    }
+    // The link opens the page at `seq`: draw exactly a step the page has
+    // (the last one at or before `seq`), so the terminal and the page show
+    // the same event.
+    let seq = h
+        .steps
+        .iter()
+        .map(|s| s.seq)
+        .take_while(|s| *s <= seq)
+        .last()
+        .unwrap_or(h.steps[0].seq);
     let scene = diagram::scene_after(&trace, seq, &opts)?;
     writeln!(
         out,
@@ -218,17 +250,24 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
             true => format!("#{seq} 之后的状态，这是这个示例最关键的时刻："),
         })
     )?;
-    write!(out, "{}", ascii::render(&scene, style.color))?;
-    let h = diagram::html_steps(&trace, &opts, None)?;
-    if h.steps.len() < h.qualified {
-        diagram::say_capped(&h);
-    }
-    std::fs::write(&page, html::page(&h.title, &h.steps)).with_context(|| {
-        match lang::current() {
+    write!(
+        out,
+        "{}",
+        ascii::render_with(
+            &scene,
+            ascii::Opts {
+                color: style.color,
+                width: ascii::terminal_width(),
+                plain: false,
+            }
+        )
+    )?;
+    create_no_follow(&page, fresh)
+        .and_then(|mut f| Ok(f.write_all(html::page(&h.title, &h.steps).as_bytes())?))
+        .with_context(|| match lang::current() {
             Lang::En => format!("writing {}", page.display()),
             Lang::Zh => format!("写不了 {}", page.display()),
-        }
-    })?;
+        })?;
     writeln!(out)?;
     match zh {
         false => {
@@ -254,27 +293,28 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
             )?;
         }
     }
+    let me = invoked_as();
     writeln!(
         out,
-        "  forkscope replay {}            # {}",
+        "  {me} replay {}            # {}",
         trace.display(),
         l.pick("the full timeline", "完整的时间线")
     )?;
     writeln!(
         out,
-        "  forkscope tree {}              # {}",
+        "  {me} tree {}              # {}",
         trace.display(),
         l.pick("the process tree", "进程树")
     )?;
     writeln!(
         out,
-        "  forkscope diagram {} --format svg -o {}.svg",
+        "  {me} diagram {} --format svg -o {}.svg",
         trace.display(),
         s.name
     )?;
     writeln!(
         out,
-        "  forkscope demo --list                # {}",
+        "  {me} demo --list                # {}",
         l.pick("other scenarios", "其他示例场景")
     )?;
     Ok(0)
@@ -283,4 +323,101 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
 fn file_url(p: &Path, seq: u64) -> String {
     let abs: PathBuf = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     format!("file://{}#seq={seq}", abs.display())
+}
+
+/// Where the demo writes: `--out-dir DIR` (created if missing), else a new
+/// private folder (mode 0700, as mkdtemp(3) makes it) in the system temp
+/// directory, so that users sharing /tmp never meet each other's files or
+/// symlinks. Returns the folder and whether it is new.
+fn demo_dir(out_dir: Option<&Path>) -> Result<(PathBuf, bool)> {
+    if let Some(dir) = out_dir {
+        std::fs::create_dir_all(dir).with_context(|| match lang::current() {
+            Lang::En => format!("creating {}", dir.display()),
+            Lang::Zh => format!("建不了目录 {}", dir.display()),
+        })?;
+        return Ok((dir.to_path_buf(), false));
+    }
+    use std::os::unix::fs::DirBuilderExt;
+    let tmp = std::env::temp_dir();
+    let mut n: u64 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+        ^ (u64::from(std::process::id()) << 32);
+    loop {
+        // An unguessable-enough name; create_dir is atomic and fails on
+        // anything already there (a folder, a file or a symlink).
+        n = n
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let dir = tmp.join(format!("forkscope-demo-{:06x}", (n >> 40) & 0xff_ffff));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok((dir, true)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(anyhow::Error::new(e)).with_context(|| match lang::current() {
+                    Lang::En => format!("creating a folder in {}", tmp.display()),
+                    Lang::Zh => format!("无法在 {} 里建目录", tmp.display()),
+                })
+            }
+        }
+    }
+}
+
+/// Creates `path` for writing without following a symlink (O_NOFOLLOW); in
+/// a new folder also O_EXCL (nothing can be there yet). In `--out-dir` an
+/// existing regular file is overwritten, as a rerun expects.
+fn create_no_follow(path: &Path, fresh: bool) -> Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    if fresh {
+        o.create_new(true);
+    } else {
+        o.create(true).truncate(true);
+    }
+    o.open(path).map_err(|e| {
+        let link = e.raw_os_error() == Some(libc::ELOOP);
+        match (lang::current(), link) {
+            (Lang::En, true) => anyhow::anyhow!(
+                "{} is a symbolic link: forkscope demo does not write through links",
+                path.display()
+            ),
+            (Lang::Zh, true) => anyhow::anyhow!(
+                "{} 是一个符号链接：forkscope demo 不会通过链接写文件",
+                path.display()
+            ),
+            (Lang::En, false) => anyhow::anyhow!("creating {}: {e}", path.display()),
+            (Lang::Zh, false) => anyhow::anyhow!("建不了文件 {}：{e}", path.display()),
+        }
+    })
+}
+
+/// How to run this forkscope again, for the "Next:" lines: `forkscope` when
+/// that name on the PATH is this very binary, else the path it was run by
+/// (`./target/release/forkscope`); with `--lang zh` when the demo spoke
+/// Chinese, so the next command does too.
+fn invoked_as() -> String {
+    let exe = std::env::current_exe().ok();
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|d| {
+            let c = d.join("forkscope");
+            c.is_file() && std::fs::canonicalize(&c).ok() == exe
+        })
+    });
+    let mut me = if on_path {
+        "forkscope".to_string()
+    } else {
+        let arg0 = std::env::args_os().next().map(PathBuf::from);
+        let p = match arg0 {
+            Some(a) if a.components().count() > 1 => a,
+            _ => exe.unwrap_or_else(|| PathBuf::from("forkscope")),
+        };
+        let raw = crate::trace::RawStr(p.into_os_string().into_encoded_bytes());
+        crate::render::describe::command_line(&[raw])
+    };
+    if lang::current() == Lang::Zh {
+        me.push_str(" --lang zh");
+    }
+    me
 }

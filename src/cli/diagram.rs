@@ -5,12 +5,12 @@
 
 use super::replay::Filter;
 use super::style::Style;
-use super::{DiagramArgs, DiagramFormat, SeqRange};
+use super::{DiagramArgs, DiagramFormat, DiagramView, SeqRange};
 use crate::model::Model;
 use crate::render::html::{self, HtmlStep};
 use crate::render::lang::{self, Lang};
 use crate::render::scene::{EventInfo, Scene, SceneOptions};
-use crate::render::{ascii, describe, dot, mermaid, narrate, svg};
+use crate::render::{ascii, describe, dot, kernel, mermaid, narrate, svg, words};
 use crate::replay::{touched, Replay, Step};
 use crate::trace::EventKind;
 use anyhow::{bail, Context, Result};
@@ -125,6 +125,161 @@ pub fn busiest(path: &Path) -> Result<Busiest> {
     }
 }
 
+/// The moment a drawing of a whole trace shows when `--at` is not given:
+/// the moment the traced scenario is about, found in one pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyMoment {
+    /// A process became a zombie and its (traced) parent never reaped it in
+    /// the trace: the state while it is a zombie.
+    Zombie {
+        /// The exit that made it one.
+        seq: u64,
+    },
+    /// Programs were started with their fds redirected (dup2 before exec:
+    /// a pipeline's stages, `2>&1 1>&3`): the state after the last fd change
+    /// before those execs, when every stage is wired and none runs yet
+    /// with the new fds' program.
+    Wired {
+        /// That last dup/close/open.
+        seq: u64,
+    },
+    /// A process changed its fds and then exec'd (`exec 3<file; exec ls`):
+    /// the state right after the last such exec.
+    Exec {
+        /// The exec.
+        seq: u64,
+    },
+    /// None of those: the busiest moment.
+    Busiest(Busiest),
+}
+
+impl KeyMoment {
+    /// The seq to draw the state after.
+    pub fn seq(self) -> u64 {
+        match self {
+            KeyMoment::Zombie { seq } | KeyMoment::Wired { seq } | KeyMoment::Exec { seq } => seq,
+            KeyMoment::Busiest(b) => b.seq(),
+        }
+    }
+
+    /// Why this moment, in words of the current language.
+    pub fn why(self) -> &'static str {
+        let zh = lang::current() == Lang::Zh;
+        match (self, zh) {
+            (KeyMoment::Zombie { .. }, false) => "a child is a zombie its parent never waits for",
+            (KeyMoment::Zombie { .. }, true) => "子进程成了僵尸，父进程一直没有 wait 它",
+            (KeyMoment::Wired { .. }, false) => {
+                "the last redirection before the programs exec: every fd is in place"
+            }
+            (KeyMoment::Wired { .. }, true) => "程序 exec 之前的最后一次重定向：所有 fd 都接好了",
+            (KeyMoment::Exec { .. }, false) => {
+                "the exec after the fds were set up: the new program keeps them"
+            }
+            (KeyMoment::Exec { .. }, true) => "设置好 fd 之后的 exec：新程序保留了这些 fd",
+            (KeyMoment::Busiest(Busiest::PipeEnds { .. }), true) => "这一刻打开的管道端最多",
+            (KeyMoment::Busiest(Busiest::Tasks { .. }), true) => {
+                "从来没有打开过管道：这一刻活着的任务最多"
+            }
+            (KeyMoment::Busiest(b), false) => b.why(),
+        }
+    }
+}
+
+/// The candidates for [`KeyMoment`] in one trace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Moments {
+    /// See [`KeyMoment::Zombie`].
+    pub zombie: Option<u64>,
+    /// See [`KeyMoment::Wired`].
+    pub wired: Option<u64>,
+    /// See [`KeyMoment::Exec`].
+    pub exec: Option<u64>,
+}
+
+/// Finds the [`Moments`] of the trace at `path`, among the steps an HTML
+/// page made with `collapse_files` keeps (so a link to the moment lands on
+/// exactly that step).
+pub fn moments(path: &Path, collapse_files: bool) -> Result<Moments> {
+    #[derive(Default)]
+    struct Window {
+        last: Option<u64>,
+        dup: bool,
+    }
+    let mut r = open(path)?.without_narration();
+    let mut filter = Filter::steps(None, collapse_files, SeqRange::default());
+    let mut windows: std::collections::HashMap<crate::trace::Pid, Window> =
+        std::collections::HashMap::new();
+    let mut zombies: Vec<(crate::trace::Pid, u64)> = Vec::new();
+    let mut m = Moments::default();
+    while let Some(s) = step(&mut r, path)? {
+        let seq = s.event.seq;
+        let kept = filter.keep(&s);
+        let pid = s.event.pid;
+        match &s.event.kind {
+            EventKind::Fork { child, flavor, .. }
+                if *flavor != crate::trace::ForkFlavor::Thread =>
+            {
+                windows.insert(*child, Window::default());
+            }
+            EventKind::Dup { errno: None, .. }
+            | EventKind::Close { .. }
+            | EventKind::CloseRange { .. }
+            | EventKind::Pipe { .. }
+                if kept =>
+            {
+                let w = windows.entry(pid).or_default();
+                w.last = Some(seq);
+                w.dup |= matches!(s.event.kind, EventKind::Dup { .. });
+            }
+            EventKind::Open { errno: None, .. } if kept => {
+                windows.entry(pid).or_default().last = Some(seq);
+            }
+            EventKind::Exec { ok: true, .. } => {
+                let w = windows.remove(&pid).unwrap_or_default();
+                if let (true, Some(last)) = (w.dup, w.last) {
+                    m.wired = m.wired.max(Some(last));
+                }
+                if w.last.is_some() && kept {
+                    m.exec = Some(seq);
+                }
+            }
+            _ => {}
+        }
+        for note in &s.applied.notes {
+            match note {
+                crate::model::Note::Zombie { pid, .. } => {
+                    let traced_parent = r
+                        .model
+                        .process(*pid)
+                        .is_some_and(|p| r.model.tree().parent(p.id).is_some());
+                    if traced_parent && kept {
+                        zombies.push((*pid, seq));
+                    }
+                }
+                crate::model::Note::Reaped { pid, .. } => zombies.retain(|z| z.0 != *pid),
+                _ => {}
+            }
+        }
+    }
+    r.take_warnings();
+    m.zombie = zombies.iter().map(|z| z.1).min();
+    Ok(m)
+}
+
+/// The moment to draw when none is asked for: an unreaped zombie, else the
+/// wired pipeline or redirection, else the exec after an fd change, else
+/// the busiest moment.
+pub fn key_moment(path: &Path) -> Result<KeyMoment> {
+    let m = moments(path, false)?;
+    let b = busiest(path)?;
+    Ok(match (m.zombie, m.wired, m.exec) {
+        (Some(seq), _, _) => KeyMoment::Zombie { seq },
+        (None, Some(seq), _) => KeyMoment::Wired { seq },
+        (None, None, Some(seq)) => KeyMoment::Exec { seq },
+        _ => KeyMoment::Busiest(b),
+    })
+}
+
 /// The error for a trace without events.
 fn no_events<T>(path: &Path) -> Result<T> {
     match lang::current() {
@@ -139,7 +294,7 @@ fn title<R: std::io::BufRead>(r: &Replay<R>) -> String {
 }
 
 /// The scene after `step` was applied to `r.model`.
-fn scene_of<R: std::io::BufRead>(
+pub fn scene_of<R: std::io::BufRead>(
     r: &Replay<R>,
     step: &Step,
     title: String,
@@ -152,7 +307,23 @@ fn scene_of<R: std::io::BufRead>(
         call: narrate::call(ev, &r.labels),
         sentence: narrate::sentence(&r.model, ev, &step.before, &step.applied, &r.labels),
     };
-    Scene::build(&r.model, &r.labels, title, Some(info), &touched(ev), opts)
+    let mut scene = Scene::build(&r.model, &r.labels, title, Some(info), &touched(ev), opts);
+    scene.mark_changes(&r.model, ev, &step.before, opts);
+    scene
+}
+
+/// The seq of the event before `seq` in the trace at `path` (`None` when
+/// `seq` is the first), for drawing the moment before an event.
+pub fn seq_before(path: &Path, seq: u64) -> Result<Option<u64>> {
+    let mut r = open(path)?.without_narration();
+    let mut last = None;
+    while let Some(s) = step(&mut r, path)? {
+        if s.event.seq >= seq {
+            return Ok(last);
+        }
+        last = Some(s.event.seq);
+    }
+    Ok(last)
 }
 
 /// The scene after event `seq` of the trace at `path`; an error naming the
@@ -271,6 +442,8 @@ fn html_step<R: std::io::BufRead>(
         seq: ev.seq,
         line,
         scene,
+        kind: ev.kind.name(),
+        library: super::replay::only_about_a_file(s),
     }
 }
 
@@ -280,14 +453,14 @@ pub fn say_capped(h: &HtmlSteps) {
     match lang::current() {
         Lang::En => crate::errln!(
             "forkscope: the page has the first {} of {} steps (events #{first}..#{last}); \
-             choose others with --range A..B, or all with --range .. (about 3 KiB a step); \
+             choose others with --range A..B, or all with --range ..; \
              --collapse-files and --pid leave out steps too",
             h.steps.len(),
             h.qualified
         ),
         Lang::Zh => crate::errln!(
             "forkscope：网页里只放了 {} 步里的前 {} 步（事件 #{first}..#{last}）；\
-             想看别的，用 --range A..B；想要全部，用 --range ..（每步大约 3 KiB）；\
+             想看别的，用 --range A..B；想要全部，用 --range ..；\
              --collapse-files 和 --pid 也能去掉一些步",
             h.qualified,
             h.steps.len()
@@ -318,7 +491,9 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         if h.steps.len() < h.qualified {
             say_capped(&h);
         }
-        html::page(&h.title, &h.steps)
+        let page = html::page_with(&h.title, &h.steps, args.view == DiagramView::Kernel);
+        eprintln!("forkscope: {}", words::page_size(h.steps.len(), page.len()));
+        page
     } else {
         if args.range.is_some() {
             match lang::current() {
@@ -333,40 +508,85 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         let seq = match args.at {
             Some(seq) => seq,
             None => {
-                let b = busiest(path)?;
+                let k = key_moment(path)?;
                 match lang::current() {
                     Lang::En => crate::errln!(
                         "forkscope: drawing the state after #{} ({}); use --at SEQ for another",
-                        b.seq(),
-                        b.why()
+                        k.seq(),
+                        k.why()
                     ),
                     Lang::Zh => crate::errln!(
                         "forkscope：画的是 #{} 之后的状态（{}）；想看别的时刻，用 --at SEQ",
-                        b.seq(),
-                        match b {
-                            Busiest::PipeEnds { .. } => "这一刻打开的管道端最多",
-                            Busiest::Tasks { .. } => "从来没有打开过管道：这一刻活着的任务最多",
-                        }
+                        k.seq(),
+                        k.why()
                     ),
                 }
-                b.seq()
+                k.seq()
             }
         };
         let scene = scene_after(path, seq, &opts)?;
         if let Some(pid) = args.pid {
             if !scene.processes.iter().any(|p| p.pid == pid) {
+                // An error, not the unfiltered tree: --pid asked for one.
                 match lang::current() {
-                    Lang::En => crate::errln!("forkscope: process {pid} is not alive after #{seq}"),
-                    Lang::Zh => crate::errln!("forkscope：#{seq} 之后进程 {pid} 已经不在了"),
+                    Lang::En => anyhow::bail!("process {pid} is not alive after #{seq}: choose a moment when it is with --at SEQ (`forkscope tree` shows when each process lived)"),
+                    Lang::Zh => anyhow::bail!("#{seq} 之后进程 {pid} 已经不在了：请用 --at SEQ 选一个它还活着的时刻（`forkscope tree` 显示每个进程活着的时段）"),
                 }
             }
         }
-        match args.format {
-            DiagramFormat::Ascii => ascii::render(&scene, style.color && args.output.is_none()),
-            DiagramFormat::Svg => svg::render(&scene),
-            DiagramFormat::Dot => dot::render(&scene),
-            DiagramFormat::Mermaid => mermaid::render(&scene),
-            DiagramFormat::Html => unreachable!("handled above"),
+        let ascii_opts = ascii::Opts {
+            color: style.color && args.output.is_none(),
+            width: if args.output.is_none() {
+                ascii::terminal_width()
+            } else {
+                ascii::WIDTH
+            },
+            plain: args.ascii_plain,
+        };
+        let kernel = args.view == DiagramView::Kernel;
+        if kernel && matches!(args.format, DiagramFormat::Dot | DiagramFormat::Mermaid) {
+            match lang::current() {
+                Lang::En => eprintln!(
+                    "forkscope: --view kernel is drawn in svg, ascii and html; {} shows the compact view",
+                    if args.format == DiagramFormat::Dot { "dot" } else { "mermaid" }
+                ),
+                Lang::Zh => eprintln!(
+                    "forkscope：--view kernel 只有 svg、ascii 和 html 能画；这里画的是简洁视图"
+                ),
+            }
+        }
+        let draw = |scene: &Scene| match (args.format, kernel) {
+            (DiagramFormat::Ascii, false) => ascii::render_with(scene, ascii_opts),
+            (DiagramFormat::Ascii, true) => ascii::render_kernel(scene, ascii_opts),
+            (DiagramFormat::Svg, false) => svg::render(scene),
+            (DiagramFormat::Svg, true) => kernel::render(scene),
+            (DiagramFormat::Dot, _) => dot::render(scene),
+            (DiagramFormat::Mermaid, _) => mermaid::render(scene),
+            (DiagramFormat::Html, _) => unreachable!("handled above"),
+        };
+        let after = draw(&scene);
+        if args.before {
+            let before = match seq_before(path, seq)? {
+                Some(b) => draw(&scene_after(path, b, &opts)?),
+                None => draw(&Scene {
+                    title: scene.title.clone(),
+                    ..Scene::default()
+                }),
+            };
+            let (bh, ah) = (words::before_heading(seq), words::after_heading(seq));
+            match args.format {
+                DiagramFormat::Svg => svg::side_by_side(&before, &after, &bh, &ah),
+                DiagramFormat::Ascii => format!("== {bh} ==\n{before}\n== {ah} ==\n{after}"),
+                _ => {
+                    match lang::current() {
+                        Lang::En => eprintln!("forkscope: --before is for svg and ascii"),
+                        Lang::Zh => eprintln!("forkscope：--before 只用于 svg 和 ascii"),
+                    }
+                    after
+                }
+            }
+        } else {
+            after
         }
     };
     match &args.output {

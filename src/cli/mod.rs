@@ -2,16 +2,19 @@
 //! text) and one file per subcommand. The only layer that prints for the
 //! user and decides exit codes.
 
+pub mod args;
 pub mod demo;
 pub mod diagram;
 pub mod doctor;
 pub mod export;
+pub mod live;
 pub mod out;
 pub mod record;
 pub mod replay;
 pub mod snapshot;
 pub mod style;
 pub mod tree;
+pub mod view;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -23,6 +26,11 @@ use std::path::PathBuf;
 /// Record a program once (`forkscope record -- CMD`), then replay the trace
 /// as often as you like: replay rebuilds the process tree, fd tables and
 /// pipes from the recorded events, without running anything again.
+///
+/// Exit status: 125 when forkscope itself fails (a bad option, a trace it
+/// cannot read or write); `record` otherwise exits with the command's
+/// status (126/127 when it cannot be run), `doctor` and `replay --verify`
+/// with 1 when they find something.
 #[derive(Debug, Parser)]
 #[command(name = "forkscope", version, propagate_version = true)]
 pub struct Cli {
@@ -57,10 +65,9 @@ pub enum Command {
     /// timeline and a diagram of its key moment, and write a step-through
     /// HTML page. Needs only /bin/sh and coreutils.
     ///
-    /// Examples:
-    ///   forkscope demo              (the `ps aux | grep` pipeline)
-    ///   forkscope demo --list
-    ///   forkscope demo zombie
+    #[command(
+        after_help = "Examples:\n  forkscope demo              (the `ps aux | grep -c sh` pipeline)\n  forkscope demo --list\n  forkscope demo zombie"
+    )]
     Demo(DemoArgs),
 
     /// Run a command under the tracer and write its process/fd timeline.
@@ -68,6 +75,11 @@ pub enum Command {
     /// The command runs exactly as from the shell (same terminal, stdio,
     /// environment and signals) and forkscope exits with its exit status
     /// (128+N if it was killed by signal N).
+    ///
+    /// Exit status, as env(1) and timeout(1) have it: the command's own;
+    /// 126 if CMD cannot be executed, 127 if it is not found; 124 after
+    /// --on-deadlock kill; 125 when forkscope itself failed (a bad option,
+    /// a trace that cannot be written).
     ///
     /// Example: forkscope record -o build.jsonl -- make -j2
     #[command(visible_alias = "r")]
@@ -77,12 +89,9 @@ pub enum Command {
     ///
     /// Nothing is re-executed: the recorded events are applied one by one to
     /// a model of processes, fd tables, open files and pipes.
-    ///
-    /// Examples:
-    ///   forkscope replay t.jsonl
-    ///   forkscope replay t.jsonl --pid 4102 --kind pipe,dup,close
-    ///   forkscope replay t.jsonl --at 41
-    ///   forkscope replay t.jsonl --verify
+    #[command(
+        after_help = "Examples:\n  forkscope replay t.jsonl\n  forkscope replay t.jsonl --pid 4102 --kind pipe,dup,close\n  forkscope replay t.jsonl -t --failed --kind execve\n  forkscope replay t.jsonl --at 41\n  forkscope replay t.jsonl --verify"
+    )]
     Replay(ReplayArgs),
 
     /// Show the process tree of the whole recording: who started whom, what
@@ -93,11 +102,9 @@ pub enum Command {
 
     /// Draw processes, fd tables and pipes at one moment (terminal, SVG, DOT,
     /// Mermaid) or as a step-through HTML page.
-    ///
-    /// Examples:
-    ///   forkscope diagram t.jsonl
-    ///   forkscope diagram t.jsonl --format svg --at 41 -o step41.svg
-    ///   forkscope diagram t.jsonl --format html -o t.html
+    #[command(
+        after_help = "Examples:\n  forkscope diagram t.jsonl\n  forkscope diagram t.jsonl --format svg --at 41 -o step41.svg\n  forkscope diagram t.jsonl --format html -o t.html"
+    )]
     Diagram(DiagramArgs),
 
     /// Export the timeline for other tools: Perfetto / chrome://tracing, or
@@ -114,6 +121,13 @@ pub enum Command {
     ///
     /// Example: forkscope doctor t.jsonl
     Doctor(DoctorArgs),
+
+    /// Step through a trace interactively in the terminal: the annotated
+    /// timeline, the diagram at the current event, the pipes and the
+    /// doctor's findings. Press ? for the keys.
+    ///
+    /// Example: forkscope view t.jsonl
+    View(ViewArgs),
 
     /// Explain why a running process tree is stuck, without a trace: who
     /// is blocked on which pipe or child, and who holds the other end.
@@ -158,7 +172,7 @@ pub struct DemoArgs {
     #[arg(long)]
     pub list: bool,
 
-    /// Where to write the trace and the HTML page (default: forkscope-demo in the system temp directory).
+    /// Where to write the trace and the HTML page (default: a new private folder, forkscope-demo-XXXXXX, in the system temp directory).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
 }
@@ -166,7 +180,9 @@ pub struct DemoArgs {
 /// Arguments of `forkscope record`.
 #[derive(Debug, clap::Args)]
 pub struct RecordArgs {
-    /// Write the trace here (default: forkscope-CMD-TIMESTAMP.jsonl in the current directory).
+    /// Write the trace here, overwriting FILE (`-`: stdout). Default: a new
+    /// forkscope-CMD-TIMESTAMP.jsonl in the current directory (`-2`, `-3`, ...
+    /// added when that name is taken: a trace is never overwritten unasked).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -189,6 +205,20 @@ pub struct RecordArgs {
     #[arg(long, value_enum, default_value_t = OnDeadlock::Report, requires = "stall_timeout")]
     pub on_deadlock: OnDeadlock,
 
+    /// When to record each process's fd table as the kernel shows it, for
+    /// `replay --verify`: `exec` (always on: after every successful exec)
+    /// and `exit` (also just before each process exits: one more ptrace
+    /// stop per thread, a few /proc reads per process; off by default).
+    /// Example: --snapshots exec,exit
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "exec",
+        value_name = "WHEN"
+    )]
+    pub snapshots: Vec<SnapshotAt>,
+
     /// Attach to a running process (and all its threads and descendants)
     /// instead of starting CMD. Slower than starting CMD: the seccomp filter
     /// cannot be added to a running process. Ctrl-C detaches and leaves it running.
@@ -208,11 +238,33 @@ pub struct RecordArgs {
     #[arg(long, value_enum, default_value_t = Backend::Ptrace)]
     pub backend: Backend,
 
+    /// Print the annotated timeline to stderr while recording, the same
+    /// lines as `forkscope replay` (filtered by --kind, --collapse-files and
+    /// --pid as there).
+    #[arg(long)]
+    pub live: bool,
+
+    /// With --live: only these kinds of event (or syscall names), as `replay --kind`.
+    #[arg(
+        long,
+        value_name = "KIND,...",
+        value_delimiter = ',',
+        requires = "live"
+    )]
+    pub kind: Vec<String>,
+
+    /// With --live: leave out opens and closes of regular files, as `replay --collapse-files`.
+    #[arg(long, requires = "live")]
+    pub collapse_files: bool,
+
+    /// With --live: only events of this process and its descendants.
+    #[arg(long = "pid", value_name = "PID", requires = "live")]
+    pub live_pid: Option<i32>,
+
     /// The command to run and its arguments (put `--` before it).
     #[arg(
         required_unless_present = "attach",
         trailing_var_arg = true,
-        allow_hyphen_values = true,
         value_name = "CMD"
     )]
     pub command: Vec<OsString>,
@@ -227,6 +279,15 @@ pub enum Backend {
     Ebpf,
     /// eBPF when it can be used here, else ptrace.
     Auto,
+}
+
+/// `--snapshots`: when the recorder reads fd tables from /proc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotAt {
+    /// After every successful exec (always taken).
+    Exec,
+    /// Just before each process exits (PTRACE_EVENT_EXIT).
+    Exit,
 }
 
 /// `--on-deadlock`.
@@ -248,15 +309,16 @@ pub struct SnapshotArgs {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
-    /// Draw the tree as a diagram instead of text.
-    #[arg(short, long, value_enum)]
+    /// Draw the tree as a diagram instead of text (html steps through a
+    /// trace, so it is not offered here).
+    #[arg(short, long, value_parser = snapshot_format())]
     pub format: Option<DiagramFormat>,
 }
 
 /// Arguments of `forkscope replay`.
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Only events of this process and its descendants.
@@ -267,17 +329,48 @@ pub struct ReplayArgs {
     #[arg(long, requires = "pid")]
     pub no_descendants: bool,
 
-    /// Only these kinds of event, comma-separated (fork,exec,pipe,dup,open,close,wait,kill,signal,exit,...).
-    #[arg(long, value_name = "KIND,...", value_delimiter = ',')]
+    /// Only these kinds of event, comma-separated (fork,exec,pipe,dup,open,close,wait,kill,signal,exit,...);
+    /// syscall names work too (execve, clone, dup2, fcntl, openat, wait4, tgkill, ...).
+    #[arg(
+        long,
+        value_name = "KIND,...",
+        value_delimiter = ',',
+        conflicts_with = "at"
+    )]
     pub kind: Vec<String>,
 
-    /// Print the events as JSON Lines (the trace's own form) instead of text.
-    #[arg(long)]
+    /// Only calls that failed (an errno, an exec that did not happen), as strace -Z.
+    #[arg(long, conflicts_with_all = ["successful", "at", "verify"])]
+    pub failed: bool,
+
+    /// Only calls that did not fail, as strace -z.
+    #[arg(long, conflicts_with_all = ["at", "verify"])]
+    pub successful: bool,
+
+    /// Start each line with the wall-clock time of the event, with
+    /// microseconds, in local time (as strace -tt).
+    #[arg(short = 't', long = "time", conflicts_with_all = ["at", "verify", "json"])]
+    pub time: bool,
+
+    /// Start each line with the seconds since the previous line (as strace -r).
+    #[arg(short = 'r', long, conflicts_with_all = ["at", "verify", "json"])]
+    pub relative: bool,
+
+    /// End lines with how long things lasted where the trace knows: at an
+    /// exit, how long the process lived; at a wait that reaps, how long the
+    /// child was a zombie (`<lived 12.3ms>`, `<zombie 40µs>`).
+    #[arg(long, conflicts_with_all = ["at", "verify", "json"])]
+    pub durations: bool,
+
+    /// Print the events as JSON Lines (the trace's own form) instead of text;
+    /// with --at, the state as one JSON object (processes with their fd
+    /// tables and open files, pipes with the pids and fds holding each end).
+    #[arg(long, conflicts_with = "verify")]
     pub json: bool,
 
     /// Leave out opens and closes of regular files (shared libraries, locale
     /// files, ...): what remains is the process and pipe plumbing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "at")]
     pub collapse_files: bool,
 
     /// Only events A through B (by seq, both included; `120..`, `..480`).
@@ -353,7 +446,7 @@ impl std::str::FromStr for SeqRange {
 /// Arguments of `forkscope tree`.
 #[derive(Debug, clap::Args)]
 pub struct TreeArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Only this process and its descendants.
@@ -376,17 +469,29 @@ pub enum DiagramFormat {
     Html,
 }
 
+/// What a diagram shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum DiagramView {
+    /// Process boxes with their fd tables, pipes as tubes between them.
+    #[default]
+    Compact,
+    /// The kernel's three tables: fd tables, the open file table (mode,
+    /// flags, shared offset, refcount), and the files, ttys and pipes
+    /// (svg, ascii; the HTML page has both, with a switch).
+    Kernel,
+}
+
 /// Arguments of `forkscope diagram`.
 #[derive(Debug, clap::Args)]
 pub struct DiagramArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = DiagramFormat::Ascii)]
     pub format: DiagramFormat,
 
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (`-`: stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -415,6 +520,22 @@ pub struct DiagramArgs {
     /// closes of regular files.
     #[arg(long, value_name = "A..B")]
     pub range: Option<SeqRange>,
+
+    /// What to draw: `compact` (process boxes and pipes) or `kernel` (fd
+    /// tables -> open file table -> files, ttys and pipes). With --format
+    /// html, the view the page opens in.
+    #[arg(long, value_enum, default_value_t = DiagramView::Compact)]
+    pub view: DiagramView,
+
+    /// Draw the moment before the event too, side by side with the moment
+    /// after it (svg; ascii puts them one above the other).
+    #[arg(long)]
+    pub before: bool,
+
+    /// With --format ascii: plain ASCII only (+-| boxes, `>` and `x`), for
+    /// terminals that draw box-drawing characters double width.
+    #[arg(long)]
+    pub ascii_plain: bool,
 }
 
 /// Export formats.
@@ -429,22 +550,29 @@ pub enum ExportFormat {
 /// Arguments of `forkscope export`.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Output format.
     #[arg(short, long, value_enum)]
     pub format: ExportFormat,
 
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (`-`: stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Arguments of `forkscope view`.
+#[derive(Debug, clap::Args)]
+pub struct ViewArgs {
+    /// The trace file.
+    pub trace: PathBuf,
 }
 
 /// Arguments of `forkscope doctor`.
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
-    /// The trace file.
+    /// The trace file (`-`: read it from stdin).
     pub trace: PathBuf,
 
     /// Print the findings as JSON.
@@ -460,9 +588,16 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Record(args) => record::run(args),
         Command::Replay(args) => replay::run(args, color),
         Command::Tree(args) => tree::run(args, color),
-        Command::Diagram(args) => diagram::run(args, color),
-        Command::Export(args) => export::run(args),
+        Command::Diagram(mut args) => {
+            dash_is_stdout(&mut args.output);
+            diagram::run(args, color)
+        }
+        Command::Export(mut args) => {
+            dash_is_stdout(&mut args.output);
+            export::run(args)
+        }
         Command::Doctor(args) => doctor::run(args, color),
+        Command::View(args) => view::run(args, color),
         Command::Snapshot(args) => snapshot::run(args, color),
         Command::Demo(args) => demo::run(args, color),
         Command::Completions { shell } => {
@@ -480,6 +615,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         } => {
             let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
             if let Some(dir) = out_dir {
+                // Created when missing, as `demo --out-dir` does.
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
                 clap_mangen::generate_to(cmd, &dir).map_err(|e| {
                     anyhow::anyhow!("writing man pages into {}: {e}", dir.display())
                 })?;
@@ -507,6 +645,20 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             write_stdout(&roff)?;
             Ok(0)
         }
+    }
+}
+
+/// `snapshot --format`: the diagram formats of one moment (not html).
+fn snapshot_format() -> impl clap::builder::TypedValueParser<Value = DiagramFormat> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["ascii", "svg", "dot", "mermaid"])
+        .map(|s: String| DiagramFormat::from_str(&s, true).unwrap_or(DiagramFormat::Ascii))
+}
+
+/// `-o -` is stdout, as leaving `-o` out is (not a file named `-`).
+fn dash_is_stdout(output: &mut Option<PathBuf>) {
+    if output.as_deref() == Some(std::path::Path::new("-")) {
+        *output = None;
     }
 }
 

@@ -7,6 +7,7 @@
 use super::{Backend, OnDeadlock, RecordArgs};
 use crate::analysis::waitfor::Hang;
 use crate::record::limits::{Limit, LimitKind, LimitSink};
+use crate::record::signals::{Notice, NoticeSink};
 use crate::record::{
     self, HangSink, HangWatch, RecordError, RecordOptions, RecordOutcome, StallReport, Why,
 };
@@ -103,6 +104,59 @@ pub fn limit_text(l: &Limit) -> String {
     }
 }
 
+/// The stderr text for a [`Notice`]: processes that outlived the first
+/// one, which forkscope waits for.
+pub fn notice_text(n: &Notice) -> String {
+    let list = |r: &[(i32, String)]| {
+        r.iter()
+            .map(|(p, name)| format!("{p} ({})", crate::render::ascii::visible(name)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let pids = |r: &[(i32, String)]| {
+        r.iter()
+            .map(|(p, _)| p.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match (n, lang::current()) {
+        (Notice::Outlived { root, remaining }, Lang::En) => format!(
+            "forkscope: the command (pid {root}) has exited, but {} it started {} still running and traced: {}. \
+             forkscope waits for {}, as strace -f does, then ends as the command did. \
+             A process started under forkscope's seccomp filter cannot be let go (its traced system calls would then fail with ENOSYS), \
+             so Ctrl-C does not detach {}: end {} (kill {}) to finish the recording now.\n",
+            if remaining.len() == 1 { "1 process".to_string() } else { format!("{} processes", remaining.len()) },
+            if remaining.len() == 1 { "is" } else { "are" },
+            list(remaining),
+            if remaining.len() == 1 { "it" } else { "them" },
+            if remaining.len() == 1 { "it" } else { "them" },
+            if remaining.len() == 1 { "it" } else { "them" },
+            pids(remaining),
+        ),
+        (Notice::Outlived { root, remaining }, Lang::Zh) => format!(
+            "forkscope：命令（pid {root}）已经退出了，但它启动的 {} 个进程还在运行，仍被跟踪：{}。\
+             forkscope 会像 strace -f 一样等它们结束，然后按命令的结局退出。\
+             在 forkscope 的 seccomp 过滤器下启动的进程不能被放开（放开后它被跟踪的系统调用会以 ENOSYS 失败），\
+             所以 Ctrl-C 不会让 forkscope 脱离它们：要现在结束记录，请结束这些进程（kill {}）。\n",
+            remaining.len(),
+            list(remaining),
+            pids(remaining),
+        ),
+        (Notice::StillWaiting { signal, remaining }, Lang::En) => format!(
+            "forkscope: {} arrived after the command exited; still waiting for {} (kill {} to finish the recording now).\n",
+            crate::trace::Sig(*signal),
+            list(remaining),
+            pids(remaining),
+        ),
+        (Notice::StillWaiting { signal, remaining }, Lang::Zh) => format!(
+            "forkscope：命令退出之后收到了 {}；仍在等待 {}（要现在结束记录，请 kill {}）。\n",
+            crate::trace::Sig(*signal),
+            list(remaining),
+            pids(remaining),
+        ),
+    }
+}
+
 /// The one-paragraph summary printed when the recording ends, in the
 /// current language.
 pub fn summary(out: &RecordOutcome, argv0: &str) -> String {
@@ -131,7 +185,7 @@ fn summary_zh(out: &RecordOutcome, argv0: &str) -> String {
         return format!(
             "forkscope：trace 写到第 {} 个事件时停了：{}；{fate}。trace 文件：{}（{} 个事件，只保留完整的行）。forkscope 的退出状态是 {}。",
             f.at_event,
-            f.message,
+            super::args::zh_os_errors(&f.message),
             out.path.display(),
             f.at_event,
             record::TRACE_FAILED_EXIT,
@@ -193,7 +247,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
                 }
                 Lang::Zh => crate::errln!("forkscope：--stall-timeout 必须是一个正的秒数"),
             }
-            return Ok(2);
+            return Ok(record::TRACE_FAILED_EXIT);
         }
         None => None,
     };
@@ -225,12 +279,24 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             if base.is_empty() {
                 format!("pid {pid}")
             } else {
-                String::from_utf8_lossy(base).into_owned()
+                crate::trace::RawStr(base.to_vec()).lossy().into_owned()
             }
         }
-        None => args.command[0].to_string_lossy().into_owned(),
+        None => crate::trace::RawStr(args.command[0].clone().into_encoded_bytes())
+            .lossy()
+            .into_owned(),
     };
     let argv0 = crate::render::ascii::visible(&argv0).into_owned();
+    record::set_exit_snapshots(args.snapshots.contains(&super::SnapshotAt::Exit));
+    record::signals::set_notice_sink(Some(NoticeSink(Arc::new(move |n: &Notice| {
+        // Printed from forkscope's own threads: carry the language.
+        lang::set(language);
+        crate::errprint!("{}", notice_text(n));
+    }))));
+    let (args, live) = match super::live::start_for(args, style)? {
+        Ok(started) => started,
+        Err(code) => return Ok(code),
+    };
     let bpf = match choose_backend(&args) {
         Ok(b) => b,
         Err(code) => return Ok(code),
@@ -261,6 +327,9 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             &watch,
         ),
     };
+    if let Some(live) = live {
+        live.finish();
+    }
     match result {
         Ok(out) => {
             if let Some(errno) = out.exec_error {
@@ -281,6 +350,12 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
                     Lang::En => crate::errln!("forkscope: {lost} records were lost (the eBPF ring buffer was full): the trace misses what they said (`lost` events mark where)"),
                     Lang::Zh => crate::errln!("forkscope：丢失了 {lost} 条记录（eBPF 环形缓冲区满了）：trace 里缺少它们的内容（`lost` 事件标出了位置）"),
                 }
+            }
+            if let Some(sig) = out.fatal_signal() {
+                // The trace is complete and closed: end as the command did,
+                // so that the invoking shell sees what it would untraced
+                // (a loop stops on Ctrl-C).
+                record::signals::die_of(sig);
             }
             Ok(out.exit_code())
         }

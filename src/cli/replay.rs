@@ -12,8 +12,66 @@ use anyhow::Context;
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
 
+/// Syscall names `--kind` accepts besides event kinds: (name, the event
+/// kind it makes, whether the call's own name must match too, as for
+/// dup2 among the dups; otherwise every event of the kind matches, as
+/// openat for every open).
+const SYSCALL_KINDS: &[(&str, &str, bool)] = &[
+    ("execve", "exec", false),
+    ("execveat", "exec", false),
+    ("fork", "fork", true),
+    ("vfork", "fork", true),
+    ("clone", "fork", true),
+    ("clone3", "fork", true),
+    ("pipe2", "pipe", false),
+    ("dup2", "dup", true),
+    ("dup3", "dup", true),
+    ("fcntl", "dup", true),
+    ("openat", "open", false),
+    ("openat2", "open", false),
+    ("creat", "open", false),
+    ("socketpair", "socket", true),
+    ("accept", "socket", true),
+    ("accept4", "socket", true),
+    ("mknod", "mkfifo", false),
+    ("mknodat", "mkfifo", false),
+    ("wait4", "wait", true),
+    ("waitid", "wait", true),
+    ("waitpid", "wait", false),
+    ("tkill", "kill", true),
+    ("tgkill", "kill", true),
+    ("exit_group", "exit", false),
+];
+
+/// The syscall a step's call names (`dup2` in `dup2(4, 1)`), and for a
+/// fork the syscall under it (`clone` under glibc's `fork()`).
+fn call_names(step: &Step) -> [String; 2] {
+    let call = narrate::call(&step.event, &crate::render::labels::Labels::default());
+    let name = call.split('(').next().unwrap_or_default().to_string();
+    let under = match &step.event.kind {
+        EventKind::Fork { syscall, .. } => syscall.clone(),
+        _ => String::new(),
+    };
+    [name, under]
+}
+
+/// Did the call fail (an errno, or an exec that did not happen)?
+fn failed(ev: &crate::trace::Event) -> bool {
+    match serde_json::to_value(&ev.kind) {
+        Ok(v) => {
+            v.get("errno").is_some_and(|e| !e.is_null())
+                || v.get("ok").is_some_and(|ok| ok == false)
+        }
+        Err(_) => false,
+    }
+}
+
 /// Which events to show.
 pub(super) struct Filter {
+    /// Syscall names asked for whose call name must match (dup2, wait4).
+    calls: HashSet<String>,
+    /// Failed calls only (Some(true)) or successful ones only (Some(false)).
+    failed: Option<bool>,
     kinds: Option<HashSet<String>>,
     pids: Option<HashSet<Pid>>,
     descendants: bool,
@@ -27,6 +85,8 @@ impl Filter {
     /// when `collapse_files`, within `range`.
     pub(super) fn steps(pid: Option<Pid>, collapse_files: bool, range: SeqRange) -> Filter {
         Filter {
+            calls: HashSet::new(),
+            failed: None,
             kinds: None,
             pids: pid.map(|p| HashSet::from([p])),
             descendants: true,
@@ -40,27 +100,48 @@ impl Filter {
         self.range.ended_by(seq)
     }
 
-    fn new(args: &ReplayArgs) -> anyhow::Result<Filter> {
+    pub(super) fn new(args: &ReplayArgs) -> anyhow::Result<Filter> {
+        let mut calls = HashSet::new();
         let kinds = if args.kind.is_empty() {
             None
         } else {
+            let mut kinds = HashSet::new();
             for k in &args.kind {
-                if !EventKind::KNOWN.contains(&k.as_str()) {
-                    match lang::current() {
-                        Lang::En => anyhow::bail!(
-                            "unknown event kind {k:?}; kinds are: {}",
-                            EventKind::KNOWN.join(", ")
-                        ),
-                        Lang::Zh => anyhow::bail!(
-                            "没有 {k:?} 这种事件；事件种类有：{}",
-                            EventKind::KNOWN.join(", ")
-                        ),
+                if EventKind::KNOWN.contains(&k.as_str()) {
+                    kinds.insert(k.clone());
+                    continue;
+                }
+                if let Some((_, kind, exact)) = SYSCALL_KINDS.iter().find(|(n, ..)| n == k) {
+                    if *exact {
+                        calls.insert(k.clone());
+                    } else {
+                        kinds.insert(kind.to_string());
                     }
+                    continue;
+                }
+                let names: Vec<&str> = SYSCALL_KINDS.iter().map(|(n, ..)| *n).collect();
+                match lang::current() {
+                    Lang::En => anyhow::bail!(
+                        "unknown event kind {k:?}; kinds are: {}; syscall names: {}",
+                        EventKind::KNOWN.join(", "),
+                        names.join(", ")
+                    ),
+                    Lang::Zh => anyhow::bail!(
+                        "没有 {k:?} 这种事件；事件种类有：{}；系统调用名有：{}",
+                        EventKind::KNOWN.join(", "),
+                        names.join(", ")
+                    ),
                 }
             }
-            Some(args.kind.iter().cloned().collect())
+            Some(kinds)
         };
         Ok(Filter {
+            calls,
+            failed: match (args.failed, args.successful) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
             kinds,
             pids: args.pid.map(|p| HashSet::from([p])),
             descendants: !args.no_descendants,
@@ -86,12 +167,18 @@ impl Filter {
                 inside
             }
         };
+        let kind_ok = match &self.kinds {
+            None => true,
+            Some(k) => {
+                k.contains(ev.kind.name())
+                    || (!self.calls.is_empty()
+                        && call_names(step).iter().any(|n| self.calls.contains(n)))
+            }
+        };
         pid_ok
             && self.range.contains(ev.seq)
-            && self
-                .kinds
-                .as_ref()
-                .is_none_or(|k| k.contains(ev.kind.name()))
+            && kind_ok
+            && self.failed.is_none_or(|f| f == failed(ev))
             && !(self.collapse_files && only_about_a_file(step))
     }
 }
@@ -169,15 +256,18 @@ pub fn run(args: ReplayArgs, style: Style) -> anyhow::Result<i32> {
     Ok(code)
 }
 
-fn timeline<R: std::io::BufRead>(
+pub(super) fn timeline<R: std::io::BufRead>(
     r: &mut Replay<R>,
     out: &mut impl Write,
     style: &Style,
     args: &ReplayArgs,
 ) -> anyhow::Result<i32> {
     let mut filter = Filter::new(args)?;
+    let mut pid_seen = args.pid.is_none();
+    let mut last_ts: Option<u64> = None;
     while let Some(step) = r.step()? {
         let seq = step.event.seq;
+        pid_seen = pid_seen || mentions(&step, args.pid);
         if !filter.keep(&step) {
             if filter.done_after(seq) {
                 break;
@@ -187,6 +277,27 @@ fn timeline<R: std::io::BufRead>(
         if args.json {
             serde_json::to_writer(&mut *out, &step.event)?;
             writeln!(out)?;
+        } else if args.time || args.relative || args.durations {
+            let ts = step.event.ts_ns;
+            let mut line = String::new();
+            if args.time {
+                let unix_ns = r.header().start_unix_ns.saturating_add(ts);
+                line.push_str(&style.dim(&wall_clock(unix_ns)));
+                line.push(' ');
+            }
+            if args.relative {
+                let since = ts.saturating_sub(last_ts.unwrap_or(ts));
+                line.push_str(&style.dim(&format!("{:>10.6}", since as f64 / 1e9)));
+                line.push(' ');
+                last_ts = Some(ts);
+            }
+            line.push_str(&timeline_line(r, &step, style));
+            if args.durations {
+                if let Some(d) = lasted(r, &step) {
+                    line.push_str(&style.dim(&d));
+                }
+            }
+            writeln!(out, "{line}")?;
         } else {
             writeln!(out, "{}", timeline_line(r, &step, style))?;
         }
@@ -194,7 +305,97 @@ fn timeline<R: std::io::BufRead>(
             break;
         }
     }
+    no_such_pid(r, args, pid_seen)?;
     Ok(0)
+}
+
+/// `HH:MM:SS.uuuuuu` in local time, as strace -tt prints it.
+fn wall_clock(unix_ns: u64) -> String {
+    let secs = (unix_ns / 1_000_000_000) as libc::time_t;
+    let micros = (unix_ns % 1_000_000_000) / 1000;
+    // SAFETY: localtime_r reads `secs` and writes only into `tm`, which is
+    // a plain C struct for which all-zero bytes are a valid value.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&secs, &mut tm).is_null() {
+            return format!("{}.{micros:06}", unix_ns / 1_000_000_000);
+        }
+        tm
+    };
+    format!(
+        "{:02}:{:02}:{:02}.{micros:06}",
+        tm.tm_hour, tm.tm_min, tm.tm_sec
+    )
+}
+
+/// `--durations`: how long what the step ended lasted, where the trace
+/// knows: a process's life at its exit, a child's zombie time at the wait
+/// that reaped it.
+fn lasted<R: std::io::BufRead>(r: &Replay<R>, step: &Step) -> Option<String> {
+    let ev = &step.event;
+    let tree = r.model.tree();
+    let zh = lang::current() == Lang::Zh;
+    match &ev.kind {
+        EventKind::Exit { .. } => {
+            let p = tree.get(ev.pid)?;
+            let exit = p.exit?;
+            if exit.at.seq != ev.seq {
+                return None;
+            }
+            let d = super::tree::secs(exit.at.ts_ns.saturating_sub(p.born.ts_ns));
+            Some(match zh {
+                false => format!("  <lived {d}>"),
+                true => format!("  <活了 {d}>"),
+            })
+        }
+        EventKind::Wait {
+            reaped: Some(child),
+            ..
+        } => {
+            let c = tree
+                .iter()
+                .find(|p| p.pid == *child && p.reap.is_some_and(|rp| rp.at.seq == ev.seq))?;
+            let d = super::tree::secs(c.reap?.at.ts_ns.saturating_sub(c.exit?.at.ts_ns));
+            Some(match zh {
+                false => format!("  <zombie {d}>"),
+                true => format!("  <僵尸 {d}>"),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Is `pid` the event's process, or the child its fork made?
+fn mentions(step: &Step, pid: Option<Pid>) -> bool {
+    let Some(pid) = pid else { return false };
+    step.event.pid == pid
+        || matches!(step.event.kind, EventKind::Fork { child, .. } if child == pid)
+}
+
+/// `--pid` of a process the trace never shows is an error, not an empty
+/// timeline (the rest of the trace is read when the range ended early).
+fn no_such_pid<R: std::io::BufRead>(
+    r: &mut Replay<R>,
+    args: &ReplayArgs,
+    mut seen: bool,
+) -> anyhow::Result<()> {
+    while !seen {
+        match r.step()? {
+            Some(step) => seen = mentions(&step, args.pid),
+            None => break,
+        }
+    }
+    match (seen, args.pid, lang::current()) {
+        (false, Some(pid), Lang::En) => anyhow::bail!(
+            "{}: no process {pid} in the trace (`forkscope tree` lists them)",
+            args.trace.display()
+        ),
+        (false, Some(pid), Lang::Zh) => anyhow::bail!(
+            "{}：trace 里没有进程 {pid}（`forkscope tree` 会列出所有进程）",
+            args.trace.display()
+        ),
+        _ => Ok(()),
+    }
 }
 
 fn state_at<R: std::io::BufRead>(
@@ -231,13 +432,37 @@ fn state_at<R: std::io::BufRead>(
             ),
         }
     }
+    let m = &r.model;
+    if let Some(pid) = args.pid {
+        let alive = m
+            .tree()
+            .get(pid)
+            .is_some_and(|p| p.state != crate::model::ProcessState::Reaped);
+        if !alive {
+            match zh {
+                false => anyhow::bail!(
+                    "{}: process {pid} is not alive after #{seq}: choose a moment when it is (`forkscope tree` shows when each process lived)",
+                    args.trace.display()
+                ),
+                true => anyhow::bail!(
+                    "{}：#{seq} 之后进程 {pid} 已经不在了：请选一个它还活着的时刻（`forkscope tree` 显示每个进程活着的时段）",
+                    args.trace.display()
+                ),
+            }
+        }
+    }
+    let scope: Option<HashSet<Pid>> = args.pid.map(|p| subtree(m, p, !args.no_descendants));
+    if args.json {
+        let v = state_json(r, seq, scope.as_ref());
+        serde_json::to_writer(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(0);
+    }
     match zh {
         false => writeln!(out, "State after {line}")?,
         true => writeln!(out, "执行完这一步之后的状态：{line}")?,
     }
     writeln!(out)?;
-    let m = &r.model;
-    let scope: Option<HashSet<Pid>> = args.pid.map(|p| subtree(m, p, !args.no_descendants));
     writeln!(out, "{}", style.prog(if zh { "进程" } else { "Processes" }))?;
     for p in m.tree().iter() {
         if p.state == crate::model::ProcessState::Reaped {
@@ -322,20 +547,19 @@ fn state_at<R: std::io::BufRead>(
         let Some(h) = m.pipe_holders(p.id) else {
             continue;
         };
-        let mut extra = String::new();
-        if h.writers.is_empty() && h.unknown.is_empty() {
-            extra = style.good(if zh {
-                "  （写端全都关了：读端会读到 EOF）"
-            } else {
-                "  (no write end open: readers see EOF)"
-            });
-        } else if h.readers.is_empty() && h.unknown.is_empty() {
-            extra = style.bad(if zh {
-                "  （读端全都关了：往写端写会收到 SIGPIPE）"
-            } else {
-                "  (no read end open: writers get SIGPIPE)"
-            });
-        }
+        // The same words as every drawing (an inherited pipe may have ends
+        // outside the trace: it promises neither EOF nor SIGPIPE).
+        let inherited = matches!(p.origin, crate::model::PipeOrigin::Inherited { .. });
+        let extra = match crate::render::words::pipe_verdict(
+            h.writers.len(),
+            h.readers.len(),
+            h.unknown.len(),
+            inherited,
+        ) {
+            Some(v) if v.eof => style.good(&paren(&v.text, zh)),
+            Some(v) if v.bad => style.bad(&paren(&v.text, zh)),
+            _ => String::new(),
+        };
         match zh {
             false => writeln!(
                 out,
@@ -376,7 +600,86 @@ fn state_at<R: std::io::BufRead>(
     Ok(0)
 }
 
+/// `replay --at SEQ --json`: the state after event `seq` as one JSON
+/// object (documented in the README): `after` (the seq), `processes` (each
+/// live or zombie process with `pid`, `program`, `state`, `parent` and its
+/// `fds`: `fd`, `cloexec`, `file` (the open file's id), `what`, `access`,
+/// `shared_by`), and `pipes` (`name`, `writers`, `readers`, `unknown`: lists
+/// of `[pid, fd]`).
+fn state_json<R: std::io::BufRead>(
+    r: &Replay<R>,
+    seq: u64,
+    scope: Option<&HashSet<Pid>>,
+) -> serde_json::Value {
+    use crate::model::{Access, ProcessState};
+    use serde_json::json;
+    let m = &r.model;
+    let processes: Vec<serde_json::Value> = m
+        .tree()
+        .iter()
+        .filter(|p| p.state != ProcessState::Reaped)
+        .filter(|p| scope.is_none_or(|s| s.contains(&p.pid)))
+        .map(|p| {
+            let state = match p.state {
+                ProcessState::Running => "running".to_string(),
+                ProcessState::Stopped { signal } => format!("stopped by {signal}"),
+                ProcessState::Zombie => "zombie".to_string(),
+                ProcessState::Reaped => "reaped".to_string(),
+            };
+            let fds: Vec<serde_json::Value> = m
+                .fds(p.pid)
+                .into_iter()
+                .map(|v| {
+                    json!({
+                        "fd": v.fd,
+                        "cloexec": v.cloexec,
+                        "file": v.file.id.get(),
+                        "what": narrate::open_file(v.file, &r.labels),
+                        "access": match v.file.access {
+                            Access::Read => "read",
+                            Access::Write => "write",
+                            Access::ReadWrite => "read-write",
+                            Access::Unknown => "unknown",
+                        },
+                        "shared_by": v.file.refcount(),
+                    })
+                })
+                .collect();
+            json!({
+                "pid": p.pid,
+                "program": describe::process_name(m, p),
+                "state": state,
+                "parent": m.tree().parent(p.id).map(|pp| pp.pid),
+                "fds": fds,
+            })
+        })
+        .collect();
+    let pipes: Vec<serde_json::Value> = m
+        .pipes()
+        .iter()
+        .filter_map(|p| {
+            let h = m.pipe_holders(p.id)?;
+            Some(json!({
+                "name": r.labels.pipe(p.id).to_string(),
+                "writers": h.writers,
+                "readers": h.readers,
+                "unknown": h.unknown,
+            }))
+        })
+        .collect();
+    json!({ "after": seq, "processes": processes, "pipes": pipes })
+}
+
 /// `pid` and (optionally) its live descendants.
+/// `  (text)`, with Chinese brackets in Chinese.
+fn paren(text: &str, zh: bool) -> String {
+    if zh {
+        format!("  （{text}）")
+    } else {
+        format!("  ({text})")
+    }
+}
+
 fn subtree(m: &crate::model::Model, pid: Pid, descendants: bool) -> HashSet<Pid> {
     let mut set = HashSet::from([pid]);
     if let (true, Some(p)) = (descendants, m.tree().get(pid)) {
@@ -398,6 +701,7 @@ fn verify<R: std::io::BufRead>(
     args: &ReplayArgs,
 ) -> anyhow::Result<i32> {
     let mut snapshots = 0u64;
+    let mut exit_snapshots = 0u64;
     let mut divergences = 0u64;
     let mut anomalies = 0u64;
     let mut events = 0u64;
@@ -413,6 +717,9 @@ fn verify<R: std::io::BufRead>(
             }
         ) {
             snapshots += 1;
+        }
+        if matches!(step.event.kind, EventKind::FdSnapshot { .. }) {
+            exit_snapshots += 1;
         }
         for d in r.verify(&step) {
             let prog = describe::pid_name(&r.model, d.pid);
@@ -485,16 +792,26 @@ fn verify<R: std::io::BufRead>(
     match lang::current() {
         Lang::En => writeln!(
             out,
-            "{}: {events} events replayed; {snapshots} kernel fd tables checked at exec; {} divergence{}; {anomalies} anomal{}",
+            "{}: {events} events replayed; {snapshots} kernel fd tables checked at exec{}; {} divergence{}; {anomalies} anomal{}",
             args.trace.display(),
+            if exit_snapshots > 0 {
+                format!(", {exit_snapshots} at exit")
+            } else {
+                String::new()
+            },
             divergences,
             if divergences == 1 { "" } else { "s" },
             if anomalies == 1 { "y" } else { "ies" },
         ),
         Lang::Zh => writeln!(
             out,
-            "{}：重放了 {events} 个事件；在 exec 时对照了 {snapshots} 张内核 fd 表；{divergences} 处不一致；{anomalies} 处异常",
+            "{}：重放了 {events} 个事件；在 exec 时对照了 {snapshots} 张内核 fd 表{}；{divergences} 处不一致；{anomalies} 处异常",
             args.trace.display(),
+            if exit_snapshots > 0 {
+                format!("，在退出时对照了 {exit_snapshots} 张")
+            } else {
+                String::new()
+            },
         ),
     }
     .context("writing the report")?;

@@ -377,6 +377,7 @@ pub fn scene(snap: &Snapshot, report: &Report) -> Scene {
                     open_file: String::new(),
                     refcount: 1,
                     highlight: hung_fds.contains(&(t.pid, f.fd)),
+                    new: false,
                 }
             })
             .collect();
@@ -396,6 +397,8 @@ pub fn scene(snap: &Snapshot, report: &Report) -> Scene {
             fds,
             hidden_files: 0,
             highlight: stuck,
+            new: false,
+            ghosts: Vec::new(),
         });
     }
     let pipes = snap
@@ -448,6 +451,7 @@ pub fn scene(snap: &Snapshot, report: &Report) -> Scene {
         processes,
         pipes,
         shared: Vec::new(),
+        open_files: Vec::new(),
         warnings,
     }
 }

@@ -10,13 +10,34 @@ use crate::render::{describe, narrate};
 use crate::replay::Replay;
 use std::io::{BufWriter, Write};
 
-fn secs(ns: u64) -> String {
+/// A duration for a reader: `40µs`, `12.3ms`, `1.25s`.
+pub(super) fn secs(ns: u64) -> String {
     if ns < 1_000_000 {
         format!("{:.0}µs", ns as f64 / 1e3)
     } else if ns < 1_000_000_000 {
         format!("{:.1}ms", ns as f64 / 1e6)
     } else {
         format!("{:.2}s", ns as f64 / 1e9)
+    }
+}
+
+/// The most characters of argv a tree line shows.
+const ARGS_SHOWN: usize = 60;
+
+/// Arguments as a shell would need them quoted, cut to [`ARGS_SHOWN`]
+/// characters with a visible `…` and how much was cut: `-c 'echo a' x…
+/// (+41 chars)`.
+fn short_args(args: &[crate::trace::RawStr], zh: bool) -> String {
+    let all = describe::command_line(args);
+    let n = all.chars().count();
+    if n <= ARGS_SHOWN {
+        return all;
+    }
+    let kept: String = all.chars().take(ARGS_SHOWN - 1).collect();
+    let cut = n - (ARGS_SHOWN - 1);
+    match zh {
+        false => format!("{kept}… (+{cut} chars)"),
+        true => format!("{kept}…（还有 {cut} 个字符）"),
     }
 }
 
@@ -28,12 +49,13 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
         .map(|e| describe::program_name(&e.argv, &e.path))
         .collect();
     if chain.is_empty() || matches!(p.origin, Origin::Fork { .. }) {
-        // It started as a copy of its parent's program.
+        // It started as a copy of its parent's program: the one the parent
+        // ran when it forked (not its last: bash forks, then execs cat).
         if let Some(parent) = m.tree().parent(p.id) {
-            let inherited = m
-                .tree()
-                .program(parent.id)
-                .filter(|e| e.at <= p.born)
+            let inherited = p
+                .inherited_program
+                .and_then(|r| m.tree().exec(r))
+                .or_else(|| m.tree().program(parent.id).filter(|e| e.at <= p.born))
                 .map(|e| describe::program_name(&e.argv, &e.path));
             if let Some(i) = inherited {
                 if chain.first() != Some(&i) {
@@ -48,19 +70,8 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
         style.prog(&chain.join(" → "))
     );
     if let Some(e) = p.last_exec() {
-        let args: Vec<String> = e
-            .argv
-            .iter()
-            .skip(1)
-            .take(6)
-            .map(crate::render::describe::shown)
-            .collect();
-        if !args.is_empty() {
-            let mut a = args.join(" ");
-            if a.chars().count() > 60 {
-                a = a.chars().take(59).collect::<String>() + "…";
-            }
-            s.push_str(&style.dim(&format!(" {a}")));
+        if e.argv.len() > 1 {
+            s.push_str(&style.dim(&format!(" {}", short_args(&e.argv[1..], zh))));
         }
     }
     if let Origin::Fork { flavor, .. } = p.origin {

@@ -174,13 +174,14 @@ impl Model {
             } if status.is_final() => self.on_wait(&mut cx, *child, *status),
             // wait(NULL) / waitpid(pid, NULL, 0): no status was read, but a
             // child that has exited and is reported is reaped, with the
-            // status of its exit.
+            // status of its exit. So does one that reaped it and then
+            // failed to store the status (EFAULT, recorded with `reaped`).
             EventKind::Wait {
                 reaped: Some(child),
                 status: None,
-                errno: None,
+                errno,
                 ..
-            } => {
+            } if errno.as_deref().is_none_or(|e| e == "EFAULT") => {
                 let exited = self
                     .tree
                     .by_pid
@@ -244,6 +245,7 @@ impl Model {
             | EventKind::Setsid { .. }
             | EventKind::Setpgid { .. }
             | EventKind::Stall { .. }
+            | EventKind::FdSnapshot { .. }
             | EventKind::PtraceLimit { .. }
             | EventKind::Lost { .. } => {}
         }
@@ -898,7 +900,20 @@ impl Model {
         let waiter_pid = self.tree.proc(waiter).pid;
         let (seq, pid) = (cx.at.seq, cx.pid);
         let Some(&id) = self.tree.by_pid.get(&child) else {
-            cx.anomaly(Anomaly::UnknownChild { seq, pid, child });
+            // A process already running when forkscope attached may reap a
+            // child that was a zombie then (or exiting): no task to seize,
+            // so the trace never names it. Not a model error.
+            if matches!(
+                self.tree.proc(waiter).origin,
+                Origin::Spawn { attached: true, .. }
+            ) {
+                cx.note(Note::ReapedFromBeforeAttach {
+                    pid: waiter_pid,
+                    child,
+                });
+            } else {
+                cx.anomaly(Anomaly::UnknownChild { seq, pid, child });
+            }
             return;
         };
         match self.tree.proc(id).state {

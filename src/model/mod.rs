@@ -275,7 +275,7 @@ impl Model {
     }
 
     /// After applying `ev`: if it carries the kernel's fd table (a successful
-    /// exec, or a spawn), compares the model's table of that process with it.
+    /// exec, a spawn, or an `fd_snapshot`), compares the model's table of that process with it.
     /// Empty when they agree or when `ev` carries no snapshot.
     pub fn verify(&self, ev: &Event) -> Vec<Divergence> {
         match &ev.kind {
@@ -285,6 +285,16 @@ impl Model {
                 ..
             }
             | EventKind::Spawn { fds, .. } => self.compare_fds(ev.seq, ev.pid, fds),
+            EventKind::FdSnapshot {
+                fds, cloexec: true, ..
+            } => {
+                let mut out = self.compare_fds(ev.seq, ev.pid, fds);
+                let table = self.fd_table(ev.pid);
+                let file = |id| self.files.files.get(&id);
+                out.extend(verify::compare_cloexec(ev.seq, ev.pid, table, file, fds));
+                out
+            }
+            EventKind::FdSnapshot { fds, .. } => self.compare_fds(ev.seq, ev.pid, fds),
             EventKind::Fork {
                 child,
                 fds: Some(fds),

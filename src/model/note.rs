@@ -117,6 +117,15 @@ pub enum Note {
         /// It appeared (else it vanished).
         appeared: bool,
     },
+    /// A process forkscope attached to (`record -p`) reaped a child the
+    /// trace never saw: one that had already exited, or was exiting, when
+    /// forkscope attached (a zombie cannot be seized).
+    ReapedFromBeforeAttach {
+        /// The waiter.
+        pid: Pid,
+        /// The reaped child.
+        child: Pid,
+    },
 }
 
 impl fmt::Display for Note {
@@ -177,6 +186,10 @@ impl fmt::Display for Note {
                 f,
                 "fd {fd} of {pid} {} unseen (io_uring)",
                 if *appeared { "appeared" } else { "vanished" }
+            ),
+            Note::ReapedFromBeforeAttach { pid, child } => write!(
+                f,
+                "{pid} reaped {child}, a child that had exited before forkscope attached"
             ),
         }
     }

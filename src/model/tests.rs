@@ -1214,6 +1214,122 @@ fn a_wait_with_a_null_status_still_reaps_an_exited_child() {
     );
 }
 
+#[test]
+fn a_wait_that_reaped_but_failed_to_store_the_status_still_reaps() {
+    let mut s = Sim::with_shell(10);
+    s.fork(10, 11);
+    s.ev(
+        11,
+        EventKind::Exit {
+            status: Status::Exited { exited: 9 },
+        },
+    );
+    s.ev(
+        10,
+        EventKind::Wait {
+            target: 11,
+            reaped: Some(11),
+            status: None,
+            nohang: false,
+            untraced: false,
+            continued: false,
+            via: WaitVia::Wait4,
+            errno: Some("EFAULT".into()),
+        },
+    );
+    let p = s.m.process(11).unwrap();
+    assert_eq!(p.state, ProcessState::Reaped);
+    assert_eq!(p.reap.unwrap().status, Some(Status::Exited { exited: 9 }));
+}
+
+#[test]
+fn an_exit_snapshot_is_checked_against_the_table_the_process_ends_with() {
+    let mut s = Sim::with_shell(100);
+    s.pipe(100, 3, 4, 9);
+    s.ev(100, EventKind::Close { fd: 4 });
+    let snapshot = |fds: Vec<FdEntry>| Event {
+        seq: 50,
+        ts_ns: 0,
+        pid: 100,
+        kind: EventKind::FdSnapshot {
+            at: "exit".into(),
+            fds,
+            cloexec: false,
+        },
+    };
+    let same = snapshot(vec![
+        entry(0, TTY),
+        entry(1, TTY),
+        entry(2, TTY),
+        entry(3, "pipe:[9]"),
+    ]);
+    s.m.apply(&same);
+    assert_eq!(s.m.verify(&same), vec![]);
+    // The kernel still has the write end the model saw closed.
+    let differs = snapshot(vec![
+        entry(0, TTY),
+        entry(1, TTY),
+        entry(2, TTY),
+        entry(3, "pipe:[9]"),
+        entry(4, "pipe:[9]"),
+    ]);
+    s.m.apply(&differs);
+    let d = s.m.verify(&differs);
+    assert_eq!(
+        d.iter().map(|d| (d.seq, d.pid, d.fd)).collect::<Vec<_>>(),
+        vec![(50, 100, 4)]
+    );
+    assert_eq!(d[0].model, None);
+}
+
+#[test]
+fn an_exit_snapshot_that_read_the_flags_checks_close_on_exec_too() {
+    let mut s = Sim::with_shell(100);
+    s.pipe(100, 3, 4, 9);
+    s.ev(
+        100,
+        EventKind::SetCloexec {
+            fd: 3,
+            cloexec: true,
+            errno: None,
+            via: None,
+        },
+    );
+    let snapshot = |fd3_cloexec: bool, read: bool| Event {
+        seq: 50,
+        ts_ns: 0,
+        pid: 100,
+        kind: EventKind::FdSnapshot {
+            at: "exit".into(),
+            fds: vec![
+                entry(0, TTY),
+                entry(1, TTY),
+                entry(2, TTY),
+                FdEntry {
+                    cloexec: fd3_cloexec,
+                    ..entry(3, "pipe:[9]")
+                },
+                entry(4, "pipe:[9]"),
+            ],
+            cloexec: read,
+        },
+    };
+    assert_eq!(s.m.verify(&snapshot(true, true)), vec![]);
+    let d = s.m.verify(&snapshot(false, true));
+    assert_eq!(
+        d.iter().map(|d| (d.seq, d.pid, d.fd)).collect::<Vec<_>>(),
+        vec![(50, 100, 3)],
+        "the kernel has fd 3 without FD_CLOEXEC, the model with it"
+    );
+    assert!(d[0]
+        .kernel
+        .as_deref()
+        .unwrap()
+        .ends_with("not close-on-exec"));
+    // An older trace's snapshot did not read the flags: nothing to compare.
+    assert_eq!(s.m.verify(&snapshot(false, false)), vec![]);
+}
+
 fn exec_with(pid: Pid, seq: u64, fds: Vec<FdEntry>) -> Event {
     Event {
         seq,
@@ -1494,4 +1610,35 @@ fn a_fork_snapshot_builds_the_childs_table_sharing_what_the_kernel_said_is_share
     let d = s.m.verify(&wrong);
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!((d[0].pid, d[0].fd), (100, 3));
+}
+
+#[test]
+fn an_attached_process_reaping_a_child_from_before_the_attach_is_a_note_not_an_anomaly() {
+    // `record -p` on a shell whose last child was a zombie when forkscope
+    // attached: the zombie could not be seized, so only its reaping shows.
+    let mut s = Sim::new();
+    s.ev(
+        100,
+        EventKind::Spawn {
+            argv: vec![raw("sh")],
+            fds: vec![entry(0, TTY), entry(1, TTY), entry(2, TTY)],
+            attached: true,
+            parent: None,
+            threads: vec![],
+        },
+    );
+    let a = s.wait(100, 150, 0);
+    assert!(
+        has_note(&a, |n| *n
+            == Note::ReapedFromBeforeAttach {
+                pid: 100,
+                child: 150
+            }),
+        "{a:?}"
+    );
+    assert!(s.m.anomalies().is_empty(), "{:?}", s.m.anomalies());
+    // A process forkscope started knows all its children: there it is one.
+    let mut s = Sim::with_shell(100);
+    s.wait(100, 150, 0);
+    assert_eq!(s.m.anomalies().len(), 1);
 }

@@ -136,6 +136,46 @@ pub(crate) fn compare<'a>(
     out
 }
 
+/// The close-on-exec flags of a snapshot that read them (`fd_snapshot`
+/// with `cloexec`): each fd both sides hold, with the same object, must
+/// have the flag the kernel shows. (A different object or a missing fd is
+/// [`compare`]'s to report.)
+pub(crate) fn compare_cloexec<'a>(
+    seq: u64,
+    pid: Pid,
+    table: Option<&FdTable>,
+    file: impl Fn(OpenFileId) -> Option<&'a OpenFile>,
+    snapshot: &[FdEntry],
+) -> Vec<Divergence> {
+    let Some(table) = table else {
+        return Vec::new();
+    };
+    let flag = |on: bool| {
+        if on {
+            "close-on-exec"
+        } else {
+            "not close-on-exec"
+        }
+    };
+    snapshot
+        .iter()
+        .filter_map(|k| {
+            let slot = table.get(k.fd)?;
+            let f = file(slot.file)?;
+            (file_matches(f, k.target.as_bytes()) && slot.cloexec != k.cloexec).then(|| {
+                Divergence {
+                    seq,
+                    pid,
+                    fd: k.fd,
+                    model: Some(format!("{f}, {}", flag(slot.cloexec))),
+                    kernel: Some(format!("{}, {}", k.target.lossy(), flag(k.cloexec))),
+                    unseen: false,
+                }
+            })
+        })
+        .collect()
+}
+
 /// What /proc shows for an io_uring instance.
 const IO_URING: &[u8] = b"anon_inode:[io_uring]";
 

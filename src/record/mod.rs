@@ -5,10 +5,12 @@
 //! Transparency: the command keeps forkscope's terminal, process group,
 //! stdio and environment; signals reach it as they would untraced (each
 //! signal-delivery-stop re-injects the signal once; group-stops are held with
-//! PTRACE_LISTEN until SIGCONT). SIGTERM and SIGHUP sent to forkscope by
-//! another process (`kill <forkscope>`) are passed on to the command; Ctrl-C
-//! and Ctrl-\\ from the terminal reach the command directly and only make
-//! forkscope finish the trace after it. Every tracee is attached with
+//! PTRACE_LISTEN until SIGCONT). A signal sent to forkscope alone by
+//! another process (`kill <forkscope>`) is passed on to the command; Ctrl-C,
+//! Ctrl-\\ and signals to the process group reach the command directly and
+//! only make forkscope finish the trace after it ([`signals`]). The command
+//! inherits forkscope's original signal mask, ignored signals and closed
+//! stdio, and forkscope dies of the signal that killed it. Every tracee is attached with
 //! PTRACE_O_EXITKILL, so if forkscope dies the kernel kills the traced tree
 //! rather than leave it stopped.
 //!
@@ -37,6 +39,7 @@ pub mod own_filter;
 pub mod pidns;
 pub mod procfs;
 pub mod seccomp;
+pub mod signals;
 pub mod spawn;
 pub mod stops;
 pub mod syscalls;
@@ -99,7 +102,7 @@ impl RecordError {
         match self {
             RecordError::NotFound { .. } => 127,
             RecordError::NotExecutable { .. } => 126,
-            _ => 1,
+            _ => TRACE_FAILED_EXIT,
         }
     }
 }
@@ -113,6 +116,13 @@ pub struct RecordOptions {
     pub output: Option<PathBuf>,
     /// Record the environment in the header (off by default: it holds secrets).
     pub env: bool,
+}
+
+/// `record --snapshots exit`: from now on, each traced process also stops
+/// once at its exit (PTRACE_O_TRACEEXIT), where its fd table is written as an
+/// `fd_snapshot` event. Off by default (and when `on` is false).
+pub fn set_exit_snapshots(on: bool) {
+    spawn::set_trace_exit(on);
 }
 
 /// How a recording ended.
@@ -177,6 +187,19 @@ impl RecordOutcome {
             return 0;
         }
         self.status.map_or(1, |s| s.shell_code())
+    }
+
+    /// The signal forkscope should end by, once the trace is complete: the
+    /// one that killed the command it started (not after `--on-deadlock
+    /// kill`, nor for attached processes, whose parent is not forkscope's).
+    pub fn fatal_signal(&self) -> Option<i32> {
+        if self.killed_for_hang || self.attached.is_some() || self.exec_error.is_some() {
+            return None;
+        }
+        match self.status {
+            Some(Status::Signaled { signaled, .. }) => Some(signaled.0),
+            _ => None,
+        }
     }
 
     /// The one-paragraph summary printed to stderr.
@@ -276,58 +299,12 @@ static ATTACHED: AtomicBool = AtomicBool::new(false);
 /// A detach was asked for.
 static DETACH: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    if ATTACHED.load(Ordering::Relaxed) {
-        if matches!(sig, libc::SIGINT | libc::SIGTERM | libc::SIGHUP) {
-            INTERRUPTED.store(sig == libc::SIGINT, Ordering::Relaxed);
-            DETACH.store(true, Ordering::Relaxed);
-        }
-        // SIGALRM: only interrupts the tracer's waitpid so that it looks at DETACH.
-        return;
-    }
-    if sig == libc::SIGINT {
-        INTERRUPTED.store(true, Ordering::Relaxed);
-        return;
-    }
-    if sig == libc::SIGQUIT {
-        return;
-    }
-    // SIGTERM/SIGHUP: passed on to the command when a process sent them to
-    // forkscope (si_code <= 0: kill, sigqueue, tkill), as `timeout` or a
-    // service manager would expect. SIGINT/SIGQUIT come from the terminal to
-    // the whole foreground group, the command included: never passed on, so
-    // they are not delivered twice.
-    // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
-    let code = unsafe { (*info).si_code };
-    let root = ROOT_PID.load(Ordering::Relaxed);
-    if code <= 0 && root > 0 {
-        // SAFETY: kill is async-signal-safe.
-        unsafe {
-            libc::kill(root, sig);
-        }
-    }
-}
-
 fn install_signal_handlers() {
     // Attached, the handlers must interrupt the tracer's waitpid (no
     // SA_RESTART), and a 100 ms SIGALRM tick closes the window between
     // the tracer's look at DETACH and its next waitpid.
     let attached = ATTACHED.load(Ordering::Relaxed);
-    let restart = if attached { 0 } else { libc::SA_RESTART };
-    let mut sigs = vec![libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGHUP];
-    if attached {
-        sigs.push(libc::SIGALRM);
-    }
-    for sig in sigs {
-        // SAFETY: installing a handler that only touches atomics and calls kill.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as *const () as libc::sighandler_t;
-            sa.sa_flags = libc::SA_SIGINFO | restart;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
-        }
-    }
+    signals::install(attached);
     if attached {
         let tick = libc::timeval {
             tv_sec: 0,
@@ -653,26 +630,13 @@ fn watchdog(watch: Arc<Watch>, timeout: Duration) {
 /// they interrupt the tracer thread's waitpid rather than this thread.
 fn start_watchdog(watch: &Arc<Watch>) -> Option<std::thread::JoinHandle<()>> {
     let timeout = watch.opts.stall_timeout?;
-    use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow, Signal};
-    let mut block = SigSet::empty();
-    for s in [
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-        Signal::SIGQUIT,
-        Signal::SIGALRM,
-        Signal::SIGCHLD,
-    ] {
-        block.add(s);
-    }
-    let mut old = SigSet::empty();
-    let _ = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&block), Some(&mut old));
+    let old = signals::block_all();
     let w = Arc::clone(watch);
     let handle = std::thread::Builder::new()
         .name("forkscope-watchdog".into())
         .spawn(move || watchdog(w, timeout))
         .ok();
-    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    signals::set_mask(&old);
     handle
 }
 
@@ -745,6 +709,45 @@ fn header(argv: Vec<RawStr>, cwd: RawStr, env: bool) -> Header {
     }
 }
 
+/// The trace file: `-o FILE` as asked (an existing FILE is overwritten, as
+/// asked; `-` is stdout), else a new [`default_output`] name, claimed with
+/// O_CREAT|O_EXCL so that a trace forkscope named itself is never
+/// overwritten: when the name is taken (two recordings in the same second),
+/// `-2`, `-3`, ... is added before `.jsonl`.
+pub fn output_path(
+    output: Option<PathBuf>,
+    argv0: &std::ffi::OsStr,
+) -> Result<PathBuf, RecordError> {
+    if let Some(p) = output {
+        if p.as_os_str() != "-" {
+            probe_output(&p)?;
+        }
+        return Ok(p);
+    }
+    let first = default_output(argv0);
+    let stem = first
+        .to_string_lossy()
+        .trim_end_matches(".jsonl")
+        .to_owned();
+    for n in 1u32.. {
+        let path = if n == 1 {
+            first.clone()
+        } else {
+            PathBuf::from(format!("{stem}-{n}.jsonl"))
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(_) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => continue,
+            Err(e) => return Err(TraceError::Io { path, err: e }.into()),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
 /// Opens the output before starting anything: an unwritable path fails here.
 fn probe_output(path: &std::path::Path) -> Result<(), RecordError> {
     std::fs::OpenOptions::new()
@@ -774,7 +777,7 @@ pub fn record_watched(
         msg: "no command given".into(),
     })?;
     let prog = spawn::resolve_program(argv0)?;
-    let path = opts.output.clone().unwrap_or_else(|| default_output(argv0));
+    let path = output_path(opts.output.clone(), argv0)?;
     let mut header = header(
         opts.argv.iter().map(|a| raw(a)).collect(),
         std::env::current_dir()
@@ -783,13 +786,23 @@ pub fn record_watched(
         opts.env,
     );
     // The header is written with the real root pid once it is known, so
-    // create the file in two steps: probe now, write after launch.
-    probe_output(&path)?;
+    // create the file in two steps: probe (output_path) now, write after launch.
     let filter = seccomp::build_filter();
-    let root = spawn::launch(&prog, &opts.argv, &filter)?;
-    ROOT_PID.store(root.as_raw(), Ordering::Relaxed);
+    // Caught before the child exists: a signal now must not kill forkscope
+    // (and so the child). The child restores the dispositions it inherits.
     ATTACHED.store(false, Ordering::Relaxed);
     install_signal_handlers();
+    let root = match spawn::launch(&prog, &opts.argv, &filter) {
+        Ok(r) => r,
+        Err(e) => {
+            // The file made by the probe is a trace all the same: its
+            // header (root pid 0: nothing ran), no events.
+            let _ = TraceWriter::create(&path, &header);
+            return Err(e);
+        }
+    };
+    signals::member(root.as_raw());
+    ROOT_PID.store(root.as_raw(), Ordering::Relaxed);
     header.root_pid = root.as_raw();
     let w = match TraceWriter::create(&path, &header) {
         Ok(w) => w,
@@ -837,7 +850,7 @@ pub fn attach(
         .first()
         .map(|a| std::ffi::OsString::from(std::ffi::OsStr::from_bytes(&a.0)))
         .unwrap_or_else(|| OsString::from(format!("pid{pid}")));
-    let path = output.unwrap_or_else(|| default_output(&argv0));
+    let path = output_path(output, &argv0)?;
     let mut header = header(
         root_argv.clone(),
         procfs::cwd(pid)
@@ -846,7 +859,6 @@ pub fn attach(
         false,
     );
     header.root_pid = pid;
-    probe_output(&path)?;
     ROOT_PID.store(pid, Ordering::Relaxed);
     ATTACHED.store(true, Ordering::Relaxed);
     DETACH.store(false, Ordering::Relaxed);

@@ -222,6 +222,26 @@ fn fd_table_of(
     out
 }
 
+/// Will task `tid` end without another ptrace stop? True when it is gone
+/// or a zombie, or has SIGKILL pending (another thread's exit_group sent it:
+/// a task with a fatal signal pending does not stop at PTRACE_EVENT_EXIT).
+pub fn dying(tid: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{tid}/status")) else {
+        return true;
+    };
+    let sigkill = 1u64 << (libc::SIGKILL - 1);
+    status.lines().any(|l| {
+        if let Some(state) = l.strip_prefix("State:") {
+            let state = state.trim_start();
+            return state.starts_with('Z') || state.starts_with('X');
+        }
+        l.strip_prefix("SigPnd:")
+            .or_else(|| l.strip_prefix("ShdPnd:"))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .is_some_and(|mask| mask & sigkill != 0)
+    })
+}
+
 /// The parent process of `pid` (the `PPid:` line of /proc/PID/status).
 pub fn ppid(pid: i32) -> Option<i32> {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

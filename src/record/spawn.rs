@@ -15,9 +15,26 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+/// Asked for with `record --snapshots exit`: PTRACE_O_TRACEEXIT is added to
+/// [`ptrace_options`]. Off by default, so that no process stops at its exit.
+static TRACE_EXIT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns PTRACE_O_TRACEEXIT on or off for the tracees seized from now on:
+/// ptrace(2), "Stop the tracee at exit ... the tracee's exit status can be
+/// retrieved with PTRACE_GETEVENTMSG ... while registers are still
+/// available", and so is its fd table in /proc.
+pub fn set_trace_exit(on: bool) {
+    TRACE_EXIT.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The ptrace options every tracee gets (children inherit them).
 pub fn ptrace_options() -> Options {
-    Options::PTRACE_O_TRACESYSGOOD
+    let exit = if TRACE_EXIT.load(std::sync::atomic::Ordering::Relaxed) {
+        Options::PTRACE_O_TRACEEXIT
+    } else {
+        Options::empty()
+    };
+    exit | Options::PTRACE_O_TRACESYSGOOD
         | Options::PTRACE_O_TRACEFORK
         | Options::PTRACE_O_TRACEVFORK
         | Options::PTRACE_O_TRACECLONE
@@ -263,12 +280,33 @@ pub fn launch(
         })?;
     use std::os::fd::AsRawFd;
     let (rfd, wfd) = (sync_r.as_raw_fd(), sync_w.as_raw_fd());
-
+    // The child says on this one when its fd table is final (fds 0-2 closed
+    // as forkscope found them), so that the caller reads it after that.
+    let (ready_r, ready_w) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| RecordError::Spawn {
+            msg: format!("pipe2: {e}"),
+        })?;
+    let (ready_rfd, ready_wfd) = (ready_r.as_raw_fd(), ready_w.as_raw_fd());
+    let inherited = super::signals::inherited();
+    // No handler of forkscope's may run in the child: every signal is
+    // blocked across the fork, and the child sets its own mask.
+    let mask = super::signals::block_all();
     // SAFETY: the child branch below only calls async-signal-safe functions
-    // (close, read, sigprocmask, signal, prctl, syscall, execv, write, _exit)
-    // on data prepared before the fork; it never returns.
-    match unsafe { fork() }.map_err(|e| RecordError::Spawn {
-        msg: format!("fork: {e}"),
+    // (close, read, sigaction, sigprocmask, prctl, syscall, execv, write,
+    // _exit) on data prepared before the fork; it never returns.
+    let forked = unsafe { fork() };
+    if !matches!(forked, Ok(ForkResult::Child)) {
+        super::signals::set_mask(&mask);
+    }
+
+    match forked.map_err(|e| RecordError::Spawn {
+        msg: match e {
+            nix::errno::Errno::EAGAIN => format!(
+                "cannot start the command: fork failed: {e} (the limit on processes is \
+                 reached: RLIMIT_NPROC, the cgroup's pids.max or kernel.threads-max)"
+            ),
+            _ => format!("cannot start the command: fork failed: {e}"),
+        },
     })? {
         ForkResult::Child => {
             // SAFETY: raw libc calls on valid fds and pointers prepared above;
@@ -287,12 +325,12 @@ pub fn launch(
                     libc::_exit(127);
                 }
                 libc::close(rfd);
-                // Rust ignores SIGPIPE in its own process; the traced program
-                // must start with the default, as it would from a shell.
-                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-                let mut empty: libc::sigset_t = std::mem::zeroed();
-                libc::sigemptyset(&mut empty);
-                libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+                // The program starts with what forkscope was started with:
+                // its mask, its ignored signals (not the SIGPIPE the Rust
+                // runtime ignores, nor forkscope's handlers), its closed stdio.
+                super::signals::restore_in_child(&inherited);
+                libc::close(ready_rfd);
+                libc::write(ready_wfd, (&b as *const u8).cast(), 1);
                 // SPEC_ALLOW: a seccomp filter must not turn on the
                 // Speculative Store Bypass mitigation for the program (the
                 // kernel's default on machines that mitigate "via prctl and
@@ -350,6 +388,11 @@ pub fn launch(
                 msg: format!("releasing the child: {e}"),
             })?;
             drop(sync_w);
+            drop(ready_w);
+            let mut b = [0u8; 1];
+            // 1 byte: ready; 0 or another error: the child is gone, which
+            // the tracer will report.
+            while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(&ready_r, &mut b) {}
             Ok(child)
         }
     }

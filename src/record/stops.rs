@@ -109,7 +109,10 @@ pub enum StopKind {
     Trap,
     /// Signal-delivery-stop.
     Signal(i32),
-    /// An event we did not ask for (e.g. PTRACE_EVENT_VFORK_DONE, PTRACE_EVENT_EXIT).
+    /// PTRACE_EVENT_EXIT: the task is about to exit, its fd table still
+    /// intact (only with `record --snapshots exit`, which asks for it).
+    Exit,
+    /// An event we did not ask for (e.g. PTRACE_EVENT_VFORK_DONE).
     Other,
 }
 
@@ -150,6 +153,7 @@ pub fn decode(pid: Pid, status: i32) -> Report {
                 StopKind::Created(event)
             }
             libc::PTRACE_EVENT_EXEC => StopKind::Exec,
+            libc::PTRACE_EVENT_EXIT => StopKind::Exit,
             libc::PTRACE_EVENT_STOP => {
                 if matches!(
                     sig,
@@ -205,6 +209,10 @@ mod tests {
         assert_eq!(
             kind(stopped(libc::SIGTRAP, libc::PTRACE_EVENT_STOP)),
             StopKind::Trap
+        );
+        assert_eq!(
+            kind(stopped(libc::SIGTRAP, libc::PTRACE_EVENT_EXIT)),
+            StopKind::Exit
         );
         assert_eq!(
             kind(stopped(libc::SIGPIPE, 0)),

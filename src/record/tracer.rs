@@ -60,6 +60,8 @@ pub struct Task {
     pub stop_recorded: bool,
     /// Its exit was recorded already (ahead of a reaping wait).
     pub exit_recorded: bool,
+    /// It passed its PTRACE_EVENT_EXIT stop (`--snapshots exit` only).
+    pub exit_stopped: bool,
 }
 
 impl Task {
@@ -70,6 +72,7 @@ impl Task {
             group_stopped: false,
             stop_recorded: false,
             exit_recorded: false,
+            exit_stopped: false,
         }
     }
 }
@@ -671,6 +674,7 @@ impl Tracer {
                     self.stop_before_report(child, stopsig)?;
                 }
                 self.check_on_signal(sig, from);
+                super::signals::delivered(sig, info.map_or(0, |(_, c, _)| c), from);
                 self.stats.signals += 1;
                 self.emit(
                     pid,
@@ -681,6 +685,7 @@ impl Tracer {
                 )?;
                 self.resume(s, sig)
             }
+            StopKind::Exit => self.exit_stop(s),
             StopKind::Other => self.resume(s, 0),
         };
         // A tracee that vanished between stop and resume is not an error: its exit will be reported.
@@ -853,6 +858,7 @@ impl Tracer {
         };
         self.task_born(parent.as_raw(), child, flavor);
         self.tasks.insert(child, Task::new(tgid));
+        super::signals::member(tgid);
         let r = self.resume(s, 0);
         self.release_held(child);
         r
@@ -934,6 +940,9 @@ impl Tracer {
         };
         if pid == self.root {
             self.root_status = Some(status);
+            if !self.attached {
+                super::signals::root_gone(pid);
+            }
         }
         self.kills.retain(|k| k.pid != pid);
         if !task.exit_recorded {
@@ -1013,6 +1022,45 @@ impl Tracer {
                 errno,
             },
         )
+    }
+
+    /// PTRACE_EVENT_EXIT (`record --snapshots exit`): the task is in do_exit,
+    /// its fd table not yet released. Threads share one table, so it is read
+    /// only at the exit stop of the last thread of the process that still
+    /// runs (rarely two snapshots, when a thread killed meanwhile stops after
+    /// all): from `/proc/TID/fd` of that thread (a leader that exited first
+    /// shows an empty table), and written as an `fd_snapshot` by that tid.
+    /// ptrace(2): "PTRACE_EVENT_EXIT stop ... the tracee is stopped early
+    /// during process exit, when registers are still available".
+    fn exit_stop(&mut self, s: Stopped) -> nix::Result<()> {
+        let tid = s.pid().as_raw();
+        let Some(tgid) = self.tasks.get_mut(&tid).map(|t| {
+            t.exit_stopped = true;
+            t.tgid
+        }) else {
+            return self.resume(s, 0);
+        };
+        // A thread killed by another's exit_group (SIGKILL pending) exits
+        // without an exit stop of its own: it does not count as running.
+        let last = self.tasks.iter().all(|(id, t)| {
+            *id == tid || t.tgid != tgid || t.exit_stopped || super::procfs::dying(*id)
+        });
+        if last {
+            // With each fd's close-on-exec flag (one fdinfo read per fd,
+            // at exit only), which --verify compares as well.
+            let fds = super::procfs::fd_table(tid, true);
+            let ev = EventKind::FdSnapshot {
+                at: "exit".into(),
+                fds,
+                cloexec: true,
+            };
+            if let Err(e) = self.emit(tid, ev) {
+                let r = self.resume(s, 0);
+                self.fail(e);
+                return r;
+            }
+        }
+        self.resume(s, 0)
     }
 
     /// An error while handling a stop after the tracee was already resumed:

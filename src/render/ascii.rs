@@ -11,7 +11,8 @@
 
 use super::describe::{self, state_word, zh as zh_words};
 use super::lang::{self, Lang};
-use super::scene::{FdRow, PipeNode, ProcBox, Scene};
+use super::scene::{FdRow, OpenFileNode, ProcBox, Scene};
+use super::words;
 use crate::trace::Pid;
 use owo_colors::OwoColorize;
 use std::borrow::Cow;
@@ -128,6 +129,8 @@ pub fn width(s: &str) -> usize {
 #[derive(Clone, Copy)]
 struct Paint {
     color: bool,
+    /// The widest line to aim for.
+    width: usize,
 }
 
 impl Paint {
@@ -159,11 +162,113 @@ impl Paint {
     fn good(&self, s: &str) -> String {
         self.with(s, |s| s.green().to_string())
     }
+    /// Each `pipe#N` in `s` in its own colour (N picks it), so the ends of
+    /// one pipe are found at a glance.
+    fn pipes(&self, s: &str) -> String {
+        if !self.color || !s.contains("pipe#") {
+            return s.to_string();
+        }
+        let mut out = String::with_capacity(s.len() + 32);
+        let mut rest = s;
+        while let Some(at) = rest.find("pipe#") {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 5..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            let name = &rest[at..at + 5 + digits];
+            let n: usize = after[..digits].parse().unwrap_or(0);
+            // Colours distinct from the ones that mean something here (red
+            // bad, green good, yellow changed, cyan pid).
+            const PALETTE: [u8; 6] = [33, 208, 135, 37, 166, 99];
+            let _ = write!(
+                out,
+                "\x1b[38;5;{}m{name}\x1b[39m",
+                PALETTE[n % PALETTE.len()]
+            );
+            rest = &rest[at + 5 + digits..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// How to draw for a terminal.
+#[derive(Clone, Copy, Debug)]
+pub struct Opts {
+    /// ANSI colour.
+    pub color: bool,
+    /// The widest line to aim for (the terminal's width).
+    pub width: usize,
+    /// Pure ASCII: no box-drawing, `×`, `▶`, `→`, `…` (East Asian
+    /// ambiguous characters that terminals set to double width misdraw).
+    pub plain: bool,
+}
+
+/// The width of the terminal on stdout: `COLUMNS` when set, else what the
+/// terminal says (TIOCGWINSZ), else [`WIDTH`]; never below 40.
+pub fn terminal_width() -> usize {
+    let from_env = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0);
+    let w = from_env.or_else(|| {
+        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+        // SAFETY: TIOCGWINSZ writes a `struct winsize` into the pointer we
+        // pass, which points to one; on a non-terminal it fails with ENOTTY
+        // and writes nothing.
+        let r = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
+        (r == 0 && ws.ws_col > 0).then_some(ws.ws_col as usize)
+    });
+    w.unwrap_or(WIDTH).max(40)
+}
+
+/// `s` in pure ASCII: box-drawing becomes `+-|`, `▶` `>`, `×` `x`, arrows
+/// `>` and `<`, `…` `~`, `—` `-`, `·` `.` — one column each, so the
+/// layout keeps its columns. Wide (CJK) text is left as it is: it is not
+/// ambiguous.
+pub fn plain(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '─' | '━' | '—' | '–' => '-',
+            '│' | '┃' => '|',
+            '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' => '+',
+            '▶' | '→' | '▸' => '>',
+            '←' | '◀' => '<',
+            '×' => 'x',
+            '…' => '~',
+            '·' => '.',
+            '✓' => 'v',
+            c => c,
+        })
+        .collect()
 }
 
 /// Draws `scene` for a terminal; `color` turns on ANSI colour.
 pub fn render(scene: &Scene, color: bool) -> String {
-    let paint = Paint { color };
+    render_with(
+        scene,
+        Opts {
+            color,
+            width: WIDTH,
+            plain: false,
+        },
+    )
+}
+
+/// Draws `scene` for a terminal as `opts` says.
+pub fn render_with(scene: &Scene, opts: Opts) -> String {
+    let out = draw(scene, opts);
+    if opts.plain {
+        plain(&out)
+    } else {
+        out
+    }
+}
+
+fn draw(scene: &Scene, opts: Opts) -> String {
+    let paint = Paint {
+        color: opts.color,
+        width: opts.width.max(40),
+    };
     let mut out = String::new();
     let title = visible(&scene.title);
     let head = match (&scene.event, lang::current()) {
@@ -171,12 +276,204 @@ pub fn render(scene: &Scene, color: bool) -> String {
         (Some(e), Lang::Zh) => format!("{title} — #{} 之后", e.seq),
         (None, _) => title.into_owned(),
     };
-    line(&mut out, &paint.bold(&fit(&head, WIDTH)));
+    line(&mut out, &paint.bold(&fit(&head, paint.width)));
     out.push('\n');
     processes(&mut out, scene, paint);
     legend(&mut out, scene, paint);
     pipes(&mut out, scene, paint);
     shared(&mut out, scene, paint);
+    event(&mut out, scene, paint);
+    warnings(&mut out, scene, paint);
+    out
+}
+
+/// The kernel view for a terminal: one tree per object (file, tty, pipe),
+/// its open files under it (mode, flags, refcount), and under each open
+/// file the fds that refer to it; then what the event removed. Read from
+/// the right of the textbook figure to the left: two fds under one open
+/// file share it (dup, fork), and share its offset.
+pub fn render_kernel(scene: &Scene, opts: Opts) -> String {
+    let out = draw_kernel(scene, opts);
+    if opts.plain {
+        plain(&out)
+    } else {
+        out
+    }
+}
+
+fn ofile_text(o: &OpenFileNode) -> String {
+    let mut t = format!("{} {}", o.id, words::access(o.access));
+    if o.append {
+        t.push_str(" O_APPEND");
+    }
+    if o.nonblock {
+        t.push_str(" O_NONBLOCK");
+    }
+    let _ = write!(t, " \u{b7} {}", words::refcount(o.refcount));
+    if o.refcount > 1 && o.kind == "file" {
+        let _ = write!(t, " \u{b7} {}", words::shared_offset());
+    }
+    t
+}
+
+fn draw_kernel(scene: &Scene, opts: Opts) -> String {
+    let paint = Paint {
+        color: opts.color,
+        width: opts.width.max(40),
+    };
+    let mut out = String::new();
+    let title = visible(&scene.title);
+    let head = match (&scene.event, lang::current()) {
+        (Some(e), Lang::En) => format!("{title} \u{2014} after #{}", e.seq),
+        (Some(e), Lang::Zh) => format!("{title} \u{2014} #{} 之后", e.seq),
+        (None, _) => title.into_owned(),
+    };
+    line(&mut out, &paint.bold(&fit(&head, paint.width)));
+    wrap(&mut out, paint.width, "", "", words::kernel_legend(), |s| {
+        paint.dim(s)
+    });
+    out.push('\n');
+    let name = |pid: Pid| {
+        scene
+            .processes
+            .iter()
+            .find(|p| p.pid == pid)
+            .map(|p| visible(&p.program).into_owned())
+            .unwrap_or_default()
+    };
+    let row = |pid: Pid, fd: i32| {
+        scene
+            .processes
+            .iter()
+            .find(|p| p.pid == pid)
+            .and_then(|p| p.fds.iter().find(|f| f.fd == fd))
+    };
+    let mut objects: Vec<&str> = Vec::new();
+    for o in &scene.open_files {
+        if !objects.contains(&o.object.as_str()) {
+            objects.push(&o.object);
+        }
+    }
+    if objects.is_empty() {
+        line(&mut out, &paint.dim(describe::no_open_fds()));
+    }
+    for obj in objects {
+        let files: Vec<&OpenFileNode> = scene
+            .open_files
+            .iter()
+            .filter(|o| o.object == obj)
+            .collect();
+        let pipe = files[0]
+            .pipe
+            .and_then(|r| scene.pipes.iter().find(|p| p.number == r.number));
+        let kind = match files[0].kind {
+            "file" => lang::current().pick("file", "文件"),
+            "tty" => lang::current().pick("terminal", "终端"),
+            "socket" => lang::current().pick("socket", "套接字"),
+            "pipe" | "fifo" => "",
+            _ => lang::current().pick("other", "其他"),
+        };
+        let mut head = fit(&visible(obj), paint.width.saturating_sub(20)).into_owned();
+        if !kind.is_empty() {
+            let _ = write!(head, "  ({kind})");
+        }
+        if let Some(p) = pipe {
+            let _ = write!(
+                head,
+                "  [{}]",
+                words::pipe_counts(p.writers.len(), p.readers.len(), p.unknown.len())
+            );
+        }
+        line(&mut out, &paint.bold(&paint.pipes(&head)));
+        if let Some(p) = pipe {
+            if let Some(v) = words::pipe_verdict(
+                p.writers.len(),
+                p.readers.len(),
+                p.unknown.len(),
+                p.origin == "inherited",
+            ) {
+                let f = |s: &str| {
+                    if v.eof {
+                        paint.good(s)
+                    } else if v.bad {
+                        paint.bad(s)
+                    } else {
+                        paint.dim(s)
+                    }
+                };
+                wrap(&mut out, paint.width, "  ", "  ", &v.text, f);
+            }
+        }
+        for (i, o) in files.iter().enumerate() {
+            let last = i + 1 == files.len();
+            let (branch, under) = if last {
+                ("└─ ", "   ")
+            } else {
+                ("├─ ", "│  ")
+            };
+            let mouth = match (pipe.is_some(), o.access) {
+                (true, "write") => format!("{}: ", words::write_mouth()),
+                (true, "read") => format!("{}: ", words::read_mouth()),
+                _ => String::new(),
+            };
+            line(&mut out, &format!("  {branch}{mouth}{}", ofile_text(o)));
+            for (j, (pid, fd)) in o.holders.iter().enumerate() {
+                let b = if j + 1 == o.holders.len() {
+                    "└─ "
+                } else {
+                    "├─ "
+                };
+                let mut t = format!("{pid} {} fd {fd}", name(*pid));
+                let r = row(*pid, *fd);
+                if r.is_some_and(|r| r.cloexec) {
+                    t.push_str("  cloexec");
+                }
+                if r.is_some_and(|r| r.new) {
+                    let _ = write!(t, "  ({})", words::new_mark());
+                }
+                let t = fit(&t, paint.width.saturating_sub(12)).into_owned();
+                let t = if r.is_some_and(|r| r.highlight) {
+                    paint.hot(&format!("▶ {t}"))
+                } else {
+                    t
+                };
+                line(&mut out, &format!("  {under}   {b}{t}"));
+            }
+        }
+    }
+    let ghosts: Vec<(Pid, i32, &str)> = scene
+        .processes
+        .iter()
+        .flat_map(|p| {
+            p.ghosts
+                .iter()
+                .map(move |(fd, was)| (p.pid, *fd, was.as_str()))
+        })
+        .collect();
+    let born: Vec<Pid> = scene
+        .processes
+        .iter()
+        .filter(|p| p.new)
+        .map(|p| p.pid)
+        .collect();
+    if !ghosts.is_empty() || !born.is_empty() {
+        out.push('\n');
+        line(&mut out, &paint.dim(words::marks_legend()));
+        for pid in born {
+            line(
+                &mut out,
+                &format!("  {pid} {}  ({})", name(pid), words::new_mark()),
+            );
+        }
+        for (pid, fd, was) in ghosts {
+            let t = format!(
+                "x {pid} {} fd {fd} -/ {}",
+                name(pid),
+                words::was(&visible(was))
+            );
+            line(&mut out, &paint.dim(&fit(&t, paint.width)));
+        }
+    }
     event(&mut out, scene, paint);
     warnings(&mut out, scene, paint);
     out
@@ -243,8 +540,14 @@ fn header(p: &ProcBox, max: usize) -> String {
     };
     let program = visible(&p.program);
     let state = state_word(p.state);
-    let line =
-        |program: &str, chain: &str| format!("{mark}{} {program} [{state}]{chain}{threads}", p.pid);
+    let new = if p.new {
+        format!(" ({})", words::new_mark())
+    } else {
+        String::new()
+    };
+    let line = |program: &str, chain: &str| {
+        format!("{mark}{} {program} [{state}]{new}{chain}{threads}", p.pid)
+    };
     let base = width(&line(&program, ""));
     if base + width(&chain) <= max {
         return line(&program, &chain);
@@ -265,6 +568,9 @@ fn notes(f: &FdRow) -> String {
     if f.cloexec {
         n.push("cloexec".into());
     }
+    if f.new {
+        n.push(format!("({})", words::new_mark()));
+    }
     n.join("  ")
 }
 
@@ -281,7 +587,10 @@ fn processes(out: &mut String, scene: &Scene, paint: Paint) {
         let has_kids = scene.processes[i + 1..]
             .iter()
             .any(|q| q.parent == Some(p.pid) && q.depth > p.depth);
-        let budget = WIDTH.saturating_sub(width(&lead.rest) + 4).max(MIN_INNER);
+        let budget = paint
+            .width
+            .saturating_sub(width(&lead.rest) + 4)
+            .max(MIN_INNER);
         let head = header(p, budget - 2);
         let fd_w = p
             .fds
@@ -318,6 +627,10 @@ fn processes(out: &mut String, scene: &Scene, paint: Paint) {
             }
             rows.push((r, f.highlight));
         }
+        for (fd, was) in &p.ghosts {
+            let was = fit(&visible(was), label_max).into_owned();
+            rows.push((format!("x {fd:>fd_w$} -/ {}", words::was(&was)), false));
+        }
         if p.fds.is_empty() && p.hidden_files == 0 {
             let none = describe::no_open_fds();
             rows.push((
@@ -353,7 +666,11 @@ fn processes(out: &mut String, scene: &Scene, paint: Paint) {
         );
         for (r, hot) in &rows {
             let padded = format!("{r}{}", " ".repeat(inner - width(r)));
-            let shown = if *hot { paint.hot(&padded) } else { padded };
+            let shown = if *hot {
+                paint.hot(&padded)
+            } else {
+                paint.pipes(&padded)
+            };
             line(out, &format!("{}│ {shown} │", lead.rest));
         }
         let bottom = if has_kids {
@@ -436,12 +753,19 @@ fn holders(v: &[(Pid, i32)]) -> String {
 /// Words of `text` laid out in lines of at most [`WIDTH`] columns (a single
 /// word wider than that stays whole), the first line starting with `first`,
 /// the others with `rest`; `f` paints the words, not the prefix.
-fn wrap(out: &mut String, first: &str, rest: &str, text: &str, f: impl Fn(&str) -> String) {
+fn wrap(
+    out: &mut String,
+    max: usize,
+    first: &str,
+    rest: &str,
+    text: &str,
+    f: impl Fn(&str) -> String,
+) {
     let mut prefix = first;
     let mut body = String::new();
     for (spaced, piece) in pieces(text) {
         let sep = if spaced { " " } else { "" };
-        if !body.is_empty() && width(prefix) + width(&body) + width(sep) + width(&piece) > WIDTH {
+        if !body.is_empty() && width(prefix) + width(&body) + width(sep) + width(&piece) > max {
             line(out, &format!("{prefix}{}", f(&body)));
             prefix = rest;
             body.clear();
@@ -488,67 +812,6 @@ pub(crate) fn pieces(text: &str) -> Vec<(bool, String)> {
     out
 }
 
-/// What the pipe's ends mean for its readers and writers, and whether that
-/// is fine. Only traced holders are known, hence "in the trace"; an fd whose
-/// end is unknown might be either, so it rules out both claims.
-fn pipe_status(p: &PipeNode) -> Option<(String, bool)> {
-    if !p.unknown.is_empty() {
-        return None;
-    }
-    let inherited = p.origin == "inherited";
-    if lang::current() == Lang::Zh {
-        return pipe_status_zh(p, inherited);
-    }
-    match (p.writers.len(), p.readers.len()) {
-        (0, 0) => None,
-        (0, _) if inherited => Some((
-            "no writer in the trace (a process outside it may still hold one)".into(),
-            false,
-        )),
-        (_, 0) if inherited => Some((
-            "no reader in the trace (a process outside it may still hold one)".into(),
-            false,
-        )),
-        (0, _) => Some((describe::no_writer_left().into(), true)),
-        (_, 0) => Some((
-            "no reader left in the trace: a write raises SIGPIPE (or fails with EPIPE)".into(),
-            false,
-        )),
-        (1, _) => Some(("readers see EOF once the write end is closed".into(), true)),
-        (2, _) => Some((
-            "readers see EOF once both write ends are closed".into(),
-            true,
-        )),
-        (n, _) => Some((
-            format!("readers see EOF once all {n} write ends are closed"),
-            true,
-        )),
-    }
-}
-
-/// [`pipe_status`] in Chinese (same cases, same judgement).
-fn pipe_status_zh(p: &PipeNode, inherited: bool) -> Option<(String, bool)> {
-    match (p.writers.len(), p.readers.len()) {
-        (0, 0) => None,
-        (0, _) if inherited => Some((
-            "跟踪范围内没有写端（跟踪范围外的进程可能还持有写端）".into(),
-            false,
-        )),
-        (_, 0) if inherited => Some((
-            "跟踪范围内没有读端（跟踪范围外的进程可能还持有读端）".into(),
-            false,
-        )),
-        (0, _) => Some((describe::no_writer_left().into(), true)),
-        (_, 0) => Some((
-            "跟踪范围内已经没有读端了：再写就会触发 SIGPIPE（或者 write 失败，返回 EPIPE）".into(),
-            false,
-        )),
-        (1, _) => Some(("写端一关闭，读端就会读到 EOF".into(), true)),
-        (2, _) => Some(("两个写端都关闭后，读端才会读到 EOF".into(), true)),
-        (n, _) => Some((format!("{n} 个写端全部关闭后，读端才会读到 EOF"), true)),
-    }
-}
-
 fn pipes(out: &mut String, scene: &Scene, paint: Paint) {
     if scene.pipes.is_empty() {
         return;
@@ -558,6 +821,7 @@ fn pipes(out: &mut String, scene: &Scene, paint: Paint) {
     line(out, &paint.bold(if zh { "管道" } else { "pipes" }));
     for p in &scene.pipes {
         let label = fit(&visible(&p.label), 60).into_owned();
+        let painted = paint.pipes(&label);
         // `  label: ` in English, `  label：` in Chinese: both label + 4 columns.
         let indent = " ".repeat(width(&label) + 4);
         let mut text = match zh {
@@ -583,10 +847,10 @@ fn pipes(out: &mut String, scene: &Scene, paint: Paint) {
             }
         }
         let head = match zh {
-            false => format!("  {label}: "),
-            true => format!("  {label}："),
+            false => format!("  {painted}: "),
+            true => format!("  {painted}："),
         };
-        wrap(out, &head, &indent, &text, |s| s.to_string());
+        wrap(out, paint.width, &head, &indent, &text, |s| s.to_string());
         let drawn = |pid: &Pid| scene.processes.iter().any(|b| b.pid == *pid);
         let mut outside: Vec<Pid> = p
             .readers
@@ -604,19 +868,24 @@ fn pipes(out: &mut String, scene: &Scene, paint: Paint) {
                 false => format!("not drawn here: {}", pids.join(", ")),
                 true => format!("不在这张图里：{}", pids.join(", ")),
             };
-            wrap(out, &indent, &indent, &text, |s| paint.dim(s));
+            wrap(out, paint.width, &indent, &indent, &text, |s| paint.dim(s));
         }
-        if let Some((status, fine)) = pipe_status(p) {
+        if let Some(v) = words::pipe_verdict(
+            p.writers.len(),
+            p.readers.len(),
+            p.unknown.len(),
+            p.origin == "inherited",
+        ) {
             let f = |s: &str| {
-                if p.writers.is_empty() && !p.readers.is_empty() {
+                if v.eof {
                     paint.good(s)
-                } else if fine {
-                    paint.dim(s)
-                } else {
+                } else if v.bad {
                     paint.bad(s)
+                } else {
+                    paint.dim(s)
                 }
             };
-            wrap(out, &indent, &indent, &status, f);
+            wrap(out, paint.width, &indent, &indent, &v.text, f);
         }
     }
 }
@@ -635,9 +904,14 @@ fn shared(out: &mut String, scene: &Scene, paint: Paint) {
             Lang::En => format!("  {} {}: ", s.id, fit(&visible(&s.label), 60)),
             Lang::Zh => format!("  {} {}：", s.id, fit(&visible(&s.label), 60)),
         };
-        wrap(out, &head, "      ", &holders(&s.holders), |s| {
-            s.to_string()
-        });
+        wrap(
+            out,
+            paint.width,
+            &head,
+            "      ",
+            &holders(&s.holders),
+            |s| s.to_string(),
+        );
     }
 }
 
@@ -645,7 +919,11 @@ fn event(out: &mut String, scene: &Scene, paint: Paint) {
     let Some(e) = &scene.event else { return };
     out.push('\n');
     line(out, &paint.bold(lang::current().pick("event", "事件")));
-    let call = fit(&visible(&e.call), WIDTH - 4 - e.seq.to_string().len() - 12).into_owned();
+    let call = fit(
+        &visible(&e.call),
+        paint.width.saturating_sub(4 + e.seq.to_string().len() + 12),
+    )
+    .into_owned();
     line(
         out,
         &format!(
@@ -656,7 +934,9 @@ fn event(out: &mut String, scene: &Scene, paint: Paint) {
         ),
     );
     if let Some(s) = &e.sentence {
-        wrap(out, "    ", "    ", &visible(s), |s| s.to_string());
+        wrap(out, paint.width, "    ", "    ", &visible(s), |s| {
+            s.to_string()
+        });
     }
 }
 
@@ -667,7 +947,9 @@ fn warnings(out: &mut String, scene: &Scene, paint: Paint) {
     out.push('\n');
     line(out, &paint.bad(lang::current().pick("warnings", "警告")));
     for w in &scene.warnings {
-        wrap(out, "  ! ", "    ", &visible(&w.text), |s| paint.bad(s));
+        wrap(out, paint.width, "  ! ", "    ", &visible(&w.text), |s| {
+            paint.bad(s)
+        });
     }
 }
 
@@ -692,7 +974,7 @@ mod tests {
     fn chinese_text_wraps_between_characters_but_not_before_closing_punctuation() {
         let mut out = String::new();
         let text = "读端现在会读到 EOF，写端关闭了（和 fd 4 是同一个打开文件）；".repeat(8);
-        wrap(&mut out, "    ", "    ", &text, |s| s.to_string());
+        wrap(&mut out, WIDTH, "    ", "    ", &text, |s| s.to_string());
         assert!(out.lines().count() > 2);
         for l in out.lines() {
             assert!(width(l) <= WIDTH, "{l}");
@@ -734,7 +1016,9 @@ mod tests {
     fn wrapped_text_stays_within_the_width() {
         let mut out = String::new();
         let text = "word ".repeat(60);
-        wrap(&mut out, "  ! ", "    ", text.trim(), |s| s.to_string());
+        wrap(&mut out, WIDTH, "  ! ", "    ", text.trim(), |s| {
+            s.to_string()
+        });
         assert!(out.lines().count() > 2);
         for l in out.lines() {
             assert!(width(l) <= WIDTH, "{l}");

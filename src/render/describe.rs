@@ -152,23 +152,6 @@ pub fn not_drawn() -> &'static str {
     lang::current().pick("not drawn", "没有画出")
 }
 
-/// A pipe whose traced holders are all readers.
-pub fn no_writer_left() -> &'static str {
-    lang::current().pick(
-        "no writer left in the trace: readers see EOF",
-        "跟踪范围内已经没有写端了：读端会读到 EOF",
-    )
-}
-
-/// A pipe whose traced holders are all writers, said short (the graph
-/// formats' label).
-pub fn no_reader_left() -> &'static str {
-    lang::current().pick(
-        "no reader left in the trace: writes raise SIGPIPE",
-        "跟踪范围内已经没有读端了：再写就会触发 SIGPIPE",
-    )
-}
-
 /// The Chinese the drawings share where their English wordings differ
 /// (each drawing keeps its own English).
 pub mod zh {

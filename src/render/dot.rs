@@ -22,8 +22,11 @@ const HOT_ROW_BG: &str = "#fff3c4";
 const HEAD_BG: &str = "#dfe8f5";
 const ZOMBIE_BG: &str = "#e0e0e0";
 const BAD: &str = "#c62828";
-const WRITE: &str = "#1f5fa8";
-const READ: &str = "#2e7d32";
+/// Write orange and read blue, as in the SVG and the kernel view.
+const WRITE: &str = "#c2410c";
+const READ: &str = "#1c5fb8";
+/// A pipe whose readers get EOF (green, as in the SVG).
+const GOOD: &str = "#2b8a3e";
 
 /// `s` as text inside a Graphviz HTML-like label: control characters made
 /// visible, `&`, `<`, `>`, `"` and `'` as entities, cut to `LABEL_MAX`.
@@ -119,7 +122,9 @@ pub fn render(scene: &Scene) -> String {
     let shown = scene.drawn_pids();
     let at = |pid: Pid, fd: i32| {
         if rows.contains(&(pid, fd)) {
-            format!("{}:{}", proc_id(pid), port(fd))
+            // The row's east side (rankdir=LR): edges leave from the end of
+            // the row, not from the middle of its text.
+            format!("{}:{}:e", proc_id(pid), port(fd))
         } else if shown.contains(&pid) {
             proc_id(pid)
         } else {
@@ -235,7 +240,7 @@ pub fn render(scene: &Scene) -> String {
         for h in &s.holders {
             let _ = writeln!(
                 out,
-                "  {} -> file{i} [dir=none, style=dotted, color=\"#999999\"];",
+                "  {} -> file{i} [dir=none, style=dotted, color=\"#999999\", constraint=false];",
                 at(h.0, h.1)
             );
         }
@@ -370,15 +375,24 @@ fn row(out: &mut String, pid: Pid, f: &FdRow, warned: &HashSet<(Pid, i32)>) {
 
 fn pipe(out: &mut String, i: usize, p: &PipeNode) {
     // Only traced holders are known; an end of unknown direction rules out both claims.
-    let (status, color) = match (p.writers.len(), p.readers.len(), p.unknown.len()) {
-        (0, r, 0) if r > 0 => (describe::no_writer_left(), READ),
-        (w, 0, 0) if w > 0 => (describe::no_reader_left(), BAD),
-        _ => ("", "#555555"),
+    // The same words as every drawing (inherited pipes may have ends
+    // outside the trace, so they promise neither EOF nor SIGPIPE).
+    let verdict = super::words::pipe_verdict(
+        p.writers.len(),
+        p.readers.len(),
+        p.unknown.len(),
+        p.origin == "inherited",
+    )
+    .filter(|v| v.eof || v.bad);
+    let (status, color) = match &verdict {
+        Some(v) if v.eof => (v.text.as_str(), GOOD),
+        Some(v) => (v.text.as_str(), BAD),
+        None => ("", "#555555"),
     };
     let status = if status.is_empty() {
         String::new()
     } else {
-        format!("<br/><font point-size=\"8\">{status}</font>")
+        format!("<br/><font point-size=\"8\">{}</font>", html(status))
     };
     let _ = writeln!(
         out,
@@ -386,4 +400,17 @@ fn pipe(out: &mut String, i: usize, p: &PipeNode) {
          label=<{}{status}>];",
         html(&p.label)
     );
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::*;
+
+    #[test]
+    fn write_and_read_mean_the_same_colours_as_in_the_svg() {
+        let style = super::super::svg::STYLE;
+        assert!(style.contains(&format!(".fs-cw{{stroke:{WRITE};")), "write");
+        assert!(style.contains(&format!(".fs-cr{{stroke:{READ};")), "read");
+        assert!(style.contains(&format!("fs-keof{{font-size:11px;fill:{GOOD};")));
+    }
 }

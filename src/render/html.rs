@@ -44,11 +44,23 @@ pub struct HtmlStep {
     pub line: String,
     /// The state after it.
     pub scene: Scene,
+    /// The event's kind (`fork`, `open`, ...), for the page's filters.
+    pub kind: &'static str,
+    /// It only opens or closes a file (the dynamic loader's libraries,
+    /// locale files): the page hides it until asked.
+    pub library: bool,
 }
 
-/// A self-contained page stepping through `steps`.
+/// A self-contained page stepping through `steps`, opening in the compact view.
 pub fn page(title: &str, steps: &[HtmlStep]) -> String {
+    page_with(title, steps, false)
+}
+
+/// A self-contained page stepping through `steps`, opening in the kernel
+/// view when `kernel` (a switch on the page changes the view).
+pub fn page_with(title: &str, steps: &[HtmlStep], kernel: bool) -> String {
     let mut parts = Parts::default();
+    let mut klines = Lines::default();
     let mut rows: Vec<serde_json::Value> = Vec::with_capacity(steps.len());
     let mut first_svg = String::new();
     for (i, s) in steps.iter().enumerate() {
@@ -59,9 +71,21 @@ pub fn page(title: &str, steps: &[HtmlStep]) -> String {
                 style: false,
             },
         );
+        let kernel_svg = super::kernel::render_with(
+            &s.scene,
+            svg::Opts {
+                caption: false,
+                style: false,
+            },
+        );
         if i == 0 {
-            first_svg = pieces.join();
+            first_svg = if kernel {
+                kernel_svg.clone()
+            } else {
+                pieces.join()
+            };
         }
+        let kernel_part = klines.delta(&kernel_svg);
         let head = parts.index(pieces.head);
         let tail = parts.index(pieces.tail);
         let mut boxes = Vec::with_capacity(pieces.boxes.len() * 3);
@@ -79,7 +103,14 @@ pub fn page(title: &str, steps: &[HtmlStep]) -> String {
             None => (serde_json::Value::Null, s.line.clone(), String::new()),
         };
         rows.push(serde_json::json!([
-            s.seq, pid, call, sentence, head, boxes, tail
+            s.seq,
+            pid,
+            call,
+            sentence,
+            head,
+            boxes,
+            tail,
+            kernel_part
         ]));
     }
     let mut out = String::with_capacity(
@@ -91,6 +122,17 @@ pub fn page(title: &str, steps: &[HtmlStep]) -> String {
         "parts".into(),
         serde_json::Value::Array(
             parts
+                .list
+                .into_iter()
+                .map(serde_json::Value::String)
+                .collect(),
+        ),
+    );
+    data.insert(
+        "klines".into(),
+        serde_json::Value::Array(
+            klines
+                .parts
                 .list
                 .into_iter()
                 .map(serde_json::Value::String)
@@ -127,24 +169,77 @@ pub fn page(title: &str, steps: &[HtmlStep]) -> String {
          <span class=\"fs-controls\"><button id=\"fs-prev\" type=\"button\" title=\"{}\">\u{25c0}</button>\
          <input id=\"fs-slider\" type=\"range\" min=\"0\" max=\"{max}\" value=\"0\" step=\"1\" aria-label=\"{}\">\
          <button id=\"fs-next\" type=\"button\" title=\"{}\">\u{25b6}</button></span>\n\
-         <span class=\"fs-hint\">{}</span>\n</header>\n<main>\n",
-        w.prev, w.slider, w.next, (w.hint)(n)
+         <button id=\"fs-kview\" type=\"button\" aria-pressed=\"{}\" data-compact=\"{}\" data-kernel=\"{}\">{}</button>\n\
+         <span class=\"fs-hint\">{}</span>\n",
+        w.prev,
+        w.slider,
+        w.next,
+        kernel,
+        // The button names the view it switches to.
+        svg::esc(super::words::view_compact()),
+        svg::esc(super::words::view_kernel()),
+        svg::esc(if kernel {
+            super::words::view_compact()
+        } else {
+            super::words::view_kernel()
+        }),
+        (w.hint)(n)
     );
+    // Teaching controls: loader and locale file steps hidden until asked,
+    // a chip per event kind, zoom, and a presentation size.
+    let libs = steps.iter().filter(|s| s.library).count();
+    let mut kinds: Vec<(&str, usize)> = Vec::new();
+    for s in steps {
+        match kinds.iter_mut().find(|k| k.0 == s.kind) {
+            Some(k) => k.1 += 1,
+            None => kinds.push((s.kind, 1)),
+        }
+    }
+    out.push_str("<div id=\"fs-tools\">");
+    if libs > 0 {
+        let _ = write!(
+            out,
+            "<label><input id=\"fs-libs\" type=\"checkbox\"> {}</label>",
+            svg::esc(&super::words::show_library_steps(libs))
+        );
+    }
+    for (k, c) in &kinds {
+        let _ = write!(
+            out,
+            "<button type=\"button\" class=\"fs-chip\" data-kind=\"{k}\" aria-pressed=\"true\">{k} {c}</button>"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<span class=\"fs-zoom\"><button type=\"button\" id=\"fs-zoom-out\" title=\"{}\">\u{2212}</button><button type=\"button\" id=\"fs-zoom-in\" title=\"{}\">+</button><button type=\"button\" id=\"fs-big\" aria-pressed=\"false\">{}</button></span></div>",
+        svg::esc(super::words::zoom_out()),
+        svg::esc(super::words::zoom_in()),
+        svg::esc(super::words::presentation())
+    );
+    out.push_str("</header>\n<main>\n");
     let _ = write!(
         out,
         "<nav id=\"fs-timeline-pane\" aria-label=\"{}\">\n<ol id=\"fs-timeline\">\n",
         w.timeline
     );
     for (i, s) in steps.iter().enumerate() {
-        let cur = if i == 0 {
-            "class=\"fs-current\" aria-current=\"step\" "
-        } else {
-            ""
+        let mut class = String::new();
+        if i == 0 {
+            class.push_str("fs-current");
+        }
+        if s.library {
+            class.push_str(" fs-lib");
+        }
+        let cur = match (class.trim(), i == 0) {
+            ("", _) => String::new(),
+            (c, true) => format!("class=\"{c}\" aria-current=\"step\" "),
+            (c, false) => format!("class=\"{c}\" "),
         };
         let _ = writeln!(
             out,
-            "<li {cur}data-i=\"{i}\" data-seq=\"{}\">{}</li>",
+            "<li {cur}data-i=\"{i}\" data-seq=\"{}\" data-kind=\"{}\">{}</li>",
             s.seq,
+            s.kind,
             svg::esc(&s.line)
         );
     }
@@ -302,6 +397,43 @@ impl Parts {
     }
 }
 
+/// The kernel view's drawings as changes: every distinct line is stored
+/// once, and a step says how many lines it keeps from the start and the end
+/// of the step before's drawing and which lines go between (an event
+/// changes a few lines; most of a drawing stays).
+#[derive(Default)]
+struct Lines {
+    parts: Parts,
+    prev: Vec<usize>,
+}
+
+impl Lines {
+    /// `[kept at the start, kept at the end, [new lines...]]` for `svg`.
+    fn delta(&mut self, svg: &str) -> serde_json::Value {
+        let cur: Vec<usize> = svg
+            .split('\n')
+            .map(|l| self.parts.index(l.to_string()))
+            .collect();
+        let p = cur
+            .iter()
+            .zip(&self.prev)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let room = cur.len().min(self.prev.len()) - p;
+        let q = cur
+            .iter()
+            .rev()
+            .zip(self.prev.iter().rev())
+            .take(room)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mid = &cur[p..cur.len() - q];
+        let v = serde_json::json!([p, q, mid]);
+        self.prev = cur;
+        v
+    }
+}
+
 /// JSON text that is safe inside a `<script>` element: `<`, `>` and `&` can
 /// start no tag, comment or character reference, and U+2028/U+2029 (line
 /// terminators to old JavaScript parsers) are escaped too. They only occur
@@ -325,26 +457,38 @@ fn json_for_script(v: &serde_json::Value) -> String {
 const PAGE_STYLE: &str = "\
 *{box-sizing:border-box}
 html,body{margin:0;height:100%}
-body{display:flex;flex-direction:column;font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;color:#212529;background:#f8f9fa}
+body{display:flex;flex-direction:column;font:14px/1.4 system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Hiragino Sans GB','Microsoft YaHei',sans-serif;color:#212529;background:#f8f9fa}
 header{display:flex;align-items:center;gap:14px;padding:8px 16px;background:#fff;border-bottom:1px solid #dee2e6;flex-wrap:wrap}
-header h1{font:bold 15px 'DejaVu Sans Mono',Menlo,Consolas,monospace;margin:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:40vw}
+header h1{font:bold 15px 'DejaVu Sans Mono',Menlo,Consolas,'Noto Sans Mono CJK SC','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',monospace;margin:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:40vw}
 #fs-counter{font-variant-numeric:tabular-nums;color:#495057;white-space:nowrap;min-width:13em}
 .fs-controls{display:flex;align-items:center;gap:6px;flex:1;min-width:240px}
 #fs-slider{flex:1}
 .fs-controls button{font-size:12px;padding:2px 8px;cursor:pointer}
-.fs-hint{color:#868e96;font-size:12px;white-space:nowrap}
+#fs-kview{font-size:13px;padding:3px 10px;cursor:pointer;border:1px solid #9c36b5;border-radius:4px;background:#f8f0fc;color:#5f1f73}
+#fs-kview[aria-pressed=true]{background:#9c36b5;color:#fff}
+.fs-hint{color:#5c636a;font-size:12px;white-space:nowrap}
 main{flex:1;display:flex;min-height:0}
 #fs-timeline-pane{width:36%;max-width:560px;min-width:240px;overflow:auto;background:#fff;border-right:1px solid #dee2e6}
-#fs-timeline{list-style:none;margin:0;padding:4px 0;font:12px/1.55 'DejaVu Sans Mono',Menlo,Consolas,monospace}
+#fs-timeline{list-style:none;margin:0;padding:4px 0;font:12px/1.55 'DejaVu Sans Mono',Menlo,Consolas,'Noto Sans Mono CJK SC','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',monospace}
 #fs-timeline li{padding:0 10px 0 8px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;cursor:pointer;border-left:4px solid transparent;color:#495057}
 #fs-timeline li:hover{background:#f1f3f5}
 #fs-timeline li.fs-current{background:#ffe8cc;border-left-color:#e8590c;color:#212529;font-weight:bold}
 #fs-view{flex:1;overflow:auto;padding:12px 16px}
 #fs-caption{margin:0 0 10px;padding:8px 12px;background:#fff;border:1px solid #dee2e6;border-left:4px solid #e8590c;border-radius:4px}
-#fs-call{font:bold 14px 'DejaVu Sans Mono',Menlo,Consolas,monospace;overflow-wrap:anywhere}
+#fs-call{font:bold 14px 'DejaVu Sans Mono',Menlo,Consolas,'Noto Sans Mono CJK SC','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',monospace;overflow-wrap:anywhere}
 #fs-sentence{margin-top:2px;overflow-wrap:anywhere}
 #fs-sentence:empty{display:none}
 #fs-diagram svg{display:block;background:#fff;border:1px solid #dee2e6;border-radius:4px}
+#fs-tools{display:flex;flex-wrap:wrap;align-items:center;gap:6px;width:100%;font-size:13px;color:#495057}
+.fs-chip{font:12px 'DejaVu Sans Mono',Menlo,Consolas,monospace;padding:1px 8px;border:1px solid #adb5bd;border-radius:10px;background:#fff;color:#343a40;cursor:pointer}
+.fs-chip[aria-pressed=false]{background:#e9ecef;color:#5c636a;text-decoration:line-through}
+.fs-zoom{margin-left:auto;display:flex;gap:4px}
+.fs-zoom button{font-size:13px;padding:2px 10px;cursor:pointer}
+#fs-big[aria-pressed=true]{background:#343a40;color:#fff}
+.fs-big #fs-timeline{font-size:16px}
+.fs-big #fs-call{font-size:19px}
+.fs-big #fs-sentence{font-size:18px}
+.fs-big header h1,.fs-big #fs-counter{font-size:17px}
 ";
 
 /// The page's behaviour. Plain ES5, no dependencies; reads the steps from the
@@ -356,12 +500,24 @@ const SCRIPT: &str = r#"
   'use strict';
   var data = JSON.parse(document.getElementById('fs-data').textContent);
   var steps = data.steps, parts = data.parts, n = steps.length;
+  // The kernel view's line lists, rebuilt from the changes (see Lines).
+  var klines = data.klines, kviews = [], prev = [];
+  for (var j = 0; j < n; j++) {
+    var d = steps[j][7], cur = prev.slice(0, d[0]).concat(d[2], prev.slice(prev.length - d[1]));
+    kviews.push(cur);
+    prev = cur;
+  }
+  function kdrawing(i) {
+    return kviews[i].map(function (k) { return klines[k]; }).join('\n');
+  }
   if (!n) { return; }
   function $(id) { return document.getElementById(id); }
   var list = $('fs-timeline'), items = list.children, slider = $('fs-slider');
   var counter = $('fs-counter'), diagram = $('fs-diagram');
   var call = $('fs-call'), sentence = $('fs-sentence');
   var cur = 0, shown = null;
+  var viewButton = $('fs-kview');
+  var kernel = viewButton.getAttribute('aria-pressed') === 'true';
   // A step's SVG: its head, each box placed where it goes, its tail (the
   // same text svg.rs joins; the parts are escaped there).
   function drawing(s) {
@@ -371,16 +527,40 @@ const SCRIPT: &str = r#"
     }
     return out + parts[s[6]];
   }
+  // Which steps the timeline shows: library steps only when asked, and
+  // only kinds whose chip is on. Stepping skips the others.
+  var libsBox = $('fs-libs'), kindOff = {}, zoom = 1, big = false;
+  function visible(k) {
+    var it = items[k];
+    if (kindOff[it.getAttribute('data-kind')]) { return false; }
+    return !(it.classList.contains('fs-lib') && !(libsBox && libsBox.checked));
+  }
+  function refilter() {
+    for (var k = 0; k < n; k++) { items[k].hidden = !visible(k) && k !== cur; }
+  }
+  function step(from, dir, count) {
+    var k = from, moved = 0;
+    while (moved < count) {
+      var next = k + dir;
+      while (next >= 0 && next < n && !visible(next)) { next += dir; }
+      if (next < 0 || next >= n) { break; }
+      k = next; moved++;
+    }
+    return k;
+  }
+  function applyZoom() { diagram.style.zoom = String(zoom * (big ? 1.4 : 1)); }
   function show(i, keepHash) {
     i = Math.max(0, Math.min(n - 1, i | 0));
     var s = steps[i];
+    items[i].hidden = false;
     if (cur !== i) {
+      items[cur].hidden = !visible(cur);
       items[cur].classList.remove('fs-current');
       items[cur].removeAttribute('aria-current');
     }
     items[i].classList.add('fs-current');
     items[i].setAttribute('aria-current', 'step');
-    var svg = drawing(s);
+    var svg = kernel ? kdrawing(i) : drawing(s);
     if (shown !== svg) { diagram.innerHTML = svg; shown = svg; }
     diagram.setAttribute('data-seq', String(s[0]));
     call.textContent = '#' + s[0] + (s[1] === null ? '' : ' \u00b7 ' + s[1]) + ' \u00b7 ' + s[2];
@@ -390,7 +570,7 @@ const SCRIPT: &str = r#"
     items[i].scrollIntoView({ block: 'nearest' });
     cur = i;
     if (!keepHash) {
-      var h = '#seq=' + s[0];
+      var h = '#seq=' + s[0] + (kernel ? '&view=kernel' : '');
       if (location.hash !== h) {
         try { history.replaceState(null, '', h); } catch (e) { /* some file: URLs refuse */ }
       }
@@ -398,8 +578,9 @@ const SCRIPT: &str = r#"
   }
   // The step whose seq is N, or the last one before it.
   function fromHash() {
-    var m = /^#seq=(\d+)$/.exec(location.hash);
+    var m = /^#seq=(\d+)(&view=(kernel|compact))?$/.exec(location.hash);
     if (!m) { return false; }
+    if (m[3]) { setView(m[3] === 'kernel'); }
     var seq = Number(m[1]), lo = 0, hi = n - 1;
     while (lo < hi) {
       var mid = (lo + hi + 1) >> 1;
@@ -414,24 +595,49 @@ const SCRIPT: &str = r#"
     if (t && (t.isContentEditable || t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type !== 'range'))) { return; }
     var to = null;
     switch (e.key) {
-      case 'ArrowLeft': to = cur - 1; break;
-      case 'ArrowRight': to = cur + 1; break;
-      case 'PageUp': to = cur - 10; break;
-      case 'PageDown': to = cur + 10; break;
-      case 'Home': to = 0; break;
-      case 'End': to = n - 1; break;
+      case 'ArrowLeft': to = step(cur, -1, 1); break;
+      case 'ArrowRight': to = step(cur, 1, 1); break;
+      case 'PageUp': to = step(cur, -1, 10); break;
+      case 'PageDown': to = step(cur, 1, 10); break;
+      case 'Home': to = step(-1, 1, 1); break;
+      case 'End': to = step(n, -1, 1); break;
       default: return;
     }
     e.preventDefault();
     show(to, false);
   });
   slider.addEventListener('input', function () { show(Number(slider.value), false); });
-  $('fs-prev').addEventListener('click', function () { show(cur - 1, false); });
-  $('fs-next').addEventListener('click', function () { show(cur + 1, false); });
+  $('fs-prev').addEventListener('click', function () { show(step(cur, -1, 1), false); });
+  $('fs-next').addEventListener('click', function () { show(step(cur, 1, 1), false); });
+  if (libsBox) { libsBox.addEventListener('change', refilter); }
+  var chips = document.querySelectorAll('.fs-chip');
+  for (var c = 0; c < chips.length; c++) {
+    chips[c].addEventListener('click', function (e) {
+      var b = e.currentTarget, k = b.getAttribute('data-kind');
+      kindOff[k] = !kindOff[k];
+      b.setAttribute('aria-pressed', String(!kindOff[k]));
+      refilter();
+    });
+  }
+  $('fs-zoom-in').addEventListener('click', function () { zoom = Math.min(4, zoom * 1.25); applyZoom(); });
+  $('fs-zoom-out').addEventListener('click', function () { zoom = Math.max(0.25, zoom / 1.25); applyZoom(); });
+  $('fs-big').addEventListener('click', function (e) {
+    big = !big;
+    document.body.classList.toggle('fs-big', big);
+    e.currentTarget.setAttribute('aria-pressed', String(big));
+    applyZoom();
+  });
+  refilter();
   list.addEventListener('click', function (e) {
     var li = e.target.closest ? e.target.closest('li') : null;
     if (li && li.parentNode === list) { show(Number(li.getAttribute('data-i')), false); }
   });
+  function setView(k) {
+    kernel = k;
+    viewButton.setAttribute('aria-pressed', String(k));
+    viewButton.textContent = viewButton.getAttribute(k ? 'data-compact' : 'data-kernel');
+  }
+  viewButton.addEventListener('click', function () { setView(!kernel); show(cur, false); });
   window.addEventListener('hashchange', fromHash);
   if (!fromHash()) { show(0, true); }
 })();
@@ -456,6 +662,8 @@ mod tests {
                 }),
                 ..Scene::default()
             },
+            kind: "close",
+            library: false,
         }
     }
 
@@ -554,12 +762,16 @@ mod tests {
         let data_start = p.find("id=\"fs-data\">").unwrap();
         let data_end = data_start + p[data_start..].find("</script>").unwrap();
         let json: serde_json::Value = serde_json::from_str(&p[data_start + 13..data_end]).unwrap();
-        // A head and a tail, no boxes, for all three.
+        // A head and a tail, no boxes, for all three; the kernel view's
+        // lines once, and the later steps keep them all.
         assert_eq!(json["parts"].as_array().unwrap().len(), 2);
         assert_eq!(json["steps"].as_array().unwrap().len(), 3);
+        let lines = json["klines"].as_array().unwrap().len();
+        assert!(lines > 5);
+        let kept = json["steps"][0][7][2].as_array().unwrap().len();
         assert_eq!(
             json["steps"][2],
-            serde_json::json!([2, 1, "c", "", 0, [], 1])
+            serde_json::json!([2, 1, "c", "", 0, [], 1, [kept, 0, []]])
         );
     }
 

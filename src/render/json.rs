@@ -225,6 +225,7 @@ fn fields(ev: &Event, labels: &Labels) -> Map<String, Value> {
     map.remove("kind");
     let snapshot = match &ev.kind {
         EventKind::Spawn { fds, .. } | EventKind::Exec { fds: Some(fds), .. } => fds,
+        EventKind::FdSnapshot { fds, .. } => fds,
         _ => return map,
     };
     if let Some(Value::Array(entries)) = map.get_mut("fds") {

@@ -140,11 +140,17 @@ pub fn render(scene: &Scene) -> String {
     }
     for (i, p) in scene.pipes.iter().enumerate() {
         // Only traced holders are known; an end of unknown direction rules out both claims.
-        let status = match (p.writers.len(), p.readers.len(), p.unknown.len()) {
-            (0, r, 0) if r > 0 => format!("<br>{}", describe::no_writer_left()),
-            (w, 0, 0) if w > 0 => format!("<br>{}", describe::no_reader_left()),
-            _ => String::new(),
-        };
+        // The same words as every drawing (inherited pipes may have ends
+        // outside the trace, so they promise neither EOF nor SIGPIPE).
+        let status = super::words::pipe_verdict(
+            p.writers.len(),
+            p.readers.len(),
+            p.unknown.len(),
+            p.origin == "inherited",
+        )
+        .filter(|v| v.eof || v.bad)
+        .map(|v| format!("<br>{}", text(&v.text)))
+        .unwrap_or_default();
         let zh = lang::current() == Lang::Zh;
         let _ = writeln!(out, "  pipe{i}>\"{}{status}\"]:::pipe", text(&p.label));
         for (pid, fd) in &p.writers {

@@ -17,6 +17,12 @@ pub struct Before {
     /// What the fd being overwritten or closed referred to, in words of the
     /// current language (see [`open_file`]; a path is a path in any language).
     pub replaced: Option<String>,
+    /// The process (tgid) of the acting task.
+    pub pid: Pid,
+    /// Its fd table before the event: (fd, open file, words for it,
+    /// whether it is a regular file), for the change marks of a drawing
+    /// (an event changes only the acting process's fd table).
+    pub fds: Vec<(i32, crate::model::OpenFileId, String, bool)>,
 }
 
 impl Before {
@@ -32,14 +38,28 @@ impl Before {
             EventKind::Close { fd } => Some(fd),
             _ => None,
         };
+        let pid = model
+            .tree()
+            .process_of_task(ev.pid)
+            .map_or(ev.pid, |p| p.pid);
+        let fds = model
+            .fds(ev.pid)
+            .iter()
+            .map(|v| {
+                let regular = matches!(&v.file.object, Object::File { path } if !path.as_bytes().starts_with(b"/dev/"));
+                (v.fd, v.file.id, open_file(v.file, labels), regular)
+            })
+            .collect();
         Before {
             replaced: fd.and_then(|fd| fd_text(model, ev.pid, fd, labels)),
+            pid,
+            fds,
         }
     }
 }
 
 fn q(s: &RawStr) -> String {
-    format!("{:?}", s.lossy())
+    s.quoted()
 }
 
 fn argv_text(argv: &[RawStr]) -> String {
@@ -179,7 +199,9 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             cloexec,
             errno,
         } => match via {
-            DupVia::Dup => format!("dup({old_fd}) = {new_fd}{}", err(errno)),
+            // A failed call shows -1 and the errno once, as strace does.
+            DupVia::Dup if errno.is_some() => format!("dup({old_fd}){}", err(errno)),
+            DupVia::Dup => format!("dup({old_fd}) = {new_fd}"),
             DupVia::Dup2 => format!("dup2({old_fd}, {new_fd}){}", err(errno)),
             DupVia::Dup3 => format!(
                 "dup3({old_fd}, {new_fd}, {}){}",
@@ -187,13 +209,16 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
                 err(errno)
             ),
             DupVia::Fcntl => format!(
-                "fcntl({old_fd}, {}) = {new_fd}{}",
+                "fcntl({old_fd}, {}){}",
                 if *cloexec {
                     "F_DUPFD_CLOEXEC"
                 } else {
                     "F_DUPFD"
                 },
-                err(errno)
+                match errno {
+                    Some(_) => err(errno),
+                    None => format!(" = {new_fd}"),
+                }
             ),
         },
         EventKind::Open {
@@ -244,7 +269,26 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             err(errno)
         ),
         EventKind::Unshare { flags, errno } => format!("unshare({flags:#x}){}", err(errno)),
-        EventKind::Socket { fds, syscall, .. } => format!("{syscall}() = {fds:?}"),
+        // As strace has them: `socket(AF_UNIX) = 4`, `socketpair(AF_UNIX,
+        // [3, 4]) = 0`, `accept(3) = 5` (the type and protocol are not recorded).
+        EventKind::Socket {
+            fds,
+            syscall,
+            domain,
+            listen_fd,
+            ..
+        } => {
+            let first = fds.first().copied().unwrap_or(-1);
+            match (syscall.as_str(), domain, listen_fd) {
+                ("socketpair", d, _) => format!(
+                    "socketpair({}{fds:?}) = 0",
+                    d.as_ref().map(|d| format!("{d}, ")).unwrap_or_default()
+                ),
+                (_, _, Some(l)) => format!("{syscall}({l}) = {first}"),
+                (_, Some(d), None) => format!("{syscall}({d}) = {first}"),
+                (_, None, None) => format!("{syscall}() = {first}"),
+            }
+        }
         // An ioctl is named with its command: `ioctl(NS_GET_USERNS) = 4`.
         EventKind::NewFd { fd, syscall, .. } if syscall.ends_with(')') => {
             format!("{syscall} = {fd}")
@@ -322,6 +366,10 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
         } => format!("setpgid({target}, {pgid}){}", err(errno)),
         EventKind::Exit { status: s } => format!("+++ {} +++", status(s)),
         EventKind::Stall { hang, summary, .. } => format!("*** hang ({hang}): {summary} ***"),
+        EventKind::FdSnapshot { at, fds, .. } => {
+            let list: Vec<String> = fds.iter().map(|e| e.fd.to_string()).collect();
+            format!("--- fd table at {at}: [{}] ---", list.join(" "))
+        }
         EventKind::PtraceLimit {
             limit,
             path,

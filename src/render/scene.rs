@@ -7,8 +7,9 @@
 use super::describe;
 use super::labels::Labels;
 use super::lang::{self, Lang};
-use crate::model::{Model, Object, PipeEnd, PipeOrigin, ProcessState};
-use crate::trace::Pid;
+use super::narrate::Before;
+use crate::model::{Access, Model, Object, PipeEnd, PipeOrigin, ProcessState};
+use crate::trace::{Event, EventKind, ForkFlavor, Pid};
 use serde::Serialize;
 
 /// What to show.
@@ -37,6 +38,34 @@ pub struct Scene {
     pub shared: Vec<SharedFile>,
     /// Things a reader should notice, in place.
     pub warnings: Vec<Warning>,
+    /// The open file descriptions the drawn fds refer to, in the order of
+    /// their first drawn fd (the kernel view's middle column).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub open_files: Vec<OpenFileNode>,
+}
+
+/// One open file description (`struct file`), for the kernel view.
+#[derive(Clone, Debug, Serialize)]
+pub struct OpenFileNode {
+    /// `#12`.
+    pub id: String,
+    /// `read`, `write`, `read/write` or `unknown`.
+    pub access: &'static str,
+    /// O_APPEND when it was made.
+    pub append: bool,
+    /// O_NONBLOCK when it was made.
+    pub nonblock: bool,
+    /// Fd slots referring to it, in any process (the kernel's count).
+    pub refcount: usize,
+    /// The drawn (pid, fd) referring to it, in drawing order.
+    pub holders: Vec<(Pid, i32)>,
+    /// What it refers to, as the right column names it (`/dev/pts/0`,
+    /// `pipe#1`, `socket:[9]`): open files with the same object share a node.
+    pub object: String,
+    /// `file`, `tty`, `pipe`, `fifo`, `socket`, `other`, `unknown`.
+    pub kind: &'static str,
+    /// The pipe and end, when it is one.
+    pub pipe: Option<PipeRef>,
 }
 
 /// The event a scene follows.
@@ -75,6 +104,16 @@ pub struct ProcBox {
     pub hidden_files: usize,
     /// The event just applied was done by, or changed, this process.
     pub highlight: bool,
+    /// The event just applied made this process.
+    #[serde(skip_serializing_if = "is_false")]
+    pub new: bool,
+    /// Fds the event just applied closed or replaced: (fd, what it was).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ghosts: Vec<(i32, String)>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// One fd.
@@ -96,6 +135,9 @@ pub struct FdRow {
     pub refcount: usize,
     /// Changed by the event just applied.
     pub highlight: bool,
+    /// Made (or pointed elsewhere) by the event just applied.
+    #[serde(skip_serializing_if = "is_false")]
+    pub new: bool,
 }
 
 /// An fd's place on a pipe.
@@ -193,6 +235,7 @@ impl Scene {
             }
         }
         let event_pid = event.as_ref().map(|e| e.pid);
+        let mut open_files: Vec<OpenFileNode> = Vec::new();
         while let Some((id, depth, parent)) = stack.pop() {
             let Some(p) = tree.by_id(id) else { continue };
             let shown = p.state != ProcessState::Reaped;
@@ -229,15 +272,43 @@ impl Scene {
                     }),
                     _ => None,
                 };
+                let label = super::narrate::open_file(v.file, labels);
+                match open_files
+                    .iter_mut()
+                    .find(|o: &&mut OpenFileNode| o.id == v.file.id.to_string())
+                {
+                    Some(o) => o.holders.push((p.pid, v.fd)),
+                    None => {
+                        let target = v.file.object.to_string();
+                        let status = labels.status(v.file.opened.seq, &target);
+                        open_files.push(OpenFileNode {
+                            id: v.file.id.to_string(),
+                            access: match v.file.access {
+                                Access::Read => "read",
+                                Access::Write => "write",
+                                Access::ReadWrite => "read/write",
+                                Access::Unknown => "unknown",
+                            },
+                            append: status.append,
+                            nonblock: status.nonblock,
+                            refcount: v.file.refcount(),
+                            holders: vec![(p.pid, v.fd)],
+                            object: object_name(&v.file.object, labels),
+                            kind,
+                            pipe,
+                        });
+                    }
+                }
                 fds.push(FdRow {
                     fd: v.fd,
                     cloexec: v.cloexec,
-                    label: super::narrate::open_file(v.file, labels),
+                    label,
                     kind,
                     pipe,
                     open_file: v.file.id.to_string(),
                     refcount: v.file.refcount(),
                     highlight: touched.contains(&(p.pid, v.fd)),
+                    new: false,
                 });
             }
             let chain: Vec<String> = p
@@ -255,6 +326,8 @@ impl Scene {
                 fds,
                 hidden_files,
                 highlight: event_pid == Some(p.pid) || touched.iter().any(|t| t.0 == p.pid),
+                new: false,
+                ghosts: Vec::new(),
             });
         }
         let in_scene = |pid: Pid| processes.iter().any(|b| b.pid == pid);
@@ -391,7 +464,69 @@ impl Scene {
             pipes,
             shared,
             warnings,
+            open_files,
         }
+    }
+
+    /// Marks what event `ev` changed, from the acting process's fd table
+    /// `before` it and the model after it: a process it made is `new`, an
+    /// fd it made or pointed elsewhere is `new`, and an fd it closed or
+    /// replaced stays as a ghost saying what it was. Fds the scene leaves
+    /// out (`opts`) get no ghost either.
+    pub fn mark_changes(
+        &mut self,
+        model: &Model,
+        ev: &Event,
+        before: &Before,
+        opts: &SceneOptions,
+    ) {
+        let born = match &ev.kind {
+            EventKind::Fork { child, flavor, .. } if *flavor != ForkFlavor::Thread => Some(*child),
+            EventKind::Spawn { .. } => Some(ev.pid),
+            _ => None,
+        };
+        for b in &mut self.processes {
+            if Some(b.pid) == born {
+                b.new = true;
+                continue;
+            }
+            if b.pid != before.pid {
+                continue;
+            }
+            let after: Vec<(i32, crate::model::OpenFileId)> =
+                model.fds(b.pid).iter().map(|v| (v.fd, v.file.id)).collect();
+            for (fd, id, was, regular) in &before.fds {
+                if after.contains(&(*fd, *id)) || (opts.collapse_files && *regular) {
+                    continue;
+                }
+                b.ghosts.push((*fd, was.clone()));
+            }
+            let before_ids: Vec<(i32, crate::model::OpenFileId)> =
+                before.fds.iter().map(|f| (f.0, f.1)).collect();
+            if before_ids.is_empty() && matches!(ev.kind, EventKind::Spawn { .. }) {
+                continue;
+            }
+            for row in &mut b.fds {
+                let id = after.iter().find(|a| a.0 == row.fd).map(|a| a.1);
+                if let Some(id) = id {
+                    row.new = !before_ids.contains(&(row.fd, id));
+                }
+            }
+        }
+    }
+}
+
+/// The name of an open file's object in the kernel view's right column:
+/// the path, `pipe#N` (with a FIFO's path), the socket.
+fn object_name(o: &Object, labels: &Labels) -> String {
+    match o {
+        Object::File { path } | Object::Tty { path } => describe::shown(path),
+        Object::Pipe { pipe, fifo: None } => labels.pipe(*pipe),
+        Object::Pipe {
+            pipe,
+            fifo: Some(path),
+        } => format!("{} (fifo {})", labels.pipe(*pipe), describe::shown(path)),
+        other => super::ascii::visible(&other.to_string()).into_owned(),
     }
 }
 

@@ -13,6 +13,7 @@
 use super::describe::{self, zh as zh_words};
 use super::lang::{self, Lang};
 use super::scene::{FdRow, ProcBox, Scene};
+use super::words;
 use crate::trace::Pid;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -42,23 +43,23 @@ pub(crate) struct Opts {
 /// The stylesheet every drawing uses (class names are prefixed `fs-` so it
 /// can sit in an HTML page without touching the page's own elements).
 pub(crate) const STYLE: &str = "\
-svg.fs{font-family:'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono',monospace;font-size:12px}
+svg.fs{font-family:'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono','Noto Sans Mono CJK SC','Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei','PingFang SC','Hiragino Sans GB','Microsoft YaHei',monospace;font-size:12px}
 .fs text{fill:#212529}
-.fs .fs-title{font-size:11px;fill:#868e96}
+.fs .fs-title{font-size:11px;fill:#5c636a}
 .fs .fs-call{font-size:13px;font-weight:bold}
-.fs .fs-legend{font-size:11px;fill:#868e96}
+.fs .fs-legend{font-size:11px;fill:#5c636a}
 .fs .fs-box{fill:#fff;stroke:#868e96;stroke-width:1}
 .fs .fs-outline{fill:none;stroke:#868e96;stroke-width:1}
 .fs .fs-head{fill:#e7f5ff}
 .fs .fs-pid{font-weight:bold}
 .fs .fs-prog{font-weight:bold;fill:#1864ab}
-.fs .fs-chain{font-size:11px;fill:#868e96}
+.fs .fs-chain{font-size:11px;fill:#5c636a}
 .fs .fs-hl .fs-outline{stroke:#e8590c;stroke-width:3}
 .fs .fs-hl .fs-head{fill:#ffe8cc}
 .fs .fs-zombie .fs-box{fill:#f1f3f5}
 .fs .fs-zombie .fs-outline{stroke-dasharray:5 3}
 .fs .fs-zombie .fs-head{fill:#dee2e6}
-.fs .fs-zombie text{fill:#868e96}
+.fs .fs-zombie text{fill:#5c636a}
 .fs .fs-stopped .fs-outline{stroke:#f08c00;stroke-dasharray:2 2}
 .fs .fs-stopped .fs-head{fill:#fff3bf}
 .fs .fs-badge{fill:#495057}
@@ -72,10 +73,10 @@ svg.fs{font-family:'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono',monospace
 .fs .fs-read{fill:#1c5fb8}
 .fs .fs-rowhl-text{font-weight:bold}
 .fs .fs-mark{fill:none;stroke:#adb5bd}
-.fs text.fs-markt{font-size:10px;fill:#868e96;text-anchor:middle}
+.fs text.fs-markt{font-size:10px;fill:#5c636a;text-anchor:middle}
 .fs .fs-shared{fill:none;stroke:#9c36b5}
 .fs text.fs-sharedt{font-size:10px;fill:#9c36b5;text-anchor:middle}
-.fs .fs-more{font-size:11px;fill:#868e96;font-style:italic}
+.fs .fs-more{font-size:11px;fill:#5c636a;font-style:italic}
 .fs .fs-warnbg{fill:#fff5f5}
 .fs text.fs-warn{fill:#c92a2a;font-size:11px}
 .fs text.fs-warnrow{fill:#c92a2a}
@@ -93,7 +94,34 @@ svg.fs{font-family:'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono',monospace
 .fs .fs-cu{stroke:#868e96;stroke-width:1.2;stroke-dasharray:3 3;fill:none}
 .fs .fs-chl{stroke-width:3}
 .fs .fs-section{font-weight:bold;fill:#495057}
+.fs .fs-crw{stroke:#7048e8;stroke-width:1.5;fill:none}
+.fs .fs-dot{fill:#495057}
+.fs .fs-ofbox{fill:#f8f0fc;stroke:#9c36b5;stroke-width:1.2}
+.fs .fs-objbox{fill:#f1f3f5;stroke:#495057;stroke-width:1}
+.fs text.fs-kid{font-weight:bold;fill:#862e9c}
+.fs text.fs-kflag{font-size:11px;fill:#495057}
+.fs text.fs-kname{font-weight:bold}
+.fs text.fs-kpipe{font-weight:bold;fill:#0b7285}
+.fs text.fs-kmouth{font-size:11px;fill:#0b7285;font-style:italic}
+.fs text.fs-keof{font-size:11px;fill:#2b8a3e;font-weight:bold}
+.fs text.fs-kbad{font-size:11px;fill:#c92a2a;font-weight:bold}
+.fs .fs-flow{stroke:#0c8599;stroke-width:1.5;fill:none}
+.fs text.fs-ghost{fill:#6c757d;text-decoration:line-through}
+.fs .fs-newb{fill:#2b8a3e}
+.fs text.fs-newt{fill:#fff;font-size:10px;font-weight:bold;text-anchor:middle}
+.fs text.fs-verdict{font-size:10px;font-weight:bold;text-anchor:middle}
 ";
+
+/// The arrow heads every drawing uses: write (orange), read (blue), and
+/// the flow inside a pipe's tube.
+pub(crate) const DEFS: &str = concat!(
+    "<defs>",
+    "<marker id=\"fs-aw\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#c2410c\"/></marker>",
+    "<marker id=\"fs-ar\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#1c5fb8\"/></marker>",
+    "<marker id=\"fs-arw\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#7048e8\"/></marker>",
+    "<marker id=\"fs-af\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#0c8599\"/></marker>",
+    "</defs>\n"
+);
 
 // Geometry, in px. CH is the advance of one column of DejaVu Sans Mono (and
 // most monospace fonts) at 12 px; SMALL_CH the same at 11 px.
@@ -111,6 +139,8 @@ const MIN_BOX_W: f64 = 200.0;
 const LANE_GAP: f64 = 44.0;
 const SLOT_W: f64 = 40.0;
 const TUBE_W: f64 = 18.0;
+/// Room right of a tube for its verdict (one rotated line of 10 px text).
+const VERDICT_W: f64 = 14.0;
 const MIN_WIDTH: f64 = 720.0;
 /// Longest fd label drawn in full; longer ones lose their middle.
 const LABEL_COLS: usize = 48;
@@ -264,8 +294,12 @@ pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
                 false => format!("{id} {label} ({k}): {holders}"),
                 true => format!("{id} {label}（{k}）：{holders}"),
             };
-            by += 16.0;
-            text(&mut bottom, MARGIN, by, "", &fit(&line, wrap_cols));
+            // Wrapped, never cut: a cut would drop pids and fds from the
+            // middle of the list.
+            for part in wrap(&line, wrap_cols) {
+                by += 16.0;
+                text(&mut bottom, MARGIN, by, "", &part);
+            }
         }
         if scene.shared.len() > SHARED_SHOWN {
             by += 16.0;
@@ -299,12 +333,7 @@ pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
     if opts.style {
         let _ = writeln!(body, "<style>\n{STYLE}</style>");
     }
-    body.push_str(concat!(
-        "<defs>",
-        "<marker id=\"fs-aw\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#c2410c\"/></marker>",
-        "<marker id=\"fs-ar\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#1c5fb8\"/></marker>",
-        "</defs>\n"
-    ));
+    body.push_str(DEFS);
     let _ = writeln!(
         body,
         "<rect width=\"{width}\" height=\"{height}\" fill=\"#fff\"/>"
@@ -397,8 +426,10 @@ impl Layout {
                 .fds
                 .iter()
                 .map(|f| cols(&fit(&f.label, LABEL_COLS)))
+                .chain(p.ghosts.iter().map(|g| cols(&ghost_label(&g.1))))
                 .max()
                 .unwrap_or(0);
+            let any_new = p.fds.iter().any(|f| f.new);
             let any_cloexec = p.fds.iter().any(|f| f.cloexec);
             let any_shared = p
                 .fds
@@ -412,6 +443,9 @@ impl Layout {
             }
             if let Some(m) = any_shared.filter(|m| *m > 0) {
                 row_w += CH + m as f64 * 6.0 + 8.0;
+            }
+            if any_new {
+                row_w += CH + mark_w(words::new_mark());
             }
             let head_w = PAD + header_w(p) + PAD;
             let chain = chain_text(p);
@@ -436,7 +470,7 @@ impl Layout {
                 let cy = rows_y + ROW_H * i as f64 + ROW_H / 2.0;
                 anchors.insert((p.pid, f.fd), (x + w, cy));
             }
-            let rows = p.fds.len().max(1) + usize::from(p.hidden_files > 0);
+            let rows = p.fds.len().max(1) + p.ghosts.len() + usize::from(p.hidden_files > 0);
             let mut h = rows_y - y + ROW_H * rows as f64 + 4.0;
             if !lines.is_empty() {
                 h += 4.0 + WARN_H * lines.len() as f64;
@@ -475,7 +509,10 @@ impl Layout {
             }
             let lo = ys.iter().copied().fold(f64::INFINITY, f64::min) - 9.0;
             let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max) + 9.0;
-            let need = cols(&fit(&pn.label, TUBE_COLS)) as f64 * SMALL_CH + 20.0;
+            let need = cols(&tube_label(pn)).max(tube_verdict(pn).map_or(0, |v| cols(&v.text)))
+                as f64
+                * SMALL_CH
+                + 20.0;
             let (lo, hi) = if hi - lo < need {
                 // Long enough for its name, but never above the first box.
                 let lo = ((lo + hi) / 2.0 - need / 2.0).max(0.0);
@@ -506,7 +543,7 @@ impl Layout {
         }
         tubes.sort_by_key(|t| t.pipe);
         if !slot_ends.is_empty() {
-            right = lane_x + SLOT_W * (slot_ends.len() - 1) as f64 + TUBE_W;
+            right = lane_x + SLOT_W * (slot_ends.len() - 1) as f64 + TUBE_W + VERDICT_W;
         }
         let bottom = tubes.iter().map(|t| t.bottom).fold(bottom, f64::max);
         Layout {
@@ -638,10 +675,89 @@ impl Layout {
                 n(cy),
                 n(cx),
                 n(cy),
-                esc(&fit(&pn.label, TUBE_COLS))
+                esc(&tube_label(pn))
             );
+            // What the ends mean, beside the tube: EOF or SIGPIPE.
+            if let Some(v) = tube_verdict(pn) {
+                let vx = t.x + TUBE_W + 8.0;
+                let _ = writeln!(
+                    out,
+                    "<text class=\"fs-verdict {}\" x=\"{}\" y=\"{}\" transform=\"rotate(-90 {} {})\">{}</text>",
+                    if v.eof { "fs-keof" } else { "fs-kbad" },
+                    n(vx),
+                    n(cy),
+                    n(vx),
+                    n(cy),
+                    esc(&v.text)
+                );
+            }
         }
     }
+}
+
+/// The name on a tube with its writer and reader counts.
+fn tube_label(pn: &super::scene::PipeNode) -> String {
+    format!(
+        "{} \u{b7} {}",
+        fit(&pn.label, TUBE_COLS),
+        words::pipe_counts(pn.writers.len(), pn.readers.len(), pn.unknown.len())
+    )
+}
+
+/// The verdict beside a tube, when it is news: EOF, SIGPIPE, or ends that
+/// may be held outside the trace.
+fn tube_verdict(pn: &super::scene::PipeNode) -> Option<words::PipeVerdict> {
+    words::pipe_verdict(
+        pn.writers.len(),
+        pn.readers.len(),
+        pn.unknown.len(),
+        pn.origin == "inherited",
+    )
+    .filter(|v| v.eof || v.bad)
+}
+
+/// A ghost row's text: what the fd was before the event.
+fn ghost_label(was: &str) -> String {
+    words::was(&fit(was, LABEL_COLS))
+}
+
+/// Two drawings side by side (`--before`), each under its heading.
+pub fn side_by_side(left: &str, right: &str, left_head: &str, right_head: &str) -> String {
+    fn size(svg: &str) -> (f64, f64) {
+        let attr = |name: &str| {
+            let key = format!(" {name}=\"");
+            svg.find(&key)
+                .and_then(|i| svg[i + key.len()..].split('"').next())
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (attr("width"), attr("height"))
+    }
+    let (lw, lh) = size(left);
+    let (rw, rh) = size(right);
+    let head = 28.0;
+    let width = (lw + rw + 3.0 * MARGIN).ceil();
+    let height = (lh.max(rh) + head).ceil();
+    let mut out = String::with_capacity(left.len() + right.len() + 1024);
+    let _ = writeln!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"fs\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n<style>\n{STYLE}</style>\n<rect width=\"{width}\" height=\"{height}\" fill=\"#fff\"/>"
+    );
+    text(&mut out, MARGIN, 20.0, "fs-call", left_head);
+    text(&mut out, lw + 2.0 * MARGIN, 20.0, "fs-call", right_head);
+    let _ = writeln!(
+        out,
+        "<line x1=\"{}\" y1=\"4\" x2=\"{}\" y2=\"{height}\" stroke=\"#adb5bd\" stroke-dasharray=\"4 3\"/>",
+        n(lw + MARGIN),
+        n(lw + MARGIN)
+    );
+    for (svg, x) in [(left, 0.0), (right, lw + MARGIN)] {
+        // Nested: the inner document's root, placed.
+        let inner = svg.replacen("<svg ", &format!("<svg x=\"{}\" y=\"{head}\" ", n(x)), 1);
+        out.push_str(&inner);
+    }
+    out.push_str("</svg>\n");
+    out
 }
 
 fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
@@ -693,9 +809,14 @@ fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
     let mut bx = x + PAD + (cols(&pid) + 1 + cols(&prog)) as f64 * CH + CH;
     for badge in badges(p) {
         let bw = badge_w(&badge);
+        let bclass = if p.new && badge == words::new_mark() {
+            "fs-newb"
+        } else {
+            "fs-badge"
+        };
         let _ = write!(
             out,
-            "<rect class=\"fs-badge\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"14\" rx=\"7\"/><text class=\"fs-badget\" x=\"{}\" y=\"{}\">{}</text>",
+            "<rect class=\"{bclass}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"14\" rx=\"7\"/><text class=\"fs-badget\" x=\"{}\" y=\"{}\">{}</text>",
             n(bx),
             n(y + 4.0),
             n(bw),
@@ -761,10 +882,27 @@ fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
         }
         if let Some(m) = shared_mark(f) {
             mark(out, mx, top, &m, "fs-shared", "fs-sharedt");
+            mx += mark_w(&m) + CH;
+        }
+        if f.new {
+            mark(out, mx, top, words::new_mark(), "fs-newb", "fs-newt");
         }
         out.push_str("</g>");
     }
     let mut ry = rows_y + ROW_H * p.fds.len() as f64;
+    for (fd, was) in &p.ghosts {
+        let base = ry + 13.0;
+        let _ = write!(
+            out,
+            "<g class=\"fs-row fs-gone\" data-fd=\"{fd}\"><text class=\"fs-fd fs-ghost\" x=\"{}\" y=\"{}\">{fd}</text><text class=\"fs-ghost\" x=\"{}\" y=\"{}\">{}</text></g>",
+            n(x + PAD + 3.0 * CH),
+            n(base),
+            n(x + PAD + 4.0 * CH),
+            n(base),
+            esc(&ghost_label(was))
+        );
+        ry += ROW_H;
+    }
     if p.fds.is_empty() {
         let _ = write!(
             out,
@@ -866,6 +1004,9 @@ fn badges(p: &ProcBox) -> Vec<String> {
     }
     if p.threads > 0 {
         v.push(describe::threads(p.threads));
+    }
+    if p.new {
+        v.push(words::new_mark().to_string());
     }
     v
 }
@@ -1014,7 +1155,7 @@ fn holders_text(v: &[(Pid, i32)]) -> String {
     s
 }
 
-fn text(out: &mut String, x: f64, y: f64, class: &str, s: &str) {
+pub(crate) fn text(out: &mut String, x: f64, y: f64, class: &str, s: &str) {
     if class.is_empty() {
         let _ = writeln!(out, "<text x=\"{}\" y=\"{}\">{}</text>", n(x), n(y), esc(s));
     } else {
@@ -1029,7 +1170,7 @@ fn text(out: &mut String, x: f64, y: f64, class: &str, s: &str) {
 }
 
 /// A coordinate with at most one decimal, without trailing zeros.
-fn n(v: f64) -> String {
+pub(crate) fn n(v: f64) -> String {
     let r = (v * 10.0).round() / 10.0;
     if r == r.trunc() {
         format!("{}", r as i64)
@@ -1069,13 +1210,13 @@ pub fn esc(s: &str) -> String {
 use super::ascii::char_cols;
 
 /// Columns `s` takes.
-fn cols(s: &str) -> usize {
+pub(crate) fn cols(s: &str) -> usize {
     s.chars().map(char_cols).sum()
 }
 
 /// `s` cut to at most `max` columns: the middle gives way to `…` (the end of
 /// a path names the file, the start says where it is).
-fn fit(s: &str, max: usize) -> String {
+pub(crate) fn fit(s: &str, max: usize) -> String {
     if cols(s) <= max {
         return s.to_string();
     }
@@ -1109,7 +1250,7 @@ fn fit(s: &str, max: usize) -> String {
 /// can, and between two Chinese characters (never before closing nor after
 /// opening punctuation: see [`super::ascii::pieces`]). Text without wide
 /// characters breaks only at spaces.
-fn wrap(s: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(s: &str, width: usize) -> Vec<String> {
     wrap_pieces(super::ascii::pieces(s), width)
 }
 
@@ -1176,6 +1317,7 @@ mod tests {
             open_file: format!("#{fd}"),
             refcount,
             highlight: false,
+            new: false,
         }
     }
 
@@ -1191,6 +1333,8 @@ mod tests {
             fds,
             hidden_files: 0,
             highlight: false,
+            new: false,
+            ghosts: Vec::new(),
         }
     }
 
@@ -1238,6 +1382,24 @@ mod tests {
             pipes,
             shared: vec![],
             warnings: vec![],
+            open_files: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_shared_files_footer_wraps_and_never_cuts_a_holder_list() {
+        let mut sc = pipeline(2);
+        let holders: Vec<(Pid, i32)> = (0..12).map(|i| (27950 + i, i % 3)).collect();
+        sc.shared.push(super::super::scene::SharedFile {
+            id: "#9".into(),
+            label: "/var/log/a-rather-long-directory-name/and-a-long-file-name.log".into(),
+            holders,
+        });
+        let out = render(&sc);
+        let footer = &out[out.find("Open files shared by several fds").unwrap()..];
+        assert!(!footer.contains('\u{2026}'), "{footer}");
+        for i in 0..12 {
+            assert!(footer.contains(&format!("{}", 27950 + i)), "{footer}");
         }
     }
 

@@ -20,10 +20,39 @@ impl RawStr {
         &self.0
     }
 
-    /// A display form: UTF-8 where valid, U+FFFD for bytes that are not.
-    /// For output, not for storage: the trace keeps the exact bytes.
+    /// A display form: UTF-8 where valid, and each byte that is not written
+    /// as `\xNN` (lowercase hex; strace writes `\377`), so two different
+    /// names never look the same as they would with U+FFFD. For output, not
+    /// for storage: the trace keeps the exact bytes.
     pub fn lossy(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.0)
+        if let Ok(s) = std::str::from_utf8(&self.0) {
+            return std::borrow::Cow::Borrowed(s);
+        }
+        let mut out = String::with_capacity(self.0.len() + 8);
+        for chunk in self.0.utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        std::borrow::Cow::Owned(out)
+    }
+
+    /// A quoted display form, as Rust's `{:?}` quotes text (`"a\"b\n"`),
+    /// with each byte that is not UTF-8 as `\xNN`.
+    pub fn quoted(&self) -> String {
+        let mut out = String::with_capacity(self.0.len() + 2);
+        out.push('"');
+        for chunk in self.0.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                out.extend(c.escape_debug());
+            }
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        out.push('"');
+        out
     }
 }
 
@@ -41,7 +70,7 @@ impl From<Vec<u8>> for RawStr {
 
 impl fmt::Debug for RawStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.lossy())
+        f.write_str(&self.quoted())
     }
 }
 

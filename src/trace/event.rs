@@ -578,8 +578,11 @@ pub enum EventKind {
     },
     /// mkfifo/mknod(at) of a FIFO.
     Mkfifo {
-        /// The path as passed.
+        /// The path as passed (relative to cwd, or to `dirfd`).
         path: RawStr,
+        /// The dirfd of mknodat when it is not AT_FDCWD.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dirfd: Option<i32>,
         /// Did it succeed?
         ok: bool,
         /// Why not.
@@ -591,7 +594,8 @@ pub enum EventKind {
         /// The pid argument as given (-1 any child, 0 own group, -PGID, PID).
         target: i64,
         /// The child reaped (or whose stop/continue was reported); null for a
-        /// WNOHANG poll that found nothing, or an error.
+        /// WNOHANG poll that found nothing, or an error (except EFAULT after
+        /// the kernel reaped a child but could not copy its status out).
         reaped: Option<Pid>,
         /// The status it reported.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -710,6 +714,21 @@ pub enum EventKind {
         /// forkscope killed the traced tree because of it (`--on-deadlock kill`).
         killed: bool,
     },
+    /// The kernel's fd table of `pid` at a moment the recorder was asked to
+    /// look (`record --snapshots exit`: just before the process exits, at
+    /// the PTRACE_EVENT_EXIT stop of its last thread), for `replay --verify`.
+    /// Changes nothing in the model.
+    FdSnapshot {
+        /// When it was taken: `exit`.
+        at: String,
+        /// The fd table, as /proc showed it.
+        fds: Vec<FdEntry>,
+        /// Each entry's `cloexec` was read (from fdinfo), so `replay
+        /// --verify` compares the close-on-exec flags too (absent in older
+        /// traces, whose entries do not say).
+        #[serde(default, skip_serializing_if = "is_false")]
+        cloexec: bool,
+    },
     /// ptrace itself changed what `pid` got, where untraced it would have
     /// gone otherwise (forkscope also says so on stderr, once per kind).
     PtraceLimit {
@@ -783,6 +802,7 @@ impl EventKind {
             EventKind::Setpgid { .. } => "setpgid",
             EventKind::Exit { .. } => "exit",
             EventKind::Stall { .. } => "stall",
+            EventKind::FdSnapshot { .. } => "fd_snapshot",
             EventKind::PtraceLimit { .. } => "ptrace_limit",
             EventKind::Lost { .. } => "lost",
         }
@@ -814,6 +834,7 @@ impl EventKind {
         "setpgid",
         "exit",
         "stall",
+        "fd_snapshot",
         "ptrace_limit",
         "lost",
     ];

@@ -61,12 +61,40 @@ pub struct TraceReader<R> {
 impl TraceReader<BufReader<File>> {
     /// Opens a trace file and reads its header.
     pub fn open(path: &Path) -> Result<Self, TraceError> {
-        let f = File::open(path).map_err(|e| TraceError::Io {
+        let f = open_input(path).map_err(|e| TraceError::Io {
             path: path.to_path_buf(),
             err: e,
         })?;
         TraceReader::new(BufReader::with_capacity(1 << 16, f), path)
     }
+}
+
+/// Opens `path` for reading; `-` is stdin. Stdin is read once into an
+/// anonymous memory file (memfd), so that a command that reads the trace
+/// twice (diagram, demo) reads the same bytes each time: each call opens
+/// the memfd afresh through /proc/self/fd, with its own offset.
+fn open_input(path: &Path) -> std::io::Result<File> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::sync::Mutex;
+    if path.as_os_str() != "-" {
+        return File::open(path);
+    }
+    static COPY: Mutex<Option<File>> = Mutex::new(None);
+    let mut copy = COPY.lock().unwrap_or_else(|p| p.into_inner());
+    if copy.is_none() {
+        // SAFETY: memfd_create with a NUL-terminated name and valid flags;
+        // the fd returned (if any) is owned by the File from here on.
+        let fd = unsafe { libc::memfd_create(c"forkscope-stdin".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: fd is a fresh fd we own (see above).
+        let mut f = unsafe { File::from_raw_fd(fd) };
+        std::io::copy(&mut std::io::stdin().lock(), &mut f)?;
+        *copy = Some(f);
+    }
+    let fd = copy.as_ref().map_or(-1, |f| f.as_raw_fd());
+    File::open(format!("/proc/self/fd/{fd}"))
 }
 
 impl<R: BufRead> TraceReader<R> {
@@ -86,6 +114,10 @@ impl<R: BufRead> TraceReader<R> {
         };
         if n == 0 {
             return Err(bad("the file is empty, not a forkscope trace".into()));
+        }
+        // A byte-order mark (an editor on Windows saved it) is not data.
+        if buf.starts_with(b"\xef\xbb\xbf") {
+            buf.drain(..3);
         }
         let header: Header = serde_json::from_slice(trim_newline(&buf)).map_err(|e| {
             // Say "wrong version" before "missing field" when we can tell.

@@ -45,11 +45,20 @@ pub struct WriteFailure {
     pub message: String,
 }
 
+/// Creates (truncates) `path`; `-` is a close-on-exec duplicate of stdout.
+fn open_trace_file(path: &Path) -> std::io::Result<File> {
+    if path.as_os_str() == "-" {
+        use std::os::fd::AsFd;
+        return Ok(File::from(std::io::stdout().as_fd().try_clone_to_owned()?));
+    }
+    File::create(path)
+}
+
 impl TraceWriter {
     /// Creates (truncates) `path` and writes the header line. The file is
     /// opened close-on-exec so traced programs never inherit it.
     pub fn create(path: &Path, header: &Header) -> Result<TraceWriter, TraceError> {
-        let file = File::create(path).map_err(|e| TraceError::Io {
+        let file = open_trace_file(path).map_err(|e| TraceError::Io {
             path: path.to_path_buf(),
             err: e,
         })?;

@@ -57,6 +57,37 @@ pub fn try_fixture(name: &str, flags: &[&str]) -> Result<PathBuf, String> {
     Ok(out)
 }
 
+/// Like [`try_fixture`], for `fixtures/DIR/NAME.c` (e.g. DIR `syscalls`).
+pub fn try_fixture_from(dir: &str, name: &str, flags: &[&str]) -> Result<PathBuf, String> {
+    let key = format!("{dir}/{name} {}", flags.join(" "));
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = built.iter().find(|(k, _)| *k == key) {
+        return Ok(p.clone());
+    }
+    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures-".to_owned() + dir);
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let suffix: String = flags.concat().replace(['-', '='], "");
+    let out = out_dir.join(format!("{name}{suffix}"));
+    let src = repo().join("fixtures").join(dir).join(format!("{name}.c"));
+    // Built under a name of its own, then renamed: another test binary may
+    // be running the previous build (writing over it would be ETXTBSY).
+    let tmp = out_dir.join(format!(".{name}{suffix}.{}", std::process::id()));
+    let r = Command::new("cc")
+        .args(["-O1", "-Wall", "-pthread"])
+        .args(flags)
+        .arg("-o")
+        .arg(&tmp)
+        .arg(&src)
+        .output()
+        .map_err(|e| format!("cannot run cc: {e}"))?;
+    if !r.status.success() {
+        return Err(String::from_utf8_lossy(&r.stderr).into_owned());
+    }
+    std::fs::rename(&tmp, &out).map_err(|e| format!("{}: {e}", out.display()))?;
+    built.push((key, out.clone()));
+    Ok(out)
+}
+
 /// Like [`try_fixture`], panicking when it does not build.
 pub fn fixture(name: &str) -> PathBuf {
     try_fixture(name, &[]).unwrap_or_else(|e| panic!("building fixture {name}: {e}"))
@@ -74,6 +105,12 @@ pub struct Recorded {
 impl Recorded {
     pub fn code(&self) -> i32 {
         self.out.status.code().expect("forkscope exited by signal")
+    }
+
+    /// The signal forkscope died of (it dies of the one that killed the
+    /// command), or None when it exited.
+    pub fn signal(&self) -> Option<i32> {
+        std::os::unix::process::ExitStatusExt::signal(&self.out.status)
     }
 
     pub fn stderr(&self) -> String {
@@ -126,6 +163,51 @@ pub fn record_with<S: AsRef<OsStr>>(cmd: &[S], opts: &[&str]) -> Recorded {
         events,
         _dir: dir,
     }
+}
+
+/// Records with `--snapshots exec,exit` and checks what exit snapshots
+/// promise: every process that exits had its fd table written (by one of its
+/// tasks) before its `exit` event, and `replay --verify` finds no divergence
+/// between the model and any snapshot.
+pub fn record_at_exit<S: AsRef<OsStr>>(cmd: &[S]) -> Recorded {
+    let r = record_with(cmd, &["--snapshots", "exec,exit"]);
+    let mut process_of: HashMap<i32, i32> = HashMap::from([(r.header.root_pid, r.header.root_pid)]);
+    let mut snapped: HashSet<i32> = HashSet::new();
+    for e in &r.events {
+        let process = process_of.get(&e.pid).copied().unwrap_or(e.pid);
+        match &e.kind {
+            EventKind::Fork { child, flavor, .. } => {
+                let p = if *flavor == forkscope::trace::ForkFlavor::Thread {
+                    process
+                } else {
+                    *child
+                };
+                process_of.insert(*child, p);
+            }
+            EventKind::FdSnapshot { at, .. } => {
+                assert_eq!(at, "exit");
+                snapped.insert(process);
+            }
+            EventKind::Exit { .. } if process == e.pid => {
+                assert!(
+                    snapped.remove(&process),
+                    "seq {}: process {} exits with no fd_snapshot before",
+                    e.seq,
+                    e.pid
+                );
+            }
+            _ => {}
+        }
+    }
+    let v = forkscope()
+        .args(["replay", "--verify"])
+        .arg(&r.trace)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert!(v.status.success(), "replay --verify:\n{text}");
+    assert!(text.contains(" divergences; "), "{text}");
+    r
 }
 
 /// What every trace must satisfy: seq 0,1,2..; time never goes back; the

@@ -1,4 +1,5 @@
-//! mknod/mknodat (what mkfifo(3) calls): only FIFOs are recorded.
+//! mknod/mknodat (what mkfifo(3) calls): only FIFOs are recorded, with
+//! mknodat's dirfd when the path is relative to a directory fd.
 
 use super::{errno_of, Call, Entry, Pending, Saved, SysResult};
 use crate::record::{mem, sysno::Sys, tracer::Tracer, RecordError};
@@ -27,10 +28,13 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
     let Saved::Path(path) = p.saved else {
         return Ok(());
     };
+    let c = p.call;
+    let dirfd = (c.sys == Sys::Mknodat && c.int(0) != libc::AT_FDCWD).then(|| c.int(0));
     t.emit(
         pid,
         EventKind::Mkfifo {
             path,
+            dirfd,
             ok: res.is_ok(),
             errno: errno_of(res),
         },

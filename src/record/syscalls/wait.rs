@@ -8,6 +8,9 @@
 //! waitid with a NULL siginfo returns 0 without saying which child it
 //! reaped: the child is found among the caller's children whose exit was
 //! seen, as the one whose /proc entry is gone (see [`Unreaped`]).
+//! So is the child reaped by a wait that then fails with EFAULT: the kernel
+//! reaps before it copies the status (or siginfo, or rusage) out (see
+//! [`reaped_before_efault`]).
 
 use super::{errno_of, Call, Entry, Pending, Saved, SysResult};
 use crate::record::{mem, sysno::Abi, sysno::Sys, tracer::Tracer, RecordError};
@@ -124,22 +127,27 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
                     None => (None, None),
                 }
             }
+            Err(e) if options & libc::WEXITED != 0 => {
+                let only = (target > 0).then_some(target as i32);
+                (reaped_before_efault(t, pid, e, only), None)
+            }
             _ => (None, None),
         };
         (target, options, WaitVia::Waitid, reaped, status)
     } else {
         let options = c.int(2);
+        let target = t.pidns.global_target(pid, c.int(0) as i64);
         let reaped = match res {
             Ok(v) if v > 0 => Some(t.pidns.global(pid, v as i32)),
+            Err(e) => reaped_before_efault(t, pid, e, (target > 0).then_some(target as i32)),
             _ => None,
         };
-        let status = match reaped {
-            Some(_) if c.args[1] != 0 => mem::read_i32(tracee, c.args[1])
+        let status = match (reaped, res) {
+            (Some(_), Ok(_)) if c.args[1] != 0 => mem::read_i32(tracee, c.args[1])
                 .ok()
                 .map(Status::from_wait_status),
             _ => None,
         };
-        let target = t.pidns.global_target(pid, c.int(0) as i64);
         (target, options, WaitVia::Wait4, reaped, status)
     };
     // The reaped child's own exit must come first in the timeline.
@@ -166,6 +174,26 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
             errno: errno_of(res),
         },
     )
+}
+
+/// The child a wait that failed with `errno` reaped all the same, if any.
+///
+/// Only EFAULT, and then only after a child was reported: kernel_wait4()
+/// (kernel/exit.c) runs do_wait(), whose wait_task_zombie() releases the
+/// zombie (release_task) and leaves its status in `wo_stat`, and only then
+/// `if (ret > 0 && stat_addr && put_user(wo.wo_stat, stat_addr)) ret =
+/// -EFAULT;` (the rusage copy likewise); waitid() copies its siginfo out
+/// after kernel_waitid() returned too. The call returns no pid, so the
+/// child is found as for a waitid without siginfo: the waiter's exited
+/// child (`only` that one, for a pid target) whose /proc entry is gone. A
+/// stopped or continued child reported before an EFAULT is not reaped and
+/// is not among the exited ones.
+fn reaped_before_efault(t: &Tracer, pid: i32, errno: i32, only: Option<i32>) -> Option<i32> {
+    if errno != libc::EFAULT {
+        return None;
+    }
+    let waiter = t.tasks.get(&pid).map_or(pid, |w| w.tgid);
+    t.unreaped.find(waiter, only).map(|(child, _)| child)
 }
 
 /// Reads si_pid, si_code and si_status from a waitid siginfo_t.

@@ -1,0 +1,139 @@
+//! `forkscope record --live`: the annotated timeline on stderr while the
+//! program runs. A thread follows the trace file as the recorder writes it
+//! (as `tail -f` would) and replays it with the same code and filters as
+//! `forkscope replay`, so the recorder's own loop does no extra work per
+//! event: the writer already hands each batch of whole lines to the kernel
+//! before the tracer waits for the next stop.
+
+use super::style::Style;
+use super::ReplayArgs;
+use crate::replay::Replay;
+use crate::trace::TraceReader;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A file being written by someone else: a read at its end waits for more
+/// until `done` is set (and then reads what is left, once).
+struct Follow {
+    file: std::fs::File,
+    done: Arc<AtomicBool>,
+}
+
+impl Read for Follow {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            // Read `done` before the read: data written before it was set
+            // is then seen by this read.
+            let finished = self.done.load(Ordering::Acquire);
+            let n = self.file.read(buf)?;
+            if n > 0 || finished {
+                return Ok(n);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// The live view's thread; [`LiveView::finish`] ends it after the last event.
+pub struct LiveView {
+    done: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl LiveView {
+    /// Starts following `path` (already created) and printing the timeline
+    /// of the events `filter` keeps (its `trace` is ignored) to stderr.
+    pub fn start(path: PathBuf, filter: ReplayArgs, style: Style) -> std::io::Result<LiveView> {
+        let file = std::fs::File::open(&path)?;
+        let done = Arc::new(AtomicBool::new(false));
+        let follow = Follow {
+            file,
+            done: Arc::clone(&done),
+        };
+        let language = crate::render::lang::current();
+        let thread = std::thread::spawn(move || {
+            crate::render::lang::set(language);
+            let reader = match TraceReader::new(std::io::BufReader::new(follow), &path) {
+                Ok(r) => r,
+                Err(_) => return, // No header: the recording did not start.
+            };
+            let mut r = Replay::new(reader);
+            // Lines go out one by one (stderr is unbuffered); a closed
+            // stderr stops the view, never the recording.
+            let mut err = std::io::stderr();
+            let _ = super::replay::timeline(&mut r, &mut err, &style, &filter);
+        });
+        Ok(LiveView { done, thread })
+    }
+
+    /// Prints what is left of the trace and ends the view.
+    pub fn finish(self) {
+        self.done.store(true, Ordering::Release);
+        let _ = self.thread.join();
+    }
+}
+
+/// For `record --live`: claims the trace file (the default name, if no
+/// `-o`) so it can be followed from the start, and starts the view. Returns
+/// the arguments with `output` set and the view, or the exit status of a
+/// refusal (`--live -o -`: stdout cannot be followed).
+#[allow(clippy::type_complexity)]
+pub fn start_for(
+    mut args: super::RecordArgs,
+    style: Style,
+) -> anyhow::Result<Result<(super::RecordArgs, Option<LiveView>), i32>> {
+    use crate::render::lang::{self, Lang};
+    if !args.live {
+        return Ok(Ok((args, None)));
+    }
+    if args.output.as_deref() == Some(std::path::Path::new("-")) {
+        match lang::current() {
+            Lang::En => {
+                crate::errln!("forkscope: --live follows the trace file, so it cannot go with -o -")
+            }
+            Lang::Zh => {
+                crate::errln!("forkscope：--live 要跟着读 trace 文件，所以不能和 -o - 一起用")
+            }
+        }
+        return Ok(Err(crate::record::TRACE_FAILED_EXIT));
+    }
+    let argv0: std::ffi::OsString = match (args.attach, args.command.first()) {
+        (None, Some(c)) => c.clone(),
+        _ => {
+            let pid = args.attach.unwrap_or(0);
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let first = cmdline
+                .split(|b| *b == 0)
+                .next()
+                .unwrap_or_default()
+                .to_vec();
+            std::os::unix::ffi::OsStringExt::from_vec(first)
+        }
+    };
+    // A bad --kind is said before anything runs.
+    let mut filter = ReplayArgs {
+        trace: PathBuf::new(),
+        pid: args.live_pid,
+        no_descendants: false,
+        kind: args.kind.clone(),
+        failed: false,
+        successful: false,
+        time: false,
+        relative: false,
+        durations: false,
+        json: false,
+        collapse_files: args.collapse_files,
+        range: None,
+        at: None,
+        verify: false,
+    };
+    super::replay::Filter::new(&filter)?;
+    let path = crate::record::output_path(args.output.clone(), &argv0)?;
+    filter.trace = path.clone();
+    args.output = Some(path.clone());
+    let view = LiveView::start(path, filter, style)?;
+    Ok(Ok((args, Some(view))))
+}
