@@ -26,6 +26,9 @@
 //!   "did this change make recording slower?" is answered by ratios from one
 //!   run rather than by two runs on a machine whose speed drifts.
 //!
+//! - built with `--features ebpf`, `forkscope record --backend ebpf` is one
+//!   more variant.
+//!
 //! W0 is not a target but a measuring stick: 20,000 `close(999)` calls (fd 999 is not open), one
 //! traced stop each, give the cost of one ptrace stop on this machine
 //! (printed under the table), which W1 and W4 pay tens of thousands of times.
@@ -156,15 +159,18 @@ enum Variant {
     StraceSeccomp,
     /// The binary named by FORKSCOPE_BENCH_BASELINE.
     Baseline,
+    /// `forkscope record --backend ebpf`, in builds with the `ebpf` feature.
+    Ebpf,
 }
 
 impl Variant {
-    const ALL: [Variant; 5] = [
+    const ALL: [Variant; 6] = [
         Variant::Native,
         Variant::Forkscope,
         Variant::Strace,
         Variant::StraceSeccomp,
         Variant::Baseline,
+        Variant::Ebpf,
     ];
 
     fn label(self) -> &'static str {
@@ -174,6 +180,7 @@ impl Variant {
             Variant::Strace => "strace -f",
             Variant::StraceSeccomp => "strace -f --seccomp-bpf",
             Variant::Baseline => "forkscope (baseline)",
+            Variant::Ebpf => "forkscope --backend ebpf",
         }
     }
 }
@@ -464,6 +471,24 @@ impl Bench {
                     }
                     .to_string_lossy()
                     .into_owned(),
+                    "-q".into(),
+                    "--".into(),
+                ]
+                .into_iter()
+                .chain(w.argv.iter().cloned())
+                .collect(),
+            ),
+            Variant::Ebpf => (
+                FORKSCOPE,
+                vec![
+                    "record".into(),
+                    "--backend".into(),
+                    "ebpf".into(),
+                    "-o".into(),
+                    self.dir
+                        .join(format!("{}-ebpf.jsonl", w.name))
+                        .to_string_lossy()
+                        .into_owned(),
                     "-q".into(),
                     "--".into(),
                 ]
@@ -888,6 +913,7 @@ fn main() {
         let mut cells: Vec<(Variant, Cell)> = Variant::ALL
             .iter()
             .filter(|&&v| v != Variant::Baseline || bench.baseline.is_some())
+            .filter(|&&v| v != Variant::Ebpf || cfg!(feature = "ebpf"))
             .map(|&v| (v, Cell::default()))
             .collect();
         let mut hwm_kb = None;

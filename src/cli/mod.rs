@@ -230,6 +230,14 @@ pub struct RecordArgs {
     )]
     pub attach: Option<i32>,
 
+    /// How to record: `ptrace` (stops the program at each recorded
+    /// syscall), `ebpf` (BPF programs in the kernel, the program never
+    /// stops; needs a build with the `ebpf` feature, root or
+    /// CAP_BPF+CAP_PERFMON, and a kernel with BTF), or `auto` (eBPF when it
+    /// can load, else ptrace).
+    #[arg(long, value_enum, default_value_t = Backend::Ptrace)]
+    pub backend: Backend,
+
     /// Print the annotated timeline to stderr while recording, the same
     /// lines as `forkscope replay` (filtered by --kind, --collapse-files and
     /// --pid as there).
@@ -260,6 +268,17 @@ pub struct RecordArgs {
         value_name = "CMD"
     )]
     pub command: Vec<OsString>,
+}
+
+/// `record --backend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// ptrace with a seccomp filter: every recorded syscall stops the program.
+    Ptrace,
+    /// BPF programs in the kernel (feature `ebpf`).
+    Ebpf,
+    /// eBPF when it can be used here, else ptrace.
+    Auto,
 }
 
 /// `--snapshots`: when the recorder reads fd tables from /proc.

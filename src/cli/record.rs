@@ -4,7 +4,7 @@
 //! traced tree is then killed and forkscope exits with
 //! [`record::HANG_EXIT`] (124, as `timeout` does).
 
-use super::{OnDeadlock, RecordArgs};
+use super::{Backend, OnDeadlock, RecordArgs};
 use crate::analysis::waitfor::Hang;
 use crate::record::limits::{Limit, LimitKind, LimitSink};
 use crate::record::signals::{Notice, NoticeSink};
@@ -297,9 +297,28 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
-    let result = match args.attach {
-        Some(pid) => record::attach(pid, args.output, &watch),
-        None => record::record_watched(
+    let bpf = match choose_backend(&args) {
+        Ok(b) => b,
+        Err(code) => return Ok(code),
+    };
+    #[cfg_attr(not(feature = "ebpf"), allow(unused_mut))]
+    let mut lost = 0u64;
+    let result = match (args.attach, bpf) {
+        #[cfg(feature = "ebpf")]
+        (None, Some(bpf)) => record::ebpf::record(
+            bpf,
+            &RecordOptions {
+                argv: args.command.clone(),
+                output: args.output,
+                env: args.env,
+            },
+        )
+        .map(|e| {
+            lost = e.lost;
+            e.outcome
+        }),
+        (Some(pid), _) => record::attach(pid, args.output, &watch),
+        (None, _) => record::record_watched(
             &RecordOptions {
                 argv: args.command.clone(),
                 output: args.output,
@@ -325,6 +344,13 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             if !args.quiet || out.trace_stopped.is_some() {
                 crate::errln!("{}", summary(&out, &argv0));
             }
+            if lost > 0 {
+                // Never silent, even with --quiet.
+                match lang::current() {
+                    Lang::En => crate::errln!("forkscope: {lost} records were lost (the eBPF ring buffer was full): the trace misses what they said (`lost` events mark where)"),
+                    Lang::Zh => crate::errln!("forkscope：丢失了 {lost} 条记录（eBPF 环形缓冲区满了）：trace 里缺少它们的内容（`lost` 事件标出了位置）"),
+                }
+            }
             if let Some(sig) = out.fatal_signal() {
                 // The trace is complete and closed: end as the command did,
                 // so that the invoking shell sees what it would untraced
@@ -346,5 +372,70 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             Ok(e.exit_code())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The loaded BPF programs, when recording with eBPF.
+#[cfg(feature = "ebpf")]
+type Bpf = record::ebpf::Loaded;
+/// Without the `ebpf` feature there is never one.
+#[cfg(not(feature = "ebpf"))]
+type Bpf = std::convert::Infallible;
+
+/// `--backend`: the BPF programs to record with, or `None` for ptrace. An
+/// explicit `ebpf` that cannot run says why in one line (exit status 2 for
+/// a usage error, 1 when this machine refuses); `auto` falls back to ptrace
+/// silently.
+fn choose_backend(args: &RecordArgs) -> Result<Option<Bpf>, i32> {
+    let zh = lang::current() == Lang::Zh;
+    let explicit = match args.backend {
+        Backend::Ptrace => return Ok(None),
+        Backend::Ebpf => true,
+        Backend::Auto => false,
+    };
+    let unsupported = if args.attach.is_some() {
+        Some("-p")
+    } else if args.stall_timeout.is_some() {
+        Some("--stall-timeout")
+    } else {
+        None
+    };
+    if let Some(flag) = unsupported {
+        if !explicit {
+            return Ok(None);
+        }
+        if zh {
+            crate::errln!("forkscope：--backend ebpf 还不支持 {flag}（请用 --backend ptrace）");
+        } else {
+            crate::errln!(
+                "forkscope: --backend ebpf does not support {flag} yet (use --backend ptrace)"
+            );
+        }
+        return Err(2);
+    }
+    #[cfg(feature = "ebpf")]
+    match record::ebpf::available() {
+        Ok(b) => Ok(Some(b)),
+        Err(_) if !explicit => Ok(None),
+        Err(e) => {
+            if zh {
+                crate::errln!("forkscope：--backend ebpf 无法使用：{e}");
+            } else {
+                crate::errln!("forkscope: --backend ebpf cannot run here: {e}");
+            }
+            Err(1)
+        }
+    }
+    #[cfg(not(feature = "ebpf"))]
+    {
+        if !explicit {
+            return Ok(None);
+        }
+        if zh {
+            crate::errln!("forkscope：这个 forkscope 构建时没有启用 `ebpf` 功能，不能用 --backend ebpf（用 cargo build --features ebpf 构建）");
+        } else {
+            crate::errln!("forkscope: --backend ebpf needs a forkscope built with the `ebpf` feature (cargo build --features ebpf)");
+        }
+        Err(2)
     }
 }

@@ -246,7 +246,8 @@ impl Model {
             | EventKind::Setpgid { .. }
             | EventKind::Stall { .. }
             | EventKind::FdSnapshot { .. }
-            | EventKind::PtraceLimit { .. } => {}
+            | EventKind::PtraceLimit { .. }
+            | EventKind::Lost { .. } => {}
         }
         for a in &out.anomalies {
             self.anomaly_count += 1;

@@ -29,6 +29,8 @@
 //! exit (no seccomp filter can be added to a running process), and Ctrl-C,
 //! SIGTERM or SIGHUP detach them all cleanly, leaving them running as before.
 
+#[cfg(feature = "ebpf")]
+pub mod ebpf;
 pub mod elf;
 pub mod limits;
 pub mod live;

@@ -384,6 +384,7 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             (None, Some(p)) => format!("*** ptrace limit ({limit}): {p} ***"),
             (None, None) => format!("*** ptrace limit ({limit}) ***"),
         },
+        EventKind::Lost { records } => format!("*** {records} records lost (ring buffer full) ***"),
     }
 }
 

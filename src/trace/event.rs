@@ -753,6 +753,13 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target: Option<Pid>,
     },
+    /// The eBPF recorder's ring buffer was full: the kernel dropped
+    /// `records` records (events, or fds of an exec's table) since the last
+    /// `lost` event. What they said is missing from the trace.
+    Lost {
+        /// How many records were dropped.
+        records: u64,
+    },
 }
 }
 
@@ -797,6 +804,7 @@ impl EventKind {
             EventKind::Stall { .. } => "stall",
             EventKind::FdSnapshot { .. } => "fd_snapshot",
             EventKind::PtraceLimit { .. } => "ptrace_limit",
+            EventKind::Lost { .. } => "lost",
         }
     }
 
@@ -828,6 +836,7 @@ impl EventKind {
         "stall",
         "fd_snapshot",
         "ptrace_limit",
+        "lost",
     ];
 }
 

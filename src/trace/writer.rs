@@ -96,6 +96,14 @@ impl TraceWriter {
     /// Appends one event, stamped with the next seq and the time now, to the
     /// buffer (see [`TraceWriter::flush`]). A large buffer is written at once.
     pub fn emit(&mut self, pid: Pid, kind: EventKind) -> Result<u64, TraceError> {
+        let ts_ns = self.start.elapsed().as_nanos() as u64;
+        self.emit_at(pid, kind, ts_ns)
+    }
+
+    /// [`TraceWriter::emit`] with the time given (nanoseconds since
+    /// [`TraceWriter::start`]): the eBPF recorder stamps events with the
+    /// kernel's clock when they happened, not when they were read.
+    pub fn emit_at(&mut self, pid: Pid, kind: EventKind, ts_ns: u64) -> Result<u64, TraceError> {
         let seq = self.next_seq;
         if self.failure.is_some() {
             self.next_seq += 1;
@@ -103,7 +111,7 @@ impl TraceWriter {
         }
         let ev = Event {
             seq,
-            ts_ns: self.start.elapsed().as_nanos() as u64,
+            ts_ns,
             pid,
             kind,
         };

@@ -1,0 +1,140 @@
+/* What an fd refers to, built in the kernel: the /proc/PID/fd/N link text
+ * cannot be read from a tracepoint (bpf_d_path is only allowed in a few
+ * hooks), so for files this walks the dentry chain up to the root, crossing
+ * mounts (struct mount via CO-RE), and hands user space the names leaf
+ * first. Pipes, sockets and anonymous inodes are told apart by their
+ * filesystem's magic, as the kernel names them. Not reproduced: the
+ * " (deleted)" suffix, paths outside the process's root (chroot), names
+ * longer than NAME_LEN, chains deeper than PATH_DEPTH (rec_fd.cut). */
+#ifndef FORKSCOPE_FDPATH_H
+#define FORKSCOPE_FDPATH_H
+
+#define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
+#define ANON_INODE_FS_MAGIC 0x09041934
+#define S_IFMT 00170000
+#define S_IFIFO 0010000
+
+/* The struct file behind fd `fd` of the current task, or NULL. */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if (fd < 0 || (unsigned int)fd >= max)
+		return NULL;
+	struct file **arr = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+	return f;
+}
+
+/* The rec_fd being built (per CPU: too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rec_fd);
+} fd_scratch SEC(".maps");
+
+struct walk {
+	struct dentry *d;
+	struct mount *m;
+	struct dentry *top;       /* the task's root ... */
+	void *topmnt;             /* ... and its mount */
+	unsigned long off;        /* offsetof(struct mount, mnt) */
+	__u32 n;
+	__u32 cut;
+};
+
+/* bpf_loop callback: one step up the dentry chain (a loop the verifier
+ * checks once, rather than unrolled). Returns 1 to stop. */
+static long walk_step(__u64 i, void *ctx)
+{
+	struct walk *w = ctx;
+	__u32 zero = 0;
+	struct rec_fd *r = bpf_map_lookup_elem(&fd_scratch, &zero);
+	if (!r)
+		return 1;
+	/* Like d_path, stop at the task's root (a container's or chroot's
+	 * root, not the host's). */
+	/* (Plain locals: CO-RE relocates reads through kernel types only.) */
+	struct dentry *d = w->d;
+	struct mount *m = w->m;
+	if (d == w->top && (void *)m + w->off == w->topmnt)
+		return 1;
+	struct dentry *root = BPF_CORE_READ(m, mnt.mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	if (d == root || d == parent) {
+		/* At the top of a mount: continue from its mount point in
+		 * the parent mount, or stop at the last one. */
+		struct mount *up = BPF_CORE_READ(m, mnt_parent);
+		if (up == m || !up)
+			return 1;
+		w->d = BPF_CORE_READ(m, mnt_mountpoint);
+		w->m = up;
+		return 0;
+	}
+	__u32 n = w->n;
+	if (n >= PATH_DEPTH) {
+		w->cut = 1;
+		return 1;
+	}
+	bpf_probe_read_kernel_str(r->comp[n], NAME_LEN, BPF_CORE_READ(d, d_name.name));
+	w->n = n + 1;
+	w->d = parent;
+	return 0;
+}
+
+/* Emits a rec_fd for fd `fd` (open file `f`) of task `pid`: type, inode
+ * and, for files, the name chain. */
+static __always_inline void emit_fd(int pid, int fd, struct file *f, __u32 cloexec)
+{
+	__u32 zero = 0;
+	struct rec_fd *r = bpf_map_lookup_elem(&fd_scratch, &zero);
+	if (!r)
+		return;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	unsigned long magic = BPF_CORE_READ(ino, i_sb, s_magic);
+	umode_t mode = BPF_CORE_READ(ino, i_mode);
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+
+	r->h.kind = REC_FD;
+	r->h.pid = pid;
+	r->h.ts = bpf_ktime_get_ns();
+	r->fd = fd;
+	r->cloexec = cloexec;
+	r->ino = BPF_CORE_READ(ino, i_ino);
+	r->ncomp = 0;
+	r->cut = 0;
+	if (magic == PIPEFS_MAGIC) {
+		r->type = FD_PIPE;
+	} else if (magic == SOCKFS_MAGIC) {
+		r->type = FD_SOCKET;
+	} else if (magic == ANON_INODE_FS_MAGIC) {
+		/* The dentry is named "[eventpoll]" and the like. */
+		r->type = FD_ANON;
+		bpf_probe_read_kernel_str(r->comp[0], NAME_LEN, BPF_CORE_READ(d, d_name.name));
+		r->ncomp = 1;
+	} else {
+		r->type = (mode & S_IFMT) == S_IFIFO ? FD_FIFO : FD_PATH;
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
+		struct walk w = {};
+		struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+		/* container_of(vm, struct mount, mnt), the offset from BTF. */
+		w.off = __builtin_preserve_field_info(((struct mount *)0)->mnt, BPF_FIELD_BYTE_OFFSET);
+		w.m = (void *)vm - w.off;
+		w.d = d;
+		w.top = BPF_CORE_READ(t, fs, root.dentry);
+		w.topmnt = BPF_CORE_READ(t, fs, root.mnt);
+		bpf_loop(PATH_DEPTH + 8, walk_step, &w, 0);
+		/* The scratch record may have been looked up again: same CPU,
+		 * same value. */
+		r->ncomp = w.n;
+		r->cut = w.cut;
+	}
+	if (bpf_ringbuf_output(&events, r, sizeof(*r), 0))
+		count_lost();
+}
+
+#endif

@@ -1,0 +1,120 @@
+/* The fd calls, recorded at their exit with the arguments kept at entry:
+ * pipe, pipe2, dup, dup2, dup3, fcntl, open, openat, creat, close. User
+ * space turns each rec_sys into the same event the ptrace backend writes. */
+
+/* A rec_sys with the first three arguments; NULL when the buffer is full. */
+static __always_inline struct rec_sys *sys_rec(__u32 sys, struct sys_args *a, long ret)
+{
+	int pid = (__u32)bpf_get_current_pid_tgid();
+	struct rec_sys *r = RESERVE(struct rec_sys, REC_SYS, pid);
+	if (!r)
+		return NULL;
+	r->sys = sys;
+	r->args[0] = a->a[0];
+	r->args[1] = a->a[1];
+	r->args[2] = a->a[2];
+	r->args[3] = 0;
+	r->ret = ret;
+	r->aux[0] = r->aux[1] = 0;
+	r->aux_ok = 0;
+	r->ino = 0;
+	r->str[0] = 0;
+	return r;
+}
+
+static __always_inline int plain_exit(__u32 sys, struct sys_exit_ctx *ctx)
+{
+	struct sys_args a;
+	if (!take_args(&a))
+		return 0;
+	struct rec_sys *r = sys_rec(sys, &a, ctx->ret);
+	if (r)
+		bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+/* pipe(int fds[2]) / pipe2(fds, flags): the fds the kernel wrote, and the
+ * pipe's inode (the read end's). */
+static __always_inline int pipe_exit(__u32 sys, struct sys_exit_ctx *ctx)
+{
+	struct sys_args a;
+	if (!take_args(&a))
+		return 0;
+	long ret = ctx->ret;
+	struct rec_sys *r = sys_rec(sys, &a, ret);
+	if (!r)
+		return 0;
+	if (ret == 0 && bpf_probe_read_user(r->aux, sizeof(r->aux), (void *)a.a[0]) == 0) {
+		r->aux_ok = 1;
+		struct file *f = fd_file(r->aux[0]);
+		if (f)
+			r->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	}
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+ENTER(pipe, 1)
+SEC("tracepoint/syscalls/sys_exit_pipe")
+int exit_pipe(struct sys_exit_ctx *ctx) { return pipe_exit(S_PIPE, ctx); }
+ENTER(pipe2, 2)
+SEC("tracepoint/syscalls/sys_exit_pipe2")
+int exit_pipe2(struct sys_exit_ctx *ctx) { return pipe_exit(S_PIPE2, ctx); }
+
+ENTER(dup, 1)
+SEC("tracepoint/syscalls/sys_exit_dup")
+int exit_dup(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP, ctx); }
+ENTER(dup2, 2)
+SEC("tracepoint/syscalls/sys_exit_dup2")
+int exit_dup2(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP2, ctx); }
+ENTER(dup3, 3)
+SEC("tracepoint/syscalls/sys_exit_dup3")
+int exit_dup3(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP3, ctx); }
+ENTER(close, 1)
+SEC("tracepoint/syscalls/sys_exit_close")
+int exit_close(struct sys_exit_ctx *ctx) { return plain_exit(S_CLOSE, ctx); }
+
+/* fcntl: only F_DUPFD, F_DUPFD_CLOEXEC and F_SETFD change the fd table;
+ * the others are dropped at entry. */
+SEC("tracepoint/syscalls/sys_enter_fcntl")
+int enter_fcntl(struct sys_enter_ctx *ctx)
+{
+	long cmd = ctx->args[1];
+	if (cmd != 0 /* F_DUPFD */ && cmd != 1030 /* F_DUPFD_CLOEXEC */ && cmd != 2 /* F_SETFD */)
+		return 0;
+	return save_args(ctx, 3);
+}
+SEC("tracepoint/syscalls/sys_exit_fcntl")
+int exit_fcntl(struct sys_exit_ctx *ctx) { return plain_exit(S_FCNTL, ctx); }
+
+/* open/openat/creat: the path as passed (read at exit: the caller's memory,
+ * unchanged by the call), then what the new fd is (a rec_fd). */
+static __always_inline int open_exit(__u32 sys, int path_arg, struct sys_exit_ctx *ctx)
+{
+	struct sys_args a;
+	if (!take_args(&a))
+		return 0;
+	long ret = ctx->ret;
+	struct rec_sys *r = sys_rec(sys, &a, ret);
+	if (!r)
+		return 0;
+	bpf_probe_read_user_str(r->str, STR_MAX, (void *)a.a[path_arg & 1]);
+	int pid = r->h.pid;
+	bpf_ringbuf_submit(r, 0);
+	if (ret >= 0) {
+		struct file *f = fd_file(ret);
+		if (f)
+			emit_fd(pid, ret, f, 0);
+	}
+	return 0;
+}
+
+ENTER(open, 2)
+SEC("tracepoint/syscalls/sys_exit_open")
+int exit_open(struct sys_exit_ctx *ctx) { return open_exit(S_OPEN, 0, ctx); }
+ENTER(openat, 3)
+SEC("tracepoint/syscalls/sys_exit_openat")
+int exit_openat(struct sys_exit_ctx *ctx) { return open_exit(S_OPENAT, 1, ctx); }
+ENTER(creat, 1)
+SEC("tracepoint/syscalls/sys_exit_creat")
+int exit_creat(struct sys_exit_ctx *ctx) { return open_exit(S_CREAT, 0, ctx); }

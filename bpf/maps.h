@@ -1,0 +1,62 @@
+/* The maps shared by every program: the pid set, the ring buffer, the lost
+ * counter. */
+#ifndef FORKSCOPE_MAPS_H
+#define FORKSCOPE_MAPS_H
+
+/* The traced tasks (tids). User space puts the first one in; fork adds
+ * children of members, exit removes them. Every program returns at once
+ * for a task not in it: the rest of the system pays one hash lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} pids SEC(".maps");
+
+/* One ring buffer for all CPUs: records come out in the order they were
+ * reserved, which is the kernel's order. Size set by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+/* Records that did not fit (the ring buffer was full): [0] counts them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+static __always_inline int traced(__u32 tid)
+{
+	return bpf_map_lookup_elem(&pids, &tid) != NULL;
+}
+
+static __always_inline int current_traced(void)
+{
+	return traced((__u32)bpf_get_current_pid_tgid());
+}
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* Reserves a record of type T in the ring buffer and fills its head; NULL
+ * (counted as lost) when the buffer is full. */
+#define RESERVE(T, KIND, PID) ({                                        \
+	T *_r = bpf_ringbuf_reserve(&events, sizeof(T), 0);             \
+	if (_r) {                                                       \
+		_r->h.kind = (KIND);                                    \
+		_r->h.pid = (PID);                                      \
+		_r->h.ts = bpf_ktime_get_ns();                          \
+	} else {                                                        \
+		count_lost();                                           \
+	}                                                               \
+	_r; })
+
+#endif

@@ -1,0 +1,99 @@
+/* The records the BPF programs put in the ring buffer. Mirrored field by
+ * field in src/record/ebpf/wire.rs: change both together. Every record
+ * starts with struct head; `kind` says which struct follows. */
+#ifndef FORKSCOPE_WIRE_H
+#define FORKSCOPE_WIRE_H
+
+#define ARGV_MAX 4096   /* bytes of argv (or the path) kept per exec */
+#define FAILED_ARGS 16  /* argv elements kept for a failed exec ... */
+#define FAILED_ARG_LEN 128 /* ... each cut to this many bytes */
+#define STR_MAX 256     /* a path passed to open */
+#define PATH_DEPTH 24   /* dentry names kept per fd target */
+#define NAME_LEN 64     /* bytes kept per dentry name */
+#define EXEC_FDS 256    /* fds looked at in the table at exec */
+
+enum rec_kind {
+	REC_FORK = 1,      /* struct rec_fork */
+	REC_EXEC = 2,      /* struct rec_exec: a successful exec, fds follow */
+	REC_FD = 3,        /* struct rec_fd: one fd of the table at exec, or an open's new fd */
+	REC_EXEC_END = 4,  /* struct rec_end: the table at exec is complete */
+	REC_EXIT = 5,      /* struct rec_exit */
+	REC_SYS = 6,       /* struct rec_sys: a syscall returned */
+	REC_EXEC_FAIL = 7, /* struct rec_exec_fail */
+};
+
+/* Which syscall a rec_sys is about (not the kernel's numbers: ours). */
+enum sys_id {
+	S_PIPE = 1, S_PIPE2, S_DUP, S_DUP2, S_DUP3, S_FCNTL,
+	S_OPEN, S_OPENAT, S_CREAT, S_CLOSE, S_WAIT4, S_KILL,
+};
+
+/* What an fd refers to (rec_fd.type). */
+enum fd_type { FD_PATH = 1, FD_PIPE, FD_SOCKET, FD_ANON, FD_FIFO };
+
+struct head {
+	__u32 kind;
+	__s32 pid;  /* the task (tid) */
+	__u64 ts;   /* bpf_ktime_get_ns() */
+};
+
+struct rec_fork {
+	struct head h;
+	__s32 child;
+	__s32 nr;       /* the parent's syscall number (fork, vfork, clone, clone3) */
+	__u64 flags;    /* clone flags (clone's first argument, clone3's args->flags) */
+};
+
+struct rec_exec {
+	struct head h;
+	__s32 old_pid;  /* != pid when a non-leader thread exec'd */
+	__u32 argv_len; /* bytes used in argv: NUL-separated elements */
+	__u32 argv_cut; /* the argument area was longer than ARGV_MAX */
+	__u32 path_len;
+	char path[STR_MAX];
+	char argv[ARGV_MAX];
+};
+
+struct rec_exec_fail {
+	struct head h;
+	__s64 ret;
+	__u32 argc;     /* elements read (at most FAILED_ARGS) */
+	__u32 more;     /* argv had more elements than that */
+	char path[STR_MAX];
+	char argv[FAILED_ARGS][FAILED_ARG_LEN];
+};
+
+struct rec_fd {
+	struct head h;
+	__s32 fd;
+	__u32 type;     /* enum fd_type */
+	__u64 ino;
+	__u32 cloexec;
+	__u32 ncomp;    /* names in comp, leaf first */
+	__u32 cut;      /* the path was deeper than PATH_DEPTH */
+	__u32 pad;
+	char comp[PATH_DEPTH][NAME_LEN];
+};
+
+struct rec_end {
+	struct head h;
+};
+
+struct rec_exit {
+	struct head h;
+	__s32 code;     /* task->exit_code: a wait status word */
+	__s32 pad;
+};
+
+struct rec_sys {
+	struct head h;
+	__u32 sys;      /* enum sys_id */
+	__s32 aux[2];   /* pipe: the two fds; wait4: the status word */
+	__u32 aux_ok;   /* aux was read */
+	__s64 args[4];
+	__s64 ret;
+	__u64 ino;      /* pipe: the read end's inode */
+	char str[STR_MAX]; /* open: the path */
+};
+
+#endif

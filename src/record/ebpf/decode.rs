@@ -1,0 +1,405 @@
+//! Turns ring-buffer records into trace events: the same [`EventKind`]
+//! values, with the same field meanings, as the ptrace decoders in
+//! `record::syscalls` write. An exec's fd table arrives as one record per
+//! fd between the exec record and its end record; an open's new fd as one
+//! record after the open's; both are gathered per task here.
+
+use super::wire::{self, FdType, Rec, Record};
+use crate::record::syscalls::open::open_flags;
+use crate::record::sysno::{self, Abi, Sys};
+use crate::record::tracer::Stats;
+use crate::trace::{
+    errno_name, DupVia, EventKind, FdEntry, ForkFlavor, KillVia, RawStr, Sig, Status, WaitVia,
+};
+use std::collections::{HashMap, HashSet};
+use std::os::unix::ffi::OsStrExt;
+
+/// An exec whose fds are still arriving.
+struct ExecPending {
+    path: Vec<u8>,
+    argv: Vec<RawStr>,
+    former_tid: Option<i32>,
+    fds: Vec<FdEntry>,
+    ts: u64,
+    unreadable: Vec<String>,
+}
+
+/// Per-recording decoding state.
+pub struct Decoder {
+    execs: HashMap<i32, ExecPending>,
+    /// An open waiting for its fd record, with its kernel time.
+    opens: HashMap<i32, (EventKind, u64)>,
+    /// Tasks alive as far as the records tell.
+    pub live: HashSet<i32>,
+    /// Counts for the summary.
+    pub stats: Stats,
+    /// The first process's exec failed with this errno.
+    pub root_exec_error: Option<i32>,
+    root: i32,
+    root_started: bool,
+}
+
+/// An event ready to be written: task, kernel time, event.
+pub type Out = (i32, u64, EventKind);
+
+impl Decoder {
+    /// State for a recording whose first process is `root`.
+    pub fn new(root: i32) -> Decoder {
+        Decoder {
+            execs: HashMap::new(),
+            opens: HashMap::new(),
+            live: HashSet::from([root]),
+            stats: Stats {
+                processes: 1,
+                ..Stats::default()
+            },
+            root_exec_error: None,
+            root,
+            root_started: false,
+        }
+    }
+
+    /// Takes one record; pushes the events it completes onto `out`.
+    pub fn feed(&mut self, r: Record, out: &mut Vec<Out>) {
+        let pid = r.pid;
+        // Until its first exec the first process is forkscope's own code
+        // (closing the pipe it waited on): not the program's.
+        if pid == self.root && !self.root_started {
+            if !matches!(r.rec, Rec::Exec { .. } | Rec::ExecFail { .. }) {
+                return;
+            }
+            self.root_started = true;
+        }
+        if !matches!(r.rec, Rec::Fd { .. }) {
+            if let Some((ev, ts)) = self.opens.remove(&pid) {
+                out.push((pid, ts, ev));
+            }
+        }
+        match r.rec {
+            Rec::Fork { child, nr, flags } => {
+                let kind = fork_kind(child, nr, flags);
+                if let EventKind::Fork { flavor, .. } = &kind {
+                    if *flavor == ForkFlavor::Thread {
+                        self.stats.threads += 1;
+                    } else {
+                        self.stats.processes += 1;
+                    }
+                }
+                self.live.insert(child);
+                out.push((pid, r.ts, kind));
+            }
+            Rec::Exec {
+                old_pid,
+                path,
+                argv,
+                argv_cut,
+            } => {
+                let mut args: Vec<RawStr> = argv
+                    .split(|b| *b == 0)
+                    .map(|a| RawStr(a.to_vec()))
+                    .collect();
+                // The area ends with a NUL: the split leaves one empty tail.
+                if argv.last() == Some(&0) {
+                    args.pop();
+                }
+                // An argument area longer than the record: the last element
+                // kept is cut short; drop it and say from where on argv is
+                // missing, as the ptrace backend does for unreadable memory.
+                let mut unreadable = Vec::new();
+                if argv_cut {
+                    args.pop();
+                    unreadable.push(format!("argv[{}..]", args.len()));
+                }
+                if old_pid != pid {
+                    self.live.remove(&old_pid);
+                    self.live.insert(pid);
+                }
+                self.execs.insert(
+                    pid,
+                    ExecPending {
+                        path,
+                        argv: args,
+                        former_tid: (old_pid != pid).then_some(old_pid),
+                        fds: Vec::new(),
+                        ts: r.ts,
+                        unreadable,
+                    },
+                );
+            }
+            Rec::Fd {
+                fd,
+                ty,
+                ino,
+                comp,
+                cut: _,
+            } => {
+                let text = wire::fd_text(ty, ino, &comp);
+                if let Some(e) = self.execs.get_mut(&pid) {
+                    e.fds.push(FdEntry {
+                        fd,
+                        target: RawStr(text),
+                        cloexec: false,
+                        flags: None,
+                        same_as: None,
+                        same_as_pid: None,
+                    });
+                } else if let Some((mut ev, ts)) = self.opens.remove(&pid) {
+                    if let EventKind::Open {
+                        path,
+                        target,
+                        kernel_name,
+                        ..
+                    } = &mut ev
+                    {
+                        // As procfs::fd_kind_and_name: FIFOs and pipes by
+                        // inode, sockets and anonymous inodes by the
+                        // kernel's name, files by their path.
+                        *target = match ty {
+                            FdType::Fifo | FdType::Pipe => {
+                                Some(RawStr(format!("pipe:[{ino}]").into_bytes()))
+                            }
+                            FdType::Socket | FdType::Anon => Some(RawStr(text.clone())),
+                            FdType::Path => None,
+                        };
+                        let name = RawStr(text);
+                        if name != *path && Some(&name) != target.as_ref() {
+                            *kernel_name = Some(name);
+                        }
+                    }
+                    out.push((pid, ts, ev));
+                }
+            }
+            Rec::ExecEnd => {
+                if let Some(e) = self.execs.remove(&pid) {
+                    self.stats.execs += 1;
+                    let mut fds = e.fds;
+                    fds.sort_by_key(|f| f.fd);
+                    // Facts about the binary, from the path (while it is there).
+                    let elf = std::fs::File::open(std::ffi::OsStr::from_bytes(&e.path))
+                        .ok()
+                        .and_then(|f| crate::record::elf::read_facts(&f));
+                    out.push((
+                        pid,
+                        e.ts,
+                        EventKind::Exec {
+                            path: RawStr(e.path),
+                            argv: e.argv,
+                            ok: true,
+                            errno: None,
+                            fds: Some(fds),
+                            elf,
+                            script: None,
+                            former_tid: e.former_tid,
+                            argv_null: false,
+                            unreadable: e.unreadable,
+                        },
+                    ));
+                }
+            }
+            Rec::Exit { code } => {
+                self.live.remove(&pid);
+                out.push((
+                    pid,
+                    r.ts,
+                    EventKind::Exit {
+                        status: Status::from_wait_status(code),
+                    },
+                ));
+            }
+            Rec::ExecFail {
+                ret,
+                path,
+                argv,
+                more,
+            } => {
+                let errno = (-ret) as i32;
+                self.stats.exec_failures += 1;
+                if pid == self.root && self.stats.execs == 0 {
+                    self.root_exec_error = Some(errno);
+                }
+                out.push((
+                    pid,
+                    r.ts,
+                    EventKind::Exec {
+                        path: RawStr(path),
+                        argv: argv.into_iter().map(RawStr).collect(),
+                        ok: false,
+                        errno: Some(errno_name(errno)),
+                        fds: None,
+                        elf: None,
+                        script: None,
+                        former_tid: None,
+                        argv_null: false,
+                        unreadable: if more {
+                            vec![format!("argv[{}..]", argv_len_kept())]
+                        } else {
+                            Vec::new()
+                        },
+                    },
+                ));
+            }
+            Rec::Sys {
+                sys,
+                args,
+                ret,
+                aux,
+                ino,
+                str,
+            } => {
+                if let Some(ev) = self.syscall(sys, args, ret, aux, ino, str) {
+                    if matches!(ev, EventKind::Open { fd, .. } if fd >= 0) {
+                        self.opens.insert(pid, (ev, r.ts));
+                    } else {
+                        out.push((pid, r.ts, ev));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every open still waiting for its fd record (the fd was closed by
+    /// another thread before the record was made).
+    pub fn finish(&mut self, out: &mut Vec<Out>) {
+        let mut rest: Vec<_> = self.opens.drain().map(|(p, (e, t))| (p, t, e)).collect();
+        rest.sort_by_key(|o| o.1);
+        out.extend(rest);
+    }
+
+    fn syscall(
+        &mut self,
+        sys: u32,
+        args: [i64; 3],
+        ret: i64,
+        aux: Option<[i32; 2]>,
+        ino: u64,
+        path: Vec<u8>,
+    ) -> Option<EventKind> {
+        let int = |i: usize| args[i] as i32;
+        let errno = (ret < 0).then(|| errno_name((-ret) as i32));
+        let new = if ret < 0 { -1 } else { ret as i32 };
+        Some(match sys {
+            wire::sys::PIPE | wire::sys::PIPE2 => {
+                if let Some(e) = errno {
+                    return Some(EventKind::PipeFailed { errno: e });
+                }
+                let [read_fd, write_fd] = aux?;
+                let flags = if sys == wire::sys::PIPE2 { int(1) } else { 0 };
+                self.stats.pipes += 1;
+                EventKind::Pipe {
+                    read_fd,
+                    write_fd,
+                    pipe_id: ino,
+                    cloexec: flags & libc::O_CLOEXEC != 0,
+                    nonblock: flags & libc::O_NONBLOCK != 0,
+                }
+            }
+            wire::sys::DUP => EventKind::Dup {
+                old_fd: int(0),
+                new_fd: new,
+                via: DupVia::Dup,
+                cloexec: false,
+                errno,
+            },
+            wire::sys::DUP2 | wire::sys::DUP3 => EventKind::Dup {
+                old_fd: int(0),
+                new_fd: int(1),
+                via: if sys == wire::sys::DUP2 {
+                    DupVia::Dup2
+                } else {
+                    DupVia::Dup3
+                },
+                cloexec: sys == wire::sys::DUP3 && int(2) & libc::O_CLOEXEC != 0,
+                errno,
+            },
+            wire::sys::FCNTL if int(1) == libc::F_SETFD => EventKind::SetCloexec {
+                fd: int(0),
+                cloexec: int(2) & libc::FD_CLOEXEC != 0,
+                errno,
+                via: None,
+            },
+            wire::sys::FCNTL => EventKind::Dup {
+                old_fd: int(0),
+                new_fd: new,
+                via: DupVia::Fcntl,
+                cloexec: int(1) == libc::F_DUPFD_CLOEXEC,
+                errno,
+            },
+            wire::sys::CLOSE => EventKind::Close { fd: int(0) },
+            wire::sys::OPEN | wire::sys::OPENAT | wire::sys::CREAT => {
+                let flags = match sys {
+                    wire::sys::OPEN => int(1),
+                    wire::sys::OPENAT => int(2),
+                    _ => libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC,
+                };
+                EventKind::Open {
+                    fd: new,
+                    path: RawStr(path),
+                    flags: open_flags(flags),
+                    dirfd: (sys == wire::sys::OPENAT && int(0) != libc::AT_FDCWD).then_some(int(0)),
+                    target: None,
+                    errno,
+                    kernel_name: None,
+                    how_rejected: false,
+                    unreadable: Vec::new(),
+                }
+            }
+            wire::sys::WAIT4 => {
+                let options = int(2);
+                let reaped = (ret > 0).then_some(ret as i32);
+                EventKind::Wait {
+                    target: int(0) as i64,
+                    reaped,
+                    status: reaped.and(aux).map(|a| Status::from_wait_status(a[0])),
+                    nohang: options & libc::WNOHANG != 0,
+                    untraced: options & libc::WUNTRACED != 0,
+                    continued: options & libc::WCONTINUED != 0,
+                    via: WaitVia::Wait4,
+                    errno,
+                }
+            }
+            wire::sys::KILL => EventKind::Kill {
+                target: int(0) as i64,
+                signal: Sig(int(1)),
+                ok: ret == 0,
+                via: KillVia::Kill,
+                errno,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// How many argv elements a failed-exec record keeps.
+fn argv_len_kept() -> usize {
+    16
+}
+
+/// The fork event, decided as `record::syscalls::process::created` does
+/// from the syscall and its clone flags.
+fn fork_kind(child: i32, nr: i64, flags: u64) -> EventKind {
+    let sys = sysno::lookup(Abi::Native, nr);
+    let f = |c: libc::c_int| flags & c as u64 != 0;
+    let flavor = if f(libc::CLONE_THREAD) {
+        ForkFlavor::Thread
+    } else if sys == Some(Sys::Vfork) || f(libc::CLONE_VFORK) {
+        ForkFlavor::Vfork
+    } else if f(libc::CLONE_VM | libc::CLONE_FILES | libc::CLONE_FS | libc::CLONE_SIGHAND) {
+        ForkFlavor::Clone
+    } else {
+        ForkFlavor::Fork
+    };
+    let syscall = match sys {
+        Some(Sys::Fork) => "fork",
+        Some(Sys::Vfork) => "vfork",
+        Some(Sys::Clone3) => "clone3",
+        _ => "clone",
+    };
+    EventKind::Fork {
+        child,
+        flavor,
+        shares_fds: f(libc::CLONE_FILES),
+        syscall: syscall.into(),
+        flags,
+        fds: None,
+    }
+}

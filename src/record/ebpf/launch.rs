@@ -1,0 +1,100 @@
+//! Starting the command for the eBPF backend: forked, then held before its
+//! execve (it blocks reading a pipe) until its pid is in the kernel's traced
+//! set, so the exec and everything after it is seen. No ptrace, no seccomp
+//! filter: the program runs as it would untraced.
+
+use crate::record::RecordError;
+use std::ffi::{CString, OsStr, OsString};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// A child waiting before its exec.
+pub struct Held {
+    /// Its pid.
+    pub pid: i32,
+    go: OwnedFd,
+}
+
+impl Held {
+    /// Lets it exec.
+    pub fn release(self) -> Result<(), RecordError> {
+        nix::unistd::write(&self.go, &[1u8]).map_err(|e| RecordError::Spawn {
+            msg: format!("releasing the child: {e}"),
+        })?;
+        Ok(())
+    }
+
+    /// Kills and reaps it (loading the programs failed after the fork).
+    pub fn abandon(self) {
+        let pid = nix::unistd::Pid::from_raw(self.pid);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(pid, None);
+    }
+}
+
+fn cstring(s: &OsStr) -> Result<CString, RecordError> {
+    CString::new(s.as_bytes()).map_err(|_| RecordError::Spawn {
+        msg: format!("argument {:?} contains a NUL byte", s.to_string_lossy()),
+    })
+}
+
+/// Forks a child that will exec `prog` with `argv` once released.
+pub fn hold(prog: &Path, argv: &[OsString]) -> Result<Held, RecordError> {
+    // Everything the child needs is prepared here: after fork it may only
+    // make async-signal-safe calls.
+    let c_prog = cstring(prog.as_os_str())?;
+    let c_args: Vec<CString> = argv.iter().map(|a| cstring(a)).collect::<Result<_, _>>()?;
+    let mut c_argv: Vec<*const libc::c_char> = c_args.iter().map(|a| a.as_ptr()).collect();
+    c_argv.push(std::ptr::null());
+    let (sync_r, sync_w) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| RecordError::Spawn {
+            msg: format!("pipe2: {e}"),
+        })?;
+    let (rfd, wfd) = (sync_r.as_raw_fd(), sync_w.as_raw_fd());
+    // SAFETY: the child branch only calls async-signal-safe functions
+    // (close, read, signal, sigprocmask, execv, _exit) on data prepared
+    // before the fork; it never returns.
+    match unsafe { nix::unistd::fork() }.map_err(|e| RecordError::Spawn {
+        msg: format!("fork: {e}"),
+    })? {
+        nix::unistd::ForkResult::Child => {
+            // SAFETY: raw libc calls on valid fds and pointers prepared above.
+            unsafe {
+                libc::close(wfd);
+                let mut b = 0u8;
+                let n = loop {
+                    let n = libc::read(rfd, (&mut b as *mut u8).cast(), 1);
+                    if n < 0 && *libc::__errno_location() == libc::EINTR {
+                        continue;
+                    }
+                    break n;
+                };
+                if n != 1 {
+                    libc::_exit(127);
+                }
+                libc::close(rfd);
+                // Rust ignores SIGPIPE; the program starts with the default,
+                // as from a shell, and with no signal blocked.
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+                let mut empty: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut empty);
+                libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+                libc::execv(c_prog.as_ptr(), c_argv.as_ptr());
+                let code = if *libc::__errno_location() == libc::ENOENT {
+                    127
+                } else {
+                    126
+                };
+                libc::_exit(code);
+            }
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            drop(sync_r);
+            Ok(Held {
+                pid: child.as_raw(),
+                go: sync_w,
+            })
+        }
+    }
+}

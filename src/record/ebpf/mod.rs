@@ -1,0 +1,233 @@
+//! The eBPF recording backend (`record --backend ebpf`, cargo feature
+//! `ebpf`): BPF programs in the kernel (bpf/*.bpf.c, built by build.rs)
+//! follow the traced tree through a pid set kept in a kernel map (updated at
+//! fork and exit) and put one record per event into a ring buffer shared by
+//! all CPUs; this module reads the records and writes the same trace events
+//! as the ptrace backend, through the same [`TraceWriter`]. The traced
+//! program never stops: nothing waits for forkscope.
+//!
+//! - [`load`]: loading and attaching the programs; why it cannot run here.
+//! - [`launch`]: starting the command held before its exec.
+//! - [`wire`]: the records' layout (bpf/wire.h).
+//! - [`decode`]: records to [`EventKind`]s.
+//!
+//! Records the ring buffer had no room for are counted in the kernel and
+//! written as `lost` events (and said in the summary).
+//!
+//! Loader: libbpf-rs over libbpf (vendored, as tracexec does), not aya.
+//! libbpf is the reference implementation of what the C side relies on:
+//! CO-RE relocations against the running kernel's BTF, tracepoint and
+//! tp_btf attach by section name, the BPF ring buffer; the programs stay in
+//! plain C compiled by clang, with the kernel's own helper headers. aya
+//! would spare the C build of libbpf but re-implements relocation, and the
+//! C side would be the same. Skeletons (libbpf-cargo) are not used: one
+//! object, loaded from memory, its maps found by name.
+
+pub mod decode;
+pub mod launch;
+pub mod load;
+pub mod wire;
+
+pub use load::{Loaded, Unavailable};
+
+use super::{
+    default_output, header, install_signal_handlers, probe_output, procfs, raw, spawn, RecordError,
+    RecordOptions, RecordOutcome, ATTACHED, ROOT_PID,
+};
+use crate::trace::{EventKind, Status, TraceWriter};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// How an eBPF recording ended: the outcome the summary reads, and the
+/// number of records lost (the ring buffer was full).
+pub struct EbpfOutcome {
+    /// As the ptrace backend's.
+    pub outcome: RecordOutcome,
+    /// Records the kernel dropped.
+    pub lost: u64,
+}
+
+/// Loads the programs: the check `--backend auto` makes before choosing.
+pub fn available() -> Result<Loaded, Unavailable> {
+    load::load()
+}
+
+fn mono_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
+/// Records `opts.argv` with the programs in `bpf` (from [`available`]).
+pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordError> {
+    let argv0 = opts.argv.first().ok_or_else(|| RecordError::Spawn {
+        msg: "no command given".into(),
+    })?;
+    let prog = spawn::resolve_program(argv0)?;
+    let path = opts.output.clone().unwrap_or_else(|| default_output(argv0));
+    let mut header = header(
+        opts.argv.iter().map(|a| raw(a)).collect(),
+        std::env::current_dir()
+            .map(|d| raw(d.as_os_str()))
+            .unwrap_or_default(),
+        opts.env,
+    );
+    probe_output(&path)?;
+    let held = launch::hold(&prog, &opts.argv)?;
+    let root = held.pid;
+    if let Err(e) = bpf.trace_pid(root) {
+        held.abandon();
+        return Err(RecordError::Spawn { msg: e.0 });
+    }
+    ROOT_PID.store(root, Ordering::Relaxed);
+    ATTACHED.store(false, Ordering::Relaxed);
+    install_signal_handlers();
+    header.root_pid = root;
+    let mut w = match TraceWriter::create(&path, &header) {
+        Ok(w) => w,
+        Err(e) => {
+            held.abandon();
+            return Err(e.into());
+        }
+    };
+    // Kernel times (CLOCK_MONOTONIC, as Instant) counted from the writer's start.
+    let base = mono_ns().saturating_sub(w.start().elapsed().as_nanos() as u64);
+    // The inherited fd table, read while the child waits before its exec
+    // (only fds that survive exec).
+    let fds = procfs::fd_table_full(root)
+        .into_iter()
+        .filter(|e| !e.cloexec)
+        .collect();
+    w.emit(root, EventKind::spawned(header.argv.clone(), fds))?;
+    w.flush()?;
+    held.release()?;
+
+    let queue: Rc<RefCell<Vec<Vec<u8>>>> = Rc::default();
+    let q = Rc::clone(&queue);
+    let ring = bpf
+        .ring(move |b| {
+            q.borrow_mut().push(b.to_vec());
+            0
+        })
+        .map_err(|e| RecordError::Spawn { msg: e.0 })?;
+    let mut dec = decode::Decoder::new(root);
+    let mut out = Vec::new();
+    let mut status: Option<Status> = None;
+    let mut reported_lost = 0u64;
+    let mut last_ts = 0u64;
+    let mut last_gone_check = Instant::now();
+    let mut emit = |w: &mut TraceWriter, out: &mut Vec<decode::Out>| -> Result<(), RecordError> {
+        for (pid, ts, kind) in out.drain(..) {
+            // Ring order is the kernel's order; times from different CPUs
+            // may be a little out of step: never let them go backwards.
+            last_ts = last_ts.max(ts.saturating_sub(base));
+            w.emit_at(pid, kind, last_ts)?;
+        }
+        Ok(())
+    };
+    loop {
+        // EINTR (a signal to forkscope) only ends this poll early.
+        let _ = ring.poll(Duration::from_millis(100));
+        for b in queue.borrow_mut().drain(..) {
+            if let Some(r) = wire::decode(&b) {
+                dec.feed(r, &mut out);
+            }
+        }
+        emit(&mut w, &mut out)?;
+        let lost = bpf.lost();
+        if lost > reported_lost {
+            w.emit(
+                root,
+                EventKind::Lost {
+                    records: lost - reported_lost,
+                },
+            )?;
+            reported_lost = lost;
+        }
+        let _ = w.flush();
+        if status.is_none() {
+            use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+            match waitpid(nix::unistd::Pid::from_raw(root), Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(_, c)) => status = Some(Status::Exited { exited: c }),
+                Ok(WaitStatus::Signaled(_, s, core)) => {
+                    status = Some(Status::Signaled {
+                        signaled: crate::trace::Sig(s as i32),
+                        core,
+                    })
+                }
+                Err(_) => status = Some(Status::Exited { exited: 0 }),
+                _ => {}
+            }
+        }
+        if status.is_some() {
+            // Done when every task the records know is gone. If an exit
+            // record was lost, ask the kernel (once a second).
+            if !dec.live.is_empty() && last_gone_check.elapsed() > Duration::from_secs(1) {
+                last_gone_check = Instant::now();
+                dec.live
+                    .retain(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+            }
+            if dec.live.is_empty() {
+                let _ = ring.consume();
+                for b in queue.borrow_mut().drain(..) {
+                    if let Some(r) = wire::decode(&b) {
+                        dec.feed(r, &mut out);
+                    }
+                }
+                dec.finish(&mut out);
+                emit(&mut w, &mut out)?;
+                break;
+            }
+        }
+    }
+    let _ = w.flush();
+    drop(ring);
+    release_in_background(bpf);
+    let trace_stopped = w.failure().cloned();
+    let events = trace_stopped
+        .as_ref()
+        .map_or_else(|| w.events_written(), |f| f.at_event);
+    Ok(EbpfOutcome {
+        outcome: RecordOutcome {
+            status,
+            path,
+            events,
+            stats: dec.stats.clone(),
+            exec_error: dec.root_exec_error,
+            hangs: Vec::new(),
+            killed_for_hang: false,
+            attached: None,
+            trace_stopped,
+        },
+        lost: reported_lost,
+    })
+}
+
+/// Detaches the programs without making forkscope wait for it. Taking a
+/// program off a syscall tracepoint waits for an RCU grace period (the
+/// kernel's tracepoint_synchronize_unregister), one tracepoint after the
+/// other: measured here, ~75 ms each, over 2 s for all of them, after the
+/// traced program has already ended. A child process that holds the only
+/// other references to the link fds drops them when it exits, and pays
+/// that instead; it closes its stdio first, so nobody waiting for
+/// forkscope's output waits for it either.
+fn release_in_background(bpf: Loaded) {
+    // SAFETY: the child only calls close and _exit (async-signal-safe).
+    if unsafe { libc::fork() } == 0 {
+        // SAFETY: closing inherited fds and exiting, in the child.
+        unsafe {
+            libc::close(0);
+            libc::close(1);
+            libc::close(2);
+            libc::_exit(0);
+        }
+    }
+    // The child's copies keep the links; these closes are cheap.
+    drop(bpf);
+}
