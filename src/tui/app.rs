@@ -5,7 +5,7 @@
 //! The timeline is a list of rows (the events the filters keep, by index
 //! into the [`Index`]); the current event is one row. Lines, the diagram
 //! and the pipes come from replaying the model to an event (see
-//! [`index::At`]); lines are cached, so stepping renders one new line.
+//! [`super::index::At`]); lines are cached, so stepping renders one new line.
 
 use super::ansi;
 use super::index::{At, Index};

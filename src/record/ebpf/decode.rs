@@ -6,7 +6,7 @@
 
 use super::wire::{self, FdType, Rec, Record};
 use crate::record::syscalls::open::open_flags;
-use crate::record::sysno::{self, Abi, Sys};
+use crate::record::sysno::{self, Abi};
 use crate::record::tracer::Stats;
 use crate::trace::{
     errno_name, DupVia, EventKind, FdEntry, ForkFlavor, KillVia, RawStr, Sig, Status, WaitVia,
@@ -379,21 +379,7 @@ fn argv_len_kept() -> usize {
 fn fork_kind(child: i32, nr: i64, flags: u64) -> EventKind {
     let sys = sysno::lookup(Abi::Native, nr);
     let f = |c: libc::c_int| flags & c as u64 != 0;
-    let flavor = if f(libc::CLONE_THREAD) {
-        ForkFlavor::Thread
-    } else if sys == Some(Sys::Vfork) || f(libc::CLONE_VFORK) {
-        ForkFlavor::Vfork
-    } else if f(libc::CLONE_VM | libc::CLONE_FILES | libc::CLONE_FS | libc::CLONE_SIGHAND) {
-        ForkFlavor::Clone
-    } else {
-        ForkFlavor::Fork
-    };
-    let syscall = match sys {
-        Some(Sys::Fork) => "fork",
-        Some(Sys::Vfork) => "vfork",
-        Some(Sys::Clone3) => "clone3",
-        _ => "clone",
-    };
+    let (flavor, syscall) = crate::record::syscalls::process::flavor_of(flags, sys, false, false);
     EventKind::Fork {
         child,
         flavor,

@@ -5,7 +5,7 @@
 //!
 //! CLONE_PIDFD also gives the parent a new fd, a pidfd for the child: its
 //! number is read at the same stop from where the kernel stored it (see
-//! [`pidfd_slot`]) and recorded as a `new_fd` after the `fork` event.
+//! `pidfd_slot`) and recorded as a `new_fd` after the `fork` event.
 
 use crate::record::sysno::{self, Abi, Sys};
 use crate::record::{procfs, tracer::Tracer, RecordError};
@@ -125,24 +125,13 @@ pub fn created(
     child: i32,
 ) -> Result<ForkFlavor, RecordError> {
     let (sys, flags, pidfd_at) = creating_call(Pid::from_raw(parent));
+    let (flavor, syscall) = flavor_of(
+        flags,
+        sys,
+        event == libc::PTRACE_EVENT_VFORK,
+        event == libc::PTRACE_EVENT_CLONE && sys.is_none(),
+    );
     let f = |c: libc::c_int| flags & c as u64 != 0;
-    let flavor = if f(libc::CLONE_THREAD) {
-        ForkFlavor::Thread
-    } else if event == libc::PTRACE_EVENT_VFORK || f(libc::CLONE_VFORK) {
-        ForkFlavor::Vfork
-    } else if f(libc::CLONE_VM | libc::CLONE_FILES | libc::CLONE_FS | libc::CLONE_SIGHAND)
-        || (event == libc::PTRACE_EVENT_CLONE && sys.is_none())
-    {
-        ForkFlavor::Clone
-    } else {
-        ForkFlavor::Fork
-    };
-    let syscall = match sys {
-        Some(Sys::Fork) => "fork",
-        Some(Sys::Vfork) => "vfork",
-        Some(Sys::Clone3) => "clone3",
-        _ => "clone",
-    };
     let shares_fds = f(libc::CLONE_FILES);
     let fds = fork_snapshot(t, parent, child, flavor, shares_fds);
     let tgid = t.tasks.get(&parent).map_or(parent, |p| p.tgid);
@@ -200,4 +189,35 @@ fn fork_snapshot(
     t.shared_fd_tables
         .contains(&tgid)
         .then(|| crate::record::procfs::fork_fd_table(child, parent))
+}
+
+/// The flavour of a process creation and the name of the call that made it,
+/// from its clone flags and syscall (`sys`, when known), as both recording
+/// backends decode it. `vfork`: the kernel reported a vfork;
+/// `clone_unknown`: a clone whose syscall could not be read.
+pub fn flavor_of(
+    flags: u64,
+    sys: Option<Sys>,
+    vfork: bool,
+    clone_unknown: bool,
+) -> (ForkFlavor, &'static str) {
+    let f = |c: libc::c_int| flags & c as u64 != 0;
+    let flavor = if f(libc::CLONE_THREAD) {
+        ForkFlavor::Thread
+    } else if vfork || sys == Some(Sys::Vfork) || f(libc::CLONE_VFORK) {
+        ForkFlavor::Vfork
+    } else if clone_unknown
+        || f(libc::CLONE_VM | libc::CLONE_FILES | libc::CLONE_FS | libc::CLONE_SIGHAND)
+    {
+        ForkFlavor::Clone
+    } else {
+        ForkFlavor::Fork
+    };
+    let syscall = match sys {
+        Some(Sys::Fork) => "fork",
+        Some(Sys::Vfork) => "vfork",
+        Some(Sys::Clone3) => "clone3",
+        _ => "clone",
+    };
+    (flavor, syscall)
 }

@@ -10,7 +10,7 @@
 //! seen, as the one whose /proc entry is gone (see [`Unreaped`]).
 //! So is the child reaped by a wait that then fails with EFAULT: the kernel
 //! reaps before it copies the status (or siginfo, or rusage) out (see
-//! [`reaped_before_efault`]).
+//! `reaped_before_efault`).
 
 use super::{errno_of, Call, Entry, Pending, Saved, SysResult};
 use crate::record::{mem, sysno::Abi, sysno::Sys, tracer::Tracer, RecordError};
