@@ -797,3 +797,79 @@ fn a_process_whose_leader_exits_first_is_snapshotted_by_its_last_thread() {
         .count();
     assert_eq!(write_ends, 3, "each thread left one pipe end open: {fds:?}");
 }
+
+#[test]
+fn record_p_given_twice_records_both_running_processes_and_ctrl_c_leaves_both_running() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let start = |script: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", script])
+            .stdout(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap()
+    };
+    let mut a = start("exec sleep 30");
+    let mut b = start("exec sleep 31");
+    let (pa, pb) = (a.id() as i32, b.id() as i32);
+    // Both have exec'd sleep before forkscope looks.
+    let t0 = std::time::Instant::now();
+    while [pa, pb].iter().any(|p| {
+        std::fs::read(format!("/proc/{p}/cmdline")).map_or(true, |c| !c.starts_with(b"sleep"))
+    }) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "sleep never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let trace = dir.path().join("t.jsonl");
+    let mut fs = forkscope()
+        .args(["record", "-q", "-o"])
+        .arg(&trace)
+        .args(["-p", &pa.to_string(), "-p", &pb.to_string()])
+        .spawn()
+        .unwrap();
+    // Ctrl-C once both spawn events are in the trace (the tracer is then
+    // running with its handlers in place).
+    let t0 = std::time::Instant::now();
+    while std::fs::read_to_string(&trace).map_or(0, |s| s.matches("\"spawn\"").count()) < 2 {
+        assert!(t0.elapsed() < Duration::from_secs(20), "no spawn events");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill takes integers only.
+    unsafe {
+        libc::kill(fs.id() as i32, libc::SIGINT);
+    }
+    let status = fs.wait().unwrap();
+    let alive_untraced = |p: i32| {
+        std::fs::read_to_string(format!("/proc/{p}/status")).is_ok_and(|s| {
+            s.lines().any(|l| l == "TracerPid:\t0")
+                && !s.lines().any(|l| l.starts_with("State:\tZ"))
+        })
+    };
+    let (alive_a, alive_b) = (alive_untraced(pa), alive_untraced(pb));
+    // SAFETY: killpg takes integers only.
+    unsafe {
+        libc::killpg(pa, libc::SIGKILL);
+        libc::killpg(pb, libc::SIGKILL);
+    }
+    let _ = (a.wait(), b.wait());
+    assert!(status.success(), "{status:?}");
+    assert!(alive_a && alive_b, "detached, both sleeps run on untraced");
+    let (header, events, _) = forkscope::trace::read_all(&trace).unwrap();
+    assert_eq!(header.root_pid, pa, "the first -p names the trace");
+    let spawned: Vec<i32> = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Spawn { attached: true, .. }))
+        .map(|e| e.pid)
+        .collect();
+    assert_eq!(spawned, vec![pa, pb]);
+    let v = forkscope()
+        .args(["replay", "--verify"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+}

@@ -100,10 +100,10 @@ pub fn start_for(
         }
         return Ok(Err(crate::record::TRACE_FAILED_EXIT));
     }
-    let argv0: std::ffi::OsString = match (args.attach, args.command.first()) {
+    let argv0: std::ffi::OsString = match (args.attach.first(), args.command.first()) {
         (None, Some(c)) => c.clone(),
-        _ => {
-            let pid = args.attach.unwrap_or(0);
+        (pid, _) => {
+            let pid = pid.copied().unwrap_or(0);
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             let first = cmdline
                 .split(|b| *b == 0)

@@ -220,15 +220,17 @@ pub struct RecordArgs {
     pub snapshots: Vec<SnapshotAt>,
 
     /// Attach to a running process (and all its threads and descendants)
-    /// instead of starting CMD. Slower than starting CMD: the seccomp filter
-    /// cannot be added to a running process. Ctrl-C detaches and leaves it running.
+    /// instead of starting CMD; give -p several times for several processes
+    /// (the first names the trace). Slower than starting CMD: the seccomp
+    /// filter cannot be added to a running process. Ctrl-C detaches and
+    /// leaves them running.
     #[arg(
         short = 'p',
         long = "attach",
         value_name = "PID",
         conflicts_with = "command"
     )]
-    pub attach: Option<i32>,
+    pub attach: Vec<i32>,
 
     /// How to record: `ptrace` (stops the program at each recorded
     /// syscall), `ebpf` (BPF programs in the kernel, the program never

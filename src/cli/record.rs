@@ -271,7 +271,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         }))),
     };
     // The program's name for the summary: read before it may exit.
-    let argv0 = match args.attach {
+    let argv0 = match args.attach.first().copied() {
         Some(pid) => {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             let first = cmdline.split(|b| *b == 0).next().unwrap_or_default();
@@ -303,7 +303,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
     };
     #[cfg_attr(not(feature = "ebpf"), allow(unused_mut))]
     let mut lost = 0u64;
-    let result = match (args.attach, bpf) {
+    let result = match (args.attach.first().copied(), bpf) {
         #[cfg(feature = "ebpf")]
         (None, Some(bpf)) => record::ebpf::record(
             bpf,
@@ -317,7 +317,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
             lost = e.lost;
             e.outcome
         }),
-        (Some(pid), _) => record::attach(pid, args.output, &watch),
+        (Some(_), _) => record::attach(&args.attach, args.output, &watch),
         (None, _) => record::record_watched(
             &RecordOptions {
                 argv: args.command.clone(),
@@ -393,7 +393,7 @@ fn choose_backend(args: &RecordArgs) -> Result<Option<Bpf>, i32> {
         Backend::Ebpf => true,
         Backend::Auto => false,
     };
-    let unsupported = if args.attach.is_some() {
+    let unsupported = if !args.attach.is_empty() {
         Some("-p")
     } else if args.stall_timeout.is_some() {
         Some("--stall-timeout")

@@ -826,15 +826,20 @@ pub fn record_watched(
     run_traced(t, watch, path, None)
 }
 
-/// Attaches to the running process `pid`, its threads and its descendants,
+/// Attaches to the running processes `pids` (each with its threads and descendants),
 /// and records them until they all exit or Ctrl-C, SIGTERM or SIGHUP asks
 /// forkscope to detach (which leaves them running as before). Each attached
 /// process gets a `spawn` event with its argv and fd table from /proc.
 pub fn attach(
-    pid: i32,
+    pids: &[i32],
     output: Option<PathBuf>,
     watch: &HangWatch,
 ) -> Result<RecordOutcome, RecordError> {
+    // The first pid names the trace (header argv, root_pid); the others'
+    // trees are recorded beside it.
+    let pid = *pids.first().ok_or_else(|| RecordError::Spawn {
+        msg: "no process to attach to".into(),
+    })?;
     let cmdline =
         std::fs::read(format!("/proc/{pid}/cmdline")).map_err(|_| RecordError::Spawn {
             msg: format!("no process {pid}"),
@@ -863,7 +868,7 @@ pub fn attach(
     ATTACHED.store(true, Ordering::Relaxed);
     DETACH.store(false, Ordering::Relaxed);
     install_signal_handlers();
-    let seized = match spawn::attach(pid) {
+    let seized = match spawn::attach_all(pids) {
         Ok(s) => s,
         Err(e) => {
             stop_tick();

@@ -162,6 +162,31 @@ pub fn attach(pid: i32) -> Result<Seized, RecordError> {
     Ok(seized)
 }
 
+/// [`attach`] to each of `pids` (`record -p A -p B`), in order: a pid that
+/// is already seized (a descendant of an earlier one) is not seized again.
+/// If one cannot be attached, the ones seized so far are let go.
+pub fn attach_all(pids: &[i32]) -> Result<Seized, RecordError> {
+    let mut all = Seized::default();
+    for &pid in pids {
+        if all.processes.iter().any(|p| p.pid == pid) {
+            continue;
+        }
+        match attach(pid) {
+            Ok(s) => all.processes.extend(
+                s.processes
+                    .into_iter()
+                    .filter(|p| !all.processes.iter().any(|q| q.pid == p.pid))
+                    .collect::<Vec<_>>(),
+            ),
+            Err(e) => {
+                release(&all);
+                return Err(e);
+            }
+        }
+    }
+    Ok(all)
+}
+
 /// Stops every seized task (PTRACE_INTERRUPT): each reports a
 /// PTRACE_EVENT_STOP, where the tracer resumes it under PTRACE_SYSCALL.
 pub fn interrupt(seized: &Seized) {
