@@ -21,6 +21,9 @@
 //! - `FORKSCOPE_BENCH_CPUS`: run every command of every variant (native
 //!   included) on these CPUs only, e.g. `0` or `0,1`: a like-for-like
 //!   comparison on one CPU, where a ptrace stop needs no cross-CPU wake-up.
+//! - `FORKSCOPE_BENCH_LIVE=1`: also `forkscope record --live` (the live
+//!   timeline; its stderr is discarded like every variant's), to check that
+//!   printing the story while recording does not slow the program.
 //! - `FORKSCOPE_BENCH_BASELINE`: another forkscope binary (e.g. built from an
 //!   earlier commit) run as one more variant, interleaved with the others, so
 //!   "did this change make recording slower?" is answered by ratios from one
@@ -161,16 +164,20 @@ enum Variant {
     Baseline,
     /// `forkscope record --backend ebpf`, in builds with the `ebpf` feature.
     Ebpf,
+    /// `forkscope record --live` (FORKSCOPE_BENCH_LIVE=1): the timeline
+    /// printed while recording (to stderr, which the bench discards).
+    Live,
 }
 
 impl Variant {
-    const ALL: [Variant; 6] = [
+    const ALL: [Variant; 7] = [
         Variant::Native,
         Variant::Forkscope,
         Variant::Strace,
         Variant::StraceSeccomp,
         Variant::Baseline,
         Variant::Ebpf,
+        Variant::Live,
     ];
 
     fn label(self) -> &'static str {
@@ -181,6 +188,7 @@ impl Variant {
             Variant::StraceSeccomp => "strace -f --seccomp-bpf",
             Variant::Baseline => "forkscope (baseline)",
             Variant::Ebpf => "forkscope --backend ebpf",
+            Variant::Live => "forkscope record --live",
         }
     }
 }
@@ -471,6 +479,23 @@ impl Bench {
                     }
                     .to_string_lossy()
                     .into_owned(),
+                    "-q".into(),
+                    "--".into(),
+                ]
+                .into_iter()
+                .chain(w.argv.iter().cloned())
+                .collect(),
+            ),
+            Variant::Live => (
+                FORKSCOPE,
+                vec![
+                    "record".into(),
+                    "--live".into(),
+                    "-o".into(),
+                    self.dir
+                        .join(format!("{}-live.jsonl", w.name))
+                        .to_string_lossy()
+                        .into_owned(),
                     "-q".into(),
                     "--".into(),
                 ]
@@ -819,6 +844,7 @@ fn main() {
 
     println!("forkscope record benchmark");
     println!("  binary:   {FORKSCOPE}");
+    let live = std::env::var("FORKSCOPE_BENCH_LIVE").is_ok_and(|v| v == "1");
     let baseline = std::env::var("FORKSCOPE_BENCH_BASELINE")
         .ok()
         .filter(|b| !b.is_empty());
@@ -914,6 +940,7 @@ fn main() {
             .iter()
             .filter(|&&v| v != Variant::Baseline || bench.baseline.is_some())
             .filter(|&&v| v != Variant::Ebpf || cfg!(feature = "ebpf"))
+            .filter(|&&v| v != Variant::Live || live)
             .map(|&v| (v, Cell::default()))
             .collect();
         let mut hwm_kb = None;
@@ -1071,11 +1098,14 @@ fn main() {
             continue;
         };
         let rel = |v: Variant| med(v).map_or("n/a".into(), |s| format!("{:.3}x", f / s));
-        let base = if bench.baseline.is_some() {
+        let mut base = if bench.baseline.is_some() {
             format!(", {} of the baseline", rel(Variant::Baseline))
         } else {
             String::new()
         };
+        if let Some(l) = live.then(|| med(Variant::Live)).flatten() {
+            base.push_str(&format!("; with --live: {:.3}x of without", l / f));
+        }
         println!(
             "  {}: {} of strace -f, {} of strace -f --seccomp-bpf{base}",
             w.name,
