@@ -69,9 +69,11 @@ impl LiveView {
                 Err(_) => return, // No header: the recording did not start.
             };
             let mut r = Replay::new(reader);
-            // Lines go out one by one (stderr is unbuffered); a closed
-            // stderr stops the view, never the recording.
-            let mut err = std::io::stderr();
+            // Lines go out one by one, each in one write(2), so that the
+            // program's own stderr never lands in the middle of one (stderr
+            // itself is unbuffered and a line is written in pieces); a
+            // closed stderr stops the view, never the recording.
+            let mut err = std::io::LineWriter::with_capacity(1 << 16, std::io::stderr());
             let _ = super::replay::timeline(&mut r, &mut err, &style, &filter);
         });
         Ok(LiveView { done, thread })
