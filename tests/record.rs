@@ -873,3 +873,47 @@ fn record_p_given_twice_records_both_running_processes_and_ctrl_c_leaves_both_ru
         .unwrap();
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
 }
+
+#[test]
+fn an_attached_process_setting_other_signals_records_no_sigchld_disposition() {
+    // Attached, every syscall stops (no seccomp filter picks sigaction by
+    // signal): an rt_sigaction for SIGINT must not read as one for SIGCHLD.
+    use std::os::unix::process::CommandExt;
+    let mut target = std::process::Command::new("perl")
+        .args([
+            "-e",
+            r#"for (1..3000) { $SIG{INT} = "IGNORE"; $SIG{INT} = "DEFAULT"; select(undef, undef, undef, 0.005) }"#,
+        ])
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let pid = target.id() as i32;
+    std::thread::sleep(Duration::from_millis(200));
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut fs = forkscope()
+        .args(["record", "-q", "-o"])
+        .arg(&trace)
+        .args(["-p", &pid.to_string()])
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !std::fs::read_to_string(&trace).is_ok_and(|s| s.contains("\"spawn\"")) {
+        assert!(t0.elapsed() < Duration::from_secs(20), "no spawn event");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Let it change SIGINT's disposition many times while traced.
+    std::thread::sleep(Duration::from_millis(400));
+    // SAFETY: kill and killpg take integers only.
+    unsafe {
+        libc::kill(fs.id() as i32, libc::SIGINT);
+    }
+    let status = fs.wait().unwrap();
+    unsafe {
+        libc::killpg(pid, libc::SIGKILL);
+    }
+    let _ = target.wait();
+    assert!(status.success(), "{status:?}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(!text.contains("\"sigchld\""), "{text}");
+}

@@ -101,6 +101,8 @@ pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError>
         // pick fcntl and ioctl commands: the same choice is made here.
         Fcntl if !sysno::FCNTL_TRACED_CMDS.contains(&(call.args[1] as u32)) => Ok(Entry::Done),
         Ioctl if !sysno::ioctl_traced_cmds().any(|c| c == call.args[1] as u32) => Ok(Entry::Done),
+        // Likewise the filter stops sigaction only for SIGCHLD.
+        SigchldAction(_) if call.args[0] as u32 != libc::SIGCHLD as u32 => Ok(Entry::Done),
         Execve | Execveat => exec::entry(t, pid, call),
         Pipe | Pipe2 => Ok(Entry::exit(call, Saved::Nothing)),
         Dup | Dup2 | Dup3 | Fcntl => Ok(Entry::exit(call, Saved::Nothing)),
