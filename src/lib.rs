@@ -13,3 +13,4 @@ pub mod render;
 pub mod replay;
 pub mod trace;
 pub mod tui;
+pub mod words;

@@ -26,6 +26,7 @@ mod apply;
 mod fd_table;
 mod files;
 mod hash;
+pub mod labels;
 mod note;
 mod open_file;
 mod pipe;

@@ -14,6 +14,7 @@ use super::lang::{self, Lang};
 use super::scene::{FdRow, OpenFileNode, ProcBox, Scene};
 use super::words;
 use crate::trace::Pid;
+pub use crate::words::text::{char_cols, pieces, visible, width};
 use owo_colors::OwoColorize;
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -23,42 +24,6 @@ pub const WIDTH: usize = 100;
 
 /// The narrowest a box's content gets, however deep the tree.
 const MIN_INNER: usize = 36;
-
-/// `s` with every control character (newline, escape, ...) and every
-/// invisible formatting character (bidi overrides, zero-width spaces)
-/// written as a visible escape (`\n`, `\x1b`, `\u{202e}`), so a path from
-/// the trace can neither break a layout nor drive a terminal.
-pub fn visible(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(invisible) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if invisible(c) && (c as u32) < 0x100 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if invisible(c) => {
-                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// Control characters and the format characters that change how the
-/// surrounding text is shown (bidi embeddings, overrides and isolates,
-/// zero-width characters, the byte-order mark).
-fn invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(c as u32,
-            0x00ad | 0x061c | 0x180e | 0x200b..=0x200f | 0x2028..=0x202e
-            | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb)
-}
 
 /// `s` cut to at most `max` characters, ending in `…` when cut.
 pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
@@ -89,39 +54,6 @@ fn fit(s: &str, max: usize) -> Cow<'_, str> {
     }
     out.push('…');
     Cow::Owned(out)
-}
-
-/// Columns a character takes in a terminal: 2 for East Asian wide and
-/// fullwidth characters (CJK ideographs, kana, hangul, fullwidth
-/// punctuation such as `（`, `：`, `，`), 1 for everything else. The same
-/// table as the SVG renderer's.
-pub fn char_cols(c: char) -> usize {
-    let wide = matches!(c as u32,
-        0x1100..=0x115F
-        | 0x2E80..=0x303E
-        | 0x3041..=0x33FF
-        | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x1F300..=0x1F64F
-        | 0x1F900..=0x1F9FF
-        | 0x20000..=0x3FFFD);
-    if wide {
-        2
-    } else {
-        1
-    }
-}
-
-/// Columns `s` takes in a terminal: what every box, pad and wrap of this
-/// drawing is measured in, so boxes stay square around Chinese labels.
-pub fn width(s: &str) -> usize {
-    s.chars().map(char_cols).sum()
 }
 
 /// Colour, applied to text already laid out (padding is computed on the
@@ -776,40 +708,6 @@ fn wrap(
         body.push_str(&piece);
     }
     line(out, &format!("{prefix}{}", f(&body)));
-}
-
-/// The pieces a line of `text` may break between, each with whether a
-/// space comes before it: the words between spaces, and within a word each
-/// wide (CJK) character, since Chinese breaks between any two characters —
-/// though never before closing punctuation (`，` `）` `：` ...) nor after
-/// opening punctuation (`（` ...). Text without wide characters gives
-/// exactly its words.
-pub(crate) fn pieces(text: &str) -> Vec<(bool, String)> {
-    fn closing(c: char) -> bool {
-        "，。；：、！？）」』》…".contains(c)
-    }
-    fn opening(c: char) -> bool {
-        "（「『《".contains(c)
-    }
-    let mut out = Vec::new();
-    for (i, word) in text.split(' ').enumerate() {
-        let mut spaced = i > 0;
-        let mut piece = String::new();
-        let mut prev: Option<char> = None;
-        for c in word.chars() {
-            if let Some(p) = prev {
-                let wide = char_cols(p) == 2 || char_cols(c) == 2;
-                if wide && !closing(c) && !opening(p) {
-                    out.push((spaced, std::mem::take(&mut piece)));
-                    spaced = false;
-                }
-            }
-            piece.push(c);
-            prev = Some(c);
-        }
-        out.push((spaced, piece));
-    }
-    out
 }
 
 fn pipes(out: &mut String, scene: &Scene, paint: Paint) {

@@ -1,0 +1,246 @@
+//! Helpers every language shares: display width, escaping of text from a
+//! trace, word wrap, lists, durations and exit statuses.
+//!
+//! [`visible`] is the one place that turns control and direction-changing
+//! characters from a trace into visible escapes; every output format uses it
+//! before its own escaping.
+
+use super::Lang;
+use crate::trace::Status;
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// `s` with every control character (newline, escape, ...) and every
+/// invisible formatting character (bidi overrides, zero-width spaces)
+/// written as a visible escape (`\n`, `\x1b`, `\u{202e}`), so a path from
+/// the trace can neither break a layout nor drive a terminal.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(invisible) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if invisible(c) && (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if invisible(c) => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Control characters and the format characters that change how the
+/// surrounding text is shown (bidi embeddings, overrides and isolates,
+/// zero-width characters, the byte-order mark).
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c as u32,
+            0x00ad | 0x061c | 0x180e | 0x200b..=0x200f | 0x2028..=0x202e
+            | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb)
+}
+
+/// Columns a character takes in a terminal: 2 for East Asian wide and
+/// fullwidth characters (CJK ideographs, kana, hangul, fullwidth
+/// punctuation such as `（`, `：`, `，`), 1 for everything else. The same
+/// table as the SVG renderer's.
+pub fn char_cols(c: char) -> usize {
+    let wide = matches!(c as u32,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD);
+    if wide {
+        2
+    } else {
+        1
+    }
+}
+
+/// Columns `s` takes in a terminal: what every box, pad and wrap of this
+/// drawing is measured in, so boxes stay square around Chinese labels.
+pub fn width(s: &str) -> usize {
+    s.chars().map(char_cols).sum()
+}
+
+/// The pieces a line of `text` may break between, each with whether a
+/// space comes before it: the words between spaces, and within a word each
+/// wide (CJK) character, since Chinese breaks between any two characters —
+/// though never before closing punctuation (`，` `）` `：` ...) nor after
+/// opening punctuation (`（` ...). Text without wide characters gives
+/// exactly its words.
+pub fn pieces(text: &str) -> Vec<(bool, String)> {
+    fn closing(c: char) -> bool {
+        "，。；：、！？）」』》…".contains(c)
+    }
+    fn opening(c: char) -> bool {
+        "（「『《".contains(c)
+    }
+    let mut out = Vec::new();
+    for (i, word) in text.split(' ').enumerate() {
+        let mut spaced = i > 0;
+        let mut piece = String::new();
+        let mut prev: Option<char> = None;
+        for c in word.chars() {
+            if let Some(p) = prev {
+                let wide = char_cols(p) == 2 || char_cols(c) == 2;
+                if wide && !closing(c) && !opening(p) {
+                    out.push((spaced, std::mem::take(&mut piece)));
+                    spaced = false;
+                }
+            }
+            piece.push(c);
+            prev = Some(c);
+        }
+        out.push((spaced, piece));
+    }
+    out
+}
+
+/// `text` laid out in lines: the first at most `first` columns wide, the
+/// others at most `rest` (both measured with [`width`]); breaks at spaces,
+/// and between two Chinese characters (see [`pieces`]). A single piece wider
+/// than its line stays whole. Always at least one line.
+pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut max = first;
+    for (spaced, piece) in pieces(text) {
+        let sep = if spaced && !line.is_empty() { " " } else { "" };
+        if !line.is_empty() && width(&line) + sep.len() + width(&piece) > max {
+            lines.push(std::mem::take(&mut line));
+            max = rest;
+            line.push_str(&piece);
+            continue;
+        }
+        line.push_str(sep);
+        line.push_str(&piece);
+    }
+    lines.push(line);
+    lines
+}
+
+/// `a`, `a and b`, `a, b and c`; in Chinese `a`, `a 和 b`, `a、b 和 c`.
+pub fn list(lang: Lang, items: &[String]) -> String {
+    let (sep, and) = match lang {
+        Lang::En => (", ", " and "),
+        Lang::Zh => ("、", " 和 "),
+    };
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{}{and}{last}", init.join(sep)),
+    }
+}
+
+/// `1.50 s`, `300 ms`, `12 µs` (the same in both languages).
+pub fn duration(ns: u64) -> String {
+    if ns >= 1_000_000_000 {
+        format!("{:.2} s", ns as f64 / 1e9)
+    } else if ns >= 1_000_000 {
+        format!("{} ms", ns / 1_000_000)
+    } else {
+        format!("{} µs", ns / 1_000)
+    }
+}
+
+/// An exit status as strace writes it, whatever the language (the call
+/// text of a timeline): `exit 0`, `killed by SIGPIPE (core dumped)`.
+pub fn status_call(s: &Status) -> String {
+    match s {
+        Status::Exited { exited } => format!("exit {exited}"),
+        Status::Signaled { signaled, core } => {
+            format!(
+                "killed by {signaled}{}",
+                if *core { " (core dumped)" } else { "" }
+            )
+        }
+        Status::Stopped { stopped } => format!("stopped by {stopped}"),
+        Status::Continued { .. } => "continued".into(),
+    }
+}
+
+/// An exit status in words of `lang`, for sentences and listings:
+/// `exit 0` / `退出码 0`, `killed by SIGPIPE` / `被 SIGPIPE 杀死`.
+pub fn status(lang: Lang, s: &Status) -> String {
+    match lang {
+        Lang::En => status_call(s),
+        Lang::Zh => match s {
+            Status::Exited { exited } => format!("退出码 {exited}"),
+            Status::Signaled { signaled, core } => format!(
+                "被 {signaled} 杀死{}",
+                if *core { "，产生了 core dump" } else { "" }
+            ),
+            Status::Stopped { stopped } => format!("被 {stopped} 暂停"),
+            Status::Continued { .. } => "继续运行".into(),
+        },
+    }
+}
+
+/// The space Chinese text puts after `s` before more Chinese: one after
+/// Latin text (`/dev/pts/0 被关闭了`), none after Chinese (`的写端被关闭了`).
+pub fn gap(s: &str) -> &'static str {
+    match s.chars().last() {
+        Some(c) if char_cols(c) == 2 => "",
+        _ => " ",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_characters_count_twice_and_arrows_once() {
+        assert_eq!(width("pipe#1"), 6);
+        assert_eq!(width("写端"), 4);
+        assert_eq!(width("→—"), 2);
+    }
+
+    #[test]
+    fn wrapped_lines_stay_within_their_widths() {
+        let text = "close fd 1 in the first writer as soon as it has written all it will";
+        let lines = wrap(text, 20, 30);
+        assert!(width(&lines[0]) <= 20, "{lines:?}");
+        assert!(lines[1..].iter().all(|l| width(l) <= 30), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+    }
+
+    #[test]
+    fn chinese_wraps_between_characters_but_not_before_closing_punctuation() {
+        let lines = wrap("写端全关了，读端读到文件结束", 10, 10);
+        assert!(lines.iter().all(|l| width(l) <= 10), "{lines:?}");
+        assert!(lines.iter().all(|l| !l.starts_with('，')), "{lines:?}");
+        assert_eq!(lines.concat(), "写端全关了，读端读到文件结束");
+    }
+
+    #[test]
+    fn lists_read_naturally_in_both_languages() {
+        let items = ["a".to_string(), "b".to_string(), "c".to_string()];
+        assert_eq!(list(Lang::En, &items), "a, b and c");
+        assert_eq!(list(Lang::Zh, &items), "a、b 和 c");
+        assert_eq!(list(Lang::En, &items[..1]), "a");
+    }
+
+    #[test]
+    fn control_and_bidi_characters_become_visible_escapes() {
+        assert_eq!(visible("a\nb\u{202e}c\x1b"), "a\\nb\\u{202e}c\\x1b");
+        assert!(matches!(visible("plain"), Cow::Borrowed(_)));
+    }
+}
