@@ -24,20 +24,17 @@ const LANGS: [(Lang, &str); 2] = [(Lang::En, "en"), (Lang::Zh, "zh")];
 
 /// The summary of `out` for a program named `argv0`, in `lang`.
 fn summary(out: &RecordOutcome, argv0: &str, lang: Lang) -> String {
-    forkscope::words::lang::set(lang);
-    forkscope::cli::record::summary(out, argv0)
+    forkscope::words::record::summary(lang, out, argv0)
 }
 
 /// A ptrace limit's warning in `lang`.
 fn limit(l: &Limit, lang: Lang) -> String {
-    forkscope::words::lang::set(lang);
-    forkscope::cli::record::limit_text(l)
+    forkscope::words::record::limit(lang, l)
 }
 
 /// A notice in `lang`.
 fn notice(n: &Notice, lang: Lang) -> String {
-    forkscope::words::lang::set(lang);
-    forkscope::cli::record::notice_text(n)
+    forkscope::words::record::notice(lang, n)
 }
 
 fn outcome() -> RecordOutcome {
