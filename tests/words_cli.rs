@@ -244,6 +244,13 @@ fn notices_of_processes_that_outlive_the_command_read_the_same_and_escape_names(
                 remaining: two,
             },
         ),
+        (
+            "unreadable",
+            Notice::Unreadable {
+                pid: 4106,
+                errno: libc::EPERM,
+            },
+        ),
     ];
     for (name, n) in &notices {
         for (lang, tag) in LANGS {
