@@ -43,9 +43,21 @@ pub fn notice(lang: Lang, n: &Notice) -> String {
     }
 }
 
-/// Where the trace went, for a summary: the file, or `-` (stdout).
-fn trace_path(path: &Path) -> String {
-    path.display().to_string()
+/// Where the trace went.
+enum TraceAt<'a> {
+    /// Into this file.
+    File(&'a Path),
+    /// To stdout (`-o -`).
+    Stdout,
+}
+
+/// Where the trace of a [`RecordOutcome`] went: its path is `-` for stdout.
+fn trace_at(path: &Path) -> TraceAt<'_> {
+    if path.as_os_str() == "-" {
+        TraceAt::Stdout
+    } else {
+        TraceAt::File(path)
+    }
 }
 
 /// The processes of a notice: `4105 (sleep), 4107 (make)`, names escaped.

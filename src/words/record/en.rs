@@ -1,10 +1,18 @@
 //! The recorder's facts in English.
 
-use super::{errno, named, pids, trace_path};
+use super::{errno, named, pids, trace_at, TraceAt};
 use crate::record::limits::{Limit, LimitKind};
 use crate::record::signals::Notice;
 use crate::record::{RecordOutcome, HANG_EXIT, TRACE_FAILED_EXIT};
 use crate::trace::Status;
+
+/// `Trace: t.jsonl`, `Trace: stdout`.
+fn trace(path: &std::path::Path) -> String {
+    match trace_at(path) {
+        TraceAt::File(p) => format!("Trace: {}", p.display()),
+        TraceAt::Stdout => "Trace: stdout".into(),
+    }
+}
 
 /// `1 event`, `2 events`.
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -23,10 +31,10 @@ pub(super) fn summary(out: &RecordOutcome, argv0: &str) -> String {
     };
     if let Some(f) = &out.trace_stopped {
         return format!(
-            "forkscope: the trace stopped at event {}: {}; {fate}. Trace: {} ({}, whole lines only). forkscope exits with status {TRACE_FAILED_EXIT}.",
+            "forkscope: the trace stopped at event {}: {}; {fate}. {} ({}, whole lines only). forkscope exits with status {TRACE_FAILED_EXIT}.",
             f.at_event,
             f.message,
-            trace_path(&out.path),
+            trace(&out.path),
             plural(f.at_event, "event", "events"),
             fate = match &out.attached {
                 Some(a) if a.detached => format!(
@@ -52,7 +60,7 @@ pub(super) fn summary(out: &RecordOutcome, argv0: &str) -> String {
         }
     };
     format!(
-        "forkscope: {argv0} {ended}. Traced {}{}, {}{}, {}, {}. Trace: {} ({}).",
+        "forkscope: {argv0} {ended}. Traced {}{}, {}{}, {}, {}. {} ({}).",
         plural(s.processes, "process", "processes"),
         if s.threads > 0 {
             format!(" and {}", plural(s.threads, "thread", "threads"))
@@ -67,7 +75,7 @@ pub(super) fn summary(out: &RecordOutcome, argv0: &str) -> String {
         },
         plural(s.pipes, "pipe", "pipes"),
         plural(s.signals, "signal", "signals"),
-        trace_path(&out.path),
+        trace(&out.path),
         plural(out.events, "event", "events"),
     )
 }

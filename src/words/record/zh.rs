@@ -1,12 +1,20 @@
 //! The recorder's facts in Chinese: the same facts in the same order as
 //! the English table.
 
-use super::{errno, named, pids, trace_path};
+use super::{errno, named, pids, trace_at, TraceAt};
 use crate::record::limits::{Limit, LimitKind};
 use crate::record::signals::Notice;
 use crate::record::{RecordOutcome, HANG_EXIT, TRACE_FAILED_EXIT};
 use crate::trace::Status;
 use crate::words::cli::zh_os_errors;
+
+/// `trace 文件：t.jsonl`, `trace 写到了标准输出`.
+fn trace(path: &std::path::Path) -> String {
+    match trace_at(path) {
+        TraceAt::File(p) => format!("trace 文件：{}", p.display()),
+        TraceAt::Stdout => "trace 写到了标准输出".into(),
+    }
+}
 
 pub(super) fn summary(out: &RecordOutcome, argv0: &str) -> String {
     let s = &out.stats;
@@ -24,10 +32,10 @@ pub(super) fn summary(out: &RecordOutcome, argv0: &str) -> String {
     };
     if let Some(f) = &out.trace_stopped {
         return format!(
-            "forkscope：trace 写到第 {} 个事件时停了：{}；{fate}。trace 文件：{}（{} 个事件，只保留完整的行）。forkscope 的退出状态是 {}。",
+            "forkscope：trace 写到第 {} 个事件时停了：{}；{fate}。{}（{} 个事件，只保留完整的行）。forkscope 的退出状态是 {}。",
             f.at_event,
             zh_os_errors(&f.message),
-            trace_path(&out.path),
+            trace(&out.path),
             f.at_event,
             TRACE_FAILED_EXIT,
             fate = match &out.attached {
@@ -64,12 +72,12 @@ pub(super) fn summary(out: &RecordOutcome, argv0: &str) -> String {
         String::new()
     };
     format!(
-        "forkscope：{argv0} {ended}。一共跟踪了 {} 个进程{threads}、{} 次 exec{failed}、{} 个管道、{} 个信号。trace 文件：{}（{} 个事件）。",
+        "forkscope：{argv0} {ended}。一共跟踪了 {} 个进程{threads}、{} 次 exec{failed}、{} 个管道、{} 个信号。{}（{} 个事件）。",
         s.processes,
         s.execs,
         s.pipes,
         s.signals,
-        trace_path(&out.path),
+        trace(&out.path),
         out.events,
     )
 }
