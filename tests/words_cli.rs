@@ -188,6 +188,16 @@ fn every_ptrace_limit_warning_reads_the_same() {
             },
         ),
         (
+            "setuid_hostile_path",
+            Limit {
+                kind: LimitKind::Setuid,
+                pid: 4103,
+                path: Some(RawStr(b"/tmp/x\x1b[2J\xe2\x80\xaeevil\xff".to_vec())),
+                ids: Some((0, 1000)),
+                request: None,
+            },
+        ),
+        (
             "nested_ptrace_target",
             Limit {
                 kind: LimitKind::NestedPtrace,
@@ -444,6 +454,16 @@ fn errors_users_hit_say_which_file_line_pid_or_option() {
                 s(&d.join("nf.jsonl")),
                 "--".into(),
                 "no-such-command-xyz".into(),
+            ],
+        ),
+        (
+            "not_found_hostile",
+            vec![
+                "record".into(),
+                "-o".into(),
+                s(&d.join("nh.jsonl")),
+                "--".into(),
+                "no-such\x1b[2J\u{202e}cmd".into(),
             ],
         ),
         (

@@ -65,9 +65,11 @@ mod tests {
                 program: "a\x1bb".into(),
                 why: "Exec format error".into(),
             },
-            Message::NotFound { cmd: "x".into() },
+            Message::NotFound {
+                cmd: "x\x1b[2J".into(),
+            },
             Message::NotExecutable {
-                cmd: "x".into(),
+                cmd: "x\x1b[2J".into(),
                 why: "permission denied".into(),
             },
             Message::Lost { records: 3 },

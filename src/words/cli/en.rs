@@ -23,9 +23,9 @@ pub(super) fn message(m: &Message) -> String {
         Message::CannotExecute { program, why } => {
             format!("forkscope: {}: cannot execute: {why}", visible(program))
         }
-        Message::NotFound { cmd } => format!("forkscope: {cmd}: command not found"),
+        Message::NotFound { cmd } => format!("forkscope: {}: command not found", visible(cmd)),
         Message::NotExecutable { cmd, why } => {
-            format!("forkscope: {cmd}: cannot execute: {why}")
+            format!("forkscope: {}: cannot execute: {why}", visible(cmd))
         }
         Message::Lost { records } => format!("forkscope: {records} records were lost (the eBPF ring buffer was full): the trace misses what they said (`lost` events mark where)"),
     }

@@ -19,8 +19,10 @@ pub(super) fn message(m: &Message) -> String {
         Message::CannotExecute { program, why } => {
             format!("forkscope：{}：无法执行：{why}", visible(program))
         }
-        Message::NotFound { cmd } => format!("forkscope：{cmd}：找不到这个命令"),
-        Message::NotExecutable { cmd, why } => format!("forkscope：{cmd}：无法执行：{why}"),
+        Message::NotFound { cmd } => format!("forkscope：{}：找不到这个命令", visible(cmd)),
+        Message::NotExecutable { cmd, why } => {
+            format!("forkscope：{}：无法执行：{why}", visible(cmd))
+        }
         Message::Lost { records } => format!("forkscope：丢失了 {records} 条记录（eBPF 环形缓冲区满了）：trace 里缺少它们的内容（`lost` 事件标出了位置）"),
     }
 }

@@ -5,6 +5,7 @@ use crate::record::limits::{Limit, LimitKind};
 use crate::record::signals::Notice;
 use crate::record::{RecordOutcome, HANG_EXIT, TRACE_FAILED_EXIT};
 use crate::trace::Status;
+use crate::words::text::visible;
 
 /// `Trace: t.jsonl`, `Trace: stdout`.
 fn trace(path: &std::path::Path) -> String {
@@ -81,7 +82,11 @@ pub(super) fn summary(out: &RecordOutcome, argv0: &str) -> String {
 }
 
 pub(super) fn limit(l: &Limit) -> String {
-    let path = l.path.as_ref().map(|p| p.to_string()).unwrap_or_default();
+    let path = l
+        .path
+        .as_ref()
+        .map(|p| visible(&p.lossy()).into_owned())
+        .unwrap_or_default();
     let (granted, kept) = l.ids.unwrap_or_default();
     let (request, target) = l.request.unwrap_or(("ptrace", None));
     let target = match target {
