@@ -117,13 +117,7 @@ pub fn start_for(
         (None, Some(c)) => c.clone(),
         (pid, _) => {
             let pid = pid.copied().unwrap_or(0);
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let first = cmdline
-                .split(|b| *b == 0)
-                .next()
-                .unwrap_or_default()
-                .to_vec();
-            std::os::unix::ffi::OsStringExt::from_vec(first)
+            std::os::unix::ffi::OsStringExt::from_vec(crate::record::procfs::argv0(pid))
         }
     };
     // A bad --kind is said before anything runs.

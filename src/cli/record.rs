@@ -116,8 +116,7 @@ pub fn run(args: RecordArgs, language: Lang) -> anyhow::Result<Exit> {
     // before it may exit.
     let argv0 = match args.attach.first().copied() {
         Some(pid) => {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let first = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+            let first = record::procfs::argv0(pid);
             let base = first.rsplit(|b| *b == b'/').next().unwrap_or_default();
             if base.is_empty() {
                 format!("pid {pid}")
