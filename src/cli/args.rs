@@ -65,7 +65,7 @@ fn lang_of(args: &[OsString]) -> Lang {
 
 /// The strace habit behind an option `arg` (as clap names it: `-f`, `-e`,
 /// `--follow-forks`), or None for an option strace lacks too.
-pub fn strace_habit(arg: &str) -> Option<StraceHabit> {
+pub(crate) fn strace_habit(arg: &str) -> Option<StraceHabit> {
     let arg = arg.split('=').next().unwrap_or(arg);
     Some(match arg {
         "-f" | "-F" | "--follow-forks" | "--output-separately" => StraceHabit::FollowForks,

@@ -29,11 +29,13 @@ pub enum Message {
         flag: &'static str,
     },
     /// `--backend ebpf` cannot load on this machine.
+    #[cfg_attr(not(feature = "ebpf"), allow(dead_code))]
     EbpfUnavailable {
         /// Why, as the loader says it.
         why: String,
     },
     /// `--backend ebpf` in a build without the `ebpf` feature.
+    #[cfg_attr(feature = "ebpf", allow(dead_code))]
     EbpfNotBuilt,
     /// The command's exec failed after it was started (`why`: strerror).
     CannotExecute {

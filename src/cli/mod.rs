@@ -9,7 +9,7 @@ pub mod diagram;
 pub mod doctor;
 pub mod export;
 pub mod live;
-pub mod message;
+pub(crate) mod message;
 pub mod out;
 pub mod record;
 pub mod replay;

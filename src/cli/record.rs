@@ -10,8 +10,8 @@ use crate::analysis::waitfor::Hang;
 use crate::record::limits::{Limit, LimitSink};
 use crate::record::signals::{Notice, NoticeSink};
 use crate::record::{self, HangSink, HangWatch, RecordError, RecordOptions, StallReport, Why};
-use crate::render::lang::{self, Lang};
 use crate::words;
+use crate::words::lang::{self, Lang};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -10,7 +10,7 @@ use super::Lang;
 use crate::cli::message::{Message, StraceHabit};
 
 /// The line for `m` (no newline at the end).
-pub fn message(lang: Lang, m: &Message) -> String {
+pub(crate) fn message(lang: Lang, m: &Message) -> String {
     match lang {
         Lang::En => en::message(m),
         Lang::Zh => zh::message(m),
@@ -18,7 +18,7 @@ pub fn message(lang: Lang, m: &Message) -> String {
 }
 
 /// What forkscope does instead of an strace habit.
-pub fn tip(lang: Lang, h: StraceHabit) -> String {
+pub(crate) fn tip(lang: Lang, h: StraceHabit) -> String {
     match lang {
         Lang::En => en::tip(h).to_string(),
         Lang::Zh => zh::tip(h).to_string(),
