@@ -675,3 +675,47 @@ fn asking_for_ebpf_in_a_build_without_it_says_how_to_build_it() {
         insta::assert_snapshot!(format!("error_ebpf_not_built_{tag}"), said(&o));
     }
 }
+
+/// A fork that fails at launch (the process limit reached: RLIMIT_NPROC 1
+/// for an unused uid, as the cgroup's pids.max would) names the limits it
+/// may be. Needs root to change uid.
+#[test]
+fn a_launch_that_meets_the_process_limit_names_rlimit_nproc_pids_max_and_threads_max() {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to run forkscope as another uid");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    for (lang, tag) in [("en", "en"), ("zh", "zh")] {
+        let trace = dir.path().join(format!("t-{tag}.jsonl"));
+        let mut c = forkscope();
+        c.args(["--lang", lang, "record", "-o"])
+            .arg(&trace)
+            .args(["--", "true"]);
+        // SAFETY: setgroups/setgid/setuid/setrlimit are async-signal-safe.
+        unsafe {
+            c.pre_exec(|| {
+                let one = libc::rlimit {
+                    rlim_cur: 1,
+                    rlim_max: 1,
+                };
+                libc::setgroups(0, std::ptr::null());
+                libc::setgid(64123);
+                libc::setrlimit(libc::RLIMIT_NPROC, &one);
+                if libc::setuid(64123) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let o = c.output().unwrap();
+        insta::assert_snapshot!(format!("error_process_limit_{tag}"), said(&o));
+    }
+}
