@@ -1,6 +1,4 @@
-//! The forkscope binary: parse arguments, run, exit. Everything else is in the library.
-
-use std::process::ExitCode;
+//! The forkscope binary: everything is in the library (`forkscope::cli::main`).
 
 /// Reads the signal mask, ignored signals and closed stdio forkscope was
 /// started with, before the Rust runtime's init (which ignores SIGPIPE and
@@ -10,31 +8,6 @@ use std::process::ExitCode;
 #[link_section = ".init_array"]
 static CAPTURE_STARTUP: extern "C" fn() = forkscope::record::signals::capture_startup;
 
-fn main() -> ExitCode {
-    let cli = forkscope::cli::args::parse();
-    match forkscope::cli::run(cli) {
-        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
-        Err(e) => {
-            if is_broken_pipe(&e) {
-                return ExitCode::SUCCESS;
-            }
-            match forkscope::render::lang::current() {
-                forkscope::render::lang::Lang::En => forkscope::errln!("forkscope: error: {e:#}"),
-                forkscope::render::lang::Lang::Zh => forkscope::errln!(
-                    "forkscope：错误：{}",
-                    forkscope::cli::args::zh_os_errors(&format!("{e:#}"))
-                ),
-            }
-            // forkscope itself failed: 125, as env(1) and timeout(1) say it.
-            ExitCode::from(forkscope::record::TRACE_FAILED_EXIT as u8)
-        }
-    }
-}
-
-/// `forkscope replay t.jsonl | head` must end quietly when head closes the pipe.
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+fn main() -> std::process::ExitCode {
+    forkscope::cli::main()
 }

@@ -177,6 +177,33 @@ fn dash_output_overwrites_as_asked_and_dash_o_minus_writes_the_trace_to_stdout()
     assert!(!dir.path().join("-").exists());
 }
 
+#[test]
+fn a_summary_for_dash_o_minus_says_the_trace_went_to_stdout_not_to_a_file_named_dash() {
+    let script = "echo said >&2; exit 5";
+    let plain = std::process::Command::new("sh")
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    for (lang, said) in [("en", "Trace: stdout ("), ("zh", "trace 写到了标准输出（")] {
+        let o = forkscope()
+            .args([
+                "--lang", lang, "record", "-o", "-", "--", "sh", "-c", script,
+            ])
+            .output()
+            .unwrap();
+        // The program as untraced: its status and its own stderr line.
+        assert_eq!(o.status.code(), plain.status.code());
+        let err = stderr(&o);
+        assert!(err.starts_with("said\n"), "{err}");
+        // The summary says where the trace is: on stdout, which holds it.
+        assert!(err.contains(said), "{err}");
+        assert!(!err.contains("Trace: -") && !err.contains("：-（"), "{err}");
+        let (_, events, _) = forkscope::trace::reader::read_from(&o.stdout[..]).unwrap();
+        let n = format!("{} ", events.len());
+        assert!(err.contains(&(said.to_string() + &n)), "{n}: {err}");
+    }
+}
+
 /// Runs forkscope with `input` on stdin.
 fn with_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;

@@ -595,7 +595,7 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
                 Lang::En => format!("cannot write {}", file.display()),
                 Lang::Zh => format!("写不了 {}", file.display()),
             })?;
-            super::say_wrote(file);
+            super::say_wrote(crate::words::lang::current(), file);
         }
         None => {
             let mut out = std::io::stdout().lock();

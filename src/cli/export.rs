@@ -42,7 +42,7 @@ pub fn run(args: ExportArgs) -> Result<i32> {
         let _ = std::fs::remove_file(path);
         return Err(e);
     }
-    super::say_wrote(path);
+    super::say_wrote(crate::words::lang::current(), path);
     Ok(0)
 }
 

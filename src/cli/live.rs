@@ -5,10 +5,12 @@
 //! event: the writer already hands each batch of whole lines to the kernel
 //! before the tracer waits for the next stop.
 
+use super::message::Message;
 use super::style::Style;
-use super::ReplayArgs;
+use super::{Exit, ReplayArgs};
 use crate::replay::Replay;
 use crate::trace::TraceReader;
+use crate::words::Lang;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,15 +47,20 @@ pub struct LiveView {
 
 impl LiveView {
     /// Starts following `path` (already created) and printing the timeline
-    /// of the events `filter` keeps (its `trace` is ignored) to stderr.
-    pub fn start(path: PathBuf, filter: ReplayArgs, style: Style) -> std::io::Result<LiveView> {
+    /// of the events `filter` keeps (its `trace` is ignored) to stderr, in
+    /// `lang`.
+    pub fn start(
+        path: PathBuf,
+        filter: ReplayArgs,
+        style: Style,
+        lang: Lang,
+    ) -> std::io::Result<LiveView> {
         let file = std::fs::File::open(&path)?;
         let done = Arc::new(AtomicBool::new(false));
         let follow = Follow {
             file,
             done: Arc::clone(&done),
         };
-        let language = crate::render::lang::current();
         let thread = std::thread::spawn(move || {
             // The view must not take CPU from the traced program (make -j2
             // on two CPUs slowed by 19% at normal priority): run this
@@ -63,7 +70,9 @@ impl LiveView {
                 let tid = libc::gettid();
                 libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
             }
-            crate::render::lang::set(language);
+            // Transitional: the timeline's words read the language from
+            // the thread-local until they take a Lang.
+            crate::words::lang::set(lang);
             let reader = match TraceReader::new(std::io::BufReader::new(follow), &path) {
                 Ok(r) => r,
                 Err(_) => return, // No header: the recording did not start.
@@ -88,39 +97,27 @@ impl LiveView {
 
 /// For `record --live`: claims the trace file (the default name, if no
 /// `-o`) so it can be followed from the start, and starts the view. Returns
-/// the arguments with `output` set and the view, or the exit status of a
-/// refusal (`--live -o -`: stdout cannot be followed).
+/// the arguments with `output` set and the view, or how forkscope ends
+/// after a refusal (`--live -o -`: stdout cannot be followed).
 #[allow(clippy::type_complexity)]
 pub fn start_for(
     mut args: super::RecordArgs,
     style: Style,
-) -> anyhow::Result<Result<(super::RecordArgs, Option<LiveView>), i32>> {
-    use crate::render::lang::{self, Lang};
+    lang: Lang,
+) -> anyhow::Result<Result<(super::RecordArgs, Option<LiveView>), Exit>> {
     if !args.live {
         return Ok(Ok((args, None)));
     }
     if args.output.as_deref() == Some(std::path::Path::new("-")) {
-        match lang::current() {
-            Lang::En => {
-                crate::errln!("forkscope: --live follows the trace file, so it cannot go with -o -")
-            }
-            Lang::Zh => {
-                crate::errln!("forkscope：--live 要跟着读 trace 文件，所以不能和 -o - 一起用")
-            }
-        }
-        return Ok(Err(crate::record::TRACE_FAILED_EXIT));
+        let said = crate::words::cli::message(lang, &Message::LiveNeedsAFile);
+        crate::errln!("{said}");
+        return Ok(Err(Exit::Failed));
     }
     let argv0: std::ffi::OsString = match (args.attach.first(), args.command.first()) {
         (None, Some(c)) => c.clone(),
         (pid, _) => {
             let pid = pid.copied().unwrap_or(0);
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let first = cmdline
-                .split(|b| *b == 0)
-                .next()
-                .unwrap_or_default()
-                .to_vec();
-            std::os::unix::ffi::OsStringExt::from_vec(first)
+            std::os::unix::ffi::OsStringExt::from_vec(crate::record::procfs::argv0(pid))
         }
     };
     // A bad --kind is said before anything runs.
@@ -144,6 +141,6 @@ pub fn start_for(
     let path = crate::record::output_path(args.output.clone(), &argv0)?;
     filter.trace = path.clone();
     args.output = Some(path.clone());
-    let view = LiveView::start(path, filter, style)?;
+    let view = LiveView::start(path, filter, style, lang)?;
     Ok(Ok((args, Some(view))))
 }

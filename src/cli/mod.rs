@@ -1,6 +1,7 @@
 //! The command line: clap definitions (each field's doc comment is its help
 //! text) and one file per subcommand. The only layer that prints for the
-//! user and decides exit codes.
+//! user; the language is resolved here once ([`Cli::language`]) and passed
+//! down, and the exit status is chosen in one place ([`Exit::code`]).
 
 pub mod args;
 pub mod demo;
@@ -8,6 +9,7 @@ pub mod diagram;
 pub mod doctor;
 pub mod export;
 pub mod live;
+pub(crate) mod message;
 pub mod out;
 pub mod record;
 pub mod replay;
@@ -16,9 +18,117 @@ pub mod style;
 pub mod tree;
 pub mod view;
 
+use crate::record::{RecordOutcome, HANG_EXIT, TRACE_FAILED_EXIT};
+use crate::words::Lang;
 use clap::{Parser, Subcommand, ValueEnum};
+use message::Message;
 use std::ffi::OsString;
 use std::path::PathBuf;
+
+/// How forkscope ends, as a fact; [`Exit::code`] is the one place that
+/// turns it into an exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// All went well (`--help` included); nothing was found.
+    Success,
+    /// `doctor`, `snapshot` or `replay --verify` found something.
+    Found,
+    /// The recorded command ended so (None: how is unknown), as a shell
+    /// says it: its exit status, 128+N for signal N.
+    Program(Option<crate::trace::Status>),
+    /// forkscope detached from processes it attached to, which run on.
+    Detached,
+    /// `--on-deadlock kill` killed a hung tree (124, as timeout(1)).
+    HangKilled,
+    /// forkscope itself failed: a bad option, a trace it cannot read or
+    /// write, a trace that stopped being written (125, as env(1) and
+    /// timeout(1)).
+    Failed,
+    /// The command exists but cannot be executed (126, as a shell).
+    CannotExecute,
+    /// The command was not found (127, as a shell).
+    NotFound,
+    /// `--backend ebpf` with an option it does not support (2).
+    Usage,
+    /// This machine refuses `--backend ebpf` (1).
+    Refused,
+}
+
+impl Exit {
+    /// The exit status.
+    pub fn code(self) -> i32 {
+        match self {
+            Exit::Success | Exit::Detached => 0,
+            Exit::Found | Exit::Refused => 1,
+            Exit::Usage => 2,
+            Exit::Program(status) => status.map_or(1, |s| s.shell_code()),
+            Exit::HangKilled => HANG_EXIT,
+            Exit::Failed => TRACE_FAILED_EXIT,
+            Exit::CannotExecute => 126,
+            Exit::NotFound => 127,
+        }
+    }
+
+    /// How a recording ends forkscope: a trace that stopped being written
+    /// first, then a killed hang, a detach, else as the command ended.
+    pub fn of_recording(out: &RecordOutcome) -> Exit {
+        if out.trace_stopped.is_some() {
+            Exit::Failed
+        } else if out.killed_for_hang {
+            Exit::HangKilled
+        } else if out.attached.as_ref().is_some_and(|a| a.detached) {
+            Exit::Detached
+        } else {
+            Exit::Program(out.status)
+        }
+    }
+
+    /// A subcommand that says 0 (nothing found) or 1 (found something).
+    fn found_if_nonzero(code: i32) -> Exit {
+        if code == 0 {
+            Exit::Success
+        } else {
+            Exit::Found
+        }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> std::process::ExitCode {
+        std::process::ExitCode::from(e.code().clamp(0, 255) as u8)
+    }
+}
+
+/// The program, after main.rs's startup capture: parses the command line,
+/// runs it, says forkscope's own failure, and ends with [`Exit::code`].
+pub fn main() -> std::process::ExitCode {
+    let cli = match args::parse_from(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(exit) => return exit.into(),
+    };
+    let lang = cli.language();
+    match run(cli) {
+        Ok(exit) => exit.into(),
+        // `forkscope replay t.jsonl | head` ends quietly when head closes the pipe.
+        Err(e) if is_broken_pipe(&e) => Exit::Success.into(),
+        Err(e) => {
+            let chain = format!("{e:#}");
+            crate::errln!(
+                "{}",
+                crate::words::cli::message(lang, &Message::Error { chain })
+            );
+            Exit::Failed.into()
+        }
+    }
+}
+
+/// Did `e` come from writing into a pipe nobody reads any more?
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
 
 /// forkscope: see which processes a program spawns, which fds each holds,
 /// and which process keeps a pipe open.
@@ -40,11 +150,18 @@ pub struct Cli {
 
     /// Language of the annotations: en or zh (default: from LC_ALL, LC_MESSAGES or LANG).
     #[arg(long, global = true, value_enum)]
-    pub lang: Option<crate::render::lang::Lang>,
+    pub lang: Option<Lang>,
 
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The language of this run: `--lang`, else the locale's.
+    pub fn language(&self) -> Lang {
+        self.lang.unwrap_or_else(Lang::from_env)
+    }
 }
 
 /// `--color`.
@@ -582,26 +699,31 @@ pub struct DoctorArgs {
     pub json: bool,
 }
 
-/// Runs the parsed command line and returns the process exit code.
-pub fn run(cli: Cli) -> anyhow::Result<i32> {
+/// Runs the parsed command line and says how forkscope ends.
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let color = style::Style::resolve(cli.color);
-    crate::render::lang::set(cli.lang.unwrap_or_else(crate::render::lang::Lang::from_env));
+    let lang = cli.language();
+    // Transitional: the subcommands of the other areas still read the
+    // language from the thread-local; it goes once each takes a Lang.
+    crate::words::lang::set(lang);
+    // The other subcommands say 0 (nothing found) or 1 (something found).
+    let found = |r: anyhow::Result<i32>| r.map(Exit::found_if_nonzero);
     match cli.command {
-        Command::Record(args) => record::run(args),
-        Command::Replay(args) => replay::run(args, color),
-        Command::Tree(args) => tree::run(args, color),
+        Command::Record(args) => record::run(args, lang),
+        Command::Replay(args) => found(replay::run(args, color)),
+        Command::Tree(args) => found(tree::run(args, color)),
         Command::Diagram(mut args) => {
             dash_is_stdout(&mut args.output);
-            diagram::run(args, color)
+            found(diagram::run(args, color))
         }
         Command::Export(mut args) => {
             dash_is_stdout(&mut args.output);
-            export::run(args)
+            found(export::run(args))
         }
-        Command::Doctor(args) => doctor::run(args, color),
-        Command::View(args) => view::run(args, color),
-        Command::Snapshot(args) => snapshot::run(args, color),
-        Command::Demo(args) => demo::run(args, color),
+        Command::Doctor(args) => found(doctor::run(args, color)),
+        Command::View(args) => found(view::run(args, color)),
+        Command::Snapshot(args) => found(snapshot::run(args, color)),
+        Command::Demo(args) => found(demo::run(args, color)),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // clap_complete panics when a write fails (`> /dev/full`):
@@ -609,7 +731,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut cmd, "forkscope", &mut script);
             write_stdout(&script)?;
-            Ok(0)
+            Ok(Exit::Success)
         }
         Command::Man {
             subcommand,
@@ -623,8 +745,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
                 clap_mangen::generate_to(cmd, &dir).map_err(|e| {
                     anyhow::anyhow!("writing man pages into {}: {e}", dir.display())
                 })?;
-                say_wrote(&dir);
-                return Ok(0);
+                say_wrote(lang, &dir);
+                return Ok(Exit::Success);
             }
             // Built, subcommands carry their full names (forkscope-diagram).
             cmd.build();
@@ -645,7 +767,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             let mut roff = Vec::new();
             clap_mangen::Man::new(page).render(&mut roff)?;
             write_stdout(&roff)?;
-            Ok(0)
+            Ok(Exit::Success)
         }
     }
 }
@@ -675,9 +797,9 @@ fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// Says on stderr that `path` was written (after `-o FILE`).
-fn say_wrote(path: &std::path::Path) {
-    match crate::render::lang::current() {
-        crate::render::lang::Lang::En => crate::errln!("forkscope: wrote {}", path.display()),
-        crate::render::lang::Lang::Zh => crate::errln!("forkscope：已写入 {}", path.display()),
-    }
+fn say_wrote(lang: Lang, path: &std::path::Path) {
+    let wrote = Message::Wrote {
+        path: path.to_path_buf(),
+    };
+    crate::errln!("{}", crate::words::cli::message(lang, &wrote));
 }

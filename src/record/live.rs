@@ -494,9 +494,10 @@ fn program_name(pid: Pid, comm: &str) -> String {
 
 /// A name or path from /proc as it is shown: control and invisible
 /// formatting characters escaped (a program controls its own argv, comm
-/// and file names; none of them may drive the reader's terminal).
+/// and file names; none of them may drive the reader's terminal). The
+/// escaping is the trace layer's, the one every output format uses.
 fn visible(s: &str) -> String {
-    crate::render::ascii::visible(s).into_owned()
+    crate::trace::bytes::visible(s).into_owned()
 }
 
 /// The fd table of a process, read through one of its live tasks.

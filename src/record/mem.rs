@@ -196,22 +196,19 @@ pub fn read_argv_marked(pid: Pid, addr: u64, abi: Abi) -> Argv {
 
 static WARNED: AtomicBool = AtomicBool::new(false);
 
-/// Says once per run, on stderr, that a tracee's memory or /proc entries
-/// could not be read because access was denied (EPERM, EACCES): the trace
-/// marks what is missing. Bad pointers (EFAULT) are the program's own and
-/// say nothing.
+/// Says once per run, through the notice sink ([`Notice::Unreadable`]),
+/// that a tracee's memory or /proc entries could not be read because
+/// access was denied (EPERM, EACCES): the trace marks what is missing.
+/// Bad pointers (EFAULT) are the program's own and say nothing.
+///
+/// [`Notice::Unreadable`]: super::signals::Notice::Unreadable
 pub fn warn_unreadable(pid: i32, e: nix::errno::Errno) {
     use nix::errno::Errno;
     if !matches!(e, Errno::EPERM | Errno::EACCES) || WARNED.swap(true, Ordering::Relaxed) {
         return;
     }
-    use crate::render::lang::{self, Lang};
-    match lang::current() {
-        Lang::En => eprintln!(
-            "forkscope: warning: cannot read the memory or fds of pid {pid} ({e}): it is not dumpable (prctl(PR_SET_DUMPABLE, 0), an execute-only or set-user-ID program) and forkscope lacks CAP_SYS_PTRACE; the trace records what is known and marks the rest \"unreadable\" (run as root to see it all)"
-        ),
-        Lang::Zh => eprintln!(
-            "forkscope：警告：读不到 pid {pid} 的内存或 fd（{e}）：它不可转储（prctl(PR_SET_DUMPABLE, 0)、只可执行或 set-user-ID 的程序），而 forkscope 没有 CAP_SYS_PTRACE；trace 记下已知的部分，其余标为 \"unreadable\"（用 root 运行才能看全）"
-        ),
-    }
+    super::signals::notify(&super::signals::Notice::Unreadable {
+        pid,
+        errno: e as i32,
+    });
 }

@@ -96,17 +96,6 @@ pub enum RecordError {
     Trace(#[from] TraceError),
 }
 
-impl RecordError {
-    /// The exit code a shell would give for this failure.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            RecordError::NotFound { .. } => 127,
-            RecordError::NotExecutable { .. } => 126,
-            _ => TRACE_FAILED_EXIT,
-        }
-    }
-}
-
 /// What to record.
 #[derive(Debug, Clone)]
 pub struct RecordOptions {
@@ -173,22 +162,6 @@ pub const HANG_EXIT: i32 = 124;
 pub const TRACE_FAILED_EXIT: i32 = 125;
 
 impl RecordOutcome {
-    /// The exit code forkscope should end with: [`HANG_EXIT`] when it killed
-    /// a hung tree; 0 after detaching from attached processes; otherwise the
-    /// command's own, as a shell reports it.
-    pub fn exit_code(&self) -> i32 {
-        if self.trace_stopped.is_some() {
-            return TRACE_FAILED_EXIT;
-        }
-        if self.killed_for_hang {
-            return HANG_EXIT;
-        }
-        if self.attached.as_ref().is_some_and(|a| a.detached) {
-            return 0;
-        }
-        self.status.map_or(1, |s| s.shell_code())
-    }
-
     /// The signal forkscope should end by, once the trace is complete: the
     /// one that killed the command it started (not after `--on-deadlock
     /// kill`, nor for attached processes, whose parent is not forkscope's).
@@ -200,73 +173,6 @@ impl RecordOutcome {
             Some(Status::Signaled { signaled, .. }) => Some(signaled.0),
             _ => None,
         }
-    }
-
-    /// The one-paragraph summary printed to stderr.
-    pub fn summary(&self, argv0: &str) -> String {
-        let s = &self.stats;
-        let ended = match self.status {
-            Some(Status::Exited { exited }) => format!("exited with status {exited}"),
-            Some(Status::Signaled { signaled, core }) => format!(
-                "was killed by {signaled}{}",
-                if core { " (core dumped)" } else { "" }
-            ),
-            _ => "ended".into(),
-        };
-        let plural =
-            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        if let Some(f) = &self.trace_stopped {
-            return format!(
-                "forkscope: the trace stopped at event {}: {}; {fate}. Trace: {} ({}, whole lines only). forkscope exits with status {TRACE_FAILED_EXIT}.",
-                f.at_event,
-                f.message,
-                self.path.display(),
-                plural(f.at_event, "event", "events"),
-                fate = match &self.attached {
-                    Some(a) if a.detached => format!(
-                        "forkscope detached from {argv0} (pid {}), which runs on",
-                        a.pid
-                    ),
-                    _ => format!("{argv0} ran on unrecorded and {ended}"),
-                },
-            );
-        }
-        let ended = if self.killed_for_hang {
-            format!("hung and was killed (--on-deadlock kill; exit status {HANG_EXIT})")
-        } else {
-            match &self.attached {
-                Some(a) if a.detached => format!(
-                    "(pid {}): attached to {} ({} in all) without seccomp, so every syscall stopped them twice and they ran slower meanwhile; now detached and left running",
-                    a.pid,
-                    plural(a.processes as u64, "process", "processes"),
-                    plural(a.threads as u64, "thread", "threads"),
-                ),
-                Some(a) => format!(
-                    "(pid {}, attached without seccomp: slower) {ended}",
-                    a.pid
-                ),
-                None => ended,
-            }
-        };
-        format!(
-            "forkscope: {argv0} {ended}. Traced {}{}, {}{}, {}, {}. Trace: {} ({}).",
-            plural(s.processes, "process", "processes"),
-            if s.threads > 0 {
-                format!(" and {}", plural(s.threads, "thread", "threads"))
-            } else {
-                String::new()
-            },
-            plural(s.execs, "exec", "execs"),
-            if s.exec_failures > 0 {
-                format!(" ({} failed)", s.exec_failures)
-            } else {
-                String::new()
-            },
-            plural(s.pipes, "pipe", "pipes"),
-            plural(s.signals, "signal", "signals"),
-            self.path.display(),
-            plural(self.events, "event", "events"),
-        )
     }
 }
 

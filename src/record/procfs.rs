@@ -253,6 +253,14 @@ pub fn ppid(pid: i32) -> Option<i32> {
         .ok()
 }
 
+/// The argv[0] of `pid` as its /proc cmdline shows it (empty when the
+/// process is gone or unreadable).
+pub fn argv0(pid: i32) -> Vec<u8> {
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let first = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+    first.to_vec()
+}
+
 /// The working directory of `pid`.
 pub fn cwd(pid: i32) -> Option<PathBuf> {
     std::fs::read_link(format!("/proc/{pid}/cwd")).ok()

@@ -424,6 +424,15 @@ pub enum Notice {
         /// The processes still running.
         remaining: Vec<(i32, String)>,
     },
+    /// A tracee's memory or /proc entries could not be read: access was
+    /// denied (not dumpable, and forkscope lacks CAP_SYS_PTRACE). Said
+    /// once per run.
+    Unreadable {
+        /// The tracee.
+        pid: i32,
+        /// EPERM or EACCES.
+        errno: i32,
+    },
 }
 
 /// Receives the [`Notice`]s (the CLI prints them).
@@ -437,7 +446,7 @@ pub fn set_notice_sink(sink: Option<NoticeSink>) {
     *SINK.lock().unwrap_or_else(|e| e.into_inner()) = sink;
 }
 
-fn notify(n: &Notice) {
+pub(crate) fn notify(n: &Notice) {
     let sink = SINK.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if let Some(s) = sink {
         (s.0)(n);

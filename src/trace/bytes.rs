@@ -154,6 +154,45 @@ impl<'de> Deserialize<'de> for RawStr {
     }
 }
 
+/// `s` with every control character (newline, escape, ...) and every
+/// invisible formatting character (bidi overrides, zero-width spaces)
+/// written as a visible escape (`\n`, `\x1b`, `\u{202e}`), so a name or
+/// path a program chose can neither break a layout nor drive a terminal.
+/// For output (the words layer re-exports it as `words::text::visible`);
+/// the trace keeps the exact bytes.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    use std::fmt::Write as _;
+    if !s.chars().any(invisible) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if invisible(c) && (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if invisible(c) => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Control characters and the format characters that change how the
+/// surrounding text is shown (bidi embeddings, overrides and isolates,
+/// zero-width characters, the byte-order mark).
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c as u32,
+            0x00ad | 0x061c | 0x180e | 0x200b..=0x200f | 0x2028..=0x202e
+            | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,3 +23,5 @@ pub mod lang;
 pub mod text;
 
 pub use lang::Lang;
+pub mod cli;
+pub mod record;

@@ -1,50 +1,19 @@
 //! Helpers every language shares: display width, escaping of text from a
 //! trace, word wrap, lists, durations and exit statuses.
 //!
-//! [`visible`] is the one place that turns control and direction-changing
-//! characters from a trace into visible escapes; every output format uses it
+//! [`visible`] (implemented in trace/bytes.rs) is the one place that turns
+//! control and direction-changing characters into visible escapes; every
+//! output format uses it
 //! before its own escaping.
 
 use super::Lang;
 use crate::trace::Status;
-use std::borrow::Cow;
-use std::fmt::Write as _;
 
-/// `s` with every control character (newline, escape, ...) and every
-/// invisible formatting character (bidi overrides, zero-width spaces)
-/// written as a visible escape (`\n`, `\x1b`, `\u{202e}`), so a path from
-/// the trace can neither break a layout nor drive a terminal.
-pub fn visible(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(invisible) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if invisible(c) && (c as u32) < 0x100 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if invisible(c) => {
-                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// Control characters and the format characters that change how the
-/// surrounding text is shown (bidi embeddings, overrides and isolates,
-/// zero-width characters, the byte-order mark).
-fn invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(c as u32,
-            0x00ad | 0x061c | 0x180e | 0x200b..=0x200f | 0x2028..=0x202e
-            | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb)
-}
+/// `s` with control and invisible formatting characters written as
+/// visible escapes: implemented beside [`crate::trace::RawStr`] (the
+/// recorder escapes the names it reads from /proc with it, and may not
+/// import this module), and the one escaping every output format uses.
+pub use crate::trace::bytes::visible;
 
 /// Columns a character takes in a terminal: 2 for East Asian wide and
 /// fullwidth characters (CJK ideographs, kana, hangul, fullwidth
@@ -240,6 +209,7 @@ mod tests {
 
     #[test]
     fn control_and_bidi_characters_become_visible_escapes() {
+        use std::borrow::Cow;
         assert_eq!(visible("a\nb\u{202e}c\x1b"), "a\\nb\\u{202e}c\\x1b");
         assert!(matches!(visible("plain"), Cow::Borrowed(_)));
     }
