@@ -24,8 +24,8 @@
 //! see EOF while it holds a write end of its own input).
 
 use super::{
-    duration_text, Analysis, Code, Context, Deliberate, EventRef, Finding, Role, Severity,
-    EXIT_ORDER_SLOP_NS,
+    Analysis, Code, Context, DelayedEof, Deliberate, EventFact, EventRef, ExecLeak, FdObject,
+    Finding, FindingFact, LeakEnd, Proc, Role, Severity, EXIT_ORDER_SLOP_NS,
 };
 use crate::model::{Applied, Note, OpenFileId, PipeEnd, PipeId, PipeOrigin};
 use crate::trace::{Event, EventKind, Pid, RawStr};
@@ -139,16 +139,14 @@ impl FdLeakedIntoExec {
                 continue;
             }
             let label = cx.pipe(f.pipe);
-            let what = format!(
-                "{pid} execs {program} with fd {} ({label} {}) open",
-                f.fd, f.end
-            );
-            let zh = format!(
-                "{pid} exec {program} 时 fd {}（{}）还开着",
-                f.fd,
-                super::object_zh(&format!("{label} {}", f.end))
-            );
-            let exec = EventRef::of(ev, what).zh(zh);
+            let what = EventFact::ExecsWithFd {
+                pid,
+                program: program.clone(),
+                fd: f.fd,
+                pipe: label.clone(),
+                end: f.end,
+            };
+            let exec = EventRef::of(ev, what);
             let reads_same = fds
                 .iter()
                 .find(|o| f.writes() && o.pipe == f.pipe && o.fd != f.fd && o.reads())
@@ -163,10 +161,14 @@ impl FdLeakedIntoExec {
                 }
                 None => {
                     let made = match cx.model.pipe(f.pipe).map(|p| &p.origin) {
-                        Some(PipeOrigin::Created { at, by }) => Some(
-                            EventRef::new(*at, *by, format!("{by} makes {label}"))
-                                .zh(format!("{by} 创建 {label}")),
-                        ),
+                        Some(PipeOrigin::Created { at, by }) => Some(EventRef::new(
+                            *at,
+                            *by,
+                            EventFact::MakesPipe {
+                                by: *by,
+                                pipe: label.clone(),
+                            },
+                        )),
                         _ => None,
                     };
                     now.push(Leak {
@@ -233,12 +235,10 @@ impl FdLeakedIntoExec {
                 (EventKind::Exec { .. }, Some(c)) => c.clone(),
                 _ => EventRef::of(
                     ev,
-                    format!(
-                        "only leaked copies of {}'s write end are left",
-                        cx.pipe(pipe)
-                    ),
-                )
-                .zh(format!("{} 的写端只剩下泄漏的副本", cx.pipe(pipe))),
+                    EventFact::OnlyLeakedCopiesLeft {
+                        pipe: cx.pipe(pipe),
+                    },
+                ),
             };
             let readers: Vec<(Pid, i32, String)> = h
                 .readers
@@ -265,173 +265,45 @@ impl FdLeakedIntoExec {
             Severity::Warning
         };
         let at = first.execs[0].seq;
-        let summary = if leaks.len() == 1 {
-            format!(
-                "fd {} ({label} {end}) leaked into {} at exec (#{at}): {} never used it",
-                first.fd, first.program, first.program
-            )
-        } else {
-            let who: Vec<String> = leaks
+        let fact = FindingFact::LeakedIntoExec {
+            pipe: label.clone(),
+            end,
+            hurt,
+            leaks: leaks
                 .iter()
                 .map(|l| {
-                    format!(
-                        "{} ({}, fd {}, #{})",
-                        l.program, l.pid, l.fd, l.execs[0].seq
-                    )
+                    let exec = &l.execs[0];
+                    ExecLeak {
+                        proc: Proc::new(l.pid, l.program.clone()),
+                        fd: l.fd,
+                        exec_seq: exec.seq,
+                        end: l.end_ev.as_ref().map(|e| LeakEnd {
+                            seq: e.seq,
+                            after_ns: e.ts_ns.saturating_sub(exec.ts_ns),
+                            at_end: l.at_end,
+                        }),
+                        reads_same: l.reads_same,
+                        delayed: match (l.delayed_eof(), &l.end_ev) {
+                            (true, Some(e)) => Some(DelayedEof {
+                                others_done: l
+                                    .others_done
+                                    .as_ref()
+                                    .map(|o| (o.seq, e.ts_ns.saturating_sub(o.ts_ns))),
+                            }),
+                            _ => None,
+                        },
+                    }
                 })
-                .collect();
-            format!(
-                "{label} {end} leaked into {} programs at exec: {}",
-                leaks.len(),
-                who.join(", ")
-            )
+                .collect(),
         };
-        let end_zh = match end {
-            PipeEnd::Read => "读端",
-            PipeEnd::Write => "写端",
-            PipeEnd::Both => "两端",
-            PipeEnd::Unknown => "某一端",
-        };
-        let summary_zh = if leaks.len() == 1 {
-            format!(
-                "fd {}（{label} 的{end_zh}）在 exec 时（#{at}）泄漏进了 {}：{} 从来没用过它",
-                first.fd, first.program, first.program
-            )
-        } else {
-            let who: Vec<String> = leaks
-                .iter()
-                .map(|l| {
-                    format!(
-                        "{}（{}，fd {}，#{}）",
-                        l.program, l.pid, l.fd, l.execs[0].seq
-                    )
-                })
-                .collect();
-            format!(
-                "{label} 的{end_zh}在 exec 时泄漏进了 {} 个程序：{}",
-                leaks.len(),
-                who.join("，")
-            )
-        };
-        let mut explanation_zh = String::from(
-            "execve 会保留所有没有标记 close-on-exec 的文件描述符，所以新程序根本不知道的管道端，会在它运行期间一直开着。",
-        );
-        let mut explanation = String::from(
-            "execve keeps every fd that is not marked close-on-exec, so a pipe end the new program knows nothing about stays open as long as it runs.",
-        );
-        for l in leaks {
-            let held = match &l.end_ev {
-                Some(e) => format!(
-                    "until {} (#{}, {} after the exec)",
-                    if l.at_end {
-                        "the trace ended"
-                    } else {
-                        "it exited"
-                    },
-                    e.seq,
-                    duration_text(e.ts_ns.saturating_sub(l.execs[0].ts_ns))
-                ),
-                None => String::new(),
-            };
-            explanation.push_str(&format!(
-                " {} ({}) got fd {} ({label} {end}) through exec at #{} and held it {held} without ever closing or using it.",
-                l.program, l.pid, l.fd, l.execs[0].seq
-            ));
-            let held_zh = match &l.end_ev {
-                Some(e) => format!(
-                    "直到{}（#{}，exec 之后 {}）",
-                    if l.at_end {
-                        "跟踪结束"
-                    } else {
-                        "它退出"
-                    },
-                    e.seq,
-                    duration_text(e.ts_ns.saturating_sub(l.execs[0].ts_ns))
-                ),
-                None => String::new(),
-            };
-            explanation_zh.push_str(&format!(
-                "{}（{}）在 #{} 通过 exec 拿到了 fd {}（{label} 的{end_zh}），{held_zh}一直持有，既没关闭也没用过。",
-                l.program, l.pid, l.execs[0].seq, l.fd
-            ));
-            if let Some(r) = l.reads_same {
-                explanation.push_str(&format!(
-                    " It also reads {label} (fd {r}): holding a write end of its own input, it can never see EOF there."
-                ));
-                explanation_zh.push_str(&format!(
-                    "它同时还在读 {label}（fd {r}）：自己输入的写端攥在自己手里，它在那里永远等不到 EOF。"
-                ));
-            }
-            if let (true, Some(e)) = (l.delayed_eof(), &l.end_ev) {
-                let wait = match &l.others_done {
-                    Some(o) => format!(
-                        " Every other write end was closed by #{}; from then on only this leaked copy kept {label} open for writing, so",
-                        o.seq
-                    ),
-                    None => " It held the last write end, so".into(),
-                };
-                let late = match &l.others_done {
-                    Some(o) => format!(", {} late", duration_text(e.ts_ns.saturating_sub(o.ts_ns))),
-                    None => String::new(),
-                };
-                explanation.push_str(&format!(
-                    "{wait} {label}'s reader saw EOF only when {} exited (#{}){late}.",
-                    l.program, e.seq
-                ));
-                let wait_zh = match &l.others_done {
-                    Some(o) => format!(
-                        "到 #{} 时其他写端都已关闭；从那以后只剩这份泄漏的副本让 {label} 的写端开着，所以",
-                        o.seq
-                    ),
-                    None => "它持有的是最后一个写端，所以".into(),
-                };
-                let late_zh = match &l.others_done {
-                    Some(o) => format!("，晚了 {}", duration_text(e.ts_ns.saturating_sub(o.ts_ns))),
-                    None => String::new(),
-                };
-                explanation_zh.push_str(&format!(
-                    "{wait_zh} {label} 的读者直到 {} 退出（#{}）才看到 EOF{late_zh}。",
-                    l.program, e.seq
-                ));
-            }
-        }
-        match end {
-            PipeEnd::Write | PipeEnd::Both if !hurt => {
-                explanation.push_str(&format!(
-                    " A stray write end keeps {label}'s readers from seeing EOF for as long as it is open."
-                ));
-                explanation_zh.push_str(&format!(
-                    "多出来的写端只要还开着，{label} 的读者就看不到 EOF。"
-                ));
-            }
-            PipeEnd::Read => {
-                explanation.push_str(&format!(
-                    " A stray read end keeps {label}'s writers from getting EPIPE/SIGPIPE when the real reader quits: they can block on a full pipe instead."
-                ));
-                explanation_zh.push_str(&format!(
-                    "多出来的读端会让真正的读者退出后，{label} 的写者收不到 EPIPE/SIGPIPE，反而可能阻塞在写满的管道上。"
-                ));
-            }
-            _ => {}
-        }
-        let fix = format!(
-            "Close fd {} in the child before exec, or make the pipe close-on-exec (pipe2(p, O_CLOEXEC), or fcntl(fd, F_SETFD, FD_CLOEXEC)) and dup2 only the end the child needs onto 0/1/2 (dup2 clears close-on-exec on the copy).",
-            first.fd
-        );
-        let fix_zh = format!(
-            "在子进程 exec 之前关闭 fd {}，或者把管道设成 close-on-exec（pipe2(p, O_CLOEXEC)，或 fcntl(fd, F_SETFD, FD_CLOEXEC)），只把子进程需要的那一端 dup2 到 0/1/2 上（dup2 出来的副本会清掉 close-on-exec）。",
-            first.fd
-        );
-        let mut f = Finding::new(Code::FdLeakedIntoExec, severity, at)
-            .text(summary, explanation, fix)
-            .zh(summary_zh, explanation_zh, fix_zh)
+        let mut f = Finding::new(Code::FdLeakedIntoExec, severity, at, fact)
             .pipe(label)
             .maybe_event(first.made.clone());
         for l in leaks {
             f = f.process(l.pid, &l.program, Role::Leaked).fd(
                 l.pid,
                 l.fd,
-                format!("{label} {end}"),
+                FdObject::pipe(label, end),
                 Role::Leaked,
             );
             for e in &l.execs {
@@ -443,7 +315,7 @@ impl FdLeakedIntoExec {
                     f = f.process(*p, prog, Role::Reader).fd(
                         *p,
                         *fd,
-                        format!("{label} read end"),
+                        FdObject::pipe(label, PipeEnd::Read),
                         Role::Reader,
                     );
                 }
@@ -465,11 +337,9 @@ impl Analysis for FdLeakedIntoExec {
             if let Some(v) = cx.model.fd(ev.pid, fd) {
                 if let (Some(pipe), true) = (v.file.object.pipe_id(), v.file.access.may_write()) {
                     let pid = cx.process_pid(ev.pid);
-                    let obj = cx.fd_text(ev.pid, fd);
-                    let what = format!("{pid} closes fd {fd} ({obj})");
-                    let zh = format!("{pid} 关闭 fd {fd}（{}）", super::object_zh(&obj));
-                    self.last_write_close
-                        .insert(pipe, EventRef::of(ev, what).zh(zh));
+                    let object = cx.fd_object(ev.pid, fd);
+                    let what = EventFact::ClosesFd { pid, fd, object };
+                    self.last_write_close.insert(pipe, EventRef::of(ev, what));
                 }
             }
         }
@@ -522,9 +392,10 @@ impl Analysis for FdLeakedIntoExec {
                 Note::PipeBroken { pipe, .. } => {
                     for l in self.open.values_mut().flatten() {
                         if l.pipe == pipe && l.others_done.is_some() && l.readers_gone.is_none() {
-                            let what = format!("the last reader of {} is gone", l.label);
-                            let zh = format!("{} 的最后一个读者没了", l.label);
-                            l.readers_gone = Some(EventRef::of(ev, what).zh(zh));
+                            let what = EventFact::LastReaderGone {
+                                pipe: l.label.clone(),
+                            };
+                            l.readers_gone = Some(EventRef::of(ev, what));
                         }
                     }
                 }
@@ -540,9 +411,11 @@ impl Analysis for FdLeakedIntoExec {
                 Note::Zombie { pid, .. } => {
                     if let Some(v) = self.open.remove(&pid) {
                         for mut l in v {
-                            let what = format!("{pid} ({}) exits, closing fd {}", l.program, l.fd);
-                            let zh = format!("{pid}（{}）退出，关闭了 fd {}", l.program, l.fd);
-                            l.end_ev = Some(EventRef::of(ev, what).zh(zh));
+                            let what = EventFact::ExitsClosingFd {
+                                proc: Proc::new(pid, l.program.clone()),
+                                fd: l.fd,
+                            };
+                            l.end_ev = Some(EventRef::of(ev, what));
                             self.done.push(l);
                         }
                     }
@@ -562,9 +435,8 @@ impl Analysis for FdLeakedIntoExec {
         open.sort_by_key(|(p, _)| *p);
         for (pid, v) in open {
             for mut l in v {
-                let what = format!("the trace ends with fd {} still open in {pid}", l.fd);
-                let zh = format!("跟踪结束时 {pid} 的 fd {} 还开着", l.fd);
-                l.end_ev = Some(EventRef::new(cx.now, pid, what).zh(zh));
+                let what = EventFact::TraceEndsFdOpen { pid, fd: l.fd };
+                l.end_ev = Some(EventRef::new(cx.now, pid, what));
                 l.at_end = true;
                 self.done.push(l);
             }
@@ -590,7 +462,7 @@ impl Analysis for FdLeakedIntoExec {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::{clean_pipeline, Script};
+    use super::super::testkit::{clean_pipeline, object, English, Script};
     use super::super::{Code, Role, Severity};
     use super::{argv_names, fd_path};
     use crate::trace::RawStr;
@@ -618,11 +490,11 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:#?}");
         let l = f[0].fds.iter().find(|d| d.role == Role::Leaked).unwrap();
         assert_eq!(
-            (l.pid, l.fd, l.object.as_str()),
+            (l.pid, l.fd, object(&l.object).as_str()),
             (102, 4, "pipe#1 write end")
         );
         assert!(f[0]
-            .summary
+            .summary()
             .starts_with("fd 4 (pipe#1 write end) leaked into sleep at exec"));
         let r = f[0].fds.iter().find(|d| d.role == Role::Reader).unwrap();
         assert_eq!((r.pid, r.fd), (101, 3));
@@ -651,7 +523,9 @@ mod tests {
         let f = s.findings_of(Code::FdLeakedIntoExec);
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].severity, Severity::Error);
-        assert!(f[0].explanation.contains("saw EOF only when sleep exited"));
+        assert!(f[0]
+            .explanation()
+            .contains("saw EOF only when sleep exited"));
     }
 
     #[test]
