@@ -6,7 +6,7 @@
 use crate::analysis::{Finding, Report, Role, Severity};
 use crate::cli::style::Style;
 use crate::words::finding::{self as w, Frame};
-use crate::words::text::visible;
+use crate::words::text::{self, visible};
 use crate::words::Lang;
 use serde::Serialize;
 use std::io::Write;
@@ -127,86 +127,12 @@ fn severity(s: Severity, style: Style) -> String {
     }
 }
 
-/// Greedy word wrap; every line after the first starts with `indent`.
-fn wrap_en(text: &str, first: usize, indent: &str) -> String {
-    let mut out = String::new();
-    let mut col = first;
-    for word in text.split_whitespace() {
-        let w = word.chars().count();
-        if col > first.max(indent.len()) && col + 1 + w > WIDTH {
-            out.push('\n');
-            out.push_str(indent);
-            col = indent.len();
-        } else if !out.is_empty() {
-            out.push(' ');
-            col += 1;
-        }
-        out.push_str(word);
-        col += w;
-    }
-    out
-}
-
-/// Display width of a character: CJK and full-width punctuation take two columns.
-fn char_width(c: char) -> usize {
-    if c >= '\u{1100}' {
-        2
-    } else {
-        1
-    }
-}
-
-/// Word wrap for Chinese: a line may break between any two Chinese
-/// characters, never inside a run of ASCII (`pipe#1`, `waitpid()`).
-fn wrap_zh(text: &str, first: usize, indent: &str) -> String {
-    let mut tokens: Vec<String> = Vec::new();
-    for c in text.chars() {
-        match tokens.last_mut() {
-            Some(t)
-                if c.is_ascii()
-                    && !c.is_whitespace()
-                    && t.chars().all(|x| x.is_ascii() && !x.is_whitespace()) =>
-            {
-                t.push(c)
-            }
-            _ => tokens.push(c.to_string()),
-        }
-    }
-    // Closing punctuation never starts a line.
-    let closing = |t: &str| {
-        t.chars().next().is_some_and(|c| {
-            "\u{ff0c}\u{3002}\u{ff1a}\u{ff1b}\u{ff09}\u{3001}\u{ff01}\u{ff1f}\u{300d}\u{300f}"
-                .contains(c)
-        })
-    };
-    let mut out = String::new();
-    let mut col = first;
-    for t in tokens {
-        let w: usize = t.chars().map(char_width).sum();
-        if col > first.max(indent.len()) && col + w > WIDTH && !closing(&t) {
-            while out.ends_with(' ') {
-                out.pop();
-            }
-            out.push('\n');
-            out.push_str(indent);
-            col = indent.len();
-            if t.trim().is_empty() {
-                continue;
-            }
-        }
-        out.push_str(&t);
-        col += w;
-    }
-    out
-}
-
-/// `text` wrapped to [`WIDTH`] columns, its first line starting at column
-/// `first`, the others after `indent`.
-fn wrap(lang: Lang, text: &str, first: usize, indent: &str) -> String {
-    match lang {
-        Lang::En => wrap_en(text, first, indent),
-        Lang::Zh => wrap_zh(text, first, indent),
-    }
+/// `text` wrapped to [`WIDTH`] columns (as [`text::width`] measures
+/// them), its first line starting at column `first`, the others after
+/// `indent`.
+fn wrap(text: &str, first: usize, indent: &str) -> String {
+    let rest = WIDTH.saturating_sub(indent.len());
+    text::wrap(text, WIDTH.saturating_sub(first), rest).join(&format!("\n{indent}"))
 }
 
 fn write_finding(
@@ -227,13 +153,13 @@ fn write_finding(
     writeln!(
         out,
         "{head}{}",
-        wrap(lang, &summary, plain_head.chars().count(), indent)
+        wrap(&summary, text::width(&plain_head), indent)
     )?;
-    writeln!(out, "  {}", wrap(lang, &explanation, 2, "  "))?;
+    writeln!(out, "  {}", wrap(&explanation, 2, "  "))?;
     // Chinese labels are two characters, four columns wide: pad to ten.
     let label = |f: Frame| {
         let s = w::frame(lang, f);
-        let pad = 10usize.saturating_sub(s.chars().map(char_width).sum());
+        let pad = 10usize.saturating_sub(text::width(s));
         style.dim(&format!("{s}{}", " ".repeat(pad)))
     };
     let procs: Vec<String> = f
@@ -290,7 +216,7 @@ fn write_finding(
         out,
         "  {}{}",
         label(Frame::Fix),
-        wrap(lang, &fix, 12, "            ")
+        wrap(&fix, 12, "            ")
     )?;
     Ok(())
 }
@@ -328,11 +254,21 @@ mod tests {
     #[test]
     fn long_text_wraps_at_the_width_with_an_indent() {
         let text = "word ".repeat(60);
-        let w = wrap_en(&text, 2, "  ");
+        let w = wrap(&text, 2, "  ");
         assert!(w.lines().count() > 2);
         for l in w.lines() {
             assert!(l.chars().count() <= WIDTH, "{l:?}");
         }
         assert!(w.lines().skip(1).all(|l| l.starts_with("  word")));
+    }
+
+    #[test]
+    fn arrows_and_dashes_take_one_column_like_everywhere_else() {
+        // 49 words of "a\u{2192}" (2 columns each) and spaces: 146 columns,
+        // which fits on two 100-column lines only if the arrow is 1 wide.
+        let text = vec!["a\u{2192}"; 49].join(" ");
+        let w = wrap(&text, 0, "");
+        assert_eq!(w.lines().count(), 2, "{w}");
+        assert_eq!(text::width(w.lines().next().unwrap()), 98);
     }
 }
