@@ -362,3 +362,29 @@ fn a_trace_that_cannot_be_read_is_an_error() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(125));
 }
+
+#[test]
+fn a_never_reaped_child_is_blamed_on_the_program_that_forked_it_not_the_one_exec_d_since() {
+    // bash forks a subshell for `<(echo a)`, then execs cat over itself:
+    // cat never knew it had a child; bash, which forked it, should have
+    // waited before exec'ing.
+    let cmd = ["bash", "-c", "cat <(echo a)"];
+    let plain = Command::new(cmd[0]).args(&cmd[1..]).output().unwrap();
+    let d = run_cmd(&cmd);
+    assert_eq!(
+        d.rec.out.stdout, plain.stdout,
+        "the traced run printed otherwise"
+    );
+    assert_eq!(d.rec.code(), plain.status.code().unwrap());
+    let f = d.only("never-reaped");
+    assert_eq!(pid_with_role(f, "parent"), d.root());
+    assert_eq!(pid_with_role(f, "child"), d.children(d.root())[0]);
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!("its parent {} (bash, now cat)", d.root())),
+        "{summary}"
+    );
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.starts_with("In bash, which forked it,"), "{fix}");
+    assert!(fix.contains("before it execs cat"), "{fix}");
+}

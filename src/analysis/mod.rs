@@ -498,6 +498,14 @@ pub fn program_of(model: &Model, pid: Pid) -> String {
     }
 }
 
+/// The program `child`'s parent ran when it forked `child` (the program
+/// the child started with), raw; `None` when unknown.
+pub fn program_at_fork(model: &Model, child: &Process) -> Option<String> {
+    let e = model.tree().exec(child.inherited_program?)?;
+    let s = e.argv.first().unwrap_or(&e.path).lossy().into_owned();
+    Some(s.rsplit('/').next().unwrap_or(&s).to_string())
+}
+
 /// What an open file is, as a fact.
 pub fn fd_object(f: &OpenFile, labels: &Labels) -> FdObject {
     match &f.object {

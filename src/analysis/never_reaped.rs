@@ -49,9 +49,16 @@ fn finding(
         ),
         None => EventRef::new(now, parent, EventFact::TraceEndsWithZombie { child: c_pid }),
     };
+    // The parent may have exec'd since it forked the child (bash running
+    // `cat <(echo a)` forks for `echo a`, then becomes cat): the program
+    // that forked it, and should have waited, is the one it ran then.
+    let forked_as = super::program_at_fork(cx.model, c).filter(|was| *was != pprog);
     let fact = FindingFact::NeverReaped {
         child: Proc::new(c_pid, cprog.clone()),
-        parent: Proc::new(parent, pprog.clone()),
+        parent: Proc {
+            forked_as,
+            ..Proc::new(parent, pprog.clone())
+        },
         exit_seq: exit.at.seq,
         status: exit.status,
         parent_exit_seq: ended.map(|e| e.seq),
@@ -169,6 +176,23 @@ mod tests {
         assert!(f[0]
             .summary()
             .contains("still running when the trace ended"));
+    }
+
+    #[test]
+    fn a_parent_that_exec_d_since_it_forked_is_named_by_the_program_that_forked() {
+        let mut s = Script::new(100, "bash");
+        s.fork(100, 101).exec(100, "cat", &["cat"]);
+        s.exit(101, 0).at(50).exit(100, 0);
+        let f = s.findings_of(Code::NeverReaped);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        match &f[0].fact {
+            crate::analysis::FindingFact::NeverReaped { parent, .. } => {
+                assert_eq!((parent.pid, parent.program.as_str()), (100, "cat"));
+                assert_eq!(parent.forked_as.as_deref(), Some("bash"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(f[0].fix().starts_with("In bash, which forked it,"));
     }
 
     #[test]

@@ -446,8 +446,17 @@ pub(super) fn explanation(f: &FindingFact) -> String {
                 ),
                 None => format!("It was still a zombie {dur} later, when the trace ended."),
             };
+            let became = match &parent.forked_as {
+                Some(was) => format!(
+                    " {p} forked it while running {}, then exec'd {}, which knows nothing of the children {} started.",
+                    v(was),
+                    v(&parent.program),
+                    v(was)
+                ),
+                None => String::new(),
+            };
             format!(
-                "A process that has exited stays a zombie until its parent collects its exit status with wait(). {c} exited{} at #{exit_seq}. {what}",
+                "A process that has exited stays a zombie until its parent collects its exit status with wait(). {c} exited{} at #{exit_seq}. {what}{became}",
                 st(s)
             )
         }
@@ -556,10 +565,17 @@ pub(super) fn fix(f: &FindingFact) -> String {
             "Send a signal meant to stop a process, such as SIGTERM, rather than SIGPIPE.".into()
         }
         FindingFact::SigpipeElsewhere { .. } => "Keep the reader running until the writer is done, or ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle EPIPE from write().".into(),
-        FindingFact::NeverReaped { parent, .. } => format!(
-            "In {}, wait for every child it starts: waitpid(child, &status, 0) before exiting, or a SIGCHLD handler that reaps; set SIGCHLD to SIG_IGN only if the exit status is never needed.",
-            prog(Lang::En, parent)
-        ),
+        FindingFact::NeverReaped { parent, .. } => match &parent.forked_as {
+            Some(was) => format!(
+                "In {}, which forked it, wait for every child it starts before it execs {} (or exits): waitpid(child, &status, 0), or a SIGCHLD handler that reaps; set SIGCHLD to SIG_IGN only if the exit status is never needed.",
+                v(was),
+                v(&parent.program)
+            ),
+            None => format!(
+                "In {}, wait for every child it starts: waitpid(child, &status, 0) before exiting, or a SIGCHLD handler that reaps; set SIGCHLD to SIG_IGN only if the exit status is never needed.",
+                prog(Lang::En, parent)
+            ),
+        },
         FindingFact::WaitOnStoppedChild { parent, child, .. } => format!(
             "In {}, pass WUNTRACED (and WCONTINUED) to waitpid() and check WIFSTOPPED(status), then send SIGCONT (kill({}, SIGCONT)) when the child should go on; or do not stop the child while the parent waits for it.",
             prog(Lang::En, parent),

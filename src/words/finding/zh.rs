@@ -453,8 +453,18 @@ pub(super) fn explanation(f: &FindingFact) -> String {
                 ),
                 None => format!("过了 {dur}，到跟踪结束时它还是僵尸进程。"),
             };
+            let became = match &parent.forked_as {
+                Some(was) => format!(
+                    "{pp} 是在运行 {} 时 fork 出它的，之后 exec 成了 {}，而 {} 对 {} 启动的子进程一无所知。",
+                    v(was),
+                    v(&parent.program),
+                    v(&parent.program),
+                    v(was)
+                ),
+                None => String::new(),
+            };
             format!(
-                "进程退出后会一直是僵尸进程，直到父进程用 wait() 取走它的退出状态。{c} 在 #{exit_seq} 退出{}。{what}",
+                "进程退出后会一直是僵尸进程，直到父进程用 wait() 取走它的退出状态。{c} 在 #{exit_seq} 退出{}。{what}{became}",
                 st(s)
             )
         }
@@ -540,10 +550,17 @@ pub(super) fn fix(f: &FindingFact) -> String {
             "想让进程停下，就发专门用来停止进程的信号，比如 SIGTERM，而不是 SIGPIPE。".into()
         }
         FindingFact::SigpipeElsewhere { .. } => "让读者一直运行到写者写完，或者忽略 SIGPIPE（signal(SIGPIPE, SIG_IGN)），自己处理 write() 返回的 EPIPE。".into(),
-        FindingFact::NeverReaped { parent, .. } => format!(
-            "在 {} 里，启动的每个子进程都要 wait：退出前调用 waitpid(child, &status, 0)，或者用 SIGCHLD 处理函数来回收；只有在根本不需要退出状态时，才把 SIGCHLD 设为 SIG_IGN。",
-            p(parent)
-        ),
+        FindingFact::NeverReaped { parent, .. } => match &parent.forked_as {
+            Some(was) => format!(
+                "在 fork 出它的 {} 里，启动的每个子进程都要 wait，而且要在 exec {}（或退出）之前：调用 waitpid(child, &status, 0)，或者用 SIGCHLD 处理函数来回收；只有在根本不需要退出状态时，才把 SIGCHLD 设为 SIG_IGN。",
+                v(was),
+                v(&parent.program)
+            ),
+            None => format!(
+                "在 {} 里，启动的每个子进程都要 wait：退出前调用 waitpid(child, &status, 0)，或者用 SIGCHLD 处理函数来回收；只有在根本不需要退出状态时，才把 SIGCHLD 设为 SIG_IGN。",
+                p(parent)
+            ),
+        },
         FindingFact::WaitOnStoppedChild { parent, child, .. } => format!(
             "在 {} 里，给 waitpid() 加上 WUNTRACED（以及 WCONTINUED），检查 WIFSTOPPED(status)，在子进程该继续时发送 SIGCONT（kill({}, SIGCONT)）；或者不要在父进程等待子进程的时候让子进程暂停。",
             p(parent),
