@@ -65,7 +65,12 @@ impl Diagnosed {
     /// The only finding, which must have `code`.
     fn only(&self, code: &str) -> &Value {
         assert_eq!(self.codes(), vec![code], "{:#}", self.json);
-        assert_eq!(self.code, 1, "a finding means exit status 1");
+        let fails = self.findings()[0]["severity"] != "info";
+        assert_eq!(
+            self.code,
+            i32::from(fails),
+            "a warning or an error means exit status 1, info alone 0"
+        );
         &self.findings()[0]
     }
 
@@ -387,4 +392,52 @@ fn a_never_reaped_child_is_blamed_on_the_program_that_forked_it_not_the_one_exec
     let fix = f["fix"].as_str().unwrap();
     assert!(fix.starts_with("In bash, which forked it,"), "{fix}");
     assert!(fix.contains("before it execs cat"), "{fix}");
+}
+
+/// `forkscope doctor ARGS TRACE`: its exit status.
+fn doctor_status(args: &[&str], trace: &Path) -> i32 {
+    let out = forkscope()
+        .arg("doctor")
+        .args(args)
+        .arg(trace)
+        .output()
+        .unwrap();
+    out.status.code().expect("doctor exited by signal")
+}
+
+#[test]
+fn info_only_findings_exit_0_unless_fail_on_info_asks_for_1() {
+    // `yes | head -1`: head stops after a line and yes dies of SIGPIPE, as
+    // a pipeline meant it to; the doctor says so (info) and passes.
+    let cmd = ["sh", "-c", "yes | head -1"];
+    let plain = Command::new(cmd[0]).args(&cmd[1..]).output().unwrap();
+    let d = run_cmd(&cmd);
+    assert_eq!(
+        d.rec.out.stdout, plain.stdout,
+        "the traced run printed otherwise"
+    );
+    assert_eq!(d.rec.code(), plain.status.code().unwrap());
+    let f = d.only("killed-by-sigpipe");
+    assert_eq!(f["severity"], "info", "{f:#}");
+    assert_eq!(d.code, 0);
+    assert_eq!(doctor_status(&["--fail-on", "info"], &d.rec.trace), 1);
+    assert_eq!(doctor_status(&["--fail-on", "warning"], &d.rec.trace), 0);
+}
+
+#[test]
+fn fail_on_error_lets_a_warning_pass_and_fail_on_warning_does_not() {
+    let d = run_fixture("zombie");
+    let f = d.only("long-zombie");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(d.code, 1, "the default bar is warning");
+    assert_eq!(doctor_status(&["--fail-on", "error"], &d.rec.trace), 0);
+    assert_eq!(doctor_status(&["--fail-on", "warning"], &d.rec.trace), 1);
+    let bad = forkscope()
+        .args(["doctor", "--fail-on", "sometimes"])
+        .arg(&d.rec.trace)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(125), "a bad value is a usage error");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("info, warning, error"), "{err}");
 }

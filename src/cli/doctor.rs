@@ -1,8 +1,9 @@
 //! `forkscope doctor`: replays a trace through every analysis (see
 //! [`crate::analysis`]) and prints the findings, as text (coloured when the
-//! style says so) or as JSON (see [`crate::render::doctor`]). Exit status 0
-//! when nothing is found, 1 when something is; a trace that cannot be read
-//! is an error.
+//! style says so) or as JSON (see [`crate::render::doctor`]). Exit status 1
+//! when a finding is at least as severe as `--fail-on` (default: warning),
+//! else 0, so info-only findings (`yes | head -1`'s SIGPIPE) pass; a trace
+//! that cannot be read is an error.
 
 use super::*;
 use crate::analysis;
@@ -34,5 +35,31 @@ pub fn run(args: DoctorArgs, style: style::Style) -> anyhow::Result<i32> {
         out_doctor::write_text(&mut out, &report, lang, style)?;
     }
     out.flush()?;
-    Ok(if report.findings.is_empty() { 0 } else { 1 })
+    let failed = report
+        .findings
+        .iter()
+        .any(|f| f.severity >= args.fail_on.severity());
+    Ok(i32::from(failed))
+}
+
+/// The least severe finding that makes `doctor` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Any finding.
+    Info,
+    /// A warning or an error.
+    Warning,
+    /// Only an error.
+    Error,
+}
+
+impl FailOn {
+    /// As a severity.
+    pub fn severity(self) -> analysis::Severity {
+        match self {
+            FailOn::Info => analysis::Severity::Info,
+            FailOn::Warning => analysis::Severity::Warning,
+            FailOn::Error => analysis::Severity::Error,
+        }
+    }
 }
