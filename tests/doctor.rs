@@ -441,3 +441,53 @@ fn fail_on_error_lets_a_warning_pass_and_fail_on_warning_does_not() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("info, warning, error"), "{err}");
 }
+
+/// Runs `sh -c SCRIPT` untraced and traced: same stdout and status.
+fn run_sh_as_untraced(script: &str) -> Diagnosed {
+    let plain = Command::new("sh").args(["-c", script]).output().unwrap();
+    let d = run_cmd(&["sh", "-c", script]);
+    assert_eq!(
+        d.rec.out.stdout, plain.stdout,
+        "the traced run printed otherwise"
+    );
+    assert_eq!(d.rec.code(), plain.status.code().unwrap());
+    d
+}
+
+#[test]
+fn a_background_job_that_keeps_the_pipeline_open_is_reported_as_the_leak() {
+    // `forkscope demo leak`: the subshell's stdout is the pipe; sleep,
+    // started in the background, inherits it and holds it after the
+    // subshell is done, so cat sees EOF only when sleep ends.
+    let d = run_sh_as_untraced("{ sleep 0.3 & echo hi; } | cat");
+    let leak: Vec<&Value> = d
+        .findings()
+        .iter()
+        .filter(|f| f["code"] == "fd-leaked-into-exec")
+        .collect();
+    assert_eq!(leak.len(), 1, "{:#}", d.json);
+    let f = leak[0];
+    let (pid, fd, object) = fd_with_role(f, "leaked");
+    assert_eq!(fd, 1);
+    assert!(object.ends_with(" write end"), "{object}");
+    assert_eq!(f["processes"][0]["program"], "sleep");
+    let subshell = d.children(d.root())[0];
+    assert_eq!(
+        d.children(subshell),
+        vec![pid],
+        "the leak is the background sleep"
+    );
+    assert_eq!(f["severity"], "warning");
+    assert!(f["duration_ns"].as_u64().unwrap() >= 200_000_000, "{f:#}");
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.contains("`sleep >/dev/null 2>&1 &`"), "{fix}");
+    assert_eq!(d.code, 1);
+}
+
+#[test]
+fn a_foreground_command_sharing_the_subshells_stdout_is_no_leak() {
+    // The same sleep, waited for: the subshell holds the write end until
+    // sleep is done, so nobody waited for sleep alone.
+    let d = run_sh_as_untraced("{ echo hi; sleep 0.2; } | cat");
+    assert_clean(&d);
+}

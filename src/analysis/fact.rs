@@ -267,6 +267,18 @@ pub enum FindingFact {
         /// Some reader's EOF waited for a leak, or a leak reads its own pipe.
         hurt: bool,
     },
+    /// fd-leaked-into-exec: a stdio write end inherited through fork as
+    /// it was (a background job's stdout) kept the pipe open for writing
+    /// after every other writer was done, and its readers waited for it.
+    StdioHeldOpen {
+        /// The program and its fd.
+        leak: ExecLeak,
+        /// `pipe#N`.
+        pipe: String,
+        /// How long the readers waited for it after every other write end
+        /// was closed.
+        late_ns: u64,
+    },
     /// long-zombie.
     LongZombie {
         /// The zombie.

@@ -16,7 +16,14 @@
 //! exits (or the trace ends) is reported, one finding per open file
 //! description: an end that leaked into several programs is one finding.
 //!
-//! Not reported: fds 0-2 (stdio is passed on purpose); pipes inherited from
+//! Stdio (fds 0-2) is passed on purpose, so a write end there is a
+//! candidate only when the process inherited it through fork as it was
+//! (it did not dup or open onto that fd itself: a background job sharing
+//! its shell's stdout, `{ sleep 9 & echo hi; } | cat`), and it is reported
+//! only when it visibly hurt: every other write end was closed and the
+//! readers' EOF waited for this program to exit.
+//!
+//! Not reported: other stdio fds; pipes inherited from
 //! outside the trace; ends made inheritable on purpose ([`Deliberate`]);
 //! make's jobserver pipe. Severity is error when the leak visibly hurt: the
 //! program's exit is what finally closed the pipe's last write end while
@@ -27,9 +34,9 @@ use super::{
     Analysis, Code, Context, DelayedEof, Deliberate, EventFact, EventRef, ExecLeak, FdObject,
     Finding, FindingFact, LeakEnd, Proc, Role, Severity, EXIT_ORDER_SLOP_NS,
 };
-use crate::model::{Applied, Note, OpenFileId, PipeEnd, PipeId, PipeOrigin};
+use crate::model::{Applied, Note, OpenFileId, Origin, PipeEnd, PipeId, PipeOrigin};
 use crate::trace::{Event, EventKind, Pid, RawStr};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Finds pipe ends that leak across exec.
 #[derive(Default)]
@@ -41,6 +48,9 @@ pub struct FdLeakedIntoExec {
     /// Per live pipe: the latest close() of a write end.
     last_write_close: HashMap<PipeId, EventRef>,
     deliberate: Deliberate,
+    /// Stdio fds a live process put in place itself (dup2, open, pipe)
+    /// rather than inherited as they were.
+    placed: HashSet<(Pid, i32)>,
 }
 
 /// One fd of one process that came through exec unused.
@@ -58,6 +68,8 @@ struct Leak {
     made: Option<EventRef>,
     /// Another fd of the same process reading the same pipe.
     reads_same: Option<i32>,
+    /// An fd 0-2 inherited through fork as it was.
+    stdio: bool,
     /// The program's exit, or the end of the trace.
     end_ev: Option<EventRef>,
     /// Still open when the trace ended.
@@ -116,6 +128,23 @@ fn fd_path(path: &RawStr) -> Option<i32> {
 }
 
 impl FdLeakedIntoExec {
+    /// `pid` closed `fd`: a program that closes an fd knows it, except
+    /// stdio, which programs close on their way out (coreutils' close_stdout):
+    /// that close is where the inherited write end finally goes.
+    fn close_fd(&mut self, ev: &Event, pid: Pid, fd: i32) {
+        if let Some(v) = self.open.get_mut(&pid) {
+            for l in v.iter_mut().filter(|l| l.stdio && l.fd == fd) {
+                let what = EventFact::ClosesFd {
+                    pid,
+                    fd,
+                    object: FdObject::pipe(&l.label, l.end),
+                };
+                l.end_ev = Some(EventRef::of(ev, what));
+            }
+            v.retain(|l| l.fd != fd || l.end_ev.is_some());
+        }
+    }
+
     fn drop_fd(&mut self, pid: Pid, fd: i32) {
         if let Some(v) = self.open.get_mut(&pid) {
             v.retain(|l| l.fd != fd);
@@ -123,13 +152,42 @@ impl FdLeakedIntoExec {
     }
 
     /// A successful exec: which pipe ends came through it.
+    /// `fd` of `pid` is as the process inherited it through fork.
+    fn inherited_as_is(&self, cx: &Context<'_>, pid: Pid, fd: i32) -> bool {
+        let forked = cx
+            .model
+            .process(pid)
+            .is_some_and(|p| matches!(p.origin, Origin::Fork { .. }));
+        forked && !self.placed.contains(&(pid, fd))
+    }
+
+    /// Remembers the stdio fds `ev` puts in place.
+    fn place(&mut self, pid: Pid, ev: &Event) {
+        let fds = match ev.kind {
+            EventKind::Dup {
+                new_fd,
+                errno: None,
+                ..
+            } => [new_fd, -1],
+            EventKind::Open { fd, .. } => [fd, -1],
+            EventKind::Pipe {
+                read_fd, write_fd, ..
+            } => [read_fd, write_fd],
+            _ => return,
+        };
+        for fd in fds.into_iter().filter(|fd| (0..3).contains(fd)) {
+            self.placed.insert((pid, fd));
+        }
+    }
+
     fn on_exec(&mut self, cx: &Context<'_>, ev: &Event, pid: Pid, argv: &[RawStr]) {
         let mut old = self.open.remove(&pid).unwrap_or_default();
         let fds = cx.pipe_fds(pid);
         let program = cx.name(pid);
         let mut now = Vec::new();
         for f in &fds {
-            if f.fd < 3
+            let stdio = f.fd < 3;
+            if (stdio && !(f.writes() && self.inherited_as_is(cx, pid, f.fd)))
                 || f.cloexec
                 || !cx.traced_pipe(f.pipe)
                 || cx.is_jobserver(f.pipe)
@@ -182,6 +240,7 @@ impl FdLeakedIntoExec {
                         execs: vec![exec],
                         made,
                         reads_same,
+                        stdio,
                         end_ev: None,
                         at_end: false,
                         eof_delayed: None,
@@ -252,6 +311,68 @@ impl FdLeakedIntoExec {
         }
     }
 
+    /// A stdio write end inherited through fork that kept a pipe open for
+    /// writing after every other writer was done.
+    fn stdio_finding(l: &Leak) -> Finding {
+        let exec = &l.execs[0];
+        let late = match (&l.others_done, &l.end_ev) {
+            (Some(o), Some(e)) => e.ts_ns.saturating_sub(o.ts_ns),
+            _ => 0,
+        };
+        let fact = FindingFact::StdioHeldOpen {
+            leak: Self::exec_leak(l),
+            pipe: l.label.clone(),
+            late_ns: late,
+        };
+        let mut f = Finding::new(Code::FdLeakedIntoExec, Severity::Warning, exec.seq, fact)
+            .pipe(&l.label)
+            .process(l.pid, &l.program, Role::Leaked)
+            .fd(
+                l.pid,
+                l.fd,
+                FdObject::pipe(&l.label, PipeEnd::Write),
+                Role::Leaked,
+            )
+            .event(exec.clone())
+            .maybe_event(l.others_done.clone())
+            .maybe_event(l.end_ev.clone())
+            .duration(late);
+        for (p, fd, prog) in &l.readers {
+            f = f.process(*p, prog, Role::Reader).fd(
+                *p,
+                *fd,
+                FdObject::pipe(&l.label, PipeEnd::Read),
+                Role::Reader,
+            );
+        }
+        f
+    }
+
+    /// The facts of one leak.
+    fn exec_leak(l: &Leak) -> ExecLeak {
+        let exec = &l.execs[0];
+        ExecLeak {
+            proc: Proc::new(l.pid, l.program.clone()),
+            fd: l.fd,
+            exec_seq: exec.seq,
+            end: l.end_ev.as_ref().map(|e| LeakEnd {
+                seq: e.seq,
+                after_ns: e.ts_ns.saturating_sub(exec.ts_ns),
+                at_end: l.at_end,
+            }),
+            reads_same: l.reads_same,
+            delayed: match (l.delayed_eof(), &l.end_ev) {
+                (true, Some(e)) => Some(DelayedEof {
+                    others_done: l
+                        .others_done
+                        .as_ref()
+                        .map(|o| (o.seq, e.ts_ns.saturating_sub(o.ts_ns))),
+                }),
+                _ => None,
+            },
+        }
+    }
+
     fn finding(leaks: &[&Leak]) -> Finding {
         let first = leaks[0];
         let label = &first.label;
@@ -269,32 +390,7 @@ impl FdLeakedIntoExec {
             pipe: label.clone(),
             end,
             hurt,
-            leaks: leaks
-                .iter()
-                .map(|l| {
-                    let exec = &l.execs[0];
-                    ExecLeak {
-                        proc: Proc::new(l.pid, l.program.clone()),
-                        fd: l.fd,
-                        exec_seq: exec.seq,
-                        end: l.end_ev.as_ref().map(|e| LeakEnd {
-                            seq: e.seq,
-                            after_ns: e.ts_ns.saturating_sub(exec.ts_ns),
-                            at_end: l.at_end,
-                        }),
-                        reads_same: l.reads_same,
-                        delayed: match (l.delayed_eof(), &l.end_ev) {
-                            (true, Some(e)) => Some(DelayedEof {
-                                others_done: l
-                                    .others_done
-                                    .as_ref()
-                                    .map(|o| (o.seq, e.ts_ns.saturating_sub(o.ts_ns))),
-                            }),
-                            _ => None,
-                        },
-                    }
-                })
-                .collect(),
+            leaks: leaks.iter().map(|l| Self::exec_leak(l)).collect(),
         };
         let mut f = Finding::new(Code::FdLeakedIntoExec, severity, at, fact)
             .pipe(label)
@@ -333,6 +429,24 @@ impl FdLeakedIntoExec {
 
 impl Analysis for FdLeakedIntoExec {
     fn before(&mut self, cx: &Context<'_>, ev: &Event, _out: &mut Vec<Finding>) {
+        if let EventKind::Exit { .. } = ev.kind {
+            // The last task's exit closes the process's write ends too.
+            let last = cx
+                .model
+                .tree()
+                .process_of_task(ev.pid)
+                .filter(|p| p.tasks.len() == 1)
+                .map(|p| p.pid);
+            if let Some(pid) = last {
+                for w in cx.pipe_fds(pid).into_iter().filter(|w| w.writes()) {
+                    let what = EventFact::ExitsClosingFd {
+                        proc: cx.proc(pid),
+                        fd: w.fd,
+                    };
+                    self.last_write_close.insert(w.pipe, EventRef::of(ev, what));
+                }
+            }
+        }
         if let EventKind::Close { fd } = ev.kind {
             if let Some(v) = cx.model.fd(ev.pid, fd) {
                 if let (Some(pipe), true) = (v.file.object.pipe_id(), v.file.access.may_write()) {
@@ -348,9 +462,16 @@ impl Analysis for FdLeakedIntoExec {
     fn after(&mut self, cx: &Context<'_>, ev: &Event, applied: &Applied, _out: &mut Vec<Finding>) {
         self.deliberate.after(cx, ev);
         let pid = cx.process_pid(ev.pid);
+        self.place(pid, ev);
+        for n in &applied.notes {
+            if let Note::Zombie { pid, .. } = *n {
+                self.placed.retain(|(p, _)| *p != pid);
+            }
+        }
         match &ev.kind {
             EventKind::Exec { ok: true, argv, .. } => self.on_exec(cx, ev, pid, argv),
-            EventKind::Close { fd } | EventKind::SetCloexec { fd, .. } => self.drop_fd(pid, *fd),
+            EventKind::Close { fd } => self.close_fd(ev, pid, *fd),
+            EventKind::SetCloexec { fd, .. } => self.drop_fd(pid, *fd),
             EventKind::CloseRange { first, last, .. } => {
                 if let Some(v) = self.open.get_mut(&pid) {
                     v.retain(|l| {
@@ -423,7 +544,13 @@ impl Analysis for FdLeakedIntoExec {
                 _ => {}
             }
         }
-        if let Some(v) = self.open.get(&pid) {
+        if let Some(v) = self.open.get_mut(&pid) {
+            // Stdio leaks whose fd this event closed are done.
+            let (closed, kept): (Vec<Leak>, Vec<Leak>) = std::mem::take(v)
+                .into_iter()
+                .partition(|l| l.end_ev.is_some());
+            *v = kept;
+            self.done.extend(closed);
             if v.is_empty() {
                 self.open.remove(&pid);
             }
@@ -447,7 +574,12 @@ impl Analysis for FdLeakedIntoExec {
             let s = first_seq.entry(l.file).or_insert(l.execs[0].seq);
             *s = (*s).min(l.execs[0].seq);
         }
-        for l in &self.done {
+        self.done
+            .retain(|l| !l.stdio || (l.delayed_eof() && l.others_done.is_some()));
+        for l in self.done.iter().filter(|l| l.stdio) {
+            out.push(Self::stdio_finding(l));
+        }
+        for l in self.done.iter().filter(|l| !l.stdio) {
             by_file
                 .entry((first_seq[&l.file], l.file))
                 .or_default()

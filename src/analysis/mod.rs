@@ -12,7 +12,7 @@
 //! | code | file | what |
 //! |---|---|---|
 //! | `leaked-write-end` | [`leaked_write_end`] | a write end kept open where nobody writes, so a reader never (or late) sees EOF |
-//! | `fd-leaked-into-exec` | [`fd_leaked_into_exec`] | a pipe end inherited across exec by a program that never uses it |
+//! | `fd-leaked-into-exec` | [`fd_leaked_into_exec`] | a pipe end inherited across exec by a program that never uses it, or a stdout a background job inherited and held after every other writer was done |
 //! | `long-zombie` | [`long_zombie`] | a child reaped only long after it exited |
 //! | `orphan` | [`orphan`] | a process whose parent exited first |
 //! | `killed-by-sigpipe` | [`killed_by_sigpipe`] | a process killed by SIGPIPE, with the pipe and who closed its last read end |

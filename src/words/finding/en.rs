@@ -116,6 +116,15 @@ pub(super) fn summary(f: &FindingFact) -> String {
                 }
             }
         }
+        FindingFact::StdioHeldOpen { leak, pipe, .. } => {
+            let p = prog(Lang::En, &leak.proc);
+            format!(
+                "fd {} ({pipe} write end) stayed open in {p} ({}) after every other writer was done: {pipe}'s reader saw EOF only when {p} let go of it{}",
+                leak.fd,
+                leak.proc.pid,
+                leak.end.map(|e| format!(" (#{})", e.seq)).unwrap_or_default()
+            )
+        }
         FindingFact::LongZombie {
             child,
             parent,
@@ -334,6 +343,29 @@ pub(super) fn explanation(f: &FindingFact) -> String {
             }
             s
         }
+        FindingFact::StdioHeldOpen {
+            leak,
+            pipe,
+            late_ns,
+        } => {
+            let p = prog(Lang::En, &leak.proc);
+            let others = leak
+                .delayed
+                .and_then(|d| d.others_done)
+                .map(|(seq, _)| format!(" Every other write end was closed by #{seq};"))
+                .unwrap_or_default();
+            let end = leak
+                .end
+                .map(|e| format!(" (#{})", e.seq))
+                .unwrap_or_default();
+            format!(
+                "A pipe's reader sees EOF only once every write end is closed, in every process. {} inherited fd {}, the write end of {pipe}, from its parent as it was (the way a background job shares its shell's stdout) and exec'd {p} with it at #{}.{others} from then on only {p}'s copy kept {pipe} open for writing, so its reader waited {} more, until {p} let go of it{end}.",
+                leak.proc.pid,
+                leak.fd,
+                leak.exec_seq,
+                duration(*late_ns)
+            )
+        }
         FindingFact::LongZombie {
             child,
             parent,
@@ -551,6 +583,13 @@ pub(super) fn fix(f: &FindingFact) -> String {
             "Close fd {} in the child before exec, or make the pipe close-on-exec (pipe2(p, O_CLOEXEC), or fcntl(fd, F_SETFD, FD_CLOEXEC)) and dup2 only the end the child needs onto 0/1/2 (dup2 clears close-on-exec on the copy).",
             leaks.first().map_or(0, |l| l.fd)
         ),
+        FindingFact::StdioHeldOpen { leak, .. } => {
+            let p = prog(Lang::En, &leak.proc);
+            format!(
+                "If {p} runs in the background, send its output elsewhere when starting it (`{p} >/dev/null 2>&1 &`, or a log file), or close fd {} in it before exec; if the reader needs what {p} writes, this wait is expected.",
+                leak.fd
+            )
+        }
         FindingFact::LongZombie { parent, .. } => format!(
             "Reap children as soon as they end: in {}, call waitpid() when the child is expected to be done, or handle SIGCHLD with a loop of waitpid(-1, &status, WNOHANG).",
             prog(Lang::En, parent)

@@ -127,6 +127,15 @@ pub(super) fn summary(f: &FindingFact) -> String {
                 }
             }
         }
+        FindingFact::StdioHeldOpen { leak, pipe, .. } => {
+            let n = p(&leak.proc);
+            format!(
+                "其他写者都写完之后，fd {}（{pipe} 的写端）还一直开在 {n}（{}）里：{pipe} 的读者直到 {n} 放开它{}才看到 EOF",
+                leak.fd,
+                leak.proc.pid,
+                leak.end.map(|e| format!("（#{}）", e.seq)).unwrap_or_default()
+            )
+        }
         FindingFact::LongZombie {
             child,
             parent,
@@ -348,6 +357,29 @@ pub(super) fn explanation(f: &FindingFact) -> String {
             }
             s
         }
+        FindingFact::StdioHeldOpen {
+            leak,
+            pipe,
+            late_ns,
+        } => {
+            let n = p(&leak.proc);
+            let others = leak
+                .delayed
+                .and_then(|d| d.others_done)
+                .map(|(seq, _)| format!("到 #{seq} 时其他写端都已关闭；"))
+                .unwrap_or_default();
+            let end = leak
+                .end
+                .map(|e| format!("（#{}）", e.seq))
+                .unwrap_or_default();
+            format!(
+                "管道的读者要等所有进程里的所有写端都关闭后，才会看到 EOF。{} 从父进程原样继承了 fd {}，也就是 {pipe} 的写端（后台任务就是这样和 shell 共用标准输出的），并在 #{} 带着它 exec 了 {n}。{others}从那以后只剩 {n} 的这份副本让 {pipe} 的写端开着，所以它的读者又多等了 {}，直到 {n} 放开它{end}。",
+                leak.proc.pid,
+                leak.fd,
+                leak.exec_seq,
+                duration(*late_ns)
+            )
+        }
         FindingFact::LongZombie {
             child,
             parent,
@@ -536,6 +568,13 @@ pub(super) fn fix(f: &FindingFact) -> String {
             "在子进程 exec 之前关闭 fd {}，或者把管道设成 close-on-exec（pipe2(p, O_CLOEXEC)，或 fcntl(fd, F_SETFD, FD_CLOEXEC)），只把子进程需要的那一端 dup2 到 0/1/2 上（dup2 出来的副本会清掉 close-on-exec）。",
             leaks.first().map_or(0, |l| l.fd)
         ),
+        FindingFact::StdioHeldOpen { leak, .. } => {
+            let n = p(&leak.proc);
+            format!(
+                "如果 {n} 是在后台运行的，启动时就把它的输出送到别处（`{n} >/dev/null 2>&1 &`，或者一个日志文件），或者在 exec 之前关闭它的 fd {}；如果读者需要 {n} 写出的内容，那这次等待是预期之中的。",
+                leak.fd
+            )
+        }
         FindingFact::LongZombie { parent, .. } => format!(
             "子进程一结束就回收：在 {} 里，估计子进程该结束时就调用 waitpid()，或者处理 SIGCHLD，在处理函数里循环调用 waitpid(-1, &status, WNOHANG)。",
             p(parent)
