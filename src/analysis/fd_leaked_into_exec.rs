@@ -599,6 +599,62 @@ mod tests {
     use super::{argv_names, fd_path};
     use crate::trace::RawStr;
 
+    /// `{ sleep & echo hi; } | cat` by hand: 100 makes pipe 7 (3, 4); the
+    /// subshell 101 puts the write end on fd 1 and forks 103, which gets
+    /// fd 1 as it was and execs sleep (in the background when 101 does not
+    /// wait for it); 102 puts the read end on fd 0 and execs cat.
+    fn background_job(wait_for_it: bool) -> Script {
+        let mut s = Script::new(100, "sh");
+        s.pipe(100, 3, 4, 7).fork(100, 101).fork(100, 102);
+        s.close(100, 3).close(100, 4);
+        s.dup2(101, 4, 1).close(101, 3).close(101, 4).fork(101, 103);
+        s.dup2(102, 3, 0).close(102, 3).close(102, 4);
+        s.exec(102, "cat", &["cat"])
+            .exec(103, "sleep", &["sleep", "1"]);
+        if wait_for_it {
+            s.at(1000).exit(103, 0).reap(101, -1, 103).exit(101, 0);
+        } else {
+            s.at(10).exit(101, 0).at(1000).exit(103, 0);
+        }
+        s.exit(102, 0);
+        s
+    }
+
+    #[test]
+    fn a_background_job_holding_its_shells_stdout_past_the_others_is_a_leak() {
+        let s = background_job(false);
+        let f = s.findings_of(Code::FdLeakedIntoExec);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!((f[0].fds[0].pid, f[0].fds[0].fd), (103, 1));
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert!(
+            f[0].summary().contains("stayed open in sleep (103)"),
+            "{}",
+            f[0].summary()
+        );
+    }
+
+    #[test]
+    fn a_foreground_job_sharing_its_shells_stdout_is_no_leak() {
+        let s = background_job(true);
+        assert!(s.findings_of(Code::FdLeakedIntoExec).is_empty());
+    }
+
+    #[test]
+    fn a_pipeline_stage_that_put_the_pipe_on_its_own_stdout_is_no_leak() {
+        // 101 dup2s the write end onto fd 1 and execs the writer itself:
+        // its stdout is its output, however late the reader sees EOF.
+        let mut s = Script::new(100, "sh");
+        s.pipe(100, 3, 4, 7).fork(100, 101).fork(100, 102);
+        s.close(100, 3).close(100, 4);
+        s.dup2(101, 4, 1).close(101, 3).close(101, 4);
+        s.exec(101, "sleep", &["sleep", "1"]);
+        s.dup2(102, 3, 0).close(102, 3).close(102, 4);
+        s.exec(102, "cat", &["cat"]);
+        s.at(1000).exit(101, 0).exit(102, 0);
+        assert!(s.findings_of(Code::FdLeakedIntoExec).is_empty());
+    }
+
     /// 100 makes pipe 7 (3, 4); reader 101 closes 4; helper 102 closes 3
     /// but not 4 and execs `sleep`.
     fn helper_forgets_the_write_end() -> Script {
