@@ -65,7 +65,12 @@ impl Diagnosed {
     /// The only finding, which must have `code`.
     fn only(&self, code: &str) -> &Value {
         assert_eq!(self.codes(), vec![code], "{:#}", self.json);
-        assert_eq!(self.code, 1, "a finding means exit status 1");
+        let fails = self.findings()[0]["severity"] != "info";
+        assert_eq!(
+            self.code,
+            i32::from(fails),
+            "a warning or an error means exit status 1, info alone 0"
+        );
         &self.findings()[0]
     }
 
@@ -361,4 +366,128 @@ fn a_trace_that_cannot_be_read_is_an_error() {
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(125));
+}
+
+#[test]
+fn a_never_reaped_child_is_blamed_on_the_program_that_forked_it_not_the_one_exec_d_since() {
+    // bash forks a subshell for `<(echo a)`, then execs cat over itself:
+    // cat never knew it had a child; bash, which forked it, should have
+    // waited before exec'ing.
+    let cmd = ["bash", "-c", "cat <(echo a)"];
+    let plain = Command::new(cmd[0]).args(&cmd[1..]).output().unwrap();
+    let d = run_cmd(&cmd);
+    assert_eq!(
+        d.rec.out.stdout, plain.stdout,
+        "the traced run printed otherwise"
+    );
+    assert_eq!(d.rec.code(), plain.status.code().unwrap());
+    let f = d.only("never-reaped");
+    assert_eq!(pid_with_role(f, "parent"), d.root());
+    assert_eq!(pid_with_role(f, "child"), d.children(d.root())[0]);
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!("its parent {} (bash, now cat)", d.root())),
+        "{summary}"
+    );
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.starts_with("In bash, which forked it,"), "{fix}");
+    assert!(fix.contains("before it execs cat"), "{fix}");
+}
+
+/// `forkscope doctor ARGS TRACE`: its exit status.
+fn doctor_status(args: &[&str], trace: &Path) -> i32 {
+    let out = forkscope()
+        .arg("doctor")
+        .args(args)
+        .arg(trace)
+        .output()
+        .unwrap();
+    out.status.code().expect("doctor exited by signal")
+}
+
+#[test]
+fn info_only_findings_exit_0_unless_fail_on_info_asks_for_1() {
+    // `yes | head -1`: head stops after a line and yes dies of SIGPIPE, as
+    // a pipeline meant it to; the doctor says so (info) and passes.
+    let cmd = ["sh", "-c", "yes | head -1"];
+    let plain = Command::new(cmd[0]).args(&cmd[1..]).output().unwrap();
+    let d = run_cmd(&cmd);
+    assert_eq!(
+        d.rec.out.stdout, plain.stdout,
+        "the traced run printed otherwise"
+    );
+    assert_eq!(d.rec.code(), plain.status.code().unwrap());
+    let f = d.only("killed-by-sigpipe");
+    assert_eq!(f["severity"], "info", "{f:#}");
+    assert_eq!(d.code, 0);
+    assert_eq!(doctor_status(&["--fail-on", "info"], &d.rec.trace), 1);
+    assert_eq!(doctor_status(&["--fail-on", "warning"], &d.rec.trace), 0);
+}
+
+#[test]
+fn fail_on_error_lets_a_warning_pass_and_fail_on_warning_does_not() {
+    let d = run_fixture("zombie");
+    let f = d.only("long-zombie");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(d.code, 1, "the default bar is warning");
+    assert_eq!(doctor_status(&["--fail-on", "error"], &d.rec.trace), 0);
+    assert_eq!(doctor_status(&["--fail-on", "warning"], &d.rec.trace), 1);
+    let bad = forkscope()
+        .args(["doctor", "--fail-on", "sometimes"])
+        .arg(&d.rec.trace)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(125), "a bad value is a usage error");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("info, warning, error"), "{err}");
+}
+
+/// Runs `sh -c SCRIPT` untraced and traced: same stdout and status.
+fn run_sh_as_untraced(script: &str) -> Diagnosed {
+    let plain = Command::new("sh").args(["-c", script]).output().unwrap();
+    let d = run_cmd(&["sh", "-c", script]);
+    assert_eq!(
+        d.rec.out.stdout, plain.stdout,
+        "the traced run printed otherwise"
+    );
+    assert_eq!(d.rec.code(), plain.status.code().unwrap());
+    d
+}
+
+#[test]
+fn a_background_job_that_keeps_the_pipeline_open_is_reported_as_the_leak() {
+    // `forkscope demo leak`: the subshell's stdout is the pipe; sleep,
+    // started in the background, inherits it and holds it after the
+    // subshell is done, so cat sees EOF only when sleep ends.
+    let d = run_sh_as_untraced("{ sleep 0.3 & echo hi; } | cat");
+    let leak: Vec<&Value> = d
+        .findings()
+        .iter()
+        .filter(|f| f["code"] == "fd-leaked-into-exec")
+        .collect();
+    assert_eq!(leak.len(), 1, "{:#}", d.json);
+    let f = leak[0];
+    let (pid, fd, object) = fd_with_role(f, "leaked");
+    assert_eq!(fd, 1);
+    assert!(object.ends_with(" write end"), "{object}");
+    assert_eq!(f["processes"][0]["program"], "sleep");
+    let subshell = d.children(d.root())[0];
+    assert_eq!(
+        d.children(subshell),
+        vec![pid],
+        "the leak is the background sleep"
+    );
+    assert_eq!(f["severity"], "warning");
+    assert!(f["duration_ns"].as_u64().unwrap() >= 200_000_000, "{f:#}");
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.contains("`sleep >/dev/null 2>&1 &`"), "{fix}");
+    assert_eq!(d.code, 1);
+}
+
+#[test]
+fn a_foreground_command_sharing_the_subshells_stdout_is_no_leak() {
+    // The same sleep, waited for: the subshell holds the write end until
+    // sleep is done, so nobody waited for sleep alone.
+    let d = run_sh_as_untraced("{ echo hi; sleep 0.2; } | cat");
+    assert_clean(&d);
 }

@@ -16,7 +16,14 @@
 //! exits (or the trace ends) is reported, one finding per open file
 //! description: an end that leaked into several programs is one finding.
 //!
-//! Not reported: fds 0-2 (stdio is passed on purpose); pipes inherited from
+//! Stdio (fds 0-2) is passed on purpose, so a write end there is a
+//! candidate only when the process inherited it through fork as it was
+//! (it did not dup or open onto that fd itself: a background job sharing
+//! its shell's stdout, `{ sleep 9 & echo hi; } | cat`), and it is reported
+//! only when it visibly hurt: every other write end was closed and the
+//! readers' EOF waited for this program to exit.
+//!
+//! Not reported: other stdio fds; pipes inherited from
 //! outside the trace; ends made inheritable on purpose ([`Deliberate`]);
 //! make's jobserver pipe. Severity is error when the leak visibly hurt: the
 //! program's exit is what finally closed the pipe's last write end while
@@ -24,12 +31,12 @@
 //! see EOF while it holds a write end of its own input).
 
 use super::{
-    duration_text, Analysis, Code, Context, Deliberate, EventRef, Finding, Role, Severity,
-    EXIT_ORDER_SLOP_NS,
+    Analysis, Code, Context, DelayedEof, Deliberate, EventFact, EventRef, ExecLeak, FdObject,
+    Finding, FindingFact, LeakEnd, Proc, Role, Severity, EXIT_ORDER_SLOP_NS,
 };
-use crate::model::{Applied, Note, OpenFileId, PipeEnd, PipeId, PipeOrigin};
+use crate::model::{Applied, Note, OpenFileId, Origin, PipeEnd, PipeId, PipeOrigin};
 use crate::trace::{Event, EventKind, Pid, RawStr};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Finds pipe ends that leak across exec.
 #[derive(Default)]
@@ -41,6 +48,9 @@ pub struct FdLeakedIntoExec {
     /// Per live pipe: the latest close() of a write end.
     last_write_close: HashMap<PipeId, EventRef>,
     deliberate: Deliberate,
+    /// Stdio fds a live process put in place itself (dup2, open, pipe)
+    /// rather than inherited as they were.
+    placed: HashSet<(Pid, i32)>,
 }
 
 /// One fd of one process that came through exec unused.
@@ -58,6 +68,8 @@ struct Leak {
     made: Option<EventRef>,
     /// Another fd of the same process reading the same pipe.
     reads_same: Option<i32>,
+    /// An fd 0-2 inherited through fork as it was.
+    stdio: bool,
     /// The program's exit, or the end of the trace.
     end_ev: Option<EventRef>,
     /// Still open when the trace ended.
@@ -116,6 +128,23 @@ fn fd_path(path: &RawStr) -> Option<i32> {
 }
 
 impl FdLeakedIntoExec {
+    /// `pid` closed `fd`: a program that closes an fd knows it, except
+    /// stdio, which programs close on their way out (coreutils' close_stdout):
+    /// that close is where the inherited write end finally goes.
+    fn close_fd(&mut self, ev: &Event, pid: Pid, fd: i32) {
+        if let Some(v) = self.open.get_mut(&pid) {
+            for l in v.iter_mut().filter(|l| l.stdio && l.fd == fd) {
+                let what = EventFact::ClosesFd {
+                    pid,
+                    fd,
+                    object: FdObject::pipe(&l.label, l.end),
+                };
+                l.end_ev = Some(EventRef::of(ev, what));
+            }
+            v.retain(|l| l.fd != fd || l.end_ev.is_some());
+        }
+    }
+
     fn drop_fd(&mut self, pid: Pid, fd: i32) {
         if let Some(v) = self.open.get_mut(&pid) {
             v.retain(|l| l.fd != fd);
@@ -123,13 +152,42 @@ impl FdLeakedIntoExec {
     }
 
     /// A successful exec: which pipe ends came through it.
+    /// `fd` of `pid` is as the process inherited it through fork.
+    fn inherited_as_is(&self, cx: &Context<'_>, pid: Pid, fd: i32) -> bool {
+        let forked = cx
+            .model
+            .process(pid)
+            .is_some_and(|p| matches!(p.origin, Origin::Fork { .. }));
+        forked && !self.placed.contains(&(pid, fd))
+    }
+
+    /// Remembers the stdio fds `ev` puts in place.
+    fn place(&mut self, pid: Pid, ev: &Event) {
+        let fds = match ev.kind {
+            EventKind::Dup {
+                new_fd,
+                errno: None,
+                ..
+            } => [new_fd, -1],
+            EventKind::Open { fd, .. } => [fd, -1],
+            EventKind::Pipe {
+                read_fd, write_fd, ..
+            } => [read_fd, write_fd],
+            _ => return,
+        };
+        for fd in fds.into_iter().filter(|fd| (0..3).contains(fd)) {
+            self.placed.insert((pid, fd));
+        }
+    }
+
     fn on_exec(&mut self, cx: &Context<'_>, ev: &Event, pid: Pid, argv: &[RawStr]) {
         let mut old = self.open.remove(&pid).unwrap_or_default();
         let fds = cx.pipe_fds(pid);
         let program = cx.name(pid);
         let mut now = Vec::new();
         for f in &fds {
-            if f.fd < 3
+            let stdio = f.fd < 3;
+            if (stdio && !(f.writes() && self.inherited_as_is(cx, pid, f.fd)))
                 || f.cloexec
                 || !cx.traced_pipe(f.pipe)
                 || cx.is_jobserver(f.pipe)
@@ -139,16 +197,14 @@ impl FdLeakedIntoExec {
                 continue;
             }
             let label = cx.pipe(f.pipe);
-            let what = format!(
-                "{pid} execs {program} with fd {} ({label} {}) open",
-                f.fd, f.end
-            );
-            let zh = format!(
-                "{pid} exec {program} 时 fd {}（{}）还开着",
-                f.fd,
-                super::object_zh(&format!("{label} {}", f.end))
-            );
-            let exec = EventRef::of(ev, what).zh(zh);
+            let what = EventFact::ExecsWithFd {
+                pid,
+                program: program.clone(),
+                fd: f.fd,
+                pipe: label.clone(),
+                end: f.end,
+            };
+            let exec = EventRef::of(ev, what);
             let reads_same = fds
                 .iter()
                 .find(|o| f.writes() && o.pipe == f.pipe && o.fd != f.fd && o.reads())
@@ -163,10 +219,14 @@ impl FdLeakedIntoExec {
                 }
                 None => {
                     let made = match cx.model.pipe(f.pipe).map(|p| &p.origin) {
-                        Some(PipeOrigin::Created { at, by }) => Some(
-                            EventRef::new(*at, *by, format!("{by} makes {label}"))
-                                .zh(format!("{by} 创建 {label}")),
-                        ),
+                        Some(PipeOrigin::Created { at, by }) => Some(EventRef::new(
+                            *at,
+                            *by,
+                            EventFact::MakesPipe {
+                                by: *by,
+                                pipe: label.clone(),
+                            },
+                        )),
                         _ => None,
                     };
                     now.push(Leak {
@@ -180,6 +240,7 @@ impl FdLeakedIntoExec {
                         execs: vec![exec],
                         made,
                         reads_same,
+                        stdio,
                         end_ev: None,
                         at_end: false,
                         eof_delayed: None,
@@ -233,12 +294,10 @@ impl FdLeakedIntoExec {
                 (EventKind::Exec { .. }, Some(c)) => c.clone(),
                 _ => EventRef::of(
                     ev,
-                    format!(
-                        "only leaked copies of {}'s write end are left",
-                        cx.pipe(pipe)
-                    ),
-                )
-                .zh(format!("{} 的写端只剩下泄漏的副本", cx.pipe(pipe))),
+                    EventFact::OnlyLeakedCopiesLeft {
+                        pipe: cx.pipe(pipe),
+                    },
+                ),
             };
             let readers: Vec<(Pid, i32, String)> = h
                 .readers
@@ -249,6 +308,68 @@ impl FdLeakedIntoExec {
                 l.others_done = Some(since.clone());
                 l.readers = readers.clone();
             }
+        }
+    }
+
+    /// A stdio write end inherited through fork that kept a pipe open for
+    /// writing after every other writer was done.
+    fn stdio_finding(l: &Leak) -> Finding {
+        let exec = &l.execs[0];
+        let late = match (&l.others_done, &l.end_ev) {
+            (Some(o), Some(e)) => e.ts_ns.saturating_sub(o.ts_ns),
+            _ => 0,
+        };
+        let fact = FindingFact::StdioHeldOpen {
+            leak: Self::exec_leak(l),
+            pipe: l.label.clone(),
+            late_ns: late,
+        };
+        let mut f = Finding::new(Code::FdLeakedIntoExec, Severity::Warning, exec.seq, fact)
+            .pipe(&l.label)
+            .process(l.pid, &l.program, Role::Leaked)
+            .fd(
+                l.pid,
+                l.fd,
+                FdObject::pipe(&l.label, PipeEnd::Write),
+                Role::Leaked,
+            )
+            .event(exec.clone())
+            .maybe_event(l.others_done.clone())
+            .maybe_event(l.end_ev.clone())
+            .duration(late);
+        for (p, fd, prog) in &l.readers {
+            f = f.process(*p, prog, Role::Reader).fd(
+                *p,
+                *fd,
+                FdObject::pipe(&l.label, PipeEnd::Read),
+                Role::Reader,
+            );
+        }
+        f
+    }
+
+    /// The facts of one leak.
+    fn exec_leak(l: &Leak) -> ExecLeak {
+        let exec = &l.execs[0];
+        ExecLeak {
+            proc: Proc::new(l.pid, l.program.clone()),
+            fd: l.fd,
+            exec_seq: exec.seq,
+            end: l.end_ev.as_ref().map(|e| LeakEnd {
+                seq: e.seq,
+                after_ns: e.ts_ns.saturating_sub(exec.ts_ns),
+                at_end: l.at_end,
+            }),
+            reads_same: l.reads_same,
+            delayed: match (l.delayed_eof(), &l.end_ev) {
+                (true, Some(e)) => Some(DelayedEof {
+                    others_done: l
+                        .others_done
+                        .as_ref()
+                        .map(|o| (o.seq, e.ts_ns.saturating_sub(o.ts_ns))),
+                }),
+                _ => None,
+            },
         }
     }
 
@@ -265,173 +386,20 @@ impl FdLeakedIntoExec {
             Severity::Warning
         };
         let at = first.execs[0].seq;
-        let summary = if leaks.len() == 1 {
-            format!(
-                "fd {} ({label} {end}) leaked into {} at exec (#{at}): {} never used it",
-                first.fd, first.program, first.program
-            )
-        } else {
-            let who: Vec<String> = leaks
-                .iter()
-                .map(|l| {
-                    format!(
-                        "{} ({}, fd {}, #{})",
-                        l.program, l.pid, l.fd, l.execs[0].seq
-                    )
-                })
-                .collect();
-            format!(
-                "{label} {end} leaked into {} programs at exec: {}",
-                leaks.len(),
-                who.join(", ")
-            )
+        let fact = FindingFact::LeakedIntoExec {
+            pipe: label.clone(),
+            end,
+            hurt,
+            leaks: leaks.iter().map(|l| Self::exec_leak(l)).collect(),
         };
-        let end_zh = match end {
-            PipeEnd::Read => "读端",
-            PipeEnd::Write => "写端",
-            PipeEnd::Both => "两端",
-            PipeEnd::Unknown => "某一端",
-        };
-        let summary_zh = if leaks.len() == 1 {
-            format!(
-                "fd {}（{label} 的{end_zh}）在 exec 时（#{at}）泄漏进了 {}：{} 从来没用过它",
-                first.fd, first.program, first.program
-            )
-        } else {
-            let who: Vec<String> = leaks
-                .iter()
-                .map(|l| {
-                    format!(
-                        "{}（{}，fd {}，#{}）",
-                        l.program, l.pid, l.fd, l.execs[0].seq
-                    )
-                })
-                .collect();
-            format!(
-                "{label} 的{end_zh}在 exec 时泄漏进了 {} 个程序：{}",
-                leaks.len(),
-                who.join("，")
-            )
-        };
-        let mut explanation_zh = String::from(
-            "execve 会保留所有没有标记 close-on-exec 的文件描述符，所以新程序根本不知道的管道端，会在它运行期间一直开着。",
-        );
-        let mut explanation = String::from(
-            "execve keeps every fd that is not marked close-on-exec, so a pipe end the new program knows nothing about stays open as long as it runs.",
-        );
-        for l in leaks {
-            let held = match &l.end_ev {
-                Some(e) => format!(
-                    "until {} (#{}, {} after the exec)",
-                    if l.at_end {
-                        "the trace ended"
-                    } else {
-                        "it exited"
-                    },
-                    e.seq,
-                    duration_text(e.ts_ns.saturating_sub(l.execs[0].ts_ns))
-                ),
-                None => String::new(),
-            };
-            explanation.push_str(&format!(
-                " {} ({}) got fd {} ({label} {end}) through exec at #{} and held it {held} without ever closing or using it.",
-                l.program, l.pid, l.fd, l.execs[0].seq
-            ));
-            let held_zh = match &l.end_ev {
-                Some(e) => format!(
-                    "直到{}（#{}，exec 之后 {}）",
-                    if l.at_end {
-                        "跟踪结束"
-                    } else {
-                        "它退出"
-                    },
-                    e.seq,
-                    duration_text(e.ts_ns.saturating_sub(l.execs[0].ts_ns))
-                ),
-                None => String::new(),
-            };
-            explanation_zh.push_str(&format!(
-                "{}（{}）在 #{} 通过 exec 拿到了 fd {}（{label} 的{end_zh}），{held_zh}一直持有，既没关闭也没用过。",
-                l.program, l.pid, l.execs[0].seq, l.fd
-            ));
-            if let Some(r) = l.reads_same {
-                explanation.push_str(&format!(
-                    " It also reads {label} (fd {r}): holding a write end of its own input, it can never see EOF there."
-                ));
-                explanation_zh.push_str(&format!(
-                    "它同时还在读 {label}（fd {r}）：自己输入的写端攥在自己手里，它在那里永远等不到 EOF。"
-                ));
-            }
-            if let (true, Some(e)) = (l.delayed_eof(), &l.end_ev) {
-                let wait = match &l.others_done {
-                    Some(o) => format!(
-                        " Every other write end was closed by #{}; from then on only this leaked copy kept {label} open for writing, so",
-                        o.seq
-                    ),
-                    None => " It held the last write end, so".into(),
-                };
-                let late = match &l.others_done {
-                    Some(o) => format!(", {} late", duration_text(e.ts_ns.saturating_sub(o.ts_ns))),
-                    None => String::new(),
-                };
-                explanation.push_str(&format!(
-                    "{wait} {label}'s reader saw EOF only when {} exited (#{}){late}.",
-                    l.program, e.seq
-                ));
-                let wait_zh = match &l.others_done {
-                    Some(o) => format!(
-                        "到 #{} 时其他写端都已关闭；从那以后只剩这份泄漏的副本让 {label} 的写端开着，所以",
-                        o.seq
-                    ),
-                    None => "它持有的是最后一个写端，所以".into(),
-                };
-                let late_zh = match &l.others_done {
-                    Some(o) => format!("，晚了 {}", duration_text(e.ts_ns.saturating_sub(o.ts_ns))),
-                    None => String::new(),
-                };
-                explanation_zh.push_str(&format!(
-                    "{wait_zh} {label} 的读者直到 {} 退出（#{}）才看到 EOF{late_zh}。",
-                    l.program, e.seq
-                ));
-            }
-        }
-        match end {
-            PipeEnd::Write | PipeEnd::Both if !hurt => {
-                explanation.push_str(&format!(
-                    " A stray write end keeps {label}'s readers from seeing EOF for as long as it is open."
-                ));
-                explanation_zh.push_str(&format!(
-                    "多出来的写端只要还开着，{label} 的读者就看不到 EOF。"
-                ));
-            }
-            PipeEnd::Read => {
-                explanation.push_str(&format!(
-                    " A stray read end keeps {label}'s writers from getting EPIPE/SIGPIPE when the real reader quits: they can block on a full pipe instead."
-                ));
-                explanation_zh.push_str(&format!(
-                    "多出来的读端会让真正的读者退出后，{label} 的写者收不到 EPIPE/SIGPIPE，反而可能阻塞在写满的管道上。"
-                ));
-            }
-            _ => {}
-        }
-        let fix = format!(
-            "Close fd {} in the child before exec, or make the pipe close-on-exec (pipe2(p, O_CLOEXEC), or fcntl(fd, F_SETFD, FD_CLOEXEC)) and dup2 only the end the child needs onto 0/1/2 (dup2 clears close-on-exec on the copy).",
-            first.fd
-        );
-        let fix_zh = format!(
-            "在子进程 exec 之前关闭 fd {}，或者把管道设成 close-on-exec（pipe2(p, O_CLOEXEC)，或 fcntl(fd, F_SETFD, FD_CLOEXEC)），只把子进程需要的那一端 dup2 到 0/1/2 上（dup2 出来的副本会清掉 close-on-exec）。",
-            first.fd
-        );
-        let mut f = Finding::new(Code::FdLeakedIntoExec, severity, at)
-            .text(summary, explanation, fix)
-            .zh(summary_zh, explanation_zh, fix_zh)
+        let mut f = Finding::new(Code::FdLeakedIntoExec, severity, at, fact)
             .pipe(label)
             .maybe_event(first.made.clone());
         for l in leaks {
             f = f.process(l.pid, &l.program, Role::Leaked).fd(
                 l.pid,
                 l.fd,
-                format!("{label} {end}"),
+                FdObject::pipe(label, end),
                 Role::Leaked,
             );
             for e in &l.execs {
@@ -443,7 +411,7 @@ impl FdLeakedIntoExec {
                     f = f.process(*p, prog, Role::Reader).fd(
                         *p,
                         *fd,
-                        format!("{label} read end"),
+                        FdObject::pipe(label, PipeEnd::Read),
                         Role::Reader,
                     );
                 }
@@ -461,15 +429,31 @@ impl FdLeakedIntoExec {
 
 impl Analysis for FdLeakedIntoExec {
     fn before(&mut self, cx: &Context<'_>, ev: &Event, _out: &mut Vec<Finding>) {
+        if let EventKind::Exit { .. } = ev.kind {
+            // The last task's exit closes the process's write ends too.
+            let last = cx
+                .model
+                .tree()
+                .process_of_task(ev.pid)
+                .filter(|p| p.tasks.len() == 1)
+                .map(|p| p.pid);
+            if let Some(pid) = last {
+                for w in cx.pipe_fds(pid).into_iter().filter(|w| w.writes()) {
+                    let what = EventFact::ExitsClosingFd {
+                        proc: cx.proc(pid),
+                        fd: w.fd,
+                    };
+                    self.last_write_close.insert(w.pipe, EventRef::of(ev, what));
+                }
+            }
+        }
         if let EventKind::Close { fd } = ev.kind {
             if let Some(v) = cx.model.fd(ev.pid, fd) {
                 if let (Some(pipe), true) = (v.file.object.pipe_id(), v.file.access.may_write()) {
                     let pid = cx.process_pid(ev.pid);
-                    let obj = cx.fd_text(ev.pid, fd);
-                    let what = format!("{pid} closes fd {fd} ({obj})");
-                    let zh = format!("{pid} 关闭 fd {fd}（{}）", super::object_zh(&obj));
-                    self.last_write_close
-                        .insert(pipe, EventRef::of(ev, what).zh(zh));
+                    let object = cx.fd_object(ev.pid, fd);
+                    let what = EventFact::ClosesFd { pid, fd, object };
+                    self.last_write_close.insert(pipe, EventRef::of(ev, what));
                 }
             }
         }
@@ -478,9 +462,16 @@ impl Analysis for FdLeakedIntoExec {
     fn after(&mut self, cx: &Context<'_>, ev: &Event, applied: &Applied, _out: &mut Vec<Finding>) {
         self.deliberate.after(cx, ev);
         let pid = cx.process_pid(ev.pid);
+        self.place(pid, ev);
+        for n in &applied.notes {
+            if let Note::Zombie { pid, .. } = *n {
+                self.placed.retain(|(p, _)| *p != pid);
+            }
+        }
         match &ev.kind {
             EventKind::Exec { ok: true, argv, .. } => self.on_exec(cx, ev, pid, argv),
-            EventKind::Close { fd } | EventKind::SetCloexec { fd, .. } => self.drop_fd(pid, *fd),
+            EventKind::Close { fd } => self.close_fd(ev, pid, *fd),
+            EventKind::SetCloexec { fd, .. } => self.drop_fd(pid, *fd),
             EventKind::CloseRange { first, last, .. } => {
                 if let Some(v) = self.open.get_mut(&pid) {
                     v.retain(|l| {
@@ -522,9 +513,10 @@ impl Analysis for FdLeakedIntoExec {
                 Note::PipeBroken { pipe, .. } => {
                     for l in self.open.values_mut().flatten() {
                         if l.pipe == pipe && l.others_done.is_some() && l.readers_gone.is_none() {
-                            let what = format!("the last reader of {} is gone", l.label);
-                            let zh = format!("{} 的最后一个读者没了", l.label);
-                            l.readers_gone = Some(EventRef::of(ev, what).zh(zh));
+                            let what = EventFact::LastReaderGone {
+                                pipe: l.label.clone(),
+                            };
+                            l.readers_gone = Some(EventRef::of(ev, what));
                         }
                     }
                 }
@@ -540,9 +532,11 @@ impl Analysis for FdLeakedIntoExec {
                 Note::Zombie { pid, .. } => {
                     if let Some(v) = self.open.remove(&pid) {
                         for mut l in v {
-                            let what = format!("{pid} ({}) exits, closing fd {}", l.program, l.fd);
-                            let zh = format!("{pid}（{}）退出，关闭了 fd {}", l.program, l.fd);
-                            l.end_ev = Some(EventRef::of(ev, what).zh(zh));
+                            let what = EventFact::ExitsClosingFd {
+                                proc: Proc::new(pid, l.program.clone()),
+                                fd: l.fd,
+                            };
+                            l.end_ev = Some(EventRef::of(ev, what));
                             self.done.push(l);
                         }
                     }
@@ -550,7 +544,13 @@ impl Analysis for FdLeakedIntoExec {
                 _ => {}
             }
         }
-        if let Some(v) = self.open.get(&pid) {
+        if let Some(v) = self.open.get_mut(&pid) {
+            // Stdio leaks whose fd this event closed are done.
+            let (closed, kept): (Vec<Leak>, Vec<Leak>) = std::mem::take(v)
+                .into_iter()
+                .partition(|l| l.end_ev.is_some());
+            *v = kept;
+            self.done.extend(closed);
             if v.is_empty() {
                 self.open.remove(&pid);
             }
@@ -562,9 +562,8 @@ impl Analysis for FdLeakedIntoExec {
         open.sort_by_key(|(p, _)| *p);
         for (pid, v) in open {
             for mut l in v {
-                let what = format!("the trace ends with fd {} still open in {pid}", l.fd);
-                let zh = format!("跟踪结束时 {pid} 的 fd {} 还开着", l.fd);
-                l.end_ev = Some(EventRef::new(cx.now, pid, what).zh(zh));
+                let what = EventFact::TraceEndsFdOpen { pid, fd: l.fd };
+                l.end_ev = Some(EventRef::new(cx.now, pid, what));
                 l.at_end = true;
                 self.done.push(l);
             }
@@ -575,7 +574,12 @@ impl Analysis for FdLeakedIntoExec {
             let s = first_seq.entry(l.file).or_insert(l.execs[0].seq);
             *s = (*s).min(l.execs[0].seq);
         }
-        for l in &self.done {
+        self.done
+            .retain(|l| !l.stdio || (l.delayed_eof() && l.others_done.is_some()));
+        for l in self.done.iter().filter(|l| l.stdio) {
+            out.push(Self::stdio_finding(l));
+        }
+        for l in self.done.iter().filter(|l| !l.stdio) {
             by_file
                 .entry((first_seq[&l.file], l.file))
                 .or_default()
@@ -590,10 +594,66 @@ impl Analysis for FdLeakedIntoExec {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::{clean_pipeline, Script};
+    use super::super::testkit::{clean_pipeline, object, English, Script};
     use super::super::{Code, Role, Severity};
     use super::{argv_names, fd_path};
     use crate::trace::RawStr;
+
+    /// `{ sleep & echo hi; } | cat` by hand: 100 makes pipe 7 (3, 4); the
+    /// subshell 101 puts the write end on fd 1 and forks 103, which gets
+    /// fd 1 as it was and execs sleep (in the background when 101 does not
+    /// wait for it); 102 puts the read end on fd 0 and execs cat.
+    fn background_job(wait_for_it: bool) -> Script {
+        let mut s = Script::new(100, "sh");
+        s.pipe(100, 3, 4, 7).fork(100, 101).fork(100, 102);
+        s.close(100, 3).close(100, 4);
+        s.dup2(101, 4, 1).close(101, 3).close(101, 4).fork(101, 103);
+        s.dup2(102, 3, 0).close(102, 3).close(102, 4);
+        s.exec(102, "cat", &["cat"])
+            .exec(103, "sleep", &["sleep", "1"]);
+        if wait_for_it {
+            s.at(1000).exit(103, 0).reap(101, -1, 103).exit(101, 0);
+        } else {
+            s.at(10).exit(101, 0).at(1000).exit(103, 0);
+        }
+        s.exit(102, 0);
+        s
+    }
+
+    #[test]
+    fn a_background_job_holding_its_shells_stdout_past_the_others_is_a_leak() {
+        let s = background_job(false);
+        let f = s.findings_of(Code::FdLeakedIntoExec);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!((f[0].fds[0].pid, f[0].fds[0].fd), (103, 1));
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert!(
+            f[0].summary().contains("stayed open in sleep (103)"),
+            "{}",
+            f[0].summary()
+        );
+    }
+
+    #[test]
+    fn a_foreground_job_sharing_its_shells_stdout_is_no_leak() {
+        let s = background_job(true);
+        assert!(s.findings_of(Code::FdLeakedIntoExec).is_empty());
+    }
+
+    #[test]
+    fn a_pipeline_stage_that_put_the_pipe_on_its_own_stdout_is_no_leak() {
+        // 101 dup2s the write end onto fd 1 and execs the writer itself:
+        // its stdout is its output, however late the reader sees EOF.
+        let mut s = Script::new(100, "sh");
+        s.pipe(100, 3, 4, 7).fork(100, 101).fork(100, 102);
+        s.close(100, 3).close(100, 4);
+        s.dup2(101, 4, 1).close(101, 3).close(101, 4);
+        s.exec(101, "sleep", &["sleep", "1"]);
+        s.dup2(102, 3, 0).close(102, 3).close(102, 4);
+        s.exec(102, "cat", &["cat"]);
+        s.at(1000).exit(101, 0).exit(102, 0);
+        assert!(s.findings_of(Code::FdLeakedIntoExec).is_empty());
+    }
 
     /// 100 makes pipe 7 (3, 4); reader 101 closes 4; helper 102 closes 3
     /// but not 4 and execs `sleep`.
@@ -618,11 +678,11 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:#?}");
         let l = f[0].fds.iter().find(|d| d.role == Role::Leaked).unwrap();
         assert_eq!(
-            (l.pid, l.fd, l.object.as_str()),
+            (l.pid, l.fd, object(&l.object).as_str()),
             (102, 4, "pipe#1 write end")
         );
         assert!(f[0]
-            .summary
+            .summary()
             .starts_with("fd 4 (pipe#1 write end) leaked into sleep at exec"));
         let r = f[0].fds.iter().find(|d| d.role == Role::Reader).unwrap();
         assert_eq!((r.pid, r.fd), (101, 3));
@@ -651,7 +711,9 @@ mod tests {
         let f = s.findings_of(Code::FdLeakedIntoExec);
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].severity, Severity::Error);
-        assert!(f[0].explanation.contains("saw EOF only when sleep exited"));
+        assert!(f[0]
+            .explanation()
+            .contains("saw EOF only when sleep exited"));
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! (the trace stays English); in Chinese the finding says what kind of hang
 //! it was, which processes and pipes, and quotes the recorded chain.
 
-use super::{Analysis, Code, Context, EventRef, Finding, Role, Severity};
+use super::{
+    Analysis, Code, Context, EventFact, EventRef, FdObject, Finding, FindingFact, Role, Severity,
+};
 use crate::model::Applied;
 use crate::trace::{Event, EventKind};
 
@@ -17,14 +19,6 @@ use crate::trace::{Event, EventKind};
 pub struct Hangs;
 
 /// The kind of hang in Chinese.
-fn kind_zh(hang: &str) -> &'static str {
-    match hang {
-        "deadlock" => "死锁：几个进程互相等待",
-        "eof-held-open" => "读端等 EOF，而写端被一个闲着的进程拿着不放",
-        _ => "卡住了：没有谁能让它继续",
-    }
-}
-
 fn role_of(role: &str) -> Role {
     match role {
         r if r.contains("reader") => Role::Reader,
@@ -50,50 +44,31 @@ impl Analysis for Hangs {
         else {
             return;
         };
-        let when = match stalled_ns {
-            Some(ns) => format!(" after {} without progress", super::duration_text(*ns)),
-            None => String::new(),
+        let fact = FindingFact::Hang {
+            hang: hang.clone(),
+            summary: summary.clone(),
+            steps: steps.clone(),
+            fix: fix.clone(),
+            stalled_ns: *stalled_ns,
+            killed: *killed,
+            tasks: tasks.iter().map(|&p| cx.proc(p)).collect(),
         };
-        let ending = if *killed {
-            " forkscope killed the traced processes (--on-deadlock kill)."
-        } else {
-            ""
-        };
-        let explanation = format!(
-            "forkscope found this while recording{when}, from /proc: {}{ending}",
-            steps.join(" ")
-        );
-        let who: Vec<String> = tasks
-            .iter()
-            .map(|&p| format!("{p}（{}）", cx.name(p)))
-            .collect();
-        let summary_zh = format!(
-            "录制时发现程序卡住了（{}）：{}",
-            kind_zh(hang),
-            who.join("、")
-        );
-        let explanation_zh = format!(
-            "forkscope 录制时从 /proc 看到的等待关系（原文）：{}{}",
-            steps.join(" "),
-            if *killed {
-                " forkscope 随后杀掉了被跟踪的进程（--on-deadlock kill）。"
-            } else {
-                ""
-            }
-        );
-        let fix_zh = format!("（原文）{fix}");
-        let mut f = Finding::new(Code::Hang, Severity::Error, ev.seq)
-            .text(format!("{hang}: {summary}"), explanation, fix.clone())
-            .zh(summary_zh, explanation_zh, fix_zh)
-            .event(
-                EventRef::of(ev, format!("the hang is found live: {summary}"))
-                    .zh("录制时发现卡住了"),
-            );
+        let mut f = Finding::new(Code::Hang, Severity::Error, ev.seq, fact).event(EventRef::of(
+            ev,
+            EventFact::HangFound {
+                summary: summary.clone(),
+            },
+        ));
         for &p in tasks {
             f = f.process(p, cx.name(p), Role::Blocked);
         }
         for s in fds {
-            f = f.fd(s.pid, s.fd, s.pipe.clone(), role_of(&s.role));
+            f = f.fd(
+                s.pid,
+                s.fd,
+                FdObject::Path(s.pipe.clone()),
+                role_of(&s.role),
+            );
         }
         for p in pipes {
             f = f.pipe(p.clone());
@@ -104,7 +79,7 @@ impl Analysis for Hangs {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::Script;
+    use super::super::testkit::{English, Script};
     use super::super::Code;
     use crate::trace::{EventKind, StallFd};
 
@@ -136,13 +111,13 @@ mod tests {
         let f = s.findings_of(Code::Hang);
         assert_eq!(f.len(), 1, "{f:#?}");
         assert!(
-            f[0].summary.starts_with("deadlock: 101 (cat) and 100"),
+            f[0].summary().starts_with("deadlock: 101 (cat) and 100"),
             "{}",
-            f[0].summary
+            f[0].summary()
         );
-        assert!(f[0].explanation.contains("after 1.00 s without progress"));
-        assert!(f[0].explanation.contains("--on-deadlock kill"));
-        assert_eq!(f[0].fix, "close fd 4 in 100");
+        assert!(f[0].explanation().contains("after 1.00 s without progress"));
+        assert!(f[0].explanation().contains("--on-deadlock kill"));
+        assert_eq!(f[0].fix(), "close fd 4 in 100");
         assert_eq!((f[0].fds[0].pid, f[0].fds[0].fd), (100, 4));
         assert_eq!(f[0].pipes, vec!["pipe:[7]".to_string()]);
     }

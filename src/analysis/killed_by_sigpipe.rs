@@ -19,16 +19,14 @@
 //! (the writer's stdout was the pipe and the last reader's stdin); anywhere
 //! else it is a warning: usually a reader that quit or crashed too soon.
 
-use super::{Analysis, Code, Context, EventRef, Finding, Role, Severity, EXIT_ORDER_SLOP_NS};
-use crate::model::{Applied, Note, PipeId};
+use super::{
+    fact, Analysis, CloseHow, Code, Context, EventFact, EventRef, FdObject, Finding, FindingFact,
+    Proc, Role, Severity, EXIT_ORDER_SLOP_NS,
+};
+use crate::model::{Applied, Note, PipeEnd, PipeId};
 use crate::trace::{Event, EventKind, Pid, Status};
 use std::collections::HashMap;
 
-const RULE: &str = "Writing to a pipe whose read ends are all closed raises SIGPIPE, and by default SIGPIPE kills the writer.";
-const RULE_ZH: &str =
-    "往一个所有读端都已关闭的管道里写，会触发 SIGPIPE，而 SIGPIPE 的默认动作就是杀死写者。";
-
-/// Finds deaths by SIGPIPE.
 #[derive(Default)]
 pub struct KilledBySigpipe {
     /// Per live pipe with no reader left: who closed the last read end.
@@ -58,43 +56,32 @@ struct Death {
     writes: Vec<(i32, PipeId)>,
 }
 
-fn closer_text(ev: &Event, pid: Pid, program: &str, fd: i32, label: &str) -> String {
+/// The last read end of `label` closing: `pid`'s `fd`, by `ev`.
+fn closer_event(ev: &Event, pid: Pid, program: &str, fd: i32, label: &str) -> EventFact {
     let how = match ev.kind {
-        EventKind::Exit { .. } => format!("{pid} ({program}) exits, closing fd {fd}"),
-        EventKind::Close { .. } | EventKind::CloseRange { .. } => {
-            format!("{pid} ({program}) closes fd {fd}")
-        }
-        EventKind::Exec { .. } => format!("fd {fd} of {pid} closes at exec (close-on-exec)"),
-        EventKind::Dup { .. } => format!("dup2 onto fd {fd} of {pid} closes it"),
-        _ => format!("fd {fd} of {pid} closes"),
+        EventKind::Exit { .. } => CloseHow::Exit,
+        EventKind::Close { .. } | EventKind::CloseRange { .. } => CloseHow::Close,
+        EventKind::Exec { .. } => CloseHow::Exec,
+        EventKind::Dup { .. } => CloseHow::Dup,
+        _ => CloseHow::Other,
     };
-    format!("{how}: the last read end of {label}")
-}
-
-/// [`closer_text`] in Chinese.
-fn closer_text_zh(ev: &Event, pid: Pid, program: &str, fd: i32, label: &str) -> String {
-    let how = match ev.kind {
-        EventKind::Exit { .. } => format!("{pid}（{program}）退出，关闭了 fd {fd}"),
-        EventKind::Close { .. } | EventKind::CloseRange { .. } => {
-            format!("{pid}（{program}）关闭 fd {fd}")
-        }
-        EventKind::Exec { .. } => format!("{pid} 的 fd {fd} 在 exec 时关闭（close-on-exec）"),
-        EventKind::Dup { .. } => format!("dup2 覆盖了 {pid} 的 fd {fd}，把它关掉了"),
-        _ => format!("{pid} 的 fd {fd} 关闭"),
-    };
-    format!("{how}：这是 {label} 的最后一个读端")
+    EventFact::LastReadEndCloses {
+        proc: Proc::new(pid, program),
+        fd,
+        pipe: label.to_string(),
+        how,
+    }
 }
 
 impl Death {
-    fn base(&self) -> Finding {
-        Finding::new(Code::KilledBySigpipe, Severity::Warning, self.ev.seq).process(
+    fn base(&self, fact: FindingFact) -> Finding {
+        Finding::new(Code::KilledBySigpipe, Severity::Warning, self.ev.seq, fact).process(
             self.pid,
             &self.program,
             Role::Writer,
         )
     }
 
-    /// The writer's pipe (fd, pipe), and who closed its last read end.
     fn finding(
         self,
         cx: &Context<'_>,
@@ -103,88 +90,40 @@ impl Death {
         closer: Option<Closer>,
         late: bool,
     ) -> Finding {
-        let (c, prog) = (self.pid, self.program.clone());
+        let c = self.pid;
         let label = cx.pipe(pipe);
+        let fact = FindingFact::SigpipeBrokenPipe {
+            writer: Proc::new(c, self.program.clone()),
+            pipe: label.clone(),
+            fd,
+            closer: closer.as_ref().map(|k| fact::Closer {
+                proc: Proc::new(k.pid, k.program.clone()),
+                fd: k.fd,
+                seq: k.ev.seq,
+                event: k.ev.what.clone(),
+            }),
+            late,
+            death_seq: self.ev.seq,
+        };
         let mut f = self
-            .base()
-            .fd(c, fd, format!("{label} write end"), Role::Writer)
+            .base(fact)
+            .fd(c, fd, FdObject::pipe(&label, PipeEnd::Write), Role::Writer)
             .pipe(&label);
-        let (summary_zh, who_zh) = match &closer {
-            Some(k) => (
-                format!(
-                    "{c}（{prog}）往 {label}（fd {fd}）写的时候被 SIGPIPE 杀死：它的最后一个读者 {}（{}）已经关闭了 fd {}（#{}）",
-                    k.pid, k.program, k.fd, k.ev.seq
-                ),
-                format!(
-                    "{label} 的最后一个读端是 {} 的 fd {}，在 #{} 关闭；{c} 仍在 fd {fd} 上持有写端，往里写，于是死了（#{}）。{}",
-                    k.pid,
-                    k.fd,
-                    k.ev.seq,
-                    self.ev.seq,
-                    if late {
-                        "（记录器要等进程完全消失后才写下它的退出，所以读者的退出排在了它造成的这次死亡之后。）"
-                    } else {
-                        ""
-                    }
-                ),
-            ),
-            None => (
-                format!("{c}（{prog}）被 SIGPIPE 杀死，多半是在往 {label}（fd {fd}）写"),
-                format!(
-                    "{c} 死的时候（#{}）在 fd {fd} 上持有 {label} 的写端。",
-                    self.ev.seq
-                ),
-            ),
-        };
-        let (summary, who) = match &closer {
-            Some(k) => (
-                format!(
-                    "{c} ({prog}) was killed by SIGPIPE writing to {label} (fd {fd}): its last reader, {} ({}), had closed fd {} (#{})",
-                    k.pid, k.program, k.fd, k.ev.seq
-                ),
-                format!(
-                    " The last read end of {label} was {}'s fd {} ({}, #{}); {c} still held the write end on fd {fd}, wrote to it, and died (#{}).{}",
-                    k.pid,
-                    k.fd,
-                    k.ev.what,
-                    k.ev.seq,
-                    self.ev.seq,
-                    if late {
-                        " (The recorder writes an exit once the process is fully gone, so the reader's exit is listed after the death it caused.)"
-                    } else {
-                        ""
-                    }
-                ),
-            ),
-            None => (
-                format!("{c} ({prog}) was killed by SIGPIPE, probably writing to {label} (fd {fd})"),
-                format!(
-                    " {c} held {label}'s write end on fd {fd} when it died (#{}).",
-                    self.ev.seq
-                ),
-            ),
-        };
-        let explanation = format!(
-            "{RULE}{who} In a pipeline whose reader stops early on purpose (`yes | head -1`) this is how the writer learns to stop; otherwise the reader quit or crashed before reading everything."
-        );
-        let fix = "If the reader may stop early, this is expected (a shell reports 141). Otherwise keep the reader reading until EOF, or ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle EPIPE from write().";
-        let explanation_zh = format!(
-            "{RULE_ZH}{who_zh}如果管道线的读者是故意提前停下的（`yes | head -1`），写者正是靠这个知道该停了；否则就是读者还没读完就退出或崩溃了。"
-        );
-        let fix_zh = "如果读者本来就可能提前停下，这是预期之中的（shell 会报 141）。否则就让读者一直读到 EOF，或者忽略 SIGPIPE（signal(SIGPIPE, SIG_IGN)），自己处理 write() 返回的 EPIPE。";
-        // stdout into a reader's stdin: a pipeline whose reader stopped early.
         if fd == 1 && closer.as_ref().is_some_and(|k| k.fd == 0) {
             f.severity = Severity::Info;
         }
         if let Some(k) = closer {
             f = f
                 .process(k.pid, &k.program, Role::Closer)
-                .fd(k.pid, k.fd, format!("{label} read end"), Role::Closer)
+                .fd(
+                    k.pid,
+                    k.fd,
+                    FdObject::pipe(&label, PipeEnd::Read),
+                    Role::Closer,
+                )
                 .event(k.ev);
         }
-        f.text(summary, explanation, fix)
-            .zh(summary_zh, explanation_zh, fix_zh)
-            .event(self.ev)
+        f.event(self.ev)
     }
 }
 
@@ -203,36 +142,22 @@ impl KilledBySigpipe {
         writes.sort_by_key(|(fd, _)| (*fd != 1, *fd));
         let death = Death {
             pid: c,
-            ev: EventRef::of(ev, format!("{c} ({program}) is killed by SIGPIPE"))
-                .zh(format!("{c}（{program}）被 SIGPIPE 杀死")),
+            ev: EventRef::of(
+                ev,
+                EventFact::KilledBySigpipe {
+                    proc: Proc::new(c, program.clone()),
+                },
+            ),
             program,
             writes,
         };
         if let Some(k) = self.sent.remove(&c) {
-            let summary = format!(
-                "{c} ({}) was killed by SIGPIPE sent with kill() by {}",
-                death.program, k.pid
-            );
-            let explanation = format!(
-                "{RULE} Here no broken pipe was involved: {} sent SIGPIPE to {c} explicitly (#{}).",
-                k.pid, k.seq
-            );
-            let fix =
-                "Send a signal meant to stop a process, such as SIGTERM, rather than SIGPIPE.";
-            let summary_zh = format!(
-                "{c}（{}）被 {} 用 kill() 发来的 SIGPIPE 杀死",
-                death.program, k.pid
-            );
-            let explanation_zh = format!(
-                "{RULE_ZH}但这里跟管道破裂无关：是 {} 明确地把 SIGPIPE 发给了 {c}（#{}）。",
-                k.pid, k.seq
-            );
-            let fix_zh = "想让进程停下，就发专门用来停止进程的信号，比如 SIGTERM，而不是 SIGPIPE。";
-            let f = death
-                .base()
-                .text(summary, explanation, fix)
-                .zh(summary_zh, explanation_zh, fix_zh)
-                .event(k);
+            let fact = FindingFact::SigpipeSent {
+                writer: Proc::new(c, death.program.clone()),
+                sender: k.pid,
+                sent_seq: k.seq,
+            };
+            let f = death.base(fact).event(k);
             out.push(f.event(death.ev));
             return;
         }
@@ -250,40 +175,17 @@ impl KilledBySigpipe {
             self.pending.push(death);
             return;
         }
-        let outside = match fds.iter().find(|w| w.writes()) {
-            Some(o) => format!(
-                " It held fd {} on {}, a pipe inherited from outside the trace: its reader, outside the trace, probably quit.",
-                o.fd,
-                cx.pipe(o.pipe)
-            ),
-            None => " It probably wrote to a socket whose peer had closed.".into(),
+        let fact = FindingFact::SigpipeElsewhere {
+            writer: Proc::new(c, death.program.clone()),
+            outside: fds
+                .iter()
+                .find(|w| w.writes())
+                .map(|o| (o.fd, cx.pipe(o.pipe))),
         };
-        let summary = format!("{c} ({}) was killed by SIGPIPE", death.program);
-        let explanation =
-            format!("{RULE} None of the pipes made in the trace that {c} held had lost its last reader.{outside}");
-        let fix = "Keep the reader running until the writer is done, or ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle EPIPE from write().";
-        let outside_zh = match fds.iter().find(|w| w.writes()) {
-            Some(o) => format!(
-                "它在 fd {} 上持有 {}，这是从跟踪范围之外继承来的管道：它的读者在跟踪范围之外，多半是退出了。",
-                o.fd,
-                cx.pipe(o.pipe)
-            ),
-            None => "它多半是往一个对端已经关闭的 socket 里写了。".into(),
-        };
-        let summary_zh = format!("{c}（{}）被 SIGPIPE 杀死", death.program);
-        let explanation_zh = format!(
-            "{RULE_ZH}{c} 持有的、在跟踪中创建的管道，没有一个失去了最后的读者。{outside_zh}"
-        );
-        let fix_zh = "让读者一直运行到写者写完，或者忽略 SIGPIPE（signal(SIGPIPE, SIG_IGN)），自己处理 write() 返回的 EPIPE。";
-        let f = death
-            .base()
-            .text(summary, explanation, fix)
-            .zh(summary_zh, explanation_zh, fix_zh);
+        let f = death.base(fact);
         out.push(f.event(death.ev));
     }
 
-    /// Pending deaths: a pipe that lost its last reader with this event
-    /// explains one; one waiting longer than the slop is reported as is.
     fn settle(&mut self, cx: &Context<'_>, ev: &Event, out: &mut Vec<Finding>) {
         let mut i = 0;
         while i < self.pending.len() {
@@ -301,9 +203,8 @@ impl KilledBySigpipe {
                 let p = cx.process_pid(ev.pid);
                 let &(pid, rfd) = before.iter().find(|(x, _)| *x == p).unwrap_or(&before[0]);
                 let program = cx.name(pid);
-                let what = closer_text(ev, pid, &program, rfd, &cx.pipe(pipe));
-                let zh = closer_text_zh(ev, pid, &program, rfd, &cx.pipe(pipe));
-                let ev = EventRef::of(ev, what).zh(zh);
+                let what = closer_event(ev, pid, &program, rfd, &cx.pipe(pipe));
+                let ev = EventRef::of(ev, what);
                 Some((
                     fd,
                     pipe,
@@ -377,25 +278,25 @@ impl Analysis for KilledBySigpipe {
         } = ev.kind
         {
             if signal.0 == libc::SIGPIPE && target > 0 && target != i64::from(ev.pid) {
-                let what = format!("{} sends SIGPIPE to {target} with kill()", ev.pid);
-                let zh = format!("{} 用 kill() 向 {target} 发送 SIGPIPE", ev.pid);
-                self.sent
-                    .insert(target as Pid, EventRef::of(ev, what).zh(zh));
+                let what = EventFact::SendsSigpipe {
+                    from: ev.pid,
+                    to: target,
+                };
+                self.sent.insert(target as Pid, EventRef::of(ev, what));
             }
         }
         for n in &applied.notes {
             match *n {
                 Note::PipeBroken { pipe, pid, fd, .. } => {
                     let program = cx.name(pid);
-                    let what = closer_text(ev, pid, &program, fd, &cx.pipe(pipe));
-                    let zh = closer_text_zh(ev, pid, &program, fd, &cx.pipe(pipe));
+                    let what = closer_event(ev, pid, &program, fd, &cx.pipe(pipe));
                     self.broken.insert(
                         pipe,
                         Closer {
                             pid,
                             program,
                             fd,
-                            ev: EventRef::of(ev, what).zh(zh),
+                            ev: EventRef::of(ev, what),
                         },
                     );
                 }
@@ -420,7 +321,7 @@ impl Analysis for KilledBySigpipe {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::Script;
+    use super::super::testkit::{English, Script};
     use super::super::{Code, Role, Severity};
 
     /// 100 makes pipe 7 (3, 4); reader 101 closes its write end; writer 102
@@ -456,9 +357,9 @@ mod tests {
             assert_eq!((c.pid, c.fd), (101, 3), "late: {late}");
             assert_eq!(f[0].pipes, vec!["pipe#1".to_string()]);
             assert!(
-                f[0].summary.contains("its last reader, 101"),
+                f[0].summary().contains("its last reader, 101"),
                 "{}",
-                f[0].summary
+                f[0].summary()
             );
         }
     }
@@ -488,7 +389,7 @@ mod tests {
         let f = s.findings_of(Code::KilledBySigpipe);
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].severity, Severity::Info);
-        assert!(f[0].summary.contains("(yes)"), "{}", f[0].summary);
+        assert!(f[0].summary().contains("(yes)"), "{}", f[0].summary());
     }
 
     #[test]
@@ -501,9 +402,9 @@ mod tests {
         let f = s.findings_of(Code::KilledBySigpipe);
         assert_eq!(f.len(), 1);
         assert!(
-            f[0].summary.contains("sent with kill() by 100"),
+            f[0].summary().contains("sent with kill() by 100"),
             "{}",
-            f[0].summary
+            f[0].summary()
         );
     }
 }

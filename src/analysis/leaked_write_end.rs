@@ -34,8 +34,8 @@
 //! O_RDWR (their reader holds a write end by design).
 
 use super::{
-    duration_text, interrupted, wait_covers, Analysis, Code, Context, Deliberate, EventRef,
-    Finding, Role, Severity,
+    interrupted, wait_covers, Analysis, Code, Context, Deliberate, EventFact, EventRef, FdObject,
+    Finding, FindingFact, Proc, ReaderEnd, Release, Role, Severity,
 };
 use crate::model::{Applied, Moment, Note, Origin, PipeEnd, PipeId};
 use crate::trace::{Event, EventKind, Pid, Status};
@@ -159,72 +159,33 @@ impl LeakedWriteEnd {
             .filter(|p| matches!(p.origin, Origin::Fork { .. }))
             .map(|p| {
                 let by = cx.model.tree().parent(p.id).map_or(c, |pp| pp.pid);
-                EventRef::new(p.born, by, format!("fork: {c} gets a copy of both ends"))
-                    .zh(format!("fork：{c} 拿到了两端的副本"))
+                EventRef::new(p.born, by, EventFact::ForkGetsBothEnds { child: c })
             });
-        let (got, got_zh) = match &born {
-            Some(b) => (
-                format!(
-                    "{c} got both ends of {label} when it was forked (#{})",
-                    b.seq
-                ),
-                format!("{c} 在 fork 出来时（#{}）就拿到了 {label} 的两端", b.seq),
-            ),
-            None => (
-                format!("{c} held both ends of {label}"),
-                format!("{c} 持有 {label} 的两端"),
-            ),
-        };
         let closed = self
             .last_write_close
             .get(&pipe)
             .filter(|e| cx.process_pid(e.pid) != c)
             .cloned();
-        let (others, others_zh) = match &closed {
-            Some(e) => (
-                format!(
-                    " The other write ends were closed (the last at #{}), so only {c}'s own copy kept the pipe open for writing.",
-                    e.seq
-                ),
-                format!(
-                    "其他写端都已关闭（最后一个在 #{}），只剩 {c} 自己那份副本让管道的写端一直开着。",
-                    e.seq
-                ),
-            ),
-            None => (String::new(), String::new()),
+        let (outcome, end_ev, sev) = outcome_fact(cx, c, how);
+        let fact = FindingFact::OwnWriteEnd {
+            reader: Proc::new(c, prog.clone()),
+            pipe: label.clone(),
+            rfd,
+            wfd,
+            forked_at: born.as_ref().map(|b| b.seq),
+            others_closed_at: closed.as_ref().map(|e| e.seq),
+            outcome,
         };
-        let (end_text, end_zh, end_ev, sev) = outcome_text(cx, c, how);
-        let summary = format!(
-            "{c} ({prog}) read {label} but held its own write end (fd {wfd}), so it could never see EOF"
-        );
-        let explanation = format!(
-            "read() on a pipe returns 0 (end of file) only when every write end is closed, in every process, the reader's own copy included. {got}, and never closed the write end: its read on fd {rfd} could only block.{others} {end_text}"
-        );
-        let fix = format!(
-            "In the reader ({prog}), close the write end (fd {wfd}) right after fork, before reading: each side of a pipe closes the end it does not use."
-        );
-        let summary_zh = format!(
-            "{c}（{prog}）在读 {label}，自己却还持有它的写端（fd {wfd}），所以永远等不到 EOF"
-        );
-        let explanation_zh = format!(
-            "管道上的 read() 只有在所有进程里的所有写端都关闭之后才会返回 0（EOF），读者自己手里的那份副本也算在内。{got_zh}，却一直没有关闭写端：它在 fd {rfd} 上的 read 只能一直阻塞。{others_zh}{end_zh}"
-        );
-        let fix_zh = format!(
-            "在读者（{prog}）里，fork 之后、开始读之前就关闭写端（fd {wfd}）：管道两边各自关掉自己用不到的那一端。"
-        );
-        Finding::new(Code::LeakedWriteEnd, sev, end_ev.seq)
-            .text(summary, explanation, fix)
-            .zh(summary_zh, explanation_zh, fix_zh)
+        Finding::new(Code::LeakedWriteEnd, sev, end_ev.seq, fact)
             .process(c, &prog, Role::Reader)
-            .fd(c, wfd, format!("{label} write end"), Role::Leaked)
-            .fd(c, rfd, format!("{label} read end"), Role::Reader)
+            .fd(c, wfd, FdObject::pipe(&label, PipeEnd::Write), Role::Leaked)
+            .fd(c, rfd, FdObject::pipe(&label, PipeEnd::Read), Role::Reader)
             .pipe(&label)
             .maybe_event(born)
             .maybe_event(closed)
             .event(end_ev)
     }
 
-    /// Another process holds a stray write end while the reader waits.
     #[allow(clippy::too_many_arguments)]
     fn held_elsewhere(
         &self,
@@ -239,40 +200,26 @@ impl LeakedWriteEnd {
     ) -> Finding {
         let label = cx.pipe(pipe);
         let (cprog, xprog) = (cx.name(c), cx.name(x));
-        let (end_text, end_zh, end_ev, sev) = outcome_text(cx, c, how);
-        let waited = format!(" {x} was itself blocked waiting for {c} (#{}).", wait.seq);
-        let waited_zh = format!("而 {x} 自己正阻塞着等 {c}（#{}）。", wait.seq);
-        let summary = format!(
-            "{x} ({xprog}) kept {label}'s write end open (fd {wfd}) while {c} ({cprog}) waited for EOF on it"
-        );
-        let explanation = format!(
-            "read() on a pipe returns 0 (end of file) only when every write end is closed, in every process. {c} held the read end (fd {rfd}) and the pipe still had a writer: {x}'s fd {wfd}, a copy left over from fork rather than a stdout anyone writes through.{waited} {end_text}"
-        );
-        let fix = format!(
-            "In {xprog}, close fd {wfd} as soon as it has nothing more to write: right after fork if it never writes, and always before waiting for the reader."
-        );
-        let summary_zh = format!(
-            "{x}（{xprog}）一直开着 {label} 的写端（fd {wfd}），而 {c}（{cprog}）正在这个管道上等 EOF"
-        );
-        let explanation_zh = format!(
-            "管道上的 read() 只有在所有进程里的所有写端都关闭之后才会返回 0（EOF）。{c} 持有读端（fd {rfd}），可管道还有一个写者：{x} 的 fd {wfd}，这是 fork 留下来的副本，并不是谁真正在往里写的标准输出。{waited_zh}{end_zh}"
-        );
-        let fix_zh = format!(
-            "在 {xprog} 里，一旦没有东西要写就关闭 fd {wfd}：如果它根本不写，fork 之后马上关；无论如何都要在等待读者之前关。"
-        );
-        Finding::new(Code::LeakedWriteEnd, sev, end_ev.seq)
-            .text(summary, explanation, fix)
-            .zh(summary_zh, explanation_zh, fix_zh)
+        let (outcome, end_ev, sev) = outcome_fact(cx, c, how);
+        let fact = FindingFact::HeldElsewhere {
+            holder: Proc::new(x, xprog.clone()),
+            reader: Proc::new(c, cprog.clone()),
+            pipe: label.clone(),
+            rfd,
+            wfd,
+            wait_seq: wait.seq,
+            outcome,
+        };
+        Finding::new(Code::LeakedWriteEnd, sev, end_ev.seq, fact)
             .process(x, &xprog, Role::Leaked)
             .process(c, &cprog, Role::Reader)
-            .fd(x, wfd, format!("{label} write end"), Role::Leaked)
-            .fd(c, rfd, format!("{label} read end"), Role::Reader)
+            .fd(x, wfd, FdObject::pipe(&label, PipeEnd::Write), Role::Leaked)
+            .fd(c, rfd, FdObject::pipe(&label, PipeEnd::Read), Role::Reader)
             .pipe(&label)
             .event(wait)
             .event(end_ev)
     }
 
-    /// Rule 2: an interrupted blocking wait by `x` while holding a write end.
     fn on_wait(&mut self, cx: &Context<'_>, ev: &Event, x: Pid, target: i64) {
         let Some(waiter) = cx.live(x) else {
             return;
@@ -308,18 +255,10 @@ impl LeakedWriteEnd {
                 if !for_c || known || self.reported.contains(&(x, c, w.pipe)) {
                     continue;
                 }
-                let (what, what_zh) = match since {
-                    Some(s) => {
-                        let d = duration_text(ev.ts_ns.saturating_sub(s.ts_ns));
-                        (
-                            format!("{x}'s wait for {c} is interrupted after {d} blocked"),
-                            format!("{x} 等待 {c} 阻塞了 {d} 之后被打断"),
-                        )
-                    }
-                    None => (
-                        format!("{x}'s wait for {c} is interrupted"),
-                        format!("{x} 对 {c} 的等待被打断"),
-                    ),
+                let what = EventFact::WaitInterrupted {
+                    waiter: x,
+                    child: c,
+                    after_ns: since.map(|s| ev.ts_ns.saturating_sub(s.ts_ns)),
                 };
                 self.suspects.push(Suspect {
                     holder: x,
@@ -330,7 +269,7 @@ impl LeakedWriteEnd {
                     label: cx.pipe(w.pipe),
                     holder_fd: w.fd,
                     reader_fd: rfd,
-                    wait: EventRef::of(ev, what).zh(what_zh),
+                    wait: EventRef::of(ev, what),
                     blocked_since: since,
                 });
             }
@@ -365,57 +304,36 @@ impl LeakedWriteEnd {
 }
 
 /// Text, event and severity for how the reader's wait ended.
-fn outcome_text(
-    cx: &Context<'_>,
-    c: Pid,
-    how: &Outcome<'_>,
-) -> (String, String, EventRef, Severity) {
+/// How the reader's wait ended, the event that shows it, and how bad that is.
+fn outcome_fact(cx: &Context<'_>, c: Pid, how: &Outcome<'_>) -> (ReaderEnd, EventRef, Severity) {
     match how {
         Outcome::Killed(ev, status) => {
-            let sig = match status {
-                Status::Signaled { signaled, .. } => signaled.to_string(),
-                _ => "a signal".into(),
+            let signal = match status {
+                Status::Signaled { signaled, .. } => Some(*signaled),
+                _ => None,
             };
-            let born = cx
+            let after_ns = cx
                 .model
                 .process(c)
-                .map(|p| duration_text(ev.ts_ns.saturating_sub(p.born.ts_ns)));
-            let waited = born
-                .as_ref()
-                .map(|d| format!(", {d} after it was born"))
-                .unwrap_or_default();
-            let waited_zh = born
-                .map(|d| format!("（它出生后 {d}）"))
-                .unwrap_or_default();
+                .map(|p| ev.ts_ns.saturating_sub(p.born.ts_ns));
             (
-                format!(
-                    "It never got EOF: it was killed by {sig} at #{}{waited}, still waiting.",
-                    ev.seq
-                ),
-                format!(
-                    "它始终没等到 EOF：在 #{}{waited_zh}被 {sig} 杀死时，还在等。",
-                    ev.seq
-                ),
-                EventRef::of(ev, format!("{c} is killed by {sig} while reading"))
-                    .zh(format!("{c} 在读的时候被 {sig} 杀死")),
+                ReaderEnd::Killed {
+                    signal,
+                    seq: ev.seq,
+                    after_ns,
+                },
+                EventRef::of(ev, EventFact::KilledWhileReading { pid: c, signal }),
                 Severity::Error,
             )
         }
         Outcome::StillAlive(at) => (
-            format!("It was still waiting when the trace ended (#{}).", at.seq),
-            format!("跟踪结束时（#{}）它还在等。", at.seq),
-            EventRef::new(
-                *at,
-                c,
-                format!("the trace ends with {c} still waiting for EOF"),
-            )
-            .zh(format!("跟踪结束时 {c} 还在等 EOF")),
+            ReaderEnd::StillWaiting { seq: at.seq },
+            EventRef::new(*at, c, EventFact::TraceEndsWaitingForEof { pid: c }),
             Severity::Warning,
         ),
     }
 }
 
-/// Rule 2 confirmed: the holder closed the last write end while the reader waited.
 fn confirmed(ev: &Event, s: Suspect) -> Finding {
     let Suspect {
         holder: x,
@@ -429,51 +347,37 @@ fn confirmed(ev: &Event, s: Suspect) -> Finding {
         blocked_since,
         ..
     } = s;
-    let (how, how_zh) = match ev.kind {
-        EventKind::Exit { .. } => (format!("{x} exited"), format!("{x} 退出")),
-        EventKind::Close { fd } => (format!("{x} closed fd {fd}"), format!("{x} 关闭 fd {fd}")),
-        _ => (format!("{x} let go of it"), format!("{x} 放开它")),
+    let release = match ev.kind {
+        EventKind::Exit { .. } => Release::Exited,
+        EventKind::Close { fd } => Release::Closed(fd),
+        _ => Release::Other,
     };
-    let (blocked, blocked_zh) = match blocked_since {
-        Some(since) => {
-            let d = duration_text(wait.ts_ns.saturating_sub(since.ts_ns));
-            (format!(" for {d}"), format!("，等了 {d}"))
-        }
-        None => (String::new(), String::new()),
+    let fact = FindingFact::WaitedHoldingWriteEnd {
+        holder: Proc::new(x, xprog.clone()),
+        reader: Proc::new(c, cprog.clone()),
+        pipe: label.clone(),
+        rfd,
+        wfd,
+        wait_seq: wait.seq,
+        blocked_ns: blocked_since.map(|since| wait.ts_ns.saturating_sub(since.ts_ns)),
+        release,
+        release_seq: ev.seq,
     };
-    let summary = format!(
-        "{x} ({xprog}) waited for {c} ({cprog}) while still holding {label}'s write end (fd {wfd}): {c} saw EOF only when {x} closed it"
-    );
-    let explanation = format!(
-        "read() on a pipe returns 0 (end of file) only when every write end is closed, in every process. {c} was reading {label} (fd {rfd}) until EOF; {x} was blocked in wait for {c}{blocked} (#{} shows the wait interrupted) with fd {wfd} still open on the write end. Each was waiting for the other. Only when {how} (#{}) could {c} see EOF and finish.",
-        wait.seq, ev.seq
-    );
-    let fix = format!(
-        "In {xprog}, close the write end (fd {wfd}) as soon as it is done writing, and before waiting for {c}: close(fd) first, then waitpid()."
-    );
-    let summary_zh = format!(
-        "{x}（{xprog}）在等 {c}（{cprog}），手里却还攥着 {label} 的写端（fd {wfd}）：直到 {x} 把它关掉，{c} 才看到 EOF"
-    );
-    let explanation_zh = format!(
-        "管道上的 read() 只有在所有进程里的所有写端都关闭之后才会返回 0（EOF）。{c} 一直在读 {label}（fd {rfd}），等着 EOF；{x} 则阻塞在 wait 里等 {c}{blocked_zh}（#{} 显示等待被打断），写端 fd {wfd} 还开着。两个进程都在等对方。直到 {how_zh}（#{}），{c} 才看到 EOF，得以结束。",
-        wait.seq, ev.seq
-    );
-    let fix_zh = format!(
-        "在 {xprog} 里，写完就关闭写端（fd {wfd}），并且一定要在等待 {c} 之前关：先 close(fd)，再 waitpid()。"
-    );
-    let mut f = Finding::new(Code::LeakedWriteEnd, Severity::Error, wait.seq)
-        .text(summary, explanation, fix)
-        .zh(summary_zh, explanation_zh, fix_zh)
+    let mut f = Finding::new(Code::LeakedWriteEnd, Severity::Error, wait.seq, fact)
         .process(x, &xprog, Role::Leaked)
         .process(c, &cprog, Role::Reader)
-        .fd(x, wfd, format!("{label} write end"), Role::Leaked)
-        .fd(c, rfd, format!("{label} read end"), Role::Reader)
+        .fd(x, wfd, FdObject::pipe(&label, PipeEnd::Write), Role::Leaked)
+        .fd(c, rfd, FdObject::pipe(&label, PipeEnd::Read), Role::Reader)
         .pipe(&label)
         .event(wait)
-        .event(
-            EventRef::of(ev, format!("{how}: the last write end; {c} sees EOF"))
-                .zh(format!("{how_zh}：最后一个写端关闭；{c} 看到 EOF")),
-        );
+        .event(EventRef::of(
+            ev,
+            EventFact::LastWriteEndGoes {
+                holder: x,
+                release,
+                reader: c,
+            },
+        ));
     if let Some(since) = blocked_since {
         f = f.duration(ev.ts_ns.saturating_sub(since.ts_ns));
     }
@@ -488,11 +392,9 @@ impl Analysis for LeakedWriteEnd {
                     if let (Some(pipe), true) = (v.file.object.pipe_id(), v.file.access.may_write())
                     {
                         let pid = cx.process_pid(ev.pid);
-                        let obj = cx.fd_text(ev.pid, fd);
-                        let what = format!("{pid} closes fd {fd} ({obj})");
-                        let zh = format!("{pid} 关闭 fd {fd}（{}）", super::object_zh(&obj));
-                        self.last_write_close
-                            .insert(pipe, EventRef::of(ev, what).zh(zh));
+                        let object = cx.fd_object(ev.pid, fd);
+                        let what = EventFact::ClosesFd { pid, fd, object };
+                        self.last_write_close.insert(pipe, EventRef::of(ev, what));
                     }
                 }
             }
@@ -568,7 +470,7 @@ impl Analysis for LeakedWriteEnd {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::{clean_pipeline, Script};
+    use super::super::testkit::{clean_pipeline, English, Script};
     use super::super::{Code, Role, Severity};
 
     fn leaked_fd(f: &super::Finding) -> (i32, i32) {
@@ -600,9 +502,9 @@ mod tests {
         assert_eq!(f[0].severity, Severity::Error);
         assert_eq!(f[0].pipes, vec!["pipe#1".to_string()]);
         assert!(
-            f[0].summary.contains("held its own write end (fd 4)"),
+            f[0].summary().contains("held its own write end (fd 4)"),
             "{}",
-            f[0].summary
+            f[0].summary()
         );
     }
 

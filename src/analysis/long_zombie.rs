@@ -10,9 +10,10 @@
 //! [`never_reaped`](super::never_reaped) instead; the root process, which
 //! forkscope itself reaps, is neither.
 
-use super::{duration_text, Analysis, Code, Context, EventRef, Finding, Role, Severity};
+use super::{
+    Analysis, Code, Context, EventFact, EventRef, Finding, FindingFact, Proc, Role, Severity,
+};
 use crate::model::{Applied, Note};
-use crate::render::narrate;
 use crate::trace::{Event, EventKind, Pid};
 use std::collections::HashMap;
 
@@ -35,9 +36,11 @@ impl Analysis for LongZombie {
         {
             let zombie = cx.model.process(child).is_some_and(|p| p.is_zombie());
             if signal.0 == libc::SIGCHLD && zombie && !self.sigchld.contains_key(&child) {
-                let what = format!("SIGCHLD for {child} reaches {}", ev.pid);
-                let zh = format!("{child} 的 SIGCHLD 送达 {}", ev.pid);
-                self.sigchld.insert(child, EventRef::of(ev, what).zh(zh));
+                let what = EventFact::SigchldReaches {
+                    child,
+                    parent: ev.pid,
+                };
+                self.sigchld.insert(child, EventRef::of(ev, what));
             }
         }
         for n in &applied.notes {
@@ -55,64 +58,30 @@ impl Analysis for LongZombie {
                 continue;
             }
             let (cprog, byprog) = (cx.name(c), cx.name(by));
-            let dur = duration_text(ns);
-            let status = exit
-                .status
-                .map(|s| format!(" ({})", narrate::status(&s)))
-                .unwrap_or_default();
-            let status_zh = exit
-                .status
-                .map(|s| super::status_zh(&s))
-                .unwrap_or_default();
-            let (told, told_zh) = match &sigchld {
-                Some(s) => {
-                    let d = duration_text(s.ts_ns.saturating_sub(exit.at.ts_ns));
-                    (
-                        format!(
-                            " SIGCHLD told {by} at #{}, {d} after the exit, but it did not wait then.",
-                            s.seq
-                        ),
-                        format!(
-                            "退出 {d} 之后，SIGCHLD 在 #{} 就通知了 {by}，可它当时并没有 wait。",
-                            s.seq
-                        ),
-                    )
-                }
-                None => (String::new(), String::new()),
+            let fact = FindingFact::LongZombie {
+                child: Proc::new(c, cprog.clone()),
+                parent: Proc::new(by, byprog.clone()),
+                exit_seq: exit.at.seq,
+                status: exit.status,
+                reap_seq: ev.seq,
+                zombie_ns: ns,
+                sigchld: sigchld
+                    .as_ref()
+                    .map(|s| (s.seq, s.ts_ns.saturating_sub(exit.at.ts_ns))),
             };
-            let summary = format!(
-                "{c} ({cprog}) was a zombie for {dur}: it exited at #{} but {by} ({byprog}) waited for it only at #{}",
-                exit.at.seq, ev.seq
-            );
-            let explanation = format!(
-                "A process that has exited stays a zombie, its pid and exit status kept by the kernel, until its parent collects it with wait(). {c} exited{status} at #{} and {by} reaped it at #{}, {dur} later.{told} One zombie is harmless; a long-running parent that waits late piles them up until fork() fails with EAGAIN.",
-                exit.at.seq, ev.seq
-            );
-            let fix = format!(
-                "Reap children as soon as they end: in {byprog}, call waitpid() when the child is expected to be done, or handle SIGCHLD with a loop of waitpid(-1, &status, WNOHANG)."
-            );
-            let summary_zh = format!(
-                "{c}（{cprog}）当了 {dur} 的僵尸进程：它在 #{} 就退出了，{by}（{byprog}）却到 #{} 才 wait 它",
-                exit.at.seq, ev.seq
-            );
-            let explanation_zh = format!(
-                "进程退出后会变成僵尸进程：内核替它保留着 pid 和退出状态，直到父进程用 wait() 把它回收。{c} 在 #{} 退出{status_zh}，{by} 到 #{} 才回收它，晚了 {dur}。{told_zh}一个僵尸进程无伤大雅；但长期运行的父进程总是迟迟不 wait，僵尸就会越积越多，直到 fork() 因 EAGAIN 失败。",
-                exit.at.seq, ev.seq
-            );
-            let fix_zh = format!(
-                "子进程一结束就回收：在 {byprog} 里，估计子进程该结束时就调用 waitpid()，或者处理 SIGCHLD，在处理函数里循环调用 waitpid(-1, &status, WNOHANG)。"
-            );
-            let f = Finding::new(Code::LongZombie, Severity::Warning, exit.at.seq)
-                .text(summary, explanation, fix)
-                .zh(summary_zh, explanation_zh, fix_zh)
+            let f = Finding::new(Code::LongZombie, Severity::Warning, exit.at.seq, fact)
                 .process(c, &cprog, Role::Child)
                 .process(by, &byprog, Role::Parent)
-                .event(
-                    EventRef::new(exit.at, c, format!("{c} exits{status}"))
-                        .zh(format!("{c} 退出{status_zh}")),
-                )
+                .event(EventRef::new(
+                    exit.at,
+                    c,
+                    EventFact::Exits {
+                        pid: c,
+                        status: exit.status,
+                    },
+                ))
                 .maybe_event(sigchld)
-                .event(EventRef::of(ev, format!("{by} reaps {c}")).zh(format!("{by} 回收 {c}")))
+                .event(EventRef::of(ev, EventFact::Reaps { by, child: c }))
                 .duration(ns);
             out.push(f);
         }
@@ -121,7 +90,7 @@ impl Analysis for LongZombie {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::Script;
+    use super::super::testkit::{English, Script};
     use super::super::Code;
 
     #[test]
@@ -137,8 +106,8 @@ mod tests {
         assert_eq!(f[0].processes[0].pid, 101);
         assert_eq!(f[0].processes[1].pid, 100);
         assert!(f[0].duration_ns.unwrap() >= 1_500_000_000);
-        assert!(f[0].summary.contains("1.50 s"), "{}", f[0].summary);
-        assert!(f[0].explanation.contains("SIGCHLD told 100"));
+        assert!(f[0].summary().contains("1.50 s"), "{}", f[0].summary());
+        assert!(f[0].explanation().contains("SIGCHLD told 100"));
     }
 
     #[test]

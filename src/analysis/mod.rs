@@ -12,7 +12,7 @@
 //! | code | file | what |
 //! |---|---|---|
 //! | `leaked-write-end` | [`leaked_write_end`] | a write end kept open where nobody writes, so a reader never (or late) sees EOF |
-//! | `fd-leaked-into-exec` | [`fd_leaked_into_exec`] | a pipe end inherited across exec by a program that never uses it |
+//! | `fd-leaked-into-exec` | [`fd_leaked_into_exec`] | a pipe end inherited across exec by a program that never uses it, or a stdout a background job inherited and held after every other writer was done |
 //! | `long-zombie` | [`long_zombie`] | a child reaped only long after it exited |
 //! | `orphan` | [`orphan`] | a process whose parent exited first |
 //! | `killed-by-sigpipe` | [`killed_by_sigpipe`] | a process killed by SIGPIPE, with the pipe and who closed its last read end |
@@ -20,6 +20,7 @@
 //! | `wait-on-stopped-child` | [`wait_on_stopped_child`] | a parent blocked in a wait without WUNTRACED while its child was stopped |
 //! | `hang` | [`hang`] | the program hung and the recorder explained it live (`record --stall-timeout`): the recorded report |
 
+pub mod fact;
 pub mod fd_leaked_into_exec;
 pub mod hang;
 pub mod killed_by_sigpipe;
@@ -33,13 +34,17 @@ pub mod waitfor;
 #[cfg(test)]
 mod testkit;
 
-use crate::model::{
-    Anomaly, Applied, Model, Moment, OpenFileId, PipeEnd, PipeId, PipeOrigin, Process,
+pub use fact::{
+    CloseHow, Closer, DelayedEof, EventFact, ExecLeak, FdObject, FindingFact, LeakEnd, Proc,
+    ReaderEnd, Release, StopEnd, StopEvidence,
 };
-use crate::render::describe;
-use crate::render::labels::Labels;
-use crate::render::lang::{self, Lang};
-use crate::trace::{DupVia, Event, EventKind, Pid, TraceError, TraceReader};
+
+use crate::model::labels::Labels;
+use crate::model::{
+    Anomaly, Applied, Model, Moment, Object, OpenFile, OpenFileId, Origin, PipeEnd, PipeId,
+    PipeOrigin, Process,
+};
+use crate::trace::{DupVia, Event, EventKind, Pid, RawStr, TraceError, TraceReader};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::io::BufRead;
@@ -150,31 +155,31 @@ pub enum Role {
 }
 
 /// A process named in a finding, with its program at that moment.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProcessRef {
     /// Its pid.
     pub pid: Pid,
-    /// The program it ran (`grep`), `?` when unknown.
+    /// The program it ran (`grep`), raw from the trace; `?` when unknown.
     pub program: String,
     /// Its part in the finding.
     pub role: Role,
 }
 
 /// An fd named in a finding.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FdRef {
     /// The process holding it.
     pub pid: Pid,
     /// The fd number.
     pub fd: i32,
-    /// What it refers to (`pipe#1 write end`).
-    pub object: String,
+    /// What it refers to (an end of `pipe#1`).
+    pub object: FdObject,
     /// Its part in the finding.
     pub role: Role,
 }
 
 /// An event named in a finding.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventRef {
     /// Its seq (`#57`).
     pub seq: u64,
@@ -182,41 +187,23 @@ pub struct EventRef {
     pub ts_ns: u64,
     /// The task that did it.
     pub pid: Pid,
-    /// What happened, in a few words.
-    pub what: String,
-    /// The same in Chinese, for the text output (never in JSON).
-    #[serde(skip)]
-    pub what_zh: Option<String>,
+    /// What happened.
+    pub what: EventFact,
 }
 
 impl EventRef {
     /// Names the moment `at` of task `pid`.
-    pub fn new(at: Moment, pid: Pid, what: impl Into<String>) -> EventRef {
+    pub fn new(at: Moment, pid: Pid, what: EventFact) -> EventRef {
         EventRef {
             seq: at.seq,
             ts_ns: at.ts_ns,
             pid,
-            what: what.into(),
-            what_zh: None,
-        }
-    }
-
-    /// Adds the Chinese wording of `what`.
-    pub fn zh(mut self, what: impl Into<String>) -> EventRef {
-        self.what_zh = Some(what.into());
-        self
-    }
-
-    /// `what` in the language of [`lang::current`].
-    pub fn what_text(&self) -> &str {
-        match (&self.what_zh, lang::current()) {
-            (Some(z), Lang::Zh) => z,
-            _ => &self.what,
+            what,
         }
     }
 
     /// Names an event.
-    pub fn of(ev: &Event, what: impl Into<String>) -> EventRef {
+    pub fn of(ev: &Event, what: EventFact) -> EventRef {
         EventRef::new(Moment::of(ev), ev.pid, what)
     }
 
@@ -229,8 +216,9 @@ impl EventRef {
     }
 }
 
-/// One thing the doctor found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One thing the doctor found: its facts, and the processes, fds, pipes
+/// and events it names. [`crate::words::finding`] words it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     /// Which finding.
     pub code: Code,
@@ -238,12 +226,8 @@ pub struct Finding {
     pub severity: Severity,
     /// The seq where it shows (for ordering).
     pub at: u64,
-    /// One line: what happened.
-    pub summary: String,
-    /// Why it matters, in plain words, with the evidence.
-    pub explanation: String,
-    /// What to change.
-    pub fix: String,
+    /// What was found.
+    pub fact: FindingFact,
     /// The processes involved.
     pub processes: Vec<ProcessRef>,
     /// The fds involved.
@@ -253,80 +237,24 @@ pub struct Finding {
     /// The events that show it, in trace order.
     pub events: Vec<EventRef>,
     /// How long it lasted, when that is the point (a zombie's time).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_ns: Option<u64>,
-    /// The three texts in Chinese, for the text output when `--lang zh`
-    /// (see [`Finding::zh`]); never in JSON, which stays English.
-    #[serde(skip)]
-    pub zh: Option<Box<ZhText>>,
-}
-
-/// A finding's summary, explanation and fix, in Chinese.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ZhText {
-    /// 一句话：发生了什么。
-    pub summary: String,
-    /// 为什么要紧。
-    pub explanation: String,
-    /// 怎么改。
-    pub fix: String,
 }
 
 impl Finding {
-    /// An empty finding of `code` at seq `at`; fill it with the builders.
-    pub fn new(code: Code, severity: Severity, at: u64) -> Finding {
+    /// A finding of `code` at seq `at` with its facts; name what it
+    /// involves with the builders.
+    pub fn new(code: Code, severity: Severity, at: u64, fact: FindingFact) -> Finding {
         Finding {
             code,
             severity,
             at,
-            summary: String::new(),
-            explanation: String::new(),
-            fix: String::new(),
+            fact,
             processes: Vec::new(),
             fds: Vec::new(),
             pipes: Vec::new(),
             events: Vec::new(),
             duration_ns: None,
-            zh: None,
         }
-    }
-
-    /// Sets the three texts in Chinese, shown instead of the English ones
-    /// by the text output when the language is Chinese.
-    pub fn zh(
-        mut self,
-        summary: impl Into<String>,
-        explanation: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Finding {
-        self.zh = Some(Box::new(ZhText {
-            summary: summary.into(),
-            explanation: explanation.into(),
-            fix: fix.into(),
-        }));
-        self
-    }
-
-    /// Summary, explanation and fix in the language of [`lang::current`]
-    /// (English when no Chinese text was given).
-    pub fn texts(&self) -> (&str, &str, &str) {
-        match (&self.zh, lang::current()) {
-            (Some(z), Lang::Zh) => (&z.summary, &z.explanation, &z.fix),
-            _ => (&self.summary, &self.explanation, &self.fix),
-        }
-    }
-
-    /// Sets the three texts.
-    pub fn text(
-        mut self,
-        summary: impl Into<String>,
-        explanation: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Finding {
-        self.summary = summary.into();
-        self.explanation = explanation.into();
-        self.fix = fix.into();
-        self
     }
 
     /// Names a process (once per pid and role).
@@ -346,12 +274,12 @@ impl Finding {
     }
 
     /// Names an fd (once per pid and fd).
-    pub fn fd(mut self, pid: Pid, fd: i32, object: impl Into<String>, role: Role) -> Finding {
+    pub fn fd(mut self, pid: Pid, fd: i32, object: FdObject, role: Role) -> Finding {
         if !self.fds.iter().any(|f| f.pid == pid && f.fd == fd) {
             self.fds.push(FdRef {
                 pid,
                 fd,
-                object: object.into(),
+                object,
                 role,
             });
         }
@@ -404,9 +332,14 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The program `pid` runs now (`?` when unknown).
+    /// The program `pid` runs now, raw from the trace (`?` when unknown).
     pub fn name(&self, pid: Pid) -> String {
-        describe::pid_name(self.model, pid)
+        program_of(self.model, pid)
+    }
+
+    /// `pid` with the program it runs now.
+    pub fn proc(&self, pid: Pid) -> Proc {
+        Proc::new(pid, self.name(pid))
     }
 
     /// The process (thread group) a live task belongs to; the tid itself
@@ -423,9 +356,12 @@ impl Context<'_> {
         self.labels.pipe(id)
     }
 
-    /// What `fd` of `pid` refers to now (`pipe#1 write end`), or `fd N`.
-    pub fn fd_text(&self, pid: Pid, fd: i32) -> String {
-        describe::fd(self.model, pid, fd, self.labels).unwrap_or_else(|| format!("fd {fd}"))
+    /// What `fd` of `pid` refers to now (an end of `pipe#1`, a path).
+    pub fn fd_object(&self, pid: Pid, fd: i32) -> FdObject {
+        match self.model.fd(pid, fd) {
+            Some(v) => fd_object(v.file, self.labels),
+            None => FdObject::Unknown,
+        }
     }
 
     /// The pipe ends `pid` holds now, by fd.
@@ -539,47 +475,52 @@ pub fn wait_covers(target: i64, child: &Process, waiter: &Process) -> bool {
 /// Analyses that pair such events accept this much reversal: 50 ms.
 pub const EXIT_ORDER_SLOP_NS: u64 = 50_000_000;
 
-/// An exit status in Chinese, as a clause in parentheses: `（退出码 0）`,
-/// `（被 SIGPIPE 杀死）`; the Chinese of `narrate::status`, whatever the
-/// current language (findings carry both languages).
-pub fn status_zh(s: &crate::trace::Status) -> String {
-    use crate::trace::Status;
-    let t = match s {
-        Status::Exited { exited } => format!("退出码 {exited}"),
-        Status::Signaled { signaled, core } => format!(
-            "被 {signaled} 杀死{}",
-            if *core { "，产生了 core dump" } else { "" }
-        ),
-        Status::Stopped { stopped } => format!("被 {stopped} 暂停"),
-        Status::Continued { .. } => "继续运行".into(),
+/// The program `pid` runs (the last name of its argv[0], or of its
+/// path), raw from the trace; `?` when unknown.
+pub fn program_of(model: &Model, pid: Pid) -> String {
+    let Some(p) = model
+        .tree()
+        .process_of_task(pid)
+        .or_else(|| model.process(pid))
+    else {
+        return "?".into();
     };
-    format!("（{t}）")
-}
-
-/// What an fd refers to, in Chinese: `pipe#1 write end` reads
-/// `pipe#1 的写端`; paths and anything else stay as they are.
-pub fn object_zh(object: &str) -> String {
-    for (en, zh) in [
-        (" write end", " 的写端"),
-        (" read end", " 的读端"),
-        (" both ends", " 的两端"),
-        (" unknown end", " 的某一端"),
-    ] {
-        if let Some(head) = object.strip_suffix(en) {
-            return format!("{head}{zh}");
-        }
+    let name = |argv: &[RawStr], path: &RawStr| {
+        let s = argv.first().unwrap_or(path).lossy().into_owned();
+        s.rsplit('/').next().unwrap_or(&s).to_string()
+    };
+    match model.tree().program(p.id) {
+        Some(e) => name(&e.argv, &e.path),
+        None => match &p.origin {
+            Origin::Spawn { argv, .. } => name(argv, &RawStr::default()),
+            _ => "?".into(),
+        },
     }
-    object.to_string()
 }
 
-/// `1.50 s`, `300 ms`, `12 µs`.
-pub fn duration_text(ns: u64) -> String {
-    if ns >= 1_000_000_000 {
-        format!("{:.2} s", ns as f64 / 1e9)
-    } else if ns >= 1_000_000 {
-        format!("{} ms", ns / 1_000_000)
-    } else {
-        format!("{} µs", ns / 1_000)
+/// The program `child`'s parent ran when it forked `child` (the program
+/// the child started with), raw; `None` when unknown.
+pub fn program_at_fork(model: &Model, child: &Process) -> Option<String> {
+    let e = model.tree().exec(child.inherited_program?)?;
+    let s = e.argv.first().unwrap_or(&e.path).lossy().into_owned();
+    Some(s.rsplit('/').next().unwrap_or(&s).to_string())
+}
+
+/// What an open file is, as a fact.
+pub fn fd_object(f: &OpenFile, labels: &Labels) -> FdObject {
+    match &f.object {
+        Object::Pipe { pipe, fifo } => FdObject::Pipe {
+            label: labels.pipe(*pipe),
+            end: f.pipe_end().filter(|e| *e != PipeEnd::Unknown),
+            fifo: fifo.as_ref().map(|p| p.lossy().into_owned()),
+        },
+        Object::File { path } | Object::Tty { path } => FdObject::Path(path.lossy().into_owned()),
+        Object::Other { target } => FdObject::Path(target.lossy().into_owned()),
+        Object::Socket { inode, domain } => FdObject::Socket {
+            inode: *inode,
+            domain: domain.clone(),
+        },
+        Object::Unknown => FdObject::Unknown,
     }
 }
 
@@ -651,7 +592,7 @@ pub fn all() -> Vec<Box<dyn Analysis>> {
 }
 
 /// What the doctor found in one trace.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Report {
     /// The findings, in trace order.
     pub findings: Vec<Finding>,

@@ -9,9 +9,10 @@
 //! the kernel had reaped it already, which is what happens when SIGCHLD is
 //! ignored (SIG_IGN or SA_NOCLDWAIT) and is not a bug.
 
-use super::{duration_text, Analysis, Code, Context, EventRef, Finding, Role, Severity};
+use super::{
+    Analysis, Code, Context, EventFact, EventRef, Finding, FindingFact, Proc, Role, Severity,
+};
 use crate::model::{Applied, Moment, Note, Process};
-use crate::render::narrate;
 use crate::trace::{Event, EventKind, Pid, Status};
 use std::collections::HashSet;
 
@@ -35,83 +36,48 @@ fn finding(
 ) -> Option<Finding> {
     let exit = c.exit?;
     let (cprog, pprog) = (cx.name(c.pid), cx.name(parent));
-    let status = exit
-        .status
-        .map(|s| format!(" ({})", narrate::status(&s)))
-        .unwrap_or_default();
-    let status_zh = exit
-        .status
-        .map(|s| super::status_zh(&s))
-        .unwrap_or_default();
     let until = ended.map_or(now, Moment::of);
-    let dur = duration_text(until.ts_ns.saturating_sub(exit.at.ts_ns));
+    let zombie_ns = until.ts_ns.saturating_sub(exit.at.ts_ns);
     let c_pid = c.pid;
-    let (summary_zh, what_zh) = match ended {
-        Some(ev) => (
-            format!(
-                "{c_pid}（{cprog}）在 #{} 退出了，可它的父进程 {parent}（{pprog}）在 #{} 退出时都没有 wait 它",
-                exit.at.seq, ev.seq
-            ),
-            format!(
-                "它当了 {dur} 的僵尸进程，直到 {parent} 自己也退出；之后由 init 或跟踪范围之外的 subreaper 回收，{parent} 始终不知道它是怎么结束的。"
-            ),
+    let end_ev = match ended {
+        Some(ev) => EventRef::of(
+            ev,
+            EventFact::ExitsWithoutWaiting {
+                parent,
+                child: c_pid,
+            },
         ),
-        None => (
-            format!(
-                "{c_pid}（{cprog}）在 #{} 退出后一直没有被回收：跟踪结束时它的父进程 {parent}（{pprog}）还在运行",
-                exit.at.seq
-            ),
-            format!("过了 {dur}，到跟踪结束时它还是僵尸进程。"),
-        ),
+        None => EventRef::new(now, parent, EventFact::TraceEndsWithZombie { child: c_pid }),
     };
-    let (summary, what, end_ev) = match ended {
-        Some(ev) => (
-            format!(
-                "{c_pid} ({cprog}) exited at #{} but its parent {parent} ({pprog}) exited at #{} without waiting for it",
-                exit.at.seq, ev.seq
-            ),
-            format!(
-                "It stayed a zombie for {dur}, until {parent} itself exited; then init or a subreaper outside the trace reaped it, and {parent} never learned how it ended."
-            ),
-            EventRef::of(ev, format!("{parent} exits without waiting for {c_pid}"))
-                .zh(format!("{parent} 没有 wait {c_pid} 就退出了")),
-        ),
-        None => (
-            format!(
-                "{c_pid} ({cprog}) exited at #{} and was never reaped: its parent {parent} ({pprog}) was still running when the trace ended",
-                exit.at.seq
-            ),
-            format!("It was still a zombie {dur} later, when the trace ended."),
-            EventRef::new(now, parent, format!("the trace ends with {c_pid} still a zombie"))
-                .zh(format!("跟踪结束时 {c_pid} 仍是僵尸进程")),
-        ),
+    // The parent may have exec'd since it forked the child (bash running
+    // `cat <(echo a)` forks for `echo a`, then becomes cat): the program
+    // that forked it, and should have waited, is the one it ran then.
+    let forked_as = super::program_at_fork(cx.model, c).filter(|was| *was != pprog);
+    let fact = FindingFact::NeverReaped {
+        child: Proc::new(c_pid, cprog.clone()),
+        parent: Proc {
+            forked_as,
+            ..Proc::new(parent, pprog.clone())
+        },
+        exit_seq: exit.at.seq,
+        status: exit.status,
+        parent_exit_seq: ended.map(|e| e.seq),
+        zombie_ns,
     };
-    let explanation = format!(
-        "A process that has exited stays a zombie until its parent collects its exit status with wait(). {c_pid} exited{status} at #{}. {what}",
-        exit.at.seq
-    );
-    let fix = format!(
-        "In {pprog}, wait for every child it starts: waitpid(child, &status, 0) before exiting, or a SIGCHLD handler that reaps; set SIGCHLD to SIG_IGN only if the exit status is never needed."
-    );
-    let explanation_zh = format!(
-        "进程退出后会一直是僵尸进程，直到父进程用 wait() 取走它的退出状态。{c_pid} 在 #{} 退出{status_zh}。{what_zh}",
-        exit.at.seq
-    );
-    let fix_zh = format!(
-        "在 {pprog} 里，启动的每个子进程都要 wait：退出前调用 waitpid(child, &status, 0)，或者用 SIGCHLD 处理函数来回收；只有在根本不需要退出状态时，才把 SIGCHLD 设为 SIG_IGN。"
-    );
     Some(
-        Finding::new(Code::NeverReaped, Severity::Warning, exit.at.seq)
-            .text(summary, explanation, fix)
-            .zh(summary_zh, explanation_zh, fix_zh)
+        Finding::new(Code::NeverReaped, Severity::Warning, exit.at.seq, fact)
             .process(c_pid, &cprog, Role::Child)
             .process(parent, &pprog, Role::Parent)
-            .event(
-                EventRef::new(exit.at, c_pid, format!("{c_pid} exits{status}"))
-                    .zh(format!("{c_pid} 退出{status_zh}")),
-            )
+            .event(EventRef::new(
+                exit.at,
+                c_pid,
+                EventFact::Exits {
+                    pid: c_pid,
+                    status: exit.status,
+                },
+            ))
             .event(end_ev)
-            .duration(until.ts_ns.saturating_sub(exit.at.ts_ns)),
+            .duration(zombie_ns),
     )
 }
 
@@ -180,7 +146,7 @@ impl Analysis for NeverReaped {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::Script;
+    use super::super::testkit::{English, Script};
     use super::super::{Code, Role};
 
     #[test]
@@ -207,7 +173,26 @@ mod tests {
         s.fork(100, 101).exit(101, 0).at(10);
         let f = s.findings_of(Code::NeverReaped);
         assert_eq!(f.len(), 1, "{f:#?}");
-        assert!(f[0].summary.contains("still running when the trace ended"));
+        assert!(f[0]
+            .summary()
+            .contains("still running when the trace ended"));
+    }
+
+    #[test]
+    fn a_parent_that_exec_d_since_it_forked_is_named_by_the_program_that_forked() {
+        let mut s = Script::new(100, "bash");
+        s.fork(100, 101).exec(100, "cat", &["cat"]);
+        s.exit(101, 0).at(50).exit(100, 0);
+        let f = s.findings_of(Code::NeverReaped);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        match &f[0].fact {
+            crate::analysis::FindingFact::NeverReaped { parent, .. } => {
+                assert_eq!((parent.pid, parent.program.as_str()), (100, "cat"));
+                assert_eq!(parent.forked_as.as_deref(), Some("bash"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(f[0].fix().starts_with("In bash, which forked it,"));
     }
 
     #[test]

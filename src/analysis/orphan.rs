@@ -8,7 +8,9 @@
 //! that had already exited when its parent did is a zombie nobody waited
 //! for: [`never_reaped`](super::never_reaped) reports those.
 
-use super::{Analysis, Code, Context, EventRef, Finding, Role, Severity};
+use super::{
+    Analysis, Code, Context, EventFact, EventRef, Finding, FindingFact, Proc, Role, Severity,
+};
 use crate::model::{Applied, Note};
 use crate::trace::{Event, Pid};
 use std::collections::HashMap;
@@ -34,48 +36,17 @@ struct Orphan {
 impl Orphan {
     fn finding(&self) -> Finding {
         let (c, cprog, p, pprog) = (self.pid, &self.program, self.parent, &self.parent_program);
-        let summary = format!(
-            "{c} ({cprog}) was orphaned: its parent {p} ({pprog}) exited at #{} while it still ran",
-            self.at.seq
-        );
-        let ran_on = match &self.exit {
-            Some(e) => format!(" {c} ran on and exited at #{}.", e.seq),
-            None => format!(" {c} was still running when the trace ended."),
+        let fact = FindingFact::Orphan {
+            child: Proc::new(c, cprog.clone()),
+            parent: Proc::new(p, pprog.clone()),
+            at_seq: self.at.seq,
+            exit_seq: self.exit.as_ref().map(|e| e.seq),
+            adopter: self
+                .adopter
+                .as_ref()
+                .map(|(a, aprog, e)| (Proc::new(*a, aprog.clone()), e.seq)),
         };
-        let adopted = match &self.adopter {
-            Some((a, aprog, e)) => format!(
-                " {a} ({aprog}) adopted it: it reaped it at #{}.",
-                e.seq
-            ),
-            None => " No traced process waited for it: it was adopted by init or a subreaper outside the trace, which reaps it.".into(),
-        };
-        let explanation = format!(
-            "When a parent exits before its child, the kernel hands the child to init (pid 1) or to the nearest subreaper, which will wait() for it; nothing in the program itself learns how it ended.{ran_on}{adopted}"
-        );
-        let fix = format!(
-            "If {pprog} should outlive its children, make it wait for them (waitpid) before exiting. If {cprog} is meant to run on alone (a daemon), this is expected."
-        );
-        let summary_zh = format!(
-            "{c}（{cprog}）成了孤儿进程：它还在运行，父进程 {p}（{pprog}）就在 #{} 退出了",
-            self.at.seq
-        );
-        let ran_on_zh = match &self.exit {
-            Some(e) => format!("{c} 继续运行，在 #{} 退出。", e.seq),
-            None => format!("跟踪结束时 {c} 还在运行。"),
-        };
-        let adopted_zh = match &self.adopter {
-            Some((a, aprog, e)) => format!("{a}（{aprog}）收养了它：在 #{} 回收了它。", e.seq),
-            None => "被跟踪的进程里没有谁 wait 它：它被 init 或跟踪范围之外的 subreaper 收养，由它们来回收。".into(),
-        };
-        let explanation_zh = format!(
-            "父进程先于子进程退出时，内核会把子进程交给 init（pid 1）或最近的 subreaper，由它来 wait()；程序本身则无从得知这个子进程是怎么结束的。{ran_on_zh}{adopted_zh}"
-        );
-        let fix_zh = format!(
-            "如果 {pprog} 应该比子进程活得久，就让它在退出前 wait 它们（waitpid）。如果 {cprog} 本来就要独自运行（守护进程），那这是预期之中的。"
-        );
-        let mut f = Finding::new(Code::Orphan, Severity::Info, self.at.seq)
-            .text(summary, explanation, fix)
-            .zh(summary_zh, explanation_zh, fix_zh)
+        let mut f = Finding::new(Code::Orphan, Severity::Info, self.at.seq, fact)
             .process(c, cprog, Role::Child)
             .process(p, pprog, Role::Parent)
             .event(self.at.clone())
@@ -101,8 +72,7 @@ impl Analysis for Orphans {
                         program: cx.name(pid),
                         parent,
                         parent_program: cx.name(parent),
-                        at: EventRef::of(ev, format!("{parent} exits while {pid} runs on"))
-                            .zh(format!("{parent} 退出，{pid} 还在运行")),
+                        at: EventRef::of(ev, EventFact::ExitsWhileChildRuns { parent, child: pid }),
                         adopter: None,
                         exit: None,
                     });
@@ -112,17 +82,13 @@ impl Analysis for Orphans {
                         let o = &mut self.found[i];
                         if o.exit.is_none() {
                             o.program = cx.name(pid);
-                            o.exit = Some(
-                                EventRef::of(ev, format!("orphan {pid} exits"))
-                                    .zh(format!("孤儿进程 {pid} 退出")),
-                            );
+                            o.exit = Some(EventRef::of(ev, EventFact::OrphanExits { pid }));
                         }
                     }
                 }
                 Note::Adopted { pid, by } => {
                     if let Some(&i) = self.by_pid.get(&pid) {
-                        let e = EventRef::of(ev, format!("{by} reaps orphan {pid}"))
-                            .zh(format!("{by} 回收孤儿进程 {pid}"));
+                        let e = EventRef::of(ev, EventFact::ReapsOrphan { by, pid });
                         self.found[i].adopter = Some((by, cx.name(by), e));
                     }
                 }
@@ -138,7 +104,7 @@ impl Analysis for Orphans {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::Script;
+    use super::super::testkit::{English, Script};
     use super::super::{Code, Role};
 
     #[test]
@@ -154,7 +120,7 @@ mod tests {
             .unwrap();
         assert_eq!(child.pid, 101);
         assert!(f[0]
-            .explanation
+            .explanation()
             .contains("init or a subreaper outside the trace"));
     }
 

@@ -290,3 +290,31 @@ pub fn clean_pipeline() -> Script {
 fn a_clean_pipeline_has_no_findings() {
     assert_eq!(clean_pipeline().findings(), Vec::new());
 }
+
+/// A finding's texts in English, as `doctor --json` carries them: what
+/// the unit tests check words against.
+pub trait English {
+    /// The summary.
+    fn summary(&self) -> String;
+    /// The explanation.
+    fn explanation(&self) -> String;
+    /// The fix.
+    fn fix(&self) -> String;
+}
+
+impl English for Finding {
+    fn summary(&self) -> String {
+        crate::words::finding::summary(crate::words::Lang::En, &self.fact)
+    }
+    fn explanation(&self) -> String {
+        crate::words::finding::explanation(crate::words::Lang::En, &self.fact)
+    }
+    fn fix(&self) -> String {
+        crate::words::finding::fix(crate::words::Lang::En, &self.fact)
+    }
+}
+
+/// What an fd refers to, in English.
+pub fn object(o: &super::FdObject) -> String {
+    crate::words::finding::object(crate::words::Lang::En, o)
+}

@@ -21,8 +21,8 @@
 //! interrupted waits do not count as P's own actions.
 
 use super::{
-    duration_text, interrupted, wait_covers, Analysis, Code, Context, EventRef, Finding, Role,
-    Severity,
+    interrupted, wait_covers, Analysis, Code, Context, EventFact, EventRef, Finding, FindingFact,
+    Proc, Role, Severity, StopEnd, StopEvidence,
 };
 use crate::model::{Applied, Moment, Note, ProcessState};
 use crate::trace::{Event, EventKind, Pid, Sig, Status};
@@ -92,70 +92,35 @@ impl Stop {
             waits,
             ..
         } = self;
-        let dur = duration_text(idle);
-        let summary = format!(
-            "{p} ({pprog}) was blocked in wait for {c} ({cprog}) for {dur} while {c} was stopped by {signal}: a wait without WUNTRACED does not report stops"
-        );
         let evidence = match (waits.first(), &returned) {
-            (Some(w), _) => format!(
-                "{p} was inside a wait covering {c} while it was stopped (#{} shows it interrupted)",
-                w.seq
-            ),
-            (None, Some(r)) => format!(
-                "{p} did nothing else until its wait returned at #{}",
-                r.seq
-            ),
-            (None, None) => format!("{p} did nothing else"),
+            (Some(w), _) => StopEvidence::Interrupted(w.seq),
+            (None, Some(r)) => StopEvidence::Returned(r.seq),
+            (None, None) => StopEvidence::Idle,
         };
         let end = match (&cont, &sender) {
-            (Some(k), Some((sprog, s))) => format!(
-                " It stayed blocked until {} ({sprog}) sent SIGCONT (#{}) and {c} ran on (#{}).",
-                s.pid, s.seq, k.seq
-            ),
-            (Some(k), None) => format!(" It stayed blocked until {c} was continued (#{}).", k.seq),
-            _ => format!(" The trace ended with {c} still stopped and {p} still waiting."),
+            (Some(k), Some((sprog, s))) => StopEnd::ContinuedBy {
+                sender: Proc::new(s.pid, sprog.clone()),
+                sent: s.seq,
+                cont: k.seq,
+            },
+            (Some(k), None) => StopEnd::Continued(k.seq),
+            _ => StopEnd::StillStopped,
         };
-        let explanation = format!(
-            "{c} entered a group-stop ({signal}) at #{}: a stopped process does not run until it gets SIGCONT. {evidence}, and wait() without WUNTRACED reports only children that end, so it could not notice the stop.{end}",
-            at.seq
-        );
-        let fix = format!(
-            "In {pprog}, pass WUNTRACED (and WCONTINUED) to waitpid() and check WIFSTOPPED(status), then send SIGCONT (kill({c}, SIGCONT)) when the child should go on; or do not stop the child while the parent waits for it."
-        );
-        let summary_zh = format!(
-            "{p}（{pprog}）阻塞在 wait 里等 {c}（{cprog}）等了 {dur}，而 {c} 早已被 {signal} 暂停：不带 WUNTRACED 的 wait 不会报告子进程暂停"
-        );
-        let evidence_zh = match (waits.first(), &returned) {
-            (Some(w), _) => format!(
-                "{c} 暂停期间，{p} 一直在一个能等到 {c} 的 wait 里（#{} 显示它被打断）",
-                w.seq
-            ),
-            (None, Some(r)) => format!("直到 #{} 它的 wait 返回，{p} 什么别的也没做", r.seq),
-            (None, None) => format!("{p} 什么别的也没做"),
+        let fact = FindingFact::WaitOnStoppedChild {
+            parent: Proc::new(p, pprog.clone()),
+            child: Proc::new(c, cprog.clone()),
+            signal,
+            stop_seq: at.seq,
+            idle_ns: idle,
+            evidence,
+            end,
         };
-        let end_zh = match (&cont, &sender) {
-            (Some(k), Some((sprog, s))) => format!(
-                "它一直阻塞，直到 {}（{sprog}）发出 SIGCONT（#{}），{c} 才继续运行（#{}）。",
-                s.pid, s.seq, k.seq
-            ),
-            (Some(k), None) => format!("它一直阻塞，直到 {c} 被继续运行（#{}）。", k.seq),
-            _ => format!("跟踪结束时 {c} 仍处于暂停状态，{p} 也还在等。"),
-        };
-        let explanation_zh = format!(
-            "{c} 在 #{} 进入了组暂停（{signal}）：暂停的进程在收到 SIGCONT 之前不会再运行。{evidence_zh}，而不带 WUNTRACED 的 wait() 只报告已经结束的子进程，所以它察觉不到这次暂停。{end_zh}",
-            at.seq
-        );
-        let fix_zh = format!(
-            "在 {pprog} 里，给 waitpid() 加上 WUNTRACED（以及 WCONTINUED），检查 WIFSTOPPED(status)，在子进程该继续时发送 SIGCONT（kill({c}, SIGCONT)）；或者不要在父进程等待子进程的时候让子进程暂停。"
-        );
         let severity = if cont.is_some() {
             Severity::Warning
         } else {
             Severity::Error
         };
-        let mut f = Finding::new(Code::WaitOnStoppedChild, severity, at.seq)
-            .text(summary, explanation, fix)
-            .zh(summary_zh, explanation_zh, fix_zh)
+        let mut f = Finding::new(Code::WaitOnStoppedChild, severity, at.seq, fact)
             .process(p, &pprog, Role::Parent)
             .process(c, &cprog, Role::Child)
             .event(at)
@@ -189,8 +154,7 @@ impl WaitOnStoppedChild {
                 parent: parent.pid,
                 parent_prog: cx.name(parent.pid),
                 signal,
-                at: EventRef::of(ev, format!("{c} stops ({signal})"))
-                    .zh(format!("{c} 暂停（{signal}）")),
+                at: EventRef::of(ev, EventFact::Stops { pid: c, signal }),
                 seen: false,
                 busy: self.last_action.get(&parent.pid).copied(),
                 waits: Vec::new(),
@@ -211,7 +175,7 @@ impl WaitOnStoppedChild {
         }
         self.pending.push(Pending {
             stop,
-            cont: EventRef::of(ev, format!("{c} continues")).zh(format!("{c} 继续运行")),
+            cont: EventRef::of(ev, EventFact::Continues { pid: c }),
             sender: self.sigcont.remove(&c),
         });
     }
@@ -238,9 +202,7 @@ impl WaitOnStoppedChild {
             };
             if covers || !stop.waits.is_empty() {
                 let until = cont.moment();
-                let returned = covers.then(|| {
-                    EventRef::of(ev, format!("{x}'s wait returns")).zh(format!("{x} 的 wait 返回"))
-                });
+                let returned = covers.then(|| EventRef::of(ev, EventFact::WaitReturns { pid: x }));
                 out.push(stop.finding(Some(cont), sender, returned, until));
             }
         }
@@ -266,10 +228,12 @@ impl Analysis for WaitOnStoppedChild {
                 ok: true,
                 ..
             } if signal.0 == libc::SIGCONT && *target > 0 => {
-                let what = format!("{x} sends SIGCONT to {target}");
-                let zh = format!("{x} 向 {target} 发送 SIGCONT");
+                let what = EventFact::SendsSigcont {
+                    from: x,
+                    to: *target,
+                };
                 self.sigcont
-                    .insert(*target as Pid, (cx.name(x), EventRef::of(ev, what).zh(zh)));
+                    .insert(*target as Pid, (cx.name(x), EventRef::of(ev, what)));
                 self.on_action(cx, ev, x, out);
             }
             EventKind::Wait {
@@ -293,13 +257,14 @@ impl Analysis for WaitOnStoppedChild {
                             _ => false,
                         };
                         if covers {
-                            s.waits.push(
-                                EventRef::of(
-                                    ev,
-                                    format!("{x}'s wait for {} is interrupted", s.child),
-                                )
-                                .zh(format!("{x} 对 {} 的等待被打断", s.child)),
-                            );
+                            s.waits.push(EventRef::of(
+                                ev,
+                                EventFact::WaitInterrupted {
+                                    waiter: x,
+                                    child: s.child,
+                                    after_ns: None,
+                                },
+                            ));
                         }
                     }
                 } else {

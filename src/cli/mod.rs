@@ -234,7 +234,8 @@ pub enum Command {
     /// orphans, deaths by SIGPIPE, children never reaped, and hangs the
     /// recorder explained live (`record --stall-timeout`).
     ///
-    /// Exits 0 when nothing is found, 1 when something is.
+    /// Exits 1 when a finding is a warning or an error (`--fail-on` sets the bar), 0 otherwise:
+    /// info-only findings, such as the SIGPIPE that stops `yes | head -1`, pass.
     ///
     /// Example: forkscope doctor t.jsonl
     Doctor(DoctorArgs),
@@ -697,6 +698,11 @@ pub struct DoctorArgs {
     /// Print the findings as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// Exit with status 1 only for a finding at least this severe (for CI
+    /// gates); less severe findings are still printed.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = doctor::FailOn::Warning)]
+    pub fail_on: doctor::FailOn,
 }
 
 /// Runs the parsed command line and says how forkscope ends.

@@ -4,6 +4,7 @@
 
 pub mod ascii;
 pub mod describe;
+pub mod doctor;
 pub mod dot;
 pub mod html;
 pub mod json;

@@ -253,7 +253,8 @@ fn findings(app: &App) -> (usize, Vec<Line<'static>>) {
                 .iter()
                 .enumerate()
                 .map(|(n, f)| {
-                    let (summary, _, _) = f.texts();
+                    let summary =
+                        crate::words::finding::summary(crate::words::lang::current(), &f.fact);
                     let sev = Span::styled(
                         f.severity.as_str(),
                         if app.style.color {

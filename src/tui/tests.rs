@@ -6,7 +6,7 @@
 use super::app::{App, Findings};
 use super::draw::draw;
 use super::index::{At, Index, EVERY};
-use crate::analysis::{Code, Finding, Severity};
+use crate::analysis::{Code, Finding, FindingFact, Proc, Severity};
 use crate::cli::style::Style;
 use crate::render::lang::{self, Lang};
 use crate::replay::Replay;
@@ -169,16 +169,19 @@ fn chinese_lines_keep_the_panes_aligned() {
 #[test]
 fn tab_chooses_a_finding_and_enter_goes_to_its_event() {
     lang::set(Lang::En);
-    let f = Finding::new(Code::NeverReaped, Severity::Warning, 31).text(
-        "18577 not reaped",
-        "explained",
-        "fix it",
-    );
+    let fact = FindingFact::Orphan {
+        child: Proc::new(18577, "cat"),
+        parent: Proc::new(18576, "sh"),
+        at_seq: 31,
+        exit_seq: None,
+        adopter: None,
+    };
+    let f = Finding::new(Code::NeverReaped, Severity::Warning, 31, fact);
     let mut a = app("handmade-pipeline.jsonl", vec![f]);
     let b = frame(&mut a, 100, 30);
     let all: String = (0..30).map(|y| row(&b, y) + "\n").collect();
     assert!(
-        all.contains("  warning[never-reaped] #31: 18577 not reaped"),
+        all.contains("  warning[never-reaped] #31: 18577 (cat) was orp"),
         "{all}"
     );
     key(&mut a, KeyCode::Tab);
