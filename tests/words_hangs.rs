@@ -11,12 +11,12 @@
 mod common;
 
 use common::{forkscope, repo};
-use forkscope::analysis::waitfor::{
-    self, Access, Fd, PipeInfo, Polled, Progress, Snapshot, Syscall, Task,
-};
+use forkscope::analysis::waitfor;
 use forkscope::cli::style::Style;
-use forkscope::render::lang::{self, Lang};
+use forkscope::model::snapshot::{Access, Fd, PipeInfo, Polled, Progress, Snapshot, Syscall, Task};
+use forkscope::render::hang::Paint;
 use forkscope::trace::Pid;
+use forkscope::words::Lang;
 use std::time::Duration;
 
 /// Builds snapshots by hand (as the analysis's unit tests do).
@@ -464,41 +464,29 @@ fn cases() -> Vec<(&'static str, Snapshot)> {
 
 /// What `snapshot` prints for `snap` in `lang`.
 fn snapshot_text(snap: &Snapshot, language: Lang) -> String {
-    lang::set(language);
     let report = waitfor::analyse(snap);
-    let text = forkscope::cli::snapshot::text(snap, &report, Style { color: false });
-    lang::set(Lang::En);
-    text
+    forkscope::render::snapshot::text(snap, &report, language, Paint { color: false })
 }
 
 /// What `snapshot --json` prints for `snap`.
 fn snapshot_json(snap: &Snapshot) -> String {
     let report = waitfor::analyse(snap);
-    let doc = serde_json::json!({
-        "root": snap.root,
-        "tasks": snap.tasks,
-        "pipes": snap.pipes,
-        "waits": report.waits,
-        "hangs": report.hangs,
-    });
-    serde_json::to_string_pretty(&doc).unwrap()
+    serde_json::to_string_pretty(&forkscope::render::snapshot::json(snap, &report)).unwrap()
 }
 
 /// What `record --stall-timeout 1 --on-deadlock kill` prints on stderr
 /// when it finds the hangs of `snap`.
 fn stall_text(snap: &Snapshot, language: Lang) -> String {
-    lang::set(language);
     let report = waitfor::analyse(snap);
-    let text = forkscope::cli::record::stall_text(
+    forkscope::cli::record::stall_text(
         &forkscope::record::StallReport {
             why: forkscope::record::Why::Stalled(Duration::from_millis(1000)),
             hangs: report.hangs,
             killing: true,
         },
         Style { color: false },
-    );
-    lang::set(Lang::En);
-    text
+        language,
+    )
 }
 
 #[test]
@@ -533,11 +521,12 @@ fn a_hung_snapshot_draws_as_in_the_snapshots() {
             continue;
         }
         for language in [Lang::En, Lang::Zh] {
-            lang::set(language);
             let report = waitfor::analyse(&snap);
-            let scene = forkscope::cli::snapshot::scene(&snap, &report);
+            let scene = forkscope::render::snapshot::scene(&snap, &report, language);
+            // The drawing's own words still follow the thread's language.
+            forkscope::render::lang::set(language);
             let text = forkscope::render::ascii::render(&scene, false);
-            lang::set(Lang::En);
+            forkscope::render::lang::set(Lang::En);
             insta::assert_snapshot!(format!("ascii_{name}_{language:?}"), text);
         }
     }

@@ -4,26 +4,20 @@
 //! what it found into the trace as a `stall` event; this finding carries
 //! that report into `doctor`, so a trace of a hang explains itself later.
 //!
-//! The report's sentences were written in English when it was recorded
-//! (the trace stays English); in Chinese the finding says what kind of hang
-//! it was, which processes and pipes, and quotes the recorded chain.
+//! A stall carries its hang as facts (`facts`), worded here in the
+//! language asked like a live report (`words::hang`). A stall of an older
+//! trace has only its English sentences: in Chinese the finding then says
+//! what kind of hang it was, which processes, and quotes the English.
 
 use super::{Analysis, Code, Context, EventRef, Finding, Role, Severity};
 use crate::model::Applied;
 use crate::trace::{Event, EventKind};
+use crate::words::hang::{self as words, Recorded};
+use crate::words::Lang;
 
 /// Reports every hang recorded in the trace.
 #[derive(Default)]
 pub struct Hangs;
-
-/// The kind of hang in Chinese.
-fn kind_zh(hang: &str) -> &'static str {
-    match hang {
-        "deadlock" => "死锁：几个进程互相等待",
-        "eof-held-open" => "读端等 EOF，而写端被一个闲着的进程拿着不放",
-        _ => "卡住了：没有谁能让它继续",
-    }
-}
 
 fn role_of(role: &str) -> Role {
     match role {
@@ -45,50 +39,45 @@ impl Analysis for Hangs {
             pipes,
             killed,
             stalled_ns,
+            facts,
             ..
         } = &ev.kind
         else {
             return;
         };
-        let when = match stalled_ns {
-            Some(ns) => format!(" after {} without progress", super::duration_text(*ns)),
-            None => String::new(),
+        let english = Recorded {
+            kind: hang,
+            summary: summary.clone(),
+            steps: steps.clone(),
+            fix: fix.clone(),
+            stalled_ns: *stalled_ns,
+            killed: *killed,
         };
-        let ending = if *killed {
-            " forkscope killed the traced processes (--on-deadlock kill)."
-        } else {
-            ""
-        };
-        let explanation = format!(
-            "forkscope found this while recording{when}, from /proc: {}{ending}",
-            steps.join(" ")
-        );
-        let who: Vec<String> = tasks
-            .iter()
-            .map(|&p| format!("{p}（{}）", cx.name(p)))
-            .collect();
-        let summary_zh = format!(
-            "录制时发现程序卡住了（{}）：{}",
-            kind_zh(hang),
-            who.join("、")
-        );
-        let explanation_zh = format!(
-            "forkscope 录制时从 /proc 看到的等待关系（原文）：{}{}",
-            steps.join(" "),
-            if *killed {
-                " forkscope 随后杀掉了被跟踪的进程（--on-deadlock kill）。"
-            } else {
-                ""
+        let (summary_en, explanation_en, fix_en, note_en) = words::recorded(Lang::En, &english);
+        let zh = match facts {
+            Some(f) => words::recorded(
+                Lang::Zh,
+                &Recorded {
+                    kind: hang,
+                    summary: words::summary(Lang::Zh, &f.summary),
+                    steps: words::steps(Lang::Zh, &f.steps),
+                    fix: words::fix(Lang::Zh, &f.fix),
+                    stalled_ns: *stalled_ns,
+                    killed: *killed,
+                },
+            ),
+            None => {
+                let who: Vec<String> = tasks
+                    .iter()
+                    .map(|&p| words::task_zh(p, &cx.name(p)))
+                    .collect();
+                words::recorded_english_zh(hang, &who, steps, fix, *killed)
             }
-        );
-        let fix_zh = format!("（原文）{fix}");
+        };
         let mut f = Finding::new(Code::Hang, Severity::Error, ev.seq)
-            .text(format!("{hang}: {summary}"), explanation, fix.clone())
-            .zh(summary_zh, explanation_zh, fix_zh)
-            .event(
-                EventRef::of(ev, format!("the hang is found live: {summary}"))
-                    .zh("录制时发现卡住了"),
-            );
+            .text(summary_en, explanation_en, fix_en)
+            .zh(zh.0, zh.1, zh.2)
+            .event(EventRef::of(ev, note_en).zh(zh.3));
         for &p in tasks {
             f = f.process(p, cx.name(p), Role::Blocked);
         }
@@ -131,6 +120,7 @@ mod tests {
                 }],
                 pipes: vec!["pipe:[7]".into()],
                 killed: true,
+                facts: None,
             },
         );
         let f = s.findings_of(Code::Hang);

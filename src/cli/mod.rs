@@ -585,9 +585,10 @@ pub struct DoctorArgs {
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let color = style::Style::resolve(cli.color);
-    crate::render::lang::set(cli.lang.unwrap_or_else(crate::render::lang::Lang::from_env));
+    let lang = cli.lang.unwrap_or_else(crate::render::lang::Lang::from_env);
+    crate::render::lang::set(lang);
     match cli.command {
-        Command::Record(args) => record::run(args),
+        Command::Record(args) => record::run(args, lang),
         Command::Replay(args) => replay::run(args, color),
         Command::Tree(args) => tree::run(args, color),
         Command::Diagram(mut args) => {
@@ -600,7 +601,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Doctor(args) => doctor::run(args, color),
         Command::View(args) => view::run(args, color),
-        Command::Snapshot(args) => snapshot::run(args, color),
+        Command::Snapshot(args) => snapshot::run(args, color, lang),
         Command::Demo(args) => demo::run(args, color),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -31,7 +31,9 @@ mod note;
 mod open_file;
 mod pipe;
 mod process;
+pub mod snapshot;
 mod verify;
+pub mod wait;
 
 #[cfg(test)]
 mod tests;

@@ -35,9 +35,8 @@
 //! `pipe_read` means the pipe was empty, `pipe_write` that it was full). It
 //! is never opened for writing: an extra writer would hold back EOF.
 
-use crate::analysis::waitfor::{
-    self, Access, Fd, PipeInfo, Polled, Progress, Snapshot, Syscall, Task, Wait,
-};
+use crate::model::snapshot::{Access, Fd, PipeInfo, Polled, Progress, Snapshot, Syscall, Task};
+use crate::model::wait::{self as waitfor, Wait};
 use crate::trace::Pid;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};

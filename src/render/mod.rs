@@ -5,6 +5,7 @@
 pub mod ascii;
 pub mod describe;
 pub mod dot;
+pub mod hang;
 pub mod html;
 pub mod json;
 pub mod kernel;
@@ -14,5 +15,6 @@ pub mod mermaid;
 pub mod narrate;
 pub mod perfetto;
 pub mod scene;
+pub mod snapshot;
 pub mod svg;
 pub mod words;
