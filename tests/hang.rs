@@ -234,10 +234,23 @@ fn hang(name: &str, cmd: &[&str]) -> Run {
     assert_eq!(stalls.len(), 1, "one stall event in the trace");
     match &stalls[0].kind {
         EventKind::Stall {
-            killed, tasks, fix, ..
+            killed,
+            tasks,
+            fix,
+            summary,
+            steps,
+            facts,
+            ..
         } => {
             assert!(*killed && !tasks.is_empty(), "{:?}", stalls[0]);
             assert!(r.stderr.contains(fix.as_str()), "the same fix as printed");
+            // Its facts say what its English says, for every language.
+            let facts = facts.as_ref().expect("a new stall carries its facts");
+            use forkscope::words::{hang as words, Lang};
+            assert_eq!(&words::summary(Lang::En, &facts.summary), summary);
+            assert_eq!(&words::steps(Lang::En, &facts.steps), steps);
+            assert_eq!(&words::fix(Lang::En, &facts.fix), fix);
+            assert!(!words::fix(Lang::Zh, &facts.fix).is_empty());
             // `doctor` on the trace tells the same hang, and does not blame
             // the parents killed with their children for not waiting.
             let mut doctor = forkscope::analysis::Doctor::new();

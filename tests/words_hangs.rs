@@ -536,27 +536,65 @@ fn a_hung_snapshot_draws_as_in_the_snapshots() {
 fn doctor(trace: &str, args: &[&str]) -> String {
     let out = forkscope()
         .arg("doctor")
-        .arg(repo().join("tests/golden/hang").join(trace))
+        .arg(repo().join("fixtures/traces/hang").join(trace))
         .args(args)
         .output()
         .expect("forkscope runs");
+    // The JSON names the trace by its path: the checkout's is not ours.
     format!(
         "exit status: {:?}\n{}{}",
         out.status.code(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
+    .replace(repo().to_str().expect("a UTF-8 checkout path"), "<repo>")
 }
 
 #[test]
 fn doctor_on_a_recorded_stall_reads_as_in_the_snapshots() {
-    for trace in ["parent_keeps_write_end.jsonl", "select_without_eof.jsonl"] {
-        let name = trace.trim_end_matches(".jsonl");
+    // Traces of stalls recorded with their facts (`.facts.jsonl`) and
+    // without (older forkscope: their Chinese quotes the English).
+    for trace in [
+        "parent_keeps_write_end.jsonl",
+        "select_without_eof.jsonl",
+        "parent_keeps_write_end.facts.jsonl",
+        "select_without_eof.facts.jsonl",
+    ] {
+        let name = trace.trim_end_matches(".jsonl").replace('.', "_");
         insta::assert_snapshot!(format!("doctor_{name}_en"), doctor(trace, &[]));
         insta::assert_snapshot!(
             format!("doctor_{name}_zh"),
             doctor(trace, &["--lang", "zh"])
         );
         insta::assert_snapshot!(format!("doctor_{name}_json"), doctor(trace, &["--json"]));
+    }
+}
+
+#[test]
+fn a_stall_with_facts_words_the_same_english_as_its_recorded_sentences() {
+    for trace in [
+        "parent_keeps_write_end.facts.jsonl",
+        "select_without_eof.facts.jsonl",
+    ] {
+        let path = repo().join("fixtures/traces/hang").join(trace);
+        let (_, events, _) = forkscope::trace::read_all(&path).unwrap();
+        let mut stalls = 0;
+        for ev in events {
+            if let forkscope::trace::EventKind::Stall {
+                summary,
+                steps,
+                fix,
+                facts: Some(facts),
+                ..
+            } = ev.kind
+            {
+                use forkscope::words::hang as words;
+                assert_eq!(words::summary(Lang::En, &facts.summary), summary);
+                assert_eq!(words::steps(Lang::En, &facts.steps), steps);
+                assert_eq!(words::fix(Lang::En, &facts.fix), fix);
+                stalls += 1;
+            }
+        }
+        assert_eq!(stalls, 1, "{trace}");
     }
 }
