@@ -947,3 +947,69 @@ fn detaching_leaves_a_stopped_process_stopped() {
     assert!(st.contains("TracerPid:\t0"), "{st}");
     assert!(st.contains("State:\tT (stopped)"), "still stopped:\n{st}");
 }
+
+/// The parent of `pid`, from /proc/PID/stat (the field after the state).
+fn ppid_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    after.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn snapshot_nests_each_process_under_its_own_parent() {
+    // Two background subshells, each running a pipeline of two: the
+    // children of the first must not be printed under the second.
+    let g = Group::spawn(
+        Command::new("sh")
+            .args([
+                "-c",
+                "(sleep 20 | cat) & (sleep 20 | tail -f /dev/null) & wait",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null()),
+    );
+    let listing = |text: &str| -> Vec<(usize, i32)> {
+        text.lines()
+            .skip(1)
+            .take_while(|l| !l.is_empty() && !l.starts_with("no hang"))
+            .filter(|l| !l.contains(" thread "))
+            .map(|l| {
+                let indent = l.len() - l.trim_start().len();
+                let pid = l.split_whitespace().next().unwrap().parse().unwrap();
+                (indent / 2, pid)
+            })
+            .collect()
+    };
+    // Until every program of both pipelines is running (no time asserted).
+    let mut text = String::new();
+    for _ in 0..200 {
+        let out = forkscope()
+            .args(["--color", "never", "snapshot"])
+            .arg(g.pid().to_string())
+            .output()
+            .unwrap();
+        text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if text.matches(" sleep ").count() == 2 && text.contains(" cat ") && text.contains(" tail ")
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let procs = listing(&text);
+    assert!(procs.len() >= 5, "{text}");
+    assert_eq!(procs[0], (0, g.pid()), "{text}");
+    for (k, &(depth, pid)) in procs.iter().enumerate().skip(1) {
+        assert!(depth >= 1, "{text}");
+        let parent = procs[..k]
+            .iter()
+            .rev()
+            .find(|(d, _)| *d == depth - 1)
+            .map(|(_, p)| *p)
+            .unwrap_or_else(|| panic!("{pid} has no line above it one level up:\n{text}"));
+        assert_eq!(
+            ppid_of(pid),
+            Some(parent),
+            "{pid} is printed under {parent}:\n{text}"
+        );
+    }
+}

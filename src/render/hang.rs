@@ -53,9 +53,10 @@ impl Paint {
 
 /// One hang as text: `kind: summary`, the steps, the fix.
 pub fn text(h: &Hang, lang: Lang, paint: Paint) -> String {
+    let (kind, colon) = words::kind(lang, h.kind);
     let mut s = format!(
-        "{}: {}\n",
-        paint.bad(h.kind.as_str()),
+        "{}{colon}{}\n",
+        paint.bad(kind),
         words::summary(lang, &h.facts.summary)
     );
     for st in words::steps(lang, &h.facts.steps) {

@@ -34,7 +34,8 @@ pub fn text(snap: &Snapshot, report: &Report, lang: Lang, paint: Paint) -> Strin
     ));
     let depth = depths(snap);
     let mut outside_header = false;
-    for (t, w) in snap.tasks.iter().zip(&report.waits) {
+    for i in listing_order(snap) {
+        let (t, w) = (&snap.tasks[i], &report.waits[i]);
         if !t.in_tree && !outside_header {
             s.push_str(words::outside_header(lang));
             outside_header = true;
@@ -81,6 +82,48 @@ pub fn json(snap: &Snapshot, report: &Report) -> serde_json::Value {
         "waits": report.waits,
         "hangs": hangs,
     })
+}
+
+/// The tasks in listing order: the processes of the tree depth first from
+/// the root, each child right under its own parent (children in the order
+/// the snapshot has them), each process's threads with it; then the
+/// processes outside the tree. Indices into `snap.tasks`.
+fn listing_order(snap: &Snapshot) -> Vec<usize> {
+    let procs = snap.processes();
+    let in_tree = |pid: Pid| snap.threads(pid).any(|t| t.in_tree);
+    let ppid = |pid: Pid| snap.threads(pid).next().map_or(0, |t| t.ppid);
+    let mut order = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // Roots: the tree's processes whose parent is not in it (the root first).
+    let mut roots: Vec<Pid> = procs
+        .iter()
+        .copied()
+        .filter(|&p| {
+            in_tree(p) && (p == snap.root || !(procs.contains(&ppid(p)) && in_tree(ppid(p))))
+        })
+        .collect();
+    roots.sort_by_key(|&p| p != snap.root);
+    let mut stack: Vec<Pid> = roots.into_iter().rev().collect();
+    while let Some(p) = stack.pop() {
+        if !seen.insert(p) {
+            continue;
+        }
+        order.extend((0..snap.tasks.len()).filter(|&i| snap.tasks[i].pid == p));
+        let kids: Vec<Pid> = procs
+            .iter()
+            .copied()
+            .filter(|&c| c != p && in_tree(c) && ppid(c) == p && !seen.contains(&c))
+            .collect();
+        stack.extend(kids.into_iter().rev());
+    }
+    // A cycle of parents (never seen in /proc) or anything left: as it came.
+    for (i, t) in snap.tasks.iter().enumerate() {
+        if t.in_tree && !seen.contains(&t.pid) {
+            order.push(i);
+        }
+    }
+    order.extend((0..snap.tasks.len()).filter(|&i| !snap.tasks[i].in_tree));
+    order
 }
 
 /// Depth of each process below the root (children by ppid).
@@ -216,12 +259,12 @@ pub fn scene(snap: &Snapshot, report: &Report, lang: Lang) -> Scene {
                 .and_then(|t| snap.task(*t))
                 .map_or(snap.root, |t| t.pid);
             let (label, sep) = words::fix_label(lang);
+            let (kind, colon) = words::kind(lang, h.kind);
             Warning {
                 pid,
                 fd: h.fds.iter().find(|f| f.pid == pid).map(|f| f.fd),
                 text: format!(
-                    "{}: {} {label}{sep}{}",
-                    h.kind.as_str(),
+                    "{kind}{colon}{} {label}{sep}{}",
                     words::summary(lang, &h.facts.summary),
                     words::fix(lang, &h.facts.fix)
                 ),

@@ -13,7 +13,7 @@ use super::text::visible;
 use super::Lang;
 use crate::model::snapshot::Snapshot;
 use crate::model::wait::Wait;
-use crate::trace::hang::{Fix, Step, Summary, Who};
+use crate::trace::hang::{Fix, HangKind, Step, Summary, Who};
 use crate::trace::Sig;
 use std::time::Duration;
 
@@ -26,6 +26,27 @@ pub enum Trigger {
     Signal(Sig),
     /// forkscope is about to detach.
     Detach,
+}
+
+/// The kind of a hang as a label, with the colon that follows it:
+/// (`deadlock`, `: `), (`死锁`, `：`).
+pub fn kind(lang: Lang, k: HangKind) -> (&'static str, &'static str) {
+    match lang {
+        Lang::En => (k.as_str(), ": "),
+        Lang::Zh => (zh::kind_label(k), "："),
+    }
+}
+
+/// The kind of a hang from the trace's `hang` field, as a label with its
+/// colon (a kind this forkscope does not know is shown as written).
+pub fn kind_of_recorded(lang: Lang, hang: &str) -> String {
+    match HangKind::parse(hang) {
+        Some(k) => {
+            let (label, colon) = kind(lang, k);
+            format!("{label}{colon}")
+        }
+        None => format!("{}: ", visible(hang)),
+    }
 }
 
 /// The hang in one line.

@@ -486,7 +486,7 @@ pub(super) fn recorded(r: &Recorded<'_>) -> (String, String, String, String) {
         ""
     };
     (
-        format!("{}: {}", r.kind, r.summary),
+        format!("{}{}", super::kind_of_recorded(Lang::En, r.kind), r.summary),
         format!(
             "forkscope found this while recording{when}, from /proc: {}{ending}",
             r.steps.join(" ")

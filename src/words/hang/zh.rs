@@ -473,7 +473,7 @@ pub(super) fn recorded(r: &Recorded<'_>) -> (String, String, String, String) {
         ""
     };
     (
-        format!("{}: {}", r.kind, r.summary),
+        format!("{}{}", super::kind_of_recorded(Lang::Zh, r.kind), r.summary),
         tidy(format!(
             "forkscope 录制时{when}从 /proc 看到的等待关系：{}{ending}",
             r.steps.concat()
@@ -481,6 +481,16 @@ pub(super) fn recorded(r: &Recorded<'_>) -> (String, String, String, String) {
         r.fix.clone(),
         format!("录制时发现卡住了：{}", r.summary),
     )
+}
+
+/// The label of a kind of hang.
+pub(super) fn kind_label(k: crate::trace::hang::HangKind) -> &'static str {
+    use crate::trace::hang::HangKind;
+    match k {
+        HangKind::Deadlock => "死锁",
+        HangKind::Stuck => "卡住了",
+        HangKind::EofHeldOpen => "等不到 EOF",
+    }
 }
 
 /// The kind of hang, explained.
