@@ -32,6 +32,7 @@ mod open_file;
 mod pipe;
 mod process;
 pub mod snapshot;
+pub mod syscalls;
 mod verify;
 pub mod wait;
 

@@ -118,7 +118,8 @@ const P_ALL: u64 = 0;
 const P_PID: u64 = 1;
 const P_PGID: u64 = 2;
 
-/// What `t` waits for, from its state, wchan and syscall.
+/// What `t` waits for, from its state, wchan and syscall (named by the
+/// crate's one name table, [`super::syscalls`]).
 pub fn classify(snap: &Snapshot, t: &Task) -> Wait {
     match t.state {
         'Z' | 'X' | 'x' => return Wait::Zombie,
