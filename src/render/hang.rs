@@ -75,7 +75,7 @@ pub fn text(h: &Hang, lang: Lang, paint: Paint) -> String {
 
 /// A live report: what led to the check, each new hang, and, when the tree
 /// is killed for them, the exit status forkscope will end with.
-pub fn live_report(
+pub(crate) fn live_report(
     trigger: Trigger,
     hangs: &[Hang],
     killing: Option<i32>,
@@ -95,7 +95,7 @@ pub fn live_report(
 /// A hang as JSON (`snapshot --json`): its facts worded in English, as
 /// machine readers have always had them, with its tasks, fds and pipes.
 #[derive(Serialize)]
-pub struct HangJson<'a> {
+pub(crate) struct HangJson<'a> {
     /// `deadlock`, `stuck`, `eof-held-open`.
     pub kind: &'static str,
     /// One line.
@@ -115,7 +115,7 @@ pub struct HangJson<'a> {
 }
 
 /// [`HangJson`] of `h`.
-pub fn json(h: &Hang) -> HangJson<'_> {
+pub(crate) fn json(h: &Hang) -> HangJson<'_> {
     HangJson {
         kind: h.kind.as_str(),
         summary: words::summary(Lang::En, &h.facts.summary),

@@ -13,13 +13,13 @@ use super::text::visible;
 use super::Lang;
 use crate::model::snapshot::Snapshot;
 use crate::model::wait::Wait;
-use crate::trace::hang::{Fix, HangKind, Step, Summary, Who};
+use crate::trace::hang::{Fix, HangKind, Step, Summary};
 use crate::trace::Sig;
 use std::time::Duration;
 
 /// Why a live tree was analysed (the line before a live report).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trigger {
+pub(crate) enum Trigger {
     /// No progress for this long.
     Stalled(Duration),
     /// This signal reached the tracees from outside (Ctrl-C, kill).
@@ -39,7 +39,7 @@ pub fn kind(lang: Lang, k: HangKind) -> (&'static str, &'static str) {
 
 /// The kind of a hang from the trace's `hang` field, as a label with its
 /// colon (a kind this forkscope does not know is shown as written).
-pub fn kind_of_recorded(lang: Lang, hang: &str) -> String {
+pub(crate) fn kind_of_recorded(lang: Lang, hang: &str) -> String {
     match HangKind::parse(hang) {
         Some(k) => {
             let (label, colon) = kind(lang, k);
@@ -88,7 +88,7 @@ pub fn fix_label(lang: Lang) -> (&'static str, &'static str) {
 }
 
 /// What a task is doing, in a few words (the task listing of `snapshot`).
-pub fn doing(lang: Lang, snap: &Snapshot, w: &Wait) -> String {
+pub(crate) fn doing(lang: Lang, snap: &Snapshot, w: &Wait) -> String {
     match lang {
         Lang::En => en::doing(snap, w),
         Lang::Zh => zh::doing(snap, w),
@@ -97,7 +97,13 @@ pub fn doing(lang: Lang, snap: &Snapshot, w: &Wait) -> String {
 
 /// The first line of `snapshot`: its root, how many processes and tasks
 /// (`root` and `name` come styled).
-pub fn snapshot_header(lang: Lang, root: &str, name: &str, procs: usize, tasks: usize) -> String {
+pub(crate) fn snapshot_header(
+    lang: Lang,
+    root: &str,
+    name: &str,
+    procs: usize,
+    tasks: usize,
+) -> String {
     match lang {
         Lang::En => format!(
             "snapshot of {root} ({name}): {procs} process{}, {tasks} task{}\n",
@@ -109,7 +115,7 @@ pub fn snapshot_header(lang: Lang, root: &str, name: &str, procs: usize, tasks: 
 }
 
 /// The title of a snapshot drawn as a diagram.
-pub fn snapshot_title(lang: Lang, root: i32, name: &str) -> String {
+pub(crate) fn snapshot_title(lang: Lang, root: i32, name: &str) -> String {
     let name = visible(name);
     match lang {
         Lang::En => format!("snapshot of {root} ({name})"),
@@ -118,7 +124,7 @@ pub fn snapshot_title(lang: Lang, root: i32, name: &str) -> String {
 }
 
 /// The header above the processes outside the tree.
-pub fn outside_header(lang: Lang) -> &'static str {
+pub(crate) fn outside_header(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "outside the tree, holding an end of one of its pipes:\n",
         Lang::Zh => "不在这棵进程树里，却持有树里某个管道的一端：\n",
@@ -126,7 +132,7 @@ pub fn outside_header(lang: Lang) -> &'static str {
 }
 
 /// A thread in the task listing (`pid` comes styled).
-pub fn thread(lang: Lang, pid: &str, tid: i32) -> String {
+pub(crate) fn thread(lang: Lang, pid: &str, tid: i32) -> String {
     match lang {
         Lang::En => format!("{pid} thread {tid}"),
         Lang::Zh => format!("{pid} 的线程 {tid}"),
@@ -134,7 +140,7 @@ pub fn thread(lang: Lang, pid: &str, tid: i32) -> String {
 }
 
 /// The mark of a stuck task.
-pub fn stuck_mark(lang: Lang) -> &'static str {
+pub(crate) fn stuck_mark(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "STUCK",
         Lang::Zh => "卡住了",
@@ -142,7 +148,7 @@ pub fn stuck_mark(lang: Lang) -> &'static str {
 }
 
 /// The line saying nothing is stuck.
-pub fn no_hang(lang: Lang) -> &'static str {
+pub(crate) fn no_hang(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "no hang: every blocked task can still be released by a task that is running, sleeping with a timeout, or outside the tree",
         Lang::Zh => "没有卡死：每个阻塞的任务都还有人能把它放出来——那个任务要么正在运行，要么只是带着超时在睡眠，要么在这棵进程树之外",
@@ -150,7 +156,7 @@ pub fn no_hang(lang: Lang) -> &'static str {
 }
 
 /// An fd of a diagram that is an end of a pipe: `pipe:[5] read end`.
-pub fn pipe_end(lang: Lang, target: &str, read: bool, write: bool) -> String {
+pub(crate) fn pipe_end(lang: Lang, target: &str, read: bool, write: bool) -> String {
     let target = visible(target);
     match (lang, read, write) {
         (Lang::En, true, false) => format!("{target} read end"),
@@ -163,7 +169,7 @@ pub fn pipe_end(lang: Lang, target: &str, read: bool, write: bool) -> String {
 }
 
 /// The line before a live report: what led to the check.
-pub fn trigger(lang: Lang, t: Trigger) -> String {
+pub(crate) fn trigger(lang: Lang, t: Trigger) -> String {
     match (lang, t) {
         (Lang::En, Trigger::Stalled(d)) => format!(
             "forkscope: no traced process has made progress for {:.1} s:\n",
@@ -187,7 +193,7 @@ pub fn trigger(lang: Lang, t: Trigger) -> String {
 }
 
 /// The line after a live report when the tree is killed for it.
-pub fn killing(lang: Lang, exit: i32) -> String {
+pub(crate) fn killing(lang: Lang, exit: i32) -> String {
     match lang {
         Lang::En => format!(
             "forkscope: killing the traced processes (--on-deadlock kill; exit status {exit}).\n"
@@ -199,7 +205,7 @@ pub fn killing(lang: Lang, exit: i32) -> String {
 }
 
 /// `snapshot PID` could not read the tree.
-pub fn cannot_read_tree(lang: Lang, pid: i32) -> String {
+pub(crate) fn cannot_read_tree(lang: Lang, pid: i32) -> String {
     match lang {
         Lang::En => format!("cannot read the process tree of {pid}"),
         Lang::Zh => format!("读不到进程 {pid} 的进程树"),
@@ -207,7 +213,7 @@ pub fn cannot_read_tree(lang: Lang, pid: i32) -> String {
 }
 
 /// `snapshot --format html` is refused.
-pub fn no_html_snapshot(lang: Lang) -> &'static str {
+pub(crate) fn no_html_snapshot(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "--format html steps through a recorded trace; a snapshot is one moment: use ascii, svg, dot or mermaid",
         Lang::Zh => "--format html 是用来一步步翻看录下来的 trace 的；快照只有一个时刻：请用 ascii、svg、dot 或 mermaid",
@@ -217,7 +223,7 @@ pub fn no_html_snapshot(lang: Lang) -> &'static str {
 /// A hang recorded in a trace, as `doctor` tells it: (summary,
 /// explanation, fix, the event's note). `when` is how long nothing had
 /// progressed; `killed` whether forkscope killed the tree for it.
-pub struct Recorded<'a> {
+pub(crate) struct Recorded<'a> {
     /// The kind's label (`deadlock`).
     pub kind: &'a str,
     /// The summary, in the language asked.
@@ -234,7 +240,7 @@ pub struct Recorded<'a> {
 
 /// `doctor`'s finding for a recorded hang: (summary, explanation, fix,
 /// event note).
-pub fn recorded(lang: Lang, r: &Recorded<'_>) -> (String, String, String, String) {
+pub(crate) fn recorded(lang: Lang, r: &Recorded<'_>) -> (String, String, String, String) {
     match lang {
         Lang::En => en::recorded(r),
         Lang::Zh => zh::recorded(r),
@@ -243,7 +249,7 @@ pub fn recorded(lang: Lang, r: &Recorded<'_>) -> (String, String, String, String
 
 /// `doctor`'s finding for a hang recorded without facts (an older trace),
 /// in Chinese: what kind, which tasks, and the recorded English quoted.
-pub fn recorded_english_zh(
+pub(crate) fn recorded_english_zh(
     kind: &str,
     who: &[String],
     steps: &[String],
@@ -253,15 +259,7 @@ pub fn recorded_english_zh(
     zh::recorded_english(kind, who, steps, fix, killed)
 }
 
-/// `4102 (cat)`, `4102 (cat) thread 4105` (used by tests of other words).
-pub fn who(lang: Lang, w: &Who) -> String {
-    match lang {
-        Lang::En => en::who(w),
-        Lang::Zh => zh::who(w),
-    }
-}
-
 /// `4102（cat）`: a task of an older trace's stall, in Chinese.
-pub fn task_zh(pid: i32, name: &str) -> String {
+pub(crate) fn task_zh(pid: i32, name: &str) -> String {
     format!("{pid}（{}）", visible(name))
 }
