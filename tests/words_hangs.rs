@@ -598,3 +598,136 @@ fn a_stall_with_facts_words_the_same_english_as_its_recorded_sentences() {
         assert_eq!(stalls, 1, "{trace}");
     }
 }
+
+/// `text` with what changes from run to run named by order of first
+/// appearance: pipe inodes (`pipe:[N]`) and every number of four digits or
+/// more but 65536 (pids: fds, exit statuses and timeouts are shorter).
+fn redact(text: &str) -> String {
+    let mut out = String::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        let (before, from) = rest.split_at(start);
+        out.push_str(before);
+        let len = from
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(from.len());
+        let (num, after) = from.split_at(len);
+        if out.ends_with("pipe:[") {
+            out.push('N');
+        } else if num.len() >= 4 && num != "65536" {
+            let k = match seen.iter().position(|s| s == num) {
+                Some(k) => k,
+                None => {
+                    seen.push(num.to_string());
+                    seen.len() - 1
+                }
+            };
+            out.push_str(&format!("<pid{}>", k + 1));
+        } else {
+            out.push_str(num);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A hung fixture of fixtures/hang/, started untraced in its own process
+/// group (killed with it when dropped).
+struct Hung(std::process::Child);
+
+impl Hung {
+    fn start(name: &str) -> Hung {
+        use std::os::unix::process::CommandExt;
+        let bin = common::try_fixture_from("hang", name, &[]).expect("the fixture builds");
+        Hung(
+            std::process::Command::new(bin)
+                .process_group(0)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn"),
+        )
+    }
+}
+
+impl Drop for Hung {
+    fn drop(&mut self) {
+        // SAFETY: killpg takes integers only.
+        unsafe {
+            libc::killpg(self.0.id() as i32, libc::SIGKILL);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn snapshot_of_a_real_hang_reads_as_in_the_snapshots() {
+    for name in ["reader_holds_write_end", "parent_keeps_write_end"] {
+        let hung = Hung::start(name);
+        let pid = hung.0.id().to_string();
+        // Until the hang is there (snapshot exits 1); no time asserted.
+        let mut found = None;
+        for _ in 0..200 {
+            let out = forkscope()
+                .args(["--color", "never", "snapshot", &pid])
+                .output()
+                .unwrap();
+            if out.status.code() == Some(1) {
+                found = Some(());
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(found.is_some(), "{name} hangs");
+        for lang in ["en", "zh"] {
+            let out = forkscope()
+                .args(["--color", "never", "--lang", lang, "snapshot", &pid])
+                .output()
+                .unwrap();
+            insta::assert_snapshot!(
+                format!("live_snapshot_{name}_{lang}"),
+                redact(&String::from_utf8_lossy(&out.stdout))
+            );
+        }
+    }
+}
+
+#[test]
+fn record_explains_a_real_hang_as_in_the_snapshots() {
+    for name in ["reader_holds_write_end", "parent_keeps_write_end"] {
+        let bin = common::try_fixture_from("hang", name, &[]).expect("the fixture builds");
+        for lang in ["en", "zh"] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = forkscope()
+                .args(["--lang", lang, "record", "-q", "-o"])
+                .arg(dir.path().join("t.jsonl"))
+                .args(["--stall-timeout", "1", "--on-deadlock", "kill", "--"])
+                .arg(&bin)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(124));
+            // How long it had stalled depends on when the watchdog looked.
+            let text = redact(&String::from_utf8_lossy(&out.stderr));
+            let first = text.lines().next().unwrap_or_default().to_string();
+            let masked: String = first
+                .split(' ')
+                .map(|w| {
+                    let decimal = w.len() == 3 && w.as_bytes()[1] == b'.';
+                    if decimal {
+                        "<secs>"
+                    } else {
+                        w
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            insta::assert_snapshot!(
+                format!("live_record_{name}_{lang}"),
+                text.replacen(&first, &masked, 1)
+            );
+        }
+    }
+}
