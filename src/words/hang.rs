@@ -263,3 +263,85 @@ pub(crate) fn recorded_english_zh(
 pub(crate) fn task_zh(pid: i32, name: &str) -> String {
     format!("{pid}（{}）", visible(name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::hang::{End, Holder, ProcName, Who};
+
+    fn hostile() -> Who {
+        Who {
+            pid: 7,
+            tid: 7,
+            name: "evil\n\u{1b}[2J\u{202e}".into(),
+        }
+    }
+
+    #[test]
+    fn program_names_from_proc_are_escaped_in_every_language() {
+        let read = Step::ReadPipe {
+            who: hostile(),
+            fd: 3,
+            pipe: "pipe:[1]".into(),
+            writers: vec![Holder {
+                proc: ProcName {
+                    pid: 7,
+                    name: Some(hostile().name),
+                },
+                fds: vec![4],
+                itself: true,
+            }],
+            then: None,
+            end: End::Cycle,
+        };
+        for lang in [Lang::En, Lang::Zh] {
+            let s = step(lang, &read);
+            assert!(!s.contains('\n') && !s.contains('\u{1b}') && !s.contains('\u{202e}'));
+            assert!(s.contains("evil\\n\\x1b[2J\\u{202e}"), "{s}");
+        }
+        assert_eq!(
+            step(Lang::En, &read),
+            "7 (evil\\n\\x1b[2J\\u{202e}) is blocked reading pipe:[1] via fd 3; the pipe is empty and its write end is still open in 7 (evil\\n\\x1b[2J\\u{202e}) itself (fd 4): a cycle."
+        );
+    }
+
+    #[test]
+    fn every_fix_has_words_in_both_languages_and_chinese_keeps_no_stray_spaces() {
+        let fixes = [
+            Fix::SeeSteps,
+            Fix::BreakCycle,
+            Fix::FifoOrder,
+            Fix::CloseWhenWritten {
+                holder: 5,
+                fds: vec![4, 6],
+                reader: 6,
+                pipe: "pipe:[2]".into(),
+            },
+            Fix::CloseWhenWrittenPolled {
+                holder: 5,
+                fds: vec![4],
+                waiter: 6,
+                call: "poll".into(),
+                pipe: "pipe:[2]".into(),
+            },
+            Fix::DoNotInherit {
+                holder: ProcName { pid: 9, name: None },
+                pipe: "pipe:[2]".into(),
+                fd: 7,
+            },
+        ];
+        for f in &fixes {
+            let (en, zh) = (fix(Lang::En, f), fix(Lang::Zh, f));
+            assert!(!en.is_empty() && !zh.is_empty() && en != zh, "{f:?}");
+            assert!(!zh.contains("， ") && !zh.contains("： "), "{zh}");
+        }
+        assert_eq!(
+            fix(Lang::En, &fixes[3]),
+            "close fd 4 and 6 in 5 as soon as it has written all it will (close it after fork where it is not needed, or make it close-on-exec): 6 sees EOF only once every write end of pipe:[2] is closed"
+        );
+        assert_eq!(
+            fix(Lang::Zh, &fixes[5]),
+            "别让 9 继承 pipe:[2] 的写端：启动它的时候把 fd 7 重定向或关掉"
+        );
+    }
+}
