@@ -234,10 +234,23 @@ fn hang(name: &str, cmd: &[&str]) -> Run {
     assert_eq!(stalls.len(), 1, "one stall event in the trace");
     match &stalls[0].kind {
         EventKind::Stall {
-            killed, tasks, fix, ..
+            killed,
+            tasks,
+            fix,
+            summary,
+            steps,
+            facts,
+            ..
         } => {
             assert!(*killed && !tasks.is_empty(), "{:?}", stalls[0]);
             assert!(r.stderr.contains(fix.as_str()), "the same fix as printed");
+            // Its facts say what its English says, for every language.
+            let facts = facts.as_ref().expect("a new stall carries its facts");
+            use forkscope::words::{hang as words, Lang};
+            assert_eq!(&words::summary(Lang::En, &facts.summary), summary);
+            assert_eq!(&words::steps(Lang::En, &facts.steps), steps);
+            assert_eq!(&words::fix(Lang::En, &facts.fix), fix);
+            assert!(!words::fix(Lang::Zh, &facts.fix).is_empty());
             // `doctor` on the trace tells the same hang, and does not blame
             // the parents killed with their children for not waiting.
             let mut doctor = forkscope::analysis::Doctor::new();
@@ -934,4 +947,70 @@ fn detaching_leaves_a_stopped_process_stopped() {
     let st = proc_status(target.pid());
     assert!(st.contains("TracerPid:\t0"), "{st}");
     assert!(st.contains("State:\tT (stopped)"), "still stopped:\n{st}");
+}
+
+/// The parent of `pid`, from /proc/PID/stat (the field after the state).
+fn ppid_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    after.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn snapshot_nests_each_process_under_its_own_parent() {
+    // Two background subshells, each running a pipeline of two: the
+    // children of the first must not be printed under the second.
+    let g = Group::spawn(
+        Command::new("sh")
+            .args([
+                "-c",
+                "(sleep 20 | cat) & (sleep 20 | tail -f /dev/null) & wait",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null()),
+    );
+    let listing = |text: &str| -> Vec<(usize, i32)> {
+        text.lines()
+            .skip(1)
+            .take_while(|l| !l.is_empty() && !l.starts_with("no hang"))
+            .filter(|l| !l.contains(" thread "))
+            .map(|l| {
+                let indent = l.len() - l.trim_start().len();
+                let pid = l.split_whitespace().next().unwrap().parse().unwrap();
+                (indent / 2, pid)
+            })
+            .collect()
+    };
+    // Until every program of both pipelines is running (no time asserted).
+    let mut text = String::new();
+    for _ in 0..200 {
+        let out = forkscope()
+            .args(["--color", "never", "snapshot"])
+            .arg(g.pid().to_string())
+            .output()
+            .unwrap();
+        text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if text.matches(" sleep ").count() == 2 && text.contains(" cat ") && text.contains(" tail ")
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let procs = listing(&text);
+    assert!(procs.len() >= 5, "{text}");
+    assert_eq!(procs[0], (0, g.pid()), "{text}");
+    for (k, &(depth, pid)) in procs.iter().enumerate().skip(1) {
+        assert!(depth >= 1, "{text}");
+        let parent = procs[..k]
+            .iter()
+            .rev()
+            .find(|(d, _)| *d == depth - 1)
+            .map(|(_, p)| *p)
+            .unwrap_or_else(|| panic!("{pid} has no line above it one level up:\n{text}"));
+        assert_eq!(
+            ppid_of(pid),
+            Some(parent),
+            "{pid} is printed under {parent}:\n{text}"
+        );
+    }
 }

@@ -592,7 +592,7 @@ fn stall_report_speaks_chinese() {
         err.contains("被跟踪的进程已经 1.0 秒没有任何进展了"),
         "{err}"
     );
-    assert!(err.contains("deadlock: "), "the kind stays a code: {err}");
+    assert!(err.contains("死锁："), "the kind is worded too: {err}");
     assert!(
         err.contains("在等它自己") || err.contains("在互相等待"),
         "{err}"
@@ -866,7 +866,7 @@ fn snapshot_says_in_chinese_what_each_task_waits_for() {
     assert!(text.contains("（管道是空的："), "{text}");
     assert!(text.contains(" 里等 "), "{text}");
     assert_eq!(text.matches("  卡住了").count(), 2, "{text}");
-    assert!(text.contains("deadlock: "), "the kind stays a code: {text}");
+    assert!(text.contains("死锁："), "the kind is worded too: {text}");
     assert!(text.contains("  怎么改："), "{text}");
     for w in [
         "snapshot of",

@@ -389,6 +389,9 @@ pub enum FindingFact {
         killed: bool,
         /// The blocked processes.
         tasks: Vec<Proc>,
+        /// The hang as facts (traces recorded since they carry them), so
+        /// it can be worded in any language; `None` in older traces.
+        facts: Option<Box<crate::trace::hang::HangFacts>>,
     },
 }
 
@@ -587,5 +590,7 @@ pub enum EventFact {
     HangFound {
         /// The recorded summary, in English.
         summary: String,
+        /// The hang as facts, when the trace has them.
+        facts: Option<Box<crate::trace::hang::HangFacts>>,
     },
 }

@@ -4,9 +4,10 @@
 //! what it found into the trace as a `stall` event; this finding carries
 //! that report into `doctor`, so a trace of a hang explains itself later.
 //!
-//! The report's sentences were written in English when it was recorded
-//! (the trace stays English); in Chinese the finding says what kind of hang
-//! it was, which processes and pipes, and quotes the recorded chain.
+//! A stall carries its hang as facts (`facts`), worded in the language
+//! asked like a live report (`words::hang`). A stall of an older trace has
+//! only its English sentences: in Chinese the finding then says what kind of
+//! hang it was, which processes, and quotes the English.
 
 use super::{
     Analysis, Code, Context, EventFact, EventRef, FdObject, Finding, FindingFact, Role, Severity,
@@ -18,7 +19,6 @@ use crate::trace::{Event, EventKind};
 #[derive(Default)]
 pub struct Hangs;
 
-/// The kind of hang in Chinese.
 fn role_of(role: &str) -> Role {
     match role {
         r if r.contains("reader") => Role::Reader,
@@ -39,6 +39,7 @@ impl Analysis for Hangs {
             pipes,
             killed,
             stalled_ns,
+            facts,
             ..
         } = &ev.kind
         else {
@@ -52,11 +53,13 @@ impl Analysis for Hangs {
             stalled_ns: *stalled_ns,
             killed: *killed,
             tasks: tasks.iter().map(|&p| cx.proc(p)).collect(),
+            facts: facts.clone(),
         };
         let mut f = Finding::new(Code::Hang, Severity::Error, ev.seq, fact).event(EventRef::of(
             ev,
             EventFact::HangFound {
                 summary: summary.clone(),
+                facts: facts.clone(),
             },
         ));
         for &p in tasks {
@@ -105,6 +108,7 @@ mod tests {
                     role: "holder".into(),
                 }],
                 pipes: vec!["pipe:[7]".into()],
+                facts: None,
                 killed: true,
             },
         );

@@ -728,7 +728,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Doctor(args) => found(doctor::run(args, color)),
         Command::View(args) => found(view::run(args, color)),
-        Command::Snapshot(args) => found(snapshot::run(args, color)),
+        Command::Snapshot(args) => found(snapshot::run(args, color, lang)),
         Command::Demo(args) => found(demo::run(args, color)),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

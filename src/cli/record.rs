@@ -6,77 +6,53 @@
 
 use super::message::Message;
 use super::{Backend, Exit, OnDeadlock, RecordArgs};
-use crate::analysis::waitfor::Hang;
+use crate::model::snapshot::Snapshot;
 use crate::record::limits::{Limit, LimitSink};
 use crate::record::signals::{Notice, NoticeSink};
-use crate::record::{self, HangSink, HangWatch, RecordError, RecordOptions, StallReport, Why};
+use crate::record::{
+    self, Explain, HangExplainer, HangSink, HangWatch, RecordError, RecordOptions, StallReport, Why,
+};
+use crate::render::{self, hang::Paint};
+use crate::trace::hang::Hang;
 use crate::words;
-use crate::words::lang::{self, Lang};
+use crate::words::hang::{self as hang_words, Trigger};
+use crate::words::lang::Lang;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The stderr text for new hangs: what led to the check, each hang, and
-/// what forkscope does next.
-pub fn stall_text(r: &StallReport, style: super::style::Style) -> String {
-    if lang::current() == Lang::Zh {
-        return stall_text_zh(r, style);
-    }
-    let why = match r.why {
-        Why::Stalled(d) => format!(
-            "no traced process has made progress for {:.1} s",
-            d.as_secs_f64()
-        ),
-        Why::Signal(sig) => format!(
-            "{} arrived while the traced processes were stuck",
-            crate::trace::Sig(sig)
-        ),
-        Why::Detach => "detaching from processes that are stuck".into(),
+/// what forkscope does next (the one hang printer, [`render::hang`]).
+pub fn stall_text(r: &StallReport, style: super::style::Style, lang: Lang) -> String {
+    let trigger = match r.why {
+        Why::Stalled(d) => Trigger::Stalled(d),
+        Why::Signal(sig) => Trigger::Signal(crate::trace::Sig(sig)),
+        Why::Detach => Trigger::Detach,
     };
-    let mut s = format!("forkscope: {why}:\n");
-    for h in &r.hangs {
-        s.push_str(&super::snapshot::hang_text(h, style));
-    }
-    if r.killing {
-        s.push_str(&format!(
-            "forkscope: killing the traced processes (--on-deadlock kill; exit status {}).\n",
-            record::HANG_EXIT
-        ));
-    }
-    s
+    render::hang::live_report(
+        trigger,
+        &r.hangs,
+        r.killing.then_some(record::HANG_EXIT),
+        lang,
+        Paint { color: style.color },
+    )
 }
 
-/// [`stall_text`] in Chinese.
-fn stall_text_zh(r: &StallReport, style: super::style::Style) -> String {
-    let why = match r.why {
-        Why::Stalled(d) => format!("被跟踪的进程已经 {:.1} 秒没有任何进展了", d.as_secs_f64()),
-        Why::Signal(sig) => format!("被跟踪的进程卡住时收到了 {}", crate::trace::Sig(sig)),
-        Why::Detach => "正在从卡住的进程上脱离".into(),
-    };
-    let mut s = format!("forkscope：{why}：\n");
-    for h in &r.hangs {
-        s.push_str(&format!(
-            "{}: {}\n",
-            style.bad(h.kind.as_str()),
-            h.summary_text()
-        ));
-        for st in h.steps_text() {
-            s.push_str("  ");
-            s.push_str(st);
-            s.push('\n');
-        }
-        s.push_str(&format!(
-            "  {}{}\n",
-            style.good(Hang::fix_label()),
-            h.fix_text()
-        ));
+/// The wait-for analysis and its English words, for the recorder's
+/// watchdog (which imports neither).
+struct WaitFor;
+
+impl Explain for WaitFor {
+    fn hangs(&self, snap: &Snapshot) -> Vec<Hang> {
+        crate::analysis::waitfor::analyse(snap).hangs
     }
-    if r.killing {
-        s.push_str(&format!(
-            "forkscope：正在杀死被跟踪的进程（--on-deadlock kill；退出状态 {}）。\n",
-            record::HANG_EXIT
-        ));
+
+    fn english(&self, h: &Hang) -> (String, Vec<String>, String) {
+        (
+            hang_words::summary(Lang::En, &h.facts.summary),
+            hang_words::steps(Lang::En, &h.facts.steps),
+            hang_words::fix(Lang::En, &h.facts.fix),
+        )
     }
-    s
 }
 
 /// Says `m` on stderr in `lang`.
@@ -104,10 +80,9 @@ pub fn run(args: RecordArgs, language: Lang) -> anyhow::Result<Exit> {
         stall_timeout,
         kill: args.on_deadlock == OnDeadlock::Kill,
         sink: Some(HangSink(Arc::new(move |r: &StallReport| {
-            // The sink may run on the tracer's thread: carry the language.
-            lang::set(language);
-            crate::errprint!("{}", stall_text(r, style));
+            crate::errprint!("{}", stall_text(r, style, language));
         }))),
+        explain: Some(HangExplainer(Arc::new(WaitFor))),
         limits: Some(LimitSink(Arc::new(move |l: &Limit| {
             crate::errln!("{}", words::record::limit(language, l));
         }))),

@@ -31,7 +31,10 @@ mod note;
 mod open_file;
 mod pipe;
 mod process;
+pub mod snapshot;
+pub mod syscalls;
 mod verify;
+pub mod wait;
 
 #[cfg(test)]
 mod tests;

@@ -35,9 +35,8 @@
 //! `pipe_read` means the pipe was empty, `pipe_write` that it was full). It
 //! is never opened for writing: an extra writer would hold back EOF.
 
-use crate::analysis::waitfor::{
-    self, Access, Fd, PipeInfo, Polled, Progress, Snapshot, Syscall, Task, Wait,
-};
+use crate::model::snapshot::{Access, Fd, PipeInfo, Polled, Progress, Snapshot, Syscall, Task};
+use crate::model::wait::{self as waitfor, Wait};
 use crate::trace::Pid;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
@@ -159,113 +158,16 @@ fn parse_syscall(text: &str) -> Option<(i64, [u64; 6])> {
     Some((nr, args))
 }
 
-/// Syscall names for this architecture (the ones the analysis knows, and a
-/// few more that make a listing readable).
+/// The name of native syscall `nr` (the crate's one name table,
+/// [`crate::model::syscalls`]), `syscall_N` when it is not listed.
 fn syscall_name(nr: i64) -> String {
-    macro_rules! table {
-        ($($name:ident),* $(,)?) => {
-            $(if nr == libc::$name as i64 {
-                return stringify!($name).trim_start_matches("SYS_").to_string();
-            })*
-        };
-    }
-    table!(
-        SYS_read,
-        SYS_write,
-        SYS_readv,
-        SYS_writev,
-        SYS_pread64,
-        SYS_pwrite64,
-        SYS_openat,
-        SYS_openat2,
-        SYS_wait4,
-        SYS_waitid,
-        SYS_nanosleep,
-        SYS_clock_nanosleep,
-        SYS_rt_sigsuspend,
-        SYS_rt_sigtimedwait,
-        SYS_futex,
-        SYS_pselect6,
-        SYS_ppoll,
-        SYS_epoll_pwait,
-        SYS_epoll_pwait2,
-        SYS_accept,
-        SYS_accept4,
-        SYS_recvfrom,
-        SYS_recvmsg,
-        SYS_sendto,
-        SYS_sendmsg,
-        SYS_connect,
-        SYS_flock,
-        SYS_fcntl,
-        SYS_msgrcv,
-        SYS_semop,
-        SYS_semtimedop,
-        SYS_splice,
-        SYS_tee,
-        SYS_ioctl,
-        SYS_restart_syscall,
-        SYS_kill,
-        SYS_tgkill,
-        SYS_execve,
-        SYS_clone,
-        SYS_clone3,
-        SYS_exit_group,
-    );
-    #[cfg(target_arch = "x86_64")]
-    table!(
-        SYS_open,
-        SYS_creat,
-        SYS_pause,
-        SYS_select,
-        SYS_poll,
-        SYS_epoll_wait,
-        SYS_sendfile,
-    );
-    format!("syscall_{nr}")
+    crate::model::syscalls::native_name(nr)
 }
 
-/// The name of i386 syscall `nr` for the calls the wait analysis knows, as
-/// the native table names them (the `_time64` variants by their base
-/// name: only whether a timeout is given matters); `syscall_N` otherwise.
-/// Their arguments come in the same order as the native calls'. Number 82,
-/// the old select with its arguments in a struct, is left unnamed.
+/// The name of i386 syscall `nr`, as the native table names it (see
+/// [`crate::model::syscalls`]), `syscall_N` when it is not listed.
 fn syscall_name_i386(nr: i64) -> String {
-    let name = match nr {
-        0 => "restart_syscall",
-        3 => "read",
-        4 => "write",
-        5 => "open",
-        7 => "waitpid",
-        8 => "creat",
-        29 => "pause",
-        37 => "kill",
-        54 => "ioctl",
-        114 => "wait4",
-        142 => "select",
-        143 => "flock",
-        145 => "readv",
-        146 => "writev",
-        162 => "nanosleep",
-        168 => "poll",
-        177 | 421 => "rt_sigtimedwait",
-        179 => "rt_sigsuspend",
-        180 => "pread64",
-        181 => "pwrite64",
-        240 | 422 => "futex",
-        256 => "epoll_wait",
-        267 => "clock_nanosleep",
-        284 => "waitid",
-        295 => "openat",
-        308 | 413 => "pselect6",
-        309 | 414 => "ppoll",
-        319 => "epoll_pwait",
-        407 => "clock_nanosleep_time64",
-        437 => "openat2",
-        441 => "epoll_pwait2",
-        _ => return format!("syscall_{nr}"),
-    };
-    name.to_string()
+    crate::model::syscalls::i386_name(nr)
 }
 
 /// Reads a NUL-terminated string at `addr` in `pid`'s memory.

@@ -713,6 +713,16 @@ pub enum EventKind {
         pipes: Vec<String>,
         /// forkscope killed the traced tree because of it (`--on-deadlock kill`).
         killed: bool,
+        /// The hang as facts (summary, steps and fix with their pids, fds
+        /// and pipes), so that a reader can tell it in any language; the
+        /// English fields above stay for older readers. Absent in older
+        /// traces; dropped when written in a shape this reader does not know.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::hang::lenient_facts"
+        )]
+        facts: Option<Box<super::hang::HangFacts>>,
     },
     /// The kernel's fd table of `pid` at a moment the recorder was asked to
     /// look (`record --snapshots exit`: just before the process exits, at

@@ -4,6 +4,7 @@
 
 pub mod bytes;
 pub mod event;
+pub mod hang;
 pub mod reader;
 pub mod signal;
 pub mod writer;

@@ -20,6 +20,7 @@
 //! module. See docs/architecture.md for how to add a fact and its words.
 
 pub mod finding;
+pub mod hang;
 pub mod lang;
 pub mod text;
 

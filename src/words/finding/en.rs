@@ -722,7 +722,7 @@ pub(super) fn event(e: &EventFact) -> String {
         EventFact::Continues { pid } => format!("{pid} continues"),
         EventFact::WaitReturns { pid } => format!("{pid}'s wait returns"),
         EventFact::SendsSigcont { from, to } => format!("{from} sends SIGCONT to {to}"),
-        EventFact::HangFound { summary } => format!("the hang is found live: {summary}"),
+        EventFact::HangFound { summary, .. } => format!("the hang is found live: {summary}"),
     }
 }
 

@@ -223,6 +223,13 @@ pub(super) fn summary(f: &FindingFact) -> String {
                 duration(*idle_ns)
             )
         }
+        FindingFact::Hang {
+            facts: Some(f),
+            hang,
+            stalled_ns,
+            killed,
+            ..
+        } => hang_worded(hang, f, *stalled_ns, *killed).0,
         FindingFact::Hang { hang, tasks, .. } => {
             let kind = match hang.as_str() {
                 "deadlock" => "死锁：几个进程互相等待",
@@ -532,6 +539,13 @@ pub(super) fn explanation(f: &FindingFact) -> String {
                 "{c} 在 #{stop_seq} 进入了组暂停（{signal}）：暂停的进程在收到 SIGCONT 之前不会再运行。{evidence}，而不带 WUNTRACED 的 wait() 只报告已经结束的子进程，所以它察觉不到这次暂停。{end}"
             )
         }
+        FindingFact::Hang {
+            facts: Some(f),
+            hang,
+            stalled_ns,
+            killed,
+            ..
+        } => hang_worded(hang, f, *stalled_ns, *killed).1,
         FindingFact::Hang { steps, killed, .. } => format!(
             "forkscope 录制时从 /proc 看到的等待关系（原文）：{}{}",
             steps.join(" "),
@@ -605,6 +619,13 @@ pub(super) fn fix(f: &FindingFact) -> String {
             p(parent),
             child.pid
         ),
+        FindingFact::Hang {
+            facts: Some(f),
+            hang,
+            stalled_ns,
+            killed,
+            ..
+        } => hang_worded(hang, f, *stalled_ns, *killed).2,
         FindingFact::Hang { fix, .. } => format!("（原文）{fix}"),
     }
 }
@@ -692,7 +713,11 @@ pub(super) fn event(e: &EventFact) -> String {
         EventFact::Continues { pid } => format!("{pid} 继续运行"),
         EventFact::WaitReturns { pid } => format!("{pid} 的 wait 返回"),
         EventFact::SendsSigcont { from, to } => format!("{from} 向 {to} 发送 SIGCONT"),
-        EventFact::HangFound { .. } => "录制时发现卡住了".into(),
+        EventFact::HangFound { facts: Some(f), .. } => format!(
+            "录制时发现卡住了：{}",
+            crate::words::hang::summary(Lang::Zh, &f.summary)
+        ),
+        EventFact::HangFound { facts: None, .. } => "录制时发现卡住了".into(),
     }
 }
 
@@ -753,4 +778,26 @@ pub(super) fn totals(events: u64, counts: &[(Severity, usize)]) -> String {
         .collect();
     let n: usize = counts.iter().map(|c| c.1).sum();
     format!("{events} 个事件里发现 {n} 个问题：{}", parts.join("，"))
+}
+
+/// A recorded hang that carries its facts, worded in Chinese as a live
+/// report words it: (summary, explanation, fix, event note).
+fn hang_worded(
+    hang: &str,
+    f: &crate::trace::hang::HangFacts,
+    stalled_ns: Option<u64>,
+    killed: bool,
+) -> (String, String, String, String) {
+    use crate::words::hang::{self, Recorded};
+    hang::recorded(
+        Lang::Zh,
+        &Recorded {
+            kind: hang,
+            summary: hang::summary(Lang::Zh, &f.summary),
+            steps: hang::steps(Lang::Zh, &f.steps),
+            fix: hang::fix(Lang::Zh, &f.fix),
+            stalled_ns,
+            killed,
+        },
+    )
 }

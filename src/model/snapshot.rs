@@ -1,0 +1,266 @@
+//! A moment of a live process tree, as /proc showed it: every task with
+//! its state, the syscall it is blocked in, its progress counters and its
+//! process's fd table, and the pipes they hold. `record::live` reads one;
+//! `model::wait` says what each task waits for; `analysis::waitfor` finds
+//! the hangs. Pure data: nothing here reads /proc.
+
+use crate::trace::Pid;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// A moment of a live process tree, as /proc showed it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The process the snapshot was taken for (the root of the tree).
+    pub root: Pid,
+    /// Every task (thread) of the tree, and of processes outside it that
+    /// hold an end of a pipe a blocked task of the tree waits on.
+    pub tasks: Vec<Task>,
+    /// The pipes and FIFOs the tasks hold.
+    pub pipes: Vec<PipeInfo>,
+}
+
+/// One task (a thread; a single-threaded process is one task).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    /// Its process (thread group) id.
+    pub pid: Pid,
+    /// Its own id (= `pid` for the main thread).
+    pub tid: Pid,
+    /// Its parent process.
+    pub ppid: Pid,
+    /// Its process group.
+    pub pgid: Pid,
+    /// The program its process runs (basename of `argv[0]`, else comm).
+    pub name: String,
+    /// The state letter of /proc/PID/stat: `R` running, `S` sleeping, `D`
+    /// disk sleep, `T` stopped, `t` stopped by a tracer, `Z` zombie.
+    pub state: char,
+    /// Where in the kernel it sleeps (`anon_pipe_read`, `do_wait`), or empty.
+    #[serde(default)]
+    pub wchan: String,
+    /// The syscall it is in, when blocked in one.
+    #[serde(default)]
+    pub syscall: Option<Syscall>,
+    /// Counters that move when it makes progress.
+    #[serde(default)]
+    pub progress: Progress,
+    /// Its process's fd table (only on one task per process, normally the
+    /// main thread: threads share it).
+    #[serde(default)]
+    pub fds: Vec<Fd>,
+    /// Part of the tree asked for; false for a process outside it that was
+    /// included only because it holds an end of one of the tree's pipes.
+    pub in_tree: bool,
+}
+
+/// A syscall a task is blocked in, from /proc/PID/syscall.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Syscall {
+    /// Its number.
+    pub nr: i64,
+    /// Its name (`read`, `wait4`), `syscall_N` when unknown.
+    pub name: String,
+    /// The six raw arguments.
+    pub args: [u64; 6],
+    /// For an open: the path argument, when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// For an open: the path is a FIFO.
+    #[serde(default)]
+    pub fifo: bool,
+    /// For an untimed select, pselect6, poll, ppoll or epoll_wait family
+    /// call: the fds it waits on, when they could be read (its fd_set
+    /// bitmaps or pollfd array, or the epoll fd's interest list). Absent:
+    /// not such a call, or the set is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polled: Option<Vec<Polled>>,
+}
+
+/// One fd of a select/poll/epoll set, and what the call waits for on it.
+/// An fd with neither flag is still watched for a hang-up or an error
+/// (poll and epoll report POLLHUP and POLLERR whatever was asked).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Polled {
+    /// The fd.
+    pub fd: i32,
+    /// Waits for it to become readable (select's readfds; POLLIN, POLLPRI,
+    /// POLLRDNORM, POLLRDBAND; EPOLLIN, EPOLLPRI, ...).
+    #[serde(default)]
+    pub read: bool,
+    /// Waits for it to become writable (select's writefds; POLLOUT,
+    /// POLLWRNORM, POLLWRBAND; EPOLLOUT, ...).
+    #[serde(default)]
+    pub write: bool,
+}
+
+/// Per-task counters; a task that changed none of them made no progress.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// utime + stime, in clock ticks.
+    pub cpu_ticks: u64,
+    /// Bytes read (any fd).
+    pub rchar: u64,
+    /// Bytes written (any fd).
+    pub wchar: u64,
+    /// read-family syscalls.
+    pub syscr: u64,
+    /// write-family syscalls.
+    pub syscw: u64,
+}
+
+/// How an fd may be used (its open file's access mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// O_RDONLY.
+    Read,
+    /// O_WRONLY.
+    Write,
+    /// O_RDWR.
+    ReadWrite,
+}
+
+impl Access {
+    /// Can read.
+    pub fn reads(self) -> bool {
+        matches!(self, Access::Read | Access::ReadWrite)
+    }
+
+    /// Can write.
+    pub fn writes(self) -> bool {
+        matches!(self, Access::Write | Access::ReadWrite)
+    }
+}
+
+/// One fd.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fd {
+    /// The number.
+    pub fd: i32,
+    /// What /proc/PID/fd/N points to (`pipe:[123]`, `/dev/pts/0`).
+    pub target: String,
+    /// Its access mode.
+    pub access: Access,
+    /// The pipe or FIFO it is an end of: its id in [`Snapshot::pipes`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipe: Option<String>,
+}
+
+/// A pipe or FIFO.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipeInfo {
+    /// `pipe:[INODE]` for a pipe, the path for a FIFO.
+    pub id: String,
+    /// A named FIFO rather than an anonymous pipe.
+    #[serde(default)]
+    pub fifo: bool,
+    /// Bytes in it (FIONREAD), when it could be measured.
+    #[serde(default)]
+    pub fill: Option<u64>,
+    /// Its capacity (F_GETPIPE_SZ), when it could be measured.
+    #[serde(default)]
+    pub capacity: Option<u64>,
+}
+
+/// (pid, fd) pairs holding one end of a pipe.
+pub type Holders = Vec<(Pid, i32)>;
+
+impl Snapshot {
+    /// The task with this tid.
+    pub fn task(&self, tid: Pid) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.tid == tid)
+    }
+
+    /// The tasks of process `pid`.
+    pub fn threads(&self, pid: Pid) -> impl Iterator<Item = &Task> {
+        self.tasks.iter().filter(move |t| t.pid == pid)
+    }
+
+    /// The fd table of process `pid` (from whichever of its tasks carries it).
+    pub fn fds(&self, pid: Pid) -> &[Fd] {
+        self.threads(pid)
+            .find(|t| !t.fds.is_empty())
+            .map_or(&[], |t| t.fds.as_slice())
+    }
+
+    /// The pipe with this id.
+    pub fn pipe(&self, id: &str) -> Option<&PipeInfo> {
+        self.pipes.iter().find(|p| p.id == id)
+    }
+
+    /// The process ids, in order of first appearance.
+    pub fn processes(&self) -> Vec<Pid> {
+        let mut seen = HashSet::new();
+        self.tasks
+            .iter()
+            .filter(|t| seen.insert(t.pid))
+            .map(|t| t.pid)
+            .collect()
+    }
+
+    /// (pid, fd) holding an end of `pipe` that can read / write.
+    pub fn holders(&self, pipe: &str) -> (Holders, Holders) {
+        let (mut readers, mut writers) = (Vec::new(), Vec::new());
+        for pid in self.processes() {
+            for f in self.fds(pid) {
+                if f.pipe.as_deref() == Some(pipe) {
+                    if f.access.reads() {
+                        readers.push((pid, f.fd));
+                    }
+                    if f.access.writes() {
+                        writers.push((pid, f.fd));
+                    }
+                }
+            }
+        }
+        (readers, writers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(pid: Pid, fds: Vec<Fd>) -> Task {
+        Task {
+            pid,
+            tid: pid,
+            ppid: 1,
+            pgid: 1,
+            name: "p".into(),
+            state: 'S',
+            wchan: String::new(),
+            syscall: None,
+            progress: Progress::default(),
+            fds,
+            in_tree: true,
+        }
+    }
+
+    fn end(fd: i32, access: Access) -> Fd {
+        Fd {
+            fd,
+            target: "pipe:[1]".into(),
+            access,
+            pipe: Some("pipe:[1]".into()),
+        }
+    }
+
+    #[test]
+    fn holders_of_a_pipe_are_split_by_what_their_fd_may_do() {
+        let snap = Snapshot {
+            root: 1,
+            tasks: vec![
+                task(1, vec![end(3, Access::Read), end(4, Access::Write)]),
+                task(2, vec![end(5, Access::ReadWrite)]),
+            ],
+            pipes: Vec::new(),
+        };
+        let (readers, writers) = snap.holders("pipe:[1]");
+        assert_eq!(readers, vec![(1, 3), (2, 5)]);
+        assert_eq!(writers, vec![(1, 4), (2, 5)]);
+        assert_eq!(snap.processes(), vec![1, 2]);
+        assert!(snap.holders("pipe:[2]").0.is_empty());
+    }
+}

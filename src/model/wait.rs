@@ -1,0 +1,411 @@
+//! What a blocked task waits for, from its state, wchan and the syscall
+//! /proc shows it in: the classification both `record::live` (which reads
+//! more of /proc for the waits that need it) and the wait-for analysis use.
+
+use super::snapshot::{Fd, Polled, Snapshot, Task};
+pub use crate::trace::hang::{PolledPipe, WaitTarget};
+use serde::Serialize;
+
+/// What a task is doing, as far as the wait-for graph is concerned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Wait {
+    /// On a CPU, or ready to be.
+    Running,
+    /// Exited, not yet reaped.
+    Zombie,
+    /// Stopped by a signal (SIGSTOP, SIGTSTP, ...): waits for SIGCONT.
+    Stopped,
+    /// Stopped by a debugger or tracer (not ours): it decides.
+    Traced,
+    /// A sleep with a timeout: it will wake by itself.
+    Sleeping {
+        /// The call (`clock_nanosleep`, `poll`).
+        call: String,
+    },
+    /// Reading an empty pipe.
+    ReadPipe {
+        /// The fd.
+        fd: i32,
+        /// The pipe.
+        pipe: String,
+    },
+    /// Writing a full pipe.
+    WritePipe {
+        /// The fd.
+        fd: i32,
+        /// The pipe.
+        pipe: String,
+    },
+    /// Opening a FIFO, which blocks until the other side is opened.
+    OpenFifo {
+        /// Its path.
+        path: String,
+        /// Opening it for writing (true), reading (false), unknown (None).
+        write: Option<bool>,
+    },
+    /// In wait4/waitid.
+    Child {
+        /// `wait4` or `waitid`.
+        call: String,
+        /// Which children.
+        target: WaitTarget,
+        /// WUNTRACED / WSTOPPED given: a stop would be reported.
+        stops: bool,
+    },
+    /// An untimed select, poll or epoll_wait whose fds are all pipe ends:
+    /// any one of them becoming ready releases it.
+    Poll {
+        /// The call (`select`, `pselect6`, `poll`, `ppoll`, `epoll_wait`,
+        /// `epoll_pwait`, `epoll_pwait2`).
+        call: String,
+        /// The pipe ends it waits on, in fd order.
+        fds: Vec<PolledPipe>,
+    },
+    /// Waiting for any signal, untimed (pause, sigsuspend, sigwait; a
+    /// select or poll on no fd at all).
+    Signal {
+        /// The call.
+        call: String,
+    },
+    /// An untimed futex wait: a lock, a condition variable, a thread join.
+    Futex {
+        /// Not FUTEX_PRIVATE: another process may wake it.
+        shared: bool,
+    },
+    /// Blocked on something outside the analysis: a terminal, a socket, a
+    /// file, a poll set with such an fd in it (or one that could not be read).
+    External {
+        /// The call.
+        call: String,
+        /// On what (the fd's target), when known.
+        what: String,
+    },
+}
+
+impl Wait {
+    /// Can this wait last forever (so that the task may be stuck)?
+    pub(crate) fn may_block_forever(&self) -> bool {
+        matches!(
+            self,
+            Wait::Stopped
+                | Wait::ReadPipe { .. }
+                | Wait::WritePipe { .. }
+                | Wait::Poll { .. }
+                | Wait::OpenFifo { .. }
+                | Wait::Child { .. }
+                | Wait::Signal { .. }
+                | Wait::Futex { .. }
+        )
+    }
+
+    /// Not running, not about to run by itself (for the eof-held-open check).
+    pub(crate) fn idle(&self) -> bool {
+        !matches!(self, Wait::Running | Wait::Zombie)
+    }
+}
+
+const O_ACCMODE: u64 = 3;
+const WUNTRACED: u64 = 2; // = WSTOPPED for waitid
+const FUTEX_PRIVATE_FLAG: u64 = 128;
+const FUTEX_CMD_MASK: u64 = !(128 | 256);
+const FUTEX_WAIT: u64 = 0;
+const FUTEX_LOCK_PI: u64 = 6;
+const FUTEX_WAIT_BITSET: u64 = 9;
+const FUTEX_WAIT_REQUEUE_PI: u64 = 11;
+const FUTEX_LOCK_PI2: u64 = 13;
+const P_ALL: u64 = 0;
+const P_PID: u64 = 1;
+const P_PGID: u64 = 2;
+
+/// What `t` waits for, from its state, wchan and syscall (named by the
+/// crate's one name table, [`super::syscalls`]).
+pub fn classify(snap: &Snapshot, t: &Task) -> Wait {
+    match t.state {
+        'Z' | 'X' | 'x' => return Wait::Zombie,
+        'T' => return Wait::Stopped,
+        't' => return Wait::Traced,
+        'R' | 'W' => return Wait::Running,
+        _ => {}
+    }
+    // Asleep but no syscall: /proc/PID/syscall could not be read (another
+    // user's process, or one forkscope may not inspect).
+    let Some(sc) = &t.syscall else {
+        return Wait::External {
+            call: "?".into(),
+            what: String::new(),
+        };
+    };
+    let call = sc.name.clone();
+    let a = sc.args;
+    let int = |i: usize| a[i] as u32 as i32;
+    let fd_of = |fd: i32| snap.fds(t.pid).iter().find(|f| f.fd == fd);
+    let external = |what: String| Wait::External {
+        call: call.clone(),
+        what,
+    };
+    let on_fd = |fd: i32, write: bool| -> Wait {
+        match fd_of(fd) {
+            Some(Fd {
+                pipe: Some(p),
+                access,
+                ..
+            }) if (write && access.writes()) || (!write && access.reads()) => {
+                if write {
+                    Wait::WritePipe {
+                        fd,
+                        pipe: p.clone(),
+                    }
+                } else {
+                    Wait::ReadPipe {
+                        fd,
+                        pipe: p.clone(),
+                    }
+                }
+            }
+            Some(f) => external(format!("fd {fd} ({})", f.target)),
+            None => external(format!("fd {fd}")),
+        }
+    };
+    match sc.name.as_str() {
+        "read" | "readv" => on_fd(int(0), false),
+        "write" | "writev" => on_fd(int(0), true),
+        "open" | "openat" | "openat2" | "creat" => {
+            let fifo_wait = t.wchan.contains("fifo_open") || t.wchan.contains("wait_for_partner");
+            if !(sc.fifo || fifo_wait) {
+                return external(sc.path.clone().unwrap_or_default());
+            }
+            let flags = match sc.name.as_str() {
+                "open" => Some(a[1]),
+                "openat" => Some(a[2]),
+                "creat" => Some(1),
+                _ => None,
+            };
+            Wait::OpenFifo {
+                path: sc.path.clone().unwrap_or_else(|| "a FIFO".into()),
+                write: flags.map(|f| f & O_ACCMODE != 0),
+            }
+        }
+        "wait4" | "waitpid" => {
+            let pid = int(0);
+            let target = match pid {
+                -1 => WaitTarget::Any,
+                0 => WaitTarget::OwnGroup,
+                p if p < -1 => WaitTarget::Group(-p),
+                p => WaitTarget::Child(p),
+            };
+            Wait::Child {
+                call,
+                target,
+                stops: a[2] & WUNTRACED != 0,
+            }
+        }
+        "waitid" => {
+            let target = match a[0] {
+                P_ALL => WaitTarget::Any,
+                P_PID => WaitTarget::Child(int(1)),
+                P_PGID if int(1) == 0 => WaitTarget::OwnGroup,
+                P_PGID => WaitTarget::Group(int(1)),
+                _ => WaitTarget::Any, // P_PIDFD: a specific child we cannot name
+            };
+            Wait::Child {
+                call,
+                target,
+                stops: a[3] & WUNTRACED != 0,
+            }
+        }
+        // restart_syscall resumes only timed calls (nanosleep, poll, futex).
+        "nanosleep" | "clock_nanosleep" | "clock_nanosleep_time64" | "restart_syscall" => {
+            Wait::Sleeping { call }
+        }
+        "pause" | "rt_sigsuspend" | "sigsuspend" => Wait::Signal { call },
+        "rt_sigtimedwait" => {
+            if a[2] == 0 {
+                Wait::Signal { call }
+            } else {
+                Wait::Sleeping { call }
+            }
+        }
+        "futex" => {
+            let cmd = a[1] & FUTEX_CMD_MASK;
+            let waits = matches!(
+                cmd,
+                FUTEX_WAIT
+                    | FUTEX_WAIT_BITSET
+                    | FUTEX_LOCK_PI
+                    | FUTEX_WAIT_REQUEUE_PI
+                    | FUTEX_LOCK_PI2
+            );
+            if waits && a[3] == 0 {
+                Wait::Futex {
+                    shared: a[1] & FUTEX_PRIVATE_FLAG == 0,
+                }
+            } else if waits {
+                Wait::Sleeping { call }
+            } else {
+                external(String::new())
+            }
+        }
+        // Timed forms of the multiplexers are sleeps; untimed ones wait on
+        // their fd set, when `record::live` could read it.
+        "select" | "pselect6" if a[4] != 0 => Wait::Sleeping { call },
+        "poll" | "epoll_wait" | "epoll_pwait" if int(if call == "poll" { 2 } else { 3 }) >= 0 => {
+            Wait::Sleeping { call }
+        }
+        "ppoll" if a[2] != 0 => Wait::Sleeping { call },
+        "epoll_pwait2" if a[3] != 0 => Wait::Sleeping { call },
+        "select" | "pselect6" | "poll" | "ppoll" | "epoll_wait" | "epoll_pwait"
+        | "epoll_pwait2" => match &sc.polled {
+            Some(set) => poll_wait(snap.fds(t.pid), call, set),
+            None => external(String::new()),
+        },
+        _ => external(String::new()),
+    }
+}
+
+/// An untimed multiplexer on `set`: a [`Wait::Poll`] when every fd in it
+/// is a pipe end, [`Wait::External`] as soon as one is not (a socket, a
+/// terminal, an eventfd: something outside may make it ready).
+fn poll_wait(table: &[Fd], call: String, set: &[Polled]) -> Wait {
+    // No fd at all, untimed: only a signal ends it, as pause() does.
+    if set.is_empty() {
+        return Wait::Signal { call };
+    }
+    let mut fds = Vec::new();
+    for p in set {
+        match table.iter().find(|f| f.fd == p.fd) {
+            Some(Fd {
+                pipe: Some(pipe),
+                access,
+                ..
+            }) => {
+                // poll and epoll report a hang-up (every writer gone, for a
+                // read end) and an error (every reader gone, for a write
+                // end) whatever was asked, and select counts them as ready:
+                // a one-way end waits on the other side's holders whatever
+                // the interest. A FIFO open O_RDWR never sees either.
+                let read = access.reads() && (p.read || !access.writes());
+                let write = access.writes() && (p.write || !access.reads());
+                if read || write {
+                    fds.push(PolledPipe {
+                        fd: p.fd,
+                        pipe: pipe.clone(),
+                        read,
+                        write,
+                    });
+                }
+            }
+            Some(f) => {
+                return Wait::External {
+                    call,
+                    what: format!("fd {} ({})", p.fd, f.target),
+                }
+            }
+            None => {
+                return Wait::External {
+                    call,
+                    what: format!("fd {}", p.fd),
+                }
+            }
+        }
+    }
+    if fds.is_empty() {
+        return Wait::External {
+            call,
+            what: String::new(),
+        };
+    }
+    Wait::Poll { call, fds }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::snapshot::{Access, Progress, Syscall};
+
+    fn blocked(name: &str, args: &[u64], fds: Vec<Fd>) -> (Snapshot, Task) {
+        let mut a = [0u64; 6];
+        a[..args.len()].copy_from_slice(args);
+        let t = Task {
+            pid: 5,
+            tid: 5,
+            ppid: 1,
+            pgid: 1,
+            name: "p".into(),
+            state: 'S',
+            wchan: String::new(),
+            syscall: Some(Syscall {
+                nr: 0,
+                name: name.into(),
+                args: a,
+                path: None,
+                fifo: false,
+                polled: None,
+            }),
+            progress: Progress::default(),
+            fds,
+            in_tree: true,
+        };
+        let snap = Snapshot {
+            root: 5,
+            tasks: vec![t.clone()],
+            pipes: Vec::new(),
+        };
+        (snap, t)
+    }
+
+    #[test]
+    fn a_read_of_a_pipe_end_waits_on_the_pipe_and_of_a_terminal_outside() {
+        let pipe = Fd {
+            fd: 0,
+            target: "pipe:[9]".into(),
+            access: Access::Read,
+            pipe: Some("pipe:[9]".into()),
+        };
+        let (s, t) = blocked("read", &[0, 0, 10], vec![pipe]);
+        assert_eq!(
+            classify(&s, &t),
+            Wait::ReadPipe {
+                fd: 0,
+                pipe: "pipe:[9]".into()
+            }
+        );
+        let tty = Fd {
+            fd: 0,
+            target: "/dev/pts/0".into(),
+            access: Access::ReadWrite,
+            pipe: None,
+        };
+        let (s, t) = blocked("read", &[0, 0, 10], vec![tty]);
+        assert!(
+            matches!(classify(&s, &t), Wait::External { what, .. } if what == "fd 0 (/dev/pts/0)")
+        );
+    }
+
+    #[test]
+    fn waits_for_children_name_their_target_and_timed_calls_are_sleeps() {
+        let (s, t) = blocked("wait4", &[u64::MAX, 0, 2], Vec::new());
+        assert_eq!(
+            classify(&s, &t),
+            Wait::Child {
+                call: "wait4".into(),
+                target: WaitTarget::Any,
+                stops: true
+            }
+        );
+        let (s, t) = blocked("waitid", &[1, 42, 0, 0], Vec::new());
+        assert!(matches!(
+            classify(&s, &t),
+            Wait::Child {
+                target: WaitTarget::Child(42),
+                ..
+            }
+        ));
+        let (s, t) = blocked("futex", &[0x7ff, 128, 1, 0x7ff], Vec::new());
+        assert!(matches!(classify(&s, &t), Wait::Sleeping { .. }));
+        let (s, t) = blocked("futex", &[0x7ff, 0, 1, 0], Vec::new());
+        assert_eq!(classify(&s, &t), Wait::Futex { shared: true });
+        let (s, t) = blocked("poll", &[0x7ff, 1, 500], Vec::new());
+        assert!(matches!(classify(&s, &t), Wait::Sleeping { .. }));
+    }
+}

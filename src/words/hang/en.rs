@@ -1,0 +1,497 @@
+//! Hangs in English.
+
+use super::Recorded;
+use crate::model::snapshot::Snapshot;
+use crate::model::wait::{PolledPipe, Wait, WaitTarget};
+use crate::trace::hang::{
+    Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Step, Summary, Then, Who,
+};
+use crate::words::text::{duration, list as list_in, visible};
+use crate::words::Lang;
+
+fn list(items: &[String]) -> String {
+    list_in(Lang::En, items)
+}
+
+fn nums(fds: &[i32]) -> String {
+    list(&fds.iter().map(|f| f.to_string()).collect::<Vec<_>>())
+}
+
+/// `4102 (cat)`, or `4102 (cat) thread 4105`.
+pub(super) fn who(w: &Who) -> String {
+    if w.tid == w.pid {
+        format!("{} ({})", w.pid, visible(&w.name))
+    } else {
+        format!("{} ({}) thread {}", w.pid, visible(&w.name), w.tid)
+    }
+}
+
+fn whos(ws: &[Who]) -> String {
+    list(&ws.iter().map(who).collect::<Vec<_>>())
+}
+
+/// `4102 (cat)`, or `4102` when its program is unknown.
+fn proc_name(p: &ProcName) -> String {
+    match &p.name {
+        Some(n) => format!("{} ({})", p.pid, visible(n)),
+        None => p.pid.to_string(),
+    }
+}
+
+fn verb(n: usize) -> &'static str {
+    if n == 1 {
+        "is"
+    } else {
+        "are"
+    }
+}
+
+pub(super) fn summary(s: &Summary) -> String {
+    match s {
+        Summary::WaitsForItself { who: w } => format!("{} waits for itself", who(w)),
+        Summary::WaitForEachOther { tasks } => format!("{} wait for each other", whos(tasks)),
+        Summary::BlockedOnStopped { blocked, stopped } => format!(
+            "{} {} blocked on {}, which is stopped",
+            whos(blocked),
+            verb(blocked.len()),
+            who(stopped)
+        ),
+        Summary::FifoOpens { openers, paths } => format!(
+            "{} {} blocked opening {} {}: each open waits for a partner that never comes",
+            whos(openers),
+            verb(openers.len()),
+            if paths.len() == 1 {
+                "the FIFO"
+            } else {
+                "the FIFOs"
+            },
+            list(
+                &paths
+                    .iter()
+                    .map(|p| visible(p).into_owned())
+                    .collect::<Vec<_>>()
+            )
+        ),
+        Summary::Blocked { tasks } => format!(
+            "{} {} blocked and no free process is left to release them",
+            whos(tasks),
+            verb(tasks.len())
+        ),
+        Summary::EofHeldOpen {
+            who: w,
+            pipe,
+            holders,
+        } => format!(
+            "{} waits for EOF on {}, which {} holds open without writing",
+            who(w),
+            visible(pipe),
+            list(&holders.iter().map(proc_name).collect::<Vec<_>>())
+        ),
+    }
+}
+
+/// `4101 (sh) fd 4`, `4102 (rhwe) itself (fd 4)`, `... fds 3 and 4`.
+fn holders(hs: &[Holder]) -> String {
+    let parts: Vec<String> = hs
+        .iter()
+        .map(|h| {
+            let fdt = if h.fds.len() == 1 {
+                format!("fd {}", h.fds[0])
+            } else {
+                format!("fds {}", nums(&h.fds))
+            };
+            if h.itself {
+                format!("{} itself ({fdt})", proc_name(&h.proc))
+            } else {
+                format!("{} {fdt}", proc_name(&h.proc))
+            }
+        })
+        .collect();
+    list(&parts)
+}
+
+/// `to read pipe:[5] (fd 4) or to write to pipe:[6] (fd 5)`; with `via`,
+/// `to read pipe:[5] via fd 4`.
+fn poll_targets(fds: &[PolledPipe], via: bool) -> String {
+    let mut parts = Vec::new();
+    for f in fds {
+        let (fd, pipe) = (f.fd, visible(&f.pipe));
+        for (wanted, write) in [(f.read, false), (f.write, true)] {
+            if !wanted {
+                continue;
+            }
+            parts.push(match (write, via) {
+                (false, false) => format!("to read {pipe} (fd {fd})"),
+                (true, false) => format!("to write to {pipe} (fd {fd})"),
+                (false, true) => format!("to read {pipe} via fd {fd}"),
+                (true, true) => format!("to write to {pipe} via fd {fd}"),
+            });
+        }
+    }
+    parts.join(" or ")
+}
+
+/// `, which is blocked in wait4 for 4102`: what the next task does.
+fn then(t: &Option<Then>) -> String {
+    let Some(t) = t else {
+        return String::new();
+    };
+    let what = match &t.doing {
+        Doing::Child { call, target } => match target {
+            WaitTarget::Child(c) => format!("blocked in {call} for {c}"),
+            _ => format!("blocked in {call} for a child"),
+        },
+        Doing::ReadPipe { pipe, fd } => format!("blocked reading {} (fd {fd})", visible(pipe)),
+        Doing::WritePipe { pipe, fd } => {
+            format!("blocked writing to {} (fd {fd})", visible(pipe))
+        }
+        Doing::Poll { call, fds } => {
+            format!("blocked in {call} waiting {}", poll_targets(fds, false))
+        }
+        Doing::OpenFifo { path } => format!("blocked opening {}", visible(path)),
+        Doing::Futex => "waiting on a futex".into(),
+        Doing::Blocked => "blocked too".into(),
+    };
+    match t.thread {
+        Some(tid) => format!(", whose thread {tid} is {what}"),
+        None => format!(", which is {what}"),
+    }
+}
+
+fn end(e: End) -> &'static str {
+    match e {
+        End::Next => ";",
+        End::Cycle => ": a cycle.",
+        End::Alone => ".",
+    }
+}
+
+fn clause(c: &PollClause, one: bool) -> String {
+    let (pipe, held) = (visible(&c.pipe), holders(&c.holders));
+    match (c.write, one) {
+        (false, true) => format!("the pipe is empty and its write end is still open in {held}"),
+        (false, false) => format!("{pipe} is empty and its write end is still open in {held}"),
+        (true, true) => format!("the pipe is full and its read end is open only in {held}"),
+        (true, false) => format!("{pipe} is full and its read end is open only in {held}"),
+    }
+}
+
+fn idle(h: &IdleHolder) -> String {
+    let doing = match &h.doing {
+        Idle::Sleeping { call } => format!("sleeping in {call}"),
+        Idle::Stopped => "stopped".into(),
+        Idle::Blocked { call } => format!("blocked in {call}"),
+        Idle::Idle => "idle".into(),
+    };
+    format!(
+        "{} fd {} (an orphaned background process: its parent is gone and it is now a child of {}; it has written nothing and is {doing})",
+        proc_name(&h.proc),
+        nums(&h.fds),
+        h.parent
+    )
+}
+
+pub(super) fn step(s: &Step) -> String {
+    match s {
+        Step::ReadPipe {
+            who: w,
+            fd,
+            pipe,
+            writers,
+            then: t,
+            end: e,
+        } => format!(
+            "{} is blocked reading {} via fd {fd}; the pipe is empty and its write end is still open in {}{}{}",
+            who(w),
+            visible(pipe),
+            holders(writers),
+            then(t),
+            end(*e)
+        ),
+        Step::WritePipe {
+            who: w,
+            fd,
+            pipe,
+            fill,
+            readers,
+            then: t,
+            end: e,
+        } => format!(
+            "{} is blocked writing to {} via fd {fd}; the pipe is full{} and its read end is open only in {}{}{}",
+            who(w),
+            visible(pipe),
+            match fill {
+                Some((f, c)) => format!(" ({f} of {c} bytes)"),
+                None => String::new(),
+            },
+            holders(readers),
+            then(t),
+            end(*e)
+        ),
+        Step::Child {
+            who: w,
+            call,
+            target,
+            kids,
+            among,
+            end: e,
+        } => {
+            let names = list(&kids.iter().map(proc_name).collect::<Vec<_>>());
+            let what = match target {
+                WaitTarget::Child(_) => names,
+                WaitTarget::Any => format!("any child ({names})"),
+                WaitTarget::OwnGroup => format!("any child in its process group ({names})"),
+                WaitTarget::Group(g) => format!("any child in process group {g} ({names})"),
+            };
+            let among = match among {
+                Some(a) => format!(", among them {}", who(a)),
+                None => String::new(),
+            };
+            format!("{} is blocked in {call} for {what}{among}{}", who(w), end(*e))
+        }
+        Step::OpenFifo {
+            who: w,
+            path,
+            write,
+            end: e,
+        } => {
+            let how = match write {
+                Some(true) => {
+                    "for writing; the open waits until some process opens it for reading"
+                }
+                Some(false) => {
+                    "for reading; the open waits until some process opens it for writing"
+                }
+                None => "; the open waits until some process opens the other side",
+            };
+            format!(
+                "{} is blocked opening the FIFO {} {how}, and every other process is blocked too{}",
+                who(w),
+                visible(path),
+                end(*e)
+            )
+        }
+        Step::Poll {
+            who: w,
+            call,
+            fds,
+            clauses,
+            then: t,
+            end: e,
+        } => {
+            let one = clauses.len() == 1;
+            let said: Vec<String> = clauses.iter().map(|c| clause(c, one)).collect();
+            format!(
+                "{} is blocked in {call} waiting {}; {}{}{}",
+                who(w),
+                poll_targets(fds, true),
+                if one {
+                    said.join("; ")
+                } else {
+                    format!("none can become ready: {}", list(&said))
+                },
+                then(t),
+                end(*e)
+            )
+        }
+        Step::Signal {
+            who: w,
+            call,
+            end: e,
+        } => format!(
+            "{} waits for a signal in {call}, and every other process is blocked{}",
+            who(w),
+            end(*e)
+        ),
+        Step::Futex { who: w, end: e } => format!(
+            "{} waits on a futex (a lock, a condition variable or a thread join) that only blocked tasks could release{}",
+            who(w),
+            end(*e)
+        ),
+        Step::Stopped { who: w } => format!(
+            "{} is stopped (by SIGSTOP or another stop signal) and no free process is left to send it SIGCONT.",
+            who(w)
+        ),
+        Step::EofHeldOpen {
+            who: w,
+            fd,
+            pipe,
+            holders: hs,
+        } => {
+            let me = who(w);
+            format!(
+                "{me} is blocked reading {} via fd {fd}; the pipe is empty and its write end is still open in {}: {me} will wait until that process exits.",
+                visible(pipe),
+                list(&hs.iter().map(idle).collect::<Vec<_>>())
+            )
+        }
+        Step::Other {
+            who: w,
+            what,
+            end: e,
+        } => format!("{}: {what}{}", who(w), end(*e)),
+    }
+}
+
+pub(super) fn fix(f: &Fix) -> String {
+    match f {
+        Fix::Continue { pid, waiter: Some(w) } => format!(
+            "continue it (kill -CONT {pid}), or let {} wait with WUNTRACED so that it sees the stop and can react",
+            who(w)
+        ),
+        Fix::Continue { pid, waiter: None } => format!("continue it (kill -CONT {pid})"),
+        Fix::FifoOrder => "open the FIFOs in the same order in every process (an open of a FIFO blocks until the other side is opened), or open one with O_RDWR or O_NONBLOCK".into(),
+        Fix::SeeSteps => "see the steps: each names what the task waits for".into(),
+        Fix::CloseOwnBeforeRead { who: w, fds, pipe } => format!(
+            "close fd {} (its own copy of the write end of {}) in {} before reading: a reader sees EOF only once every write end is closed, its own included",
+            nums(fds),
+            visible(pipe),
+            who(w)
+        ),
+        Fix::CloseBeforeWait { holder, fds, reader, pipe } => format!(
+            "close fd {} in {holder} before waiting for {reader}: a reader sees EOF only once every write end of {} is closed",
+            nums(fds),
+            visible(pipe)
+        ),
+        Fix::CloseBeforePoll { holder, fds, reader, call, pipe } => format!(
+            "close fd {} in {holder} as soon as it has written all it will, before it waits in {call}: {reader} sees EOF only once every write end of {} is closed, and it will not finish until then",
+            nums(fds),
+            visible(pipe)
+        ),
+        Fix::CloseWhenWritten { holder, fds, reader, pipe } => format!(
+            "close fd {} in {holder} as soon as it has written all it will (close it after fork where it is not needed, or make it close-on-exec): {reader} sees EOF only once every write end of {} is closed",
+            nums(fds),
+            visible(pipe)
+        ),
+        Fix::ReadBeforeWait { reader, fd, child, capacity } => format!(
+            "in {reader}, read fd {} until EOF before waiting for {child}: a pipe holds only {capacity} bytes, so a writer of more blocks until someone reads",
+            fd.map(|f| f.to_string()).unwrap_or_default()
+        ),
+        Fix::ReadWhileWriting { feeder, filter, fd } => format!(
+            "in {feeder}, read the output of {filter}{} while writing its input (poll(2), a second thread, or a temporary file) instead of writing everything before reading: both pipes are full and each side waits for the other to read",
+            fd.map_or(String::new(), |f| format!(" on fd {f}"))
+        ),
+        Fix::CloseOwnBeforePoll { who: w, fds, pipe, call } => {
+            let pipe = visible(pipe);
+            format!(
+                "close fd {} (its own copy of the write end of {pipe}) in {} before waiting in {call}: {pipe} becomes readable at EOF only once every write end is closed, its own included",
+                nums(fds),
+                who(w)
+            )
+        }
+        Fix::CloseWhenWrittenPolled { holder, fds, waiter, call, pipe } => format!(
+            "close fd {} in {holder} as soon as it has written all it will: {waiter} waits in {call} for {} to become readable, which happens at EOF only once every write end is closed",
+            nums(fds),
+            visible(pipe)
+        ),
+        Fix::BreakCycle => "break the cycle: see the steps, each names what the task waits for and who could release it".into(),
+        Fix::DoNotInherit { holder, pipe, fd } => {
+            let stdio = match fd {
+                0 => " (for a background job: `cmd </dev/null &`)",
+                1 => " (for a background job: `cmd >/dev/null &`)",
+                2 => " (for a background job: `cmd 2>/dev/null &`)",
+                _ => "",
+            };
+            format!(
+                "do not let {} inherit the write end of {}: redirect or close fd {fd} when starting it{stdio}",
+                proc_name(holder),
+                visible(pipe)
+            )
+        }
+    }
+}
+
+/// What a task is doing, for the task listing.
+pub(super) fn doing(snap: &Snapshot, w: &Wait) -> String {
+    let fill = |pipe: &str| match snap.pipe(pipe) {
+        Some(p) => match (p.fill, p.capacity) {
+            (Some(f), Some(c)) => format!(", {f} of {c} bytes"),
+            _ => String::new(),
+        },
+        None => String::new(),
+    };
+    match w {
+        Wait::Running => "running".into(),
+        Wait::Zombie => "zombie (exited, not reaped)".into(),
+        Wait::Stopped => "stopped".into(),
+        Wait::Traced => "stopped by a tracer".into(),
+        Wait::Sleeping { call } => format!("sleeping with a timeout ({call})"),
+        Wait::ReadPipe { fd, pipe } => {
+            format!(
+                "reading {} via fd {fd} (empty{})",
+                visible(pipe),
+                fill(pipe)
+            )
+        }
+        Wait::WritePipe { fd, pipe } => {
+            format!("writing {} via fd {fd} (full{})", visible(pipe), fill(pipe))
+        }
+        Wait::Poll { call, fds } => {
+            let mut ends = Vec::new();
+            for f in fds {
+                let (fd, pipe) = (f.fd, visible(&f.pipe));
+                if f.read {
+                    ends.push(format!(
+                        "to read {pipe} via fd {fd} (empty{})",
+                        fill(&f.pipe)
+                    ));
+                }
+                if f.write {
+                    ends.push(format!(
+                        "to write to {pipe} via fd {fd} (full{})",
+                        fill(&f.pipe)
+                    ));
+                }
+            }
+            format!("waiting in {call} {}", ends.join(" or "))
+        }
+        Wait::OpenFifo { path, write } => format!(
+            "opening the FIFO {}{}",
+            visible(path),
+            match write {
+                Some(true) => " for writing",
+                Some(false) => " for reading",
+                None => "",
+            }
+        ),
+        Wait::Child { call, target, .. } => match target {
+            WaitTarget::Any => format!("in {call} for any child"),
+            WaitTarget::OwnGroup => format!("in {call} for a child in its group"),
+            WaitTarget::Group(g) => format!("in {call} for a child in group {g}"),
+            WaitTarget::Child(c) => format!("in {call} for {c}"),
+        },
+        Wait::Signal { call } => format!("waiting for a signal ({call})"),
+        Wait::Futex { .. } => "waiting on a futex".into(),
+        Wait::External { call, .. } if call == "?" => {
+            "blocked in a syscall /proc does not show (permission)".into()
+        }
+        Wait::External { call, what } => {
+            if what.is_empty() {
+                format!("in {call}")
+            } else {
+                format!("in {call} on {}", visible(what))
+            }
+        }
+    }
+}
+
+pub(super) fn recorded(r: &Recorded<'_>) -> (String, String, String, String) {
+    let when = match r.stalled_ns {
+        Some(ns) => format!(" after {} without progress", duration(ns)),
+        None => String::new(),
+    };
+    let ending = if r.killed {
+        " forkscope killed the traced processes (--on-deadlock kill)."
+    } else {
+        ""
+    };
+    (
+        format!("{}{}", super::kind_of_recorded(Lang::En, r.kind), r.summary),
+        format!(
+            "forkscope found this while recording{when}, from /proc: {}{ending}",
+            r.steps.join(" ")
+        ),
+        r.fix.clone(),
+        format!("the hang is found live: {}", r.summary),
+    )
+}

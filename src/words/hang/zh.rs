@@ -1,0 +1,494 @@
+//! Hangs in Chinese.
+
+use super::Recorded;
+use crate::model::snapshot::Snapshot;
+use crate::model::wait::{PolledPipe, Wait, WaitTarget};
+use crate::trace::hang::{
+    Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Step, Summary, Then, Who,
+};
+use crate::words::text::{duration, list as list_in, visible};
+use crate::words::Lang;
+
+fn list(items: &[String]) -> String {
+    list_in(Lang::Zh, items)
+}
+
+fn nums(fds: &[i32]) -> String {
+    list(&fds.iter().map(|f| f.to_string()).collect::<Vec<_>>())
+}
+
+/// Chinese spacing: no space between full-width punctuation and the
+/// Chinese text that follows it (`4102（cat）阻塞`, not `4102（cat） 阻塞`).
+pub(super) fn tidy(s: String) -> String {
+    let mut out = String::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    for (k, &c) in chars.iter().enumerate() {
+        if c == ' ' && k > 0 && k + 1 < chars.len() {
+            let (prev, next) = (chars[k - 1], chars[k + 1]);
+            if "）：，；。、".contains(prev) && !next.is_ascii() {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `4102（cat）`, `4102（cat）的线程 4105`.
+pub(super) fn who(w: &Who) -> String {
+    if w.tid == w.pid {
+        format!("{}（{}）", w.pid, visible(&w.name))
+    } else {
+        format!("{}（{}）的线程 {}", w.pid, visible(&w.name), w.tid)
+    }
+}
+
+fn whos(ws: &[Who]) -> String {
+    list(&ws.iter().map(who).collect::<Vec<_>>())
+}
+
+fn proc_name(p: &ProcName) -> String {
+    match &p.name {
+        Some(n) => format!("{}（{}）", p.pid, visible(n)),
+        None => p.pid.to_string(),
+    }
+}
+
+pub(super) fn summary(s: &Summary) -> String {
+    match s {
+        Summary::WaitsForItself { who: w } => format!("{} 在等它自己", who(w)),
+        Summary::WaitForEachOther { tasks } => format!("{} 在互相等待", whos(tasks)),
+        Summary::BlockedOnStopped { blocked, stopped } => format!(
+            "{} 阻塞在 {} 上，而它已经被暂停了",
+            whos(blocked),
+            who(stopped)
+        ),
+        Summary::FifoOpens { openers, paths } => format!(
+            "{} 阻塞在打开 FIFO {} 上：每个 open 都在等一个永远不会来的对端",
+            whos(openers),
+            list(
+                &paths
+                    .iter()
+                    .map(|p| visible(p).into_owned())
+                    .collect::<Vec<_>>()
+            )
+        ),
+        Summary::Blocked { tasks } => {
+            format!("{} 都阻塞了，已经没有空闲的进程能把它们放出来", whos(tasks))
+        }
+        Summary::EofHeldOpen {
+            who: w,
+            pipe,
+            holders,
+        } => format!(
+            "{} 在 {} 上等 EOF，可 {} 一直开着写端却不写",
+            who(w),
+            visible(pipe),
+            list(&holders.iter().map(proc_name).collect::<Vec<_>>())
+        ),
+    }
+}
+
+/// `4102（cat）的 fd 4`, `4102（rhwe）自己（fd 4）`.
+fn holders(hs: &[Holder]) -> String {
+    let parts: Vec<String> = hs
+        .iter()
+        .map(|h| {
+            if h.itself {
+                format!("{} 自己（fd {}）", proc_name(&h.proc), nums(&h.fds))
+            } else {
+                format!("{} 的 fd {}", proc_name(&h.proc), nums(&h.fds))
+            }
+        })
+        .collect();
+    list(&parts)
+}
+
+/// `读 pipe:[5]（fd 4）或者写 pipe:[6]（fd 5）`; with `via`,
+/// `通过 fd 4 读 pipe:[5]`.
+fn poll_targets(fds: &[PolledPipe], via: bool) -> String {
+    let mut parts = Vec::new();
+    for f in fds {
+        let (fd, pipe) = (f.fd, visible(&f.pipe));
+        for (wanted, write) in [(f.read, false), (f.write, true)] {
+            if !wanted {
+                continue;
+            }
+            parts.push(match (write, via) {
+                (false, false) => format!("读 {pipe}（fd {fd}）"),
+                (true, false) => format!("写 {pipe}（fd {fd}）"),
+                (false, true) => format!("通过 fd {fd} 读 {pipe}"),
+                (true, true) => format!("通过 fd {fd} 写 {pipe}"),
+            });
+        }
+    }
+    parts.join(" 或者 ")
+}
+
+/// `，后者正阻塞在 wait4 里等 4102`: what the next task does.
+fn then(t: &Option<Then>) -> String {
+    let Some(t) = t else {
+        return String::new();
+    };
+    let what = match &t.doing {
+        Doing::Child { call, target } => match target {
+            WaitTarget::Child(c) => format!("阻塞在 {call} 里等 {c}"),
+            _ => format!("阻塞在 {call} 里等一个子进程"),
+        },
+        Doing::ReadPipe { pipe, fd } => format!("阻塞在读 {}（fd {fd}）上", visible(pipe)),
+        Doing::WritePipe { pipe, fd } => format!("阻塞在写 {}（fd {fd}）上", visible(pipe)),
+        Doing::Poll { call, fds } => {
+            format!("阻塞在 {call} 里等着{}", poll_targets(fds, false))
+        }
+        Doing::OpenFifo { path } => format!("阻塞在打开 {} 上", visible(path)),
+        Doing::Futex => "在等一个 futex".into(),
+        Doing::Blocked => "也阻塞了".into(),
+    };
+    match t.thread {
+        Some(tid) => format!("，后者的线程 {tid} 正{what}"),
+        None => format!("，后者正{what}"),
+    }
+}
+
+fn end(e: End) -> &'static str {
+    match e {
+        End::Next => "；",
+        End::Cycle => "：形成了一个环。",
+        End::Alone => "。",
+    }
+}
+
+fn clause(c: &PollClause, one: bool) -> String {
+    let (pipe, held) = (visible(&c.pipe), holders(&c.holders));
+    match (c.write, one) {
+        (false, true) => format!("管道是空的，而它的写端还开在 {held} 里"),
+        (false, false) => format!("{pipe} 是空的，而它的写端还开在 {held} 里"),
+        (true, true) => format!("管道已经满了，而它的读端只开在 {held} 里"),
+        (true, false) => format!("{pipe} 已经满了，而它的读端只开在 {held} 里"),
+    }
+}
+
+fn idle(h: &IdleHolder) -> String {
+    let doing = match &h.doing {
+        Idle::Sleeping { call } => format!("睡在 {call} 里"),
+        Idle::Stopped => "处于暂停状态".into(),
+        Idle::Blocked { call } => format!("阻塞在 {call} 里"),
+        Idle::Idle => "闲着".into(),
+    };
+    format!(
+        "{} 的 fd {}（一个孤儿后台进程：它的父进程已经不在了，现在是 {} 的子进程；它什么也没写过，正{doing}）",
+        proc_name(&h.proc),
+        nums(&h.fds),
+        h.parent
+    )
+}
+
+pub(super) fn step(s: &Step) -> String {
+    match s {
+        Step::ReadPipe {
+            who: w,
+            fd,
+            pipe,
+            writers,
+            then: t,
+            end: e,
+        } => format!(
+            "{} 阻塞在通过 fd {fd} 读 {} 上；管道是空的，而它的写端还开在 {} 里{}{}",
+            who(w),
+            visible(pipe),
+            holders(writers),
+            then(t),
+            end(*e)
+        ),
+        Step::WritePipe {
+            who: w,
+            fd,
+            pipe,
+            fill,
+            readers,
+            then: t,
+            end: e,
+        } => format!(
+            "{} 阻塞在通过 fd {fd} 写 {} 上；管道已经满了{}，而它的读端只开在 {} 里{}{}",
+            who(w),
+            visible(pipe),
+            match fill {
+                Some((f, c)) => format!("（{c} 字节里已有 {f} 字节）"),
+                None => String::new(),
+            },
+            holders(readers),
+            then(t),
+            end(*e)
+        ),
+        Step::Child {
+            who: w,
+            call,
+            target,
+            kids,
+            among,
+            end: e,
+        } => {
+            let names = list(&kids.iter().map(proc_name).collect::<Vec<_>>());
+            let what = match target {
+                WaitTarget::Child(_) => names,
+                WaitTarget::Any => format!("任意一个子进程（{names}）"),
+                WaitTarget::OwnGroup => format!("自己进程组里的任意一个子进程（{names}）"),
+                WaitTarget::Group(g) => format!("进程组 {g} 里的任意一个子进程（{names}）"),
+            };
+            let among = match among {
+                Some(a) => format!("，其中包括 {}", who(a)),
+                None => String::new(),
+            };
+            format!("{} 阻塞在 {call} 里等 {what}{among}{}", who(w), end(*e))
+        }
+        Step::OpenFifo {
+            who: w,
+            path,
+            write,
+            end: e,
+        } => {
+            let how = match write {
+                Some(true) => "（为了写）上；这个 open 要等到有进程以读方式打开它",
+                Some(false) => "（为了读）上；这个 open 要等到有进程以写方式打开它",
+                None => "上；这个 open 要等到有进程打开另一端",
+            };
+            format!(
+                "{} 阻塞在打开 FIFO {}{how}，而其他进程也都阻塞了{}",
+                who(w),
+                visible(path),
+                end(*e)
+            )
+        }
+        Step::Poll {
+            who: w,
+            call,
+            fds,
+            clauses,
+            then: t,
+            end: e,
+        } => {
+            let one = clauses.len() == 1;
+            let said: Vec<String> = clauses.iter().map(|c| clause(c, one)).collect();
+            format!(
+                "{} 阻塞在 {call} 里，等着{}；{}{}{}",
+                who(w),
+                poll_targets(fds, true),
+                said.join("；"),
+                then(t),
+                end(*e)
+            )
+        }
+        Step::Signal {
+            who: w,
+            call,
+            end: e,
+        } => format!(
+            "{} 在 {call} 里等信号，而其他进程都阻塞了{}",
+            who(w),
+            end(*e)
+        ),
+        Step::Futex { who: w, end: e } => format!(
+            "{} 在等一个 futex（锁、条件变量或线程 join），只有已经阻塞的任务才能释放它{}",
+            who(w),
+            end(*e)
+        ),
+        Step::Stopped { who: w } => format!(
+            "{} 被暂停了（被 SIGSTOP 或别的暂停信号），已经没有空闲的进程能给它发 SIGCONT。",
+            who(w)
+        ),
+        Step::EofHeldOpen {
+            who: w,
+            fd,
+            pipe,
+            holders: hs,
+        } => {
+            let me = who(w);
+            format!(
+                "{me} 阻塞在通过 fd {fd} 读 {} 上；管道是空的，而它的写端还开在 {} 里：{me} 会一直等到那个进程退出。",
+                visible(pipe),
+                list(&hs.iter().map(idle).collect::<Vec<_>>())
+            )
+        }
+        Step::Other {
+            who: w,
+            what,
+            end: e,
+        } => format!("{}：{what}{}", who(w), end(*e)),
+    }
+}
+
+pub(super) fn fix(f: &Fix) -> String {
+    match f {
+        Fix::Continue { pid, waiter: Some(w) } => format!(
+            "让它继续运行（kill -CONT {pid}），或者让 {} 带上 WUNTRACED 去 wait，这样它能看到子进程暂停并作出反应",
+            who(w)
+        ),
+        Fix::Continue { pid, waiter: None } => format!("让它继续运行（kill -CONT {pid}）"),
+        Fix::FifoOrder => "让每个进程都按同样的顺序打开这些 FIFO（打开 FIFO 会一直阻塞，直到另一端也被打开），或者用 O_RDWR 或 O_NONBLOCK 打开其中一个".into(),
+        Fix::SeeSteps => "看上面的每一步：每一步都写明了这个任务在等什么".into(),
+        Fix::CloseOwnBeforeRead { who: w, fds, pipe } => format!(
+            "在 {} 开始读之前关闭 fd {}（它自己手里那份 {} 写端的副本）：只有所有写端都关闭了，读者才会看到 EOF，它自己的那份也算",
+            who(w),
+            nums(fds),
+            visible(pipe)
+        ),
+        Fix::CloseBeforeWait { holder, fds, reader, pipe } => format!(
+            "在 {holder} 等待 {reader} 之前，先关闭 fd {}：只有 {} 的所有写端都关闭了，读者才会看到 EOF",
+            nums(fds),
+            visible(pipe)
+        ),
+        Fix::CloseBeforePoll { holder, fds, reader, call, pipe } => format!(
+            "{holder} 一写完就关闭 fd {}，别等到在 {call} 里等的时候：只有 {} 的所有写端都关闭了，{reader} 才会看到 EOF，在那之前它不会结束",
+            nums(fds),
+            visible(pipe)
+        ),
+        Fix::CloseWhenWritten { holder, fds, reader, pipe } => format!(
+            "{holder} 一写完就关闭 fd {}（不需要它的地方 fork 之后就关，或者设成 close-on-exec）：只有 {} 的所有写端都关闭了，{reader} 才会看到 EOF",
+            nums(fds),
+            visible(pipe)
+        ),
+        Fix::ReadBeforeWait { reader, fd, child, capacity } => format!(
+            "在 {reader} 里，先把 fd {} 读到 EOF，再去等待 {child}：管道只能容纳 {capacity} 字节，写得更多的写者会阻塞，直到有人来读",
+            fd.map(|f| f.to_string()).unwrap_or_default()
+        ),
+        Fix::ReadWhileWriting { feeder, filter, fd } => format!(
+            "在 {feeder} 里，一边往 {filter} 的输入写，一边{}读它的输出（用 poll(2)、再开一个线程，或者借助临时文件），而不是全部写完再读：两个管道都满了，双方都在等对方来读",
+            fd.map_or(String::new(), |f| format!("从 fd {f} "))
+        ),
+        Fix::CloseOwnBeforePoll { who: w, fds, pipe, call } => {
+            let pipe = visible(pipe);
+            format!(
+                "在 {} 进入 {call} 等待之前关闭 fd {}（它自己手里那份 {pipe} 写端的副本）：只有所有写端都关闭了，{pipe} 才会因为 EOF 变得可读，它自己的那份也算",
+                who(w),
+                nums(fds)
+            )
+        }
+        Fix::CloseWhenWrittenPolled { holder, fds, waiter, call, pipe } => format!(
+            "{holder} 一写完就关闭 fd {}：{waiter} 在 {call} 里等 {} 变得可读，而只有所有写端都关闭了才会有 EOF",
+            nums(fds),
+            visible(pipe)
+        ),
+        Fix::BreakCycle => "打破这个环：看上面的每一步，每一步都写明了这个任务在等什么、谁能把它放出来".into(),
+        Fix::DoNotInherit { holder, pipe, fd } => {
+            let stdio = match fd {
+                0 => "（后台任务可以这样写：`cmd </dev/null &`）",
+                1 => "（后台任务可以这样写：`cmd >/dev/null &`）",
+                2 => "（后台任务可以这样写：`cmd 2>/dev/null &`）",
+                _ => "",
+            };
+            format!(
+                "别让 {} 继承 {} 的写端：启动它的时候把 fd {fd} 重定向或关掉{stdio}",
+                proc_name(holder),
+                visible(pipe)
+            )
+        }
+    }
+}
+
+/// What a task is doing, for the task listing.
+pub(super) fn doing(snap: &Snapshot, w: &Wait) -> String {
+    let fill = |pipe: &str| match snap.pipe(pipe) {
+        Some(p) => match (p.fill, p.capacity) {
+            (Some(f), Some(c)) => format!("：{f}/{c} 字节"),
+            _ => String::new(),
+        },
+        None => String::new(),
+    };
+    match w {
+        Wait::Running => "运行中".into(),
+        Wait::Zombie => "僵尸进程（已经退出，还没被回收）".into(),
+        Wait::Stopped => "已暂停".into(),
+        Wait::Traced => "被跟踪它的调试器暂停了".into(),
+        Wait::Sleeping { call } => format!("带着超时在睡眠（{call}）"),
+        Wait::ReadPipe { fd, pipe } => {
+            format!(
+                "通过 fd {fd} 读 {}（管道是空的{}）",
+                visible(pipe),
+                fill(pipe)
+            )
+        }
+        Wait::WritePipe { fd, pipe } => {
+            format!(
+                "通过 fd {fd} 写 {}（管道满了{}）",
+                visible(pipe),
+                fill(pipe)
+            )
+        }
+        Wait::Poll { call, fds } => {
+            let mut ends = Vec::new();
+            for f in fds {
+                let (fd, pipe) = (f.fd, visible(&f.pipe));
+                if f.read {
+                    ends.push(format!(
+                        "通过 fd {fd} 读 {pipe}（管道是空的{}）",
+                        fill(&f.pipe)
+                    ));
+                }
+                if f.write {
+                    ends.push(format!(
+                        "通过 fd {fd} 写 {pipe}（管道满了{}）",
+                        fill(&f.pipe)
+                    ));
+                }
+            }
+            format!("在 {call} 里等着{}", ends.join(" 或者 "))
+        }
+        Wait::OpenFifo { path, write } => {
+            let path = visible(path);
+            match write {
+                Some(true) => format!("以写方式打开 FIFO {path}"),
+                Some(false) => format!("以读方式打开 FIFO {path}"),
+                None => format!("打开 FIFO {path}"),
+            }
+        }
+        Wait::Child { call, target, .. } => match target {
+            WaitTarget::Any => format!("在 {call} 里等任意一个子进程"),
+            WaitTarget::OwnGroup => format!("在 {call} 里等同一进程组里的子进程"),
+            WaitTarget::Group(g) => format!("在 {call} 里等进程组 {g} 里的子进程"),
+            WaitTarget::Child(c) => format!("在 {call} 里等 {c}"),
+        },
+        Wait::Signal { call } => format!("在等一个信号（{call}）"),
+        Wait::Futex { .. } => "在等一个 futex（锁、条件变量或者等线程结束）".into(),
+        Wait::External { call, .. } if call == "?" => {
+            "阻塞在某个系统调用里（/proc 不让看是哪一个）".into()
+        }
+        Wait::External { call, what } => {
+            if what.is_empty() {
+                format!("阻塞在 {call} 里")
+            } else {
+                format!("阻塞在 {call} 里，等的是 {}", visible(what))
+            }
+        }
+    }
+}
+
+pub(super) fn recorded(r: &Recorded<'_>) -> (String, String, String, String) {
+    let when = match r.stalled_ns {
+        Some(ns) => format!("（{} 没有任何进展之后）", duration(ns)),
+        None => String::new(),
+    };
+    let ending = if r.killed {
+        "forkscope 随后杀掉了被跟踪的进程（--on-deadlock kill）。"
+    } else {
+        ""
+    };
+    (
+        format!("{}{}", super::kind_of_recorded(Lang::Zh, r.kind), r.summary),
+        tidy(format!(
+            "forkscope 录制时{when}从 /proc 看到的等待关系：{}{ending}",
+            r.steps.concat()
+        )),
+        r.fix.clone(),
+        format!("录制时发现卡住了：{}", r.summary),
+    )
+}
+
+/// The label of a kind of hang.
+pub(super) fn kind_label(k: crate::trace::hang::HangKind) -> &'static str {
+    use crate::trace::hang::HangKind;
+    match k {
+        HangKind::Deadlock => "死锁",
+        HangKind::Stuck => "卡住了",
+        HangKind::EofHeldOpen => "等不到 EOF",
+    }
+}

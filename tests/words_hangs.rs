@@ -1,0 +1,733 @@
+//! Golden text of the hang analysis, as users see it: every hand-built
+//! wait-for case of the analysis's own tests, through `snapshot`'s text (the
+//! task listing and each hang) in English and Chinese, its JSON, and the
+//! stderr report of `record --stall-timeout`; a drawing of a few; and
+//! `doctor` on traces that hold a recorded stall (text, Chinese, JSON).
+//!
+//! Made against the wording before the hang facts existed: a change to a
+//! `.snap` file here is a change users see, made only where a commit names
+//! the bug it fixes.
+
+mod common;
+
+use common::{forkscope, repo};
+use forkscope::analysis::waitfor;
+use forkscope::cli::style::Style;
+use forkscope::model::snapshot::{Access, Fd, PipeInfo, Polled, Progress, Snapshot, Syscall, Task};
+use forkscope::render::hang::Paint;
+use forkscope::trace::Pid;
+use forkscope::words::Lang;
+use std::time::Duration;
+
+/// Builds snapshots by hand (as the analysis's unit tests do).
+struct Snap(Snapshot);
+
+impl Snap {
+    fn new(root: Pid) -> Snap {
+        Snap(Snapshot {
+            root,
+            ..Snapshot::default()
+        })
+    }
+
+    fn proc(mut self, pid: Pid, ppid: Pid, name: &str, state: char) -> Snap {
+        self.0.tasks.push(Task {
+            pid,
+            tid: pid,
+            ppid,
+            pgid: ppid.max(1),
+            name: name.into(),
+            state,
+            wchan: String::new(),
+            syscall: None,
+            progress: Progress::default(),
+            fds: Vec::new(),
+            in_tree: true,
+        });
+        self
+    }
+
+    fn thread(mut self, pid: Pid, tid: Pid, state: char) -> Snap {
+        let mut t = self.last_of(pid).clone();
+        t.tid = tid;
+        t.state = state;
+        t.fds.clear();
+        t.syscall = None;
+        self.0.tasks.push(t);
+        self
+    }
+
+    fn last_of(&mut self, pid: Pid) -> &mut Task {
+        self.0
+            .tasks
+            .iter_mut()
+            .rev()
+            .find(|t| t.pid == pid)
+            .expect("the process was added")
+    }
+
+    fn outside(mut self, pid: Pid) -> Snap {
+        self.last_of(pid).in_tree = false;
+        self
+    }
+
+    fn wchar(mut self, pid: Pid, n: u64) -> Snap {
+        self.last_of(pid).progress.wchar = n;
+        self
+    }
+
+    fn pipe_fd(mut self, pid: Pid, fd: i32, n: u64, access: Access) -> Snap {
+        let id = format!("pipe:[{n}]");
+        let t = self
+            .0
+            .tasks
+            .iter_mut()
+            .find(|t| t.pid == pid && t.tid == pid)
+            .expect("the process was added");
+        t.fds.push(Fd {
+            fd,
+            target: id.clone(),
+            access,
+            pipe: Some(id.clone()),
+        });
+        if self.0.pipe(&id).is_none() {
+            self.0.pipes.push(PipeInfo {
+                id,
+                fifo: false,
+                fill: None,
+                capacity: Some(65536),
+            });
+        }
+        self
+    }
+
+    fn tty(mut self, pid: Pid, fd: i32) -> Snap {
+        self.last_of(pid).fds.push(Fd {
+            fd,
+            target: "/dev/pts/0".into(),
+            access: Access::ReadWrite,
+            pipe: None,
+        });
+        self
+    }
+
+    fn socket(mut self, pid: Pid, fd: i32) -> Snap {
+        self.last_of(pid).fds.push(Fd {
+            fd,
+            target: "socket:[999]".into(),
+            access: Access::ReadWrite,
+            pipe: None,
+        });
+        self
+    }
+
+    fn fill(mut self, n: u64, fill: u64) -> Snap {
+        let id = format!("pipe:[{n}]");
+        let p = self.0.pipes.iter_mut().find(|p| p.id == id).unwrap();
+        p.fill = Some(fill);
+        self
+    }
+
+    fn blocked(mut self, tid: Pid, name: &str, args: &[u64]) -> Snap {
+        let t = self.0.tasks.iter_mut().find(|t| t.tid == tid).unwrap();
+        let mut a = [0u64; 6];
+        a[..args.len()].copy_from_slice(args);
+        t.state = 'S';
+        t.wchan = match name {
+            "read" => "anon_pipe_read",
+            "write" => "anon_pipe_write",
+            "wait4" | "waitid" => "do_wait",
+            "openat" => "fifo_open",
+            _ => "",
+        }
+        .into();
+        t.syscall = Some(Syscall {
+            nr: 0,
+            name: name.into(),
+            args: a,
+            path: None,
+            fifo: false,
+            polled: None,
+        });
+        self
+    }
+
+    fn polled(mut self, tid: Pid, set: &[(i32, bool, bool)]) -> Snap {
+        let t = self.0.tasks.iter_mut().find(|t| t.tid == tid).unwrap();
+        t.syscall.as_mut().unwrap().polled = Some(
+            set.iter()
+                .map(|&(fd, read, write)| Polled { fd, read, write })
+                .collect(),
+        );
+        self
+    }
+
+    fn fifo_open(mut self, tid: Pid, path: &str, flags: u64) -> Snap {
+        self = self.blocked(tid, "openat", &[(-100i64) as u64, 0x1000, flags]);
+        let t = self.0.tasks.iter_mut().find(|t| t.tid == tid).unwrap();
+        let sc = t.syscall.as_mut().unwrap();
+        sc.path = Some(path.into());
+        sc.fifo = true;
+        self
+    }
+
+    fn done(self) -> Snapshot {
+        self.0
+    }
+}
+
+const ANY: u64 = u64::MAX;
+const FOREVER: u64 = u32::MAX as u64;
+
+fn python_and_cat(call: &str, args: &[u64]) -> Snap {
+    Snap::new(28418)
+        .proc(28418, 1, "python3", 'S')
+        .proc(28419, 28418, "cat", 'S')
+        .pipe_fd(28418, 4, 1, Access::Write)
+        .pipe_fd(28418, 5, 2, Access::Read)
+        .pipe_fd(28419, 0, 1, Access::Read)
+        .pipe_fd(28419, 1, 2, Access::Write)
+        .fill(1, 0)
+        .fill(2, 0)
+        .blocked(28418, call, args)
+        .polled(28418, &[(5, true, false)])
+        .blocked(28419, "read", &[0, 0, 131072])
+}
+
+/// Every hand-built case, by name.
+fn cases() -> Vec<(&'static str, Snapshot)> {
+    let background = Snap::new(40)
+        .proc(40, 1, "sh", 'S')
+        .proc(42, 40, "cat", 'S')
+        .proc(43, 1, "sleep", 'S')
+        .pipe_fd(42, 0, 9, Access::Read)
+        .pipe_fd(43, 1, 9, Access::Write)
+        .blocked(40, "wait4", &[ANY, 0, 0])
+        .blocked(42, "read", &[0, 0, 131072])
+        .blocked(43, "clock_nanosleep", &[0, 0, 0x7ffd, 0x7ffd])
+        .done();
+    let epoll = Snap::new(10)
+        .proc(10, 1, "runner", 'S')
+        .proc(11, 10, "filter", 'S')
+        .pipe_fd(10, 4, 1, Access::Write)
+        .pipe_fd(10, 5, 2, Access::Read)
+        .pipe_fd(10, 6, 3, Access::Read)
+        .pipe_fd(11, 0, 1, Access::Read)
+        .pipe_fd(11, 1, 2, Access::Write)
+        .pipe_fd(11, 2, 3, Access::Write)
+        .blocked(10, "epoll_wait", &[3, 0x7ff0, 16, FOREVER])
+        .polled(10, &[(5, true, false), (6, true, false)])
+        .blocked(11, "read", &[0, 0, 4096])
+        .done();
+    vec![
+        (
+            "reader_holding_its_own_write_end",
+            Snap::new(4101)
+                .proc(4101, 1, "rhwe", 'S')
+                .proc(4102, 4101, "rhwe", 'S')
+                .pipe_fd(4102, 3, 77, Access::Read)
+                .pipe_fd(4102, 4, 77, Access::Write)
+                .fill(77, 0)
+                .blocked(4102, "read", &[3, 0, 64])
+                .blocked(4101, "wait4", &[4102, 0, 0])
+                .done(),
+        ),
+        (
+            "parent_keeping_the_write_end_while_waiting",
+            Snap::new(4101)
+                .proc(4101, 1, "sh", 'S')
+                .proc(4102, 4101, "cat", 'S')
+                .pipe_fd(4101, 4, 123, Access::Write)
+                .pipe_fd(4102, 0, 123, Access::Read)
+                .blocked(4102, "read", &[0, 0, 4096])
+                .blocked(4101, "wait4", &[4102, 0, 0])
+                .done(),
+        ),
+        (
+            "waiting_for_a_child_before_reading_its_output",
+            Snap::new(10)
+                .proc(10, 1, "wbr", 'S')
+                .proc(11, 10, "wbr", 'S')
+                .pipe_fd(10, 3, 5, Access::Read)
+                .pipe_fd(11, 4, 5, Access::Write)
+                .fill(5, 65536)
+                .blocked(11, "write", &[4, 0, 100_000])
+                .blocked(10, "wait4", &[11, 0, 0])
+                .done(),
+        ),
+        (
+            "both_pipes_full",
+            Snap::new(20)
+                .proc(20, 1, "bpf", 'S')
+                .proc(21, 20, "cat", 'S')
+                .pipe_fd(20, 4, 1, Access::Write)
+                .pipe_fd(20, 5, 2, Access::Read)
+                .pipe_fd(21, 0, 1, Access::Read)
+                .pipe_fd(21, 1, 2, Access::Write)
+                .fill(1, 65536)
+                .fill(2, 65536)
+                .blocked(20, "write", &[4, 0, 1 << 20])
+                .blocked(21, "write", &[1, 0, 131072])
+                .done(),
+        ),
+        (
+            "fifos_opened_in_opposite_orders",
+            Snap::new(30)
+                .proc(30, 1, "foo", 'S')
+                .proc(31, 30, "foo", 'S')
+                .proc(32, 30, "foo", 'S')
+                .blocked(30, "wait4", &[ANY, 0, 0])
+                .fifo_open(31, "/tmp/x/a", 0)
+                .fifo_open(32, "/tmp/x/b", 0)
+                .done(),
+        ),
+        (
+            "fifo_open_with_a_free_process_around",
+            Snap::new(30)
+                .proc(30, 1, "server", 'S')
+                .proc(31, 30, "client", 'R')
+                .fifo_open(30, "/tmp/x/a", 0)
+                .done(),
+        ),
+        ("background_job_holding_the_write_end", background.clone()),
+        (
+            "background_job_seen_from_outside_the_tree",
+            Snap(background).outside(43).done(),
+        ),
+        (
+            "stopped_child_and_a_parent_without_wuntraced",
+            Snap::new(50)
+                .proc(50, 1, "sc", 'S')
+                .proc(51, 50, "sc", 'T')
+                .blocked(50, "wait4", &[51, 0, 0])
+                .done(),
+        ),
+        (
+            "stopped_child_with_a_waker_sleeping",
+            Snap::new(50)
+                .proc(50, 1, "sc", 'S')
+                .proc(51, 50, "sc", 'T')
+                .proc(52, 50, "waker", 'S')
+                .blocked(50, "wait4", &[51, 0, 0])
+                .blocked(52, "nanosleep", &[0x7ff, 0])
+                .done(),
+        ),
+        (
+            "job_stopped_with_ctrl_z",
+            Snap::new(60)
+                .proc(60, 1, "yes", 'T')
+                .proc(61, 1, "head", 'T')
+                .pipe_fd(60, 1, 3, Access::Write)
+                .pipe_fd(61, 0, 3, Access::Read)
+                .done(),
+        ),
+        (
+            "busy_pipeline",
+            Snap::new(70)
+                .proc(70, 1, "sh", 'S')
+                .proc(71, 70, "yes", 'R')
+                .proc(72, 70, "head", 'S')
+                .proc(73, 70, "wc", 'R')
+                .pipe_fd(71, 1, 1, Access::Write)
+                .pipe_fd(72, 0, 1, Access::Read)
+                .pipe_fd(72, 1, 2, Access::Write)
+                .pipe_fd(73, 0, 2, Access::Read)
+                .blocked(70, "wait4", &[ANY, 0, 0])
+                .blocked(72, "write", &[1, 0, 4096])
+                .done(),
+        ),
+        (
+            "sleeping_process",
+            Snap::new(80)
+                .proc(80, 1, "sleep", 'S')
+                .blocked(80, "clock_nanosleep", &[0, 0, 0x7ff, 0x7ff])
+                .done(),
+        ),
+        (
+            "slow_producer_between_writes",
+            Snap::new(90)
+                .proc(90, 1, "sh", 'S')
+                .proc(91, 90, "sh", 'S')
+                .proc(92, 90, "cat", 'S')
+                .proc(93, 91, "sleep", 'S')
+                .pipe_fd(91, 1, 4, Access::Write)
+                .pipe_fd(93, 1, 4, Access::Write)
+                .pipe_fd(92, 0, 4, Access::Read)
+                .wchar(91, 2)
+                .blocked(90, "wait4", &[ANY, 0, 0])
+                .blocked(91, "wait4", &[ANY, 0, 0])
+                .blocked(92, "read", &[0, 0, 131072])
+                .blocked(93, "clock_nanosleep", &[0, 0, 0x7ff, 0])
+                .done(),
+        ),
+        (
+            "reader_of_the_terminal",
+            Snap::new(110)
+                .proc(110, 1, "cat", 'S')
+                .tty(110, 0)
+                .blocked(110, "read", &[0, 0, 131072])
+                .done(),
+        ),
+        (
+            "writer_outside_the_tree",
+            Snap::new(120)
+                .proc(120, 1, "cat", 'S')
+                .proc(5, 4, "bash", 'S')
+                .outside(5)
+                .pipe_fd(120, 0, 8, Access::Read)
+                .pipe_fd(5, 9, 8, Access::Write)
+                .blocked(120, "read", &[0, 0, 4096])
+                .blocked(5, "wait4", &[ANY, 0, 0])
+                .done(),
+        ),
+        (
+            "thread_blocked_on_a_pipe_its_sibling_joins",
+            Snap::new(130)
+                .proc(130, 1, "app", 'S')
+                .pipe_fd(130, 3, 6, Access::Read)
+                .pipe_fd(130, 4, 6, Access::Write)
+                .thread(130, 131, 'S')
+                .blocked(130, "futex", &[0x7ff, 128, 131, 0])
+                .blocked(131, "read", &[3, 0, 10])
+                .done(),
+        ),
+        (
+            "pause_for_a_child_stuck_on_its_own_pipe",
+            Snap::new(1)
+                .proc(1, 0, "p", 'S')
+                .proc(2, 1, "c", 'S')
+                .pipe_fd(2, 3, 1, Access::Read)
+                .pipe_fd(2, 4, 1, Access::Write)
+                .blocked(1, "pause", &[])
+                .blocked(2, "read", &[3, 0, 1])
+                .done(),
+        ),
+        (
+            "select_on_the_output_of_a_child_fed_without_eof",
+            python_and_cat("pselect6", &[6, 0x7ff0, 0, 0, 0, 0]).done(),
+        ),
+        (
+            "poll_with_data_waiting",
+            python_and_cat("poll", &[0x7ff0, 1, FOREVER])
+                .fill(2, 6)
+                .done(),
+        ),
+        (
+            "poll_on_a_pipe_and_a_socket",
+            python_and_cat("poll", &[0x7ff0, 2, FOREVER])
+                .socket(28418, 7)
+                .polled(28418, &[(5, true, false), (7, true, false)])
+                .done(),
+        ),
+        ("epoll_on_two_pipes_whose_writer_is_stuck", epoll),
+        (
+            "poll_on_a_pipe_only_it_writes_to",
+            Snap::new(7)
+                .proc(7, 1, "selfpoll", 'S')
+                .pipe_fd(7, 3, 1, Access::Read)
+                .pipe_fd(7, 4, 1, Access::Write)
+                .blocked(7, "poll", &[0x7ff0, 1, FOREVER])
+                .polled(7, &[(3, true, false)])
+                .done(),
+        ),
+        (
+            "poll_for_room_in_a_full_pipe",
+            Snap::new(20)
+                .proc(20, 1, "w", 'S')
+                .proc(21, 1, "r", 'S')
+                .pipe_fd(20, 4, 1, Access::Write)
+                .pipe_fd(21, 3, 1, Access::Read)
+                .fill(1, 65536)
+                .blocked(20, "poll", &[0x7ff0, 1, FOREVER])
+                .polled(20, &[(4, false, true)])
+                .blocked(21, "futex", &[0x7ff, 0, 1, 0])
+                .done(),
+        ),
+        (
+            "untimed_poll_on_no_fd",
+            Snap::new(1)
+                .proc(1, 0, "p", 'S')
+                .blocked(1, "ppoll", &[0, 0, 0, 0])
+                .polled(1, &[])
+                .done(),
+        ),
+        (
+            "epoll_on_an_fd_it_no_longer_has",
+            Snap::new(1)
+                .proc(1, 0, "p", 'S')
+                .blocked(1, "epoll_pwait", &[3, 0x7ff0, 1, FOREVER])
+                .polled(1, &[(9, true, false)])
+                .done(),
+        ),
+    ]
+}
+
+/// What `snapshot` prints for `snap` in `lang`.
+fn snapshot_text(snap: &Snapshot, language: Lang) -> String {
+    let report = waitfor::analyse(snap);
+    forkscope::render::snapshot::text(snap, &report, language, Paint { color: false })
+}
+
+/// What `snapshot --json` prints for `snap`.
+fn snapshot_json(snap: &Snapshot) -> String {
+    let report = waitfor::analyse(snap);
+    serde_json::to_string_pretty(&forkscope::render::snapshot::json(snap, &report)).unwrap()
+}
+
+/// What `record --stall-timeout 1 --on-deadlock kill` prints on stderr
+/// when it finds the hangs of `snap`.
+fn stall_text(snap: &Snapshot, language: Lang) -> String {
+    let report = waitfor::analyse(snap);
+    forkscope::cli::record::stall_text(
+        &forkscope::record::StallReport {
+            why: forkscope::record::Why::Stalled(Duration::from_millis(1000)),
+            hangs: report.hangs,
+            killing: true,
+        },
+        Style { color: false },
+        language,
+    )
+}
+
+#[test]
+fn every_hand_built_wait_for_case_reads_as_in_the_snapshots() {
+    for (name, snap) in cases() {
+        insta::assert_snapshot!(format!("{name}_en"), snapshot_text(&snap, Lang::En));
+        insta::assert_snapshot!(format!("{name}_zh"), snapshot_text(&snap, Lang::Zh));
+        insta::assert_snapshot!(format!("{name}_json"), snapshot_json(&snap));
+    }
+}
+
+#[test]
+fn the_record_stall_report_of_every_hang_reads_as_in_the_snapshots() {
+    for (name, snap) in cases() {
+        if waitfor::analyse(&snap).hangs.is_empty() {
+            continue;
+        }
+        insta::assert_snapshot!(format!("stall_{name}_en"), stall_text(&snap, Lang::En));
+        insta::assert_snapshot!(format!("stall_{name}_zh"), stall_text(&snap, Lang::Zh));
+    }
+}
+
+#[test]
+fn a_hung_snapshot_draws_as_in_the_snapshots() {
+    for (name, snap) in cases() {
+        if !matches!(
+            name,
+            "parent_keeping_the_write_end_while_waiting"
+                | "fifos_opened_in_opposite_orders"
+                | "background_job_holding_the_write_end"
+        ) {
+            continue;
+        }
+        for language in [Lang::En, Lang::Zh] {
+            let report = waitfor::analyse(&snap);
+            let scene = forkscope::render::snapshot::scene(&snap, &report, language);
+            // The drawing's own words still follow the thread's language.
+            forkscope::render::lang::set(language);
+            let text = forkscope::render::ascii::render(&scene, false);
+            forkscope::render::lang::set(Lang::En);
+            insta::assert_snapshot!(format!("ascii_{name}_{language:?}"), text);
+        }
+    }
+}
+
+/// `forkscope doctor [args] TRACE` on a committed trace: stdout and status.
+fn doctor(trace: &str, args: &[&str]) -> String {
+    let out = forkscope()
+        .arg("doctor")
+        .arg(repo().join("fixtures/traces/hang").join(trace))
+        .args(args)
+        .output()
+        .expect("forkscope runs");
+    // The JSON names the trace by its path: the checkout's is not ours.
+    format!(
+        "exit status: {:?}\n{}{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+    .replace(repo().to_str().expect("a UTF-8 checkout path"), "<repo>")
+}
+
+#[test]
+fn doctor_on_a_recorded_stall_reads_as_in_the_snapshots() {
+    // Traces of stalls recorded with their facts (`.facts.jsonl`) and
+    // without (older forkscope: their Chinese quotes the English).
+    for trace in [
+        "parent_keeps_write_end.jsonl",
+        "select_without_eof.jsonl",
+        "parent_keeps_write_end.facts.jsonl",
+        "select_without_eof.facts.jsonl",
+    ] {
+        let name = trace.trim_end_matches(".jsonl").replace('.', "_");
+        insta::assert_snapshot!(format!("doctor_{name}_en"), doctor(trace, &[]));
+        insta::assert_snapshot!(
+            format!("doctor_{name}_zh"),
+            doctor(trace, &["--lang", "zh"])
+        );
+        insta::assert_snapshot!(format!("doctor_{name}_json"), doctor(trace, &["--json"]));
+    }
+}
+
+#[test]
+fn a_stall_with_facts_words_the_same_english_as_its_recorded_sentences() {
+    for trace in [
+        "parent_keeps_write_end.facts.jsonl",
+        "select_without_eof.facts.jsonl",
+    ] {
+        let path = repo().join("fixtures/traces/hang").join(trace);
+        let (_, events, _) = forkscope::trace::read_all(&path).unwrap();
+        let mut stalls = 0;
+        for ev in events {
+            if let forkscope::trace::EventKind::Stall {
+                summary,
+                steps,
+                fix,
+                facts: Some(facts),
+                ..
+            } = ev.kind
+            {
+                use forkscope::words::hang as words;
+                assert_eq!(words::summary(Lang::En, &facts.summary), summary);
+                assert_eq!(words::steps(Lang::En, &facts.steps), steps);
+                assert_eq!(words::fix(Lang::En, &facts.fix), fix);
+                stalls += 1;
+            }
+        }
+        assert_eq!(stalls, 1, "{trace}");
+    }
+}
+
+/// `text` with what changes from run to run named by order of first
+/// appearance: pipe inodes (`pipe:[N]`) and every number of four digits or
+/// more but 65536 (pids: fds, exit statuses and timeouts are shorter).
+fn redact(text: &str) -> String {
+    let mut out = String::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        let (before, from) = rest.split_at(start);
+        out.push_str(before);
+        let len = from
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(from.len());
+        let (num, after) = from.split_at(len);
+        if out.ends_with("pipe:[") {
+            out.push('N');
+        } else if num.len() >= 4 && num != "65536" {
+            let k = match seen.iter().position(|s| s == num) {
+                Some(k) => k,
+                None => {
+                    seen.push(num.to_string());
+                    seen.len() - 1
+                }
+            };
+            out.push_str(&format!("<pid{}>", k + 1));
+        } else {
+            out.push_str(num);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A hung fixture of fixtures/hang/, started untraced in its own process
+/// group (killed with it when dropped).
+struct Hung(std::process::Child);
+
+impl Hung {
+    fn start(name: &str) -> Hung {
+        use std::os::unix::process::CommandExt;
+        let bin = common::try_fixture_from("hang", name, &[]).expect("the fixture builds");
+        Hung(
+            std::process::Command::new(bin)
+                .process_group(0)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn"),
+        )
+    }
+}
+
+impl Drop for Hung {
+    fn drop(&mut self) {
+        // SAFETY: killpg takes integers only.
+        unsafe {
+            libc::killpg(self.0.id() as i32, libc::SIGKILL);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn snapshot_of_a_real_hang_reads_as_in_the_snapshots() {
+    for name in ["reader_holds_write_end", "parent_keeps_write_end"] {
+        let hung = Hung::start(name);
+        let pid = hung.0.id().to_string();
+        // Until the hang is there (snapshot exits 1); no time asserted.
+        let mut found = None;
+        for _ in 0..200 {
+            let out = forkscope()
+                .args(["--color", "never", "snapshot", &pid])
+                .output()
+                .unwrap();
+            if out.status.code() == Some(1) {
+                found = Some(());
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(found.is_some(), "{name} hangs");
+        for lang in ["en", "zh"] {
+            let out = forkscope()
+                .args(["--color", "never", "--lang", lang, "snapshot", &pid])
+                .output()
+                .unwrap();
+            insta::assert_snapshot!(
+                format!("live_snapshot_{name}_{lang}"),
+                redact(&String::from_utf8_lossy(&out.stdout))
+            );
+        }
+    }
+}
+
+#[test]
+fn record_explains_a_real_hang_as_in_the_snapshots() {
+    for name in ["reader_holds_write_end", "parent_keeps_write_end"] {
+        let bin = common::try_fixture_from("hang", name, &[]).expect("the fixture builds");
+        for lang in ["en", "zh"] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = forkscope()
+                .args(["--lang", lang, "record", "-q", "-o"])
+                .arg(dir.path().join("t.jsonl"))
+                .args(["--stall-timeout", "1", "--on-deadlock", "kill", "--"])
+                .arg(&bin)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(124));
+            // How long it had stalled depends on when the watchdog looked.
+            let text = redact(&String::from_utf8_lossy(&out.stderr));
+            let first = text.lines().next().unwrap_or_default().to_string();
+            let masked: String = first
+                .split(' ')
+                .map(|w| {
+                    let decimal = w.len() == 3 && w.as_bytes()[1] == b'.';
+                    if decimal {
+                        "<secs>"
+                    } else {
+                        w
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            insta::assert_snapshot!(
+                format!("live_record_{name}_{lang}"),
+                text.replacen(&first, &masked, 1)
+            );
+        }
+    }
+}
