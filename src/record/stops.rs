@@ -135,7 +135,7 @@ pub(crate) enum Stop {
     /// PTRACE_EVENT_SECCOMP: entry to a syscall a filter traces.
     Seccomp(SeccompStop),
     /// Syscall-stop: an exit (started tracees, after
-    /// [`SeccompStop::to_exit`]), or an entry or an exit (attached ones).
+    /// [`SeccompStop::stop_at_exit`]), or an entry or an exit (attached ones).
     Syscall(SyscallStop),
     /// PTRACE_EVENT_FORK / VFORK / CLONE (the event number): the task
     /// created another, whose id is the event message.
@@ -246,7 +246,7 @@ impl SeccompStop {
     }
 
     /// PTRACE_SYSCALL: resume and stop again at this syscall's exit.
-    pub(crate) fn to_exit(self) -> nix::Result<()> {
+    pub(crate) fn stop_at_exit(self) -> nix::Result<()> {
         self.0.request(libc::PTRACE_SYSCALL, 0)
     }
 }
@@ -310,7 +310,7 @@ pub(crate) trait AtEntry {
     /// stop there anyway).
     fn go_on(self) -> nix::Result<()>;
     /// Resumes so that the task stops again at this syscall's exit.
-    fn to_exit(self) -> nix::Result<()>;
+    fn stop_at_exit(self) -> nix::Result<()>;
 }
 
 impl AtEntry for SeccompStop {
@@ -320,8 +320,8 @@ impl AtEntry for SeccompStop {
     fn go_on(self) -> nix::Result<()> {
         SeccompStop::go_on(self)
     }
-    fn to_exit(self) -> nix::Result<()> {
-        SeccompStop::to_exit(self)
+    fn stop_at_exit(self) -> nix::Result<()> {
+        SeccompStop::stop_at_exit(self)
     }
 }
 
@@ -332,7 +332,7 @@ impl AtEntry for EntryStop {
     fn go_on(self) -> nix::Result<()> {
         self.0.go_on(0)
     }
-    fn to_exit(self) -> nix::Result<()> {
+    fn stop_at_exit(self) -> nix::Result<()> {
         self.0.request(libc::PTRACE_SYSCALL, 0)
     }
 }

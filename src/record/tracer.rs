@@ -261,11 +261,10 @@ impl Tracer {
                 }
             }
         }
-        loop {
-            let report = match stops::wait(None, self.mode(), || false).map_err(wait_failed)? {
-                Waited::Report(r) => r,
-                Waited::NoTracee | Waited::GaveUp => break,
-            };
+        // Never gives up: runs until no tracee is left.
+        while let Waited::Report(report) =
+            stops::wait(None, self.mode(), || false).map_err(wait_failed)?
+        {
             if let Some(w) = &self.watch {
                 w.stop_seen();
                 if w.killed() {
@@ -689,7 +688,7 @@ impl Tracer {
                 if let Some(t) = self.tasks.get_mut(&pid.as_raw()) {
                     t.pending = Some(p);
                 }
-                s.to_exit()
+                s.stop_at_exit()
             }
             Err(e) => {
                 let r = s.go_on();
