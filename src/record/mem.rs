@@ -58,21 +58,6 @@ pub fn read_cstr(pid: Pid, addr: u64) -> nix::Result<RawStr> {
     Ok(RawStr(out))
 }
 
-/// Reads a pointer-sized word.
-pub fn read_word(pid: Pid, addr: u64, abi: Abi) -> nix::Result<u64> {
-    let mut b = [0u8; 8];
-    let w = abi.word_size();
-    let n = read_bytes(pid, addr, &mut b[..w])?;
-    if n < w {
-        return Err(nix::errno::Errno::EFAULT);
-    }
-    Ok(if w == 4 {
-        u64::from(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
-    } else {
-        u64::from_ne_bytes(b)
-    })
-}
-
 /// Reads a C `int`.
 pub fn read_i32(pid: Pid, addr: u64) -> nix::Result<i32> {
     let mut b = [0u8; 4];

@@ -25,6 +25,11 @@
 //! outside is checked the same way at its signal-delivery-stop, before it is
 //! re-injected: Ctrl-C on a hung program explains the hang first.
 //!
+//! Layout: [`stops`] decodes wait statuses into typed stops and owns the one
+//! waitpid loop, [`tracer`] turns stops into events, [`spawn`] starts or
+//! seizes the tracees, [`signals`] owns forkscope's own signals (and the
+//! statics its handlers use), `error` the layer's error type.
+//!
 //! Attaching ([`attach`]): the process, its threads and its descendants are
 //! seized without PTRACE_O_EXITKILL and stopped at every syscall entry and
 //! exit (no seccomp filter can be added to a running process), and Ctrl-C,
@@ -33,6 +38,7 @@
 #[cfg(feature = "ebpf")]
 pub mod ebpf;
 pub mod elf;
+mod error;
 pub mod limits;
 pub mod live;
 pub mod mem;
@@ -48,6 +54,7 @@ pub mod sysno;
 pub mod tracer;
 mod watchdog;
 
+pub use error::RecordError;
 use watchdog::start_watchdog;
 pub use watchdog::Watch;
 pub use watchdog::{Explain, HangExplainer, HangSink, HangWatch, StallReport, WatchedTask, Why};
@@ -59,47 +66,9 @@ use crate::trace::{
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Errors while recording.
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    /// The command was not found (a shell says 127).
-    #[error("{cmd}: command not found")]
-    NotFound {
-        /// The command as given.
-        cmd: String,
-    },
-    /// The command exists but cannot be run (a shell says 126).
-    #[error("{cmd}: cannot execute: {why}")]
-    NotExecutable {
-        /// The command as given.
-        cmd: String,
-        /// Why.
-        why: String,
-    },
-    /// Starting the traced command failed.
-    #[error("{msg}")]
-    Spawn {
-        /// What failed.
-        msg: String,
-    },
-    /// A ptrace or wait request failed unexpectedly.
-    #[error("{op} on pid {pid} failed: {errno}")]
-    Ptrace {
-        /// The request.
-        op: &'static str,
-        /// The tracee.
-        pid: i32,
-        /// The error.
-        errno: nix::errno::Errno,
-    },
-    /// Writing the trace failed.
-    #[error(transparent)]
-    Trace(#[from] TraceError),
-}
 
 /// What to record.
 #[derive(Debug, Clone)]
@@ -203,57 +172,6 @@ pub fn default_output(argv0: &std::ffi::OsStr) -> PathBuf {
     PathBuf::from(format!("forkscope-{base}-{stamp}.jsonl"))
 }
 
-static ROOT_PID: AtomicI32 = AtomicI32::new(0);
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-/// Attached rather than started: SIGINT/SIGTERM/SIGHUP mean "detach".
-static ATTACHED: AtomicBool = AtomicBool::new(false);
-/// A detach was asked for.
-static DETACH: AtomicBool = AtomicBool::new(false);
-
-fn install_signal_handlers() {
-    // Attached, the handlers must interrupt the tracer's waitpid (no
-    // SA_RESTART), and a 100 ms SIGALRM tick closes the window between
-    // the tracer's look at DETACH and its next waitpid.
-    let attached = ATTACHED.load(Ordering::Relaxed);
-    signals::install(attached);
-    if attached {
-        let tick = libc::timeval {
-            tv_sec: 0,
-            tv_usec: 100_000,
-        };
-        let it = libc::itimerval {
-            it_interval: tick,
-            it_value: tick,
-        };
-        // SAFETY: setitimer reads one itimerval through a valid pointer.
-        unsafe {
-            libc::setitimer(libc::ITIMER_REAL, &it, std::ptr::null_mut());
-        }
-    }
-}
-
-fn stop_tick() {
-    let zero = libc::itimerval {
-        it_interval: libc::timeval {
-            tv_sec: 0,
-            tv_usec: 0,
-        },
-        it_value: libc::timeval {
-            tv_sec: 0,
-            tv_usec: 0,
-        },
-    };
-    // SAFETY: setitimer reads one itimerval through a valid pointer.
-    unsafe {
-        libc::setitimer(libc::ITIMER_REAL, &zero, std::ptr::null_mut());
-    }
-}
-
-/// Has a detach been asked for (attached recordings only)?
-pub fn detach_requested() -> bool {
-    DETACH.load(Ordering::Relaxed)
-}
-
 fn host_kernel() -> String {
     let read = |p: &str| {
         std::fs::read_to_string(p)
@@ -285,7 +203,7 @@ fn run_traced(
         d.thread().unpark();
         let _ = d.join();
     }
-    stop_tick();
+    signals::stop_tick();
     let status = status?;
     let trace_stopped = t.write_failure();
     let hangs = watch
@@ -421,8 +339,7 @@ pub fn record_watched(
     let filter = seccomp::build_filter();
     // Caught before the child exists: a signal now must not kill forkscope
     // (and so the child). The child restores the dispositions it inherits.
-    ATTACHED.store(false, Ordering::Relaxed);
-    install_signal_handlers();
+    signals::catch(false);
     let root = match spawn::launch(&prog, &opts.argv, &filter) {
         Ok(r) => r,
         Err(e) => {
@@ -433,7 +350,7 @@ pub fn record_watched(
         }
     };
     signals::member(root.as_raw());
-    ROOT_PID.store(root.as_raw(), Ordering::Relaxed);
+    signals::set_root(root.as_raw());
     header.root_pid = root.as_raw();
     let w = match TraceWriter::create(&path, &header) {
         Ok(w) => w,
@@ -495,21 +412,19 @@ pub fn attach(
         false,
     );
     header.root_pid = pid;
-    ROOT_PID.store(pid, Ordering::Relaxed);
-    ATTACHED.store(true, Ordering::Relaxed);
-    DETACH.store(false, Ordering::Relaxed);
-    install_signal_handlers();
+    signals::set_root(pid);
+    signals::catch(true);
     let seized = match spawn::attach_all(pids) {
         Ok(s) => s,
         Err(e) => {
-            stop_tick();
+            signals::stop_tick();
             return Err(e);
         }
     };
     let w = match TraceWriter::create(&path, &header) {
         Ok(w) => Arc::new(Mutex::new(w)),
         Err(e) => {
-            stop_tick();
+            signals::stop_tick();
             spawn::release(&seized);
             return Err(e.into());
         }
@@ -562,9 +477,4 @@ pub fn attach(
     // under PTRACE_SYSCALL).
     spawn::interrupt(&seized);
     run_traced(t, watch, path, Some(info))
-}
-
-/// Was Ctrl-C pressed during the recording?
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::Relaxed)
 }

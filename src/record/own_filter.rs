@@ -14,16 +14,17 @@
 //! seccomp stop is the program's own filter speaking, even for a syscall
 //! forkscope's filter traces too.
 
+use super::stops::SeccompStop;
 #[cfg(not(target_arch = "x86_64"))]
 use nix::errno::Errno;
-use nix::unistd::Pid;
 
-/// Skips the syscall `pid` is stopped at (a seccomp stop) so that it
+/// Skips the syscall a task is stopped at (a seccomp stop) so that it
 /// returns -ENOSYS: seccomp(2) says "The tracer can skip the system call by
 /// changing the system call number to -1 [...] the system call will appear
 /// to return the value that the tracer puts in the return value register."
 #[cfg(target_arch = "x86_64")]
-pub fn skip_with_enosys(pid: Pid) -> nix::Result<()> {
+pub(crate) fn skip_with_enosys(s: &SeccompStop) -> nix::Result<()> {
+    let pid = s.pid();
     let mut regs = nix::sys::ptrace::getregs(pid)?;
     regs.orig_rax = u64::MAX; // -1: no syscall
     regs.rax = (-(libc::ENOSYS as i64)) as u64;
@@ -33,7 +34,8 @@ pub fn skip_with_enosys(pid: Pid) -> nix::Result<()> {
 /// See the x86_64 version: on arm64 the syscall number is its own register
 /// set (NT_ARM_SYSTEM_CALL) and the return value is x0.
 #[cfg(target_arch = "aarch64")]
-pub fn skip_with_enosys(pid: Pid) -> nix::Result<()> {
+pub(crate) fn skip_with_enosys(s: &SeccompStop) -> nix::Result<()> {
+    let pid = s.pid();
     const NT_ARM_SYSTEM_CALL: libc::c_int = 0x404;
     let mut nr: libc::c_int = -1;
     let mut iov = libc::iovec {
@@ -81,6 +83,6 @@ pub fn skip_with_enosys(pid: Pid) -> nix::Result<()> {
 
 /// Other architectures: not emulated; the call runs as under any tracer.
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-pub fn skip_with_enosys(_pid: Pid) -> nix::Result<()> {
+pub(crate) fn skip_with_enosys(_s: &SeccompStop) -> nix::Result<()> {
     Err(Errno::ENOTSUP)
 }

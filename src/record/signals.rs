@@ -282,15 +282,11 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
         // The tick of an attached recording.
         return;
     }
-    if super::ATTACHED.load(Ordering::Relaxed) {
+    if ATTACHED.load(Ordering::Relaxed) {
         if matches!(sig, libc::SIGINT | libc::SIGTERM | libc::SIGHUP) {
-            super::INTERRUPTED.store(sig == libc::SIGINT, Ordering::Relaxed);
-            super::DETACH.store(true, Ordering::Relaxed);
+            DETACH.store(true, Ordering::Relaxed);
         }
         return;
-    }
-    if sig == libc::SIGINT {
-        super::INTERRUPTED.store(true, Ordering::Relaxed);
     }
     let fd = PIPE_W.load(Ordering::Relaxed);
     if fd >= 0 {
@@ -304,6 +300,67 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
             );
         }
     }
+}
+
+/// The traced program's first process (or, attached, the first process
+/// asked for): where a signal sent to forkscope alone is passed on.
+static ROOT_PID: AtomicI32 = AtomicI32::new(0);
+/// Attached rather than started: SIGINT/SIGTERM/SIGHUP mean "detach".
+static ATTACHED: AtomicBool = AtomicBool::new(false);
+/// A detach was asked for.
+static DETACH: AtomicBool = AtomicBool::new(false);
+
+/// Names the first process of the recording (see [`ROOT_PID`]).
+pub(crate) fn set_root(pid: i32) {
+    ROOT_PID.store(pid, Ordering::Relaxed);
+}
+
+/// Catches forkscope's signals for a recording of processes it started
+/// (`attached` false) or attached to ([`install`]). Attached, the handlers
+/// must interrupt the tracer's waitpid (no SA_RESTART), and a 100 ms
+/// SIGALRM tick closes the window between the tracer's look at
+/// [`detach_requested`] and its next waitpid; [`stop_tick`] ends it.
+pub(crate) fn catch(attached: bool) {
+    ATTACHED.store(attached, Ordering::Relaxed);
+    DETACH.store(false, Ordering::Relaxed);
+    install(attached);
+    if attached {
+        let tick = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 100_000,
+        };
+        let it = libc::itimerval {
+            it_interval: tick,
+            it_value: tick,
+        };
+        // SAFETY: setitimer reads one itimerval through a valid pointer.
+        unsafe {
+            libc::setitimer(libc::ITIMER_REAL, &it, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Ends the tick of an attached recording.
+pub(crate) fn stop_tick() {
+    let zero = libc::itimerval {
+        it_interval: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+        it_value: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+    };
+    // SAFETY: setitimer reads one itimerval through a valid pointer.
+    unsafe {
+        libc::setitimer(libc::ITIMER_REAL, &zero, std::ptr::null_mut());
+    }
+}
+
+/// Has a detach been asked for (attached recordings only)?
+pub(crate) fn detach_requested() -> bool {
+    DETACH.load(Ordering::Relaxed)
 }
 
 /// Catches every signal of [`caught`]. Started recordings (`attached`
@@ -456,7 +513,7 @@ pub(crate) fn notify(n: &Notice) {
 /// The traced processes still running, other than the first one: (pid,
 /// name), by pid.
 fn remaining() -> Vec<(i32, String)> {
-    let root = super::ROOT_PID.load(Ordering::Relaxed);
+    let root = ROOT_PID.load(Ordering::Relaxed);
     let pids: Vec<i32> = MEMBERS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -605,7 +662,7 @@ fn decide(info: &libc::siginfo_t, got: Instant) {
     if code == libc::SI_USER && reaches_a_tracee(sig, from, got) {
         return;
     }
-    let root = super::ROOT_PID.load(Ordering::Relaxed);
+    let root = ROOT_PID.load(Ordering::Relaxed);
     if root <= 0 || ROOT_GONE.load(Ordering::Relaxed) {
         return;
     }

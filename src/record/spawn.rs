@@ -201,24 +201,15 @@ pub fn interrupt(seized: &Seized) {
 /// interrupted, waited for and detached, with any signal it was about to
 /// receive handed back to it.
 pub fn release(seized: &Seized) {
+    use super::stops::{self, Mode, Report, Waited};
     interrupt(seized);
     for p in &seized.processes {
         for &tid in &p.tids {
             let pid = Pid::from_raw(tid);
-            let status = loop {
-                match nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::__WALL)) {
-                    Err(nix::errno::Errno::EINTR) => continue,
-                    other => break other,
-                }
-            };
-            match status {
-                Ok(nix::sys::wait::WaitStatus::Stopped(_, sig)) => {
-                    let _ = ptrace::detach(pid, Some(sig));
-                }
-                Ok(_) => {
-                    let _ = ptrace::detach(pid, None);
-                }
-                Err(_) => {}
+            if let Ok(Waited::Report(Report::Stop(s))) =
+                stops::wait(Some(pid), Mode::EverySyscall, || false)
+            {
+                let _ = s.detach();
             }
         }
     }

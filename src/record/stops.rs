@@ -1,187 +1,555 @@
-//! Wait statuses decoded once into typed stops, and the ways to resume them.
+//! Wait statuses decoded once into typed stops, and the only ways to resume
+//! each of them.
 //!
-//! A [`Stopped`] token is what lets the tracer resume a tracee; every resume
-//! method consumes it, so one stop cannot be resumed twice by mistake. The
-//! decoding follows ptrace(2) for tracees attached with PTRACE_SEIZE:
+//! [`wait`] is forkscope's one `waitpid(2)` loop: every report of every
+//! tracee (started or attached, while recording, running on unrecorded or
+//! detaching) comes through it, decoded by [`decode`] into a [`Report`].
+//! A tracee in a ptrace-stop is a [`Stop`]: one type per kind of stop, each
+//! with only the resumes ptrace(2) makes valid for it, and every resume
+//! consumes the stop, so one stop cannot be resumed twice, nor a group-stop
+//! be continued (it is listened to), nor a signal be injected where the
+//! kernel would ignore it ("Restarting ptrace commands issued in ptrace-stops
+//! other than signal-delivery-stop are not guaranteed to inject a signal").
+//!
+//! The decoding follows ptrace(2) for tracees attached with PTRACE_SEIZE:
 //! `status>>8 == SIGTRAP|0x80` is a syscall-stop (PTRACE_O_TRACESYSGOOD);
 //! `status>>16` is the PTRACE_EVENT_* of an event stop, PTRACE_EVENT_STOP
 //! being a group-stop when its signal is a stopping signal and an
 //! attach/interrupt/listen-end trap when it is SIGTRAP; anything else is a
 //! signal-delivery-stop.
+//!
+//! How a stop "goes on" depends on the [`Mode`] the tracee is traced in:
+//! PTRACE_CONT under forkscope's seccomp filter (the filter picks the next
+//! stop), PTRACE_SYSCALL when attached (every syscall entry and exit stops).
 
 use nix::errno::Errno;
 use nix::sys::ptrace;
-use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
-/// A tracee in a ptrace-stop, which must be resumed exactly once.
-#[must_use = "a stopped tracee must be resumed"]
-#[derive(Debug)]
-pub struct Stopped {
-    pid: Pid,
+/// How tracees are traced, which decides how a stop goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Started under forkscope's seccomp filter: resumed with PTRACE_CONT,
+    /// they stop again at the next syscall the filter traces.
+    Filtered,
+    /// Attached while running (no filter can be added to a running
+    /// process): resumed with PTRACE_SYSCALL, they stop at every syscall
+    /// entry and exit.
+    EverySyscall,
 }
 
-impl Stopped {
-    /// The stopped task.
-    pub fn pid(&self) -> Pid {
-        self.pid
+impl Mode {
+    fn request(self) -> libc::c_uint {
+        match self {
+            Mode::Filtered => libc::PTRACE_CONT,
+            Mode::EverySyscall => libc::PTRACE_SYSCALL,
+        }
+    }
+}
+
+/// The task of a ptrace-stop. Neither `Clone` nor `Copy`: each request
+/// that ends the stop consumes it.
+#[derive(Debug)]
+struct Tracee {
+    pid: Pid,
+    mode: Mode,
+}
+
+impl Tracee {
+    /// A restarting request (PTRACE_CONT, PTRACE_SYSCALL, PTRACE_LISTEN,
+    /// PTRACE_DETACH) with `sig` as its data. ESRCH (the tracee was killed
+    /// meanwhile) is not an error: its exit will be reported.
+    fn request(self, req: libc::c_uint, sig: i32) -> nix::Result<()> {
+        // SAFETY: these requests take no pointers: addr is ignored and data
+        // is a signal number passed by value (real-time ones included,
+        // which nix's Signal cannot name).
+        let r = unsafe {
+            libc::ptrace(
+                req,
+                self.pid.as_raw(),
+                std::ptr::null_mut::<libc::c_void>(),
+                sig as libc::c_long,
+            )
+        };
+        match Errno::result(r) {
+            Ok(_) | Err(Errno::ESRCH) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
-    /// PTRACE_CONT, delivering `sig` (0 for none). ESRCH (the tracee was
-    /// killed meanwhile) is not an error: its exit will be reported.
-    pub fn cont(self, sig: i32) -> nix::Result<()> {
-        let s = if sig == 0 {
-            None
-        } else {
-            Signal::try_from(sig).ok()
+    fn go_on(self, sig: i32) -> nix::Result<()> {
+        let req = self.mode.request();
+        self.request(req, sig)
+    }
+}
+
+/// A seccomp stop (PTRACE_EVENT_SECCOMP): a syscall a filter traces, at its entry.
+#[must_use = "a stopped tracee must be resumed"]
+#[derive(Debug)]
+pub(crate) struct SeccompStop(Tracee);
+
+/// A syscall-stop (PTRACE_O_TRACESYSGOOD): an entry or an exit, as
+/// [`SyscallStop::side`] finds out.
+#[must_use = "a stopped tracee must be resumed"]
+#[derive(Debug)]
+pub(crate) struct SyscallStop(Tracee);
+
+/// A syscall-enter-stop (attached tracees only).
+#[must_use = "a stopped tracee must be resumed"]
+#[derive(Debug)]
+pub(crate) struct EntryStop(Tracee);
+
+/// A syscall-exit-stop.
+#[must_use = "a stopped tracee must be resumed"]
+#[derive(Debug)]
+pub(crate) struct ExitStop(Tracee);
+
+/// A PTRACE_EVENT_* stop other than PTRACE_EVENT_STOP (fork, vfork, clone,
+/// exec, exit, or one not asked for): its message is the event's detail.
+#[must_use = "a stopped tracee must be resumed"]
+#[derive(Debug)]
+pub(crate) struct EventStop(Tracee);
+
+/// A group-stop (PTRACE_EVENT_STOP with a stopping signal). It can only be
+/// listened to (or detached): continuing it would run a task that untraced
+/// would stay stopped until SIGCONT.
+#[must_use = "a stopped tracee must be resumed"]
+#[derive(Debug)]
+pub(crate) struct GroupStop(Tracee, i32);
+
+/// PTRACE_EVENT_STOP with SIGTRAP: the stop after PTRACE_SEIZE or
+/// PTRACE_INTERRUPT, or the end of a listened group-stop.
+#[must_use = "a stopped tracee must be resumed"]
+#[derive(Debug)]
+pub(crate) struct TrapStop(Tracee);
+
+/// A signal-delivery-stop: the signal is delivered when the stop ends (the
+/// only stop where ptrace injects a signal).
+#[must_use = "a stopped tracee must be resumed"]
+#[derive(Debug)]
+pub(crate) struct SignalStop(Tracee, i32);
+
+/// A tracee in a ptrace-stop, by kind.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// PTRACE_EVENT_SECCOMP: entry to a syscall a filter traces.
+    Seccomp(SeccompStop),
+    /// Syscall-stop: an exit (started tracees, after
+    /// [`SeccompStop::stop_at_exit`]), or an entry or an exit (attached ones).
+    Syscall(SyscallStop),
+    /// PTRACE_EVENT_FORK / VFORK / CLONE (the event number): the task
+    /// created another, whose id is the event message.
+    Created(EventStop, i32),
+    /// PTRACE_EVENT_EXEC: a successful exec; the message is the former tid.
+    Exec(EventStop),
+    /// PTRACE_EVENT_EXIT: the task is about to exit, its fd table still
+    /// intact (only with `record --snapshots exit`, which asks for it).
+    Exit(EventStop),
+    /// PTRACE_EVENT_STOP with a stopping signal.
+    Group(GroupStop),
+    /// PTRACE_EVENT_STOP with SIGTRAP.
+    Trap(TrapStop),
+    /// Signal-delivery-stop.
+    Signal(SignalStop),
+    /// An event not asked for (e.g. PTRACE_EVENT_VFORK_DONE).
+    Other(EventStop),
+}
+
+impl Stop {
+    fn tracee(&self) -> &Tracee {
+        match self {
+            Stop::Seccomp(s) => &s.0,
+            Stop::Syscall(s) => &s.0,
+            Stop::Created(s, _) | Stop::Exec(s) | Stop::Exit(s) | Stop::Other(s) => &s.0,
+            Stop::Group(s) => &s.0,
+            Stop::Trap(s) => &s.0,
+            Stop::Signal(s) => &s.0,
+        }
+    }
+
+    /// The stopped task.
+    pub(crate) fn pid(&self) -> Pid {
+        self.tracee().pid
+    }
+
+    /// Lets the task go on as it would untraced: a group-stop is listened
+    /// to (it stays stopped until SIGCONT), a signal is delivered, anything
+    /// else continues.
+    pub(crate) fn pass(self) -> nix::Result<()> {
+        match self {
+            Stop::Group(s) => s.listen(),
+            Stop::Signal(s) => s.deliver(),
+            Stop::Seccomp(s) => s.go_on(),
+            Stop::Syscall(s) => s.0.go_on(0),
+            Stop::Created(s, _) | Stop::Exec(s) | Stop::Exit(s) | Stop::Other(s) => s.go_on(),
+            Stop::Trap(s) => s.go_on(),
+        }
+    }
+
+    /// PTRACE_DETACH, handing back the signal of a signal-delivery-stop. A
+    /// task in a group-stop stays stopped: the kernel re-enters the stop.
+    pub(crate) fn detach(self) -> nix::Result<()> {
+        let (t, sig) = match self {
+            Stop::Signal(SignalStop(t, sig)) => (t, sig),
+            Stop::Seccomp(SeccompStop(t))
+            | Stop::Syscall(SyscallStop(t))
+            | Stop::Created(EventStop(t), _)
+            | Stop::Exec(EventStop(t))
+            | Stop::Exit(EventStop(t))
+            | Stop::Other(EventStop(t))
+            | Stop::Group(GroupStop(t, _))
+            | Stop::Trap(TrapStop(t)) => (t, 0),
         };
-        let r = if s.is_none() && sig != 0 {
-            // Real-time signals have no nix Signal; use the raw request.
-            raw(libc::PTRACE_CONT, self.pid, sig)
-        } else {
-            ptrace::cont(self.pid, s)
-        };
-        ok_unless_gone(r)
+        t.request(libc::PTRACE_DETACH, sig)
+    }
+}
+
+/// A syscall as PTRACE_GET_SYSCALL_INFO shows it at a seccomp stop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeccompCall {
+    /// AUDIT_ARCH_* of the calling convention.
+    pub(crate) arch: u32,
+    /// The syscall number.
+    pub(crate) nr: u64,
+    /// Its arguments.
+    pub(crate) args: [u64; 6],
+    /// SECCOMP_RET_DATA of the filter that stopped it.
+    pub(crate) data: u32,
+}
+
+impl SeccompStop {
+    /// The stopped task.
+    pub(crate) fn pid(&self) -> Pid {
+        self.0.pid
+    }
+
+    /// The syscall stopped at (None if the tracee is gone).
+    pub(crate) fn call(&self) -> Option<SeccompCall> {
+        let info = ptrace::syscall_info(self.0.pid).ok()?;
+        if info.op != libc::PTRACE_SYSCALL_INFO_SECCOMP {
+            return None;
+        }
+        // SAFETY: op is PTRACE_SYSCALL_INFO_SECCOMP, so the `seccomp` member
+        // of the union is the one the kernel filled in.
+        let s = unsafe { info.u.seccomp };
+        Some(SeccompCall {
+            arch: info.arch,
+            nr: s.nr,
+            args: s.args,
+            data: s.ret_data,
+        })
+    }
+
+    /// Resumes without a stop at this syscall's exit.
+    pub(crate) fn go_on(self) -> nix::Result<()> {
+        self.0.go_on(0)
     }
 
     /// PTRACE_SYSCALL: resume and stop again at this syscall's exit.
-    pub fn to_syscall_exit(self) -> nix::Result<()> {
-        ok_unless_gone(ptrace::syscall(self.pid, None))
-    }
-
-    /// PTRACE_LISTEN: leave a group-stopped tracee stopped, but let the
-    /// tracer hear when SIGCONT (or another event) ends the stop.
-    pub fn listen(self) -> nix::Result<()> {
-        ok_unless_gone(raw(libc::PTRACE_LISTEN, self.pid, 0))
-    }
-
-    /// The tracee is known to be gone (a ptrace request said ESRCH): there is
-    /// nothing to resume.
-    pub fn gone(self) {}
-}
-
-fn raw(req: libc::c_uint, pid: Pid, data: i32) -> nix::Result<()> {
-    // SAFETY: PTRACE_CONT/PTRACE_LISTEN take no pointers: addr is ignored and
-    // data is a signal number passed by value.
-    let r = unsafe {
-        libc::ptrace(
-            req,
-            pid.as_raw(),
-            std::ptr::null_mut::<libc::c_void>(),
-            data as libc::c_long,
-        )
-    };
-    Errno::result(r).map(drop)
-}
-
-fn ok_unless_gone(r: nix::Result<()>) -> nix::Result<()> {
-    match r {
-        Err(Errno::ESRCH) => Ok(()),
-        other => other,
+    pub(crate) fn stop_at_exit(self) -> nix::Result<()> {
+        self.0.request(libc::PTRACE_SYSCALL, 0)
     }
 }
 
-/// What a `waitpid(-1, __WALL)` reported.
+/// Which side of a syscall a [`SyscallStop`] is.
 #[derive(Debug)]
-pub enum Report {
+pub(crate) enum SyscallSide {
+    /// Its entry: the syscall's AUDIT_ARCH_*, number and arguments.
+    Entry(EntryStop, u32, u64, [u64; 6]),
+    /// Its exit: the return value, or the errno.
+    Exit(ExitStop, Result<i64, i32>),
+    /// PTRACE_GET_SYSCALL_INFO failed (the tracee is gone) or said neither.
+    Unknown(SyscallStop),
+}
+
+impl SyscallStop {
+    /// The stopped task.
+    pub(crate) fn pid(&self) -> Pid {
+        self.0.pid
+    }
+
+    /// Asks PTRACE_GET_SYSCALL_INFO whether this is an entry or an exit.
+    pub(crate) fn side(self) -> SyscallSide {
+        let Ok(info) = ptrace::syscall_info(self.0.pid) else {
+            return SyscallSide::Unknown(self);
+        };
+        match info.op {
+            libc::PTRACE_SYSCALL_INFO_ENTRY => {
+                // SAFETY: op is PTRACE_SYSCALL_INFO_ENTRY, so the `entry`
+                // member of the union is the one the kernel filled in.
+                let e = unsafe { info.u.entry };
+                SyscallSide::Entry(EntryStop(self.0), info.arch, e.nr, e.args)
+            }
+            libc::PTRACE_SYSCALL_INFO_EXIT => {
+                // SAFETY: op is PTRACE_SYSCALL_INFO_EXIT, so `exit` is the
+                // member of the union the kernel filled in.
+                let x = unsafe { info.u.exit };
+                let ret = if x.is_error != 0 {
+                    Err(-x.sval as i32)
+                } else {
+                    Ok(x.sval)
+                };
+                SyscallSide::Exit(ExitStop(self.0), ret)
+            }
+            _ => SyscallSide::Unknown(self),
+        }
+    }
+
+    /// Resumes (PTRACE_CONT or, attached, PTRACE_SYSCALL).
+    pub(crate) fn go_on(self) -> nix::Result<()> {
+        self.0.go_on(0)
+    }
+}
+
+/// A stop at a syscall's entry, where the tracer may ask to see its exit:
+/// a seccomp stop, or an attached tracee's syscall-enter-stop.
+pub(crate) trait AtEntry {
+    /// The stopped task.
+    fn pid(&self) -> Pid;
+    /// Resumes without a stop at this syscall's exit (attached tracees
+    /// stop there anyway).
+    fn go_on(self) -> nix::Result<()>;
+    /// Resumes so that the task stops again at this syscall's exit.
+    fn stop_at_exit(self) -> nix::Result<()>;
+}
+
+impl AtEntry for SeccompStop {
+    fn pid(&self) -> Pid {
+        self.0.pid
+    }
+    fn go_on(self) -> nix::Result<()> {
+        SeccompStop::go_on(self)
+    }
+    fn stop_at_exit(self) -> nix::Result<()> {
+        SeccompStop::stop_at_exit(self)
+    }
+}
+
+impl AtEntry for EntryStop {
+    fn pid(&self) -> Pid {
+        self.0.pid
+    }
+    fn go_on(self) -> nix::Result<()> {
+        self.0.go_on(0)
+    }
+    fn stop_at_exit(self) -> nix::Result<()> {
+        self.0.request(libc::PTRACE_SYSCALL, 0)
+    }
+}
+
+impl ExitStop {
+    /// The stopped task.
+    pub(crate) fn pid(&self) -> Pid {
+        self.0.pid
+    }
+
+    /// Resumes (PTRACE_CONT or, attached, PTRACE_SYSCALL).
+    pub(crate) fn go_on(self) -> nix::Result<()> {
+        self.0.go_on(0)
+    }
+}
+
+impl EventStop {
+    /// The stopped task.
+    pub(crate) fn pid(&self) -> Pid {
+        self.0.pid
+    }
+
+    /// PTRACE_GETEVENTMSG: the new task's id (fork, vfork, clone), the
+    /// former thread id (exec), the exit status (exit).
+    pub(crate) fn message(&self) -> nix::Result<i64> {
+        ptrace::getevent(self.0.pid)
+    }
+
+    /// Resumes (PTRACE_CONT or, attached, PTRACE_SYSCALL).
+    pub(crate) fn go_on(self) -> nix::Result<()> {
+        self.0.go_on(0)
+    }
+}
+
+impl GroupStop {
+    /// The stopping signal.
+    pub(crate) fn signal(&self) -> i32 {
+        self.1
+    }
+
+    /// PTRACE_LISTEN: leave the task stopped, but let the tracer hear when
+    /// SIGCONT (or another event) ends the stop.
+    pub(crate) fn listen(self) -> nix::Result<()> {
+        self.0.request(libc::PTRACE_LISTEN, 0)
+    }
+}
+
+impl TrapStop {
+    /// Resumes (PTRACE_CONT or, attached, PTRACE_SYSCALL).
+    pub(crate) fn go_on(self) -> nix::Result<()> {
+        self.0.go_on(0)
+    }
+}
+
+impl SignalStop {
+    /// The signal about to be delivered.
+    pub(crate) fn signal(&self) -> i32 {
+        self.1
+    }
+
+    /// PTRACE_GETSIGINFO: who sent the signal, and how.
+    pub(crate) fn siginfo(&self) -> nix::Result<libc::siginfo_t> {
+        ptrace::getsiginfo(self.0.pid)
+    }
+
+    /// Resumes, delivering the signal (forkscope never suppresses one: the
+    /// program gets it as it would untraced).
+    pub(crate) fn deliver(self) -> nix::Result<()> {
+        let sig = self.1;
+        self.0.go_on(sig)
+    }
+}
+
+/// What a `waitpid(2)` reported.
+#[derive(Debug)]
+pub(crate) enum Report {
     /// The task exited with a code.
     Exited(Pid, i32),
-    /// The task was killed by a signal.
+    /// The task was killed by a signal (and dumped core).
     Signaled(Pid, i32, bool),
     /// The task is in a ptrace-stop.
-    Stop(Stopped, StopKind),
+    Stop(Stop),
 }
 
-/// Which ptrace-stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopKind {
-    /// PTRACE_EVENT_SECCOMP: entry to a syscall our filter traces.
-    Seccomp,
-    /// Syscall-exit-stop (we only ask for exits, after a seccomp stop).
-    SyscallExit,
-    /// PTRACE_EVENT_FORK / VFORK / CLONE (the event number): the task created another.
-    Created(i32),
-    /// PTRACE_EVENT_EXEC: a successful exec.
-    Exec,
-    /// PTRACE_EVENT_STOP with a stopping signal: group-stop.
-    GroupStop(i32),
-    /// PTRACE_EVENT_STOP with SIGTRAP: attach stop, interrupt, or the end of a listened group-stop.
-    Trap,
-    /// Signal-delivery-stop.
-    Signal(i32),
-    /// PTRACE_EVENT_EXIT: the task is about to exit, its fd table still
-    /// intact (only with `record --snapshots exit`, which asks for it).
-    Exit,
-    /// An event we did not ask for (e.g. PTRACE_EVENT_VFORK_DONE).
-    Other,
+/// What [`wait`] brought.
+#[derive(Debug)]
+pub(crate) enum Waited {
+    /// A report.
+    Report(Report),
+    /// No tracee is left (ECHILD).
+    NoTracee,
+    /// `give_up` said so, before a wait or after one a signal interrupted.
+    GaveUp,
 }
 
-/// Blocks for the next report from any tracee. `Ok(None)` when no tracee is left.
-pub fn wait_any() -> nix::Result<Option<Report>> {
+/// The one waitpid loop: blocks for the next report of task `who` (any
+/// tracee when None) with `__WALL`, and decodes it for tracees in `mode`.
+/// A signal handler interrupting the wait (EINTR) retries it, unless
+/// `give_up` (asked before every wait) says to return: attached recordings
+/// give up when a detach was asked for, detaching gives up at a deadline.
+pub(crate) fn wait(
+    who: Option<Pid>,
+    mode: Mode,
+    give_up: impl Fn() -> bool,
+) -> nix::Result<Waited> {
+    let pid = who.map_or(-1, Pid::as_raw);
     let mut status: libc::c_int = 0;
     loop {
-        // SAFETY: waitpid writes one int through a valid pointer.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
-        if pid < 0 {
-            match Errno::last() {
-                Errno::EINTR => continue,
-                Errno::ECHILD => return Ok(None),
-                e => return Err(e),
-            }
+        if give_up() {
+            return Ok(Waited::GaveUp);
         }
-        return Ok(Some(decode(Pid::from_raw(pid), status)));
+        // SAFETY: waitpid writes one int through a valid pointer.
+        let got = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+        if got >= 0 {
+            return Ok(Waited::Report(decode(Pid::from_raw(got), status, mode)));
+        }
+        match Errno::last() {
+            Errno::EINTR => continue,
+            Errno::ECHILD => return Ok(Waited::NoTracee),
+            e => return Err(e),
+        }
     }
 }
 
-/// Decodes one wait status.
-pub fn decode(pid: Pid, status: i32) -> Report {
+/// Decodes one wait status of a tracee traced in `mode`.
+pub(crate) fn decode(pid: Pid, status: i32, mode: Mode) -> Report {
     if libc::WIFEXITED(status) {
         return Report::Exited(pid, libc::WEXITSTATUS(status));
     }
     if libc::WIFSIGNALED(status) {
         return Report::Signaled(pid, libc::WTERMSIG(status), libc::WCOREDUMP(status));
     }
+    let t = Tracee { pid, mode };
     let sig = libc::WSTOPSIG(status);
+    if sig == (libc::SIGTRAP | 0x80) {
+        return Report::Stop(Stop::Syscall(SyscallStop(t)));
+    }
     let event = (status >> 16) & 0xffff;
-    let kind = if sig == (libc::SIGTRAP | 0x80) {
-        StopKind::SyscallExit
-    } else {
-        match event {
-            0 => StopKind::Signal(sig),
-            libc::PTRACE_EVENT_SECCOMP => StopKind::Seccomp,
-            libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
-                StopKind::Created(event)
-            }
-            libc::PTRACE_EVENT_EXEC => StopKind::Exec,
-            libc::PTRACE_EVENT_EXIT => StopKind::Exit,
-            libc::PTRACE_EVENT_STOP => {
-                if matches!(
-                    sig,
-                    libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
-                ) {
-                    StopKind::GroupStop(sig)
-                } else {
-                    StopKind::Trap
-                }
-            }
-            _ => StopKind::Other,
+    Report::Stop(match event {
+        0 => Stop::Signal(SignalStop(t, sig)),
+        libc::PTRACE_EVENT_SECCOMP => Stop::Seccomp(SeccompStop(t)),
+        libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
+            Stop::Created(EventStop(t), event)
         }
-    };
-    Report::Stop(Stopped { pid }, kind)
+        libc::PTRACE_EVENT_EXEC => Stop::Exec(EventStop(t)),
+        libc::PTRACE_EVENT_EXIT => Stop::Exit(EventStop(t)),
+        libc::PTRACE_EVENT_STOP => {
+            if matches!(
+                sig,
+                libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
+            ) {
+                Stop::Group(GroupStop(t, sig))
+            } else {
+                Stop::Trap(TrapStop(t))
+            }
+        }
+        _ => Stop::Other(EventStop(t)),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn kind(status: i32) -> StopKind {
-        match decode(Pid::from_raw(1), status) {
-            Report::Stop(s, k) => {
-                s.gone();
-                k
-            }
-            other => panic!("{other:?}"),
+    /// The kind of stop `status` decodes to, as a word (the stop token is
+    /// dropped unresumed: pid 1 is not a tracee here).
+    fn kind(status: i32) -> String {
+        match decode(Pid::from_raw(1), status, Mode::Filtered) {
+            Report::Stop(s) => match s {
+                Stop::Seccomp(_) => "seccomp".into(),
+                Stop::Syscall(_) => "syscall".into(),
+                Stop::Created(_, e) => format!("created {e}"),
+                Stop::Exec(_) => "exec".into(),
+                Stop::Exit(_) => "exit".into(),
+                Stop::Group(g) => format!("group {}", g.signal()),
+                Stop::Trap(_) => "trap".into(),
+                Stop::Signal(s) => format!("signal {}", s.signal()),
+                Stop::Other(_) => "other".into(),
+            },
+            other => format!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn an_interrupted_tracee_reports_a_trap_stop_and_runs_on_untraced_after_detach() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("10")
+            .spawn()
+            .expect("sleep");
+        let pid = Pid::from_raw(child.id() as i32);
+        ptrace::seize(pid, ptrace::Options::empty()).expect("seize");
+        ptrace::interrupt(pid).expect("interrupt");
+        let s = match wait(Some(pid), Mode::EverySyscall, || false) {
+            Ok(Waited::Report(Report::Stop(s))) => s,
+            other => panic!("{other:?}"),
+        };
+        assert!(matches!(s, Stop::Trap(_)), "{s:?}");
+        s.detach().expect("detach");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(
+            status.lines().any(|l| l == "TracerPid:\t0"),
+            "still traced after detach:\n{status}"
+        );
+        assert!(
+            !status.lines().any(|l| l.starts_with("State:\tt")),
+            "left in a ptrace-stop:\n{status}"
+        );
+    }
+
+    #[test]
+    fn a_wait_asked_to_give_up_returns_before_blocking() {
+        assert!(matches!(
+            wait(None, Mode::Filtered, || true),
+            Ok(Waited::GaveUp)
+        ));
     }
 
     fn stopped(sig: i32, event: i32) -> i32 {
@@ -190,37 +558,46 @@ mod tests {
 
     #[test]
     fn stops_decode_as_ptrace_2_describes_them() {
-        assert_eq!(
-            kind(stopped(libc::SIGTRAP | 0x80, 0)),
-            StopKind::SyscallExit
-        );
+        assert_eq!(kind(stopped(libc::SIGTRAP | 0x80, 0)), "syscall");
         assert_eq!(
             kind(stopped(libc::SIGTRAP, libc::PTRACE_EVENT_SECCOMP)),
-            StopKind::Seccomp
+            "seccomp"
         );
         assert_eq!(
             kind(stopped(libc::SIGTRAP, libc::PTRACE_EVENT_VFORK)),
-            StopKind::Created(libc::PTRACE_EVENT_VFORK)
+            format!("created {}", libc::PTRACE_EVENT_VFORK)
+        );
+        assert_eq!(
+            kind(stopped(libc::SIGTRAP, libc::PTRACE_EVENT_EXEC)),
+            "exec"
         );
         assert_eq!(
             kind(stopped(libc::SIGSTOP, libc::PTRACE_EVENT_STOP)),
-            StopKind::GroupStop(libc::SIGSTOP)
+            format!("group {}", libc::SIGSTOP)
         );
         assert_eq!(
             kind(stopped(libc::SIGTRAP, libc::PTRACE_EVENT_STOP)),
-            StopKind::Trap
+            "trap"
         );
         assert_eq!(
             kind(stopped(libc::SIGTRAP, libc::PTRACE_EVENT_EXIT)),
-            StopKind::Exit
+            "exit"
+        );
+        assert_eq!(
+            kind(stopped(libc::SIGTRAP, libc::PTRACE_EVENT_VFORK_DONE)),
+            "other"
         );
         assert_eq!(
             kind(stopped(libc::SIGPIPE, 0)),
-            StopKind::Signal(libc::SIGPIPE)
+            format!("signal {}", libc::SIGPIPE)
         );
         assert!(matches!(
-            decode(Pid::from_raw(1), 7 << 8),
+            decode(Pid::from_raw(1), 7 << 8, Mode::Filtered),
             Report::Exited(_, 7)
+        ));
+        assert!(matches!(
+            decode(Pid::from_raw(1), libc::SIGKILL, Mode::Filtered),
+            Report::Signaled(_, libc::SIGKILL, false)
         ));
     }
 }

@@ -17,13 +17,14 @@
 //! outside checked for a hang before re-injecting it.
 
 use super::elf::ElfCache;
-use super::stops::{self, Report, StopKind, Stopped};
+use super::stops::{
+    self, AtEntry, EventStop, ExitStop, Mode, Report, SeccompStop, SignalStop, Stop, SyscallSide,
+    SyscallStop, Waited,
+};
 use super::syscalls::{self, signal::InFlight, Call, Pending};
 use super::sysno::{self, Abi};
 use super::{RecordError, Watch, WatchedTask, Why};
 use crate::trace::{EventKind, ForkFlavor, Sig, Status, TraceWriter};
-use nix::errno::Errno;
-use nix::sys::ptrace;
 use nix::unistd::Pid;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -80,7 +81,7 @@ impl Task {
 /// Something a task did before its parent's fork event was seen.
 #[derive(Debug)]
 enum Held {
-    Stop(Stopped, StopKind),
+    Stop(Stop),
     Gone(Status),
 }
 
@@ -126,48 +127,13 @@ pub struct Tracer {
     pub sigchld: syscalls::sigchld::Dispositions,
 }
 
-/// What the next wait brought.
-enum Next {
-    /// A tracee report.
-    Report(Report),
-    /// A detach was asked for.
-    Detach,
-    /// No tracee is left.
-    Done,
-}
-
-/// A request made directly: PTRACE_SYSCALL (with a signal to deliver) or
-/// PTRACE_DETACH. ESRCH, a tracee killed meanwhile, is not an error.
-fn raw_request(req: libc::c_uint, pid: Pid, sig: i32) -> nix::Result<()> {
-    // SAFETY: PTRACE_SYSCALL/PTRACE_DETACH take no pointers: addr is ignored
-    // and data is a signal number passed by value.
-    let r = unsafe {
-        libc::ptrace(
-            req,
-            pid.as_raw(),
-            std::ptr::null_mut::<libc::c_void>(),
-            sig as libc::c_long,
-        )
-    };
-    match Errno::result(r) {
-        Ok(_) | Err(Errno::ESRCH) => Ok(()),
-        Err(e) => Err(e),
+/// A waitpid that failed other than by ECHILD or EINTR.
+fn wait_failed(errno: nix::errno::Errno) -> RecordError {
+    RecordError::Ptrace {
+        op: "waitpid",
+        pid: -1,
+        errno,
     }
-}
-
-/// Waits for the next report of any tracee; EINTR is returned, not retried
-/// (attached, a signal handler may have asked for a detach).
-fn wait_raw() -> nix::Result<Option<Report>> {
-    let mut status: libc::c_int = 0;
-    // SAFETY: waitpid writes one int through a valid pointer.
-    let pid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
-    if pid < 0 {
-        return match Errno::last() {
-            Errno::ECHILD => Ok(None),
-            e => Err(e),
-        };
-    }
-    Ok(Some(stops::decode(Pid::from_raw(pid), status)))
 }
 
 fn is_terminating(sig: i32) -> bool {
@@ -180,8 +146,9 @@ fn is_terminating(sig: i32) -> bool {
 /// Who sent the signal being delivered to `pid`, when the kernel says: a
 /// process that called kill/tkill/sigqueue, or the child behind a SIGCHLD.
 /// With the si_code and si_status of the signal.
-fn sender_info(pid: Pid, sig: i32) -> Option<(i32, i32, i32)> {
-    let si = ptrace::getsiginfo(pid).ok()?;
+fn sender_info(s: &SignalStop) -> Option<(i32, i32, i32)> {
+    let sig = s.signal();
+    let si = s.siginfo().ok()?;
     // SAFETY: si_pid and si_status are valid for SIGCHLD with a CLD_* code;
     // si_pid also for SI_USER, SI_TKILL and SI_QUEUE. Only those are read.
     let (from, status) = unsafe { (si.si_pid(), si.si_status()) };
@@ -284,38 +251,24 @@ impl Tracer {
             self.detach_all()?;
             return Ok(self.root_status);
         }
-        let pass = |s: Stopped, kind: StopKind| {
-            let _ = match kind {
-                StopKind::GroupStop(_) => s.listen(),
-                StopKind::Signal(sig) => s.cont(sig),
-                _ => s.cont(0),
-            };
-        };
         for (pid, held) in std::mem::take(&mut self.held) {
             for h in held {
                 match h {
-                    Held::Stop(s, kind) => pass(s, kind),
+                    Held::Stop(s) => {
+                        let _ = s.pass();
+                    }
                     Held::Gone(st) => self.ended_unrecorded(pid, st),
                 }
             }
         }
-        loop {
-            let report = match wait_raw() {
-                Ok(Some(r)) => r,
-                Ok(None) => break,
-                Err(Errno::EINTR) => continue,
-                Err(e) => {
-                    return Err(RecordError::Ptrace {
-                        op: "waitpid",
-                        pid: -1,
-                        errno: e,
-                    })
-                }
-            };
+        // Never gives up: runs until no tracee is left.
+        while let Waited::Report(report) =
+            stops::wait(None, self.mode(), || false).map_err(wait_failed)?
+        {
             if let Some(w) = &self.watch {
                 w.stop_seen();
                 if w.killed() {
-                    if let Report::Stop(s, _) = &report {
+                    if let Report::Stop(s) = &report {
                         let _ = nix::sys::signal::kill(s.pid(), nix::sys::signal::Signal::SIGKILL);
                     }
                 }
@@ -331,7 +284,9 @@ impl Tracer {
                         core,
                     },
                 ),
-                Report::Stop(s, kind) => pass(s, kind),
+                Report::Stop(s) => {
+                    let _ = s.pass();
+                }
             }
         }
         self.tasks.clear();
@@ -396,26 +351,13 @@ impl Tracer {
         }
     }
 
-    /// Resumes a stopped tracee, delivering `sig` (0 for none): PTRACE_CONT,
-    /// or PTRACE_SYSCALL for attached tracees, which stop at every syscall.
-    fn resume(&self, s: Stopped, sig: i32) -> nix::Result<()> {
+    /// How tracees go on after a stop: PTRACE_CONT under forkscope's
+    /// filter, PTRACE_SYSCALL when attached.
+    fn mode(&self) -> Mode {
         if self.attached {
-            let pid = s.pid();
-            // The stop token is consumed here and the request made directly:
-            // `Stopped` has no PTRACE_SYSCALL-with-a-signal method.
-            s.gone();
-            raw_request(libc::PTRACE_SYSCALL, pid, sig)
+            Mode::EverySyscall
         } else {
-            s.cont(sig)
-        }
-    }
-
-    /// Resumes a tracee so that it stops again at this syscall's exit.
-    fn to_exit(&self, s: Stopped) -> nix::Result<()> {
-        if self.attached {
-            self.resume(s, 0)
-        } else {
-            s.to_syscall_exit()
+            Mode::Filtered
         }
     }
 
@@ -441,22 +383,22 @@ impl Tracer {
             if !self.flush_still_writing() {
                 return self.run_unrecorded();
             }
-            let report = match self.next()? {
-                Next::Report(r) => r,
-                Next::Detach => {
+            // Attached, a signal handler may ask for a detach: it interrupts
+            // the wait, and is looked at before every wait.
+            let attached = self.attached;
+            let detach = || attached && super::signals::detach_requested();
+            let report = match stops::wait(None, self.mode(), detach).map_err(wait_failed)? {
+                Waited::Report(r) => r,
+                Waited::GaveUp => {
                     self.detach_all()?;
                     break;
                 }
-                Next::Done => break,
+                Waited::NoTracee => break,
             };
             let structural = !matches!(
                 report,
                 Report::Stop(
-                    _,
-                    StopKind::Seccomp
-                        | StopKind::SyscallExit
-                        | StopKind::Signal(_)
-                        | StopKind::Other
+                    Stop::Seccomp(_) | Stop::Syscall(_) | Stop::Signal(_) | Stop::Other(_)
                 )
             );
             if let Some(w) = &self.watch {
@@ -464,7 +406,7 @@ impl Tracer {
                 if w.killed() {
                     // The tree is being killed for a hang: so is anything
                     // it forked meanwhile.
-                    if let Report::Stop(s, _) = &report {
+                    if let Report::Stop(s) = &report {
                         let _ = nix::sys::signal::kill(s.pid(), nix::sys::signal::Signal::SIGKILL);
                     }
                 }
@@ -481,26 +423,6 @@ impl Tracer {
         Ok(self.root_status)
     }
 
-    fn next(&mut self) -> Result<Next, RecordError> {
-        loop {
-            if self.attached && super::detach_requested() {
-                return Ok(Next::Detach);
-            }
-            match wait_raw() {
-                Ok(Some(r)) => return Ok(Next::Report(r)),
-                Ok(None) => return Ok(Next::Done),
-                Err(Errno::EINTR) => continue,
-                Err(e) => {
-                    return Err(RecordError::Ptrace {
-                        op: "waitpid",
-                        pid: -1,
-                        errno: e,
-                    })
-                }
-            }
-        }
-    }
-
     /// Detaches every attached task, leaving it as it was: each is
     /// interrupted (PTRACE_INTERRUPT), waited for, and detached, with the
     /// signal it was about to receive handed back. A task in a group-stop
@@ -509,41 +431,24 @@ impl Tracer {
         if let Some(w) = self.watch.clone() {
             w.check(&self.watched(), Why::Detach);
         }
-        let detach = |s: Stopped, sig: i32| {
-            let pid = s.pid();
-            s.gone();
-            let _ = raw_request(libc::PTRACE_DETACH, pid, sig);
-        };
         // Tasks held since before their fork event are stopped already.
         for (_, held) in std::mem::take(&mut self.held) {
             for h in held {
-                if let Held::Stop(s, kind) = h {
-                    let sig = if let StopKind::Signal(sig) = kind {
-                        sig
-                    } else {
-                        0
-                    };
-                    detach(s, sig);
+                if let Held::Stop(s) = h {
+                    let _ = s.detach();
                 }
             }
         }
         let mut pending: HashSet<i32> = self.tasks.keys().copied().collect();
         for &tid in &pending {
-            let _ = ptrace::interrupt(Pid::from_raw(tid));
+            let _ = nix::sys::ptrace::interrupt(Pid::from_raw(tid));
         }
         let deadline = Instant::now() + Duration::from_secs(3);
-        while !pending.is_empty() && Instant::now() < deadline {
-            let report = match wait_raw() {
-                Ok(Some(r)) => r,
-                Ok(None) => break,
-                Err(Errno::EINTR) => continue,
-                Err(e) => {
-                    return Err(RecordError::Ptrace {
-                        op: "waitpid",
-                        pid: -1,
-                        errno: e,
-                    })
-                }
+        let late = || Instant::now() >= deadline;
+        while !pending.is_empty() {
+            let report = match stops::wait(None, self.mode(), late).map_err(wait_failed)? {
+                Waited::Report(r) => r,
+                Waited::NoTracee | Waited::GaveUp => break,
             };
             match report {
                 Report::Exited(pid, code) => {
@@ -560,21 +465,16 @@ impl Tracer {
                         },
                     )?;
                 }
-                Report::Stop(s, kind) => {
+                Report::Stop(s) => {
                     let pid = s.pid();
-                    let sig = match kind {
-                        StopKind::Signal(sig) => sig,
-                        StopKind::Created(_) => {
-                            // Its new child was attached by the kernel: let
-                            // it go too when it reports.
-                            if let Ok(child) = ptrace::getevent(pid) {
-                                pending.insert(child as i32);
-                            }
-                            0
+                    if let Stop::Created(e, _) = &s {
+                        // Its new child was attached by the kernel: let it
+                        // go too when it reports.
+                        if let Ok(child) = e.message() {
+                            pending.insert(child as i32);
                         }
-                        _ => 0,
-                    };
-                    detach(s, sig);
+                    }
+                    let _ = s.detach();
                     pending.remove(&pid.as_raw());
                 }
             }
@@ -613,13 +513,13 @@ impl Tracer {
                     },
                 )
             }
-            Report::Stop(s, kind) => {
+            Report::Stop(s) => {
                 let pid = s.pid().as_raw();
                 if !self.tasks.contains_key(&pid) {
-                    self.hold(pid, Held::Stop(s, kind));
+                    self.hold(pid, Held::Stop(s));
                     return Ok(());
                 }
-                self.stop(s, kind)
+                self.stop(s)
             }
         }
     }
@@ -628,15 +528,16 @@ impl Tracer {
         self.held.entry(pid).or_default().push(h);
     }
 
-    fn stop(&mut self, s: Stopped, kind: StopKind) -> Result<(), RecordError> {
+    fn stop(&mut self, s: Stop) -> Result<(), RecordError> {
         let pid = s.pid().as_raw();
-        let resumed = match kind {
-            StopKind::Seccomp => self.syscall_entry(s),
-            StopKind::SyscallExit if self.attached => self.syscall_stop(s),
-            StopKind::SyscallExit => self.syscall_exit(s),
-            StopKind::Created(event) => self.created(s, event),
-            StopKind::Exec => self.exec(s),
-            StopKind::GroupStop(sig) => {
+        let resumed = match s {
+            Stop::Seccomp(s) => self.syscall_entry(s),
+            Stop::Syscall(s) if self.attached => self.syscall_stop(s),
+            Stop::Syscall(s) => self.syscall_exit(s),
+            Stop::Created(s, event) => self.created(s, event),
+            Stop::Exec(s) => self.exec(s),
+            Stop::Group(s) => {
+                let sig = s.signal();
                 self.kill_seen(Sig(sig))?;
                 let ahead = self
                     .tasks
@@ -651,7 +552,7 @@ impl Tracer {
                 }
                 s.listen()
             }
-            StopKind::Trap => {
+            Stop::Trap(s) => {
                 let was_stopped = self
                     .tasks
                     .get_mut(&pid)
@@ -660,13 +561,14 @@ impl Tracer {
                 if was_stopped {
                     self.emit(pid, EventKind::Continue {})?;
                 }
-                self.resume(s, 0)
+                s.go_on()
             }
-            StopKind::Signal(sig) => {
+            Stop::Signal(s) => {
+                let sig = s.signal();
                 self.kill_seen(Sig(sig))?;
                 // si_pid is a pid of the receiver's pid namespace.
-                let info = sender_info(s.pid(), sig)
-                    .map(|(f, code, st)| (self.pidns.global(pid, f), code, st));
+                let info =
+                    sender_info(&s).map(|(f, code, st)| (self.pidns.global(pid, f), code, st));
                 let from = info.map(|(f, _, _)| f);
                 // A SIGCHLD telling the parent that a child stopped: the
                 // child's stop comes first in the timeline.
@@ -683,10 +585,10 @@ impl Tracer {
                         from,
                     },
                 )?;
-                self.resume(s, sig)
+                s.deliver()
             }
-            StopKind::Exit => self.exit_stop(s),
-            StopKind::Other => self.resume(s, 0),
+            Stop::Exit(s) => self.exit_stop(s),
+            Stop::Other(s) => s.go_on(),
         };
         // A tracee that vanished between stop and resume is not an error: its exit will be reported.
         resumed.map_err(|e| RecordError::Ptrace {
@@ -697,27 +599,14 @@ impl Tracer {
         Ok(())
     }
 
-    fn syscall_entry(&mut self, s: Stopped) -> nix::Result<()> {
-        let info = match ptrace::syscall_info(s.pid()) {
-            Ok(i) => i,
-            Err(_) => return self.resume(s, 0),
+    fn syscall_entry(&mut self, s: SeccompStop) -> nix::Result<()> {
+        let Some(c) = s.call() else {
+            return s.go_on();
         };
-        if info.op != libc::PTRACE_SYSCALL_INFO_SECCOMP {
-            return self.resume(s, 0);
+        if self.attached || c.data != super::seccomp::FILTER_DATA {
+            return self.programs_own_stop(s, c.arch, c.nr, c.args);
         }
-        // SAFETY: op is PTRACE_SYSCALL_INFO_SECCOMP, so the `seccomp` member
-        // of the union is the one the kernel filled in.
-        let (nr, args, data) = unsafe {
-            (
-                info.u.seccomp.nr,
-                info.u.seccomp.args,
-                info.u.seccomp.ret_data,
-            )
-        };
-        if self.attached || data != super::seccomp::FILTER_DATA {
-            return self.programs_own_stop(s, info.arch, nr, args);
-        }
-        self.entry_call(s, info.arch, nr, args)
+        self.entry_call(s, c.arch, c.nr, c.args)
     }
 
     /// A seccomp stop that forkscope's filter did not cause: the program's
@@ -728,14 +617,14 @@ impl Tracer {
     /// call already and its exit stop will see the ENOSYS.
     fn programs_own_stop(
         &mut self,
-        s: Stopped,
+        s: SeccompStop,
         arch: u32,
         nr: u64,
         args: [u64; 6],
     ) -> nix::Result<()> {
         let pid = s.pid();
-        if super::own_filter::skip_with_enosys(pid).is_err() || self.attached {
-            return self.resume(s, 0);
+        if super::own_filter::skip_with_enosys(&s).is_err() || self.attached {
+            return s.go_on();
         }
         let call = Abi::from_audit_arch(arch)
             .and_then(|abi| sysno::lookup(abi, nr as i64).map(|sys| Call { sys, abi, args }));
@@ -761,92 +650,93 @@ impl Tracer {
                 self.fail(e);
             }
         }
-        self.resume(s, 0)
+        s.go_on()
     }
 
     /// A syscall-stop of an attached tracee (PTRACE_SYSCALL): an entry or an
     /// exit, as PTRACE_GET_SYSCALL_INFO says.
-    fn syscall_stop(&mut self, s: Stopped) -> nix::Result<()> {
-        let info = match ptrace::syscall_info(s.pid()) {
-            Ok(i) => i,
-            Err(_) => return self.resume(s, 0),
-        };
-        match info.op {
-            libc::PTRACE_SYSCALL_INFO_ENTRY => {
-                // SAFETY: op is PTRACE_SYSCALL_INFO_ENTRY, so the `entry`
-                // member of the union is the one the kernel filled in.
-                let (nr, args) = unsafe { (info.u.entry.nr, info.u.entry.args) };
-                self.entry_call(s, info.arch, nr, args)
-            }
-            libc::PTRACE_SYSCALL_INFO_EXIT => self.syscall_exit(s),
-            _ => self.resume(s, 0),
+    fn syscall_stop(&mut self, s: SyscallStop) -> nix::Result<()> {
+        match s.side() {
+            SyscallSide::Entry(s, arch, nr, args) => self.entry_call(s, arch, nr, args),
+            SyscallSide::Exit(s, res) => match self.take_pending(s.pid()) {
+                Some(p) => self.exit_call(s, p, res),
+                None => s.go_on(),
+            },
+            SyscallSide::Unknown(s) => s.go_on(),
         }
     }
 
     /// A syscall entry (seccomp stop, or syscall-enter-stop when attached).
-    fn entry_call(&mut self, s: Stopped, arch: u32, nr: u64, args: [u64; 6]) -> nix::Result<()> {
+    fn entry_call(
+        &mut self,
+        s: impl AtEntry,
+        arch: u32,
+        nr: u64,
+        args: [u64; 6],
+    ) -> nix::Result<()> {
         let pid = s.pid();
         let Some(abi) = Abi::from_audit_arch(arch) else {
-            return self.resume(s, 0);
+            return s.go_on();
         };
         let Some(sys) = sysno::lookup(abi, nr as i64) else {
-            return self.resume(s, 0);
+            return s.go_on();
         };
         let call = Call { sys, abi, args };
         match syscalls::entry(self, pid.as_raw(), call) {
-            Ok(syscalls::Entry::Done) => self.resume(s, 0),
+            Ok(syscalls::Entry::Done) => s.go_on(),
             Ok(syscalls::Entry::AwaitExit(p)) => {
                 if let Some(t) = self.tasks.get_mut(&pid.as_raw()) {
                     t.pending = Some(p);
                 }
-                self.to_exit(s)
+                s.stop_at_exit()
             }
             Err(e) => {
-                let r = self.resume(s, 0);
+                let r = s.go_on();
                 self.fail(e);
                 r
             }
         }
     }
 
-    fn syscall_exit(&mut self, s: Stopped) -> nix::Result<()> {
-        let pid = s.pid();
-        let pending = self
-            .tasks
+    /// The syscall whose exit stop `pid` was awaiting, taken.
+    fn take_pending(&mut self, pid: Pid) -> Option<Pending> {
+        self.tasks
             .get_mut(&pid.as_raw())
-            .and_then(|t| t.pending.take());
-        let Some(p) = pending else {
-            return self.resume(s, 0);
+            .and_then(|t| t.pending.take())
+    }
+
+    /// A started tracee's syscall-exit-stop (asked for at the entry).
+    fn syscall_exit(&mut self, s: SyscallStop) -> nix::Result<()> {
+        let Some(p) = self.take_pending(s.pid()) else {
+            return s.go_on();
         };
-        let res = match ptrace::syscall_info(pid) {
-            // SAFETY: op is PTRACE_SYSCALL_INFO_EXIT, so `exit` is the filled member.
-            Ok(i) if i.op == libc::PTRACE_SYSCALL_INFO_EXIT => unsafe {
-                if i.u.exit.is_error != 0 {
-                    Err(-i.u.exit.sval as i32)
-                } else {
-                    Ok(i.u.exit.sval)
-                }
-            },
-            _ => return self.resume(s, 0),
-        };
-        let r = syscalls::exit(self, pid.as_raw(), p, res);
-        let resumed = self.resume(s, 0);
+        match s.side() {
+            SyscallSide::Exit(s, res) => self.exit_call(s, p, res),
+            SyscallSide::Entry(s, ..) => s.go_on(),
+            SyscallSide::Unknown(s) => s.go_on(),
+        }
+    }
+
+    /// Records the end of syscall `p`, which returned `res`.
+    fn exit_call(&mut self, s: ExitStop, p: Pending, res: Result<i64, i32>) -> nix::Result<()> {
+        let r = syscalls::exit(self, s.pid().as_raw(), p, res);
+        let resumed = s.go_on();
         if let Err(e) = r {
             self.fail(e);
         }
         resumed
     }
 
-    fn created(&mut self, s: Stopped, event: i32) -> nix::Result<()> {
+    fn created(&mut self, s: EventStop, event: i32) -> nix::Result<()> {
         let parent = s.pid();
-        let Ok(msg) = ptrace::getevent(parent) else {
-            return self.resume(s, 0);
+        let Ok(msg) = s.message() else {
+            return s.go_on();
         };
         let child = msg as i32;
         let flavor = match syscalls::process::created(self, parent.as_raw(), event, child) {
             Ok(f) => f,
             Err(e) => {
-                let r = self.resume(s, 0);
+                let r = s.go_on();
                 self.fail(e);
                 return r;
             }
@@ -859,7 +749,7 @@ impl Tracer {
         self.task_born(parent.as_raw(), child, flavor);
         self.tasks.insert(child, Task::new(tgid));
         super::signals::member(tgid);
-        let r = self.resume(s, 0);
+        let r = s.go_on();
         self.release_held(child);
         r
     }
@@ -878,7 +768,7 @@ impl Tracer {
     fn release_held(&mut self, child: i32) {
         for h in self.held.remove(&child).unwrap_or_default() {
             let r = match h {
-                Held::Stop(s, k) => self.stop(s, k),
+                Held::Stop(s) => self.stop(s),
                 Held::Gone(st) => self.gone(child, st),
             };
             if let Err(e) = r {
@@ -887,9 +777,9 @@ impl Tracer {
         }
     }
 
-    fn exec(&mut self, s: Stopped) -> nix::Result<()> {
+    fn exec(&mut self, s: EventStop) -> nix::Result<()> {
         let pid = s.pid().as_raw();
-        let former = ptrace::getevent(s.pid()).map(|m| m as i32).unwrap_or(pid);
+        let former = s.message().map(|m| m as i32).unwrap_or(pid);
         // The exec'ing task keeps its pending execve; if it was a non-leader
         // thread it now has the leader's id.
         let mut task = if former != pid {
@@ -922,7 +812,7 @@ impl Tracer {
                 .into_iter()
                 .try_for_each(|l| self.limit(l))
         });
-        let resumed = self.resume(s, 0);
+        let resumed = s.go_on();
         if let Err(e) = r {
             self.fail(e);
         }
@@ -1032,13 +922,13 @@ impl Tracer {
     /// shows an empty table), and written as an `fd_snapshot` by that tid.
     /// ptrace(2): "PTRACE_EVENT_EXIT stop ... the tracee is stopped early
     /// during process exit, when registers are still available".
-    fn exit_stop(&mut self, s: Stopped) -> nix::Result<()> {
+    fn exit_stop(&mut self, s: EventStop) -> nix::Result<()> {
         let tid = s.pid().as_raw();
         let Some(tgid) = self.tasks.get_mut(&tid).map(|t| {
             t.exit_stopped = true;
             t.tgid
         }) else {
-            return self.resume(s, 0);
+            return s.go_on();
         };
         // A thread killed by another's exit_group (SIGKILL pending) exits
         // without an exit stop of its own: it does not count as running.
@@ -1055,12 +945,12 @@ impl Tracer {
                 cloexec: true,
             };
             if let Err(e) = self.emit(tid, ev) {
-                let r = self.resume(s, 0);
+                let r = s.go_on();
                 self.fail(e);
                 return r;
             }
         }
-        self.resume(s, 0)
+        s.go_on()
     }
 
     /// An error while handling a stop after the tracee was already resumed:
