@@ -40,7 +40,14 @@ fn steps_of(trace: &Path) -> (String, Vec<HtmlStep>) {
             seq: ev.seq,
             pid: ev.pid,
             call: call.clone(),
-            sentence: narrate::sentence(&r.model, ev, &step.before, &step.applied, &r.labels),
+            sentence: narrate::sentence(
+                Lang::En,
+                &r.model,
+                ev,
+                &step.before,
+                &step.applied,
+                &r.labels,
+            ),
         };
         let scene = Scene::build(
             &r.model,
@@ -248,6 +255,7 @@ fn small_scene() -> Scene {
             },
         ],
         open_files: Vec::new(),
+        lang: Default::default(),
     }
 }
 

@@ -225,6 +225,7 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
     // exec demo's `exec 3</etc/hostname`).
     let opts = SceneOptions {
         collapse_files: s.moment != Moment::AfterExec,
+        lang: lang::current(),
         ..SceneOptions::default()
     };
     let h = diagram::html_steps(&trace, &opts, None)?;

@@ -305,7 +305,14 @@ pub fn scene_of<R: std::io::BufRead>(
         seq: ev.seq,
         pid: ev.pid,
         call: narrate::call(ev, &r.labels),
-        sentence: narrate::sentence(&r.model, ev, &step.before, &step.applied, &r.labels),
+        sentence: narrate::sentence(
+            opts.lang,
+            &r.model,
+            ev,
+            &step.before,
+            &step.applied,
+            &r.labels,
+        ),
     };
     let mut scene = Scene::build(&r.model, &r.labels, title, Some(info), &touched(ev), opts);
     scene.mark_changes(&r.model, ev, &step.before, opts);
@@ -475,6 +482,7 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         pid: args.pid,
         collapse_files: args.collapse_files,
         hide_cloexec: args.hide_cloexec,
+        lang: lang::current(),
     };
     let text = if args.format == DiagramFormat::Html {
         if args.at.is_some() {

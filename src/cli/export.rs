@@ -23,7 +23,13 @@ pub fn run(args: ExportArgs) -> Result<i32> {
         let stdout = io::stdout();
         // A closed stdout (`| head`) comes back as a BrokenPipe error, which
         // main ends quietly.
-        export(&args.trace, args.format, BufWriter::new(stdout.lock()))?.flush()?;
+        export(
+            &args.trace,
+            args.format,
+            lang::current(),
+            BufWriter::new(stdout.lock()),
+        )?
+        .flush()?;
         return Ok(0);
     };
     refuse_to_overwrite(&args.trace, path)?;
@@ -31,7 +37,13 @@ pub fn run(args: ExportArgs) -> Result<i32> {
         Lang::En => format!("cannot create {}", path.display()),
         Lang::Zh => format!("建不了文件 {}", path.display()),
     })?;
-    let written = export(&args.trace, args.format, BufWriter::new(file)).and_then(|mut out| {
+    let written = export(
+        &args.trace,
+        args.format,
+        lang::current(),
+        BufWriter::new(file),
+    )
+    .and_then(|mut out| {
         out.flush().with_context(|| match lang::current() {
             Lang::En => format!("cannot write {}", path.display()),
             Lang::Zh => format!("写不了 {}", path.display()),
@@ -67,17 +79,18 @@ fn refuse_to_overwrite(trace: &Path, output: &Path) -> Result<()> {
 
 /// Writes the export of the trace at `trace` in `format` to `out` and hands
 /// `out` back, not flushed. Reader warnings go to stderr.
-pub fn export<W: Write>(trace: &Path, format: ExportFormat, out: W) -> Result<W> {
+/// The export's words (`effect`, `closed`) are in `lang`.
+pub fn export<W: Write>(trace: &Path, format: ExportFormat, lang: Lang, out: W) -> Result<W> {
     match format {
         ExportFormat::Json => {
             let reader = open(trace)?;
             let mut doc = JsonExport::new(out)?;
-            walk(reader, trace, true, |seen| doc.event(seen))?;
+            walk(reader, trace, lang, true, |seen| doc.event(seen))?;
             Ok(doc.finish()?)
         }
         ExportFormat::Perfetto => {
             let mut planner = Planner::new();
-            let (header, model) = walk(open(trace)?, trace, true, |seen| {
+            let (header, model) = walk(open(trace)?, trace, lang, true, |seen| {
                 planner.observe(seen);
                 Ok(())
             })?;
@@ -85,7 +98,7 @@ pub fn export<W: Write>(trace: &Path, format: ExportFormat, out: W) -> Result<W>
             drop(model);
             let reader = open(trace)?;
             let mut doc = PerfettoExport::new(out, &header, plan)?;
-            walk(reader, trace, false, |seen| doc.event(seen))?;
+            walk(reader, trace, lang, false, |seen| doc.event(seen))?;
             Ok(doc.finish()?)
         }
     }
@@ -109,6 +122,7 @@ fn open(trace: &Path) -> Result<TraceReader<BufReader<File>>> {
 fn walk<R: BufRead>(
     mut reader: TraceReader<R>,
     trace: &Path,
+    lang: Lang,
     warn: bool,
     mut visit: impl FnMut(&Seen) -> io::Result<()>,
 ) -> Result<(Header, Model)> {
@@ -127,6 +141,7 @@ fn walk<R: BufRead>(
             applied: &applied,
             model: &model,
             labels: &labels,
+            lang,
         })?;
     }
     if warn {

@@ -193,7 +193,7 @@ pub fn only_about_a_file(step: &Step) -> bool {
         EventKind::Open {
             target: None, path, ..
         } => file(&path.lossy()) || !path.as_bytes().starts_with(b"/dev/"),
-        EventKind::Close { .. } => step.before.replaced.as_deref().is_some_and(file),
+        EventKind::Close { .. } => step.before.replaced.as_ref().is_some_and(|f| f.is_path()),
         _ => false,
     }
 }
@@ -202,7 +202,14 @@ pub fn only_about_a_file(step: &Step) -> bool {
 pub fn timeline_line<R: std::io::BufRead>(r: &Replay<R>, step: &Step, style: &Style) -> String {
     let ev = &step.event;
     let call = narrate::call(ev, &r.labels);
-    let sentence = narrate::sentence(&r.model, ev, &step.before, &step.applied, &r.labels);
+    let sentence = narrate::sentence(
+        lang::current(),
+        &r.model,
+        ev,
+        &step.before,
+        &step.applied,
+        &r.labels,
+    );
     let prog = describe::pid_name(&r.model, ev.pid);
     let failed = matches!(
         &ev.kind,
@@ -515,7 +522,7 @@ fn state_at<R: std::io::BufRead>(
                 out,
                 "      fd {:<3} -> {}{cloexec}{shared}",
                 v.fd,
-                narrate::open_file(v.file, &r.labels)
+                narrate::open_file(lang::current(), v.file, &r.labels)
             )?;
         }
     }
@@ -634,7 +641,7 @@ fn state_json<R: std::io::BufRead>(
                         "fd": v.fd,
                         "cloexec": v.cloexec,
                         "file": v.file.id.get(),
-                        "what": narrate::open_file(v.file, &r.labels),
+                        "what": narrate::open_file(lang::current(), v.file, &r.labels),
                         "access": match v.file.access {
                             Access::Read => "read",
                             Access::Write => "write",

@@ -453,5 +453,6 @@ pub fn scene(snap: &Snapshot, report: &Report) -> Scene {
         shared: Vec::new(),
         open_files: Vec::new(),
         warnings,
+        lang: lang::current(),
     }
 }

@@ -5,8 +5,8 @@
 use super::style::Style;
 use super::TreeArgs;
 use crate::model::{Model, Origin, Process, ProcessState};
+use crate::render::describe;
 use crate::render::lang::{self, Lang};
-use crate::render::{describe, narrate};
 use crate::replay::Replay;
 use std::io::{BufWriter, Write};
 
@@ -98,7 +98,7 @@ fn describe_process(m: &Model, p: &Process, style: &Style, end_ns: u64) -> Strin
     ));
     match (p.exit.and_then(|e| e.status), p.state) {
         (Some(st), _) => {
-            let t = narrate::status_text(&st);
+            let t = crate::words::text::status(lang::current(), &st);
             s.push_str("  ");
             s.push_str(&if st.shell_code() == 0 {
                 style.good(&t)

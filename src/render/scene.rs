@@ -6,7 +6,7 @@
 
 use super::describe;
 use super::labels::Labels;
-use super::lang::{self, Lang};
+use super::lang::Lang;
 use super::narrate::Before;
 use crate::model::{Access, Model, Object, PipeEnd, PipeOrigin, ProcessState};
 use crate::trace::{Event, EventKind, ForkFlavor, Pid};
@@ -21,6 +21,8 @@ pub struct SceneOptions {
     pub collapse_files: bool,
     /// Leave close-on-exec fds out of fd tables.
     pub hide_cloexec: bool,
+    /// The language of the words the scene holds (and its renderers write).
+    pub lang: Lang,
 }
 
 /// The whole picture.
@@ -42,6 +44,9 @@ pub struct Scene {
     /// their first drawn fd (the kernel view's middle column).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub open_files: Vec<OpenFileNode>,
+    /// The language every renderer writes this scene's own words in.
+    #[serde(skip)]
+    pub lang: Lang,
 }
 
 /// One open file description (`struct file`), for the kernel view.
@@ -272,7 +277,7 @@ impl Scene {
                     }),
                     _ => None,
                 };
-                let label = super::narrate::open_file(v.file, labels);
+                let label = super::narrate::open_file(opts.lang, v.file, labels);
                 match open_files
                     .iter_mut()
                     .find(|o: &&mut OpenFileNode| o.id == v.file.id.to_string())
@@ -372,7 +377,7 @@ impl Scene {
                     warnings.push(Warning {
                         pid: *rp,
                         fd: Some(*wfd),
-                        text: match lang::current() {
+                        text: match opts.lang {
                             Lang::En => format!(
                                 "{rp} reads pipe#{number} (fd {rfd}) but also holds its write end (fd {wfd}): it will not see EOF while it does"
                             ),
@@ -395,7 +400,7 @@ impl Scene {
                 warnings.push(Warning {
                     pid: h.readers.iter().chain(&h.writers).chain(&h.unknown).map(|x| x.0).next().unwrap_or(0),
                     fd: None,
-                    text: match lang::current() {
+                    text: match opts.lang {
                         Lang::En => format!(
                             "{label} was inherited from outside the trace: untraced processes may hold more of its ends"
                         ),
@@ -420,7 +425,7 @@ impl Scene {
                 warnings.push(Warning {
                     pid: b.pid,
                     fd: None,
-                    text: match lang::current() {
+                    text: match opts.lang {
                         Lang::En => format!(
                             "{} is a zombie: it exited and its parent has not waited for it",
                             b.pid
@@ -465,6 +470,7 @@ impl Scene {
             shared,
             warnings,
             open_files,
+            lang: opts.lang,
         }
     }
 
@@ -499,7 +505,8 @@ impl Scene {
                 if after.contains(&(*fd, *id)) || (opts.collapse_files && *regular) {
                     continue;
                 }
-                b.ghosts.push((*fd, was.clone()));
+                b.ghosts
+                    .push((*fd, crate::words::narrate::file(opts.lang, was)));
             }
             let before_ids: Vec<(i32, crate::model::OpenFileId)> =
                 before.fds.iter().map(|f| (f.0, f.1)).collect();

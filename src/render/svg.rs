@@ -1383,6 +1383,7 @@ mod tests {
             shared: vec![],
             warnings: vec![],
             open_files: Vec::new(),
+            lang: Lang::En,
         }
     }
 

@@ -20,6 +20,7 @@
 //! module. See docs/architecture.md for how to add a fact and its words.
 
 pub mod lang;
+pub mod narrate;
 pub mod text;
 
 pub use lang::Lang;

@@ -1,0 +1,173 @@
+//! The timeline's sentences in English.
+
+use super::{File, Said};
+use crate::model::PipeEnd;
+use crate::words::text::status_call;
+
+/// Between the parts of one sentence.
+pub(super) const SEP: &str = "; ";
+
+fn s(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn range(first: u32, last: u32) -> String {
+    if last == u32::MAX {
+        format!("fds {first}..max")
+    } else {
+        format!("fds {first}..{last}")
+    }
+}
+
+pub(super) fn file(f: &File) -> String {
+    match f {
+        File::Pipe { label, end, fifo } => {
+            let end = match end {
+                PipeEnd::Read => "read end",
+                PipeEnd::Write => "write end",
+                PipeEnd::Both => "both ends",
+                PipeEnd::Unknown => "end ?",
+            };
+            match fifo {
+                Some(path) => format!("fifo {path} ({label}) {end}"),
+                None => format!("{label} {end}"),
+            }
+        }
+        File::Named(n) => n.clone(),
+    }
+}
+
+pub(super) fn said(x: &Said) -> String {
+    match x {
+        Said::Starts { pid, fds } => format!("{pid} starts with {fds} fd{} inherited", s(*fds)),
+        Said::Attached {
+            pid,
+            parent: Some(p),
+            fds,
+        } => format!(
+            "{pid} was already running (attached), a child of {p}, with {fds} fd{} open",
+            s(*fds)
+        ),
+        Said::Attached {
+            pid,
+            parent: None,
+            fds,
+        } => format!(
+            "{pid} was already running (attached), with {fds} fd{} open",
+            s(*fds)
+        ),
+        Said::OtherThreads { threads } => {
+            let list = threads
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            if threads.len() == 1 {
+                format!("its other thread {list} shares its fd table")
+            } else {
+                format!("its other threads {list} share its fd table")
+            }
+        }
+        Said::StartsThread { pid, child } => format!("{pid} starts thread {child}"),
+        Said::BornSharing { pid, child } => format!("{child} is born sharing {pid}'s fd table"),
+        Said::BornVfork { pid, child } => format!(
+            "{child} is born with a copy of {pid}'s fds; {pid} waits until it execs or exits"
+        ),
+        Said::BornCopy { pid, child } => format!(
+            "{child} is born with a copy of {pid}'s fds (each open file now has one more holder)"
+        ),
+        Said::Runs { pid, program } => format!("{pid} now runs {program}"),
+        Said::ExecFailed { pid, errno } => format!(
+            "the exec failed ({}); {pid} still runs its old program",
+            errno.as_deref().unwrap_or("error")
+        ),
+        Said::PipeMade {
+            pipe,
+            read_fd,
+            write_fd,
+        } => format!("{pipe} made: read end fd {read_fd}, write end fd {write_fd}"),
+        Said::FdUnchanged { fd } => format!("fd {fd} is unchanged"),
+        Said::Duped {
+            fd,
+            old_fd,
+            what,
+            replaced,
+        } => {
+            let verb = match what {
+                File::Pipe {
+                    end: PipeEnd::Write,
+                    ..
+                } => "now writes into",
+                File::Pipe {
+                    end: PipeEnd::Read, ..
+                } => "now reads from",
+                File::Pipe { .. } | File::Named(_) => "now refers to",
+            };
+            let mut t = format!(
+                "fd {fd} {verb} {} (same open file as fd {old_fd})",
+                file(what)
+            );
+            if let Some(old) = replaced {
+                t.push_str(&format!("; its old {} was closed", file(old)));
+            }
+            t
+        }
+        Said::Refers { fd, what } => format!("fd {fd} now refers to {}", file(what)),
+        Said::Closed { fd, what } => format!("fd {fd} ({}) is closed", file(what)),
+        Said::NotOpen { fd } => format!("fd {fd} was not open: nothing changes (EBADF)"),
+        Said::OwnTable { pid } => format!(
+            "{pid} now has its own copy of the fd table it shared: its opens and closes no longer touch the others'"
+        ),
+        Said::RangeClosed { first, last } => format!("{} are closed", range(*first, *last)),
+        Said::RangeCloexec { first, last } => {
+            format!("{} will close at the next exec", range(*first, *last))
+        }
+        Said::Reaps { pid, child, status } => {
+            format!("{pid} reaps {child} ({})", status_call(status))
+        }
+        Said::ReapsUnasked { pid, child } => {
+            format!("{pid} reaps {child} (its status is not asked for)")
+        }
+        Said::NothingYet => "nothing to report yet: WNOHANG returns 0 at once".into(),
+        Said::Sends {
+            pid,
+            signal,
+            target,
+        } => format!("{pid} sends {signal} to {target}"),
+        Said::Arrives { pid, signal } => format!("{signal} arrives at {pid}"),
+        Said::Stopped { pid, signal } => format!("{pid} is stopped by {signal}"),
+        Said::Continues { pid } => format!("{pid} continues"),
+        Said::NoZombies { pid } => format!(
+            "{pid} lets the kernel reap its children: they exit without becoming zombies"
+        ),
+        Said::SigchldSet { pid, action } => {
+            format!("{pid} sets SIGCHLD to {action}: its exited children wait for its wait()")
+        }
+        Said::Ends { pid, status } => {
+            format!("{pid} ends ({}); its fds are closed", status_call(status))
+        }
+        Said::Eof { pipe } => {
+            format!("the last write end of {pipe} is closed: its reader now sees EOF")
+        }
+        Said::Broken { pipe } => format!(
+            "the last read end of {pipe} is closed: a write into it now raises SIGPIPE"
+        ),
+        Said::ReapedByKernel { pid } => format!(
+            "the kernel reaps {pid} at once: its parent ignores SIGCHLD (or set SA_NOCLDWAIT), so it never is a zombie"
+        ),
+        Said::Zombie {
+            pid,
+            parent_traced: true,
+        } => format!("{pid} is a zombie until its parent waits for it"),
+        Said::Zombie {
+            pid,
+            parent_traced: false,
+        } => format!("{pid} is a zombie until its parent (outside the trace) waits for it"),
+        Said::Orphaned { pid } => format!("{pid} is orphaned: its parent is gone"),
+        Said::ClosedAtExec { fd } => format!("fd {fd} closed at exec (close-on-exec)"),
+    }
+}
