@@ -264,7 +264,7 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
         )
     )?;
     create_no_follow(&page, fresh)
-        .and_then(|mut f| Ok(f.write_all(html::page(&h.title, &h.steps).as_bytes())?))
+        .and_then(|mut f| Ok(f.write_all(html::page(opts.lang, &h.title, &h.steps).as_bytes())?))
         .with_context(|| match lang::current() {
             Lang::En => format!("writing {}", page.display()),
             Lang::Zh => format!("写不了 {}", page.display()),

@@ -10,9 +10,10 @@ use crate::model::Model;
 use crate::render::html::{self, HtmlStep};
 use crate::render::lang::{self, Lang};
 use crate::render::scene::{EventInfo, Scene, SceneOptions};
-use crate::render::{ascii, describe, dot, kernel, mermaid, narrate, svg, words};
+use crate::render::{ascii, describe, dot, kernel, mermaid, narrate, svg};
 use crate::replay::{touched, Replay, Step};
 use crate::trace::EventKind;
+use crate::words::diagram::{phrase, Phrase};
 use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::Path;
@@ -499,8 +500,17 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         if h.steps.len() < h.qualified {
             say_capped(&h);
         }
-        let page = html::page_with(&h.title, &h.steps, args.view == DiagramView::Kernel);
-        eprintln!("forkscope: {}", words::page_size(h.steps.len(), page.len()));
+        let page = html::page_with(
+            opts.lang,
+            &h.title,
+            &h.steps,
+            args.view == DiagramView::Kernel,
+        );
+        let size = Phrase::PageSize {
+            steps: h.steps.len(),
+            bytes: page.len(),
+        };
+        eprintln!("forkscope: {}", phrase(opts.lang, &size));
         page
     } else {
         if args.range.is_some() {
@@ -578,10 +588,14 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
                 Some(b) => draw(&scene_after(path, b, &opts)?),
                 None => draw(&Scene {
                     title: scene.title.clone(),
+                    lang: opts.lang,
                     ..Scene::default()
                 }),
             };
-            let (bh, ah) = (words::before_heading(seq), words::after_heading(seq));
+            let (bh, ah) = (
+                phrase(opts.lang, &Phrase::BeforeHeading(seq)),
+                phrase(opts.lang, &Phrase::AfterHeading(seq)),
+            );
             match args.format {
                 DiagramFormat::Svg => svg::side_by_side(&before, &after, &bh, &ah),
                 DiagramFormat::Ascii => format!("== {bh} ==\n{before}\n== {ah} ==\n{after}"),

@@ -557,7 +557,8 @@ fn state_at<R: std::io::BufRead>(
         // The same words as every drawing (an inherited pipe may have ends
         // outside the trace: it promises neither EOF nor SIGPIPE).
         let inherited = matches!(p.origin, crate::model::PipeOrigin::Inherited { .. });
-        let extra = match crate::render::words::pipe_verdict(
+        let extra = match crate::words::diagram::pipe_verdict(
+            lang::current(),
             h.writers.len(),
             h.readers.len(),
             h.unknown.len(),

@@ -15,4 +15,3 @@ pub mod narrate;
 pub mod perfetto;
 pub mod scene;
 pub mod svg;
-pub mod words;

@@ -6,10 +6,11 @@
 
 use super::describe;
 use super::labels::Labels;
-use super::lang::Lang;
 use super::narrate::Before;
 use crate::model::{Access, Model, Object, PipeEnd, PipeOrigin, ProcessState};
 use crate::trace::{Event, EventKind, ForkFlavor, Pid};
+use crate::words::diagram::{phrase, Phrase};
+use crate::words::Lang;
 use serde::Serialize;
 
 /// What to show.
@@ -377,14 +378,15 @@ impl Scene {
                     warnings.push(Warning {
                         pid: *rp,
                         fd: Some(*wfd),
-                        text: match opts.lang {
-                            Lang::En => format!(
-                                "{rp} reads pipe#{number} (fd {rfd}) but also holds its write end (fd {wfd}): it will not see EOF while it does"
-                            ),
-                            Lang::Zh => format!(
-                                "{rp} 从 pipe#{number} 读（fd {rfd}），自己却还拿着它的写端（fd {wfd}）：这个写端不关，它就读不到 EOF"
-                            ),
-                        },
+                        text: phrase(
+                            opts.lang,
+                            &Phrase::ReadsOwnWriteEnd {
+                                pid: *rp,
+                                pipe: number,
+                                read_fd: *rfd,
+                                write_fd: *wfd,
+                            },
+                        ),
                     });
                 }
             }
@@ -398,16 +400,16 @@ impl Scene {
             };
             if origin == "inherited" {
                 warnings.push(Warning {
-                    pid: h.readers.iter().chain(&h.writers).chain(&h.unknown).map(|x| x.0).next().unwrap_or(0),
+                    pid: h
+                        .readers
+                        .iter()
+                        .chain(&h.writers)
+                        .chain(&h.unknown)
+                        .map(|x| x.0)
+                        .next()
+                        .unwrap_or(0),
                     fd: None,
-                    text: match opts.lang {
-                        Lang::En => format!(
-                            "{label} was inherited from outside the trace: untraced processes may hold more of its ends"
-                        ),
-                        Lang::Zh => format!(
-                            "{label} 是从跟踪范围之外继承来的：没被跟踪的进程可能还持有它的其他端"
-                        ),
-                    },
+                    text: phrase(opts.lang, &Phrase::InheritedPipe(label.clone())),
                 });
             }
             pipes.push(PipeNode {
@@ -425,16 +427,7 @@ impl Scene {
                 warnings.push(Warning {
                     pid: b.pid,
                     fd: None,
-                    text: match opts.lang {
-                        Lang::En => format!(
-                            "{} is a zombie: it exited and its parent has not waited for it",
-                            b.pid
-                        ),
-                        Lang::Zh => format!(
-                            "{} 是僵尸进程：它已经退出了，父进程却还没有 wait 回收它",
-                            b.pid
-                        ),
-                    },
+                    text: phrase(opts.lang, &Phrase::Zombie(b.pid)),
                 });
             }
         }

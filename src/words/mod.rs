@@ -19,6 +19,7 @@
 //! `.ci/run` checks that no Chinese text appears in `src/` outside this
 //! module. See docs/architecture.md for how to add a fact and its words.
 
+pub mod diagram;
 pub mod lang;
 pub mod narrate;
 pub mod text;
