@@ -1170,7 +1170,7 @@ use super::ascii::char_cols;
 
 /// Columns `s` takes.
 pub(crate) fn cols(s: &str) -> usize {
-    s.chars().map(char_cols).sum()
+    crate::words::text::width(s)
 }
 
 /// `s` cut to at most `max` columns: the middle gives way to `…` (the end of
@@ -1210,55 +1210,17 @@ pub(crate) fn fit(s: &str, max: usize) -> String {
 /// opening punctuation: see [`super::ascii::pieces`]). Text without wide
 /// characters breaks only at spaces.
 pub(crate) fn wrap(s: &str, width: usize) -> Vec<String> {
-    wrap_pieces(super::ascii::pieces(s), width)
+    let width = width.max(8);
+    crate::words::text::lay_out(crate::words::text::pieces(s), width, width, true)
 }
 
 /// [`wrap`] at spaces only, so each run between spaces (a legend item
 /// joined with no-break spaces) stays on one line.
 fn wrap_at_spaces(s: &str, width: usize) -> Vec<String> {
-    let words = s.split(' ').enumerate();
-    wrap_pieces(words.map(|(i, w)| (i > 0, w.to_string())).collect(), width)
-}
-
-/// Lays out `pieces`, each with whether a space comes before it, in lines
-/// of at most `width` columns; a piece wider than a line is cut.
-fn wrap_pieces(pieces: Vec<(bool, String)>, width: usize) -> Vec<String> {
     let width = width.max(8);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut line_cols = 0;
-    for (spaced, word) in pieces {
-        let wc = cols(&word);
-        let sep = usize::from(spaced);
-        if line_cols > 0 && line_cols + sep + wc <= width {
-            if spaced {
-                line.push(' ');
-            }
-            line.push_str(&word);
-            line_cols += sep + wc;
-            continue;
-        }
-        if line_cols > 0 {
-            lines.push(std::mem::take(&mut line));
-        }
-        // A word longer than a line is cut into pieces.
-        let mut piece = String::new();
-        let mut pc = 0;
-        for c in word.chars() {
-            if pc + char_cols(c) > width {
-                lines.push(std::mem::take(&mut piece));
-                pc = 0;
-            }
-            pc += char_cols(c);
-            piece.push(c);
-        }
-        line = piece;
-        line_cols = pc;
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
+    let words = s.split(' ').enumerate();
+    let pieces = words.map(|(i, w)| (i > 0, w.to_string())).collect();
+    crate::words::text::lay_out(pieces, width, width, true)
 }
 
 #[cfg(test)]
@@ -1392,17 +1354,22 @@ mod tests {
     }
 
     #[test]
-    fn chinese_wraps_between_characters_but_a_legend_item_stays_whole() {
-        // 9 columns: four Chinese characters a line (⚠ takes one column);
-        // a comma never starts a line.
+    fn wide_text_wraps_between_characters_but_a_legend_item_stays_whole() {
+        // 9 columns: four wide characters a line (the sign takes one).
         assert_eq!(
-            wrap("⚠ 12 是僵尸进程，父进程没有回收它", 9),
-            ["⚠ 12 是僵", "尸进程，", "父进程没", "有回收它"]
+            wrap(
+                "\u{26a0} 12 \u{ac00}\u{ac01}\u{ac02}\u{ac03}\u{ac04}\u{ac05}",
+                9
+            ),
+            [
+                "\u{26a0} 12 \u{ac00}\u{ac01}",
+                "\u{ac02}\u{ac03}\u{ac04}\u{ac05}"
+            ]
         );
         // A legend item (no-break spaces inside) moves to the next line whole.
         assert_eq!(
-            wrap_at_spaces("甲乙\u{a0}丙 丁戊己庚辛壬", 10),
-            ["甲乙\u{a0}丙", "丁戊己庚辛", "壬"]
+            wrap_at_spaces("ab\u{a0}c defghij", 8),
+            ["ab\u{a0}c", "defghij"]
         );
     }
 
