@@ -730,7 +730,7 @@ fn pipes(out: &mut String, scene: &Scene, paint: Paint) {
     for p in &scene.pipes {
         let label = fit(&visible(&p.label), 60).into_owned();
         let painted = paint.pipes(&label);
-        // `  label: ` in English, `  label：` in Chinese: both label + 4 columns.
+        // `  label: ` in English and its Chinese form: both label + 4 columns.
         let indent = " ".repeat(width(&label) + 4);
         let text = phrase(
             lang,

@@ -15,3 +15,4 @@ pub mod narrate;
 pub mod perfetto;
 pub mod scene;
 pub mod svg;
+pub mod tree;

@@ -130,6 +130,40 @@ pub enum Said {
     ClosedAtExec { fd: i32 },
 }
 
+/// The words of `forkscope tree`'s lines around a process's facts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Listing {
+    /// Arguments cut after `kept`, `cut` characters left out.
+    ArgsCut { kept: String, cut: usize },
+    /// A process with `n` threads.
+    Threads(usize),
+    /// The end of the recording, as the end of a lifetime.
+    End,
+    /// Stopped at the end of the recording.
+    StoppedBy(Sig),
+    /// Running at the end of the recording.
+    StillRunning,
+    /// Reaped by the kernel at exit.
+    ReapedByKernel,
+    /// A zombie for `time`, reaped by `by` (or someone outside the trace).
+    ZombieFor { time: String, by: Option<Pid> },
+    /// Never reaped within the recording; a zombie for at least `time`.
+    NeverReaped { time: String },
+    /// Orphaned at event `seq`, adopted by `by` (or by init or a subreaper
+    /// outside the trace).
+    Orphaned { seq: u64, by: Option<Pid> },
+    /// `--pid` names no process of the trace.
+    NoProcess { trace: String, pid: Pid },
+}
+
+/// One of [`Listing`]'s words in `lang`.
+pub fn listing(lang: Lang, l: &Listing) -> String {
+    match lang {
+        Lang::En => en::listing(l),
+        Lang::Zh => zh::listing(l),
+    }
+}
+
 /// What an fd refers to, in `lang`: `pipe#1 write end` / `pipe#1 的写端`.
 pub fn file(lang: Lang, f: &File) -> String {
     match lang {

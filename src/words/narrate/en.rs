@@ -1,6 +1,6 @@
 //! The timeline's sentences in English.
 
-use super::{File, Said};
+use super::{File, Listing, Said};
 use crate::model::PipeEnd;
 use crate::words::text::status_call;
 
@@ -169,5 +169,26 @@ pub(super) fn said(x: &Said) -> String {
         } => format!("{pid} is a zombie until its parent (outside the trace) waits for it"),
         Said::Orphaned { pid } => format!("{pid} is orphaned: its parent is gone"),
         Said::ClosedAtExec { fd } => format!("fd {fd} closed at exec (close-on-exec)"),
+    }
+}
+
+pub(super) fn listing(l: &Listing) -> String {
+    match l {
+        Listing::ArgsCut { kept, cut } => format!("{kept}\u{2026} (+{cut} chars)"),
+        Listing::Threads(n) => format!(" [{n} threads]"),
+        Listing::End => "end".into(),
+        Listing::StoppedBy(sig) => format!("  stopped by {sig}"),
+        Listing::StillRunning => "  still running at the end".into(),
+        Listing::ReapedByKernel => "reaped by the kernel at exit (its parent ignores SIGCHLD or set SA_NOCLDWAIT), never a zombie".into(),
+        Listing::ZombieFor { time, by: Some(by) } => format!("zombie {time}, reaped by {by}"),
+        Listing::ZombieFor { time, by: None } => {
+            format!("zombie {time}, reaped by someone outside the trace")
+        }
+        Listing::NeverReaped { time } => format!("never reaped in the trace (zombie {time}+)"),
+        Listing::Orphaned { seq, by: Some(b) } => format!("  orphaned at #{seq} (adopted by {b})"),
+        Listing::Orphaned { seq, by: None } => format!(
+            "  orphaned at #{seq} (adopted by init or a subreaper outside the trace)"
+        ),
+        Listing::NoProcess { trace, pid } => format!("{trace}: no process {pid} in the trace"),
     }
 }

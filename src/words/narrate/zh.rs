@@ -1,6 +1,6 @@
 //! The timeline's sentences in Chinese.
 
-use super::{File, Said};
+use super::{File, Listing, Said};
 use crate::model::PipeEnd;
 use crate::words::text::{gap, status};
 use crate::words::Lang;
@@ -150,5 +150,28 @@ pub(super) fn said(x: &Said) -> String {
         } => format!("{pid} 成了僵尸进程，要等它的父进程（不在这次跟踪里）wait 它才会被回收"),
         Said::Orphaned { pid } => format!("{pid} 成了孤儿进程：它的父进程已经不在了"),
         Said::ClosedAtExec { fd } => format!("fd {fd} 在 exec 时被关闭（close-on-exec）"),
+    }
+}
+
+pub(super) fn listing(l: &Listing) -> String {
+    match l {
+        Listing::ArgsCut { kept, cut } => format!("{kept}\u{2026}（还有 {cut} 个字符）"),
+        Listing::Threads(n) => format!(" [{n} 个线程]"),
+        Listing::End => "结束".into(),
+        Listing::StoppedBy(sig) => format!("  被 {sig} 暂停"),
+        Listing::StillRunning => "  到跟踪结束时还在运行".into(),
+        Listing::ReapedByKernel => {
+            "退出时由内核回收（父进程忽略 SIGCHLD 或设了 SA_NOCLDWAIT），没有成为僵尸".into()
+        }
+        Listing::ZombieFor { time, by: Some(by) } => format!("僵尸 {time}，由 {by} 回收"),
+        Listing::ZombieFor { time, by: None } => format!("僵尸 {time}，由跟踪范围外的进程回收"),
+        Listing::NeverReaped { time } => format!("直到跟踪结束都没有被回收（僵尸 {time} 以上）"),
+        Listing::Orphaned { seq, by: Some(b) } => {
+            format!("  在 #{seq} 成了孤儿进程（被 {b} 收养）")
+        }
+        Listing::Orphaned { seq, by: None } => {
+            format!("  在 #{seq} 成了孤儿进程（被跟踪范围外的 init 或 subreaper 收养）")
+        }
+        Listing::NoProcess { trace, pid } => format!("{trace}：trace 里没有进程 {pid}"),
     }
 }
