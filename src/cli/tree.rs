@@ -12,8 +12,6 @@ use crate::words::lang;
 use crate::words::narrate::{listing, Listing};
 use std::io::{BufWriter, Write};
 
-pub(super) use crate::render::tree::secs;
-
 /// Runs `forkscope tree`.
 pub fn run(args: TreeArgs, style: Style) -> anyhow::Result<i32> {
     let mut r = Replay::open(&args.trace)?.without_narration();

@@ -14,5 +14,6 @@ pub mod mermaid;
 pub mod narrate;
 pub mod perfetto;
 pub mod scene;
+pub mod state;
 pub mod svg;
 pub mod tree;

@@ -9,6 +9,7 @@
 
 use super::Lang;
 use crate::model::PipeEnd;
+use crate::model::ProcessState;
 use crate::trace::{Pid, Sig, Status};
 
 mod en;
@@ -154,6 +155,88 @@ pub enum Listing {
     Orphaned { seq: u64, by: Option<Pid> },
     /// `--pid` names no process of the trace.
     NoProcess { trace: String, pid: Pid },
+    /// `replay --pid` names no process of the trace.
+    NoProcessInTimeline { trace: String, pid: Pid },
+    /// `--kind` names no event kind nor syscall.
+    UnknownKind {
+        kind: String,
+        kinds: String,
+        syscalls: String,
+    },
+    /// A trace without events.
+    NoEvents { trace: String },
+    /// `--at` past the last event.
+    NoSuchEvent { trace: String, at: u64, last: u64 },
+    /// `--at` with `--pid` of a process not alive then.
+    NotAlive { trace: String, pid: Pid, seq: u64 },
+    /// The heading of `replay --at`: the state after the event on `line`.
+    StateAfter(String),
+    /// `replay --at`'s heading over the processes.
+    Processes,
+    /// `replay --at`'s heading over the pipes.
+    Pipes,
+    /// ... and their parent.
+    Parent(Pid),
+    /// A process's state.
+    State(ProcessState),
+    /// Text set apart after a name: ` (running, parent 1)`.
+    Aside(String),
+    /// Text set apart after a sentence: `  (no writer left ...)`.
+    Note(String),
+    /// An fd sharing its open file with `n` fds.
+    SharedBy { file: String, n: usize },
+    /// An fd with close-on-exec set.
+    Cloexec,
+    /// No pipe is open.
+    NoPipes,
+    /// Who holds the ends of `pipe`.
+    PipeHolders {
+        pipe: String,
+        writers: Vec<(Pid, i32)>,
+        readers: Vec<(Pid, i32)>,
+        unknown: Vec<(Pid, i32)>,
+    },
+    /// `--durations` at an exit: how long the process lived.
+    Lived(String),
+    /// `--durations` at a reaping wait: how long the child was a zombie.
+    ZombieTime(String),
+    /// `--verify`: the model and the kernel disagree on an fd.
+    Divergence {
+        label: String,
+        seq: u64,
+        pid: Pid,
+        program: String,
+        fd: i32,
+        model: Option<String>,
+        kernel: Option<String>,
+    },
+    /// `--verify`: an fd appeared or vanished unseen (io_uring).
+    Unseen {
+        label: String,
+        seq: u64,
+        pid: Pid,
+        program: String,
+        fd: i32,
+        appeared: bool,
+        what: Option<String>,
+    },
+    /// `--verify`'s label for a model anomaly.
+    Anomaly,
+    /// `--verify`'s summary.
+    Verified {
+        trace: String,
+        events: u64,
+        at_exec: u64,
+        at_exit: u64,
+        divergences: u64,
+        anomalies: u64,
+    },
+    /// `--verify`: fds came and went unseen.
+    UnseenTotal { label: String, n: u64 },
+    /// `--verify`'s label for a divergence.
+    DivergenceWord,
+    /// `--verify`'s label for a note.
+    NoteWord,
 }
 
 /// One of [`Listing`]'s words in `lang`.

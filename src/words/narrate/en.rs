@@ -2,6 +2,8 @@
 
 use super::{File, Listing, Said};
 use crate::model::PipeEnd;
+use crate::model::ProcessState;
+use crate::trace::Pid;
 use crate::words::text::status_call;
 
 /// Between the parts of one sentence.
@@ -190,5 +192,110 @@ pub(super) fn listing(l: &Listing) -> String {
             "  orphaned at #{seq} (adopted by init or a subreaper outside the trace)"
         ),
         Listing::NoProcess { trace, pid } => format!("{trace}: no process {pid} in the trace"),
+        Listing::NoProcessInTimeline { trace, pid } => format!(
+            "{trace}: no process {pid} in the trace (`forkscope tree` lists them)"
+        ),
+        Listing::UnknownKind {
+            kind,
+            kinds,
+            syscalls,
+        } => format!("unknown event kind {kind:?}; kinds are: {kinds}; syscall names: {syscalls}"),
+        Listing::NoEvents { trace } => format!("{trace}: the trace has no events"),
+        Listing::NoSuchEvent { trace, at, last } => {
+            format!("{trace}: there is no event #{at}: the last one is #{last}")
+        }
+        Listing::NotAlive { trace, pid, seq } => format!(
+            "{trace}: process {pid} is not alive after #{seq}: choose a moment when it is (`forkscope tree` shows when each process lived)"
+        ),
+        Listing::StateAfter(line) => format!("State after {line}"),
+        Listing::Processes => "Processes".into(),
+        Listing::Pipes => "Pipes".into(),
+        Listing::Parent(pid) => format!(", parent {pid}"),
+        Listing::State(ProcessState::Running) => "running".into(),
+        Listing::State(ProcessState::Stopped { signal }) => format!("stopped by {signal}"),
+        Listing::State(ProcessState::Zombie) => "zombie".into(),
+        Listing::State(ProcessState::Reaped) => "reaped".into(),
+        Listing::Aside(t) => format!(" ({t})"),
+        Listing::Note(t) => format!("  ({t})"),
+        Listing::SharedBy { file, n } => format!(" [open file {file} shared by {n} fds]"),
+        Listing::Cloexec => " (close-on-exec)".into(),
+        Listing::NoPipes => "  (none open)".into(),
+        Listing::PipeHolders {
+            pipe,
+            writers,
+            readers,
+            unknown,
+        } => {
+            let mut t = format!(
+                "  {pipe}: write end held by {}; read end held by {}",
+                holders(writers),
+                holders(readers)
+            );
+            if !unknown.is_empty() {
+                t.push_str(&format!("; unknown end held by {}", holders(unknown)));
+            }
+            t
+        }
+        Listing::Lived(d) => format!("  <lived {d}>"),
+        Listing::ZombieTime(d) => format!("  <zombie {d}>"),
+        Listing::Divergence {
+            label,
+            seq,
+            pid,
+            program,
+            fd,
+            model,
+            kernel,
+        } => format!(
+            "{label} #{seq} pid {pid} ({program}) fd {fd}: model has {}, kernel has {}",
+            model.as_deref().unwrap_or("nothing"),
+            kernel.as_deref().unwrap_or("nothing")
+        ),
+        Listing::Unseen {
+            label,
+            seq,
+            pid,
+            program,
+            fd,
+            appeared,
+            what,
+        } => format!(
+            "{label} #{seq} pid {pid} ({program}) fd {fd}: {} unseen ({}the process uses io_uring)",
+            if *appeared { "appeared" } else { "vanished" },
+            what.as_ref().map(|w| format!("{w}; ")).unwrap_or_default()
+        ),
+        Listing::DivergenceWord => "divergence".into(),
+        Listing::NoteWord => "note".into(),
+        Listing::Anomaly => "anomaly".into(),
+        Listing::Verified {
+            trace,
+            events,
+            at_exec,
+            at_exit,
+            divergences,
+            anomalies,
+        } => format!(
+            "{trace}: {events} events replayed; {at_exec} kernel fd tables checked at exec{}; {divergences} divergence{}; {anomalies} anomal{}",
+            if *at_exit > 0 {
+                format!(", {at_exit} at exit")
+            } else {
+                String::new()
+            },
+            if *divergences == 1 { "" } else { "s" },
+            if *anomalies == 1 { "y" } else { "ies" },
+        ),
+        Listing::UnseenTotal { label, n } => format!(
+            "{label}: {n} fd(s) appeared or vanished unseen: io_uring opens and closes fds without a syscall, which forkscope cannot see"
+        ),
     }
+}
+
+fn holders(v: &[(Pid, i32)]) -> String {
+    if v.is_empty() {
+        return "none".into();
+    }
+    v.iter()
+        .map(|(p, fd)| format!("{p} fd {fd}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

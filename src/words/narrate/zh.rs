@@ -2,6 +2,8 @@
 
 use super::{File, Listing, Said};
 use crate::model::PipeEnd;
+use crate::model::ProcessState;
+use crate::trace::Pid;
 use crate::words::text::{gap, status};
 use crate::words::Lang;
 
@@ -173,5 +175,112 @@ pub(super) fn listing(l: &Listing) -> String {
             format!("  在 #{seq} 成了孤儿进程（被跟踪范围外的 init 或 subreaper 收养）")
         }
         Listing::NoProcess { trace, pid } => format!("{trace}：trace 里没有进程 {pid}"),
+        Listing::NoProcessInTimeline { trace, pid } => {
+            format!("{trace}：trace 里没有进程 {pid}（`forkscope tree` 会列出所有进程）")
+        }
+        Listing::UnknownKind {
+            kind,
+            kinds,
+            syscalls,
+        } => format!("没有 {kind:?} 这种事件；事件种类有：{kinds}；系统调用名有：{syscalls}"),
+        Listing::NoEvents { trace } => format!("{trace}：这个 trace 里没有事件"),
+        Listing::NoSuchEvent { trace, at, last } => {
+            format!("{trace}：没有事件 #{at}，最后一个事件是 #{last}")
+        }
+        Listing::NotAlive { trace, pid, seq } => format!(
+            "{trace}：#{seq} 之后进程 {pid} 已经不在了：请选一个它还活着的时刻（`forkscope tree` 显示每个进程活着的时段）"
+        ),
+        Listing::StateAfter(line) => format!("执行完这一步之后的状态：{line}"),
+        Listing::Processes => "进程".into(),
+        Listing::Pipes => "管道".into(),
+        Listing::Parent(pid) => format!("，父进程 {pid}"),
+        Listing::State(ProcessState::Running) => "运行中".into(),
+        Listing::State(ProcessState::Stopped { signal }) => format!("被 {signal} 暂停"),
+        Listing::State(ProcessState::Zombie) => "僵尸进程".into(),
+        Listing::State(ProcessState::Reaped) => "已回收".into(),
+        Listing::Aside(t) => format!("（{t}）"),
+        Listing::Note(t) => format!("  （{t}）"),
+        Listing::SharedBy { file, n } => format!(" [打开文件 {file}，被 {n} 个 fd 共享]"),
+        Listing::Cloexec => "（close-on-exec）".into(),
+        Listing::NoPipes => "  （没有打开的管道）".into(),
+        Listing::PipeHolders {
+            pipe,
+            writers,
+            readers,
+            unknown,
+        } => {
+            // 写端由 18576 fd 4 持有 / 没有进程持有写端
+            let held = |v: &[(Pid, i32)], end: &str| {
+                if v.is_empty() {
+                    format!("没有进程持有{end}")
+                } else {
+                    format!("{end}由 {} 持有", holders(v))
+                }
+            };
+            let mut t = format!("  {pipe}：{}；{}", held(writers, "写端"), held(readers, "读端"));
+            if !unknown.is_empty() {
+                t.push_str(&format!("；{} 也持有它，但不知道是哪一端", holders(unknown)));
+            }
+            t
+        }
+        Listing::Lived(d) => format!("  <活了 {d}>"),
+        Listing::ZombieTime(d) => format!("  <僵尸 {d}>"),
+        Listing::Divergence {
+            label,
+            seq,
+            pid,
+            program,
+            fd,
+            model,
+            kernel,
+        } => format!(
+            "{label} #{seq} pid {pid}（{program}）fd {fd}：模型里是 {}，内核里是 {}",
+            model.as_deref().unwrap_or("无"),
+            kernel.as_deref().unwrap_or("无")
+        ),
+        Listing::Unseen {
+            label,
+            seq,
+            pid,
+            program,
+            fd,
+            appeared,
+            what,
+        } => format!(
+            "{label} #{seq} pid {pid}（{program}）fd {fd}：{}（{}这个进程用了 io_uring）",
+            if *appeared { "没被看到就出现了" } else { "没被看到就消失了" },
+            what.as_ref().map(|w| format!("{w}；")).unwrap_or_default()
+        ),
+        Listing::DivergenceWord => "不一致".into(),
+        Listing::NoteWord => "注意".into(),
+        Listing::Anomaly => "异常".into(),
+        Listing::Verified {
+            trace,
+            events,
+            at_exec,
+            at_exit,
+            divergences,
+            anomalies,
+        } => format!(
+            "{trace}：重放了 {events} 个事件；在 exec 时对照了 {at_exec} 张内核 fd 表{}；{divergences} 处不一致；{anomalies} 处异常",
+            if *at_exit > 0 {
+                format!("，在退出时对照了 {at_exit} 张")
+            } else {
+                String::new()
+            },
+        ),
+        Listing::UnseenTotal { label, n } => format!(
+            "{label}：有 {n} 个 fd 在没被看到的情况下出现或消失了：io_uring 不经过系统调用就能打开和关闭 fd，forkscope 看不到"
+        ),
     }
+}
+
+fn holders(v: &[(Pid, i32)]) -> String {
+    if v.is_empty() {
+        return "无".into();
+    }
+    v.iter()
+        .map(|(p, fd)| format!("{p} fd {fd}"))
+        .collect::<Vec<_>>()
+        .join("、")
 }
