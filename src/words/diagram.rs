@@ -274,6 +274,80 @@ pub struct PipeVerdict {
     pub bad: bool,
 }
 
+/// Why `diagram` draws the moment it picked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moment {
+    /// A child is a zombie its parent never waits for.
+    Zombie,
+    /// The last redirection before the programs exec.
+    Wired,
+    /// The exec after the fds were set up.
+    Exec,
+    /// The most pipe ends were open.
+    PipeEnds,
+    /// No pipe ever: the most tasks were alive.
+    Tasks,
+}
+
+/// What `diagram`, `export` and `demo` tell the user on stderr or in an
+/// error (paths already shown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The trace cannot be opened.
+    CannotRead(String),
+    /// The trace cannot be replayed.
+    CannotReplay(String),
+    /// An output file cannot be written.
+    CannotWrite(String),
+    /// An output file cannot be made.
+    CannotCreate(String),
+    /// `-o` names the trace being exported.
+    IsTheTrace(String),
+    /// The trace has no events.
+    NoEvents(String),
+    /// The trace has no event `seq`.
+    NoEvent { trace: String, seq: u64 },
+    /// `--at` is past the last event.
+    BeyondEnd { trace: String, seq: u64, last: u64 },
+    /// No event is in `--range`.
+    NoneInRange(String),
+    /// The page holds only the first steps.
+    Capped {
+        shown: usize,
+        qualified: usize,
+        first: u64,
+        last: u64,
+    },
+    /// `--at` with `--format html`.
+    AtIgnored,
+    /// `--range` without `--format html`.
+    RangeIgnored,
+    /// The moment drawn, and why.
+    Drawing { seq: u64, why: Moment },
+    /// `--pid` of a process not alive at the moment drawn.
+    NotAlive { pid: Pid, seq: u64 },
+    /// `--view kernel` in a format that cannot draw it.
+    NoKernelView(&'static str),
+    /// `--before` in a format that cannot draw it.
+    BeforeOnly,
+}
+
+/// Why a moment was picked, in `lang`.
+pub fn moment(lang: Lang, m: Moment) -> &'static str {
+    match lang {
+        Lang::En => en::moment(m),
+        Lang::Zh => zh::moment(m),
+    }
+}
+
+/// A notice in `lang`.
+pub fn notice(lang: Lang, n: &Notice) -> String {
+    match lang {
+        Lang::En => en::notice(n),
+        Lang::Zh => zh::notice(n),
+    }
+}
+
 /// A fixed word in `lang`.
 pub fn word(lang: Lang, w: Word) -> &'static str {
     match lang {

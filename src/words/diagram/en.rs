@@ -1,6 +1,6 @@
 //! The drawings' words in English.
 
-use super::{Origin, Phrase, Verdict, Word};
+use super::{Moment, Notice, Origin, Phrase, Verdict, Word};
 
 fn s(n: usize) -> &'static str {
     if n == 1 {
@@ -217,5 +217,58 @@ pub(super) fn verdict(v: Verdict) -> String {
         Verdict::EofOnceClosed(1) => "readers see EOF once the write end is closed".into(),
         Verdict::EofOnceClosed(2) => "readers see EOF once both write ends are closed".into(),
         Verdict::EofOnceClosed(n) => format!("readers see EOF once all {n} write ends are closed"),
+    }
+}
+
+pub(super) fn moment(m: Moment) -> &'static str {
+    match m {
+        Moment::Zombie => "a child is a zombie its parent never waits for",
+        Moment::Wired => "the last redirection before the programs exec: every fd is in place",
+        Moment::Exec => "the exec after the fds were set up: the new program keeps them",
+        Moment::PipeEnds => "the moment the most pipe ends were open",
+        Moment::Tasks => "no pipe was ever open: the moment the most tasks were alive",
+    }
+}
+
+pub(super) fn notice(n: &Notice) -> String {
+    match n {
+        Notice::CannotRead(p) => format!("cannot read the trace {p}"),
+        Notice::CannotReplay(p) => format!("cannot replay the trace {p}"),
+        Notice::CannotWrite(p) => format!("cannot write {p}"),
+        Notice::CannotCreate(p) => format!("cannot create {p}"),
+        Notice::IsTheTrace(p) => {
+            format!("{p} is the trace being exported: choose another output file")
+        }
+        Notice::NoEvents(p) => format!("the trace {p} has no events"),
+        Notice::NoEvent { trace, seq } => format!("the trace {trace} has no event #{seq}"),
+        Notice::BeyondEnd { trace, seq, last } => {
+            format!("--at {seq} is beyond the end of {trace}: its last event is #{last}")
+        }
+        Notice::NoneInRange(p) => format!("no event of {p} is in the range given"),
+        Notice::Capped {
+            shown,
+            qualified,
+            first,
+            last,
+        } => format!(
+            "forkscope: the page has the first {shown} of {qualified} steps (events #{first}..#{last}); \
+             choose others with --range A..B, or all with --range ..; \
+             --collapse-files and --pid leave out steps too"
+        ),
+        Notice::AtIgnored => "forkscope: --at is ignored with --format html: the page steps through the events (choose them with --range A..B)".into(),
+        Notice::RangeIgnored => {
+            "forkscope: --range is for --format html; a drawing shows one moment (--at SEQ)".into()
+        }
+        Notice::Drawing { seq, why } => format!(
+            "forkscope: drawing the state after #{seq} ({}); use --at SEQ for another",
+            moment(*why)
+        ),
+        Notice::NotAlive { pid, seq } => format!(
+            "process {pid} is not alive after #{seq}: choose a moment when it is with --at SEQ (`forkscope tree` shows when each process lived)"
+        ),
+        Notice::NoKernelView(format) => format!(
+            "forkscope: --view kernel is drawn in svg, ascii and html; {format} shows the compact view"
+        ),
+        Notice::BeforeOnly => "forkscope: --before is for svg and ascii".into(),
     }
 }

@@ -1,6 +1,6 @@
 //! The drawings' words in Chinese.
 
-use super::{Origin, Phrase, Verdict, Word};
+use super::{Moment, Notice, Origin, Phrase, Verdict, Word};
 
 pub(super) fn word(w: Word) -> &'static str {
     match w {
@@ -214,5 +214,59 @@ pub(super) fn verdict(v: Verdict) -> String {
         Verdict::EofOnceClosed(1) => "写端一关闭，读端就会读到 EOF".into(),
         Verdict::EofOnceClosed(2) => "两个写端都关闭后，读端才会读到 EOF".into(),
         Verdict::EofOnceClosed(n) => format!("{n} 个写端全部关闭后，读端才会读到 EOF"),
+    }
+}
+
+pub(super) fn moment(m: Moment) -> &'static str {
+    match m {
+        Moment::Zombie => "子进程成了僵尸，父进程一直没有 wait 它",
+        Moment::Wired => "程序 exec 之前的最后一次重定向：所有 fd 都接好了",
+        Moment::Exec => "设置好 fd 之后的 exec：新程序保留了这些 fd",
+        Moment::PipeEnds => "这一刻打开的管道端最多",
+        Moment::Tasks => "从来没有打开过管道：这一刻活着的任务最多",
+    }
+}
+
+pub(super) fn notice(n: &Notice) -> String {
+    match n {
+        Notice::CannotRead(p) => format!("读不了 trace 文件 {p}"),
+        Notice::CannotReplay(p) => format!("重放 trace 文件 {p} 时出错"),
+        Notice::CannotWrite(p) => format!("写不了 {p}"),
+        Notice::CannotCreate(p) => format!("建不了文件 {p}"),
+        Notice::IsTheTrace(p) => format!("{p} 就是要导出的这个 trace 文件：请换一个输出文件"),
+        Notice::NoEvents(p) => format!("{p}：这个 trace 里没有事件"),
+        Notice::NoEvent { trace, seq } => format!("{trace}：这个 trace 里没有事件 #{seq}"),
+        Notice::BeyondEnd { trace, seq, last } => {
+            format!("--at {seq} 超出了 {trace} 的末尾：最后一个事件是 #{last}")
+        }
+        Notice::NoneInRange(p) => format!("{p} 里没有落在这个范围里的事件"),
+        Notice::Capped {
+            shown,
+            qualified,
+            first,
+            last,
+        } => format!(
+            "forkscope：网页里只放了 {qualified} 步里的前 {shown} 步（事件 #{first}..#{last}）；\
+             想看别的，用 --range A..B；想要全部，用 --range ..；\
+             --collapse-files 和 --pid 也能去掉一些步"
+        ),
+        Notice::AtIgnored => {
+            "forkscope：--format html 不看 --at：网页会一步步翻过这些事件（用 --range A..B 挑选）"
+                .into()
+        }
+        Notice::RangeIgnored => {
+            "forkscope：--range 只用于 --format html；一张图只画一个时刻（用 --at SEQ）".into()
+        }
+        Notice::Drawing { seq, why } => format!(
+            "forkscope：画的是 #{seq} 之后的状态（{}）；想看别的时刻，用 --at SEQ",
+            moment(*why)
+        ),
+        Notice::NotAlive { pid, seq } => format!(
+            "#{seq} 之后进程 {pid} 已经不在了：请用 --at SEQ 选一个它还活着的时刻（`forkscope tree` 显示每个进程活着的时段）"
+        ),
+        Notice::NoKernelView(_) => {
+            "forkscope：--view kernel 只有 svg、ascii 和 html 能画；这里画的是简洁视图".into()
+        }
+        Notice::BeforeOnly => "forkscope：--before 只用于 svg 和 ascii".into(),
     }
 }
