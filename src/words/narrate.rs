@@ -239,6 +239,78 @@ pub enum Listing {
     NoteWord,
 }
 
+/// The idea a built-in demo teaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lesson {
+    /// `ps aux | grep sh`.
+    Pipeline,
+    /// A child its parent never waits for.
+    Zombie,
+    /// The parent exits first.
+    Orphan,
+    /// `yes | head -n 1`.
+    Sigpipe,
+    /// A background job holds a pipe's write end.
+    Leak,
+    /// exec keeps the process and its fds.
+    Exec,
+    /// A parent reaps three children.
+    Wait,
+    /// `2>&1 1>&3`.
+    Redirect,
+}
+
+/// What `forkscope demo` says around the recording.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Demo {
+    /// What a lesson shows, in one line.
+    About(Lesson),
+    /// `demo --list`'s heading.
+    ListHeading,
+    /// Marks the default scenario.
+    Default,
+    /// No scenario of that name.
+    NoSuchDemo { name: String, names: String },
+    /// `forkscope demo NAME:`.
+    Title(String),
+    /// Before the program's own output.
+    OutputStart,
+    /// After it.
+    OutputEnd,
+    /// Before the timeline.
+    TimelineHeading,
+    /// Before the drawing of the key moment.
+    StateHeading(u64),
+    /// The page cannot be written.
+    Writing(String),
+    /// Where the page is.
+    StepThrough(String),
+    /// Where the trace is, and what to try next.
+    TheTrace { path: String, events: u64 },
+    /// Comments on the commands to try next.
+    FullTimeline,
+    /// See [`Demo::FullTimeline`].
+    ProcessTree,
+    /// See [`Demo::FullTimeline`].
+    OtherScenarios,
+    /// The folder asked for cannot be made.
+    CreatingDir(String),
+    /// No folder can be made in the temp directory.
+    CreatingIn(String),
+    /// An output file is a symbolic link.
+    SymLink(String),
+    /// An output file cannot be made.
+    CreatingFile { path: String, error: String },
+}
+
+/// One of [`Demo`]'s words in `lang`.
+pub fn demo(lang: Lang, d: &Demo) -> String {
+    match lang {
+        Lang::En => en::demo(d),
+        Lang::Zh => zh::demo(d),
+    }
+}
+
 /// One of [`Listing`]'s words in `lang`.
 pub fn listing(lang: Lang, l: &Listing) -> String {
     match lang {

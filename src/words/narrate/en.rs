@@ -1,6 +1,6 @@
 //! The timeline's sentences in English.
 
-use super::{File, Listing, Said};
+use super::{Demo, File, Lesson, Listing, Said};
 use crate::model::PipeEnd;
 use crate::model::ProcessState;
 use crate::trace::Pid;
@@ -298,4 +298,44 @@ fn holders(v: &[(Pid, i32)]) -> String {
         .map(|(p, fd)| format!("{p} fd {fd}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+pub(super) fn demo(d: &Demo) -> String {
+    match d {
+        Demo::About(l) => match l {
+            Lesson::Pipeline => "`ps aux | grep sh`: the shell makes a pipe, forks twice, and each child dup2s one end onto stdin or stdout before exec",
+            Lesson::Zombie => "a child that exits while its parent never waits stays a zombie until the parent is gone",
+            Lesson::Orphan => "the parent exits first; its child is orphaned and adopted outside the trace (by init or a subreaper)",
+            Lesson::Sigpipe => "`yes | head -n 1`: head exits after one line, the pipe loses its last reader, and yes dies of SIGPIPE",
+            Lesson::Leak => "a background job inherits the pipeline's write end, so the reader waits for EOF until the job ends",
+            Lesson::Exec => "exec replaces the program but keeps the process and its fds",
+            Lesson::Wait => "a parent starts three children and reaps each with wait",
+            Lesson::Redirect => "`2>&1 1>&3`: dup2 makes two fds share one open file; order matters",
+        }
+        .into(),
+        Demo::ListHeading => "Scenarios (forkscope demo NAME):".into(),
+        Demo::Default => " (default)".into(),
+        Demo::NoSuchDemo { name, names } => {
+            format!("no demo called {name:?}; the demos are: {names}")
+        }
+        Demo::Title(name) => format!("forkscope demo {name}:"),
+        Demo::OutputStart => "---- the program's own output ----".into(),
+        Demo::OutputEnd => "---- end of output ----".into(),
+        Demo::TimelineHeading => "The timeline (what each process did, in order; library and locale files left out):".into(),
+        Demo::StateHeading(seq) => {
+            format!("The state after #{seq}, the key moment of this demo:")
+        }
+        Demo::Writing(p) => format!("writing {p}"),
+        Demo::StepThrough(url) => format!("Step through every event in a browser: {url}"),
+        Demo::TheTrace { path, events } => format!("The trace: {path} ({events} events). Next:"),
+        Demo::FullTimeline => "the full timeline".into(),
+        Demo::ProcessTree => "the process tree".into(),
+        Demo::OtherScenarios => "other scenarios".into(),
+        Demo::CreatingDir(p) => format!("creating {p}"),
+        Demo::CreatingIn(p) => format!("creating a folder in {p}"),
+        Demo::SymLink(p) => {
+            format!("{p} is a symbolic link: forkscope demo does not write through links")
+        }
+        Demo::CreatingFile { path, error } => format!("creating {path}: {error}"),
+    }
 }

@@ -1,6 +1,6 @@
 //! The timeline's sentences in Chinese.
 
-use super::{File, Listing, Said};
+use super::{Demo, File, Lesson, Listing, Said};
 use crate::model::PipeEnd;
 use crate::model::ProcessState;
 use crate::trace::Pid;
@@ -283,4 +283,44 @@ fn holders(v: &[(Pid, i32)]) -> String {
         .map(|(p, fd)| format!("{p} fd {fd}"))
         .collect::<Vec<_>>()
         .join("、")
+}
+
+pub(super) fn demo(d: &Demo) -> String {
+    match d {
+        Demo::About(l) => match l {
+            Lesson::Pipeline => "`ps aux | grep sh`：shell 先建管道，再 fork 两次，每个子进程在 exec 之前用 dup2 把管道的一端接到标准输入或标准输出上",
+            Lesson::Zombie => "子进程退出了，父进程却一直不 wait，子进程就成了僵尸，直到父进程结束",
+            Lesson::Orphan => "父进程先退出，子进程成了孤儿，被 init（或 subreaper）收养",
+            Lesson::Sigpipe => "`yes | head -n 1`：head 读完一行就退出，管道没有读端了，yes 再写就被 SIGPIPE 杀死",
+            Lesson::Leak => "后台任务继承了管道的写端，读端要一直等到它结束才读到 EOF",
+            Lesson::Exec => "exec 换掉程序，但进程还是那个进程，文件描述符也都还在",
+            Lesson::Wait => "父进程启动三个子进程，再用 wait 一个个回收",
+            Lesson::Redirect => "`2>&1 1>&3`：dup2 让两个文件描述符指向同一个打开文件，先后顺序很要紧",
+        }
+        .into(),
+        Demo::ListHeading => "示例场景（forkscope demo 名字）：".into(),
+        Demo::Default => "（默认）".into(),
+        Demo::NoSuchDemo { name, names } => {
+            format!("没有叫 {name:?} 的示例；可用的示例有：{names}")
+        }
+        Demo::Title(name) => format!("forkscope demo {name}："),
+        Demo::OutputStart => "---- 程序自己的输出 ----".into(),
+        Demo::OutputEnd => "---- 输出结束 ----".into(),
+        Demo::TimelineHeading => {
+            "时间线（每个进程按顺序做了什么；省略了动态库和 locale 文件的打开与关闭）：".into()
+        }
+        Demo::StateHeading(seq) => format!("#{seq} 之后的状态，这是这个示例最关键的时刻："),
+        Demo::Writing(p) => format!("写不了 {p}"),
+        Demo::StepThrough(url) => format!("在浏览器里逐个事件地看：{url}"),
+        Demo::TheTrace { path, events } => {
+            format!("trace 文件：{path}（{events} 个事件）。接下来可以试试：")
+        }
+        Demo::FullTimeline => "完整的时间线".into(),
+        Demo::ProcessTree => "进程树".into(),
+        Demo::OtherScenarios => "其他示例场景".into(),
+        Demo::CreatingDir(p) => format!("建不了目录 {p}"),
+        Demo::CreatingIn(p) => format!("无法在 {p} 里建目录"),
+        Demo::SymLink(p) => format!("{p} 是一个符号链接：forkscope demo 不会通过链接写文件"),
+        Demo::CreatingFile { path, error } => format!("建不了文件 {path}：{error}"),
+    }
 }
