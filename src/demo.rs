@@ -2,15 +2,15 @@
 //! command (needing only /bin/sh, coreutils and procps) that shows one idea
 //! from a systems course, and the moment worth drawing.
 
+use crate::words::narrate::Lesson;
+
 /// One scenario.
 #[derive(Debug, Clone, Copy)]
 pub struct Scenario {
     /// Its name on the command line.
     pub name: &'static str,
-    /// What it shows, in one line (English).
-    pub about: &'static str,
-    /// What it shows, in one line (Chinese).
-    pub about_zh: &'static str,
+    /// What it shows (worded by [`crate::words::narrate::demo`]).
+    pub lesson: Lesson,
     /// The command, run with `sh -c`.
     pub script: &'static str,
     /// Which moment to draw.
@@ -39,57 +39,49 @@ pub enum Moment {
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "pipeline",
-        about: "`ps aux | grep sh`: the shell makes a pipe, forks twice, and each child dup2s one end onto stdin or stdout before exec",
-        about_zh: "`ps aux | grep sh`：shell 先建管道，再 fork 两次，每个子进程在 exec 之前用 dup2 把管道的一端接到标准输入或标准输出上",
+        lesson: Lesson::Pipeline,
         script: "ps aux | grep -c sh",
         moment: Moment::Wired,
     },
     Scenario {
         name: "zombie",
-        about: "a child that exits while its parent never waits stays a zombie until the parent is gone",
-        about_zh: "子进程退出了，父进程却一直不 wait，子进程就成了僵尸，直到父进程结束",
+        lesson: Lesson::Zombie,
         script: "sleep 0.1 & exec sleep 0.4",
         moment: Moment::MostZombies,
     },
     Scenario {
         name: "orphan",
-        about: "the parent exits first; its child is orphaned and adopted outside the trace (by init or a subreaper)",
-        about_zh: "父进程先退出，子进程成了孤儿，被 init（或 subreaper）收养",
+        lesson: Lesson::Orphan,
         script: "(sleep 0.2; echo orphan done) & exit 0",
         moment: Moment::MostProcesses,
     },
     Scenario {
         name: "sigpipe",
-        about: "`yes | head -n 1`: head exits after one line, the pipe loses its last reader, and yes dies of SIGPIPE",
-        about_zh: "`yes | head -n 1`：head 读完一行就退出，管道没有读端了，yes 再写就被 SIGPIPE 杀死",
+        lesson: Lesson::Sigpipe,
         script: "yes | head -n 1",
         moment: Moment::PipelineInFlow,
     },
     Scenario {
         name: "leak",
-        about: "a background job inherits the pipeline's write end, so the reader waits for EOF until the job ends",
-        about_zh: "后台任务继承了管道的写端，读端要一直等到它结束才读到 EOF",
+        lesson: Lesson::Leak,
         script: "{ sleep 0.3 & echo hi; } | cat",
         moment: Moment::PipelineInFlow,
     },
     Scenario {
         name: "exec",
-        about: "exec replaces the program but keeps the process and its fds",
-        about_zh: "exec 换掉程序，但进程还是那个进程，文件描述符也都还在",
+        lesson: Lesson::Exec,
         script: "exec 3</etc/hostname; exec ls -l /proc/self/fd/",
         moment: Moment::AfterExec,
     },
     Scenario {
         name: "wait",
-        about: "a parent starts three children and reaps each with wait",
-        about_zh: "父进程启动三个子进程，再用 wait 一个个回收",
+        lesson: Lesson::Wait,
         script: "sleep 0.05 & sleep 0.1 & sleep 0.15 & wait",
         moment: Moment::MostProcesses,
     },
     Scenario {
         name: "redirect",
-        about: "`2>&1 1>&3`: dup2 makes two fds share one open file; order matters",
-        about_zh: "`2>&1 1>&3`：dup2 让两个文件描述符指向同一个打开文件，先后顺序很要紧",
+        lesson: Lesson::Redirect,
         script: "exec 3>&1; ls /nonexistent-forkscope-demo 2>&1 1>&3 | tr a-z A-Z",
         moment: Moment::Wired,
     },

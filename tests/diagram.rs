@@ -363,6 +363,7 @@ fn evil_scene() -> Scene {
             },
         ],
         open_files: Vec::new(),
+        lang: Default::default(),
     }
 }
 

@@ -25,7 +25,16 @@ fn events(name: &str) -> Vec<Event> {
 }
 
 fn exported(name: &str, format: ExportFormat) -> String {
-    String::from_utf8(export(&trace_path(name), format, Vec::new()).unwrap()).unwrap()
+    String::from_utf8(
+        export(
+            &trace_path(name),
+            format,
+            forkscope::words::Lang::En,
+            Vec::new(),
+        )
+        .unwrap(),
+    )
+    .unwrap()
 }
 
 /// The `traceEvents` of the Perfetto export.

@@ -4,7 +4,6 @@
 //! Chromium (which CI installs; elsewhere those tests skip with a note).
 
 use forkscope::render::html::{page, HtmlStep};
-use forkscope::render::lang::{self, Lang};
 use forkscope::render::narrate;
 use forkscope::render::scene::{
     EventInfo, FdRow, PipeNode, PipeRef, ProcBox, Scene, SceneOptions, SharedFile, Warning,
@@ -12,6 +11,7 @@ use forkscope::render::scene::{
 use forkscope::render::svg;
 use forkscope::replay::{touched, Replay};
 use forkscope::trace::{EventKind, Pid};
+use forkscope::words::Lang;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -24,6 +24,11 @@ fn repo() -> PathBuf {
 /// What the diagram command does: replay the trace and keep the scene after
 /// every event, with a timeline line for each.
 fn steps_of(trace: &Path) -> (String, Vec<HtmlStep>) {
+    steps_in(Lang::En, trace)
+}
+
+/// [`steps_of`], its words in `lang`.
+fn steps_in(lang: Lang, trace: &Path) -> (String, Vec<HtmlStep>) {
     let mut r = Replay::open(trace).unwrap();
     let title = r
         .header()
@@ -40,7 +45,7 @@ fn steps_of(trace: &Path) -> (String, Vec<HtmlStep>) {
             seq: ev.seq,
             pid: ev.pid,
             call: call.clone(),
-            sentence: narrate::sentence(&r.model, ev, &step.before, &step.applied, &r.labels),
+            sentence: narrate::sentence(lang, &r.model, ev, &step.before, &step.applied, &r.labels),
         };
         let scene = Scene::build(
             &r.model,
@@ -48,7 +53,10 @@ fn steps_of(trace: &Path) -> (String, Vec<HtmlStep>) {
             title.clone(),
             Some(info),
             &touched(ev),
-            &SceneOptions::default(),
+            &SceneOptions {
+                lang,
+                ..SceneOptions::default()
+            },
         );
         steps.push(HtmlStep {
             seq: ev.seq,
@@ -248,6 +256,7 @@ fn small_scene() -> Scene {
             },
         ],
         open_files: Vec::new(),
+        lang: Default::default(),
     }
 }
 
@@ -344,7 +353,7 @@ fn the_page_is_self_contained_and_holds_every_step() {
     for name in ["handmade-pipeline.jsonl", "sh-pipeline.jsonl"] {
         let (title, steps) = steps_of(&fixture(name));
         let t = Instant::now();
-        let p = page(&title, &steps);
+        let p = page(Lang::En, &title, &steps);
         eprintln!(
             "{name}: {} steps, {} distinct SVG pieces, {} KiB page in {:?}",
             steps.len(),
@@ -543,7 +552,7 @@ fn markup_from_the_trace_stays_text() {
     let (title, steps) = steps_of(&hostile_trace(dir.path()));
     assert_eq!(steps.len(), 8);
     assert!(title.contains(PWN_SCRIPT), "the title carries the payload");
-    let p = page(&title, &steps);
+    let p = page(Lang::En, &title, &steps);
     assert_eq!(p.matches("<script").count(), 2);
     assert_eq!(p.matches("</script").count(), 2);
     for raw in ["<script>document", "<img", "onerror=\"", "\u{1}"] {
@@ -663,7 +672,7 @@ fn pipeline_page(name: &str) -> (PathBuf, Vec<HtmlStep>, usize) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
-    std::fs::write(&path, page(&title, &steps)).unwrap();
+    std::fs::write(&path, page(Lang::En, &title, &steps)).unwrap();
     (path, steps, i)
 }
 
@@ -738,7 +747,7 @@ fn chromium_runs_no_script_from_the_trace() {
     let dir = tempfile::tempdir().unwrap();
     let (title, steps) = steps_of(&hostile_trace(dir.path()));
     let path = dir.path().join("hostile.html");
-    std::fs::write(&path, page(&title, &steps)).unwrap();
+    std::fs::write(&path, page(Lang::En, &title, &steps)).unwrap();
     let dom = run_chromium(
         &bin,
         &format!("file://{}#seq=2", path.display()),
@@ -831,10 +840,8 @@ fn chromium_steps_with_keys_slider_clicks_and_the_fragment() {
 fn chromium_runs_the_chinese_page_and_its_counter_stays_chinese() {
     let Some(bin) = chromium() else { return };
     let trace = fixture("handmade-pipeline.jsonl");
-    lang::set(Lang::Zh);
-    let (title, steps) = steps_of(&trace);
-    let zh_page = page(&title, &steps);
-    lang::set(Lang::En);
+    let (title, steps) = steps_in(Lang::Zh, &trace);
+    let zh_page = page(Lang::Zh, &title, &steps);
     let n = steps.len();
     let i = first_seq(&steps, &trace, |k| matches!(k, EventKind::Dup { .. }));
     let counter = |i: usize| format!("第 {} 步，共 {n} 步 · 事件 #{}", i + 1, steps[i].seq);
@@ -889,11 +896,14 @@ fn chromium_runs_the_chinese_page_and_its_counter_stays_chinese() {
 
 /// The redirect fixture's page (steps as `forkscope diagram` makes them,
 /// change marks included) in the current language.
-fn redirect_page(name: &str) -> PathBuf {
+fn redirect_page(lang: Lang, name: &str) -> PathBuf {
     let trace = fixture("redirect.jsonl");
     let h = forkscope::cli::diagram::html_steps(
         &trace,
-        &SceneOptions::default(),
+        &SceneOptions {
+            lang,
+            ..SceneOptions::default()
+        },
         Some(forkscope::cli::SeqRange::default()),
     )
     .unwrap();
@@ -902,7 +912,7 @@ fn redirect_page(name: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(
         &path,
-        forkscope::render::html::page_with(&h.title, &h.steps, false),
+        forkscope::render::html::page_with(lang, &h.title, &h.steps, false),
     )
     .unwrap();
     path
@@ -917,9 +927,7 @@ fn chromium_shows_both_views_in_english_and_chinese_at_the_step_the_fragment_nam
         (Lang::En, "open file table (kernel)", ">new<"),
         (Lang::Zh, "系统打开文件表（内核）", ">新<"),
     ] {
-        lang::set(l);
-        let path = redirect_page(&format!("redirect-{l:?}.html"));
-        lang::set(Lang::En);
+        let path = redirect_page(l, &format!("redirect-{l:?}.html"));
         for kernel in [false, true] {
             let frag = if kernel {
                 format!("#seq={seq}&view=kernel")

@@ -142,11 +142,13 @@ fn the_kernel_svg_names_mode_refcount_shared_offset_and_the_pipe_mouths() {
 
 #[test]
 fn the_kernel_view_speaks_chinese() {
-    forkscope::render::lang::set(forkscope::render::lang::Lang::Zh);
-    let s = scene("sh-pipeline.jsonl", SH_FORK);
+    let zh = SceneOptions {
+        lang: forkscope::words::Lang::Zh,
+        ..SceneOptions::default()
+    };
+    let s = scene_after(&trace("sh-pipeline.jsonl"), SH_FORK, &zh).unwrap();
     let text = plain(&s);
     let svg = kernel::render(&s);
-    forkscope::render::lang::set(forkscope::render::lang::Lang::En);
     for want in ["系统打开文件表", "引用计数 6", "读写", "写端", "读端"] {
         assert!(svg.contains(want), "{want} in the svg");
     }

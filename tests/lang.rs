@@ -445,6 +445,7 @@ fn wide_scene() -> Scene {
             text: "12 是僵尸进程：它已经退出了，父进程却还没有 wait 回收它".into(),
         }],
         open_files: Vec::new(),
+        lang: Lang::En,
     }
 }
 
@@ -452,7 +453,9 @@ fn wide_scene() -> Scene {
 fn boxes_around_chinese_labels_stay_square_in_both_languages() {
     for l in [Lang::Zh, Lang::En] {
         lang::set(l);
-        let d = ascii::render(&wide_scene(), false);
+        let mut scene = wide_scene();
+        scene.lang = l;
+        let d = ascii::render(&scene, false);
         assert_eq!(assert_boxes_square(&d), 3, "{d}");
         for line in d.lines() {
             assert!(ascii::width(line) <= ascii::WIDTH, "too wide: {line}");

@@ -11,6 +11,7 @@ use crate::record::{self, RecordOptions};
 use crate::render::lang::{self, Lang};
 use crate::render::{ascii, html, scene::SceneOptions};
 use crate::replay::Replay;
+use crate::words::narrate::{demo, Demo};
 use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -97,29 +98,22 @@ fn pick(path: &Path, moment: Moment) -> Result<u64> {
     Ok(best.0)
 }
 
-/// What the scenario shows, in the current language.
-fn about(s: &Scenario) -> &'static str {
-    lang::current().pick(s.about, s.about_zh)
+/// What the scenario shows, in `lang`.
+fn about(lang: Lang, s: &Scenario) -> String {
+    demo(lang, &Demo::About(s.lesson))
 }
 
 fn list(out: &mut impl Write, style: &Style) -> std::io::Result<()> {
     let l = lang::current();
-    writeln!(
-        out,
-        "{}",
-        l.pick(
-            "Scenarios (forkscope demo NAME):",
-            "示例场景（forkscope demo 名字）："
-        )
-    )?;
+    writeln!(out, "{}", demo(l, &Demo::ListHeading))?;
     for (i, s) in SCENARIOS.iter().enumerate() {
         let default = if i == 0 {
-            l.pick(" (default)", "（默认）")
+            demo(l, &Demo::Default)
         } else {
-            ""
+            String::new()
         };
         writeln!(out, "  {}{default}", style.prog(s.name))?;
-        writeln!(out, "      {}", about(s))?;
+        writeln!(out, "      {}", about(l, s))?;
         writeln!(
             out,
             "      {}",
@@ -147,10 +141,11 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
                     .map(|s| s.name)
                     .collect::<Vec<_>>()
                     .join(", ");
-                match lang::current() {
-                    Lang::En => bail!("no demo called {n:?}; the demos are: {names}"),
-                    Lang::Zh => bail!("没有叫 {n:?} 的示例；可用的示例有：{names}"),
-                }
+                let no = Demo::NoSuchDemo {
+                    name: n.clone(),
+                    names,
+                };
+                bail!("{}", demo(lang::current(), &no))
             }
         },
     };
@@ -161,45 +156,26 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
     drop(create_no_follow(&trace, fresh)?);
 
     let l = lang::current();
-    let zh = l == Lang::Zh;
     writeln!(
         out,
         "{} {}",
-        style.prog(&format!("forkscope demo {}{}", s.name, l.pick(":", "："))),
-        about(s)
+        style.prog(&demo(l, &Demo::Title(s.name.into()))),
+        about(l, s)
     )?;
     writeln!(
         out,
         "{}",
         style.dim(&format!("$ forkscope record -- sh -c '{}'", s.script))
     )?;
-    writeln!(
-        out,
-        "{}",
-        style.dim(l.pick(
-            "---- the program's own output ----",
-            "---- 程序自己的输出 ----"
-        ))
-    )?;
+    writeln!(out, "{}", style.dim(&demo(l, &Demo::OutputStart)))?;
     let recorded = record::record(&RecordOptions {
         argv: vec!["sh".into(), "-c".into(), s.script.into()],
         output: Some(trace.clone()),
         env: false,
     })?;
-    writeln!(
-        out,
-        "{}",
-        style.dim(l.pick("---- end of output ----", "---- 输出结束 ----"))
-    )?;
+    writeln!(out, "{}", style.dim(&demo(l, &Demo::OutputEnd)))?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "{}",
-        style.prog(l.pick(
-            "The timeline (what each process did, in order; library and locale files left out):",
-            "时间线（每个进程按顺序做了什么；省略了动态库和 locale 文件的打开与关闭）："
-        ))
-    )?;
+    writeln!(out, "{}", style.prog(&demo(l, &Demo::TimelineHeading)))?;
     super::replay::run(
         ReplayArgs {
             trace: trace.clone(),
@@ -225,6 +201,7 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
     // exec demo's `exec 3</etc/hostname`).
     let opts = SceneOptions {
         collapse_files: s.moment != Moment::AfterExec,
+        lang: lang::current(),
         ..SceneOptions::default()
     };
     let h = diagram::html_steps(&trace, &opts, None)?;
@@ -242,14 +219,7 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
         .last()
         .unwrap_or(h.steps[0].seq);
     let scene = diagram::scene_after(&trace, seq, &opts)?;
-    writeln!(
-        out,
-        "{}",
-        style.prog(&match zh {
-            false => format!("The state after #{seq}, the key moment of this demo:"),
-            true => format!("#{seq} 之后的状态，这是这个示例最关键的时刻："),
-        })
-    )?;
+    writeln!(out, "{}", style.prog(&demo(l, &Demo::StateHeading(seq))))?;
     write!(
         out,
         "{}",
@@ -263,48 +233,28 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
         )
     )?;
     create_no_follow(&page, fresh)
-        .and_then(|mut f| Ok(f.write_all(html::page(&h.title, &h.steps).as_bytes())?))
-        .with_context(|| match lang::current() {
-            Lang::En => format!("writing {}", page.display()),
-            Lang::Zh => format!("写不了 {}", page.display()),
-        })?;
+        .and_then(|mut f| Ok(f.write_all(html::page(opts.lang, &h.title, &h.steps).as_bytes())?))
+        .with_context(|| demo(l, &Demo::Writing(page.display().to_string())))?;
     writeln!(out)?;
-    match zh {
-        false => {
-            writeln!(
-                out,
-                "Step through every event in a browser: {}",
-                file_url(&page, seq)
-            )?;
-            writeln!(
-                out,
-                "The trace: {} ({} events). Next:",
-                trace.display(),
-                recorded.events
-            )?;
-        }
-        true => {
-            writeln!(out, "在浏览器里逐个事件地看：{}", file_url(&page, seq))?;
-            writeln!(
-                out,
-                "trace 文件：{}（{} 个事件）。接下来可以试试：",
-                trace.display(),
-                recorded.events
-            )?;
-        }
-    }
+    let url = file_url(&page, seq);
+    writeln!(out, "{}", demo(l, &Demo::StepThrough(url)))?;
+    let next = Demo::TheTrace {
+        path: trace.display().to_string(),
+        events: recorded.events as u64,
+    };
+    writeln!(out, "{}", demo(l, &next))?;
     let me = invoked_as();
     writeln!(
         out,
         "  {me} replay {}            # {}",
         trace.display(),
-        l.pick("the full timeline", "完整的时间线")
+        demo(l, &Demo::FullTimeline)
     )?;
     writeln!(
         out,
         "  {me} tree {}              # {}",
         trace.display(),
-        l.pick("the process tree", "进程树")
+        demo(l, &Demo::ProcessTree)
     )?;
     writeln!(
         out,
@@ -315,7 +265,7 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
     writeln!(
         out,
         "  {me} demo --list                # {}",
-        l.pick("other scenarios", "其他示例场景")
+        demo(l, &Demo::OtherScenarios)
     )?;
     Ok(0)
 }
@@ -331,9 +281,11 @@ fn file_url(p: &Path, seq: u64) -> String {
 /// symlinks. Returns the folder and whether it is new.
 fn demo_dir(out_dir: Option<&Path>) -> Result<(PathBuf, bool)> {
     if let Some(dir) = out_dir {
-        std::fs::create_dir_all(dir).with_context(|| match lang::current() {
-            Lang::En => format!("creating {}", dir.display()),
-            Lang::Zh => format!("建不了目录 {}", dir.display()),
+        std::fs::create_dir_all(dir).with_context(|| {
+            demo(
+                lang::current(),
+                &Demo::CreatingDir(dir.display().to_string()),
+            )
         })?;
         return Ok((dir.to_path_buf(), false));
     }
@@ -354,9 +306,11 @@ fn demo_dir(out_dir: Option<&Path>) -> Result<(PathBuf, bool)> {
             Ok(()) => return Ok((dir, true)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
-                return Err(anyhow::Error::new(e)).with_context(|| match lang::current() {
-                    Lang::En => format!("creating a folder in {}", tmp.display()),
-                    Lang::Zh => format!("无法在 {} 里建目录", tmp.display()),
+                return Err(anyhow::Error::new(e)).with_context(|| {
+                    demo(
+                        lang::current(),
+                        &Demo::CreatingIn(tmp.display().to_string()),
+                    )
                 })
             }
         }
@@ -378,18 +332,16 @@ fn create_no_follow(path: &Path, fresh: bool) -> Result<std::fs::File> {
     }
     o.open(path).map_err(|e| {
         let link = e.raw_os_error() == Some(libc::ELOOP);
-        match (lang::current(), link) {
-            (Lang::En, true) => anyhow::anyhow!(
-                "{} is a symbolic link: forkscope demo does not write through links",
-                path.display()
-            ),
-            (Lang::Zh, true) => anyhow::anyhow!(
-                "{} 是一个符号链接：forkscope demo 不会通过链接写文件",
-                path.display()
-            ),
-            (Lang::En, false) => anyhow::anyhow!("creating {}: {e}", path.display()),
-            (Lang::Zh, false) => anyhow::anyhow!("建不了文件 {}：{e}", path.display()),
-        }
+        let path = path.display().to_string();
+        let d = if link {
+            Demo::SymLink(path)
+        } else {
+            Demo::CreatingFile {
+                path,
+                error: e.to_string(),
+            }
+        };
+        anyhow::anyhow!("{}", demo(lang::current(), &d))
     })
 }
 

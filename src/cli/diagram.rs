@@ -8,11 +8,12 @@ use super::style::Style;
 use super::{DiagramArgs, DiagramFormat, DiagramView, SeqRange};
 use crate::model::Model;
 use crate::render::html::{self, HtmlStep};
-use crate::render::lang::{self, Lang};
+use crate::render::lang;
 use crate::render::scene::{EventInfo, Scene, SceneOptions};
-use crate::render::{ascii, describe, dot, kernel, mermaid, narrate, svg, words};
+use crate::render::{ascii, describe, dot, kernel, mermaid, narrate, svg};
 use crate::replay::{touched, Replay, Step};
 use crate::trace::EventKind;
+use crate::words::diagram::{notice, phrase, Moment, Notice, Phrase};
 use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::Path;
@@ -44,11 +45,11 @@ impl Busiest {
         }
     }
 
-    /// Why this moment, in words.
-    pub fn why(self) -> &'static str {
+    /// Why this moment (worded by [`crate::words::diagram::moment`]).
+    pub fn why(self) -> Moment {
         match self {
-            Busiest::PipeEnds { .. } => "the moment the most pipe ends were open",
-            Busiest::Tasks { .. } => "no pipe was ever open: the moment the most tasks were alive",
+            Busiest::PipeEnds { .. } => Moment::PipeEnds,
+            Busiest::Tasks { .. } => Moment::Tasks,
         }
     }
 }
@@ -82,17 +83,12 @@ fn changes_fds(kind: &EventKind) -> bool {
 }
 
 fn open(path: &Path) -> Result<Replay<std::io::BufReader<std::fs::File>>> {
-    Replay::open(path).with_context(|| match lang::current() {
-        Lang::En => format!("cannot read the trace {}", path.display()),
-        Lang::Zh => format!("读不了 trace 文件 {}", path.display()),
-    })
+    Replay::open(path).with_context(|| say(Notice::CannotRead(path.display().to_string())))
 }
 
 fn step<R: std::io::BufRead>(r: &mut Replay<R>, path: &Path) -> Result<Option<Step>> {
-    r.step().with_context(|| match lang::current() {
-        Lang::En => format!("cannot replay the trace {}", path.display()),
-        Lang::Zh => format!("重放 trace 文件 {} 时出错", path.display()),
-    })
+    r.step()
+        .with_context(|| say(Notice::CannotReplay(path.display().to_string())))
 }
 
 /// Finds the most interesting moment of the trace at `path` (see [`Busiest`]).
@@ -162,25 +158,13 @@ impl KeyMoment {
         }
     }
 
-    /// Why this moment, in words of the current language.
-    pub fn why(self) -> &'static str {
-        let zh = lang::current() == Lang::Zh;
-        match (self, zh) {
-            (KeyMoment::Zombie { .. }, false) => "a child is a zombie its parent never waits for",
-            (KeyMoment::Zombie { .. }, true) => "子进程成了僵尸，父进程一直没有 wait 它",
-            (KeyMoment::Wired { .. }, false) => {
-                "the last redirection before the programs exec: every fd is in place"
-            }
-            (KeyMoment::Wired { .. }, true) => "程序 exec 之前的最后一次重定向：所有 fd 都接好了",
-            (KeyMoment::Exec { .. }, false) => {
-                "the exec after the fds were set up: the new program keeps them"
-            }
-            (KeyMoment::Exec { .. }, true) => "设置好 fd 之后的 exec：新程序保留了这些 fd",
-            (KeyMoment::Busiest(Busiest::PipeEnds { .. }), true) => "这一刻打开的管道端最多",
-            (KeyMoment::Busiest(Busiest::Tasks { .. }), true) => {
-                "从来没有打开过管道：这一刻活着的任务最多"
-            }
-            (KeyMoment::Busiest(b), false) => b.why(),
+    /// Why this moment (worded by [`crate::words::diagram::moment`]).
+    pub fn why(self) -> Moment {
+        match self {
+            KeyMoment::Zombie { .. } => Moment::Zombie,
+            KeyMoment::Wired { .. } => Moment::Wired,
+            KeyMoment::Exec { .. } => Moment::Exec,
+            KeyMoment::Busiest(b) => b.why(),
         }
     }
 }
@@ -282,10 +266,13 @@ pub fn key_moment(path: &Path) -> Result<KeyMoment> {
 
 /// The error for a trace without events.
 fn no_events<T>(path: &Path) -> Result<T> {
-    match lang::current() {
-        Lang::En => bail!("the trace {} has no events", path.display()),
-        Lang::Zh => bail!("{}：这个 trace 里没有事件", path.display()),
-    }
+    bail!("{}", say(Notice::NoEvents(path.display().to_string())))
+}
+
+/// A notice in the language of the thread (the CLI's; these functions are
+/// also called by the terminal view and `demo`).
+fn say(n: Notice) -> String {
+    notice(lang::current(), &n)
 }
 
 /// The traced command line, for titles.
@@ -305,7 +292,14 @@ pub fn scene_of<R: std::io::BufRead>(
         seq: ev.seq,
         pid: ev.pid,
         call: narrate::call(ev, &r.labels),
-        sentence: narrate::sentence(&r.model, ev, &step.before, &step.applied, &r.labels),
+        sentence: narrate::sentence(
+            opts.lang,
+            &r.model,
+            ev,
+            &step.before,
+            &step.applied,
+            &r.labels,
+        ),
     };
     let mut scene = Scene::build(&r.model, &r.labels, title, Some(info), &touched(ev), opts);
     scene.mark_changes(&r.model, ev, &step.before, opts);
@@ -337,23 +331,26 @@ pub fn scene_after(path: &Path, seq: u64, opts: &SceneOptions) -> Result<Scene> 
             return Ok(scene_of(&r, &s, title, opts));
         }
         if s.event.seq > seq {
-            match lang::current() {
-                Lang::En => bail!("the trace {} has no event #{seq}", path.display()),
-                Lang::Zh => bail!("{}：这个 trace 里没有事件 #{seq}", path.display()),
-            }
+            bail!(
+                "{}",
+                say(Notice::NoEvent {
+                    trace: path.display().to_string(),
+                    seq
+                })
+            )
         }
         last = Some(s.event.seq);
     }
-    match (last, lang::current()) {
-        (Some(l), Lang::En) => bail!(
-            "--at {seq} is beyond the end of {}: its last event is #{l}",
-            path.display()
+    match last {
+        Some(l) => bail!(
+            "{}",
+            say(Notice::BeyondEnd {
+                trace: path.display().to_string(),
+                seq,
+                last: l
+            })
         ),
-        (Some(l), Lang::Zh) => bail!(
-            "--at {seq} 超出了 {} 的末尾：最后一个事件是 #{l}",
-            path.display()
-        ),
-        (None, _) => no_events(path),
+        None => no_events(path),
     }
 }
 
@@ -403,10 +400,7 @@ pub fn html_steps(path: &Path, opts: &SceneOptions, range: Option<SeqRange>) -> 
     }
     if steps.is_empty() {
         if qualified == 0 && range.is_some() {
-            match lang::current() {
-                Lang::En => bail!("no event of {} is in the range given", path.display()),
-                Lang::Zh => bail!("{} 里没有落在这个范围里的事件", path.display()),
-            }
+            bail!("{}", say(Notice::NoneInRange(path.display().to_string())))
         }
         return no_events(path);
     }
@@ -450,22 +444,15 @@ fn html_step<R: std::io::BufRead>(
 /// Says on stderr that a page was cut at [`MAX_STEPS`].
 pub fn say_capped(h: &HtmlSteps) {
     let (first, last) = (h.steps[0].seq, h.steps[h.steps.len() - 1].seq);
-    match lang::current() {
-        Lang::En => crate::errln!(
-            "forkscope: the page has the first {} of {} steps (events #{first}..#{last}); \
-             choose others with --range A..B, or all with --range ..; \
-             --collapse-files and --pid leave out steps too",
-            h.steps.len(),
-            h.qualified
-        ),
-        Lang::Zh => crate::errln!(
-            "forkscope：网页里只放了 {} 步里的前 {} 步（事件 #{first}..#{last}）；\
-             想看别的，用 --range A..B；想要全部，用 --range ..；\
-             --collapse-files 和 --pid 也能去掉一些步",
-            h.qualified,
-            h.steps.len()
-        ),
-    }
+    crate::errln!(
+        "{}",
+        say(Notice::Capped {
+            shown: h.steps.len(),
+            qualified: h.qualified,
+            first,
+            last,
+        })
+    );
 }
 
 /// Runs `forkscope diagram`.
@@ -475,52 +462,41 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         pid: args.pid,
         collapse_files: args.collapse_files,
         hide_cloexec: args.hide_cloexec,
+        lang: lang::current(),
     };
     let text = if args.format == DiagramFormat::Html {
         if args.at.is_some() {
-            match lang::current() {
-                Lang::En => crate::errln!(
-                    "forkscope: --at is ignored with --format html: the page steps through the events (choose them with --range A..B)"
-                ),
-                Lang::Zh => crate::errln!(
-                    "forkscope：--format html 不看 --at：网页会一步步翻过这些事件（用 --range A..B 挑选）"
-                ),
-            }
+            crate::errln!("{}", notice(opts.lang, &Notice::AtIgnored));
         }
         let h = html_steps(path, &opts, args.range)?;
         if h.steps.len() < h.qualified {
             say_capped(&h);
         }
-        let page = html::page_with(&h.title, &h.steps, args.view == DiagramView::Kernel);
-        eprintln!("forkscope: {}", words::page_size(h.steps.len(), page.len()));
+        let page = html::page_with(
+            opts.lang,
+            &h.title,
+            &h.steps,
+            args.view == DiagramView::Kernel,
+        );
+        let size = Phrase::PageSize {
+            steps: h.steps.len(),
+            bytes: page.len(),
+        };
+        eprintln!("forkscope: {}", phrase(opts.lang, &size));
         page
     } else {
         if args.range.is_some() {
-            match lang::current() {
-                Lang::En => crate::errln!(
-                    "forkscope: --range is for --format html; a drawing shows one moment (--at SEQ)"
-                ),
-                Lang::Zh => crate::errln!(
-                    "forkscope：--range 只用于 --format html；一张图只画一个时刻（用 --at SEQ）"
-                ),
-            }
+            crate::errln!("{}", notice(opts.lang, &Notice::RangeIgnored));
         }
         let seq = match args.at {
             Some(seq) => seq,
             None => {
                 let k = key_moment(path)?;
-                match lang::current() {
-                    Lang::En => crate::errln!(
-                        "forkscope: drawing the state after #{} ({}); use --at SEQ for another",
-                        k.seq(),
-                        k.why()
-                    ),
-                    Lang::Zh => crate::errln!(
-                        "forkscope：画的是 #{} 之后的状态（{}）；想看别的时刻，用 --at SEQ",
-                        k.seq(),
-                        k.why()
-                    ),
-                }
+                let drawing = Notice::Drawing {
+                    seq: k.seq(),
+                    why: k.why(),
+                };
+                crate::errln!("{}", notice(opts.lang, &drawing));
                 k.seq()
             }
         };
@@ -528,10 +504,7 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         if let Some(pid) = args.pid {
             if !scene.processes.iter().any(|p| p.pid == pid) {
                 // An error, not the unfiltered tree: --pid asked for one.
-                match lang::current() {
-                    Lang::En => anyhow::bail!("process {pid} is not alive after #{seq}: choose a moment when it is with --at SEQ (`forkscope tree` shows when each process lived)"),
-                    Lang::Zh => anyhow::bail!("#{seq} 之后进程 {pid} 已经不在了：请用 --at SEQ 选一个它还活着的时刻（`forkscope tree` 显示每个进程活着的时段）"),
-                }
+                anyhow::bail!("{}", notice(opts.lang, &Notice::NotAlive { pid, seq }))
             }
         }
         let ascii_opts = ascii::Opts {
@@ -545,15 +518,12 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         };
         let kernel = args.view == DiagramView::Kernel;
         if kernel && matches!(args.format, DiagramFormat::Dot | DiagramFormat::Mermaid) {
-            match lang::current() {
-                Lang::En => eprintln!(
-                    "forkscope: --view kernel is drawn in svg, ascii and html; {} shows the compact view",
-                    if args.format == DiagramFormat::Dot { "dot" } else { "mermaid" }
-                ),
-                Lang::Zh => eprintln!(
-                    "forkscope：--view kernel 只有 svg、ascii 和 html 能画；这里画的是简洁视图"
-                ),
-            }
+            let format = if args.format == DiagramFormat::Dot {
+                "dot"
+            } else {
+                "mermaid"
+            };
+            eprintln!("{}", notice(opts.lang, &Notice::NoKernelView(format)));
         }
         let draw = |scene: &Scene| match (args.format, kernel) {
             (DiagramFormat::Ascii, false) => ascii::render_with(scene, ascii_opts),
@@ -570,18 +540,19 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
                 Some(b) => draw(&scene_after(path, b, &opts)?),
                 None => draw(&Scene {
                     title: scene.title.clone(),
+                    lang: opts.lang,
                     ..Scene::default()
                 }),
             };
-            let (bh, ah) = (words::before_heading(seq), words::after_heading(seq));
+            let (bh, ah) = (
+                phrase(opts.lang, &Phrase::BeforeHeading(seq)),
+                phrase(opts.lang, &Phrase::AfterHeading(seq)),
+            );
             match args.format {
                 DiagramFormat::Svg => svg::side_by_side(&before, &after, &bh, &ah),
                 DiagramFormat::Ascii => format!("== {bh} ==\n{before}\n== {ah} ==\n{after}"),
                 _ => {
-                    match lang::current() {
-                        Lang::En => eprintln!("forkscope: --before is for svg and ascii"),
-                        Lang::Zh => eprintln!("forkscope：--before 只用于 svg 和 ascii"),
-                    }
+                    eprintln!("{}", notice(opts.lang, &Notice::BeforeOnly));
                     after
                 }
             }
@@ -591,9 +562,8 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
     };
     match &args.output {
         Some(file) => {
-            std::fs::write(file, text.as_bytes()).with_context(|| match lang::current() {
-                Lang::En => format!("cannot write {}", file.display()),
-                Lang::Zh => format!("写不了 {}", file.display()),
+            std::fs::write(file, text.as_bytes()).with_context(|| {
+                notice(opts.lang, &Notice::CannotWrite(file.display().to_string()))
             })?;
             super::say_wrote(crate::words::lang::current(), file);
         }

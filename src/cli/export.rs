@@ -8,9 +8,10 @@ use super::{ExportArgs, ExportFormat};
 use crate::model::Model;
 use crate::render::json::{JsonExport, Prior, Seen};
 use crate::render::labels::Labels;
-use crate::render::lang::{self, Lang};
 use crate::render::perfetto::{PerfettoExport, Planner};
 use crate::trace::{Header, TraceReader};
+use crate::words::diagram::{notice, Notice};
+use crate::words::{lang, Lang};
 use anyhow::{bail, Context, Result};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -19,24 +20,28 @@ use std::path::Path;
 
 /// Runs `forkscope export`.
 pub fn run(args: ExportArgs) -> Result<i32> {
+    let lang = lang::current();
     let Some(path) = &args.output else {
         let stdout = io::stdout();
         // A closed stdout (`| head`) comes back as a BrokenPipe error, which
         // main ends quietly.
-        export(&args.trace, args.format, BufWriter::new(stdout.lock()))?.flush()?;
+        export(
+            &args.trace,
+            args.format,
+            lang,
+            BufWriter::new(stdout.lock()),
+        )?
+        .flush()?;
         return Ok(0);
     };
     refuse_to_overwrite(&args.trace, path)?;
-    let file = File::create(path).with_context(|| match lang::current() {
-        Lang::En => format!("cannot create {}", path.display()),
-        Lang::Zh => format!("建不了文件 {}", path.display()),
-    })?;
-    let written = export(&args.trace, args.format, BufWriter::new(file)).and_then(|mut out| {
-        out.flush().with_context(|| match lang::current() {
-            Lang::En => format!("cannot write {}", path.display()),
-            Lang::Zh => format!("写不了 {}", path.display()),
-        })
-    });
+    let file = File::create(path)
+        .with_context(|| notice(lang, &Notice::CannotCreate(path.display().to_string())))?;
+    let written =
+        export(&args.trace, args.format, lang, BufWriter::new(file)).and_then(|mut out| {
+            out.flush()
+                .with_context(|| notice(lang, &Notice::CannotWrite(path.display().to_string())))
+        });
     if let Err(e) = written {
         // Leave no half-written document behind.
         let _ = std::fs::remove_file(path);
@@ -50,16 +55,13 @@ pub fn run(args: ExportArgs) -> Result<i32> {
 fn refuse_to_overwrite(trace: &Path, output: &Path) -> Result<()> {
     if let (Ok(t), Ok(o)) = (std::fs::metadata(trace), std::fs::metadata(output)) {
         if (t.dev(), t.ino()) == (o.dev(), o.ino()) {
-            match lang::current() {
-                Lang::En => bail!(
-                    "{} is the trace being exported: choose another output file",
-                    output.display()
-                ),
-                Lang::Zh => bail!(
-                    "{} 就是要导出的这个 trace 文件：请换一个输出文件",
-                    output.display()
-                ),
-            }
+            bail!(
+                "{}",
+                notice(
+                    lang::current(),
+                    &Notice::IsTheTrace(output.display().to_string())
+                )
+            )
         }
     }
     Ok(())
@@ -67,17 +69,18 @@ fn refuse_to_overwrite(trace: &Path, output: &Path) -> Result<()> {
 
 /// Writes the export of the trace at `trace` in `format` to `out` and hands
 /// `out` back, not flushed. Reader warnings go to stderr.
-pub fn export<W: Write>(trace: &Path, format: ExportFormat, out: W) -> Result<W> {
+/// The export's words (`effect`, `closed`) are in `lang`.
+pub fn export<W: Write>(trace: &Path, format: ExportFormat, lang: Lang, out: W) -> Result<W> {
     match format {
         ExportFormat::Json => {
             let reader = open(trace)?;
             let mut doc = JsonExport::new(out)?;
-            walk(reader, trace, true, |seen| doc.event(seen))?;
+            walk(reader, trace, lang, true, |seen| doc.event(seen))?;
             Ok(doc.finish()?)
         }
         ExportFormat::Perfetto => {
             let mut planner = Planner::new();
-            let (header, model) = walk(open(trace)?, trace, true, |seen| {
+            let (header, model) = walk(open(trace)?, trace, lang, true, |seen| {
                 planner.observe(seen);
                 Ok(())
             })?;
@@ -85,16 +88,18 @@ pub fn export<W: Write>(trace: &Path, format: ExportFormat, out: W) -> Result<W>
             drop(model);
             let reader = open(trace)?;
             let mut doc = PerfettoExport::new(out, &header, plan)?;
-            walk(reader, trace, false, |seen| doc.event(seen))?;
+            walk(reader, trace, lang, false, |seen| doc.event(seen))?;
             Ok(doc.finish()?)
         }
     }
 }
 
 fn open(trace: &Path) -> Result<TraceReader<BufReader<File>>> {
-    TraceReader::open(trace).with_context(|| match lang::current() {
-        Lang::En => format!("cannot read the trace {}", trace.display()),
-        Lang::Zh => format!("读不了 trace 文件 {}", trace.display()),
+    TraceReader::open(trace).with_context(|| {
+        notice(
+            lang::current(),
+            &Notice::CannotRead(trace.display().to_string()),
+        )
     })
 }
 
@@ -109,15 +114,16 @@ fn open(trace: &Path) -> Result<TraceReader<BufReader<File>>> {
 fn walk<R: BufRead>(
     mut reader: TraceReader<R>,
     trace: &Path,
+    lang: Lang,
     warn: bool,
     mut visit: impl FnMut(&Seen) -> io::Result<()>,
 ) -> Result<(Header, Model)> {
     let mut model = Model::new();
     let mut labels = Labels::default();
-    while let Some(event) = reader.next_event().with_context(|| match lang::current() {
-        Lang::En => format!("cannot replay the trace {}", trace.display()),
-        Lang::Zh => format!("重放 trace 文件 {} 时出错", trace.display()),
-    })? {
+    while let Some(event) = reader
+        .next_event()
+        .with_context(|| notice(lang, &Notice::CannotReplay(trace.display().to_string())))?
+    {
         labels.observe(&event);
         let prior = Prior::capture(&model, &event, &labels);
         let applied = model.apply(&event);
@@ -127,6 +133,7 @@ fn walk<R: BufRead>(
             applied: &applied,
             model: &model,
             labels: &labels,
+            lang,
         })?;
     }
     if warn {

@@ -1,10 +1,8 @@
 //! Short human names for what an fd refers to (`pipe#1 write end`,
-//! `/dev/pts/0`, `socket:[123]`) and for programs (`sh`, `grep`); and the
-//! few words the ascii and SVG drawings both write about a process box, in
-//! the language of [`lang::current`].
+//! `/dev/pts/0`, `socket:[123]`) and for programs (`sh`, `grep`): names
+//! that read the same in every language.
 
 use super::labels::Labels;
-use super::lang::{self, Lang};
 use crate::model::{Model, Object, OpenFile, PipeEnd, Process};
 use crate::trace::{Pid, RawStr};
 
@@ -98,69 +96,9 @@ pub fn command_line(argv: &[RawStr]) -> String {
         .join(" ")
 }
 
-/// A box's state (`running`, `stopped`, `zombie`, `blocked`, `reaped`) in
-/// the current language; English is the state itself.
+/// A box's state in the language of the thread (transitional, for the
+/// terminal view until it passes its language: render itself calls
+/// [`crate::words::diagram::state`]).
 pub fn state_word(state: &str) -> &str {
-    match (lang::current(), state) {
-        (Lang::En, s) => s,
-        (Lang::Zh, "running") => "运行中",
-        (Lang::Zh, "stopped") => "已暂停",
-        (Lang::Zh, "zombie") => "僵尸",
-        (Lang::Zh, "blocked") => "阻塞中",
-        (Lang::Zh, "reaped") => "已回收",
-        (Lang::Zh, s) => s,
-    }
-}
-
-/// `+2 threads`: the threads a process runs besides its main one.
-pub fn threads(n: usize) -> String {
-    match (lang::current(), n) {
-        (Lang::En, 1) => "+1 thread".into(),
-        (Lang::En, n) => format!("+{n} threads"),
-        (Lang::Zh, n) => format!("+{n} 个线程"),
-    }
-}
-
-/// What an empty fd table says.
-pub fn no_open_fds() -> &'static str {
-    lang::current().pick("no open fds", "没有打开的 fd")
-}
-
-/// `3 fds not shown`: rows a box leaves out (`--collapse-files`).
-pub fn fds_not_shown(n: usize) -> String {
-    match lang::current() {
-        Lang::En => format!("{n} fd{} not shown", if n == 1 { "" } else { "s" }),
-        Lang::Zh => format!("另有 {n} 个 fd 没有画出"),
-    }
-}
-
-/// `ran`, before the programs a process ran (`ran sh → echo`).
-pub fn ran() -> &'static str {
-    lang::current().pick("ran", "先后运行")
-}
-
-/// `3 fds`: how many fds hold one open file.
-pub fn fd_count(n: usize) -> String {
-    match lang::current() {
-        Lang::En => format!("{n} fds"),
-        Lang::Zh => format!("{n} 个 fd"),
-    }
-}
-
-/// Under a process that holds an end of a drawn pipe but is not drawn.
-pub fn not_drawn() -> &'static str {
-    lang::current().pick("not drawn", "没有画出")
-}
-
-/// The Chinese the drawings share where their English wordings differ
-/// (each drawing keeps its own English).
-pub mod zh {
-    /// The heading over the open files several fds share.
-    pub const SHARED_FILES: &str = "共享的打开文件";
-    /// What a `#N ×K` mark on a row means.
-    pub const SHARED_MARK: &str = "打开文件 #N，被 K 个 fd 共享";
-    /// What a `cloexec` mark on a row means.
-    pub const CLOEXEC: &str = "cloexec：下一次 exec 时关闭";
-    /// Who holds nothing.
-    pub const NONE: &str = "无";
+    crate::words::diagram::state(crate::words::lang::current(), state)
 }

@@ -7,10 +7,10 @@
 //! holding `<b>`, `"` or a newline stays text.
 
 use super::ascii::{truncate, visible};
-use super::describe;
-use super::lang::{self, Lang};
 use super::scene::{FdRow, PipeNode, ProcBox, Scene};
 use crate::trace::Pid;
+use crate::words::diagram::{phrase, pipe_verdict, state, word, Phrase, Word};
+use crate::words::Lang;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
@@ -96,15 +96,14 @@ fn port(fd: i32) -> String {
 
 /// Draws `scene` as a DOT digraph.
 pub fn render(scene: &Scene) -> String {
+    let lang = scene.lang;
     let mut out = String::new();
     out.push_str("digraph forkscope {\n");
     let mut title = format!("<b>{}</b><br align=\"left\"/>", html(&scene.title));
     if let Some(e) = &scene.event {
         let (seq, pid, call) = (e.seq, e.pid, html(&e.call));
-        let _ = match lang::current() {
-            Lang::En => write!(title, "after #{seq} {pid} {call}<br align=\"left\"/>"),
-            Lang::Zh => write!(title, "#{seq} {pid} {call} 之后<br align=\"left\"/>"),
-        };
+        let after = phrase(lang, &Phrase::DotTitleAfter { seq, pid, call });
+        let _ = write!(title, "{after}<br align=\"left\"/>");
         if let Some(s) = &e.sentence {
             title.push_str(&block(s, 80));
         }
@@ -149,7 +148,7 @@ pub fn render(scene: &Scene) -> String {
 
     out.push_str("\n  // processes and their fd tables\n");
     for p in &scene.processes {
-        process(&mut out, p, &warned);
+        process(&mut out, lang, p, &warned);
     }
 
     if !scene.processes.iter().all(|p| p.parent.is_none()) {
@@ -185,11 +184,11 @@ pub fn render(scene: &Scene) -> String {
             "  {} [shape=box, style=dashed, color=\"#777777\", fontcolor=\"#555555\", \
              label=<{pid}<br/><font point-size=\"8\">{}</font>>];",
             outside_id(pid),
-            describe::not_drawn()
+            word(lang, Word::NotDrawn)
         );
     }
     for (i, p) in scene.pipes.iter().enumerate() {
-        pipe(&mut out, i, p);
+        pipe(&mut out, lang, i, p);
         let id = format!("pipe{i}");
         let bold = |k: &(Pid, i32)| {
             if hot.contains(k) {
@@ -219,7 +218,7 @@ pub fn render(scene: &Scene) -> String {
                 out,
                 "  {} -> {id} [dir=none, style=dotted, label=\"{}\"{}];",
                 at(u.0, u.1),
-                lang::current().pick("end?", "哪一端？"),
+                word(lang, Word::EndQuestion),
                 bold(u)
             );
         }
@@ -235,7 +234,7 @@ pub fn render(scene: &Scene) -> String {
              <font point-size=\"8\">{}</font>>];",
             html(&s.id),
             html(&s.label),
-            describe::fd_count(s.holders.len())
+            phrase(lang, &Phrase::FdCount(s.holders.len()))
         );
         for h in &s.holders {
             let _ = writeln!(
@@ -274,7 +273,7 @@ pub fn render(scene: &Scene) -> String {
     out
 }
 
-fn process(out: &mut String, p: &ProcBox, warned: &HashSet<(Pid, i32)>) {
+fn process(out: &mut String, lang: Lang, p: &ProcBox, warned: &HashSet<(Pid, i32)>) {
     let bg = if p.highlight {
         HOT_BG
     } else if p.state == "zombie" {
@@ -286,14 +285,14 @@ fn process(out: &mut String, p: &ProcBox, warned: &HashSet<(Pid, i32)>) {
         "<b>{} {}</b> [{}]",
         p.pid,
         html(&p.program),
-        html(describe::state_word(p.state))
+        html(state(lang, p.state))
     );
     if p.chain.len() > 1 {
         let chain: Vec<String> = p.chain.iter().map(|c| html(c)).collect();
         let _ = write!(
             head,
             "<br/><font point-size=\"8\">{} {}</font>",
-            describe::ran(),
+            word(lang, Word::Ran),
             chain.join(" → ")
         );
     }
@@ -301,7 +300,7 @@ fn process(out: &mut String, p: &ProcBox, warned: &HashSet<(Pid, i32)>) {
         let _ = write!(
             head,
             "<br/><font point-size=\"8\">{}</font>",
-            describe::threads(p.threads)
+            phrase(lang, &Phrase::Threads(p.threads))
         );
     }
     let _ = writeln!(
@@ -326,14 +325,14 @@ fn process(out: &mut String, p: &ProcBox, warned: &HashSet<(Pid, i32)>) {
         let _ = writeln!(
             out,
             "    <tr><td colspan=\"3\"><i>{}</i></td></tr>",
-            describe::no_open_fds()
+            word(lang, Word::NoOpenFds)
         );
     }
     if p.hidden_files > 0 {
         let _ = writeln!(
             out,
             "    <tr><td colspan=\"3\"><i>… {}</i></td></tr>",
-            describe::fds_not_shown(p.hidden_files)
+            phrase(lang, &Phrase::FdsNotShown(p.hidden_files))
         );
     }
     out.push_str("  </table>>];\n");
@@ -377,11 +376,12 @@ fn row(out: &mut String, pid: Pid, f: &FdRow, warned: &HashSet<(Pid, i32)>) {
     );
 }
 
-fn pipe(out: &mut String, i: usize, p: &PipeNode) {
+fn pipe(out: &mut String, lang: Lang, i: usize, p: &PipeNode) {
     // Only traced holders are known; an end of unknown direction rules out both claims.
     // The same words as every drawing (inherited pipes may have ends
     // outside the trace, so they promise neither EOF nor SIGPIPE).
-    let verdict = super::words::pipe_verdict(
+    let verdict = pipe_verdict(
+        lang,
         p.writers.len(),
         p.readers.len(),
         p.unknown.len(),

@@ -14,7 +14,7 @@
 //! fetch anything.
 //!
 //! Language: the page's own words (counter, buttons, hint) follow
-//! [`lang::current`]. The only text the script writes, the step counter, is
+//! the language it is given. The only text the script writes, the step counter, is
 //! put into `SCRIPT` as the page is written, and the policy names the
 //! hash of that script (computed here, so English and Chinese pages each
 //! allow exactly their own script).
@@ -28,9 +28,10 @@
 //! SVGs leave out their caption (the page shows the call and sentence above
 //! the diagram) and their stylesheet (the page carries it once).
 
-use super::lang::{self, Lang};
 use super::scene::Scene;
 use super::svg;
+use crate::words::diagram::{phrase, word, Phrase, Word};
+use crate::words::Lang;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::hash::{Hash, Hasher};
@@ -52,13 +53,14 @@ pub struct HtmlStep {
 }
 
 /// A self-contained page stepping through `steps`, opening in the compact view.
-pub fn page(title: &str, steps: &[HtmlStep]) -> String {
-    page_with(title, steps, false)
+/// Its own words are in `lang`.
+pub fn page(lang: Lang, title: &str, steps: &[HtmlStep]) -> String {
+    page_with(lang, title, steps, false)
 }
 
 /// A self-contained page stepping through `steps`, opening in the kernel
 /// view when `kernel` (a switch on the page changes the view).
-pub fn page_with(title: &str, steps: &[HtmlStep], kernel: bool) -> String {
+pub fn page_with(lang: Lang, title: &str, steps: &[HtmlStep], kernel: bool) -> String {
     let mut parts = Parts::default();
     let mut klines = Lines::default();
     let mut rows: Vec<serde_json::Value> = Vec::with_capacity(steps.len());
@@ -143,8 +145,7 @@ pub fn page_with(title: &str, steps: &[HtmlStep], kernel: bool) -> String {
 
     let n = steps.len();
     let t = svg::esc(title);
-    let w = Words::current();
-    let script = script(&w);
+    let script = script(lang);
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -152,14 +153,21 @@ pub fn page_with(title: &str, steps: &[HtmlStep], kernel: bool) -> String {
          <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
          <meta name=\"generator\" content=\"forkscope\">\n\
          <title>{t} \u{2014} forkscope</title>\n<style>\n{PAGE_STYLE}{}</style>\n</head>\n<body>\n",
-        w.html_lang,
+        word(lang, Word::HtmlLang),
         csp(&script),
         svg::STYLE
     );
     let first = steps.first();
     let counter = match first {
-        Some(s) => (w.counter)(1, n, s.seq),
-        None => w.no_steps.to_string(),
+        Some(s) => phrase(
+            lang,
+            &Phrase::Counter {
+                step: 1,
+                steps: n,
+                seq: s.seq,
+            },
+        ),
+        None => word(lang, Word::NoSteps).to_string(),
     };
     let max = n.saturating_sub(1);
     let _ = write!(
@@ -171,19 +179,19 @@ pub fn page_with(title: &str, steps: &[HtmlStep], kernel: bool) -> String {
          <button id=\"fs-next\" type=\"button\" title=\"{}\">\u{25b6}</button></span>\n\
          <button id=\"fs-kview\" type=\"button\" aria-pressed=\"{}\" data-compact=\"{}\" data-kernel=\"{}\">{}</button>\n\
          <span class=\"fs-hint\">{}</span>\n",
-        w.prev,
-        w.slider,
-        w.next,
+        word(lang, Word::Prev),
+        word(lang, Word::Slider),
+        word(lang, Word::Next),
         kernel,
         // The button names the view it switches to.
-        svg::esc(super::words::view_compact()),
-        svg::esc(super::words::view_kernel()),
+        svg::esc(word(lang, Word::ViewCompact)),
+        svg::esc(word(lang, Word::ViewKernel)),
         svg::esc(if kernel {
-            super::words::view_compact()
+            word(lang, Word::ViewCompact)
         } else {
-            super::words::view_kernel()
+            word(lang, Word::ViewKernel)
         }),
-        (w.hint)(n)
+        phrase(lang, &Phrase::Hint(n))
     );
     // Teaching controls: loader and locale file steps hidden until asked,
     // a chip per event kind, zoom, and a presentation size.
@@ -200,7 +208,7 @@ pub fn page_with(title: &str, steps: &[HtmlStep], kernel: bool) -> String {
         let _ = write!(
             out,
             "<label><input id=\"fs-libs\" type=\"checkbox\"> {}</label>",
-            svg::esc(&super::words::show_library_steps(libs))
+            svg::esc(&phrase(lang, &Phrase::ShowLibrarySteps(libs)))
         );
     }
     for (k, c) in &kinds {
@@ -212,15 +220,15 @@ pub fn page_with(title: &str, steps: &[HtmlStep], kernel: bool) -> String {
     let _ = writeln!(
         out,
         "<span class=\"fs-zoom\"><button type=\"button\" id=\"fs-zoom-out\" title=\"{}\">\u{2212}</button><button type=\"button\" id=\"fs-zoom-in\" title=\"{}\">+</button><button type=\"button\" id=\"fs-big\" aria-pressed=\"false\">{}</button></span></div>",
-        svg::esc(super::words::zoom_out()),
-        svg::esc(super::words::zoom_in()),
-        svg::esc(super::words::presentation())
+        svg::esc(word(lang, Word::ZoomOut)),
+        svg::esc(word(lang, Word::ZoomIn)),
+        svg::esc(word(lang, Word::Presentation))
     );
     out.push_str("</header>\n<main>\n");
     let _ = write!(
         out,
         "<nav id=\"fs-timeline-pane\" aria-label=\"{}\">\n<ol id=\"fs-timeline\">\n",
-        w.timeline
+        word(lang, Word::Timeline)
     );
     for (i, s) in steps.iter().enumerate() {
         let mut class = String::new();
@@ -269,7 +277,7 @@ pub fn page_with(title: &str, steps: &[HtmlStep], kernel: bool) -> String {
             let _ = write!(
                 out,
                 "<div id=\"fs-caption\"><div id=\"fs-call\">{}</div><div id=\"fs-sentence\"></div></div>\n<div id=\"fs-diagram\"></div>\n",
-                w.no_events
+                word(lang, Word::NoEvents)
             );
         }
     }
@@ -281,77 +289,13 @@ pub fn page_with(title: &str, steps: &[HtmlStep], kernel: bool) -> String {
     out
 }
 
-/// The page's own words in one language (markup-safe text: none holds `<`,
-/// `&` or `"`).
-struct Words {
-    /// The `lang` attribute of the page.
-    html_lang: &'static str,
-    /// `step 3 of 38 · seq 9`, from the step's number (from 1), the number
-    /// of steps and the step's seq.
-    counter: fn(usize, usize, u64) -> String,
-    /// [`Words::counter`] as the script computes it, from its step index
-    /// `i` (from 0), the number of steps `n` and the step `s` (`s[0]` is
-    /// its seq). Both must give the same text (tests/html.rs reads it back
-    /// from Chromium).
-    counter_js: &'static str,
-    /// The counter of a page without steps.
-    no_steps: &'static str,
-    /// The buttons' tooltips and the slider's name.
-    prev: &'static str,
-    next: &'static str,
-    slider: &'static str,
-    /// The keys, after the number of steps.
-    hint: fn(usize) -> String,
-    /// The timeline's name for screen readers.
-    timeline: &'static str,
-    /// The caption of a page without steps.
-    no_events: &'static str,
-}
-
-impl Words {
-    /// The words of [`lang::current`].
-    fn current() -> Words {
-        match lang::current() {
-            Lang::En => Words {
-                html_lang: "en",
-                counter: |i, n, seq| format!("step {i} of {n} \u{b7} seq {seq}"),
-                counter_js: r"'step ' + (i + 1) + ' of ' + n + ' \u00b7 seq ' + s[0]",
-                no_steps: "no steps",
-                prev: "previous step (\u{2190})",
-                next: "next step (\u{2192})",
-                slider: "step",
-                hint: |n| {
-                    format!(
-                        "{n} steps \u{b7} \u{2190} \u{2192} step \u{b7} Home End \u{b7} link: #seq=N"
-                    )
-                },
-                timeline: "timeline",
-                no_events: "This trace has no events.",
-            },
-            Lang::Zh => Words {
-                html_lang: "zh-Hans",
-                counter: |i, n, seq| format!("第 {i} 步，共 {n} 步 \u{b7} 事件 #{seq}"),
-                counter_js: r"'第 ' + (i + 1) + ' 步，共 ' + n + ' 步 \u00b7 事件 #' + s[0]",
-                no_steps: "一步也没有",
-                prev: "上一步（\u{2190}）",
-                next: "下一步（\u{2192}）",
-                slider: "第几步",
-                hint: |n| {
-                    format!(
-                        "共 {n} 步 \u{b7} \u{2190} \u{2192} 前后翻一步 \u{b7} Home End 跳到开头或结尾 \u{b7} 链接加上 #seq=N 直达事件 #N"
-                    )
-                },
-                timeline: "时间线",
-                no_events: "这个 trace 里没有事件。",
-            },
-        }
-    }
-}
-
-/// [`SCRIPT`] with the counter of `w` put in.
-fn script(w: &Words) -> String {
+/// [`SCRIPT`] with the counter of `lang` put in (the page's own words are
+/// markup-safe text: none holds `<`, `&` or `"`; tests/html.rs reads the
+/// counter back from Chromium, to check the script writes what
+/// [`Phrase::Counter`] does).
+fn script(lang: Lang) -> String {
     debug_assert_eq!(SCRIPT.matches(COUNTER_SLOT).count(), 1);
-    SCRIPT.replacen(COUNTER_SLOT, w.counter_js, 1)
+    SCRIPT.replacen(COUNTER_SLOT, word(lang, Word::CounterJs), 1)
 }
 
 /// Where [`SCRIPT`] computes the counter's text.
@@ -698,10 +642,9 @@ mod tests {
     #[test]
     fn the_policy_names_the_hash_of_the_script_in_each_language() {
         for l in [Lang::En, Lang::Zh] {
-            lang::set(l);
-            let p = page("t", &[step(0, "a"), step(1, "b")]);
+            let p = page(l, "t", &[step(0, "a"), step(1, "b")]);
             let script = between(&p, "<script>", "</script>");
-            assert_eq!(script, super::script(&Words::current()));
+            assert_eq!(script, super::script(l));
             assert!(!script.contains(COUNTER_SLOT), "{l:?}: counter put in");
             let policy = between(&p, "Content-Security-Policy\" content=\"", "\"");
             assert_eq!(policy, csp(script));
@@ -710,24 +653,27 @@ mod tests {
                 None => eprintln!("note: sha256sum is not installed; cannot check the CSP hash"),
             }
         }
-        lang::set(Lang::En);
     }
 
     #[test]
-    fn the_page_speaks_the_current_language() {
-        lang::set(Lang::Zh);
-        let zh = page("t", &[step(0, "a"), step(7, "b")]);
-        lang::set(Lang::En);
-        let en = page("t", &[step(0, "a"), step(7, "b")]);
+    fn the_page_speaks_the_language_it_is_given() {
+        let zh = page(Lang::Zh, "t", &[step(0, "a"), step(7, "b")]);
+        let en = page(Lang::En, "t", &[step(0, "a"), step(7, "b")]);
         assert!(en.contains("<html lang=\"en\">"));
         assert!(en.contains(">step 1 of 2 \u{b7} seq 0<"));
         assert!(en.contains("title=\"next step (\u{2192})\""));
         assert!(en.contains("'step ' + (i + 1) + ' of ' + n"));
         assert!(zh.contains("<html lang=\"zh-Hans\">"));
-        assert!(zh.contains(">第 1 步，共 2 步 \u{b7} 事件 #0<"));
-        assert!(zh.contains("title=\"下一步（\u{2192}）\""));
-        assert!(zh.contains(">共 2 步 \u{b7} "));
-        assert!(zh.contains("'第 ' + (i + 1) + ' 步，共 ' + n"));
+        let counter = Phrase::Counter {
+            step: 1,
+            steps: 2,
+            seq: 0,
+        };
+        assert!(zh.contains(&format!(">{}<", phrase(Lang::Zh, &counter))));
+        let next = word(Lang::Zh, Word::Next);
+        assert!(zh.contains(&format!("title=\"{next}\"")));
+        assert!(zh.contains(&format!(">{}<", phrase(Lang::Zh, &Phrase::Hint(2)))));
+        assert!(zh.contains(word(Lang::Zh, Word::CounterJs)));
         for english in [
             "step 1 of",
             "2 steps",
@@ -758,7 +704,7 @@ mod tests {
     #[test]
     fn identical_drawings_are_stored_once() {
         let steps = vec![step(0, "a"), step(1, "b"), step(2, "c")];
-        let p = page("t", &steps);
+        let p = page(Lang::En, "t", &steps);
         let data_start = p.find("id=\"fs-data\">").unwrap();
         let data_end = data_start + p[data_start..].find("</script>").unwrap();
         let json: serde_json::Value = serde_json::from_str(&p[data_start + 13..data_end]).unwrap();
@@ -777,13 +723,11 @@ mod tests {
 
     #[test]
     fn an_empty_trace_still_makes_a_page() {
-        let p = page("nothing", &[]);
+        let p = page(Lang::En, "nothing", &[]);
         assert!(p.contains("This trace has no events."));
         assert!(p.contains("max=\"0\""));
-        lang::set(Lang::Zh);
-        let p = page("nothing", &[]);
-        lang::set(Lang::En);
-        assert!(p.contains(">这个 trace 里没有事件。<"));
-        assert!(p.contains(">一步也没有<"));
+        let p = page(Lang::Zh, "nothing", &[]);
+        assert!(p.contains(&format!(">{}<", word(Lang::Zh, Word::NoEvents))));
+        assert!(p.contains(&format!(">{}<", word(Lang::Zh, Word::NoSteps))));
     }
 }

@@ -40,6 +40,7 @@ use super::labels::Labels;
 use super::narrate::{self, Before};
 use crate::model::{Applied, Model, Object, PipeId, ProcId, Process};
 use crate::trace::{Event, EventKind, Pid};
+use crate::words::Lang;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::{self, Write};
@@ -109,6 +110,8 @@ pub struct Seen<'a> {
     pub model: &'a Model,
     /// Pipe names so far (including the pipes this event introduced).
     pub labels: &'a Labels,
+    /// The language of the words (`effect`, `closed`).
+    pub lang: Lang,
 }
 
 impl<'a> Seen<'a> {
@@ -202,6 +205,7 @@ impl Record {
             kind: ev.kind.name(),
             call: narrate::call(ev, seen.labels),
             effect: narrate::sentence(
+                seen.lang,
                 seen.model,
                 ev,
                 &seen.prior.before,
@@ -209,7 +213,12 @@ impl Record {
                 seen.labels,
             ),
             pipe: seen.pipe().map(|p| seen.labels.pipe(p)),
-            closed: seen.prior.before.replaced.clone(),
+            closed: seen
+                .prior
+                .before
+                .replaced
+                .as_ref()
+                .map(|f| crate::words::narrate::file(seen.lang, f)),
             fields: fields(ev, seen.labels),
         }
     }
@@ -283,6 +292,7 @@ pub(crate) fn replay_events(events: &[Event], mut f: impl FnMut(&Seen)) -> Model
             applied: &applied,
             model: &model,
             labels: &labels,
+            lang: Lang::En,
         });
     }
     model

@@ -14,11 +14,11 @@
 //! returns the geometry so tests can check that, and that no two boxes
 //! overlap.
 
-use super::lang;
 use super::scene::{OpenFileNode, PipeNode, ProcBox, Scene};
 use super::svg::{self, cols, esc, fit, n, text, wrap, Opts};
-use super::words;
 use crate::trace::Pid;
+use crate::words::diagram::{access, phrase, pipe_verdict, state, word, Phrase, Word};
+use crate::words::Lang;
 use std::fmt::Write;
 
 const CH: f64 = 7.2;
@@ -134,18 +134,16 @@ struct Obj<'a> {
     files: Vec<usize>,
 }
 
-fn kind_word(kind: &str) -> &'static str {
-    let zh = lang::current() == lang::Lang::Zh;
-    match (kind, zh) {
-        ("file", false) => "file (inode)",
-        ("file", true) => "文件（inode）",
-        ("tty", false) => "terminal",
-        ("tty", true) => "终端",
-        ("socket", false) => "socket",
-        ("socket", true) => "套接字",
-        (_, false) => "other",
-        (_, true) => "其他",
-    }
+fn kind_word(lang: Lang, kind: &str) -> &'static str {
+    word(
+        lang,
+        match kind {
+            "file" => Word::KindFileInode,
+            "tty" => Word::KindTty,
+            "socket" => Word::KindSocket,
+            _ => Word::KindOther,
+        },
+    )
 }
 
 fn edge_class(access: &str) -> &'static str {
@@ -181,20 +179,23 @@ fn badge(out: &mut String, x: f64, y: f64, s: &str) -> f64 {
     w
 }
 
-fn header_text(p: &ProcBox) -> String {
+fn header_text(lang: Lang, p: &ProcBox) -> String {
     let prog = fit(&p.program, NAME_COLS);
     match p.state {
         "running" => format!("{} {prog}", p.pid),
-        s => format!("{} {prog} [{}]", p.pid, super::describe::state_word(s)),
+        s => format!("{} {prog} [{}]", p.pid, state(lang, s)),
     }
 }
 
-fn ghost_text(fd: i32, was: &str) -> String {
-    format!("{fd:>3}  {}", words::was(&fit(was, NAME_COLS)))
+fn ghost_text(lang: Lang, fd: i32, was: &str) -> String {
+    format!(
+        "{fd:>3}  {}",
+        phrase(lang, &Phrase::Was(fit(was, NAME_COLS).to_string()))
+    )
 }
 
-fn ofile_lines(o: &OpenFileNode) -> Vec<(String, &'static str)> {
-    let mut v = vec![(format!("{} {}", o.id, words::access(o.access)), "fs-kid")];
+fn ofile_lines(lang: Lang, o: &OpenFileNode) -> Vec<(String, &'static str)> {
+    let mut v = vec![(format!("{} {}", o.id, access(lang, o.access)), "fs-kid")];
     let mut flags = Vec::new();
     if o.append {
         flags.push("O_APPEND");
@@ -205,9 +206,9 @@ fn ofile_lines(o: &OpenFileNode) -> Vec<(String, &'static str)> {
     if !flags.is_empty() {
         v.push((flags.join(" "), "fs-kflag"));
     }
-    v.push((words::refcount(o.refcount), ""));
+    v.push((phrase(lang, &Phrase::Refcount(o.refcount)), ""));
     if o.refcount > 1 && o.kind == "file" {
-        v.push((words::shared_offset().to_string(), "fs-kflag"));
+        v.push((word(lang, Word::SharedOffset).to_string(), "fs-kflag"));
     }
     v
 }
@@ -227,6 +228,7 @@ fn stack(items: &[(f64, f64)], top: f64) -> Vec<f64> {
 
 /// Lays the kernel view out, from `top` down.
 pub fn layout(scene: &Scene, top: f64) -> Layout {
+    let lang = scene.lang;
     let mut l = Layout::default();
     let out = &mut l.body;
     let head_y = top + 12.0;
@@ -236,19 +238,19 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
     let mut col_a = 150.0f64;
     for p in &scene.processes {
         let indent = INDENT * p.depth.min(4) as f64;
-        let mut c = cols(&header_text(p)) + if p.new { 6 } else { 0 };
+        let mut c = cols(&header_text(lang, p)) + if p.new { 6 } else { 0 };
         for f in &p.fds {
             c = c.max(12 + if f.cloexec { 9 } else { 0 } + if f.new { 5 } else { 0 });
         }
         for (fd, was) in &p.ghosts {
-            c = c.max(cols(&ghost_text(*fd, was)));
+            c = c.max(cols(&ghost_text(lang, *fd, was)));
         }
         col_a = col_a.max(indent + c as f64 * CH + 2.0 * PAD);
     }
     let ax = MARGIN;
     let mut row_pos: Vec<((Pid, i32), f64, usize)> = Vec::new();
     let mut y = y0;
-    text(out, ax, head_y, "fs-section", words::fd_tables());
+    text(out, ax, head_y, "fs-section", word(lang, Word::FdTables));
     for p in &scene.processes {
         let indent = INDENT * p.depth.min(4) as f64;
         let x = ax + indent;
@@ -292,7 +294,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             n(w),
             n(h)
         );
-            let head = header_text(p);
+            let head = header_text(lang, p);
             let _ = write!(
                 out,
                 "<text x=\"{}\" y=\"{}\"><tspan class=\"fs-pid\">{}</tspan></text>",
@@ -305,7 +307,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     out,
                     x + PAD + cols(&head) as f64 * CH + 6.0,
                     y + 4.0,
-                    words::new_mark(),
+                    word(lang, Word::NewMark),
                 );
             }
             let mut ry = y + HEAD_H;
@@ -338,7 +340,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     mx += 8.5 * CH;
                 }
                 if f.new {
-                    badge(out, mx, cy - 7.0, words::new_mark());
+                    badge(out, mx, cy - 7.0, word(lang, Word::NewMark));
                 }
                 // The arrow's start dot.
                 let _ = write!(
@@ -358,7 +360,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     "<text class=\"fs-ghost\" x=\"{}\" y=\"{}\">{}</text>",
                     n(x + PAD),
                     n(cy + 4.0),
-                    esc(&ghost_text(*fd, was))
+                    esc(&ghost_text(lang, *fd, was))
                 );
                 ry += ROW_H;
             }
@@ -368,7 +370,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     "<text class=\"fs-more\" x=\"{}\" y=\"{}\">\u{2026} {}</text>",
                     n(x + PAD),
                     n(ry + 13.0),
-                    esc(&super::describe::fds_not_shown(p.hidden_files))
+                    esc(&phrase(lang, &Phrase::FdsNotShown(p.hidden_files)))
                 );
             } else if p.fds.is_empty() {
                 let _ = write!(
@@ -376,7 +378,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
                     n(x + PAD),
                     n(ry + 13.0),
-                    esc(super::describe::no_open_fds())
+                    esc(word(lang, Word::NoOpenFds))
                 );
             }
             out.push_str("</g>\n</g>\n");
@@ -390,13 +392,13 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
     let files = &scene.open_files;
     let col_b = files
         .iter()
-        .flat_map(ofile_lines)
+        .flat_map(|o| ofile_lines(lang, o))
         .map(|(s, _)| cols(&s) as f64 * CH + 2.0 * PAD)
         .fold(150.0f64, f64::max);
     let wants: Vec<(f64, f64)> = files
         .iter()
         .map(|o| {
-            let h = 8.0 + ofile_lines(o).len() as f64 * LINE_H;
+            let h = 8.0 + ofile_lines(lang, o).len() as f64 * LINE_H;
             let ys: Vec<f64> = o
                 .holders
                 .iter()
@@ -418,7 +420,13 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
     for (k, i) in forder.iter().enumerate() {
         tops[*i] = sorted_tops[k];
     }
-    text(out, bx, head_y, "fs-section", words::open_file_table());
+    text(
+        out,
+        bx,
+        head_y,
+        "fs-section",
+        word(lang, Word::OpenFileTable),
+    );
     let mut file_rect = Vec::with_capacity(files.len());
     for ((o, (_, h)), fy) in files.iter().zip(&wants).zip(&tops) {
         let idx = l.rects.len();
@@ -442,7 +450,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             n(col_b),
             n(*h)
         );
-            for (i, (line, class)) in ofile_lines(o).iter().enumerate() {
+            for (i, (line, class)) in ofile_lines(lang, o).iter().enumerate() {
                 text(
                     out,
                     bx + PAD,
@@ -494,11 +502,19 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                 let mut lines = vec![
                     (fit(&p.label, NAME_COLS), "fs-kpipe"),
                     (
-                        words::pipe_counts(p.writers.len(), p.readers.len(), p.unknown.len()),
+                        phrase(
+                            lang,
+                            &Phrase::PipeCounts {
+                                writers: p.writers.len(),
+                                readers: p.readers.len(),
+                                unknown: p.unknown.len(),
+                            },
+                        ),
                         "",
                     ),
                 ];
-                if let Some(v) = words::pipe_verdict(
+                if let Some(v) = pipe_verdict(
+                    lang,
                     p.writers.len(),
                     p.readers.len(),
                     p.unknown.len(),
@@ -518,7 +534,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                 let text_w = lines.iter().map(|l| cols(&l.0)).max().unwrap_or(0) as f64 * CH;
                 let text_h = 28.0 + (lines.len() + 1) as f64 * LINE_H;
                 (
-                    TUBE_W + 10.0 + text_w.max(cols(words::write_mouth()) as f64 * CH),
+                    TUBE_W + 10.0 + text_w.max(cols(word(lang, Word::WriteMouth)) as f64 * CH),
                     text_h.max(MIN_TUBE_H),
                     lines,
                 )
@@ -526,7 +542,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             None => {
                 let lines = vec![
                     (fit(o.name, NAME_COLS), "fs-kname"),
-                    (kind_word(o.kind).to_string(), "fs-kflag"),
+                    (kind_word(lang, o.kind).to_string(), "fs-kflag"),
                 ];
                 let w = lines.iter().map(|l| cols(&l.0)).max().unwrap_or(0) as f64 * CH;
                 (w + 2.0 * PAD, 8.0 + 2.0 * LINE_H, lines)
@@ -549,7 +565,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
         .map(|i| (want_mid(*i) - sizes[*i].1 / 2.0, sizes[*i].1))
         .collect();
     let otops = stack(&items, y0);
-    text(out, cx, head_y, "fs-section", words::objects());
+    text(out, cx, head_y, "fs-section", word(lang, Word::Objects));
     let mut right = cx;
     for (k, i) in order.iter().enumerate() {
         let o = &objs[*i];
@@ -599,8 +615,20 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                         n(read_y - 8.0)
                     );
                     let tx = cx + TUBE_W + 10.0;
-                    text(out, tx, write_y + 4.0, "fs-kmouth", words::write_mouth());
-                    text(out, tx, read_y + 4.0, "fs-kmouth", words::read_mouth());
+                    text(
+                        out,
+                        tx,
+                        write_y + 4.0,
+                        "fs-kmouth",
+                        word(lang, Word::WriteMouth),
+                    );
+                    text(
+                        out,
+                        tx,
+                        read_y + 4.0,
+                        "fs-kmouth",
+                        word(lang, Word::ReadMouth),
+                    );
                     for (j, (line, class)) in lines.iter().enumerate() {
                         text(out, tx, first_line + j as f64 * LINE_H + 4.0, class, line);
                     }
@@ -673,6 +701,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
 
 /// Draws the kernel view with or without its caption and style.
 pub(crate) fn render_with(scene: &Scene, opts: Opts) -> String {
+    let lang = scene.lang;
     let mut top = String::new();
     let mut y = MARGIN;
     // A first pass for the width the caption wraps at.
@@ -707,13 +736,13 @@ pub(crate) fn render_with(scene: &Scene, opts: Opts) -> String {
             y += 6.0;
         }
     }
-    let mut legend = vec![words::kernel_legend().to_string()];
+    let mut legend = vec![word(lang, Word::KernelLegend).to_string()];
     if scene
         .processes
         .iter()
         .any(|p| p.new || !p.ghosts.is_empty() || p.fds.iter().any(|f| f.new))
     {
-        legend.push(words::marks_legend().to_string());
+        legend.push(word(lang, Word::MarksLegend).to_string());
     }
     for item in &legend {
         for line in wrap(item, wrap_cols * 12 / 11) {

@@ -7,10 +7,10 @@
 //! an entity or a directive as a `#NN;` code, so argv and paths stay text.
 
 use super::ascii::{truncate, visible};
-use super::describe;
-use super::lang::{self, Lang};
 use super::scene::{ProcBox, Scene};
 use crate::trace::Pid;
+use crate::words::diagram::{phrase, pipe_verdict, state, word, Phrase, Word};
+use crate::words::Lang;
 use std::fmt::Write as _;
 
 /// The longest label text kept (longer ones end in `…`).
@@ -89,6 +89,7 @@ fn fd_id(pid: Pid, fd: i32) -> String {
 
 /// Draws `scene` as a Mermaid flowchart.
 pub fn render(scene: &Scene) -> String {
+    let lang = scene.lang;
     let mut out = String::from("flowchart LR\n");
     let _ = writeln!(out, "  %% {}", text(&scene.title));
     out.push_str("  classDef hot fill:#ffe08a,stroke:#b8860b,stroke-width:2px\n");
@@ -111,7 +112,7 @@ pub fn render(scene: &Scene) -> String {
     };
 
     for p in &scene.processes {
-        process(&mut out, p);
+        process(&mut out, lang, p);
     }
     for p in &scene.processes {
         if let Some(parent) = p.parent {
@@ -135,14 +136,15 @@ pub fn render(scene: &Scene) -> String {
         let _ = writeln!(
             out,
             "  out{pid}[\"{pid}<br>{}\"]:::outside",
-            describe::not_drawn()
+            word(lang, Word::NotDrawn)
         );
     }
     for (i, p) in scene.pipes.iter().enumerate() {
         // Only traced holders are known; an end of unknown direction rules out both claims.
         // The same words as every drawing (inherited pipes may have ends
         // outside the trace, so they promise neither EOF nor SIGPIPE).
-        let status = super::words::pipe_verdict(
+        let status = pipe_verdict(
+            lang,
             p.writers.len(),
             p.readers.len(),
             p.unknown.len(),
@@ -151,21 +153,20 @@ pub fn render(scene: &Scene) -> String {
         .filter(|v| v.eof || v.bad)
         .map(|v| format!("<br>{}", text(&v.text)))
         .unwrap_or_default();
-        let zh = lang::current() == Lang::Zh;
         let _ = writeln!(out, "  pipe{i}>\"{}{status}\"]:::pipe", text(&p.label));
         for (pid, fd) in &p.writers {
             let _ = writeln!(
                 out,
                 "  {} -->|{}| pipe{i}",
                 at(*pid, *fd),
-                if zh { "写" } else { "write" }
+                word(lang, Word::Write)
             );
         }
         for (pid, fd) in &p.readers {
             let _ = writeln!(
                 out,
                 "  pipe{i} -->|{}| {}",
-                if zh { "读" } else { "read" },
+                word(lang, Word::Read),
                 at(*pid, *fd)
             );
         }
@@ -174,11 +175,7 @@ pub fn render(scene: &Scene) -> String {
                 out,
                 "  {} -.-|{}| pipe{i}",
                 at(*pid, *fd),
-                if zh {
-                    "不知是哪一端"
-                } else {
-                    "end unknown"
-                }
+                word(lang, Word::EndUnknown)
             );
         }
     }
@@ -188,7 +185,7 @@ pub fn render(scene: &Scene) -> String {
             "  file{i}[(\"{} {}<br>{}\")]:::file",
             text(&s.id),
             text(&s.label),
-            describe::fd_count(s.holders.len())
+            phrase(lang, &Phrase::FdCount(s.holders.len()))
         );
         for (pid, fd) in &s.holders {
             let _ = writeln!(out, "  {} -.- file{i}", at(*pid, *fd));
@@ -217,19 +214,19 @@ pub fn render(scene: &Scene) -> String {
     out
 }
 
-fn process(out: &mut String, p: &ProcBox) {
+fn process(out: &mut String, lang: Lang, p: &ProcBox) {
     let mut head = format!(
         "{} {} [{}]",
         p.pid,
         text(&p.program),
-        text(describe::state_word(p.state))
+        text(state(lang, p.state))
     );
     if p.chain.len() > 1 {
         let chain: Vec<String> = p.chain.iter().map(|c| text(c)).collect();
-        let _ = write!(head, " {} {}", describe::ran(), chain.join(" → "));
+        let _ = write!(head, " {} {}", word(lang, Word::Ran), chain.join(" → "));
     }
     if p.threads > 0 {
-        let _ = write!(head, " {}", describe::threads(p.threads));
+        let _ = write!(head, " {}", phrase(lang, &Phrase::Threads(p.threads)));
     }
     let id = proc_id(p.pid);
     let _ = writeln!(out, "  subgraph {id}[\"{head}\"]");
@@ -245,13 +242,13 @@ fn process(out: &mut String, p: &ProcBox) {
         let _ = writeln!(out, "    {}[\"{label}\"]{class}", fd_id(p.pid, f.fd));
     }
     if p.fds.is_empty() && p.hidden_files == 0 {
-        let _ = writeln!(out, "    {id}_none[\"{}\"]", describe::no_open_fds());
+        let _ = writeln!(out, "    {id}_none[\"{}\"]", word(lang, Word::NoOpenFds));
     }
     if p.hidden_files > 0 {
         let _ = writeln!(
             out,
             "    {id}_hidden[\"… {}\"]",
-            describe::fds_not_shown(p.hidden_files)
+            phrase(lang, &Phrase::FdsNotShown(p.hidden_files))
         );
     }
     out.push_str("  end\n");

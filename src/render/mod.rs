@@ -17,5 +17,6 @@ pub mod narrate;
 pub mod perfetto;
 pub mod scene;
 pub mod snapshot;
+pub mod state;
 pub mod svg;
-pub mod words;
+pub mod tree;

@@ -2,27 +2,28 @@
 //! and one plain sentence saying what changed (`fd 1 now writes into pipe#1;
 //! it was /dev/pts/0`). Pure: reads the model before and after an event.
 //!
-//! The sentences are written in the language of [`lang::current`]; the call
-//! text stays as strace would print it in every language.
+//! This module finds the facts of a sentence ([`Said`], [`File`]);
+//! `crate::words::narrate` words them in the language it is given. The
+//! call text stays as strace would print it in every language.
 
 use super::describe;
-use super::labels::Labels;
-use super::lang::{self, Lang};
+use crate::model::labels::Labels;
 use crate::model::{Applied, Model, Note, Object, OpenFile, PipeEnd};
 use crate::trace::{DupVia, Event, EventKind, Pid, RawStr, Status};
+use crate::words::narrate::{File, Said};
+use crate::words::Lang;
 
 /// What an event is about to replace, read from the model before applying it.
 #[derive(Clone, Debug, Default)]
 pub struct Before {
-    /// What the fd being overwritten or closed referred to, in words of the
-    /// current language (see [`open_file`]; a path is a path in any language).
-    pub replaced: Option<String>,
+    /// What the fd being overwritten or closed referred to.
+    pub replaced: Option<File>,
     /// The process (tgid) of the acting task.
     pub pid: Pid,
-    /// Its fd table before the event: (fd, open file, words for it,
+    /// Its fd table before the event: (fd, open file, what it refers to,
     /// whether it is a regular file), for the change marks of a drawing
     /// (an event changes only the acting process's fd table).
-    pub fds: Vec<(i32, crate::model::OpenFileId, String, bool)>,
+    pub fds: Vec<(i32, crate::model::OpenFileId, File, bool)>,
 }
 
 impl Before {
@@ -47,11 +48,11 @@ impl Before {
             .iter()
             .map(|v| {
                 let regular = matches!(&v.file.object, Object::File { path } if !path.as_bytes().starts_with(b"/dev/"));
-                (v.fd, v.file.id, open_file(v.file, labels), regular)
+                (v.fd, v.file.id, file(v.file, labels), regular)
             })
             .collect();
         Before {
-            replaced: fd.and_then(|fd| fd_text(model, ev.pid, fd, labels)),
+            replaced: fd.and_then(|fd| fd_file(model, ev.pid, fd, labels)),
             pid,
             fds,
         }
@@ -72,78 +73,35 @@ fn argv_text(argv: &[RawStr]) -> String {
     format!("[{}{more}]", shown.join(", "))
 }
 
-/// What an fd refers to, in words of the current language: in English
-/// exactly [`describe::open_file`] (`pipe#1 write end`, `/dev/pts/0`); in
-/// Chinese a pipe end reads `pipe#1 的写端`, a FIFO end
-/// `FIFO /tmp/f（pipe#2）的读端`, and paths and sockets stay as they are.
-pub fn open_file(f: &OpenFile, labels: &Labels) -> String {
-    match (lang::current(), &f.object) {
-        (Lang::Zh, Object::Pipe { pipe, fifo }) => {
-            let end = match f.pipe_end() {
-                Some(PipeEnd::Read) => "的读端",
-                Some(PipeEnd::Write) => "的写端",
-                Some(PipeEnd::Both) => "的两端",
-                _ => "的某一端",
-            };
-            match fifo {
-                Some(path) => format!(
-                    "FIFO {}（{}）{end}",
-                    describe::shown(path),
-                    labels.pipe(*pipe)
-                ),
-                None => format!("{} {end}", labels.pipe(*pipe)),
-            }
-        }
-        _ => describe::open_file(f, labels),
-    }
-}
-
-/// The space Chinese text puts after `s` before more Chinese: one after
-/// Latin text (`/dev/pts/0 被关闭了`), none after Chinese (`的写端被关闭了`).
-fn gap(s: &str) -> &'static str {
-    match s.chars().last() {
-        Some(c) if super::ascii::char_cols(c) == 2 => "",
-        _ => " ",
-    }
-}
-
-/// What `fd` of `pid` refers to now, if open, in the current language.
-fn fd_text(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> Option<String> {
-    model.fd(pid, fd).map(|v| open_file(v.file, labels))
-}
-
-/// An exit status in words of the current language, for sentences and
-/// listings: `exit 0` / `退出码 0`, `killed by SIGPIPE` / `被 SIGPIPE 杀死`.
-/// (The call text keeps [`status`], as strace writes it.)
-pub fn status_text(s: &Status) -> String {
-    match lang::current() {
-        Lang::En => status(s),
-        Lang::Zh => match s {
-            Status::Exited { exited } => format!("退出码 {exited}"),
-            Status::Signaled { signaled, core } => format!(
-                "被 {signaled} 杀死{}",
-                if *core { "，产生了 core dump" } else { "" }
-            ),
-            Status::Stopped { stopped } => format!("被 {stopped} 暂停"),
-            Status::Continued { .. } => "继续运行".into(),
+/// What an fd refers to, as a fact: a pipe or FIFO end, or a name (a path,
+/// a socket) that reads the same in every language.
+pub fn file(f: &OpenFile, labels: &Labels) -> File {
+    match &f.object {
+        Object::Pipe { pipe, fifo } => File::Pipe {
+            label: labels.pipe(*pipe),
+            end: f.pipe_end().unwrap_or(PipeEnd::Unknown),
+            fifo: fifo.as_ref().map(describe::shown),
         },
+        _ => File::Named(describe::open_file(f, labels)),
     }
+}
+
+/// What an fd refers to, in words of `lang`: in English exactly
+/// [`describe::open_file`] (`pipe#1 write end`, `/dev/pts/0`).
+pub fn open_file(lang: Lang, f: &OpenFile, labels: &Labels) -> String {
+    crate::words::narrate::file(lang, &file(f, labels))
+}
+
+/// What `fd` of `pid` refers to now, if open.
+fn fd_file(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> Option<File> {
+    model.fd(pid, fd).map(|v| file(v.file, labels))
 }
 
 /// Text of an exit status: `exit 0`, `killed by SIGPIPE` (English, as in
-/// strace's `+++ exit 0 +++`; see [`status_text`] for sentences).
+/// strace's `+++ exit 0 +++`; see [`crate::words::text::status`] for
+/// sentences).
 pub fn status(s: &Status) -> String {
-    match s {
-        Status::Exited { exited } => format!("exit {exited}"),
-        Status::Signaled { signaled, core } => {
-            format!(
-                "killed by {signaled}{}",
-                if *core { " (core dumped)" } else { "" }
-            )
-        }
-        Status::Stopped { stopped } => format!("stopped by {stopped}"),
-        Status::Continued { .. } => "continued".into(),
-    }
+    crate::words::text::status_call(s)
 }
 
 /// The event as a call: `pipe([3, 4])`, `dup2(4, 1)`, `execve("/bin/cat", ["cat"])`.
@@ -388,45 +346,42 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
     }
 }
 
-fn pipe_of(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> String {
-    fd_text(model, pid, fd, labels).unwrap_or_else(|| "?".into())
+fn pipe_of(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> File {
+    fd_file(model, pid, fd, labels).unwrap_or_else(|| File::Named("?".into()))
 }
 
-/// `fds 3..9` / `fd 3..9`, `fds 3..max` / `fd 3 及以上的所有 fd`.
-fn fd_range(first: u32, last: u32) -> String {
-    match (lang::current(), last == u32::MAX) {
-        (Lang::En, true) => format!("fds {first}..max"),
-        (Lang::En, false) => format!("fds {first}..{last}"),
-        (Lang::Zh, true) => format!("fd {first} 及以上的所有 fd"),
-        (Lang::Zh, false) => format!("fd {first}..{last}"),
-    }
-}
-
-/// One plain sentence saying what the event changed, or `None` when it
-/// changed nothing worth a sentence (a failed call says why it failed).
-/// In the language of [`lang::current`].
+/// One plain sentence saying what the event changed, in `lang`, or `None`
+/// when it changed nothing worth a sentence (a failed call says why it
+/// failed).
 pub fn sentence(
+    lang: Lang,
     model: &Model,
     ev: &Event,
     before: &Before,
     applied: &Applied,
     labels: &Labels,
 ) -> Option<String> {
+    crate::words::narrate::sentence(lang, &facts(model, ev, before, applied, labels))
+}
+
+/// The facts of the sentence about `ev`, in order.
+pub fn facts(
+    model: &Model,
+    ev: &Event,
+    before: &Before,
+    applied: &Applied,
+    labels: &Labels,
+) -> Vec<Said> {
     let pid = ev.pid;
-    let l = lang::current();
-    let mut parts: Vec<String> = Vec::new();
+    let mut parts: Vec<Said> = Vec::new();
     match &ev.kind {
         EventKind::Spawn {
             fds,
             attached: false,
             ..
-        } => parts.push(match l {
-            Lang::En => format!(
-                "{pid} starts with {} fd{} inherited",
-                fds.len(),
-                if fds.len() == 1 { "" } else { "s" }
-            ),
-            Lang::Zh => format!("{pid} 开始运行，继承了 {} 个文件描述符", fds.len()),
+        } => parts.push(Said::Starts {
+            pid,
+            fds: fds.len(),
         }),
         EventKind::Spawn {
             fds,
@@ -435,35 +390,14 @@ pub fn sentence(
             threads,
             ..
         } => {
-            let n = fds.len();
-            parts.push(match (l, parent) {
-                (Lang::En, Some(p)) => format!(
-                    "{pid} was already running (attached), a child of {p}, with {n} fd{} open",
-                    if n == 1 { "" } else { "s" }
-                ),
-                (Lang::En, None) => format!(
-                    "{pid} was already running (attached), with {n} fd{} open",
-                    if n == 1 { "" } else { "s" }
-                ),
-                (Lang::Zh, Some(p)) => {
-                    format!("{pid} 早已在运行（forkscope 中途附加），是 {p} 的子进程，打开着 {n} 个文件描述符")
-                }
-                (Lang::Zh, None) => {
-                    format!("{pid} 早已在运行（forkscope 中途附加），打开着 {n} 个文件描述符")
-                }
+            parts.push(Said::Attached {
+                pid,
+                parent: *parent,
+                fds: fds.len(),
             });
             if !threads.is_empty() {
-                let list = threads
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                parts.push(match l {
-                    Lang::En if threads.len() == 1 => {
-                        format!("its other thread {list} shares its fd table")
-                    }
-                    Lang::En => format!("its other threads {list} share its fd table"),
-                    Lang::Zh => format!("它的其他线程 {list} 共用这张 fd 表"),
+                parts.push(Said::OtherThreads {
+                    threads: threads.clone(),
                 });
             }
         }
@@ -472,57 +406,39 @@ pub fn sentence(
             flavor,
             shares_fds,
             ..
-        } => parts.push(match (l, flavor) {
-            (Lang::En, crate::trace::ForkFlavor::Thread) => format!("{pid} starts thread {child}"),
-            (Lang::Zh, crate::trace::ForkFlavor::Thread) => format!("{pid} 创建了线程 {child}"),
-            (Lang::En, _) if *shares_fds => format!("{child} is born sharing {pid}'s fd table"),
-            (Lang::Zh, _) if *shares_fds => {
-                format!("{child} 被创建出来，和 {pid} 共用同一张文件描述符表")
-            }
-            (Lang::En, crate::trace::ForkFlavor::Vfork) => format!(
-                "{child} is born with a copy of {pid}'s fds; {pid} waits until it execs or exits"
-            ),
-            (Lang::Zh, crate::trace::ForkFlavor::Vfork) => format!(
-                "{child} 被创建出来，复制了 {pid} 的文件描述符；{pid} 要一直等到它 exec 或退出"
-            ),
-            (Lang::En, _) => format!("{child} is born with a copy of {pid}'s fds (each open file now has one more holder)"),
-            (Lang::Zh, _) => format!(
-                "{child} 被创建出来，复制了 {pid} 的文件描述符（每个打开文件的引用计数都加 1）"
-            ),
-        }),
-        EventKind::Exec {
-            ok: true, argv, path, ..
         } => {
-            let prog = describe::program_name(argv, path);
-            parts.push(match l {
-                Lang::En => format!("{pid} now runs {prog}"),
-                Lang::Zh => format!("{pid} 现在运行 {prog}（exec 替换了进程映像）"),
+            let child = *child;
+            parts.push(match flavor {
+                crate::trace::ForkFlavor::Thread => Said::StartsThread { pid, child },
+                _ if *shares_fds => Said::BornSharing { pid, child },
+                crate::trace::ForkFlavor::Vfork => Said::BornVfork { pid, child },
+                _ => Said::BornCopy { pid, child },
             })
         }
-        EventKind::Exec { ok: false, errno, .. } => parts.push(match l {
-            Lang::En => format!(
-                "the exec failed ({}); {pid} still runs its old program",
-                errno.as_deref().unwrap_or("error")
-            ),
-            Lang::Zh => format!(
-                "exec 失败了（{}）；{pid} 还在运行原来的程序",
-                errno.as_deref().unwrap_or("出错")
-            ),
+        EventKind::Exec {
+            ok: true,
+            argv,
+            path,
+            ..
+        } => parts.push(Said::Runs {
+            pid,
+            program: describe::program_name(argv, path),
+        }),
+        EventKind::Exec {
+            ok: false, errno, ..
+        } => parts.push(Said::ExecFailed {
+            pid,
+            errno: errno.clone(),
         }),
         EventKind::Pipe {
             read_fd,
             write_fd,
             pipe_id,
             ..
-        } => parts.push(match l {
-            Lang::En => format!(
-                "{} made: read end fd {read_fd}, write end fd {write_fd}",
-                labels.pipe(*pipe_id)
-            ),
-            Lang::Zh => format!(
-                "建好了 {}：读端是 fd {read_fd}，写端是 fd {write_fd}",
-                labels.pipe(*pipe_id)
-            ),
+        } => parts.push(Said::PipeMade {
+            pipe: labels.pipe(*pipe_id),
+            read_fd: *read_fd,
+            write_fd: *write_fd,
         }),
         EventKind::Dup {
             old_fd,
@@ -531,56 +447,29 @@ pub fn sentence(
             ..
         } => {
             if old_fd == new_fd {
-                parts.push(match l {
-                    Lang::En => format!("fd {new_fd} is unchanged"),
-                    Lang::Zh => format!("fd {new_fd} 没有变化"),
-                });
+                parts.push(Said::FdUnchanged { fd: *new_fd });
             } else {
-                let what = pipe_of(model, pid, *new_fd, labels);
-                let s = match l {
-                    Lang::En => {
-                        let verb = if what.ends_with("write end") {
-                            "now writes into"
-                        } else if what.ends_with("read end") {
-                            "now reads from"
-                        } else {
-                            "now refers to"
-                        };
-                        let mut s =
-                            format!("fd {new_fd} {verb} {what} (same open file as fd {old_fd})");
-                        if let Some(old) = &before.replaced {
-                            s.push_str(&format!("; its old {old} was closed"));
-                        }
-                        s
-                    }
-                    Lang::Zh => {
-                        let mut s = format!(
-                            "fd {new_fd} 现在指向 {what}（和 fd {old_fd} 是同一个打开文件）"
-                        );
-                        if let Some(old) = &before.replaced {
-                            s.push_str(&format!("；它原来指向的 {old}{}被关闭了", gap(old)));
-                        }
-                        s
-                    }
-                };
-                parts.push(s);
+                parts.push(Said::Duped {
+                    fd: *new_fd,
+                    old_fd: *old_fd,
+                    what: pipe_of(model, pid, *new_fd, labels),
+                    replaced: before.replaced.clone(),
+                });
             }
         }
         EventKind::Open {
             fd, errno: None, ..
         }
-        | EventKind::NewFd { fd, .. } => {
-            let what = pipe_of(model, pid, *fd, labels);
-            parts.push(match l {
-                Lang::En => format!("fd {fd} now refers to {what}"),
-                Lang::Zh => format!("fd {fd} 现在指向 {what}"),
-            })
-        }
-        EventKind::Close { fd } => parts.push(match (l, &before.replaced) {
-            (Lang::En, Some(what)) => format!("fd {fd} ({what}) is closed"),
-            (Lang::Zh, Some(what)) => format!("fd {fd}（{what}）被关闭了"),
-            (Lang::En, None) => format!("fd {fd} was not open: nothing changes (EBADF)"),
-            (Lang::Zh, None) => format!("fd {fd} 本来就没有打开：什么也没变（EBADF）"),
+        | EventKind::NewFd { fd, .. } => parts.push(Said::Refers {
+            fd: *fd,
+            what: pipe_of(model, pid, *fd, labels),
+        }),
+        EventKind::Close { fd } => parts.push(match &before.replaced {
+            Some(what) => Said::Closed {
+                fd: *fd,
+                what: what.clone(),
+            },
+            None => Said::NotOpen { fd: *fd },
         }),
         EventKind::CloseRange { errno: Some(_), .. } => {}
         // unshare(CLONE_FILES) or close_range(CLOSE_RANGE_UNSHARE) of a
@@ -591,18 +480,11 @@ pub fn sentence(
                 .iter()
                 .any(|n| matches!(n, crate::model::Note::FdTableUnshared { .. })) =>
         {
-            parts.push(match l {
-                Lang::En => format!(
-                    "{pid} now has its own copy of the fd table it shared: its opens and closes no longer touch the others'"
-                ),
-                Lang::Zh => format!(
-                    "{pid} 现在有了自己的一份 fd 表（原来是和别人共享的）：它之后打开、关闭 fd 不再影响别的进程"
-                ),
-            });
+            parts.push(Said::OwnTable { pid });
             if let EventKind::CloseRange { first, last, .. } = &ev.kind {
-                parts.push(match l {
-                    Lang::En => format!("{} are closed", fd_range(*first, *last)),
-                    Lang::Zh => format!("{} 都被关闭了", fd_range(*first, *last)),
+                parts.push(Said::RangeClosed {
+                    first: *first,
+                    last: *last,
                 });
             }
         }
@@ -611,26 +493,27 @@ pub fn sentence(
             last,
             cloexec: false,
             ..
-        } => parts.push(match l {
-            Lang::En => format!("{} are closed", fd_range(*first, *last)),
-            Lang::Zh => format!("{} 都被关闭了", fd_range(*first, *last)),
+        } => parts.push(Said::RangeClosed {
+            first: *first,
+            last: *last,
         }),
         EventKind::CloseRange {
             first,
             last,
             cloexec: true,
             ..
-        } => parts.push(match l {
-            Lang::En => format!("{} will close at the next exec", fd_range(*first, *last)),
-            Lang::Zh => format!("{} 会在下一次 exec 时关闭", fd_range(*first, *last)),
+        } => parts.push(Said::RangeCloexec {
+            first: *first,
+            last: *last,
         }),
         EventKind::Wait {
             reaped: Some(r),
             status: Some(s),
             ..
-        } if s.is_final() => parts.push(match l {
-            Lang::En => format!("{pid} reaps {r} ({})", status(s)),
-            Lang::Zh => format!("{pid} 回收了 {r}（{}）", status_text(s)),
+        } if s.is_final() => parts.push(Said::Reaps {
+            pid,
+            child: *r,
+            status: *s,
         }),
         // wait(NULL): no status copied out, but the model saw the reap.
         EventKind::Wait {
@@ -642,84 +525,53 @@ pub fn sentence(
             .iter()
             .any(|n| matches!(n, Note::Reaped { pid: c, .. } if c == r)) =>
         {
-            parts.push(match l {
-                Lang::En => format!("{pid} reaps {r} (its status is not asked for)"),
-                Lang::Zh => format!("{pid} 回收了 {r}（没有要它的退出状态）"),
-            })
+            parts.push(Said::ReapsUnasked { pid, child: *r })
         }
         EventKind::Wait {
             reaped: None,
             nohang: true,
             errno: None,
             ..
-        } => parts.push(
-            l.pick(
-                "nothing to report yet: WNOHANG returns 0 at once",
-                "暂时没有可回收或可报告的子进程：带 WNOHANG 的 wait 立刻返回 0",
-            )
-                .into(),
-        ),
+        } => parts.push(Said::NothingYet),
         EventKind::Kill {
             target,
             signal,
             ok: true,
             ..
-        } => parts.push(match l {
-            Lang::En => format!("{pid} sends {signal} to {target}"),
-            Lang::Zh => format!("{pid} 向 {target} 发送 {signal}"),
+        } => parts.push(Said::Sends {
+            pid,
+            signal: *signal,
+            target: *target,
         }),
-        EventKind::Signal { signal, .. } => parts.push(match l {
-            Lang::En => format!("{signal} arrives at {pid}"),
-            Lang::Zh => format!("{pid} 收到 {signal}"),
+        EventKind::Signal { signal, .. } => parts.push(Said::Arrives {
+            pid,
+            signal: *signal,
         }),
-        EventKind::Stop { signal } => parts.push(match l {
-            Lang::En => format!("{pid} is stopped by {signal}"),
-            Lang::Zh => format!("{pid} 被 {signal} 暂停了"),
+        EventKind::Stop { signal } => parts.push(Said::Stopped {
+            pid,
+            signal: *signal,
         }),
-        EventKind::Continue {} => parts.push(match l {
-            Lang::En => format!("{pid} continues"),
-            Lang::Zh => format!("{pid} 继续运行"),
-        }),
+        EventKind::Continue {} => parts.push(Said::Continues { pid }),
         EventKind::Sigchld {
             action, nocldwait, ..
-        } => parts.push(match (l, action.as_str() == "ignore" || *nocldwait) {
-            (Lang::En, true) => {
-                format!("{pid} lets the kernel reap its children: they exit without becoming zombies")
+        } => parts.push(if action.as_str() == "ignore" || *nocldwait {
+            Said::NoZombies { pid }
+        } else {
+            Said::SigchldSet {
+                pid,
+                action: action.clone(),
             }
-            (Lang::Zh, true) => format!("{pid} 让内核回收它的子进程：子进程退出后不会成为僵尸进程"),
-            (Lang::En, false) => format!("{pid} sets SIGCHLD to {action}: its exited children wait for its wait()"),
-            (Lang::Zh, false) => format!("{pid} 把 SIGCHLD 设为 {action}：退出的子进程要等它 wait() 回收"),
         }),
-        EventKind::Exit { status: s } => parts.push(match l {
-            Lang::En => format!("{pid} ends ({}); its fds are closed", status(s)),
-            Lang::Zh => format!(
-                "{pid} 结束了（{}），它的文件描述符全部关闭",
-                status_text(s)
-            ),
-        }),
+        EventKind::Exit { status: s } => parts.push(Said::Ends { pid, status: *s }),
         _ => {}
     }
     for n in &applied.notes {
         match n {
-            Note::PipeEof { pipe, readers, .. } if *readers > 0 => parts.push(match l {
-                Lang::En => format!(
-                    "the last write end of {} is closed: its reader now sees EOF",
-                    labels.pipe(*pipe)
-                ),
-                Lang::Zh => format!(
-                    "{} 的最后一个写端关掉了：读端现在会读到 EOF",
-                    labels.pipe(*pipe)
-                ),
+            Note::PipeEof { pipe, readers, .. } if *readers > 0 => parts.push(Said::Eof {
+                pipe: labels.pipe(*pipe),
             }),
-            Note::PipeBroken { pipe, writers, .. } if *writers > 0 => parts.push(match l {
-                Lang::En => format!(
-                    "the last read end of {} is closed: a write into it now raises SIGPIPE",
-                    labels.pipe(*pipe)
-                ),
-                Lang::Zh => format!(
-                    "{} 的最后一个读端关掉了：再往里写就会触发 SIGPIPE",
-                    labels.pipe(*pipe)
-                ),
+            Note::PipeBroken { pipe, writers, .. } if *writers > 0 => parts.push(Said::Broken {
+                pipe: labels.pipe(*pipe),
             }),
             Note::Zombie { pid, .. }
                 if model
@@ -727,14 +579,7 @@ pub fn sentence(
                     .and_then(|p| p.reap)
                     .is_some_and(|r| r.by_kernel) =>
             {
-                parts.push(match l {
-                    Lang::En => format!(
-                        "the kernel reaps {pid} at once: its parent ignores SIGCHLD (or set SA_NOCLDWAIT), so it never is a zombie"
-                    ),
-                    Lang::Zh => format!(
-                        "内核立即回收了 {pid}：它的父进程忽略了 SIGCHLD（或设了 SA_NOCLDWAIT），所以它不会成为僵尸进程"
-                    ),
-                })
+                parts.push(Said::ReapedByKernel { pid: *pid })
             }
             Note::Zombie { pid, .. } => {
                 // Its parent is in the trace and still alive (an orphan's
@@ -744,37 +589,21 @@ pub fn sentence(
                     .filter(|p| p.orphaned.is_none())
                     .and_then(|p| model.tree().parent(p.id))
                     .is_some_and(|parent| parent.is_alive());
-                parts.push(match (l, inside) {
-                    (Lang::En, true) => {
-                        format!("{pid} is a zombie until its parent waits for it")
-                    }
-                    (Lang::En, false) => format!(
-                        "{pid} is a zombie until its parent (outside the trace) waits for it"
-                    ),
-                    (Lang::Zh, true) => {
-                        format!("{pid} 成了僵尸进程，要等父进程 wait 它才会被回收")
-                    }
-                    (Lang::Zh, false) => format!(
-                        "{pid} 成了僵尸进程，要等它的父进程（不在这次跟踪里）wait 它才会被回收"
-                    ),
+                parts.push(Said::Zombie {
+                    pid: *pid,
+                    parent_traced: inside,
                 })
             }
-            Note::Orphaned { pid, .. } => parts.push(match l {
-                Lang::En => format!("{pid} is orphaned: its parent is gone"),
-                Lang::Zh => format!("{pid} 成了孤儿进程：它的父进程已经不在了"),
-            }),
+            Note::Orphaned { pid, .. } => parts.push(Said::Orphaned { pid: *pid }),
             Note::ImplicitClose {
                 fd,
                 cause: crate::model::CloseCause::Exec,
                 ..
-            } => parts.push(match l {
-                Lang::En => format!("fd {fd} closed at exec (close-on-exec)"),
-                Lang::Zh => format!("fd {fd} 在 exec 时被关闭（close-on-exec）"),
-            }),
+            } => parts.push(Said::ClosedAtExec { fd: *fd }),
             _ => {}
         }
     }
-    (!parts.is_empty()).then(|| parts.join(l.pick("; ", "；")))
+    parts
 }
 
 #[cfg(test)]
@@ -831,63 +660,31 @@ mod tests {
         (m, labels)
     }
 
-    fn labels_in(l: Lang) -> Vec<String> {
-        lang::set(l);
-        let (m, labels) = model();
-        let out = (0..=6)
-            .filter_map(|fd| fd_text(&m, 100, fd, &labels))
-            .collect();
-        lang::set(Lang::En);
-        out
-    }
-
     #[test]
     fn english_labels_are_describes_own() {
         let (m, labels) = model();
         for fd in [0, 3, 4, 5, 6] {
             assert_eq!(
-                fd_text(&m, 100, fd, &labels),
+                fd_file(&m, 100, fd, &labels).map(|f| crate::words::narrate::file(Lang::En, &f)),
                 describe::fd(&m, 100, fd, &labels)
             );
         }
     }
 
     #[test]
-    fn chinese_labels_name_the_end_of_a_pipe_or_fifo_and_keep_paths() {
+    fn fifo_ends_are_facts_with_their_path_and_end() {
+        let (m, labels) = model();
         assert_eq!(
-            labels_in(Lang::Zh),
-            [
-                "pipe#1 的某一端",
-                "FIFO /tmp/f（pipe#2）的读端",
-                "FIFO /tmp/f（pipe#2）的写端",
-                "FIFO /tmp/f（pipe#2）的两端",
-                "/etc/passwd",
-            ]
+            fd_file(&m, 100, 4, &labels),
+            Some(File::Pipe {
+                label: "pipe#2".into(),
+                end: PipeEnd::Write,
+                fifo: Some("/tmp/f".into()),
+            })
         );
         assert_eq!(
-            labels_in(Lang::En),
-            [
-                "pipe#1 end ?",
-                "fifo /tmp/f (pipe#2) read end",
-                "fifo /tmp/f (pipe#2) write end",
-                "fifo /tmp/f (pipe#2) both ends",
-                "/etc/passwd",
-            ]
+            fd_file(&m, 100, 6, &labels),
+            Some(File::Named("/etc/passwd".into()))
         );
-    }
-
-    #[test]
-    fn chinese_statuses() {
-        lang::set(Lang::Zh);
-        let killed = Status::Signaled {
-            signaled: crate::trace::Sig(libc::SIGPIPE),
-            core: false,
-        };
-        assert_eq!(status_text(&Status::Exited { exited: 2 }), "退出码 2");
-        assert_eq!(status_text(&killed), "被 SIGPIPE 杀死");
-        // The call text keeps strace's English.
-        assert_eq!(status(&killed), "killed by SIGPIPE");
-        lang::set(Lang::En);
-        assert_eq!(status_text(&killed), "killed by SIGPIPE");
     }
 }

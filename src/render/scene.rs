@@ -6,10 +6,11 @@
 
 use super::describe;
 use super::labels::Labels;
-use super::lang::{self, Lang};
 use super::narrate::Before;
 use crate::model::{Access, Model, Object, PipeEnd, PipeOrigin, ProcessState};
 use crate::trace::{Event, EventKind, ForkFlavor, Pid};
+use crate::words::diagram::{phrase, Phrase};
+use crate::words::Lang;
 use serde::Serialize;
 
 /// What to show.
@@ -21,6 +22,8 @@ pub struct SceneOptions {
     pub collapse_files: bool,
     /// Leave close-on-exec fds out of fd tables.
     pub hide_cloexec: bool,
+    /// The language of the words the scene holds (and its renderers write).
+    pub lang: Lang,
 }
 
 /// The whole picture.
@@ -42,6 +45,9 @@ pub struct Scene {
     /// their first drawn fd (the kernel view's middle column).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub open_files: Vec<OpenFileNode>,
+    /// The language every renderer writes this scene's own words in.
+    #[serde(skip)]
+    pub lang: Lang,
 }
 
 /// One open file description (`struct file`), for the kernel view.
@@ -272,7 +278,7 @@ impl Scene {
                     }),
                     _ => None,
                 };
-                let label = super::narrate::open_file(v.file, labels);
+                let label = super::narrate::open_file(opts.lang, v.file, labels);
                 match open_files
                     .iter_mut()
                     .find(|o: &&mut OpenFileNode| o.id == v.file.id.to_string())
@@ -372,14 +378,15 @@ impl Scene {
                     warnings.push(Warning {
                         pid: *rp,
                         fd: Some(*wfd),
-                        text: match lang::current() {
-                            Lang::En => format!(
-                                "{rp} reads pipe#{number} (fd {rfd}) but also holds its write end (fd {wfd}): it will not see EOF while it does"
-                            ),
-                            Lang::Zh => format!(
-                                "{rp} 从 pipe#{number} 读（fd {rfd}），自己却还拿着它的写端（fd {wfd}）：这个写端不关，它就读不到 EOF"
-                            ),
-                        },
+                        text: phrase(
+                            opts.lang,
+                            &Phrase::ReadsOwnWriteEnd {
+                                pid: *rp,
+                                pipe: number,
+                                read_fd: *rfd,
+                                write_fd: *wfd,
+                            },
+                        ),
                     });
                 }
             }
@@ -393,16 +400,16 @@ impl Scene {
             };
             if origin == "inherited" {
                 warnings.push(Warning {
-                    pid: h.readers.iter().chain(&h.writers).chain(&h.unknown).map(|x| x.0).next().unwrap_or(0),
+                    pid: h
+                        .readers
+                        .iter()
+                        .chain(&h.writers)
+                        .chain(&h.unknown)
+                        .map(|x| x.0)
+                        .next()
+                        .unwrap_or(0),
                     fd: None,
-                    text: match lang::current() {
-                        Lang::En => format!(
-                            "{label} was inherited from outside the trace: untraced processes may hold more of its ends"
-                        ),
-                        Lang::Zh => format!(
-                            "{label} 是从跟踪范围之外继承来的：没被跟踪的进程可能还持有它的其他端"
-                        ),
-                    },
+                    text: phrase(opts.lang, &Phrase::InheritedPipe(label.clone())),
                 });
             }
             pipes.push(PipeNode {
@@ -420,16 +427,7 @@ impl Scene {
                 warnings.push(Warning {
                     pid: b.pid,
                     fd: None,
-                    text: match lang::current() {
-                        Lang::En => format!(
-                            "{} is a zombie: it exited and its parent has not waited for it",
-                            b.pid
-                        ),
-                        Lang::Zh => format!(
-                            "{} 是僵尸进程：它已经退出了，父进程却还没有 wait 回收它",
-                            b.pid
-                        ),
-                    },
+                    text: phrase(opts.lang, &Phrase::Zombie(b.pid)),
                 });
             }
         }
@@ -465,6 +463,7 @@ impl Scene {
             shared,
             warnings,
             open_files,
+            lang: opts.lang,
         }
     }
 
@@ -499,7 +498,8 @@ impl Scene {
                 if after.contains(&(*fd, *id)) || (opts.collapse_files && *regular) {
                     continue;
                 }
-                b.ghosts.push((*fd, was.clone()));
+                b.ghosts
+                    .push((*fd, crate::words::narrate::file(opts.lang, was)));
             }
             let before_ids: Vec<(i32, crate::model::OpenFileId)> =
                 before.fds.iter().map(|f| (f.0, f.1)).collect();

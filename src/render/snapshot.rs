@@ -273,6 +273,7 @@ pub fn scene(snap: &Snapshot, report: &Report, lang: Lang) -> Scene {
         .collect();
     let root_name = snap.task(snap.root).map(|t| t.name.as_str()).unwrap_or("?");
     Scene {
+        lang,
         title: words::snapshot_title(lang, snap.root, root_name),
         event: None,
         processes,

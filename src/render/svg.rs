@@ -10,11 +10,10 @@
 //! 12 px), the output is a pure function of the scene, and the work is linear
 //! in the scene's size (plus the pipe lane's slot search).
 
-use super::describe::{self, zh as zh_words};
-use super::lang::{self, Lang};
 use super::scene::{FdRow, ProcBox, Scene};
-use super::words;
 use crate::trace::Pid;
+use crate::words::diagram::{phrase, pipe_verdict, state, word, Phrase, Word};
+use crate::words::Lang;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -197,6 +196,7 @@ impl Pieces {
 
 /// Draws `scene` in [`Pieces`].
 pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
+    let lang = scene.lang;
     let layout = Layout::new(scene);
     let mut body = String::with_capacity(4096);
     let content_w = layout.right.max(MIN_WIDTH - MARGIN);
@@ -236,23 +236,14 @@ pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
         }
     }
     // Each item stays on one line (no-break spaces inside it).
-    let legend = match lang::current() {
-        Lang::En => [
-            "cloexec: closed on exec".to_string(),
-            "#N\u{d7}k: one open file shared by k fds".into(),
-            "\u{2192} writes into a pipe".into(),
-            "\u{2190} reads from it".into(),
-            "dashed: parent to child".into(),
-        ],
-        Lang::Zh => [
-            zh_words::CLOEXEC.to_string(),
-            format!("#N\u{d7}K：{}", zh_words::SHARED_MARK),
-            "\u{2192} 往管道里写".into(),
-            "\u{2190} 从管道里读".into(),
-            "虚线：从父进程连到子进程".into(),
-        ],
-    }
-    .map(|s| s.replace(' ', "\u{a0}"))
+    let legend = [
+        Word::CloexecKeyShort,
+        Word::SharedMarkKeyShort,
+        Word::WritesArrow,
+        Word::ReadsArrow,
+        Word::DashedParent,
+    ]
+    .map(|w| word(lang, w).replace(' ', "\u{a0}"))
     .join("\u{a0}\u{b7} ");
     for line in wrap_at_spaces(&legend, wrap_cols * 12 / 11) {
         y += 14.0;
@@ -275,25 +266,29 @@ pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
     let mut by = layout.bottom;
     if !scene.shared.is_empty() {
         by += 20.0;
-        let zh = lang::current() == Lang::Zh;
         text(
             &mut bottom,
             MARGIN,
             by,
             "fs-section",
-            if zh {
-                zh_words::SHARED_FILES
-            } else {
-                "Open files shared by several fds"
-            },
+            word(lang, Word::SharedFilesLong),
         );
         for f in scene.shared.iter().take(SHARED_SHOWN) {
-            let holders = holders_text(&f.holders);
-            let (id, label, k) = (&f.id, &f.label, describe::fd_count(f.holders.len()));
-            let line = match zh {
-                false => format!("{id} {label} ({k}): {holders}"),
-                true => format!("{id} {label}（{k}）：{holders}"),
-            };
+            let holders = holders_text(lang, &f.holders);
+            let (id, label, k) = (
+                &f.id,
+                &f.label,
+                phrase(lang, &Phrase::FdCount(f.holders.len())),
+            );
+            let line = phrase(
+                lang,
+                &Phrase::SharedLine {
+                    id: id.clone(),
+                    label: label.clone(),
+                    count: k,
+                    holders,
+                },
+            );
             // Wrapped, never cut: a cut would drop pids and fds from the
             // middle of the list.
             for part in wrap(&line, wrap_cols) {
@@ -304,10 +299,7 @@ pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
         if scene.shared.len() > SHARED_SHOWN {
             by += 16.0;
             let rest = scene.shared.len() - SHARED_SHOWN;
-            let more = match zh {
-                false => format!("... {rest} more"),
-                true => format!("……还有 {rest} 个没有列出"),
-            };
+            let more = phrase(lang, &Phrase::MoreNotListed(rest));
             text(&mut bottom, MARGIN, by, "fs-more", &more);
         }
     }
@@ -347,7 +339,7 @@ pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
         .zip(&layout.boxes)
         .map(|(p, b)| {
             let mut part = String::with_capacity(256 + p.fds.len() * 400);
-            draw_box(p, b, &mut part);
+            draw_box(lang, p, b, &mut part);
             debug_assert!(
                 b.x.fract() == 0.0 && b.y.fract() == 0.0,
                 "boxes sit on whole px"
@@ -408,6 +400,7 @@ struct Layout {
 
 impl Layout {
     fn new(scene: &Scene) -> Layout {
+        let lang = scene.lang;
         let mut index = HashMap::with_capacity(scene.processes.len());
         for (i, p) in scene.processes.iter().enumerate() {
             index.entry(p.pid).or_insert(i);
@@ -426,7 +419,7 @@ impl Layout {
                 .fds
                 .iter()
                 .map(|f| cols(&fit(&f.label, LABEL_COLS)))
-                .chain(p.ghosts.iter().map(|g| cols(&ghost_label(&g.1))))
+                .chain(p.ghosts.iter().map(|g| cols(&ghost_label(lang, &g.1))))
                 .max()
                 .unwrap_or(0);
             let any_new = p.fds.iter().any(|f| f.new);
@@ -445,10 +438,10 @@ impl Layout {
                 row_w += CH + m as f64 * 6.0 + 8.0;
             }
             if any_new {
-                row_w += CH + mark_w(words::new_mark());
+                row_w += CH + mark_w(word(lang, Word::NewMark));
             }
-            let head_w = PAD + header_w(p) + PAD;
-            let chain = chain_text(p);
+            let head_w = PAD + header_w(lang, p) + PAD;
+            let chain = chain_text(lang, p);
             let chain_w = chain
                 .as_ref()
                 .map_or(0.0, |c| PAD + cols(c) as f64 * SMALL_CH + PAD);
@@ -509,7 +502,8 @@ impl Layout {
             }
             let lo = ys.iter().copied().fold(f64::INFINITY, f64::min) - 9.0;
             let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max) + 9.0;
-            let need = cols(&tube_label(pn)).max(tube_verdict(pn).map_or(0, |v| cols(&v.text)))
+            let need = cols(&tube_label(lang, pn))
+                .max(tube_verdict(lang, pn).map_or(0, |v| cols(&v.text)))
                 as f64
                 * SMALL_CH
                 + 20.0;
@@ -581,6 +575,7 @@ impl Layout {
     /// Tubes, then the arrows over them (with a white halo, so an arrow
     /// that crosses another pipe's tube visibly passes over it).
     fn draw_pipes(&self, scene: &Scene, out: &mut String) {
+        let lang = scene.lang;
         for t in &self.tubes {
             let pn = &scene.pipes[t.pipe];
             let h = t.bottom - t.top;
@@ -593,16 +588,9 @@ impl Layout {
                 .chain(&pn.unknown)
                 .filter(|k| !self.anchors.contains_key(k))
                 .count();
-            let mut tooltip = pipe_tooltip(pn);
+            let mut tooltip = pipe_tooltip(lang, pn);
             if outside > 0 {
-                let _ = match lang::current() {
-                    Lang::En => write!(
-                        tooltip,
-                        "; and {outside} fd{} in processes not drawn",
-                        if outside == 1 { "" } else { "s" }
-                    ),
-                    Lang::Zh => write!(tooltip, "；另有 {outside} 个 fd 在没有画出的进程里"),
-                };
+                tooltip.push_str(&phrase(lang, &Phrase::OutsideFds(outside)));
             }
             let _ = write!(
                 out,
@@ -675,10 +663,10 @@ impl Layout {
                 n(cy),
                 n(cx),
                 n(cy),
-                esc(&tube_label(pn))
+                esc(&tube_label(lang, pn))
             );
             // What the ends mean, beside the tube: EOF or SIGPIPE.
-            if let Some(v) = tube_verdict(pn) {
+            if let Some(v) = tube_verdict(lang, pn) {
                 let vx = t.x + TUBE_W + 8.0;
                 let _ = writeln!(
                     out,
@@ -696,18 +684,29 @@ impl Layout {
 }
 
 /// The name on a tube with its writer and reader counts.
-fn tube_label(pn: &super::scene::PipeNode) -> String {
+fn tube_label(lang: Lang, pn: &super::scene::PipeNode) -> String {
     format!(
         "{} \u{b7} {}",
         fit(&pn.label, TUBE_COLS),
-        words::pipe_counts(pn.writers.len(), pn.readers.len(), pn.unknown.len())
+        phrase(
+            lang,
+            &Phrase::PipeCounts {
+                writers: pn.writers.len(),
+                readers: pn.readers.len(),
+                unknown: pn.unknown.len()
+            }
+        )
     )
 }
 
 /// The verdict beside a tube, when it is news: EOF, SIGPIPE, or ends that
 /// may be held outside the trace.
-fn tube_verdict(pn: &super::scene::PipeNode) -> Option<words::PipeVerdict> {
-    words::pipe_verdict(
+fn tube_verdict(
+    lang: Lang,
+    pn: &super::scene::PipeNode,
+) -> Option<crate::words::diagram::PipeVerdict> {
+    pipe_verdict(
+        lang,
         pn.writers.len(),
         pn.readers.len(),
         pn.unknown.len(),
@@ -717,8 +716,8 @@ fn tube_verdict(pn: &super::scene::PipeNode) -> Option<words::PipeVerdict> {
 }
 
 /// A ghost row's text: what the fd was before the event.
-fn ghost_label(was: &str) -> String {
-    words::was(&fit(was, LABEL_COLS))
+fn ghost_label(lang: Lang, was: &str) -> String {
+    phrase(lang, &Phrase::Was(fit(was, LABEL_COLS).to_string()))
 }
 
 /// Two drawings side by side (`--before`), each under its heading.
@@ -760,7 +759,7 @@ pub fn side_by_side(left: &str, right: &str, left_head: &str, right_head: &str) 
     out
 }
 
-fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
+fn draw_box(lang: Lang, p: &ProcBox, b: &Placed, out: &mut String) {
     let mut class = String::from("fs-proc");
     if p.highlight {
         class.push_str(" fs-hl");
@@ -774,7 +773,7 @@ fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
         out,
         "<g class=\"{class}\" data-pid=\"{}\"><title>{}</title>",
         p.pid,
-        esc(&box_tooltip(p))
+        esc(&box_tooltip(lang, p))
     );
     // At the origin: the page places it (see [`Pieces`]).
     let (x, y, w, h) = (0.0, 0.0, b.w, b.h);
@@ -807,9 +806,9 @@ fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
         esc(&prog)
     );
     let mut bx = x + PAD + (cols(&pid) + 1 + cols(&prog)) as f64 * CH + CH;
-    for badge in badges(p) {
+    for badge in badges(lang, p) {
         let bw = badge_w(&badge);
-        let bclass = if p.new && badge == words::new_mark() {
+        let bclass = if p.new && badge == word(lang, Word::NewMark) {
             "fs-newb"
         } else {
             "fs-badge"
@@ -826,7 +825,7 @@ fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
         );
         bx += bw + 4.0;
     }
-    if let Some(c) = chain_text(p) {
+    if let Some(c) = chain_text(lang, p) {
         let _ = write!(
             out,
             "<text class=\"fs-chain\" x=\"{}\" y=\"{}\">{}</text>",
@@ -864,7 +863,7 @@ fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
             out,
             "<g class=\"fs-row\" data-fd=\"{}\"><title>{}</title><text class=\"fs-fd\" x=\"{}\" y=\"{}\">{}</text><text{} x=\"{}\" y=\"{}\">{}</text>",
             f.fd,
-            esc(&row_tooltip(p.pid, f)),
+            esc(&row_tooltip(lang, p.pid, f)),
             n(x + PAD + 3.0 * CH),
             n(base),
             f.fd,
@@ -885,7 +884,14 @@ fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
             mx += mark_w(&m) + CH;
         }
         if f.new {
-            mark(out, mx, top, words::new_mark(), "fs-newb", "fs-newt");
+            mark(
+                out,
+                mx,
+                top,
+                word(lang, Word::NewMark),
+                "fs-newb",
+                "fs-newt",
+            );
         }
         out.push_str("</g>");
     }
@@ -899,7 +905,7 @@ fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
             n(base),
             n(x + PAD + 4.0 * CH),
             n(base),
-            esc(&ghost_label(was))
+            esc(&ghost_label(lang, was))
         );
         ry += ROW_H;
     }
@@ -909,21 +915,18 @@ fn draw_box(p: &ProcBox, b: &Placed, out: &mut String) {
             "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
             n(x + PAD),
             n(ry + 13.0),
-            describe::no_open_fds()
+            word(lang, Word::NoOpenFds)
         );
         ry += ROW_H;
     }
     if p.hidden_files > 0 {
-        let hidden = describe::fds_not_shown(p.hidden_files);
+        let hidden = phrase(lang, &Phrase::FdsNotShown(p.hidden_files));
         let _ = write!(
             out,
             "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
             n(x + PAD),
             n(ry + 13.0),
-            match lang::current() {
-                Lang::En => format!("+{hidden}"),
-                Lang::Zh => hidden,
-            }
+            phrase(lang, &Phrase::Hidden(hidden))
         );
         ry += ROW_H;
     }
@@ -996,31 +999,31 @@ fn shared_mark(f: &FdRow) -> Option<String> {
     (f.refcount > 1).then(|| format!("{}\u{d7}{}", f.open_file, f.refcount))
 }
 
-fn badges(p: &ProcBox) -> Vec<String> {
+fn badges(lang: Lang, p: &ProcBox) -> Vec<String> {
     let mut v = Vec::new();
     match p.state {
         "running" => {}
-        s => v.push(describe::state_word(s).to_string()),
+        s => v.push(state(lang, s).to_string()),
     }
     if p.threads > 0 {
-        v.push(describe::threads(p.threads));
+        v.push(phrase(lang, &Phrase::Threads(p.threads)));
     }
     if p.new {
-        v.push(words::new_mark().to_string());
+        v.push(word(lang, Word::NewMark).to_string());
     }
     v
 }
 
-fn header_w(p: &ProcBox) -> f64 {
+fn header_w(lang: Lang, p: &ProcBox) -> f64 {
     let mut w = (cols(&p.pid.to_string()) + 1 + cols(&fit(&p.program, PROG_COLS))) as f64 * CH;
-    for b in badges(p) {
+    for b in badges(lang, p) {
         w += 4.0 + badge_w(&b);
     }
     w + CH
 }
 
 /// `exec: sh → echo`, when the process ran more than one program.
-fn chain_text(p: &ProcBox) -> Option<String> {
+fn chain_text(lang: Lang, p: &ProcBox) -> Option<String> {
     if p.chain.len() < 2 {
         return None;
     }
@@ -1028,64 +1031,34 @@ fn chain_text(p: &ProcBox) -> Option<String> {
     let names: Vec<String> = p.chain[skip..].iter().map(|c| fit(c, 20)).collect();
     let lead = if skip > 0 { "\u{2026} \u{2192} " } else { "" };
     let names = names.join(" \u{2192} ");
-    Some(match lang::current() {
-        Lang::En => format!("exec: {lead}{names}"),
-        Lang::Zh => format!("{} {lead}{names}", describe::ran()),
-    })
+    Some(phrase(lang, &Phrase::Chain(format!("{lead}{names}"))))
 }
 
-fn box_tooltip(p: &ProcBox) -> String {
-    let zh = lang::current() == Lang::Zh;
-    let state = describe::state_word(p.state);
-    let mut s = match zh {
-        false => format!("pid {} {} ({state})", p.pid, p.program),
-        true => format!("进程 {} {}（{state}）", p.pid, p.program),
-    };
-    if let Some(pp) = p.parent {
-        let _ = match zh {
-            false => write!(s, ", child of {pp}"),
-            true => write!(s, "，是 {pp} 的子进程"),
-        };
-    }
-    if !p.chain.is_empty() {
-        let chain = p.chain.join(" \u{2192} ");
-        let _ = match zh {
-            false => write!(s, "; ran {chain}"),
-            true => write!(s, "；{} {chain}", describe::ran()),
-        };
-    }
-    s
+fn box_tooltip(lang: Lang, p: &ProcBox) -> String {
+    phrase(
+        lang,
+        &Phrase::BoxTip {
+            pid: p.pid,
+            program: p.program.clone(),
+            state: state(lang, p.state).to_string(),
+            parent: p.parent,
+            chain: (!p.chain.is_empty()).then(|| p.chain.join(" \u{2192} ")),
+        },
+    )
 }
 
-fn row_tooltip(pid: Pid, f: &FdRow) -> String {
-    let (fd, label, file, k) = (f.fd, &f.label, &f.open_file, f.refcount);
-    match lang::current() {
-        Lang::En => {
-            let mut s = format!("{pid} fd {fd}: {label}");
-            if f.cloexec {
-                s.push_str(", close-on-exec");
-            }
-            let _ = write!(
-                s,
-                "; open file {file} held by {k} fd{}",
-                if k == 1 { "" } else { "s" }
-            );
-            s
-        }
-        Lang::Zh => {
-            let mut s = format!("{pid} 的 fd {fd}：{label}");
-            if f.cloexec {
-                s.push_str("，设置了 close-on-exec（exec 时自动关闭）");
-            }
-            // A snapshot read from /proc does not know its open files.
-            let _ = match k {
-                _ if file.is_empty() => Ok(()),
-                1 => write!(s, "；打开文件 {file}，只有这一个 fd 指向它"),
-                k => write!(s, "；打开文件 {file}，共有 {k} 个 fd 指向它"),
-            };
-            s
-        }
-    }
+fn row_tooltip(lang: Lang, pid: Pid, f: &FdRow) -> String {
+    phrase(
+        lang,
+        &Phrase::RowTip {
+            pid,
+            fd: f.fd,
+            label: f.label.clone(),
+            cloexec: f.cloexec,
+            file: f.open_file.clone(),
+            count: f.refcount,
+        },
+    )
 }
 
 /// A class for a pipe that was not made by `pipe()` in the trace.
@@ -1097,39 +1070,28 @@ fn origin_class(origin: &str) -> &'static str {
     }
 }
 
-fn pipe_tooltip(p: &super::scene::PipeNode) -> String {
-    let zh = lang::current() == Lang::Zh;
+fn pipe_tooltip(lang: Lang, p: &super::scene::PipeNode) -> String {
     let list = |v: &[(Pid, i32)]| {
         if v.is_empty() {
-            lang::current().pick("none", zh_words::NONE).to_string()
+            word(lang, Word::Nobody).to_string()
         } else {
-            holders_text(v)
+            holders_text(lang, v)
         }
     };
-    let (label, w, r) = (&p.label, list(&p.writers), list(&p.readers));
-    let mut s = match zh {
-        false => format!("{label}: writers {w}; readers {r}"),
-        true => format!("{label}：写端 {w}；读端 {r}"),
-    };
-    if !p.unknown.is_empty() {
-        let u = list(&p.unknown);
-        let _ = match zh {
-            false => write!(s, "; end unknown {u}"),
-            true => write!(s, "；不知是哪一端 {u}"),
-        };
-    }
-    match (p.origin, zh) {
-        ("fifo", false) => s.push_str("; a FIFO opened by path"),
-        ("fifo", true) => s.push_str("；这是按路径名打开的 FIFO（命名管道）"),
-        ("inherited", false) => s.push_str("; inherited from outside the trace"),
-        ("inherited", true) => s.push_str("；它是从跟踪范围之外继承来的"),
-        _ => {}
-    }
-    s
+    phrase(
+        lang,
+        &Phrase::PipeTip {
+            label: p.label.clone(),
+            writers: list(&p.writers),
+            readers: list(&p.readers),
+            unknown: (!p.unknown.is_empty()).then(|| list(&p.unknown)),
+            origin: crate::words::diagram::Origin::of(p.origin),
+        },
+    )
 }
 
 /// `18576 fd 0,1,2 · 18577 fd 0,2`, at most [`HOLDERS_SHOWN`] fds.
-fn holders_text(v: &[(Pid, i32)]) -> String {
+fn holders_text(lang: Lang, v: &[(Pid, i32)]) -> String {
     let mut groups: Vec<(Pid, Vec<i32>)> = Vec::new();
     for &(pid, fd) in v.iter().take(HOLDERS_SHOWN) {
         match groups.last_mut() {
@@ -1147,10 +1109,7 @@ fn holders_text(v: &[(Pid, i32)]) -> String {
         .join(" \u{b7} ");
     if v.len() > HOLDERS_SHOWN {
         let rest = v.len() - HOLDERS_SHOWN;
-        let _ = match lang::current() {
-            Lang::En => write!(s, " \u{b7} ... {rest} more"),
-            Lang::Zh => write!(s, " \u{b7} ……还有 {rest} 个"),
-        };
+        s.push_str(&phrase(lang, &Phrase::MoreHolders(rest)));
     }
     s
 }
@@ -1211,7 +1170,7 @@ use super::ascii::char_cols;
 
 /// Columns `s` takes.
 pub(crate) fn cols(s: &str) -> usize {
-    s.chars().map(char_cols).sum()
+    crate::words::text::width(s)
 }
 
 /// `s` cut to at most `max` columns: the middle gives way to `…` (the end of
@@ -1251,55 +1210,17 @@ pub(crate) fn fit(s: &str, max: usize) -> String {
 /// opening punctuation: see [`super::ascii::pieces`]). Text without wide
 /// characters breaks only at spaces.
 pub(crate) fn wrap(s: &str, width: usize) -> Vec<String> {
-    wrap_pieces(super::ascii::pieces(s), width)
+    let width = width.max(8);
+    crate::words::text::lay_out(crate::words::text::pieces(s), width, width, true)
 }
 
 /// [`wrap`] at spaces only, so each run between spaces (a legend item
 /// joined with no-break spaces) stays on one line.
 fn wrap_at_spaces(s: &str, width: usize) -> Vec<String> {
-    let words = s.split(' ').enumerate();
-    wrap_pieces(words.map(|(i, w)| (i > 0, w.to_string())).collect(), width)
-}
-
-/// Lays out `pieces`, each with whether a space comes before it, in lines
-/// of at most `width` columns; a piece wider than a line is cut.
-fn wrap_pieces(pieces: Vec<(bool, String)>, width: usize) -> Vec<String> {
     let width = width.max(8);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut line_cols = 0;
-    for (spaced, word) in pieces {
-        let wc = cols(&word);
-        let sep = usize::from(spaced);
-        if line_cols > 0 && line_cols + sep + wc <= width {
-            if spaced {
-                line.push(' ');
-            }
-            line.push_str(&word);
-            line_cols += sep + wc;
-            continue;
-        }
-        if line_cols > 0 {
-            lines.push(std::mem::take(&mut line));
-        }
-        // A word longer than a line is cut into pieces.
-        let mut piece = String::new();
-        let mut pc = 0;
-        for c in word.chars() {
-            if pc + char_cols(c) > width {
-                lines.push(std::mem::take(&mut piece));
-                pc = 0;
-            }
-            pc += char_cols(c);
-            piece.push(c);
-        }
-        line = piece;
-        line_cols = pc;
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
+    let words = s.split(' ').enumerate();
+    let pieces = words.map(|(i, w)| (i > 0, w.to_string())).collect();
+    crate::words::text::lay_out(pieces, width, width, true)
 }
 
 #[cfg(test)]
@@ -1383,6 +1304,7 @@ mod tests {
             shared: vec![],
             warnings: vec![],
             open_files: Vec::new(),
+            lang: Lang::En,
         }
     }
 
@@ -1432,17 +1354,22 @@ mod tests {
     }
 
     #[test]
-    fn chinese_wraps_between_characters_but_a_legend_item_stays_whole() {
-        // 9 columns: four Chinese characters a line (⚠ takes one column);
-        // a comma never starts a line.
+    fn wide_text_wraps_between_characters_but_a_legend_item_stays_whole() {
+        // 9 columns: four wide characters a line (the sign takes one).
         assert_eq!(
-            wrap("⚠ 12 是僵尸进程，父进程没有回收它", 9),
-            ["⚠ 12 是僵", "尸进程，", "父进程没", "有回收它"]
+            wrap(
+                "\u{26a0} 12 \u{ac00}\u{ac01}\u{ac02}\u{ac03}\u{ac04}\u{ac05}",
+                9
+            ),
+            [
+                "\u{26a0} 12 \u{ac00}\u{ac01}",
+                "\u{ac02}\u{ac03}\u{ac04}\u{ac05}"
+            ]
         );
         // A legend item (no-break spaces inside) moves to the next line whole.
         assert_eq!(
-            wrap_at_spaces("甲乙\u{a0}丙 丁戊己庚辛壬", 10),
-            ["甲乙\u{a0}丙", "丁戊己庚辛", "壬"]
+            wrap_at_spaces("ab\u{a0}c defghij", 8),
+            ["ab\u{a0}c", "defghij"]
         );
     }
 

@@ -652,6 +652,7 @@ impl App {
             pid: None,
             collapse_files: self.collapse,
             hide_cloexec: false,
+            lang: crate::words::lang::current(),
         };
         let mut scene = crate::cli::diagram::scene_of(r, step, self.ix.title.clone(), &opts);
         if let Some(pid) = self.follow {

@@ -19,9 +19,11 @@
 //! `.ci/run` checks that no Chinese text appears in `src/` outside this
 //! module. See docs/architecture.md for how to add a fact and its words.
 
+pub mod diagram;
 pub mod finding;
 pub mod hang;
 pub mod lang;
+pub mod narrate;
 pub mod text;
 
 pub use lang::Lang;

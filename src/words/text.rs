@@ -87,21 +87,45 @@ pub fn pieces(text: &str) -> Vec<(bool, String)> {
 /// and between two Chinese characters (see [`pieces`]). A single piece wider
 /// than its line stays whole. Always at least one line.
 pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
+    lay_out(pieces(text), first, rest, false)
+}
+
+/// The one line breaker: `pieces` (each with whether a space comes before
+/// it, as [`pieces`] makes them) in lines, the first at most `first`
+/// columns wide, the others at most `rest`. A piece wider than its line
+/// stays whole, or with `cut` is cut between characters (the SVG, whose
+/// boxes cannot grow); with `cut` an empty last line is left out.
+pub fn lay_out(pieces: Vec<(bool, String)>, first: usize, rest: usize, cut: bool) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut max = first;
-    for (spaced, piece) in pieces(text) {
+    for (spaced, piece) in pieces {
         let sep = if spaced && !line.is_empty() { " " } else { "" };
-        if !line.is_empty() && width(&line) + sep.len() + width(&piece) > max {
-            lines.push(std::mem::take(&mut line));
-            max = rest;
+        let fits = width(&line) + sep.len() + width(&piece) <= max;
+        if (line.is_empty() && !cut) || (!line.is_empty() && fits) {
+            line.push_str(sep);
             line.push_str(&piece);
             continue;
         }
-        line.push_str(sep);
-        line.push_str(&piece);
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+            max = rest;
+        }
+        if !cut {
+            line = piece;
+            continue;
+        }
+        for c in piece.chars() {
+            if width(&line) + char_cols(c) > max {
+                lines.push(std::mem::take(&mut line));
+                max = rest;
+            }
+            line.push(c);
+        }
     }
-    lines.push(line);
+    if !cut || !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
     lines
 }
 
@@ -197,6 +221,39 @@ mod tests {
         assert!(lines.iter().all(|l| width(l) <= 10), "{lines:?}");
         assert!(lines.iter().all(|l| !l.starts_with('，')), "{lines:?}");
         assert_eq!(lines.concat(), "写端全关了，读端读到文件结束");
+    }
+
+    #[test]
+    fn a_drawing_wraps_chinese_within_its_prefixes_and_never_before_closing_punctuation() {
+        // As the terminal drawing calls it: 100 columns less a 4-column indent.
+        let text = "读端现在会读到 EOF，写端关闭了（和 fd 4 是同一个打开文件）；".repeat(8);
+        let lines = wrap(&text, 96, 96);
+        assert!(lines.len() > 2);
+        for l in &lines {
+            assert!(width(l) <= 96, "{l}");
+            assert!(!l.starts_with(['，', '）', '；']), "{l}");
+            assert!(!l.ends_with('（'), "{l}");
+        }
+        // Nothing is lost or added but the line breaks.
+        assert_eq!(lines.concat().replace(' ', ""), text.replace(' ', ""));
+        assert_eq!(width("管道的写端"), 10);
+        assert_eq!(width("（：）"), 6);
+    }
+
+    #[test]
+    fn the_svg_layout_cuts_what_does_not_fit_and_keeps_a_legend_item_whole() {
+        // 9 columns: four Chinese characters a line (⚠ takes one column);
+        // a comma never starts a line.
+        assert_eq!(
+            lay_out(pieces("⚠ 12 是僵尸进程，父进程没有回收它"), 9, 9, true),
+            ["⚠ 12 是僵", "尸进程，", "父进程没", "有回收它"]
+        );
+        // A piece wider than a line is cut in the SVG, kept whole elsewhere.
+        assert_eq!(
+            lay_out(pieces("abcdefghij k"), 8, 8, true),
+            ["abcdefgh", "ij k"]
+        );
+        assert_eq!(wrap("abcdefghij k", 8, 8), ["abcdefghij", "k"]);
     }
 
     #[test]
