@@ -29,44 +29,13 @@ use std::fs::File;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 // ---------------------------------------------------------------------------
 // Building and recording
 
-static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
 fn build_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("course")
-}
-
-/// Compiles `fixtures/course/NAME.c` (once per test run) and returns the
-/// executable.
-fn c_program(name: &str) -> PathBuf {
-    let dir = build_dir();
-    let out = dir.join(name);
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if built.iter().any(|b| b == name) {
-        return out;
-    }
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = repo().join("fixtures/course").join(format!("{name}.c"));
-    let tmp = dir.join(format!("{name}.tmp"));
-    let r = Command::new("cc")
-        .args(["-O1", "-Wall", "-o"])
-        .arg(&tmp)
-        .arg(&src)
-        .output()
-        .expect("cannot run cc");
-    assert!(
-        r.status.success(),
-        "building {name}: {}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    std::fs::rename(&tmp, &out).unwrap();
-    built.push(name.to_string());
-    out
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures-course")
 }
 
 /// The command line that runs `fixtures/course/NAME.py` (from that
@@ -1601,4 +1570,10 @@ fn spawn_lists_only_the_fds_the_program_inherits() {
 fn the_diff_shows_changed_lines_with_context() {
     let d = diff("a\nb\nc\nd\ne\nf\ng\nh\n", "a\nb\nc\nd\nE\nf\ng\nh\n");
     assert_eq!(d, "...\n  b\n  c\n  d\n- e\n+ E\n  f\n  g\n  h\n");
+}
+
+/// Compiles `fixtures/course/NAME.c` (once per test binary) and returns the
+/// executable.
+fn c_program(name: &str) -> PathBuf {
+    fixture_from("course", name)
 }

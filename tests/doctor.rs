@@ -13,35 +13,6 @@ use forkscope::trace::{Event, EventKind, Pid};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
-
-static BUILT: Mutex<()> = Mutex::new(());
-
-/// Compiles `fixtures/doctor/NAME.c` (once per test binary).
-fn doctor_fixture(name: &str) -> PathBuf {
-    let _guard = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("doctor-fixtures");
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join(name);
-    if out.exists() {
-        return out;
-    }
-    let src = repo().join("fixtures/doctor").join(format!("{name}.c"));
-    let tmp = dir.join(format!("{name}.tmp"));
-    let r = Command::new("cc")
-        .args(["-O1", "-Wall", "-Werror", "-o"])
-        .arg(&tmp)
-        .arg(&src)
-        .output()
-        .expect("cannot run cc");
-    assert!(
-        r.status.success(),
-        "building {name}: {}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    std::fs::rename(&tmp, &out).unwrap();
-    out
-}
 
 /// A recording and what the doctor said about it.
 struct Diagnosed {
@@ -490,4 +461,10 @@ fn a_foreground_command_sharing_the_subshells_stdout_is_no_leak() {
     // sleep is done, so nobody waited for sleep alone.
     let d = run_sh_as_untraced("{ echo hi; sleep 0.2; } | cat");
     assert_clean(&d);
+}
+
+/// Compiles `fixtures/doctor/NAME.c` (once per test binary), warnings as errors.
+fn doctor_fixture(name: &str) -> PathBuf {
+    try_fixture_from("doctor", name, &["-Werror"])
+        .unwrap_or_else(|e| panic!("building {name}: {e}"))
 }

@@ -11,13 +11,12 @@
 
 mod common;
 
-use common::{check_invariants, forkscope, repo};
+use common::{check_invariants, fixture_from, forkscope, repo, try_fixture_from};
 use forkscope::trace::{read_all, Event, EventKind, Header};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// A child in its own process group; the whole group is SIGKILLed on drop.
@@ -41,40 +40,6 @@ impl Drop for Group {
         }
         let _ = self.0.wait();
     }
-}
-
-static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
-
-/// Compiles `fixtures/hang/NAME.c` once per test binary.
-fn fixture(name: &str) -> PathBuf {
-    try_fixture(name, &[]).unwrap_or_else(|e| panic!("building {name}: {e}"))
-}
-
-/// Compiles `fixtures/hang/NAME.c` with extra `flags` (once per test
-/// binary), or says why the compiler refused (no 32-bit libc, say).
-fn try_fixture(name: &str, flags: &[&str]) -> Result<PathBuf, String> {
-    let key = format!("{name}{}", flags.concat());
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, p)) = built.iter().find(|(n, _)| *n == key) {
-        return Ok(p.clone());
-    }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hang-fixtures");
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join(key.replace('-', "_"));
-    let src = repo().join("fixtures/hang").join(format!("{name}.c"));
-    let r = Command::new("cc")
-        .args(["-O1", "-Wall"])
-        .args(flags)
-        .arg("-o")
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .expect("cc runs");
-    if !r.status.success() {
-        return Err(String::from_utf8_lossy(&r.stderr).into_owned());
-    }
-    built.push((key, out.clone()));
-    Ok(out)
 }
 
 /// One guarded `forkscope record` run.
@@ -1013,4 +978,15 @@ fn snapshot_nests_each_process_under_its_own_parent() {
             "{pid} is printed under {parent}:\n{text}"
         );
     }
+}
+
+/// Compiles `fixtures/hang/NAME.c` once per test binary.
+fn fixture(name: &str) -> PathBuf {
+    fixture_from("hang", name)
+}
+
+/// Compiles `fixtures/hang/NAME.c` with extra `flags` (once per test
+/// binary), or says why the compiler refused (no 32-bit libc, say).
+fn try_fixture(name: &str, flags: &[&str]) -> Result<PathBuf, String> {
+    try_fixture_from("hang", name, flags)
 }

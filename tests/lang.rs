@@ -477,26 +477,6 @@ fn the_box_check_catches_a_box_measured_in_characters() {
 
 // ---- doctor and hang reports in Chinese, on real recordings ----
 
-/// Compiles `fixtures/{dir}/{name}.c` into a per-test directory.
-fn build_c(dir: &str, name: &str, tag: &str) -> std::path::PathBuf {
-    let out_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lang-fixtures");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let out = out_dir.join(format!("{dir}-{name}-{tag}"));
-    let src = repo().join("fixtures").join(dir).join(format!("{name}.c"));
-    let r = std::process::Command::new("cc")
-        .args(["-O1", "-Wall", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .expect("cannot run cc");
-    assert!(
-        r.status.success(),
-        "building {name}: {}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    out
-}
-
 /// `forkscope --lang LANG doctor [--json] TRACE`: (exit code, stdout).
 fn doctor(lang: &str, json: bool, trace: &std::path::Path) -> (i32, String) {
     let mut c = forkscope();
@@ -516,7 +496,7 @@ fn doctor(lang: &str, json: bool, trace: &std::path::Path) -> (i32, String) {
 
 #[test]
 fn doctor_speaks_chinese_and_keeps_codes_pids_and_fds() {
-    let bin = build_c("doctor", "reader_holds_write_end", "zh");
+    let bin = fixture_from("doctor", "reader_holds_write_end");
     let rec = record(&[bin.as_os_str()]);
     let (en_code, en_text) = doctor("en", false, &rec.trace);
     let (zh_code, zh_text) = doctor("zh", false, &rec.trace);
@@ -574,7 +554,7 @@ fn doctor_speaks_chinese_and_keeps_codes_pids_and_fds() {
 
 #[test]
 fn stall_report_speaks_chinese() {
-    let bin = build_c("hang", "reader_holds_write_end", "zh");
+    let bin = fixture_from("hang", "reader_holds_write_end");
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.jsonl");
     let mut c = forkscope();
@@ -843,7 +823,7 @@ fn zh_snapshot(args: &[&str], pid: &str) -> (Option<i32>, String) {
 
 #[test]
 fn snapshot_says_in_chinese_what_each_task_waits_for() {
-    let bin = build_c("hang", "reader_holds_write_end", "zh-snapshot");
+    let bin = fixture_from("hang", "reader_holds_write_end");
     let g = Group::spawn(
         std::process::Command::new(&bin)
             .stdin(std::process::Stdio::null())

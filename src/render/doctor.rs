@@ -3,8 +3,8 @@
 //! the `--json` document. The words come from [`crate::words::finding`];
 //! this module only lays them out.
 
+use super::style::Style;
 use crate::analysis::{Finding, Report, Role, Severity};
-use crate::cli::style::Style;
 use crate::words::finding::{self as w, Frame};
 use crate::words::text::{self, visible};
 use crate::words::Lang;

@@ -18,5 +18,6 @@ pub mod perfetto;
 pub mod scene;
 pub mod snapshot;
 pub mod state;
+pub mod style;
 pub mod svg;
 pub mod tree;

@@ -3,7 +3,7 @@
 //! The words are [`crate::words::narrate`]'s: the sentence facts of each
 //! event and the [`Listing`] facts around them.
 
-use crate::cli::style::Style;
+use super::style::Style;
 use crate::model::{Divergence, Note, ProcessState};
 use crate::render::{describe, narrate};
 use crate::replay::{Replay, Step};

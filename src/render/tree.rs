@@ -3,7 +3,7 @@
 //! how it ended, its zombie time (exit to reap), and orphan adoption. Its
 //! words are in [`crate::words::narrate::Listing`].
 
-use crate::cli::style::Style;
+use super::style::Style;
 use crate::model::{Model, Origin, Process, ProcessState};
 use crate::render::describe;
 use crate::words::narrate::{listing, Listing};

@@ -32,29 +32,7 @@ static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
 /// binary) and returns the executable, or an error text if the compiler
 /// refuses (e.g. no 32-bit libc).
 pub fn try_fixture(name: &str, flags: &[&str]) -> Result<PathBuf, String> {
-    let key = format!("{name} {}", flags.join(" "));
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, p)) = built.iter().find(|(k, _)| *k == key) {
-        return Ok(p.clone());
-    }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
-    std::fs::create_dir_all(&dir).unwrap();
-    let suffix: String = flags.concat().replace(['-', '='], "");
-    let out = dir.join(format!("{name}{suffix}"));
-    let src = repo().join("fixtures/record").join(format!("{name}.c"));
-    let r = Command::new("cc")
-        .args(["-O1", "-Wall", "-pthread"])
-        .args(flags)
-        .arg("-o")
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .map_err(|e| format!("cannot run cc: {e}"))?;
-    if !r.status.success() {
-        return Err(String::from_utf8_lossy(&r.stderr).into_owned());
-    }
-    built.push((key, out.clone()));
-    Ok(out)
+    try_fixture_from("record", name, flags)
 }
 
 /// Like [`try_fixture`], for `fixtures/DIR/NAME.c` (e.g. DIR `syscalls`).
@@ -86,6 +64,11 @@ pub fn try_fixture_from(dir: &str, name: &str, flags: &[&str]) -> Result<PathBuf
     std::fs::rename(&tmp, &out).map_err(|e| format!("{}: {e}", out.display()))?;
     built.push((key, out.clone()));
     Ok(out)
+}
+
+/// Like [`try_fixture_from`], panicking when it does not build.
+pub fn fixture_from(dir: &str, name: &str) -> PathBuf {
+    try_fixture_from(dir, name, &[]).unwrap_or_else(|e| panic!("building {dir}/{name}: {e}"))
 }
 
 /// Like [`try_fixture`], panicking when it does not build.
