@@ -48,11 +48,14 @@ fn handmade(dir: &Path) -> PathBuf {
     p
 }
 
+/// The view of `path`, in the language the thread is set to (the
+/// timeline and diagram lines still read it there).
 fn open(path: &Path, findings: Findings) -> App {
     App::new(
         Index::open(path).expect("the trace opens"),
         findings,
         Style::plain(),
+        lang::current(),
     )
 }
 

@@ -21,5 +21,6 @@
 
 pub mod lang;
 pub mod text;
+pub mod tui;
 
 pub use lang::Lang;
