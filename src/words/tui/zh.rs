@@ -38,7 +38,7 @@ pub(super) fn label(l: Label) -> String {
         Label::Doctor => "诊断（Tab，回车）".into(),
         Label::ReadingFindings => "正在读 trace 查找问题…".into(),
         Label::NothingFound => "没有发现问题".into(),
-        Label::DoctorStopped => "the doctor stopped".into(),
+        Label::DoctorStopped => "诊断中途停止了".into(),
         Label::AskSeq => "跳到编号：".into(),
         Label::AskSearch => "搜索：/".into(),
         Label::AskFollow => "跟踪进程号（回车）：".into(),
