@@ -31,6 +31,7 @@ mod note;
 mod open_file;
 mod pipe;
 mod process;
+mod shared;
 mod verify;
 
 #[cfg(test)]
@@ -45,6 +46,7 @@ pub use process::{
     ExecRecord, ExecRef, Exit, Origin, Orphaning, ProcId, Process, ProcessState, ProcessTree, Reap,
     Sigchld, Task,
 };
+pub use shared::SharedVec;
 pub use verify::Divergence;
 
 use crate::trace::{Event, EventKind, FdEntry, Pid};
