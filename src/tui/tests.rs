@@ -250,3 +250,27 @@ fn a_jump_from_a_checkpoint_gives_the_same_line_as_replaying_from_the_start() {
         assert_eq!(line, sequential[i], "event {i}");
     }
 }
+
+#[test]
+fn a_checkpoint_stays_as_it_was_while_the_model_it_was_copied_from_goes_on() {
+    // Checkpoints share unchanged processes with the live model
+    // (model::shared); a write to the live model must never show in them.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("churn.jsonl");
+    churn(&path, 2 * EVERY as u64);
+    let mut r = Replay::open(&path).unwrap();
+    for _ in 0..EVERY {
+        r.step().unwrap().expect("an event");
+    }
+    let copy = r.model.clone();
+    let before = format!("{copy:?}");
+    while r.step().unwrap().is_some() {}
+    assert_eq!(format!("{copy:?}"), before);
+    assert_ne!(format!("{:?}", r.model), before);
+    // And the copy is the model a fresh replay has at that event.
+    let mut fresh = Replay::open(&path).unwrap();
+    for _ in 0..EVERY {
+        fresh.step().unwrap().expect("an event");
+    }
+    assert_eq!(format!("{:?}", fresh.model), before);
+}
