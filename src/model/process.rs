@@ -6,7 +6,7 @@
 //! reuses pids: once a process is reaped its pid can name a new one, and the
 //! tree must still tell them apart. Reaped processes stay (for the tree view)
 //! but hold no tasks and no fds. The arena, each process's children and the
-//! pid index are [`super::shared`] storage: a copy of the tree shares every
+//! pid index are copy-on-write storage (model/shared.rs): a copy shares every
 //! process it does not change, so checkpoints cost the live part only.
 
 use super::fd_table::FdTableId;

@@ -2,7 +2,7 @@
 //! status line's messages, pane titles and notes, the help, the filters in
 //! force, the pipes pane's lines and the refusals to open. The view decides
 //! *what* to say as facts ([`crate::tui::facts`]); this module says it in
-//! the reader's language, one table per language ([`en`], [`zh`]), each an
+//! the reader's language, one table per language (`en.rs`, `zh.rs`), each an
 //! exhaustive `match` over the facts.
 //!
 //! To add a message: add a variant to the fact enum in src/tui/facts.rs,
