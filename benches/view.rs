@@ -15,6 +15,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use forkscope::cli::style::Style;
 use forkscope::tui::app::{App, Findings};
 use forkscope::tui::index::Index;
+use forkscope::words::Lang;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::io::Write;
@@ -151,7 +152,7 @@ fn main() {
         drop(ix.take());
         let t = Instant::now();
         let i = Index::open(&path).expect("open the trace");
-        let mut app = App::new(i, Findings::Done(Vec::new()), Style::plain());
+        let mut app = App::new(i, Findings::Done(Vec::new()), Style::plain(), Lang::En);
         let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
         term.draw(|fr| forkscope::tui::draw::draw(fr, &mut app))
             .unwrap();

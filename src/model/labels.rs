@@ -11,11 +11,14 @@
 use crate::model::PipeId;
 use crate::trace::{parse_bracket_inode, Event, EventKind};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Names given so far.
 #[derive(Clone, Debug, Default)]
 pub struct Labels {
-    pipes: HashMap<PipeId, u32>,
+    /// Shared by copies (`forkscope view` hands one to each replay it
+    /// resumes): a copy that only reads numbers costs a pointer.
+    pipes: Arc<HashMap<PipeId, u32>>,
     /// Status flags by the seq of the open/pipe2 that set them (only
     /// entries with a flag set are kept, so this stays small).
     status: HashMap<u64, Status>,
@@ -115,8 +118,12 @@ impl Labels {
 
     /// The pipe's number, giving it the next one if new.
     pub fn pipe_number(&mut self, id: PipeId) -> u32 {
+        if let Some(n) = self.pipes.get(&id) {
+            return *n;
+        }
         let next = self.pipes.len() as u32 + 1;
-        *self.pipes.entry(id).or_insert(next)
+        Arc::make_mut(&mut self.pipes).insert(id, next);
+        next
     }
 
     /// The pipe's number, if it was observed.

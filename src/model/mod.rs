@@ -31,6 +31,7 @@ mod note;
 mod open_file;
 mod pipe;
 mod process;
+mod shared;
 pub mod snapshot;
 pub mod syscalls;
 mod verify;
@@ -48,6 +49,7 @@ pub use process::{
     ExecRecord, ExecRef, Exit, Origin, Orphaning, ProcId, Process, ProcessState, ProcessTree, Reap,
     Sigchld, Task,
 };
+pub use shared::SharedVec;
 pub use verify::Divergence;
 
 use crate::trace::{Event, EventKind, FdEntry, Pid};

@@ -5,10 +5,13 @@
 //! Processes live in an arena indexed by [`ProcId`], because the kernel
 //! reuses pids: once a process is reaped its pid can name a new one, and the
 //! tree must still tell them apart. Reaped processes stay (for the tree view)
-//! but hold no tasks and no fds.
+//! but hold no tasks and no fds. The arena, each process's children and the
+//! pid index are copy-on-write storage (model/shared.rs): a copy shares every
+//! process it does not change, so checkpoints cost the live part only.
 
 use super::fd_table::FdTableId;
 use super::hash::IdMap;
+use super::shared::{PidMap, SharedVec};
 use super::Moment;
 use crate::trace::{ForkFlavor, Pid, RawStr, Sig, Status};
 
@@ -166,7 +169,7 @@ pub struct Process {
     /// `None` for the root or a process first seen mid-trace.
     pub parent: Option<ProcId>,
     /// Processes it made, in creation order (kept after they are reaped).
-    pub children: Vec<ProcId>,
+    pub children: SharedVec<ProcId>,
     /// Tids of its live tasks (empty once it exited).
     pub tasks: Vec<Pid>,
     /// How it came to be.
@@ -233,11 +236,16 @@ impl Process {
     }
 }
 
+/// Processes in a chunk of the arena: a write to one process copies its
+/// chunk when a checkpoint shares it (a few KiB), and a copy of the tree
+/// holds one pointer per chunk.
+const PROCS_CHUNK: usize = 32;
+
 /// Every process the trace showed, and the live tasks.
 #[derive(Clone, Debug, Default)]
 pub struct ProcessTree {
-    pub(crate) procs: Vec<Process>,
-    pub(crate) by_pid: IdMap<Pid, ProcId>,
+    pub(crate) procs: SharedVec<Process, PROCS_CHUNK>,
+    pub(crate) by_pid: PidMap,
     pub(crate) tasks: IdMap<Pid, Task>,
 }
 
@@ -370,7 +378,7 @@ impl ProcessTree {
             id,
             pid,
             parent,
-            children: Vec::new(),
+            children: SharedVec::default(),
             tasks: Vec::new(),
             origin,
             born: at,

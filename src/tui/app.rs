@@ -8,13 +8,14 @@
 //! [`super::index::At`]); lines are cached, so stepping renders one new line.
 
 use super::ansi;
+use super::facts::{Filter, Message, PipeLine, PipeVerdict};
 use super::index::{At, Index};
 use crate::analysis::{Finding, Report};
 use crate::cli::style::Style;
-use crate::render::lang::{self, Lang};
 use crate::render::scene::SceneOptions;
 use crate::render::{ascii, describe};
 use crate::trace::{EventKind, Pid};
+use crate::words::{self, Lang};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 use ratatui::text::Line;
@@ -30,6 +31,8 @@ pub enum Findings {
     Done(Vec<Finding>),
     /// It failed (the message says why).
     Failed(String),
+    /// Its thread ended without a report.
+    Stopped,
 }
 
 /// What a typed line is for.
@@ -108,9 +111,11 @@ pub struct App {
     /// The doctor's findings.
     pub findings: Findings,
     /// A message for the status line.
-    pub message: Option<String>,
+    pub message: Option<Message>,
     /// Lines drawn in colour.
     pub style: Style,
+    /// The language of the view's words.
+    pub lang: Lang,
     /// The diagram's first line shown.
     pub diagram_scroll: u16,
     /// Where the panes were drawn.
@@ -145,17 +150,9 @@ const PAGE: usize = 20;
 /// The longest a slice of searching runs before keys are read again.
 const SLICE: Duration = Duration::from_millis(30);
 
-fn zh() -> bool {
-    lang::current() == Lang::Zh
-}
-
-fn pick(en: &'static str, zh: &'static str) -> &'static str {
-    lang::current().pick(en, zh)
-}
-
 impl App {
-    /// A view of `ix`, at its first event.
-    pub fn new(ix: Index, findings: Findings, style: Style) -> App {
+    /// A view of `ix`, at its first event, worded in `lang`.
+    pub fn new(ix: Index, findings: Findings, style: Style, lang: Lang) -> App {
         let mut app = App {
             ix,
             rows: Vec::new(),
@@ -172,6 +169,7 @@ impl App {
             findings,
             message: None,
             style,
+            lang,
             diagram_scroll: 0,
             areas: Areas::default(),
             quit: false,
@@ -203,9 +201,7 @@ impl App {
             Ok(Ok(r)) => self.findings = Findings::Done(r.findings),
             Ok(Err(e)) => self.findings = Findings::Failed(e),
             Err(std::sync::mpsc::TryRecvError::Empty) => return false,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                self.findings = Findings::Failed("the doctor stopped".into())
-            }
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => self.findings = Findings::Stopped,
         }
         true
     }
@@ -257,34 +253,19 @@ impl App {
     pub fn goto_seq(&mut self, seq: u64) {
         let i = self.ix.by_seq(seq);
         if i >= self.ix.len() {
-            self.message = Some(match zh() {
-                false => format!(
-                    "there is no event #{seq}: the last one is #{}",
-                    self.ix.seq(self.ix.len().saturating_sub(1))
-                ),
-                true => format!(
-                    "没有事件 #{seq}，最后一个事件是 #{}",
-                    self.ix.seq(self.ix.len().saturating_sub(1))
-                ),
+            self.message = Some(Message::NoSuchEvent {
+                seq,
+                last: self.ix.seq(self.ix.len().saturating_sub(1)),
             });
             return;
         }
         let row = self.rows.partition_point(|r| (*r as usize) < i);
         if row >= self.rows.len() {
-            self.message = Some(
-                pick(
-                    "no event the filters keep is at or after that seq",
-                    "在这之后没有符合筛选条件的事件",
-                )
-                .into(),
-            );
+            self.message = Some(Message::NothingKeptAfter);
             return;
         }
         if self.rows[row] as usize != i {
-            self.message = Some(match zh() {
-                false => format!("#{seq} is left out by the filters: showing the next event"),
-                true => format!("#{seq} 被筛选条件去掉了：显示它后面的事件"),
-            });
+            self.message = Some(Message::LeftOutByFilters { seq });
         }
         self.go(row);
     }
@@ -300,7 +281,7 @@ impl App {
         if self.search.is_some() {
             if k.code == KeyCode::Esc {
                 self.search = None;
-                self.message = Some(pick("search stopped", "已停止搜索").into());
+                self.message = Some(Message::SearchStopped);
             }
             return;
         }
@@ -423,10 +404,7 @@ impl App {
                     self.follow = None;
                     let keep = self.current();
                     self.refilter(keep);
-                    self.message = Some(match zh() {
-                        false => format!("stopped following {pid}"),
-                        true => format!("不再跟踪 {pid}"),
-                    });
+                    self.message = Some(Message::StoppedFollowing { pid });
                 } else {
                     let pid = self.current().map(|i| self.ix.pid(i).to_string());
                     self.mode = Mode::Prompt(Ask::Follow, pid.unwrap_or_default());
@@ -448,15 +426,10 @@ impl App {
                 if matches!(&self.findings, Findings::Done(f) if !f.is_empty()) {
                     self.mode = Mode::Findings(0);
                 } else {
-                    self.message = Some(
-                        match &self.findings {
-                            Findings::Pending(_) => {
-                                pick("the doctor is still reading the trace", "诊断还在读 trace")
-                            }
-                            _ => pick("the doctor found nothing", "诊断没有发现问题"),
-                        }
-                        .into(),
-                    );
+                    self.message = Some(match &self.findings {
+                        Findings::Pending(_) => Message::DoctorStillReading,
+                        _ => Message::DoctorFoundNothing,
+                    });
                 }
             }
             _ => {}
@@ -470,12 +443,7 @@ impl App {
         match ask {
             Ask::Seq => match text.trim_start_matches('#').parse::<u64>() {
                 Ok(seq) => self.goto_seq(seq),
-                Err(_) => {
-                    self.message = Some(match zh() {
-                        false => format!("{text:?} is not an event number (a seq like 120)"),
-                        true => format!("{text:?} 不是事件编号（应该像 120 这样）"),
-                    })
-                }
+                Err(_) => self.message = Some(Message::NotASeq { text }),
             },
             Ask::Search => {
                 self.last_search = Some(text);
@@ -488,17 +456,11 @@ impl App {
                     text.parse().ok()
                 };
                 let Some(pid) = pid else {
-                    self.message = Some(match zh() {
-                        false => format!("{text:?} is not a pid"),
-                        true => format!("{text:?} 不是进程号"),
-                    });
+                    self.message = Some(Message::NotAPid { text });
                     return;
                 };
                 if !(0..self.ix.len()).any(|i| self.ix.pid(i) == pid) {
-                    self.message = Some(match zh() {
-                        false => format!("process {pid} has no events in this trace"),
-                        true => format!("这个 trace 里没有进程 {pid} 的事件"),
-                    });
+                    self.message = Some(Message::NoEventsOf { pid });
                     return;
                 }
                 let keep = self.current();
@@ -511,7 +473,7 @@ impl App {
     /// Starts searching for the last search text (`n` forward, `N` back).
     fn search_again(&mut self, forward: bool) {
         let Some(text) = &self.last_search else {
-            self.message = Some(pick("no search yet: press /", "还没有搜索过：按 /").into());
+            self.message = Some(Message::NoSearchYet);
             return;
         };
         self.search = Some(Search {
@@ -541,7 +503,7 @@ impl App {
                     }
                     Ok(_) => s.next += 1,
                     Err(e) => {
-                        self.message = Some(e);
+                        self.message = Some(Message::Failed(e));
                         return false;
                     }
                 }
@@ -560,7 +522,7 @@ impl App {
                         Ok(t) if t.to_lowercase().contains(&s.needle) => found = Some(row),
                         Ok(_) => {}
                         Err(e) => {
-                            self.message = Some(e);
+                            self.message = Some(Message::Failed(e));
                             return false;
                         }
                     }
@@ -572,19 +534,16 @@ impl App {
                 s.next = lo;
             }
         }
-        self.message = Some(match (zh(), self.rows.get(s.next)) {
-            (false, Some(i)) => format!("searching… at #{}", self.ix.seq(*i as usize)),
-            (true, Some(i)) => format!("正在搜索… 到了 #{}", self.ix.seq(*i as usize)),
-            _ => String::new(),
+        self.message = Some(Message::Searching {
+            at: self.rows.get(s.next).map(|i| self.ix.seq(*i as usize)),
         });
         self.search = Some(s);
         true
     }
 
     fn not_found(&mut self, needle: &str) {
-        self.message = Some(match zh() {
-            false => format!("no more events match {needle:?}"),
-            true => format!("再没有和 {needle:?} 匹配的事件了"),
+        self.message = Some(Message::NoMoreMatches {
+            needle: needle.to_string(),
         });
     }
 
@@ -673,48 +632,26 @@ impl App {
             ascii::render(&scene, self.style.color)
         });
         let m = &r.model;
-        let none = pick("none", "无");
-        let fmt = |v: &[(Pid, i32)]| {
-            if v.is_empty() {
-                none.to_string()
-            } else {
-                v.iter()
-                    .map(|(p, fd)| format!("{p} fd {fd}"))
-                    .collect::<Vec<_>>()
-                    .join(pick(", ", "、"))
-            }
-        };
         let mut pipes = Vec::new();
         for p in m.pipes() {
             let Some(h) = m.pipe_holders(p.id) else {
                 continue;
             };
-            let mut line = match zh() {
-                false => format!(
-                    "{}: writers {}; readers {}",
-                    r.labels.pipe(p.id),
-                    fmt(&h.writers),
-                    fmt(&h.readers)
-                ),
-                true => format!(
-                    "{}：写端 {}；读端 {}",
-                    r.labels.pipe(p.id),
-                    fmt(&h.writers),
-                    fmt(&h.readers)
-                ),
-            };
-            if !h.unknown.is_empty() {
-                line.push_str(&match zh() {
-                    false => format!("; unknown end {}", fmt(&h.unknown)),
-                    true => format!("；不知哪一端 {}", fmt(&h.unknown)),
-                });
-            }
-            if h.writers.is_empty() && h.unknown.is_empty() {
-                line.push_str(pick(" (EOF)", "（读到 EOF）"));
+            let verdict = if h.writers.is_empty() && h.unknown.is_empty() {
+                Some(PipeVerdict::Eof)
             } else if h.readers.is_empty() && h.unknown.is_empty() {
-                line.push_str(pick(" (SIGPIPE)", "（写会收到 SIGPIPE）"));
-            }
-            pipes.push(line);
+                Some(PipeVerdict::Sigpipe)
+            } else {
+                None
+            };
+            let line = PipeLine {
+                name: r.labels.pipe(p.id),
+                writers: h.writers,
+                readers: h.readers,
+                unknown: h.unknown,
+                verdict,
+            };
+            pipes.push(words::tui::pipe_line(self.lang, &line));
         }
         let tree = scene
             .processes
@@ -760,17 +697,14 @@ impl App {
         if let Some(k) = &self.kinds {
             let mut k: Vec<&str> = k.iter().copied().collect();
             k.sort_unstable();
-            parts.push(format!("{}={}", pick("kinds", "种类"), k.join(",")));
+            parts.push(Filter::Kinds(k));
         }
         if let Some(p) = self.follow {
-            parts.push(match zh() {
-                false => format!("following {p}"),
-                true => format!("跟踪 {p}"),
-            });
+            parts.push(Filter::Following(p));
         }
         if self.collapse {
-            parts.push(pick("files collapsed", "隐藏文件事件").into());
+            parts.push(Filter::FilesCollapsed);
         }
-        parts.join(" ")
+        words::tui::filters(self.lang, &parts)
     }
 }

@@ -7,87 +7,26 @@
 //! colour (`--color never`, NO_COLOR) only bold and reverse video are used.
 
 use super::app::{App, Areas, Ask, Findings, Mode};
-use crate::render::lang;
+use super::facts::{HelpRow, Label};
 use crate::trace::EventKind;
+use crate::words::{tui as words, Lang};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-fn pick(en: &'static str, zh: &'static str) -> &'static str {
-    lang::current().pick(en, zh)
+/// A pane title: the label padded with a space each side.
+fn padded(lang: Lang, l: Label) -> String {
+    format!(" {} ", words::label(lang, l))
 }
 
 /// The keys, for the help window and the README.
-pub fn help_lines() -> Vec<(&'static str, &'static str)> {
-    vec![
-        (
-            "↓ j / ↑ k",
-            pick("next / previous event", "下一个 / 上一个事件"),
-        ),
-        (
-            "PgDn Space / PgUp",
-            pick("a page down / up", "向下 / 向上翻一页"),
-        ),
-        ("g / G", pick("first / last event", "第一个 / 最后一个事件")),
-        (":", pick("go to an event by seq", "按编号跳到事件")),
-        (
-            "/  n / N",
-            pick(
-                "search the lines; next / previous match",
-                "搜索文字；下一个 / 上一个匹配",
-            ),
-        ),
-        (
-            "f",
-            pick(
-                "choose event kinds (Space ticks, a all, Enter)",
-                "选择事件种类（空格勾选，a 全选，回车）",
-            ),
-        ),
-        (
-            "p",
-            pick(
-                "follow one process (p again: all)",
-                "只看一个进程（再按 p：全部）",
-            ),
-        ),
-        (
-            "c",
-            pick(
-                "collapse library and locale file events",
-                "隐藏库文件和 locale 文件的事件",
-            ),
-        ),
-        (
-            "t",
-            pick("show / hide the process tree", "显示 / 隐藏进程树"),
-        ),
-        (
-            "Tab  Enter",
-            pick(
-                "choose a finding; go to its event",
-                "选择诊断发现；跳到它的事件",
-            ),
-        ),
-        (
-            "v",
-            pick(
-                "the kernel view of the diagram (fd table → open file → object), and back",
-                "切换到图的内核视图（fd 表 → 打开文件 → 对象），再按一次切回",
-            ),
-        ),
-        (
-            pick("mouse wheel", "鼠标滚轮"),
-            pick("step, or scroll the diagram", "逐步移动，或滚动图"),
-        ),
-        (
-            "?",
-            pick("this help (any key closes)", "本帮助（任意键关闭）"),
-        ),
-        ("q  Ctrl-C", pick("quit", "退出")),
-    ]
+pub fn help_lines(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    HelpRow::ALL
+        .iter()
+        .map(|row| (words::help_keys(lang, *row), words::help_what(lang, *row)))
+        .collect()
 }
 
 /// Draws the whole view.
@@ -120,11 +59,13 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     let bold = Style::default().add_modifier(Modifier::BOLD);
 
     let seq = app.current().map(|i| app.ix.seq(i));
-    let title = match (seq, lang::current()) {
-        (Some(s), lang::Lang::En) => format!(" diagram after #{s} "),
-        (Some(s), lang::Lang::Zh) => format!(" #{s} 之后的图 "),
-        (None, _) => format!(" {} ", pick("diagram", "图")),
-    };
+    let title = padded(
+        app.lang,
+        match seq {
+            Some(seq) => Label::DiagramAfter { seq },
+            None => Label::Diagram,
+        },
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title, bold));
@@ -144,14 +85,14 @@ pub fn draw(f: &mut Frame, app: &mut App) {
             Paragraph::new(lines).block(
                 Block::default()
                     .borders(Borders::ALL)
-                    .title(Span::styled(pick(" process tree ", " 进程树 "), bold)),
+                    .title(Span::styled(padded(app.lang, Label::ProcessTree), bold)),
             ),
             parts[k],
         );
         k += 1;
     }
     let pipes: Vec<Line> = if drawn.pipes.is_empty() {
-        vec![Line::from(pick("(no pipe open)", "（没有打开的管道）"))]
+        vec![Line::from(words::label(app.lang, Label::NoPipeOpen))]
     } else {
         drawn.pipes.iter().map(|l| Line::from(l.as_str())).collect()
     };
@@ -159,14 +100,13 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Paragraph::new(pipes).wrap(Wrap { trim: false }).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(Span::styled(pick(" pipes ", " 管道 "), bold)),
+                .title(Span::styled(padded(app.lang, Label::Pipes), bold)),
         ),
         parts[k],
     );
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(
-        pick(" doctor (Tab, Enter) ", " 诊断（Tab，回车） "),
-        bold,
-    ));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(padded(app.lang, Label::Doctor), bold));
     areas.findings = block.inner(parts[k + 1]);
     let skip = match app.mode {
         Mode::Findings(at) => {
@@ -182,18 +122,23 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     app.areas = areas;
     match &app.mode {
         Mode::Help => help(f, app),
-        Mode::Kinds(at, ticked) => kinds(f, *at, ticked),
+        Mode::Kinds(at, ticked) => kinds(f, app.lang, *at, ticked),
         _ => {}
     }
 }
 
 /// The timeline pane; returns its inside.
 fn timeline(f: &mut Frame, app: &mut App, area: Rect) -> Rect {
-    let title = match (app.current(), lang::current()) {
-        (Some(_), lang::Lang::En) => format!(" timeline {}/{} ", app.pos + 1, app.rows.len()),
-        (Some(_), lang::Lang::Zh) => format!(" 时间线 {}/{} ", app.pos + 1, app.rows.len()),
-        (None, _) => format!(" {} ", pick("timeline", "时间线")),
-    };
+    let title = padded(
+        app.lang,
+        match app.current() {
+            Some(_) => Label::Timeline {
+                at: app.pos + 1,
+                of: app.rows.len(),
+            },
+            None => Label::TimelineEmpty,
+        },
+    );
     let block = Block::default().borders(Borders::ALL).title(Span::styled(
         title,
         Style::default().add_modifier(Modifier::BOLD),
@@ -202,11 +147,7 @@ fn timeline(f: &mut Frame, app: &mut App, area: Rect) -> Rect {
     f.render_widget(block, area);
     if app.rows.is_empty() {
         f.render_widget(
-            Paragraph::new(pick(
-                "no event is kept by the filters (f, p, c change them)",
-                "没有符合筛选条件的事件（用 f、p、c 修改）",
-            ))
-            .wrap(Wrap { trim: true }),
+            Paragraph::new(words::label(app.lang, Label::NothingKept)).wrap(Wrap { trim: true }),
             inner,
         );
         return inner;
@@ -235,15 +176,17 @@ fn findings(app: &App) -> (usize, Vec<Line<'static>>) {
     match &app.findings {
         Findings::Pending(_) => (
             1,
-            vec![Line::from(pick(
-                "reading the trace for findings…",
-                "正在读 trace 查找问题…",
-            ))],
+            vec![Line::from(words::label(app.lang, Label::ReadingFindings))],
         ),
         Findings::Failed(e) => (1, vec![Line::from(e.clone())]),
-        Findings::Done(list) if list.is_empty() => {
-            (1, vec![Line::from(pick("nothing found", "没有发现问题"))])
-        }
+        Findings::Stopped => (
+            1,
+            vec![Line::from(words::label(app.lang, Label::DoctorStopped))],
+        ),
+        Findings::Done(list) if list.is_empty() => (
+            1,
+            vec![Line::from(words::label(app.lang, Label::NothingFound))],
+        ),
         Findings::Done(list) => {
             let chosen = match app.mode {
                 Mode::Findings(at) => Some(at),
@@ -286,11 +229,14 @@ fn findings(app: &App) -> (usize, Vec<Line<'static>>) {
 fn status_line(f: &mut Frame, app: &App, area: Rect) {
     let text = match &app.mode {
         Mode::Prompt(ask, text) => {
-            let head = match ask {
-                Ask::Seq => pick("go to seq: ", "跳到编号："),
-                Ask::Search => pick("search: /", "搜索：/"),
-                Ask::Follow => pick("follow pid (Enter): ", "跟踪进程号（回车）："),
-            };
+            let head = words::label(
+                app.lang,
+                match ask {
+                    Ask::Seq => Label::AskSeq,
+                    Ask::Search => Label::AskSearch,
+                    Ask::Follow => Label::AskFollow,
+                },
+            );
             format!("{head}{text}█")
         }
         _ => {
@@ -303,8 +249,8 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
                 s.push_str(&format!("[{filters}] "));
             }
             match &app.message {
-                Some(m) => s.push_str(m),
-                None => s.push_str(pick("? help  q quit", "? 帮助  q 退出")),
+                Some(m) => s.push_str(&words::message(app.lang, m)),
+                None => s.push_str(&words::label(app.lang, Label::HelpHint)),
             }
             s
         }
@@ -327,8 +273,8 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-fn help(f: &mut Frame, _app: &App) {
-    let keys = help_lines();
+fn help(f: &mut Frame, app: &App) {
+    let keys = help_lines(app.lang);
     let lines: Vec<Line> = keys
         .iter()
         .map(|(k, what)| {
@@ -347,13 +293,13 @@ fn help(f: &mut Frame, _app: &App) {
         Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(pick(" keys ", " 按键 ")),
+                .title(padded(app.lang, Label::Keys)),
         ),
         area,
     );
 }
 
-fn kinds(f: &mut Frame, at: usize, ticked: &[bool]) {
+fn kinds(f: &mut Frame, lang: Lang, at: usize, ticked: &[bool]) {
     let area = centered(f.area(), 40, ticked.len() as u16 + 2);
     let inner_h = usize::from(area.height.saturating_sub(2)).max(1);
     let skip = at.saturating_sub(inner_h - 1);
@@ -377,10 +323,11 @@ fn kinds(f: &mut Frame, at: usize, ticked: &[bool]) {
         .collect();
     f.render_widget(Clear, area);
     f.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(pick(
-            " event kinds (Space, Enter) ",
-            " 事件种类（空格，回车） ",
-        ))),
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(padded(lang, Label::EventKinds)),
+        ),
         area,
     );
 }

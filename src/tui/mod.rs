@@ -17,15 +17,17 @@
 pub mod ansi;
 pub mod app;
 pub mod draw;
+pub mod facts;
 pub mod index;
 
 use crate::analysis;
 use crate::cli::style::Style;
-use crate::render::lang::{self, Lang};
 use crate::trace::TraceReader;
+use crate::words::{tui as words, Lang};
 use app::{App, Findings};
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use facts::Refusal;
 use index::Index;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
@@ -46,9 +48,7 @@ extern "C" fn on_signal(_: libc::c_int) {
 pub fn doctor_in_background(path: &Path) -> Findings {
     let (tx, rx) = std::sync::mpsc::channel();
     let path = path.to_path_buf();
-    let l = lang::current();
     std::thread::spawn(move || {
-        lang::set(l);
         let report = TraceReader::open(&path)
             .map_err(|e| e.to_string())
             .and_then(|mut r| analysis::diagnose(&mut r).map_err(|e| e.to_string()));
@@ -77,33 +77,25 @@ impl Drop for Guard {
     }
 }
 
-/// Opens the trace at `path` and runs the view until `q`.
-pub fn run(path: &Path, style: Style) -> anyhow::Result<i32> {
-    let zh = lang::current() == Lang::Zh;
+/// Opens the trace at `path` and runs the view, worded in `lang`, until `q`.
+pub fn run(path: &Path, style: Style, lang: Lang) -> anyhow::Result<i32> {
+    let refuse = |r: Refusal| anyhow::anyhow!(words::refusal(lang, &r));
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        match zh {
-            false => anyhow::bail!(
-                "forkscope view needs a terminal (stdin and stdout); for text, use `forkscope replay {}`",
-                path.display()
-            ),
-            true => anyhow::bail!(
-                "forkscope view 需要在终端里运行（标准输入和标准输出）；要文字输出，用 `forkscope replay {}`",
-                path.display()
-            ),
-        }
+        return Err(refuse(Refusal::NeedsTerminal {
+            path: path.to_path_buf(),
+        }));
     }
     let ix = Index::open(path)?;
     for w in &ix.warnings {
         crate::errln!("forkscope: warning: {}: {w}", path.display());
     }
     if ix.is_empty() {
-        match zh {
-            false => anyhow::bail!("the trace {} has no events", path.display()),
-            true => anyhow::bail!("{}：这个 trace 里没有事件", path.display()),
-        }
+        return Err(refuse(Refusal::NoEvents {
+            path: path.to_path_buf(),
+        }));
     }
     let findings = doctor_in_background(path);
-    let mut app = App::new(ix, findings, style);
+    let mut app = App::new(ix, findings, style, lang);
 
     for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
         // SAFETY: the handler only stores into an atomic, which is

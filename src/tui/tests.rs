@@ -1,15 +1,15 @@
 //! The view drawn on ratatui's test backend: where the panes go at 80×24
-//! and 100×30, the current row's mark, the popups, Chinese alignment, a
-//! finding's Enter, and checkpoints giving the same lines as a plain
-//! sequential replay.
+//! and 100×30, the current row's mark, the popups, a finding's Enter, and
+//! checkpoints giving the same lines as a plain sequential replay. (The
+//! Chinese frames are checked in tests/words_tui.rs.)
 
 use super::app::{App, Findings};
 use super::draw::draw;
 use super::index::{At, Index, EVERY};
 use crate::analysis::{Code, Finding, FindingFact, Proc, Severity};
 use crate::cli::style::Style;
-use crate::render::lang::{self, Lang};
 use crate::replay::Replay;
+use crate::words::Lang;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -26,7 +26,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn app(name: &str, findings: Vec<Finding>) -> App {
     let ix = Index::open(&fixture(name)).expect("a committed trace opens");
-    App::new(ix, Findings::Done(findings), Style::plain())
+    App::new(ix, Findings::Done(findings), Style::plain(), Lang::En)
 }
 
 fn frame(app: &mut App, w: u16, h: u16) -> Buffer {
@@ -54,7 +54,6 @@ fn key(app: &mut App, c: KeyCode) {
 
 #[test]
 fn at_80x24_the_timeline_is_on_the_left_the_diagram_on_the_right_and_the_status_below() {
-    lang::set(Lang::En);
     let mut a = app("handmade-pipeline.jsonl", Vec::new());
     let b = frame(&mut a, 80, 24);
     let top = row(&b, 0);
@@ -71,7 +70,6 @@ fn at_80x24_the_timeline_is_on_the_left_the_diagram_on_the_right_and_the_status_
 
 #[test]
 fn the_current_row_is_marked_and_reversed_and_moves_with_j() {
-    lang::set(Lang::En);
     let mut a = app("handmade-pipeline.jsonl", Vec::new());
     key(&mut a, KeyCode::Char('j'));
     let b = frame(&mut a, 100, 30);
@@ -84,7 +82,6 @@ fn the_current_row_is_marked_and_reversed_and_moves_with_j() {
 
 #[test]
 fn the_timeline_scrolls_to_keep_the_current_row_in_sight() {
-    lang::set(Lang::En);
     let mut a = app("handmade-pipeline.jsonl", Vec::new());
     key(&mut a, KeyCode::Char('G'));
     let b = frame(&mut a, 80, 24);
@@ -95,7 +92,6 @@ fn the_timeline_scrolls_to_keep_the_current_row_in_sight() {
 
 #[test]
 fn t_adds_the_process_tree_pane_with_children_indented() {
-    lang::set(Lang::En);
     let mut a = app("handmade-pipeline.jsonl", Vec::new());
     a.goto_seq(9);
     key(&mut a, KeyCode::Char('t'));
@@ -108,7 +104,6 @@ fn t_adds_the_process_tree_pane_with_children_indented() {
 
 #[test]
 fn f_opens_the_kind_chooser_with_every_kind_ticked() {
-    lang::set(Lang::En);
     let mut a = app("sample.jsonl", Vec::new());
     key(&mut a, KeyCode::Char('f'));
     let b = frame(&mut a, 100, 30);
@@ -124,7 +119,6 @@ fn f_opens_the_kind_chooser_with_every_kind_ticked() {
 
 #[test]
 fn the_help_lists_every_key_of_the_issue() {
-    lang::set(Lang::En);
     let mut a = app("sample.jsonl", Vec::new());
     key(&mut a, KeyCode::Char('?'));
     let b = frame(&mut a, 80, 24);
@@ -148,27 +142,7 @@ fn the_help_lists_every_key_of_the_issue() {
 }
 
 #[test]
-fn chinese_lines_keep_the_panes_aligned() {
-    lang::set(Lang::Zh);
-    let mut a = app("handmade-pipeline.jsonl", Vec::new());
-    a.goto_seq(9);
-    let b = frame(&mut a, 100, 30);
-    lang::set(Lang::En);
-    assert!(row(&b, 0).starts_with("┌ 时间线 10/39"), "{}", row(&b, 0));
-    for y in 1..28 {
-        // The timeline's right border is in column 49 on every line.
-        assert_eq!(b[(49, y)].symbol(), "│", "line {y}: {}", row(&b, y));
-        assert!(
-            ["│", "┐", "┘"].contains(&b[(99, y)].symbol()),
-            "line {y}: {}",
-            row(&b, y)
-        );
-    }
-}
-
-#[test]
 fn tab_chooses_a_finding_and_enter_goes_to_its_event() {
-    lang::set(Lang::En);
     let fact = FindingFact::Orphan {
         child: Proc::new(18577, "cat"),
         parent: Proc::new(18576, "sh"),
@@ -250,7 +224,6 @@ fn churn(path: &Path, n: u64) {
 
 #[test]
 fn a_jump_from_a_checkpoint_gives_the_same_line_as_replaying_from_the_start() {
-    lang::set(Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("churn.jsonl");
     churn(&path, 3 * EVERY as u64 + 500);
@@ -279,4 +252,28 @@ fn a_jump_from_a_checkpoint_gives_the_same_line_as_replaying_from_the_start() {
         let line = crate::cli::replay::timeline_line(r, s, &Style::plain());
         assert_eq!(line, sequential[i], "event {i}");
     }
+}
+
+#[test]
+fn a_checkpoint_stays_as_it_was_while_the_model_it_was_copied_from_goes_on() {
+    // Checkpoints share unchanged processes with the live model
+    // (model::shared); a write to the live model must never show in them.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("churn.jsonl");
+    churn(&path, 2 * EVERY as u64);
+    let mut r = Replay::open(&path).unwrap();
+    for _ in 0..EVERY {
+        r.step().unwrap().expect("an event");
+    }
+    let copy = r.model.clone();
+    let before = format!("{copy:?}");
+    while r.step().unwrap().is_some() {}
+    assert_eq!(format!("{copy:?}"), before);
+    assert_ne!(format!("{:?}", r.model), before);
+    // And the copy is the model a fresh replay has at that event.
+    let mut fresh = Replay::open(&path).unwrap();
+    for _ in 0..EVERY {
+        fresh.step().unwrap().expect("an event");
+    }
+    assert_eq!(format!("{:?}", fresh.model), before);
 }

@@ -25,6 +25,7 @@ pub mod hang;
 pub mod lang;
 pub mod narrate;
 pub mod text;
+pub mod tui;
 
 pub use lang::Lang;
 pub mod cli;
