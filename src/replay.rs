@@ -2,8 +2,8 @@
 //! hand back what each step changed. Streams: memory follows the live state
 //! of the traced world, not the length of the trace. No re-execution.
 
+use crate::model::labels::Labels;
 use crate::model::{Applied, Divergence, Model};
-use crate::render::labels::Labels;
 use crate::render::narrate::Before;
 use crate::trace::{Event, EventKind, Header, Pid, ReadWarning, TraceError, TraceReader};
 use std::io::BufRead;

@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use forkscope::render::labels::Labels;
+use forkscope::model::labels::Labels;
 use forkscope::trace::{Event, EventKind, Pid};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -11,8 +11,8 @@ mod common;
 
 use common::*;
 use forkscope::render::ascii;
-use forkscope::render::lang::{self, Lang};
 use forkscope::render::scene::{EventInfo, FdRow, PipeNode, ProcBox, Scene, Warning};
+use forkscope::words::lang::Lang;
 use std::process::Output;
 
 const HANDMADE: &str = "fixtures/traces/handmade-pipeline.jsonl";
@@ -452,7 +452,6 @@ fn wide_scene() -> Scene {
 #[test]
 fn boxes_around_chinese_labels_stay_square_in_both_languages() {
     for l in [Lang::Zh, Lang::En] {
-        lang::set(l);
         let mut scene = wide_scene();
         scene.lang = l;
         let d = ascii::render(&scene, false);
@@ -465,7 +464,6 @@ fn boxes_around_chinese_labels_stay_square_in_both_languages() {
             "the long path is cut:\n{d}"
         );
     }
-    lang::set(Lang::En);
 }
 
 #[test]

@@ -12,9 +12,9 @@ mod common;
 use common::{forkscope, repo};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use forkscope::cli::style::Style;
-use forkscope::render::lang::{self, Lang};
 use forkscope::tui::app::{App, Findings};
 use forkscope::tui::index::Index;
+use forkscope::words::lang::Lang;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;
@@ -48,20 +48,19 @@ fn handmade(dir: &Path) -> PathBuf {
     p
 }
 
-/// The view of `path`, in the language the thread is set to (the
-/// timeline and diagram lines still read it there).
-fn open(path: &Path, findings: Findings) -> App {
+/// The view of `path`, in `lang`.
+fn open(path: &Path, findings: Findings, lang: Lang) -> App {
     App::new(
         Index::open(path).expect("the trace opens"),
         findings,
         Style::plain(),
-        lang::current(),
+        lang,
     )
 }
 
 /// The doctor's findings of `path`, waited for.
 fn diagnosed(path: &Path) -> Findings {
-    let mut app = open(path, forkscope::tui::doctor_in_background(path));
+    let mut app = open(path, forkscope::tui::doctor_in_background(path), Lang::En);
     while !app.poll_findings() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
@@ -117,19 +116,18 @@ fn suffix(l: Lang) -> &'static str {
 /// Runs `f` in each language, snapshotting what it returns as `NAME_en` and `NAME_zh`.
 fn both(name: &str, f: impl Fn(Lang) -> String) {
     for l in [Lang::En, Lang::Zh] {
-        lang::set(l);
         let s = f(l);
-        lang::set(Lang::En);
         insta::assert_snapshot!(format!("{name}_{}", suffix(l)), s);
     }
 }
 
 #[test]
 fn the_first_frame_words_every_pane() {
-    both("first_frame", |_| {
+    both("first_frame", |l| {
         let mut a = open(
             &committed("handmade-pipeline.jsonl"),
             Findings::Done(Vec::new()),
+            l,
         );
         screen(&mut a, 100, 30)
     });
@@ -139,8 +137,8 @@ fn the_first_frame_words_every_pane() {
 fn a_frame_with_the_tree_pipes_and_findings_words_them() {
     let dir = tempfile::tempdir().unwrap();
     let t = handmade(dir.path());
-    both("tree_pipes_findings", |_| {
-        let mut a = open(&t, diagnosed(&t));
+    both("tree_pipes_findings", |l| {
+        let mut a = open(&t, diagnosed(&t), l);
         a.goto_seq(3);
         key(&mut a, KeyCode::Char('t'));
         let mut s = screen(&mut a, 120, 40);
@@ -154,10 +152,10 @@ fn a_frame_with_the_tree_pipes_and_findings_words_them() {
 fn the_pipes_pane_words_each_pipe_at_every_event() {
     let dir = tempfile::tempdir().unwrap();
     let t = handmade(dir.path());
-    both("pipes_every_event", |_| {
+    both("pipes_every_event", |l| {
         let mut s = String::new();
         for path in [t.clone(), committed("sh-pipeline.jsonl")] {
-            let mut a = open(&path, Findings::Done(Vec::new()));
+            let mut a = open(&path, Findings::Done(Vec::new()), l);
             for row in 0..a.rows.len() {
                 a.go(row);
                 let seq = a.current().map(|i| a.ix.seq(i)).unwrap_or_default();
@@ -172,19 +170,19 @@ fn the_pipes_pane_words_each_pipe_at_every_event() {
 
 #[test]
 fn the_findings_pane_words_its_pending_and_failed_states() {
-    both("findings_states", |_| {
+    both("findings_states", |l| {
         let (_tx, rx) = std::sync::mpsc::channel();
-        let mut a = open(&committed("sample.jsonl"), Findings::Pending(rx));
+        let mut a = open(&committed("sample.jsonl"), Findings::Pending(rx), l);
         let mut s = screen(&mut a, 100, 30);
         key(&mut a, KeyCode::Tab);
         s.push_str(&status(&mut a));
         s.push('\n');
         let (tx, rx) = std::sync::mpsc::channel::<Result<forkscope::analysis::Report, String>>();
         drop(tx);
-        let mut a = open(&committed("sample.jsonl"), Findings::Pending(rx));
+        let mut a = open(&committed("sample.jsonl"), Findings::Pending(rx), l);
         a.poll_findings();
         s.push_str(&screen(&mut a, 100, 30));
-        let mut a = open(&committed("sample.jsonl"), Findings::Done(Vec::new()));
+        let mut a = open(&committed("sample.jsonl"), Findings::Done(Vec::new()), l);
         key(&mut a, KeyCode::Tab);
         s.push_str(&status(&mut a));
         s.push('\n');
@@ -194,8 +192,8 @@ fn the_findings_pane_words_its_pending_and_failed_states() {
 
 #[test]
 fn the_help_and_the_kind_chooser_are_worded() {
-    both("help_and_kinds", |_| {
-        let mut a = open(&committed("sample.jsonl"), Findings::Done(Vec::new()));
+    both("help_and_kinds", |l| {
+        let mut a = open(&committed("sample.jsonl"), Findings::Done(Vec::new()), l);
         key(&mut a, KeyCode::Char('?'));
         let mut s = screen(&mut a, 100, 30);
         key(&mut a, KeyCode::Esc);
@@ -207,10 +205,11 @@ fn the_help_and_the_kind_chooser_are_worded() {
 
 #[test]
 fn the_prompts_are_worded() {
-    both("prompts", |_| {
+    both("prompts", |l| {
         let mut a = open(
             &committed("handmade-pipeline.jsonl"),
             Findings::Done(Vec::new()),
+            l,
         );
         let mut s = String::new();
         for (k, typed) in [(':', "12"), ('/', "pipe"), ('p', "")] {
@@ -226,9 +225,9 @@ fn the_prompts_are_worded() {
 
 #[test]
 fn every_status_message_is_worded() {
-    both("messages", |_| {
+    both("messages", |l| {
         let path = committed("handmade-pipeline.jsonl");
-        let mut a = open(&path, Findings::Done(Vec::new()));
+        let mut a = open(&path, Findings::Done(Vec::new()), l);
         let mut s = String::new();
         let mut say = |a: &mut App, what: &str| {
             s.push_str(&format!("{what}: {}\n", status(a)));
@@ -299,8 +298,8 @@ fn every_status_message_is_worded() {
 
 #[test]
 fn a_filter_that_keeps_nothing_says_so() {
-    both("nothing_kept", |_| {
-        let mut a = open(&committed("sample.jsonl"), Findings::Done(Vec::new()));
+    both("nothing_kept", |l| {
+        let mut a = open(&committed("sample.jsonl"), Findings::Done(Vec::new()), l);
         key(&mut a, KeyCode::Char('f'));
         key(&mut a, KeyCode::Char('a'));
         key(&mut a, KeyCode::Enter);
@@ -354,16 +353,15 @@ fn view_refuses_without_a_terminal_and_for_an_empty_trace() {
 
 #[test]
 fn chinese_lines_keep_the_panes_aligned() {
-    lang::set(Lang::Zh);
     let mut a = open(
         &committed("handmade-pipeline.jsonl"),
         Findings::Done(Vec::new()),
+        Lang::Zh,
     );
     a.goto_seq(9);
     let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
     t.draw(|f| forkscope::tui::draw::draw(f, &mut a)).unwrap();
     let b = t.backend().buffer().clone();
-    lang::set(Lang::En);
     assert!(row(&b, 0).starts_with("┌ 时间线 10/39"), "{}", row(&b, 0));
     for y in 1..28 {
         // The timeline's right border is in column 49 on every line.

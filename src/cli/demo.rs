@@ -8,10 +8,10 @@ use super::{DemoArgs, ReplayArgs};
 use crate::demo::{Moment, Scenario, SCENARIOS};
 use crate::model::ProcessState;
 use crate::record::{self, RecordOptions};
-use crate::render::lang::{self, Lang};
 use crate::render::{ascii, html, scene::SceneOptions};
 use crate::replay::Replay;
 use crate::words::narrate::{demo, Demo};
+use crate::words::Lang;
 use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -103,8 +103,7 @@ fn about(lang: Lang, s: &Scenario) -> String {
     demo(lang, &Demo::About(s.lesson))
 }
 
-fn list(out: &mut impl Write, style: &Style) -> std::io::Result<()> {
-    let l = lang::current();
+fn list(out: &mut impl Write, style: &Style, l: Lang) -> std::io::Result<()> {
     writeln!(out, "{}", demo(l, &Demo::ListHeading))?;
     for (i, s) in SCENARIOS.iter().enumerate() {
         let default = if i == 0 {
@@ -124,11 +123,11 @@ fn list(out: &mut impl Write, style: &Style) -> std::io::Result<()> {
 }
 
 /// Runs `forkscope demo`.
-pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
+pub fn run(args: DemoArgs, style: Style, lang: Lang) -> Result<i32> {
     // Written with `?`, so that `forkscope demo | head` ends quietly.
     let mut out = std::io::stdout();
     if args.list {
-        list(&mut out, &style)?;
+        list(&mut out, &style, lang)?;
         return Ok(0);
     }
     let s: &Scenario = match &args.name {
@@ -145,17 +144,17 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
                     name: n.clone(),
                     names,
                 };
-                bail!("{}", demo(lang::current(), &no))
+                bail!("{}", demo(lang, &no))
             }
         },
     };
-    let (dir, fresh) = demo_dir(args.out_dir.as_deref())?;
+    let (dir, fresh) = demo_dir(args.out_dir.as_deref(), lang)?;
     let trace = dir.join(format!("{}.jsonl", s.name));
     let page = dir.join(format!("{}.html", s.name));
     // Claimed before anything is written: never through a symlink.
-    drop(create_no_follow(&trace, fresh)?);
+    drop(create_no_follow(&trace, fresh, lang)?);
 
-    let l = lang::current();
+    let l = lang;
     writeln!(
         out,
         "{} {}",
@@ -194,6 +193,7 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
             verify: false,
         },
         style,
+        lang,
     )?;
     writeln!(out)?;
     let seq = pick(&trace, s.moment)?;
@@ -201,12 +201,12 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
     // exec demo's `exec 3</etc/hostname`).
     let opts = SceneOptions {
         collapse_files: s.moment != Moment::AfterExec,
-        lang: lang::current(),
+        lang,
         ..SceneOptions::default()
     };
     let h = diagram::html_steps(&trace, &opts, None)?;
     if h.steps.len() < h.qualified {
-        diagram::say_capped(&h);
+        diagram::say_capped(lang, &h);
     }
     // The link opens the page at `seq`: draw exactly a step the page has
     // (the last one at or before `seq`), so the terminal and the page show
@@ -232,7 +232,7 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
             }
         )
     )?;
-    create_no_follow(&page, fresh)
+    create_no_follow(&page, fresh, lang)
         .and_then(|mut f| Ok(f.write_all(html::page(opts.lang, &h.title, &h.steps).as_bytes())?))
         .with_context(|| demo(l, &Demo::Writing(page.display().to_string())))?;
     writeln!(out)?;
@@ -243,7 +243,7 @@ pub fn run(args: DemoArgs, style: Style) -> Result<i32> {
         events: recorded.events as u64,
     };
     writeln!(out, "{}", demo(l, &next))?;
-    let me = invoked_as();
+    let me = invoked_as(lang);
     writeln!(
         out,
         "  {me} replay {}            # {}",
@@ -279,14 +279,10 @@ fn file_url(p: &Path, seq: u64) -> String {
 /// private folder (mode 0700, as mkdtemp(3) makes it) in the system temp
 /// directory, so that users sharing /tmp never meet each other's files or
 /// symlinks. Returns the folder and whether it is new.
-fn demo_dir(out_dir: Option<&Path>) -> Result<(PathBuf, bool)> {
+fn demo_dir(out_dir: Option<&Path>, lang: Lang) -> Result<(PathBuf, bool)> {
     if let Some(dir) = out_dir {
-        std::fs::create_dir_all(dir).with_context(|| {
-            demo(
-                lang::current(),
-                &Demo::CreatingDir(dir.display().to_string()),
-            )
-        })?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| demo(lang, &Demo::CreatingDir(dir.display().to_string())))?;
         return Ok((dir.to_path_buf(), false));
     }
     use std::os::unix::fs::DirBuilderExt;
@@ -306,12 +302,8 @@ fn demo_dir(out_dir: Option<&Path>) -> Result<(PathBuf, bool)> {
             Ok(()) => return Ok((dir, true)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
-                return Err(anyhow::Error::new(e)).with_context(|| {
-                    demo(
-                        lang::current(),
-                        &Demo::CreatingIn(tmp.display().to_string()),
-                    )
-                })
+                return Err(anyhow::Error::new(e))
+                    .with_context(|| demo(lang, &Demo::CreatingIn(tmp.display().to_string())))
             }
         }
     }
@@ -320,7 +312,7 @@ fn demo_dir(out_dir: Option<&Path>) -> Result<(PathBuf, bool)> {
 /// Creates `path` for writing without following a symlink (O_NOFOLLOW); in
 /// a new folder also O_EXCL (nothing can be there yet). In `--out-dir` an
 /// existing regular file is overwritten, as a rerun expects.
-fn create_no_follow(path: &Path, fresh: bool) -> Result<std::fs::File> {
+fn create_no_follow(path: &Path, fresh: bool, lang: Lang) -> Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut o = std::fs::OpenOptions::new();
     o.write(true)
@@ -341,7 +333,7 @@ fn create_no_follow(path: &Path, fresh: bool) -> Result<std::fs::File> {
                 error: e.to_string(),
             }
         };
-        anyhow::anyhow!("{}", demo(lang::current(), &d))
+        anyhow::anyhow!("{}", demo(lang, &d))
     })
 }
 
@@ -349,7 +341,7 @@ fn create_no_follow(path: &Path, fresh: bool) -> Result<std::fs::File> {
 /// that name on the PATH is this very binary, else the path it was run by
 /// (`./target/release/forkscope`); with `--lang zh` when the demo spoke
 /// Chinese, so the next command does too.
-fn invoked_as() -> String {
+fn invoked_as(lang: Lang) -> String {
     let exe = std::env::current_exe().ok();
     let on_path = std::env::var_os("PATH").is_some_and(|paths| {
         std::env::split_paths(&paths).any(|d| {
@@ -368,7 +360,7 @@ fn invoked_as() -> String {
         let raw = crate::trace::RawStr(p.into_os_string().into_encoded_bytes());
         crate::render::describe::command_line(&[raw])
     };
-    if lang::current() == Lang::Zh {
+    if lang == Lang::Zh {
         me.push_str(" --lang zh");
     }
     me

@@ -8,12 +8,12 @@ use super::style::Style;
 use super::{DiagramArgs, DiagramFormat, DiagramView, SeqRange};
 use crate::model::Model;
 use crate::render::html::{self, HtmlStep};
-use crate::render::lang;
 use crate::render::scene::{EventInfo, Scene, SceneOptions};
 use crate::render::{ascii, describe, dot, kernel, mermaid, narrate, svg};
 use crate::replay::{touched, Replay, Step};
 use crate::trace::EventKind;
-use crate::words::diagram::{notice, phrase, Moment, Notice, Phrase};
+use crate::words::diagram::{notice, phrase, Moment, Notice, NoticeError, Phrase};
+use crate::words::Lang;
 use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::Path;
@@ -266,13 +266,14 @@ pub fn key_moment(path: &Path) -> Result<KeyMoment> {
 
 /// The error for a trace without events.
 fn no_events<T>(path: &Path) -> Result<T> {
-    bail!("{}", say(Notice::NoEvents(path.display().to_string())))
+    bail!(say(Notice::NoEvents(path.display().to_string())))
 }
 
-/// A notice in the language of the thread (the CLI's; these functions are
-/// also called by the terminal view and `demo`).
-fn say(n: Notice) -> String {
-    notice(lang::current(), &n)
+/// A notice as an error, worded in the reader's language where the CLI
+/// prints errors (these functions are also called by the terminal view and
+/// `demo`).
+fn say(n: Notice) -> NoticeError {
+    NoticeError(n)
 }
 
 /// The traced command line, for titles.
@@ -331,25 +332,19 @@ pub fn scene_after(path: &Path, seq: u64, opts: &SceneOptions) -> Result<Scene> 
             return Ok(scene_of(&r, &s, title, opts));
         }
         if s.event.seq > seq {
-            bail!(
-                "{}",
-                say(Notice::NoEvent {
-                    trace: path.display().to_string(),
-                    seq
-                })
-            )
+            bail!(say(Notice::NoEvent {
+                trace: path.display().to_string(),
+                seq
+            }))
         }
         last = Some(s.event.seq);
     }
     match last {
-        Some(l) => bail!(
-            "{}",
-            say(Notice::BeyondEnd {
-                trace: path.display().to_string(),
-                seq,
-                last: l
-            })
-        ),
+        Some(l) => bail!(say(Notice::BeyondEnd {
+            trace: path.display().to_string(),
+            seq,
+            last: l
+        })),
         None => no_events(path),
     }
 }
@@ -400,7 +395,7 @@ pub fn html_steps(path: &Path, opts: &SceneOptions, range: Option<SeqRange>) -> 
     }
     if steps.is_empty() {
         if qualified == 0 && range.is_some() {
-            bail!("{}", say(Notice::NoneInRange(path.display().to_string())))
+            bail!(say(Notice::NoneInRange(path.display().to_string())))
         }
         return no_events(path);
     }
@@ -442,27 +437,30 @@ fn html_step<R: std::io::BufRead>(
 }
 
 /// Says on stderr that a page was cut at [`MAX_STEPS`].
-pub fn say_capped(h: &HtmlSteps) {
+pub fn say_capped(lang: Lang, h: &HtmlSteps) {
     let (first, last) = (h.steps[0].seq, h.steps[h.steps.len() - 1].seq);
     crate::errln!(
         "{}",
-        say(Notice::Capped {
-            shown: h.steps.len(),
-            qualified: h.qualified,
-            first,
-            last,
-        })
+        notice(
+            lang,
+            &Notice::Capped {
+                shown: h.steps.len(),
+                qualified: h.qualified,
+                first,
+                last,
+            }
+        )
     );
 }
 
 /// Runs `forkscope diagram`.
-pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
+pub fn run(args: DiagramArgs, style: Style, lang: Lang) -> Result<i32> {
     let path = args.trace.as_path();
     let opts = SceneOptions {
         pid: args.pid,
         collapse_files: args.collapse_files,
         hide_cloexec: args.hide_cloexec,
-        lang: lang::current(),
+        lang,
     };
     let text = if args.format == DiagramFormat::Html {
         if args.at.is_some() {
@@ -470,7 +468,7 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
         }
         let h = html_steps(path, &opts, args.range)?;
         if h.steps.len() < h.qualified {
-            say_capped(&h);
+            say_capped(lang, &h);
         }
         let page = html::page_with(
             opts.lang,
@@ -565,7 +563,7 @@ pub fn run(args: DiagramArgs, style: Style) -> Result<i32> {
             std::fs::write(file, text.as_bytes()).with_context(|| {
                 notice(opts.lang, &Notice::CannotWrite(file.display().to_string()))
             })?;
-            super::say_wrote(crate::words::lang::current(), file);
+            super::say_wrote(lang, file);
         }
         None => {
             let mut out = std::io::stdout().lock();

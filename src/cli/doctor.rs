@@ -10,14 +10,12 @@ use crate::analysis;
 use crate::render::doctor as out_doctor;
 use crate::trace::TraceReader;
 use crate::words::finding as words;
-use crate::words::lang;
 use anyhow::Context as _;
 use std::io::{BufWriter, Write};
 
 /// Runs the subcommand.
-pub fn run(args: DoctorArgs, style: style::Style) -> anyhow::Result<i32> {
+pub fn run(args: DoctorArgs, style: style::Style, lang: Lang) -> anyhow::Result<i32> {
     // The language is resolved once, at the command line's edge.
-    let lang = lang::current();
     let path = &args.trace;
     let reading = || words::reading_trace(lang);
     let mut reader = TraceReader::open(path).with_context(reading)?;

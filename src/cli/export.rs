@@ -5,13 +5,13 @@
 //! file (`-o`) or to stdout.
 
 use super::{ExportArgs, ExportFormat};
+use crate::model::labels::Labels;
 use crate::model::Model;
 use crate::render::json::{JsonExport, Prior, Seen};
-use crate::render::labels::Labels;
 use crate::render::perfetto::{PerfettoExport, Planner};
 use crate::trace::{Header, TraceReader};
 use crate::words::diagram::{notice, Notice};
-use crate::words::{lang, Lang};
+use crate::words::Lang;
 use anyhow::{bail, Context, Result};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -19,8 +19,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 /// Runs `forkscope export`.
-pub fn run(args: ExportArgs) -> Result<i32> {
-    let lang = lang::current();
+pub fn run(args: ExportArgs, lang: Lang) -> Result<i32> {
     let Some(path) = &args.output else {
         let stdout = io::stdout();
         // A closed stdout (`| head`) comes back as a BrokenPipe error, which
@@ -34,7 +33,7 @@ pub fn run(args: ExportArgs) -> Result<i32> {
         .flush()?;
         return Ok(0);
     };
-    refuse_to_overwrite(&args.trace, path)?;
+    refuse_to_overwrite(&args.trace, path, lang)?;
     let file = File::create(path)
         .with_context(|| notice(lang, &Notice::CannotCreate(path.display().to_string())))?;
     let written =
@@ -47,20 +46,17 @@ pub fn run(args: ExportArgs) -> Result<i32> {
         let _ = std::fs::remove_file(path);
         return Err(e);
     }
-    super::say_wrote(crate::words::lang::current(), path);
+    super::say_wrote(lang, path);
     Ok(0)
 }
 
 /// `-o` naming the trace itself would truncate it before it is read.
-fn refuse_to_overwrite(trace: &Path, output: &Path) -> Result<()> {
+fn refuse_to_overwrite(trace: &Path, output: &Path, lang: Lang) -> Result<()> {
     if let (Ok(t), Ok(o)) = (std::fs::metadata(trace), std::fs::metadata(output)) {
         if (t.dev(), t.ino()) == (o.dev(), o.ino()) {
             bail!(
                 "{}",
-                notice(
-                    lang::current(),
-                    &Notice::IsTheTrace(output.display().to_string())
-                )
+                notice(lang, &Notice::IsTheTrace(output.display().to_string()))
             )
         }
     }
@@ -73,20 +69,20 @@ fn refuse_to_overwrite(trace: &Path, output: &Path) -> Result<()> {
 pub fn export<W: Write>(trace: &Path, format: ExportFormat, lang: Lang, out: W) -> Result<W> {
     match format {
         ExportFormat::Json => {
-            let reader = open(trace)?;
+            let reader = open(trace, lang)?;
             let mut doc = JsonExport::new(out)?;
             walk(reader, trace, lang, true, |seen| doc.event(seen))?;
             Ok(doc.finish()?)
         }
         ExportFormat::Perfetto => {
             let mut planner = Planner::new();
-            let (header, model) = walk(open(trace)?, trace, lang, true, |seen| {
+            let (header, model) = walk(open(trace, lang)?, trace, lang, true, |seen| {
                 planner.observe(seen);
                 Ok(())
             })?;
             let plan = planner.finish(&model);
             drop(model);
-            let reader = open(trace)?;
+            let reader = open(trace, lang)?;
             let mut doc = PerfettoExport::new(out, &header, plan)?;
             walk(reader, trace, lang, false, |seen| doc.event(seen))?;
             Ok(doc.finish()?)
@@ -94,13 +90,9 @@ pub fn export<W: Write>(trace: &Path, format: ExportFormat, lang: Lang, out: W) 
     }
 }
 
-fn open(trace: &Path) -> Result<TraceReader<BufReader<File>>> {
-    TraceReader::open(trace).with_context(|| {
-        notice(
-            lang::current(),
-            &Notice::CannotRead(trace.display().to_string()),
-        )
-    })
+fn open(trace: &Path, lang: Lang) -> Result<TraceReader<BufReader<File>>> {
+    TraceReader::open(trace)
+        .with_context(|| notice(lang, &Notice::CannotRead(trace.display().to_string())))
 }
 
 /// Replays the trace once, handing every event to `visit` with what the

@@ -70,9 +70,6 @@ impl LiveView {
                 let tid = libc::gettid();
                 libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
             }
-            // Transitional: the timeline's words read the language from
-            // the thread-local until they take a Lang.
-            crate::words::lang::set(lang);
             let reader = match TraceReader::new(std::io::BufReader::new(follow), &path) {
                 Ok(r) => r,
                 Err(_) => return, // No header: the recording did not start.
@@ -83,7 +80,7 @@ impl LiveView {
             // itself is unbuffered and a line is written in pieces); a
             // closed stderr stops the view, never the recording.
             let mut err = std::io::LineWriter::with_capacity(1 << 16, std::io::stderr());
-            let _ = super::replay::timeline(&mut r, &mut err, &style, &filter);
+            let _ = super::replay::timeline_in(lang, &mut r, &mut err, &style, &filter);
         });
         Ok(LiveView { done, thread })
     }
@@ -137,7 +134,7 @@ pub fn start_for(
         at: None,
         verify: false,
     };
-    super::replay::Filter::new(&filter)?;
+    super::replay::Filter::new(&filter, lang)?;
     let path = crate::record::output_path(args.output.clone(), &argv0)?;
     filter.trace = path.clone();
     args.output = Some(path.clone());

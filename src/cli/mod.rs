@@ -112,7 +112,18 @@ pub fn main() -> std::process::ExitCode {
         // `forkscope replay t.jsonl | head` ends quietly when head closes the pipe.
         Err(e) if is_broken_pipe(&e) => Exit::Success.into(),
         Err(e) => {
-            let chain = format!("{e:#}");
+            // Each link worded in the reader's language where it is a fact
+            // (a notice from code that has no language), as `{e:#}` joins them.
+            let chain = e
+                .chain()
+                .map(
+                    |c| match c.downcast_ref::<crate::words::diagram::NoticeError>() {
+                        Some(n) => crate::words::diagram::notice(lang, &n.0),
+                        None => c.to_string(),
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join(": ");
             crate::errln!(
                 "{}",
                 crate::words::cli::message(lang, &Message::Error { chain })
@@ -709,27 +720,24 @@ pub struct DoctorArgs {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let color = style::Style::resolve(cli.color);
     let lang = cli.language();
-    // Transitional: the subcommands of the other areas still read the
-    // language from the thread-local; it goes once each takes a Lang.
-    crate::words::lang::set(lang);
     // The other subcommands say 0 (nothing found) or 1 (something found).
     let found = |r: anyhow::Result<i32>| r.map(Exit::found_if_nonzero);
     match cli.command {
         Command::Record(args) => record::run(args, lang),
-        Command::Replay(args) => found(replay::run(args, color)),
-        Command::Tree(args) => found(tree::run(args, color)),
+        Command::Replay(args) => found(replay::run(args, color, lang)),
+        Command::Tree(args) => found(tree::run(args, color, lang)),
         Command::Diagram(mut args) => {
             dash_is_stdout(&mut args.output);
-            found(diagram::run(args, color))
+            found(diagram::run(args, color, lang))
         }
         Command::Export(mut args) => {
             dash_is_stdout(&mut args.output);
-            found(export::run(args))
+            found(export::run(args, lang))
         }
-        Command::Doctor(args) => found(doctor::run(args, color)),
-        Command::View(args) => found(view::run(args, color)),
+        Command::Doctor(args) => found(doctor::run(args, color, lang)),
+        Command::View(args) => found(view::run(args, color, lang)),
         Command::Snapshot(args) => found(snapshot::run(args, color, lang)),
-        Command::Demo(args) => found(demo::run(args, color)),
+        Command::Demo(args) => found(demo::run(args, color, lang)),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // clap_complete panics when a write fails (`> /dev/full`):

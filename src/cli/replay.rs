@@ -8,7 +8,7 @@ use crate::render::{narrate, state};
 use crate::replay::{Replay, Step};
 use crate::trace::{EventKind, Pid};
 use crate::words::narrate::{listing, Listing};
-use crate::words::{lang, Lang};
+use crate::words::Lang;
 use anyhow::Context;
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
@@ -47,7 +47,7 @@ const SYSCALL_KINDS: &[(&str, &str, bool)] = &[
 /// The syscall a step's call names (`dup2` in `dup2(4, 1)`), and for a
 /// fork the syscall under it (`clone` under glibc's `fork()`).
 fn call_names(step: &Step) -> [String; 2] {
-    let call = narrate::call(&step.event, &crate::render::labels::Labels::default());
+    let call = narrate::call(&step.event, &crate::model::labels::Labels::default());
     let name = call.split('(').next().unwrap_or_default().to_string();
     let under = match &step.event.kind {
         EventKind::Fork { syscall, .. } => syscall.clone(),
@@ -101,7 +101,7 @@ impl Filter {
         self.range.ended_by(seq)
     }
 
-    pub(super) fn new(args: &ReplayArgs) -> anyhow::Result<Filter> {
+    pub(super) fn new(args: &ReplayArgs, lang: Lang) -> anyhow::Result<Filter> {
         let mut calls = HashSet::new();
         let kinds = if args.kind.is_empty() {
             None
@@ -126,7 +126,7 @@ impl Filter {
                     kinds: EventKind::KNOWN.join(", "),
                     syscalls: names.join(", "),
                 };
-                anyhow::bail!("{}", listing(lang::current(), &unknown));
+                anyhow::bail!("{}", listing(lang, &unknown));
             }
             Some(kinds)
         };
@@ -194,8 +194,7 @@ pub fn only_about_a_file(step: &Step) -> bool {
 }
 
 /// Runs `forkscope replay`.
-pub fn run(args: ReplayArgs, style: Style) -> anyhow::Result<i32> {
-    let lang = lang::current();
+pub fn run(args: ReplayArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
     let mut r = Replay::open(&args.trace)?;
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
@@ -214,14 +213,14 @@ pub fn run(args: ReplayArgs, style: Style) -> anyhow::Result<i32> {
     Ok(code)
 }
 
-pub(super) fn timeline_in<R: std::io::BufRead>(
+pub(crate) fn timeline_in<R: std::io::BufRead>(
     lang: Lang,
     r: &mut Replay<R>,
     out: &mut impl Write,
     style: &Style,
     args: &ReplayArgs,
 ) -> anyhow::Result<i32> {
-    let mut filter = Filter::new(args)?;
+    let mut filter = Filter::new(args, lang)?;
     let mut pid_seen = args.pid.is_none();
     let mut last_ts: Option<u64> = None;
     while let Some(step) = r.step()? {
@@ -383,22 +382,4 @@ fn subtree(m: &crate::model::Model, pid: Pid, descendants: bool) -> HashSet<Pid>
         }
     }
     set
-}
-
-/// One timeline line in the language of the thread (transitional, for the
-/// terminal view until it passes its language; see
-/// [`crate::render::state::timeline_line`]).
-pub fn timeline_line<R: std::io::BufRead>(r: &Replay<R>, step: &Step, style: &Style) -> String {
-    state::timeline_line(lang::current(), r, step, style)
-}
-
-/// The timeline in the language of the thread (transitional, for
-/// `record --live` until it passes its language).
-pub(super) fn timeline<R: std::io::BufRead>(
-    r: &mut Replay<R>,
-    out: &mut impl Write,
-    style: &Style,
-    args: &ReplayArgs,
-) -> anyhow::Result<i32> {
-    timeline_in(lang::current(), r, out, style, args)
 }

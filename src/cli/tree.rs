@@ -8,12 +8,12 @@ use super::TreeArgs;
 use crate::model::Process;
 use crate::render::tree::text;
 use crate::replay::Replay;
-use crate::words::lang;
 use crate::words::narrate::{listing, Listing};
+use crate::words::Lang;
 use std::io::{BufWriter, Write};
 
 /// Runs `forkscope tree`.
-pub fn run(args: TreeArgs, style: Style) -> anyhow::Result<i32> {
+pub fn run(args: TreeArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
     let mut r = Replay::open(&args.trace)?.without_narration();
     let mut end_ns = 0;
     while let Some(step) = r.step()? {
@@ -22,7 +22,6 @@ pub fn run(args: TreeArgs, style: Style) -> anyhow::Result<i32> {
     for w in r.take_warnings() {
         crate::errln!("forkscope: warning: {}: {w}", args.trace.display());
     }
-    let lang = lang::current();
     let m = &r.model;
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());

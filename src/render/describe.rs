@@ -2,7 +2,7 @@
 //! `/dev/pts/0`, `socket:[123]`) and for programs (`sh`, `grep`): names
 //! that read the same in every language.
 
-use super::labels::Labels;
+use crate::model::labels::Labels;
 use crate::model::{Model, Object, OpenFile, PipeEnd, Process};
 use crate::trace::{Pid, RawStr};
 
@@ -94,11 +94,4 @@ pub fn command_line(argv: &[RawStr]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// A box's state in the language of the thread (transitional, for the
-/// terminal view until it passes its language: render itself calls
-/// [`crate::words::diagram::state`]).
-pub fn state_word(state: &str) -> &str {
-    crate::words::diagram::state(crate::words::lang::current(), state)
 }

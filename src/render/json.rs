@@ -36,8 +36,8 @@
 //! the model knew before and after it.
 
 use super::describe;
-use super::labels::Labels;
 use super::narrate::{self, Before};
+use crate::model::labels::Labels;
 use crate::model::{Applied, Model, Object, PipeId, ProcId, Process};
 use crate::trace::{Event, EventKind, Pid};
 use crate::words::Lang;

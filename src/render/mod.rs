@@ -10,8 +10,6 @@ pub mod hang;
 pub mod html;
 pub mod json;
 pub mod kernel;
-pub mod labels;
-pub mod lang;
 pub mod mermaid;
 pub mod narrate;
 pub mod perfetto;

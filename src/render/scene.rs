@@ -5,8 +5,8 @@
 //! mermaid, html) draws a `Scene`; none of them looks at the model itself.
 
 use super::describe;
-use super::labels::Labels;
 use super::narrate::Before;
+use crate::model::labels::Labels;
 use crate::model::{Access, Model, Object, PipeEnd, PipeOrigin, ProcessState};
 use crate::trace::{Event, EventKind, ForkFlavor, Pid};
 use crate::words::diagram::{phrase, Phrase};

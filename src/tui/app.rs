@@ -12,8 +12,8 @@ use super::facts::{Filter, Message, PipeLine, PipeVerdict};
 use super::index::{At, Index};
 use crate::analysis::{Finding, Report};
 use crate::cli::style::Style;
+use crate::render::ascii;
 use crate::render::scene::SceneOptions;
-use crate::render::{ascii, describe};
 use crate::trace::{EventKind, Pid};
 use crate::words::{self, Lang};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
@@ -550,7 +550,9 @@ impl App {
     /// The timeline line of event `i`, in `style`.
     fn text_of(&mut self, i: usize, style: &Style) -> Result<String, String> {
         let (r, step) = self.scan.goto(&self.ix, i).map_err(|e| e.to_string())?;
-        Ok(crate::cli::replay::timeline_line(r, step, style))
+        Ok(crate::render::state::timeline_line(
+            self.lang, r, step, style,
+        ))
     }
 
     /// The line of row `row` (cached).
@@ -611,7 +613,7 @@ impl App {
             pid: None,
             collapse_files: self.collapse,
             hide_cloexec: false,
-            lang: crate::words::lang::current(),
+            lang: self.lang,
         };
         let mut scene = crate::cli::diagram::scene_of(r, step, self.ix.title.clone(), &opts);
         if let Some(pid) = self.follow {
@@ -657,7 +659,7 @@ impl App {
             .processes
             .iter()
             .map(|p| {
-                let state = describe::state_word(p.state);
+                let state = crate::words::diagram::state(self.lang, p.state);
                 format!(
                     "{}{} {} ({state})",
                     "  ".repeat(p.depth),

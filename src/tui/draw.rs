@@ -196,8 +196,7 @@ fn findings(app: &App) -> (usize, Vec<Line<'static>>) {
                 .iter()
                 .enumerate()
                 .map(|(n, f)| {
-                    let summary =
-                        crate::words::finding::summary(crate::words::lang::current(), &f.fact);
+                    let summary = crate::words::finding::summary(app.lang, &f.fact);
                     let sev = Span::styled(
                         f.severity.as_str(),
                         if app.style.color {

@@ -17,8 +17,8 @@
 //! apart and a jump took 180 ms.) Pipe labels are not
 //! copied: numbers are given in order of first appearance and never change,
 //! so the labels of the whole trace name every pipe as it was named then.
+use crate::model::labels::Labels;
 use crate::model::Model;
-use crate::render::labels::Labels;
 use crate::replay::{Replay, Step};
 use crate::trace::{EventKind, Pid, ReadWarning, TraceError, TraceReader};
 use std::cell::Cell;

@@ -232,7 +232,12 @@ fn a_jump_from_a_checkpoint_gives_the_same_line_as_replaying_from_the_start() {
     let mut sequential = Vec::new();
     let mut r = Replay::open(&path).unwrap();
     while let Some(s) = r.step().unwrap() {
-        sequential.push(crate::cli::replay::timeline_line(&r, &s, &Style::plain()));
+        sequential.push(crate::render::state::timeline_line(
+            Lang::En,
+            &r,
+            &s,
+            &Style::plain(),
+        ));
     }
     assert_eq!(sequential.len(), ix.len());
     let mut at = At::default();
@@ -249,7 +254,7 @@ fn a_jump_from_a_checkpoint_gives_the_same_line_as_replaying_from_the_start() {
     ];
     for i in order {
         let (r, s) = at.goto(&ix, i).unwrap();
-        let line = crate::cli::replay::timeline_line(r, s, &Style::plain());
+        let line = crate::render::state::timeline_line(Lang::En, r, s, &Style::plain());
         assert_eq!(line, sequential[i], "event {i}");
     }
 }

@@ -340,6 +340,21 @@ pub fn moment(lang: Lang, m: Moment) -> &'static str {
     }
 }
 
+/// A [`Notice`] carried as an error by code that has no language (the
+/// diagram and demo helpers the terminal view also calls): the CLI words it
+/// in the reader's language where it prints errors; its `Display` is the
+/// English wording.
+#[derive(Debug)]
+pub struct NoticeError(pub Notice);
+
+impl std::fmt::Display for NoticeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&notice(Lang::En, &self.0))
+    }
+}
+
+impl std::error::Error for NoticeError {}
+
 /// A notice in `lang`.
 pub fn notice(lang: Lang, n: &Notice) -> String {
     match lang {

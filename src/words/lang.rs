@@ -1,10 +1,8 @@
 //! The language of what forkscope writes for a reader (timeline sentences,
 //! diagram words in every format, the HTML page's controls, doctor findings,
 //! snapshot and record messages): English or Chinese, chosen once per run
-//! by `--lang` or from LC_ALL / LC_MESSAGES / LANG, and read through
-//! [`current`]. Thread-local, so tests can set it per test.
-
-use std::cell::Cell;
+//! by `--lang` or from LC_ALL / LC_MESSAGES / LANG at the CLI edge and
+//! passed down as a parameter.
 
 /// A language forkscope writes annotations in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -14,20 +12,6 @@ pub enum Lang {
     En,
     /// Chinese (简体中文).
     Zh,
-}
-
-thread_local! {
-    static CURRENT: Cell<Lang> = const { Cell::new(Lang::En) };
-}
-
-/// The language in effect on this thread.
-pub fn current() -> Lang {
-    CURRENT.with(|c| c.get())
-}
-
-/// Sets the language for this thread.
-pub fn set(lang: Lang) {
-    CURRENT.with(|c| c.set(lang));
 }
 
 impl Lang {
