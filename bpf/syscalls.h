@@ -22,8 +22,15 @@ struct sys_exit_ctx {
 	long ret;
 };
 
+/* The arguments kept from entry to exit, with which of our calls it is
+ * (enum sys_id; the signal programs look for a kill in flight), whether
+ * it was already recorded (a kill seen taking effect before its exit), and
+ * one value an enter program read (waitid(P_PIDFD): the pid). */
 struct sys_args {
-	unsigned long a[6];
+	unsigned long a[4];
+	__u32 sys;
+	__u32 done;
+	__s64 extra;
 };
 
 /* Arguments of the syscall each traced task is in. */
@@ -37,7 +44,7 @@ struct {
 /* Keeps the first `n` arguments (a constant): the kernel refuses a program
  * that reads past the tracepoint's record (EACCES at attach), and each
  * syscall's record has only its own arguments. */
-static __always_inline int save_args(struct sys_enter_ctx *ctx, int n)
+static __always_inline int save_tagged(struct sys_enter_ctx *ctx, int n, __u32 sys, __s64 extra)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	if (!traced(tid))
@@ -46,8 +53,16 @@ static __always_inline int save_args(struct sys_enter_ctx *ctx, int n)
 	if (n > 0) a.a[0] = ctx->args[0];
 	if (n > 1) a.a[1] = ctx->args[1];
 	if (n > 2) a.a[2] = ctx->args[2];
+	if (n > 3) a.a[3] = ctx->args[3];
+	a.sys = sys;
+	a.extra = extra;
 	bpf_map_update_elem(&inflight, &tid, &a, BPF_ANY);
 	return 0;
+}
+
+static __always_inline int save_args(struct sys_enter_ctx *ctx, int n)
+{
+	return save_tagged(ctx, n, 0, 0);
 }
 
 /* Copies out and forgets the current task's saved arguments; 0 when it
@@ -67,5 +82,10 @@ static __always_inline int take_args(struct sys_args *out)
 #define ENTER(NAME, N)                                                  \
 	SEC("tracepoint/syscalls/sys_enter_" #NAME)                     \
 	int enter_##NAME(struct sys_enter_ctx *ctx) { return save_args(ctx, N); }
+
+/* The enter program of syscall NAME, keeping N arguments and its id SYS. */
+#define ENTER_TAGGED(NAME, N, SYS)                                      \
+	SEC("tracepoint/syscalls/sys_enter_" #NAME)                     \
+	int enter_##NAME(struct sys_enter_ctx *ctx) { return save_tagged(ctx, N, SYS, 0); }
 
 #endif

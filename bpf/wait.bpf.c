@@ -1,4 +1,5 @@
-/* wait4 (with the status word the kernel wrote) and kill, at their exit. */
+/* wait4 (with the status word the kernel wrote) and waitid (with the
+ * siginfo it wrote), at their exit. */
 
 ENTER(wait4, 3)
 SEC("tracepoint/syscalls/sys_exit_wait4")
@@ -8,7 +9,7 @@ int exit_wait4(struct sys_exit_ctx *ctx)
 	if (!take_args(&a))
 		return 0;
 	long ret = ctx->ret;
-	struct rec_sys *r = sys_rec(S_WAIT4, &a, ret);
+	struct rec_sys *r = sys_rec(S_WAIT4, &a, ctx);
 	if (!r)
 		return 0;
 	if (ret > 0 && a.a[1] &&
@@ -18,6 +19,52 @@ int exit_wait4(struct sys_exit_ctx *ctx)
 	return 0;
 }
 
-ENTER(kill, 2)
-SEC("tracepoint/syscalls/sys_exit_kill")
-int exit_kill(struct sys_exit_ctx *ctx) { return plain_exit(S_KILL, ctx); }
+#define P_PIDFD 3
+#define WNOWAIT 0x01000000
+
+/* waitid(idtype, id, infop, options, rusage). For P_PIDFD the pid the
+ * pidfd names is read now, while the process is not yet reaped. */
+SEC("tracepoint/syscalls/sys_enter_waitid")
+int enter_waitid(struct sys_enter_ctx *ctx)
+{
+	__s64 pid = 0;
+	if ((int)ctx->args[0] == P_PIDFD && current_traced()) {
+		struct file *f = fd_file((int)ctx->args[1]);
+		/* pidfs keeps the struct pid in the inode (pidfd_pid());
+		 * before pidfs, an anonymous inode's file had it. */
+		struct pid *p = NULL;
+		if (f && BPF_CORE_READ(f, f_inode, i_sb, s_magic) == PID_FS_MAGIC)
+			p = BPF_CORE_READ(f, f_inode, i_private);
+		else if (f)
+			p = BPF_CORE_READ(f, private_data);
+		if (p)
+			pid = BPF_CORE_READ(p, numbers[0].nr);
+	}
+	return save_tagged(ctx, 4, S_WAITID, pid);
+}
+
+/* The record: args[2] (infop, not needed) holds the P_PIDFD pid; aux the
+ * siginfo's si_pid and si_status, ino its si_code. A WNOWAIT peek is not
+ * recorded (nothing changed). */
+SEC("tracepoint/syscalls/sys_exit_waitid")
+int exit_waitid(struct sys_exit_ctx *ctx)
+{
+	struct sys_args a;
+	if (!take_args(&a) || (a.a[3] & WNOWAIT))
+		return 0;
+	struct rec_sys *r = sys_rec(S_WAITID, &a, ctx);
+	if (!r)
+		return 0;
+	r->args[2] = a.extra;
+	if (ctx->ret == 0 && a.a[2]) {
+		int si[7] = {};
+		if (bpf_probe_read_user(si, sizeof(si), (void *)a.a[2]) == 0) {
+			r->ino = (__u32)si[2];
+			r->aux[0] = si[4];
+			r->aux[1] = si[6];
+			r->aux_ok = 1;
+		}
+	}
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
