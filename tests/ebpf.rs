@@ -448,6 +448,75 @@ fn close_range_unshare_sessions_and_waitid_record_the_same_with_ebpf() {
     }
 }
 
+/// Runs `cmd` natively and recorded with eBPF, both started as a wrapper
+/// like `nohup` or a service manager would: SIGUSR2 and SIGRTMIN+5
+/// blocked, SIGHUP and SIGUSR1 ignored, stdin closed. Returns both outputs.
+#[cfg(feature = "ebpf")]
+fn as_started_by_a_wrapper(cmd: &[&str]) -> (String, String) {
+    use std::os::unix::process::CommandExt;
+    fn setup(c: &mut Command) {
+        // SAFETY: sigprocmask, signal and close are async-signal-safe;
+        // the closure runs in the forked child before exec.
+        unsafe {
+            c.pre_exec(|| {
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut set);
+                libc::sigaddset(&mut set, libc::SIGUSR2);
+                libc::sigaddset(&mut set, libc::SIGRTMIN() + 5);
+                libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+                libc::signal(libc::SIGHUP, libc::SIG_IGN);
+                libc::signal(libc::SIGUSR1, libc::SIG_IGN);
+                libc::close(0);
+                Ok(())
+            });
+        }
+    }
+    let mut native = Command::new(cmd[0]);
+    native.args(&cmd[1..]);
+    setup(&mut native);
+    let native = native.output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut traced = forkscope();
+    traced
+        .args(["record", "-q", "--backend", "ebpf", "-o"])
+        .arg(&trace)
+        .arg("--")
+        .args(cmd);
+    setup(&mut traced);
+    let traced = traced.output().unwrap();
+    assert_eq!(traced.status.code(), native.status.code());
+    let v = forkscope()
+        .args(["replay", "--verify"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+    (
+        String::from_utf8_lossy(&native.stdout).into_owned(),
+        String::from_utf8_lossy(&traced.stdout).into_owned(),
+    )
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn with_ebpf_the_program_starts_with_the_signal_mask_ignored_signals_and_closed_stdin_forkscope_had(
+) {
+    let (native, traced) =
+        as_started_by_a_wrapper(&["grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"]);
+    let blk = native
+        .lines()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .expect("SigBlk line");
+    assert_ne!(blk & 1 << (libc::SIGUSR2 - 1), 0, "{native}");
+    assert_eq!(traced, native);
+    let stdin = "[ -e /proc/$$/fd/0 ] && echo stdin open || echo stdin closed";
+    let (native, traced) = as_started_by_a_wrapper(&["sh", "-c", stdin]);
+    assert_eq!(native, "stdin closed\n");
+    assert_eq!(traced, native);
+}
+
 #[cfg(not(feature = "ebpf"))]
 #[test]
 fn without_the_feature_backend_ebpf_refuses_in_one_line_and_auto_uses_ptrace() {
