@@ -54,12 +54,19 @@ pub fn hold(prog: &Path, argv: &[OsString]) -> Result<Held, RecordError> {
             msg: format!("pipe2: {e}"),
         })?;
     let (rfd, wfd) = (sync_r.as_raw_fd(), sync_w.as_raw_fd());
+    // The child says on this one when its fd table is final (fds 0-2
+    // closed as forkscope found them): the caller reads it after that.
+    let (ready_r, ready_w) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| RecordError::Spawn {
+            msg: format!("pipe2: {e}"),
+        })?;
+    let (ready_rfd, ready_wfd) = (ready_r.as_raw_fd(), ready_w.as_raw_fd());
     let inherited = signals::inherited();
     // No handler of forkscope's may run in the child: every signal is
     // blocked across the fork, and the child sets its own mask.
     let mask = signals::block_all();
     // SAFETY: the child branch only calls async-signal-safe functions
-    // (close, read, sigaction, sigprocmask, execv, _exit) on data prepared
+    // (close, read, write, sigaction, sigprocmask, execv, _exit) on data prepared
     // before the fork; it never returns.
     let forked = unsafe { nix::unistd::fork() };
     if !matches!(forked, Ok(nix::unistd::ForkResult::Child)) {
@@ -78,7 +85,10 @@ pub fn hold(prog: &Path, argv: &[OsString]) -> Result<Held, RecordError> {
                 // stdio. Done before waiting, so that the fd table the
                 // parent reads meanwhile is the one the program gets.
                 signals::restore_in_child(&inherited);
+                libc::close(ready_rfd);
                 let mut b = 0u8;
+                libc::write(ready_wfd, (&b as *const u8).cast(), 1);
+                libc::close(ready_wfd);
                 let n = loop {
                     let n = libc::read(rfd, (&mut b as *mut u8).cast(), 1);
                     if n < 0 && *libc::__errno_location() == libc::EINTR {
@@ -101,6 +111,11 @@ pub fn hold(prog: &Path, argv: &[OsString]) -> Result<Held, RecordError> {
         }
         nix::unistd::ForkResult::Parent { child } => {
             drop(sync_r);
+            drop(ready_w);
+            let mut b = [0u8; 1];
+            // 1 byte: ready; 0 or an error: the child is gone (its exit
+            // will be seen).
+            while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(&ready_r, &mut b) {}
             Ok(Held {
                 pid: child.as_raw(),
                 go: sync_w,
