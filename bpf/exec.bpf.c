@@ -105,7 +105,6 @@ done:
 	return 0;
 }
 
-ENTER(execve, 2)
 SEC("tracepoint/syscalls/sys_exit_execve")
 int exit_execve(struct sys_exit_ctx *ctx)
 {
@@ -115,7 +114,6 @@ int exit_execve(struct sys_exit_ctx *ctx)
 	return exec_failed((void *)a.a[0], (void *)a.a[1], ctx->ret);
 }
 
-ENTER(execveat, 3)
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int exit_execveat(struct sys_exit_ctx *ctx)
 {

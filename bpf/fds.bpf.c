@@ -68,38 +68,37 @@ static __always_inline int pipe_exit(__u32 sys, struct sys_exit_ctx *ctx)
 	return 0;
 }
 
-ENTER(pipe, 1)
 SEC("tracepoint/syscalls/sys_exit_pipe")
 int exit_pipe(struct sys_exit_ctx *ctx) { return pipe_exit(S_PIPE, ctx); }
-ENTER(pipe2, 2)
 SEC("tracepoint/syscalls/sys_exit_pipe2")
 int exit_pipe2(struct sys_exit_ctx *ctx) { return pipe_exit(S_PIPE2, ctx); }
 
-ENTER(dup, 1)
 SEC("tracepoint/syscalls/sys_exit_dup")
 int exit_dup(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP, ctx); }
-ENTER(dup2, 2)
 SEC("tracepoint/syscalls/sys_exit_dup2")
 int exit_dup2(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP2, ctx); }
-ENTER(dup3, 3)
 SEC("tracepoint/syscalls/sys_exit_dup3")
 int exit_dup3(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP3, ctx); }
-ENTER(close, 1)
 SEC("tracepoint/syscalls/sys_exit_close")
 int exit_close(struct sys_exit_ctx *ctx) { return plain_exit(S_CLOSE, ctx); }
 
 /* fcntl: only F_DUPFD, F_DUPFD_CLOEXEC and F_SETFD change the fd table;
- * the others are dropped at entry. */
-SEC("tracepoint/syscalls/sys_enter_fcntl")
-int enter_fcntl(struct sys_enter_ctx *ctx)
+ * the others are not recorded. */
+static __always_inline int fcntl_exit(struct sys_exit_ctx *ctx)
 {
-	long cmd = ctx->args[1];
+	struct sys_args a;
+	if (!take_args(&a))
+		return 0;
+	long cmd = (int)a.a[1];
 	if (cmd != 0 /* F_DUPFD */ && cmd != 1030 /* F_DUPFD_CLOEXEC */ && cmd != 2 /* F_SETFD */)
 		return 0;
-	return save_args(ctx, 3);
+	struct rec_sys *r = sys_rec(S_FCNTL, &a, ctx);
+	if (r)
+		bpf_ringbuf_submit(r, 0);
+	return 0;
 }
 SEC("tracepoint/syscalls/sys_exit_fcntl")
-int exit_fcntl(struct sys_exit_ctx *ctx) { return plain_exit(S_FCNTL, ctx); }
+int exit_fcntl(struct sys_exit_ctx *ctx) { return fcntl_exit(ctx); }
 
 /* open/openat/creat: the path as passed (read at exit: the caller's memory,
  * unchanged by the call), then what the new fd is (a rec_fd). */
@@ -126,12 +125,9 @@ static __always_inline int open_exit(__u32 sys, int path_arg, struct sys_exit_ct
 	return 0;
 }
 
-ENTER(open, 2)
 SEC("tracepoint/syscalls/sys_exit_open")
 int exit_open(struct sys_exit_ctx *ctx) { return open_exit(S_OPEN, 0, ctx); }
-ENTER(openat, 3)
 SEC("tracepoint/syscalls/sys_exit_openat")
 int exit_openat(struct sys_exit_ctx *ctx) { return open_exit(S_OPENAT, 1, ctx); }
-ENTER(creat, 1)
 SEC("tracepoint/syscalls/sys_exit_creat")
 int exit_creat(struct sys_exit_ctx *ctx) { return open_exit(S_CREAT, 0, ctx); }

@@ -28,6 +28,16 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
+/* Kills already recorded when their signal was sent, by tid: the exit
+ * program then records nothing. Cleared at exit (of the call, or of the
+ * task, which a kill of itself with SIGKILL never returns from). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} kill_sent SEC(".maps");
+
 static __always_inline int traced(__u32 tid)
 {
 	return bpf_map_lookup_elem(&pids, &tid) != NULL;

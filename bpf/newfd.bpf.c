@@ -31,16 +31,12 @@ static __always_inline int socket_exit(__u32 sys, struct sys_exit_ctx *ctx)
 	return 0;
 }
 
-ENTER(socket, 2)
 SEC("tracepoint/syscalls/sys_exit_socket")
 int exit_socket(struct sys_exit_ctx *ctx) { return socket_exit(S_SOCKET, ctx); }
-ENTER(socketpair, 4)
 SEC("tracepoint/syscalls/sys_exit_socketpair")
 int exit_socketpair(struct sys_exit_ctx *ctx) { return socket_exit(S_SOCKETPAIR, ctx); }
-ENTER(accept, 1)
 SEC("tracepoint/syscalls/sys_exit_accept")
 int exit_accept(struct sys_exit_ctx *ctx) { return socket_exit(S_ACCEPT, ctx); }
-ENTER(accept4, 4)
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int exit_accept4(struct sys_exit_ctx *ctx) { return socket_exit(S_ACCEPT4, ctx); }
 
@@ -99,7 +95,6 @@ NEWFD(mq_open)
  * return numbers that are not fds: user space looks at the arguments
  * (record::syscalls::newfd::makes_an_fd). */
 #define NEWFD_ARGS(NAME, N)                                             \
-	ENTER(NAME, N)                                                  \
 	SEC("tracepoint/syscalls/sys_exit_" #NAME)                      \
 	int exit_##NAME(struct sys_exit_ctx *ctx)                       \
 	{                                                               \
@@ -115,9 +110,7 @@ NEWFD_ARGS(bpf, 1)
 NEWFD_ARGS(landlock_create_ruleset, 3)
 
 /* close_range(first, last, flags) and unshare(flags), with their result. */
-ENTER(close_range, 3)
 SEC("tracepoint/syscalls/sys_exit_close_range")
 int exit_close_range(struct sys_exit_ctx *ctx) { return plain_exit(S_CLOSE_RANGE, ctx); }
-ENTER(unshare, 1)
 SEC("tracepoint/syscalls/sys_exit_unshare")
 int exit_unshare(struct sys_exit_ctx *ctx) { return plain_exit(S_UNSHARE, ctx); }

@@ -52,5 +52,6 @@ int BPF_PROG(on_exit, struct task_struct *p)
 		bpf_ringbuf_submit(r, 0);
 	}
 	bpf_map_delete_elem(&pids, &pid);
+	bpf_map_delete_elem(&kill_sent, &pid);
 	return 0;
 }

@@ -13,6 +13,5 @@ int exit_setsid(struct sys_exit_ctx *ctx)
 	return 0;
 }
 
-ENTER(setpgid, 2)
 SEC("tracepoint/syscalls/sys_exit_setpgid")
 int exit_setpgid(struct sys_exit_ctx *ctx) { return plain_exit(S_SETPGID, ctx); }

@@ -22,45 +22,53 @@
 #define SI_KERNEL 0x80
 #define SIGNAL_GROUP_EXIT 0x00000004
 
-/* The signal argument of a kill-family call (enum sys_id), or -1. */
-static __always_inline long kill_sig(struct sys_args *a)
+/* Our id (enum sys_id) of the kill-family call with syscall number `nr`
+ * (x86_64), or 0. */
+static __always_inline __u32 kill_id(long nr)
 {
-	switch (a->sys) {
-	case S_KILL: case S_TKILL: case S_RT_SIGQUEUEINFO: case S_PIDFD_SEND_SIGNAL:
-		return (int)a->a[1];
-	case S_TGKILL: case S_RT_TGSIGQUEUEINFO:
-		return (int)a->a[2];
+	switch (nr) {
+	case 62: return S_KILL;
+	case 200: return S_TKILL;
+	case 234: return S_TGKILL;
+	case 129: return S_RT_SIGQUEUEINFO;
+	case 297: return S_RT_TGSIGQUEUEINFO;
+	case 424: return S_PIDFD_SEND_SIGNAL;
 	}
-	return -1;
+	return 0;
+}
+
+/* The signal argument of a kill-family call. */
+static __always_inline long kill_sig(__u32 sys, struct sys_args *a)
+{
+	if (sys == S_TGKILL || sys == S_RT_TGSIGQUEUEINFO)
+		return (int)a->a[2];
+	return (int)a->a[1];
 }
 
 static __always_inline int kill_exit(__u32 sys, struct sys_exit_ctx *ctx)
 {
 	struct sys_args a;
-	if (!take_args(&a) || a.done)
+	if (!take_args(&a))
 		return 0;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	if (bpf_map_delete_elem(&kill_sent, &tid) == 0)
+		return 0; /* recorded when the signal was sent */
 	struct rec_sys *r = sys_rec(sys, &a, ctx);
 	if (r)
 		bpf_ringbuf_submit(r, 0);
 	return 0;
 }
 
-ENTER_TAGGED(kill, 2, S_KILL)
 SEC("tracepoint/syscalls/sys_exit_kill")
 int exit_kill(struct sys_exit_ctx *ctx) { return kill_exit(S_KILL, ctx); }
-ENTER_TAGGED(tkill, 2, S_TKILL)
 SEC("tracepoint/syscalls/sys_exit_tkill")
 int exit_tkill(struct sys_exit_ctx *ctx) { return kill_exit(S_TKILL, ctx); }
-ENTER_TAGGED(tgkill, 3, S_TGKILL)
 SEC("tracepoint/syscalls/sys_exit_tgkill")
 int exit_tgkill(struct sys_exit_ctx *ctx) { return kill_exit(S_TGKILL, ctx); }
-ENTER_TAGGED(rt_sigqueueinfo, 2, S_RT_SIGQUEUEINFO)
 SEC("tracepoint/syscalls/sys_exit_rt_sigqueueinfo")
 int exit_rt_sigqueueinfo(struct sys_exit_ctx *ctx) { return kill_exit(S_RT_SIGQUEUEINFO, ctx); }
-ENTER_TAGGED(rt_tgsigqueueinfo, 3, S_RT_TGSIGQUEUEINFO)
 SEC("tracepoint/syscalls/sys_exit_rt_tgsigqueueinfo")
 int exit_rt_tgsigqueueinfo(struct sys_exit_ctx *ctx) { return kill_exit(S_RT_TGSIGQUEUEINFO, ctx); }
-ENTER_TAGGED(pidfd_send_signal, 2, S_PIDFD_SEND_SIGNAL)
 SEC("tracepoint/syscalls/sys_exit_pidfd_send_signal")
 int exit_pidfd_send_signal(struct sys_exit_ctx *ctx) { return kill_exit(S_PIDFD_SEND_SIGNAL, ctx); }
 
@@ -99,17 +107,24 @@ SEC("tp_btf/signal_generate")
 int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
 	     struct task_struct *task, int group, int result)
 {
-	/* A kill in flight from a traced task takes effect: record it now,
-	 * so that the timeline never shows the effect before its cause. */
+	/* A kill by a traced task takes effect: record it now (its exit
+	 * will not), so that the timeline never shows the effect before
+	 * its cause. */
+	struct sys_args a;
 	__u32 me = (__u32)bpf_get_current_pid_tgid();
-	struct sys_args *a = bpf_map_lookup_elem(&inflight, &me);
-	if (a && !a->done && kill_sig(a) == sig) {
-		struct rec_sys *k = RESERVE(struct rec_sys, REC_SYS, me);
-		if (k) {
-			fill_sys_as(k, a->sys, a, 0, -1);
-			bpf_ringbuf_submit(k, 0);
+	if (take_args(&a)) {
+		struct task_struct *cur = (struct task_struct *)bpf_get_current_task_btf();
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+		__u32 sys = regs ? kill_id(BPF_CORE_READ(regs, orig_ax)) : 0;
+		__u8 one = 1;
+		if (sys && kill_sig(sys, &a) == sig &&
+		    bpf_map_update_elem(&kill_sent, &me, &one, BPF_NOEXIST) == 0) {
+			struct rec_sys *k = RESERVE(struct rec_sys, REC_SYS, me);
+			if (k) {
+				fill_sys_as(k, sys, &a, 0, -1);
+				bpf_ringbuf_submit(k, 0);
+			}
 		}
-		a->done = 1;
 	}
 	__u32 pid = BPF_CORE_READ(task, pid);
 	if (sig == SIGKILL || !traced(pid))

@@ -1,7 +1,6 @@
 /* wait4 (with the status word the kernel wrote) and waitid (with the
  * siginfo it wrote), at their exit. */
 
-ENTER(wait4, 3)
 SEC("tracepoint/syscalls/sys_exit_wait4")
 int exit_wait4(struct sys_exit_ctx *ctx)
 {
@@ -22,25 +21,22 @@ int exit_wait4(struct sys_exit_ctx *ctx)
 #define P_PIDFD 3
 #define WNOWAIT 0x01000000
 
-/* waitid(idtype, id, infop, options, rusage). For P_PIDFD the pid the
- * pidfd names is read now, while the process is not yet reaped. */
-SEC("tracepoint/syscalls/sys_enter_waitid")
-int enter_waitid(struct sys_enter_ctx *ctx)
+/* waitid(idtype, id, infop, options, rusage). For P_PIDFD, the pid the
+ * pidfd names: its struct pid keeps the number after the process is
+ * reaped (free_pid() takes it out of the namespace's idr only). */
+static __always_inline __s64 pidfd_pid(int fd)
 {
-	__s64 pid = 0;
-	if ((int)ctx->args[0] == P_PIDFD && current_traced()) {
-		struct file *f = fd_file((int)ctx->args[1]);
-		/* pidfs keeps the struct pid in the inode (pidfd_pid());
-		 * before pidfs, an anonymous inode's file had it. */
-		struct pid *p = NULL;
-		if (f && BPF_CORE_READ(f, f_inode, i_sb, s_magic) == PID_FS_MAGIC)
-			p = BPF_CORE_READ(f, f_inode, i_private);
-		else if (f)
-			p = BPF_CORE_READ(f, private_data);
-		if (p)
-			pid = BPF_CORE_READ(p, numbers[0].nr);
-	}
-	return save_tagged(ctx, 4, S_WAITID, pid);
+	struct file *f = fd_file(fd);
+	if (!f)
+		return 0;
+	/* pidfs keeps the struct pid in the inode (pidfd_pid()); before
+	 * pidfs, an anonymous inode's file had it. */
+	struct pid *p;
+	if (BPF_CORE_READ(f, f_inode, i_sb, s_magic) == PID_FS_MAGIC)
+		p = BPF_CORE_READ(f, f_inode, i_private);
+	else
+		p = BPF_CORE_READ(f, private_data);
+	return p ? BPF_CORE_READ(p, numbers[0].nr) : 0;
 }
 
 /* The record: args[2] (infop, not needed) holds the P_PIDFD pid; aux the
@@ -55,7 +51,7 @@ int exit_waitid(struct sys_exit_ctx *ctx)
 	struct rec_sys *r = sys_rec(S_WAITID, &a, ctx);
 	if (!r)
 		return 0;
-	r->args[2] = a.extra;
+	r->args[2] = (int)a.a[0] == P_PIDFD ? pidfd_pid((int)a.a[1]) : 0;
 	if (ctx->ret == 0 && a.a[2]) {
 		int si[7] = {};
 		if (bpf_probe_read_user(si, sizeof(si), (void *)a.a[2]) == 0) {
