@@ -166,7 +166,7 @@ static __always_inline void emit_fd(int pid, int fd, struct file *f, __u32 cloex
 	barrier_var(size);
 	if (size > sizeof(*r))
 		size = sizeof(*r);
-	if (bpf_ringbuf_output(&events, r, size, 0))
+	if (bpf_ringbuf_output(&events, r, size, QUIET))
 		count_lost();
 }
 

@@ -43,7 +43,7 @@ static __always_inline int plain_exit(__u32 sys, struct sys_exit_ctx *ctx)
 		return 0;
 	struct rec_sys *r = sys_rec(sys, &a, ctx);
 	if (r)
-		bpf_ringbuf_submit(r, 0);
+		bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
 
@@ -64,7 +64,7 @@ static __always_inline int pipe_exit(__u32 sys, struct sys_exit_ctx *ctx)
 		if (f)
 			r->ino = BPF_CORE_READ(f, f_inode, i_ino);
 	}
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
 
@@ -94,7 +94,7 @@ static __always_inline int fcntl_exit(struct sys_exit_ctx *ctx)
 		return 0;
 	struct rec_sys *r = sys_rec(S_FCNTL, &a, ctx);
 	if (r)
-		bpf_ringbuf_submit(r, 0);
+		bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
 SEC("tracepoint/syscalls/sys_exit_fcntl")
@@ -119,7 +119,7 @@ static __always_inline int open_exit(__u32 sys, int path_arg, struct sys_exit_ct
 	r->s.h.ts = bpf_ktime_get_ns();
 	fill_sys(&r->s, sys, &a, ctx);
 	bpf_probe_read_user_str(r->str, STR_MAX, (void *)a.a[path_arg & 1]);
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, QUIET);
 	if (ret >= 0)
 		new_fd(ctx, pid, ret);
 	return 0;

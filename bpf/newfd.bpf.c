@@ -27,7 +27,7 @@ static __always_inline int socket_exit(__u32 sys, struct sys_exit_ctx *ctx)
 	struct file *f = fd_file(fd);
 	if (f)
 		r->ino = BPF_CORE_READ(f, f_inode, i_ino);
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
 
@@ -54,7 +54,7 @@ static __always_inline int newfd_exit(struct sys_args *a, struct sys_exit_ctx *c
 		return 0;
 	struct sys_args none = {};
 	fill_sys(r, S_NEWFD, a ? a : &none, ctx);
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, QUIET);
 	new_fd(ctx, pid, ret);
 	return 0;
 }

@@ -9,7 +9,7 @@ int exit_setsid(struct sys_exit_ctx *ctx)
 	struct sys_args none = {};
 	struct rec_sys *r = sys_rec(S_SETSID, &none, ctx);
 	if (r)
-		bpf_ringbuf_submit(r, 0);
+		bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
 

@@ -55,7 +55,7 @@ static __always_inline int kill_exit(__u32 sys, struct sys_exit_ctx *ctx)
 		return 0; /* recorded when the signal was sent */
 	struct rec_sys *r = sys_rec(sys, &a, ctx);
 	if (r)
-		bpf_ringbuf_submit(r, 0);
+		bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
 
@@ -100,7 +100,7 @@ static __always_inline void emit_signal(int pid, int sig, __u32 at, __u32 stops,
 	r->at = at;
 	r->stops = stops;
 	sig_info(r, info);
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, QUIET);
 }
 
 SEC("tp_btf/signal_generate")
@@ -122,7 +122,7 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
 			struct rec_sys *k = RESERVE(struct rec_sys, REC_SYS, me);
 			if (k) {
 				fill_sys_as(k, sys, &a, 0, -1);
-				bpf_ringbuf_submit(k, 0);
+				bpf_ringbuf_submit(k, QUIET);
 			}
 		}
 	}

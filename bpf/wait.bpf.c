@@ -14,7 +14,7 @@ int exit_wait4(struct sys_exit_ctx *ctx)
 	if (ret > 0 && a.a[1] &&
 	    bpf_probe_read_user(&r->aux[0], sizeof(r->aux[0]), (void *)a.a[1]) == 0)
 		r->aux_ok = 1;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
 
@@ -61,6 +61,6 @@ int exit_waitid(struct sys_exit_ctx *ctx)
 			r->aux_ok = 1;
 		}
 	}
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }

@@ -133,7 +133,16 @@ pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordEr
     };
     loop {
         // EINTR (a signal to forkscope) only ends this poll early.
-        let _ = ring.poll(Duration::from_millis(100));
+        // Records do not wake forkscope (bpf/maps.h), exits do: read the
+        // buffer every 10 ms, and every millisecond once the first
+        // process's exit record is in, until waitpid sees it gone (its
+        // exit record comes before it is a zombie).
+        let nap = if status.is_none() && !dec.live.contains(&root) {
+            1
+        } else {
+            10
+        };
+        let _ = ring.poll(Duration::from_millis(nap));
         for b in queue.borrow_mut().drain(..) {
             if let Some(r) = wire::decode(&b) {
                 dec.feed(r, &mut out);
