@@ -143,6 +143,9 @@ pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordEr
             10
         };
         let _ = ring.poll(Duration::from_millis(nap));
+        // poll() reads only a buffer epoll reported (a wake-up): read it
+        // anyway.
+        let _ = ring.consume();
         for b in queue.borrow_mut().drain(..) {
             if let Some(r) = wire::decode(&b) {
                 dec.feed(r, &mut out);
