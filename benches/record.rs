@@ -27,7 +27,9 @@
 //! - `FORKSCOPE_BENCH_BASELINE`: another forkscope binary (e.g. built from an
 //!   earlier commit) run as one more variant, interleaved with the others, so
 //!   "did this change make recording slower?" is answered by ratios from one
-//!   run rather than by two runs on a machine whose speed drifts.
+//!   run rather than by two runs on a machine whose speed drifts;
+//!   `FORKSCOPE_BENCH_BASELINE_ARGS` adds options to its `record` (e.g.
+//!   `--backend ebpf`).
 //!
 //! - built with `--features ebpf`, `forkscope record --backend ebpf` is one
 //!   more variant.
@@ -457,6 +459,15 @@ impl Bench {
         };
     }
 
+    /// FORKSCOPE_BENCH_BASELINE_ARGS (split on spaces) for the baseline
+    /// variant, e.g. `--backend ebpf` to compare two eBPF builds.
+    fn baseline_args(&self, v: Variant) -> Vec<String> {
+        match std::env::var("FORKSCOPE_BENCH_BASELINE_ARGS") {
+            Ok(a) if v == Variant::Baseline => a.split_whitespace().map(String::from).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     fn trace_path(&self, w: &Workload) -> PathBuf {
         self.dir.join(format!("{}.jsonl", w.name))
     }
@@ -480,9 +491,10 @@ impl Bench {
                     .to_string_lossy()
                     .into_owned(),
                     "-q".into(),
-                    "--".into(),
                 ]
                 .into_iter()
+                .chain(self.baseline_args(v))
+                .chain(["--".into()])
                 .chain(w.argv.iter().cloned())
                 .collect(),
             ),

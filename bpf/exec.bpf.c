@@ -59,7 +59,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	r->argv_len = 0;
 	if (bpf_probe_read_user(r->argv, len & (ARGV_MAX - 1), (void *)start) == 0)
 		r->argv_len = len;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, QUIET);
 
 	struct fd_walk w = { .pid = pid };
 	/* (Plain locals: CO-RE relocates reads through kernel types only.) */
@@ -71,7 +71,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 
 	struct rec_end *e = RESERVE(struct rec_end, REC_EXEC_END, pid);
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, QUIET);
 	return 0;
 }
 
@@ -101,11 +101,10 @@ static __always_inline int exec_failed(const char *path, const char *const *argv
 		r->more = a != NULL;
 	}
 done:
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
 
-ENTER(execve, 2)
 SEC("tracepoint/syscalls/sys_exit_execve")
 int exit_execve(struct sys_exit_ctx *ctx)
 {
@@ -115,7 +114,6 @@ int exit_execve(struct sys_exit_ctx *ctx)
 	return exec_failed((void *)a.a[0], (void *)a.a[1], ctx->ret);
 }
 
-ENTER(execveat, 3)
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int exit_execveat(struct sys_exit_ctx *ctx)
 {

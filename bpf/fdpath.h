@@ -12,6 +12,7 @@
 #define PIPEFS_MAGIC 0x50495045
 #define SOCKFS_MAGIC 0x534F434B
 #define ANON_INODE_FS_MAGIC 0x09041934
+#define PID_FS_MAGIC 0x50494446
 #define S_IFMT 00170000
 #define S_IFIFO 0010000
 
@@ -27,6 +28,17 @@ static __always_inline struct file *fd_file(int fd)
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
 	return f;
+}
+
+/* Is fd `fd` of the current task close-on-exec? */
+static __always_inline __u32 fd_cloexec(int fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
+	unsigned long *bits = BPF_CORE_READ(t, files, fdt, close_on_exec);
+	unsigned long word = 0;
+	if (fd < 0 || bpf_probe_read_kernel(&word, sizeof(word), &bits[fd / 64]))
+		return 0;
+	return (word >> (fd % 64)) & 1;
 }
 
 /* The rec_fd being built (per CPU: too big for the BPF stack). */
@@ -111,9 +123,19 @@ static __always_inline void emit_fd(int pid, int fd, struct file *f, __u32 cloex
 		r->type = FD_PIPE;
 	} else if (magic == SOCKFS_MAGIC) {
 		r->type = FD_SOCKET;
+	} else if (magic == PID_FS_MAGIC) {
+		r->type = FD_PIDFD;
 	} else if (magic == ANON_INODE_FS_MAGIC) {
 		/* The dentry is named "[eventpoll]" and the like. */
 		r->type = FD_ANON;
+		bpf_probe_read_kernel_str(r->comp[0], NAME_LEN, BPF_CORE_READ(d, d_name.name));
+		r->ncomp = 1;
+	} else if (BPF_CORE_READ(d, d_parent) == d &&
+		   d != BPF_CORE_READ(f, f_path.mnt, mnt_root)) {
+		/* A dentry of its own, on no path (memfd_create's, from
+		 * alloc_file_pseudo): the kernel names it with simple_dname(),
+		 * "/NAME (deleted)". */
+		r->type = FD_PSEUDO;
 		bpf_probe_read_kernel_str(r->comp[0], NAME_LEN, BPF_CORE_READ(d, d_name.name));
 		r->ncomp = 1;
 	} else {
@@ -133,8 +155,75 @@ static __always_inline void emit_fd(int pid, int fd, struct file *f, __u32 cloex
 		r->ncomp = w.n;
 		r->cut = w.cut;
 	}
-	if (bpf_ringbuf_output(&events, r, sizeof(*r), 0))
+	/* Only the names used: most paths are a few names deep, and the
+	 * record would be 1.5 KiB with all of them. */
+	__u32 n = r->ncomp;
+	if (n > PATH_DEPTH)
+		n = PATH_DEPTH;
+	__u64 size = __builtin_offsetof(struct rec_fd, comp) + (__u64)n * NAME_LEN;
+	/* (clang may compute that sum as an OR, whose bound the verifier
+	 * cannot see: the bound is stated again, after a barrier.) */
+	barrier_var(size);
+	if (size > sizeof(*r))
+		size = sizeof(*r);
+	if (bpf_ringbuf_output(&events, r, size, QUIET))
 		count_lost();
+}
+
+/* The new fd to describe, handed to tail_new_fd (per CPU: a tail call
+ * runs at once, on the same CPU). */
+struct newfd_arg {
+	int pid;
+	int fd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct newfd_arg);
+} newfd_args SEC(".maps");
+
+/* Emits a rec_fd for the current task's new fd: the program every syscall
+ * exit that made an fd tail-calls, so that the verifier checks the path
+ * walk once rather than in each of those programs (loading took seconds).
+ * Not attached anywhere (no tracepoint named). */
+SEC("tracepoint")
+int tail_new_fd(void *ctx)
+{
+	__u32 zero = 0;
+	struct newfd_arg *a = bpf_map_lookup_elem(&newfd_args, &zero);
+	if (!a)
+		return 0;
+	int fd = a->fd;
+	struct file *f = fd_file(fd);
+	if (f)
+		emit_fd(a->pid, fd, f, fd_cloexec(fd));
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int (void *));
+} tails SEC(".maps") = {
+	.values = { [0] = (void *)&tail_new_fd },
+};
+
+/* Emits a rec_fd for the current task's new fd `fd` (after an open or a
+ * call that made one), with its close-on-exec flag. Must be the caller's
+ * last step: a tail call does not return. */
+static __always_inline void new_fd(void *ctx, int pid, int fd)
+{
+	__u32 zero = 0;
+	struct newfd_arg *a = bpf_map_lookup_elem(&newfd_args, &zero);
+	if (!a)
+		return;
+	a->pid = pid;
+	a->fd = fd;
+	bpf_tail_call(ctx, &tails, 0);
+	count_lost(); /* the tail call failed */
 }
 
 #endif

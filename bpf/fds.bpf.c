@@ -2,23 +2,37 @@
  * pipe, pipe2, dup, dup2, dup3, fcntl, open, openat, creat, close. User
  * space turns each rec_sys into the same event the ptrace backend writes. */
 
-/* A rec_sys with the first three arguments; NULL when the buffer is full. */
-static __always_inline struct rec_sys *sys_rec(__u32 sys, struct sys_args *a, long ret)
+/* Fills a rec_sys's fields from the saved arguments and the result. */
+static __always_inline void fill_sys_as(struct rec_sys *r, __u32 sys, struct sys_args *a,
+					long ret, long nr)
 {
-	int pid = (__u32)bpf_get_current_pid_tgid();
-	struct rec_sys *r = RESERVE(struct rec_sys, REC_SYS, pid);
-	if (!r)
-		return NULL;
 	r->sys = sys;
 	r->args[0] = a->a[0];
 	r->args[1] = a->a[1];
 	r->args[2] = a->a[2];
-	r->args[3] = 0;
+	r->args[3] = a->a[3];
 	r->ret = ret;
 	r->aux[0] = r->aux[1] = 0;
 	r->aux_ok = 0;
 	r->ino = 0;
-	r->str[0] = 0;
+	r->nr = nr;
+	r->pad = 0;
+}
+
+static __always_inline void fill_sys(struct rec_sys *r, __u32 sys, struct sys_args *a,
+				     struct sys_exit_ctx *ctx)
+{
+	fill_sys_as(r, sys, a, ctx->ret, ctx->nr);
+}
+
+/* A rec_sys for the current task; NULL when the buffer is full. */
+static __always_inline struct rec_sys *sys_rec(__u32 sys, struct sys_args *a,
+					       struct sys_exit_ctx *ctx)
+{
+	int pid = (__u32)bpf_get_current_pid_tgid();
+	struct rec_sys *r = RESERVE(struct rec_sys, REC_SYS, pid);
+	if (r)
+		fill_sys(r, sys, a, ctx);
 	return r;
 }
 
@@ -27,9 +41,9 @@ static __always_inline int plain_exit(__u32 sys, struct sys_exit_ctx *ctx)
 	struct sys_args a;
 	if (!take_args(&a))
 		return 0;
-	struct rec_sys *r = sys_rec(sys, &a, ctx->ret);
+	struct rec_sys *r = sys_rec(sys, &a, ctx);
 	if (r)
-		bpf_ringbuf_submit(r, 0);
+		bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
 
@@ -41,7 +55,7 @@ static __always_inline int pipe_exit(__u32 sys, struct sys_exit_ctx *ctx)
 	if (!take_args(&a))
 		return 0;
 	long ret = ctx->ret;
-	struct rec_sys *r = sys_rec(sys, &a, ret);
+	struct rec_sys *r = sys_rec(sys, &a, ctx);
 	if (!r)
 		return 0;
 	if (ret == 0 && bpf_probe_read_user(r->aux, sizeof(r->aux), (void *)a.a[0]) == 0) {
@@ -50,42 +64,41 @@ static __always_inline int pipe_exit(__u32 sys, struct sys_exit_ctx *ctx)
 		if (f)
 			r->ino = BPF_CORE_READ(f, f_inode, i_ino);
 	}
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
 
-ENTER(pipe, 1)
 SEC("tracepoint/syscalls/sys_exit_pipe")
 int exit_pipe(struct sys_exit_ctx *ctx) { return pipe_exit(S_PIPE, ctx); }
-ENTER(pipe2, 2)
 SEC("tracepoint/syscalls/sys_exit_pipe2")
 int exit_pipe2(struct sys_exit_ctx *ctx) { return pipe_exit(S_PIPE2, ctx); }
 
-ENTER(dup, 1)
 SEC("tracepoint/syscalls/sys_exit_dup")
 int exit_dup(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP, ctx); }
-ENTER(dup2, 2)
 SEC("tracepoint/syscalls/sys_exit_dup2")
 int exit_dup2(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP2, ctx); }
-ENTER(dup3, 3)
 SEC("tracepoint/syscalls/sys_exit_dup3")
 int exit_dup3(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP3, ctx); }
-ENTER(close, 1)
 SEC("tracepoint/syscalls/sys_exit_close")
 int exit_close(struct sys_exit_ctx *ctx) { return plain_exit(S_CLOSE, ctx); }
 
 /* fcntl: only F_DUPFD, F_DUPFD_CLOEXEC and F_SETFD change the fd table;
- * the others are dropped at entry. */
-SEC("tracepoint/syscalls/sys_enter_fcntl")
-int enter_fcntl(struct sys_enter_ctx *ctx)
+ * the others are not recorded. */
+static __always_inline int fcntl_exit(struct sys_exit_ctx *ctx)
 {
-	long cmd = ctx->args[1];
+	struct sys_args a;
+	if (!take_args(&a))
+		return 0;
+	long cmd = (int)a.a[1];
 	if (cmd != 0 /* F_DUPFD */ && cmd != 1030 /* F_DUPFD_CLOEXEC */ && cmd != 2 /* F_SETFD */)
 		return 0;
-	return save_args(ctx, 3);
+	struct rec_sys *r = sys_rec(S_FCNTL, &a, ctx);
+	if (r)
+		bpf_ringbuf_submit(r, QUIET);
+	return 0;
 }
 SEC("tracepoint/syscalls/sys_exit_fcntl")
-int exit_fcntl(struct sys_exit_ctx *ctx) { return plain_exit(S_FCNTL, ctx); }
+int exit_fcntl(struct sys_exit_ctx *ctx) { return fcntl_exit(ctx); }
 
 /* open/openat/creat: the path as passed (read at exit: the caller's memory,
  * unchanged by the call), then what the new fd is (a rec_fd). */
@@ -95,26 +108,26 @@ static __always_inline int open_exit(__u32 sys, int path_arg, struct sys_exit_ct
 	if (!take_args(&a))
 		return 0;
 	long ret = ctx->ret;
-	struct rec_sys *r = sys_rec(sys, &a, ret);
-	if (!r)
+	int pid = (__u32)bpf_get_current_pid_tgid();
+	struct rec_open *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_lost();
 		return 0;
-	bpf_probe_read_user_str(r->str, STR_MAX, (void *)a.a[path_arg & 1]);
-	int pid = r->h.pid;
-	bpf_ringbuf_submit(r, 0);
-	if (ret >= 0) {
-		struct file *f = fd_file(ret);
-		if (f)
-			emit_fd(pid, ret, f, 0);
 	}
+	r->s.h.kind = REC_SYS;
+	r->s.h.pid = pid;
+	r->s.h.ts = bpf_ktime_get_ns();
+	fill_sys(&r->s, sys, &a, ctx);
+	bpf_probe_read_user_str(r->str, STR_MAX, (void *)a.a[path_arg & 1]);
+	bpf_ringbuf_submit(r, QUIET);
+	if (ret >= 0)
+		new_fd(ctx, pid, ret);
 	return 0;
 }
 
-ENTER(open, 2)
 SEC("tracepoint/syscalls/sys_exit_open")
 int exit_open(struct sys_exit_ctx *ctx) { return open_exit(S_OPEN, 0, ctx); }
-ENTER(openat, 3)
 SEC("tracepoint/syscalls/sys_exit_openat")
 int exit_openat(struct sys_exit_ctx *ctx) { return open_exit(S_OPENAT, 1, ctx); }
-ENTER(creat, 1)
 SEC("tracepoint/syscalls/sys_exit_creat")
 int exit_creat(struct sys_exit_ctx *ctx) { return open_exit(S_CREAT, 0, ctx); }

@@ -1,6 +1,6 @@
 /* forkscope's eBPF recorder: one compilation unit that includes one file per
  * concern (the wire format, the maps, fd targets, the process tree, exec,
- * the fd calls, wait and kill). Built by build.rs with clang against a
+ * the fd calls, the other fd-making calls, wait, signals, sessions). Built by build.rs with clang against a
  * vmlinux.h generated from this machine's BTF; loaded by libbpf (CO-RE
  * relocates the struct offsets for the running kernel). */
 #include "vmlinux.h"
@@ -21,5 +21,8 @@
 #include "exec.bpf.c"
 #include "fds.bpf.c"
 #include "wait.bpf.c"
+#include "newfd.bpf.c"
+#include "signal.bpf.c"
+#include "session.bpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -20,6 +20,14 @@ struct {
 	__uint(max_entries, 16 << 20);
 } events SEC(".maps");
 
+/* Records are submitted without waking forkscope (BPF_RB_NO_WAKEUP):
+ * a wake-up is an IPI to the CPU forkscope sleeps on, paid by the traced
+ * program for each record it makes while forkscope is idle (most of them:
+ * forkscope keeps up). forkscope reads the buffer every few milliseconds
+ * instead; only a task's exit wakes it (to see the end of the program at
+ * once). */
+#define QUIET BPF_RB_NO_WAKEUP
+
 /* Records that did not fit (the ring buffer was full): [0] counts them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -27,6 +35,16 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
+
+/* Kills already recorded when their signal was sent, by tid: the exit
+ * program then records nothing. Cleared at exit (of the call, or of the
+ * task, which a kill of itself with SIGKILL never returns from). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} kill_sent SEC(".maps");
 
 static __always_inline int traced(__u32 tid)
 {

@@ -35,7 +35,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		else if (nr == NR_CLONE3)
 			bpf_probe_read_user(&r->flags, sizeof(r->flags), (void *)a0);
 	}
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
 
@@ -49,8 +49,9 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	if (r) {
 		/* do_exit() has set exit_code (a wait status word) by now. */
 		r->code = BPF_CORE_READ(p, exit_code);
-		bpf_ringbuf_submit(r, 0);
+		bpf_ringbuf_submit(r, 0); /* wakes forkscope when it waits */
 	}
 	bpf_map_delete_elem(&pids, &pid);
+	bpf_map_delete_elem(&kill_sent, &pid);
 	return 0;
 }

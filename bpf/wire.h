@@ -20,16 +20,32 @@ enum rec_kind {
 	REC_EXIT = 5,      /* struct rec_exit */
 	REC_SYS = 6,       /* struct rec_sys: a syscall returned */
 	REC_EXEC_FAIL = 7, /* struct rec_exec_fail */
+	REC_SIGNAL = 8,    /* struct rec_signal */
 };
 
 /* Which syscall a rec_sys is about (not the kernel's numbers: ours). */
 enum sys_id {
 	S_PIPE = 1, S_PIPE2, S_DUP, S_DUP2, S_DUP3, S_FCNTL,
 	S_OPEN, S_OPENAT, S_CREAT, S_CLOSE, S_WAIT4, S_KILL,
+	S_TKILL, S_TGKILL, S_RT_SIGQUEUEINFO, S_RT_TGSIGQUEUEINFO, S_PIDFD_SEND_SIGNAL,
+	S_WAITID, S_SOCKET, S_SOCKETPAIR, S_ACCEPT, S_ACCEPT4,
+	S_NEWFD,           /* the call is named by rec_sys.nr; its fd follows as a rec_fd */
+	S_CLOSE_RANGE, S_UNSHARE, S_SETSID, S_SETPGID,
+};
+
+/* Where a rec_signal was seen (rec_signal.at). */
+enum sig_at {
+	SIG_DELIVERED = 1, /* signal_deliver: the task takes the signal now */
+	SIG_IGNORED = 2,   /* signal_generate: dropped at once (ignored) */
+	SIG_CONT = 3,      /* signal_generate of SIGCONT that is not ignored */
 };
 
 /* What an fd refers to (rec_fd.type). */
-enum fd_type { FD_PATH = 1, FD_PIPE, FD_SOCKET, FD_ANON, FD_FIFO };
+enum fd_type {
+	FD_PATH = 1, FD_PIPE, FD_SOCKET, FD_ANON, FD_FIFO,
+	FD_PIDFD,  /* pidfs: /proc shows anon_inode:[pidfd] */
+	FD_PSEUDO, /* a file with no path (memfd): /proc shows /NAME (deleted) */
+};
 
 struct head {
 	__u32 kind;
@@ -72,6 +88,7 @@ struct rec_fd {
 	__u32 ncomp;    /* names in comp, leaf first */
 	__u32 cut;      /* the path was deeper than PATH_DEPTH */
 	__u32 pad;
+	/* Only the first ncomp names are sent: the record is cut after them. */
 	char comp[PATH_DEPTH][NAME_LEN];
 };
 
@@ -88,12 +105,32 @@ struct rec_exit {
 struct rec_sys {
 	struct head h;
 	__u32 sys;      /* enum sys_id */
-	__s32 aux[2];   /* pipe: the two fds; wait4: the status word */
+	__s32 aux[2];   /* pipe, socketpair: the two fds; wait4: the status
+			 * word; waitid: si_pid and si_status */
 	__u32 aux_ok;   /* aux was read */
 	__s64 args[4];
 	__s64 ret;
-	__u64 ino;      /* pipe: the read end's inode */
-	char str[STR_MAX]; /* open: the path */
+	__u64 ino;      /* pipe: the read end's inode; socket calls: the new
+			 * socket's; waitid: si_code; waitid(P_PIDFD): the pid */
+	__s32 nr;       /* the kernel's syscall number */
+	__u32 pad;
+};
+
+/* An open: a rec_sys and the path as passed (the only calls that carry a
+ * string; the others send the shorter rec_sys). */
+struct rec_open {
+	struct rec_sys s;
+	char str[STR_MAX];
+};
+
+struct rec_signal {
+	struct head h;  /* pid: the task the signal is for */
+	__s32 sig;
+	__u32 at;       /* enum sig_at */
+	__s32 code;     /* si_code */
+	__s32 from;     /* si_pid */
+	__s32 status;   /* si_status (SIGCHLD) */
+	__u32 stops;    /* delivered with the default action of a stop signal */
 };
 
 #endif

@@ -14,6 +14,8 @@ use forkscope::trace::{Event, EventKind};
 use std::collections::HashMap;
 #[cfg(feature = "ebpf")]
 use std::process::Command;
+#[cfg(feature = "ebpf")]
+use std::process::Stdio;
 
 /// The plumbing of a trace, per process, with processes named by their
 /// place in the tree (`0` the first, `0.1` its second child, ...) instead
@@ -228,6 +230,296 @@ fn records_the_ring_buffer_had_no_room_for_are_counted_written_and_said() {
         stderr.contains(&format!("{lost} records were lost")),
         "{stderr}"
     );
+}
+
+/// Every event but opens, closes and fd snapshots, per process, as JSON
+/// with the pids replaced by their place in the tree (see [`plumbing`]) and
+/// inodes numbered in order of appearance; an exec's fd table is left to
+/// `--verify`. A process's received signals and its waits are compared as
+/// sorted lists of their own: when a SIGCHLD or a child's exit arrives
+/// between the parent's own calls is the scheduler's choice.
+#[cfg(feature = "ebpf")]
+fn calls(events: &[Event]) -> HashMap<String, Vec<String>> {
+    use serde_json::Value;
+    let mut name: HashMap<i64, String> = HashMap::new();
+    let mut children: HashMap<String, usize> = HashMap::new();
+    let mut inodes: HashMap<String, usize> = HashMap::new();
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for e in events {
+        if let EventKind::Spawn { .. } = e.kind {
+            name.insert(e.pid as i64, "0".into());
+        }
+        let Some(me) = name.get(&(e.pid as i64)).cloned() else {
+            continue;
+        };
+        if let EventKind::Fork { child, .. } = e.kind {
+            let n = children.entry(me.clone()).or_default();
+            name.insert(child as i64, format!("{me}.{n}"));
+            *n += 1;
+        }
+        let Ok(Value::Object(mut map)) = serde_json::to_value(&e.kind) else {
+            panic!("an event kind serialises to an object")
+        };
+        let kind = map["kind"].as_str().unwrap_or_default().to_string();
+        // A wait the kernel restarts (a signal arrived while it blocked) is
+        // recorded, but whether one happens depends on timing.
+        if map
+            .get("errno")
+            .and_then(Value::as_str)
+            .is_some_and(|e| e.starts_with("ERESTART"))
+        {
+            continue;
+        }
+        if matches!(
+            kind.as_str(),
+            "open" | "close" | "fd_snapshot" | "spawn" | "stall"
+        ) {
+            continue;
+        }
+        for k in ["fds", "elf", "flags"] {
+            if kind == "exec" || (k == "flags" && kind == "fork") {
+                map.remove(k);
+            }
+        }
+        let via_pidfd = map.get("via").and_then(Value::as_str) == Some("pidfd_send_signal");
+        for (k, v) in map.iter_mut() {
+            let pid_key = matches!(
+                k.as_str(),
+                "child" | "reaped" | "from" | "target" | "sid" | "pgid"
+            );
+            if let (true, Some(n)) = (pid_key && !via_pidfd, v.as_i64()) {
+                if let Some(p) = name.get(&n.abs()) {
+                    *v = Value::String(if n < 0 { format!("-{p}") } else { p.clone() });
+                }
+            }
+            if let Some(t) = v.as_str().map(String::from) {
+                // Each run has a directory of its own.
+                if let Some(at) = t.find("/tmp/.tmp") {
+                    let end = (at + "/tmp/.tmp".len() + 6).min(t.len());
+                    *v = Value::String(format!("{}$TMP{}", &t[..at], &t[end..]));
+                }
+                for prefix in ["pipe:[", "socket:["] {
+                    if let Some(ino) = t.strip_prefix(prefix) {
+                        let n = inodes.len();
+                        let id = *inodes.entry(format!("{prefix}{ino}")).or_insert(n);
+                        *v = Value::String(format!("{prefix}#{id}]"));
+                    }
+                }
+            }
+            if k == "pipe_id" {
+                let n = inodes.len();
+                let id = *inodes.entry(format!("pipe_id {v}")).or_insert(n);
+                *v = Value::from(id);
+            }
+        }
+        let line = Value::Object(map).to_string();
+        let bucket = match kind.as_str() {
+            "signal" | "wait" | "stop" | "continue" => format!("{me} {kind}s"),
+            _ => me,
+        };
+        let lines = out.entry(bucket.clone()).or_default();
+        lines.push(line);
+        if bucket.ends_with('s') && bucket.contains(' ') {
+            lines.sort();
+            // A SIGCHLD sent while one is pending is merged into it for a
+            // ptraced parent (it is queued, then delivered once); untraced,
+            // one the parent ignores is dropped as it is sent, and the eBPF
+            // backend records each. How many: timing.
+            lines.dedup_by(|a, b| a == b && a.contains("\"SIGCHLD\""));
+        }
+    }
+    out
+}
+
+/// Runs `bin` in an empty directory with stdin from /dev/null and no fd
+/// above 2, natively and recorded by each backend; the recordings must
+/// agree call for call ([`calls`]), the program must behave as untraced,
+/// and the eBPF trace must verify clean.
+#[cfg(feature = "ebpf")]
+fn both_backends_record_the_same_calls(bin: &std::path::Path) {
+    use std::os::unix::process::CommandExt;
+    let run = |args: &[&str], trace: Option<&std::path::Path>| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = match trace {
+            Some(t) => {
+                let mut c = forkscope();
+                c.args(["record", "-q"])
+                    .args(args)
+                    .arg("-o")
+                    .arg(t)
+                    .arg("--");
+                c.arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        cmd.current_dir(dir.path()).stdin(Stdio::null());
+        // SAFETY: close_range is async-signal-safe and touches no memory;
+        // the closure runs in the forked child before exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+                Ok(())
+            });
+        }
+        cmd.output().unwrap()
+    };
+    let traces = tempfile::tempdir().unwrap();
+    let (te, tp) = (traces.path().join("e.jsonl"), traces.path().join("p.jsonl"));
+    let native = run(&[], None);
+    let ebpf = run(&["--backend", "ebpf"], Some(&te));
+    let ptrace = run(&["--backend", "ptrace"], Some(&tp));
+    assert_eq!(ptrace.stdout, native.stdout, "{}", bin.display());
+    let name = bin.display();
+    assert_eq!(
+        ebpf.status.code(),
+        native.status.code(),
+        "{name}: {}",
+        String::from_utf8_lossy(&ebpf.stderr)
+    );
+    assert_eq!(ebpf.stdout, native.stdout, "{name}");
+    let (_, e, _) = forkscope::trace::read_all(&te).unwrap();
+    let (_, p, _) = forkscope::trace::read_all(&tp).unwrap();
+    let (e, p) = (calls(&e), calls(&p));
+    let mut keys: Vec<&String> = e.keys().chain(p.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut diff = String::new();
+    for k in keys {
+        let (le, lp) = (
+            e.get(k).cloned().unwrap_or_default(),
+            p.get(k).cloned().unwrap_or_default(),
+        );
+        if le != lp {
+            diff.push_str(&format!(
+                "process {k}:\n  ebpf:   {le:#?}\n  ptrace: {lp:#?}\n"
+            ));
+        }
+    }
+    assert!(diff.is_empty(), "{name}: the backends disagree:\n{diff}");
+    let v = forkscope()
+        .args(["replay", "--verify"])
+        .arg(&te)
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success() && !String::from_utf8_lossy(&v.stdout).contains("divergence #"),
+        "{name}: replay --verify on the eBPF trace:\n{}",
+        String::from_utf8_lossy(&v.stdout)
+    );
+}
+
+#[cfg(feature = "ebpf")]
+fn matrix_program(family: &str) -> std::path::PathBuf {
+    try_fixture_from("syscalls", family, &["-static"]).unwrap()
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn every_kill_family_call_and_the_signals_they_send_record_the_same_with_ebpf() {
+    both_backends_record_the_same_calls(&matrix_program("kill"));
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn signals_stops_and_continues_record_the_same_with_ebpf() {
+    for f in [
+        "signals_once",
+        "group_stop",
+        "sigpipe",
+        "wait_kill_children",
+    ] {
+        both_backends_record_the_same_calls(&fixture(f));
+    }
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn sockets_and_every_other_fd_making_call_record_the_same_with_ebpf() {
+    for f in ["socket", "newfd", "signalfd_existing"] {
+        both_backends_record_the_same_calls(&matrix_program(f));
+    }
+    both_backends_record_the_same_calls(&fixture("new_fds"));
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn close_range_unshare_sessions_and_waitid_record_the_same_with_ebpf() {
+    for f in ["close", "unshare", "session", "wait"] {
+        both_backends_record_the_same_calls(&matrix_program(f));
+    }
+    for f in ["unshare_files", "close_range_unshare", "waitid_pidfd"] {
+        both_backends_record_the_same_calls(&fixture(f));
+    }
+}
+
+/// Runs `cmd` natively and recorded with eBPF, both started as a wrapper
+/// like `nohup` or a service manager would: SIGUSR2 and SIGRTMIN+5
+/// blocked, SIGHUP and SIGUSR1 ignored, stdin closed. Returns both outputs.
+#[cfg(feature = "ebpf")]
+fn as_started_by_a_wrapper(cmd: &[&str]) -> (String, String) {
+    use std::os::unix::process::CommandExt;
+    fn setup(c: &mut Command) {
+        // SAFETY: sigprocmask, signal and close are async-signal-safe;
+        // the closure runs in the forked child before exec.
+        unsafe {
+            c.pre_exec(|| {
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut set);
+                libc::sigaddset(&mut set, libc::SIGUSR2);
+                libc::sigaddset(&mut set, libc::SIGRTMIN() + 5);
+                libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+                libc::signal(libc::SIGHUP, libc::SIG_IGN);
+                libc::signal(libc::SIGUSR1, libc::SIG_IGN);
+                libc::close(0);
+                Ok(())
+            });
+        }
+    }
+    let mut native = Command::new(cmd[0]);
+    native.args(&cmd[1..]);
+    setup(&mut native);
+    let native = native.output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut traced = forkscope();
+    traced
+        .args(["record", "-q", "--backend", "ebpf", "-o"])
+        .arg(&trace)
+        .arg("--")
+        .args(cmd);
+    setup(&mut traced);
+    let traced = traced.output().unwrap();
+    assert_eq!(traced.status.code(), native.status.code());
+    let v = forkscope()
+        .args(["replay", "--verify"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+    (
+        String::from_utf8_lossy(&native.stdout).into_owned(),
+        String::from_utf8_lossy(&traced.stdout).into_owned(),
+    )
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn with_ebpf_the_program_starts_with_the_signal_mask_ignored_signals_and_closed_stdin_forkscope_had(
+) {
+    let (native, traced) =
+        as_started_by_a_wrapper(&["grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"]);
+    let blk = native
+        .lines()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .expect("SigBlk line");
+    assert_ne!(blk & 1 << (libc::SIGUSR2 - 1), 0, "{native}");
+    assert_eq!(traced, native);
+    let stdin = "[ -e /proc/$$/fd/0 ] && echo stdin open || echo stdin closed";
+    let (native, traced) = as_started_by_a_wrapper(&["sh", "-c", stdin]);
+    assert_eq!(native, "stdin closed\n");
+    assert_eq!(traced, native);
 }
 
 #[cfg(not(feature = "ebpf"))]

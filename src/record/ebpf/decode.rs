@@ -4,9 +4,10 @@
 //! fd between the exec record and its end record; an open's new fd as one
 //! record after the open's; both are gathered per task here.
 
-use super::wire::{self, FdType, Rec, Record};
+use super::wire::{self, FdType, Rec, Record, SigAt};
 use crate::record::syscalls::open::open_flags;
-use crate::record::sysno::{self, Abi};
+use crate::record::syscalls::{newfd, socket, wait};
+use crate::record::sysno::{self, Abi, Sys};
 use crate::record::tracer::Stats;
 use crate::trace::{
     errno_name, DupVia, EventKind, FdEntry, ForkFlavor, KillVia, RawStr, Sig, Status, WaitVia,
@@ -27,8 +28,12 @@ struct ExecPending {
 /// Per-recording decoding state.
 pub struct Decoder {
     execs: HashMap<i32, ExecPending>,
-    /// An open waiting for its fd record, with its kernel time.
+    /// An open (or a one-fd call) waiting for its fd record, with its
+    /// kernel time.
     opens: HashMap<i32, (EventKind, u64)>,
+    /// Tasks in a group-stop (a stop signal delivered with its default
+    /// action), until a SIGCONT is sent to them.
+    stopped: HashSet<i32>,
     /// Tasks alive as far as the records tell.
     pub live: HashSet<i32>,
     /// Counts for the summary.
@@ -48,6 +53,7 @@ impl Decoder {
         Decoder {
             execs: HashMap::new(),
             opens: HashMap::new(),
+            stopped: HashSet::new(),
             live: HashSet::from([root]),
             stats: Stats {
                 processes: 1,
@@ -132,6 +138,7 @@ impl Decoder {
                 ino,
                 comp,
                 cut: _,
+                cloexec,
             } => {
                 let text = wire::fd_text(ty, ino, &comp);
                 if let Some(e) = self.execs.get_mut(&pid) {
@@ -144,27 +151,38 @@ impl Decoder {
                         same_as_pid: None,
                     });
                 } else if let Some((mut ev, ts)) = self.opens.remove(&pid) {
-                    if let EventKind::Open {
-                        path,
-                        target,
-                        kernel_name,
-                        ..
-                    } = &mut ev
-                    {
-                        // As procfs::fd_kind_and_name: FIFOs and pipes by
-                        // inode, sockets and anonymous inodes by the
-                        // kernel's name, files by their path.
-                        *target = match ty {
-                            FdType::Fifo | FdType::Pipe => {
-                                Some(RawStr(format!("pipe:[{ino}]").into_bytes()))
+                    match &mut ev {
+                        EventKind::Open {
+                            path,
+                            target,
+                            kernel_name,
+                            ..
+                        } => {
+                            // As procfs::fd_kind_and_name: FIFOs and pipes by
+                            // inode, sockets and anonymous inodes by the
+                            // kernel's name, files by their path.
+                            *target = match ty {
+                                FdType::Fifo | FdType::Pipe => {
+                                    Some(RawStr(format!("pipe:[{ino}]").into_bytes()))
+                                }
+                                FdType::Socket | FdType::Anon | FdType::Pidfd => {
+                                    Some(RawStr(text.clone()))
+                                }
+                                FdType::Path | FdType::Pseudo => None,
+                            };
+                            let name = RawStr(text);
+                            if name != *path && Some(&name) != target.as_ref() {
+                                *kernel_name = Some(name);
                             }
-                            FdType::Socket | FdType::Anon => Some(RawStr(text.clone())),
-                            FdType::Path => None,
-                        };
-                        let name = RawStr(text);
-                        if name != *path && Some(&name) != target.as_ref() {
-                            *kernel_name = Some(name);
                         }
+                        EventKind::NewFd {
+                            target, cloexec: c, ..
+                        } => {
+                            // As procfs::fd_target: the link text.
+                            *target = Some(RawStr(text));
+                            *c = cloexec;
+                        }
+                        _ => {}
                     }
                     out.push((pid, ts, ev));
                 }
@@ -240,20 +258,74 @@ impl Decoder {
             }
             Rec::Sys {
                 sys,
+                nr,
                 args,
                 ret,
                 aux,
                 ino,
                 str,
             } => {
-                if let Some(ev) = self.syscall(sys, args, ret, aux, ino, str) {
-                    if matches!(ev, EventKind::Open { fd, .. } if fd >= 0) {
+                if let Some(ev) = self.syscall(sys, nr, args, ret, aux, ino, str) {
+                    let awaits_fd = match &ev {
+                        EventKind::Open { fd, .. } => *fd >= 0,
+                        EventKind::NewFd { .. } => true,
+                        _ => false,
+                    };
+                    if awaits_fd {
                         self.opens.insert(pid, (ev, r.ts));
                     } else {
                         out.push((pid, r.ts, ev));
                     }
                 }
             }
+            Rec::Signal {
+                sig,
+                at,
+                code,
+                from,
+                status: _,
+                stops,
+            } => self.signal(pid, r.ts, sig, at, code, from, stops, out),
+        }
+    }
+
+    /// A signal record: what the ptrace backend writes at the task's
+    /// signal-delivery stop (`signal`, with the sender as `sender_info`
+    /// reads it from the siginfo), at its group-stop (`stop`) and when a
+    /// SIGCONT ends that (`continue`, before the SIGCONT's own delivery).
+    #[allow(clippy::too_many_arguments)]
+    fn signal(
+        &mut self,
+        pid: i32,
+        ts: u64,
+        sig: i32,
+        at: SigAt,
+        code: i32,
+        from: i32,
+        stops: bool,
+        out: &mut Vec<Out>,
+    ) {
+        if sig == libc::SIGCONT && at != SigAt::Delivered && self.stopped.remove(&pid) {
+            out.push((pid, ts, EventKind::Continue {}));
+        }
+        if at == SigAt::Cont {
+            return;
+        }
+        let by_process = matches!(code, libc::SI_USER | libc::SI_TKILL | libc::SI_QUEUE);
+        let by_child = sig == libc::SIGCHLD && code > 0;
+        let from = ((by_process || by_child) && from > 0).then_some(from);
+        self.stats.signals += 1;
+        out.push((
+            pid,
+            ts,
+            EventKind::Signal {
+                signal: Sig(sig),
+                from,
+            },
+        ));
+        if stops {
+            self.stopped.insert(pid);
+            out.push((pid, ts, EventKind::Stop { signal: Sig(sig) }));
         }
     }
 
@@ -265,10 +337,12 @@ impl Decoder {
         out.extend(rest);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn syscall(
         &mut self,
         sys: u32,
-        args: [i64; 3],
+        nr: i64,
+        args: [i64; 4],
         ret: i64,
         aux: Option<[i32; 2]>,
         ino: u64,
@@ -357,17 +431,142 @@ impl Decoder {
                     errno,
                 }
             }
-            wire::sys::KILL => EventKind::Kill {
-                target: int(0) as i64,
-                signal: Sig(int(1)),
+            wire::sys::KILL
+            | wire::sys::TKILL
+            | wire::sys::TGKILL
+            | wire::sys::RT_SIGQUEUEINFO
+            | wire::sys::RT_TGSIGQUEUEINFO
+            | wire::sys::PIDFD_SEND_SIGNAL => {
+                // As record::syscalls::signal decodes them.
+                let (target, signal, via) = match sys {
+                    wire::sys::KILL => (int(0), int(1), KillVia::Kill),
+                    wire::sys::TKILL => (int(0), int(1), KillVia::Tkill),
+                    wire::sys::TGKILL => (int(1), int(2), KillVia::Tgkill),
+                    wire::sys::RT_SIGQUEUEINFO => (int(0), int(1), KillVia::RtSigqueueinfo),
+                    wire::sys::RT_TGSIGQUEUEINFO => (int(1), int(2), KillVia::RtTgsigqueueinfo),
+                    _ => (int(0), int(1), KillVia::PidfdSendSignal),
+                };
+                EventKind::Kill {
+                    target: target as i64,
+                    signal: Sig(signal),
+                    ok: ret == 0,
+                    via,
+                    errno,
+                }
+            }
+            wire::sys::WAITID => {
+                // args: idtype, id, the pid a P_PIDFD named, options;
+                // aux: si_pid and si_status; ino: si_code.
+                let options = int(3);
+                let target = match int(0) {
+                    P_ALL => -1,
+                    P_PID => int(1) as i64,
+                    P_PGID => -(int(1) as i64),
+                    P_PIDFD if args[2] > 0 => args[2],
+                    _ => int(1) as i64,
+                };
+                let (reaped, status) = match aux {
+                    Some([child, st]) if ret == 0 && child > 0 => {
+                        (Some(child), Some(wait::siginfo_status(ino as i32, st)))
+                    }
+                    _ => (None, None),
+                };
+                EventKind::Wait {
+                    target,
+                    reaped,
+                    status,
+                    nohang: options & libc::WNOHANG != 0,
+                    untraced: options & libc::WUNTRACED != 0,
+                    continued: options & libc::WCONTINUED != 0,
+                    via: WaitVia::Waitid,
+                    errno,
+                }
+            }
+            wire::sys::SOCKET | wire::sys::SOCKETPAIR | wire::sys::ACCEPT | wire::sys::ACCEPT4 => {
+                // As record::syscalls::socket::exit (failures never come).
+                let fds = match (sys, aux) {
+                    (wire::sys::SOCKETPAIR, Some(pair)) => pair.to_vec(),
+                    (wire::sys::SOCKETPAIR, None) => return None,
+                    _ => vec![new],
+                };
+                let (domain, listen_fd, cloexec, syscall) = match sys {
+                    wire::sys::SOCKET | wire::sys::SOCKETPAIR => (
+                        Some(socket::domain_name(int(0))),
+                        None,
+                        int(1) & libc::SOCK_CLOEXEC != 0,
+                        if sys == wire::sys::SOCKET {
+                            "socket"
+                        } else {
+                            "socketpair"
+                        },
+                    ),
+                    wire::sys::ACCEPT => (None, Some(int(0)), false, "accept"),
+                    _ => (
+                        None,
+                        Some(int(0)),
+                        int(3) & libc::SOCK_CLOEXEC != 0,
+                        "accept4",
+                    ),
+                };
+                EventKind::Socket {
+                    fds,
+                    syscall: syscall.into(),
+                    domain,
+                    listen_fd,
+                    target: (ino != 0).then(|| RawStr(format!("socket:[{ino}]").into_bytes())),
+                    cloexec,
+                }
+            }
+            wire::sys::NEWFD => {
+                let Some(Sys::NewFd(name)) = sysno::lookup(Abi::Native, nr) else {
+                    return None;
+                };
+                let raw = args.map(|a| a as u64);
+                let raw6 = [raw[0], raw[1], raw[2], raw[3], 0, 0];
+                if !newfd::makes_an_fd(name, &raw6, new) {
+                    return None;
+                }
+                EventKind::NewFd {
+                    fd: new,
+                    syscall: name.into(),
+                    target: None,
+                    cloexec: false,
+                }
+            }
+            wire::sys::CLOSE_RANGE => EventKind::CloseRange {
+                first: args[0] as u32,
+                last: args[1] as u32,
+                cloexec: args[2] as u64 & CLOSE_RANGE_CLOEXEC != 0,
+                unshare: args[2] as u64 & CLOSE_RANGE_UNSHARE != 0,
+                errno,
+            },
+            wire::sys::UNSHARE => EventKind::Unshare {
+                flags: args[0] as u64,
+                errno,
+            },
+            wire::sys::SETSID => EventKind::Setsid {
+                sid: (ret >= 0).then_some(ret as i32),
+                errno,
+            },
+            wire::sys::SETPGID => EventKind::Setpgid {
+                target: int(0),
+                pgid: int(1),
                 ok: ret == 0,
-                via: KillVia::Kill,
                 errno,
             },
             _ => return None,
         })
     }
 }
+
+/// waitid's id types (<linux/wait.h>).
+const P_ALL: i32 = 0;
+const P_PID: i32 = 1;
+const P_PGID: i32 = 2;
+const P_PIDFD: i32 = 3;
+/// close_range flags (<linux/close_range.h>).
+const CLOSE_RANGE_UNSHARE: u64 = 1 << 1;
+const CLOSE_RANGE_CLOEXEC: u64 = 1 << 2;
 
 /// How many argv elements a failed-exec record keeps.
 fn argv_len_kept() -> usize {

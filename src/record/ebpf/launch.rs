@@ -1,9 +1,11 @@
 //! Starting the command for the eBPF backend: forked, then held before its
 //! execve (it blocks reading a pipe) until its pid is in the kernel's traced
 //! set, so the exec and everything after it is seen. No ptrace, no seccomp
-//! filter: the program runs as it would untraced.
+//! filter: the program runs as it would untraced. It starts with the
+//! signal state and stdio forkscope was started with, restored by the
+//! same code as the ptrace launcher's ([`signals::restore_in_child`]).
 
-use crate::record::RecordError;
+use crate::record::{signals, RecordError};
 use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -52,17 +54,41 @@ pub fn hold(prog: &Path, argv: &[OsString]) -> Result<Held, RecordError> {
             msg: format!("pipe2: {e}"),
         })?;
     let (rfd, wfd) = (sync_r.as_raw_fd(), sync_w.as_raw_fd());
+    // The child says on this one when its fd table is final (fds 0-2
+    // closed as forkscope found them): the caller reads it after that.
+    let (ready_r, ready_w) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| RecordError::Spawn {
+            msg: format!("pipe2: {e}"),
+        })?;
+    let (ready_rfd, ready_wfd) = (ready_r.as_raw_fd(), ready_w.as_raw_fd());
+    let inherited = signals::inherited();
+    // No handler of forkscope's may run in the child: every signal is
+    // blocked across the fork, and the child sets its own mask.
+    let mask = signals::block_all();
     // SAFETY: the child branch only calls async-signal-safe functions
-    // (close, read, signal, sigprocmask, execv, _exit) on data prepared
+    // (close, read, write, sigaction, sigprocmask, execv, _exit) on data prepared
     // before the fork; it never returns.
-    match unsafe { nix::unistd::fork() }.map_err(|e| RecordError::Spawn {
+    let forked = unsafe { nix::unistd::fork() };
+    if !matches!(forked, Ok(nix::unistd::ForkResult::Child)) {
+        signals::set_mask(&mask);
+    }
+    match forked.map_err(|e| RecordError::Spawn {
         msg: format!("fork: {e}"),
     })? {
         nix::unistd::ForkResult::Child => {
             // SAFETY: raw libc calls on valid fds and pointers prepared above.
             unsafe {
                 libc::close(wfd);
+                // The program starts with what forkscope was started with:
+                // its mask, its ignored signals (not the SIGPIPE the Rust
+                // runtime ignores, nor forkscope's handlers), its closed
+                // stdio. Done before waiting, so that the fd table the
+                // parent reads meanwhile is the one the program gets.
+                signals::restore_in_child(&inherited);
+                libc::close(ready_rfd);
                 let mut b = 0u8;
+                libc::write(ready_wfd, (&b as *const u8).cast(), 1);
+                libc::close(ready_wfd);
                 let n = loop {
                     let n = libc::read(rfd, (&mut b as *mut u8).cast(), 1);
                     if n < 0 && *libc::__errno_location() == libc::EINTR {
@@ -74,12 +100,6 @@ pub fn hold(prog: &Path, argv: &[OsString]) -> Result<Held, RecordError> {
                     libc::_exit(127);
                 }
                 libc::close(rfd);
-                // Rust ignores SIGPIPE; the program starts with the default,
-                // as from a shell, and with no signal blocked.
-                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-                let mut empty: libc::sigset_t = std::mem::zeroed();
-                libc::sigemptyset(&mut empty);
-                libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
                 libc::execv(c_prog.as_ptr(), c_argv.as_ptr());
                 let code = if *libc::__errno_location() == libc::ENOENT {
                     127
@@ -91,6 +111,11 @@ pub fn hold(prog: &Path, argv: &[OsString]) -> Result<Held, RecordError> {
         }
         nix::unistd::ForkResult::Parent { child } => {
             drop(sync_r);
+            drop(ready_w);
+            let mut b = [0u8; 1];
+            // 1 byte: ready; 0 or an error: the child is gone (its exit
+            // will be seen).
+            while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(&ready_r, &mut b) {}
             Ok(Held {
                 pid: child.as_raw(),
                 go: sync_w,

@@ -1,7 +1,8 @@
 //! Loading the BPF object (compiled by build.rs) into the kernel and
-//! attaching its programs: BTF tracepoints for fork, exec and exit, fexit
-//! programs on the syscall functions forkscope cares about. Nothing is
-//! attached to raw_syscalls: a syscall without a program costs nothing.
+//! attaching its programs: BTF tracepoints for fork, exec, exit and
+//! signals, and the per-syscall tracepoints (syscalls:sys_enter_X /
+//! sys_exit_X) of the syscalls forkscope cares about. Nothing is attached
+//! to raw_syscalls: a syscall without a program costs nothing.
 
 use libbpf_rs::{MapCore, MapFlags, Object, ObjectBuilder};
 
@@ -12,7 +13,7 @@ static OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/forkscope.bpf.o
 pub struct Loaded {
     /// The object: its maps are read and written while recording.
     pub obj: Object,
-    _links: Vec<libbpf_rs::Link>,
+    links: Vec<libbpf_rs::Link>,
 }
 
 /// Why the eBPF backend cannot run here, in one line.
@@ -49,8 +50,9 @@ pub fn load() -> Result<Loaded, Unavailable> {
         }
     }
     let obj = open.load().map_err(|e| {
-        let perm = matches!(e.kind(), libbpf_rs::ErrorKind::PermissionDenied)
-            || e.to_string().contains("Operation not permitted");
+        // EPERM is a missing privilege; EACCES is the verifier refusing a
+        // program (both are PermissionDenied to libbpf-rs).
+        let perm = e.to_string().contains("Operation not permitted");
         if perm {
             Unavailable("loading BPF programs needs root or CAP_BPF and CAP_PERFMON".into())
         } else {
@@ -60,12 +62,40 @@ pub fn load() -> Result<Loaded, Unavailable> {
     let mut links = Vec::new();
     for prog in obj.progs_mut() {
         let name = prog.name().to_string_lossy().into_owned();
-        let link = prog
-            .attach()
-            .map_err(|e| Unavailable(format!("cannot attach BPF program {name}: {e}")))?;
-        links.push(link);
+        // Only tail-called (bpf/fdpath.h), attached nowhere.
+        if name == "tail_new_fd" {
+            continue;
+        }
+        let section = prog.section().to_string_lossy().into_owned();
+        match prog.attach() {
+            Ok(link) => links.push(link),
+            // A syscall this kernel does not have (not built in: no
+            // tracepoint) cannot be called: nothing to record.
+            Err(_) if !tracepoint_exists(&section) => {}
+            Err(e) => {
+                return Err(Unavailable(format!(
+                    "cannot attach BPF program {name}: {e}"
+                )))
+            }
+        }
     }
-    Ok(Loaded { obj, _links: links })
+    Ok(Loaded { obj, links })
+}
+
+/// Does the tracepoint of a `tracepoint/syscalls/NAME` section exist? (Other
+/// sections: yes.)
+fn tracepoint_exists(section: &str) -> bool {
+    let Some(name) = section.strip_prefix("tracepoint/syscalls/") else {
+        return true;
+    };
+    ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
+        .iter()
+        .any(|d| {
+            std::path::Path::new(d)
+                .join("events/syscalls")
+                .join(name)
+                .exists()
+        })
 }
 
 /// The syscall tracepoints are attached by the ids tracefs gives: mount it
@@ -103,6 +133,16 @@ fn tracefs() -> Result<(), Unavailable> {
 }
 
 impl Loaded {
+    /// Makes dropping the links only close their fds: libbpf would first
+    /// disable each perf-event link (PERF_EVENT_IOC_DISABLE), which waits
+    /// for an RCU grace period per syscall tracepoint even while another
+    /// process still holds the fd (see `release_in_background`).
+    pub fn disconnect(&mut self) {
+        for l in &mut self.links {
+            l.disconnect();
+        }
+    }
+
     fn map(&self, name: &str) -> libbpf_rs::Map<'_> {
         self.obj
             .maps()

@@ -133,7 +133,19 @@ pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordEr
     };
     loop {
         // EINTR (a signal to forkscope) only ends this poll early.
-        let _ = ring.poll(Duration::from_millis(100));
+        // Records do not wake forkscope (bpf/maps.h), exits do: read the
+        // buffer every 10 ms, and every millisecond once the first
+        // process's exit record is in, until waitpid sees it gone (its
+        // exit record comes before it is a zombie).
+        let nap = if status.is_none() && !dec.live.contains(&root) {
+            1
+        } else {
+            10
+        };
+        let _ = ring.poll(Duration::from_millis(nap));
+        // poll() reads only a buffer epoll reported (a wake-up): read it
+        // anyway.
+        let _ = ring.consume();
         for b in queue.borrow_mut().drain(..) {
             if let Some(r) = wire::decode(&b) {
                 dec.feed(r, &mut out);
@@ -212,22 +224,40 @@ pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordEr
 /// Detaches the programs without making forkscope wait for it. Taking a
 /// program off a syscall tracepoint waits for an RCU grace period (the
 /// kernel's tracepoint_synchronize_unregister), one tracepoint after the
-/// other: measured here, ~75 ms each, over 2 s for all of them, after the
-/// traced program has already ended. A child process that holds the only
-/// other references to the link fds drops them when it exits, and pays
-/// that instead; it closes its stdio first, so nobody waiting for
-/// forkscope's output waits for it either.
-fn release_in_background(bpf: Loaded) {
-    // SAFETY: the child only calls close and _exit (async-signal-safe).
+/// other: measured here, ~75 ms each, seconds for all of them, after the
+/// traced program has already ended. Whoever closes the last reference to
+/// a link's fd pays that: a child process holds copies and waits, on a
+/// pipe, until forkscope has exited (its end of the pipe closed by the
+/// kernel then), and only then exits and pays. It closes its stdio first,
+/// so nobody waiting for forkscope's output waits for it either.
+fn release_in_background(mut bpf: Loaded) {
+    let Ok((r, w)) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) else {
+        return; // the links are dropped here, slowly
+    };
+    use std::os::fd::AsRawFd;
+    let (rfd, wfd) = (r.as_raw_fd(), w.as_raw_fd());
+    // SAFETY: the child only calls close, read and _exit (async-signal-safe).
     if unsafe { libc::fork() } == 0 {
-        // SAFETY: closing inherited fds and exiting, in the child.
+        // SAFETY: closing inherited fds, reading a pipe and exiting, in the
+        // child.
         unsafe {
             libc::close(0);
             libc::close(1);
             libc::close(2);
+            libc::close(wfd);
+            let mut b = 0u8;
+            // EOF once forkscope is gone (or an error): then exit.
+            while libc::read(rfd, (&mut b as *mut u8).cast(), 1) != 0
+                && *libc::__errno_location() == libc::EINTR
+            {}
             libc::_exit(0);
         }
     }
-    // The child's copies keep the links; these closes are cheap.
+    drop(r);
+    // The write end stays open until forkscope exits.
+    std::mem::forget(w);
+    // The child's copies keep the links; these closes are cheap (once
+    // disconnected: no disabling ioctl, which would wait).
+    bpf.disconnect();
     drop(bpf);
 }

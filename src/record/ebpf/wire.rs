@@ -16,6 +16,8 @@ pub const REC_EXIT: u32 = 5;
 pub const REC_SYS: u32 = 6;
 /// An execve/execveat failed.
 pub const REC_EXEC_FAIL: u32 = 7;
+/// A traced task receives a signal.
+pub const REC_SIGNAL: u32 = 8;
 
 /// `enum sys_id` of bpf/wire.h.
 #[allow(missing_docs)]
@@ -32,6 +34,32 @@ pub mod sys {
     pub const CLOSE: u32 = 10;
     pub const WAIT4: u32 = 11;
     pub const KILL: u32 = 12;
+    pub const TKILL: u32 = 13;
+    pub const TGKILL: u32 = 14;
+    pub const RT_SIGQUEUEINFO: u32 = 15;
+    pub const RT_TGSIGQUEUEINFO: u32 = 16;
+    pub const PIDFD_SEND_SIGNAL: u32 = 17;
+    pub const WAITID: u32 = 18;
+    pub const SOCKET: u32 = 19;
+    pub const SOCKETPAIR: u32 = 20;
+    pub const ACCEPT: u32 = 21;
+    pub const ACCEPT4: u32 = 22;
+    pub const NEWFD: u32 = 23;
+    pub const CLOSE_RANGE: u32 = 24;
+    pub const UNSHARE: u32 = 25;
+    pub const SETSID: u32 = 26;
+    pub const SETPGID: u32 = 27;
+}
+
+/// `enum sig_at` of bpf/wire.h: where a signal record was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SigAt {
+    /// signal_deliver: the task takes it now.
+    Delivered,
+    /// signal_generate: dropped at once, being ignored.
+    Ignored,
+    /// signal_generate of a SIGCONT that is not ignored (delivered later).
+    Cont,
 }
 
 /// `enum fd_type` of bpf/wire.h.
@@ -47,6 +75,10 @@ pub enum FdType {
     Anon,
     /// A named FIFO: `comp` holds its path.
     Fifo,
+    /// A pidfd (pidfs).
+    Pidfd,
+    /// A file on no path (memfd): `comp[0]` is its name.
+    Pseudo,
 }
 
 const STR_MAX: usize = 256;
@@ -55,6 +87,8 @@ const FAILED_ARGS: usize = 16;
 const FAILED_ARG_LEN: usize = 128;
 const PATH_DEPTH: usize = 24;
 const NAME_LEN: usize = 64;
+/// sizeof(struct rec_sys).
+const SYS_LEN: usize = 88;
 
 /// Little reader over one record.
 struct R<'a>(&'a [u8]);
@@ -106,6 +140,8 @@ pub enum Rec {
         comp: Vec<Vec<u8>>,
         /// The chain was deeper than the record holds.
         cut: bool,
+        /// Close-on-exec (new fds of opens and the one-fd calls).
+        cloexec: bool,
     },
     /// The fds of an exec are all sent.
     ExecEnd,
@@ -114,11 +150,25 @@ pub enum Rec {
     /// A syscall returned.
     Sys {
         sys: u32,
-        args: [i64; 3],
+        /// The kernel's syscall number (-1 when recorded before the exit).
+        nr: i64,
+        args: [i64; 4],
         ret: i64,
         aux: Option<[i32; 2]>,
         ino: u64,
+        /// An open's path (empty for the other calls).
         str: Vec<u8>,
+    },
+    /// A signal for this task.
+    Signal {
+        sig: i32,
+        at: SigAt,
+        /// si_code, si_pid and si_status of its siginfo.
+        code: i32,
+        from: i32,
+        status: i32,
+        /// Delivered with the default action of a stop signal.
+        stops: bool,
     },
     /// An execve failed.
     ExecFail {
@@ -174,11 +224,14 @@ pub fn decode(b: &[u8]) -> Option<Record> {
                     3 => FdType::Socket,
                     4 => FdType::Anon,
                     5 => FdType::Fifo,
+                    6 => FdType::Pidfd,
+                    7 => FdType::Pseudo,
                     _ => return None,
                 },
                 ino: r.u64(24)?,
                 comp,
                 cut: r.u32(40)? != 0,
+                cloexec: r.u32(32)? != 0,
             }
         }
         REC_EXEC_END => Rec::ExecEnd,
@@ -186,10 +239,29 @@ pub fn decode(b: &[u8]) -> Option<Record> {
         REC_SYS => Rec::Sys {
             sys: r.u32(16)?,
             aux: (r.u32(28)? != 0).then_some([r.i32(20)?, r.i32(24)?]),
-            args: [r.i64(32)?, r.i64(40)?, r.i64(48)?],
+            args: [r.i64(32)?, r.i64(40)?, r.i64(48)?, r.i64(56)?],
             ret: r.i64(64)?,
             ino: r.u64(72)?,
-            str: r.cstr(80, STR_MAX)?,
+            nr: r.i32(80)? as i64,
+            // struct rec_open: the path after the rec_sys.
+            str: if b.len() > SYS_LEN {
+                r.cstr(SYS_LEN, STR_MAX)?
+            } else {
+                Vec::new()
+            },
+        },
+        REC_SIGNAL => Rec::Signal {
+            sig: r.i32(16)?,
+            at: match r.u32(20)? {
+                1 => SigAt::Delivered,
+                2 => SigAt::Ignored,
+                3 => SigAt::Cont,
+                _ => return None,
+            },
+            code: r.i32(24)?,
+            from: r.i32(28)?,
+            status: r.i32(32)?,
+            stops: r.u32(36)? != 0,
         },
         REC_EXEC_FAIL => {
             let argc = (r.u32(24)? as usize).min(FAILED_ARGS);
@@ -217,6 +289,13 @@ pub fn fd_text(ty: FdType, ino: u64, comp: &[Vec<u8>]) -> Vec<u8> {
         FdType::Anon => {
             let mut s = b"anon_inode:".to_vec();
             s.extend_from_slice(comp.first().map_or(&b""[..], |c| c));
+            s
+        }
+        FdType::Pidfd => b"anon_inode:[pidfd]".to_vec(),
+        FdType::Pseudo => {
+            let mut s = b"/".to_vec();
+            s.extend_from_slice(comp.first().map_or(&b""[..], |c| c));
+            s.extend_from_slice(b" (deleted)");
             s
         }
         FdType::Path | FdType::Fifo => {

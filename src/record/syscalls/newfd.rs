@@ -41,7 +41,7 @@ const BPF_FD_CMDS: &[u64] = &[0, 5, 7, 13, 14, 17, 18, 19, 28, 30, 33, 36];
 /// mask and return that same fd; most bpf commands and
 /// landlock_create_ruleset with LANDLOCK_CREATE_RULESET_VERSION or _ERRATA
 /// return numbers that are not fds.
-fn makes_an_fd(name: &str, args: &[u64; 6], fd: i32) -> bool {
+pub(crate) fn makes_an_fd(name: &str, args: &[u64; 6], fd: i32) -> bool {
     match name {
         "signalfd" | "signalfd4" => args[0] as u32 as i32 == -1 || args[0] as u32 as i32 != fd,
         "bpf" => BPF_FD_CMDS.contains(&(args[0] & 0xffff_ffff)),

@@ -5,7 +5,8 @@ use crate::record::{mem, procfs, sysno::Sys, tracer::Tracer, RecordError};
 use crate::trace::EventKind;
 use nix::unistd::Pid;
 
-fn domain_name(d: i32) -> String {
+/// The name of address family `d` as recorded (`AF_UNIX`, ...).
+pub(crate) fn domain_name(d: i32) -> String {
     match d {
         libc::AF_UNIX => "AF_UNIX".into(),
         libc::AF_INET => "AF_INET".into(),

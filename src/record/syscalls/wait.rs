@@ -213,7 +213,12 @@ fn read_siginfo(pid: Pid, addr: u64, abi: Abi) -> (Option<i32>, Option<Status>) 
     if child == 0 {
         return (None, None); // WNOHANG and nothing to report
     }
-    let status = match code {
+    (Some(child), Some(siginfo_status(code, st)))
+}
+
+/// The status a waitid siginfo reports, from its si_code and si_status.
+pub(crate) fn siginfo_status(code: i32, st: i32) -> Status {
+    match code {
         libc::CLD_EXITED => Status::Exited { exited: st },
         libc::CLD_KILLED => Status::Signaled {
             signaled: Sig(st),
@@ -225,6 +230,5 @@ fn read_siginfo(pid: Pid, addr: u64, abi: Abi) -> (Option<i32>, Option<Status>) 
         },
         libc::CLD_STOPPED | libc::CLD_TRAPPED => Status::Stopped { stopped: Sig(st) },
         _ => Status::Continued { continued: true },
-    };
-    (Some(child), Some(status))
+    }
 }

@@ -1,0 +1,17 @@
+/* setsid and setpgid: sessions and process groups, with their result. */
+
+SEC("tracepoint/syscalls/sys_exit_setsid")
+int exit_setsid(struct sys_exit_ctx *ctx)
+{
+	int pid = (__u32)bpf_get_current_pid_tgid();
+	if (!traced(pid))
+		return 0;
+	struct sys_args none = {};
+	struct rec_sys *r = sys_rec(S_SETSID, &none, ctx);
+	if (r)
+		bpf_ringbuf_submit(r, QUIET);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_setpgid")
+int exit_setpgid(struct sys_exit_ctx *ctx) { return plain_exit(S_SETPGID, ctx); }
