@@ -31,13 +31,12 @@ pub mod wire;
 pub use load::{Loaded, Unavailable};
 
 use super::{
-    default_output, header, install_signal_handlers, probe_output, procfs, raw, spawn, RecordError,
-    RecordOptions, RecordOutcome, ATTACHED, ROOT_PID,
+    default_output, header, probe_output, procfs, raw, signals, spawn, RecordError, RecordOptions,
+    RecordOutcome,
 };
 use crate::trace::{EventKind, Status, TraceWriter};
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// How an eBPF recording ended: the outcome the summary reads, and the
@@ -85,9 +84,8 @@ pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordEr
         held.abandon();
         return Err(RecordError::Spawn { msg: e.0 });
     }
-    ROOT_PID.store(root, Ordering::Relaxed);
-    ATTACHED.store(false, Ordering::Relaxed);
-    install_signal_handlers();
+    signals::set_root(root);
+    signals::catch(false);
     header.root_pid = root;
     let mut w = match TraceWriter::create(&path, &header) {
         Ok(w) => w,
