@@ -475,7 +475,7 @@ pub fn wait_covers(target: i64, child: &Process, waiter: &Process) -> bool {
 /// Analyses that pair such events accept this much reversal: 50 ms.
 pub const EXIT_ORDER_SLOP_NS: u64 = 50_000_000;
 
-/// The program `pid` runs (the last name of its argv[0], or of its
+/// The program `pid` runs (the last name of its argv\[0\], or of its
 /// path), raw from the trace; `?` when unknown.
 pub fn program_of(model: &Model, pid: Pid) -> String {
     let Some(p) = model

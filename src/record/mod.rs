@@ -20,7 +20,7 @@
 //! timeout, it takes a [`live`] snapshot, has the caller's [`Explain`]
 //! find the hangs in it (the CLI passes the wait-for analysis: this layer
 //! does not import it) and hands each new hang to the caller's [`HangSink`]
-//! (and kills the tree if asked: exit status [`HANG_EXIT`]); see [`watchdog`].
+//! (and kills the tree if asked: exit status [`HANG_EXIT`]); see `watchdog`.
 //! The first SIGINT/SIGTERM/SIGHUP/SIGQUIT that reaches the tracees from
 //! outside is checked the same way at its signal-delivery-stop, before it is
 //! re-injected: Ctrl-C on a hung program explains the hang first.

@@ -253,7 +253,7 @@ pub fn ppid(pid: i32) -> Option<i32> {
         .ok()
 }
 
-/// The argv[0] of `pid` as its /proc cmdline shows it (empty when the
+/// The argv\[0\] of `pid` as its /proc cmdline shows it (empty when the
 /// process is gone or unreadable).
 pub fn argv0(pid: i32) -> Vec<u8> {
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();

@@ -1,10 +1,10 @@
 //! Wait statuses decoded once into typed stops, and the only ways to resume
 //! each of them.
 //!
-//! [`wait`] is forkscope's one `waitpid(2)` loop: every report of every
+//! `wait` is forkscope's one `waitpid(2)` loop: every report of every
 //! tracee (started or attached, while recording, running on unrecorded or
-//! detaching) comes through it, decoded by [`decode`] into a [`Report`].
-//! A tracee in a ptrace-stop is a [`Stop`]: one type per kind of stop, each
+//! detaching) comes through it, decoded by `decode` into a `Report`.
+//! A tracee in a ptrace-stop is a `Stop`: one type per kind of stop, each
 //! with only the resumes ptrace(2) makes valid for it, and every resume
 //! consumes the stop, so one stop cannot be resumed twice, nor a group-stop
 //! be continued (it is listened to), nor a signal be injected where the
@@ -18,7 +18,7 @@
 //! attach/interrupt/listen-end trap when it is SIGTRAP; anything else is a
 //! signal-delivery-stop.
 //!
-//! How a stop "goes on" depends on the [`Mode`] the tracee is traced in:
+//! How a stop "goes on" depends on the `Mode` the tracee is traced in:
 //! PTRACE_CONT under forkscope's seccomp filter (the filter picks the next
 //! stop), PTRACE_SYSCALL when attached (every syscall entry and exit stops).
 

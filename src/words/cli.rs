@@ -1,5 +1,5 @@
 //! Words for what the command line says: forkscope's own errors and notes
-//! ([`Message`]) and the tips for strace habits ([`StraceHabit`]), one
+//! (`Message`) and the tips for strace habits (`StraceHabit`), one
 //! table per language (`cli/en.rs`, `cli/zh.rs`), each an exhaustive
 //! `match` over the facts.
 

@@ -1,8 +1,8 @@
 //! Words for findings ([`crate::analysis::FindingFact`] and its
 //! [`crate::analysis::EventFact`]s): a finding's summary, explanation and
 //! fix, each event line, what an fd refers to, a role, and the words of
-//! the doctor's report around them. One table per language ([`en`],
-//! [`zh`]), each an exhaustive `match` over the facts.
+//! the doctor's report around them. One table per language (`en`,
+//! `zh`), each an exhaustive `match` over the facts.
 //!
 //! To word a new fact: add its variant in analysis/fact.rs, then an arm in
 //! every function of en.rs and zh.rs (the compiler lists the ones missing).

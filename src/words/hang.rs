@@ -1,7 +1,7 @@
 //! Words for hangs: the facts of [`crate::trace::hang`] (a hang's summary,
 //! steps and fix), the task listing of `snapshot` (what each task of a
 //! [`Snapshot`] is doing) and the lines around a live report. One table per
-//! language ([`en`], [`zh`]), each an exhaustive `match` over the facts.
+//! language (`en`, `zh`), each an exhaustive `match` over the facts.
 //!
 //! Program names and paths come from /proc or the trace: they are escaped
 //! ([`visible`]) when worded.

@@ -4,7 +4,7 @@
 //! without any prose; each language words them in its own table
 //! (`record/en.rs`, `record/zh.rs`), an exhaustive `match` over the facts.
 //!
-//! Names that come from the traced programs (argv[0], /proc names, paths)
+//! Names that come from the traced programs (argv\[0\], /proc names, paths)
 //! arrive raw and are escaped here ([`visible`]).
 
 mod en;

@@ -1,7 +1,7 @@
 //! Why a live process tree is stuck: the wait-for graph of a [`Snapshot`].
 //!
-//! Files: [`graph`] (who can release whom, the stuck tasks, the cycles, and
-//! each hang's facts), [`eof`] (the EOF-held-open heuristic). The snapshot
+//! Files: `graph` (who can release whom, the stuck tasks, the cycles, and
+//! each hang's facts), `eof` (the EOF-held-open heuristic). The snapshot
 //! itself is [`crate::model::snapshot`] and what each task waits for
 //! [`crate::model::wait`]; the facts are [`crate::trace::hang`], worded by
 //! `words::hang`.
