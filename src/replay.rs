@@ -2,6 +2,8 @@
 //! hand back what each step changed. Streams: memory follows the live state
 //! of the traced world, not the length of the trace. No re-execution.
 
+pub mod filter;
+
 use crate::model::labels::Labels;
 use crate::model::{Applied, Divergence, Model};
 use crate::render::narrate::Before;

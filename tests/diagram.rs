@@ -4,10 +4,10 @@
 //! strings from the trace can neither break nor inject into any format; and
 //! the command line picks, names and checks the moment it draws.
 
-use forkscope::cli::diagram::{busiest, scene_after, Busiest};
 use forkscope::render::scene::{
     EventInfo, FdRow, PipeNode, PipeRef, ProcBox, Scene, SceneOptions, SharedFile, Warning,
 };
+use forkscope::render::steps::{busiest, scene_after, Busiest};
 use forkscope::render::{ascii, dot, mermaid};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -898,7 +898,7 @@ fn chromium_runs_the_chinese_page_and_its_counter_stays_chinese() {
 /// change marks included) in the current language.
 fn redirect_page(lang: Lang, name: &str) -> PathBuf {
     let trace = fixture("redirect.jsonl");
-    let h = forkscope::cli::diagram::html_steps(
+    let h = forkscope::render::steps::html_steps(
         &trace,
         &SceneOptions {
             lang,

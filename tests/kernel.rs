@@ -6,10 +6,10 @@
 mod common;
 
 use common::*;
-use forkscope::cli::diagram::{key_moment, scene_after, KeyMoment};
 use forkscope::cli::SeqRange;
 use forkscope::render::kernel::{self, Layout};
 use forkscope::render::scene::{Scene, SceneOptions};
+use forkscope::render::steps::{key_moment, scene_after, KeyMoment};
 use forkscope::render::{ascii, svg};
 use std::path::{Path, PathBuf};
 
@@ -187,7 +187,7 @@ fn assert_clean(l: &Layout, what: &str) {
 }
 
 fn every_step(path: &Path) -> Vec<Scene> {
-    let h = forkscope::cli::diagram::html_steps(
+    let h = forkscope::render::steps::html_steps(
         path,
         &SceneOptions::default(),
         Some(SeqRange::default()),

@@ -2,13 +2,12 @@
 //! annotated timeline and the diagram of its key moment, and write the
 //! step-through HTML page.
 
-use super::diagram;
 use super::style::Style;
 use super::{DemoArgs, ReplayArgs};
 use crate::demo::{Moment, Scenario, SCENARIOS};
 use crate::model::ProcessState;
 use crate::record::{self, RecordOptions};
-use crate::render::{ascii, html, scene::SceneOptions};
+use crate::render::{ascii, html, scene::SceneOptions, steps};
 use crate::replay::Replay;
 use crate::words::narrate::{demo, Demo};
 use crate::words::Lang;
@@ -57,7 +56,7 @@ fn clean_pipe_holders(m: &crate::model::Model) -> usize {
 fn pick(path: &Path, moment: Moment) -> Result<u64> {
     match moment {
         Moment::Wired | Moment::AfterExec => {
-            let m = diagram::moments(path, moment != Moment::AfterExec)?;
+            let m = steps::moments(path, moment != Moment::AfterExec)?;
             let found = if moment == Moment::Wired {
                 m.wired
             } else {
@@ -93,7 +92,7 @@ fn pick(path: &Path, moment: Moment) -> Result<u64> {
         }
     }
     if best.1 == 0 && moment == Moment::PipelineInFlow {
-        return Ok(diagram::busiest(path)?.seq());
+        return Ok(steps::busiest(path)?.seq());
     }
     Ok(best.0)
 }
@@ -175,8 +174,13 @@ pub fn run(args: DemoArgs, style: Style, lang: Lang) -> Result<i32> {
     writeln!(out, "{}", style.dim(&demo(l, &Demo::OutputEnd)))?;
     writeln!(out)?;
     writeln!(out, "{}", style.prog(&demo(l, &Demo::TimelineHeading)))?;
-    super::replay::run(
-        ReplayArgs {
+    let mut r = crate::replay::Replay::open(&trace)?;
+    super::timeline::timeline_in(
+        lang,
+        &mut r,
+        &mut out,
+        &style,
+        &ReplayArgs {
             trace: trace.clone(),
             pid: None,
             no_descendants: false,
@@ -192,8 +196,6 @@ pub fn run(args: DemoArgs, style: Style, lang: Lang) -> Result<i32> {
             at: None,
             verify: false,
         },
-        style,
-        lang,
     )?;
     writeln!(out)?;
     let seq = pick(&trace, s.moment)?;
@@ -204,9 +206,9 @@ pub fn run(args: DemoArgs, style: Style, lang: Lang) -> Result<i32> {
         lang,
         ..SceneOptions::default()
     };
-    let h = diagram::html_steps(&trace, &opts, None)?;
+    let h = steps::html_steps(&trace, &opts, None)?;
     if h.steps.len() < h.qualified {
-        diagram::say_capped(lang, &h);
+        super::say_capped(lang, &h);
     }
     // The link opens the page at `seq`: draw exactly a step the page has
     // (the last one at or before `seq`), so the terminal and the page show
@@ -218,7 +220,7 @@ pub fn run(args: DemoArgs, style: Style, lang: Lang) -> Result<i32> {
         .take_while(|s| *s <= seq)
         .last()
         .unwrap_or(h.steps[0].seq);
-    let scene = diagram::scene_after(&trace, seq, &opts)?;
+    let scene = steps::scene_after(&trace, seq, &opts)?;
     writeln!(out, "{}", style.prog(&demo(l, &Demo::StateHeading(seq))))?;
     write!(
         out,

@@ -80,7 +80,7 @@ impl LiveView {
             // itself is unbuffered and a line is written in pieces); a
             // closed stderr stops the view, never the recording.
             let mut err = std::io::LineWriter::with_capacity(1 << 16, std::io::stderr());
-            let _ = super::replay::timeline_in(lang, &mut r, &mut err, &style, &filter);
+            let _ = super::timeline::timeline_in(lang, &mut r, &mut err, &style, &filter);
         });
         Ok(LiveView { done, thread })
     }
@@ -134,7 +134,7 @@ pub fn start_for(
         at: None,
         verify: false,
     };
-    super::replay::Filter::new(&filter, lang)?;
+    super::timeline::filter(&filter, lang)?;
     let path = crate::record::output_path(args.output.clone(), &argv0)?;
     filter.trace = path.clone();
     args.output = Some(path.clone());

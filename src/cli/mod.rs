@@ -15,6 +15,7 @@ pub mod record;
 pub mod replay;
 pub mod snapshot;
 pub mod style;
+pub mod timeline;
 pub mod tree;
 pub mod view;
 
@@ -521,58 +522,7 @@ pub struct ReplayArgs {
     pub verify: bool,
 }
 
-/// A range of event seqs, `A..B` (both included); either end may be left
-/// out: `100..`, `..500`, `..`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SeqRange {
-    /// The first seq shown.
-    pub from: Option<u64>,
-    /// The last seq shown.
-    pub to: Option<u64>,
-}
-
-impl SeqRange {
-    /// Is `seq` in the range?
-    pub fn contains(&self, seq: u64) -> bool {
-        self.from.is_none_or(|f| seq >= f) && self.to.is_none_or(|t| seq <= t)
-    }
-
-    /// Is every seq after `seq` past the end of the range?
-    pub fn ended_by(&self, seq: u64) -> bool {
-        self.to.is_some_and(|t| seq >= t)
-    }
-}
-
-impl std::str::FromStr for SeqRange {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<SeqRange, String> {
-        let Some((a, b)) = s.split_once("..") else {
-            return Err(format!(
-                "{s:?} is not a range of event numbers: write A..B, A.. or ..B (e.g. 120..480)"
-            ));
-        };
-        let end = |x: &str| -> Result<Option<u64>, String> {
-            let x = x.trim().trim_start_matches('#');
-            if x.is_empty() {
-                return Ok(None);
-            }
-            x.parse()
-                .map(Some)
-                .map_err(|_| format!("{x:?} in {s:?} is not an event number (a seq like 120)"))
-        };
-        let r = SeqRange {
-            from: end(a)?,
-            to: end(b)?,
-        };
-        if let (Some(f), Some(t)) = (r.from, r.to) {
-            if f > t {
-                return Err(format!("{s:?} is empty: it starts after it ends"));
-            }
-        }
-        Ok(r)
-    }
-}
+pub use crate::replay::filter::SeqRange;
 
 /// Arguments of `forkscope tree`.
 #[derive(Debug, clap::Args)]
@@ -808,6 +758,23 @@ fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     out.write_all(bytes)
         .and_then(|_| out.flush())
         .map_err(|e| anyhow::Error::new(e).context("writing to stdout"))
+}
+
+/// Says on stderr that a page was cut at [`crate::render::steps::MAX_STEPS`].
+fn say_capped(lang: Lang, h: &crate::render::steps::HtmlSteps) {
+    let (first, last) = (h.steps[0].seq, h.steps[h.steps.len() - 1].seq);
+    crate::errln!(
+        "{}",
+        crate::words::diagram::notice(
+            lang,
+            &crate::words::diagram::Notice::Capped {
+                shown: h.steps.len(),
+                qualified: h.qualified,
+                first,
+                last,
+            }
+        )
+    );
 }
 
 /// Says on stderr that `path` was written (after `-o FILE`).

@@ -16,6 +16,7 @@ pub mod perfetto;
 pub mod scene;
 pub mod snapshot;
 pub mod state;
+pub mod steps;
 pub mod style;
 pub mod svg;
 pub mod tree;

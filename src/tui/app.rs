@@ -615,7 +615,7 @@ impl App {
             hide_cloexec: false,
             lang: self.lang,
         };
-        let mut scene = crate::cli::diagram::scene_of(r, step, self.ix.title.clone(), &opts);
+        let mut scene = crate::render::steps::scene_of(r, step, self.ix.title.clone(), &opts);
         if let Some(pid) = self.follow {
             for p in &mut scene.processes {
                 p.highlight = p.pid == pid;

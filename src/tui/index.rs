@@ -146,7 +146,7 @@ impl Index {
                 .iter()
                 .position(|k| *k == step.event.kind.name())
                 .map_or(UNKNOWN_KIND, |k| k as u8);
-            let file = if crate::cli::replay::only_about_a_file(&step) {
+            let file = if crate::replay::filter::only_about_a_file(&step) {
                 FILE_ONLY
             } else {
                 0
@@ -191,7 +191,7 @@ impl Index {
     }
 
     /// Does event `i` only open or close a regular file (see
-    /// [`crate::cli::replay::only_about_a_file`])?
+    /// [`crate::replay::filter::only_about_a_file`])?
     pub fn file_only(&self, i: usize) -> bool {
         self.kinds[i] & FILE_ONLY != 0
     }

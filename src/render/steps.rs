@@ -1,0 +1,435 @@
+//! Moments and steps of a recorded trace, for drawing it: the busiest
+//! moment and the key moment a drawing shows when none is asked for, the
+//! scene after any event, and the steps of a step-through HTML page. Shared
+//! by `diagram`, `demo` and the terminal view. Errors are facts
+//! ([`NoticeError`]), worded where the CLI prints them.
+
+use crate::model::Model;
+use crate::render::html::HtmlStep;
+use crate::render::scene::{EventInfo, Scene, SceneOptions};
+use crate::render::{describe, narrate};
+use crate::replay::filter::Filter;
+use crate::replay::filter::SeqRange;
+use crate::replay::{touched, Replay, Step};
+use crate::trace::EventKind;
+use crate::words::diagram::{Moment, Notice, NoticeError};
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+
+/// The moment drawn when `--at` is not given, and why it was chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Busiest {
+    /// The step after which the most pipe ends were held (the earliest on a tie).
+    PipeEnds {
+        /// The event's seq.
+        seq: u64,
+        /// How many (process, fd) pairs held a pipe end then.
+        ends: usize,
+    },
+    /// No pipe was ever open: the step after which the most tasks were alive.
+    Tasks {
+        /// The event's seq.
+        seq: u64,
+        /// How many were alive.
+        tasks: usize,
+    },
+}
+
+impl Busiest {
+    /// The seq to draw the state after.
+    pub fn seq(self) -> u64 {
+        match self {
+            Busiest::PipeEnds { seq, .. } | Busiest::Tasks { seq, .. } => seq,
+        }
+    }
+
+    /// Why this moment (worded by [`crate::words::diagram::moment`]).
+    pub fn why(self) -> Moment {
+        match self {
+            Busiest::PipeEnds { .. } => Moment::PipeEnds,
+            Busiest::Tasks { .. } => Moment::Tasks,
+        }
+    }
+}
+
+/// How many fd slots hold an end of a live pipe or FIFO (an fd table
+/// shared by threads counts once). Cheap: it sums the open files'
+/// reference counts instead of listing every holder.
+pub fn pipe_ends_held(model: &Model) -> usize {
+    model
+        .pipes()
+        .iter()
+        .flat_map(|p| p.files())
+        .filter_map(|f| model.open_file(*f))
+        .map(|f| f.refcount())
+        .sum()
+}
+
+/// Can this kind of event change which fds exist? (Others keep the count.)
+fn changes_fds(kind: &EventKind) -> bool {
+    !matches!(
+        kind,
+        EventKind::Wait { .. }
+            | EventKind::Kill { .. }
+            | EventKind::Signal { .. }
+            | EventKind::Stop { .. }
+            | EventKind::Continue {}
+            | EventKind::Setsid { .. }
+            | EventKind::Setpgid { .. }
+            | EventKind::PipeFailed { .. }
+    )
+}
+
+fn open(path: &Path) -> Result<Replay<std::io::BufReader<std::fs::File>>> {
+    Replay::open(path).with_context(|| say(Notice::CannotRead(path.display().to_string())))
+}
+
+fn step<R: std::io::BufRead>(r: &mut Replay<R>, path: &Path) -> Result<Option<Step>> {
+    r.step()
+        .with_context(|| say(Notice::CannotReplay(path.display().to_string())))
+}
+
+/// Finds the most interesting moment of the trace at `path` (see [`Busiest`]).
+/// An error if the trace has no events.
+pub fn busiest(path: &Path) -> Result<Busiest> {
+    let mut r = open(path)?.without_narration();
+    let mut ends = 0;
+    let mut best_ends: Option<(u64, usize)> = None;
+    let mut best_tasks: Option<(u64, usize)> = None;
+    while let Some(s) = step(&mut r, path)? {
+        let seq = s.event.seq;
+        if changes_fds(&s.event.kind) {
+            ends = pipe_ends_held(&r.model);
+        }
+        if !matches!(best_ends, Some((_, n)) if n >= ends) {
+            best_ends = Some((seq, ends));
+        }
+        let tasks = r.model.tree().live_tasks();
+        if !matches!(best_tasks, Some((_, n)) if n >= tasks) {
+            best_tasks = Some((seq, tasks));
+        }
+    }
+    for w in r.take_warnings() {
+        crate::errln!("forkscope: warning: {}: {w}", path.display());
+    }
+    match (best_ends, best_tasks) {
+        (Some((seq, ends)), _) if ends > 0 => Ok(Busiest::PipeEnds { seq, ends }),
+        (_, Some((seq, tasks))) => Ok(Busiest::Tasks { seq, tasks }),
+        _ => no_events(path),
+    }
+}
+
+/// The moment a drawing of a whole trace shows when `--at` is not given:
+/// the moment the traced scenario is about, found in one pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyMoment {
+    /// A process became a zombie and its (traced) parent never reaped it in
+    /// the trace: the state while it is a zombie.
+    Zombie {
+        /// The exit that made it one.
+        seq: u64,
+    },
+    /// Programs were started with their fds redirected (dup2 before exec:
+    /// a pipeline's stages, `2>&1 1>&3`): the state after the last fd change
+    /// before those execs, when every stage is wired and none runs yet
+    /// with the new fds' program.
+    Wired {
+        /// That last dup/close/open.
+        seq: u64,
+    },
+    /// A process changed its fds and then exec'd (`exec 3<file; exec ls`):
+    /// the state right after the last such exec.
+    Exec {
+        /// The exec.
+        seq: u64,
+    },
+    /// None of those: the busiest moment.
+    Busiest(Busiest),
+}
+
+impl KeyMoment {
+    /// The seq to draw the state after.
+    pub fn seq(self) -> u64 {
+        match self {
+            KeyMoment::Zombie { seq } | KeyMoment::Wired { seq } | KeyMoment::Exec { seq } => seq,
+            KeyMoment::Busiest(b) => b.seq(),
+        }
+    }
+
+    /// Why this moment (worded by [`crate::words::diagram::moment`]).
+    pub fn why(self) -> Moment {
+        match self {
+            KeyMoment::Zombie { .. } => Moment::Zombie,
+            KeyMoment::Wired { .. } => Moment::Wired,
+            KeyMoment::Exec { .. } => Moment::Exec,
+            KeyMoment::Busiest(b) => b.why(),
+        }
+    }
+}
+
+/// The candidates for [`KeyMoment`] in one trace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Moments {
+    /// See [`KeyMoment::Zombie`].
+    pub zombie: Option<u64>,
+    /// See [`KeyMoment::Wired`].
+    pub wired: Option<u64>,
+    /// See [`KeyMoment::Exec`].
+    pub exec: Option<u64>,
+}
+
+/// Finds the [`Moments`] of the trace at `path`, among the steps an HTML
+/// page made with `collapse_files` keeps (so a link to the moment lands on
+/// exactly that step).
+pub fn moments(path: &Path, collapse_files: bool) -> Result<Moments> {
+    #[derive(Default)]
+    struct Window {
+        last: Option<u64>,
+        dup: bool,
+    }
+    let mut r = open(path)?.without_narration();
+    let mut filter = Filter::steps(None, collapse_files, SeqRange::default());
+    let mut windows: std::collections::HashMap<crate::trace::Pid, Window> =
+        std::collections::HashMap::new();
+    let mut zombies: Vec<(crate::trace::Pid, u64)> = Vec::new();
+    let mut m = Moments::default();
+    while let Some(s) = step(&mut r, path)? {
+        let seq = s.event.seq;
+        let kept = filter.keep(&s);
+        let pid = s.event.pid;
+        match &s.event.kind {
+            EventKind::Fork { child, flavor, .. }
+                if *flavor != crate::trace::ForkFlavor::Thread =>
+            {
+                windows.insert(*child, Window::default());
+            }
+            EventKind::Dup { errno: None, .. }
+            | EventKind::Close { .. }
+            | EventKind::CloseRange { .. }
+            | EventKind::Pipe { .. }
+                if kept =>
+            {
+                let w = windows.entry(pid).or_default();
+                w.last = Some(seq);
+                w.dup |= matches!(s.event.kind, EventKind::Dup { .. });
+            }
+            EventKind::Open { errno: None, .. } if kept => {
+                windows.entry(pid).or_default().last = Some(seq);
+            }
+            EventKind::Exec { ok: true, .. } => {
+                let w = windows.remove(&pid).unwrap_or_default();
+                if let (true, Some(last)) = (w.dup, w.last) {
+                    m.wired = m.wired.max(Some(last));
+                }
+                if w.last.is_some() && kept {
+                    m.exec = Some(seq);
+                }
+            }
+            _ => {}
+        }
+        for note in &s.applied.notes {
+            match note {
+                crate::model::Note::Zombie { pid, .. } => {
+                    let traced_parent = r
+                        .model
+                        .process(*pid)
+                        .is_some_and(|p| r.model.tree().parent(p.id).is_some());
+                    if traced_parent && kept {
+                        zombies.push((*pid, seq));
+                    }
+                }
+                crate::model::Note::Reaped { pid, .. } => zombies.retain(|z| z.0 != *pid),
+                _ => {}
+            }
+        }
+    }
+    r.take_warnings();
+    m.zombie = zombies.iter().map(|z| z.1).min();
+    Ok(m)
+}
+
+/// The moment to draw when none is asked for: an unreaped zombie, else the
+/// wired pipeline or redirection, else the exec after an fd change, else
+/// the busiest moment.
+pub fn key_moment(path: &Path) -> Result<KeyMoment> {
+    let m = moments(path, false)?;
+    let b = busiest(path)?;
+    Ok(match (m.zombie, m.wired, m.exec) {
+        (Some(seq), _, _) => KeyMoment::Zombie { seq },
+        (None, Some(seq), _) => KeyMoment::Wired { seq },
+        (None, None, Some(seq)) => KeyMoment::Exec { seq },
+        _ => KeyMoment::Busiest(b),
+    })
+}
+
+/// The error for a trace without events.
+fn no_events<T>(path: &Path) -> Result<T> {
+    bail!(say(Notice::NoEvents(path.display().to_string())))
+}
+
+/// A notice as an error, worded in the reader's language where the CLI
+/// prints errors (these functions are also called by the terminal view and
+/// `demo`).
+fn say(n: Notice) -> NoticeError {
+    NoticeError(n)
+}
+
+/// The traced command line, for titles.
+fn title<R: std::io::BufRead>(r: &Replay<R>) -> String {
+    describe::command_line(&r.header().argv)
+}
+
+/// The scene after `step` was applied to `r.model`.
+pub fn scene_of<R: std::io::BufRead>(
+    r: &Replay<R>,
+    step: &Step,
+    title: String,
+    opts: &SceneOptions,
+) -> Scene {
+    let ev = &step.event;
+    let info = EventInfo {
+        seq: ev.seq,
+        pid: ev.pid,
+        call: narrate::call(ev, &r.labels),
+        sentence: narrate::sentence(
+            opts.lang,
+            &r.model,
+            ev,
+            &step.before,
+            &step.applied,
+            &r.labels,
+        ),
+    };
+    let mut scene = Scene::build(&r.model, &r.labels, title, Some(info), &touched(ev), opts);
+    scene.mark_changes(&r.model, ev, &step.before, opts);
+    scene
+}
+
+/// The seq of the event before `seq` in the trace at `path` (`None` when
+/// `seq` is the first), for drawing the moment before an event.
+pub fn seq_before(path: &Path, seq: u64) -> Result<Option<u64>> {
+    let mut r = open(path)?.without_narration();
+    let mut last = None;
+    while let Some(s) = step(&mut r, path)? {
+        if s.event.seq >= seq {
+            return Ok(last);
+        }
+        last = Some(s.event.seq);
+    }
+    Ok(last)
+}
+
+/// The scene after event `seq` of the trace at `path`; an error naming the
+/// trace's last seq if `seq` is beyond it.
+pub fn scene_after(path: &Path, seq: u64, opts: &SceneOptions) -> Result<Scene> {
+    let mut r = open(path)?;
+    let title = title(&r);
+    let mut last = None;
+    while let Some(s) = step(&mut r, path)? {
+        if s.event.seq == seq {
+            return Ok(scene_of(&r, &s, title, opts));
+        }
+        if s.event.seq > seq {
+            bail!(say(Notice::NoEvent {
+                trace: path.display().to_string(),
+                seq
+            }))
+        }
+        last = Some(s.event.seq);
+    }
+    match last {
+        Some(l) => bail!(say(Notice::BeyondEnd {
+            trace: path.display().to_string(),
+            seq,
+            last: l
+        })),
+        None => no_events(path),
+    }
+}
+
+/// The most steps a page gets when no `--range` is given: a drawing per
+/// step makes a page of roughly 3 KiB a step.
+pub const MAX_STEPS: usize = 2000;
+
+/// An HTML page's steps.
+pub struct HtmlSteps {
+    /// The page title (the traced command).
+    pub title: String,
+    /// One per event shown: its timeline line and the scene after it.
+    pub steps: Vec<HtmlStep>,
+    /// How many events qualified in all (more than `steps` when capped).
+    pub qualified: usize,
+}
+
+/// The steps of an HTML page: one per event of `opts.pid`'s subtree (every
+/// process when `None`), without regular-file opens and closes when
+/// `opts.collapse_files`, within `range`; at most [`MAX_STEPS`] when no
+/// range is given.
+pub fn html_steps(path: &Path, opts: &SceneOptions, range: Option<SeqRange>) -> Result<HtmlSteps> {
+    let mut r = open(path)?;
+    let title = title(&r);
+    let mut filter = Filter::steps(opts.pid, opts.collapse_files, range.unwrap_or_default());
+    let cap = if range.is_some() {
+        usize::MAX
+    } else {
+        MAX_STEPS
+    };
+    let mut steps = Vec::new();
+    let mut qualified = 0;
+    while let Some(s) = step(&mut r, path)? {
+        let seq = s.event.seq;
+        if filter.keep(&s) {
+            qualified += 1;
+            if steps.len() < cap {
+                steps.push(html_step(&r, &s, title.clone(), opts));
+            }
+        }
+        if filter.done_after(seq) {
+            break;
+        }
+    }
+    for w in r.take_warnings() {
+        crate::errln!("forkscope: warning: {}: {w}", path.display());
+    }
+    if steps.is_empty() {
+        if qualified == 0 && range.is_some() {
+            bail!(say(Notice::NoneInRange(path.display().to_string())))
+        }
+        return no_events(path);
+    }
+    Ok(HtmlSteps {
+        title,
+        steps,
+        qualified,
+    })
+}
+
+/// The step for one event: its timeline line and the scene after it.
+fn html_step<R: std::io::BufRead>(
+    r: &Replay<R>,
+    s: &Step,
+    title: String,
+    opts: &SceneOptions,
+) -> HtmlStep {
+    let scene = scene_of(r, s, title, opts);
+    let ev = &s.event;
+    let e = scene.event.as_ref().expect("scene_of sets the event");
+    let mut line = format!(
+        "#{} {} {} {}",
+        ev.seq,
+        ev.pid,
+        describe::pid_name(&r.model, ev.pid),
+        e.call
+    );
+    if let Some(sentence) = &e.sentence {
+        line.push_str("  — ");
+        line.push_str(sentence);
+    }
+    HtmlStep {
+        seq: ev.seq,
+        line,
+        scene,
+        kind: ev.kind.name(),
+        library: crate::replay::filter::only_about_a_file(s),
+    }
+}
