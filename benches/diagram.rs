@@ -5,8 +5,8 @@
 //!
 //! Run: `cargo bench --bench diagram` (FORKSCOPE_BENCH_RUNS=N for more runs).
 
-use forkscope::render::steps::{busiest, scene_after};
 use forkscope::render::scene::SceneOptions;
+use forkscope::render::steps::{busiest, scene_after};
 use forkscope::render::{ascii, dot, mermaid, svg};
 use std::path::PathBuf;
 use std::time::Instant;

@@ -106,7 +106,12 @@ pub fn status(s: &Status) -> String {
 
 /// The event as a call: `pipe([3, 4])`, `dup2(4, 1)`, `execve("/bin/cat", ["cat"])`.
 pub fn call(ev: &Event, labels: &Labels) -> String {
-    let err = |e: &Option<String>| e.as_ref().map(|e| format!(" = -1 {e}")).unwrap_or_default();
+    // The errno comes from the trace: escaped like every name from it.
+    let err = |e: &Option<String>| {
+        e.as_ref()
+            .map(|e| format!(" = -1 {}", crate::words::text::visible(e)))
+            .unwrap_or_default()
+    };
     match &ev.kind {
         EventKind::Spawn { argv, .. } => format!("spawn {}", argv_text(argv)),
         EventKind::Fork {
@@ -149,7 +154,9 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
                 labels.pipe(*pipe_id)
             )
         }
-        EventKind::PipeFailed { errno } => format!("pipe() = -1 {errno}"),
+        EventKind::PipeFailed { errno } => {
+            format!("pipe() = -1 {}", crate::words::text::visible(errno))
+        }
         EventKind::Dup {
             old_fd,
             new_fd,
@@ -428,7 +435,9 @@ pub fn facts(
             ok: false, errno, ..
         } => parts.push(Said::ExecFailed {
             pid,
-            errno: errno.clone(),
+            errno: errno
+                .as_deref()
+                .map(|e| crate::words::text::visible(e).into_owned()),
         }),
         EventKind::Pipe {
             read_fd,
