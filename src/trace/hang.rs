@@ -546,20 +546,6 @@ pub enum Fix {
         /// What the holder waits in (`wait4`, `read`, ...).
         call: String,
     },
-    /// A holder of a file lock is blocked itself while another process
-    /// wants the lock: release it before blocking.
-    UnlockBeforeBlock {
-        /// The process holding the lock.
-        holder: Pid,
-        /// Its fds holding it.
-        fds: Vec<i32>,
-        /// The lock's kind: `POSIX`, `FLOCK` or `OFDLCK`.
-        class: String,
-        /// The file (raw).
-        path: String,
-        /// The process blocked taking it.
-        waiter: Pid,
-    },
     /// A cycle without a telling edge.
     BreakCycle,
     /// Do not let an idle holder inherit the write end.

@@ -639,6 +639,11 @@ impl Graph<'_> {
 
     /// The fix for a deadlock cycle, from its most telling edge.
     fn fix(&self, cyc: &[usize]) -> Fix {
+        // A lock held while waiting around the cycle: releasing it first
+        // breaks the cycle whatever the other edges are.
+        if let Some(f) = self.lock_fix_of(cyc) {
+            return f;
+        }
         for (k, &i) in cyc.iter().enumerate() {
             let t = &self.snap.tasks[i];
             let next = cyc[(k + 1) % cyc.len()];
@@ -718,11 +723,6 @@ impl Graph<'_> {
                             };
                         }
                         _ => {}
-                    }
-                }
-                Wait::Lock { .. } => {
-                    if let Some(f) = self.lock_fix(i, next) {
-                        return f;
                     }
                 }
                 _ => {}

@@ -113,10 +113,18 @@ impl Graph<'_> {
         }
     }
 
+    /// The fix of a cycle with a lock wait in it: the first holder around
+    /// it releases the lock before it waits.
+    pub(super) fn lock_fix_of(&self, cyc: &[usize]) -> Option<Fix> {
+        cyc.iter()
+            .enumerate()
+            .find_map(|(k, &i)| self.lock_fix(i, cyc[(k + 1) % cyc.len()]))
+    }
+
     /// The fix when task `i`, blocked taking a lock, waits for `next` in a
     /// cycle: `next` holds the lock and waits (for `i`, or for someone
     /// waiting for `i`); it should release the lock before it waits.
-    pub(super) fn lock_fix(&self, i: usize, next: usize) -> Option<Fix> {
+    fn lock_fix(&self, i: usize, next: usize) -> Option<Fix> {
         let t = &self.snap.tasks[i];
         let Wait::Lock { fd, .. } = &self.waits[i] else {
             return None;
@@ -159,13 +167,7 @@ impl Graph<'_> {
                 waiter,
                 call: "write".into(),
             },
-            _ => Fix::UnlockBeforeBlock {
-                holder,
-                fds,
-                class,
-                path,
-                waiter,
-            },
+            _ => return None,
         })
     }
 }

@@ -412,12 +412,6 @@ pub(super) fn fix(f: &Fix) -> String {
             unlock(class, fds),
             nums(fds)
         ),
-        Fix::UnlockBeforeBlock { holder, fds, class, path, waiter } => format!(
-            "in {holder}, release the lock on {} before it blocks ({}, or close fd {}): {waiter} cannot get it while {holder} holds it",
-            visible(path),
-            unlock(class, fds),
-            nums(fds)
-        ),
         Fix::BreakCycle => "break the cycle: see the steps, each names what the task waits for and who could release it".into(),
         Fix::DoNotInherit { holder, pipe, fd } => {
             let stdio = match fd {

@@ -395,12 +395,6 @@ pub(super) fn fix(f: &Fix) -> String {
             unlock(class, fds),
             nums(fds)
         ),
-        Fix::UnlockBeforeBlock { holder, fds, class, path, waiter } => format!(
-            "让 {holder} 在阻塞之前先释放 {} 上的锁（{}，或者关闭 fd {}）：{holder} 拿着锁的时候，{waiter} 永远拿不到它",
-            visible(path),
-            unlock(class, fds),
-            nums(fds)
-        ),
         Fix::BreakCycle => "打破这个环：看上面的每一步，每一步都写明了这个任务在等什么、谁能把它放出来".into(),
         Fix::DoNotInherit { holder, pipe, fd } => {
             let stdio = match fd {
