@@ -451,4 +451,34 @@ mod tests {
         let (s, t) = blocked("poll", &[0x7ff, 1, 500], Vec::new());
         assert!(matches!(classify(&s, &t), Wait::Sleeping { .. }));
     }
+
+    #[test]
+    fn only_blocking_lock_requests_are_lock_waits() {
+        // flock(3, LOCK_EX) waits; with LOCK_NB, or LOCK_UN, it does not.
+        let (s, t) = blocked("flock", &[3, 2], Vec::new());
+        assert!(matches!(
+            classify(&s, &t),
+            Wait::Lock {
+                fd: 3,
+                file: None,
+                ..
+            }
+        ));
+        let (s, t) = blocked("flock", &[3, 2 | 4], Vec::new());
+        assert!(matches!(classify(&s, &t), Wait::External { .. }));
+        let (s, t) = blocked("flock", &[3, 8], Vec::new());
+        assert!(matches!(classify(&s, &t), Wait::External { .. }));
+        // fcntl F_SETLKW and F_OFD_SETLKW wait; F_SETLK and F_GETLK do not.
+        for cmd in [7, 38] {
+            let (s, t) = blocked("fcntl", &[4, cmd, 0x7ff0], Vec::new());
+            assert!(
+                matches!(classify(&s, &t), Wait::Lock { fd: 4, .. }),
+                "{cmd}"
+            );
+        }
+        for cmd in [5, 6, 36, 37] {
+            let (s, t) = blocked("fcntl", &[4, cmd, 0x7ff0], Vec::new());
+            assert!(!matches!(classify(&s, &t), Wait::Lock { .. }), "{cmd}");
+        }
+    }
 }
