@@ -499,6 +499,78 @@ fn a_slow_producer_writing_once_a_second_is_not_reported() {
     ]);
 }
 
+/// Records the lock fixture `name` on a lock file in a fresh directory (a
+/// hang: killed, exit 124); returns the run, the file, and root and child.
+fn lock_hang(name: &str) -> (Run, tempfile::TempDir, PathBuf, i32, i32) {
+    let bin = fixture(name);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("the.lock");
+    let r = hang(name, &[bin.to_str().unwrap(), file.to_str().unwrap()]);
+    let (root, child) = (r.root(), r.children_of(r.root())[0]);
+    (r, dir, file, root, child)
+}
+
+/// `forkscope [--lang LANG] doctor` on the run's trace, its stdout.
+fn doctor_text(r: &Run, lang: &str) -> String {
+    let out = forkscope()
+        .args(["--color", "never", "--lang", lang, "doctor"])
+        .arg(r._dir.path().join("t.jsonl"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_parent_waiting_for_its_child_while_holding_the_flock_it_wants_is_a_cycle() {
+    let (r, _dir, file, root, child) = lock_hang("flock_then_wait");
+    let path = file.display();
+    r.has(&format!(
+        "{child} (flock_then_wait) is blocked in flock taking a write lock (flock) on {path} via fd 3; {root} (flock_then_wait) fd 3 holds a conflicting lock on it, which is blocked in wait4 for {child}: a cycle."
+    ));
+    r.has(&format!(
+        "Fix: in {root}, release the lock on {path} before waiting in wait4 (flock(3, LOCK_UN), or close fd 3), or take the lock in {child} only"
+    ));
+    // doctor on the trace tells it in both languages.
+    // (Its lines are wrapped: compare with the whitespace taken out.)
+    let flat = |s: &str| s.split_whitespace().collect::<String>();
+    let en = doctor_text(&r, "en");
+    assert!(
+        flat(&en).contains(&flat(&format!(
+            "in {root}, release the lock on {path} before waiting in wait4 (flock(3, LOCK_UN), or close fd 3)"
+        ))),
+        "{en}"
+    );
+    let zh = doctor_text(&r, "zh");
+    assert!(
+        flat(&zh).contains(&flat(&format!(
+            "让 {root} 在 wait4 等待之前先释放 {path} 上的锁（flock(3, LOCK_UN)，或者关闭 fd 3）"
+        ))) && flat(&zh).contains("加写锁（flock）"),
+        "{zh}"
+    );
+}
+
+#[test]
+fn a_parent_waiting_for_its_child_while_holding_the_fcntl_lock_it_wants_is_a_cycle() {
+    let (r, _dir, file, root, child) = lock_hang("fcntl_then_wait");
+    let path = file.display();
+    r.has(&format!(
+        "{child} (fcntl_then_wait) is blocked in fcntl taking a write lock (fcntl/lockf) on {path} via fd 3; {root} (fcntl_then_wait) fd 3 holds a conflicting lock on it, which is blocked in wait4 for {child}: a cycle."
+    ));
+    r.has(&format!(
+        "Fix: in {root}, release the lock on {path} before waiting in wait4 (fcntl(3, F_SETLK) with l_type F_UNLCK, or lockf(3, F_ULOCK, 0), or close fd 3), or take the lock in {child} only"
+    ));
+}
+
+#[test]
+fn a_lock_held_for_a_while_and_then_released_is_not_reported() {
+    let bin = fixture("lock_released");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("the.lock");
+    let untraced = Command::new(&bin).arg(&file).status().unwrap();
+    assert_eq!(untraced.code(), Some(0), "untraced");
+    no_hang(&[bin.to_str().unwrap(), file.to_str().unwrap()]);
+}
+
 /// Starts `bin` directly (no tracer) and waits until `snapshot` sees a hang;
 /// returns the group and the snapshot's text output.
 fn snapshot_of_hung(bin: &Path, args: &[&str]) -> (Group, String) {
@@ -554,6 +626,25 @@ fn snapshot_explains_a_parent_keeping_the_write_end_without_tracing_it() {
     // Read-only: the process is untouched and still hung.
     let status = std::fs::read_to_string(format!("/proc/{root}/status")).unwrap();
     assert!(status.contains("TracerPid:\t0"), "{status}");
+}
+
+#[test]
+fn snapshot_explains_a_parent_holding_the_flock_its_child_wants_without_tracing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("the.lock");
+    let (g, text) = snapshot_of_hung(&fixture("flock_then_wait"), &[file.to_str().unwrap()]);
+    let (root, child) = (g.pid(), children(g.pid())[0]);
+    assert!(
+        text.contains(&format!(
+            "deadlock: {child} (flock_then_wait) and {root} (flock_then_wait) wait for each other"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{child} (flock_then_wait) is blocked in flock taking a write lock (flock) on {} via fd 3; {root} (flock_then_wait) fd 3 holds a conflicting lock", file.display())),
+        "{text}"
+    );
+    assert!(text.contains("flock(3, LOCK_UN)"), "{text}");
 }
 
 #[test]

@@ -13,7 +13,9 @@ mod common;
 use common::{forkscope, repo};
 use forkscope::analysis::waitfor;
 use forkscope::cli::style::Style;
-use forkscope::model::snapshot::{Access, Fd, PipeInfo, Polled, Progress, Snapshot, Syscall, Task};
+use forkscope::model::snapshot::{
+    Access, Fd, FileLock, PipeInfo, Polled, Progress, Snapshot, Syscall, Task,
+};
 use forkscope::render::hang::Paint;
 use forkscope::trace::Pid;
 use forkscope::words::Lang;
@@ -168,6 +170,26 @@ impl Snap {
         let sc = t.syscall.as_mut().unwrap();
         sc.path = Some(path.into());
         sc.fifo = true;
+        self
+    }
+
+    /// Process `pid` has the file `/tmp/db.lock` (inode 77) open as `fd`
+    /// and holds a lock of `class` on it (`held`) or waits for one.
+    fn lock(mut self, pid: Pid, fd: i32, class: &str, held: bool) -> Snap {
+        self.last_of(pid).fds.push(Fd {
+            fd,
+            target: "/tmp/db.lock".into(),
+            access: Access::ReadWrite,
+            pipe: None,
+        });
+        self.0.locks.push(FileLock {
+            pid,
+            fd,
+            file: "fe:00:77".into(),
+            class: class.into(),
+            write: true,
+            waiting: !held,
+        });
         self
     }
 
@@ -441,6 +463,42 @@ fn cases() -> Vec<(&'static str, Snapshot)> {
                 .blocked(20, "poll", &[0x7ff0, 1, FOREVER])
                 .polled(20, &[(4, false, true)])
                 .blocked(21, "futex", &[0x7ff, 0, 1, 0])
+                .done(),
+        ),
+        (
+            "parent_holding_a_flock_waits_for_the_child_that_wants_it",
+            Snap::new(60)
+                .proc(60, 1, "flocker", 'S')
+                .proc(61, 60, "flocker", 'S')
+                .lock(60, 3, "FLOCK", true)
+                .lock(61, 4, "FLOCK", false)
+                .blocked(60, "wait4", &[61, 0x7ff0, 0, 0])
+                .blocked(61, "flock", &[4, 2])
+                .done(),
+        ),
+        (
+            "parent_holding_an_fcntl_lock_reads_the_child_that_wants_it",
+            Snap::new(70)
+                .proc(70, 1, "db", 'S')
+                .proc(71, 70, "worker", 'S')
+                .lock(70, 3, "POSIX", true)
+                .pipe_fd(70, 5, 1, Access::Read)
+                .lock(71, 3, "POSIX", false)
+                .pipe_fd(71, 6, 1, Access::Write)
+                .fill(1, 0)
+                .blocked(70, "read", &[5, 0x7ff0, 4096])
+                .blocked(71, "fcntl", &[3, 7, 0x7ff0])
+                .done(),
+        ),
+        (
+            "a_lock_holder_that_sleeps_is_not_a_hang",
+            Snap::new(80)
+                .proc(80, 1, "holder", 'S')
+                .proc(81, 80, "waiter", 'S')
+                .lock(80, 3, "OFDLCK", true)
+                .lock(81, 3, "OFDLCK", false)
+                .blocked(80, "clock_nanosleep", &[0, 0, 0x7ff0, 0])
+                .blocked(81, "fcntl", &[3, 38, 0x7ff0])
                 .done(),
         ),
         (

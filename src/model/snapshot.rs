@@ -18,6 +18,30 @@ pub struct Snapshot {
     pub tasks: Vec<Task>,
     /// The pipes and FIFOs the tasks hold.
     pub pipes: Vec<PipeInfo>,
+    /// The file locks (fcntl, flock, OFD) that matter to a task blocked
+    /// taking one: the locks it waits for, and who holds locks on the same
+    /// file. Empty when no task waits on a lock.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<FileLock>,
+}
+
+/// A file lock, as /proc/locks (a wanted one) or a holder's
+/// /proc/PID/fdinfo/FD `lock:` line (a held one) shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileLock {
+    /// The process holding it (from the fdinfo it was read in) or waiting
+    /// for it (from /proc/locks).
+    pub pid: Pid,
+    /// The fd it is held by, or wanted through.
+    pub fd: i32,
+    /// The file, as /proc/locks names it: `MAJOR:MINOR:INODE` (hex device).
+    pub file: String,
+    /// `POSIX` (fcntl, lockf), `FLOCK` or `OFDLCK`.
+    pub class: String,
+    /// A write (exclusive) lock, not a read (shared) one.
+    pub write: bool,
+    /// Wanted, not held: the task waits for it (a `->` line).
+    pub waiting: bool,
 }
 
 /// One task (a thread; a single-threaded process is one task).
@@ -256,6 +280,7 @@ mod tests {
                 task(2, vec![end(5, Access::ReadWrite)]),
             ],
             pipes: Vec::new(),
+            locks: Vec::new(),
         };
         let (readers, writers) = snap.holders("pipe:[1]");
         assert_eq!(readers, vec![(1, 3), (2, 5)]);

@@ -73,6 +73,18 @@ pub enum Wait {
         /// Not FUTEX_PRIVATE: another process may wake it.
         shared: bool,
     },
+    /// Taking a file lock that another open file or process holds
+    /// (fcntl F_SETLKW / F_OFD_SETLKW, lockf F_LOCK, flock without LOCK_NB).
+    Lock {
+        /// The call (`fcntl`, `flock`).
+        call: String,
+        /// The fd it locks through.
+        fd: i32,
+        /// The file, as /proc/locks names it (`MAJOR:MINOR:INODE`), when
+        /// the wanted lock was found there.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+    },
     /// Blocked on something outside the analysis: a terminal, a socket, a
     /// file, a poll set with such an fd in it (or one that could not be read).
     External {
@@ -96,6 +108,7 @@ impl Wait {
                 | Wait::Child { .. }
                 | Wait::Signal { .. }
                 | Wait::Futex { .. }
+                | Wait::Lock { .. }
         )
     }
 
@@ -114,9 +127,30 @@ const FUTEX_LOCK_PI: u64 = 6;
 const FUTEX_WAIT_BITSET: u64 = 9;
 const FUTEX_WAIT_REQUEUE_PI: u64 = 11;
 const FUTEX_LOCK_PI2: u64 = 13;
+const F_SETLKW: u64 = 7;
+const F_SETLKW64_I386: u64 = 14;
+const F_OFD_SETLKW: u64 = 38;
+const LOCK_SH: u64 = 1;
+const LOCK_EX: u64 = 2;
+const LOCK_NB: u64 = 4;
 const P_ALL: u64 = 0;
 const P_PID: u64 = 1;
 const P_PGID: u64 = 2;
+
+/// The fd of a call that blocks until it gets a file lock: fcntl
+/// F_SETLKW or F_OFD_SETLKW (lockf(F_LOCK) is an F_SETLKW in libc; i386's
+/// fcntl64 has F_SETLKW64), flock LOCK_SH or LOCK_EX without LOCK_NB.
+pub(crate) fn lock_fd(sc: &super::snapshot::Syscall) -> Option<i32> {
+    let fd = sc.args[0] as u32 as i32;
+    let cmd = sc.args[1];
+    let waits = match sc.name.as_str() {
+        "fcntl" => cmd == F_SETLKW || cmd == F_OFD_SETLKW,
+        "fcntl64" => cmd == F_SETLKW || cmd == F_SETLKW64_I386 || cmd == F_OFD_SETLKW,
+        "flock" => cmd & LOCK_NB == 0 && cmd & (LOCK_SH | LOCK_EX) != 0,
+        _ => false,
+    };
+    waits.then_some(fd)
+}
 
 /// What `t` waits for, from its state, wchan and syscall (named by the
 /// crate's one name table, [`super::syscalls`]).
@@ -167,6 +201,14 @@ pub fn classify(snap: &Snapshot, t: &Task) -> Wait {
             None => external(format!("fd {fd}")),
         }
     };
+    if let Some(fd) = lock_fd(sc) {
+        let file = snap
+            .locks
+            .iter()
+            .find(|l| l.waiting && l.pid == t.pid && l.fd == fd)
+            .map(|l| l.file.clone());
+        return Wait::Lock { call, fd, file };
+    }
     match sc.name.as_str() {
         "read" | "readv" => on_fd(int(0), false),
         "write" | "writev" => on_fd(int(0), true),
@@ -350,6 +392,7 @@ mod tests {
             root: 5,
             tasks: vec![t.clone()],
             pipes: Vec::new(),
+            locks: Vec::new(),
         };
         (snap, t)
     }
@@ -407,5 +450,35 @@ mod tests {
         assert_eq!(classify(&s, &t), Wait::Futex { shared: true });
         let (s, t) = blocked("poll", &[0x7ff, 1, 500], Vec::new());
         assert!(matches!(classify(&s, &t), Wait::Sleeping { .. }));
+    }
+
+    #[test]
+    fn only_blocking_lock_requests_are_lock_waits() {
+        // flock(3, LOCK_EX) waits; with LOCK_NB, or LOCK_UN, it does not.
+        let (s, t) = blocked("flock", &[3, 2], Vec::new());
+        assert!(matches!(
+            classify(&s, &t),
+            Wait::Lock {
+                fd: 3,
+                file: None,
+                ..
+            }
+        ));
+        let (s, t) = blocked("flock", &[3, 2 | 4], Vec::new());
+        assert!(matches!(classify(&s, &t), Wait::External { .. }));
+        let (s, t) = blocked("flock", &[3, 8], Vec::new());
+        assert!(matches!(classify(&s, &t), Wait::External { .. }));
+        // fcntl F_SETLKW and F_OFD_SETLKW wait; F_SETLK and F_GETLK do not.
+        for cmd in [7, 38] {
+            let (s, t) = blocked("fcntl", &[4, cmd, 0x7ff0], Vec::new());
+            assert!(
+                matches!(classify(&s, &t), Wait::Lock { fd: 4, .. }),
+                "{cmd}"
+            );
+        }
+        for cmd in [5, 6, 36, 37] {
+            let (s, t) = blocked("fcntl", &[4, cmd, 0x7ff0], Vec::new());
+            assert!(!matches!(classify(&s, &t), Wait::Lock { .. }), "{cmd}");
+        }
     }
 }

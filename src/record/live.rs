@@ -716,6 +716,7 @@ fn finish(mut snap: Snapshot) -> Snapshot {
     let missing = pipes_missing_holders(&snap);
     add_outside_holders(&mut snap, &missing);
     fill_pipes(&mut snap);
+    super::locks::add_locks(&mut snap);
     snap
 }
 
@@ -742,6 +743,7 @@ pub fn snapshot_tree(root: Pid) -> Result<Snapshot, LiveError> {
         root,
         tasks,
         pipes: Vec::new(),
+        locks: Vec::new(),
     }))
 }
 
@@ -759,6 +761,7 @@ pub fn snapshot_traced(root: Pid, pids: &[Pid], traced: &Traced) -> Snapshot {
         root,
         tasks,
         pipes: Vec::new(),
+        locks: Vec::new(),
     })
 }
 

@@ -41,6 +41,7 @@ pub mod elf;
 mod error;
 pub mod limits;
 pub mod live;
+mod locks;
 pub mod mem;
 pub mod own_filter;
 pub mod pidns;

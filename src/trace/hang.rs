@@ -159,6 +159,13 @@ pub enum Doing {
     },
     /// Waiting on a futex.
     Futex,
+    /// Taking a file lock.
+    Lock {
+        /// The call (`fcntl`, `flock`).
+        call: String,
+        /// The fd.
+        fd: i32,
+    },
     /// Blocked in some other way.
     Blocked,
 }
@@ -318,6 +325,30 @@ pub enum Step {
     Futex {
         /// The task.
         who: Who,
+        /// How the step ends.
+        end: End,
+    },
+    /// Taking a file lock that `holders` hold (fcntl F_SETLKW or
+    /// F_OFD_SETLKW, lockf, flock without LOCK_NB).
+    Lock {
+        /// The task.
+        who: Who,
+        /// The call (`fcntl`, `flock`).
+        call: String,
+        /// The fd it locks through.
+        fd: i32,
+        /// The file (the fd's target, raw from /proc).
+        path: String,
+        /// The lock wanted: `POSIX` (fcntl, lockf), `FLOCK` or `OFDLCK`.
+        class: String,
+        /// A write (exclusive) lock is wanted, not a read (shared) one.
+        write: bool,
+        /// The processes holding a conflicting lock on the file, and by
+        /// which fds.
+        holders: Vec<Holder>,
+        /// What the next task of the cycle does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        then: Option<Then>,
         /// How the step ends.
         end: End,
     },
@@ -499,6 +530,22 @@ pub enum Fix {
         /// The pipe.
         pipe: String,
     },
+    /// A holder of a file lock waits for the process that wants it:
+    /// release it before waiting, or take it in the child only.
+    UnlockBeforeWait {
+        /// The process holding the lock.
+        holder: Pid,
+        /// Its fds holding it.
+        fds: Vec<i32>,
+        /// The lock's kind: `POSIX`, `FLOCK` or `OFDLCK`.
+        class: String,
+        /// The file (raw).
+        path: String,
+        /// The process blocked taking it.
+        waiter: Pid,
+        /// What the holder waits in (`wait4`, `read`, ...).
+        call: String,
+    },
     /// A cycle without a telling edge.
     BreakCycle,
     /// Do not let an idle holder inherit the write end.
@@ -536,6 +583,10 @@ pub enum FdRole {
     BlockedReader,
     /// The end a task is blocked writing.
     BlockedWriter,
+    /// Holds a file lock a blocked task wants.
+    LockHolder,
+    /// The fd a task is blocked taking a file lock through.
+    LockWaiter,
 }
 
 impl FdRole {
@@ -546,6 +597,8 @@ impl FdRole {
             FdRole::Writer => "writer",
             FdRole::BlockedReader => "blocked-reader",
             FdRole::BlockedWriter => "blocked-writer",
+            FdRole::LockHolder => "lock-holder",
+            FdRole::LockWaiter => "lock-waiter",
         }
     }
 }
@@ -557,7 +610,7 @@ pub struct HangFd {
     pub pid: Pid,
     /// The fd.
     pub fd: i32,
-    /// The pipe it is an end of.
+    /// The pipe it is an end of (for a file lock's fd: the file).
     pub pipe: String,
     /// Its part.
     pub role: FdRole,

@@ -110,6 +110,7 @@ pub(super) fn releasers(snap: &Snapshot, t: &Task, w: &Wait) -> Releasers {
         }
         Wait::OpenFifo { .. } | Wait::Signal { .. } | Wait::Stopped => Releasers::Anyone,
         Wait::Futex { shared } => Releasers::Threads { shared: *shared },
+        Wait::Lock { fd, .. } => super::locks::releasers(snap, t, *fd),
         _ => Releasers::Free,
     }
 }
@@ -297,7 +298,7 @@ impl Graph<'_> {
         // Start the cycle search at a pipe waiter (the most telling edge).
         let mut order: Vec<usize> = members.to_vec();
         order.sort_by_key(|&i| match self.waits[i] {
-            Wait::ReadPipe { .. } | Wait::WritePipe { .. } => (0, i),
+            Wait::ReadPipe { .. } | Wait::WritePipe { .. } | Wait::Lock { .. } => (0, i),
             Wait::Poll { .. } => (1, i),
             Wait::Child { .. } => (2, i),
             _ => (3, i),
@@ -562,6 +563,7 @@ impl Graph<'_> {
                 end,
             },
             Wait::Futex { .. } => Step::Futex { who: me, end },
+            Wait::Lock { .. } => self.lock_step(i, next, end, fds),
             other => Step::Other {
                 who: me,
                 what: format!("{other:?}"),
@@ -592,6 +594,11 @@ impl Graph<'_> {
         clauses
     }
 
+    /// What `next` does, briefly (for the lock steps of `locks.rs`).
+    pub(super) fn then_of(&self, i: usize, next: Option<usize>) -> Option<Then> {
+        self.then(i, next)
+    }
+
     /// What `next` does, briefly (none when it is `i` itself).
     fn then(&self, i: usize, next: Option<usize>) -> Option<Then> {
         let n = next?;
@@ -618,6 +625,10 @@ impl Graph<'_> {
             },
             Wait::OpenFifo { path, .. } => Doing::OpenFifo { path: path.clone() },
             Wait::Futex { .. } => Doing::Futex,
+            Wait::Lock { call, fd, .. } => Doing::Lock {
+                call: call.clone(),
+                fd: *fd,
+            },
             _ => Doing::Blocked,
         };
         Some(Then {
@@ -628,6 +639,11 @@ impl Graph<'_> {
 
     /// The fix for a deadlock cycle, from its most telling edge.
     fn fix(&self, cyc: &[usize]) -> Fix {
+        // A lock held while waiting around the cycle: releasing it first
+        // breaks the cycle whatever the other edges are.
+        if let Some(f) = self.lock_fix_of(cyc) {
+            return f;
+        }
         for (k, &i) in cyc.iter().enumerate() {
             let t = &self.snap.tasks[i];
             let next = cyc[(k + 1) % cyc.len()];

@@ -44,6 +44,7 @@
 
 mod eof;
 mod graph;
+mod locks;
 #[cfg(test)]
 mod snap_builder;
 #[cfg(test)]

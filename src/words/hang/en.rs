@@ -150,6 +150,7 @@ fn then(t: &Option<Then>) -> String {
         }
         Doing::OpenFifo { path } => format!("blocked opening {}", visible(path)),
         Doing::Futex => "waiting on a futex".into(),
+        Doing::Lock { call, fd } => format!("blocked in {call} taking a lock via fd {fd}"),
         Doing::Blocked => "blocked too".into(),
     };
     match t.thread {
@@ -308,6 +309,27 @@ pub(super) fn step(s: &Step) -> String {
             who(w),
             end(*e)
         ),
+        Step::Lock {
+            who: w,
+            call,
+            fd,
+            path,
+            class,
+            write,
+            holders: hs,
+            then: t,
+            end: e,
+        } => format!(
+            "{} is blocked in {call} taking a {} lock{} on {} via fd {fd}; {} {} a conflicting lock on it{}{}",
+            who(w),
+            if *write { "write" } else { "read" },
+            lock_class(class),
+            visible(path),
+            holders(hs),
+            if hs.len() == 1 { "holds" } else { "hold" },
+            then(t),
+            end(*e)
+        ),
         Step::Stopped { who: w } => format!(
             "{} is stopped (by SIGSTOP or another stop signal) and no free process is left to send it SIGCONT.",
             who(w)
@@ -383,6 +405,12 @@ pub(super) fn fix(f: &Fix) -> String {
             "close fd {} in {holder} as soon as it has written all it will: {waiter} waits in {call} for {} to become readable, which happens at EOF only once every write end is closed",
             nums(fds),
             visible(pipe)
+        ),
+        Fix::UnlockBeforeWait { holder, fds, class, path, waiter, call } => format!(
+            "in {holder}, release the lock on {} before waiting in {call} ({}, or close fd {}), or take the lock in {waiter} only: {waiter} cannot get it while {holder} holds it",
+            visible(path),
+            unlock(class, fds),
+            nums(fds)
         ),
         Fix::BreakCycle => "break the cycle: see the steps, each names what the task waits for and who could release it".into(),
         Fix::DoNotInherit { holder, pipe, fd } => {
@@ -462,6 +490,7 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait) -> String {
         },
         Wait::Signal { call } => format!("waiting for a signal ({call})"),
         Wait::Futex { .. } => "waiting on a futex".into(),
+        Wait::Lock { call, fd, .. } => format!("taking a file lock in {call} via fd {fd}"),
         Wait::External { call, .. } if call == "?" => {
             "blocked in a syscall /proc does not show (permission)".into()
         }
@@ -494,4 +523,24 @@ pub(super) fn recorded(r: &Recorded<'_>) -> (String, String, String, String) {
         r.fix.clone(),
         format!("the hang is found live: {}", r.summary),
     )
+}
+
+/// ` (flock)`, ` (fcntl)`, ` (an OFD lock)`: how the lock was taken.
+fn lock_class(class: &str) -> &'static str {
+    match class {
+        "FLOCK" => " (flock)",
+        "POSIX" => " (fcntl/lockf)",
+        "OFDLCK" => " (an OFD lock)",
+        _ => "",
+    }
+}
+
+/// How to release a lock of `class` held by `fds`.
+fn unlock(class: &str, fds: &[i32]) -> String {
+    let fd = fds.first().copied().unwrap_or(-1);
+    match class {
+        "FLOCK" => format!("flock({fd}, LOCK_UN)"),
+        "OFDLCK" => format!("fcntl({fd}, F_OFD_SETLK) with l_type F_UNLCK"),
+        _ => format!("fcntl({fd}, F_SETLK) with l_type F_UNLCK, or lockf({fd}, F_ULOCK, 0)"),
+    }
 }

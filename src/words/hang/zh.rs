@@ -142,6 +142,7 @@ fn then(t: &Option<Then>) -> String {
         }
         Doing::OpenFifo { path } => format!("阻塞在打开 {} 上", visible(path)),
         Doing::Futex => "在等一个 futex".into(),
+        Doing::Lock { call, fd } => format!("阻塞在 {call} 里通过 fd {fd} 加锁"),
         Doing::Blocked => "也阻塞了".into(),
     };
     match t.thread {
@@ -292,6 +293,26 @@ pub(super) fn step(s: &Step) -> String {
             who(w),
             end(*e)
         ),
+        Step::Lock {
+            who: w,
+            call,
+            fd,
+            path,
+            class,
+            write,
+            holders: hs,
+            then: t,
+            end: e,
+        } => format!(
+            "{} 阻塞在 {call} 里，要通过 fd {fd} 给 {} 加{}{}；{} 持有与它冲突的锁{}{}",
+            who(w),
+            visible(path),
+            if *write { "写锁" } else { "读锁" },
+            lock_class(class),
+            holders(hs),
+            then(t),
+            end(*e)
+        ),
         Step::Stopped { who: w } => format!(
             "{} 被暂停了（被 SIGSTOP 或别的暂停信号），已经没有空闲的进程能给它发 SIGCONT。",
             who(w)
@@ -367,6 +388,12 @@ pub(super) fn fix(f: &Fix) -> String {
             "{holder} 一写完就关闭 fd {}：{waiter} 在 {call} 里等 {} 变得可读，而只有所有写端都关闭了才会有 EOF",
             nums(fds),
             visible(pipe)
+        ),
+        Fix::UnlockBeforeWait { holder, fds, class, path, waiter, call } => format!(
+            "让 {holder} 在 {call} 等待之前先释放 {} 上的锁（{}，或者关闭 fd {}），或者只在 {waiter} 里加这把锁：{holder} 拿着锁的时候，{waiter} 永远拿不到它",
+            visible(path),
+            unlock(class, fds),
+            nums(fds)
         ),
         Fix::BreakCycle => "打破这个环：看上面的每一步，每一步都写明了这个任务在等什么、谁能把它放出来".into(),
         Fix::DoNotInherit { holder, pipe, fd } => {
@@ -449,6 +476,7 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait) -> String {
         },
         Wait::Signal { call } => format!("在等一个信号（{call}）"),
         Wait::Futex { .. } => "在等一个 futex（锁、条件变量或者等线程结束）".into(),
+        Wait::Lock { call, fd, .. } => format!("在 {call} 里通过 fd {fd} 加文件锁"),
         Wait::External { call, .. } if call == "?" => {
             "阻塞在某个系统调用里（/proc 不让看是哪一个）".into()
         }
@@ -490,5 +518,25 @@ pub(super) fn kind_label(k: crate::trace::hang::HangKind) -> &'static str {
         HangKind::Deadlock => "死锁",
         HangKind::Stuck => "卡住了",
         HangKind::EofHeldOpen => "等不到 EOF",
+    }
+}
+
+/// `（flock）`, `（fcntl/lockf）`, `（OFD 锁）`: how the lock was taken.
+fn lock_class(class: &str) -> &'static str {
+    match class {
+        "FLOCK" => "（flock）",
+        "POSIX" => "（fcntl/lockf）",
+        "OFDLCK" => "（OFD 锁）",
+        _ => "",
+    }
+}
+
+/// How to release a lock of `class` held by `fds`.
+fn unlock(class: &str, fds: &[i32]) -> String {
+    let fd = fds.first().copied().unwrap_or(-1);
+    match class {
+        "FLOCK" => format!("flock({fd}, LOCK_UN)"),
+        "OFDLCK" => format!("fcntl({fd}, F_OFD_SETLK)，l_type 设为 F_UNLCK"),
+        _ => format!("fcntl({fd}, F_SETLK)，l_type 设为 F_UNLCK，或者 lockf({fd}, F_ULOCK, 0)"),
     }
 }
