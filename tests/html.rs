@@ -115,28 +115,46 @@ fn texts(svg: &str) -> Vec<String> {
     out
 }
 
-/// Each step's SVG joined from the page's pieces, as the page's script does.
+/// Each step's SVG in the compact view, rebuilt from the page's changes as
+/// the page's script does.
 fn drawings(data: &serde_json::Value) -> Vec<String> {
-    let parts: Vec<&str> = data["parts"]
+    view_drawings(data, 4)
+}
+
+/// Each step's drawing in the view stored in column `col` of a step (4:
+/// compact, 5: kernel): the tokens it copies from the step before (`-count`
+/// from the cursor, `[start, count]` from start) and the new ones (a
+/// token's number, standing in for one old token), joined.
+fn view_drawings(data: &serde_json::Value, col: usize) -> Vec<String> {
+    let tokens: Vec<&str> = data["tokens"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
-    let part = |v: &serde_json::Value| parts[v.as_u64().unwrap() as usize];
+    let mut prev: Vec<usize> = Vec::new();
     let mut out = Vec::new();
     for s in data["steps"].as_array().unwrap() {
-        let mut svg = part(&s[4]).to_string();
-        for b in s[5].as_array().unwrap().chunks(3) {
-            svg += &format!(
-                "<g transform=\"translate({},{})\">{}</g>\n",
-                b[1],
-                b[2],
-                part(&b[0])
-            );
+        let (mut cur, mut pos) = (Vec::new(), 0);
+        for op in s[col].as_array().unwrap() {
+            match (op.as_array(), op.as_i64().unwrap_or(0)) {
+                (Some(run), _) => {
+                    let start = run[0].as_u64().unwrap() as usize;
+                    pos = start + run[1].as_u64().unwrap() as usize;
+                    cur.extend_from_slice(&prev[start..pos]);
+                }
+                (None, count) if count < 0 => {
+                    cur.extend_from_slice(&prev[pos..pos + count.unsigned_abs() as usize]);
+                    pos += count.unsigned_abs() as usize;
+                }
+                (None, token) => {
+                    cur.push(token as usize);
+                    pos += 1;
+                }
+            }
         }
-        svg += part(&s[6]);
-        out.push(svg);
+        out.push(cur.iter().map(|t| tokens[*t]).collect::<String>());
+        prev = cur;
     }
     out
 }
@@ -355,16 +373,18 @@ fn the_page_is_self_contained_and_holds_every_step() {
         let t = Instant::now();
         let p = page(Lang::En, &title, &steps);
         eprintln!(
-            "{name}: {} steps, {} distinct SVG pieces, {} KiB page in {:?}",
+            "{name}: {} steps, {} distinct tokens, {} KiB page in {:?}",
             steps.len(),
-            data(&p)["parts"].as_array().unwrap().len(),
+            data(&p)["tokens"].as_array().unwrap().len(),
             p.len() / 1024,
             t.elapsed()
         );
         // Nothing fetched: the only URL is the SVG namespace name.
         let without_ns = p
             .replace("xmlns=\"http://www.w3.org/2000/svg\"", "")
-            .replace("xmlns=\\\"http://www.w3.org/2000/svg\\\"", "");
+            .replace("xmlns=\\\"http://www.w3.org/2000/svg\\\"", "")
+            // The data's token of it (the drawings are cut after each quote).
+            .replace("\"http://www.w3.org/2000/svg\\\"\"", "");
         for bad in [
             "http://", "https://", " src=", " href=", "<link", "@import", "url(http",
         ] {
@@ -383,22 +403,29 @@ fn the_page_is_self_contained_and_holds_every_step() {
         let rows = d["steps"].as_array().unwrap();
         let svgs = drawings(&d);
         assert_eq!(rows.len(), steps.len());
-        // A box an event did not change is stored once for all its steps.
-        let placed: Vec<u64> = rows
-            .iter()
-            .flat_map(|r| r[5].as_array().unwrap().iter().step_by(3))
-            .map(|b| b.as_u64().unwrap())
-            .collect();
-        let distinct: std::collections::HashSet<u64> = placed.iter().copied().collect();
+        // Steps are stored as changes: the page's data is a small part of
+        // the drawings it rebuilds.
+        let kernel_svgs = view_drawings(&d, 5);
+        assert_eq!(kernel_svgs.len(), steps.len());
+        let drawn: usize = svgs.iter().chain(&kernel_svgs).map(String::len).sum();
+        let stored = d.to_string().len();
         eprintln!(
-            "{name}: {} boxes drawn, {} distinct",
-            placed.len(),
-            distinct.len()
+            "{name}: {} KiB of drawings in {} KiB of data",
+            drawn / 1024,
+            stored / 1024
         );
         assert!(
-            distinct.len() < placed.len(),
-            "{name}: unchanged boxes are stored once"
+            stored * 4 < drawn,
+            "{name}: {stored} bytes of data for {drawn} drawn"
         );
+        for (s, k) in steps.iter().zip(&kernel_svgs) {
+            let full = texts(&forkscope::render::kernel::render(&s.scene));
+            assert!(
+                full.ends_with(&texts(k)),
+                "{name}: kernel view of seq {}",
+                s.seq
+            );
+        }
         for ((s, r), drawn) in steps.iter().zip(rows).zip(&svgs) {
             assert!(
                 p.contains(&format!(

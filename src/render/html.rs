@@ -19,14 +19,15 @@
 //! hash of that script (computed here, so English and Chinese pages each
 //! allow exactly their own script).
 //!
-//! Size: each step's SVG is stored in pieces (`svg::Pieces`: a head, one
-//! piece per process box drawn at the origin, a tail), each distinct piece
-//! once, and a step lists the pieces it uses and where its boxes go; the
-//! script joins them. A box an event did not change is the same piece in
-//! every step that shows it, and a step that changes nothing visible (a
-//! failed `open`, a signal) shares all its pieces with the one before. The
-//! SVGs leave out their caption (the page shows the call and sentence above
-//! the diagram) and their stylesheet (the page carries it once).
+//! Size: both views' drawings (compact and kernel) are cut into tokens (a
+//! tag, or a text and its closing tag), each distinct token stored once for
+//! the page, and each step is stored as changes against the step before in
+//! the same view: token numbers for what is new, runs for what it copies
+//! (`Delta`). The script rebuilds a drawing from the nearest
+//! kept step (every 32nd) when it is shown. A step that changes nothing
+//! visible (a failed `open`, a signal) is one run. The SVGs leave out their
+//! caption (the page shows the call and sentence above the diagram) and
+//! their stylesheet (the page carries it once).
 
 use super::scene::Scene;
 use super::svg;
@@ -34,7 +35,6 @@ use crate::words::diagram::{phrase, word, Phrase, Word};
 use crate::words::Lang;
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::hash::{Hash, Hasher};
 
 /// One step of the page: the timeline line of an event and the scene after it.
 #[derive(Clone, Debug)]
@@ -61,40 +61,22 @@ pub fn page(lang: Lang, title: &str, steps: &[HtmlStep]) -> String {
 /// A self-contained page stepping through `steps`, opening in the kernel
 /// view when `kernel` (a switch on the page changes the view).
 pub fn page_with(lang: Lang, title: &str, steps: &[HtmlStep], kernel: bool) -> String {
-    let mut parts = Parts::default();
-    let mut klines = Lines::default();
+    let mut tokens = Tokens::default();
+    let mut compact = Delta::default();
+    let mut kernel_d = Delta::default();
     let mut rows: Vec<serde_json::Value> = Vec::with_capacity(steps.len());
     let mut first_svg = String::new();
+    let opts = svg::Opts {
+        caption: false,
+        style: false,
+    };
     for (i, s) in steps.iter().enumerate() {
-        let pieces = svg::pieces(
-            &s.scene,
-            svg::Opts {
-                caption: false,
-                style: false,
-            },
-        );
-        let kernel_svg = super::kernel::render_with(
-            &s.scene,
-            svg::Opts {
-                caption: false,
-                style: false,
-            },
-        );
+        let compact_svg = svg::pieces(&s.scene, opts).join();
+        let kernel_svg = super::kernel::render_with(&s.scene, opts);
+        let compact_ops = compact.ops(tokens.split(&compact_svg));
+        let kernel_ops = kernel_d.ops(tokens.split(&kernel_svg));
         if i == 0 {
-            first_svg = if kernel {
-                kernel_svg.clone()
-            } else {
-                pieces.join()
-            };
-        }
-        let kernel_part = klines.delta(&kernel_svg);
-        let head = parts.index(pieces.head);
-        let tail = parts.index(pieces.tail);
-        let mut boxes = Vec::with_capacity(pieces.boxes.len() * 3);
-        for (part, x, y) in pieces.boxes {
-            boxes.push(parts.index(part) as i64);
-            boxes.push(x);
-            boxes.push(y);
+            first_svg = if kernel { kernel_svg } else { compact_svg };
         }
         let (pid, call, sentence) = match &s.scene.event {
             Some(e) => (
@@ -109,32 +91,19 @@ pub fn page_with(lang: Lang, title: &str, steps: &[HtmlStep], kernel: bool) -> S
             pid,
             call,
             sentence,
-            head,
-            boxes,
-            tail,
-            kernel_part
+            compact_ops,
+            kernel_ops
         ]));
     }
     let mut out = String::with_capacity(
-        16 * 1024 + first_svg.len() + parts.list.iter().map(|s| s.len() + 8).sum::<usize>(),
+        16 * 1024 + first_svg.len() + tokens.list.iter().map(|s| s.len() + 4).sum::<usize>(),
     );
     let mut data = serde_json::Map::new();
     data.insert("steps".into(), serde_json::Value::Array(rows));
     data.insert(
-        "parts".into(),
+        "tokens".into(),
         serde_json::Value::Array(
-            parts
-                .list
-                .into_iter()
-                .map(serde_json::Value::String)
-                .collect(),
-        ),
-    );
-    data.insert(
-        "klines".into(),
-        serde_json::Value::Array(
-            klines
-                .parts
+            tokens
                 .list
                 .into_iter()
                 .map(serde_json::Value::String)
@@ -318,63 +287,112 @@ fn csp_hash(script: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()))
 }
 
-/// Pieces of SVG, each stored once.
+/// Pieces of drawing text ("tokens"), each distinct one stored once. A
+/// drawing is cut after every `>` and every newline, so a token is one tag
+/// (or one text and its closing tag): an event changes a few of them.
 #[derive(Default)]
-struct Parts {
+struct Tokens {
     list: Vec<String>,
-    /// Hash of a piece to the pieces with that hash.
-    seen: HashMap<u64, Vec<usize>>,
+    index: HashMap<String, u32>,
 }
 
-impl Parts {
-    /// The index of `part`, added if new.
-    fn index(&mut self, part: String) -> usize {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        part.hash(&mut h);
-        let same = self.seen.entry(h.finish()).or_default();
-        if let Some(i) = same.iter().find(|i| self.list[**i] == part) {
-            return *i;
+impl Tokens {
+    /// `text` as token numbers; joined in order they give `text` back.
+    fn split(&mut self, text: &str) -> Vec<u32> {
+        let mut out = Vec::with_capacity(text.len() / 24 + 1);
+        let mut start = 0;
+        for (i, b) in text.bytes().enumerate() {
+            // `>` and `\n` are ASCII, so the cut is always at a char boundary.
+            if b == b'>' || b == b'\n' || b == b'"' {
+                out.push(self.number(&text[start..=i]));
+                start = i + 1;
+            }
         }
-        self.list.push(part);
-        same.push(self.list.len() - 1);
-        self.list.len() - 1
+        if start < text.len() {
+            out.push(self.number(&text[start..]));
+        }
+        out
+    }
+
+    fn number(&mut self, token: &str) -> u32 {
+        if let Some(n) = self.index.get(token) {
+            return *n;
+        }
+        let n = self.list.len() as u32;
+        self.list.push(token.to_string());
+        self.index.insert(token.to_string(), n);
+        n
     }
 }
 
-/// The kernel view's drawings as changes: every distinct line is stored
-/// once, and a step says how many lines it keeps from the start and the end
-/// of the step before's drawing and which lines go between (an event
-/// changes a few lines; most of a drawing stays).
+/// One view's drawings as changes: each step says how to build its token
+/// list from the step before's, as a list of operations read with a cursor
+/// into the previous list (starting at 0): a number `n >= 0` is token `n`
+/// (the cursor steps over one old token), `-count` copies `count` tokens
+/// from the cursor, `[start, count]` copies `count` tokens from `start`
+/// (and the cursor goes on after them). An event changes a few tokens; the
+/// rest are runs copied, even when a box moves.
 #[derive(Default)]
-struct Lines {
-    parts: Parts,
-    prev: Vec<usize>,
+struct Delta {
+    prev: Vec<u32>,
 }
 
-impl Lines {
-    /// `[kept at the start, kept at the end, [new lines...]]` for `svg`.
-    fn delta(&mut self, svg: &str) -> serde_json::Value {
-        let cur: Vec<usize> = svg
-            .split('\n')
-            .map(|l| self.parts.index(l.to_string()))
-            .collect();
-        let p = cur
-            .iter()
-            .zip(&self.prev)
-            .take_while(|(a, b)| a == b)
-            .count();
-        let room = cur.len().min(self.prev.len()) - p;
-        let q = cur
-            .iter()
-            .rev()
-            .zip(self.prev.iter().rev())
-            .take(room)
-            .take_while(|(a, b)| a == b)
-            .count();
-        let mid = &cur[p..cur.len() - q];
-        let v = serde_json::json!([p, q, mid]);
+/// How many places in the previous drawing a token is looked for: the ones
+/// nearest after where the last copy ended (changes are local).
+const CANDIDATES: usize = 12;
+
+impl Delta {
+    fn ops(&mut self, cur: Vec<u32>) -> serde_json::Value {
+        let prev = std::mem::take(&mut self.prev);
+        let mut at: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (j, t) in prev.iter().enumerate() {
+            at.entry(*t).or_default().push(j);
+        }
+        let run = |i: usize, j: usize| {
+            cur[i..]
+                .iter()
+                .zip(&prev[j..])
+                .take_while(|(a, b)| a == b)
+                .count()
+        };
+        let mut ops = Vec::new();
+        // Where the previous drawing is read next: after a copy, its end;
+        // a new token stands in for one old token (an event mostly
+        // replaces numbers in place).
+        let (mut i, mut cursor) = (0, 0);
+        while i < cur.len() {
+            let mut best = (0, 0);
+            if cursor < prev.len() && prev[cursor] == cur[i] {
+                best = (cursor, run(i, cursor));
+            }
+            if let Some(places) = at.get(&cur[i]) {
+                let from = places.partition_point(|j| *j < cursor);
+                let near = places[from..].iter().chain(&places[..from]);
+                for &j in near.take(CANDIDATES) {
+                    let len = run(i, j);
+                    if len > best.1 {
+                        best = (j, len);
+                    }
+                }
+            }
+            if best.1 >= 2 || (best.1 == 1 && best.0 == cursor) {
+                // A copy from the cursor is `-count`, from elsewhere
+                // `[start, count]`.
+                if best.0 == cursor {
+                    ops.push(serde_json::json!(-(best.1 as i64)));
+                } else {
+                    ops.push(serde_json::json!([best.0, best.1]));
+                }
+                i += best.1;
+                cursor = best.0 + best.1;
+            } else {
+                ops.push(serde_json::json!(cur[i]));
+                i += 1;
+                cursor += 1;
+            }
+        }
         self.prev = cur;
-        v
+        serde_json::Value::Array(ops)
     }
 }
 
@@ -443,16 +461,38 @@ const SCRIPT: &str = r#"
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('fs-data').textContent);
-  var steps = data.steps, parts = data.parts, n = steps.length;
-  // The kernel view's line lists, rebuilt from the changes (see Lines).
-  var klines = data.klines, kviews = [], prev = [];
-  for (var j = 0; j < n; j++) {
-    var d = steps[j][7], cur = prev.slice(0, d[0]).concat(d[2], prev.slice(prev.length - d[1]));
-    kviews.push(cur);
-    prev = cur;
+  var steps = data.steps, tokens = data.tokens, n = steps.length;
+  // Each view's drawings are rebuilt from their changes (see Delta in
+  // html.rs): the token list of every 32nd step is kept, the others are
+  // made from the nearest one before them when shown.
+  var EVERY = 32;
+  function apply(prev, ops) {
+    var cur = [], pos = 0, m;
+    for (var k = 0; k < ops.length; k++) {
+      var o = ops[k];
+      if (typeof o !== 'number') {
+        for (m = 0; m < o[1]; m++) { cur.push(prev[o[0] + m]); }
+        pos = o[0] + o[1];
+      } else if (o < 0) {
+        for (m = 0; m < -o; m++) { cur.push(prev[pos + m]); }
+        pos -= o;
+      } else { cur.push(o); pos++; }
+    }
+    return cur;
   }
-  function kdrawing(i) {
-    return kviews[i].map(function (k) { return klines[k]; }).join('\n');
+  function checkpoints(col) {
+    var kept = [], prev = [];
+    for (var j = 0; j < n; j++) {
+      prev = apply(prev, steps[j][col]);
+      if (j % EVERY === 0) { kept.push(prev); }
+    }
+    return kept;
+  }
+  var views = { 4: checkpoints(4), 5: checkpoints(5) };
+  function rebuild(col, i) {
+    var c = i - i % EVERY, list = views[col][c / EVERY];
+    for (var j = c + 1; j <= i; j++) { list = apply(list, steps[j][col]); }
+    return list.map(function (t) { return tokens[t]; }).join('');
   }
   if (!n) { return; }
   function $(id) { return document.getElementById(id); }
@@ -462,15 +502,6 @@ const SCRIPT: &str = r#"
   var cur = 0, shown = null;
   var viewButton = $('fs-kview');
   var kernel = viewButton.getAttribute('aria-pressed') === 'true';
-  // A step's SVG: its head, each box placed where it goes, its tail (the
-  // same text svg.rs joins; the parts are escaped there).
-  function drawing(s) {
-    var out = parts[s[4]], b = s[5];
-    for (var k = 0; k < b.length; k += 3) {
-      out += '<g transform="translate(' + b[k + 1] + ',' + b[k + 2] + ')">' + parts[b[k]] + '</g>\n';
-    }
-    return out + parts[s[6]];
-  }
   // Which steps the timeline shows: library steps only when asked, and
   // only kinds whose chip is on. Stepping skips the others.
   var libsBox = $('fs-libs'), kindOff = {}, zoom = 1, big = false;
@@ -504,7 +535,7 @@ const SCRIPT: &str = r#"
     }
     items[i].classList.add('fs-current');
     items[i].setAttribute('aria-current', 'step');
-    var svg = kernel ? kdrawing(i) : drawing(s);
+    var svg = rebuild(kernel ? 5 : 4, i);
     if (shown !== svg) { diagram.innerHTML = svg; shown = svg; }
     diagram.setAttribute('data-seq', String(s[0]));
     call.textContent = '#' + s[0] + (s[1] === null ? '' : ' \u00b7 ' + s[1]) + ' \u00b7 ' + s[2];
@@ -708,16 +739,24 @@ mod tests {
         let data_start = p.find("id=\"fs-data\">").unwrap();
         let data_end = data_start + p[data_start..].find("</script>").unwrap();
         let json: serde_json::Value = serde_json::from_str(&p[data_start + 13..data_end]).unwrap();
-        // A head and a tail, no boxes, for all three; the kernel view's
-        // lines once, and the later steps keep them all.
-        assert_eq!(json["parts"].as_array().unwrap().len(), 2);
+        // The first step's drawings are all new tokens; the later steps
+        // change nothing drawn, so each view is one run copying it all.
         assert_eq!(json["steps"].as_array().unwrap().len(), 3);
-        let lines = json["klines"].as_array().unwrap().len();
-        assert!(lines > 5);
-        let kept = json["steps"][0][7][2].as_array().unwrap().len();
+        let tokens = json["tokens"].as_array().unwrap().len();
+        assert!(tokens > 5);
+        let first = &json["steps"][0];
+        let (compact, kernel) = (first[4].as_array().unwrap(), first[5].as_array().unwrap());
+        assert!(compact.iter().chain(kernel).all(|t| t.is_u64()));
         assert_eq!(
             json["steps"][2],
-            serde_json::json!([2, 1, "c", "", 0, [], 1, [kept, 0, []]])
+            serde_json::json!([
+                2,
+                1,
+                "c",
+                "",
+                [-(compact.len() as i64)],
+                [-(kernel.len() as i64)]
+            ])
         );
     }
 
