@@ -21,6 +21,8 @@ pub struct Hangs;
 
 fn role_of(role: &str) -> Role {
     match role {
+        "lock-holder" => Role::LockHolder,
+        "lock-waiter" => Role::LockWaiter,
         r if r.contains("reader") => Role::Reader,
         r if r.contains("writer") => Role::Writer,
         _ => Role::Blocked,

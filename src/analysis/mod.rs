@@ -152,6 +152,10 @@ pub enum Role {
     Sender,
     /// Blocked in a hang.
     Blocked,
+    /// Holds a file lock another process waits for.
+    LockHolder,
+    /// Waits to take a file lock.
+    LockWaiter,
 }
 
 /// A process named in a finding, with its program at that moment.

@@ -768,6 +768,8 @@ pub(super) fn role(r: Role) -> &'static str {
         Role::Closer => "closer",
         Role::Sender => "sender",
         Role::Blocked => "blocked",
+        Role::LockHolder => "holds the lock",
+        Role::LockWaiter => "waits for the lock",
     }
 }
 

@@ -752,6 +752,8 @@ pub(super) fn role(r: Role) -> &'static str {
         Role::Closer => "关闭者",
         Role::Sender => "发送者",
         Role::Blocked => "卡住的进程",
+        Role::LockHolder => "持有锁",
+        Role::LockWaiter => "等锁",
     }
 }
 
