@@ -345,6 +345,7 @@ mod tests {
             progress: Progress::default(),
             fds,
             in_tree: true,
+            signals: None,
         };
         let snap = Snapshot {
             root: 5,

@@ -314,6 +314,18 @@ pub enum Step {
         /// How the step ends.
         end: End,
     },
+    /// Waiting for SIGCHLD (pause, sigsuspend, sigwaitinfo) when every
+    /// child has exited already: nothing in the tree will send it.
+    LostWakeup {
+        /// The task.
+        who: Who,
+        /// The call.
+        call: String,
+        /// Its children, all exited and not reaped (zombies).
+        zombies: Vec<ProcName>,
+        /// How the step ends.
+        end: End,
+    },
     /// An untimed futex wait only blocked tasks could release.
     Futex {
         /// The task.
@@ -382,6 +394,15 @@ pub enum Summary {
         /// The tasks.
         tasks: Vec<Who>,
     },
+    /// A task waits for SIGCHLD after its last child exited.
+    LostWakeup {
+        /// The task.
+        who: Who,
+        /// The call.
+        call: String,
+        /// Its children, exited and not reaped.
+        zombies: Vec<ProcName>,
+    },
     /// A reader waits for EOF that idle holders keep off.
     EofHeldOpen {
         /// The reader.
@@ -397,6 +418,14 @@ pub enum Summary {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "fix", rename_all = "snake_case")]
 pub enum Fix {
+    /// A lost SIGCHLD: block it before fork and wait with sigsuspend (or
+    /// wait in waitpid).
+    BlockSigchldBeforeFork {
+        /// The waiting task.
+        who: Who,
+        /// The call it waits in.
+        call: String,
+    },
     /// Continue the stopped process (and let its waiter use WUNTRACED).
     Continue {
         /// The stopped process.

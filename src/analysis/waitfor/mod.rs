@@ -44,6 +44,7 @@
 
 mod eof;
 mod graph;
+mod signals;
 #[cfg(test)]
 mod snap_builder;
 #[cfg(test)]
@@ -154,6 +155,9 @@ pub fn analyse(snap: &Snapshot) -> Report {
                                 .filter(|p| **p != t.pid)
                                 .all(|p| proc_stuck(*p, &stuck)))
                 }
+                Releasers::Nobody => (0..snap.tasks.len())
+                    .filter(|&j| j != i && live(j))
+                    .all(|j| stuck[j]),
                 Releasers::Free => false,
             };
             if !held {

@@ -73,6 +73,15 @@ pub(super) fn summary(s: &Summary) -> String {
                     .collect::<Vec<_>>()
             )
         ),
+        Summary::LostWakeup {
+            who: w,
+            call,
+            zombies,
+        } => format!(
+            "{} 在 {call} 里等 SIGCHLD，可它的子进程都已经退出了（{} 没有被回收）：唤醒丢失了",
+            who(w),
+            list(&zombies.iter().map(proc_name).collect::<Vec<_>>())
+        ),
         Summary::Blocked { tasks } => {
             format!("{} 都阻塞了，已经没有空闲的进程能把它们放出来", whos(tasks))
         }
@@ -287,6 +296,17 @@ pub(super) fn step(s: &Step) -> String {
             who(w),
             end(*e)
         ),
+        Step::LostWakeup {
+            who: w,
+            call,
+            zombies,
+            end: e,
+        } => format!(
+            "{} 在 {call} 里等信号，在这棵进程树里能让它醒来的只有 SIGCHLD；可每个子进程都已经退出了（{}，没有被回收）：每次退出的 SIGCHLD 都在它开始等之前就到了，树里已经没有进程会再发一个{}",
+            who(w),
+            list(&zombies.iter().map(proc_name).collect::<Vec<_>>()),
+            end(*e)
+        ),
         Step::Futex { who: w, end: e } => format!(
             "{} 在等一个 futex（锁、条件变量或线程 join），只有已经阻塞的任务才能释放它{}",
             who(w),
@@ -325,6 +345,10 @@ pub(super) fn fix(f: &Fix) -> String {
         ),
         Fix::Continue { pid, waiter: None } => format!("让它继续运行（kill -CONT {pid}）"),
         Fix::FifoOrder => "让每个进程都按同样的顺序打开这些 FIFO（打开 FIFO 会一直阻塞，直到另一端也被打开），或者用 O_RDWR 或 O_NONBLOCK 打开其中一个".into(),
+        Fix::BlockSigchldBeforeFork { who: w, call } => format!(
+            "在 {} 里，fork 之前先屏蔽 SIGCHLD（sigprocmask），再用 sigsuspend 等它（解除屏蔽和等待是一步完成的）；或者用 waitpid 代替 {call}：在检查标志和调用 {call} 之间到达的 SIGCHLD 会丢失",
+            who(w)
+        ),
         Fix::SeeSteps => "看上面的每一步：每一步都写明了这个任务在等什么".into(),
         Fix::CloseOwnBeforeRead { who: w, fds, pipe } => format!(
             "在 {} 开始读之前关闭 fd {}（它自己手里那份 {} 写端的副本）：只有所有写端都关闭了，读者才会看到 EOF，它自己的那份也算",
