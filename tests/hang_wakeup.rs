@@ -10,7 +10,7 @@
 mod common;
 
 use common::{check_invariants, fixture_from, forkscope};
-use forkscope::trace::{read_all, Event, EventKind};
+use forkscope::trace::{read_all, Event, EventKind, ForkFlavor};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Output, Stdio};
@@ -91,7 +91,7 @@ fn forks(events: &[Event], parent: i32) -> Vec<i32> {
         .iter()
         .filter(|e| e.pid == parent)
         .filter_map(|e| match &e.kind {
-            EventKind::Fork { child, .. } => Some(*child),
+            EventKind::Fork { child, flavor, .. } if *flavor != ForkFlavor::Thread => Some(*child),
             _ => None,
         })
         .collect()
@@ -218,4 +218,31 @@ fn a_pause_while_a_live_child_will_still_signal_is_not_claimed() {
     assert!(!events
         .iter()
         .any(|e| matches!(e.kind, EventKind::Stall { .. })));
+}
+
+#[test]
+fn a_child_locking_a_mutex_fork_copied_locked_is_named_with_its_fix() {
+    let bin = fixture_from("hang", "fork_copied_lock");
+    let (out, events, dir) = record(&bin);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(124), "{stderr}");
+    let parent = events[0].pid;
+    let kids = forks(&events, parent);
+    assert_eq!(kids.len(), 1, "one fork: {events:?}");
+    let child = kids[0];
+    for s in [
+        format!("stuck: {child} (fork_copied_lock) waits on a lock that fork copied locked from {parent} (fork_copied_lock), which has several threads"),
+        format!("forked without exec from {parent} (fork_copied_lock), which runs 2 threads"),
+        format!("Fix: do not fork from a multi-threaded program unless the child calls exec right away: in {parent} (fork_copied_lock), use posix_spawn"),
+        "pthread_atfork".to_string(),
+    ] {
+        assert!(stderr.contains(&s), "{s:?} in:\n{stderr}");
+    }
+    let trace = dir.path().join("t.jsonl");
+    let zh = run(forkscope()
+        .args(["--color", "never", "--lang", "zh", "doctor"])
+        .arg(&trace));
+    let zh = String::from_utf8_lossy(&zh.stdout);
+    assert!(zh.contains("持有它的线程在子进程里并不存在"), "{zh}");
+    assert!(zh.contains("pthread_atfork"), "{zh}");
 }

@@ -470,6 +470,17 @@ fn cases() -> Vec<(&'static str, Snapshot)> {
         ),
         ("lost_sigchld_wakeup", lost_wakeup()),
         (
+            "lock_copied_by_fork",
+            Snap::new(50)
+                .proc(50, 1, "server", 'S')
+                .blocked(50, "wait4", &[52, 0, 0])
+                .thread(50, 51, 'S')
+                .blocked(51, "pause", &[])
+                .proc(52, 50, "server", 'S')
+                .blocked(52, "futex", &[0x7ff, 128, 2, 0])
+                .done(),
+        ),
+        (
             "epoll_on_an_fd_it_no_longer_has",
             Snap::new(1)
                 .proc(1, 0, "p", 'S')
@@ -683,6 +694,7 @@ fn snapshot_of_a_real_hang_reads_as_in_the_snapshots() {
         "reader_holds_write_end",
         "parent_keeps_write_end",
         "lost_sigchld",
+        "fork_copied_lock",
     ] {
         let hung = Hung::start(name);
         let pid = hung.0.id().to_string();
@@ -719,6 +731,7 @@ fn record_explains_a_real_hang_as_in_the_snapshots() {
         "reader_holds_write_end",
         "parent_keeps_write_end",
         "lost_sigchld",
+        "fork_copied_lock",
     ] {
         let bin = common::try_fixture_from("hang", name, &[]).expect("the fixture builds");
         for lang in ["en", "zh"] {

@@ -450,6 +450,22 @@ impl Graph<'_> {
                 );
             }
         }
+        if let Some((i, (parent, _))) = order
+            .iter()
+            .find_map(|&i| self.fork_copied_lock(i).map(|p| (i, p)))
+        {
+            let t = &self.snap.tasks[i];
+            return (
+                Summary::ForkCopiedLock {
+                    who: who(t),
+                    parent: self.proc_name(parent),
+                },
+                Fix::NoForkFromThreads {
+                    parent: self.proc_name(parent),
+                    child: t.pid,
+                },
+            );
+        }
         let mut paths: Vec<String> = order
             .iter()
             .filter_map(|&i| match &self.waits[i] {
@@ -599,7 +615,15 @@ impl Graph<'_> {
                 call: call.clone(),
                 end,
             },
-            Wait::Futex { .. } => Step::Futex { who: me, end },
+            Wait::Futex { .. } => match self.fork_copied_lock(i) {
+                Some((parent, threads)) => Step::ForkCopiedLock {
+                    who: me,
+                    parent: self.proc_name(parent),
+                    threads,
+                    end,
+                },
+                None => Step::Futex { who: me, end },
+            },
             other => Step::Other {
                 who: me,
                 what: format!("{other:?}"),

@@ -43,6 +43,7 @@
 //! process exits: *eof-held-open*.
 
 mod eof;
+mod forked;
 mod graph;
 mod signals;
 #[cfg(test)]

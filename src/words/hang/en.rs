@@ -72,6 +72,11 @@ pub(super) fn summary(s: &Summary) -> String {
                     .collect::<Vec<_>>()
             )
         ),
+        Summary::ForkCopiedLock { who: w, parent } => format!(
+            "{} waits on a lock that fork copied locked from {}, which has several threads: the thread that holds it does not exist in the child",
+            who(w),
+            proc_name(parent)
+        ),
         Summary::LostWakeup {
             who: w,
             call,
@@ -312,6 +317,17 @@ pub(super) fn step(s: &Step) -> String {
             who(w),
             end(*e)
         ),
+        Step::ForkCopiedLock {
+            who: w,
+            parent,
+            threads,
+            end: e,
+        } => format!(
+            "{} waits on a futex (a lock) with a single thread, forked without exec from {}, which runs {threads} threads: fork copies memory as it is, a lock held by another thread included, but not that thread, so nobody in the child will ever unlock it{}",
+            who(w),
+            proc_name(parent),
+            end(*e)
+        ),
         Step::LostWakeup {
             who: w,
             call,
@@ -361,6 +377,10 @@ pub(super) fn fix(f: &Fix) -> String {
         ),
         Fix::Continue { pid, waiter: None } => format!("continue it (kill -CONT {pid})"),
         Fix::FifoOrder => "open the FIFOs in the same order in every process (an open of a FIFO blocks until the other side is opened), or open one with O_RDWR or O_NONBLOCK".into(),
+        Fix::NoForkFromThreads { parent, child } => format!(
+            "do not fork from a multi-threaded program unless the child calls exec right away: in {}, use posix_spawn (or fork and exec at once) for {child}; if the child must run the program's own code, take its locks in a pthread_atfork prepare handler and release them in the parent and child handlers",
+            proc_name(parent)
+        ),
         Fix::BlockSigchldBeforeFork { who: w, call } => format!(
             "in {}, block SIGCHLD (sigprocmask) before fork and wait for it with sigsuspend, which unblocks it and waits in one step; or call waitpid instead of {call}: a SIGCHLD that arrives between the test of a flag and {call} is lost",
             who(w)

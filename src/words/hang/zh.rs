@@ -73,6 +73,11 @@ pub(super) fn summary(s: &Summary) -> String {
                     .collect::<Vec<_>>()
             )
         ),
+        Summary::ForkCopiedLock { who: w, parent } => format!(
+            "{} 在等一把锁，这把锁是 fork 从多线程的 {} 复制过来时就已经锁上的：持有它的线程在子进程里并不存在",
+            who(w),
+            proc_name(parent)
+        ),
         Summary::LostWakeup {
             who: w,
             call,
@@ -296,6 +301,17 @@ pub(super) fn step(s: &Step) -> String {
             who(w),
             end(*e)
         ),
+        Step::ForkCopiedLock {
+            who: w,
+            parent,
+            threads,
+            end: e,
+        } => format!(
+            "{} 只有一个线程，在等一个 futex（一把锁）；它是从有 {threads} 个线程的 {} fork 出来的，没有 exec：fork 会原样复制内存，连别的线程持有的锁也一起复制，却不复制那个线程，所以子进程里永远没有人会解开这把锁{}",
+            who(w),
+            proc_name(parent),
+            end(*e)
+        ),
         Step::LostWakeup {
             who: w,
             call,
@@ -345,6 +361,10 @@ pub(super) fn fix(f: &Fix) -> String {
         ),
         Fix::Continue { pid, waiter: None } => format!("让它继续运行（kill -CONT {pid}）"),
         Fix::FifoOrder => "让每个进程都按同样的顺序打开这些 FIFO（打开 FIFO 会一直阻塞，直到另一端也被打开），或者用 O_RDWR 或 O_NONBLOCK 打开其中一个".into(),
+        Fix::NoForkFromThreads { parent, child } => format!(
+            "不要在多线程程序里 fork，除非子进程马上 exec：在 {} 里用 posix_spawn（或者 fork 之后立刻 exec）来启动 {child}；如果子进程必须运行程序自己的代码，就在 pthread_atfork 的 prepare 处理函数里拿到这些锁，再在父进程和子进程的处理函数里释放",
+            proc_name(parent)
+        ),
         Fix::BlockSigchldBeforeFork { who: w, call } => format!(
             "在 {} 里，fork 之前先屏蔽 SIGCHLD（sigprocmask），再用 sigsuspend 等它（解除屏蔽和等待是一步完成的）；或者用 waitpid 代替 {call}：在检查标志和调用 {call} 之间到达的 SIGCHLD 会丢失",
             who(w)
