@@ -45,6 +45,7 @@ impl Snap {
             progress: Progress::default(),
             fds: Vec::new(),
             in_tree: true,
+            signals: None,
         });
         self
     }
@@ -217,6 +218,22 @@ fn python_and_cat(call: &str, args: &[u64]) -> Snap {
 }
 
 /// Every hand-built case, by name.
+/// A parent in pause() catching only SIGCHLD, whose only child has exited
+/// (a zombie): a lost wakeup.
+fn lost_wakeup() -> Snapshot {
+    let mut snap = Snap::new(30)
+        .proc(30, 1, "server", 'S')
+        .proc(31, 30, "worker", 'Z')
+        .blocked(30, "pause", &[])
+        .done();
+    snap.tasks[0].signals = Some(forkscope::model::snapshot::SigMasks {
+        caught: 1 << 16,
+        blocked: 0,
+        waited: None,
+    });
+    snap
+}
+
 fn cases() -> Vec<(&'static str, Snapshot)> {
     let background = Snap::new(40)
         .proc(40, 1, "sh", 'S')
@@ -509,6 +526,18 @@ fn cases() -> Vec<(&'static str, Snapshot)> {
                 .polled(1, &[])
                 .done(),
         ),
+        ("lost_sigchld_wakeup", lost_wakeup()),
+        (
+            "lock_copied_by_fork",
+            Snap::new(50)
+                .proc(50, 1, "server", 'S')
+                .blocked(50, "wait4", &[52, 0, 0])
+                .thread(50, 51, 'S')
+                .blocked(51, "pause", &[])
+                .proc(52, 50, "server", 'S')
+                .blocked(52, "futex", &[0x7ff, 128, 2, 0])
+                .done(),
+        ),
         (
             "epoll_on_an_fd_it_no_longer_has",
             Snap::new(1)
@@ -719,7 +748,12 @@ impl Drop for Hung {
 
 #[test]
 fn snapshot_of_a_real_hang_reads_as_in_the_snapshots() {
-    for name in ["reader_holds_write_end", "parent_keeps_write_end"] {
+    for name in [
+        "reader_holds_write_end",
+        "parent_keeps_write_end",
+        "lost_sigchld",
+        "fork_copied_lock",
+    ] {
         let hung = Hung::start(name);
         let pid = hung.0.id().to_string();
         // Until the hang is there (snapshot exits 1); no time asserted.
@@ -751,7 +785,12 @@ fn snapshot_of_a_real_hang_reads_as_in_the_snapshots() {
 
 #[test]
 fn record_explains_a_real_hang_as_in_the_snapshots() {
-    for name in ["reader_holds_write_end", "parent_keeps_write_end"] {
+    for name in [
+        "reader_holds_write_end",
+        "parent_keeps_write_end",
+        "lost_sigchld",
+        "fork_copied_lock",
+    ] {
         let bin = common::try_fixture_from("hang", name, &[]).expect("the fixture builds");
         for lang in ["en", "zh"] {
             let dir = tempfile::tempdir().unwrap();

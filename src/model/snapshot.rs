@@ -76,6 +76,23 @@ pub struct Task {
     /// Part of the tree asked for; false for a process outside it that was
     /// included only because it holds an end of one of the tree's pipes.
     pub in_tree: bool,
+    /// Its signal masks, when /proc showed them (for lost wakeups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signals: Option<SigMasks>,
+}
+
+/// A task's signal masks: bit `n - 1` stands for signal `n`, as in
+/// /proc/PID/status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigMasks {
+    /// SigCgt: the signals it has a handler for.
+    pub caught: u64,
+    /// SigBlk: the signals it blocks (during sigsuspend, the mask the call
+    /// installed).
+    pub blocked: u64,
+    /// For rt_sigtimedwait: the set it waits for, read from its memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waited: Option<u64>,
 }
 
 /// A syscall a task is blocked in, from /proc/PID/syscall.
@@ -259,6 +276,7 @@ mod tests {
             progress: Progress::default(),
             fds,
             in_tree: true,
+            signals: None,
         }
     }
 

@@ -387,6 +387,7 @@ mod tests {
             progress: Progress::default(),
             fds,
             in_tree: true,
+            signals: None,
         };
         let snap = Snapshot {
             root: 5,

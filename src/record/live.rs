@@ -35,7 +35,9 @@
 //! `pipe_read` means the pipe was empty, `pipe_write` that it was full). It
 //! is never opened for writing: an extra writer would hold back EOF.
 
-use crate::model::snapshot::{Access, Fd, PipeInfo, Polled, Progress, Snapshot, Syscall, Task};
+use crate::model::snapshot::{
+    Access, Fd, PipeInfo, Polled, Progress, SigMasks, Snapshot, Syscall, Task,
+};
 use crate::model::wait::{self as waitfor, Wait};
 use crate::trace::Pid;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -463,6 +465,62 @@ fn is_compat(pid: Pid) -> bool {
         .is_ok_and(|_| ident[..4] == *b"\x7fELF" && ident[4] == 1)
 }
 
+/// For a task waiting for a signal (pause, sigsuspend, an untimed
+/// rt_sigtimedwait): its masks from /proc/PID/task/TID/status (SigCgt,
+/// SigBlk; during sigsuspend SigBlk is the mask the call installed:
+/// sigsuspend(2) "temporarily replaces the signal mask of the calling thread
+/// with the mask given by mask"), and the set rt_sigtimedwait waits for,
+/// read from its memory (a sigset_t: 64 bits, also for a 32-bit task).
+/// Read only for these rare waits.
+fn signal_masks(pid: Pid, tid: Pid, name: &str, args: &[u64; 6]) -> Option<SigMasks> {
+    if !matches!(
+        name,
+        "pause" | "rt_sigsuspend" | "sigsuspend" | "rt_sigtimedwait"
+    ) {
+        return None;
+    }
+    let status = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).ok()?;
+    let field = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+    };
+    let waited = if name == "rt_sigtimedwait" {
+        read_mem(pid, args[0], 8).map(|b| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")))
+    } else {
+        None
+    };
+    Some(SigMasks {
+        caught: field("SigCgt:")?,
+        blocked: field("SigBlk:")?,
+        waited,
+    })
+}
+
+/// Adds the children of the tasks waiting for a signal that forkscope no
+/// longer traces: a traced child that exited was reaped by forkscope as its
+/// tracer, and stays a zombie of its real parent until that one waits, but
+/// is no longer among the traced tasks. The lost-wakeup check needs them.
+fn add_exited_children(tasks: &mut Vec<Task>, seen: &mut HashSet<Pid>) {
+    let waiting: Vec<Pid> = tasks
+        .iter()
+        .filter(|t| t.signals.is_some())
+        .map(|t| t.pid)
+        .collect();
+    for pid in waiting {
+        for tid in tids_of(pid) {
+            let kids = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/children"))
+                .unwrap_or_default();
+            for kid in kids.split_whitespace().filter_map(|k| k.parse().ok()) {
+                if seen.insert(kid) {
+                    tasks.extend(read_process(kid, true, None));
+                }
+            }
+        }
+    }
+}
+
 /// Reads one process (all its threads) into tasks.
 fn read_process(pid: Pid, in_tree: bool, traced: Option<&Traced>) -> Vec<Task> {
     let tids = tids_of(pid);
@@ -518,6 +576,9 @@ fn read_process(pid: Pid, in_tree: bool, traced: Option<&Traced>) -> Vec<Task> {
         } else {
             None
         };
+        let signals = syscall
+            .as_ref()
+            .and_then(|sc| signal_masks(pid, tid, &sc.name, &sc.args));
         let mut progress = Progress {
             cpu_ticks: st.ticks,
             ..Progress::default()
@@ -537,6 +598,7 @@ fn read_process(pid: Pid, in_tree: bool, traced: Option<&Traced>) -> Vec<Task> {
             progress,
             fds: Vec::new(),
             in_tree,
+            signals,
         });
     }
     if let Some(first) = tasks.first_mut() {
@@ -757,6 +819,7 @@ pub fn snapshot_traced(root: Pid, pids: &[Pid], traced: &Traced) -> Snapshot {
             tasks.extend(read_process(pid, true, Some(traced)));
         }
     }
+    add_exited_children(&mut tasks, &mut seen);
     finish(Snapshot {
         root,
         tasks,

@@ -321,6 +321,30 @@ pub enum Step {
         /// How the step ends.
         end: End,
     },
+    /// Waiting for SIGCHLD (pause, sigsuspend, sigwaitinfo) when every
+    /// child has exited already: nothing in the tree will send it.
+    LostWakeup {
+        /// The task.
+        who: Who,
+        /// The call.
+        call: String,
+        /// Its children, all exited and not reaped (zombies).
+        zombies: Vec<ProcName>,
+        /// How the step ends.
+        end: End,
+    },
+    /// A single-threaded child waits on a lock fork copied locked from its
+    /// multi-threaded parent: the holder thread does not exist in it.
+    ForkCopiedLock {
+        /// The child.
+        who: Who,
+        /// Its parent (the same program).
+        parent: ProcName,
+        /// The parent's live threads.
+        threads: usize,
+        /// How the step ends.
+        end: End,
+    },
     /// An untimed futex wait only blocked tasks could release.
     Futex {
         /// The task.
@@ -413,6 +437,22 @@ pub enum Summary {
         /// The tasks.
         tasks: Vec<Who>,
     },
+    /// A child waits on a lock fork copied locked.
+    ForkCopiedLock {
+        /// The child.
+        who: Who,
+        /// Its multi-threaded parent.
+        parent: ProcName,
+    },
+    /// A task waits for SIGCHLD after its last child exited.
+    LostWakeup {
+        /// The task.
+        who: Who,
+        /// The call.
+        call: String,
+        /// Its children, exited and not reaped.
+        zombies: Vec<ProcName>,
+    },
     /// A reader waits for EOF that idle holders keep off.
     EofHeldOpen {
         /// The reader.
@@ -428,6 +468,21 @@ pub enum Summary {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "fix", rename_all = "snake_case")]
 pub enum Fix {
+    /// Do not fork from a multi-threaded program without exec right after.
+    NoForkFromThreads {
+        /// The multi-threaded parent.
+        parent: ProcName,
+        /// The child.
+        child: Pid,
+    },
+    /// A lost SIGCHLD: block it before fork and wait with sigsuspend (or
+    /// wait in waitpid).
+    BlockSigchldBeforeFork {
+        /// The waiting task.
+        who: Who,
+        /// The call it waits in.
+        call: String,
+    },
     /// Continue the stopped process (and let its waiter use WUNTRACED).
     Continue {
         /// The stopped process.

@@ -22,6 +22,9 @@ pub(super) enum Releasers {
     Threads { shared: bool },
     /// Nobody can be named: treat the task as free.
     Free,
+    /// Nobody in the tree will (a lost wakeup, [`super::signals`]): stuck
+    /// as long as every other task is.
+    Nobody,
 }
 
 pub(super) fn dedup(mut v: Vec<Pid>) -> Vec<Pid> {
@@ -107,6 +110,9 @@ pub(super) fn releasers(snap: &Snapshot, t: &Task, w: &Wait) -> Releasers {
             } else {
                 Releasers::Procs(kids)
             }
+        }
+        Wait::Signal { call } if super::signals::lost_wakeup(snap, t, call).is_some() => {
+            Releasers::Nobody
         }
         Wait::OpenFifo { .. } | Wait::Signal { .. } | Wait::Stopped => Releasers::Anyone,
         Wait::Futex { shared } => Releasers::Threads { shared: *shared },
@@ -377,6 +383,16 @@ impl Graph<'_> {
         extra.dedup();
         let mut all = tasks;
         all.extend(extra);
+        // The unreaped children a lost wakeup leaves behind.
+        for s in &steps {
+            if let Step::LostWakeup { zombies, .. } = s {
+                for z in zombies {
+                    if !all.contains(&z.pid) {
+                        all.push(z.pid);
+                    }
+                }
+            }
+        }
         Hang {
             kind,
             facts: HangFacts {
@@ -416,6 +432,38 @@ impl Graph<'_> {
                 Fix::Continue {
                     pid,
                     waiter: waiter.map(|&w| who(&self.snap.tasks[w])),
+                },
+            );
+        }
+        if let Some(&i) = order.iter().find(|&&i| self.rel[i] == Releasers::Nobody) {
+            let t = &self.snap.tasks[i];
+            if let Wait::Signal { call } = &self.waits[i] {
+                return (
+                    Summary::LostWakeup {
+                        who: who(t),
+                        call: call.clone(),
+                        zombies: self.zombies(t, call),
+                    },
+                    Fix::BlockSigchldBeforeFork {
+                        who: who(t),
+                        call: call.clone(),
+                    },
+                );
+            }
+        }
+        if let Some((i, (parent, _))) = order
+            .iter()
+            .find_map(|&i| self.fork_copied_lock(i).map(|p| (i, p)))
+        {
+            let t = &self.snap.tasks[i];
+            return (
+                Summary::ForkCopiedLock {
+                    who: who(t),
+                    parent: self.proc_name(parent),
+                },
+                Fix::NoForkFromThreads {
+                    parent: self.proc_name(parent),
+                    child: t.pid,
                 },
             );
         }
@@ -557,12 +605,26 @@ impl Graph<'_> {
                     end,
                 }
             }
+            Wait::Signal { call } if self.rel[i] == Releasers::Nobody => Step::LostWakeup {
+                who: me,
+                call: call.clone(),
+                zombies: self.zombies(t, call),
+                end,
+            },
             Wait::Signal { call } => Step::Signal {
                 who: me,
                 call: call.clone(),
                 end,
             },
-            Wait::Futex { .. } => Step::Futex { who: me, end },
+            Wait::Futex { .. } => match self.fork_copied_lock(i) {
+                Some((parent, threads)) => Step::ForkCopiedLock {
+                    who: me,
+                    parent: self.proc_name(parent),
+                    threads,
+                    end,
+                },
+                None => Step::Futex { who: me, end },
+            },
             Wait::Lock { .. } => self.lock_step(i, next, end, fds),
             other => Step::Other {
                 who: me,
@@ -765,6 +827,15 @@ impl Graph<'_> {
             }
         }
         Fix::BreakCycle
+    }
+
+    /// The exited, unreaped children of a task whose signal wait is lost.
+    fn zombies(&self, t: &Task, call: &str) -> Vec<ProcName> {
+        super::signals::lost_wakeup(self.snap, t, call)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| self.proc_name(p))
+            .collect()
     }
 
     /// Is every live task of process `pid` stuck (and has it one)?

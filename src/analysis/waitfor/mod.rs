@@ -43,8 +43,10 @@
 //! process exits: *eof-held-open*.
 
 mod eof;
+mod forked;
 mod graph;
 mod locks;
+mod signals;
 #[cfg(test)]
 mod snap_builder;
 #[cfg(test)]
@@ -155,6 +157,9 @@ pub fn analyse(snap: &Snapshot) -> Report {
                                 .filter(|p| **p != t.pid)
                                 .all(|p| proc_stuck(*p, &stuck)))
                 }
+                Releasers::Nobody => (0..snap.tasks.len())
+                    .filter(|&j| j != i && live(j))
+                    .all(|j| stuck[j]),
                 Releasers::Free => false,
             };
             if !held {

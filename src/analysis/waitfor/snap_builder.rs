@@ -29,6 +29,7 @@ impl Snap {
             progress: Progress::default(),
             fds: Vec::new(),
             in_tree: true,
+            signals: None,
         });
         self
     }

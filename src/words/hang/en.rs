@@ -72,6 +72,20 @@ pub(super) fn summary(s: &Summary) -> String {
                     .collect::<Vec<_>>()
             )
         ),
+        Summary::ForkCopiedLock { who: w, parent } => format!(
+            "{} waits on a lock that fork copied locked from {}, which has several threads: the thread that holds it does not exist in the child",
+            who(w),
+            proc_name(parent)
+        ),
+        Summary::LostWakeup {
+            who: w,
+            call,
+            zombies,
+        } => format!(
+            "{} waits for SIGCHLD in {call}, but all its children have exited already ({} left unreaped): a lost wakeup",
+            who(w),
+            list(&zombies.iter().map(proc_name).collect::<Vec<_>>())
+        ),
         Summary::Blocked { tasks } => format!(
             "{} {} blocked and no free process is left to release them",
             whos(tasks),
@@ -304,6 +318,28 @@ pub(super) fn step(s: &Step) -> String {
             who(w),
             end(*e)
         ),
+        Step::ForkCopiedLock {
+            who: w,
+            parent,
+            threads,
+            end: e,
+        } => format!(
+            "{} waits on a futex (a lock) with a single thread, forked without exec from {}, which runs {threads} threads: fork copies memory as it is, a lock held by another thread included, but not that thread, so nobody in the child will ever unlock it{}",
+            who(w),
+            proc_name(parent),
+            end(*e)
+        ),
+        Step::LostWakeup {
+            who: w,
+            call,
+            zombies,
+            end: e,
+        } => format!(
+            "{} waits in {call} for a signal, and the only one it can end on from inside the tree is SIGCHLD; but every child has exited already ({}, not reaped): each exit's SIGCHLD came before the wait, and no process in the tree is left to send another{}",
+            who(w),
+            list(&zombies.iter().map(proc_name).collect::<Vec<_>>()),
+            end(*e)
+        ),
         Step::Futex { who: w, end: e } => format!(
             "{} waits on a futex (a lock, a condition variable or a thread join) that only blocked tasks could release{}",
             who(w),
@@ -363,6 +399,14 @@ pub(super) fn fix(f: &Fix) -> String {
         ),
         Fix::Continue { pid, waiter: None } => format!("continue it (kill -CONT {pid})"),
         Fix::FifoOrder => "open the FIFOs in the same order in every process (an open of a FIFO blocks until the other side is opened), or open one with O_RDWR or O_NONBLOCK".into(),
+        Fix::NoForkFromThreads { parent, child } => format!(
+            "do not fork from a multi-threaded program unless the child calls exec right away: in {}, use posix_spawn (or fork and exec at once) for {child}; if the child must run the program's own code, take its locks in a pthread_atfork prepare handler and release them in the parent and child handlers",
+            proc_name(parent)
+        ),
+        Fix::BlockSigchldBeforeFork { who: w, call } => format!(
+            "in {}, block SIGCHLD (sigprocmask) before fork and wait for it with sigsuspend, which unblocks it and waits in one step; or call waitpid instead of {call}: a SIGCHLD that arrives between the test of a flag and {call} is lost",
+            who(w)
+        ),
         Fix::SeeSteps => "see the steps: each names what the task waits for".into(),
         Fix::CloseOwnBeforeRead { who: w, fds, pipe } => format!(
             "close fd {} (its own copy of the write end of {}) in {} before reading: a reader sees EOF only once every write end is closed, its own included",

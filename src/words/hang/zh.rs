@@ -73,6 +73,20 @@ pub(super) fn summary(s: &Summary) -> String {
                     .collect::<Vec<_>>()
             )
         ),
+        Summary::ForkCopiedLock { who: w, parent } => format!(
+            "{} 在等一把锁，这把锁是 fork 从多线程的 {} 复制过来时就已经锁上的：持有它的线程在子进程里并不存在",
+            who(w),
+            proc_name(parent)
+        ),
+        Summary::LostWakeup {
+            who: w,
+            call,
+            zombies,
+        } => format!(
+            "{} 在 {call} 里等 SIGCHLD，可它的子进程都已经退出了（{} 没有被回收）：唤醒丢失了",
+            who(w),
+            list(&zombies.iter().map(proc_name).collect::<Vec<_>>())
+        ),
         Summary::Blocked { tasks } => {
             format!("{} 都阻塞了，已经没有空闲的进程能把它们放出来", whos(tasks))
         }
@@ -288,6 +302,28 @@ pub(super) fn step(s: &Step) -> String {
             who(w),
             end(*e)
         ),
+        Step::ForkCopiedLock {
+            who: w,
+            parent,
+            threads,
+            end: e,
+        } => format!(
+            "{} 只有一个线程，在等一个 futex（一把锁）；它是从有 {threads} 个线程的 {} fork 出来的，没有 exec：fork 会原样复制内存，连别的线程持有的锁也一起复制，却不复制那个线程，所以子进程里永远没有人会解开这把锁{}",
+            who(w),
+            proc_name(parent),
+            end(*e)
+        ),
+        Step::LostWakeup {
+            who: w,
+            call,
+            zombies,
+            end: e,
+        } => format!(
+            "{} 在 {call} 里等信号，在这棵进程树里能让它醒来的只有 SIGCHLD；可每个子进程都已经退出了（{}，没有被回收）：每次退出的 SIGCHLD 都在它开始等之前就到了，树里已经没有进程会再发一个{}",
+            who(w),
+            list(&zombies.iter().map(proc_name).collect::<Vec<_>>()),
+            end(*e)
+        ),
         Step::Futex { who: w, end: e } => format!(
             "{} 在等一个 futex（锁、条件变量或线程 join），只有已经阻塞的任务才能释放它{}",
             who(w),
@@ -346,6 +382,14 @@ pub(super) fn fix(f: &Fix) -> String {
         ),
         Fix::Continue { pid, waiter: None } => format!("让它继续运行（kill -CONT {pid}）"),
         Fix::FifoOrder => "让每个进程都按同样的顺序打开这些 FIFO（打开 FIFO 会一直阻塞，直到另一端也被打开），或者用 O_RDWR 或 O_NONBLOCK 打开其中一个".into(),
+        Fix::NoForkFromThreads { parent, child } => format!(
+            "不要在多线程程序里 fork，除非子进程马上 exec：在 {} 里用 posix_spawn（或者 fork 之后立刻 exec）来启动 {child}；如果子进程必须运行程序自己的代码，就在 pthread_atfork 的 prepare 处理函数里拿到这些锁，再在父进程和子进程的处理函数里释放",
+            proc_name(parent)
+        ),
+        Fix::BlockSigchldBeforeFork { who: w, call } => format!(
+            "在 {} 里，fork 之前先屏蔽 SIGCHLD（sigprocmask），再用 sigsuspend 等它（解除屏蔽和等待是一步完成的）；或者用 waitpid 代替 {call}：在检查标志和调用 {call} 之间到达的 SIGCHLD 会丢失",
+            who(w)
+        ),
         Fix::SeeSteps => "看上面的每一步：每一步都写明了这个任务在等什么".into(),
         Fix::CloseOwnBeforeRead { who: w, fds, pipe } => format!(
             "在 {} 开始读之前关闭 fd {}（它自己手里那份 {} 写端的副本）：只有所有写端都关闭了，读者才会看到 EOF，它自己的那份也算",
