@@ -4,6 +4,8 @@
 //! a `trace`; the trace replays into a `model`; `analysis` reads the model for
 //! findings; `render` draws it. `cli` sits on top.
 
+#![warn(unreachable_pub)]
+
 pub mod analysis;
 pub mod cli;
 pub mod demo;

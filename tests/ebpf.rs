@@ -143,20 +143,7 @@ fn vfork_and_failed_execs_record_the_same_with_ebpf_as_with_ptrace() {
 #[cfg(feature = "ebpf")]
 #[test]
 fn the_course_ps_grep_records_the_same_with_ebpf_as_with_ptrace() {
-    let dir = tempfile::tempdir().unwrap();
-    let exe = dir.path().join("ps_grep");
-    let src = repo().join("fixtures/course/ps_grep.c");
-    let cc = Command::new("cc")
-        .args(["-O1", "-Wall", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .output()
-        .unwrap();
-    assert!(
-        cc.status.success(),
-        "{}",
-        String::from_utf8_lossy(&cc.stderr)
-    );
+    let exe = fixture_from("course", "ps_grep");
     // ps lists different processes each run: compare the plumbing only.
     let cmd = [exe.to_str().unwrap()];
     let ebpf = record_with(&cmd, &["--backend", "ebpf", "-q"]);

@@ -8,8 +8,8 @@ use crate::trace::{
 };
 
 /// Builds a trace one event at a time.
-pub struct Script {
-    pub events: Vec<Event>,
+pub(crate) struct Script {
+    pub(crate) events: Vec<Event>,
     ms: u64,
 }
 
@@ -19,7 +19,7 @@ fn raw(s: &str) -> RawStr {
 
 impl Script {
     /// A root `pid` running `prog`, stdio on a terminal.
-    pub fn new(pid: Pid, prog: &str) -> Script {
+    pub(crate) fn new(pid: Pid, prog: &str) -> Script {
         let mut s = Script {
             events: Vec::new(),
             ms: 0,
@@ -40,12 +40,12 @@ impl Script {
     }
 
     /// Moves the clock to `ms` milliseconds.
-    pub fn at(&mut self, ms: u64) -> &mut Script {
+    pub(crate) fn at(&mut self, ms: u64) -> &mut Script {
         self.ms = ms;
         self
     }
 
-    pub fn ev(&mut self, pid: Pid, kind: EventKind) -> &mut Script {
+    pub(crate) fn ev(&mut self, pid: Pid, kind: EventKind) -> &mut Script {
         let seq = self.events.len() as u64;
         self.events.push(Event {
             seq,
@@ -56,7 +56,7 @@ impl Script {
         self
     }
 
-    pub fn fork(&mut self, pid: Pid, child: Pid) -> &mut Script {
+    pub(crate) fn fork(&mut self, pid: Pid, child: Pid) -> &mut Script {
         self.ev(
             pid,
             EventKind::Fork {
@@ -70,7 +70,7 @@ impl Script {
         )
     }
 
-    pub fn exec(&mut self, pid: Pid, prog: &str, argv: &[&str]) -> &mut Script {
+    pub(crate) fn exec(&mut self, pid: Pid, prog: &str, argv: &[&str]) -> &mut Script {
         self.ev(
             pid,
             EventKind::Exec {
@@ -88,7 +88,7 @@ impl Script {
         )
     }
 
-    pub fn pipe(&mut self, pid: Pid, r: i32, w: i32, id: u64) -> &mut Script {
+    pub(crate) fn pipe(&mut self, pid: Pid, r: i32, w: i32, id: u64) -> &mut Script {
         self.ev(
             pid,
             EventKind::Pipe {
@@ -101,7 +101,7 @@ impl Script {
         )
     }
 
-    pub fn dup2(&mut self, pid: Pid, old: i32, new: i32) -> &mut Script {
+    pub(crate) fn dup2(&mut self, pid: Pid, old: i32, new: i32) -> &mut Script {
         self.ev(
             pid,
             EventKind::Dup {
@@ -114,11 +114,11 @@ impl Script {
         )
     }
 
-    pub fn close(&mut self, pid: Pid, fd: i32) -> &mut Script {
+    pub(crate) fn close(&mut self, pid: Pid, fd: i32) -> &mut Script {
         self.ev(pid, EventKind::Close { fd })
     }
 
-    pub fn set_cloexec(&mut self, pid: Pid, fd: i32, on: bool) -> &mut Script {
+    pub(crate) fn set_cloexec(&mut self, pid: Pid, fd: i32, on: bool) -> &mut Script {
         self.ev(
             pid,
             EventKind::SetCloexec {
@@ -130,7 +130,7 @@ impl Script {
         )
     }
 
-    pub fn exit(&mut self, pid: Pid, code: i32) -> &mut Script {
+    pub(crate) fn exit(&mut self, pid: Pid, code: i32) -> &mut Script {
         self.ev(
             pid,
             EventKind::Exit {
@@ -139,7 +139,7 @@ impl Script {
         )
     }
 
-    pub fn killed(&mut self, pid: Pid, sig: i32) -> &mut Script {
+    pub(crate) fn killed(&mut self, pid: Pid, sig: i32) -> &mut Script {
         self.ev(
             pid,
             EventKind::Exit {
@@ -151,7 +151,7 @@ impl Script {
         )
     }
 
-    pub fn kill(&mut self, pid: Pid, target: i64, sig: i32) -> &mut Script {
+    pub(crate) fn kill(&mut self, pid: Pid, target: i64, sig: i32) -> &mut Script {
         self.ev(
             pid,
             EventKind::Kill {
@@ -164,7 +164,7 @@ impl Script {
         )
     }
 
-    pub fn signal(&mut self, pid: Pid, sig: i32, from: Option<Pid>) -> &mut Script {
+    pub(crate) fn signal(&mut self, pid: Pid, sig: i32, from: Option<Pid>) -> &mut Script {
         self.ev(
             pid,
             EventKind::Signal {
@@ -199,7 +199,7 @@ impl Script {
     }
 
     /// A wait that reaped `child` (exit 0).
-    pub fn reap(&mut self, pid: Pid, target: i64, child: Pid) -> &mut Script {
+    pub(crate) fn reap(&mut self, pid: Pid, target: i64, child: Pid) -> &mut Script {
         self.wait_ev(
             pid,
             target,
@@ -211,17 +211,17 @@ impl Script {
     }
 
     /// A blocking wait that came back because a signal arrived.
-    pub fn wait_interrupted(&mut self, pid: Pid, target: i64) -> &mut Script {
+    pub(crate) fn wait_interrupted(&mut self, pid: Pid, target: i64) -> &mut Script {
         self.wait_ev(pid, target, None, None, false, Some("E512"))
     }
 
     /// A wait that failed with `errno`.
-    pub fn wait_failed(&mut self, pid: Pid, target: i64, errno: &str) -> &mut Script {
+    pub(crate) fn wait_failed(&mut self, pid: Pid, target: i64, errno: &str) -> &mut Script {
         self.wait_ev(pid, target, None, None, true, Some(errno))
     }
 
     /// A WUNTRACED wait that reported `child` stopped.
-    pub fn wait_saw_stop(&mut self, pid: Pid, target: i64, child: Pid) -> &mut Script {
+    pub(crate) fn wait_saw_stop(&mut self, pid: Pid, target: i64, child: Pid) -> &mut Script {
         self.wait_ev(
             pid,
             target,
@@ -234,7 +234,7 @@ impl Script {
         )
     }
 
-    pub fn stop(&mut self, pid: Pid) -> &mut Script {
+    pub(crate) fn stop(&mut self, pid: Pid) -> &mut Script {
         self.ev(
             pid,
             EventKind::Stop {
@@ -243,17 +243,17 @@ impl Script {
         )
     }
 
-    pub fn cont(&mut self, pid: Pid) -> &mut Script {
+    pub(crate) fn cont(&mut self, pid: Pid) -> &mut Script {
         self.ev(pid, EventKind::Continue {})
     }
 
     /// Every finding.
-    pub fn findings(&self) -> Vec<Finding> {
+    pub(crate) fn findings(&self) -> Vec<Finding> {
         diagnose_events(&self.events).findings
     }
 
     /// The findings of one code.
-    pub fn findings_of(&self, code: Code) -> Vec<Finding> {
+    pub(crate) fn findings_of(&self, code: Code) -> Vec<Finding> {
         self.findings()
             .into_iter()
             .filter(|f| f.code == code)
@@ -264,7 +264,7 @@ impl Script {
 /// A shell-style pipeline `writer | reader` in which everyone closes what it
 /// does not use: root 100 (`sh`), writer 101 (`echo`), reader 102 (`cat`),
 /// pipe 7 on fds 3 and 4. Ends with everything reaped.
-pub fn clean_pipeline() -> Script {
+pub(crate) fn clean_pipeline() -> Script {
     let mut s = Script::new(100, "sh");
     s.pipe(100, 3, 4, 7)
         .fork(100, 101)
@@ -293,7 +293,7 @@ fn a_clean_pipeline_has_no_findings() {
 
 /// A finding's texts in English, as `doctor --json` carries them: what
 /// the unit tests check words against.
-pub trait English {
+pub(crate) trait English {
     /// The summary.
     fn summary(&self) -> String;
     /// The explanation.
@@ -315,6 +315,6 @@ impl English for Finding {
 }
 
 /// What an fd refers to, in English.
-pub fn object(o: &super::FdObject) -> String {
+pub(crate) fn object(o: &super::FdObject) -> String {
     crate::words::finding::object(crate::words::Lang::En, o)
 }

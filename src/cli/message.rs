@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// One message of forkscope's own on stderr.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Message {
+pub(crate) enum Message {
     /// forkscope itself failed: the error with its causes, as the lower
     /// layers say them (anyhow's `{:#}`: `t.jsonl: line 2: ...`).
     Error {
@@ -65,7 +65,7 @@ pub enum Message {
 
 /// An strace option typed out of habit, and what forkscope does instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StraceHabit {
+pub(crate) enum StraceHabit {
     /// `-f`: forks are always followed.
     FollowForks,
     /// `-e trace=...`: choose what to show at replay.

@@ -124,7 +124,7 @@ impl<T: Clone, const N: usize> std::ops::IndexMut<usize> for SharedVec<T, N> {
 }
 
 /// The items of a [`SharedVec`] in order.
-pub type Iter<'a, T> = std::iter::FlatMap<
+pub(crate) type Iter<'a, T> = std::iter::FlatMap<
     std::slice::Iter<'a, Arc<Vec<T>>>,
     std::slice::Iter<'a, T>,
     fn(&'a Arc<Vec<T>>) -> std::slice::Iter<'a, T>,

@@ -26,24 +26,24 @@ const fn row(name: &'static str, native: Option<i64>, i386: &'static [i64]) -> R
 /// `p*` forms).
 #[cfg(target_arch = "x86_64")]
 mod legacy {
-    pub const OPEN: Option<i64> = Some(libc::SYS_open);
-    pub const CREAT: Option<i64> = Some(libc::SYS_creat);
-    pub const PAUSE: Option<i64> = Some(libc::SYS_pause);
-    pub const SELECT: Option<i64> = Some(libc::SYS_select);
-    pub const POLL: Option<i64> = Some(libc::SYS_poll);
-    pub const EPOLL_WAIT: Option<i64> = Some(libc::SYS_epoll_wait);
-    pub const SENDFILE: Option<i64> = Some(libc::SYS_sendfile);
+    pub(crate) const OPEN: Option<i64> = Some(libc::SYS_open);
+    pub(crate) const CREAT: Option<i64> = Some(libc::SYS_creat);
+    pub(crate) const PAUSE: Option<i64> = Some(libc::SYS_pause);
+    pub(crate) const SELECT: Option<i64> = Some(libc::SYS_select);
+    pub(crate) const POLL: Option<i64> = Some(libc::SYS_poll);
+    pub(crate) const EPOLL_WAIT: Option<i64> = Some(libc::SYS_epoll_wait);
+    pub(crate) const SENDFILE: Option<i64> = Some(libc::SYS_sendfile);
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 mod legacy {
-    pub const OPEN: Option<i64> = None;
-    pub const CREAT: Option<i64> = None;
-    pub const PAUSE: Option<i64> = None;
-    pub const SELECT: Option<i64> = None;
-    pub const POLL: Option<i64> = None;
-    pub const EPOLL_WAIT: Option<i64> = None;
-    pub const SENDFILE: Option<i64> = None;
+    pub(crate) const OPEN: Option<i64> = None;
+    pub(crate) const CREAT: Option<i64> = None;
+    pub(crate) const PAUSE: Option<i64> = None;
+    pub(crate) const SELECT: Option<i64> = None;
+    pub(crate) const POLL: Option<i64> = None;
+    pub(crate) const EPOLL_WAIT: Option<i64> = None;
+    pub(crate) const SENDFILE: Option<i64> = None;
 }
 
 /// i386 numbers from arch/x86/entry/syscalls/syscall_32.tbl. Number 82,

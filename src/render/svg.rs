@@ -174,12 +174,12 @@ pub(crate) struct Pieces {
 
 impl Pieces {
     /// The wrapper that places a box (the page's script writes the same).
-    pub fn place(out: &mut String, part: &str, x: i64, y: i64) {
+    pub(crate) fn place(out: &mut String, part: &str, x: i64, y: i64) {
         let _ = writeln!(out, "<g transform=\"translate({x},{y})\">{part}</g>");
     }
 
     /// The whole SVG document.
-    pub fn join(&self) -> String {
+    pub(crate) fn join(&self) -> String {
         let mut out = String::with_capacity(
             self.head.len()
                 + self.tail.len()
