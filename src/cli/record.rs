@@ -177,7 +177,13 @@ pub fn run(args: RecordArgs, language: Lang) -> anyhow::Result<Exit> {
             say(language, &Message::NotExecutable { cmd, why });
             Ok(Exit::CannotExecute)
         }
-        Err(e) => Err(e.into()),
+        Err(e) => match words::record::error(language, &e) {
+            Some(chain) => {
+                say(language, &Message::Error { chain });
+                Ok(Exit::Failed)
+            }
+            None => Err(e.into()),
+        },
     }
 }
 

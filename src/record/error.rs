@@ -1,7 +1,7 @@
 //! The errors of the recording layer: a command that cannot be started, a
 //! ptrace or wait request that failed, a trace that cannot be written. Each
-//! carries what a reader needs (the command, the pid, the errno), and knows
-//! the exit code a shell would give for it.
+//! carries what a reader needs (the command, the pid, the errno); the CLI
+//! words it and chooses the exit code (`cli::Exit`).
 
 use crate::trace::TraceError;
 
@@ -22,6 +22,18 @@ pub enum RecordError {
         /// Why.
         why: String,
     },
+    /// `record -p PID`: there is no such process.
+    #[error("no process {pid}")]
+    NoProcess {
+        /// The pid asked for.
+        pid: i32,
+    },
+    /// fork failed before the command could start.
+    #[error("cannot start the command: fork failed: {errno}{}", if *errno == nix::errno::Errno::EAGAIN { " (the limit on processes is reached: RLIMIT_NPROC, the cgroup's pids.max or kernel.threads-max)" } else { "" })]
+    ForkFailed {
+        /// Why.
+        errno: nix::errno::Errno,
+    },
     /// Starting the traced command failed.
     #[error("{msg}")]
     Spawn {
@@ -41,15 +53,4 @@ pub enum RecordError {
     /// Writing the trace failed.
     #[error(transparent)]
     Trace(#[from] TraceError),
-}
-
-impl RecordError {
-    /// The exit code a shell would give for this failure.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            RecordError::NotFound { .. } => 127,
-            RecordError::NotExecutable { .. } => 126,
-            _ => super::TRACE_FAILED_EXIT,
-        }
-    }
 }

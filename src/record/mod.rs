@@ -389,10 +389,8 @@ pub fn attach(
     let pid = *pids.first().ok_or_else(|| RecordError::Spawn {
         msg: "no process to attach to".into(),
     })?;
-    let cmdline =
-        std::fs::read(format!("/proc/{pid}/cmdline")).map_err(|_| RecordError::Spawn {
-            msg: format!("no process {pid}"),
-        })?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map_err(|_| RecordError::NoProcess { pid })?;
     let argv = |c: &[u8]| -> Vec<RawStr> {
         c.split(|b| *b == 0)
             .filter(|a| !a.is_empty())

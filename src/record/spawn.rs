@@ -315,15 +315,7 @@ pub fn launch(
         super::signals::set_mask(&mask);
     }
 
-    match forked.map_err(|e| RecordError::Spawn {
-        msg: match e {
-            nix::errno::Errno::EAGAIN => format!(
-                "cannot start the command: fork failed: {e} (the limit on processes is \
-                 reached: RLIMIT_NPROC, the cgroup's pids.max or kernel.threads-max)"
-            ),
-            _ => format!("cannot start the command: fork failed: {e}"),
-        },
-    })? {
+    match forked.map_err(|errno| RecordError::ForkFailed { errno })? {
         ForkResult::Child => {
             // SAFETY: raw libc calls on valid fds and pointers prepared above;
             // see the comment on the fork.

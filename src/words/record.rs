@@ -35,6 +35,28 @@ pub fn limit(lang: Lang, l: &Limit) -> String {
     }
 }
 
+/// A recording error worded in `lang`, for the errors that are facts (no
+/// process to attach to, fork refused); `None` for the others, which carry
+/// their own text.
+pub fn error(lang: Lang, e: &crate::record::RecordError) -> Option<String> {
+    use crate::record::RecordError;
+    match (lang, e) {
+        (Lang::En, RecordError::NoProcess { .. } | RecordError::ForkFailed { .. }) => {
+            Some(e.to_string())
+        }
+        (Lang::Zh, RecordError::NoProcess { pid }) => Some(format!("没有进程 {pid}")),
+        (Lang::Zh, RecordError::ForkFailed { errno }) => Some(format!(
+            "无法启动命令：fork 失败：{errno}{}",
+            if *errno == nix::errno::Errno::EAGAIN {
+                "（进程数达到了上限：RLIMIT_NPROC、cgroup 的 pids.max 或 kernel.threads-max）"
+            } else {
+                ""
+            }
+        )),
+        _ => None,
+    }
+}
+
 /// The stderr text for a [`Notice`] (it ends with a newline).
 pub fn notice(lang: Lang, n: &Notice) -> String {
     match lang {

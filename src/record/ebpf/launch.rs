@@ -72,9 +72,7 @@ pub fn hold(prog: &Path, argv: &[OsString]) -> Result<Held, RecordError> {
     if !matches!(forked, Ok(nix::unistd::ForkResult::Child)) {
         signals::set_mask(&mask);
     }
-    match forked.map_err(|e| RecordError::Spawn {
-        msg: format!("fork: {e}"),
-    })? {
+    match forked.map_err(|errno| RecordError::ForkFailed { errno })? {
         nix::unistd::ForkResult::Child => {
             // SAFETY: raw libc calls on valid fds and pointers prepared above.
             unsafe {
