@@ -226,6 +226,22 @@ fn fd_table_of(
 /// or a zombie, or has SIGKILL pending (another thread's exit_group sent it:
 /// a task with a fatal signal pending does not stop at PTRACE_EVENT_EXIT).
 pub fn dying(tid: i32) -> bool {
+    // PF_EXITING (0x4 in the flags, the 9th field of /proc/TID/stat): the
+    // task is already in do_exit. A thread killed by another's exit_group
+    // dequeues its SIGKILL and may skip its PTRACE_EVENT_EXIT stop (a fatal
+    // signal makes ptrace_stop return at once), so SigPnd alone misses it.
+    const PF_EXITING: u64 = 0x4;
+    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{tid}/stat")) {
+        // The fields after the command name, which is in parentheses and may
+        // hold spaces: state is field 3, flags field 9.
+        let flags = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(6))
+            .and_then(|f| f.parse::<u64>().ok());
+        if flags.is_some_and(|f| f & PF_EXITING != 0) {
+            return true;
+        }
+    }
     let Ok(status) = std::fs::read_to_string(format!("/proc/{tid}/status")) else {
         return true;
     };
