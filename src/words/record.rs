@@ -39,21 +39,9 @@ pub fn limit(lang: Lang, l: &Limit) -> String {
 /// process to attach to, fork refused); `None` for the others, which carry
 /// their own text.
 pub fn error(lang: Lang, e: &crate::record::RecordError) -> Option<String> {
-    use crate::record::RecordError;
-    match (lang, e) {
-        (Lang::En, RecordError::NoProcess { .. } | RecordError::ForkFailed { .. }) => {
-            Some(e.to_string())
-        }
-        (Lang::Zh, RecordError::NoProcess { pid }) => Some(format!("没有进程 {pid}")),
-        (Lang::Zh, RecordError::ForkFailed { errno }) => Some(format!(
-            "无法启动命令：fork 失败：{errno}{}",
-            if *errno == nix::errno::Errno::EAGAIN {
-                "（进程数达到了上限：RLIMIT_NPROC、cgroup 的 pids.max 或 kernel.threads-max）"
-            } else {
-                ""
-            }
-        )),
-        _ => None,
+    match lang {
+        Lang::En => en::error(e),
+        Lang::Zh => zh::error(e),
     }
 }
 

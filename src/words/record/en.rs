@@ -129,3 +129,12 @@ pub(super) fn notice(n: &Notice) -> String {
         ),
     }
 }
+
+pub(super) fn error(e: &crate::record::RecordError) -> Option<String> {
+    use crate::record::RecordError;
+    match e {
+        // The recorder's own Display is the English wording.
+        RecordError::NoProcess { .. } | RecordError::ForkFailed { .. } => Some(e.to_string()),
+        _ => None,
+    }
+}

@@ -126,3 +126,19 @@ pub(super) fn notice(n: &Notice) -> String {
         ),
     }
 }
+
+pub(super) fn error(e: &crate::record::RecordError) -> Option<String> {
+    use crate::record::RecordError;
+    match e {
+        RecordError::NoProcess { pid } => Some(format!("没有进程 {pid}")),
+        RecordError::ForkFailed { errno } => Some(format!(
+            "无法启动命令：fork 失败：{errno}{}",
+            if *errno == nix::errno::Errno::EAGAIN {
+                "（进程数达到了上限：RLIMIT_NPROC、cgroup 的 pids.max 或 kernel.threads-max）"
+            } else {
+                ""
+            }
+        )),
+        _ => None,
+    }
+}
