@@ -18,6 +18,7 @@ use forkscope::record::{Attached, RecordOutcome};
 use forkscope::trace::{RawStr, Sig, Status, WriteFailure};
 use forkscope::words::Lang;
 use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
 use std::process::Output;
 
 const LANGS: [(Lang, &str); 2] = [(Lang::En, "en"), (Lang::Zh, "zh")];
@@ -354,6 +355,17 @@ fn run(lang: Option<&str>, args: &[&str]) -> Output {
     c.args(["--color", "never"]);
     if let Some(l) = lang {
         c.args(["--lang", l]);
+    }
+    // The trace lists every fd the program inherits, and a test harness may
+    // pass on fds of its own (a jobserver pipe, a terminal's fd 251): the
+    // program gets only 0, 1 and 2, as it would from a clean shell.
+    // SAFETY: close_range is async-signal-safe and touches only the child's
+    // fd table, between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            Ok(())
+        });
     }
     c.args(args).output().unwrap()
 }
