@@ -17,8 +17,8 @@ use forkscope::record::signals::Notice;
 use forkscope::record::{Attached, RecordOutcome};
 use forkscope::trace::{RawStr, Sig, Status, WriteFailure};
 use forkscope::words::Lang;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 const LANGS: [(Lang, &str); 2] = [(Lang::En, "en"), (Lang::Zh, "zh")];
