@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{check_invariants, fixture_from, forkscope, repo, try_fixture_from};
+use common::{check_invariants, fixture_from, forkscope, try_fixture_from};
 use forkscope::trace::{read_all, Event, EventKind, Header};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
@@ -365,23 +365,6 @@ fn fifos_opened_in_opposite_orders_are_reported_stuck() {
         kids[1]
     ));
     r.has("open the FIFOs in the same order");
-}
-
-#[test]
-fn a_background_job_holding_a_pipeline_open_is_named_with_its_fd() {
-    let script = repo().join("fixtures/hang/background_job.sh");
-    let r = hang("background_job", &["sh", script.to_str().unwrap()]);
-    let cat = r.execd("cat");
-    let sleep = r.execd("sleep");
-    let pipe = r.pipes()[0];
-    r.has("eof-held-open:");
-    r.has(&format!(
-        "{cat} (cat) is blocked reading pipe:[{pipe}] via fd 0"
-    ));
-    r.has(&format!(
-        "{sleep} (sleep) fd 1 (an orphaned background process"
-    ));
-    r.has(">/dev/null &");
 }
 
 #[test]

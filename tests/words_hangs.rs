@@ -92,6 +92,7 @@ impl Snap {
             target: id.clone(),
             access,
             pipe: Some(id.clone()),
+            channel: None,
         });
         if self.0.pipe(&id).is_none() {
             self.0.pipes.push(PipeInfo {
@@ -110,6 +111,7 @@ impl Snap {
             target: "/dev/pts/0".into(),
             access: Access::ReadWrite,
             pipe: None,
+            channel: None,
         });
         self
     }
@@ -120,6 +122,7 @@ impl Snap {
             target: "socket:[999]".into(),
             access: Access::ReadWrite,
             pipe: None,
+            channel: None,
         });
         self
     }
@@ -151,6 +154,7 @@ impl Snap {
             path: None,
             fifo: false,
             polled: None,
+            timeout: None,
         });
         self
     }
@@ -182,6 +186,7 @@ impl Snap {
             target: "/tmp/db.lock".into(),
             access: Access::ReadWrite,
             pipe: None,
+            channel: None,
         });
         self.0.locks.push(FileLock {
             pid,

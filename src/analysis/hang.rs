@@ -57,7 +57,14 @@ impl Analysis for Hangs {
             tasks: tasks.iter().map(|&p| cx.proc(p)).collect(),
             facts: facts.clone(),
         };
-        let mut f = Finding::new(Code::Hang, Severity::Error, ev.seq, fact).event(EventRef::of(
+        // A long wait (eof-held-open) may end by itself: a warning.
+        let long_wait = crate::trace::hang::HangKind::parse(hang).is_some_and(|k| k.may_end());
+        let severity = if long_wait {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        let mut f = Finding::new(Code::Hang, severity, ev.seq, fact).event(EventRef::of(
             ev,
             EventFact::HangFound {
                 summary: summary.clone(),

@@ -116,6 +116,25 @@ pub struct Syscall {
     /// not such a call, or the set is unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polled: Option<Vec<Polled>>,
+    /// For a timed wait (nanosleep, clock_nanosleep, a select, poll or
+    /// epoll_wait with a timeout): how long it asked to wait, read from
+    /// its arguments, when they could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Timeout>,
+}
+
+/// How long a timed wait asked to wait, and what is left of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeout {
+    /// The duration asked for, in ns (for an absolute deadline: what was
+    /// left of it when /proc was read).
+    pub asked_ns: u64,
+    /// What is left, at least and at most, in ns, when known: exactly, for
+    /// an absolute deadline; for a relative one, at most all of it and at
+    /// least what the task's age leaves of it (the wait began after the
+    /// task was born).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_ns: Option<(u64, u64)>,
 }
 
 /// One fd of a select/poll/epoll set, and what the call waits for on it.
@@ -186,6 +205,12 @@ pub struct Fd {
     /// The pipe or FIFO it is an end of: its id in [`Snapshot::pipes`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipe: Option<String>,
+    /// For an eventfd or a connected unix socket: the channel it is an
+    /// end of (`eventfd:ID`, `socketpair:INODE-INODE`, the smaller inode
+    /// first), so that every holder of it can be found. Read only for the
+    /// fds of an untimed multiplexer's set (an event loop's wake-up fd).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 /// A pipe or FIFO.
@@ -228,6 +253,19 @@ impl Snapshot {
     /// The pipe with this id.
     pub fn pipe(&self, id: &str) -> Option<&PipeInfo> {
         self.pipes.iter().find(|p| p.id == id)
+    }
+
+    /// (pid, fd) holding an end of the eventfd or socket pair `channel`.
+    pub fn channel_holders(&self, channel: &str) -> Holders {
+        let mut out = Vec::new();
+        for pid in self.processes() {
+            for f in self.fds(pid) {
+                if f.channel.as_deref() == Some(channel) {
+                    out.push((pid, f.fd));
+                }
+            }
+        }
+        out
     }
 
     /// The process ids, in order of first appearance.
@@ -286,6 +324,7 @@ mod tests {
             target: "pipe:[1]".into(),
             access,
             pipe: Some("pipe:[1]".into()),
+            channel: None,
         }
     }
 

@@ -383,6 +383,7 @@ mod tests {
                 path: None,
                 fifo: false,
                 polled: None,
+                timeout: None,
             }),
             progress: Progress::default(),
             fds,
@@ -405,6 +406,7 @@ mod tests {
             target: "pipe:[9]".into(),
             access: Access::Read,
             pipe: Some("pipe:[9]".into()),
+            channel: None,
         };
         let (s, t) = blocked("read", &[0, 0, 10], vec![pipe]);
         assert_eq!(
@@ -419,6 +421,7 @@ mod tests {
             target: "/dev/pts/0".into(),
             access: Access::ReadWrite,
             pipe: None,
+            channel: None,
         };
         let (s, t) = blocked("read", &[0, 0, 10], vec![tty]);
         assert!(

@@ -186,7 +186,7 @@ fn read_c_string(pid: Pid, addr: u64) -> Option<String> {
 }
 
 /// Reads exactly `len` bytes at `addr` in `pid`'s memory, or nothing.
-fn read_mem(pid: Pid, addr: u64, len: usize) -> Option<Vec<u8>> {
+pub(super) fn read_mem(pid: Pid, addr: u64, len: usize) -> Option<Vec<u8>> {
     if addr == 0 {
         return None;
     }
@@ -441,6 +441,7 @@ fn fds_of(pid: Pid, tids: &[Pid]) -> Vec<Fd> {
                     target,
                     access,
                     pipe,
+                    channel: None,
                 })
             })
             .collect();
@@ -564,6 +565,7 @@ fn read_process(pid: Pid, in_tree: bool, traced: Option<&Traced>) -> Vec<Task> {
                 };
                 let (path, fifo) = open_path(pid, &name, &args);
                 let polled = polled_set(pid, tid, &name, &args);
+                let timeout = super::timeouts::timeout(pid, tid, &name, &args, compat);
                 Syscall {
                     nr,
                     name,
@@ -571,6 +573,7 @@ fn read_process(pid: Pid, in_tree: bool, traced: Option<&Traced>) -> Vec<Task> {
                     path,
                     fifo,
                     polled,
+                    timeout,
                 }
             })
         } else {

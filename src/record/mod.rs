@@ -52,6 +52,7 @@ pub mod spawn;
 pub mod stops;
 pub mod syscalls;
 pub mod sysno;
+mod timeouts;
 pub mod tracer;
 mod watchdog;
 

@@ -187,7 +187,11 @@ impl Watch {
         };
         // Only a stall kills: a signal from outside is about to end the
         // tree anyway, and a detach must leave it as it was.
-        let killing = self.opts.kill && matches!(why, Why::Stalled(_));
+        // A long wait (an idle holder keeping EOF away) may end by itself:
+        // it is explained, never killed.
+        let killing = self.opts.kill
+            && matches!(why, Why::Stalled(_))
+            && hangs.iter().any(|h| !h.kind.may_end());
         for h in &new {
             self.record_hang(h, explain, why, killing);
         }

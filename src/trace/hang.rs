@@ -35,6 +35,13 @@ impl HangKind {
         }
     }
 
+    /// A long wait rather than a hang for good: it ends when an idle
+    /// holder wakes or exits (eof-held-open), so forkscope explains it but
+    /// never kills the tree for it (not even with `--on-deadlock kill`).
+    pub fn may_end(self) -> bool {
+        matches!(self, HangKind::EofHeldOpen)
+    }
+
     /// The kind from the trace's `hang` field.
     pub fn parse(s: &str) -> Option<HangKind> {
         match s {
@@ -213,6 +220,33 @@ pub enum Idle {
     },
     /// Nothing known.
     Idle,
+    /// Sleeping with a timeout whose length was read from the call's
+    /// arguments.
+    Timed {
+        /// The call.
+        call: String,
+        /// The duration it asked for, in ns.
+        asked_ns: u64,
+        /// What is left of it, at least and at most, in ns, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        left_ns: Option<(u64, u64)>,
+    },
+    /// Waiting for its own children, which hold the write end too.
+    Children {
+        /// The call (`wait4`, `waitid`).
+        call: String,
+        /// The children it waits for.
+        kids: Vec<ProcName>,
+    },
+    /// Waiting for a client or a message on a socket (accept, a read, a
+    /// poll set with a socket in it): a server or daemon.
+    Socket {
+        /// The call.
+        call: String,
+        /// The socket's fd, when the call names one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fd: Option<i32>,
+    },
 }
 
 /// An orphaned process holding a write end open without writing.
@@ -226,6 +260,10 @@ pub struct IdleHolder {
     pub parent: Pid,
     /// What it does.
     pub doing: Idle,
+    /// The orphan it descends from, when it is not one itself (a child of
+    /// a background job, started after the job inherited the write end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub under: Option<ProcName>,
 }
 
 /// One step of a hang: what one blocked task waits for and who holds it.
@@ -610,6 +648,17 @@ pub enum Fix {
         /// The pipe.
         pipe: String,
         /// Its fd on the write end (-1 when unknown).
+        fd: i32,
+    },
+    /// A daemon (a process in the background serving a socket) inherited
+    /// the write end: it should point its stdio at /dev/null when it
+    /// detaches, or be started with its output redirected.
+    DaemonStdio {
+        /// The daemon.
+        holder: ProcName,
+        /// The pipe.
+        pipe: String,
+        /// Its fd on the write end.
         fd: i32,
     },
 }

@@ -34,7 +34,7 @@ pub(super) fn dedup(mut v: Vec<Pid>) -> Vec<Pid> {
 }
 
 /// The children of process `pid` a wait for `target` covers, alive or zombie.
-fn covered_children(snap: &Snapshot, waiter: &Task, target: WaitTarget) -> Vec<Pid> {
+pub(super) fn covered_children(snap: &Snapshot, waiter: &Task, target: WaitTarget) -> Vec<Pid> {
     let kids: Vec<&Task> = snap
         .tasks
         .iter()

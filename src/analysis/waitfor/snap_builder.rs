@@ -77,6 +77,7 @@ impl Snap {
             target: id.clone(),
             access,
             pipe: Some(id.clone()),
+            channel: None,
         });
         if self.0.pipe(&id).is_none() {
             self.0.pipes.push(PipeInfo {
@@ -95,6 +96,7 @@ impl Snap {
             target: "/dev/pts/0".into(),
             access: Access::ReadWrite,
             pipe: None,
+            channel: None,
         });
         self
     }
@@ -127,6 +129,7 @@ impl Snap {
             path: None,
             fifo: false,
             polled: None,
+            timeout: None,
         });
         self
     }
@@ -150,6 +153,7 @@ impl Snap {
             target: "socket:[999]".into(),
             access: Access::ReadWrite,
             pipe: None,
+            channel: None,
         });
         self
     }

@@ -583,6 +583,7 @@ fn an_epoll_on_two_pipes_whose_writer_is_stuck_is_a_cycle() {
             target: "pipe:[3]".into(),
             access: Access::Write,
             pipe: Some("pipe:[3]".into()),
+            channel: None,
         }],
         ..s.tasks[1].clone()
     });

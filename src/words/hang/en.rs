@@ -96,10 +96,11 @@ pub(super) fn summary(s: &Summary) -> String {
             pipe,
             holders,
         } => format!(
-            "{} waits for EOF on {}, which {} holds open without writing",
+            "{} waits for EOF on {}, which {} {} open without writing",
             who(w),
             visible(pipe),
-            list(&holders.iter().map(proc_name).collect::<Vec<_>>())
+            list(&holders.iter().map(proc_name).collect::<Vec<_>>()),
+            if holders.len() == 1 { "holds" } else { "hold" }
         ),
     }
 }
@@ -197,13 +198,63 @@ fn idle(h: &IdleHolder) -> String {
         Idle::Stopped => "stopped".into(),
         Idle::Blocked { call } => format!("blocked in {call}"),
         Idle::Idle => "idle".into(),
+        Idle::Timed {
+            call,
+            asked_ns,
+            left_ns,
+        } => {
+            let left = match left_ns {
+                Some((lo, hi)) if lo == hi => format!(", {} of it left", secs(*lo)),
+                Some((lo, hi)) if *lo > 0 => {
+                    format!(", {} to {} of it left", number(*lo), secs(*hi))
+                }
+                _ => String::new(),
+            };
+            format!("sleeping {} in {call}{left}", secs(*asked_ns))
+        }
+        Idle::Children { call, kids } => format!(
+            "waiting in {call} for its {} {}",
+            if kids.len() == 1 { "child" } else { "children" },
+            list(&kids.iter().map(proc_name).collect::<Vec<_>>())
+        ),
+        Idle::Socket { call, fd } => format!(
+            "waiting in {call} on {} (a server or daemon: it may wait for as long as it runs)",
+            match fd {
+                Some(fd) => format!("its socket fd {fd}"),
+                None => "a socket".into(),
+            }
+        ),
     };
-    format!(
-        "{} fd {} (an orphaned background process: its parent is gone and it is now a child of {}; it has written nothing and is {doing})",
-        proc_name(&h.proc),
-        nums(&h.fds),
-        h.parent
-    )
+    match &h.under {
+        Some(root) => format!(
+            "{} fd {} (a child of the orphaned background process {}; it has written nothing and is {doing})",
+            proc_name(&h.proc),
+            nums(&h.fds),
+            proc_name(root)
+        ),
+        None => format!(
+            "{} fd {} (an orphaned background process: its parent is gone and it is now a child of {}; it has written nothing and is {doing})",
+            proc_name(&h.proc),
+            nums(&h.fds),
+            h.parent
+        ),
+    }
+}
+
+/// `30`, `2.8`: seconds without their unit (the first of a range).
+fn number(ns: u64) -> String {
+    secs(ns).trim_end_matches(" s").to_string()
+}
+
+/// `30 s`, `2.5 s`, `300 ms`: a sleep's length.
+fn secs(ns: u64) -> String {
+    if ns >= 1_000_000_000 && ns % 1_000_000_000 == 0 {
+        format!("{} s", ns / 1_000_000_000)
+    } else if ns >= 1_000_000_000 {
+        format!("{:.1} s", ns as f64 / 1e9)
+    } else {
+        format!("{} ms", ns / 1_000_000)
+    }
 }
 
 pub(super) fn step(s: &Step) -> String {
@@ -378,9 +429,14 @@ pub(super) fn step(s: &Step) -> String {
         } => {
             let me = who(w);
             format!(
-                "{me} is blocked reading {} via fd {fd}; the pipe is empty and its write end is still open in {}: {me} will wait until that process exits.",
+                "{me} is blocked reading {} via fd {fd}; the pipe is empty and its write end is still open in {}: {me} will wait until {}.",
                 visible(pipe),
-                list(&hs.iter().map(idle).collect::<Vec<_>>())
+                list(&hs.iter().map(idle).collect::<Vec<_>>()),
+                if hs.len() == 1 {
+                    "that process exits"
+                } else {
+                    "those processes exit"
+                }
             )
         }
         Step::Other {
@@ -470,6 +526,11 @@ pub(super) fn fix(f: &Fix) -> String {
                 visible(pipe)
             )
         }
+        Fix::DaemonStdio { holder, pipe, fd } => format!(
+            "when {} goes into the background, point its stdin, stdout and stderr at /dev/null (daemon(3) does; in a shell script, `exec </dev/null >/dev/null 2>&1` first thing), or start it with fd {fd} redirected: it inherited the write end of {} and keeps it open for as long as it serves",
+            proc_name(holder),
+            visible(pipe)
+        ),
     }
 }
 

@@ -189,13 +189,60 @@ fn idle(h: &IdleHolder) -> String {
         Idle::Stopped => "处于暂停状态".into(),
         Idle::Blocked { call } => format!("阻塞在 {call} 里"),
         Idle::Idle => "闲着".into(),
+        Idle::Timed {
+            call,
+            asked_ns,
+            left_ns,
+        } => {
+            let left = match left_ns {
+                Some((lo, hi)) if lo == hi => format!("，还剩 {}", secs(*lo)),
+                Some((lo, hi)) if *lo > 0 => format!("，还剩 {} 到 {}", number(*lo), secs(*hi)),
+                _ => String::new(),
+            };
+            format!("在 {call} 里睡 {}{left}", secs(*asked_ns))
+        }
+        Idle::Children { call, kids } => format!(
+            "在 {call} 里等它的子进程 {}",
+            list(&kids.iter().map(proc_name).collect::<Vec<_>>())
+        ),
+        Idle::Socket { call, fd } => format!(
+            "在 {call} 里等{}（像是服务器或守护进程：它可能一直等到自己退出）",
+            match fd {
+                Some(fd) => format!("它的套接字 fd {fd}"),
+                None => "一个套接字".into(),
+            }
+        ),
     };
-    format!(
-        "{} 的 fd {}（一个孤儿后台进程：它的父进程已经不在了，现在是 {} 的子进程；它什么也没写过，正{doing}）",
-        proc_name(&h.proc),
-        nums(&h.fds),
-        h.parent
-    )
+    match &h.under {
+        Some(root) => format!(
+            "{} 的 fd {}（孤儿后台进程 {} 的子进程；它什么也没写过，正{doing}）",
+            proc_name(&h.proc),
+            nums(&h.fds),
+            proc_name(root)
+        ),
+        None => format!(
+            "{} 的 fd {}（一个孤儿后台进程：它的父进程已经不在了，现在是 {} 的子进程；它什么也没写过，正{doing}）",
+            proc_name(&h.proc),
+            nums(&h.fds),
+            h.parent
+        ),
+    }
+}
+
+/// `30`、`2.8`：不带单位的秒数（一个范围的下限）。
+fn number(ns: u64) -> String {
+    secs(ns).trim_end_matches(" 秒").to_string()
+}
+
+/// `30 秒`、`2.5 秒`、`300 毫秒`：一次睡眠的长度。
+fn secs(ns: u64) -> String {
+    if ns >= 1_000_000_000 && ns % 1_000_000_000 == 0 {
+        format!("{} 秒", ns / 1_000_000_000)
+    } else if ns >= 1_000_000_000 {
+        format!("{:.1} 秒", ns as f64 / 1e9)
+    } else {
+        format!("{} 毫秒", ns / 1_000_000)
+    }
 }
 
 pub(super) fn step(s: &Step) -> String {
@@ -361,9 +408,10 @@ pub(super) fn step(s: &Step) -> String {
         } => {
             let me = who(w);
             format!(
-                "{me} 阻塞在通过 fd {fd} 读 {} 上；管道是空的，而它的写端还开在 {} 里：{me} 会一直等到那个进程退出。",
+                "{me} 阻塞在通过 fd {fd} 读 {} 上；管道是空的，而它的写端还开在 {} 里：{me} 会一直等到{}退出。",
                 visible(pipe),
-                list(&hs.iter().map(idle).collect::<Vec<_>>())
+                list(&hs.iter().map(idle).collect::<Vec<_>>()),
+                if hs.len() == 1 { "那个进程" } else { "这些进程都" }
             )
         }
         Step::Other {
@@ -453,6 +501,11 @@ pub(super) fn fix(f: &Fix) -> String {
                 visible(pipe)
             )
         }
+        Fix::DaemonStdio { holder, pipe, fd } => format!(
+            "让 {} 转入后台时把标准输入、输出和错误都指向 /dev/null（daemon(3) 就是这么做的；shell 脚本里一开头写 `exec </dev/null >/dev/null 2>&1`），或者启动它时就把 fd {fd} 重定向：它继承了 {} 的写端，只要还在服务就一直开着",
+            proc_name(holder),
+            visible(pipe)
+        ),
     }
 }
 
