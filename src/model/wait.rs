@@ -3,7 +3,7 @@
 //! more of /proc for the waits that need it) and the wait-for analysis use.
 
 use super::snapshot::{Fd, Polled, Snapshot, Task};
-pub use crate::trace::hang::{PolledPipe, WaitTarget};
+pub use crate::trace::hang::{PolledPipe, WaitTarget, WakeFd, WakeKind};
 use serde::Serialize;
 
 /// What a task is doing, as far as the wait-for graph is concerned.
@@ -62,6 +62,22 @@ pub enum Wait {
         /// The pipe ends it waits on, in fd order.
         fds: Vec<PolledPipe>,
     },
+    /// An event loop: an untimed multiplexer on pipe ends (maybe none) and
+    /// on wake-up channels (an eventfd, a socket pair, a self-pipe) that
+    /// only its own process holds, so that only its own threads (or a
+    /// signal handler) can make them ready.
+    Loop {
+        /// The call.
+        call: String,
+        /// The pipe ends it waits on, in fd order.
+        fds: Vec<PolledPipe>,
+        /// Its own wake-up fds.
+        wake: Vec<WakeFd>,
+        /// Write ends it watches only for an error (every reader gone),
+        /// not for room: asyncio watches a subprocess's stdin pipe so.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hangup: Vec<PolledPipe>,
+    },
     /// Waiting for any signal, untimed (pause, sigsuspend, sigwait; a
     /// select or poll on no fd at all).
     Signal {
@@ -104,6 +120,7 @@ impl Wait {
                 | Wait::ReadPipe { .. }
                 | Wait::WritePipe { .. }
                 | Wait::Poll { .. }
+                | Wait::Loop { .. }
                 | Wait::OpenFifo { .. }
                 | Wait::Child { .. }
                 | Wait::Signal { .. }
@@ -298,10 +315,97 @@ pub fn classify(snap: &Snapshot, t: &Task) -> Wait {
         "epoll_pwait2" if a[3] != 0 => Wait::Sleeping { call },
         "select" | "pselect6" | "poll" | "ppoll" | "epoll_wait" | "epoll_pwait"
         | "epoll_pwait2" => match &sc.polled {
-            Some(set) => poll_wait(snap.fds(t.pid), call, set),
+            Some(set) => loop_wait(snap, t, call, set),
             None => external(String::new()),
         },
         _ => external(String::new()),
+    }
+}
+
+/// An untimed multiplexer on `set`, with the wake-up channels only its own
+/// process holds set apart: a [`Wait::Loop`] when there are any, else what
+/// [`poll_wait`] says. A pipe both of whose ends only this process holds
+/// counts as a wake-up channel (a self-pipe) only next to other fds: alone,
+/// it is a reader holding its own write end.
+fn loop_wait(snap: &Snapshot, t: &Task, call: String, set: &[Polled]) -> Wait {
+    let table = snap.fds(t.pid);
+    let mine = |hs: &[(crate::trace::Pid, i32)]| hs.iter().all(|h| h.0 == t.pid);
+    let mut wake = Vec::new();
+    let mut self_pipes = Vec::new();
+    let mut rest = Vec::new();
+    for p in set {
+        let f = table.iter().find(|f| f.fd == p.fd);
+        match f {
+            Some(Fd {
+                channel: Some(key), ..
+            }) => {
+                let hs = snap.channel_holders(key);
+                if !mine(&hs) {
+                    rest.push(*p);
+                    continue;
+                }
+                let kind = if key.starts_with("eventfd:") {
+                    WakeKind::Eventfd
+                } else {
+                    WakeKind::SocketPair
+                };
+                wake.push(WakeFd {
+                    fd: p.fd,
+                    kind,
+                    others: hs.iter().map(|h| h.1).filter(|fd| *fd != p.fd).collect(),
+                });
+            }
+            Some(Fd {
+                pipe: Some(pipe),
+                access: super::snapshot::Access::Read,
+                ..
+            }) => {
+                let (readers, writers) = snap.holders(pipe);
+                if !writers.is_empty() && mine(&readers) && mine(&writers) {
+                    self_pipes.push((
+                        *p,
+                        WakeFd {
+                            fd: p.fd,
+                            kind: WakeKind::SelfPipe,
+                            others: writers.iter().map(|h| h.1).collect(),
+                        },
+                    ));
+                } else {
+                    rest.push(*p);
+                }
+            }
+            _ => rest.push(*p),
+        }
+    }
+    // No wake-up channel, or only pipes it holds both ends of (a reader
+    // holding its own write end, not an event loop).
+    if wake.is_empty() && (rest.is_empty() || self_pipes.is_empty()) {
+        return poll_wait(table, call, set);
+    }
+    wake.extend(self_pipes.into_iter().map(|(_, w)| w));
+    wake.sort_by_key(|w| w.fd);
+    if rest.is_empty() {
+        return Wait::Loop {
+            call,
+            fds: Vec::new(),
+            wake,
+            hangup: Vec::new(),
+        };
+    }
+    match poll_wait(table, call, &rest) {
+        Wait::Poll { call, fds } => {
+            let asked_room = |fd: i32| rest.iter().any(|p| p.fd == fd && p.write);
+            let (hangup, fds): (Vec<PolledPipe>, Vec<PolledPipe>) = fds
+                .into_iter()
+                .partition(|f| f.write && !f.read && !asked_room(f.fd));
+            Wait::Loop {
+                call,
+                fds,
+                wake,
+                hangup,
+            }
+        }
+        other => other,
     }
 }
 

@@ -75,7 +75,7 @@ fn tids_of(pid: Pid) -> Vec<Pid> {
 }
 
 /// Every pid in /proc.
-fn all_pids() -> Vec<Pid> {
+pub(super) fn all_pids() -> Vec<Pid> {
     let mut v: Vec<Pid> = std::fs::read_dir("/proc")
         .map(|d| {
             d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
@@ -523,7 +523,7 @@ fn add_exited_children(tasks: &mut Vec<Task>, seen: &mut HashSet<Pid>) {
 }
 
 /// Reads one process (all its threads) into tasks.
-fn read_process(pid: Pid, in_tree: bool, traced: Option<&Traced>) -> Vec<Task> {
+pub(super) fn read_process(pid: Pid, in_tree: bool, traced: Option<&Traced>) -> Vec<Task> {
     let tids = tids_of(pid);
     let compat = is_compat(pid);
     let mut tasks = Vec::new();
@@ -649,7 +649,7 @@ fn waited_pipes(snap: &Snapshot, t: &Task) -> Vec<(String, bool)> {
     match waitfor::classify(snap, t) {
         Wait::ReadPipe { pipe, .. } => vec![(pipe, false)],
         Wait::WritePipe { pipe, .. } => vec![(pipe, true)],
-        Wait::Poll { fds, .. } => fds
+        Wait::Poll { fds, .. } | Wait::Loop { fds, .. } => fds
             .into_iter()
             .flat_map(|f| {
                 let mut v = Vec::new();
@@ -778,6 +778,7 @@ fn fill_pipes(snap: &mut Snapshot) {
 }
 
 fn finish(mut snap: Snapshot) -> Snapshot {
+    super::channels::add_channels(&mut snap);
     let missing = pipes_missing_holders(&snap);
     add_outside_holders(&mut snap, &missing);
     fill_pipes(&mut snap);

@@ -35,6 +35,7 @@
 //! exit (no seccomp filter can be added to a running process), and Ctrl-C,
 //! SIGTERM or SIGHUP detach them all cleanly, leaving them running as before.
 
+mod channels;
 #[cfg(feature = "ebpf")]
 pub mod ebpf;
 pub mod elf;

@@ -83,6 +83,33 @@ pub struct PolledPipe {
     pub write: bool,
 }
 
+/// What kind of wake-up channel an event loop holds both ends of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WakeKind {
+    /// An eventfd (libuv, GLib, Tokio): one fd, both ends.
+    Eventfd,
+    /// A unix socket pair (asyncio's self-pipe).
+    SocketPair,
+    /// A pipe whose read and write ends the loop holds (the self-pipe
+    /// trick).
+    SelfPipe,
+}
+
+/// One wake-up fd of an event loop whose every end only its own process
+/// holds: nothing outside can make it ready.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WakeFd {
+    /// The fd in the wait set.
+    pub fd: i32,
+    /// What it is.
+    pub kind: WakeKind,
+    /// Its other ends in the same process (the socket pair's peer, the
+    /// self-pipe's write end).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<i32>,
+}
+
 /// A task named in a hang: its process, its thread (= `pid` for the main
 /// thread) and the program it runs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +202,13 @@ pub enum Doing {
     },
     /// Blocked in some other way.
     Blocked,
+    /// An event loop in a multiplexer on pipe ends and its own wake-up fds.
+    Loop {
+        /// The call.
+        call: String,
+        /// The pipe ends.
+        fds: Vec<PolledPipe>,
+    },
 }
 
 /// How a step ends: it leads to the next one of a cycle, closes the cycle,
@@ -429,6 +463,30 @@ pub enum Step {
         pipe: String,
         /// The orphans holding its write end.
         holders: Vec<IdleHolder>,
+    },
+    /// An event loop in an untimed multiplexer on pipe ends none of which
+    /// can become ready, and on wake-up channels only its own process holds
+    /// (which nothing outside can make ready).
+    Loop {
+        /// The task.
+        who: Who,
+        /// The call.
+        call: String,
+        /// The pipe ends it waits on, in fd order.
+        fds: Vec<PolledPipe>,
+        /// Its own wake-up fds in the set.
+        wake: Vec<WakeFd>,
+        /// Each end it could wake on, with the holders of the other side.
+        clauses: Vec<PollClause>,
+        /// Write ends it watches only for their last reader to close
+        /// them, with those readers.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hangup: Vec<(i32, PollClause)>,
+        /// What the next task of the cycle does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        then: Option<Then>,
+        /// How the step ends.
+        end: End,
     },
     /// Another wait (none today: a wait that cannot block forever is never
     /// part of a hang), named by its call.

@@ -99,6 +99,41 @@ pub(super) fn releasers(snap: &Snapshot, t: &Task, w: &Wait) -> Releasers {
             }
             Releasers::Procs(dedup(all))
         }
+        Wait::Loop { fds, hangup, .. } => {
+            // Its own wake-up fds only its own threads can make ready; with
+            // no pipe besides, it waits like a pause() does.
+            if fds.is_empty() && hangup.is_empty() {
+                return Releasers::Anyone;
+            }
+            // A write end watched for an error waits for its readers to go.
+            let mut closers = Vec::new();
+            for h in hangup {
+                let (readers, _) = snap.holders(&h.pipe);
+                if readers.is_empty() {
+                    return Releasers::Free;
+                }
+                closers.extend(readers.into_iter().map(|r| r.0));
+            }
+            let polled = Wait::Poll {
+                call: String::new(),
+                fds: fds.clone(),
+            };
+            let of_fds = if fds.is_empty() {
+                Releasers::Procs(Vec::new())
+            } else {
+                releasers(snap, t, &polled)
+            };
+            match of_fds {
+                Releasers::Procs(mut ps) => {
+                    ps.extend(closers);
+                    if snap.threads(t.pid).count() > 1 {
+                        ps.push(t.pid);
+                    }
+                    Releasers::Procs(dedup(ps))
+                }
+                other => other,
+            }
+        }
         Wait::Child { target, .. } => {
             let kids = covered_children(snap, t, *target);
             let zombie = kids.iter().any(|k| {
@@ -605,6 +640,38 @@ impl Graph<'_> {
                     end,
                 }
             }
+            Wait::Loop {
+                call,
+                fds: polled,
+                wake,
+                hangup,
+            } => {
+                self.poll_fds(t, polled, fds, &mut add_pipe);
+                self.poll_fds(t, hangup, fds, &mut add_pipe);
+                let hangup = hangup
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.fd,
+                            PollClause {
+                                pipe: h.pipe.clone(),
+                                write: true,
+                                holders: self.holders(t, &h.pipe, false).0,
+                            },
+                        )
+                    })
+                    .collect();
+                Step::Loop {
+                    who: me,
+                    call: call.clone(),
+                    fds: polled.clone(),
+                    wake: wake.clone(),
+                    clauses: self.poll_clauses(t, next, polled),
+                    hangup,
+                    then: self.then(i, next),
+                    end,
+                }
+            }
             Wait::Signal { call } if self.rel[i] == Releasers::Nobody => Step::LostWakeup {
                 who: me,
                 call: call.clone(),
@@ -631,6 +698,46 @@ impl Graph<'_> {
                 what: format!("{other:?}"),
                 end,
             },
+        }
+    }
+
+    /// The fds of a multiplexer's pipe ends and of the other side's
+    /// holders, into `fds` (and the pipes through `add_pipe`).
+    fn poll_fds(
+        &self,
+        t: &Task,
+        polled: &[PolledPipe],
+        fds: &mut Vec<HangFd>,
+        add_pipe: &mut dyn FnMut(&String),
+    ) {
+        for f in polled {
+            add_pipe(&f.pipe);
+            let role = if f.read {
+                FdRole::BlockedReader
+            } else {
+                FdRole::BlockedWriter
+            };
+            fds.push(HangFd {
+                pid: t.pid,
+                fd: f.fd,
+                pipe: f.pipe.clone(),
+                role,
+            });
+            for (wanted, writers, role) in [
+                (f.read, true, FdRole::Writer),
+                (f.write, false, FdRole::Reader),
+            ] {
+                if wanted {
+                    for (p, fd) in self.holders(t, &f.pipe, writers).1 {
+                        fds.push(HangFd {
+                            pid: p,
+                            fd,
+                            pipe: f.pipe.clone(),
+                            role,
+                        });
+                    }
+                }
+            }
         }
     }
 
@@ -687,6 +794,10 @@ impl Graph<'_> {
             },
             Wait::OpenFifo { path, .. } => Doing::OpenFifo { path: path.clone() },
             Wait::Futex { .. } => Doing::Futex,
+            Wait::Loop { call, fds, .. } => Doing::Loop {
+                call: call.clone(),
+                fds: fds.clone(),
+            },
             Wait::Lock { call, fd, .. } => Doing::Lock {
                 call: call.clone(),
                 fd: *fd,
@@ -738,6 +849,13 @@ impl Graph<'_> {
                         // (subprocess with stdin=PIPE, stdout=PIPE and no
                         // close of stdin): the child's EOF never comes.
                         Wait::Poll { call, .. } => Fix::CloseBeforePoll {
+                            holder,
+                            fds,
+                            reader,
+                            call: call.clone(),
+                            pipe,
+                        },
+                        Wait::Loop { call, .. } => Fix::CloseBeforePoll {
                             holder,
                             fds,
                             reader,

@@ -36,6 +36,13 @@
 //! their waits on pipes and children form a cycle, *stuck* otherwise (a
 //! stopped child nobody will continue, FIFOs opened in opposite orders).
 //!
+//! An event loop (asyncio, libuv, GLib) waits on its own wake-up channel
+//! (an eventfd, a socket pair, a self-pipe) as well as on its real fds. A
+//! channel whose every end only its own process holds can be made ready by
+//! its own threads only: `model::wait` sets it apart (a `Wait::Loop`) and
+//! the loop waits on its real fds, so it does not hide a deadlock on them.
+//! A channel another process holds an end of keeps the wait external.
+//!
 //! One more hang is not a cycle: a reader waits for EOF on a pipe whose
 //! write end is held only by an orphaned process that has never written a
 //! byte and is not running (a background job that inherited a pipeline's
@@ -46,6 +53,8 @@ mod eof;
 mod forked;
 mod graph;
 mod locks;
+#[cfg(test)]
+mod loop_tests;
 mod signals;
 #[cfg(test)]
 mod snap_builder;

@@ -158,6 +158,24 @@ impl Snap {
         self
     }
 
+    /// Process `pid` holds an end of the wake-up channel `key` (an eventfd
+    /// `eventfd:N`, a socket pair `socketpair:A-B`) as `fd`.
+    pub(super) fn channel(mut self, pid: Pid, fd: i32, key: &str) -> Snap {
+        let target = if key.starts_with("eventfd:") {
+            "anon_inode:[eventfd]".to_string()
+        } else {
+            format!("socket:[{fd}]")
+        };
+        self.last_of(pid).fds.push(Fd {
+            fd,
+            target,
+            access: Access::ReadWrite,
+            pipe: None,
+            channel: Some(key.into()),
+        });
+        self
+    }
+
     pub(super) fn fifo_open(mut self, tid: Pid, path: &str, flags: u64) -> Snap {
         self = self.blocked(tid, "openat", &[(-100i64) as u64, 0x1000, flags]);
         let t = self.0.tasks.iter_mut().find(|t| t.tid == tid).unwrap();

@@ -4,7 +4,8 @@ use super::Recorded;
 use crate::model::snapshot::Snapshot;
 use crate::model::wait::{PolledPipe, Wait, WaitTarget};
 use crate::trace::hang::{
-    Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Step, Summary, Then, Who,
+    Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Step, Summary, Then, WakeFd,
+    WakeKind, Who,
 };
 use crate::words::text::{duration, list as list_in, visible};
 use crate::words::Lang;
@@ -167,6 +168,13 @@ fn then(t: &Option<Then>) -> String {
         Doing::Futex => "waiting on a futex".into(),
         Doing::Lock { call, fd } => format!("blocked in {call} taking a lock via fd {fd}"),
         Doing::Blocked => "blocked too".into(),
+        Doing::Loop { call, fds } if fds.is_empty() => {
+            format!("blocked in {call}, an event loop waiting on its own wake-up fds only")
+        }
+        Doing::Loop { call, fds } => format!(
+            "blocked in {call}, an event loop waiting {}",
+            poll_targets(fds, false)
+        ),
     };
     match t.thread {
         Some(tid) => format!(", whose thread {tid} is {what}"),
@@ -239,6 +247,25 @@ fn idle(h: &IdleHolder) -> String {
             h.parent
         ),
     }
+}
+
+/// `eventfd fd 5`, `socket pair fd 4 (its peer fd 5)`, `self-pipe fd 3
+/// (write end fd 4)`.
+fn wakes(ws: &[WakeFd]) -> String {
+    let one = |w: &WakeFd| {
+        let others = if w.others.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", nums(&w.others))
+        };
+        match w.kind {
+            WakeKind::Eventfd => format!("eventfd fd {}", w.fd),
+            WakeKind::SocketPair if others.is_empty() => format!("socket pair fd {}", w.fd),
+            WakeKind::SocketPair => format!("socket pair fd {} (its peer fd{others})", w.fd),
+            WakeKind::SelfPipe => format!("self-pipe fd {} (write end fd{others})", w.fd),
+        }
+    };
+    list(&ws.iter().map(one).collect::<Vec<_>>())
 }
 
 /// `30`, `2.8`: seconds without their unit (the first of a range).
@@ -439,6 +466,61 @@ pub(super) fn step(s: &Step) -> String {
                 }
             )
         }
+        Step::Loop {
+            who: w,
+            call,
+            fds,
+            wake,
+            clauses,
+            hangup,
+            then: t,
+            end: e,
+        } => {
+            let own = format!(
+                "its own wake-up {}, which no other process holds: nothing outside {} can make {} ready",
+                wakes(wake),
+                who(w),
+                if wake.len() == 1 { "it" } else { "them" }
+            );
+            if fds.is_empty() && hangup.is_empty() {
+                return format!(
+                    "{} is blocked in {call}, an event loop waiting only on {own}, and every other process is blocked{}",
+                    who(w),
+                    end(*e)
+                );
+            }
+            let mut targets = Vec::new();
+            if !fds.is_empty() {
+                targets.push(poll_targets(fds, true));
+            }
+            for (fd, c) in hangup {
+                targets.push(format!(
+                    "for {} via fd {fd} to lose its last reader",
+                    visible(&c.pipe)
+                ));
+            }
+            let one = clauses.len() + hangup.len() == 1;
+            let mut said: Vec<String> = clauses.iter().map(|c| clause(c, one)).collect();
+            for (_, c) in hangup {
+                said.push(format!(
+                    "the read end of {} is still open in {}",
+                    visible(&c.pipe),
+                    holders(&c.holders)
+                ));
+            }
+            format!(
+                "{} is blocked in {call}, an event loop waiting {} and on {own}; {}{}{}",
+                who(w),
+                targets.join(" or "),
+                if one {
+                    said.join("; ")
+                } else {
+                    format!("none of the pipes can become ready: {}", list(&said))
+                },
+                then(t),
+                end(*e)
+            )
+        }
         Step::Other {
             who: w,
             what,
@@ -593,6 +675,38 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait) -> String {
             WaitTarget::Group(g) => format!("in {call} for a child in group {g}"),
             WaitTarget::Child(c) => format!("in {call} for {c}"),
         },
+        Wait::Loop {
+            call,
+            fds,
+            wake,
+            hangup,
+        } => {
+            let mut ends = Vec::new();
+            for f in fds {
+                let (fd, pipe) = (f.fd, visible(&f.pipe));
+                if f.read {
+                    ends.push(format!(
+                        "to read {pipe} via fd {fd} (empty{})",
+                        fill(&f.pipe)
+                    ));
+                }
+                if f.write {
+                    ends.push(format!(
+                        "to write to {pipe} via fd {fd} (full{})",
+                        fill(&f.pipe)
+                    ));
+                }
+            }
+            for h in hangup {
+                ends.push(format!(
+                    "for {} via fd {} to lose its last reader",
+                    visible(&h.pipe),
+                    h.fd
+                ));
+            }
+            ends.push(format!("on its own wake-up {}", wakes(wake)));
+            format!("an event loop in {call}, waiting {}", ends.join(" or "))
+        }
         Wait::Signal { call } => format!("waiting for a signal ({call})"),
         Wait::Futex { .. } => "waiting on a futex".into(),
         Wait::Lock { call, fd, .. } => format!("taking a file lock in {call} via fd {fd}"),

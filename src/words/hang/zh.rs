@@ -4,7 +4,8 @@ use super::Recorded;
 use crate::model::snapshot::Snapshot;
 use crate::model::wait::{PolledPipe, Wait, WaitTarget};
 use crate::trace::hang::{
-    Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Step, Summary, Then, Who,
+    Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Step, Summary, Then, WakeFd,
+    WakeKind, Who,
 };
 use crate::words::text::{duration, list as list_in, visible};
 use crate::words::Lang;
@@ -158,6 +159,13 @@ fn then(t: &Option<Then>) -> String {
         Doing::Futex => "在等一个 futex".into(),
         Doing::Lock { call, fd } => format!("阻塞在 {call} 里通过 fd {fd} 加锁"),
         Doing::Blocked => "也阻塞了".into(),
+        Doing::Loop { call, fds } if fds.is_empty() => {
+            format!("作为事件循环阻塞在 {call} 里，只等着它自己的唤醒通道")
+        }
+        Doing::Loop { call, fds } => format!(
+            "作为事件循环阻塞在 {call} 里等着{}",
+            poll_targets(fds, false)
+        ),
     };
     match t.thread {
         Some(tid) => format!("，后者的线程 {tid} 正{what}"),
@@ -227,6 +235,20 @@ fn idle(h: &IdleHolder) -> String {
             h.parent
         ),
     }
+}
+
+/// `eventfd fd 5`、`套接字对 fd 4（另一端 fd 5）`、`自管道 fd 3（写端 fd 4）`。
+fn wakes(ws: &[WakeFd]) -> String {
+    let one = |w: &WakeFd| {
+        let others = nums(&w.others);
+        match w.kind {
+            WakeKind::Eventfd => format!("eventfd fd {}", w.fd),
+            WakeKind::SocketPair if w.others.is_empty() => format!("套接字对 fd {}", w.fd),
+            WakeKind::SocketPair => format!("套接字对 fd {}（另一端 fd {others}）", w.fd),
+            WakeKind::SelfPipe => format!("自管道 fd {}（写端 fd {others}）", w.fd),
+        }
+    };
+    list(&ws.iter().map(one).collect::<Vec<_>>())
 }
 
 /// `30`、`2.8`：不带单位的秒数（一个范围的下限）。
@@ -414,6 +436,56 @@ pub(super) fn step(s: &Step) -> String {
                 if hs.len() == 1 { "那个进程" } else { "这些进程都" }
             )
         }
+        Step::Loop {
+            who: w,
+            call,
+            fds,
+            wake,
+            clauses,
+            hangup,
+            then: t,
+            end: e,
+        } => {
+            let own = format!(
+                "它自己的唤醒通道 {}，这些通道没有别的进程持有：{} 之外谁也没法通过它们唤醒它",
+                wakes(wake),
+                who(w)
+            );
+            if fds.is_empty() && hangup.is_empty() {
+                return format!(
+                    "{} 是一个事件循环，阻塞在 {call} 里，只等着{own}，而其他进程都阻塞了{}",
+                    who(w),
+                    end(*e)
+                );
+            }
+            let mut targets = Vec::new();
+            if !fds.is_empty() {
+                targets.push(poll_targets(fds, true));
+            }
+            for (fd, c) in hangup {
+                targets.push(format!(
+                    "通过 fd {fd} 等 {} 的读端全部关闭",
+                    visible(&c.pipe)
+                ));
+            }
+            let one = clauses.len() + hangup.len() == 1;
+            let mut said: Vec<String> = clauses.iter().map(|c| clause(c, one)).collect();
+            for (_, c) in hangup {
+                said.push(format!(
+                    "{} 的读端还开在 {} 里",
+                    visible(&c.pipe),
+                    holders(&c.holders)
+                ));
+            }
+            format!(
+                "{} 是一个事件循环，阻塞在 {call} 里，等着{}，也等着{own}；{}{}{}",
+                who(w),
+                targets.join(" 或者 "),
+                said.join("；"),
+                then(t),
+                end(*e)
+            )
+        }
         Step::Other {
             who: w,
             what,
@@ -556,6 +628,38 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait) -> String {
                 }
             }
             format!("在 {call} 里等着{}", ends.join(" 或者 "))
+        }
+        Wait::Loop {
+            call,
+            fds,
+            wake,
+            hangup,
+        } => {
+            let mut ends = Vec::new();
+            for f in fds {
+                let (fd, pipe) = (f.fd, visible(&f.pipe));
+                if f.read {
+                    ends.push(format!(
+                        "通过 fd {fd} 读 {pipe}（管道是空的{}）",
+                        fill(&f.pipe)
+                    ));
+                }
+                if f.write {
+                    ends.push(format!(
+                        "通过 fd {fd} 写 {pipe}（管道满了{}）",
+                        fill(&f.pipe)
+                    ));
+                }
+            }
+            for h in hangup {
+                ends.push(format!(
+                    "通过 fd {} 等 {} 的读端全部关闭",
+                    h.fd,
+                    visible(&h.pipe)
+                ));
+            }
+            ends.push(format!("它自己的唤醒通道 {}", wakes(wake)));
+            format!("事件循环，在 {call} 里等着{}", ends.join(" 或者 "))
         }
         Wait::OpenFifo { path, write } => {
             let path = visible(path);
