@@ -199,8 +199,156 @@ impl Snap {
         self
     }
 
+    /// Process `pid` holds an end of the wake-up channel `key` as `fd`.
+    fn channel(mut self, pid: Pid, fd: i32, key: &str) -> Snap {
+        let target = if key.starts_with("eventfd:") {
+            "anon_inode:[eventfd]".to_string()
+        } else {
+            format!("socket:[{}]", 500 + fd)
+        };
+        self.last_of(pid).fds.push(Fd {
+            fd,
+            target,
+            access: Access::ReadWrite,
+            pipe: None,
+            channel: Some(key.into()),
+        });
+        self
+    }
+
+    /// Task `tid`'s timed wait asked for `asked` s, `left` (s) of it left.
+    fn timeout(mut self, tid: Pid, asked: u64, left: Option<(u64, u64)>) -> Snap {
+        let t = self.0.tasks.iter_mut().find(|t| t.tid == tid).unwrap();
+        t.syscall.as_mut().unwrap().timeout = Some(forkscope::model::snapshot::Timeout {
+            asked_ns: asked * 1_000_000_000,
+            left_ns: left.map(|(a, b)| (a * 1_000_000_000, b * 1_000_000_000)),
+        });
+        self
+    }
+
     fn done(self) -> Snapshot {
         self.0
+    }
+}
+
+/// Long waits and event loops (issue 12, hang classes 3 and 5).
+fn long_waits_and_loops() -> Vec<(&'static str, Snapshot)> {
+    vec![
+        (
+            "background_subshell_waiting_for_its_sleeping_child",
+            Snap::new(40)
+                .proc(40, 1, "sh", 'S')
+                .proc(42, 40, "cat", 'S')
+                .proc(43, 1, "sh", 'S')
+                .proc(44, 43, "sleep", 'S')
+                .pipe_fd(42, 0, 9, Access::Read)
+                .pipe_fd(43, 1, 9, Access::Write)
+                .pipe_fd(44, 1, 9, Access::Write)
+                .blocked(40, "wait4", &[ANY, 0, 0])
+                .blocked(42, "read", &[0, 0, 131072])
+                .blocked(43, "wait4", &[ANY, 0, 0])
+                .blocked(44, "clock_nanosleep", &[0, 0, 0x7ffd, 0x7ffd])
+                .timeout(44, 30, Some((28, 30)))
+                .done(),
+        ),
+        (
+            "background_job_sleeping_until_a_deadline",
+            Snap::new(40)
+                .proc(40, 1, "sh", 'S')
+                .proc(42, 40, "cat", 'S')
+                .proc(43, 1, "sleep", 'S')
+                .pipe_fd(42, 0, 9, Access::Read)
+                .pipe_fd(43, 1, 9, Access::Write)
+                .blocked(40, "wait4", &[ANY, 0, 0])
+                .blocked(42, "read", &[0, 0, 131072])
+                .blocked(43, "clock_nanosleep", &[1, 1, 0x7ffd, 0])
+                .timeout(43, 12, Some((12, 12)))
+                .done(),
+        ),
+        (
+            "daemon_serving_a_socket_with_the_write_end",
+            Snap::new(40)
+                .proc(40, 1, "sh", 'S')
+                .proc(42, 40, "cat", 'S')
+                .proc(43, 1, "server", 'S')
+                .pipe_fd(42, 0, 9, Access::Read)
+                .pipe_fd(43, 1, 9, Access::Write)
+                .socket(43, 3)
+                .blocked(40, "wait4", &[ANY, 0, 0])
+                .blocked(42, "read", &[0, 0, 131072])
+                .blocked(43, "accept4", &[3, 0, 0, 0x80800])
+                .done(),
+        ),
+        (
+            "event_loop_behind_its_own_self_pipe_and_eventfd",
+            Snap::new(1)
+                .proc(1, 0, "loop", 'S')
+                .proc(2, 1, "worker", 'S')
+                .pipe_fd(1, 3, 3, Access::Read)
+                .pipe_fd(1, 4, 3, Access::Write)
+                .pipe_fd(1, 5, 1, Access::Read)
+                .pipe_fd(1, 8, 2, Access::Write)
+                .channel(1, 9, "eventfd:7")
+                .pipe_fd(2, 6, 1, Access::Write)
+                .pipe_fd(2, 7, 2, Access::Read)
+                .fill(1, 0)
+                .fill(2, 0)
+                .fill(3, 0)
+                .blocked(1, "epoll_wait", &[10, 0x7ff0, 1, FOREVER])
+                .polled(1, &[(3, true, false), (5, true, false), (9, true, false)])
+                .blocked(2, "read", &[7, 0, 1])
+                .done(),
+        ),
+        (
+            "asyncio_loop_watching_its_childs_stdin",
+            Snap::new(10)
+                .proc(10, 1, "python3", 'S')
+                .proc(11, 10, "cat", 'S')
+                .channel(10, 4, "socketpair:20-21")
+                .channel(10, 5, "socketpair:20-21")
+                .pipe_fd(10, 7, 1, Access::Write)
+                .pipe_fd(10, 8, 2, Access::Read)
+                .pipe_fd(11, 0, 1, Access::Read)
+                .pipe_fd(11, 1, 2, Access::Write)
+                .fill(1, 0)
+                .fill(2, 0)
+                .blocked(10, "epoll_wait", &[3, 0x7ff0, 3, FOREVER])
+                .polled(10, &[(4, true, false), (7, true, false), (8, true, false)])
+                .blocked(11, "read", &[0, 0, 131072])
+                .done(),
+        ),
+        (
+            "event_loop_whose_eventfd_a_worker_holds_too",
+            Snap::new(1)
+                .proc(1, 0, "loop", 'S')
+                .proc(2, 1, "worker", 'S')
+                .pipe_fd(1, 5, 1, Access::Read)
+                .pipe_fd(1, 8, 2, Access::Write)
+                .channel(1, 9, "eventfd:7")
+                .pipe_fd(2, 6, 1, Access::Write)
+                .pipe_fd(2, 7, 2, Access::Read)
+                .channel(2, 9, "eventfd:7")
+                .fill(1, 0)
+                .fill(2, 0)
+                .blocked(1, "epoll_wait", &[10, 0x7ff0, 1, FOREVER])
+                .polled(1, &[(5, true, false), (9, true, false)])
+                .blocked(2, "read", &[7, 0, 1])
+                .done(),
+        ),
+    ]
+}
+
+#[test]
+fn long_waits_and_event_loops_read_as_in_the_snapshots() {
+    for (name, snap) in long_waits_and_loops() {
+        insta::assert_snapshot!(format!("{name}_en"), snapshot_text(&snap, Lang::En));
+        insta::assert_snapshot!(format!("{name}_zh"), snapshot_text(&snap, Lang::Zh));
+        insta::assert_snapshot!(format!("{name}_json"), snapshot_json(&snap));
+        if waitfor::analyse(&snap).hangs.is_empty() {
+            continue;
+        }
+        insta::assert_snapshot!(format!("stall_{name}_en"), stall_text(&snap, Lang::En));
+        insta::assert_snapshot!(format!("stall_{name}_zh"), stall_text(&snap, Lang::Zh));
     }
 }
 
