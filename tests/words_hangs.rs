@@ -721,8 +721,9 @@ fn stall_text(snap: &Snapshot, language: Lang) -> String {
     forkscope::cli::record::stall_text(
         &forkscope::record::StallReport {
             why: forkscope::record::Why::Stalled(Duration::from_millis(1000)),
+            // As the watchdog decides: a long wait is never killed.
+            killing: report.hangs.iter().any(|h| !h.kind.may_end()),
             hangs: report.hangs,
-            killing: true,
         },
         Style { color: false },
         language,
