@@ -907,6 +907,7 @@ fn snapshot_of_a_real_hang_reads_as_in_the_snapshots() {
         "parent_keeps_write_end",
         "lost_sigchld",
         "fork_copied_lock",
+        "event_loop",
     ] {
         let hung = Hung::start(name);
         let pid = hung.0.id().to_string();
@@ -944,6 +945,7 @@ fn record_explains_a_real_hang_as_in_the_snapshots() {
         "parent_keeps_write_end",
         "lost_sigchld",
         "fork_copied_lock",
+        "event_loop",
     ] {
         let bin = common::try_fixture_from("hang", name, &[]).expect("the fixture builds");
         for lang in ["en", "zh"] {
@@ -977,5 +979,53 @@ fn record_explains_a_real_hang_as_in_the_snapshots() {
                 text.replacen(&first, &masked, 1)
             );
         }
+    }
+}
+
+/// `text` with every decimal number of seconds (`3.8`, `1.0`) masked: how
+/// much of a sleep is left depends on when the watchdog looked.
+fn mask_decimals(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::new();
+    let mut k = 0;
+    while k < b.len() {
+        if b[k].is_ascii_digit() && (k == 0 || !b[k - 1].is_ascii_digit()) {
+            let mut e = k;
+            while e < b.len() && b[e].is_ascii_digit() {
+                e += 1;
+            }
+            if e + 1 < b.len() && b[e] == b'.' && b[e + 1].is_ascii_digit() {
+                let mut f = e + 1;
+                while f < b.len() && b[f].is_ascii_digit() {
+                    f += 1;
+                }
+                out.push_str("<secs>");
+                k = f;
+                continue;
+            }
+        }
+        let c = text[k..].chars().next().unwrap();
+        out.push(c);
+        k += c.len_utf8();
+    }
+    out
+}
+
+#[test]
+fn record_explains_a_real_long_wait_as_in_the_snapshots() {
+    let script = repo().join("fixtures/hang/background_job.sh");
+    for lang in ["en", "zh"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = forkscope()
+            .args(["--lang", lang, "record", "-q", "-o"])
+            .arg(dir.path().join("t.jsonl"))
+            .args(["--stall-timeout", "1", "--on-deadlock", "kill", "--", "sh"])
+            .arg(&script)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "a long wait is not killed");
+        let text = mask_decimals(&redact(&String::from_utf8_lossy(&out.stderr)));
+        insta::assert_snapshot!(format!("live_record_long_wait_{lang}"), text);
     }
 }

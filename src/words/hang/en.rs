@@ -270,7 +270,11 @@ fn wakes(ws: &[WakeFd]) -> String {
 
 /// `30`, `2.8`: seconds without their unit (the first of a range).
 fn number(ns: u64) -> String {
-    secs(ns).trim_end_matches(" s").to_string()
+    if ns % 1_000_000_000 == 0 {
+        (ns / 1_000_000_000).to_string()
+    } else {
+        format!("{:.1}", ns as f64 / 1e9)
+    }
 }
 
 /// `30 s`, `2.5 s`, `300 ms`: a sleep's length.

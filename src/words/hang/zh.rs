@@ -253,7 +253,11 @@ fn wakes(ws: &[WakeFd]) -> String {
 
 /// `30`、`2.8`：不带单位的秒数（一个范围的下限）。
 fn number(ns: u64) -> String {
-    secs(ns).trim_end_matches(" 秒").to_string()
+    if ns % 1_000_000_000 == 0 {
+        (ns / 1_000_000_000).to_string()
+    } else {
+        format!("{:.1}", ns as f64 / 1e9)
+    }
 }
 
 /// `30 秒`、`2.5 秒`、`300 毫秒`：一次睡眠的长度。
