@@ -47,7 +47,11 @@
 //! write end is held only by an orphaned process that has never written a
 //! byte and is not running (a background job that inherited a pipeline's
 //! stdout: `{ sleep 30 & echo hi; } | cat`). The reader will wait until that
-//! process exits: *eof-held-open*.
+//! process exits: *eof-held-open*, a long wait rather than a hang for good
+//! ([`HangKind::may_end`]: explained, never killed). The holders may also be
+//! the idle children of such an orphan (a background subshell waiting for
+//! its sleep), or a daemon waiting on a socket; what each does, and for how
+//! long a sleeper sleeps, is in the facts (`eof`).
 
 mod eof;
 mod forked;
