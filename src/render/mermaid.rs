@@ -96,6 +96,10 @@ const WRITE: &str = "#c2410c";
 const READ: &str = "#1c5fb8";
 const LINK: &str = "#868e96";
 
+/// A pipe held by at least this many processes gets no edges: its node
+/// lists the holders' pids (at most [`HOLDERS_LISTED`]).
+const MANY_HOLDERS: usize = 4;
+const HOLDERS_LISTED: usize = 24;
 /// Shared open files listed in their note, at most. (They get no edges:
 /// each row already names its open file and count, and a fan-out of dotted
 /// lines to every holder crossed the picture.)
@@ -215,12 +219,52 @@ pub fn render(scene: &Scene) -> String {
             "inherited" => "inherited",
             _ => "pipe",
         };
+        let mut pids: Vec<String> = p
+            .writers
+            .iter()
+            .chain(&p.readers)
+            .chain(&p.unknown)
+            .map(|h| h.0.to_string())
+            .collect();
+        pids.sort_unstable_by_key(|p| p.parse::<i64>().unwrap_or(0));
+        pids.dedup();
+        let held = if lists_holders(p, pids.len()) {
+            let shown: Vec<&str> = pids
+                .iter()
+                .take(HOLDERS_LISTED)
+                .map(String::as_str)
+                .collect();
+            let more = if pids.len() > HOLDERS_LISTED {
+                " …"
+            } else {
+                ""
+            };
+            format!("<br>{}{more}", paragraph(&shown.join(" "), 40))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out.text,
-            "  pipe{i}[(\"<b>{}</b><br>{}{status}\")]:::{class}",
+            "  pipe{i}[(\"<b>{}</b><br>{}{held}{status}\")]:::{class}",
             text(&p.label),
             text(&counts)
         );
+        // A pipe held by many processes (make's jobserver), or inherited
+        // from outside the trace (a build tool's jobserver again, mostly),
+        // lists its holders instead of an edge from each: every process row
+        // already names it, and a fan-out from every box crosses the picture.
+        let mut holders: Vec<Pid> = p
+            .writers
+            .iter()
+            .chain(&p.readers)
+            .chain(&p.unknown)
+            .map(|h| h.0)
+            .collect();
+        holders.sort_unstable();
+        holders.dedup();
+        if lists_holders(p, holders.len()) {
+            continue;
+        }
         for (pid, fds) in by_process(&p.writers) {
             out.edge(
                 format_args!(
@@ -311,6 +355,12 @@ pub fn render(scene: &Scene) -> String {
         );
     }
     out.text
+}
+
+/// Whether pipe `p`, held by `processes` processes, is drawn without edges,
+/// listing its holders.
+fn lists_holders(p: &super::scene::PipeNode, processes: usize) -> bool {
+    processes >= MANY_HOLDERS || (p.origin == "inherited" && processes > 1)
 }
 
 /// `(pid, "fd 3,4")` per process, in the order the processes first appear.
