@@ -1011,10 +1011,10 @@ fn dot_and_mermaid_labels_speak_chinese_and_keep_their_identifiers() {
     assert!(dot_zh.contains("写端全关了 → 读端读到 EOF"), "{dot_zh}");
     assert!(dot_zh.contains(">6 个 fd<"), "{dot_zh}");
     let (mm_en, mm_zh) = (draw(en, "mermaid"), draw(zh, "mermaid"));
-    assert!(mm_en.contains("-->|read| p18583_fd3"));
-    assert!(mm_zh.contains("pipe0 -->|读| p18583_fd3"), "{mm_zh}");
-    assert!(mm_zh.contains("p18584_none[\"没有打开的 fd\"]"), "{mm_zh}");
-    assert!(mm_zh.contains("<br>6 个 fd\")]:::file"), "{mm_zh}");
+    assert!(mm_en.contains("-->|\"fd 3 read\"| p18583"));
+    assert!(mm_zh.contains("pipe0 -->|\"fd 3 读\"| p18583"), "{mm_zh}");
+    assert!(mm_zh.contains("<br>没有打开的 fd\"]:::hot"), "{mm_zh}");
+    assert!(mm_zh.contains(" · 6 个 fd (18583: fd 0,1,2"), "{mm_zh}");
     for (e, z) in [(&dot_en, &dot_zh), (&mm_en, &mm_zh)] {
         for w in [
             "after #",
@@ -1023,7 +1023,7 @@ fn dot_and_mermaid_labels_speak_chinese_and_keep_their_identifiers() {
             "running]",
             "no writer left",
             " fds",
-            "|read|",
+            "read\"|",
         ] {
             // DOT comments are for whoever reads the source, not drawn.
             let drawn = z.lines().filter(|l| !l.trim_start().starts_with("//"));

@@ -17,16 +17,31 @@ use std::fmt::Write as _;
 /// The longest label text kept (longer ones end in `…`).
 const LABEL_MAX: usize = 80;
 
-const HOT_BG: &str = "#ffe08a";
-const HOT_ROW_BG: &str = "#fff3c4";
-const HEAD_BG: &str = "#dfe8f5";
-const ZOMBIE_BG: &str = "#e0e0e0";
-const BAD: &str = "#c62828";
+const HOT_BG: &str = "#ffe8cc";
+/// The event's process's border (the SVG's highlight outline).
+const HOT: &str = "#e8590c";
+const HOT_ROW_BG: &str = "#fff3bf";
+const HEAD_BG: &str = "#e7f5ff";
+const ZOMBIE_BG: &str = "#dee2e6";
+const BAD: &str = "#c92a2a";
 /// Write orange and read blue, as in the SVG and the kernel view.
 const WRITE: &str = "#c2410c";
 const READ: &str = "#1c5fb8";
 /// A pipe whose readers get EOF (green, as in the SVG).
 const GOOD: &str = "#2b8a3e";
+/// Links and outlines (the SVG's grey).
+const LINK: &str = "#868e96";
+/// Shared open files (the SVG's purple).
+const SHARED_FILL: &str = "#f8f0fc";
+const SHARED: &str = "#9c36b5";
+/// A pipe's (fill, outline) by origin, as the SVG's tubes.
+fn pipe_colours(origin: &str) -> (&'static str, &'static str) {
+    match origin {
+        "fifo" => ("#f3f0ff", "#7048e8"),
+        "inherited" => ("#fff9db", "#e67700"),
+        _ => ("#e3fafc", "#0c8599"),
+    }
+}
 
 /// `s` as text inside a Graphviz HTML-like label: control characters made
 /// visible, `&`, `<`, `>`, `"` and `'` as entities, cut to `LABEL_MAX`.
@@ -158,7 +173,7 @@ pub fn render(scene: &Scene) -> String {
         if let Some(parent) = p.parent {
             let _ = writeln!(
                 out,
-                "  {}:h -> {}:h [style=dashed, color=\"#777777\", arrowhead=empty];",
+                "  {}:h -> {}:h [style=dashed, color=\"{LINK}\", arrowhead=empty];",
                 proc_id(parent),
                 proc_id(p.pid)
             );
@@ -181,7 +196,7 @@ pub fn render(scene: &Scene) -> String {
     for pid in outside {
         let _ = writeln!(
             out,
-            "  {} [shape=box, style=dashed, color=\"#777777\", fontcolor=\"#555555\", \
+            "  {} [shape=box, style=dashed, color=\"{LINK}\", fontcolor=\"#5c636a\", \
              label=<{pid}<br/><font point-size=\"8\">{}</font>>];",
             outside_id(pid),
             word(lang, Word::NotDrawn)
@@ -230,7 +245,7 @@ pub fn render(scene: &Scene) -> String {
     for (i, s) in scene.shared.iter().enumerate() {
         let _ = writeln!(
             out,
-            "  file{i} [shape=note, style=filled, fillcolor=\"#f5f5f5\", label=<{} {}<br/>\
+            "  file{i} [shape=note, style=filled, fillcolor=\"{SHARED_FILL}\", color=\"{SHARED}\", label=<{} {}<br/>\
              <font point-size=\"8\">{}</font>>];",
             html(&s.id),
             html(&s.label),
@@ -243,7 +258,7 @@ pub fn render(scene: &Scene) -> String {
                 // `dir=none` edge from a compass port with `constraint=false`
                 // ("Arrow type \"false\" unknown"); weight 0 keeps these
                 // edges from pulling the ranks just the same.
-                "  {} -> file{i} [dir=none, style=dotted, color=\"#999999\", weight=0];",
+                "  {} -> file{i} [dir=none, style=dotted, color=\"{SHARED}\", weight=0];",
                 at(h.0, h.1)
             );
         }
@@ -309,9 +324,9 @@ fn process(out: &mut String, lang: Lang, p: &ProcBox, warned: &HashSet<(Pid, i32
          cellpadding=\"3\"{}>",
         proc_id(p.pid),
         if p.highlight {
-            " color=\"#b8860b\""
+            format!(" color=\"{HOT}\"")
         } else {
-            ""
+            String::new()
         }
     );
     let _ = writeln!(
@@ -388,19 +403,20 @@ fn pipe(out: &mut String, lang: Lang, i: usize, p: &PipeNode) {
         p.origin == "inherited",
     )
     .filter(|v| v.eof || v.bad);
-    let (status, color) = match &verdict {
-        Some(v) if v.eof => (v.text.as_str(), GOOD),
-        Some(v) => (v.text.as_str(), BAD),
-        None => ("", "#555555"),
+    // The verdict in green (EOF) or red (SIGPIPE), the pipe in its
+    // origin's colours: as on the SVG's tubes.
+    let status = match &verdict {
+        Some(v) => format!(
+            "<br/><font point-size=\"8\" color=\"{}\">{}</font>",
+            if v.eof { GOOD } else { BAD },
+            html(&v.text)
+        ),
+        None => String::new(),
     };
-    let status = if status.is_empty() {
-        String::new()
-    } else {
-        format!("<br/><font point-size=\"8\">{}</font>", html(status))
-    };
+    let (fill, color) = pipe_colours(p.origin);
     let _ = writeln!(
         out,
-        "  pipe{i} [shape=cds, style=filled, fillcolor=\"#eef6ee\", color=\"{color}\", \
+        "  pipe{i} [shape=cds, style=filled, fillcolor=\"{fill}\", color=\"{color}\", \
          label=<{}{status}>];",
         html(&p.label)
     );
@@ -416,5 +432,23 @@ mod colour_tests {
         assert!(style.contains(&format!(".fs-cw{{stroke:{WRITE};")), "write");
         assert!(style.contains(&format!(".fs-cr{{stroke:{READ};")), "read");
         assert!(style.contains(&format!("fs-keof{{font-size:11px;fill:{GOOD};")));
+        assert!(style.contains(&format!("fs-kbad{{font-size:11px;fill:{BAD};")));
+        assert!(style.contains(&format!(".fs-hl .fs-outline{{stroke:{HOT};")));
+        assert!(style.contains(&format!(".fs-hl .fs-head{{fill:{HOT_BG}}}")));
+        assert!(style.contains(&format!(".fs-head{{fill:{HEAD_BG}}}")));
+        assert!(style.contains(&format!(".fs-zombie .fs-head{{fill:{ZOMBIE_BG}}}")));
+        assert!(style.contains(&format!(".fs-shared{{fill:none;stroke:{SHARED}}}")));
+        assert!(style.contains(&format!(".fs-ofbox{{fill:{SHARED_FILL};stroke:{SHARED};")));
+        for origin in ["created", "fifo", "inherited"] {
+            let (fill, stroke) = pipe_colours(origin);
+            let class = match origin {
+                "created" => String::new(),
+                o => format!(".fs-{o}"),
+            };
+            assert!(
+                style.contains(&format!(".fs-tube{class}{{fill:{fill};stroke:{stroke}")),
+                "{origin}"
+            );
+        }
     }
 }

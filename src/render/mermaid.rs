@@ -1,16 +1,24 @@
-//! A Mermaid `flowchart LR` for a [`Scene`]: each process a subgraph
-//! holding one node per fd, each pipe a node with an edge from every writer
-//! fd into it and from it to every reader fd, dotted parent -> child links,
-//! shared open files as nodes tied to their fds, the event as a note on its
-//! process, warnings as red notes. Every string from the trace goes through
-//! [`text`], which writes anything that could end a label, start markup,
-//! an entity or a directive as a `#NN;` code, so argv and paths stay text.
+//! A Mermaid `flowchart TB` for a [`Scene`]: each process one HTML-label
+//! node holding its fd table (rows in fd order), declared in tree order with
+//! its dotted parent -> child links first, so the layout ranks parents above
+//! children (Mermaid's dagre reverses a pipe edge that points back up the
+//! tree, never a fork). Each pipe is a tube node with an edge from every
+//! writer process into it and from it to every reader (labelled with the
+//! fds); shared open files are nodes tied to their processes while only a few
+//! processes hold them, else one list. The event is a note on its process,
+//! warnings red notes. Colours mean what they mean in the SVG: write orange,
+//! read blue, pipes teal, FIFOs violet, inherited pipes amber, shared files
+//! purple, the event's process orange. Every string from the trace goes
+//! through [`text`], which writes anything that could end a label, start
+//! markup, an entity or a directive as a `#NN;` code, so argv and paths stay
+//! text.
 
 use super::ascii::{truncate, visible};
-use super::scene::{ProcBox, Scene};
+use super::scene::{FdRow, ProcBox, Scene};
 use crate::trace::Pid;
 use crate::words::diagram::{phrase, pipe_verdict, state, word, Phrase, Word};
 use crate::words::Lang;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The longest label text kept (longer ones end in `…`).
@@ -83,40 +91,84 @@ fn proc_id(pid: Pid) -> String {
     format!("p{pid}")
 }
 
-fn fd_id(pid: Pid, fd: i32) -> String {
-    format!("p{pid}_fd{fd}")
+/// Colours, the SVG's (`svg::STYLE`).
+const WRITE: &str = "#c2410c";
+const READ: &str = "#1c5fb8";
+const LINK: &str = "#868e96";
+
+/// A pipe held by at least this many processes gets no edges: its node
+/// lists the holders' pids (at most [`HOLDERS_LISTED`]).
+const MANY_HOLDERS: usize = 4;
+const HOLDERS_LISTED: usize = 24;
+/// Shared open files listed in their note, at most. (They get no edges:
+/// each row already names its open file and count, and a fan-out of dotted
+/// lines to every holder crossed the picture.)
+const SHARED_LISTED: usize = 12;
+
+/// The statements, with the edges counted for `linkStyle`.
+struct Out {
+    text: String,
+    edges: usize,
+    /// Edge numbers per colour, for one `linkStyle` line each.
+    styles: BTreeMap<&'static str, Vec<usize>>,
+}
+
+impl Out {
+    fn edge(&mut self, line: std::fmt::Arguments<'_>, style: &'static str) {
+        let _ = writeln!(self.text, "  {line}");
+        self.styles.entry(style).or_default().push(self.edges);
+        self.edges += 1;
+    }
 }
 
 /// Draws `scene` as a Mermaid flowchart.
 pub fn render(scene: &Scene) -> String {
     let lang = scene.lang;
-    let mut out = String::from("flowchart LR\n");
-    let _ = writeln!(out, "  %% {}", text(&scene.title));
-    out.push_str("  classDef hot fill:#ffe08a,stroke:#b8860b,stroke-width:2px\n");
-    out.push_str("  classDef warn fill:#fde2e2,stroke:#c62828,color:#c62828\n");
-    out.push_str("  classDef note fill:#fff8dc,stroke:#999999\n");
-    out.push_str("  classDef pipe fill:#eef6ee,stroke:#2e7d32\n");
-    out.push_str("  classDef file fill:#f5f5f5,stroke:#999999\n");
+    let mut out = Out {
+        // Straight segments through the layout's bend points (the default
+        // curves cut the corners of the boxes beside them), and fd rows
+        // wide enough not to wrap.
+        text: String::from(
+            "---\nconfig:\n  flowchart:\n    curve: linear\n    wrappingWidth: 480\n---\nflowchart TB\n",
+        ),
+        edges: 0,
+        styles: BTreeMap::new(),
+    };
+    let o = &mut out.text;
+    let _ = writeln!(o, "  %% {}", text(&scene.title));
+    o.push_str("  classDef proc fill:#ffffff,stroke:#868e96,color:#212529,text-align:left\n");
+    o.push_str("  classDef hot fill:#ffe8cc,stroke:#e8590c,stroke-width:3px,color:#212529,text-align:left\n");
+    o.push_str(
+        "  classDef zombie fill:#f1f3f5,stroke:#868e96,stroke-dasharray:5 3,color:#5c636a,text-align:left\n",
+    );
+    o.push_str("  classDef stopped fill:#fff3bf,stroke:#f08c00,stroke-dasharray:2 2,color:#212529,text-align:left\n");
+    o.push_str("  classDef pipe fill:#e3fafc,stroke:#0c8599,color:#0b7285\n");
+    o.push_str("  classDef fifo fill:#f3f0ff,stroke:#7048e8,color:#5f3dc4\n");
+    o.push_str("  classDef inherited fill:#fff9db,stroke:#e67700,color:#d9480f\n");
+    o.push_str("  classDef file fill:#f8f0fc,stroke:#9c36b5,color:#862e9c\n");
+    o.push_str("  classDef note fill:#ffffff,stroke:#adb5bd,color:#212529\n");
+    o.push_str("  classDef warn fill:#fff5f5,stroke:#c92a2a,color:#c92a2a\n");
 
-    let rows = scene.drawn_fds();
-    // An fd's node when it is drawn, else its process's subgraph.
     let shown = scene.drawn_pids();
-    let at = |pid: Pid, fd: i32| {
-        if rows.contains(&(pid, fd)) {
-            fd_id(pid, fd)
-        } else if shown.contains(&pid) {
+    let at = |pid: Pid| {
+        if shown.contains(&pid) {
             proc_id(pid)
         } else {
             format!("out{pid}")
         }
     };
 
+    // Processes (in tree order, as the scene lists them), then the links
+    // that rank them, before any other edge.
     for p in &scene.processes {
-        process(&mut out, lang, p);
+        process(&mut out.text, scene, p);
     }
     for p in &scene.processes {
         if let Some(parent) = p.parent {
-            let _ = writeln!(out, "  {} -.->|fork| {}", proc_id(parent), proc_id(p.pid));
+            out.edge(
+                format_args!("{} -.->|fork| {}", proc_id(parent), proc_id(p.pid)),
+                LINK,
+            );
         }
     }
     // Holders of a drawn pipe that are not drawn themselves.
@@ -130,19 +182,28 @@ pub fn render(scene: &Scene) -> String {
     outside.sort_unstable();
     outside.dedup();
     if !outside.is_empty() {
-        out.push_str("  classDef outside fill:#ffffff,stroke:#777777,stroke-dasharray:4 3\n");
+        out.text.push_str(
+            "  classDef outside fill:#ffffff,stroke:#868e96,stroke-dasharray:4 3,color:#5c636a\n",
+        );
     }
     for pid in outside {
         let _ = writeln!(
-            out,
+            out.text,
             "  out{pid}[\"{pid}<br>{}\"]:::outside",
             word(lang, Word::NotDrawn)
         );
     }
     for (i, p) in scene.pipes.iter().enumerate() {
-        // Only traced holders are known; an end of unknown direction rules out both claims.
         // The same words as every drawing (inherited pipes may have ends
         // outside the trace, so they promise neither EOF nor SIGPIPE).
+        let counts = phrase(
+            lang,
+            &Phrase::PipeCounts {
+                writers: p.writers.len(),
+                readers: p.readers.len(),
+                unknown: p.unknown.len(),
+            },
+        );
         let status = pipe_verdict(
             lang,
             p.writers.len(),
@@ -151,113 +212,266 @@ pub fn render(scene: &Scene) -> String {
             p.origin == "inherited",
         )
         .filter(|v| v.eof || v.bad)
-        .map(|v| format!("<br>{}", text(&v.text)))
+        .map(|v| format!("<br>{}", paragraph(&v.text, 40)))
         .unwrap_or_default();
-        let _ = writeln!(out, "  pipe{i}>\"{}{status}\"]:::pipe", text(&p.label));
-        for (pid, fd) in &p.writers {
-            let _ = writeln!(
-                out,
-                "  {} -->|{}| pipe{i}",
-                at(*pid, *fd),
-                word(lang, Word::Write)
-            );
-        }
-        for (pid, fd) in &p.readers {
-            let _ = writeln!(
-                out,
-                "  pipe{i} -->|{}| {}",
-                word(lang, Word::Read),
-                at(*pid, *fd)
-            );
-        }
-        for (pid, fd) in &p.unknown {
-            let _ = writeln!(
-                out,
-                "  {} -.-|{}| pipe{i}",
-                at(*pid, *fd),
-                word(lang, Word::EndUnknown)
-            );
-        }
-    }
-    for (i, s) in scene.shared.iter().enumerate() {
+        let class = match p.origin {
+            "fifo" => "fifo",
+            "inherited" => "inherited",
+            _ => "pipe",
+        };
+        let mut pids: Vec<String> = p
+            .writers
+            .iter()
+            .chain(&p.readers)
+            .chain(&p.unknown)
+            .map(|h| h.0.to_string())
+            .collect();
+        pids.sort_unstable_by_key(|p| p.parse::<i64>().unwrap_or(0));
+        pids.dedup();
+        let held = if lists_holders(p, pids.len()) {
+            let shown: Vec<&str> = pids
+                .iter()
+                .take(HOLDERS_LISTED)
+                .map(String::as_str)
+                .collect();
+            let more = if pids.len() > HOLDERS_LISTED {
+                " …"
+            } else {
+                ""
+            };
+            format!("<br>{}{more}", paragraph(&shown.join(" "), 40))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
-            out,
-            "  file{i}[(\"{} {}<br>{}\")]:::file",
-            text(&s.id),
-            text(&s.label),
-            phrase(lang, &Phrase::FdCount(s.holders.len()))
+            out.text,
+            "  pipe{i}[(\"<b>{}</b><br>{}{held}{status}\")]:::{class}",
+            text(&p.label),
+            text(&counts)
         );
-        for (pid, fd) in &s.holders {
-            let _ = writeln!(out, "  {} -.- file{i}", at(*pid, *fd));
+        // A pipe held by many processes (make's jobserver), or inherited
+        // from outside the trace (a build tool's jobserver again, mostly),
+        // lists its holders instead of an edge from each: every process row
+        // already names it, and a fan-out from every box crosses the picture.
+        let mut holders: Vec<Pid> = p
+            .writers
+            .iter()
+            .chain(&p.readers)
+            .chain(&p.unknown)
+            .map(|h| h.0)
+            .collect();
+        holders.sort_unstable();
+        holders.dedup();
+        if lists_holders(p, holders.len()) {
+            continue;
+        }
+        for (pid, fds) in by_process(&p.writers) {
+            out.edge(
+                format_args!(
+                    "{} -->|\"{} {}\"| pipe{i}",
+                    at(pid),
+                    fds,
+                    word(lang, Word::Write)
+                ),
+                WRITE,
+            );
+        }
+        for (pid, fds) in by_process(&p.readers) {
+            out.edge(
+                format_args!(
+                    "pipe{i} -->|\"{} {}\"| {}",
+                    fds,
+                    word(lang, Word::Read),
+                    at(pid)
+                ),
+                READ,
+            );
+        }
+        for (pid, fds) in by_process(&p.unknown) {
+            out.edge(
+                format_args!(
+                    "{} -.-|\"{} {}\"| pipe{i}",
+                    at(pid),
+                    fds,
+                    word(lang, Word::EndUnknown)
+                ),
+                LINK,
+            );
         }
     }
-    if let Some(e) = &scene.event {
-        let mut label = format!("#35;{} {} {}", e.seq, e.pid, text(&e.call));
-        if let Some(s) = &e.sentence {
-            let _ = write!(label, "<br>{}", paragraph(s, 60));
+    let listed: Vec<_> = scene.shared.iter().collect();
+    if !listed.is_empty() {
+        let mut label = format!("<b>{}</b>", word(lang, Word::SharedFilesLong));
+        for s in listed.iter().take(SHARED_LISTED) {
+            let holders: Vec<String> = by_process(&s.holders)
+                .into_iter()
+                .map(|(pid, fds)| format!("{pid}: {fds}"))
+                .collect();
+            let _ = write!(
+                label,
+                "<br>{} {} · {} ({})",
+                text(&s.id),
+                text(&s.label),
+                phrase(lang, &Phrase::FdCount(s.holders.len())),
+                text(&holders.join(" · "))
+            );
         }
-        let _ = writeln!(out, "  ev[\"{label}\"]:::note");
-        if shown.contains(&e.pid) {
-            let _ = writeln!(out, "  ev -.- {}", proc_id(e.pid));
+        if listed.len() > SHARED_LISTED {
+            let more = phrase(lang, &Phrase::MoreNotListed(listed.len() - SHARED_LISTED));
+            let _ = write!(label, "<br>{}", text(&more));
         }
+        let _ = writeln!(out.text, "  shared[\"{label}\"]:::file");
+        // Above the tree (an invisible link ranks it), where no edge runs.
+        if let Some(root) = scene.processes.first() {
+            let _ = writeln!(out.text, "  shared ~~~ {}", proc_id(root.pid));
+            out.edges += 1;
+        }
+    }
+    // The event and warnings sit in their process's node; a note of their
+    // own only for a process not drawn.
+    if let Some(e) = scene.event.as_ref().filter(|e| !shown.contains(&e.pid)) {
+        let _ = writeln!(out.text, "  ev[\"{}\"]:::note", event_text(e, true));
     }
     for (i, w) in scene.warnings.iter().enumerate() {
-        let _ = writeln!(out, "  warn{i}[\"⚠ {}\"]:::warn", paragraph(&w.text, 48));
-        if shown.contains(&w.pid) {
-            let target = match w.fd {
-                Some(fd) => at(w.pid, fd),
-                None => proc_id(w.pid),
-            };
-            let _ = writeln!(out, "  warn{i} -.- {target}");
+        if !shown.contains(&w.pid) {
+            let _ = writeln!(
+                out.text,
+                "  warn{i}[\"⚠ {}\"]:::warn",
+                paragraph(&w.text, 48)
+            );
         }
     }
-    out
+    for (colour, edges) in &out.styles {
+        let list: Vec<String> = edges.iter().map(|e| e.to_string()).collect();
+        let width = if *colour == WRITE || *colour == READ {
+            "2px"
+        } else {
+            "1px"
+        };
+        let _ = writeln!(
+            out.text,
+            "  linkStyle {} stroke:{colour},stroke-width:{width},color:{colour}",
+            list.join(",")
+        );
+    }
+    out.text
 }
 
-fn process(out: &mut String, lang: Lang, p: &ProcBox) {
+/// Whether pipe `p`, held by `processes` processes, is drawn without edges,
+/// listing its holders.
+fn lists_holders(p: &super::scene::PipeNode, processes: usize) -> bool {
+    processes >= MANY_HOLDERS || (p.origin == "inherited" && processes > 1)
+}
+
+/// `(pid, "fd 3,4")` per process, in the order the processes first appear.
+fn by_process(v: &[(Pid, i32)]) -> Vec<(Pid, String)> {
+    let mut groups: Vec<(Pid, Vec<i32>)> = Vec::new();
+    for &(pid, fd) in v {
+        match groups.iter_mut().find(|g| g.0 == pid) {
+            Some(g) => g.1.push(fd),
+            None => groups.push((pid, vec![fd])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(pid, mut fds)| {
+            fds.sort_unstable();
+            let fds: Vec<String> = fds.iter().map(|f| f.to_string()).collect();
+            (pid, format!("fd {}", fds.join(",")))
+        })
+        .collect()
+}
+
+/// One fd row of a process's table.
+fn row(f: &FdRow, lang: Lang) -> String {
+    let mut label = format!("{} → {}", f.fd, text(&f.label));
+    if f.refcount > 1 {
+        let _ = write!(label, " · {} ×{}", text(&f.open_file), f.refcount);
+    }
+    if f.cloexec {
+        label.push_str(" · cloexec");
+    }
+    if f.new {
+        let _ = write!(label, " · {}", word(lang, Word::NewMark));
+    }
+    if f.highlight {
+        format!("<b>▶ {label}</b>")
+    } else {
+        label
+    }
+}
+
+/// The event's seq, call (after the pid when `pid`) and sentence.
+fn event_text(e: &super::scene::EventInfo, pid: bool) -> String {
+    let mut label = if pid {
+        format!("#35;{} {} {}", e.seq, e.pid, text(&e.call))
+    } else {
+        format!("#35;{} {}", e.seq, text(&e.call))
+    };
+    if let Some(s) = &e.sentence {
+        let _ = write!(label, "<br>{}", paragraph(s, 60));
+    }
+    label
+}
+
+fn process(out: &mut String, scene: &Scene, p: &ProcBox) {
+    let lang = scene.lang;
     let mut head = format!(
-        "{} {} [{}]",
+        "<b>{} {}</b> [{}]",
         p.pid,
         text(&p.program),
         text(state(lang, p.state))
     );
+    if p.new {
+        let _ = write!(head, " {}", word(lang, Word::NewMark));
+    }
     if p.chain.len() > 1 {
         let chain: Vec<String> = p.chain.iter().map(|c| text(c)).collect();
-        let _ = write!(head, " {} {}", word(lang, Word::Ran), chain.join(" → "));
+        let _ = write!(head, "<br>{} {}", word(lang, Word::Ran), chain.join(" → "));
     }
     if p.threads > 0 {
         let _ = write!(head, " {}", phrase(lang, &Phrase::Threads(p.threads)));
     }
-    let id = proc_id(p.pid);
-    let _ = writeln!(out, "  subgraph {id}[\"{head}\"]");
-    for f in &p.fds {
-        let mut label = format!("{} → {}", f.fd, text(&f.label));
-        if f.refcount > 1 {
-            let _ = write!(label, " · {} ×{}", text(&f.open_file), f.refcount);
-        }
-        if f.cloexec {
-            label.push_str(" · cloexec");
-        }
-        let class = if f.highlight { ":::hot" } else { "" };
-        let _ = writeln!(out, "    {}[\"{label}\"]{class}", fd_id(p.pid, f.fd));
+    // Rows in fd order, each ghost (what the event removed) struck through
+    // where its fd sits.
+    let mut rows: Vec<(i32, String)> = p
+        .ghosts
+        .iter()
+        .map(|(fd, was)| {
+            let was = phrase(lang, &Phrase::Was(was.clone()));
+            (*fd, format!("<s>{fd} → {}</s>", text(&was)))
+        })
+        .collect();
+    rows.extend(p.fds.iter().map(|f| (f.fd, row(f, lang))));
+    rows.sort_by_key(|r| r.0);
+    let mut label = head;
+    if let Some(e) = scene.event.as_ref().filter(|e| e.pid == p.pid) {
+        let _ = write!(label, "<br><i>{}</i>", event_text(e, true));
+    }
+    for w in scene.warnings.iter().filter(|w| w.pid == p.pid) {
+        let _ = write!(label, "<br><i>⚠ {}</i>", paragraph(&w.text, 48));
+    }
+    for (_, r) in &rows {
+        let _ = write!(label, "<br>{r}");
     }
     if p.fds.is_empty() && p.hidden_files == 0 {
-        let _ = writeln!(out, "    {id}_none[\"{}\"]", word(lang, Word::NoOpenFds));
+        let _ = write!(label, "<br>{}", word(lang, Word::NoOpenFds));
     }
     if p.hidden_files > 0 {
-        let _ = writeln!(
-            out,
-            "    {id}_hidden[\"… {}\"]",
+        let _ = write!(
+            label,
+            "<br>… {}",
             phrase(lang, &Phrase::FdsNotShown(p.hidden_files))
         );
     }
-    out.push_str("  end\n");
-    if p.highlight {
-        let _ = writeln!(
-            out,
-            "  style {id} fill:#fff3c4,stroke:#b8860b,stroke-width:2px"
-        );
-    } else if p.state == "zombie" {
-        let _ = writeln!(out, "  style {id} fill:#e0e0e0,stroke:#777777");
-    }
+    let class = if p.highlight {
+        "hot"
+    } else {
+        match p.state {
+            "zombie" => "zombie",
+            "stopped" => "stopped",
+            _ => "proc",
+        }
+    };
+    let _ = writeln!(out, "  {}[\"{label}\"]:::{class}", proc_id(p.pid));
 }

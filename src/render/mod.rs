@@ -10,6 +10,7 @@ pub mod hang;
 pub mod html;
 pub mod json;
 pub mod kernel;
+pub mod layout;
 pub mod mermaid;
 pub mod narrate;
 pub mod perfetto;

@@ -14,7 +14,6 @@ use super::scene::{FdRow, ProcBox, Scene};
 use crate::trace::Pid;
 use crate::words::diagram::{phrase, pipe_verdict, state, word, Phrase, Word};
 use crate::words::Lang;
-use std::collections::HashMap;
 use std::fmt::Write;
 
 /// Draws a scene as a standalone SVG document: the event's call and sentence
@@ -122,37 +121,7 @@ pub(crate) const DEFS: &str = concat!(
     "</defs>\n"
 );
 
-// Geometry, in px. CH is the advance of one column of DejaVu Sans Mono (and
-// most monospace fonts) at 12 px; SMALL_CH the same at 11 px.
-const CH: f64 = 7.2;
-const SMALL_CH: f64 = 6.6;
-const MARGIN: f64 = 16.0;
-const PAD: f64 = 8.0;
-const HEAD_H: f64 = 22.0;
-const CHAIN_H: f64 = 16.0;
-const ROW_H: f64 = 18.0;
-const WARN_H: f64 = 15.0;
-const INDENT: f64 = 32.0;
-const BOX_GAP: f64 = 14.0;
-const MIN_BOX_W: f64 = 200.0;
-const LANE_GAP: f64 = 44.0;
-const SLOT_W: f64 = 40.0;
-const TUBE_W: f64 = 18.0;
-/// Room right of a tube for its verdict (one rotated line of 10 px text).
-const VERDICT_W: f64 = 14.0;
-const MIN_WIDTH: f64 = 720.0;
-/// Longest fd label drawn in full; longer ones lose their middle.
-const LABEL_COLS: usize = 48;
-/// Longest program name drawn in full.
-const PROG_COLS: usize = 40;
-/// Longest pipe name drawn on a tube.
-const TUBE_COLS: usize = 24;
-/// Narrowest column count warnings wrap at.
-const WARN_COLS: usize = 36;
-/// Shared open files listed at the bottom, at most.
-const SHARED_SHOWN: usize = 20;
-/// Holders listed per shared file, at most.
-const HOLDERS_SHOWN: usize = 12;
+use super::layout::*;
 
 /// Draws `scene` as an SVG document.
 pub(crate) fn render_with(scene: &Scene, opts: Opts) -> String {
@@ -358,216 +327,17 @@ pub(crate) fn pieces(scene: &Scene, opts: Opts) -> Pieces {
     }
 }
 
-/// Where one process box goes.
-struct Placed {
-    x: f64,
-    y: f64,
-    w: f64,
-    h: f64,
-    /// Where its chain line, rows, hidden count and warnings start.
-    rows_y: f64,
-    /// Columns: the label's width and where the marks start.
-    label_cols: usize,
-    /// Some row has FD_CLOEXEC (reserve its mark's column).
-    any_cloexec: bool,
-    /// The warnings about it, wrapped.
-    warnings: Vec<String>,
-    /// Rows named by a warning.
-    warn_fds: Vec<i32>,
-}
-
-/// Where one pipe's tube goes.
-struct Tube {
-    /// Index in `scene.pipes`.
-    pipe: usize,
-    x: f64,
-    top: f64,
-    bottom: f64,
-}
-
-struct Layout {
-    boxes: Vec<Placed>,
-    /// Pid to index in `scene.processes` (and `boxes`).
-    index: HashMap<Pid, usize>,
-    /// (pid, fd) to the right end of the row, where arrows attach.
-    anchors: HashMap<(Pid, i32), (f64, f64)>,
-    tubes: Vec<Tube>,
-    /// Right edge of everything drawn.
-    right: f64,
-    /// Bottom edge of the boxes.
-    bottom: f64,
-}
-
 impl Layout {
-    fn new(scene: &Scene) -> Layout {
-        let lang = scene.lang;
-        let mut index = HashMap::with_capacity(scene.processes.len());
-        for (i, p) in scene.processes.iter().enumerate() {
-            index.entry(p.pid).or_insert(i);
-        }
-        let mut warns: HashMap<Pid, Vec<&super::scene::Warning>> = HashMap::new();
-        for w in &scene.warnings {
-            warns.entry(w.pid).or_default().push(w);
-        }
-        let mut boxes = Vec::with_capacity(scene.processes.len());
-        let mut anchors = HashMap::new();
-        let mut y = 0.0;
-        let mut right: f64 = 0.0;
-        for p in &scene.processes {
-            let x = MARGIN + INDENT * p.depth as f64;
-            let label_cols = p
-                .fds
-                .iter()
-                .map(|f| cols(&fit(&f.label, LABEL_COLS)))
-                .chain(p.ghosts.iter().map(|g| cols(&ghost_label(lang, &g.1))))
-                .max()
-                .unwrap_or(0);
-            let any_new = p.fds.iter().any(|f| f.new);
-            let any_cloexec = p.fds.iter().any(|f| f.cloexec);
-            let any_shared = p
-                .fds
-                .iter()
-                .map(|f| shared_mark(f).map_or(0, |m| cols(&m)))
-                .max();
-            // Row: PAD, fd number (3 columns), a space, label, marks, PAD.
-            let mut row_w = PAD + 4.0 * CH + label_cols as f64 * CH + PAD;
-            if any_cloexec {
-                row_w += CH + mark_w("cloexec");
-            }
-            if let Some(m) = any_shared.filter(|m| *m > 0) {
-                row_w += CH + m as f64 * 6.0 + 8.0;
-            }
-            if any_new {
-                row_w += CH + mark_w(word(lang, Word::NewMark));
-            }
-            let head_w = PAD + header_w(lang, p) + PAD;
-            let chain = chain_text(lang, p);
-            let chain_w = chain
-                .as_ref()
-                .map_or(0.0, |c| PAD + cols(c) as f64 * SMALL_CH + PAD);
-            let mut w = MIN_BOX_W.max(row_w).max(head_w).max(chain_w).ceil();
-            let mut lines = Vec::new();
-            let mut warn_fds = Vec::new();
-            if let Some(ws) = warns.get(&p.pid) {
-                let wcols = (((w - 2.0 * PAD) / SMALL_CH) as usize).max(WARN_COLS);
-                w = w.max((2.0 * PAD + wcols as f64 * SMALL_CH).ceil());
-                for wn in ws {
-                    lines.extend(wrap(&format!("\u{26a0} {}", wn.text), wcols));
-                    if let Some(fd) = wn.fd {
-                        warn_fds.push(fd);
-                    }
-                }
-            }
-            let rows_y = y + HEAD_H + if chain.is_some() { CHAIN_H } else { 4.0 };
-            for (i, f) in p.fds.iter().enumerate() {
-                let cy = rows_y + ROW_H * i as f64 + ROW_H / 2.0;
-                anchors.insert((p.pid, f.fd), (x + w, cy));
-            }
-            let rows = p.fds.len().max(1) + p.ghosts.len() + usize::from(p.hidden_files > 0);
-            let mut h = rows_y - y + ROW_H * rows as f64 + 4.0;
-            if !lines.is_empty() {
-                h += 4.0 + WARN_H * lines.len() as f64;
-            }
-            h += 4.0;
-            right = right.max(x + w);
-            boxes.push(Placed {
-                x,
-                y,
-                w,
-                h,
-                rows_y,
-                label_cols,
-                any_cloexec,
-                warnings: lines,
-                warn_fds,
-            });
-            y += h + BOX_GAP;
-        }
-        let bottom = (y - BOX_GAP).max(0.0);
-
-        // The pipe lane: each tube spans its holders' rows; tubes whose spans
-        // overlap take different slots (first fit, in order of their tops).
-        let lane_x = right + LANE_GAP;
-        let mut spans: Vec<(f64, f64, usize)> = Vec::new();
-        for (i, pn) in scene.pipes.iter().enumerate() {
-            let ys: Vec<f64> = pn
-                .writers
-                .iter()
-                .chain(&pn.readers)
-                .chain(&pn.unknown)
-                .filter_map(|k| anchors.get(k).map(|a| a.1))
-                .collect();
-            if ys.is_empty() {
-                continue;
-            }
-            let lo = ys.iter().copied().fold(f64::INFINITY, f64::min) - 9.0;
-            let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max) + 9.0;
-            let need = cols(&tube_label(lang, pn))
-                .max(tube_verdict(lang, pn).map_or(0, |v| cols(&v.text)))
-                as f64
-                * SMALL_CH
-                + 20.0;
-            let (lo, hi) = if hi - lo < need {
-                // Long enough for its name, but never above the first box.
-                let lo = ((lo + hi) / 2.0 - need / 2.0).max(0.0);
-                (lo, lo + need)
-            } else {
-                (lo, hi)
-            };
-            spans.push((lo, hi, i));
-        }
-        spans.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
-        let mut slot_ends: Vec<f64> = Vec::new();
-        let mut tubes = Vec::with_capacity(spans.len());
-        for (lo, hi, i) in spans {
-            let slot = match slot_ends.iter().position(|e| *e + 10.0 <= lo) {
-                Some(s) => s,
-                None => {
-                    slot_ends.push(f64::NEG_INFINITY);
-                    slot_ends.len() - 1
-                }
-            };
-            slot_ends[slot] = hi;
-            tubes.push(Tube {
-                pipe: i,
-                x: lane_x + SLOT_W * slot as f64,
-                top: lo,
-                bottom: hi,
-            });
-        }
-        tubes.sort_by_key(|t| t.pipe);
-        if !slot_ends.is_empty() {
-            right = lane_x + SLOT_W * (slot_ends.len() - 1) as f64 + TUBE_W + VERDICT_W;
-        }
-        let bottom = tubes.iter().map(|t| t.bottom).fold(bottom, f64::max);
-        Layout {
-            boxes,
-            index,
-            anchors,
-            tubes,
-            right,
-            bottom,
-        }
-    }
-
     /// Parent -> child links (drawn first, under everything).
     fn draw_links(&self, scene: &Scene, out: &mut String) {
-        for (p, b) in scene.processes.iter().zip(&self.boxes) {
-            let Some(parent) = p.parent.and_then(|pp| self.index.get(&pp)) else {
-                continue;
-            };
-            let pb = &self.boxes[*parent];
-            if pb.y >= b.y {
-                continue;
-            }
-            let lx = pb.x + 12.0;
+        for (_, [a, b, c]) in self.links(scene) {
             let _ = writeln!(
                 out,
                 "<path class=\"fs-link\" d=\"M{},{}V{}H{}\"/>",
-                n(lx),
-                n(pb.y + pb.h),
-                n(b.y + HEAD_H / 2.0),
-                n(b.x)
+                n(a.0),
+                n(a.1),
+                n(b.1),
+                n(c.0)
             );
         }
     }
@@ -612,43 +382,34 @@ impl Layout {
                 .and_then(|i| scene.processes[*i].fds.iter().find(|f| f.fd == k.1))
                 .is_some_and(|f| f.highlight)
         };
-        for t in &self.tubes {
-            let pn = &scene.pipes[t.pipe];
-            let ends = pn
-                .writers
-                .iter()
-                .map(|k| (k, "fs-cw", Some("fs-aw"), true))
-                .chain(
-                    pn.readers
-                        .iter()
-                        .map(|k| (k, "fs-cr", Some("fs-ar"), false)),
-                )
-                .chain(pn.unknown.iter().map(|k| (k, "fs-cu", None, true)));
-            for (k, class, marker, into_pipe) in ends {
-                let Some(&(ax, ay)) = self.anchors.get(k) else {
-                    continue;
-                };
-                let (x1, x2) = if into_pipe {
-                    (ax, t.x - 1.0)
-                } else {
-                    (t.x, ax + 1.0)
-                };
-                let hl = if highlighted(k) { " fs-chl" } else { "" };
-                let _ = write!(
-                    out,
-                    "<path class=\"fs-halo\" d=\"M{},{}H{}\"/><path class=\"{class}{hl}\" d=\"M{},{}H{}\"",
-                    n(ax + 3.0),
-                    n(ay),
-                    n(t.x - 3.0),
-                    n(x1),
-                    n(ay),
-                    n(x2)
-                );
-                if let Some(m) = marker {
-                    let _ = write!(out, " marker-end=\"url(#{m})\"");
-                }
-                out.push_str("/>\n");
+        for r in &self.routes {
+            let (class, marker) = match r.end {
+                "write" => ("fs-cw", Some("fs-aw")),
+                "read" => ("fs-cr", Some("fs-ar")),
+                _ => ("fs-cu", None),
+            };
+            let hl = if highlighted(&r.from) { " fs-chl" } else { "" };
+            // Under the arrow a white halo, 3 px short of both ends.
+            let mut halo = r.points.clone();
+            nudge(&mut halo, 3.0);
+            // Writers (and unknown ends) are drawn from the row to the
+            // tube, readers from the tube to the row; the head stops 1 px
+            // short of what it points at.
+            let mut line = r.points.clone();
+            if r.end == "read" {
+                line.reverse();
             }
+            nudge_last(&mut line, 1.0);
+            let _ = write!(
+                out,
+                "<path class=\"fs-halo\" d=\"{}\"/><path class=\"{class}{hl}\" d=\"{}\"",
+                path_d(&halo),
+                path_d(&line)
+            );
+            if let Some(m) = marker {
+                let _ = write!(out, " marker-end=\"url(#{m})\"");
+            }
+            out.push_str("/>\n");
         }
         // Tube names last, haloed in the tube's colour, so no arrow hides them.
         for t in &self.tubes {
@@ -683,8 +444,38 @@ impl Layout {
     }
 }
 
+/// Axis-parallel points as path data: `M x,y` then `H x` or `V y`.
+fn path_d(points: &[(f64, f64)]) -> String {
+    let mut d = String::new();
+    let _ = write!(d, "M{},{}", n(points[0].0), n(points[0].1));
+    for w in points.windows(2) {
+        if w[1].1 == w[0].1 {
+            let _ = write!(d, "H{}", n(w[1].0));
+        } else {
+            let _ = write!(d, "V{}", n(w[1].1));
+        }
+    }
+    d
+}
+
+/// Pulls the last point `by` px back along its (horizontal) last segment.
+fn nudge_last(points: &mut [(f64, f64)], by: f64) {
+    let k = points.len() - 1;
+    let dir = (points[k].0 - points[k - 1].0).signum();
+    points[k].0 -= dir * by;
+}
+
+/// Pulls both ends of a route `by` px in (along their horizontal segments).
+fn nudge(points: &mut [(f64, f64)], by: f64) {
+    let k = points.len() - 1;
+    let first = (points[1].0 - points[0].0).signum();
+    points[0].0 += first * by;
+    let last = (points[k].0 - points[k - 1].0).signum();
+    points[k].0 -= last * by;
+}
+
 /// The name on a tube with its writer and reader counts.
-fn tube_label(lang: Lang, pn: &super::scene::PipeNode) -> String {
+pub(crate) fn tube_label(lang: Lang, pn: &super::scene::PipeNode) -> String {
     format!(
         "{} \u{b7} {}",
         fit(&pn.label, TUBE_COLS),
@@ -701,7 +492,7 @@ fn tube_label(lang: Lang, pn: &super::scene::PipeNode) -> String {
 
 /// The verdict beside a tube, when it is news: EOF, SIGPIPE, or ends that
 /// may be held outside the trace.
-fn tube_verdict(
+pub(crate) fn tube_verdict(
     lang: Lang,
     pn: &super::scene::PipeNode,
 ) -> Option<crate::words::diagram::PipeVerdict> {
@@ -716,7 +507,7 @@ fn tube_verdict(
 }
 
 /// A ghost row's text: what the fd was before the event.
-fn ghost_label(lang: Lang, was: &str) -> String {
+pub(crate) fn ghost_label(lang: Lang, was: &str) -> String {
     phrase(lang, &Phrase::Was(fit(was, LABEL_COLS).to_string()))
 }
 
@@ -986,7 +777,7 @@ fn mark(out: &mut String, x: f64, top: f64, s: &str, class: &str, tclass: &str) 
 }
 
 /// Width of a [`mark`] (10 px text: 6 px a column).
-fn mark_w(s: &str) -> f64 {
+pub(crate) fn mark_w(s: &str) -> f64 {
     cols(s) as f64 * 6.0 + 8.0
 }
 
@@ -995,7 +786,7 @@ fn badge_w(s: &str) -> f64 {
 }
 
 /// `#3×2` for an open file description several fds share.
-fn shared_mark(f: &FdRow) -> Option<String> {
+pub(crate) fn shared_mark(f: &FdRow) -> Option<String> {
     (f.refcount > 1).then(|| format!("{}\u{d7}{}", f.open_file, f.refcount))
 }
 
@@ -1014,7 +805,7 @@ fn badges(lang: Lang, p: &ProcBox) -> Vec<String> {
     v
 }
 
-fn header_w(lang: Lang, p: &ProcBox) -> f64 {
+pub(crate) fn header_w(lang: Lang, p: &ProcBox) -> f64 {
     let mut w = (cols(&p.pid.to_string()) + 1 + cols(&fit(&p.program, PROG_COLS))) as f64 * CH;
     for b in badges(lang, p) {
         w += 4.0 + badge_w(&b);
@@ -1023,7 +814,7 @@ fn header_w(lang: Lang, p: &ProcBox) -> f64 {
 }
 
 /// `exec: sh → echo`, when the process ran more than one program.
-fn chain_text(lang: Lang, p: &ProcBox) -> Option<String> {
+pub(crate) fn chain_text(lang: Lang, p: &ProcBox) -> Option<String> {
     if p.chain.len() < 2 {
         return None;
     }
