@@ -482,7 +482,8 @@ impl Graph<'_> {
                 .filter(|&&i| matches!(self.waits[i], Wait::OpenFifo { .. }))
                 .map(|&i| who(&self.snap.tasks[i]))
                 .collect();
-            return (Summary::FifoOpens { openers, paths }, Fix::FifoOrder);
+            let fix = self.fifo_fix(order).unwrap_or(Fix::FifoOrder);
+            return (Summary::FifoOpens { openers, paths }, fix);
         }
         (Summary::Blocked { tasks: names }, Fix::SeeSteps)
     }
@@ -710,6 +711,9 @@ impl Graph<'_> {
             let t = &self.snap.tasks[i];
             let next = cyc[(k + 1) % cyc.len()];
             let nt = &self.snap.tasks[next];
+            if let Some(f) = self.read_edge_fix(i, next) {
+                return f;
+            }
             match &self.waits[i] {
                 Wait::ReadPipe { pipe, .. } => {
                     let (_, writers) = self.snap.holders(pipe);

@@ -43,6 +43,7 @@
 //! process exits: *eof-held-open*.
 
 mod eof;
+mod fixes;
 mod forked;
 mod graph;
 mod locks;
