@@ -10,7 +10,8 @@
 //!   read both at once, `communicate()`.
 //! - `fixtures/hang/inherited_write_end.py`: a multiprocessing worker forked
 //!   after the result pipe was made holds its write end and never writes:
-//!   close it in the worker, or do not let it inherit it (spawn).
+//!   close it in the worker, or do not let it inherit it (spawn). The worker
+//!   names itself (prctl PR_SET_NAME): both its names are shown.
 //! - `fixtures/hang/fifo_no_reader.sh`: bash writes to a FIFO in the
 //!   foreground before starting its reader: start the reader first.
 //!
@@ -362,13 +363,13 @@ fn inherited_words(root: i32, worker: i32) -> (Vec<String>, Vec<String>) {
     (
         vec![
             format!("{root} (python3) is blocked reading pipe:["),
-            format!("its write end is still open in {worker} (python3) fd 4"),
-            format!("Fix: close fd 4 in {worker} (python3) as soon as it starts, or keep it from inheriting the write end of pipe:["),
+            format!("its write end is still open in {worker} (python3, ps: worker-1) fd 4"),
+            format!("Fix: close fd 4 in {worker} (python3, ps: worker-1) as soon as it starts, or keep it from inheriting the write end of pipe:["),
             "(start it before the pipe is made, or use the spawn start method: multiprocessing.set_start_method(\"spawn\") hands a worker none of the parent's fds)".into(),
             format!("it got it from {root} (python3) and has written nothing at all, and {root} sees EOF only once every write end is closed"),
         ],
         vec![
-            format!("让 {worker}（python3）一启动就关闭 fd 4，或者别让它继承 pipe:["),
+            format!("让 {worker}（python3，ps 显示为 worker-1）一启动就关闭 fd 4，或者别让它继承 pipe:["),
             format!("这个写端是它从 {root}（python3）继承来的，它一个字节也没写过"),
         ],
     )

@@ -388,6 +388,7 @@ mod tests {
             fds,
             in_tree: true,
             signals: None,
+            comm: None,
         };
         let snap = Snapshot {
             root: 5,

@@ -86,6 +86,10 @@ pub struct Who {
     pub tid: Pid,
     /// Its program (raw, from /proc).
     pub name: String,
+    /// The name it gave itself (its comm, as `ps` shows it), when that
+    /// differs from `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm: Option<String>,
 }
 
 /// A process named in a hang, with its program when it was seen.
@@ -96,6 +100,10 @@ pub struct ProcName {
     /// Its program, when the snapshot had it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The name it gave itself (its comm, as `ps` shows it), when that
+    /// differs from `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm: Option<String>,
 }
 
 /// A process holding one end of a pipe, and by which fds.
@@ -788,6 +796,7 @@ mod tests {
             pid: 7,
             tid: 7,
             name: "a\nb".into(),
+            comm: None,
         };
         let facts = HangFacts {
             summary: Summary::WaitsForItself { who: who.clone() },
@@ -807,6 +816,7 @@ mod tests {
                         proc: ProcName {
                             pid: 7,
                             name: Some("a\nb".into()),
+                            comm: None,
                         },
                         fds: vec![4],
                         itself: true,

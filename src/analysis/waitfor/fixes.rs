@@ -117,12 +117,11 @@ impl Graph<'_> {
         if paths.len() != 1 {
             return None;
         }
-        let held = self.snap.processes().into_iter().any(|p| {
-            self.snap
-                .fds(p)
-                .iter()
-                .any(|f| paths.iter().any(|x| *x == f.target))
-        });
+        let held = self
+            .snap
+            .processes()
+            .into_iter()
+            .any(|p| self.snap.fds(p).iter().any(|f| paths.contains(&f.target)));
         if held {
             return None;
         }

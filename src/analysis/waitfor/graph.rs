@@ -134,6 +134,7 @@ pub(super) fn who(t: &Task) -> Who {
         pid: t.pid,
         tid: t.tid,
         name: t.name.clone(),
+        comm: t.comm.clone(),
     }
 }
 
@@ -143,6 +144,7 @@ impl Graph<'_> {
         ProcName {
             pid,
             name: self.snap.threads(pid).next().map(|t| t.name.clone()),
+            comm: self.snap.threads(pid).next().and_then(|t| t.comm.clone()),
         }
     }
 

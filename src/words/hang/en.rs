@@ -20,10 +20,17 @@ fn nums(fds: &[i32]) -> String {
 
 /// `4102 (cat)`, or `4102 (cat) thread 4105`.
 pub(super) fn who(w: &Who) -> String {
-    if w.tid == w.pid {
-        format!("{} ({})", w.pid, visible(&w.name))
-    } else {
-        format!("{} ({}) thread {}", w.pid, visible(&w.name), w.tid)
+    match (&w.comm, w.tid == w.pid) {
+        (Some(c), true) => format!("{} ({}, ps: {})", w.pid, visible(&w.name), visible(c)),
+        (Some(c), false) => format!(
+            "{} ({}) thread {} (ps: {})",
+            w.pid,
+            visible(&w.name),
+            w.tid,
+            visible(c)
+        ),
+        (None, true) => format!("{} ({})", w.pid, visible(&w.name)),
+        (None, false) => format!("{} ({}) thread {}", w.pid, visible(&w.name), w.tid),
     }
 }
 
@@ -33,9 +40,10 @@ fn whos(ws: &[Who]) -> String {
 
 /// `4102 (cat)`, or `4102` when its program is unknown.
 fn proc_name(p: &ProcName) -> String {
-    match &p.name {
-        Some(n) => format!("{} ({})", p.pid, visible(n)),
-        None => p.pid.to_string(),
+    match (&p.name, &p.comm) {
+        (Some(n), Some(c)) => format!("{} ({}, ps: {})", p.pid, visible(n), visible(c)),
+        (Some(n), None) => format!("{} ({})", p.pid, visible(n)),
+        (None, _) => p.pid.to_string(),
     }
 }
 

@@ -37,10 +37,22 @@ pub(super) fn tidy(s: String) -> String {
 
 /// `4102（cat）`, `4102（cat）的线程 4105`.
 pub(super) fn who(w: &Who) -> String {
-    if w.tid == w.pid {
-        format!("{}（{}）", w.pid, visible(&w.name))
-    } else {
-        format!("{}（{}）的线程 {}", w.pid, visible(&w.name), w.tid)
+    match (&w.comm, w.tid == w.pid) {
+        (Some(c), true) => format!(
+            "{}（{}，ps 显示为 {}）",
+            w.pid,
+            visible(&w.name),
+            visible(c)
+        ),
+        (Some(c), false) => format!(
+            "{}（{}）的线程 {}（ps 显示为 {}）",
+            w.pid,
+            visible(&w.name),
+            w.tid,
+            visible(c)
+        ),
+        (None, true) => format!("{}（{}）", w.pid, visible(&w.name)),
+        (None, false) => format!("{}（{}）的线程 {}", w.pid, visible(&w.name), w.tid),
     }
 }
 
@@ -49,9 +61,10 @@ fn whos(ws: &[Who]) -> String {
 }
 
 fn proc_name(p: &ProcName) -> String {
-    match &p.name {
-        Some(n) => format!("{}（{}）", p.pid, visible(n)),
-        None => p.pid.to_string(),
+    match (&p.name, &p.comm) {
+        (Some(n), Some(c)) => format!("{}（{}，ps 显示为 {}）", p.pid, visible(n), visible(c)),
+        (Some(n), None) => format!("{}（{}）", p.pid, visible(n)),
+        (None, _) => p.pid.to_string(),
     }
 }
 
