@@ -70,7 +70,7 @@ fn plumbing(events: &[Event]) -> HashMap<String, Vec<String>> {
                 waits.sort();
                 continue;
             }
-            EventKind::Exit { status } => format!("exit {status:?}"),
+            EventKind::Exit { status, .. } => format!("exit {status:?}"),
             _ => continue,
         };
         out.entry(me).or_default().push(line);

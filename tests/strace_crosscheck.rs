@@ -240,7 +240,7 @@ fn forkscope_run(trace_path: &Path) -> Run {
             } if child > 0 => Act::Reap {
                 status: status.map_or_else(|| "unknown".into(), |s| status_text(&s)),
             },
-            EventKind::Exit { status } => Act::End {
+            EventKind::Exit { status, .. } => Act::End {
                 status: status_text(&status),
             },
             _ => continue,

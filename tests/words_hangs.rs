@@ -46,6 +46,7 @@ impl Snap {
             fds: Vec::new(),
             in_tree: true,
             signals: None,
+            comm: None,
         });
         self
     }
@@ -699,7 +700,69 @@ fn cases() -> Vec<(&'static str, Snapshot)> {
                 .polled(1, &[(9, true, false)])
                 .done(),
         ),
+        (
+            "python_reading_stdout_while_the_child_fills_stderr",
+            stderr_full("python3", "python3"),
+        ),
+        (
+            "reading_stdout_while_the_child_fills_stderr",
+            stderr_full("runner", "tool"),
+        ),
+        (
+            "python_worker_that_inherited_the_write_end",
+            inherited("python3", "python3"),
+        ),
+        (
+            "child_that_inherited_the_write_end_across_exec",
+            inherited("runner", "helper"),
+        ),
+        (
+            "fifo_written_before_its_reader_starts",
+            Snap::new(40)
+                .proc(40, 1, "bash", 'S')
+                .proc(41, 40, "bash", 'S')
+                .blocked(40, "wait4", &[ANY, 0x7ff0, 0, 0])
+                .fifo_open(41, "/tmp/x/p", 0o1101)
+                .done(),
+        ),
     ]
+}
+
+/// A parent reading its child's stdout (pipe 1, fd 3) to the end while the
+/// child is blocked writing its full stderr pipe (pipe 2, fd 2), whose read
+/// end only the parent holds (fd 5).
+fn stderr_full(parent: &str, child: &str) -> Snapshot {
+    Snap::new(100)
+        .proc(100, 1, parent, 'S')
+        .proc(101, 100, child, 'S')
+        .pipe_fd(100, 3, 1, Access::Read)
+        .pipe_fd(100, 5, 2, Access::Read)
+        .pipe_fd(101, 1, 1, Access::Write)
+        .pipe_fd(101, 2, 2, Access::Write)
+        .fill(1, 0)
+        .fill(2, 65536)
+        .blocked(100, "read", &[3, 0x7ff0, 8192])
+        .blocked(101, "write", &[2, 0x7ff0, 200_000])
+        .done()
+}
+
+/// A parent reading a result pipe (pipe 1, fd 3) to EOF; its child holds
+/// the write end as fd 4, has written nothing, and waits for a task on
+/// pipe 2 (fd 5), which the parent writes only after the results.
+fn inherited(parent: &str, child: &str) -> Snapshot {
+    Snap::new(200)
+        .proc(200, 1, parent, 'S')
+        .proc(202, 200, child, 'S')
+        .pipe_fd(200, 3, 1, Access::Read)
+        .pipe_fd(200, 6, 2, Access::Write)
+        .pipe_fd(202, 4, 1, Access::Write)
+        .pipe_fd(202, 5, 2, Access::Read)
+        .fill(1, 0)
+        .fill(2, 0)
+        .wchar(200, 237)
+        .blocked(200, "read", &[3, 0x7ff0, 4096])
+        .blocked(202, "read", &[5, 0x7ff0, 1])
+        .done()
 }
 
 /// What `snapshot` prints for `snap` in `lang`.

@@ -21,6 +21,9 @@ pub struct Proc {
     /// The program it ran when it forked, when that differs (it exec'd
     /// since): `bash` for a bash that forked and then became `cat`.
     pub forked_as: Option<String>,
+    /// The name it gave itself (comm, as `ps` shows it), when the trace
+    /// recorded one that differs from its program's.
+    pub comm: Option<String>,
 }
 
 impl Proc {
@@ -30,6 +33,7 @@ impl Proc {
             pid,
             program: program.into(),
             forked_as: None,
+            comm: None,
         }
     }
 }

@@ -248,6 +248,7 @@ impl Analysis for KilledBySigpipe {
         }
         let EventKind::Exit {
             status: Status::Signaled { signaled, .. },
+            ..
         } = ev.kind
         else {
             return;

@@ -400,6 +400,7 @@ impl Analysis for LeakedWriteEnd {
             }
             EventKind::Exit {
                 status: Status::Signaled { signaled, .. },
+                ..
             } if signaled.0 != libc::SIGPIPE => {
                 // Only the exit of the last task ends the process.
                 let last = cx
@@ -408,7 +409,7 @@ impl Analysis for LeakedWriteEnd {
                     .process_of_task(ev.pid)
                     .filter(|p| p.tasks.len() == 1)
                     .map(|p| p.pid);
-                if let (Some(c), EventKind::Exit { status }) = (last, &ev.kind) {
+                if let (Some(c), EventKind::Exit { status, .. }) = (last, &ev.kind) {
                     self.check_reader(cx, c, Outcome::Killed(ev, *status), out);
                 }
             }

@@ -341,9 +341,13 @@ impl Context<'_> {
         program_of(self.model, pid)
     }
 
-    /// `pid` with the program it runs now.
+    /// `pid` with the program it runs now (and the name it gave itself,
+    /// once the trace recorded it).
     pub fn proc(&self, pid: Pid) -> Proc {
-        Proc::new(pid, self.name(pid))
+        Proc {
+            comm: renamed_as(self.model, pid),
+            ..Proc::new(pid, self.name(pid))
+        }
     }
 
     /// The process (thread group) a live task belongs to; the tid itself
@@ -481,6 +485,25 @@ pub const EXIT_ORDER_SLOP_NS: u64 = 50_000_000;
 
 /// The program `pid` runs (the last name of its argv\[0\], or of its
 /// path), raw from the trace; `?` when unknown.
+/// The name process `pid` gave itself (prctl PR_SET_NAME), when the trace
+/// recorded one that differs from what exec named it.
+pub fn renamed_as(model: &Model, pid: Pid) -> Option<String> {
+    let p = model
+        .tree()
+        .process_of_task(pid)
+        .or_else(|| model.process(pid))?;
+    let program = model.tree().program(p.id).or_else(|| {
+        let inherited = p.inherited_program.and_then(|r| model.tree().exec(r));
+        inherited.or_else(|| {
+            model
+                .tree()
+                .parent(p.id)
+                .and_then(|q| model.tree().program(q.id))
+        })
+    })?;
+    p.renamed(program).map(|c| c.lossy().into_owned())
+}
+
 pub fn program_of(model: &Model, pid: Pid) -> String {
     let Some(p) = model
         .tree()

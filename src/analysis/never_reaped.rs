@@ -54,7 +54,10 @@ fn finding(
     // that forked it, and should have waited, is the one it ran then.
     let forked_as = super::program_at_fork(cx.model, c).filter(|was| *was != pprog);
     let fact = FindingFact::NeverReaped {
-        child: Proc::new(c_pid, cprog.clone()),
+        child: Proc {
+            comm: super::renamed_as(cx.model, c_pid),
+            ..Proc::new(c_pid, cprog.clone())
+        },
         parent: Proc {
             forked_as,
             ..Proc::new(parent, pprog.clone())
@@ -114,7 +117,8 @@ impl Analysis for NeverReaped {
             let killed = matches!(
                 ev.kind,
                 EventKind::Exit {
-                    status: Status::Signaled { .. }
+                    status: Status::Signaled { .. },
+                    ..
                 }
             );
             let zombie_ns = c

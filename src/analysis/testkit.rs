@@ -135,6 +135,7 @@ impl Script {
             pid,
             EventKind::Exit {
                 status: Status::Exited { exited: code },
+                comm: None,
             },
         )
     }
@@ -147,6 +148,7 @@ impl Script {
                     signaled: Sig(sig),
                     core: false,
                 },
+                comm: None,
             },
         )
     }

@@ -224,7 +224,12 @@ impl Model {
                 ok: true,
                 ..
             } => self.on_setpgid(&mut cx, *target, *pgid),
-            EventKind::Exit { status } => self.on_exit(&mut cx, *status),
+            EventKind::Exit { status, comm } => {
+                if let Some(c) = comm {
+                    self.named(cx.pid, c);
+                }
+                self.on_exit(&mut cx, *status)
+            }
             EventKind::Sigchld {
                 action, nocldwait, ..
             } => {
@@ -880,6 +885,17 @@ impl Model {
         if let Some(id) = process {
             let p = self.tree.proc_mut(id);
             p.pgid = Some(if pgid == 0 { p.pid } else { pgid });
+        }
+    }
+
+    /// The name task `tid` had as it ended: its process's, when it is the
+    /// main thread.
+    fn named(&mut self, tid: Pid, comm: &crate::trace::RawStr) {
+        if let Some(t) = self.tree.tasks.get(&tid) {
+            let p = self.tree.proc_mut(t.process);
+            if p.pid == tid {
+                p.comm = Some(comm.clone());
+            }
         }
     }
 

@@ -196,9 +196,23 @@ pub struct Process {
     /// Its SIGCHLD disposition (inherited at fork; exec keeps an ignored
     /// one and clears SA_NOCLDWAIT).
     pub sigchld: Sigchld,
+    /// The name its main thread gave itself (comm, as `ps` shows it), as
+    /// the trace's `exit` recorded it; shown where it differs from the
+    /// program's name ([`Process::renamed`]).
+    pub comm: Option<RawStr>,
 }
 
 impl Process {
+    /// The name it gave itself, when that is not what exec named it: its
+    /// comm differs from the basename of the path of `program`, the one it
+    /// runs (exec sets comm to that, cut to 15 bytes).
+    pub fn renamed(&self, program: &ExecRecord) -> Option<&RawStr> {
+        let comm = self.comm.as_ref()?;
+        let path = program.path.as_bytes();
+        let base = path.rsplit(|b| *b == b'/').next().unwrap_or(path);
+        (comm.as_bytes() != &base[..base.len().min(15)]).then_some(comm)
+    }
+
     /// It still has a live task (running or stopped).
     pub fn is_alive(&self) -> bool {
         matches!(
@@ -392,6 +406,7 @@ impl ProcessTree {
             pgid,
             sid,
             sigchld,
+            comm: None,
         });
         id
     }

@@ -79,6 +79,17 @@ pub struct Task {
     /// Its signal masks, when /proc showed them (for lost wakeups).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signals: Option<SigMasks>,
+    /// The name it gave itself, as `ps` shows it (/proc/PID/task/TID/comm:
+    /// prctl PR_SET_NAME, pthread_setname_np), when it differs from `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm: Option<String>,
+}
+
+/// The name a task gave itself (`comm`, at most 15 bytes), when it is not
+/// just its program's `name` (`name` cut to 15 bytes, as exec sets comm).
+pub fn renamed(name: &str, comm: &str) -> bool {
+    let n = name.as_bytes();
+    comm.as_bytes() != &n[..n.len().min(15)]
 }
 
 /// A task's signal masks: bit `n - 1` stands for signal `n`, as in
@@ -315,6 +326,7 @@ mod tests {
             fds,
             in_tree: true,
             signals: None,
+            comm: None,
         }
     }
 

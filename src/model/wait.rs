@@ -493,6 +493,7 @@ mod tests {
             fds,
             in_tree: true,
             signals: None,
+            comm: None,
         };
         let snap = Snapshot {
             root: 5,

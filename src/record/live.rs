@@ -589,7 +589,9 @@ pub(super) fn read_process(pid: Pid, in_tree: bool, traced: Option<&Traced>) -> 
         if let Ok(io) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/io")) {
             parse_io(&io, &mut progress);
         }
+        let comm = crate::model::snapshot::renamed(&name, &st.comm).then(|| visible(&st.comm));
         tasks.push(Task {
+            comm,
             pid,
             tid,
             ppid: st.ppid,

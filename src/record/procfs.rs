@@ -300,6 +300,17 @@ pub fn resolve(pid: i32, dirfd: Option<i32>, path: &[u8]) -> PathBuf {
     }
 }
 
+/// The name task `tid` gave itself (/proc/TID/comm without its newline), or
+/// `None` once /proc no longer shows it. Read once per exit (a zombie still
+/// has its comm until it is reaped), never per syscall.
+pub fn comm(tid: i32) -> Option<RawStr> {
+    let mut c = std::fs::read(format!("/proc/{tid}/comm")).ok()?;
+    if c.last() == Some(&b'\n') {
+        c.pop();
+    }
+    (!c.is_empty()).then_some(RawStr(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

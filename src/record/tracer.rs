@@ -836,7 +836,8 @@ impl Tracer {
         }
         self.kills.retain(|k| k.pid != pid);
         if !task.exit_recorded {
-            self.emit(pid, EventKind::Exit { status })?;
+            let comm = super::procfs::comm(pid);
+            self.emit(pid, EventKind::Exit { status, comm })?;
         }
         self.unreaped.exited(pid, status);
         Ok(())
@@ -869,7 +870,8 @@ impl Tracer {
             _ => false,
         };
         if need {
-            self.emit(child, EventKind::Exit { status })?;
+            let comm = super::procfs::comm(child);
+            self.emit(child, EventKind::Exit { status, comm })?;
         }
         Ok(())
     }

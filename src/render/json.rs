@@ -436,6 +436,7 @@ mod tests {
                 10,
                 EventKind::Exit {
                     status: crate::trace::Status::Exited { exited: 0 },
+                    comm: None,
                 },
             ),
         ]);

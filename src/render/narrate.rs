@@ -329,7 +329,7 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             errno,
             ..
         } => format!("setpgid({target}, {pgid}){}", err(errno)),
-        EventKind::Exit { status: s } => format!("+++ {} +++", status(s)),
+        EventKind::Exit { status: s, .. } => format!("+++ {} +++", status(s)),
         EventKind::Stall { hang, summary, .. } => format!("*** hang ({hang}): {summary} ***"),
         EventKind::FdSnapshot { at, fds, .. } => {
             let list: Vec<String> = fds.iter().map(|e| e.fd.to_string()).collect();
@@ -571,7 +571,7 @@ pub fn facts(
                 action: action.clone(),
             }
         }),
-        EventKind::Exit { status: s } => parts.push(Said::Ends { pid, status: *s }),
+        EventKind::Exit { status: s, .. } => parts.push(Said::Ends { pid, status: *s }),
         _ => {}
     }
     for n in &applied.notes {

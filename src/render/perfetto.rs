@@ -793,6 +793,7 @@ mod tests {
     fn exit() -> EventKind {
         EventKind::Exit {
             status: Status::Exited { exited: 0 },
+            comm: None,
         }
     }
 

@@ -52,8 +52,12 @@ pub fn text(snap: &Snapshot, report: &Report, lang: Lang, paint: Paint) -> Strin
         } else {
             String::new()
         };
+        let ps = t
+            .comm
+            .as_deref()
+            .map_or(String::new(), |c| crate::words::text::ps_name(lang, c));
         s.push_str(&format!(
-            "{indent}{id} {} [{}] {}{mark}\n",
+            "{indent}{id} {}{ps} [{}] {}{mark}\n",
             paint.prog(&visible(&t.name)),
             t.state,
             words::doing(lang, snap, &w.wait),

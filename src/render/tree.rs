@@ -65,6 +65,14 @@ fn describe_process(lang: Lang, m: &Model, p: &Process, style: &Style, end_ns: u
         style.pid(&p.pid.to_string()),
         style.prog(&chain.join(" → "))
     );
+    // The name it gave itself (prctl PR_SET_NAME), where ps shows that.
+    let program = p.last_exec().or_else(|| {
+        let inherited = p.inherited_program.and_then(|r| m.tree().exec(r));
+        inherited.or_else(|| m.tree().parent(p.id).and_then(|q| m.tree().program(q.id)))
+    });
+    if let Some(comm) = program.and_then(|e| p.renamed(e)) {
+        s.push_str(&crate::words::text::ps_name(lang, &comm.lossy()));
+    }
     if let Some(e) = p.last_exec() {
         if e.argv.len() > 1 {
             s.push_str(&style.dim(&format!(" {}", short_args(lang, &e.argv[1..]))));

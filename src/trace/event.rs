@@ -683,6 +683,10 @@ pub enum EventKind {
     Exit {
         /// How it ended.
         status: Status,
+        /// The name it gave itself (/proc/PID/comm, as `ps` shows it), read
+        /// as it ended, when /proc still showed it (added in format v1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comm: Option<RawStr>,
     },
     /// The traced tree hung (`record --stall-timeout`, or Ctrl-C / detach on
     /// a hung tree): who waits for whom, read from /proc at that moment.

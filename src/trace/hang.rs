@@ -120,6 +120,10 @@ pub struct Who {
     pub tid: Pid,
     /// Its program (raw, from /proc).
     pub name: String,
+    /// The name it gave itself (its comm, as `ps` shows it), when that
+    /// differs from `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm: Option<String>,
 }
 
 /// A process named in a hang, with its program when it was seen.
@@ -130,6 +134,10 @@ pub struct ProcName {
     /// Its program, when the snapshot had it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The name it gave itself (its comm, as `ps` shows it), when that
+    /// differs from `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm: Option<String>,
 }
 
 /// A process holding one end of a pipe, and by which fds.
@@ -719,6 +727,74 @@ pub enum Fix {
         /// Its fd on the write end.
         fd: i32,
     },
+    /// A reader reads one pipe to the end while the process that holds its
+    /// write end is blocked writing a second, full pipe that only the
+    /// reader holds the read end of and does not read (a Python parent
+    /// reading `p.stdout` while the child fills stderr): read both at once.
+    ReadBothPipes {
+        /// The reader.
+        reader: Pid,
+        /// The fd it reads.
+        fd: i32,
+        /// Its read end of the full pipe, when it holds one fd of it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        other_fd: Option<i32>,
+        /// The writer, blocked on the full pipe.
+        writer: Pid,
+        /// The full pipe.
+        other: String,
+        /// The reader's runtime, when its program says (Python: communicate()).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runtime: Option<Runtime>,
+    },
+    /// Openers of FIFOs all wait for the other side, and no process has the
+    /// FIFOs open or is opening them the other way: start that side first.
+    StartOtherSideFirst {
+        /// The first opener.
+        opener: Who,
+        /// The FIFOs, sorted.
+        paths: Vec<String>,
+        /// They are opened for writing (the reader is missing), not reading.
+        write: bool,
+    },
+    /// The holder of a write end got it by inheritance and has written
+    /// nothing at all: it should close it, or not inherit it.
+    InheritedWriteEnd {
+        /// The process holding it.
+        holder: ProcName,
+        /// Its fds on the write end.
+        fds: Vec<i32>,
+        /// Its parent, which it got the fds from.
+        parent: ProcName,
+        /// It runs the same program as its parent (forked, no exec).
+        forked: bool,
+        /// The reader waiting for EOF.
+        reader: Pid,
+        /// The pipe.
+        pipe: String,
+        /// The holder's runtime, when its program says.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runtime: Option<Runtime>,
+    },
+}
+
+/// The language runtime a process runs, when its program's name says so:
+/// it decides which remedy a fix names (`communicate()`, a start method).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Runtime {
+    /// CPython (`python`, `python3`, `python3.12`).
+    Python,
+}
+
+impl Runtime {
+    /// The runtime a program name (basename of argv[0]) shows, if any.
+    pub fn of_program(name: &str) -> Option<Runtime> {
+        let rest = name.strip_prefix("python")?;
+        rest.chars()
+            .all(|c| c.is_ascii_digit() || c == '.')
+            .then_some(Runtime::Python)
+    }
 }
 
 /// The words of a hang as facts: its summary, its steps in wait order, and
@@ -827,6 +903,7 @@ mod tests {
             pid: 7,
             tid: 7,
             name: "a\nb".into(),
+            comm: None,
         };
         let facts = HangFacts {
             summary: Summary::WaitsForItself { who: who.clone() },
@@ -846,6 +923,7 @@ mod tests {
                         proc: ProcName {
                             pid: 7,
                             name: Some("a\nb".into()),
+                            comm: None,
                         },
                         fds: vec![4],
                         itself: true,

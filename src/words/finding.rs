@@ -153,9 +153,13 @@ fn v(s: &str) -> Cow<'_, str> {
 /// A process's program, escaped; with the program it ran when it forked
 /// when that differs: `bash, now cat` / `bash，现在是 cat`.
 fn prog(lang: Lang, p: &Proc) -> String {
+    let ps = p
+        .comm
+        .as_deref()
+        .map_or(String::new(), |c| super::text::ps_name(lang, c));
     match (&p.forked_as, lang) {
-        (Some(was), Lang::En) => format!("{}, now {}", v(was), v(&p.program)),
-        (Some(was), Lang::Zh) => format!("{}，现在是 {}", v(was), v(&p.program)),
-        (None, _) => v(&p.program).into_owned(),
+        (Some(was), Lang::En) => format!("{}, now {}{ps}", v(was), v(&p.program)),
+        (Some(was), Lang::Zh) => format!("{}，现在是 {}{ps}", v(was), v(&p.program)),
+        (None, _) => format!("{}{ps}", v(&p.program)),
     }
 }

@@ -257,6 +257,7 @@ mod tests {
             pid: 7,
             tid: 7,
             name: "evil\n\u{1b}[2J\u{202e}".into(),
+            comm: None,
         }
     }
 
@@ -270,6 +271,7 @@ mod tests {
                 proc: ProcName {
                     pid: 7,
                     name: Some(hostile().name),
+                    comm: None,
                 },
                 fds: vec![4],
                 itself: true,
@@ -308,7 +310,11 @@ mod tests {
                 pipe: "pipe:[2]".into(),
             },
             Fix::DoNotInherit {
-                holder: ProcName { pid: 9, name: None },
+                holder: ProcName {
+                    pid: 9,
+                    name: None,
+                    comm: None,
+                },
                 pipe: "pipe:[2]".into(),
                 fd: 7,
             },

@@ -195,6 +195,17 @@ pub fn gap(s: &str) -> &'static str {
     }
 }
 
+/// The name a process gave itself (its comm, as `ps` shows it), after its
+/// program's name where the two differ: ` (ps: worker-1)`,
+/// `（ps 显示为 worker-1）`. Escaped: a program chooses its own comm.
+pub fn ps_name(lang: Lang, comm: &str) -> String {
+    let comm = visible(comm);
+    match lang {
+        Lang::En => format!(" (ps: {comm})"),
+        Lang::Zh => format!("（ps 显示为 {comm}）"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -245,7 +245,7 @@ pub fn exits(events: &[Event]) -> HashMap<i32, forkscope::trace::Status> {
     events
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::Exit { status } => Some((e.pid, status)),
+            EventKind::Exit { status, .. } => Some((e.pid, status)),
             _ => None,
         })
         .collect()

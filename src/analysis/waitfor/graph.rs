@@ -169,6 +169,7 @@ pub(super) fn who(t: &Task) -> Who {
         pid: t.pid,
         tid: t.tid,
         name: t.name.clone(),
+        comm: t.comm.clone(),
     }
 }
 
@@ -178,6 +179,7 @@ impl Graph<'_> {
         ProcName {
             pid,
             name: self.snap.threads(pid).next().map(|t| t.name.clone()),
+            comm: self.snap.threads(pid).next().and_then(|t| t.comm.clone()),
         }
     }
 
@@ -517,7 +519,8 @@ impl Graph<'_> {
                 .filter(|&&i| matches!(self.waits[i], Wait::OpenFifo { .. }))
                 .map(|&i| who(&self.snap.tasks[i]))
                 .collect();
-            return (Summary::FifoOpens { openers, paths }, Fix::FifoOrder);
+            let fix = self.fifo_fix(order).unwrap_or(Fix::FifoOrder);
+            return (Summary::FifoOpens { openers, paths }, fix);
         }
         (Summary::Blocked { tasks: names }, Fix::SeeSteps)
     }
@@ -821,6 +824,9 @@ impl Graph<'_> {
             let t = &self.snap.tasks[i];
             let next = cyc[(k + 1) % cyc.len()];
             let nt = &self.snap.tasks[next];
+            if let Some(f) = self.read_edge_fix(i, next) {
+                return f;
+            }
             match &self.waits[i] {
                 Wait::ReadPipe { pipe, .. } => {
                     let (_, writers) = self.snap.holders(pipe);

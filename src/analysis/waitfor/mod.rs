@@ -54,6 +54,7 @@
 //! long a sleeper sleeps, is in the facts (`eof`).
 
 mod eof;
+mod fixes;
 mod forked;
 mod graph;
 mod locks;

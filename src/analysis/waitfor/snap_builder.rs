@@ -30,6 +30,7 @@ impl Snap {
             fds: Vec::new(),
             in_tree: true,
             signals: None,
+            comm: None,
         });
         self
     }

@@ -98,6 +98,7 @@ fn a_million_synthetic_events_replay_and_print_their_rate() {
             child,
             EventKind::Exit {
                 status: Status::Exited { exited: 0 },
+                comm: None,
             },
         );
         push(100, EventKind::Close { fd: 3 });
@@ -175,6 +176,7 @@ fn a_wait_with_a_null_status_still_reaps_an_exited_child() {
         11,
         EventKind::Exit {
             status: Status::Exited { exited: 4 },
+            comm: None,
         },
     );
     assert!(s.m.process(11).unwrap().is_zombie());
@@ -208,6 +210,7 @@ fn a_wait_that_reaped_but_failed_to_store_the_status_still_reaps() {
         11,
         EventKind::Exit {
             status: Status::Exited { exited: 9 },
+            comm: None,
         },
     );
     s.ev(
@@ -507,6 +510,7 @@ fn children_of_a_parent_ignoring_sigchld_are_reaped_by_the_kernel_and_exec_clear
         101,
         EventKind::Exit {
             status: Status::Exited { exited: 0 },
+            comm: None,
         },
     );
     let c = s.m.process(101).unwrap();
@@ -531,6 +535,7 @@ fn children_of_a_parent_ignoring_sigchld_are_reaped_by_the_kernel_and_exec_clear
         102,
         EventKind::Exit {
             status: Status::Exited { exited: 0 },
+            comm: None,
         },
     );
     assert_eq!(s.m.process(102).unwrap().state, ProcessState::Zombie);

@@ -154,6 +154,7 @@ impl Sim {
             pid,
             EventKind::Exit {
                 status: Status::Exited { exited: code },
+                comm: None,
             },
         )
     }

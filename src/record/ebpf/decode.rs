@@ -221,6 +221,7 @@ impl Decoder {
                     r.ts,
                     EventKind::Exit {
                         status: Status::from_wait_status(code),
+                        comm: None,
                     },
                 ));
             }

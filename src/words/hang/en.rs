@@ -4,8 +4,8 @@ use super::Recorded;
 use crate::model::snapshot::Snapshot;
 use crate::model::wait::{PolledPipe, Wait, WaitTarget};
 use crate::trace::hang::{
-    Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Step, Summary, Then, WakeFd,
-    WakeKind, Who,
+    Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Runtime, Step, Summary, Then,
+    WakeFd, WakeKind, Who,
 };
 use crate::words::text::{duration, list as list_in, visible};
 use crate::words::Lang;
@@ -20,10 +20,17 @@ fn nums(fds: &[i32]) -> String {
 
 /// `4102 (cat)`, or `4102 (cat) thread 4105`.
 pub(super) fn who(w: &Who) -> String {
-    if w.tid == w.pid {
-        format!("{} ({})", w.pid, visible(&w.name))
-    } else {
-        format!("{} ({}) thread {}", w.pid, visible(&w.name), w.tid)
+    match (&w.comm, w.tid == w.pid) {
+        (Some(c), true) => format!("{} ({}, ps: {})", w.pid, visible(&w.name), visible(c)),
+        (Some(c), false) => format!(
+            "{} ({}) thread {} (ps: {})",
+            w.pid,
+            visible(&w.name),
+            w.tid,
+            visible(c)
+        ),
+        (None, true) => format!("{} ({})", w.pid, visible(&w.name)),
+        (None, false) => format!("{} ({}) thread {}", w.pid, visible(&w.name), w.tid),
     }
 }
 
@@ -33,9 +40,10 @@ fn whos(ws: &[Who]) -> String {
 
 /// `4102 (cat)`, or `4102` when its program is unknown.
 fn proc_name(p: &ProcName) -> String {
-    match &p.name {
-        Some(n) => format!("{} ({})", p.pid, visible(n)),
-        None => p.pid.to_string(),
+    match (&p.name, &p.comm) {
+        (Some(n), Some(c)) => format!("{} ({}, ps: {})", p.pid, visible(n), visible(c)),
+        (Some(n), None) => format!("{} ({})", p.pid, visible(n)),
+        (None, _) => p.pid.to_string(),
     }
 }
 
@@ -617,6 +625,49 @@ pub(super) fn fix(f: &Fix) -> String {
             proc_name(holder),
             visible(pipe)
         ),
+        Fix::ReadBothPipes { reader, fd, other_fd, writer, other, runtime } => {
+            let theirs = match other_fd {
+                Some(o) => format!("fd {fd} and fd {o}"),
+                None => format!("fd {fd} and its read end of {}", visible(other)),
+            };
+            let how = match runtime {
+                Some(Runtime::Python) => "use communicate() (or a thread per pipe) instead of reading one pipe to the end",
+                None => "poll(2) both, or a thread per pipe, instead of reading one to the end",
+            };
+            format!(
+                "in {reader}, read {theirs} at the same time: {how}; {writer} is blocked writing to {}, which is full, and only {reader} can read it, so the EOF on fd {fd} never comes",
+                visible(other)
+            )
+        }
+        Fix::StartOtherSideFirst { opener, paths, write } => {
+            let fifos = list(&paths.iter().map(|p| visible(p).into_owned()).collect::<Vec<_>>());
+            if *write {
+                format!(
+                    "start the reader of {fifos} first, in the background, before {} opens it for writing (in a shell: `reader <FIFO &` before `writer >FIFO`): an open of a FIFO for writing blocks until some process opens it for reading, and no process has it open or is opening it for reading",
+                    who(opener)
+                )
+            } else {
+                format!(
+                    "start the writer of {fifos} first, in the background, before {} opens it for reading (in a shell: `writer >FIFO &` before `reader <FIFO`): an open of a FIFO for reading blocks until some process opens it for writing, and no process has it open or is opening it for writing",
+                    who(opener)
+                )
+            }
+        }
+        Fix::InheritedWriteEnd { holder, fds, parent, forked, reader, pipe, runtime } => {
+            let fds = nums(fds);
+            let keep = match (runtime, forked) {
+                (Some(Runtime::Python), true) => "start it before the pipe is made, or use the spawn start method: multiprocessing.set_start_method(\"spawn\") hands a worker none of the parent's fds",
+                (Some(Runtime::Python), false) => "start it with close_fds=True and without these fds in pass_fds, or before the pipe is made",
+                (None, true) => "start it before the pipe is made, or close the fds it does not use in the child right after fork",
+                (None, false) => "make the pipe close-on-exec with pipe2(O_CLOEXEC), or start it before the pipe is made",
+            };
+            format!(
+                "close fd {fds} in {} as soon as it starts, or keep it from inheriting the write end of {} ({keep}): it got it from {} and has written nothing at all, and {reader} sees EOF only once every write end is closed",
+                proc_name(holder),
+                visible(pipe),
+                proc_name(parent)
+            )
+        }
     }
 }
 

@@ -4,8 +4,8 @@ use super::Recorded;
 use crate::model::snapshot::Snapshot;
 use crate::model::wait::{PolledPipe, Wait, WaitTarget};
 use crate::trace::hang::{
-    Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Step, Summary, Then, WakeFd,
-    WakeKind, Who,
+    Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Runtime, Step, Summary, Then,
+    WakeFd, WakeKind, Who,
 };
 use crate::words::text::{duration, list as list_in, visible};
 use crate::words::Lang;
@@ -37,10 +37,22 @@ pub(super) fn tidy(s: String) -> String {
 
 /// `4102（cat）`, `4102（cat）的线程 4105`.
 pub(super) fn who(w: &Who) -> String {
-    if w.tid == w.pid {
-        format!("{}（{}）", w.pid, visible(&w.name))
-    } else {
-        format!("{}（{}）的线程 {}", w.pid, visible(&w.name), w.tid)
+    match (&w.comm, w.tid == w.pid) {
+        (Some(c), true) => format!(
+            "{}（{}，ps 显示为 {}）",
+            w.pid,
+            visible(&w.name),
+            visible(c)
+        ),
+        (Some(c), false) => format!(
+            "{}（{}）的线程 {}（ps 显示为 {}）",
+            w.pid,
+            visible(&w.name),
+            w.tid,
+            visible(c)
+        ),
+        (None, true) => format!("{}（{}）", w.pid, visible(&w.name)),
+        (None, false) => format!("{}（{}）的线程 {}", w.pid, visible(&w.name), w.tid),
     }
 }
 
@@ -49,9 +61,10 @@ fn whos(ws: &[Who]) -> String {
 }
 
 fn proc_name(p: &ProcName) -> String {
-    match &p.name {
-        Some(n) => format!("{}（{}）", p.pid, visible(n)),
-        None => p.pid.to_string(),
+    match (&p.name, &p.comm) {
+        (Some(n), Some(c)) => format!("{}（{}，ps 显示为 {}）", p.pid, visible(n), visible(c)),
+        (Some(n), None) => format!("{}（{}）", p.pid, visible(n)),
+        (None, _) => p.pid.to_string(),
     }
 }
 
@@ -582,6 +595,49 @@ pub(super) fn fix(f: &Fix) -> String {
             proc_name(holder),
             visible(pipe)
         ),
+        Fix::ReadBothPipes { reader, fd, other_fd, writer, other, runtime } => {
+            let theirs = match other_fd {
+                Some(o) => format!("fd {fd} 和 fd {o}"),
+                None => format!("fd {fd} 和它手里 {} 的读端", visible(other)),
+            };
+            let how = match runtime {
+                Some(Runtime::Python) => "用 communicate()（或者每个管道一个线程），而不是把一个管道读到底",
+                None => "对两个都用 poll(2)，或者每个管道一个线程，而不是把一个读到底",
+            };
+            format!(
+                "在 {reader} 里同时读 {theirs}：{how}；{writer} 正阻塞在往 {} 写，它已经满了，而只有 {reader} 能读它，所以 fd {fd} 上的 EOF 永远不会来",
+                visible(other)
+            )
+        }
+        Fix::StartOtherSideFirst { opener, paths, write } => {
+            let fifos = list(&paths.iter().map(|p| visible(p).into_owned()).collect::<Vec<_>>());
+            if *write {
+                format!(
+                    "先在后台启动 {fifos} 的读者，再让 {} 以写方式打开它（在 shell 里：先 `reader <FIFO &`，再 `writer >FIFO`）：以写方式打开 FIFO 会一直阻塞，直到有进程以读方式打开它，而现在没有任何进程打开着它，也没有进程正在以读方式打开它",
+                    who(opener)
+                )
+            } else {
+                format!(
+                    "先在后台启动 {fifos} 的写者，再让 {} 以读方式打开它（在 shell 里：先 `writer >FIFO &`，再 `reader <FIFO`）：以读方式打开 FIFO 会一直阻塞，直到有进程以写方式打开它，而现在没有任何进程打开着它，也没有进程正在以写方式打开它",
+                    who(opener)
+                )
+            }
+        }
+        Fix::InheritedWriteEnd { holder, fds, parent, forked, reader, pipe, runtime } => {
+            let fds = nums(fds);
+            let keep = match (runtime, forked) {
+                (Some(Runtime::Python), true) => "在创建管道之前就启动它，或者改用 spawn 启动方式：multiprocessing.set_start_method(\"spawn\") 启动的 worker 拿不到父进程的任何 fd",
+                (Some(Runtime::Python), false) => "启动它时用 close_fds=True，并且别把这些 fd 放进 pass_fds，或者在创建管道之前就启动它",
+                (None, true) => "在创建管道之前就启动它，或者 fork 之后立刻在子进程里关掉它用不到的 fd",
+                (None, false) => "用 pipe2(O_CLOEXEC) 把管道设成 close-on-exec，或者在创建管道之前就启动它",
+            };
+            format!(
+                "让 {} 一启动就关闭 fd {fds}，或者别让它继承 {} 的写端（{keep}）：这个写端是它从 {} 继承来的，它一个字节也没写过，而只有所有写端都关闭了，{reader} 才会看到 EOF",
+                proc_name(holder),
+                visible(pipe),
+                proc_name(parent)
+            )
+        }
     }
 }
 
