@@ -1169,6 +1169,8 @@ fn crosscheck(w: Workload) {
 
     let mut notes = Vec::new();
     if let Some(unstable) = w.unstable {
+        // (Only the eBPF side is pushed onto it.)
+        #[cfg_attr(not(feature = "ebpf"), allow(unused_mut))]
         let mut sides = vec![("strace", &mut s_sum), ("forkscope", &mut f_sum)];
         #[cfg(feature = "ebpf")]
         sides.push(("forkscope --backend ebpf", &mut e_sum));
@@ -1218,7 +1220,13 @@ fn crosscheck(w: Workload) {
     }
     failures.push_str(&diff(&s_sum, &f_sum));
     #[cfg(feature = "ebpf")]
-    ebpf_failures(&w, &mut failures, (&s_out, &s_sum), (&e_out, &e_sum), &e_path);
+    ebpf_failures(
+        &w,
+        &mut failures,
+        (&s_out, &s_sum),
+        (&e_out, &e_sum),
+        &e_path,
+    );
 
     let summary = format!(
         "{}: {} processes, {} threads, {} creations, {} execs ({} failed), {} pipes, {} dups, \
