@@ -24,7 +24,7 @@ static long exec_fd(__u64 i, void *ctx)
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &w->arr[i]);
 	if (f)
-		emit_fd(w->pid, i, f, 0);
+		emit_fd(w->pid, i, (__u64)f, 0);
 	return 0;
 }
 

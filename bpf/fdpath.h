@@ -55,8 +55,6 @@ struct walk {
 	struct dentry *top;       /* the task's root ... */
 	void *topmnt;             /* ... and its mount */
 	unsigned long off;        /* offsetof(struct mount, mnt) */
-	__u32 n;
-	__u32 cut;
 };
 
 /* bpf_loop callback: one step up the dentry chain (a loop the verifier
@@ -87,25 +85,39 @@ static long walk_step(__u64 i, void *ctx)
 		w->m = up;
 		return 0;
 	}
-	__u32 n = w->n;
+	/* The count lives in the map value, not in `w` on the stack: the
+	 * verifier does not track what a map value holds, so each step looks
+	 * the same to it and it checks this callback once or twice. Counted
+	 * on the stack, every value of the count was a state of its own: the
+	 * walk was checked PATH_DEPTH times over. */
+	__u32 n = r->ncomp;
 	if (n >= PATH_DEPTH) {
-		w->cut = 1;
+		r->cut = 1;
 		return 1;
 	}
 	bpf_probe_read_kernel_str(r->comp[n], NAME_LEN, BPF_CORE_READ(d, d_name.name));
-	w->n = n + 1;
+	r->ncomp = n + 1;
 	w->d = parent;
 	return 0;
 }
 
-/* Emits a rec_fd for fd `fd` (open file `f`) of task `pid`: type, inode
- * and, for files, the name chain. */
-static __always_inline void emit_fd(int pid, int fd, struct file *f, __u32 cloexec)
+/* Emits a rec_fd for fd `fd` (open file `file`, a struct file *) of task
+ * `pid`: type, inode and, for files, the name chain.
+ *
+ * A global function (not static, never inlined): the verifier checks it
+ * once, on its own, with scalar arguments, instead of once per call site
+ * and per state of the caller. Inlined into on_exec's bpf_loop over the fd
+ * table (a loop calling a function with a loop of its own), it made that
+ * one program take most of forkscope's start (about 0.1 s of verifying,
+ * seconds on a busy machine), which every recording pays before the
+ * program runs. */
+__noinline int emit_fd(int pid, int fd, __u64 file, __u32 cloexec)
 {
 	__u32 zero = 0;
 	struct rec_fd *r = bpf_map_lookup_elem(&fd_scratch, &zero);
-	if (!r)
-		return;
+	struct file *f = (struct file *)file;
+	if (!r || !f)
+		return 0;
 	struct inode *ino = BPF_CORE_READ(f, f_inode);
 	unsigned long magic = BPF_CORE_READ(ino, i_sb, s_magic);
 	umode_t mode = BPF_CORE_READ(ino, i_mode);
@@ -149,11 +161,9 @@ static __always_inline void emit_fd(int pid, int fd, struct file *f, __u32 cloex
 		w.d = d;
 		w.top = BPF_CORE_READ(t, fs, root.dentry);
 		w.topmnt = BPF_CORE_READ(t, fs, root.mnt);
+		/* walk_step counts the names in r->ncomp and sets r->cut (the
+		 * scratch record it looks up again: same CPU, same value). */
 		bpf_loop(PATH_DEPTH + 8, walk_step, &w, 0);
-		/* The scratch record may have been looked up again: same CPU,
-		 * same value. */
-		r->ncomp = w.n;
-		r->cut = w.cut;
 	}
 	/* Only the names used: most paths are a few names deep, and the
 	 * record would be 1.5 KiB with all of them. */
@@ -168,6 +178,7 @@ static __always_inline void emit_fd(int pid, int fd, struct file *f, __u32 cloex
 		size = sizeof(*r);
 	if (bpf_ringbuf_output(&events, r, size, QUIET))
 		count_lost();
+	return 0;
 }
 
 /* The new fd to describe, handed to tail_new_fd (per CPU: a tail call
@@ -198,7 +209,7 @@ int tail_new_fd(void *ctx)
 	int fd = a->fd;
 	struct file *f = fd_file(fd);
 	if (f)
-		emit_fd(a->pid, fd, f, fd_cloexec(fd));
+		emit_fd(a->pid, fd, (__u64)f, fd_cloexec(fd));
 	return 0;
 }
 

@@ -9,15 +9,21 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	/* Entries allocated as tasks are added: preallocating 65,536 of them
+	 * cost forkscope's start milliseconds, for a tree of a few tasks. */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u8);
 } pids SEC(".maps");
 
 /* One ring buffer for all CPUs: records come out in the order they were
- * reserved, which is the kernel's order. Size set by user space. */
+ * reserved, which is the kernel's order. 2 MiB unless user space says
+ * otherwise: the kernel allocates and zeroes it page by page when
+ * forkscope starts (16 MiB took longer than loading every program), and
+ * a quarter of it wakes forkscope (see QUIET), which drains it at once. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
+	__uint(max_entries, 2 << 20);
 } events SEC(".maps");
 
 /* Records are submitted without waking forkscope (BPF_RB_NO_WAKEUP):
@@ -25,8 +31,16 @@ struct {
  * program for each record it makes while forkscope is idle (most of them:
  * forkscope keeps up). forkscope reads the buffer every few milliseconds
  * instead; only a task's exit wakes it (to see the end of the program at
- * once). */
-#define QUIET BPF_RB_NO_WAKEUP
+ * once), and so does a record that finds the buffer more than a quarter
+ * full (a burst: better a wake-up than lost records). */
+static __always_inline __u64 quiet(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
+			       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4
+		       ? BPF_RB_FORCE_WAKEUP
+		       : BPF_RB_NO_WAKEUP;
+}
+#define QUIET quiet()
 
 /* Records that did not fit (the ring buffer was full): [0] counts them. */
 struct {
@@ -42,6 +56,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u8);
 } kill_sent SEC(".maps");

@@ -1,6 +1,8 @@
 //! Cross-check against strace: run real programs once under `strace -ff` and
 //! once under `forkscope record`, reduce both to the same pid-independent
-//! summary, and require the two to agree.
+//! summary, and require the two to agree. Built with the `ebpf` feature,
+//! each program is also recorded with `--backend ebpf`, whose trace must
+//! agree with strace's in the same way and pass `replay --verify`.
 //!
 //! Pids differ between the two runs, so nothing is compared by pid. Each
 //! task's actions are kept in order and every process is named by its exec
@@ -1055,7 +1057,7 @@ struct Workload {
     argv: Vec<String>,
     /// Working directory (default: the run's temp dir).
     cwd: Option<PathBuf>,
-    /// Run before each of the two runs (e.g. `make clean`).
+    /// Run before each run (e.g. `make clean`).
     before_each: Option<Box<dyn Fn()>>,
     /// The command's exit code, when known.
     expect_code: Option<i32>,
@@ -1145,14 +1147,34 @@ fn crosscheck(w: Workload) {
         .args(&w.argv);
     let f_out = run(cmd);
 
+    // Built with the eBPF backend (issue 16's cross-check): the same
+    // program recorded by `--backend ebpf` must agree with strace as well.
+    #[cfg(feature = "ebpf")]
+    let (e_path, e_out) = {
+        let path = dir.path().join("trace-ebpf.jsonl");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_forkscope"));
+        cmd.args(["record", "-q", "--backend", "ebpf", "-o"])
+            .arg(&path)
+            .arg("--")
+            .args(&w.argv);
+        (path.clone(), run(cmd))
+    };
+
     let (s_run, problems) = strace::read_dir(&strace_dir);
     let f_run = forkscope_run(&trace_path);
     let mut s_sum = summarize(&s_run);
     let mut f_sum = summarize(&f_run);
+    #[cfg(feature = "ebpf")]
+    let mut e_sum = summarize(&forkscope_run(&e_path));
 
     let mut notes = Vec::new();
     if let Some(unstable) = w.unstable {
-        for (side, sum) in [("strace", &mut s_sum), ("forkscope", &mut f_sum)] {
+        // (Only the eBPF side is pushed onto it.)
+        #[cfg_attr(not(feature = "ebpf"), allow(unused_mut))]
+        let mut sides = vec![("strace", &mut s_sum), ("forkscope", &mut f_sum)];
+        #[cfg(feature = "ebpf")]
+        sides.push(("forkscope --backend ebpf", &mut e_sum));
+        for (side, sum) in sides {
             for (check, set) in sum.checks.iter_mut() {
                 let before: usize = set.values().sum();
                 set.retain(|k, _| !unstable(check, k));
@@ -1197,6 +1219,14 @@ fn crosscheck(w: Workload) {
         }
     }
     failures.push_str(&diff(&s_sum, &f_sum));
+    #[cfg(feature = "ebpf")]
+    ebpf_failures(
+        &w,
+        &mut failures,
+        (&s_out, &s_sum),
+        (&e_out, &e_sum),
+        &e_path,
+    );
 
     let summary = format!(
         "{}: {} processes, {} threads, {} creations, {} execs ({} failed), {} pipes, {} dups, \
@@ -1224,7 +1254,7 @@ fn crosscheck(w: Workload) {
     let kept = dir.keep();
     panic!(
         "{summary}\nforkscope's trace and strace -ff disagree on `{}`:\n{failures}{}\
-         files kept in {} (strace/t.<tid>, trace.jsonl)",
+         files kept in {} (strace/t.<tid>, trace.jsonl, trace-ebpf.jsonl with the eBPF backend)",
         argv_text(
             &w.argv
                 .iter()
@@ -1237,6 +1267,58 @@ fn crosscheck(w: Workload) {
             .collect::<String>(),
         kept.display()
     );
+}
+
+/// The eBPF backend's side of a cross-check: its run must end and print as
+/// strace's did, its trace must agree with strace's view, and
+/// `replay --verify` must be clean on it (the fd tables the kernel showed
+/// at each exec, read by the BPF programs, match the replayed model).
+#[cfg(feature = "ebpf")]
+fn ebpf_failures(
+    w: &Workload,
+    failures: &mut String,
+    (s_out, s_sum): (&Output, &Summary),
+    (e_out, e_sum): (&Output, &Summary),
+    e_path: &Path,
+) {
+    let (s_code, e_code) = (exit_code(s_out), exit_code(e_out));
+    if s_code != e_code {
+        let _ = writeln!(
+            failures,
+            "  exit codes: strace run {s_code}, forkscope --backend ebpf run {e_code}\n  \
+             forkscope --backend ebpf stderr: {}",
+            String::from_utf8_lossy(&e_out.stderr),
+        );
+    }
+    if let Some(want) = w.expect_stdout {
+        let got = String::from_utf8_lossy(&e_out.stdout);
+        if got != want {
+            let _ = writeln!(
+                failures,
+                "  stdout under forkscope --backend ebpf: {got:?}, expected {want:?}"
+            );
+        }
+    }
+    let d = diff(s_sum, e_sum);
+    if !d.is_empty() {
+        let _ = write!(
+            failures,
+            "  with --backend ebpf (its counts in the forkscope column):\n{d}"
+        );
+    }
+    let v = Command::new(env!("CARGO_BIN_EXE_forkscope"))
+        .args(["replay", "--verify"])
+        .arg(e_path)
+        .output()
+        .expect("run forkscope replay --verify");
+    let said = String::from_utf8_lossy(&v.stdout);
+    if !v.status.success() || said.contains("divergence #") {
+        let _ = writeln!(
+            failures,
+            "  replay --verify on the eBPF trace:\n{said}{}",
+            String::from_utf8_lossy(&v.stderr)
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------

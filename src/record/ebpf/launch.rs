@@ -62,11 +62,20 @@ pub fn hold(prog: &Path, argv: &[OsString]) -> Result<Held, RecordError> {
         })?;
     let (ready_rfd, ready_wfd) = (ready_r.as_raw_fd(), ready_w.as_raw_fd());
     let inherited = signals::inherited();
+    // forkscope's own fds above 2 (the BPF programs, maps and links: more
+    // than a hundred), listed before the fork: see the child's branch.
+    let own_fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .filter(|&fd| fd > 2)
+                .collect()
+        })
+        .unwrap_or_default();
     // No handler of forkscope's may run in the child: every signal is
     // blocked across the fork, and the child sets its own mask.
     let mask = signals::block_all();
     // SAFETY: the child branch only calls async-signal-safe functions
-    // (close, read, write, sigaction, sigprocmask, execv, _exit) on data prepared
+    // (close, fcntl, read, write, sigaction, sigprocmask, execv, _exit) on data prepared
     // before the fork; it never returns.
     let forked = unsafe { nix::unistd::fork() };
     if !matches!(forked, Ok(nix::unistd::ForkResult::Child)) {
@@ -83,6 +92,17 @@ pub fn hold(prog: &Path, argv: &[OsString]) -> Result<Held, RecordError> {
                 // stdio. Done before waiting, so that the fd table the
                 // parent reads meanwhile is the one the program gets.
                 signals::restore_in_child(&inherited);
+                // Close now what exec would close anyway (forkscope's
+                // close-on-exec fds): the parent reads this fd table
+                // meanwhile, comparing its fds pairwise (kcmp), which with
+                // forkscope's fds in it took longer than loading the BPF
+                // programs. Closed or not, the program gets the same table.
+                for &fd in &own_fds {
+                    let flags = libc::fcntl(fd, libc::F_GETFD);
+                    if fd != rfd && fd != ready_wfd && flags > 0 && flags & libc::FD_CLOEXEC != 0 {
+                        libc::close(fd);
+                    }
+                }
                 libc::close(ready_rfd);
                 let mut b = 0u8;
                 libc::write(ready_wfd, (&b as *const u8).cast(), 1);

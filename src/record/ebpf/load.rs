@@ -39,7 +39,8 @@ pub fn load() -> Result<Loaded, Unavailable> {
         .open_memory(OBJECT)
         .map_err(|e| Unavailable(format!("cannot open the BPF object: {e}")))?;
     // The ring buffer's size (a power of two of at least a page; default
-    // 16 MiB): FORKSCOPE_EBPF_RING_BYTES, for tests that fill it.
+    // 2 MiB, bpf/maps.h): FORKSCOPE_EBPF_RING_BYTES, for tests that fill
+    // it or a program whose bursts outrun forkscope.
     if let Some(bytes) = std::env::var("FORKSCOPE_EBPF_RING_BYTES")
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
