@@ -496,12 +496,13 @@ fn closed_stdout_stays_closed_for_the_program() {
 
 /// The first process exits and leaves a background child running: forkscope
 /// waits for it (as strace -f does) and says so once on stderr, naming it;
-/// SIGTERM to forkscope then says what it still waits for, and the child
-/// stays traced and stopped as it was (letting go of a process under the
+/// SIGTERM to forkscope then ends forkscope at once with the first
+/// process's status, and the child stays as it was (stopped here), still
+/// traced by forkscope's tracer process (letting go of a process under the
 /// seccomp filter would make its traced system calls fail with ENOSYS).
-/// When the child ends, forkscope ends with the first process's status.
+/// When the child ends, the trace is complete.
 #[test]
-fn a_process_that_outlives_the_command_is_named_and_forkscope_ends_when_it_does() {
+fn a_process_that_outlives_the_command_is_named_and_sigterm_ends_forkscope_as_the_command_did() {
     let script = "sleep 100 >/dev/null 2>&1 & p=$!; kill -STOP $p; echo $p; exit 3";
     // Untraced: the stopped child may hold the stdout pipe (stopped before
     // its redirections), so it is killed before the rest is read.
@@ -559,22 +560,28 @@ fn a_process_that_outlives_the_command_is_named_and_forkscope_ends_when_it_does(
     let mut again = String::new();
     err.read_line(&mut again).unwrap();
     assert!(
-        again.contains("SIGTERM arrived after the command exited; still waiting for")
-            && again.contains(&bg.to_string()),
+        again.contains("SIGTERM after the command exited: forkscope ends now"),
         "{again}"
     );
-    let status = std::fs::read_to_string(format!("/proc/{bg}/status")).unwrap();
+    let status = child.wait().unwrap();
+    let proc_status = std::fs::read_to_string(format!("/proc/{bg}/status")).unwrap();
     let field = |k: &str| {
-        status
+        proc_status
             .lines()
             .find_map(|l| l.strip_prefix(k))
             .map(|v| v.trim().to_string())
             .unwrap()
     };
     assert!(field("State:").starts_with('t') || field("State:").starts_with('T'));
-    assert_eq!(field("TracerPid:"), child.id().to_string());
+    let tracer: i32 = field("TracerPid:").parse().unwrap();
+    assert!(tracer > 0 && tracer != child.id() as i32, "traced by {tracer}");
     drop(guard);
-    let status = child.wait().unwrap();
+    // The tracer process ends once the child has: then the trace is whole.
+    while std::fs::read_to_string(format!("/proc/{tracer}/stat"))
+        .is_ok_and(|s| !s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')))
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "", "nothing more on stdout");
@@ -595,6 +602,11 @@ fn a_process_that_outlives_the_command_is_named_and_forkscope_ends_when_it_does(
             core: false
         }
     );
+    assert!(events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::FrontExit { signal, running, .. }
+            if *signal == Sig(libc::SIGTERM) && running.contains(&bg)
+    )));
 }
 
 /// A fork that fails at launch (the process limit reached: here
