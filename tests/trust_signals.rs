@@ -574,7 +574,10 @@ fn a_process_that_outlives_the_command_is_named_and_sigterm_ends_forkscope_as_th
     };
     assert!(field("State:").starts_with('t') || field("State:").starts_with('T'));
     let tracer: i32 = field("TracerPid:").parse().unwrap();
-    assert!(tracer > 0 && tracer != child.id() as i32, "traced by {tracer}");
+    assert!(
+        tracer > 0 && tracer != child.id() as i32,
+        "traced by {tracer}"
+    );
     drop(guard);
     // The tracer process ends once the child has: then the trace is whole.
     while std::fs::read_to_string(format!("/proc/{tracer}/stat"))
