@@ -26,7 +26,9 @@
 //!   status ([`Front::Left`]). T writes a `front_exit` event, lets go of
 //!   the caller's stdin, stdout and stderr (to /dev/null: a `$(forkscope
 //!   record ...)` does not wait for it; a trace written to stdout keeps its
-//!   own copy), and traces on until the last tracee has exited. The tracees
+//!   own copy), and traces on until the last tracee has exited (if F is
+//!   killed instead, T ends too, and PTRACE_O_EXITKILL the tracees, as
+//!   when a single forkscope is killed). The tracees
 //!   keep running: their traced system calls still have a tracer (a
 //!   seccomp filter's SECCOMP_RET_TRACE with no tracer fails with ENOSYS,
 //!   seccomp(2)), and nothing stops or kills them.
@@ -459,31 +461,40 @@ fn tracer(
 }
 
 /// T's thread that hears from F: a [`Leaving`] when F ended early, or only
-/// the pipe's end when F is gone (ended after the report, or killed). If
-/// the recording is not finished, T is alone from now on: a `front_exit`
-/// event (when F said why), and the caller's stdio let go.
+/// the pipe's end when F is gone (ended after the report, or killed). When
+/// F left early, T is alone from now on: a `front_exit` event, and the
+/// caller's stdio let go. When F was killed before the recording ended, T
+/// ends too.
 fn listen(leaving_r: OwnedFd, w: Arc<Mutex<crate::trace::TraceWriter>>, f: i32) {
     let mut text = Vec::new();
     let _ = std::fs::File::from(leaving_r).read_to_end(&mut text);
     if FINISHED.load(Ordering::Relaxed) {
         return;
     }
-    if let Ok(l) = serde_json::from_slice::<Leaving>(&text) {
-        let running: Vec<i32> = signals::remaining().into_iter().map(|(p, _)| p).collect();
-        if let Some(&first) = running.first() {
-            let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
-            if !FINISHED.load(Ordering::Relaxed) {
-                let _ = w.emit(
-                    first,
-                    EventKind::FrontExit {
-                        front: f,
-                        signal: Sig(l.signal),
-                        status: l.status,
-                        running,
-                    },
-                );
-                let _ = w.flush();
-            }
+    let Ok(l) = serde_json::from_slice::<Leaving>(&text) else {
+        // F died without a word (SIGKILL): forkscope was killed, and ends
+        // as a single forkscope would: what was recorded is written, and
+        // this process's exit makes the kernel kill every tracee
+        // (PTRACE_O_EXITKILL), so that none runs on under no one's watch.
+        let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = w.flush();
+        // SAFETY: _exit ends the process at once, the writer flushed.
+        unsafe { libc::_exit(1) }
+    };
+    let running: Vec<i32> = signals::remaining().into_iter().map(|(p, _)| p).collect();
+    if let Some(&first) = running.first() {
+        let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
+        if !FINISHED.load(Ordering::Relaxed) {
+            let _ = w.emit(
+                first,
+                EventKind::FrontExit {
+                    front: f,
+                    signal: Sig(l.signal),
+                    status: l.status,
+                    running,
+                },
+            );
+            let _ = w.flush();
         }
     }
     let_go_of_stdio();
