@@ -494,14 +494,17 @@ fn closed_stdout_stays_closed_for_the_program() {
     verified(traced.trace.as_deref().unwrap());
 }
 
-/// The first process exits and leaves a background child running: forkscope
-/// waits for it (as strace -f does) and says so once on stderr, naming it;
-/// SIGTERM to forkscope then says what it still waits for, and the child
-/// stays traced and stopped as it was (letting go of a process under the
-/// seccomp filter would make its traced system calls fail with ENOSYS).
-/// When the child ends, forkscope ends with the first process's status.
+/// The first process exits and leaves a background child running, stopped:
+/// forkscope waits for it (as strace -f does) and says so once on stderr,
+/// naming it; the child stays stopped, traced by forkscope's tracer process
+/// (letting go of a process under the seccomp filter would make its traced
+/// system calls fail with ENOSYS). SIGTERM to forkscope then ends forkscope
+/// at once with the first process's status. Its process group is then
+/// orphaned with a stopped member, so the kernel sends it SIGHUP and
+/// SIGCONT, which end the child as they do untraced when the command
+/// exits; the trace then ends with that.
 #[test]
-fn a_process_that_outlives_the_command_is_named_and_forkscope_ends_when_it_does() {
+fn a_process_that_outlives_the_command_is_named_and_sigterm_ends_forkscope_as_the_command_did() {
     let script = "sleep 100 >/dev/null 2>&1 & p=$!; kill -STOP $p; echo $p; exit 3";
     // Untraced: the stopped child may hold the stdout pipe (stopped before
     // its redirections), so it is killed before the rest is read.
@@ -552,6 +555,23 @@ fn a_process_that_outlives_the_command_is_named_and_forkscope_ends_when_it_does(
             && notice.contains(&format!("{bg} (")),
         "{notice}"
     );
+    let proc_status = std::fs::read_to_string(format!("/proc/{bg}/status")).unwrap();
+    let field = |k: &str| {
+        proc_status
+            .lines()
+            .find_map(|l| l.strip_prefix(k))
+            .map(|v| v.trim().to_string())
+            .unwrap()
+    };
+    assert!(
+        field("State:").starts_with('t') || field("State:").starts_with('T'),
+        "{proc_status}"
+    );
+    let tracer: i32 = field("TracerPid:").parse().unwrap();
+    assert!(
+        tracer > 0 && tracer != child.id() as i32,
+        "traced by {tracer}"
+    );
     // SAFETY: kill(2) of our child.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGTERM);
@@ -559,22 +579,17 @@ fn a_process_that_outlives_the_command_is_named_and_forkscope_ends_when_it_does(
     let mut again = String::new();
     err.read_line(&mut again).unwrap();
     assert!(
-        again.contains("SIGTERM arrived after the command exited; still waiting for")
-            && again.contains(&bg.to_string()),
+        again.contains("SIGTERM after the command exited: forkscope ends now"),
         "{again}"
     );
-    let status = std::fs::read_to_string(format!("/proc/{bg}/status")).unwrap();
-    let field = |k: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(k))
-            .map(|v| v.trim().to_string())
-            .unwrap()
-    };
-    assert!(field("State:").starts_with('t') || field("State:").starts_with('T'));
-    assert_eq!(field("TracerPid:"), child.id().to_string());
-    drop(guard);
     let status = child.wait().unwrap();
+    // The tracer process ends once the child has: then the trace is whole.
+    while std::fs::read_to_string(format!("/proc/{tracer}/stat"))
+        .is_ok_and(|s| !s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')))
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(guard);
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "", "nothing more on stdout");
@@ -591,7 +606,7 @@ fn a_process_that_outlives_the_command_is_named_and_forkscope_ends_when_it_does(
     assert_eq!(
         exits(&events)[&bg],
         Status::Signaled {
-            signaled: Sig(libc::SIGKILL),
+            signaled: Sig(libc::SIGHUP),
             core: false
         }
     );

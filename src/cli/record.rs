@@ -7,6 +7,7 @@
 use super::message::Message;
 use super::{Backend, Exit, OnDeadlock, RecordArgs};
 use crate::model::snapshot::Snapshot;
+use crate::record::front::Front;
 use crate::record::limits::{Limit, LimitSink};
 use crate::record::signals::{Notice, NoticeSink};
 use crate::record::{
@@ -107,7 +108,7 @@ pub fn run(args: RecordArgs, language: Lang) -> anyhow::Result<Exit> {
     record::signals::set_notice_sink(Some(NoticeSink(Arc::new(move |n: &Notice| {
         crate::errprint!("{}", words::record::notice(language, n));
     }))));
-    let (args, live) = match super::live::start_for(args, style, language)? {
+    let (args, mut live) = match super::live::start_for(args, style, language)? {
         Ok(started) => started,
         Err(exit) => return Ok(exit),
     };
@@ -132,14 +133,29 @@ pub fn run(args: RecordArgs, language: Lang) -> anyhow::Result<Exit> {
             e.outcome
         }),
         (Some(_), _) => record::attach(&args.attach, args.output, &watch),
-        (None, _) => record::record_watched(
+        // A front and a tracer process: forkscope can end with the
+        // command's first process while those it left run on, traced.
+        (None, _) => match record::front::record_front(
             &RecordOptions {
                 argv: args.command.clone(),
                 output: args.output,
                 env: args.env,
             },
             &watch,
-        ),
+        ) {
+            Ok(Front::Done(out)) => Ok(out),
+            Ok(Front::Left(left)) => {
+                if let Some(live) = live.take() {
+                    live.finish();
+                }
+                crate::errprint!("{}", words::record::notice(language, &left.notice()));
+                if let crate::trace::Status::Signaled { signaled, .. } = left.status {
+                    record::signals::die_of(signaled.0);
+                }
+                return Ok(Exit::Program(Some(left.status)));
+            }
+            Err(e) => Err(e),
+        },
     };
     if let Some(live) = live {
         live.finish();

@@ -252,7 +252,8 @@ impl Model {
             | EventKind::Stall { .. }
             | EventKind::FdSnapshot { .. }
             | EventKind::PtraceLimit { .. }
-            | EventKind::Lost { .. } => {}
+            | EventKind::Lost { .. }
+            | EventKind::FrontExit { .. } => {}
         }
         for a in &out.anomalies {
             self.anomaly_count += 1;

@@ -40,6 +40,7 @@ mod channels;
 pub mod ebpf;
 pub mod elf;
 mod error;
+pub mod front;
 pub mod limits;
 pub mod live;
 mod locks;
@@ -352,8 +353,6 @@ pub fn record_watched(
             return Err(e);
         }
     };
-    signals::member(root.as_raw());
-    signals::set_root(root.as_raw());
     header.root_pid = root.as_raw();
     let w = match TraceWriter::create(&path, &header) {
         Ok(w) => w,
@@ -362,7 +361,22 @@ pub fn record_watched(
             return Err(e.into());
         }
     };
-    let w = Arc::new(Mutex::new(w));
+    run_launched(root.as_raw(), &header, Arc::new(Mutex::new(w)), path, watch)
+}
+
+/// What [`record_watched`] and the front's tracer process share once the
+/// command is seized and its header written: its `spawn` event, then the
+/// event loop until no tracee is left.
+fn run_launched(
+    root: i32,
+    header: &Header,
+    w: Arc<Mutex<TraceWriter>>,
+    path: PathBuf,
+    watch: &HangWatch,
+) -> Result<RecordOutcome, RecordError> {
+    signals::member(root);
+    signals::set_root(root);
+    let root = nix::unistd::Pid::from_raw(root);
     let watch = Arc::new(Watch::new(root.as_raw(), watch.clone(), Arc::clone(&w)));
     let mut t = tracer::Tracer::new(w, root.as_raw());
     t.watch = Some(Arc::clone(&watch));

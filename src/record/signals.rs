@@ -282,6 +282,27 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
         // The tick of an attached recording.
         return;
     }
+    if IN_TRACER.load(Ordering::Relaxed) {
+        // forkscope's tracer process: the front passes on what it gets
+        // (see [`split`]); the copy a group signal or a `pkill` brings here
+        // is a second one, and must neither kill the tracer nor be
+        // decided on twice.
+        return;
+    }
+    let wake = FRONT_WAKE.load(Ordering::Relaxed);
+    if wake >= 0 && matches!(sig, libc::SIGINT | libc::SIGTERM | libc::SIGHUP) {
+        // The front, after the command's first process exited: its own
+        // loop decides (see [`front_wake`]).
+        // SAFETY: as below: an async-signal-safe write of a whole siginfo.
+        unsafe {
+            libc::write(
+                wake,
+                info.cast::<libc::c_void>(),
+                std::mem::size_of::<libc::siginfo_t>(),
+            );
+        }
+        return;
+    }
     if ATTACHED.load(Ordering::Relaxed) {
         if matches!(sig, libc::SIGINT | libc::SIGTERM | libc::SIGHUP) {
             DETACH.store(true, Ordering::Relaxed);
@@ -309,6 +330,70 @@ static ROOT_PID: AtomicI32 = AtomicI32::new(0);
 static ATTACHED: AtomicBool = AtomicBool::new(false);
 /// A detach was asked for.
 static DETACH: AtomicBool = AtomicBool::new(false);
+
+/// This process is forkscope's tracer process, forked by the front (see
+/// [`split`]): its handlers only keep it alive.
+static IN_TRACER: AtomicBool = AtomicBool::new(false);
+/// In the front, once the command's first process has exited: where the
+/// handler writes the siginfo of SIGINT, SIGTERM and SIGHUP (-1: not yet).
+static FRONT_WAKE: AtomicI32 = AtomicI32::new(-1);
+
+/// `forkscope record` as two processes: the front (the one the caller waits
+/// for, the command's parent) and the tracer (see `record::front`). The
+/// front catches forkscope's signals as a single forkscope would, but its
+/// handler passes each siginfo down a pipe to the tracer process, whose
+/// forwarder thread decides as it would have ([`decide`]: it has the record
+/// of the tracees' signal-delivery-stops and of the tree). Returns the
+/// pipe's read end, for [`become_tracer`].
+pub(crate) fn split() -> Option<std::os::fd::OwnedFd> {
+    ATTACHED.store(false, Ordering::Relaxed);
+    DETACH.store(false, Ordering::Relaxed);
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok()?;
+    use std::os::fd::IntoRawFd;
+    let w = w.into_raw_fd();
+    // The handler must never block on a full pipe.
+    // SAFETY: fcntl on a pipe fd we own.
+    unsafe {
+        let fl = libc::fcntl(w, libc::F_GETFL);
+        libc::fcntl(w, libc::F_SETFL, fl | libc::O_NONBLOCK);
+    }
+    let old = PIPE_W.swap(w, Ordering::Relaxed);
+    if old >= 0 {
+        // SAFETY: closes the pipe of an earlier recording in this process.
+        unsafe {
+            libc::close(old);
+        }
+    }
+    install(false);
+    Some(r)
+}
+
+/// In the tracer process, just forked by the front: its own signals only
+/// keep it alive (the front's copies come down `relay`, read by a
+/// forwarder thread of its own); after the command's first process
+/// exited, the front, not this process, answers SIGINT, SIGTERM and SIGHUP.
+pub(crate) fn become_tracer(relay: std::os::fd::OwnedFd) {
+    IN_TRACER.store(true, Ordering::Relaxed);
+    let w = PIPE_W.swap(-1, Ordering::Relaxed);
+    if w >= 0 {
+        // SAFETY: the front's end of the relay, copied by the fork.
+        unsafe {
+            libc::close(w);
+        }
+    }
+    let old = block_all();
+    let _ = std::thread::Builder::new()
+        .name("forkscope-signals".into())
+        .spawn(move || forwarder(relay));
+    set_mask(&old);
+}
+
+/// In the front, once the command's first process has exited: from now on
+/// SIGINT, SIGTERM and SIGHUP are written (as a siginfo) to `fd`, which the
+/// front's loop reads, instead of being passed to the tracer process.
+pub(crate) fn front_wake(fd: i32) {
+    FRONT_WAKE.store(fd, Ordering::Relaxed);
+}
 
 /// Names the first process of the recording (see [`ROOT_PID`]).
 pub(crate) fn set_root(pid: i32) {
@@ -474,6 +559,25 @@ pub enum Notice {
         /// The processes still running.
         remaining: Vec<(i32, String)>,
     },
+    /// As [`Notice::Outlived`], when forkscope runs as a front and a tracer
+    /// process (`forkscope record` from the command line): SIGINT, SIGTERM
+    /// or SIGHUP to forkscope now ends it with the first process's status,
+    /// and the rest is traced on in the background.
+    TracedOn {
+        /// The first process.
+        root: i32,
+        /// The processes still running.
+        remaining: Vec<(i32, String)>,
+    },
+    /// The front ended on `signal` after the first process exited; the
+    /// tracer process goes on recording the processes still running into
+    /// `trace` (a path, `-` for stdout) until the last one exits.
+    FrontLeft {
+        /// The signal.
+        signal: i32,
+        /// Where the rest of the trace goes.
+        trace: std::path::PathBuf,
+    },
     /// SIGINT, SIGTERM or SIGHUP arrived while forkscope waits for them.
     StillWaiting {
         /// The signal.
@@ -512,7 +616,7 @@ pub(crate) fn notify(n: &Notice) {
 
 /// The traced processes still running, other than the first one: (pid,
 /// name), by pid.
-fn remaining() -> Vec<(i32, String)> {
+pub(crate) fn remaining() -> Vec<(i32, String)> {
     let root = ROOT_PID.load(Ordering::Relaxed);
     let pids: Vec<i32> = MEMBERS
         .lock()
@@ -550,7 +654,10 @@ pub fn root_gone(root: i32) {
         .spawn(move || {
             std::thread::sleep(Duration::from_millis(300));
             let remaining = remaining();
-            if !remaining.is_empty() {
+            if remaining.is_empty() {
+            } else if IN_TRACER.load(Ordering::Relaxed) {
+                notify(&Notice::TracedOn { root, remaining });
+            } else {
                 notify(&Notice::Outlived { root, remaining });
             }
         });
@@ -560,6 +667,10 @@ pub fn root_gone(root: i32) {
 /// After the first process exited, SIGINT/SIGTERM/SIGHUP cannot be passed
 /// on: say what forkscope waits for (at most every 2 s).
 fn still_waiting(signal: i32) {
+    if IN_TRACER.load(Ordering::Relaxed) {
+        // The front answers these once the first process exited.
+        return;
+    }
     static LAST: Mutex<Option<Instant>> = Mutex::new(None);
     {
         let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());

@@ -280,6 +280,87 @@ pub fn launch(
     argv: &[OsString],
     filter: &[libc::sock_filter],
 ) -> Result<Pid, RecordError> {
+    let forked = fork_command(prog, argv, filter)?;
+    let child = forked.child;
+    // The caller is the tracer and the command's parent: an ancestor, which
+    // Yama allows without naming it.
+    forked.name_tracer(0)?;
+    forked.seize_and_release()?;
+    Ok(child)
+}
+
+/// A command forked by [`fork_command`], waiting on its pipe before its
+/// exec: it waits to be told who its tracer is ([`Forked::name_tracer`]),
+/// then to be seized and released ([`Forked::seize_and_release`]).
+#[derive(Debug)]
+pub struct Forked {
+    /// The command's pid.
+    pub child: Pid,
+    /// To the child: its tracer's pid (4 bytes), then the release (1 byte).
+    sync_w: std::os::fd::OwnedFd,
+    /// From the child: it named its tracer (1 byte), then its fd table is
+    /// final (1 byte).
+    ready_r: std::os::fd::OwnedFd,
+}
+
+impl Forked {
+    /// Tells the child which process will trace it (0: its parent, nothing
+    /// to name). The child names it with `prctl(PR_SET_PTRACER)`, so that
+    /// under Yama's `ptrace_scope` 1 ("only a descendant, or a process
+    /// named with PR_SET_PTRACER, may be attached") a tracer that is the
+    /// child's sibling may seize it.
+    pub fn name_tracer(&self, tracer: i32) -> Result<(), RecordError> {
+        nix::unistd::write(&self.sync_w, &tracer.to_ne_bytes())
+            .map(|_| ())
+            .map_err(|e| RecordError::Spawn {
+                msg: format!("releasing the child: {e}"),
+            })
+    }
+
+    /// In the tracer: waits until the child named its tracer, seizes it with
+    /// [`ptrace_options`], releases it, and waits until its fd table is
+    /// final (fds 0-2 closed as forkscope found them), so that the caller
+    /// reads it after that. On failure the child is killed.
+    pub fn seize_and_release(self) -> Result<(), RecordError> {
+        let child = self.child;
+        let mut b = [0u8; 1];
+        // 1 byte: named; 0 or an error: the child is gone, and the seize
+        // below says so.
+        while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(&self.ready_r, &mut b) {}
+        if let Err(e) = ptrace::seize(child, ptrace_options()) {
+            let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
+            // Reaped if the caller is its parent; a tracer that is its
+            // sibling gets ECHILD at once, and the parent reaps it.
+            let _ = nix::sys::wait::waitpid(child, None);
+            return Err(RecordError::Spawn {
+                msg: format!(
+                    "cannot trace the command: ptrace(PTRACE_SEIZE) failed: {e} \
+                     (is forkscope itself being traced, or is ptrace forbidden here by \
+                     seccomp, a container or kernel.yama.ptrace_scope?)"
+                ),
+            });
+        }
+        nix::unistd::write(&self.sync_w, &[1u8]).map_err(|e| RecordError::Spawn {
+            msg: format!("releasing the child: {e}"),
+        })?;
+        drop(self.sync_w);
+        // 1 byte: ready; 0 or another error: the child is gone, which
+        // the tracer will report.
+        while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(&self.ready_r, &mut b) {}
+        Ok(())
+    }
+}
+
+/// Forks the child, which waits on a pipe: to be told its tracer's pid
+/// (which it names with `prctl(PR_SET_PTRACER)`), then to be released, at
+/// which point it restores what forkscope inherited, installs `filter` and
+/// execs `prog` with `argv`. If every copy of the pipe's write end is
+/// closed before the release, the child exits 127 without running anything.
+pub fn fork_command(
+    prog: &Path,
+    argv: &[OsString],
+    filter: &[libc::sock_filter],
+) -> Result<Forked, RecordError> {
     // Everything the child needs is prepared here: after fork it may only
     // make async-signal-safe calls.
     let c_prog = cstring(prog.as_os_str())?;
@@ -296,8 +377,8 @@ pub fn launch(
         })?;
     use std::os::fd::AsRawFd;
     let (rfd, wfd) = (sync_r.as_raw_fd(), sync_w.as_raw_fd());
-    // The child says on this one when its fd table is final (fds 0-2 closed
-    // as forkscope found them), so that the caller reads it after that.
+    // The child says on this one when it named its tracer, and when its fd
+    // table is final.
     let (ready_r, ready_w) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| RecordError::Spawn {
             msg: format!("pipe2: {e}"),
@@ -321,23 +402,45 @@ pub fn launch(
             // see the comment on the fork.
             unsafe {
                 libc::close(wfd);
-                let mut b = 0u8;
-                let n = loop {
-                    let n = libc::read(rfd, (&mut b as *mut u8).cast(), 1);
-                    if n < 0 && *libc::__errno_location() == libc::EINTR {
-                        continue;
+                libc::close(ready_rfd);
+                // Reads exactly `buf.len()` bytes, or exits 127: every
+                // write end was closed (forkscope gave up on the command).
+                let read_all = |buf: &mut [u8]| {
+                    let mut got = 0;
+                    while got < buf.len() {
+                        let n = libc::read(rfd, buf[got..].as_mut_ptr().cast(), buf.len() - got);
+                        if n < 0 && *libc::__errno_location() == libc::EINTR {
+                            continue;
+                        }
+                        if n <= 0 {
+                            libc::_exit(127);
+                        }
+                        got += n as usize;
                     }
-                    break n;
                 };
-                if n != 1 {
-                    libc::_exit(127);
+                let mut tracer = [0u8; 4];
+                read_all(&mut tracer);
+                let tracer = i32::from_ne_bytes(tracer);
+                let b = 1u8;
+                if tracer > 0 {
+                    // prctl(2): "PR_SET_PTRACER ... allow the process with
+                    // this pid to call ptrace(2) on the caller" (Yama). An
+                    // EINVAL without Yama is of no consequence.
+                    libc::prctl(libc::PR_SET_PTRACER, tracer as libc::c_ulong, 0, 0, 0);
+                }
+                libc::write(ready_wfd, (&b as *const u8).cast(), 1);
+                let mut release = [0u8; 1];
+                read_all(&mut release);
+                if tracer > 0 {
+                    // Seized: the exception is no longer needed, and the
+                    // program does not keep one it would not have untraced.
+                    libc::prctl(libc::PR_SET_PTRACER, 0, 0, 0, 0);
                 }
                 libc::close(rfd);
                 // The program starts with what forkscope was started with:
                 // its mask, its ignored signals (not the SIGPIPE the Rust
                 // runtime ignores, nor forkscope's handlers), its closed stdio.
                 super::signals::restore_in_child(&inherited);
-                libc::close(ready_rfd);
                 libc::write(ready_wfd, (&b as *const u8).cast(), 1);
                 // SPEC_ALLOW: a seccomp filter must not turn on the
                 // Speculative Store Bypass mitigation for the program (the
@@ -381,27 +484,12 @@ pub fn launch(
         }
         ForkResult::Parent { child } => {
             drop(sync_r);
-            if let Err(e) = ptrace::seize(child, ptrace_options()) {
-                let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
-                let _ = nix::sys::wait::waitpid(child, None);
-                return Err(RecordError::Spawn {
-                    msg: format!(
-                        "cannot trace the command: ptrace(PTRACE_SEIZE) failed: {e} \
-                         (is forkscope itself being traced, or is ptrace forbidden here by \
-                         seccomp, a container or kernel.yama.ptrace_scope?)"
-                    ),
-                });
-            }
-            nix::unistd::write(&sync_w, &[1u8]).map_err(|e| RecordError::Spawn {
-                msg: format!("releasing the child: {e}"),
-            })?;
-            drop(sync_w);
             drop(ready_w);
-            let mut b = [0u8; 1];
-            // 1 byte: ready; 0 or another error: the child is gone, which
-            // the tracer will report.
-            while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(&ready_r, &mut b) {}
-            Ok(child)
+            Ok(Forked {
+                child,
+                sync_w,
+                ready_r,
+            })
         }
     }
 }

@@ -350,6 +350,19 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             (None, None) => format!("*** ptrace limit ({limit}) ***"),
         },
         EventKind::Lost { records } => format!("*** {records} records lost (ring buffer full) ***"),
+        EventKind::FrontExit {
+            front,
+            signal,
+            running,
+            ..
+        } => format!(
+            "*** forkscope {front} exited on {signal}; traced on: {} ***",
+            running
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
     }
 }
 

@@ -767,6 +767,24 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target: Option<Pid>,
     },
+    /// forkscope's front process, the one its caller waits for, exited here
+    /// (on SIGINT, SIGTERM or SIGHUP after the command's first process had
+    /// exited) with the first process's status, while traced processes
+    /// were still running: they ran on, traced to the end by forkscope's
+    /// tracer process, and the events after this one were recorded in the
+    /// background. `pid` is the first of `running`. Changes nothing in the
+    /// model.
+    FrontExit {
+        /// The front's pid (the pid the caller knew as forkscope's).
+        front: Pid,
+        /// The signal that made it exit.
+        signal: Sig,
+        /// The status it exited with (or the signal it died of): the
+        /// command's first process's.
+        status: Status,
+        /// The traced processes still running at that moment.
+        running: Vec<Pid>,
+    },
     /// The eBPF recorder's ring buffer was full: the kernel dropped
     /// `records` records (events, or fds of an exec's table) since the last
     /// `lost` event. What they said is missing from the trace.
@@ -819,6 +837,7 @@ impl EventKind {
             EventKind::FdSnapshot { .. } => "fd_snapshot",
             EventKind::PtraceLimit { .. } => "ptrace_limit",
             EventKind::Lost { .. } => "lost",
+            EventKind::FrontExit { .. } => "front_exit",
         }
     }
 
@@ -851,6 +870,7 @@ impl EventKind {
         "fd_snapshot",
         "ptrace_limit",
         "lost",
+        "front_exit",
     ];
 }
 

@@ -117,6 +117,26 @@ pub(super) fn notice(n: &Notice) -> String {
                 pids(remaining),
             )
         }
+        Notice::TracedOn { root, remaining } => {
+            let one = remaining.len() == 1;
+            let them = if one { "it" } else { "them" };
+            format!(
+                "forkscope: the command (pid {root}) has exited, but {} it started {} still running and traced: {}. \
+                 forkscope waits for {them}, as strace -f does, then ends as the command did. \
+                 Ctrl-C (or SIGTERM, SIGHUP to forkscope) ends forkscope now with the command's status and leaves {them} running, \
+                 traced in the background until {} exit{} (the rest of the trace is written then).\n",
+                if one { "1 process".to_string() } else { format!("{} processes", remaining.len()) },
+                if one { "is" } else { "are" },
+                named(remaining),
+                if one { "it" } else { "they" },
+                if one { "s" } else { "" },
+            )
+        }
+        Notice::FrontLeft { signal, trace: t } => format!(
+            "forkscope: {} after the command exited: forkscope ends now as the command did; the processes it left run on, traced in the background until the last one exits. {} (complete then).\n",
+            crate::trace::Sig(*signal),
+            trace(t),
+        ),
         Notice::StillWaiting { signal, remaining } => format!(
             "forkscope: {} arrived after the command exited; still waiting for {} (kill {} to finish the recording now).\n",
             crate::trace::Sig(*signal),

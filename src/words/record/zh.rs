@@ -114,6 +114,19 @@ pub(super) fn notice(n: &Notice) -> String {
             named(remaining),
             pids(remaining),
         ),
+        Notice::TracedOn { root, remaining } => format!(
+            "forkscope：命令（pid {root}）已经退出了，但它启动的 {} 个进程还在运行，仍被跟踪：{}。\
+             forkscope 会像 strace -f 一样等它们结束，然后按命令的结局退出。\
+             按 Ctrl-C（或向 forkscope 发送 SIGTERM、SIGHUP）会让 forkscope 现在就按命令的退出状态结束，\
+             这些进程继续运行，并在后台一直被跟踪到结束（trace 的其余部分到那时写完）。\n",
+            remaining.len(),
+            named(remaining),
+        ),
+        Notice::FrontLeft { signal, trace: t } => format!(
+            "forkscope：命令退出之后收到了 {}：forkscope 现在按命令的结局结束；它留下的进程继续运行，并在后台一直被跟踪到最后一个结束。{}（到那时才完整）。\n",
+            crate::trace::Sig(*signal),
+            trace(t),
+        ),
         Notice::StillWaiting { signal, remaining } => format!(
             "forkscope：命令退出之后收到了 {}；仍在等待 {}（要现在结束记录，请 kill {}）。\n",
             crate::trace::Sig(*signal),
