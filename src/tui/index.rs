@@ -439,7 +439,13 @@ fn read_pass(
         lock.lock().unwrap_or_else(|e| e.into_inner()).header = Some((header_line, title));
         more.notify_all();
     }
-    let mut r = Replay::new(reader);
+    // The pass replays as `Replay::step` does (labels, then the model),
+    // without reading what each event replaces for its sentence: that read
+    // lists the process's whole fd table with its words, and took a third
+    // of the pass. Only a close needs one fact of it (was the fd a file?).
+    let mut reader = reader;
+    let mut model = Model::new();
+    let mut labels = Labels::default();
     let mut batch = Found::default();
     let mut n = 0usize;
     let mut next_checkpoint = 0;
@@ -448,12 +454,12 @@ fn read_pass(
     loop {
         let at = pos.get();
         if n == next_checkpoint {
-            let c = r.model.census();
+            let c = model.census();
             let items = c.tasks + c.fds + c.open_files + c.pipes + c.processes / PROCS_PER_ITEM;
             next_checkpoint = n + EVERY.max(items * SPACING);
             batch.checkpoints.push(Checkpoint {
                 at: n,
-                model: r.model.clone(),
+                model: model.clone(),
             });
         }
         // Hand over what is read before a read that may wait (the
@@ -466,19 +472,34 @@ fn read_pass(
                 drained.get() && (at_end(live, &probe, at) || last.elapsed() >= HAND_OVER)
             };
         if due {
-            hand_over(shared, &mut batch, &r.labels);
+            hand_over(shared, &mut batch, &labels);
             handed = true;
             last = Instant::now();
         }
-        let Some(step) = r.step()? else { break };
+        let Some(event) = reader.next_event()? else {
+            break;
+        };
+        labels.observe(&event);
+        let closes_a_file = match event.kind {
+            EventKind::Close { fd } => model
+                .fd(event.pid, fd)
+                .is_some_and(|v| crate::render::narrate::file(v.file, &labels).is_path()),
+            _ => false,
+        };
+        model.apply(&event);
         batch.offsets.push(at);
-        batch.seqs.push(step.event.seq);
-        batch.pids.push(step.event.pid);
+        batch.seqs.push(event.seq);
+        batch.pids.push(event.pid);
         let kind = EventKind::KNOWN
             .iter()
-            .position(|k| *k == step.event.kind.name())
+            .position(|k| *k == event.kind.name())
             .map_or(UNKNOWN_KIND, |k| k as u8);
-        let file = if crate::replay::filter::only_about_a_file(&step) {
+        let step = Step {
+            event,
+            before: Default::default(),
+            applied: Default::default(),
+        };
+        let file = if closes_a_file || crate::replay::filter::only_about_a_file(&step) {
             FILE_ONLY
         } else {
             0
@@ -486,8 +507,8 @@ fn read_pass(
         batch.kinds.push(kind | file);
         n += 1;
     }
-    hand_over(shared, &mut batch, &r.labels);
-    Ok(r.take_warnings())
+    hand_over(shared, &mut batch, &labels);
+    Ok(reader.take_warnings())
 }
 
 /// Has a pass at byte `at` read all the file holds now? Only asked of a

@@ -50,8 +50,8 @@ pub(super) fn label(l: Label) -> String {
         Label::HelpHint => "? help  q quit".into(),
         Label::Keys => "keys".into(),
         Label::EventKinds => "event kinds (Space, Enter)".into(),
-        Label::Program => "program (Ctrl-O: type into it)".into(),
-        Label::ProgramHasKeys => "program: your keys go to it (Ctrl-O: back to the view)".into(),
+        Label::Program => "program (Ctrl-O: keys here)".into(),
+        Label::ProgramHasKeys => "program: keys go here (Ctrl-O: view)".into(),
         Label::ProgramEnded { status } => {
             format!(
                 "program ({})",

@@ -46,8 +46,8 @@ pub(super) fn label(l: Label) -> String {
         Label::HelpHint => "? 帮助  q 退出".into(),
         Label::Keys => "按键".into(),
         Label::EventKinds => "事件种类（空格，回车）".into(),
-        Label::Program => "程序（Ctrl-O：向它输入）".into(),
-        Label::ProgramHasKeys => "程序：按键都交给它（Ctrl-O：回到视图）".into(),
+        Label::Program => "程序（Ctrl-O：按键给它）".into(),
+        Label::ProgramHasKeys => "程序：按键给它（Ctrl-O：视图）".into(),
         Label::ProgramEnded { status } => {
             format!("程序（{}）", crate::words::text::status(Lang::Zh, &status))
         }
