@@ -138,7 +138,7 @@ type Shared = Arc<(Mutex<Found>, Condvar)>;
 /// The indexing pass hands over a batch at least this often while it
 /// reads (a bigger gap makes the view lag, a smaller one copies the pipe
 /// labels, shared with the view, more often).
-const HAND_OVER: Duration = Duration::from_millis(50);
+const HAND_OVER: Duration = Duration::from_millis(100);
 
 /// Events the pass reads before it hands over its first batch: enough for
 /// a first screen.
@@ -289,6 +289,11 @@ impl Index {
             None => grew,
             Some(end) => {
                 self.shared = None;
+                // Grown batch by batch: give back what doubling reserved.
+                self.offsets.shrink_to_fit();
+                self.seqs.shrink_to_fit();
+                self.pids.shrink_to_fit();
+                self.kinds.shrink_to_fit();
                 match end {
                     Ok(w) => self.warnings = w,
                     Err(e) => {
