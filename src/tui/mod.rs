@@ -92,9 +92,11 @@ pub fn run(path: &Path, style: Style, lang: Lang) -> anyhow::Result<i32> {
         }));
     }
     let ix = Index::open_in_background(path)?;
-    if ix.complete() {
-        // Warnings of a trace read whole already; a longer one's show on
-        // the status line as they come.
+    // The reader's warnings (a truncated tail, unknown kinds) go to stderr
+    // before the view starts when the trace is read whole by then, else
+    // once the view has ended and the terminal is restored.
+    let warned = ix.complete();
+    if warned {
         for w in &ix.warnings {
             crate::errln!("forkscope: warning: {}: {w}", path.display());
         }
@@ -107,6 +109,11 @@ pub fn run(path: &Path, style: Style, lang: Lang) -> anyhow::Result<i32> {
     let findings = doctor_in_background(path);
     let mut app = App::new(ix, findings, style, lang);
     event_loop(&mut app)?;
+    if !warned {
+        for w in &app.ix.warnings {
+            crate::errln!("forkscope: warning: {}: {w}", path.display());
+        }
+    }
     Ok(0)
 }
 
