@@ -561,3 +561,201 @@ fn view_of_a_missing_trace_says_which_file() {
     assert!(s.contains("/nonexistent/t.jsonl"), "{s}");
     assert!(s.contains("EXITED 1"), "{s}");
 }
+
+/// A shell script in a fresh directory, and the trace path beside it.
+fn script(body: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let sh = dir.path().join("prog.sh");
+    std::fs::write(&sh, body).unwrap();
+    let trace = dir.path().join("t.jsonl");
+    (dir, sh, trace)
+}
+
+/// The events of a trace `record --tui` wrote, checked by `replay --verify`.
+fn replayed(trace: &std::path::Path) -> Vec<forkscope::trace::Event> {
+    let out = forkscope()
+        .args(["replay", "--verify"])
+        .arg(trace)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "replay --verify of {}: {}",
+        trace.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    read_all(trace).expect("the trace reads back").1
+}
+
+#[test]
+fn record_tui_shows_events_while_the_program_runs_and_typing_in_its_pane_reaches_it() {
+    // The program sees a terminal, waits for a line typed in its pane,
+    // runs /bin/echo with it, waits again, and ends with status 3.
+    let (_dir, sh, t) = script(
+        "test -t 0 && test -t 1 && echo tty:yes\n\
+         read x\n/bin/echo got:$x\nread y\nexit 3\n",
+    );
+    let p = Pane::start(
+        &format!("record --tui -o {} -- sh {}", t.display(), sh.display()),
+        120,
+        36,
+    );
+    // Running: its events are in the timeline, its output in its pane,
+    // and the keys go to it.
+    let s = p.wait("the program waiting in read, its events shown", |s| {
+        s.contains("tty:yes") && timeline_rows(s).iter().any(|r| r.contains(" sh "))
+    });
+    assert!(s.contains("keys go to the program"), "{s}");
+    assert!(s.contains("program: keys go here"), "{s}");
+    assert!(
+        !timeline_rows(&s).iter().any(|r| r.contains(" echo ")),
+        "{s}"
+    );
+    p.text("hello");
+    p.keys(&["Enter"]);
+    // Still running (it waits for the second line), and the events of
+    // the /bin/echo it just ran are already in the timeline.
+    let s = p.wait("the events of echo", |s| {
+        s.contains("got:hello") && timeline_rows(s).iter().any(|r| r.contains(" echo "))
+    });
+    assert!(
+        !s.contains("program (exit"),
+        "the program ended early:\n{s}"
+    );
+    // Ctrl-O gives the keys to the view (k steps up a row), and back.
+    p.keys(&["C-o"]);
+    let s = p.wait_for("Ctrl-O keys to the program");
+    let before = line_with(&s, "> #").to_string();
+    p.keys(&["k"]);
+    p.wait("the timeline stepped up", |s| {
+        s.lines().any(|l| l.contains("> #")) && !s.contains(&before)
+    });
+    p.keys(&["C-o"]);
+    p.wait_for("keys go to the program");
+    p.keys(&["Enter"]);
+    // Ended: the view stays open over the whole trace, with its findings.
+    let s = p.wait_for("program (exit 3)");
+    assert!(s.contains("? help  q quit"), "{s}");
+    p.wait("the doctor's findings", |s| {
+        !s.contains("the doctor reads the trace when the program ends")
+    });
+    p.keys(&["g"]);
+    p.wait_for("> #0 ");
+    p.keys(&["G"]);
+    p.wait("the last event chosen", |s| {
+        s.lines()
+            .any(|l| l.contains("> #") && l.contains("sh  +++ exit 3 +++"))
+    });
+    p.keys(&["q"]);
+    let s = p.wait_for("TTY ");
+    // forkscope ends as the program did, untraced: exit 3.
+    assert!(s.contains("EXITED 3"), "{s}");
+    assert!(s.contains("TTY icanon"), "raw mode was left on:\n{s}");
+    let events = replayed(&t);
+    let echo = events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Exec { argv, .. } if argv.len() == 2 && argv[0].lossy() == "/bin/echo" => {
+                Some(argv[1].lossy().into_owned())
+            }
+            _ => None,
+        })
+        .expect("the exec of /bin/echo is in the trace");
+    assert_eq!(echo, "got:hello", "what was typed reached the program");
+}
+
+#[test]
+fn record_tui_opens_the_hang_report_in_place_when_stall_timeout_finds_one() {
+    let hung = common::fixture_from("hang", "reader_holds_write_end");
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.jsonl");
+    let p = Pane::start(
+        &format!(
+            "record --tui --stall-timeout 1 --on-deadlock kill -o {} -- {}",
+            t.display(),
+            hung.display()
+        ),
+        120,
+        36,
+    );
+    let s = p.wait_for("Esc: close");
+    assert!(line_with(&s, "┌ hang ").contains("hang"), "{s}");
+    assert!(s.contains("deadlock:"), "{s}");
+    assert!(s.contains("Fix:"), "{s}");
+    p.keys(&["Escape"]);
+    let s = p.wait("the report closed, the program killed", |s| {
+        !s.contains("Esc: close") && s.contains("program (exit 124)")
+    });
+    // The timeline stands on the stall event.
+    assert!(
+        s.lines()
+            .any(|l| l.contains("> #") && l.contains("*** hang (deadlock)")),
+        "{s}"
+    );
+    p.keys(&["q"]);
+    let s = p.wait_for("TTY ");
+    // As plain record --on-deadlock kill: 124.
+    assert!(s.contains("EXITED 124"), "{s}");
+    let events = replayed(&t);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::Stall { killed: true, .. })));
+}
+
+#[test]
+fn sigterm_during_record_tui_restores_the_terminal_and_ends_as_the_program_does() {
+    let (_dir, sh, t) = script("echo waiting\nexec sleep 600\n");
+    let p = Pane::start(
+        &format!("record --tui -o {} -- sh {}", t.display(), sh.display()),
+        100,
+        30,
+    );
+    p.wait("the events of sleep", |s| {
+        timeline_rows(s).iter().any(|r| r.contains(" sleep "))
+    });
+    let pid = p.program_pid();
+    // SAFETY: a plain kill(2) of the forkscope this test started.
+    let r = unsafe { libc::kill(pid, libc::SIGTERM) };
+    assert_eq!(r, 0);
+    let s = p.wait_for("TTY ");
+    // SIGTERM went on to the program, which it killed; forkscope dies of
+    // it too, as plain `record` does (a shell says 128+15).
+    assert!(s.contains("EXITED 143"), "{s}");
+    assert!(s.contains("TTY icanon"), "raw mode was left on:\n{s}");
+    assert!(
+        !s.contains("timeline"),
+        "the alternate screen was not left:\n{s}"
+    );
+    let events = replayed(&t);
+    assert!(events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::Exit { status: forkscope::trace::Status::Signaled { signaled, .. } }
+            if signaled.0 == libc::SIGTERM
+    )));
+}
+
+#[test]
+fn record_tui_without_a_terminal_refuses_in_one_line_in_each_language() {
+    for (lang, said) in [
+        ("en", "forkscope record --tui needs a terminal"),
+        ("zh", "forkscope record --tui 需要在终端里运行"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t.jsonl");
+        let out = forkscope()
+            .args(["--lang", lang, "record", "--tui", "-o"])
+            .arg(&t)
+            .args(["--", "true"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(forkscope::record::TRACE_FAILED_EXIT)
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(said), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(!t.exists(), "nothing was recorded");
+    }
+}

@@ -373,3 +373,23 @@ fn chinese_lines_keep_the_panes_aligned() {
         );
     }
 }
+
+#[test]
+fn record_tui_refuses_without_a_terminal_and_to_follow_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.jsonl").display().to_string();
+    both("record_tui_refusals", |l| {
+        let l = suffix(l);
+        let mut s = refusal(
+            &["--lang", l, "record", "--tui", "-o", &t, "--", "true"],
+            dir.path(),
+            false,
+        );
+        s.push_str(&refusal(
+            &["--lang", l, "record", "--tui", "-o", "-", "--", "true"],
+            dir.path(),
+            true,
+        ));
+        s
+    });
+}

@@ -393,6 +393,14 @@ pub struct RecordArgs {
     #[arg(long = "pid", value_name = "PID", requires = "live")]
     pub live_pid: Option<i32>,
 
+    /// Record in the terminal view of `forkscope view`: events appear as
+    /// they are recorded, the program runs in a pane of its own (Ctrl-O
+    /// gives it the keys, and back), a hang found by --stall-timeout opens
+    /// its report; when the program ends the view stays open over the
+    /// trace. Needs a terminal.
+    #[arg(long, conflicts_with_all = ["live", "attach"])]
+    pub tui: bool,
+
     /// The command to run and its arguments (put `--` before it).
     #[arg(
         required_unless_present = "attach",
@@ -673,6 +681,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     // The other subcommands say 0 (nothing found) or 1 (something found).
     let found = |r: anyhow::Result<i32>| r.map(Exit::found_if_nonzero);
     match cli.command {
+        Command::Record(args) if args.tui => view::record(args, color, lang),
         Command::Record(args) => record::run(args, lang),
         Command::Replay(args) => found(replay::run(args, color, lang)),
         Command::Tree(args) => found(tree::run(args, color, lang)),

@@ -33,6 +33,8 @@ pub enum Findings {
     Failed(String),
     /// Its thread ended without a report.
     Stopped,
+    /// `record --tui`: it starts when the recording ends.
+    AfterRecording,
 }
 
 /// What a typed line is for.
@@ -59,6 +61,9 @@ pub enum Mode {
     Help,
     /// The findings list has the keys: which one is chosen.
     Findings(usize),
+    /// `record --tui`: the report of a hang the recorder found, opened in
+    /// place (its lines, in the view's language).
+    Hang(Vec<String>),
 }
 
 /// A search under way (it runs in slices so keys keep answering).
@@ -122,6 +127,10 @@ pub struct App {
     pub areas: Areas,
     /// Set by `q`.
     pub quit: bool,
+    /// `record --tui`: the recorder, its terminal and the program's screen.
+    pub live: Option<super::live::Live>,
+    /// `record --tui`: keys go to the program (Ctrl-O switches).
+    pub program_keys: bool,
     cur: At,
     scan: At,
     lines: HashMap<u32, Line<'static>>,
@@ -173,6 +182,8 @@ impl App {
             diagram_scroll: 0,
             areas: Areas::default(),
             quit: false,
+            live: None,
+            program_keys: false,
             cur: At::default(),
             scan: At::default(),
             lines: HashMap::new(),
@@ -206,19 +217,76 @@ impl App {
         true
     }
 
+    /// Do the filters keep event `i`?
+    fn keeps(&self, i: usize) -> bool {
+        let ix = &self.ix;
+        self.follow.is_none_or(|p| ix.pid(i) == p)
+            && !(self.collapse && ix.file_only(i))
+            && self
+                .kinds
+                .as_ref()
+                .is_none_or(|k| ix.kind(i).is_some_and(|n| k.contains(n)))
+    }
+
+    /// Takes in the events read since the last call (the trace is read on
+    /// another thread; with `record --tui` it grows while the program
+    /// runs). A live view on its last row stays on the last row, and a
+    /// hang the recorder found opens its report. True if anything changed.
+    pub fn grow(&mut self) -> bool {
+        let mut changed = false;
+        if let Some(live) = &mut self.live {
+            if live.check() {
+                self.program_keys = false;
+                changed = true;
+            }
+        }
+        let old = self.ix.len();
+        let on_last = self.pos + 1 >= self.rows.len();
+        if !self.ix.poll() {
+            return changed;
+        }
+        for i in old..self.ix.len() {
+            if self.keeps(i) {
+                self.rows.push(i as u32);
+            }
+        }
+        if self.live.is_some() {
+            if on_last && self.mode == Mode::Normal && self.search.is_none() {
+                self.go(usize::MAX);
+            }
+            for i in old..self.ix.len() {
+                if self.ix.kind(i) == Some("stall") {
+                    self.open_hang(i);
+                }
+            }
+            if self.ix.complete() && matches!(self.findings, Findings::AfterRecording) {
+                self.findings = super::doctor_in_background(self.ix.path());
+            }
+        }
+        if let Some(e) = &self.ix.failed {
+            self.message = Some(Message::Failed(e.clone()));
+        }
+        true
+    }
+
+    /// Opens the report of the hang recorded at event `i`, and goes there.
+    fn open_hang(&mut self, i: usize) {
+        let lines = match self.scan.goto(&self.ix, i) {
+            Ok((_, step)) => super::hang_lines(self.lang, &step.event.kind),
+            Err(e) => vec![e.to_string()],
+        };
+        if let Some(row) = self.rows.iter().position(|r| *r as usize == i) {
+            self.go(row);
+        }
+        self.program_keys = false;
+        self.mode = Mode::Hang(lines);
+    }
+
     /// Rebuilds the rows from the filters, staying on event `keep` (or the
     /// first kept event after it).
     fn refilter(&mut self, keep: Option<usize>) {
-        let ix = &self.ix;
-        self.rows = (0..ix.len())
-            .filter(|&i| {
-                self.follow.is_none_or(|p| ix.pid(i) == p)
-                    && !(self.collapse && ix.file_only(i))
-                    && self
-                        .kinds
-                        .as_ref()
-                        .is_none_or(|k| ix.kind(i).is_some_and(|n| k.contains(n)))
-            })
+        self.rows = (0..self.ix.len())
+            .filter(|&i| self.keeps(i))
             .map(|i| i as u32)
             .collect();
         self.pos = match keep {
@@ -272,6 +340,29 @@ impl App {
 
     /// Handles a key.
     pub fn key(&mut self, k: KeyEvent) {
+        if let Some(live) = &mut self.live {
+            if live.ended.is_none() {
+                let ctrl_o = k.modifiers.contains(KeyModifiers::CONTROL)
+                    && matches!(k.code, KeyCode::Char('o') | KeyCode::Char('O'));
+                if ctrl_o {
+                    self.program_keys = !self.program_keys;
+                    if self.program_keys {
+                        self.mode = Mode::Normal;
+                    }
+                    return;
+                }
+                if self.program_keys {
+                    let app_cursor = live
+                        .screen
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .screen()
+                        .application_cursor();
+                    live.send(&super::live::key_bytes(&k, app_cursor));
+                    return;
+                }
+            }
+        }
         if k.modifiers.contains(KeyModifiers::CONTROL)
             && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('q'))
         {
@@ -343,6 +434,11 @@ impl App {
                 }
                 _ => self.mode = Mode::Kinds(at, ticked),
             },
+            Mode::Hang(lines) => {
+                if !matches!(k.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+                    self.mode = Mode::Hang(lines);
+                }
+            }
             Mode::Findings(mut at) => {
                 let n = match &self.findings {
                     Findings::Done(f) => f.len(),
@@ -427,7 +523,9 @@ impl App {
                     self.mode = Mode::Findings(0);
                 } else {
                     self.message = Some(match &self.findings {
-                        Findings::Pending(_) => Message::DoctorStillReading,
+                        Findings::Pending(_) | Findings::AfterRecording => {
+                            Message::DoctorStillReading
+                        }
                         _ => Message::DoctorFoundNothing,
                     });
                 }

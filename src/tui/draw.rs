@@ -35,6 +35,15 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(f.area());
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);
+    let left = match app.live.is_some() {
+        true => {
+            let [top, bottom] =
+                Layout::vertical([Constraint::Min(5), Constraint::Percentage(50)]).areas(left);
+            program(f, app, bottom);
+            top
+        }
+        false => left,
+    };
     let mut areas = Areas {
         timeline: timeline(f, app, left),
         ..Areas::default()
@@ -122,9 +131,73 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     app.areas = areas;
     match &app.mode {
         Mode::Help => help(f, app),
+        Mode::Hang(lines) => hang(f, app.lang, lines),
         Mode::Kinds(at, ticked) => kinds(f, app.lang, *at, ticked),
         _ => {}
     }
+}
+
+/// `record --tui`: the program's terminal, its size kept to the pane's.
+fn program(f: &mut Frame, app: &mut App, area: Rect) {
+    let Some(live) = &mut app.live else {
+        return;
+    };
+    let label = match live.ended {
+        Some(st) => Label::ProgramEnded {
+            status: super::live::status_of(st),
+        },
+        None if app.program_keys => Label::ProgramHasKeys,
+        None => Label::Program,
+    };
+    let mut title = Style::default().add_modifier(Modifier::BOLD);
+    if app.program_keys && live.ended.is_none() {
+        title = title.add_modifier(Modifier::REVERSED);
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(padded(app.lang, label), title));
+    let inner = block.inner(area);
+    live.resize(inner.height, inner.width);
+    let parser = live.screen.lock().unwrap_or_else(|e| e.into_inner());
+    let mut cursor = tui_term::widget::Cursor::default();
+    if !app.program_keys || live.ended.is_some() {
+        cursor.hide();
+    }
+    f.render_widget(
+        tui_term::widget::PseudoTerminal::new(parser.screen())
+            .block(block)
+            .cursor(cursor),
+        area,
+    );
+}
+
+/// The report of a hang the recorder found, over the view; how to close
+/// it is on the frame's bottom edge, always in sight.
+fn hang(f: &mut Frame, lang: Lang, lines: &[String]) {
+    let width = f.area().width.saturating_sub(4).min(100);
+    let room = usize::from(width.saturating_sub(2)).max(1);
+    // Word wrapping takes more rows than the width alone says: a margin.
+    let rows: usize = lines
+        .iter()
+        .map(|l| {
+            (crate::render::ascii::width(l) * 5 / 4)
+                .div_ceil(room)
+                .max(1)
+        })
+        .sum();
+    let area = centered(f.area(), width, rows as u16 + 2);
+    f.render_widget(Clear, area);
+    let text: Vec<Line> = lines.iter().map(|l| Line::from(l.as_str())).collect();
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    f.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(padded(lang, Label::Hang), bold))
+                .title_bottom(Span::styled(padded(lang, Label::CloseHang), bold)),
+        ),
+        area,
+    );
 }
 
 /// The timeline pane; returns its inside.
@@ -183,6 +256,13 @@ fn findings(app: &App) -> (usize, Vec<Line<'static>>) {
             1,
             vec![Line::from(words::label(app.lang, Label::DoctorStopped))],
         ),
+        Findings::AfterRecording => (
+            1,
+            vec![Line::from(words::label(
+                app.lang,
+                Label::DoctorAfterRecording,
+            ))],
+        ),
         Findings::Done(list) if list.is_empty() => (
             1,
             vec![Line::from(words::label(app.lang, Label::NothingFound))],
@@ -238,17 +318,35 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
             );
             format!("{head}{text}█")
         }
+        _ if app.program_keys && app.live.as_ref().is_some_and(|l| l.ended.is_none()) => {
+            words::label(app.lang, Label::KeysGoToProgram)
+        }
         _ => {
             let mut s = match app.current() {
                 Some(i) => format!("#{} ", app.ix.seq(i)),
                 None => String::new(),
             };
+            let events = app.ix.len();
+            match &app.live {
+                Some(l) if l.ended.is_none() => {
+                    s.push_str(&words::label(app.lang, Label::Recording { events }));
+                    s.push_str("  ");
+                }
+                None if !app.ix.complete() => {
+                    s.push_str(&words::label(app.lang, Label::Indexing { events }));
+                    s.push_str("  ");
+                }
+                _ => {}
+            }
             let filters = app.filters();
             if !filters.is_empty() {
                 s.push_str(&format!("[{filters}] "));
             }
             match &app.message {
                 Some(m) => s.push_str(&words::message(app.lang, m)),
+                None if app.live.as_ref().is_some_and(|l| l.ended.is_none()) => {
+                    s.push_str(&words::label(app.lang, Label::LiveHint))
+                }
                 None => s.push_str(&words::label(app.lang, Label::HelpHint)),
             }
             s

@@ -3,7 +3,7 @@
 //! force, a pipe and its holders, and the refusals of `forkscope view`.
 //! No words here: [`crate::words::tui`] words each fact in each language.
 
-use crate::trace::Pid;
+use crate::trace::{Pid, Status};
 use std::path::PathBuf;
 
 /// A message on the status line.
@@ -113,6 +113,35 @@ pub enum Label {
     Keys,
     /// The kind chooser's title.
     EventKinds,
+    /// `record --tui`: the program's pane title, the view having the keys.
+    Program,
+    /// `record --tui`: the program's pane title, the program having the keys.
+    ProgramHasKeys,
+    /// `record --tui`: the program's pane title once the recording ended.
+    ProgramEnded {
+        /// How the recorder (so the program) ended.
+        status: Status,
+    },
+    /// `record --tui`: the status line's reminder of the keys.
+    LiveHint,
+    /// `record --tui`: the status line while the program has the keys.
+    KeysGoToProgram,
+    /// `record --tui`: still recording; the events read so far.
+    Recording {
+        /// Events read so far.
+        events: usize,
+    },
+    /// The trace is still being read; the events read so far.
+    Indexing {
+        /// Events read so far.
+        events: usize,
+    },
+    /// The findings pane while the program is still recorded.
+    DoctorAfterRecording,
+    /// The title of the hang report opened in place.
+    Hang,
+    /// How to close the hang report.
+    CloseHang,
 }
 
 /// One row of the help: a key (or keys) and what it does.
@@ -146,11 +175,13 @@ pub enum HelpRow {
     Help,
     /// q, Ctrl-C.
     Quit,
+    /// Ctrl-O (`record --tui`).
+    Focus,
 }
 
 impl HelpRow {
     /// Every row, in the order the help lists them.
-    pub const ALL: [HelpRow; 14] = [
+    pub const ALL: [HelpRow; 15] = [
         HelpRow::Step,
         HelpRow::Page,
         HelpRow::FirstLast,
@@ -165,6 +196,7 @@ impl HelpRow {
         HelpRow::Mouse,
         HelpRow::Help,
         HelpRow::Quit,
+        HelpRow::Focus,
     ];
 }
 
@@ -216,4 +248,8 @@ pub enum Refusal {
         /// The trace.
         path: PathBuf,
     },
+    /// `record --tui` without a terminal on stdin and stdout.
+    RecordNeedsTerminal,
+    /// `record --tui -o -`: stdout cannot be followed.
+    RecordNeedsAFile,
 }

@@ -282,3 +282,63 @@ fn a_checkpoint_stays_as_it_was_while_the_model_it_was_copied_from_goes_on() {
     }
     assert_eq!(format!("{:?}", fresh.model), before);
 }
+
+#[test]
+fn the_index_marks_the_same_file_events_and_kinds_as_a_full_replay() {
+    for name in [
+        "sample.jsonl",
+        "every-kind.jsonl",
+        "handmade-pipeline.jsonl",
+        "sh-pipeline.jsonl",
+        "redirect.jsonl",
+        "hostile.jsonl",
+    ] {
+        let ix = Index::open(&fixture(name)).expect("a committed trace opens");
+        let mut r = Replay::open(&fixture(name)).unwrap();
+        let mut i = 0;
+        let mut closes = 0;
+        while let Some(s) = r.step().unwrap() {
+            assert_eq!(ix.seq(i), s.event.seq, "{name} #{i}");
+            assert_eq!(ix.pid(i), s.event.pid, "{name} #{i}");
+            assert_eq!(ix.kind(i), Some(s.event.kind.name()), "{name} #{i}");
+            assert_eq!(
+                ix.file_only(i),
+                crate::replay::filter::only_about_a_file(&s),
+                "{name} #{i}: {:?}",
+                s.event
+            );
+            closes += usize::from(ix.file_only(i) && ix.kind(i) == Some("close"));
+            i += 1;
+        }
+        assert_eq!(i, ix.len(), "{name}");
+        if name == "sample.jsonl" {
+            assert!(closes > 0, "the sample closes files: the check saw some");
+        }
+    }
+}
+
+#[test]
+fn an_index_read_in_the_background_grows_to_the_same_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("churn.jsonl");
+    churn(&path, 3 * EVERY as u64 + 500);
+    let whole = Index::open(&path).unwrap();
+    let mut ix = Index::open_in_background(&path).unwrap();
+    assert!(!ix.is_empty());
+    while !ix.complete() {
+        ix.poll();
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert_eq!(ix.len(), whole.len());
+    assert_eq!(ix.checkpoints(), whole.checkpoints());
+    assert!(ix.failed.is_none());
+    let mut a = At::default();
+    let mut b = At::default();
+    for i in [whole.len() - 1, 2 * EVERY + 3, 7] {
+        let (ra, sa) = a.goto(&ix, i).unwrap();
+        let la = crate::render::state::timeline_line(Lang::En, ra, sa, &Style::plain());
+        let (rb, sb) = b.goto(&whole, i).unwrap();
+        let lb = crate::render::state::timeline_line(Lang::En, rb, sb, &Style::plain());
+        assert_eq!(la, lb, "event {i}");
+    }
+}

@@ -51,6 +51,7 @@ pub(crate) fn help_keys(lang: Lang, row: HelpRow) -> &'static str {
         },
         HelpRow::Help => "?",
         HelpRow::Quit => "q  Ctrl-C",
+        HelpRow::Focus => "Ctrl-O",
     }
 }
 
@@ -121,5 +122,35 @@ mod tests {
         assert_eq!(message(Lang::En, &m), "searching… at #120");
         assert_eq!(message(Lang::Zh, &m), "正在搜索… 到了 #120");
         assert_eq!(message(Lang::Zh, &Message::Searching { at: None }), "");
+    }
+
+    #[test]
+    fn the_words_of_record_tui_are_in_each_language() {
+        use crate::trace::Status;
+        let ended = Label::ProgramEnded {
+            status: Status::Exited { exited: 3 },
+        };
+        assert_eq!(label(Lang::En, ended), "program (exit 3)");
+        assert_eq!(label(Lang::Zh, ended), "程序（退出码 3）");
+        assert_eq!(
+            label(Lang::En, Label::KeysGoToProgram),
+            "keys go to the program; Ctrl-O: back to the view"
+        );
+        assert_eq!(
+            label(Lang::Zh, Label::KeysGoToProgram),
+            "按键交给程序；Ctrl-O：回到视图"
+        );
+        assert_eq!(
+            label(Lang::Zh, Label::Recording { events: 12 }),
+            "正在记录… 12 个事件"
+        );
+        assert_eq!(help_keys(Lang::Zh, HelpRow::Focus), "Ctrl-O");
+        for r in [Refusal::RecordNeedsTerminal, Refusal::RecordNeedsAFile] {
+            for lang in [Lang::En, Lang::Zh] {
+                let s = refusal(lang, &r);
+                assert!(s.starts_with("forkscope record --tui "), "{s}");
+                assert!(!s.contains('\n'), "one line: {s}");
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::holders;
 use crate::tui::facts::{Filter, HelpRow, Label, Message, PipeLine, PipeVerdict, Refusal};
+use crate::words::Lang;
 
 pub(super) const MOUSE_WHEEL: &str = "mouse wheel";
 
@@ -49,6 +50,21 @@ pub(super) fn label(l: Label) -> String {
         Label::HelpHint => "? help  q quit".into(),
         Label::Keys => "keys".into(),
         Label::EventKinds => "event kinds (Space, Enter)".into(),
+        Label::Program => "program (Ctrl-O: keys here)".into(),
+        Label::ProgramHasKeys => "program: keys go here (Ctrl-O: view)".into(),
+        Label::ProgramEnded { status } => {
+            format!(
+                "program ({})",
+                crate::words::text::status(Lang::En, &status)
+            )
+        }
+        Label::LiveHint => "Ctrl-O keys to the program  ? help  q quit".into(),
+        Label::KeysGoToProgram => "keys go to the program; Ctrl-O: back to the view".into(),
+        Label::Recording { events } => format!("recording… {events} events"),
+        Label::Indexing { events } => format!("reading the trace… {events} events"),
+        Label::DoctorAfterRecording => "the doctor reads the trace when the program ends".into(),
+        Label::Hang => "hang".into(),
+        Label::CloseHang => "Esc: close".into(),
     }
 }
 
@@ -70,6 +86,7 @@ pub(super) fn help(row: HelpRow) -> &'static str {
         HelpRow::Mouse => "step, or scroll the diagram",
         HelpRow::Help => "this help (any key closes)",
         HelpRow::Quit => "quit",
+        HelpRow::Focus => "record --tui: your keys to the program's pane, and back",
     }
 }
 
@@ -107,5 +124,11 @@ pub(super) fn refusal(r: &Refusal) -> String {
             path.display()
         ),
         Refusal::NoEvents { path } => format!("the trace {} has no events", path.display()),
+        Refusal::RecordNeedsTerminal => {
+            "forkscope record --tui needs a terminal (stdin and stdout); without one, use `forkscope record` (or --live)".into()
+        }
+        Refusal::RecordNeedsAFile => {
+            "forkscope record --tui follows the trace file, and stdout (-o -) cannot be followed: name a file".into()
+        }
     }
 }

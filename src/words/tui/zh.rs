@@ -2,6 +2,7 @@
 
 use super::holders;
 use crate::tui::facts::{Filter, HelpRow, Label, Message, PipeLine, PipeVerdict, Refusal};
+use crate::words::Lang;
 
 pub(super) const MOUSE_WHEEL: &str = "鼠标滚轮";
 
@@ -45,6 +46,18 @@ pub(super) fn label(l: Label) -> String {
         Label::HelpHint => "? 帮助  q 退出".into(),
         Label::Keys => "按键".into(),
         Label::EventKinds => "事件种类（空格，回车）".into(),
+        Label::Program => "程序（Ctrl-O：按键给它）".into(),
+        Label::ProgramHasKeys => "程序：按键给它（Ctrl-O：视图）".into(),
+        Label::ProgramEnded { status } => {
+            format!("程序（{}）", crate::words::text::status(Lang::Zh, &status))
+        }
+        Label::LiveHint => "Ctrl-O 按键交给程序  ? 帮助  q 退出".into(),
+        Label::KeysGoToProgram => "按键交给程序；Ctrl-O：回到视图".into(),
+        Label::Recording { events } => format!("正在记录… {events} 个事件"),
+        Label::Indexing { events } => format!("正在读取 trace… {events} 个事件"),
+        Label::DoctorAfterRecording => "程序结束后 doctor 再读取 trace".into(),
+        Label::Hang => "卡住".into(),
+        Label::CloseHang => "Esc：关闭".into(),
     }
 }
 
@@ -64,6 +77,7 @@ pub(super) fn help(row: HelpRow) -> &'static str {
         HelpRow::Mouse => "逐步移动，或滚动图",
         HelpRow::Help => "本帮助（任意键关闭）",
         HelpRow::Quit => "退出",
+        HelpRow::Focus => "record --tui：按键交给程序的窗格，再按一次回来",
     }
 }
 
@@ -101,5 +115,11 @@ pub(super) fn refusal(r: &Refusal) -> String {
             path.display()
         ),
         Refusal::NoEvents { path } => format!("{}：这个 trace 里没有事件", path.display()),
+        Refusal::RecordNeedsTerminal => {
+            "forkscope record --tui 需要在终端里运行（标准输入和标准输出）；没有终端时，用 `forkscope record`（或 --live）".into()
+        }
+        Refusal::RecordNeedsAFile => {
+            "forkscope record --tui 要跟随 trace 文件，标准输出（-o -）无法跟随：请给一个文件名".into()
+        }
     }
 }
