@@ -343,8 +343,11 @@ fn a_trace_that_cannot_be_read_is_an_error() {
 fn a_never_reaped_child_is_blamed_on_the_program_that_forked_it_not_the_one_exec_d_since() {
     // bash forks a subshell for `<(echo a)`, then execs cat over itself:
     // cat never knew it had a child; bash, which forked it, should have
-    // waited before exec'ing.
-    let cmd = ["bash", "-c", "cat <(echo a)"];
+    // waited before exec'ing. The subshell sleeps first so that it is
+    // still running when bash execs cat (with a bare `echo a` it may exit
+    // in time for bash to reap it before the exec, and then nothing is left
+    // unreaped: a race in the program, not in the tracer).
+    let cmd = ["bash", "-c", "cat <(sleep 1; echo a)"];
     let plain = Command::new(cmd[0]).args(&cmd[1..]).output().unwrap();
     let d = run_cmd(&cmd);
     assert_eq!(

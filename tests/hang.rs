@@ -827,7 +827,14 @@ fn proc_status(pid: i32) -> String {
 
 /// Attaches to `target`, lets it run `for_`, sends SIGINT to forkscope, and
 /// returns forkscope's exit status, stderr and the trace.
-fn attach_then_interrupt(target: i32, for_: Duration) -> (ExitStatus, String, Vec<Event>) {
+/// Attaches to `target`, waits `for_` and then until the trace shows what
+/// `seen` asks for (a loaded machine may take longer to attach), and sends
+/// forkscope SIGINT.
+fn attach_then_interrupt(
+    target: i32,
+    for_: Duration,
+    seen: impl Fn(&[Event]) -> bool,
+) -> (ExitStatus, String, Vec<Event>) {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.jsonl");
     let mut g = Group::spawn(
@@ -839,6 +846,14 @@ fn attach_then_interrupt(target: i32, for_: Duration) -> (ExitStatus, String, Ve
             .stderr(Stdio::piped()),
     );
     std::thread::sleep(for_);
+    let waiting = Instant::now();
+    while !read_all(&trace).is_ok_and(|(_, events, _)| seen(&events)) {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(20),
+            "the trace never showed what the test waits for"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // SAFETY: kill takes integers only.
     unsafe {
         libc::kill(g.pid(), libc::SIGINT);
@@ -872,7 +887,13 @@ fn attaching_records_a_running_loop_and_detaching_leaves_it_running() {
             .stdout(Stdio::null()),
     );
     std::thread::sleep(Duration::from_millis(100));
-    let (status, err, events) = attach_then_interrupt(target.pid(), Duration::from_millis(500));
+    let (status, err, events) =
+        attach_then_interrupt(target.pid(), Duration::from_millis(500), |events| {
+            events.iter().any(|e| {
+                matches!(&e.kind, EventKind::Exec { argv, ok: true, .. }
+                    if argv.first().is_some_and(|a| a.lossy() == "sleep"))
+            })
+        });
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.contains("now detached and left running"), "{err}");
     let st = proc_status(target.pid());
@@ -932,7 +953,7 @@ fn attaching_keeps_the_running_trees_parents_and_threads() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let (status, err, events) = attach_then_interrupt(pid, Duration::from_millis(400));
+    let (status, err, events) = attach_then_interrupt(pid, Duration::from_millis(400), |_| true);
     assert_eq!(status.code(), Some(0), "{err}");
     let spawns: Vec<(i32, bool, Option<i32>, Vec<i32>)> = events
         .iter()
@@ -981,7 +1002,8 @@ fn detaching_leaves_a_stopped_process_stopped() {
         libc::kill(target.pid(), libc::SIGSTOP);
     }
     std::thread::sleep(Duration::from_millis(100));
-    let (status, err, _) = attach_then_interrupt(target.pid(), Duration::from_millis(300));
+    let (status, err, _) =
+        attach_then_interrupt(target.pid(), Duration::from_millis(300), |_| true);
     assert_eq!(status.code(), Some(0), "{err}");
     let st = proc_status(target.pid());
     assert!(st.contains("TracerPid:\t0"), "{st}");

@@ -218,7 +218,9 @@ fn kernel_layouts_of_every_step_of_every_committed_trace_have_no_overlaps_or_cro
 
 #[test]
 fn a_fifteen_process_pipeline_lays_out_without_overlaps_or_crossings() {
-    let script = format!("echo a{} | tr a b", " | cat".repeat(13));
+    // The first stage sleeps so that every stage is alive at once (a bare
+    // `echo a` may exit before sh has forked the last stage).
+    let script = format!("(sleep 1; echo a){} | tr a b", " | cat".repeat(13));
     let r = record(&["sh", "-c", &script]);
     assert!(r.out.status.success(), "{}", r.stderr());
     let k = key_moment(&r.trace).unwrap();
