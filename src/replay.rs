@@ -29,7 +29,9 @@ pub struct Replay<R> {
     pub model: Model,
     /// Stable names (pipe#N) given so far.
     pub labels: Labels,
-    narrate: bool,
+    /// The first seq whose step reads what it replaces ([`Before`]);
+    /// `u64::MAX` for none.
+    narrate_from: u64,
 }
 
 impl Replay<std::io::BufReader<std::fs::File>> {
@@ -46,7 +48,7 @@ impl<R: BufRead> Replay<R> {
             reader,
             model: Model::new(),
             labels: Labels::default(),
-            narrate: true,
+            narrate_from: 0,
         }
     }
 
@@ -58,14 +60,21 @@ impl<R: BufRead> Replay<R> {
             reader,
             model,
             labels,
-            narrate: true,
+            narrate_from: 0,
         }
     }
 
     /// Skips reading what each event replaces (faster; for bulk replay).
     pub fn without_narration(mut self) -> Self {
-        self.narrate = false;
+        self.narrate_from = u64::MAX;
         self
+    }
+
+    /// Reads what each event replaces only for events from seq `seq` on
+    /// (`u64::MAX`: never): the steps before it get an empty [`Before`].
+    /// For a caller that words or draws only the steps from there.
+    pub fn narrate_from(&mut self, seq: u64) {
+        self.narrate_from = seq;
     }
 
     /// The trace header.
@@ -84,7 +93,7 @@ impl<R: BufRead> Replay<R> {
             return Ok(None);
         };
         self.labels.observe(&event);
-        let before = if self.narrate {
+        let before = if event.seq >= self.narrate_from {
             Before::capture(&self.model, &event, &self.labels)
         } else {
             Before::default()

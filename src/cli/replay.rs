@@ -42,16 +42,20 @@ fn state_at<R: std::io::BufRead>(
     at: u64,
     args: &ReplayArgs,
 ) -> anyhow::Result<i32> {
+    // Only the step at `at` is worded: the ones before it only change the model.
+    r.narrate_from(at);
     let mut last = None;
+    let mut line = String::new();
     while let Some(step) = r.step()? {
         let seq = step.event.seq;
-        last = Some((seq, state::timeline_line(lang, r, &step, style)));
+        last = Some(seq);
         if seq >= at {
+            line = state::timeline_line(lang, r, &step, style);
             break;
         }
     }
     let trace = args.trace.display().to_string();
-    let Some((seq, line)) = last else {
+    let Some(seq) = last else {
         anyhow::bail!("{}", listing(lang, &Listing::NoEvents { trace }))
     };
     if seq < at {
