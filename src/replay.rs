@@ -32,6 +32,8 @@ pub struct Replay<R> {
     /// The first seq whose step reads what it replaces ([`Before`]);
     /// `u64::MAX` for none.
     narrate_from: u64,
+    /// Whether [`Before`] includes the acting task's fd table (for drawings).
+    fd_tables: bool,
 }
 
 impl Replay<std::io::BufReader<std::fs::File>> {
@@ -49,6 +51,7 @@ impl<R: BufRead> Replay<R> {
             model: Model::new(),
             labels: Labels::default(),
             narrate_from: 0,
+            fd_tables: true,
         }
     }
 
@@ -61,6 +64,7 @@ impl<R: BufRead> Replay<R> {
             model,
             labels,
             narrate_from: 0,
+            fd_tables: true,
         }
     }
 
@@ -75,6 +79,12 @@ impl<R: BufRead> Replay<R> {
     /// For a caller that words or draws only the steps from there.
     pub fn narrate_from(&mut self, seq: u64) {
         self.narrate_from = seq;
+    }
+
+    /// Steps read what an event replaces without the fd table before it
+    /// ([`Before::for_words`]): for callers that word steps but draw none.
+    pub fn words_only(&mut self) {
+        self.fd_tables = false;
     }
 
     /// The trace header.
@@ -93,10 +103,12 @@ impl<R: BufRead> Replay<R> {
             return Ok(None);
         };
         self.labels.observe(&event);
-        let before = if event.seq >= self.narrate_from {
-            Before::capture(&self.model, &event, &self.labels)
-        } else {
+        let before = if event.seq < self.narrate_from {
             Before::default()
+        } else if !self.fd_tables {
+            Before::for_words(&self.model, &event, &self.labels)
+        } else {
+            Before::capture(&self.model, &event, &self.labels)
         };
         let applied = self.model.apply(&event);
         Ok(Some(Step {

@@ -17,6 +17,8 @@ use std::io::{BufWriter, Write};
 /// Runs `forkscope replay`.
 pub fn run(args: ReplayArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
     let mut r = Replay::open(&args.trace)?;
+    // Replay words steps and draws none.
+    r.words_only();
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
     let code = if args.verify {

@@ -303,6 +303,14 @@ fn parse_fast(text: &[u8]) -> Option<Event> {
         .count();
     let (name, rest) = rest.split_at(name_len);
     let rest = rest.strip_prefix(b"\"")?;
+    if let Some(kind) = super::quick::kind(name, rest) {
+        return Some(Event {
+            seq,
+            ts_ns,
+            pid,
+            kind,
+        });
+    }
     SCRATCH.with(|cell| {
         let mut buf = cell.borrow_mut();
         buf.clear();
