@@ -278,7 +278,10 @@ fn take_uint<'a>(b: &'a [u8], key: &[u8]) -> Option<(u64, &'a [u8])> {
     if n == 0 || n > 20 {
         return None;
     }
-    let v = std::str::from_utf8(&b[..n]).ok()?.parse().ok()?;
+    let mut v = 0u64;
+    for &d in &b[..n] {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
     Some((v, &b[n..]))
 }
 
