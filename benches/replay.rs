@@ -261,6 +261,8 @@ fn e2e_trace() -> (PathBuf, u64) {
 /// the max RSS in KiB.
 fn run_once(args: &[String]) -> (f64, f64, u64) {
     let t = Instant::now();
+    // Reaped below by wait4, which also gives its rusage.
+    #[allow(clippy::zombie_processes)]
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_forkscope"))
         .args(args)
         .env("LANG", "C")
