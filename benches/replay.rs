@@ -12,7 +12,9 @@
 //! Run: `cargo bench --bench replay` (FORKSCOPE_BENCH_RUNS=N to change the
 //! number of runs, FORKSCOPE_REPLAY_TRACE=FILE to replay a trace of yours,
 //! FORKSCOPE_E2E_TRACE=FILE / FORKSCOPE_E2E_EVENTS=N for the end-to-end
-//! trace, FORKSCOPE_E2E_ONLY=1 to skip the in-process part).
+//! trace, FORKSCOPE_E2E_ONLY=1 to skip the in-process part,
+//! FORKSCOPE_E2E_BASE=BINARY to time another build, e.g. an older commit's,
+//! in the same interleaved runs, for before/after numbers).
 //! Targets: (issue 3) >= 2,000,000 events/s for parse + model update, and
 //! <= 120 bytes per event on average; (issue 16) >= 2,000,000 events/s of
 //! whole-process wall time for every end-to-end command but `export`, which
@@ -259,11 +261,11 @@ fn e2e_trace() -> (PathBuf, u64) {
 /// Runs the release binary once with stdout and stderr to /dev/null;
 /// returns the wall time and the CPU time (user + system) in seconds and
 /// the max RSS in KiB.
-fn run_once(args: &[String]) -> (f64, f64, u64) {
+fn run_once(bin: &Path, args: &[String]) -> (f64, f64, u64) {
     let t = Instant::now();
     // Reaped below by wait4, which also gives its rusage.
     #[allow(clippy::zombie_processes)]
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_forkscope"))
+    let child = std::process::Command::new(bin)
         .args(args)
         .env("LANG", "C")
         .stdin(std::process::Stdio::null())
@@ -333,27 +335,40 @@ fn end_to_end(runs: usize) {
         bytes >> 20
     );
     println!("  (events/s from wall time; on a loaded machine the CPU time says more)");
-    // Interleaved runs: one of each command per round.
-    let mut times = vec![Vec::new(); commands.len()];
-    let mut cpus = vec![Vec::new(); commands.len()];
-    let mut rss = vec![0u64; commands.len()];
+    let mut bins = vec![("", PathBuf::from(env!("CARGO_BIN_EXE_forkscope")))];
+    if let Some(base) = std::env::var_os("FORKSCOPE_E2E_BASE") {
+        println!("  `base:` lines time {}", PathBuf::from(&base).display());
+        bins.push(("base: ", PathBuf::from(base)));
+    }
+    // Interleaved runs: one of each command (and binary) per round.
+    let n = commands.len() * bins.len();
+    let mut times = vec![Vec::new(); n];
+    let mut cpus = vec![Vec::new(); n];
+    let mut rss = vec![0u64; n];
     for _ in 0..runs {
         for (i, (_, args)) in commands.iter().enumerate() {
-            let (s, cpu, kib) = run_once(args);
-            times[i].push(s);
-            cpus[i].push(cpu);
-            rss[i] = rss[i].max(kib);
+            for (b, (_, bin)) in bins.iter().enumerate() {
+                let (s, cpu, kib) = run_once(bin, args);
+                let k = i * bins.len() + b;
+                times[k].push(s);
+                cpus[k].push(cpu);
+                rss[k] = rss[k].max(kib);
+            }
         }
     }
     let _ = std::fs::remove_file(&html);
     for (i, (name, _)) in commands.iter().enumerate() {
-        let t = median(times[i].clone());
-        let cpu = median(cpus[i].clone());
-        let rate = events as f64 / t;
-        println!(
-            "  {name:<26} median {t:>7.3} s wall ({cpu:.3} s CPU)  {rate:>10.0} events/s  max RSS {:>7} KiB  (target >= 2,000,000: {})",
-            rss[i],
-            if rate >= 2_000_000.0 { "PASS" } else { "MISS" }
-        );
+        for (b, (tag, _)) in bins.iter().enumerate() {
+            let k = i * bins.len() + b;
+            let t = median(times[k].clone());
+            let cpu = median(cpus[k].clone());
+            let rate = events as f64 / t;
+            let name = format!("{tag}{name}");
+            println!(
+                "  {name:<32} median {t:>7.3} s wall ({cpu:.3} s CPU)  {rate:>10.0} events/s  max RSS {:>7} KiB  (target >= 2,000,000: {})",
+                rss[k],
+                if rate >= 2_000_000.0 { "PASS" } else { "MISS" }
+            );
+        }
     }
 }

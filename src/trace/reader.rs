@@ -170,6 +170,9 @@ impl<R: BufRead> TraceReader<R> {
             if self.done {
                 return Ok(None);
             }
+            if let Some(ev) = self.next_in_place()? {
+                return Ok(Some(ev));
+            }
             self.buf.clear();
             let n = self
                 .input
@@ -224,6 +227,35 @@ impl<R: BufRead> TraceReader<R> {
                 }
             }
         }
+    }
+
+    /// The next event when its whole line is already in the input's
+    /// buffer and [`parse_fast`] reads it: parsed where it lies, without
+    /// copying the line. `Ok(None)` leaves the line (if any) unread, for
+    /// the general path.
+    fn next_in_place(&mut self) -> Result<Option<Event>, TraceError> {
+        let buf = self.input.fill_buf().map_err(|e| TraceError::Io {
+            path: self.path.clone(),
+            err: e,
+        })?;
+        let Some(end) = buf.iter().position(|&c| c == b'\n') else {
+            return Ok(None);
+        };
+        let Some(ev) = parse_fast(trim_newline(&buf[..=end])) else {
+            return Ok(None);
+        };
+        self.input.consume(end + 1);
+        self.line_no += 1;
+        if let Some(prev) = self.last_seq {
+            if ev.seq <= prev {
+                return Err(self.format_err(format!(
+                    "seq {} does not follow seq {prev} (events must be in increasing order)",
+                    ev.seq
+                )));
+            }
+        }
+        self.last_seq = Some(ev.seq);
+        Ok(Some(ev))
     }
 
     fn format_err(&self, msg: String) -> TraceError {
