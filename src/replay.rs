@@ -29,7 +29,11 @@ pub struct Replay<R> {
     pub model: Model,
     /// Stable names (pipe#N) given so far.
     pub labels: Labels,
-    narrate: bool,
+    /// The first seq whose step reads what it replaces ([`Before`]);
+    /// `u64::MAX` for none.
+    narrate_from: u64,
+    /// Whether [`Before`] includes the acting task's fd table (for drawings).
+    fd_tables: bool,
 }
 
 impl Replay<std::io::BufReader<std::fs::File>> {
@@ -46,7 +50,8 @@ impl<R: BufRead> Replay<R> {
             reader,
             model: Model::new(),
             labels: Labels::default(),
-            narrate: true,
+            narrate_from: 0,
+            fd_tables: true,
         }
     }
 
@@ -58,14 +63,28 @@ impl<R: BufRead> Replay<R> {
             reader,
             model,
             labels,
-            narrate: true,
+            narrate_from: 0,
+            fd_tables: true,
         }
     }
 
     /// Skips reading what each event replaces (faster; for bulk replay).
     pub fn without_narration(mut self) -> Self {
-        self.narrate = false;
+        self.narrate_from = u64::MAX;
         self
+    }
+
+    /// Reads what each event replaces only for events from seq `seq` on
+    /// (`u64::MAX`: never): the steps before it get an empty [`Before`].
+    /// For a caller that words or draws only the steps from there.
+    pub fn narrate_from(&mut self, seq: u64) {
+        self.narrate_from = seq;
+    }
+
+    /// Steps read what an event replaces without the fd table before it
+    /// ([`Before::for_words`]): for callers that word steps but draw none.
+    pub fn words_only(&mut self) {
+        self.fd_tables = false;
     }
 
     /// The trace header.
@@ -84,10 +103,12 @@ impl<R: BufRead> Replay<R> {
             return Ok(None);
         };
         self.labels.observe(&event);
-        let before = if self.narrate {
-            Before::capture(&self.model, &event, &self.labels)
-        } else {
+        let before = if event.seq < self.narrate_from {
             Before::default()
+        } else if !self.fd_tables {
+            Before::for_words(&self.model, &event, &self.labels)
+        } else {
+            Before::capture(&self.model, &event, &self.labels)
         };
         let applied = self.model.apply(&event);
         Ok(Some(Step {

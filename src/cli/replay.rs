@@ -17,6 +17,8 @@ use std::io::{BufWriter, Write};
 /// Runs `forkscope replay`.
 pub fn run(args: ReplayArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
     let mut r = Replay::open(&args.trace)?;
+    // Replay words steps and draws none.
+    r.words_only();
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
     let code = if args.verify {
@@ -42,16 +44,20 @@ fn state_at<R: std::io::BufRead>(
     at: u64,
     args: &ReplayArgs,
 ) -> anyhow::Result<i32> {
+    // Only the step at `at` is worded: the ones before it only change the model.
+    r.narrate_from(at);
     let mut last = None;
+    let mut line = String::new();
     while let Some(step) = r.step()? {
         let seq = step.event.seq;
-        last = Some((seq, state::timeline_line(lang, r, &step, style)));
+        last = Some(seq);
         if seq >= at {
+            line = state::timeline_line(lang, r, &step, style);
             break;
         }
     }
     let trace = args.trace.display().to_string();
-    let Some((seq, line)) = last else {
+    let Some(seq) = last else {
         anyhow::bail!("{}", listing(lang, &Listing::NoEvents { trace }))
     };
     if seq < at {

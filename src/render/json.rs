@@ -82,7 +82,7 @@ impl Prior {
             .or_else(|| model.process(ev.pid))
             .map(|p| p.id);
         Prior {
-            before: Before::capture(model, ev, labels),
+            before: Before::for_words(model, ev, labels),
             closed_pipe: fd.and_then(|fd| pipe_of(model, ev.pid, fd)),
             process,
         }

@@ -57,6 +57,30 @@ impl Before {
             fds,
         }
     }
+
+    /// What [`Before::capture`] reads except the fd table (`fds` empty):
+    /// all that sentences, filters and exports need; only drawings mark
+    /// changes in the fd table.
+    pub fn for_words(model: &Model, ev: &Event, labels: &Labels) -> Before {
+        let fd = match ev.kind {
+            EventKind::Dup {
+                new_fd,
+                old_fd,
+                errno: None,
+                ..
+            } if new_fd != old_fd => Some(new_fd),
+            EventKind::Close { fd } => Some(fd),
+            _ => None,
+        };
+        Before {
+            replaced: fd.and_then(|fd| fd_file(model, ev.pid, fd, labels)),
+            pid: model
+                .tree()
+                .process_of_task(ev.pid)
+                .map_or(ev.pid, |p| p.pid),
+            fds: Vec::new(),
+        }
+    }
 }
 
 fn q(s: &RawStr) -> String {

@@ -93,29 +93,46 @@ fn step<R: std::io::BufRead>(r: &mut Replay<R>, path: &Path) -> Result<Option<St
 /// An error if the trace has no events.
 pub fn busiest(path: &Path) -> Result<Busiest> {
     let mut r = open(path)?.without_narration();
-    let mut ends = 0;
-    let mut best_ends: Option<(u64, usize)> = None;
-    let mut best_tasks: Option<(u64, usize)> = None;
+    let mut scan = BusiestScan::default();
     while let Some(s) = step(&mut r, path)? {
-        let seq = s.event.seq;
-        if changes_fds(&s.event.kind) {
-            ends = pipe_ends_held(&r.model);
-        }
-        if !matches!(best_ends, Some((_, n)) if n >= ends) {
-            best_ends = Some((seq, ends));
-        }
-        let tasks = r.model.tree().live_tasks();
-        if !matches!(best_tasks, Some((_, n)) if n >= tasks) {
-            best_tasks = Some((seq, tasks));
-        }
+        scan.observe(&r, &s);
     }
     for w in r.take_warnings() {
         crate::errln!("forkscope: warning: {}: {w}", path.display());
     }
-    match (best_ends, best_tasks) {
-        (Some((seq, ends)), _) if ends > 0 => Ok(Busiest::PipeEnds { seq, ends }),
-        (_, Some((seq, tasks))) => Ok(Busiest::Tasks { seq, tasks }),
-        _ => no_events(path),
+    scan.finish(path)
+}
+
+/// [`busiest`]'s look at each step.
+#[derive(Default)]
+struct BusiestScan {
+    ends: usize,
+    best_ends: Option<(u64, usize)>,
+    best_tasks: Option<(u64, usize)>,
+}
+
+impl BusiestScan {
+    fn observe<R: std::io::BufRead>(&mut self, r: &Replay<R>, s: &Step) {
+        let seq = s.event.seq;
+        if changes_fds(&s.event.kind) {
+            self.ends = pipe_ends_held(&r.model);
+        }
+        let ends = self.ends;
+        if !matches!(self.best_ends, Some((_, n)) if n >= ends) {
+            self.best_ends = Some((seq, ends));
+        }
+        let tasks = r.model.tree().live_tasks();
+        if !matches!(self.best_tasks, Some((_, n)) if n >= tasks) {
+            self.best_tasks = Some((seq, tasks));
+        }
+    }
+
+    fn finish(self, path: &Path) -> Result<Busiest> {
+        match (self.best_ends, self.best_tasks) {
+            (Some((seq, ends)), _) if ends > 0 => Ok(Busiest::PipeEnds { seq, ends }),
+            (_, Some((seq, tasks))) => Ok(Busiest::Tasks { seq, tasks }),
+            _ => no_events(path),
+        }
     }
 }
 
@@ -182,20 +199,44 @@ pub struct Moments {
 /// page made with `collapse_files` keeps (so a link to the moment lands on
 /// exactly that step).
 pub fn moments(path: &Path, collapse_files: bool) -> Result<Moments> {
-    #[derive(Default)]
-    struct Window {
-        last: Option<u64>,
-        dup: bool,
-    }
     let mut r = open(path)?.without_narration();
-    let mut filter = Filter::steps(None, collapse_files, SeqRange::default());
-    let mut windows: std::collections::HashMap<crate::trace::Pid, Window> =
-        std::collections::HashMap::new();
-    let mut zombies: Vec<(crate::trace::Pid, u64)> = Vec::new();
-    let mut m = Moments::default();
+    let mut scan = MomentsScan::new(collapse_files);
     while let Some(s) = step(&mut r, path)? {
+        scan.observe(&r, &s);
+    }
+    r.take_warnings();
+    Ok(scan.finish())
+}
+
+/// [`moments`]'s look at each step.
+struct MomentsScan {
+    filter: Filter,
+    windows: std::collections::HashMap<crate::trace::Pid, Window>,
+    zombies: Vec<(crate::trace::Pid, u64)>,
+    m: Moments,
+}
+
+/// A process's fd changes since its fork or exec.
+#[derive(Default)]
+struct Window {
+    last: Option<u64>,
+    dup: bool,
+}
+
+impl MomentsScan {
+    fn new(collapse_files: bool) -> MomentsScan {
+        MomentsScan {
+            filter: Filter::steps(None, collapse_files, SeqRange::default()),
+            windows: std::collections::HashMap::new(),
+            zombies: Vec::new(),
+            m: Moments::default(),
+        }
+    }
+
+    fn observe<R: std::io::BufRead>(&mut self, r: &Replay<R>, s: &Step) {
+        let (windows, m) = (&mut self.windows, &mut self.m);
         let seq = s.event.seq;
-        let kept = filter.keep(&s);
+        let kept = self.filter.keep(s);
         let pid = s.event.pid;
         match &s.event.kind {
             EventKind::Fork { child, flavor, .. }
@@ -235,25 +276,37 @@ pub fn moments(path: &Path, collapse_files: bool) -> Result<Moments> {
                         .process(*pid)
                         .is_some_and(|p| r.model.tree().parent(p.id).is_some());
                     if traced_parent && kept {
-                        zombies.push((*pid, seq));
+                        self.zombies.push((*pid, seq));
                     }
                 }
-                crate::model::Note::Reaped { pid, .. } => zombies.retain(|z| z.0 != *pid),
+                crate::model::Note::Reaped { pid, .. } => self.zombies.retain(|z| z.0 != *pid),
                 _ => {}
             }
         }
     }
-    r.take_warnings();
-    m.zombie = zombies.iter().map(|z| z.1).min();
-    Ok(m)
+
+    fn finish(mut self) -> Moments {
+        self.m.zombie = self.zombies.iter().map(|z| z.1).min();
+        self.m
+    }
 }
 
 /// The moment to draw when none is asked for: an unreaped zombie, else the
 /// wired pipeline or redirection, else the exec after an fd change, else
 /// the busiest moment.
 pub fn key_moment(path: &Path) -> Result<KeyMoment> {
-    let m = moments(path, false)?;
-    let b = busiest(path)?;
+    // One pass for both looks.
+    let mut r = open(path)?.without_narration();
+    let (mut moments, mut busiest) = (MomentsScan::new(false), BusiestScan::default());
+    while let Some(s) = step(&mut r, path)? {
+        moments.observe(&r, &s);
+        busiest.observe(&r, &s);
+    }
+    for w in r.take_warnings() {
+        crate::errln!("forkscope: warning: {}: {w}", path.display());
+    }
+    let m = moments.finish();
+    let b = busiest.finish(path)?;
     Ok(match (m.zombie, m.wired, m.exec) {
         (Some(seq), _, _) => KeyMoment::Zombie { seq },
         (None, Some(seq), _) => KeyMoment::Wired { seq },
@@ -323,6 +376,8 @@ pub fn seq_before(path: &Path, seq: u64) -> Result<Option<u64>> {
 /// trace's last seq if `seq` is beyond it.
 pub fn scene_after(path: &Path, seq: u64, opts: &SceneOptions) -> Result<Scene> {
     let mut r = open(path)?;
+    // Only the step at `seq` is drawn.
+    r.narrate_from(seq);
     let title = title(&r);
     let mut last = None;
     while let Some(s) = step(&mut r, path)? {
@@ -376,12 +431,19 @@ pub fn html_steps(path: &Path, opts: &SceneOptions, range: Option<SeqRange>) -> 
     };
     let mut steps = Vec::new();
     let mut qualified = 0;
+    // Steps before the range are neither drawn nor filtered on what they replace.
+    r.narrate_from(range.and_then(|r| r.from).unwrap_or(0));
     while let Some(s) = step(&mut r, path)? {
         let seq = s.event.seq;
         if filter.keep(&s) {
             qualified += 1;
             if steps.len() < cap {
                 steps.push(html_step(&r, &s, title.clone(), opts));
+                if steps.len() == cap && !opts.collapse_files {
+                    // The rest are only counted, and the filter needs
+                    // what a step replaces only to collapse files.
+                    r.narrate_from(u64::MAX);
+                }
             }
         }
         if filter.done_after(seq) {

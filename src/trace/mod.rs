@@ -5,6 +5,7 @@
 pub mod bytes;
 pub mod event;
 pub mod hang;
+mod quick;
 pub mod reader;
 pub mod signal;
 pub mod writer;

@@ -170,6 +170,9 @@ impl<R: BufRead> TraceReader<R> {
             if self.done {
                 return Ok(None);
             }
+            if let Some(ev) = self.next_in_place()? {
+                return Ok(Some(ev));
+            }
             self.buf.clear();
             let n = self
                 .input
@@ -226,6 +229,35 @@ impl<R: BufRead> TraceReader<R> {
         }
     }
 
+    /// The next event when its whole line is already in the input's
+    /// buffer and [`parse_fast`] reads it: parsed where it lies, without
+    /// copying the line. `Ok(None)` leaves the line (if any) unread, for
+    /// the general path.
+    fn next_in_place(&mut self) -> Result<Option<Event>, TraceError> {
+        let buf = self.input.fill_buf().map_err(|e| TraceError::Io {
+            path: self.path.clone(),
+            err: e,
+        })?;
+        let Some(end) = buf.iter().position(|&c| c == b'\n') else {
+            return Ok(None);
+        };
+        let Some(ev) = parse_fast(trim_newline(&buf[..=end])) else {
+            return Ok(None);
+        };
+        self.input.consume(end + 1);
+        self.line_no += 1;
+        if let Some(prev) = self.last_seq {
+            if ev.seq <= prev {
+                return Err(self.format_err(format!(
+                    "seq {} does not follow seq {prev} (events must be in increasing order)",
+                    ev.seq
+                )));
+            }
+        }
+        self.last_seq = Some(ev.seq);
+        Ok(Some(ev))
+    }
+
     fn format_err(&self, msg: String) -> TraceError {
         TraceError::Format {
             path: self.path.clone(),
@@ -278,7 +310,10 @@ fn take_uint<'a>(b: &'a [u8], key: &[u8]) -> Option<(u64, &'a [u8])> {
     if n == 0 || n > 20 {
         return None;
     }
-    let v = std::str::from_utf8(&b[..n]).ok()?.parse().ok()?;
+    let mut v = 0u64;
+    for &d in &b[..n] {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
     Some((v, &b[n..]))
 }
 
@@ -303,6 +338,14 @@ fn parse_fast(text: &[u8]) -> Option<Event> {
         .count();
     let (name, rest) = rest.split_at(name_len);
     let rest = rest.strip_prefix(b"\"")?;
+    if let Some(kind) = super::quick::kind(name, rest) {
+        return Some(Event {
+            seq,
+            ts_ns,
+            pid,
+            kind,
+        });
+    }
     SCRATCH.with(|cell| {
         let mut buf = cell.borrow_mut();
         buf.clear();
