@@ -260,8 +260,11 @@ pub(crate) fn kind(name: &[u8], rest: &[u8]) -> Option<EventKind> {
                 ("status", Val::Exited(n)) => once(&mut status, Some(n)),
                 _ => None,
             })?;
+            // An exit with the name the process gave itself (`comm`) is an
+            // unknown key here: serde reads it.
             Some(EventKind::Exit {
                 status: Status::Exited { exited: status? },
+                comm: None,
             })
         }
         b"wait" => {
