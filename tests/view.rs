@@ -729,7 +729,7 @@ fn sigterm_during_record_tui_restores_the_terminal_and_ends_as_the_program_does(
     let events = replayed(&t);
     assert!(events.iter().any(|e| matches!(
         &e.kind,
-        EventKind::Exit { status: forkscope::trace::Status::Signaled { signaled, .. } }
+        EventKind::Exit { status: forkscope::trace::Status::Signaled { signaled, .. }, .. }
             if signaled.0 == libc::SIGTERM
     )));
 }
