@@ -389,9 +389,14 @@ fn mermaid_renders_every_drawing_in_chromium_with_no_pipe_arrow_through_a_box() 
         );
         for t in r["through"].as_array().unwrap() {
             let t = t.as_str().unwrap();
-            // Pipe arrows are the ones that must not cross a box.
-            if t.contains("pipe") {
+            // Pipe arrows are the ones that must not cross a box: "pA ->
+            // pipe0 through pB". A fork link that dagre routes past a pipe's
+            // node ("p1 -> p2 through pipe0") is said, not failed.
+            let edge = t.split(" through ").next().unwrap_or(t);
+            if edge.contains("pipe") {
                 bad.push(format!("{name}: {t}"));
+            } else {
+                eprintln!("{name}: {t} (a fork link)");
             }
         }
     }
