@@ -18,7 +18,7 @@
 //!   [`RecordOutcome`], sent over a pipe as JSON once nothing traced is
 //!   left, with which F ends exactly as a single forkscope would.
 //! - Signals: F catches forkscope's signals and passes each siginfo down a
-//!   pipe to T, which decides as before ([`signals::split`]): T has the
+//!   pipe to T, which decides as before (`signals::split`): T has the
 //!   record of the tracees' signal-delivery-stops. T's own copies (a group
 //!   signal, a `pkill` matching both) only keep it alive.
 //! - Once the root has exited, SIGINT, SIGTERM and SIGHUP to F (not from a

@@ -788,7 +788,7 @@ pub enum Runtime {
 }
 
 impl Runtime {
-    /// The runtime a program name (basename of argv[0]) shows, if any.
+    /// The runtime a program name (basename of `argv[0]`) shows, if any.
     pub fn of_program(name: &str) -> Option<Runtime> {
         let rest = name.strip_prefix("python")?;
         rest.chars()
