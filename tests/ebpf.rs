@@ -268,6 +268,12 @@ fn calls(events: &[Event]) -> HashMap<String, Vec<String>> {
                 map.remove(k);
             }
         }
+        // The name a process gave itself is read by the ptrace backend as
+        // it ends, when /proc still shows it (best effort, timing-dependent);
+        // the eBPF backend does not record it (docs/trace-format.md).
+        if kind == "exit" {
+            map.remove("comm");
+        }
         let via_pidfd = map.get("via").and_then(Value::as_str) == Some("pidfd_send_signal");
         for (k, v) in map.iter_mut() {
             let pid_key = matches!(
