@@ -559,6 +559,10 @@ impl Tracer {
                     .map(|t| std::mem::replace(&mut t.group_stopped, false))
                     .unwrap_or(false);
                 if was_stopped {
+                    // The SIGCONT that woke it was sent by a kill still in
+                    // flight (its exit stop may come later): the kill comes
+                    // first in the timeline, as for a delivered signal.
+                    self.kill_seen(Sig(libc::SIGCONT))?;
                     self.emit(pid, EventKind::Continue {})?;
                 }
                 s.go_on()
