@@ -11,36 +11,12 @@
 
 mod common;
 
-use common::{check_invariants, fixture_from, forkscope, try_fixture_from};
+use common::{check_invariants, fixture_from, forkscope, try_fixture_from, Group};
 use forkscope::trace::{read_all, Event, EventKind, Header};
 use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
-
-/// A child in its own process group; the whole group is SIGKILLed on drop.
-struct Group(Child);
-
-impl Group {
-    fn spawn(cmd: &mut Command) -> Group {
-        Group(cmd.process_group(0).spawn().expect("spawn"))
-    }
-
-    fn pid(&self) -> i32 {
-        self.0.id() as i32
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        // SAFETY: killpg takes integers only.
-        unsafe {
-            libc::killpg(self.pid(), libc::SIGKILL);
-        }
-        let _ = self.0.wait();
-    }
-}
 
 /// One guarded `forkscope record` run.
 struct Run {
@@ -779,22 +755,10 @@ fn ctrl_c_on_a_hung_program_explains_the_hang_before_it_dies() {
             .stderr(Stdio::piped()),
     );
     // Wait until the traced program is hung, as snapshot sees it.
-    let mut hung = false;
-    for _ in 0..100 {
-        let root = read_all(&trace).ok().map(|(h, _, _)| h.root_pid);
-        if let Some(root) = root.filter(|r| *r > 0) {
-            let out = forkscope()
-                .args(["snapshot", &root.to_string()])
-                .output()
-                .unwrap();
-            if out.status.code() == Some(1) {
-                hung = true;
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(hung, "the fixture never looked hung");
+    assert!(
+        common::hung_within(&trace, 100),
+        "the fixture never looked hung"
+    );
     // As the terminal does on Ctrl-C: SIGINT to the whole foreground group.
     // SAFETY: killpg takes integers only.
     unsafe {

@@ -20,36 +20,12 @@
 
 mod common;
 
-use common::{check_invariants, forkscope, repo};
+use common::{check_invariants, forkscope, repo, Group};
 use forkscope::trace::{read_all, Event, EventKind, ForkFlavor};
 use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
-
-/// A child in its own process group; the whole group is SIGKILLed on drop.
-struct Group(Child);
-
-impl Group {
-    fn spawn(cmd: &mut Command) -> Group {
-        Group(cmd.process_group(0).spawn().expect("spawn"))
-    }
-
-    fn pid(&self) -> i32 {
-        self.0.id() as i32
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        // SAFETY: killpg takes integers only.
-        unsafe {
-            libc::killpg(self.pid(), libc::SIGKILL);
-        }
-        let _ = self.0.wait();
-    }
-}
 
 /// One of the hung programs: its command line, and the scratch directory
 /// it works in (removed when the case is dropped).
@@ -204,22 +180,10 @@ fn record_then_ctrl_c(case: &Case) -> Live {
             .stderr(Stdio::piped()),
     );
     let err = drain(g.0.stderr.take().unwrap());
-    let mut hung = false;
-    for _ in 0..400 {
-        let root = read_all(&trace).ok().map(|(h, _, _)| h.root_pid);
-        if let Some(root) = root.filter(|r| *r > 0) {
-            let out = forkscope()
-                .args(["snapshot", &root.to_string()])
-                .output()
-                .unwrap();
-            if out.status.code() == Some(1) {
-                hung = true;
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(hung, "the program never looked hung");
+    assert!(
+        common::hung_within(&trace, 400),
+        "the program never looked hung"
+    );
     // SAFETY: killpg takes integers only.
     unsafe {
         libc::killpg(g.pid(), libc::SIGINT);

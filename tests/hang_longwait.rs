@@ -13,35 +13,11 @@
 
 mod common;
 
-use common::{check_invariants, forkscope, repo};
+use common::{check_invariants, forkscope, repo, Group};
 use forkscope::trace::{read_all, Event, EventKind};
 use std::io::Read;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
-
-/// A child in its own process group; the whole group is SIGKILLed on drop.
-struct Group(Child);
-
-impl Group {
-    fn spawn(cmd: &mut Command) -> Group {
-        Group(cmd.process_group(0).spawn().expect("spawn"))
-    }
-
-    fn pid(&self) -> i32 {
-        self.0.id() as i32
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        // SAFETY: killpg takes integers only.
-        unsafe {
-            libc::killpg(self.pid(), libc::SIGKILL);
-        }
-        let _ = self.0.wait();
-    }
-}
 
 /// One `forkscope record --stall-timeout 1 --on-deadlock kill` run.
 struct Run {
@@ -323,22 +299,10 @@ fn ctrl_c_on_a_long_wait_explains_it_before_the_program_dies() {
             .stderr(Stdio::piped()),
     );
     // Until cat waits (snapshot of the root sees the long wait).
-    let mut seen = false;
-    for _ in 0..60 {
-        let root = read_all(&trace).ok().map(|(h, _, _)| h.root_pid);
-        if let Some(root) = root.filter(|r| *r > 0) {
-            let out = forkscope()
-                .args(["snapshot", &root.to_string()])
-                .output()
-                .unwrap();
-            if out.status.code() == Some(1) {
-                seen = true;
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(seen, "the long wait never showed");
+    assert!(
+        common::hung_within(&trace, 60),
+        "the long wait never showed"
+    );
     // As the terminal does on Ctrl-C: SIGINT to the whole foreground group.
     // SAFETY: killpg takes integers only.
     unsafe {

@@ -12,36 +12,12 @@
 
 mod common;
 
-use common::{check_invariants, fixture_from, forkscope};
+use common::{check_invariants, fixture_from, forkscope, Group};
 use forkscope::trace::{read_all, EventKind};
 use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// A child in its own process group; the whole group is SIGKILLed on drop.
-struct Group(Child);
-
-impl Group {
-    fn spawn(cmd: &mut Command) -> Group {
-        Group(cmd.process_group(0).spawn().expect("spawn"))
-    }
-
-    fn pid(&self) -> i32 {
-        self.0.id() as i32
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        // SAFETY: killpg takes integers only.
-        unsafe {
-            libc::killpg(self.pid(), libc::SIGKILL);
-        }
-        let _ = self.0.wait();
-    }
-}
 
 fn event_loop() -> PathBuf {
     fixture_from("hang", "event_loop")
@@ -203,22 +179,10 @@ fn ctrl_c_on_an_event_loops_deadlock_explains_it_before_it_dies() {
             .stdout(Stdio::null())
             .stderr(Stdio::piped()),
     );
-    let mut hung = false;
-    for _ in 0..100 {
-        let root = read_all(&trace).ok().map(|(h, _, _)| h.root_pid);
-        if let Some(root) = root.filter(|r| *r > 0) {
-            let out = forkscope()
-                .args(["snapshot", &root.to_string()])
-                .output()
-                .unwrap();
-            if out.status.code() == Some(1) {
-                hung = true;
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(hung, "the fixture never looked hung");
+    assert!(
+        common::hung_within(&trace, 100),
+        "the fixture never looked hung"
+    );
     // SAFETY: killpg takes integers only.
     unsafe {
         libc::killpg(g.pid(), libc::SIGINT);

@@ -255,3 +255,47 @@ pub fn exits(events: &[Event]) -> HashMap<i32, forkscope::trace::Status> {
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
+
+/// A child in its own process group; the whole group is SIGKILLed on drop,
+/// so a failing test leaves no traced program behind.
+pub struct Group(pub std::process::Child);
+
+impl Group {
+    pub fn spawn(cmd: &mut Command) -> Group {
+        use std::os::unix::process::CommandExt;
+        Group(cmd.process_group(0).spawn().expect("spawn"))
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.0.id() as i32
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // SAFETY: killpg takes integers only.
+        unsafe {
+            libc::killpg(self.pid(), libc::SIGKILL);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// Whether the program recorded into `trace` looks hung to `forkscope
+/// snapshot` (exit 1) within `tries` polls 50 ms apart.
+pub fn hung_within(trace: &Path, tries: usize) -> bool {
+    for _ in 0..tries {
+        let root = read_all(trace).ok().map(|(h, _, _)| h.root_pid);
+        if let Some(root) = root.filter(|r| *r > 0) {
+            let out = forkscope()
+                .args(["snapshot", &root.to_string()])
+                .output()
+                .unwrap();
+            if out.status.code() == Some(1) {
+                return true;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
