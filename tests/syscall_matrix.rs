@@ -72,6 +72,7 @@ const PROGRAM_OF: &[(&str, &str)] = &[
     ("pidfd_send_signal", "kill"),
     ("setsid", "session"),
     ("setpgid", "session"),
+    ("prctl", "prctl"),
     ("ioctl", "ioctl_fd"),
     ("unshare", "unshare"),
     ("fork", "fork"),
@@ -558,6 +559,11 @@ fn setsid_and_setpgid_record_as_their_expected_file() {
 }
 
 #[test]
+fn prctl_pr_set_name_records_as_its_expected_file() {
+    matrix("prctl", false);
+}
+
+#[test]
 fn socket_socketpair_accept_and_accept4_record_as_their_expected_file() {
     matrix("socket", false);
 }
@@ -633,6 +639,7 @@ fn marker(sys: Sys, name: &str) -> String {
         Unshare => " unshare ".into(),
         Ptrace => " ptrace_limit ".into(),
         SigchldAction(_) => " sigchld ".into(),
+        Prctl => " rename ".into(),
     }
 }
 

@@ -69,13 +69,16 @@ impl Model {
                 flags,
                 fds,
                 ..
-            } => self.on_fork(
-                &mut cx,
-                *child,
-                *flavor,
-                (*shares_fds, fds.as_deref()),
-                *flags,
-            ),
+            } => {
+                self.on_fork(
+                    &mut cx,
+                    *child,
+                    *flavor,
+                    (*shares_fds, fds.as_deref()),
+                    *flags,
+                );
+                self.name_at_fork(ev.pid, *child);
+            }
             EventKind::Exec {
                 path,
                 argv,
@@ -85,8 +88,14 @@ impl Model {
                 fds,
                 ..
             } => {
+                let threads = if *ok {
+                    self.threads_before_exec(former_tid.unwrap_or(ev.pid))
+                } else {
+                    Vec::new()
+                };
                 self.on_exec(&mut cx, path, argv, *ok, errno, *former_tid);
                 if *ok {
+                    self.name_at_exec(ev.pid, &threads);
                     self.sync_io_uring(&mut cx, fds.as_deref());
                 }
             }
@@ -225,10 +234,12 @@ impl Model {
                 ..
             } => self.on_setpgid(&mut cx, *target, *pgid),
             EventKind::Exit { status, comm } => {
-                if let Some(c) = comm {
-                    self.named(cx.pid, c);
-                }
+                self.name_at_exit(cx.pid, comm.as_ref());
                 self.on_exit(&mut cx, *status)
+            }
+            EventKind::Rename { name, errno: None } => {
+                let task = self.task_or_adopt(&mut cx, ev.pid);
+                self.on_rename(ev.pid, task.process, name);
             }
             EventKind::Sigchld {
                 action, nocldwait, ..
@@ -248,6 +259,7 @@ impl Model {
             | EventKind::Kill { .. }
             | EventKind::Signal { .. }
             | EventKind::Setsid { .. }
+            | EventKind::Rename { .. }
             | EventKind::Setpgid { .. }
             | EventKind::Stall { .. }
             | EventKind::FdSnapshot { .. }
@@ -886,17 +898,6 @@ impl Model {
         if let Some(id) = process {
             let p = self.tree.proc_mut(id);
             p.pgid = Some(if pgid == 0 { p.pid } else { pgid });
-        }
-    }
-
-    /// The name task `tid` had as it ended: its process's, when it is the
-    /// main thread.
-    fn named(&mut self, tid: Pid, comm: &crate::trace::RawStr) {
-        if let Some(t) = self.tree.tasks.get(&tid) {
-            let p = self.tree.proc_mut(t.process);
-            if p.pid == tid {
-                p.comm = Some(comm.clone());
-            }
         }
     }
 

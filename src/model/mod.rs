@@ -27,6 +27,7 @@ mod fd_table;
 mod files;
 mod hash;
 pub mod labels;
+mod names;
 mod note;
 mod open_file;
 mod pipe;

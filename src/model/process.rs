@@ -196,9 +196,11 @@ pub struct Process {
     /// Its SIGCHLD disposition (inherited at fork; exec keeps an ignored
     /// one and clears SA_NOCLDWAIT).
     pub sigchld: Sigchld,
-    /// The name its main thread gave itself (comm, as `ps` shows it), as
-    /// the trace's `exit` recorded it; shown where it differs from the
-    /// program's name ([`Process::renamed`]).
+    /// The name its main thread gave itself (comm, as `ps` shows it): set
+    /// by `rename` events (prctl PR_SET_NAME), inherited at fork, reset by
+    /// exec (`None`: the name exec gave it); in traces older than `rename`,
+    /// from the `exit` event. Shown where it differs from the program's
+    /// name ([`Process::renamed`]).
     pub comm: Option<RawStr>,
 }
 
@@ -261,6 +263,11 @@ pub struct ProcessTree {
     pub(crate) procs: SharedVec<Process, PROCS_CHUNK>,
     pub(crate) by_pid: PidMap,
     pub(crate) tasks: IdMap<Pid, Task>,
+    /// The names of threads that do not go by their process's (see
+    /// model/names.rs): a thread that renamed itself, or that kept the name
+    /// its process had before its main thread renamed it (`None`: the name
+    /// exec gave). Empty unless a process renamed itself.
+    pub(crate) thread_names: IdMap<Pid, Option<RawStr>>,
 }
 
 impl ProcessTree {

@@ -6,7 +6,7 @@
 //! per-syscall "always allow" bitmap (Linux 5.11+) skips the filter for it
 //! entirely. Only fcntl looks at an argument (the command), and
 //! rt_sigaction (i386 also sigaction and signal) at its signal: only SIGCHLD
-//! stops.
+//! stops; prctl at its option: only PR_SET_NAME stops.
 //!
 //! Written by hand rather than with seccompiler: seccompiler answers any
 //! architecture other than the one it targets with KILL_PROCESS, which would
@@ -131,6 +131,8 @@ fn abi_block(a: &mut Asm, table: &[(Sys, i64)], x32_guard: bool) {
     let sigchld = a.label();
     let mut has_fcntl = false;
     let mut has_sigaction = false;
+    let prctl = a.label();
+    let mut has_prctl = false;
     for (sys, nr) in table {
         let target = if *sys == Sys::Fcntl {
             has_fcntl = true;
@@ -140,6 +142,9 @@ fn abi_block(a: &mut Asm, table: &[(Sys, i64)], x32_guard: bool) {
         } else if matches!(sys, Sys::SigchldAction(_)) {
             has_sigaction = true;
             Target::Label(sigchld)
+        } else if *sys == Sys::Prctl {
+            has_prctl = true;
+            Target::Label(prctl)
         } else {
             Target::Trace
         };
@@ -160,7 +165,20 @@ fn abi_block(a: &mut Asm, table: &[(Sys, i64)], x32_guard: bool) {
         a.ins.push(Ins::JeqTo(libc::SIGCHLD as u32, Target::Trace));
         a.ins.push(Ins::Ret(RET_ALLOW));
     }
+    prctl_block(a, prctl, has_prctl);
     ioctl_block(a, ioctl, table.iter().any(|(s, _)| *s == Sys::Ioctl));
+}
+
+/// prctl stops only for PR_SET_NAME (its option, `args[0]`, an int): every
+/// other prctl (PR_SET_PDEATHSIG, PR_GET_NAME, ...) runs free.
+fn prctl_block(a: &mut Asm, label: usize, present: bool) {
+    a.ins.push(Ins::Label(label));
+    if present {
+        a.ins.push(Ins::Ld(OFF_ARG0_LO));
+        a.ins
+            .push(Ins::JeqTo(libc::PR_SET_NAME as u32, Target::Trace));
+        a.ins.push(Ins::Ret(RET_ALLOW));
+    }
 }
 
 /// ioctl stops only for the commands that change an fd table (FIOCLEX,
@@ -240,7 +258,7 @@ mod tests {
         let p = build_filter();
         // fcntl and ioctl stop by command, sigaction by signal: checked below.
         for (sys, nr) in sysno::NATIVE {
-            if *sys == Sys::Ioctl || matches!(sys, Sys::SigchldAction(_)) {
+            if *sys == Sys::Ioctl || *sys == Sys::Prctl || matches!(sys, Sys::SigchldAction(_)) {
                 continue;
             }
             if *nr
@@ -316,6 +334,27 @@ mod tests {
                 assert_eq!(run_args(&p, AUDIT_ARCH_I386, nr, [chld, 0]), RET_TRACE);
                 assert_eq!(run_args(&p, AUDIT_ARCH_I386, nr, [int, 0]), RET_ALLOW);
             }
+        }
+    }
+
+    #[test]
+    fn prctl_stops_only_for_pr_set_name_in_both_abis() {
+        let p = build_filter();
+        let nr = libc::SYS_prctl as u32;
+        let name = libc::PR_SET_NAME as u32;
+        assert_eq!(run_args(&p, AUDIT_ARCH_NATIVE, nr, [name, 0]), RET_TRACE);
+        for other in [
+            libc::PR_GET_NAME,
+            libc::PR_SET_PDEATHSIG,
+            libc::PR_SET_DUMPABLE,
+        ] {
+            let other = other as u32;
+            assert_eq!(run_args(&p, AUDIT_ARCH_NATIVE, nr, [other, 0]), RET_ALLOW);
+        }
+        if cfg!(target_arch = "x86_64") {
+            assert_eq!(run_args(&p, AUDIT_ARCH_I386, 172, [name, 0]), RET_TRACE);
+            let get = libc::PR_GET_NAME as u32;
+            assert_eq!(run_args(&p, AUDIT_ARCH_I386, 172, [get, 0]), RET_ALLOW);
         }
     }
 

@@ -53,6 +53,9 @@ pub enum Sys {
     /// rt_sigaction (and i386 sigaction, signal), by name; the seccomp
     /// filter stops on it only when the signal (`args[0]`) is SIGCHLD.
     SigchldAction(&'static str),
+    /// prctl; the seccomp filter stops on it only for PR_SET_NAME
+    /// (`args[0]`): the name a task gives itself.
+    Prctl,
     /// Not stopped on by seccomp (fork events carry them); named to decode registers.
     Fork,
     Vfork,
@@ -162,6 +165,7 @@ pub const NATIVE: &[(Sys, i64)] = &[
         Sys::NewFd("landlock_create_ruleset"),
         libc::SYS_landlock_create_ruleset,
     ),
+    (Sys::Prctl, libc::SYS_prctl),
 ];
 
 /// Native numbers of the process-creation calls (decoded at fork events, not filtered).
@@ -228,6 +232,7 @@ pub const NATIVE: &[(Sys, i64)] = &[
         Sys::NewFd("landlock_create_ruleset"),
         libc::SYS_landlock_create_ruleset,
     ),
+    (Sys::Prctl, libc::SYS_prctl),
 ];
 
 #[cfg(target_arch = "aarch64")]
@@ -300,6 +305,7 @@ pub const I386: &[(Sys, i64)] = &[
     (Sys::NewFd("mq_open"), 277),
     (Sys::NewFd("bpf"), 357),
     (Sys::NewFd("landlock_create_ruleset"), 444),
+    (Sys::Prctl, 172),
 ];
 
 /// i386 process-creation numbers.

@@ -354,6 +354,9 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             ..
         } => format!("setpgid({target}, {pgid}){}", err(errno)),
         EventKind::Exit { status: s, .. } => format!("+++ {} +++", status(s)),
+        EventKind::Rename { name, errno } => {
+            format!("prctl(PR_SET_NAME, {}){}", q(name), err(errno))
+        }
         EventKind::Stall { hang, summary, .. } => format!("*** hang ({hang}): {summary} ***"),
         EventKind::FdSnapshot { at, fds, .. } => {
             let list: Vec<String> = fds.iter().map(|e| e.fd.to_string()).collect();
@@ -609,6 +612,16 @@ pub fn facts(
             }
         }),
         EventKind::Exit { status: s, .. } => parts.push(Said::Ends { pid, status: *s }),
+        EventKind::Rename { name, errno: None } => {
+            if let Some(p) = model.tree().process_of_task(pid) {
+                parts.push(Said::Renames {
+                    pid,
+                    program: describe::process_name(model, p),
+                    name: crate::words::text::visible(&name.lossy()).into_owned(),
+                    thread: p.pid != pid,
+                })
+            }
+        }
         _ => {}
     }
     for n in &applied.notes {

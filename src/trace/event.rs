@@ -688,6 +688,17 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comm: Option<RawStr>,
     },
+    /// prctl(PR_SET_NAME): task `pid` named itself (its comm, as `ps` shows
+    /// it; added in format v1). For a process's main thread that is the
+    /// process's name; another thread renames only itself.
+    Rename {
+        /// The name as the kernel keeps it: at most 15 bytes (read from the
+        /// caller's memory; empty when it could not be read).
+        name: RawStr,
+        /// Set when it failed (`"EFAULT"`): then nothing was renamed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
+    },
     /// The traced tree hung (`record --stall-timeout`, or Ctrl-C / detach on
     /// a hung tree): who waits for whom, read from /proc at that moment.
     /// `pid` is the first blocked task.
@@ -833,6 +844,7 @@ impl EventKind {
             EventKind::Setsid { .. } => "setsid",
             EventKind::Setpgid { .. } => "setpgid",
             EventKind::Exit { .. } => "exit",
+            EventKind::Rename { .. } => "rename",
             EventKind::Stall { .. } => "stall",
             EventKind::FdSnapshot { .. } => "fd_snapshot",
             EventKind::PtraceLimit { .. } => "ptrace_limit",
@@ -866,6 +878,7 @@ impl EventKind {
         "setsid",
         "setpgid",
         "exit",
+        "rename",
         "stall",
         "fd_snapshot",
         "ptrace_limit",

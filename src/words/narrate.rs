@@ -115,6 +115,15 @@ pub enum Said {
     NoZombies { pid: Pid },
     /// SIGCHLD set to `action` (`default`, `handler`).
     SigchldSet { pid: Pid, action: String },
+    /// prctl(PR_SET_NAME): `pid`, running `program`, named itself `name`
+    /// (escaped); `thread`: a thread other than its process's main one,
+    /// which renames only itself.
+    Renames {
+        pid: Pid,
+        program: String,
+        name: String,
+        thread: bool,
+    },
     /// The task ended.
     Ends { pid: Pid, status: Status },
     /// The last write end of `pipe` closed.

@@ -12,6 +12,7 @@ pub mod ioctl;
 pub mod newfd;
 pub mod open;
 pub mod pipe;
+pub mod prctl;
 pub mod process;
 pub mod ptrace;
 pub mod session;
@@ -118,6 +119,7 @@ pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError>
         Setsid | Setpgid => Ok(Entry::exit(call, Saved::Nothing)),
         NewFd(_) | Ioctl | Unshare => Ok(Entry::exit(call, Saved::Nothing)),
         SigchldAction(_) => sigchld::entry(t, pid, call),
+        Prctl => prctl::entry(t, pid, call),
         Fork | Vfork | Clone | Clone3 => Ok(Entry::Done),
         Ptrace => ptrace::entry(t, pid, call),
     }
@@ -144,6 +146,7 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
         Ioctl => ioctl::exit(t, pid, p, res),
         Unshare => close::unshare_exit(t, pid, p, res),
         SigchldAction(_) => sigchld::exit(t, pid, p, res),
+        Prctl => prctl::exit(t, pid, p, res),
         Close | Fork | Vfork | Clone | Clone3 => Ok(()),
     }
 }

@@ -149,6 +149,18 @@ pub(super) fn said(x: &Said) -> String {
         Said::SigchldSet { pid, action } => {
             format!("{pid} sets SIGCHLD to {action}: its exited children wait for its wait()")
         }
+        Said::Renames {
+            pid,
+            program,
+            name,
+            thread: false,
+        } => format!("{pid} ({program}) names itself {name}: ps shows it by that name now"),
+        Said::Renames {
+            pid,
+            program,
+            name,
+            thread: true,
+        } => format!("thread {pid} of {program} names itself {name}; its process keeps its name"),
         Said::Ends { pid, status } => {
             format!("{pid} ends ({}); its fds are closed", status_call(status))
         }

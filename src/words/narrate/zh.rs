@@ -131,6 +131,18 @@ pub(super) fn said(x: &Said) -> String {
         Said::SigchldSet { pid, action } => {
             format!("{pid} 把 SIGCHLD 设为 {action}：退出的子进程要等它 wait() 回收")
         }
+        Said::Renames {
+            pid,
+            program,
+            name,
+            thread: false,
+        } => format!("{pid}（{program}）给自己改名为 {name}：ps 现在按这个名字显示它"),
+        Said::Renames {
+            pid,
+            program,
+            name,
+            thread: true,
+        } => format!("{program} 的线程 {pid} 给自己改名为 {name}；进程名不变"),
         Said::Ends { pid, status: st } => format!(
             "{pid} 结束了（{}），它的文件描述符全部关闭",
             status(Lang::Zh, st)
