@@ -43,6 +43,7 @@ const SYSCALL_KINDS: &[(&str, &str, bool)] = &[
     ("tkill", "kill", true),
     ("tgkill", "kill", true),
     ("exit_group", "exit", false),
+    ("prctl", "rename", false),
 ];
 
 /// The [`Filter`] `replay`'s options ask for; an unknown `--kind` is an
