@@ -24,5 +24,6 @@
 #include "newfd.bpf.c"
 #include "signal.bpf.c"
 #include "session.bpf.c"
+#include "rename.bpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -31,6 +31,7 @@ enum sys_id {
 	S_WAITID, S_SOCKET, S_SOCKETPAIR, S_ACCEPT, S_ACCEPT4,
 	S_NEWFD,           /* the call is named by rec_sys.nr; its fd follows as a rec_fd */
 	S_CLOSE_RANGE, S_UNSHARE, S_SETSID, S_SETPGID,
+	S_PRCTL,           /* PR_SET_NAME, sent as a rec_open: the name as str */
 };
 
 /* Where a rec_signal was seen (rec_signal.at). */
@@ -117,7 +118,8 @@ struct rec_sys {
 };
 
 /* An open: a rec_sys and the path as passed (the only calls that carry a
- * string; the others send the shorter rec_sys). */
+ * string, with prctl(PR_SET_NAME) and its name; the others send the
+ * shorter rec_sys). */
 struct rec_open {
 	struct rec_sys s;
 	char str[STR_MAX];

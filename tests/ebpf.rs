@@ -446,6 +446,12 @@ fn close_range_unshare_sessions_and_waitid_record_the_same_with_ebpf() {
     }
 }
 
+#[cfg(feature = "ebpf")]
+#[test]
+fn renames_by_prctl_pr_set_name_record_the_same_with_ebpf() {
+    both_backends_record_the_same_calls(&matrix_program("prctl"));
+}
+
 /// Runs `cmd` natively and recorded with eBPF, both started as a wrapper
 /// like `nohup` or a service manager would: SIGUSR2 and SIGRTMIN+5
 /// blocked, SIGHUP and SIGUSR1 ignored, stdin closed. Returns both outputs.

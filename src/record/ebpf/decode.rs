@@ -555,6 +555,10 @@ impl Decoder {
                 ok: ret == 0,
                 errno,
             },
+            wire::sys::PRCTL => EventKind::Rename {
+                name: RawStr(path),
+                errno,
+            },
             _ => return None,
         })
     }

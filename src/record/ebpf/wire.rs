@@ -49,6 +49,8 @@ pub mod sys {
     pub const UNSHARE: u32 = 25;
     pub const SETSID: u32 = 26;
     pub const SETPGID: u32 = 27;
+    /// prctl(PR_SET_NAME): its `str` is the name the task has after it.
+    pub const PRCTL: u32 = 28;
 }
 
 /// `enum sig_at` of bpf/wire.h: where a signal record was made.
