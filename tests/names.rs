@@ -218,3 +218,39 @@ fn the_names_come_from_the_renames_and_the_exit_comm_only_fills_in_old_traces() 
         "{old_tree}"
     );
 }
+
+#[test]
+fn names_written_to_proc_comm_are_recorded_as_renames_in_every_run() {
+    let bin = fixture("named_by_proc");
+    let untraced = Command::new(&bin).output().unwrap();
+    assert_eq!(untraced.status.code(), Some(0));
+    let pids = |out: &str| -> (i32, i32) {
+        let mut it = out.lines().map(|l| {
+            let (_, p) = l.split_once(' ').expect("a word and a pid");
+            p.parse::<i32>().expect("a pid")
+        });
+        (it.next().unwrap(), it.next().unwrap())
+    };
+    pids(&String::from_utf8_lossy(&untraced.stdout));
+    for run in 0..20 {
+        let r = record(&[&bin]);
+        assert_eq!(r.code(), 0, "run {run}: {}", r.stderr());
+        let (by_proc, thread_child) = pids(&r.stdout());
+        let tree = run_cmd("en", &["tree"], &r.trace);
+        for want in [
+            format!("{by_proc} named_by_proc (ps: by-proc) "),
+            format!("{thread_child} named_by_proc (ps: helper-p) "),
+        ] {
+            assert!(tree.contains(&want), "run {run}: no {want:?} in\n{tree}");
+        }
+        // The thread's name is not its process's.
+        assert_eq!(tree.matches("(ps: ").count(), 2, "run {run}:\n{tree}");
+        if run == 0 {
+            let replay = run_cmd("en", &["replay"], &r.trace);
+            assert!(
+                replay.contains("names itself helper-p; its process keeps its name"),
+                "{replay}"
+            );
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! entry and costs one stop instead of two.
 
 pub mod close;
+pub mod comm_file;
 pub mod dup;
 pub mod exec;
 pub mod fifo;
