@@ -280,6 +280,12 @@ fn snapshot_explains_a_long_wait_in_a_pipeline_started_untraced() {
     );
     assert!(text.contains("sleeping 4 s in "), "{text}");
     assert!(text.contains("`cmd >/dev/null &`"), "{text}");
+    // The task listing says how long the sleep is too, as the report does.
+    assert!(
+        text.lines()
+            .any(|l| l.contains(" sleep [S] sleeping 4 s in ") && l.contains(" of it left")),
+        "{text}"
+    );
 }
 
 #[test]

@@ -60,7 +60,12 @@ pub fn text(snap: &Snapshot, report: &Report, lang: Lang, paint: Paint) -> Strin
             "{indent}{id} {}{ps} [{}] {}{mark}\n",
             paint.prog(&visible(&t.name)),
             t.state,
-            words::doing(lang, snap, &w.wait),
+            words::doing(
+                lang,
+                snap,
+                &w.wait,
+                t.syscall.as_ref().and_then(|s| s.timeout)
+            ),
         ));
     }
     if report.hangs.is_empty() {

@@ -87,11 +87,17 @@ pub fn fix_label(lang: Lang) -> (&'static str, &'static str) {
     }
 }
 
-/// What a task is doing, in a few words (the task listing of `snapshot`).
-pub(crate) fn doing(lang: Lang, snap: &Snapshot, w: &Wait) -> String {
+/// What a task is doing, in a few words (the task listing of `snapshot`);
+/// `timeout`: how long its timed wait asked to wait, when known.
+pub(crate) fn doing(
+    lang: Lang,
+    snap: &Snapshot,
+    w: &Wait,
+    timeout: Option<crate::model::snapshot::Timeout>,
+) -> String {
     match lang {
-        Lang::En => en::doing(snap, w),
-        Lang::Zh => zh::doing(snap, w),
+        Lang::En => en::doing(snap, w, timeout),
+        Lang::Zh => zh::doing(snap, w, timeout),
     }
 }
 

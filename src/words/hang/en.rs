@@ -1,7 +1,7 @@
 //! Hangs in English.
 
 use super::Recorded;
-use crate::model::snapshot::Snapshot;
+use crate::model::snapshot::{Snapshot, Timeout};
 use crate::model::wait::{PolledPipe, Wait, WaitTarget};
 use crate::trace::hang::{
     Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Runtime, Step, Summary, Then,
@@ -208,6 +208,18 @@ fn clause(c: &PollClause, one: bool) -> String {
     }
 }
 
+/// `sleeping 12 s in clock_nanosleep, 12 s of it left`.
+fn timed(call: &str, asked_ns: u64, left_ns: Option<(u64, u64)>) -> String {
+    let left = match left_ns {
+        Some((lo, hi)) if lo == hi => format!(", {} of it left", secs(lo)),
+        Some((lo, hi)) if lo > 0 => {
+            format!(", {} to {} of it left", number(lo), secs(hi))
+        }
+        _ => String::new(),
+    };
+    format!("sleeping {} in {call}{left}", secs(asked_ns))
+}
+
 fn idle(h: &IdleHolder) -> String {
     let doing = match &h.doing {
         Idle::Sleeping { call } => format!("sleeping in {call}"),
@@ -218,16 +230,7 @@ fn idle(h: &IdleHolder) -> String {
             call,
             asked_ns,
             left_ns,
-        } => {
-            let left = match left_ns {
-                Some((lo, hi)) if lo == hi => format!(", {} of it left", secs(*lo)),
-                Some((lo, hi)) if *lo > 0 => {
-                    format!(", {} to {} of it left", number(*lo), secs(*hi))
-                }
-                _ => String::new(),
-            };
-            format!("sleeping {} in {call}{left}", secs(*asked_ns))
-        }
+        } => timed(call, *asked_ns, *left_ns),
         Idle::Children { call, kids } => format!(
             "waiting in {call} for its {} {}",
             if kids.len() == 1 { "child" } else { "children" },
@@ -672,7 +675,7 @@ pub(super) fn fix(f: &Fix) -> String {
 }
 
 /// What a task is doing, for the task listing.
-pub(super) fn doing(snap: &Snapshot, w: &Wait) -> String {
+pub(super) fn doing(snap: &Snapshot, w: &Wait, timeout: Option<Timeout>) -> String {
     let fill = |pipe: &str| match snap.pipe(pipe) {
         Some(p) => match (p.fill, p.capacity) {
             (Some(f), Some(c)) => format!(", {f} of {c} bytes"),
@@ -685,7 +688,10 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait) -> String {
         Wait::Zombie => "zombie (exited, not reaped)".into(),
         Wait::Stopped => "stopped".into(),
         Wait::Traced => "stopped by a tracer".into(),
-        Wait::Sleeping { call } => format!("sleeping with a timeout ({call})"),
+        Wait::Sleeping { call } => match timeout {
+            Some(t) => timed(call, t.asked_ns, t.left_ns),
+            None => format!("sleeping with a timeout ({call})"),
+        },
         Wait::ReadPipe { fd, pipe } => {
             format!(
                 "reading {} via fd {fd} (empty{})",

@@ -1,7 +1,7 @@
 //! Hangs in Chinese.
 
 use super::Recorded;
-use crate::model::snapshot::Snapshot;
+use crate::model::snapshot::{Snapshot, Timeout};
 use crate::model::wait::{PolledPipe, Wait, WaitTarget};
 use crate::trace::hang::{
     Doing, End, Fix, Holder, Idle, IdleHolder, PollClause, ProcName, Runtime, Step, Summary, Then,
@@ -204,6 +204,16 @@ fn clause(c: &PollClause, one: bool) -> String {
     }
 }
 
+/// `在 clock_nanosleep 里睡 12 秒，还剩 12 秒`.
+fn timed(call: &str, asked_ns: u64, left_ns: Option<(u64, u64)>) -> String {
+    let left = match left_ns {
+        Some((lo, hi)) if lo == hi => format!("，还剩 {}", secs(lo)),
+        Some((lo, hi)) if lo > 0 => format!("，还剩 {} 到 {}", number(lo), secs(hi)),
+        _ => String::new(),
+    };
+    format!("在 {call} 里睡 {}{left}", secs(asked_ns))
+}
+
 fn idle(h: &IdleHolder) -> String {
     let doing = match &h.doing {
         Idle::Sleeping { call } => format!("睡在 {call} 里"),
@@ -214,14 +224,7 @@ fn idle(h: &IdleHolder) -> String {
             call,
             asked_ns,
             left_ns,
-        } => {
-            let left = match left_ns {
-                Some((lo, hi)) if lo == hi => format!("，还剩 {}", secs(*lo)),
-                Some((lo, hi)) if *lo > 0 => format!("，还剩 {} 到 {}", number(*lo), secs(*hi)),
-                _ => String::new(),
-            };
-            format!("在 {call} 里睡 {}{left}", secs(*asked_ns))
-        }
+        } => timed(call, *asked_ns, *left_ns),
         Idle::Children { call, kids } => format!(
             "在 {call} 里等它的子进程 {}",
             list(&kids.iter().map(proc_name).collect::<Vec<_>>())
@@ -642,7 +645,7 @@ pub(super) fn fix(f: &Fix) -> String {
 }
 
 /// What a task is doing, for the task listing.
-pub(super) fn doing(snap: &Snapshot, w: &Wait) -> String {
+pub(super) fn doing(snap: &Snapshot, w: &Wait, timeout: Option<Timeout>) -> String {
     let fill = |pipe: &str| match snap.pipe(pipe) {
         Some(p) => match (p.fill, p.capacity) {
             (Some(f), Some(c)) => format!("：{f}/{c} 字节"),
@@ -655,7 +658,10 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait) -> String {
         Wait::Zombie => "僵尸进程（已经退出，还没被回收）".into(),
         Wait::Stopped => "已暂停".into(),
         Wait::Traced => "被跟踪它的调试器暂停了".into(),
-        Wait::Sleeping { call } => format!("带着超时在睡眠（{call}）"),
+        Wait::Sleeping { call } => match timeout {
+            Some(t) => timed(call, t.asked_ns, t.left_ns),
+            None => format!("带着超时在睡眠（{call}）"),
+        },
         Wait::ReadPipe { fd, pipe } => {
             format!(
                 "通过 fd {fd} 读 {}（管道是空的{}）",
