@@ -17,6 +17,9 @@ type FileKey = (u64, u64, u64, i64, i64);
 #[derive(Default)]
 pub struct ElfCache {
     seen: HashMap<FileKey, Option<ElfFacts>>,
+    /// The metadata of the last program looked at, and whose it was: the
+    /// set-id check after an exec uses it instead of a stat of its own.
+    last_exe: Option<(i32, std::fs::Metadata)>,
 }
 
 impl ElfCache {
@@ -24,6 +27,7 @@ impl ElfCache {
     pub fn facts_for_pid(&mut self, pid: i32) -> Option<ElfFacts> {
         let f = File::open(format!("/proc/{pid}/exe")).ok()?;
         let m = f.metadata().ok()?;
+        self.last_exe = Some((pid, m.clone()));
         let key = (m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec());
         if let Some(v) = self.seen.get(&key) {
             return v.clone();
@@ -34,6 +38,22 @@ impl ElfCache {
         }
         self.seen.insert(key, v.clone());
         v
+    }
+
+    /// (device, inode) of `pid`'s program, as [`ElfCache::facts_for_pid`] read it.
+    pub fn exe_id(&self, pid: i32) -> Option<(u64, u64)> {
+        self.last_exe
+            .as_ref()
+            .filter(|(p, _)| *p == pid)
+            .map(|(_, m)| (m.dev(), m.ino()))
+    }
+
+    /// The metadata [`ElfCache::facts_for_pid`] read for `pid`'s program, taken.
+    pub fn take_exe_meta(&mut self, pid: i32) -> Option<std::fs::Metadata> {
+        self.last_exe
+            .take()
+            .filter(|(p, _)| *p == pid)
+            .map(|(_, m)| m)
     }
 }
 

@@ -120,8 +120,25 @@ fn get_xattr(path: &std::ffi::CStr, name: &std::ffi::CStr) -> Option<Vec<u8>> {
 /// file capabilities) with the process's credentials now. A file on a
 /// `nosuid` mount grants nothing untraced either, and is passed over.
 pub fn after_exec(pid: i32) -> Vec<Limit> {
+    after_exec_with(pid, None, &mut CapsCache::default())
+}
+
+/// The permitted file capabilities (0: none) of exec'd files, by (device,
+/// inode, ctime): setting or removing the `security.capability` xattr
+/// changes the file's ctime, so a file looked at before is not read again.
+#[derive(Debug, Default)]
+pub struct CapsCache(std::collections::HashMap<(u64, u64, i64, i64), u64>);
+
+/// As [`after_exec`], with the metadata of the program's file when the
+/// caller has it already (an fstat of /proc/PID/exe) and a cache of file
+/// capabilities: a loop exec'ing one program pays no stat and no getxattr.
+pub fn after_exec_with(
+    pid: i32,
+    meta: Option<std::fs::Metadata>,
+    cache: &mut CapsCache,
+) -> Vec<Limit> {
     let exe = format!("/proc/{pid}/exe");
-    let Ok(meta) = std::fs::metadata(&exe) else {
+    let Some(meta) = meta.or_else(|| std::fs::metadata(&exe).ok()) else {
         return Vec::new();
     };
     let mode = meta.mode();
@@ -129,9 +146,14 @@ pub fn after_exec(pid: i32) -> Vec<Limit> {
     // A set-group-ID file without group execute is mandatory locking, not set-gid.
     let setgid = mode & libc::S_ISGID != 0 && mode & libc::S_IXGRP != 0;
     let c_exe = std::ffi::CString::new(exe.clone()).expect("no NUL in a /proc path");
-    let caps = get_xattr(&c_exe, c"security.capability")
-        .map(|x| file_permitted(&x))
-        .filter(|p| *p != 0);
+    let key = (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec());
+    if cache.0.len() > 4096 {
+        cache.0.clear();
+    }
+    let permitted = *cache.0.entry(key).or_insert_with(|| {
+        get_xattr(&c_exe, c"security.capability").map_or(0, |x| file_permitted(&x))
+    });
+    let caps = Some(permitted).filter(|p| *p != 0);
     if !setuid && !setgid && caps.is_none() {
         return Vec::new();
     }

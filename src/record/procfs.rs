@@ -2,6 +2,7 @@
 //! close-on-exec flags), one fd's target, its working directory.
 
 use crate::trace::{FdEntry, RawStr};
+use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
@@ -55,6 +56,127 @@ pub fn fd_kind_and_name(pid: i32, fd: i32) -> (Option<RawStr>, Option<RawStr>) {
     }
     let target = name.clone().filter(|t| t.as_bytes().first() != Some(&b'/'));
     (target, name)
+}
+
+/// Kernel names of files opened before, by the absolute path the program
+/// passed and the file that path reached: see [`fd_kind_and_name_cached`].
+#[derive(Debug, Default)]
+pub struct NameCache {
+    names: HashMap<NameKey, RawStr>,
+}
+
+/// (path as passed, st_dev, st_ino, mount id, ctime) of an opened file.
+type NameKey = (Vec<u8>, u64, u64, u64, (i64, u32));
+
+/// Bound on [`NameCache`]'s entries (it is emptied when full).
+const NAME_CACHE_MAX: usize = 4096;
+
+/// What one statx through `/proc/PID/fd/FD` says of the open file.
+struct FdStat {
+    mode: u32,
+    dev: u64,
+    ino: u64,
+    /// The mount's id, when the kernel gives it (STATX_MNT_ID, Linux 5.8).
+    mnt_id: Option<u64>,
+    /// The inode's change time (seconds, nanoseconds).
+    ctime: (i64, u32),
+    /// The kernel filled in `ctime`.
+    ctime_ok: bool,
+}
+
+fn fd_statx(link: &std::ffi::CStr) -> Option<FdStat> {
+    const STATX_MNT_ID: u32 = 0x1000;
+    // SAFETY: statx writes only into `sx`, a zeroed statx struct of ours;
+    // `link` is a NUL-terminated path that outlives the call.
+    let mut sx: libc::statx = unsafe { std::mem::zeroed() };
+    let r = unsafe {
+        libc::statx(
+            libc::AT_FDCWD,
+            link.as_ptr(),
+            0,
+            libc::STATX_TYPE | libc::STATX_INO | libc::STATX_CTIME | STATX_MNT_ID,
+            &mut sx,
+        )
+    };
+    if r != 0 || sx.stx_mask & libc::STATX_TYPE == 0 {
+        return None;
+    }
+    Some(FdStat {
+        mode: sx.stx_mode as u32,
+        dev: libc::makedev(sx.stx_dev_major, sx.stx_dev_minor),
+        ino: sx.stx_ino,
+        mnt_id: (sx.stx_mask & STATX_MNT_ID != 0).then_some(sx.stx_mnt_id),
+        ctime: (sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec),
+        ctime_ok: sx.stx_mask & libc::STATX_CTIME != 0,
+    })
+}
+
+/// [`fd_kind_and_name`] for the fd an open of `path` just returned, with
+/// one statx, and the readlink only when `cache` does not know the name.
+///
+/// What the kernel calls a file (`d_path` of the dentry and mount the open
+/// reached, as the process's root sees it) is fixed by what the path
+/// resolved to: the same absolute path reaching the same inode, unchanged
+/// since (same ctime: a rename or a new hard link changes it), on the same
+/// mount names the same file, so a loop that opens the same locale files in
+/// every process reads each name once. Kept only for absolute paths (a
+/// relative one also depends on the cwd or dirfd) and for plain files,
+/// directories and devices (a FIFO's readlink is kept: it is rare). The one
+/// case it misses: a file with two hard links made before it was first
+/// opened, and a symlink on the path moved from one link to the other; the
+/// first link's name is recorded then (see docs/trace-format.md).
+pub fn fd_kind_and_name_cached(
+    pid: i32,
+    fd: i32,
+    path: &[u8],
+    cache: &mut NameCache,
+) -> (Option<RawStr>, Option<RawStr>) {
+    let link = format!("/proc/{pid}/fd/{fd}");
+    let Ok(c_link) = std::ffi::CString::new(link.clone()) else {
+        return fd_kind_and_name(pid, fd);
+    };
+    let Some(st) = fd_statx(&c_link) else {
+        return fd_kind_and_name(pid, fd);
+    };
+    let fmt = st.mode & libc::S_IFMT;
+    let plain = matches!(
+        fmt,
+        libc::S_IFREG | libc::S_IFDIR | libc::S_IFCHR | libc::S_IFBLK
+    );
+    let read_name = || {
+        std::fs::read_link(&link)
+            .ok()
+            .map(|l| RawStr(l.as_os_str().as_bytes().to_vec()))
+    };
+    if fmt == libc::S_IFIFO {
+        return (
+            Some(RawStr(format!("pipe:[{}]", st.ino).into_bytes())),
+            read_name(),
+        );
+    }
+    if !plain {
+        let name = read_name();
+        let target = name.clone().filter(|t| t.as_bytes().first() != Some(&b'/'));
+        return (target, name);
+    }
+    let (true, Some(mnt_id), true) = (path.first() == Some(&b'/'), st.mnt_id, st.ctime_ok) else {
+        return (None, read_name());
+    };
+    let key = (path.to_vec(), st.dev, st.ino, mnt_id, st.ctime);
+    if let Some(name) = cache.names.get(&key) {
+        return (None, Some(name.clone()));
+    }
+    let name = read_name();
+    if let Some(n) = name
+        .as_ref()
+        .filter(|n| !n.as_bytes().ends_with(b" (deleted)"))
+    {
+        if cache.names.len() >= NAME_CACHE_MAX {
+            cache.names.clear();
+        }
+        cache.names.insert(key, n.clone());
+    }
+    (None, name)
 }
 
 /// The `flags:` word of /proc/PID/fdinfo/FD: the open file's status flags,

@@ -125,6 +125,10 @@ pub struct Tracer {
     pub unreaped: syscalls::wait::Unreaped,
     /// Processes whose children the kernel reaps (SIGCHLD ignored, SA_NOCLDWAIT).
     pub sigchld: syscalls::sigchld::Dispositions,
+    /// Kernel names of opened files already read (see `procfs::NameCache`).
+    pub names: super::procfs::NameCache,
+    /// File capabilities of programs exec'd before.
+    caps: super::limits::CapsCache,
 }
 
 /// A waitpid that failed other than by ECHILD or EINTR.
@@ -188,6 +192,8 @@ impl Tracer {
             pidns: Default::default(),
             unreaped: Default::default(),
             sigchld: Default::default(),
+            names: Default::default(),
+            caps: Default::default(),
         }
     }
 
@@ -812,7 +818,8 @@ impl Tracer {
         task.tgid = pid;
         self.tasks.insert(pid, task);
         let r = syscalls::exec::succeeded(self, pid, former, pending).and_then(|_| {
-            super::limits::after_exec(pid)
+            let meta = self.elf.take_exe_meta(pid);
+            super::limits::after_exec_with(pid, meta, &mut self.caps)
                 .into_iter()
                 .try_for_each(|l| self.limit(l))
         });

@@ -7,6 +7,7 @@ use super::{errno_of, Call, Entry, Pending, Saved, SysResult};
 use crate::record::{mem, procfs, sysno::Sys, tracer::Tracer, RecordError};
 use crate::trace::{EventKind, RawStr};
 use nix::unistd::Pid;
+use std::os::unix::fs::MetadataExt;
 
 /// Reads path and argv.
 pub fn entry(_t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError> {
@@ -138,7 +139,17 @@ pub fn succeeded(
     let script = if path.as_bytes().is_empty() {
         None
     } else {
-        crate::record::elf::shebang(&procfs::resolve(pid, dirfd, path.as_bytes()))
+        let file = procfs::resolve(pid, dirfd, path.as_bytes());
+        // The path is the very file the kernel runs (one stat, rather than
+        // opening and reading it): an ELF, not a script, whose interpreter
+        // would be the program instead.
+        let exe = t.elf.exe_id(pid);
+        let same = |m: std::fs::Metadata| Some((m.dev(), m.ino())) == exe;
+        if exe.is_some() && std::fs::metadata(&file).is_ok_and(same) {
+            None
+        } else {
+            crate::record::elf::shebang(&file)
+        }
     };
     t.stats.execs += 1;
     t.emit(

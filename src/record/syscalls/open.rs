@@ -121,7 +121,8 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
     // the kernel calls the fd (one readlink), when that is not the path as
     // passed: `--verify` compares later snapshots with it, not with the path.
     let (target, kernel_name) = if fd >= 0 {
-        let (target, name) = procfs::fd_kind_and_name(pid, fd);
+        let (target, name) =
+            procfs::fd_kind_and_name_cached(pid, fd, path.as_bytes(), &mut t.names);
         let name = name.filter(|n| *n != path && Some(n) != target.as_ref());
         (target, name)
     } else {
