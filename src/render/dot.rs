@@ -4,8 +4,8 @@
 //! backwards, so readers keep their rank in the tree; a pipe held by many
 //! processes lists their pids instead of an edge from each), dashed edges
 //! from parent to child, shared open files as nodes tied to each fd that
-//! holds them (or listing the pids, when many processes do), the event's process and fds highlighted, warnings as red
-//! notes. Every string from the trace goes through [`html`], so a path
+//! holds them (or listing the pids, when many processes do), the event's
+//! process and fds highlighted, warnings as red notes. Every string from the trace goes through [`html`], so a path
 //! holding `<b>`, `"` or a newline stays text.
 
 use super::ascii::visible;

@@ -135,12 +135,22 @@ pub fn render(scene: &Scene) -> String {
         // Straight segments through the layout's bend points (the default
         // curves cut the corners of the boxes beside them), and fd rows
         // wide enough not to wrap.
-        text: String::from(
-            "---\nconfig:\n  flowchart:\n    curve: linear\n    wrappingWidth: 480\n---\nflowchart TB\n",
-        ),
+        text: String::new(),
         edges: 0,
         styles: BTreeMap::new(),
     };
+    let tree = Tree::new(scene);
+    // A folded tree's long fork links run side by side: closer together
+    // (Mermaid's node spacing is also what dagre keeps between them).
+    let spacing = if tree.folded {
+        "    nodeSpacing: 20\n"
+    } else {
+        ""
+    };
+    let _ = write!(
+        out.text,
+        "---\nconfig:\n  flowchart:\n    curve: linear\n    wrappingWidth: 480\n{spacing}---\nflowchart TB\n"
+    );
     let o = &mut out.text;
     let _ = writeln!(o, "  %% {}", text(&scene.title));
     o.push_str("  classDef proc fill:#ffffff,stroke:#868e96,color:#212529,text-align:left\n");
@@ -169,7 +179,6 @@ pub fn render(scene: &Scene) -> String {
     // siblings as one node), then the links that rank them, before any
     // other edge: fork links, then the invisible links that fold a wide
     // family into rows.
-    let tree = Tree::new(scene);
     for (i, p) in scene.processes.iter().enumerate() {
         match &tree.group[i] {
             Some(members) if members[0] == i => group(&mut out.text, scene, members),
