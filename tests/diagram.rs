@@ -672,3 +672,37 @@ fn every_format_is_written_by_the_command() {
     let m = std::fs::read_to_string(dir.path().join("d.mermaid")).unwrap();
     assert!(m.contains("\n---\nflowchart TB\n"), "{m}");
 }
+
+#[test]
+fn a_long_path_cut_to_fit_keeps_its_end_in_dot_mermaid_and_the_kernel_view() {
+    // hostile.jsonl #13: 900's fd 7 is a memfd whose name (with escapes,
+    // about 100 columns) ends in " (deleted)": every drawing cuts it in
+    // the middle, so the end that says what it is stays.
+    let sc = scene("fixtures/traces/hostile.jsonl", 13);
+    let memfd = sc
+        .processes
+        .iter()
+        .flat_map(|p| &p.fds)
+        .find(|f| f.fd == 7 && f.label.starts_with("/memfd:"));
+    let memfd = memfd.expect("900's fd 7 is drawn");
+    assert!(
+        memfd.label.chars().count() > 80,
+        "the name is long enough to be cut"
+    );
+    let drawings = [
+        ("dot", dot::render(&sc)),
+        ("mermaid", mermaid::render(&sc)),
+        ("kernel", forkscope::render::kernel::render(&sc)),
+    ];
+    for (format, d) in &drawings {
+        let cut = d
+            .lines()
+            .flat_map(|l| l.split(['<', '>', '"']))
+            .find(|piece| piece.contains("/memfd:") && piece.contains('…'));
+        let cut = cut.unwrap_or_else(|| panic!("{format}: the memfd's name is not cut:\n{d}"));
+        assert!(
+            cut.ends_with("(deleted)") || cut.contains("(deleted) "),
+            "{format}: {cut}"
+        );
+    }
+}

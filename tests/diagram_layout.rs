@@ -11,10 +11,12 @@
 mod common;
 
 use common::*;
+use forkscope::render::kernel;
 use forkscope::render::layout::problems;
-use forkscope::render::mermaid;
 use forkscope::render::scene::{Scene, SceneOptions};
 use forkscope::render::steps::{busiest, html_steps, key_moment, scene_after};
+use forkscope::render::{dot, mermaid};
+use forkscope::words::Lang;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -155,6 +157,57 @@ fn assert_layouts_are_clean(traces: &[Traced]) {
     );
 }
 
+/// Every problem of the kernel view's layout (`diagram --view kernel`) at
+/// every step of `t`, with and without regular files, in English and
+/// Chinese (whose words have other widths).
+fn kernel_problems(t: &Traced) -> (usize, Vec<String>) {
+    let mut found = Vec::new();
+    let mut steps = 0;
+    for lang in [Lang::En, Lang::Zh] {
+        for collapse_files in [false, true] {
+            let opts = SceneOptions {
+                collapse_files,
+                lang,
+                ..Default::default()
+            };
+            for s in html_steps(&t.trace, &opts, None).unwrap().steps {
+                steps += 1;
+                for p in kernel::problems(&kernel::layout(&s.scene, 0.0)) {
+                    found.push(format!("{} #{} ({lang:?}): {p}", t.name, s.seq));
+                }
+            }
+        }
+    }
+    (steps, found)
+}
+
+fn assert_kernel_layouts_are_clean(traces: &[Traced]) {
+    let mut all = Vec::new();
+    let mut steps = 0;
+    for t in traces {
+        let (n, found) = kernel_problems(t);
+        steps += n;
+        all.extend(found);
+    }
+    eprintln!("{} traces, {steps} kernel views laid out", traces.len());
+    assert!(
+        all.is_empty(),
+        "{} problems, the first ones:\n{}",
+        all.len(),
+        all.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[test]
+fn the_kernel_view_of_the_committed_traces_has_no_overlaps_or_crossings_at_any_step() {
+    assert_kernel_layouts_are_clean(&committed());
+}
+
+#[test]
+fn the_kernel_view_of_demos_course_programs_and_a_make_build_has_no_overlaps_or_crossings() {
+    assert_kernel_layouts_are_clean(corpus());
+}
+
 #[test]
 fn the_committed_traces_lay_out_without_overlaps_or_crossings_at_every_step() {
     assert_layouts_are_clean(&committed());
@@ -279,9 +332,11 @@ fn render_in_chromium(
     js: &Path,
     sources: &[(String, String)],
 ) -> Vec<serde_json::Value> {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mermaid");
-    std::fs::create_dir_all(&dir).unwrap();
-    let page = dir.join("render.html");
+    // A directory per run: the tests of this file render at the same time.
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mermaid");
+    std::fs::create_dir_all(&root).unwrap();
+    let dir = tempfile::tempdir_in(&root).unwrap();
+    let page = dir.path().join("render.html");
     let data = serde_json::to_string(sources)
         .unwrap()
         .replace("</", "<\\/");
@@ -383,7 +438,17 @@ fn mermaid_renders_every_drawing_in_chromium_with_no_pipe_arrow_through_a_box() 
     }
     for t in corpus() {
         for (name, sc) in moments_of(t) {
-            sources.push((name, mermaid::render(&sc)));
+            let src = mermaid::render(&sc);
+            // Teachers' programs are small: their drawings do not fold
+            // (the only invisible link ranks the shared-files note).
+            if name.starts_with("demo-") || name.starts_with("course-") {
+                let folds = src
+                    .lines()
+                    .filter(|l| l.contains(" ~~~ ") && !l.trim_start().starts_with("shared ~~~"))
+                    .count();
+                assert_eq!(folds, 0, "{name} folds:\n{src}");
+            }
+            sources.push((name, src));
         }
     }
     let report = render_in_chromium(&chromium, &js, &sources);
@@ -415,4 +480,126 @@ fn mermaid_renders_every_drawing_in_chromium_with_no_pipe_arrow_through_a_box() 
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// How a drawing of a large tree must fit a page: at most twice as wide as
+/// it is tall. A page scrolls down, not across, and Mermaid scales a
+/// drawing to the page's width, so a drawing much wider than tall (the
+/// unfolded `make -j8`: one rank of eight compilers, 3,770x1,562 and
+/// 4,147x1,539 px) shows its text at a fraction of its size, while a tall
+/// one keeps it and scrolls. (Folded, `make -j8` is about 1,900-2,300 px
+/// wide and the 40-process tree about 3,500: wider than a 1,600 px page
+/// still, as dagre lays it out.)
+fn fits_a_page(w: u64, h: u64) -> bool {
+    w <= 2 * h
+}
+
+#[test]
+fn mermaid_and_dot_fold_a_make_build_and_a_forty_process_tree_to_fit_a_page() {
+    let Some((chromium, js)) = browser() else {
+        return;
+    };
+    // Forty at once: sh with 17 background sleeps (identical, so drawn as
+    // one node) and a 22-stage pipeline (each stage its own box, wired to
+    // its pipes), all children of one sh.
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "for i in $(seq 17); do sleep 6 & done; (sleep 2; echo a){} | tr a b; wait",
+        " | cat".repeat(20)
+    );
+    let cmd = ["/bin/sh".as_ref(), "-c".as_ref(), script.as_ref()];
+    let forty = record_into(dir.path(), "forty", &cmd, dir.path());
+    let make = corpus().iter().find(|t| t.name == "make-j8").unwrap();
+    let mut sources = Vec::new();
+    let mut dots = Vec::new();
+    for (t, least) in [(make, 15), (&forty, 40)] {
+        let b = busiest(&t.trace).unwrap();
+        let most = scene_after(&t.trace, b.seq(), &SceneOptions::default())
+            .unwrap()
+            .processes
+            .len();
+        assert!(most >= least, "{}: only {most} processes at once", t.name);
+        for (name, sc) in moments_of(t) {
+            dots.push((name.clone(), dot::render(&sc)));
+            sources.push((name, mermaid::render(&sc)));
+        }
+    }
+    // Graphviz: the same page width (its SVG is in points, 3/4 px).
+    let mut bad = Vec::new();
+    for (name, src) in &dots {
+        let (w, h) = graphviz_size(src);
+        eprintln!("{name}: DOT {w}x{h} px");
+        if !fits_a_page(w, h) {
+            bad.push(format!("{name}: the DOT drawing is {w}x{h} px"));
+        }
+    }
+    // The sleeps are one node, `N × sleep` (one may still be starting,
+    // its fd table not yet like the others').
+    let busiest_forty = &sources.last().unwrap().1;
+    let grouped = busiest_forty
+        .split("<b>")
+        .filter_map(|s| s.split_once(" × sleep</b>"))
+        .filter_map(|(n, _)| n.parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
+    assert!(
+        grouped >= 10,
+        "the identical sleeps are one node:\n{busiest_forty}"
+    );
+    let report = render_in_chromium(&chromium, &js, &sources);
+    assert_eq!(report.len(), sources.len(), "one result per drawing");
+    for r in &report {
+        let name = r["name"].as_str().unwrap();
+        if r["ok"] != true {
+            bad.push(format!("{name}: {}", r["error"]));
+            continue;
+        }
+        let (w, h) = (r["width"].as_u64().unwrap(), r["height"].as_u64().unwrap());
+        eprintln!("{name}: {} nodes, {w}x{h} px", r["nodes"]);
+        for t in r["through"].as_array().unwrap() {
+            eprintln!("{name}: {}", t.as_str().unwrap());
+        }
+        if !fits_a_page(w, h) {
+            bad.push(format!(
+                "{name}: {w}x{h} px, more than twice as wide as tall"
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// The size in px of `dot -Tsvg` of `src` (which Graphviz must accept).
+fn graphviz_size(src: &str) -> (u64, u64) {
+    use std::io::Write as _;
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("Graphviz dot (.ci/run installs graphviz)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(src.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "dot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = String::from_utf8(out.stdout).unwrap();
+    let attr = |name: &str| -> u64 {
+        let at = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        let pt: f64 = svg[at..]
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        (pt * 4.0 / 3.0).round() as u64
+    };
+    (attr("width"), attr("height"))
 }

@@ -1,13 +1,16 @@
 //! Graphviz DOT for a [`Scene`]: each process a table node whose rows are
 //! its fds (each row a port), each pipe a node of its own with an edge from
-//! every writer fd into it and from it to every reader fd, dashed edges
+//! every writer fd into it and from it to every reader fd (drawn
+//! backwards, so readers keep their rank in the tree; a pipe held by many
+//! processes lists their pids instead of an edge from each), dashed edges
 //! from parent to child, shared open files as nodes tied to each fd that
-//! holds them, the event's process and fds highlighted, warnings as red
-//! notes. Every string from the trace goes through [`html`], so a path
+//! holds them (or listing the pids, when many processes do), the event's
+//! process and fds highlighted, warnings as red notes. Every string from the trace goes through [`html`], so a path
 //! holding `<b>`, `"` or a newline stays text.
 
-use super::ascii::{truncate, visible};
+use super::ascii::visible;
 use super::scene::{FdRow, PipeNode, ProcBox, Scene};
+use super::svg::fit;
 use crate::trace::Pid;
 use crate::words::diagram::{phrase, pipe_verdict, state, word, Phrase, Word};
 use crate::words::Lang;
@@ -44,9 +47,10 @@ fn pipe_colours(origin: &str) -> (&'static str, &'static str) {
 }
 
 /// `s` as text inside a Graphviz HTML-like label: control characters made
-/// visible, `&`, `<`, `>`, `"` and `'` as entities, cut to `LABEL_MAX`.
+/// visible, `&`, `<`, `>`, `"` and `'` as entities, cut to `LABEL_MAX`
+/// columns in the middle (a path keeps its file name).
 pub fn html(s: &str) -> String {
-    escape(&truncate(&visible(s), LABEL_MAX))
+    escape(&fit(&visible(s), LABEL_MAX))
 }
 
 /// Entities for the characters HTML-like labels give meaning to.
@@ -83,15 +87,17 @@ fn lines(s: &str, width: usize) -> Vec<String> {
 }
 
 /// `s` escaped and broken into left-justified lines of about `width`
-/// characters (a word longer than a line is cut).
+/// characters (a word longer than a line is cut in its middle; a line of
+/// several words never is).
 fn block(s: &str, width: usize) -> String {
     let mut out = String::new();
     for l in lines(&visible(s), width) {
-        let _ = write!(
-            out,
-            "{}<br align=\"left\"/>",
-            escape(&truncate(&l, width.max(LABEL_MAX)))
-        );
+        let l = if l.contains(' ') {
+            escape(&l)
+        } else {
+            escape(&fit(&l, width.max(LABEL_MAX)))
+        };
+        let _ = write!(out, "{l}<br align=\"left\"/>");
     }
     out
 }
@@ -203,7 +209,17 @@ pub fn render(scene: &Scene) -> String {
         );
     }
     for (i, p) in scene.pipes.iter().enumerate() {
-        pipe(&mut out, lang, i, p);
+        let holders = holder_pids(p.writers.iter().chain(&p.readers).chain(&p.unknown));
+        // A pipe held by many processes (make's jobserver), or inherited
+        // and held by several, lists its holders instead of an edge from
+        // each (every row names it; the fan-out crossed the picture), as
+        // the Mermaid drawing does.
+        let listed =
+            holders.len() >= MANY_HOLDERS || (p.origin == "inherited" && holders.len() > 1);
+        pipe(&mut out, lang, i, p, listed.then_some(&holders[..]));
+        if listed {
+            continue;
+        }
         let id = format!("pipe{i}");
         let bold = |k: &(Pid, i32)| {
             if hot.contains(k) {
@@ -220,10 +236,18 @@ pub fn render(scene: &Scene) -> String {
                 bold(w)
             );
         }
+        // A reader's edge is written reader -> pipe and drawn backwards
+        // (`dir=back`: the arrow points into the reader's row), so the
+        // pipe ranks right of its writers and its readers alike and the
+        // readers keep their rank in the tree: a pipeline of siblings is
+        // one column of boxes with its pipes beside it, not a staircase of
+        // ranks (pipe, reader, pipe, reader...) across the page.
+        // (`constraint=false` would do it, but Graphviz 2.43 misreads it on
+        // an edge from a compass port.)
         for r in &p.readers {
             let _ = writeln!(
                 out,
-                "  {id} -> {} [color=\"{READ}\"{}];",
+                "  {} -> {id} [dir=back, color=\"{READ}\"{}];",
                 at(r.0, r.1),
                 bold(r)
             );
@@ -243,14 +267,25 @@ pub fn render(scene: &Scene) -> String {
         out.push_str("\n  // open files shared by several fds\n");
     }
     for (i, s) in scene.shared.iter().enumerate() {
+        // Held by many processes: their pids listed, no edge from each.
+        let holders = holder_pids(&s.holders);
+        let listed = holders.len() >= MANY_HOLDERS;
+        let list = if listed {
+            format!("<br/><font point-size=\"8\">{}</font>", pid_list(&holders))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
             "  file{i} [shape=note, style=filled, fillcolor=\"{SHARED_FILL}\", color=\"{SHARED}\", label=<{} {}<br/>\
-             <font point-size=\"8\">{}</font>>];",
+             <font point-size=\"8\">{}</font>{list}>];",
             html(&s.id),
             html(&s.label),
             phrase(lang, &Phrase::FdCount(s.holders.len()))
         );
+        if listed {
+            continue;
+        }
         for h in &s.holders {
             let _ = writeln!(
                 out,
@@ -391,7 +426,25 @@ fn row(out: &mut String, pid: Pid, f: &FdRow, warned: &HashSet<(Pid, i32)>) {
     );
 }
 
-fn pipe(out: &mut String, lang: Lang, i: usize, p: &PipeNode) {
+/// A pipe or shared file held by at least this many processes lists their
+/// pids instead of an edge from each (as in the Mermaid drawing).
+const MANY_HOLDERS: usize = 4;
+
+/// The distinct pids of `holders`, in order.
+fn holder_pids<'a>(holders: impl IntoIterator<Item = &'a (Pid, i32)>) -> Vec<Pid> {
+    let mut pids: Vec<Pid> = holders.into_iter().map(|h| h.0).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    pids
+}
+
+/// `pids` in lines of about 40 characters (every pid, none cut).
+fn pid_list(pids: &[Pid]) -> String {
+    let all: Vec<String> = pids.iter().map(|p| p.to_string()).collect();
+    lines(&all.join(" "), 40).join("<br/>")
+}
+
+fn pipe(out: &mut String, lang: Lang, i: usize, p: &PipeNode, listed: Option<&[Pid]>) {
     // Only traced holders are known; an end of unknown direction rules out both claims.
     // The same words as every drawing (inherited pipes may have ends
     // outside the trace, so they promise neither EOF nor SIGPIPE).
@@ -417,8 +470,12 @@ fn pipe(out: &mut String, lang: Lang, i: usize, p: &PipeNode) {
     let _ = writeln!(
         out,
         "  pipe{i} [shape=cds, style=filled, fillcolor=\"{fill}\", color=\"{color}\", \
-         label=<{}{status}>];",
-        html(&p.label)
+         label=<{}{status}{}>];",
+        html(&p.label),
+        listed.map_or(String::new(), |pids| format!(
+            "<br/><font point-size=\"8\">{}</font>",
+            pid_list(pids)
+        ))
     );
 }
 

@@ -67,6 +67,52 @@ impl Rect {
     }
 }
 
+/// A line of text or a badge in the drawing (for geometry tests): where
+/// it reaches, estimated from its columns (the monospace font's advance at
+/// its size), and the box it is drawn in (`None` for a column's heading).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    /// Its extent; `what` is the text.
+    pub rect: Rect,
+    /// Index into [`Layout::rects`] of the box it belongs in.
+    pub owner: Option<usize>,
+}
+
+/// Advance of one column at 11 px (the flags, mouths and verdicts).
+const SMALL_CH: f64 = 6.6;
+
+/// Records a line of `s` with its baseline at (`x`, `y`) (offset by `at`,
+/// the group it is drawn in): 12 px text, or 11 px when `small`.
+fn label(
+    l: &mut Vec<Label>,
+    owner: Option<usize>,
+    at: (f64, f64),
+    x: f64,
+    y: f64,
+    s: &str,
+    small: bool,
+) {
+    let (adv, up) = if small { (SMALL_CH, 9.0) } else { (CH, 10.0) };
+    l.push(Label {
+        rect: Rect {
+            x: at.0 + x,
+            y: at.1 + y - up,
+            w: cols(s) as f64 * adv,
+            h: up + 3.0,
+            what: s.to_string(),
+        },
+        owner,
+    });
+}
+
+/// Whether a text class is drawn at 11 px.
+fn small(class: &str) -> bool {
+    matches!(
+        class,
+        "fs-kflag" | "fs-kmouth" | "fs-keof" | "fs-kbad" | "fs-more"
+    )
+}
+
 /// An arrow: a cubic curve from one box to another, its control points at
 /// the middle of the gap.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,6 +150,8 @@ pub struct Layout {
     pub rects: Vec<Rect>,
     /// Every arrow.
     pub edges: Vec<Edge>,
+    /// Every line of text and badge, with the box it is drawn in.
+    pub labels: Vec<Label>,
     /// The drawing's size (without a caption).
     pub width: f64,
     /// Its height.
@@ -179,6 +227,25 @@ fn badge(out: &mut String, x: f64, y: f64, s: &str) -> f64 {
     w
 }
 
+/// Records a badge drawn at (`x`, `y`), `w` wide, in box `owner`.
+fn badge_label(l: &mut Vec<Label>, owner: usize, at: (f64, f64), x: f64, y: f64, w: f64) {
+    l.push(Label {
+        rect: Rect {
+            x: at.0 + x,
+            y: at.1 + y,
+            w,
+            h: 14.0,
+            what: "badge".to_string(),
+        },
+        owner: Some(owner),
+    });
+}
+
+/// The line saying how many fds `collapse_files` left out.
+fn hidden_text(lang: Lang, hidden: usize) -> String {
+    format!("\u{2026} {}", phrase(lang, &Phrase::FdsNotShown(hidden)))
+}
+
 fn header_text(lang: Lang, p: &ProcBox) -> String {
     let prog = fit(&p.program, NAME_COLS);
     match p.state {
@@ -245,12 +312,31 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
         for (fd, was) in &p.ghosts {
             c = c.max(cols(&ghost_text(lang, *fd, was)));
         }
-        col_a = col_a.max(indent + c as f64 * CH + 2.0 * PAD);
+        // The 11 px line under the rows: fds left out, or none open.
+        let note = if p.hidden_files > 0 {
+            cols(&hidden_text(lang, p.hidden_files))
+        } else if p.fds.is_empty() {
+            cols(word(lang, Word::NoOpenFds))
+        } else {
+            0
+        };
+        col_a = col_a
+            .max(indent + c as f64 * CH + 2.0 * PAD)
+            .max(indent + note as f64 * SMALL_CH + 2.0 * PAD);
     }
     let ax = MARGIN;
     let mut row_pos: Vec<((Pid, i32), f64, usize)> = Vec::new();
     let mut y = y0;
     text(out, ax, head_y, "fs-section", word(lang, Word::FdTables));
+    label(
+        &mut l.labels,
+        None,
+        (0.0, 0.0),
+        ax,
+        head_y,
+        word(lang, Word::FdTables),
+        false,
+    );
     for p in &scene.processes {
         let indent = INDENT * p.depth.min(4) as f64;
         let x = ax + indent;
@@ -269,6 +355,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
         // the same text in every step (the HTML page stores each line once).
         let _ = writeln!(out, "<g transform=\"translate({},{})\">", n(x), n(y));
         let gy = y;
+        let at = (x, y);
         {
             let (x, y) = (0.0f64, 0.0f64);
             let mut class = String::from("fs-proc");
@@ -302,13 +389,19 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                 n(y + 15.0),
                 esc(&head)
             );
+            label(
+                &mut l.labels,
+                Some(idx),
+                at,
+                x + PAD,
+                y + 15.0,
+                &head,
+                false,
+            );
             if p.new {
-                badge(
-                    out,
-                    x + PAD + cols(&head) as f64 * CH + 6.0,
-                    y + 4.0,
-                    word(lang, Word::NewMark),
-                );
+                let bx = x + PAD + cols(&head) as f64 * CH + 6.0;
+                let w = badge(out, bx, y + 4.0, word(lang, Word::NewMark));
+                badge_label(&mut l.labels, idx, at, bx, y + 4.0, w);
             }
             let mut ry = y + HEAD_H;
             for f in &p.fds {
@@ -329,8 +422,18 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     n(cy + 4.0),
                     f.fd
                 );
+                label(
+                    &mut l.labels,
+                    Some(idx),
+                    at,
+                    x + PAD,
+                    cy + 4.0,
+                    &format!("fd {}", f.fd),
+                    false,
+                );
                 let mut mx = x + PAD + 7.0 * CH;
                 if f.cloexec {
+                    label(&mut l.labels, Some(idx), at, mx, cy + 4.0, "cloexec", true);
                     let _ = write!(
                         out,
                         "<text class=\"fs-kflag\" x=\"{}\" y=\"{}\">cloexec</text>",
@@ -340,7 +443,8 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     mx += 8.5 * CH;
                 }
                 if f.new {
-                    badge(out, mx, cy - 7.0, word(lang, Word::NewMark));
+                    let w = badge(out, mx, cy - 7.0, word(lang, Word::NewMark));
+                    badge_label(&mut l.labels, idx, at, mx, cy - 7.0, w);
                 }
                 // The arrow's start dot.
                 let _ = write!(
@@ -362,15 +466,35 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     n(cy + 4.0),
                     esc(&ghost_text(lang, *fd, was))
                 );
+                let ghost = ghost_text(lang, *fd, was);
+                label(
+                    &mut l.labels,
+                    Some(idx),
+                    at,
+                    x + PAD,
+                    cy + 4.0,
+                    &ghost,
+                    false,
+                );
                 ry += ROW_H;
             }
             if p.hidden_files > 0 {
+                let more = hidden_text(lang, p.hidden_files);
                 let _ = write!(
                     out,
-                    "<text class=\"fs-more\" x=\"{}\" y=\"{}\">\u{2026} {}</text>",
+                    "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
                     n(x + PAD),
                     n(ry + 13.0),
-                    esc(&phrase(lang, &Phrase::FdsNotShown(p.hidden_files)))
+                    esc(&more)
+                );
+                label(
+                    &mut l.labels,
+                    Some(idx),
+                    at,
+                    x + PAD,
+                    ry + 13.0,
+                    &more,
+                    true,
                 );
             } else if p.fds.is_empty() {
                 let _ = write!(
@@ -379,6 +503,15 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     n(x + PAD),
                     n(ry + 13.0),
                     esc(word(lang, Word::NoOpenFds))
+                );
+                label(
+                    &mut l.labels,
+                    Some(idx),
+                    at,
+                    x + PAD,
+                    ry + 13.0,
+                    word(lang, Word::NoOpenFds),
+                    true,
                 );
             }
             out.push_str("</g>\n</g>\n");
@@ -427,6 +560,15 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
         "fs-section",
         word(lang, Word::OpenFileTable),
     );
+    label(
+        &mut l.labels,
+        None,
+        (0.0, 0.0),
+        bx,
+        head_y,
+        word(lang, Word::OpenFileTable),
+        false,
+    );
     let mut file_rect = Vec::with_capacity(files.len());
     for ((o, (_, h)), fy) in files.iter().zip(&wants).zip(&tops) {
         let idx = l.rects.len();
@@ -439,6 +581,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             what: format!("open file {}", o.id),
         });
         let _ = writeln!(out, "<g transform=\"translate({},{})\">", n(bx), n(*fy));
+        let (bx_abs, fy_abs) = (bx, fy);
         {
             let (bx, fy) = (0.0f64, &0.0f64);
             let _ = write!(
@@ -451,12 +594,16 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             n(*h)
         );
             for (i, (line, class)) in ofile_lines(lang, o).iter().enumerate() {
-                text(
-                    out,
+                let ly = fy + 4.0 + LINE_H * (i as f64 + 0.75);
+                text(out, bx + PAD, ly, class, line);
+                label(
+                    &mut l.labels,
+                    Some(idx),
+                    (bx_abs, *fy_abs),
                     bx + PAD,
-                    fy + 4.0 + LINE_H * (i as f64 + 0.75),
-                    class,
+                    ly,
                     line,
+                    small(class),
                 );
             }
             out.push_str("</g>\n</g>\n");
@@ -566,6 +713,15 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
         .collect();
     let otops = stack(&items, y0);
     text(out, cx, head_y, "fs-section", word(lang, Word::Objects));
+    label(
+        &mut l.labels,
+        None,
+        (0.0, 0.0),
+        cx,
+        head_y,
+        word(lang, Word::Objects),
+        false,
+    );
     let mut right = cx;
     for (k, i) in order.iter().enumerate() {
         let o = &objs[*i];
@@ -587,6 +743,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
         let first_line =
             write_y + LINE_H + ((read_y - write_y) - (lines.len() as f64 + 1.0) * LINE_H) / 2.0;
         let _ = writeln!(out, "<g transform=\"translate({},{})\">", n(cx), n(oy));
+        let at = (cx, oy);
         {
             let (cx, oy) = (0.0f64, 0.0f64);
             let (write_y, read_y, first_line) =
@@ -615,22 +772,17 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                         n(read_y - 8.0)
                     );
                     let tx = cx + TUBE_W + 10.0;
-                    text(
-                        out,
-                        tx,
-                        write_y + 4.0,
-                        "fs-kmouth",
-                        word(lang, Word::WriteMouth),
-                    );
-                    text(
-                        out,
-                        tx,
-                        read_y + 4.0,
-                        "fs-kmouth",
-                        word(lang, Word::ReadMouth),
-                    );
+                    for (my, mouth) in [
+                        (write_y, word(lang, Word::WriteMouth)),
+                        (read_y, word(lang, Word::ReadMouth)),
+                    ] {
+                        text(out, tx, my + 4.0, "fs-kmouth", mouth);
+                        label(&mut l.labels, Some(idx), at, tx, my + 4.0, mouth, true);
+                    }
                     for (j, (line, class)) in lines.iter().enumerate() {
-                        text(out, tx, first_line + j as f64 * LINE_H + 4.0, class, line);
+                        let ly = first_line + j as f64 * LINE_H + 4.0;
+                        text(out, tx, ly, class, line);
+                        label(&mut l.labels, Some(idx), at, tx, ly, line, small(class));
                     }
                     out.push_str("</g>\n");
                 }
@@ -644,12 +796,16 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     n(*h)
                 );
                     for (j, (line, class)) in lines.iter().enumerate() {
-                        text(
-                            out,
+                        let ly = oy + 4.0 + LINE_H * (j as f64 + 0.75);
+                        text(out, cx + PAD, ly, class, line);
+                        label(
+                            &mut l.labels,
+                            Some(idx),
+                            at,
                             cx + PAD,
-                            oy + 4.0 + LINE_H * (j as f64 + 0.75),
-                            class,
+                            ly,
                             line,
+                            small(class),
                         );
                     }
                     out.push_str("</g>\n");
@@ -786,5 +942,75 @@ pub(crate) fn render_with(scene: &Scene, opts: Opts) -> String {
     out.push_str(&top);
     out.push_str(&l.body);
     out.push_str("</svg>\n");
+    out
+}
+
+/// What is wrong with a kernel view layout, in words for a test failure
+/// (the kernel view's counterpart of [`super::layout::problems`]): boxes
+/// that overlap, a line of text or badge that leaves its box or overlaps
+/// another in it, a column heading on a box, and an arrow that passes
+/// through a box it does not join. Empty for a good layout.
+pub fn problems(l: &Layout) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, a) in l.rects.iter().enumerate() {
+        for b in &l.rects[i + 1..] {
+            if a.overlaps(b) {
+                out.push(format!("{} and {} overlap", a.what, b.what));
+            }
+        }
+    }
+    for (i, t) in l.labels.iter().enumerate() {
+        let r = &t.rect;
+        match t.owner {
+            Some(o) => {
+                let b = &l.rects[o];
+                if r.x < b.x + 0.5
+                    || r.x + r.w > b.x + b.w + 0.5
+                    || r.y < b.y - 0.5
+                    || r.y + r.h > b.y + b.h + 0.5
+                {
+                    out.push(format!("{:?} leaves {}", r.what, b.what));
+                }
+            }
+            None => {
+                for b in l.rects.iter().filter(|b| r.overlaps(b)) {
+                    out.push(format!("the heading {:?} lies on {}", r.what, b.what));
+                }
+            }
+        }
+        for u in &l.labels[i + 1..] {
+            if (u.owner == t.owner || u.owner.is_none() || t.owner.is_none()) && r.overlaps(&u.rect)
+            {
+                out.push(format!("{:?} and {:?} overlap", r.what, u.rect.what));
+            }
+        }
+    }
+    for e in &l.edges {
+        // The curve stays in the box of its control points.
+        let (x0, x1) = (e.a.0.min(e.b.0), e.a.0.max(e.b.0));
+        let (y0, y1) = (e.a.1.min(e.b.1), e.a.1.max(e.b.1));
+        for (i, r) in l.rects.iter().enumerate() {
+            if i == e.from
+                || i == e.to
+                || r.x >= x1
+                || r.x + r.w <= x0
+                || r.y >= y1
+                || r.y + r.h <= y0
+            {
+                continue;
+            }
+            if (1..200).any(|k| {
+                let (x, y) = e.at(k as f64 / 200.0);
+                r.contains(x, y)
+            }) {
+                out.push(format!(
+                    "the arrow {} -> {} passes through {}",
+                    l.rects[e.from].what, l.rects[e.to].what, r.what
+                ));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
     out
 }

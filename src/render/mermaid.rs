@@ -5,7 +5,12 @@
 //! tree, never a fork). Each pipe is a tube node with an edge from every
 //! writer process into it and from it to every reader (labelled with the
 //! fds); shared open files are nodes tied to their processes while only a few
-//! processes hold them, else one list. The event is a note on its process,
+//! processes hold them, else one list. A family of more than four
+//! children folds into rows of two (each row ranked below the one before
+//! by invisible `~~~` links), and identical childless siblings in it are one
+//! node (`16 × sleep` and their pids), so a `make -j8` or a 40-process tree
+//! is not one rank thousands of pixels wide; the nodes without edges then
+//! stand in a column above the tree. The event is a note on its process,
 //! warnings red notes. Colours mean what they mean in the SVG: write orange,
 //! read blue, pipes teal, FIFOs violet, inherited pipes amber, shared files
 //! purple, the event's process orange. Every string from the trace goes
@@ -13,8 +18,9 @@
 //! markup, an entity or a directive as a `#NN;` code, so argv and paths stay
 //! text.
 
-use super::ascii::{truncate, visible};
+use super::ascii::visible;
 use super::scene::{FdRow, ProcBox, Scene};
+use super::svg::fit;
 use crate::trace::Pid;
 use crate::words::diagram::{phrase, pipe_verdict, state, word, Phrase, Word};
 use crate::words::Lang;
@@ -25,11 +31,12 @@ use std::fmt::Write as _;
 const LABEL_MAX: usize = 80;
 
 /// `s` as text inside a quoted Mermaid label: control characters made
-/// visible, cut to `LABEL_MAX`, and every ASCII character other than
+/// visible, cut to `LABEL_MAX` columns in the middle (a path keeps its
+/// file name), and every ASCII character other than
 /// letters, digits, space and `/ . _ - : ; , + = @ ~ ( ) [ ] ! ? * '` written
 /// as a decimal entity code (`"` is `#34;`, `#` is `#35;`, `<` is `#60;`).
 pub fn text(s: &str) -> String {
-    escape(&truncate(&visible(s), LABEL_MAX))
+    escape(&fit(&visible(s), LABEL_MAX))
 }
 
 /// `s` (a sentence) in lines of about `width` characters joined by `<br>`,
@@ -128,12 +135,22 @@ pub fn render(scene: &Scene) -> String {
         // Straight segments through the layout's bend points (the default
         // curves cut the corners of the boxes beside them), and fd rows
         // wide enough not to wrap.
-        text: String::from(
-            "---\nconfig:\n  flowchart:\n    curve: linear\n    wrappingWidth: 480\n---\nflowchart TB\n",
-        ),
+        text: String::new(),
         edges: 0,
         styles: BTreeMap::new(),
     };
+    let tree = Tree::new(scene);
+    // A folded tree's long fork links run side by side: closer together
+    // (Mermaid's node spacing is also what dagre keeps between them).
+    let spacing = if tree.folded {
+        "    nodeSpacing: 20\n"
+    } else {
+        ""
+    };
+    let _ = write!(
+        out.text,
+        "---\nconfig:\n  flowchart:\n    curve: linear\n    wrappingWidth: 480\n{spacing}---\nflowchart TB\n"
+    );
     let o = &mut out.text;
     let _ = writeln!(o, "  %% {}", text(&scene.title));
     o.push_str("  classDef proc fill:#ffffff,stroke:#868e96,color:#212529,text-align:left\n");
@@ -158,18 +175,32 @@ pub fn render(scene: &Scene) -> String {
         }
     };
 
-    // Processes (in tree order, as the scene lists them), then the links
-    // that rank them, before any other edge.
-    for p in &scene.processes {
-        process(&mut out.text, scene, p);
+    // Processes (in tree order, as the scene lists them, runs of identical
+    // siblings as one node), then the links that rank them, before any
+    // other edge: fork links, then the invisible links that fold a wide
+    // family into rows.
+    for (i, p) in scene.processes.iter().enumerate() {
+        match &tree.group[i] {
+            Some(members) if members[0] == i => group(&mut out.text, scene, members),
+            Some(_) => {}
+            None => process(&mut out.text, scene, p),
+        }
     }
-    for p in &scene.processes {
-        if let Some(parent) = p.parent {
+    for (i, p) in scene.processes.iter().enumerate() {
+        if let (Some(parent), true) = (p.parent, tree.drawn(i)) {
+            // Unlabelled in a folded family: the links to its later rows
+            // are long, and a label on each widens every rank they pass
+            // (dagre gives a label room of its own).
+            let label = if tree.in_fold(i) { "" } else { "|fork|" };
             out.edge(
-                format_args!("{} -.->|fork| {}", proc_id(parent), proc_id(p.pid)),
+                format_args!("{} -.->{label} {}", proc_id(parent), proc_id(p.pid)),
                 LINK,
             );
         }
+    }
+    for (above, below) in tree.folds() {
+        let _ = writeln!(out.text, "  {above} ~~~ {below}");
+        out.edges += 1;
     }
     // Holders of a drawn pipe that are not drawn themselves.
     let mut outside: Vec<Pid> = scene
@@ -193,6 +224,8 @@ pub fn render(scene: &Scene) -> String {
             word(lang, Word::NotDrawn)
         );
     }
+    // Pipes drawn without edges (their holders listed).
+    let mut listed_pipes: Vec<String> = Vec::new();
     for (i, p) in scene.pipes.iter().enumerate() {
         // The same words as every drawing (inherited pipes may have ends
         // outside the trace, so they promise neither EOF nor SIGPIPE).
@@ -263,6 +296,7 @@ pub fn render(scene: &Scene) -> String {
         holders.sort_unstable();
         holders.dedup();
         if lists_holders(p, holders.len()) {
+            listed_pipes.push(format!("pipe{i}"));
             continue;
         }
         for (pid, fds) in by_process(&p.writers) {
@@ -313,7 +347,9 @@ pub fn render(scene: &Scene) -> String {
                 text(&s.id),
                 text(&s.label),
                 phrase(lang, &Phrase::FdCount(s.holders.len())),
-                text(&holders.join(" · "))
+                // Every holder, wrapped, never cut (a cut list read as
+                // a wrong pid).
+                paragraph(&holders.join(" · "), 60)
             );
         }
         if listed.len() > SHARED_LISTED {
@@ -322,8 +358,27 @@ pub fn render(scene: &Scene) -> String {
         }
         let _ = writeln!(out.text, "  shared[\"{label}\"]:::file");
         // Above the tree (an invisible link ranks it), where no edge runs.
-        if let Some(root) = scene.processes.first() {
-            let _ = writeln!(out.text, "  shared ~~~ {}", proc_id(root.pid));
+        if !tree.folded {
+            if let Some(root) = scene.processes.first() {
+                let _ = writeln!(out.text, "  shared ~~~ {}", proc_id(root.pid));
+                out.edges += 1;
+            }
+        }
+    }
+    // In a folded tree, the nodes without edges (the shared files, the
+    // pipes listing their holders) go in one column above the tree, not
+    // side by side on its first rank.
+    if tree.folded {
+        let mut column: Vec<String> = Vec::new();
+        if !listed.is_empty() {
+            column.push("shared".to_string());
+        }
+        column.extend(listed_pipes);
+        if let Some(&root) = tree.roots.first() {
+            column.push(proc_id(scene.processes[root].pid));
+        }
+        for w in column.windows(2) {
+            let _ = writeln!(out.text, "  {} ~~~ {}", w[0], w[1]);
             out.edges += 1;
         }
     }
@@ -414,14 +469,241 @@ fn event_text(e: &super::scene::EventInfo, pid: bool) -> String {
     label
 }
 
+/// A family with more children than this folds them into rows of
+/// [`FOLD_COLS`] (each row ranked below the one before, by invisible
+/// links), so a `make -j8` is not one rank of boxes thousands of pixels
+/// wide; smaller families (every course program and demo) stay on one rank.
+const FOLD_AT: usize = 4;
+/// Children per row of a folded family (two boxes of at most the
+/// wrapping width, 480 px, and their gaps, about 1,100 px).
+const FOLD_COLS: usize = 2;
+/// In a folded family, at least this many identical childless siblings
+/// (same program, state, exec chain and fd rows, word for word; no pipe
+/// drawn with edges, nothing the event changed) are drawn as one node,
+/// `8 × cc1`, listing their pids.
+const SAME_MIN: usize = 3;
+
+/// The tree as drawn: groups of identical siblings, and each drawn
+/// process's drawn children.
+struct Tree {
+    /// Per process (index in `scene.processes`): the group of identical
+    /// siblings it is drawn in (indices, the first one's node stands for
+    /// all), if any.
+    group: Vec<Option<Vec<usize>>>,
+    /// Per process, its drawn children in order.
+    children: Vec<Vec<usize>>,
+    /// Processes whose parent is not drawn.
+    roots: Vec<usize>,
+    /// Per process, its node's id.
+    ids: Vec<String>,
+    /// Per process, the pipes drawn with edges it writes into (indices in
+    /// `scene.pipes`).
+    writes: Vec<Vec<usize>>,
+    /// Whether a family in the drawing is folded.
+    folded: bool,
+}
+
+impl Tree {
+    fn new(scene: &Scene) -> Tree {
+        let lang = scene.lang;
+        let procs = &scene.processes;
+        let index: BTreeMap<Pid, usize> = procs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.pid, i))
+            .rev()
+            .collect();
+        let mut all: Vec<Vec<usize>> = vec![Vec::new(); procs.len()];
+        let mut roots = Vec::new();
+        for (i, p) in procs.iter().enumerate() {
+            match p.parent.and_then(|pp| index.get(&pp)) {
+                Some(&parent) if parent != i => all[parent].push(i),
+                _ => roots.push(i),
+            }
+        }
+        // Pipes drawn with edges: their holders stay boxes of their own.
+        let edged: Vec<u32> = scene
+            .pipes
+            .iter()
+            .filter(|pn| {
+                let mut pids: Vec<Pid> = pn
+                    .writers
+                    .iter()
+                    .chain(&pn.readers)
+                    .chain(&pn.unknown)
+                    .map(|h| h.0)
+                    .collect();
+                pids.sort_unstable();
+                pids.dedup();
+                !lists_holders(pn, pids.len())
+            })
+            .map(|pn| pn.number)
+            .collect();
+        let plain = |i: usize| {
+            let p = &procs[i];
+            all[i].is_empty()
+                && !p.highlight
+                && !p.new
+                && p.ghosts.is_empty()
+                && p.fds.iter().all(|f| {
+                    !f.highlight && !f.new && f.pipe.is_none_or(|r| !edged.contains(&r.number))
+                })
+                && scene.event.as_ref().is_none_or(|e| e.pid != p.pid)
+                && scene.warnings.iter().all(|w| w.pid != p.pid)
+        };
+        let mut group = vec![None; procs.len()];
+        for kids in all.iter().filter(|k| k.len() > FOLD_AT) {
+            let mut same: Vec<(String, Vec<usize>)> = Vec::new();
+            for &c in kids.iter().filter(|&&c| plain(c)) {
+                let p = &procs[c];
+                let rows: Vec<String> = p.fds.iter().map(|f| row(f, lang)).collect();
+                let key = format!(
+                    "{}\0{}\0{}\0{}\0{}\0{}",
+                    p.program,
+                    p.state,
+                    p.chain.join("\0"),
+                    p.threads,
+                    p.hidden_files,
+                    rows.join("\0")
+                );
+                match same.iter_mut().find(|s| s.0 == key) {
+                    Some(s) => s.1.push(c),
+                    None => same.push((key, vec![c])),
+                }
+            }
+            for (_, members) in same.into_iter().filter(|s| s.1.len() >= SAME_MIN) {
+                for &m in &members {
+                    group[m] = Some(members.clone());
+                }
+            }
+        }
+        let drawn = |i: usize| group[i].as_ref().is_none_or(|g: &Vec<usize>| g[0] == i);
+        let children = all
+            .iter()
+            .map(|kids| kids.iter().copied().filter(|&c| drawn(c)).collect())
+            .collect();
+        let writes = procs
+            .iter()
+            .map(|p| {
+                (0..scene.pipes.len())
+                    .filter(|&k| {
+                        edged.contains(&scene.pipes[k].number)
+                            && scene.pipes[k].writers.iter().any(|w| w.0 == p.pid)
+                    })
+                    .collect()
+            })
+            .collect();
+        let folded = all.iter().any(|k| k.len() > FOLD_AT);
+        Tree {
+            group,
+            children,
+            roots,
+            ids: procs.iter().map(|p| proc_id(p.pid)).collect(),
+            writes,
+            folded,
+        }
+    }
+
+    /// Whether process `i` is a child in a folded family.
+    fn in_fold(&self, i: usize) -> bool {
+        self.children
+            .iter()
+            .any(|k| k.len() > FOLD_AT && k.contains(&i))
+    }
+
+    /// Whether process `i` has a node (it is not a group's later member).
+    fn drawn(&self, i: usize) -> bool {
+        self.group[i].as_ref().is_none_or(|g| g[0] == i)
+    }
+
+    /// The invisible links (above, below) that fold each large family:
+    /// its children in rows of [`FOLD_COLS`], each child of a row below
+    /// the deepest node of the row before (its children's subtrees
+    /// included), so no rank holds more than a row and its descendants.
+    fn folds(&self) -> Vec<(String, String)> {
+        let mut ranks = vec![0; self.children.len()];
+        let mut folds = Vec::new();
+        for &r in &self.roots {
+            self.place(r, 0, &mut ranks, &mut folds);
+        }
+        folds
+    }
+
+    /// Ranks `i`'s subtree from `rank` on (as dagre will, given the fold
+    /// links: a pipe drawn with edges one rank below its writer),
+    /// recording the fold links; returns its deepest node: (rank, id).
+    fn place(
+        &self,
+        i: usize,
+        rank: usize,
+        ranks: &mut [usize],
+        folds: &mut Vec<(String, String)>,
+    ) -> (usize, String) {
+        ranks[i] = rank;
+        let kids = &self.children[i];
+        let fold = kids.len() > FOLD_AT;
+        let mut deepest = (rank, self.ids[i].clone());
+        if let Some(pipe) = self.writes[i].first() {
+            deepest = (rank + 1, format!("pipe{pipe}"));
+        }
+        // The deepest node of the row before, and of this row so far.
+        let mut above: Option<(usize, String)> = None;
+        let mut row_deepest: Option<(usize, String)> = None;
+        for (k, &c) in kids.iter().enumerate() {
+            if fold && k > 0 && k % FOLD_COLS == 0 {
+                above = row_deepest.take();
+            }
+            let r = match &above {
+                Some((a_rank, a)) => {
+                    folds.push((a.clone(), self.ids[c].clone()));
+                    a_rank + 1
+                }
+                None => rank + 1,
+            };
+            let d = self.place(c, r, ranks, folds);
+            if row_deepest.as_ref().is_none_or(|t| d.0 > t.0) {
+                row_deepest = Some(d.clone());
+            }
+            if d.0 > deepest.0 {
+                deepest = d;
+            }
+        }
+        deepest
+    }
+}
+
+/// A run of identical siblings (`members`, indices) as one node: how many,
+/// the program, their pids, and the fd rows they all have.
+fn group(out: &mut String, scene: &Scene, members: &[usize]) {
+    let first = &scene.processes[members[0]];
+    let pids: Vec<String> = members
+        .iter()
+        .map(|&m| scene.processes[m].pid.to_string())
+        .collect();
+    let head = format!(
+        "<b>{} × {}</b> [{}]<br>{}",
+        members.len(),
+        text(&first.program),
+        text(state(scene.lang, first.state)),
+        paragraph(&pids.join(" "), 48)
+    );
+    node(out, scene, first, head);
+}
+
 fn process(out: &mut String, scene: &Scene, p: &ProcBox) {
     let lang = scene.lang;
-    let mut head = format!(
+    let head = format!(
         "<b>{} {}</b> [{}]",
         p.pid,
         text(&p.program),
         text(state(lang, p.state))
     );
+    node(out, scene, p, head);
+}
+
+/// The node of `p` (or of a group `p` stands for) under `head`.
+fn node(out: &mut String, scene: &Scene, p: &ProcBox, mut head: String) {
+    let lang = scene.lang;
     if p.new {
         let _ = write!(head, " {}", word(lang, Word::NewMark));
     }
