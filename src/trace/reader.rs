@@ -233,12 +233,13 @@ impl<R: BufRead> TraceReader<R> {
     /// buffer and [`parse_fast`] reads it: parsed where it lies, without
     /// copying the line. `Ok(None)` leaves the line (if any) unread, for
     /// the general path.
+    #[inline]
     fn next_in_place(&mut self) -> Result<Option<Event>, TraceError> {
         let buf = self.input.fill_buf().map_err(|e| TraceError::Io {
             path: self.path.clone(),
             err: e,
         })?;
-        let Some(end) = buf.iter().position(|&c| c == b'\n') else {
+        let Some(end) = newline(buf) else {
             return Ok(None);
         };
         let Some(ev) = parse_fast(trim_newline(&buf[..=end])) else {
@@ -317,6 +318,7 @@ fn take_uint<'a>(b: &'a [u8], key: &[u8]) -> Option<(u64, &'a [u8])> {
     Some((v, &b[n..]))
 }
 
+#[inline]
 fn parse_fast(text: &[u8]) -> Option<Event> {
     thread_local! {
         static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -368,6 +370,30 @@ fn parse_fast(text: &[u8]) -> Option<Event> {
             kind: twin.into(),
         })
     })
+}
+
+/// Where the first `\n` in `b` is, eight bytes at a time (the byte-wise
+/// search was a tenth of a replay's time).
+#[inline]
+fn newline(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let v = u64::from_le_bytes(c.try_into().expect("8 bytes")) ^ (LO * u64::from(b'\n'));
+        let hit = v.wrapping_sub(LO) & !v & HI;
+        if hit != 0 {
+            // The lowest flagged byte is a true match (borrows run upwards).
+            return Some(at + (hit.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b'\n')
+        .map(|i| at + i)
 }
 
 fn trim_newline(b: &[u8]) -> &[u8] {
@@ -508,6 +534,27 @@ mod tests {
         );
         // Unknown kinds fall through (and the reader then skips them).
         assert!(parse_fast(br#"{"seq":1,"ts_ns":2,"pid":4,"kind":"teleport","x":1}"#).is_none());
+    }
+
+    #[test]
+    fn the_newline_search_finds_the_first_newline_wherever_it_is() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut b = vec![b'x'; len];
+                // Bytes that differ from '\n' by one bit or borrow past it.
+                for (i, c) in b.iter_mut().enumerate() {
+                    *c = [b'x', 0x0b, 0x09, 0x8a, 0x00, 0xff][i % 6];
+                }
+                if at < len {
+                    b[at] = b'\n';
+                    if at + 1 < len {
+                        b[at + 1] = b'\n';
+                    }
+                }
+                let want = b.iter().position(|&c| c == b'\n');
+                assert_eq!(newline(&b), want, "{b:?}");
+            }
+        }
     }
 
     #[test]
