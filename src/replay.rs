@@ -113,17 +113,19 @@ impl<R: BufRead> Replay<R> {
     /// only the end (`u64::MAX`).
     pub fn skip_to(&mut self, seq: u64) -> Result<Skipped, TraceError> {
         let mut last = None;
-        while let Some(event) = self.reader.next_event()? {
+        // Lent, not moved: most events are only applied.
+        while let Some(event) = self.reader.next_ref()? {
             if event.seq >= seq {
                 let last = Some((event.seq, event.ts_ns));
+                let event = self.reader.take_current().expect("just read");
                 return Ok(Skipped {
                     step: Some(self.apply_step(event)),
                     last,
                 });
             }
             // What `step` does but the look before (which changes nothing).
-            self.labels.observe(&event);
-            self.model.apply(&event);
+            self.labels.observe(event);
+            self.model.apply(event);
             last = Some((event.seq, event.ts_ns));
         }
         Ok(Skipped { step: None, last })

@@ -8,9 +8,9 @@
 //! always what serde makes of the line; the unit tests compare the two.
 
 use super::bytes::RawStr;
-use std::borrow::Cow;
 use super::event::{DupVia, EventKind, ForkFlavor, Status, WaitVia};
 use super::Pid;
+use std::borrow::Cow;
 
 /// A JSON value of the few shapes these kinds use.
 enum Val<'a> {
@@ -99,7 +99,8 @@ fn special(b: &[u8]) -> Option<usize> {
         let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
         // Bytes < 0x20 (high bit clear and v - 0x20 borrows), '"' and '\'.
         let ctl = v.wrapping_sub(LO * 0x20) & !v & HI;
-        let hit = ctl | has_zero(v ^ (LO * u64::from(b'"'))) | has_zero(v ^ (LO * u64::from(b'\\')));
+        let hit =
+            ctl | has_zero(v ^ (LO * u64::from(b'"'))) | has_zero(v ^ (LO * u64::from(b'\\')));
         if hit != 0 {
             // The lowest flagged byte is a true match (borrows only run upwards).
             return Some(at + (hit.trailing_zeros() / 8) as usize);
