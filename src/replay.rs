@@ -102,6 +102,36 @@ impl<R: BufRead> Replay<R> {
         let Some(event) = self.reader.next_event()? else {
             return Ok(None);
         };
+        Ok(Some(self.apply_step(event)))
+    }
+
+    /// Applies the events before the first one whose seq is `seq` or more
+    /// without handing them back (no [`Step`] is built for them, nothing
+    /// is read for narration), then applies that one and returns its step
+    /// as [`Replay::step`] would. The model and labels end as after the
+    /// same calls to `step`. For callers that show one moment (`--at`) or
+    /// only the end (`u64::MAX`).
+    pub fn skip_to(&mut self, seq: u64) -> Result<Skipped, TraceError> {
+        let mut last = None;
+        // Lent, not moved: most events are only applied.
+        while let Some(event) = self.reader.next_ref()? {
+            if event.seq >= seq {
+                let last = Some((event.seq, event.ts_ns));
+                let event = self.reader.take_current().expect("just read");
+                return Ok(Skipped {
+                    step: Some(self.apply_step(event)),
+                    last,
+                });
+            }
+            // What `step` does but the look before (which changes nothing).
+            self.labels.observe(event);
+            self.model.apply(event);
+            last = Some((event.seq, event.ts_ns));
+        }
+        Ok(Skipped { step: None, last })
+    }
+
+    fn apply_step(&mut self, event: Event) -> Step {
         self.labels.observe(&event);
         let before = if event.seq < self.narrate_from {
             Before::default()
@@ -111,17 +141,28 @@ impl<R: BufRead> Replay<R> {
             Before::capture(&self.model, &event, &self.labels)
         };
         let applied = self.model.apply(&event);
-        Ok(Some(Step {
+        Step {
             event,
             before,
             applied,
-        }))
+        }
     }
 
     /// Compares the model with the kernel's snapshot the step carries, if any.
     pub fn verify(&self, step: &Step) -> Vec<Divergence> {
         self.model.verify(&step.event)
     }
+}
+
+/// Where [`Replay::skip_to`] stopped.
+#[derive(Debug)]
+pub struct Skipped {
+    /// The step of the first event at or after the seq asked for; `None`
+    /// when the trace ended before it.
+    pub step: Option<Step>,
+    /// The seq and time of the last event applied; `None` for a trace
+    /// without events.
+    pub last: Option<(u64, u64)>,
 }
 
 /// The (pid, fd) pairs an event creates or changes, for highlighting.

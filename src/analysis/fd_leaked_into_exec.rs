@@ -34,23 +34,24 @@ use super::{
     Analysis, Code, Context, DelayedEof, Deliberate, EventFact, EventRef, ExecLeak, FdObject,
     Finding, FindingFact, LeakEnd, Proc, Role, Severity, EXIT_ORDER_SLOP_NS,
 };
+use crate::model::hash::{IdMap, IdSet};
 use crate::model::{Applied, Note, OpenFileId, Origin, PipeEnd, PipeId, PipeOrigin};
 use crate::trace::{Event, EventKind, Pid, RawStr};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 /// Finds pipe ends that leak across exec.
 #[derive(Default)]
 pub struct FdLeakedIntoExec {
     /// Leaks of live processes, by process.
-    open: HashMap<Pid, Vec<Leak>>,
+    open: IdMap<Pid, Vec<Leak>>,
     /// Leaks whose program ended (or the trace did).
     done: Vec<Leak>,
     /// Per live pipe: the latest close() of a write end.
-    last_write_close: HashMap<PipeId, EventRef>,
+    last_write_close: IdMap<PipeId, EventRef>,
     deliberate: Deliberate,
     /// Stdio fds a live process put in place itself (dup2, open, pipe)
     /// rather than inherited as they were.
-    placed: HashSet<(Pid, i32)>,
+    placed: IdSet<(Pid, i32)>,
 }
 
 /// One fd of one process that came through exec unused.
@@ -569,7 +570,7 @@ impl Analysis for FdLeakedIntoExec {
             }
         }
         let mut by_file: BTreeMap<(u64, OpenFileId), Vec<&Leak>> = BTreeMap::new();
-        let mut first_seq: HashMap<OpenFileId, u64> = HashMap::new();
+        let mut first_seq: IdMap<OpenFileId, u64> = IdMap::default();
         for l in &self.done {
             let s = first_seq.entry(l.file).or_insert(l.execs[0].seq);
             *s = (*s).min(l.execs[0].seq);

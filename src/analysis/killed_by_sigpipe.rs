@@ -23,20 +23,20 @@ use super::{
     fact, Analysis, CloseHow, Code, Context, EventFact, EventRef, FdObject, Finding, FindingFact,
     Proc, Role, Severity, EXIT_ORDER_SLOP_NS,
 };
+use crate::model::hash::IdMap;
 use crate::model::{Applied, Note, PipeEnd, PipeId};
 use crate::trace::{Event, EventKind, Pid, Status};
-use std::collections::HashMap;
 
 #[derive(Default)]
 pub struct KilledBySigpipe {
     /// Per live pipe with no reader left: who closed the last read end.
-    broken: HashMap<PipeId, Closer>,
+    broken: IdMap<PipeId, Closer>,
     /// SIGPIPE sent with kill() to a pid.
-    sent: HashMap<Pid, EventRef>,
+    sent: IdMap<Pid, EventRef>,
     /// Deaths whose pipe had readers left in the model at the time.
     pending: Vec<Death>,
     /// For pending deaths: the readers of their pipes before the current event.
-    readers_before: HashMap<PipeId, Vec<(Pid, i32)>>,
+    readers_before: IdMap<PipeId, Vec<(Pid, i32)>>,
 }
 
 #[derive(Clone)]

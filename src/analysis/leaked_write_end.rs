@@ -37,9 +37,9 @@ use super::{
     interrupted, wait_covers, Analysis, Code, Context, Deliberate, EventFact, EventRef, FdObject,
     Finding, FindingFact, Proc, ReaderEnd, Release, Role, Severity,
 };
+use crate::model::hash::{IdMap, IdSet};
 use crate::model::{Applied, Moment, Note, Origin, PipeEnd, PipeId};
 use crate::trace::{Event, EventKind, Pid, Status};
-use std::collections::{HashMap, HashSet};
 
 /// Finds write ends that keep a reader from EOF.
 #[derive(Default)]
@@ -47,14 +47,14 @@ pub struct LeakedWriteEnd {
     /// Waits by a write-end holder for a reader of the same pipe, not yet confirmed.
     suspects: Vec<Suspect>,
     /// (holder, reader, pipe) already reported.
-    reported: HashSet<(Pid, Pid, PipeId)>,
+    reported: IdSet<(Pid, Pid, PipeId)>,
     /// Per live pipe: the latest close() of one of its write ends.
-    last_write_close: HashMap<PipeId, EventRef>,
+    last_write_close: IdMap<PipeId, EventRef>,
     /// Pipes made O_NONBLOCK.
-    nonblock: HashSet<PipeId>,
+    nonblock: IdSet<PipeId>,
     /// Per live process: its latest own action (not a signal arriving, not
     /// an interrupted wait), to tell how long it was blocked.
-    last_action: HashMap<Pid, Moment>,
+    last_action: IdMap<Pid, Moment>,
     deliberate: Deliberate,
 }
 

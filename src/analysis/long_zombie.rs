@@ -13,9 +13,9 @@
 use super::{
     Analysis, Code, Context, EventFact, EventRef, Finding, FindingFact, Proc, Role, Severity,
 };
+use crate::model::hash::IdMap;
 use crate::model::{Applied, Note};
 use crate::trace::{Event, EventKind, Pid};
-use std::collections::HashMap;
 
 /// A zombie this long (in trace time) is reported: 1 s.
 pub const ZOMBIE_THRESHOLD_NS: u64 = 1_000_000_000;
@@ -24,7 +24,7 @@ pub const ZOMBIE_THRESHOLD_NS: u64 = 1_000_000_000;
 #[derive(Default)]
 pub struct LongZombie {
     /// Per zombie: when SIGCHLD for it reached the parent.
-    sigchld: HashMap<Pid, EventRef>,
+    sigchld: IdMap<Pid, EventRef>,
 }
 
 impl Analysis for LongZombie {

@@ -39,6 +39,7 @@ pub use fact::{
     ReaderEnd, Release, StopEnd, StopEvidence,
 };
 
+use crate::model::hash::IdSet;
 use crate::model::labels::Labels;
 use crate::model::{
     Anomaly, Applied, Model, Moment, Object, OpenFile, OpenFileId, Origin, PipeEnd, PipeId,
@@ -46,7 +47,6 @@ use crate::model::{
 };
 use crate::trace::{DupVia, Event, EventKind, Pid, RawStr, TraceError, TraceReader};
 use serde::Serialize;
-use std::collections::HashSet;
 use std::io::BufRead;
 
 /// Errors of the analysis layer.
@@ -558,7 +558,7 @@ pub fn fd_object(f: &OpenFile, labels: &Labels) -> FdObject {
 /// passed on purpose is not a leak.
 #[derive(Clone, Debug, Default)]
 pub struct Deliberate {
-    files: HashSet<OpenFileId>,
+    files: IdSet<OpenFileId>,
 }
 
 impl Deliberate {
@@ -720,8 +720,8 @@ impl Doctor {
 /// Reads a whole trace, streaming, and reports what is wrong in it.
 pub fn diagnose<R: BufRead>(reader: &mut TraceReader<R>) -> Result<Report, AnalysisError> {
     let mut doctor = Doctor::new();
-    while let Some(ev) = reader.next_event()? {
-        doctor.observe(&ev);
+    while let Some(ev) = reader.next_ref()? {
+        doctor.observe(ev);
     }
     Ok(doctor.finish())
 }

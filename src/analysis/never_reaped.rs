@@ -12,9 +12,9 @@
 use super::{
     Analysis, Code, Context, EventFact, EventRef, Finding, FindingFact, Proc, Role, Severity,
 };
+use crate::model::hash::IdSet;
 use crate::model::{Applied, Moment, Note, Process};
 use crate::trace::{Event, EventKind, Pid, Status};
-use std::collections::HashSet;
 
 /// A child that exited less than this before its parent was killed by a
 /// signal is not reported: they were killed together.
@@ -24,7 +24,7 @@ const KILLED_TOGETHER_NS: u64 = 100_000_000;
 #[derive(Default)]
 pub struct NeverReaped {
     /// Parents whose children the kernel reaps by itself.
-    auto_reaping: HashSet<Pid>,
+    auto_reaping: IdSet<Pid>,
 }
 
 fn finding(

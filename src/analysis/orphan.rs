@@ -11,16 +11,16 @@
 use super::{
     Analysis, Code, Context, EventFact, EventRef, Finding, FindingFact, Proc, Role, Severity,
 };
+use crate::model::hash::IdMap;
 use crate::model::{Applied, Note};
 use crate::trace::{Event, Pid};
-use std::collections::HashMap;
 
 /// Finds processes that outlived their parent.
 #[derive(Default)]
 pub struct Orphans {
     found: Vec<Orphan>,
     /// Latest orphan per pid, as an index into `found`.
-    by_pid: HashMap<Pid, usize>,
+    by_pid: IdMap<Pid, usize>,
 }
 
 struct Orphan {

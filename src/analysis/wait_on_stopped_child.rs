@@ -24,9 +24,9 @@ use super::{
     interrupted, wait_covers, Analysis, Code, Context, EventFact, EventRef, Finding, FindingFact,
     Proc, Role, Severity, StopEnd, StopEvidence,
 };
+use crate::model::hash::IdMap;
 use crate::model::{Applied, Moment, Note, ProcessState};
 use crate::trace::{Event, EventKind, Pid, Sig, Status};
-use std::collections::HashMap;
 
 /// A parent idle this long in a wait on a stopped child is reported: 200 ms.
 pub const STOPPED_WAIT_THRESHOLD_NS: u64 = 200_000_000;
@@ -35,14 +35,14 @@ pub const STOPPED_WAIT_THRESHOLD_NS: u64 = 200_000_000;
 #[derive(Default)]
 pub struct WaitOnStoppedChild {
     /// Stopped children, by pid.
-    stops: HashMap<Pid, Stop>,
+    stops: IdMap<Pid, Stop>,
     /// Continued children whose parent's next action decides, with the
     /// continue and who sent SIGCONT.
     pending: Vec<Pending>,
     /// Per live process: its latest own action.
-    last_action: HashMap<Pid, Moment>,
+    last_action: IdMap<Pid, Moment>,
     /// The latest kill(pid, SIGCONT) per target pid, with the sender's program.
-    sigcont: HashMap<Pid, (String, EventRef)>,
+    sigcont: IdMap<Pid, (String, EventRef)>,
 }
 
 struct Pending {

@@ -113,14 +113,14 @@ fn walk<R: BufRead>(
     let mut model = Model::new();
     let mut labels = Labels::default();
     while let Some(event) = reader
-        .next_event()
+        .next_ref()
         .with_context(|| notice(lang, &Notice::CannotReplay(trace.display().to_string())))?
     {
-        labels.observe(&event);
-        let prior = Prior::capture(&model, &event, &labels);
-        let applied = model.apply(&event);
+        labels.observe(event);
+        let prior = Prior::capture(&model, event, &labels);
+        let applied = model.apply(event);
         visit(&Seen {
-            event: &event,
+            event,
             prior: &prior,
             applied: &applied,
             model: &model,

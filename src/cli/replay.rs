@@ -45,29 +45,19 @@ fn state_at<R: std::io::BufRead>(
     args: &ReplayArgs,
 ) -> anyhow::Result<i32> {
     // Only the step at `at` is worded: the ones before it only change the model.
+    // The ones before it are applied without building their steps.
     r.narrate_from(at);
-    let mut last = None;
-    let mut line = String::new();
-    while let Some(step) = r.step()? {
-        let seq = step.event.seq;
-        last = Some(seq);
-        if seq >= at {
-            line = state::timeline_line(lang, r, &step, style);
-            break;
-        }
-    }
+    let skipped = r.skip_to(at)?;
     let trace = args.trace.display().to_string();
-    let Some(seq) = last else {
-        anyhow::bail!("{}", listing(lang, &Listing::NoEvents { trace }))
-    };
-    if seq < at {
-        let no = Listing::NoSuchEvent {
-            trace,
-            at,
-            last: seq,
+    let Some(step) = skipped.step else {
+        let Some((last, _)) = skipped.last else {
+            anyhow::bail!("{}", listing(lang, &Listing::NoEvents { trace }))
         };
+        let no = Listing::NoSuchEvent { trace, at, last };
         anyhow::bail!("{}", listing(lang, &no))
-    }
+    };
+    let seq = step.event.seq;
+    let line = state::timeline_line(lang, r, &step, style);
     let m = &r.model;
     if let Some(pid) = args.pid {
         let alive = m

@@ -5,7 +5,7 @@
 //! (FxHash): good enough for small integer keys, not meant to resist
 //! adversarial input (a crafted trace can only make replay slower).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Multiply-rotate hasher state.
@@ -68,3 +68,6 @@ impl Hasher for IdHasher {
 
 /// A `HashMap` keyed by small integers, hashed with [`IdHasher`].
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// A `HashSet` of small integers (or tuples of them), hashed with [`IdHasher`].
+pub(crate) type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;

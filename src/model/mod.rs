@@ -25,7 +25,7 @@ mod anomaly;
 mod apply;
 mod fd_table;
 mod files;
-mod hash;
+pub(crate) mod hash;
 pub mod labels;
 mod names;
 mod note;

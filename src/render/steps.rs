@@ -379,20 +379,20 @@ pub fn scene_after(path: &Path, seq: u64, opts: &SceneOptions) -> Result<Scene> 
     // Only the step at `seq` is drawn.
     r.narrate_from(seq);
     let title = title(&r);
-    let mut last = None;
-    while let Some(s) = step(&mut r, path)? {
+    // The steps before it are applied without being built.
+    let skipped = r
+        .skip_to(seq)
+        .with_context(|| say(Notice::CannotReplay(path.display().to_string())))?;
+    if let Some(s) = skipped.step {
         if s.event.seq == seq {
             return Ok(scene_of(&r, &s, title, opts));
         }
-        if s.event.seq > seq {
-            bail!(say(Notice::NoEvent {
-                trace: path.display().to_string(),
-                seq
-            }))
-        }
-        last = Some(s.event.seq);
+        bail!(say(Notice::NoEvent {
+            trace: path.display().to_string(),
+            seq
+        }))
     }
-    match last {
+    match skipped.last.map(|(seq, _)| seq) {
         Some(l) => bail!(say(Notice::BeyondEnd {
             trace: path.display().to_string(),
             seq,

@@ -10,17 +10,19 @@
 use super::bytes::RawStr;
 use super::event::{DupVia, EventKind, ForkFlavor, Status, WaitVia};
 use super::Pid;
+use std::borrow::Cow;
 
 /// A JSON value of the few shapes these kinds use.
 enum Val<'a> {
     /// An integer: negative?, magnitude.
     Int(bool, u64),
-    /// A string without escapes.
-    Str(&'a str),
+    /// A string's bytes (valid UTF-8: [`kind`] checks the whole line
+    /// once), borrowed from the line unless it had escapes.
+    Str(Cow<'a, [u8]>),
     Bool(bool),
     Null,
-    /// An array of strings without escapes.
-    Strs(Vec<&'a str>),
+    /// An array of strings.
+    Strs(Vec<Cow<'a, [u8]>>),
     /// `{"exited":N}`.
     Exited(i32),
 }
@@ -58,36 +60,92 @@ impl Val<'_> {
         }
     }
 
-    fn str(&self) -> Option<&str> {
-        match *self {
+    fn str(&self) -> Option<&[u8]> {
+        match self {
             Val::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    fn raw(&self) -> Option<RawStr> {
-        self.str().map(|s| RawStr(s.as_bytes().to_vec()))
+    fn string(&self) -> Option<String> {
+        String::from_utf8(self.str()?.to_vec()).ok()
+    }
+
+    fn raw(self) -> Option<RawStr> {
+        match self {
+            Val::Str(s) => Some(RawStr(s.into_owned())),
+            _ => None,
+        }
     }
 
     fn opt_string(&self) -> Option<Option<String>> {
         match self {
             Val::Null => Some(None),
-            Val::Str(s) => Some(Some((*s).to_owned())),
+            Val::Str(_) => Some(Some(self.string()?)),
             _ => None,
         }
     }
 }
 
-/// Reads a string's body after its opening quote; returns it and the rest
-/// after the closing quote.
-fn string(b: &[u8]) -> Option<(&str, &[u8])> {
-    let end = b
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-    if b[end] != b'"' {
-        return None;
+/// Where the next `"`, `\` or control character is in `b` (SWAR: eight
+/// bytes at a time).
+fn special(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        // Bytes < 0x20 (high bit clear and v - 0x20 borrows), '"' and '\'.
+        let ctl = v.wrapping_sub(LO * 0x20) & !v & HI;
+        let hit =
+            ctl | has_zero(v ^ (LO * u64::from(b'"'))) | has_zero(v ^ (LO * u64::from(b'\\')));
+        if hit != 0 {
+            // The lowest flagged byte is a true match (borrows only run upwards).
+            return Some(at + (hit.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
     }
-    Some((std::str::from_utf8(&b[..end]).ok()?, &b[end + 1..]))
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|i| at + i)
+}
+
+/// Reads a string's body after its opening quote; returns its bytes and the
+/// rest after the closing quote. The escapes serde decodes to one ASCII byte
+/// (`\"` `\\` `\/` `\b` `\f` `\n` `\r` `\t`) are decoded; `\u` gives up.
+fn string(b: &[u8]) -> Option<(Cow<'_, [u8]>, &[u8])> {
+    let end = special(b)?;
+    match b[end] {
+        b'"' => return Some((Cow::Borrowed(&b[..end]), &b[end + 1..])),
+        b'\\' => {}
+        _ => return None,
+    }
+    let mut out = b[..end].to_vec();
+    let mut r = &b[end..];
+    loop {
+        let end = special(r)?;
+        out.extend_from_slice(&r[..end]);
+        match r[end] {
+            b'"' => return Some((Cow::Owned(out), &r[end + 1..])),
+            b'\\' => {
+                out.push(match *r.get(end + 1)? {
+                    c @ (b'"' | b'\\' | b'/') => c,
+                    b'b' => 0x08,
+                    b'f' => 0x0c,
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    _ => return None,
+                });
+                r = &r[end + 2..];
+            }
+            _ => return None,
+        }
+    }
 }
 
 fn int(b: &[u8]) -> Option<(Val<'static>, &[u8])> {
@@ -141,13 +199,17 @@ fn value(b: &[u8]) -> Option<(Val<'_>, &[u8])> {
 }
 
 /// The fields after the kind: `}` or `,"key":value,...}`, up to the end.
-/// Calls `f` with each key and value; stops with `None` when `f` does.
-fn fields<'a>(mut b: &'a [u8], mut f: impl FnMut(&'a str, Val<'a>) -> Option<()>) -> Option<()> {
+/// Calls `f` with each key and value; stops with `None` when `f` does. A
+/// key with an escape gives up.
+fn fields<'a>(mut b: &'a [u8], mut f: impl FnMut(&'a [u8], Val<'a>) -> Option<()>) -> Option<()> {
     loop {
         match *b.first()? {
             b'}' => return (b.len() == 1).then_some(()),
             b',' => {
                 let (key, rest) = string(b.get(1..)?.strip_prefix(b"\"")?)?;
+                let Cow::Borrowed(key) = key else {
+                    return None;
+                };
                 let (v, rest) = value(rest.strip_prefix(b":")?)?;
                 f(key, v)?;
                 b = rest;
@@ -169,11 +231,16 @@ fn once<T>(slot: &mut Option<T>, v: Option<T>) -> Option<()> {
 /// The event kind `name` with the fields in `rest` (what follows
 /// `"kind":"NAME"`), or `None` to leave the line to serde.
 pub(crate) fn kind(name: &[u8], rest: &[u8]) -> Option<EventKind> {
+    // serde rejects a line that is not UTF-8: so does this parser, checking
+    // the line once (an ASCII line needs no more) instead of each string.
+    if !rest.is_ascii() && std::str::from_utf8(rest).is_err() {
+        return None;
+    }
     match name {
         b"close" => {
             let mut fd = None;
             fields(rest, |k, v| match k {
-                "fd" => once(&mut fd, v.i32()),
+                b"fd" => once(&mut fd, v.i32()),
                 _ => None,
             })?;
             Some(EventKind::Close { fd: fd? })
@@ -182,20 +249,20 @@ pub(crate) fn kind(name: &[u8], rest: &[u8]) -> Option<EventKind> {
             let (mut old_fd, mut new_fd, mut via, mut cloexec, mut errno) =
                 (None, None, None, None, None);
             fields(rest, |k, v| match k {
-                "old_fd" => once(&mut old_fd, v.i32()),
-                "new_fd" => once(&mut new_fd, v.i32()),
-                "via" => once(
+                b"old_fd" => once(&mut old_fd, v.i32()),
+                b"new_fd" => once(&mut new_fd, v.i32()),
+                b"via" => once(
                     &mut via,
                     match v.str()? {
-                        "dup" => Some(DupVia::Dup),
-                        "dup2" => Some(DupVia::Dup2),
-                        "dup3" => Some(DupVia::Dup3),
-                        "fcntl" => Some(DupVia::Fcntl),
+                        b"dup" => Some(DupVia::Dup),
+                        b"dup2" => Some(DupVia::Dup2),
+                        b"dup3" => Some(DupVia::Dup3),
+                        b"fcntl" => Some(DupVia::Fcntl),
                         _ => None,
                     },
                 ),
-                "cloexec" => once(&mut cloexec, v.bool()),
-                "errno" => once(&mut errno, v.opt_string()),
+                b"cloexec" => once(&mut cloexec, v.bool()),
+                b"errno" => once(&mut errno, v.opt_string()),
                 _ => None,
             })?;
             Some(EventKind::Dup {
@@ -210,11 +277,11 @@ pub(crate) fn kind(name: &[u8], rest: &[u8]) -> Option<EventKind> {
             let (mut read_fd, mut write_fd, mut pipe_id, mut cloexec, mut nonblock) =
                 (None, None, None, None, None);
             fields(rest, |k, v| match k {
-                "read_fd" => once(&mut read_fd, v.i32()),
-                "write_fd" => once(&mut write_fd, v.i32()),
-                "pipe_id" => once(&mut pipe_id, v.u64()),
-                "cloexec" => once(&mut cloexec, v.bool()),
-                "nonblock" => once(&mut nonblock, v.bool()),
+                b"read_fd" => once(&mut read_fd, v.i32()),
+                b"write_fd" => once(&mut write_fd, v.i32()),
+                b"pipe_id" => once(&mut pipe_id, v.u64()),
+                b"cloexec" => once(&mut cloexec, v.bool()),
+                b"nonblock" => once(&mut nonblock, v.bool()),
                 _ => None,
             })?;
             Some(EventKind::Pipe {
@@ -229,20 +296,20 @@ pub(crate) fn kind(name: &[u8], rest: &[u8]) -> Option<EventKind> {
             let (mut child, mut flavor, mut shares_fds, mut syscall, mut flags) =
                 (None, None, None, None, None);
             fields(rest, |k, v| match k {
-                "child" => once(&mut child, v.i32()),
-                "flavor" => once(
+                b"child" => once(&mut child, v.i32()),
+                b"flavor" => once(
                     &mut flavor,
                     match v.str()? {
-                        "fork" => Some(ForkFlavor::Fork),
-                        "vfork" => Some(ForkFlavor::Vfork),
-                        "clone" => Some(ForkFlavor::Clone),
-                        "thread" => Some(ForkFlavor::Thread),
+                        b"fork" => Some(ForkFlavor::Fork),
+                        b"vfork" => Some(ForkFlavor::Vfork),
+                        b"clone" => Some(ForkFlavor::Clone),
+                        b"thread" => Some(ForkFlavor::Thread),
                         _ => None,
                     },
                 ),
-                "shares_fds" => once(&mut shares_fds, v.bool()),
-                "syscall" => once(&mut syscall, v.str().map(str::to_owned)),
-                "flags" => once(&mut flags, v.u64()),
+                b"shares_fds" => once(&mut shares_fds, v.bool()),
+                b"syscall" => once(&mut syscall, v.string()),
+                b"flags" => once(&mut flags, v.u64()),
                 _ => None,
             })?;
             Some(EventKind::Fork {
@@ -257,7 +324,7 @@ pub(crate) fn kind(name: &[u8], rest: &[u8]) -> Option<EventKind> {
         b"exit" => {
             let mut status = None;
             fields(rest, |k, v| match (k, v) {
-                ("status", Val::Exited(n)) => once(&mut status, Some(n)),
+                (b"status", Val::Exited(n)) => once(&mut status, Some(n)),
                 _ => None,
             })?;
             // An exit with the name the process gave itself (`comm`) is an
@@ -272,15 +339,15 @@ pub(crate) fn kind(name: &[u8], rest: &[u8]) -> Option<EventKind> {
                 (None, None, None, None, None);
             let (mut nohang, mut untraced, mut continued) = (None, None, None);
             fields(rest, |k, v| match k {
-                "target" => once(&mut target, v.i64()),
-                "reaped" => once(
+                b"target" => once(&mut target, v.i64()),
+                b"reaped" => once(
                     &mut reaped,
                     match v {
                         Val::Null => Some(None::<Pid>),
                         v => v.i32().map(Some),
                     },
                 ),
-                "status" => once(
+                b"status" => once(
                     &mut status,
                     match v {
                         Val::Null => Some(None),
@@ -288,18 +355,18 @@ pub(crate) fn kind(name: &[u8], rest: &[u8]) -> Option<EventKind> {
                         _ => None,
                     },
                 ),
-                "nohang" => once(&mut nohang, v.bool()),
-                "untraced" => once(&mut untraced, v.bool()),
-                "continued" => once(&mut continued, v.bool()),
-                "via" => once(
+                b"nohang" => once(&mut nohang, v.bool()),
+                b"untraced" => once(&mut untraced, v.bool()),
+                b"continued" => once(&mut continued, v.bool()),
+                b"via" => once(
                     &mut via,
                     match v.str()? {
-                        "wait4" => Some(WaitVia::Wait4),
-                        "waitid" => Some(WaitVia::Waitid),
+                        b"wait4" => Some(WaitVia::Wait4),
+                        b"waitid" => Some(WaitVia::Waitid),
                         _ => None,
                     },
                 ),
-                "errno" => once(&mut errno, v.opt_string()),
+                b"errno" => once(&mut errno, v.opt_string()),
                 _ => None,
             })?;
             Some(EventKind::Wait {
@@ -316,10 +383,10 @@ pub(crate) fn kind(name: &[u8], rest: &[u8]) -> Option<EventKind> {
         b"open" => {
             let (mut fd, mut path, mut flags, mut errno) = (None, None, None, None);
             fields(rest, |k, v| match k {
-                "fd" => once(&mut fd, v.i32()),
-                "path" => once(&mut path, v.raw()),
-                "flags" => once(&mut flags, v.str().map(str::to_owned)),
-                "errno" => once(&mut errno, v.opt_string()),
+                b"fd" => once(&mut fd, v.i32()),
+                b"path" => once(&mut path, v.raw()),
+                b"flags" => once(&mut flags, v.string()),
+                b"errno" => once(&mut errno, v.opt_string()),
                 _ => None,
             })?;
             Some(EventKind::Open {
@@ -337,20 +404,20 @@ pub(crate) fn kind(name: &[u8], rest: &[u8]) -> Option<EventKind> {
         b"exec" => {
             let (mut path, mut argv, mut ok, mut errno) = (None, None, None, None);
             fields(rest, |k, v| match k {
-                "path" => once(&mut path, v.raw()),
-                "argv" => once(
+                b"path" => once(&mut path, v.raw()),
+                b"argv" => once(
                     &mut argv,
                     match v {
                         Val::Strs(v) => Some(
-                            v.iter()
-                                .map(|s| RawStr(s.as_bytes().to_vec()))
+                            v.into_iter()
+                                .map(|s| RawStr(s.into_owned()))
                                 .collect::<Vec<_>>(),
                         ),
                         _ => None,
                     },
                 ),
-                "ok" => once(&mut ok, v.bool()),
-                "errno" => once(&mut errno, v.opt_string()),
+                b"ok" => once(&mut ok, v.bool()),
+                b"errno" => once(&mut errno, v.opt_string()),
                 _ => None,
             })?;
             Some(EventKind::Exec {
@@ -437,6 +504,11 @@ mod tests {
             r#""kind":"open","fd":3,"path":"/lib/libc.so.6","flags":"O_RDONLY|O_CLOEXEC"}"#,
             r#""kind":"open","fd":-1,"path":"/nope","flags":"O_RDONLY","errno":"ENOENT"}"#,
             r#""kind":"open","fd":3,"path":"/tmp/été ☃","flags":"O_RDONLY"}"#,
+            // The escapes serde decodes to one byte, in paths and argv.
+            r#""kind":"open","fd":3,"path":"/tmp/a\"b","flags":"O_RDONLY"}"#,
+            r#""kind":"open","fd":3,"path":"/tmp/a\nb\\c\/d\te\rf\bg\fh","flags":"O_RDONLY"}"#,
+            r#""kind":"open","fd":3,"path":"0123456789abcdef\"\"\\","flags":"O_RDONLY"}"#,
+            r#""kind":"exec","path":"/usr/bin/printf","argv":["printf","a\nb\n"],"ok":true}"#,
             r#""kind":"exec","path":"/usr/bin/wc","argv":["wc","-l"],"ok":true}"#,
             r#""kind":"exec","path":"/usr/bin/wc","argv":[],"ok":false,"errno":"ENOENT"}"#,
             r#""kind":"exit","status":{"exited":0}}"#,
@@ -459,10 +531,13 @@ mod tests {
             r#""kind":"close","fd":3,"extra":1}"#,
             r#""kind":"fork","child":1,"flavor":"thread","shares_fds":true,"syscall":"clone","fds":[]}"#,
             r#""kind":"exec","path":"/bin/sh","argv":["sh"],"ok":true,"fds":[{"fd":0,"target":"/dev/null"}]}"#,
-            // Escapes, numbers serde reads otherwise, out of range.
-            r#""kind":"open","fd":3,"path":"/tmp/a\"b","flags":"O_RDONLY"}"#,
-            r#""kind":"open","fd":3,"path":"/tmp/a\nb","flags":"O_RDONLY"}"#,
+            // \u escapes, bad escapes, raw control characters, an escaped
+            // key, numbers serde reads otherwise, out of range.
             r#""kind":"open","fd":3,"path":"/tmp/\u00e9t\u00e9 \u2603","flags":"O_RDONLY"}"#,
+            r#""kind":"open","fd":3,"path":"/tmp/a\qb","flags":"O_RDONLY"}"#,
+            r#""kind":"open","fd":3,"path":"/tmp/a\"#,
+            "\"kind\":\"open\",\"fd\":3,\"path\":\"/tmp/a\tb\",\"flags\":\"O_RDONLY\"}",
+            r#""kind":"open","f\u0064":3,"path":"/tmp/a","flags":"O_RDONLY"}"#,
             r#""kind":"open","fd":3,"path":{"hex":"ff00"},"flags":"O_RDONLY"}"#,
             r#""kind":"close","fd":3.0}"#,
             r#""kind":"close","fd":-0}"#,
@@ -488,5 +563,32 @@ mod tests {
             let line = format!("{p}{fields}");
             assert!(!agrees(&line), "the hand parser read {line}");
         }
+    }
+
+    #[test]
+    fn every_escape_is_either_read_as_serde_reads_it_or_left_to_serde() {
+        let p = r#"{"seq":1,"ts_ns":2,"pid":3,"kind":"exec","path":"/bin/"#;
+        let mut read = 0;
+        for c in 0x20u8..0x7f {
+            let esc = format!("\\{}", c as char);
+            // Alone, after eight bytes (the word-at-a-time search), in argv.
+            for line in [
+                format!(r#"{p}x{esc}y","argv":["a"],"ok":true}}"#),
+                format!(r#"{p}01234567{esc}","argv":["a"],"ok":true}}"#),
+                format!(r#"{p}x","argv":["a{esc}","{esc}{esc}"],"ok":true}}"#),
+            ] {
+                read += usize::from(agrees(&line));
+            }
+        }
+        // The eight escapes serde decodes to one byte, three lines each.
+        assert_eq!(read, 8 * 3);
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_left_to_serde() {
+        let rest = b",\"fd\":3,\"path\":\"/tmp/\xff\",\"flags\":\"O_RDONLY\"}";
+        assert!(kind(b"open", rest).is_none());
+        let ok = b",\"fd\":3,\"path\":\"/tmp/\xc3\xa9\",\"flags\":\"O_RDONLY\"}";
+        assert!(kind(b"open", ok).is_some());
     }
 }
