@@ -12,7 +12,7 @@
  * A handler may serve several syscalls of one family (dup/dup2/dup3, the
  * 25 calls that make one fd): it is verified once and attached to each
  * syscall's tracepoint (the extra ones are listed in
- * src/record/ebpf/load.rs, ALSO_AT); ctx->nr says which call it is.
+ * src/record/ebpf/load.rs, SHARED); ctx->nr says which call it is.
  *
  * Only the exit tracepoints are used: the arguments are read there from
  * the task's saved user registers (x86_64: di, si, dx, r10), which a
@@ -21,7 +21,7 @@
  * map of arguments in flight, one program run per call.
  *
  * To record one more syscall: SYS_EXIT(name) { ...ctx->nr, ctx->ret... },
- * or a line in ALSO_AT for a handler that already fits. */
+ * or a line in SHARED for a handler that already fits. */
 #ifndef FORKSCOPE_SYSCALLS_H
 #define FORKSCOPE_SYSCALLS_H
 
