@@ -45,6 +45,9 @@ fn main() {
         .arg(format!("-D__TARGET_ARCH_{arch}"))
         .arg("-I")
         .arg(&out)
+        // <asm/unistd_64.h> (the syscall numbers of bpf/exits.bpf.c): the
+        // BPF target does not search the multiarch include directory.
+        .args(["-idirafter", "/usr/include/x86_64-linux-gnu"])
         .args(["-c", "bpf/forkscope.bpf.c", "-o"])
         .arg(&obj)
         .status()

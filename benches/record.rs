@@ -38,6 +38,11 @@
 //! W5 (`true`) is another: the fixed cost of starting and stopping, which
 //! for the eBPF backend (loading, verifying and attaching its programs before
 //! the program may start) is most of what a short workload like W2 pays.
+//! With the `ebpf` feature the bench then breaks that cost down: W5 recorded
+//! again `FORKSCOPE_BENCH_RUNS` times with `FORKSCOPE_EBPF_PHASES=1`, which
+//! makes forkscope print how long each step took (src/record/ebpf/phases.rs:
+//! open, load, attach, spawn, first, run, drain, teardown); the medians are
+//! printed under the table.
 //!
 //! W0 is not a target but a measuring stick: 20,000 `close(999)` calls (fd 999 is not open), one
 //! traced stop each, give the cost of one ptrace stop on this machine
@@ -851,6 +856,64 @@ fn mib(kb: i64) -> String {
     format!("{:.1} MiB", kb as f64 / 1024.0)
 }
 
+/// The eBPF backend's fixed cost step by step: `true` recorded `runs` times
+/// with `FORKSCOPE_EBPF_PHASES=1`; prints the median of each step.
+fn ebpf_phases(bench: &Bench, runs: usize) {
+    let mut steps: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut wall = Vec::new();
+    for _ in 0..runs.max(1) {
+        let mut cmd = Command::new(FORKSCOPE);
+        cmd.args(["record", "--backend", "ebpf", "-q", "-o"])
+            .arg(bench.dir.join("phases.jsonl"))
+            .args(["--", "true"])
+            .env("FORKSCOPE_EBPF_PHASES", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        bench.scrub_env(&mut cmd);
+        let start = Instant::now();
+        let Ok(out) = cmd.output() else { return };
+        wall.push(start.elapsed().as_secs_f64() * 1e3);
+        let text = String::from_utf8_lossy(&out.stderr);
+        let Some(line) = text.lines().find(|l| l.starts_with("ebpf-phases-ms")) else {
+            println!(
+                "eBPF fixed cost: no phases line from forkscope ({})",
+                text.trim()
+            );
+            return;
+        };
+        for kv in line.split_whitespace().skip(1) {
+            let Some((k, v)) = kv.split_once('=') else {
+                continue;
+            };
+            let Ok(v) = v.parse::<f64>() else { continue };
+            match steps.iter_mut().find(|(name, _)| name == k) {
+                Some((_, vals)) => vals.push(v),
+                None => steps.push((k.to_string(), vec![v])),
+            }
+        }
+    }
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        median(v)
+    };
+    let parts: Vec<String> = steps
+        .iter_mut()
+        .map(|(k, v)| match k.as_str() {
+            "programs" | "links" => format!("{k} {}", med(v)),
+            _ => format!("{k} {:.1} ms", med(v)),
+        })
+        .collect();
+    println!(
+        "eBPF fixed cost (`record --backend ebpf -- true`, FORKSCOPE_EBPF_PHASES=1, medians of {}): \
+         wall {:.1} ms = forkscope's own start and exit + {}",
+        wall.len(),
+        med(&mut wall),
+        parts.join(", ")
+    );
+    println!();
+}
+
 fn main() {
     let cfg = config();
     let dir = std::env::temp_dir().join(format!("forkscope-bench-{}", std::process::id()));
@@ -1146,6 +1209,9 @@ fn main() {
             );
             println!();
         }
+    }
+    if cfg!(feature = "ebpf") && outcomes.iter().any(|(w, _)| w.name == "W5") {
+        ebpf_phases(&bench, cfg.runs);
     }
     println!("forkscope median relative to strace:");
     for (w, o) in &outcomes {

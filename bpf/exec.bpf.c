@@ -105,20 +105,13 @@ done:
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_execve")
-int exit_execve(struct sys_exit_ctx *ctx)
+/* execve(path, argv, envp) and execveat(dirfd, path, argv, envp, flags). */
+SYS_EXIT(execve)
 {
 	struct sys_args a;
-	if (!take_args(&a))
+	if (ctx->ret >= 0 || !take_args(&a))
 		return 0;
+	if (ctx->nr == __NR_execveat)
+		return exec_failed((void *)a.a[1], (void *)a.a[2], ctx->ret);
 	return exec_failed((void *)a.a[0], (void *)a.a[1], ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_execveat")
-int exit_execveat(struct sys_exit_ctx *ctx)
-{
-	struct sys_args a;
-	if (!take_args(&a))
-		return 0;
-	return exec_failed((void *)a.a[1], (void *)a.a[2], ctx->ret);
 }

@@ -198,7 +198,7 @@ struct {
 /* Emits a rec_fd for the current task's new fd: the program every syscall
  * exit that made an fd tail-calls, so that the verifier checks the path
  * walk once rather than in each of those programs (loading took seconds).
- * Not attached anywhere (no tracepoint named). */
+ * Attached nowhere (the loader attaches no program named tail_*). */
 SEC("tracepoint")
 int tail_new_fd(void *ctx)
 {

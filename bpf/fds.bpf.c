@@ -68,19 +68,16 @@ static __always_inline int pipe_exit(__u32 sys, struct sys_exit_ctx *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_pipe")
-int exit_pipe(struct sys_exit_ctx *ctx) { return pipe_exit(S_PIPE, ctx); }
-SEC("tracepoint/syscalls/sys_exit_pipe2")
-int exit_pipe2(struct sys_exit_ctx *ctx) { return pipe_exit(S_PIPE2, ctx); }
+/* pipe and pipe2. */
+SYS_EXIT(pipe) { return pipe_exit(ctx->nr == __NR_pipe ? S_PIPE : S_PIPE2, ctx); }
 
-SEC("tracepoint/syscalls/sys_exit_dup")
-int exit_dup(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP, ctx); }
-SEC("tracepoint/syscalls/sys_exit_dup2")
-int exit_dup2(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP2, ctx); }
-SEC("tracepoint/syscalls/sys_exit_dup3")
-int exit_dup3(struct sys_exit_ctx *ctx) { return plain_exit(S_DUP3, ctx); }
-SEC("tracepoint/syscalls/sys_exit_close")
-int exit_close(struct sys_exit_ctx *ctx) { return plain_exit(S_CLOSE, ctx); }
+/* dup, dup2, dup3. */
+SYS_EXIT(dup)
+{
+	__u32 sys = ctx->nr == __NR_dup ? S_DUP : ctx->nr == __NR_dup2 ? S_DUP2 : S_DUP3;
+	return plain_exit(sys, ctx);
+}
+SYS_EXIT(close) { return plain_exit(S_CLOSE, ctx); }
 
 /* fcntl: only F_DUPFD, F_DUPFD_CLOEXEC and F_SETFD change the fd table;
  * the others are not recorded. */
@@ -97,8 +94,7 @@ static __always_inline int fcntl_exit(struct sys_exit_ctx *ctx)
 		bpf_ringbuf_submit(r, QUIET);
 	return 0;
 }
-SEC("tracepoint/syscalls/sys_exit_fcntl")
-int exit_fcntl(struct sys_exit_ctx *ctx) { return fcntl_exit(ctx); }
+SYS_EXIT(fcntl) { return fcntl_exit(ctx); }
 
 /* open/openat/creat: the path as passed (read at exit: the caller's memory,
  * unchanged by the call), then what the new fd is (a rec_fd). */
@@ -121,13 +117,14 @@ static __always_inline int open_exit(__u32 sys, int path_arg, struct sys_exit_ct
 	bpf_probe_read_user_str(r->str, STR_MAX, (void *)a.a[path_arg & 1]);
 	bpf_ringbuf_submit(r, QUIET);
 	if (ret >= 0)
-		new_fd(ctx, pid, ret);
+		new_fd(ctx->raw, pid, ret);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_open")
-int exit_open(struct sys_exit_ctx *ctx) { return open_exit(S_OPEN, 0, ctx); }
-SEC("tracepoint/syscalls/sys_exit_openat")
-int exit_openat(struct sys_exit_ctx *ctx) { return open_exit(S_OPENAT, 1, ctx); }
-SEC("tracepoint/syscalls/sys_exit_creat")
-int exit_creat(struct sys_exit_ctx *ctx) { return open_exit(S_CREAT, 0, ctx); }
+/* open, openat (the path is its second argument), creat. */
+SYS_EXIT(open)
+{
+	if (ctx->nr == __NR_openat)
+		return open_exit(S_OPENAT, 1, ctx);
+	return open_exit(ctx->nr == __NR_open ? S_OPEN : S_CREAT, 0, ctx);
+}

@@ -7,6 +7,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+/* x86_64 syscall numbers (__NR_*), from the kernel's uapi headers. */
+#include <asm/unistd_64.h>
 
 #if !defined(__TARGET_ARCH_x86)
 /* process.bpf.c reads the x86_64 syscall registers and numbers. */

@@ -3,8 +3,9 @@
 #ifndef FORKSCOPE_MAPS_H
 #define FORKSCOPE_MAPS_H
 
-/* The traced tasks (tids). User space puts the first one in; fork adds
- * children of members, exit removes them. Every program returns at once
+/* The traced tasks (tids). User space puts the first one in (value 2:
+ * its exit wakes forkscope at once); fork adds children of members (value
+ * 1), exit removes them. Every program returns at once
  * for a task not in it: the rest of the system pays one hash lookup. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -30,9 +31,9 @@ struct {
  * a wake-up is an IPI to the CPU forkscope sleeps on, paid by the traced
  * program for each record it makes while forkscope is idle (most of them:
  * forkscope keeps up). forkscope reads the buffer every few milliseconds
- * instead; only a task's exit wakes it (to see the end of the program at
- * once), and so does a record that finds the buffer more than a quarter
- * full (a burst: better a wake-up than lost records). */
+ * instead; only the first process's exit wakes it (to see the end of the
+ * program at once), and so does a record that finds the buffer more than
+ * a quarter full (a burst: better a wake-up than lost records). */
 static __always_inline __u64 quiet(void)
 {
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >

@@ -31,86 +31,39 @@ static __always_inline int socket_exit(__u32 sys, struct sys_exit_ctx *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_socket")
-int exit_socket(struct sys_exit_ctx *ctx) { return socket_exit(S_SOCKET, ctx); }
-SEC("tracepoint/syscalls/sys_exit_socketpair")
-int exit_socketpair(struct sys_exit_ctx *ctx) { return socket_exit(S_SOCKETPAIR, ctx); }
-SEC("tracepoint/syscalls/sys_exit_accept")
-int exit_accept(struct sys_exit_ctx *ctx) { return socket_exit(S_ACCEPT, ctx); }
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int exit_accept4(struct sys_exit_ctx *ctx) { return socket_exit(S_ACCEPT4, ctx); }
+/* socket, socketpair, accept, accept4. */
+SYS_EXIT(socket)
+{
+	__u32 sys = ctx->nr == __NR_socket ? S_SOCKET
+		  : ctx->nr == __NR_socketpair ? S_SOCKETPAIR
+		  : ctx->nr == __NR_accept ? S_ACCEPT : S_ACCEPT4;
+	return socket_exit(sys, ctx);
+}
 
 /* A call that made one new fd (its result): a rec_sys naming the call by
- * its number, then the fd. Most need no argument and so no enter program;
- * `a` is NULL for those. */
-static __always_inline int newfd_exit(struct sys_args *a, struct sys_exit_ctx *ctx)
+ * its number, with its arguments, then the fd. One handler for all of
+ * them (bpf/exits.bpf.c lists which): epoll_create, eventfd, memfd_create,
+ * pidfd_open, ... User space looks at the arguments where a result is not
+ * always a new fd: signalfd(fd, ...) given an existing signalfd changes
+ * its mask and returns that fd; most bpf commands and
+ * landlock_create_ruleset's version queries return numbers that are not
+ * fds (record::syscalls::newfd::makes_an_fd). */
+SYS_EXIT(newfd)
 {
 	long ret = ctx->ret;
-	if (ret < 0)
+	struct sys_args a;
+	if (ret < 0 || !take_args(&a))
 		return 0;
 	int pid = (__u32)bpf_get_current_pid_tgid();
 	struct rec_sys *r = RESERVE(struct rec_sys, REC_SYS, pid);
 	if (!r)
 		return 0;
-	struct sys_args none = {};
-	fill_sys(r, S_NEWFD, a ? a : &none, ctx);
+	fill_sys(r, S_NEWFD, &a, ctx);
 	bpf_ringbuf_submit(r, QUIET);
-	new_fd(ctx, pid, ret);
+	new_fd(ctx->raw, pid, ret);
 	return 0;
 }
 
-#define NEWFD(NAME)                                                     \
-	SEC("tracepoint/syscalls/sys_exit_" #NAME)                      \
-	int exit_##NAME(struct sys_exit_ctx *ctx)                       \
-	{                                                               \
-		if (!current_traced())                                  \
-			return 0;                                       \
-		return newfd_exit(NULL, ctx);                           \
-	}
-
-NEWFD(epoll_create)
-NEWFD(epoll_create1)
-NEWFD(eventfd)
-NEWFD(eventfd2)
-NEWFD(timerfd_create)
-NEWFD(inotify_init)
-NEWFD(inotify_init1)
-NEWFD(fanotify_init)
-NEWFD(memfd_create)
-NEWFD(userfaultfd)
-NEWFD(pidfd_open)
-NEWFD(pidfd_getfd)
-NEWFD(perf_event_open)
-NEWFD(io_uring_setup)
-NEWFD(open_by_handle_at)
-NEWFD(fsopen)
-NEWFD(fsmount)
-NEWFD(fspick)
-NEWFD(open_tree)
-NEWFD(memfd_secret)
-NEWFD(mq_open)
-
-/* signalfd(fd, ...) given an existing signalfd changes its mask and returns
- * that fd; most bpf commands and landlock_create_ruleset's version queries
- * return numbers that are not fds: user space looks at the arguments
- * (record::syscalls::newfd::makes_an_fd). */
-#define NEWFD_ARGS(NAME, N)                                             \
-	SEC("tracepoint/syscalls/sys_exit_" #NAME)                      \
-	int exit_##NAME(struct sys_exit_ctx *ctx)                       \
-	{                                                               \
-		struct sys_args a;                                      \
-		if (!take_args(&a))                                     \
-			return 0;                                       \
-		return newfd_exit(&a, ctx);                             \
-	}
-
-NEWFD_ARGS(signalfd, 1)
-NEWFD_ARGS(signalfd4, 1)
-NEWFD_ARGS(bpf, 1)
-NEWFD_ARGS(landlock_create_ruleset, 3)
-
 /* close_range(first, last, flags) and unshare(flags), with their result. */
-SEC("tracepoint/syscalls/sys_exit_close_range")
-int exit_close_range(struct sys_exit_ctx *ctx) { return plain_exit(S_CLOSE_RANGE, ctx); }
-SEC("tracepoint/syscalls/sys_exit_unshare")
-int exit_unshare(struct sys_exit_ctx *ctx) { return plain_exit(S_UNSHARE, ctx); }
+SYS_EXIT(close_range) { return plain_exit(S_CLOSE_RANGE, ctx); }
+SYS_EXIT(unshare) { return plain_exit(S_UNSHARE, ctx); }

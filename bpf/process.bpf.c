@@ -43,13 +43,21 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
 	__u32 pid = BPF_CORE_READ(p, pid);
-	if (!traced(pid))
+	__u8 *v = bpf_map_lookup_elem(&pids, &pid);
+	if (!v)
 		return 0;
+	/* The first process (2 in the pid set, put there by forkscope) wakes
+	 * forkscope, which then ends as soon as the kernel lets it reap it.
+	 * Without the forced wake-up the kernel wakes a reader only if it
+	 * has read everything before this record (BPF_RB_NO_WAKEUP records
+	 * usually wait there), and forkscope saw the end at its next tick,
+	 * up to 10 ms later. Other exits wake it only as any record does. */
+	__u64 wake = *v == 2 ? BPF_RB_FORCE_WAKEUP : QUIET;
 	struct rec_exit *r = RESERVE(struct rec_exit, REC_EXIT, pid);
 	if (r) {
 		/* do_exit() has set exit_code (a wait status word) by now. */
 		r->code = BPF_CORE_READ(p, exit_code);
-		bpf_ringbuf_submit(r, 0); /* wakes forkscope when it waits */
+		bpf_ringbuf_submit(r, wake);
 	}
 	bpf_map_delete_elem(&pids, &pid);
 	bpf_map_delete_elem(&kill_sent, &pid);

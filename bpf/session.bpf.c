@@ -1,7 +1,6 @@
 /* setsid and setpgid: sessions and process groups, with their result. */
 
-SEC("tracepoint/syscalls/sys_exit_setsid")
-int exit_setsid(struct sys_exit_ctx *ctx)
+SYS_EXIT(setsid)
 {
 	int pid = (__u32)bpf_get_current_pid_tgid();
 	if (!traced(pid))
@@ -13,5 +12,4 @@ int exit_setsid(struct sys_exit_ctx *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_setpgid")
-int exit_setpgid(struct sys_exit_ctx *ctx) { return plain_exit(S_SETPGID, ctx); }
+SYS_EXIT(setpgid) { return plain_exit(S_SETPGID, ctx); }

@@ -27,12 +27,12 @@
 static __always_inline __u32 kill_id(long nr)
 {
 	switch (nr) {
-	case 62: return S_KILL;
-	case 200: return S_TKILL;
-	case 234: return S_TGKILL;
-	case 129: return S_RT_SIGQUEUEINFO;
-	case 297: return S_RT_TGSIGQUEUEINFO;
-	case 424: return S_PIDFD_SEND_SIGNAL;
+	case __NR_kill: return S_KILL;
+	case __NR_tkill: return S_TKILL;
+	case __NR_tgkill: return S_TGKILL;
+	case __NR_rt_sigqueueinfo: return S_RT_SIGQUEUEINFO;
+	case __NR_rt_tgsigqueueinfo: return S_RT_TGSIGQUEUEINFO;
+	case __NR_pidfd_send_signal: return S_PIDFD_SEND_SIGNAL;
 	}
 	return 0;
 }
@@ -59,18 +59,9 @@ static __always_inline int kill_exit(__u32 sys, struct sys_exit_ctx *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_kill")
-int exit_kill(struct sys_exit_ctx *ctx) { return kill_exit(S_KILL, ctx); }
-SEC("tracepoint/syscalls/sys_exit_tkill")
-int exit_tkill(struct sys_exit_ctx *ctx) { return kill_exit(S_TKILL, ctx); }
-SEC("tracepoint/syscalls/sys_exit_tgkill")
-int exit_tgkill(struct sys_exit_ctx *ctx) { return kill_exit(S_TGKILL, ctx); }
-SEC("tracepoint/syscalls/sys_exit_rt_sigqueueinfo")
-int exit_rt_sigqueueinfo(struct sys_exit_ctx *ctx) { return kill_exit(S_RT_SIGQUEUEINFO, ctx); }
-SEC("tracepoint/syscalls/sys_exit_rt_tgsigqueueinfo")
-int exit_rt_tgsigqueueinfo(struct sys_exit_ctx *ctx) { return kill_exit(S_RT_TGSIGQUEUEINFO, ctx); }
-SEC("tracepoint/syscalls/sys_exit_pidfd_send_signal")
-int exit_pidfd_send_signal(struct sys_exit_ctx *ctx) { return kill_exit(S_PIDFD_SEND_SIGNAL, ctx); }
+/* kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo,
+ * pidfd_send_signal. */
+SYS_EXIT(kill) { return kill_exit(kill_id(ctx->nr), ctx); }
 
 /* Fills a rec_signal from a siginfo (NULL-like values are the kernel's
  * SEND_SIG_NOINFO, a kill by the current task, and SEND_SIG_PRIV). */

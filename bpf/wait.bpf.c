@@ -1,8 +1,7 @@
 /* wait4 (with the status word the kernel wrote) and waitid (with the
  * siginfo it wrote), at their exit. */
 
-SEC("tracepoint/syscalls/sys_exit_wait4")
-int exit_wait4(struct sys_exit_ctx *ctx)
+SYS_EXIT(wait4)
 {
 	struct sys_args a;
 	if (!take_args(&a))
@@ -42,8 +41,7 @@ static __always_inline __s64 pidfd_pid(int fd)
 /* The record: args[2] (infop, not needed) holds the P_PIDFD pid; aux the
  * siginfo's si_pid and si_status, ino its si_code. A WNOWAIT peek is not
  * recorded (nothing changed). */
-SEC("tracepoint/syscalls/sys_exit_waitid")
-int exit_waitid(struct sys_exit_ctx *ctx)
+SYS_EXIT(waitid)
 {
 	struct sys_args a;
 	if (!take_args(&a) || (a.a[3] & WNOWAIT))

@@ -521,6 +521,220 @@ fn with_ebpf_the_program_starts_with_the_signal_mask_ignored_signals_and_closed_
     assert_eq!(traced, native);
 }
 
+/// gcc's temporary files (`/tmp/ccAbC123.s`) get new random names each run.
+#[cfg(feature = "ebpf")]
+fn mask_temp_names(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"/cc")
+            && b.len() >= i + 10
+            && b[i + 3..i + 9].iter().all(u8::is_ascii_alphanumeric)
+            && b[i + 9] == b'.'
+        {
+            out.push_str("/ccXXXXXX.");
+            i += 10;
+        } else {
+            let ch = s[i..].chars().next().expect("char boundary");
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+/// One program of the strace cross-check corpus (tests/strace_crosscheck.rs)
+/// run natively and recorded by both backends, from the same state each
+/// time (`before`: e.g. `make clean`). The two traces must give the same
+/// [`plumbing`] per process (execs with argv, forks, pipes, dups, waits,
+/// exits: the tree, pids mapped to places in it), with gcc's temporary
+/// names masked, and waits that reaped nothing and the lines `unstable`
+/// says depend on timing left out on both sides; the program must end and
+/// print as untraced (its lines in any order), and
+/// `replay --verify` must be clean on the eBPF trace.
+#[cfg(feature = "ebpf")]
+fn corpus_agrees(
+    cmd: &[&str],
+    cwd: Option<&std::path::Path>,
+    before: &dyn Fn(),
+    unstable: &dyn Fn(&str) -> bool,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = cwd.unwrap_or(dir.path());
+    let run = |opts: Option<(&str, &std::path::Path)>| {
+        before();
+        let mut c = match opts {
+            Some((backend, trace)) => {
+                let mut c = forkscope();
+                c.args(["record", "-q", "--backend", backend, "-o"])
+                    .arg(trace)
+                    .arg("--")
+                    .args(cmd);
+                c
+            }
+            None => {
+                let mut c = Command::new(cmd[0]);
+                c.args(&cmd[1..]);
+                c
+            }
+        };
+        c.current_dir(cwd).stdin(Stdio::null()).output().unwrap()
+    };
+    let (te, tp) = (dir.path().join("e.jsonl"), dir.path().join("p.jsonl"));
+    let native = run(None);
+    let ebpf = run(Some(("ebpf", &te)));
+    let ptrace = run(Some(("ptrace", &tp)));
+    let name = cmd.join(" ");
+    for (side, out) in [("ebpf", &ebpf), ("ptrace", &ptrace)] {
+        assert_eq!(
+            out.status.code(),
+            native.status.code(),
+            "{name}: exit under {side}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // (Lines in the order they came: xargs -P2's two echos race.)
+    let lines = |b: &[u8]| {
+        let mut l: Vec<Vec<u8>> = b.split(|c| *c == b'\n').map(<[u8]>::to_vec).collect();
+        l.sort();
+        l
+    };
+    assert_eq!(
+        lines(&ebpf.stdout),
+        lines(&native.stdout),
+        "{name}: stdout under ebpf"
+    );
+    let per_process = |t: &std::path::Path| {
+        let (_, events, _) = forkscope::trace::read_all(t).unwrap();
+        let mut p = plumbing(&events);
+        for lines in p.values_mut() {
+            // Waits that reaped nothing: how often make or xargs -P polls
+            // (WNOHANG) before a child has ended is timing.
+            lines.retain(|l| !unstable(l) && l != "wait - None");
+            for l in lines.iter_mut() {
+                *l = mask_temp_names(l);
+            }
+        }
+        p.retain(|_, lines| !lines.is_empty());
+        p
+    };
+    let (e, p) = (per_process(&te), per_process(&tp));
+    assert!(
+        e.values().flatten().any(|l| l.starts_with("exec ")),
+        "{e:?}"
+    );
+    let mut keys: Vec<&String> = e.keys().chain(p.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut diff = String::new();
+    for k in keys {
+        let (le, lp) = (e.get(k), p.get(k));
+        if le != lp {
+            diff.push_str(&format!(
+                "process {k}:\n  ebpf:   {le:#?}\n  ptrace: {lp:#?}\n"
+            ));
+        }
+    }
+    assert!(diff.is_empty(), "{name}: the backends disagree:\n{diff}");
+    let v = forkscope()
+        .args(["replay", "--verify"])
+        .arg(&te)
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success() && !String::from_utf8_lossy(&v.stdout).contains("divergence #"),
+        "{name}: replay --verify on the eBPF trace:\n{}",
+        String::from_utf8_lossy(&v.stdout)
+    );
+}
+
+#[cfg(feature = "ebpf")]
+fn installed(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn the_strace_cross_check_corpus_records_the_same_with_ebpf_as_with_ptrace() {
+    let none = |_: &str| false;
+    let nothing = || {};
+    let pipeline = "seq 1000 | sort -r | head -3; echo done >&2; exit 3";
+    for shell in ["sh", "bash", "dash"] {
+        if installed(shell) {
+            corpus_agrees(&[shell, "-c", pipeline], None, &nothing, &none);
+        }
+    }
+    let python = if std::path::Path::new("/usr/bin/python3").exists() {
+        Some("/usr/bin/python3")
+    } else {
+        None
+    };
+    if let Some(py) = python {
+        let run = r#"import subprocess; print(subprocess.run(["sh","-c","echo a | cat"], capture_output=True).stdout)"#;
+        corpus_agrees(&[py, "-c", run], None, &nothing, &none);
+        let thread = r#"import os, subprocess, threading
+t = threading.Thread(target=lambda: subprocess.run(["sh", "-c", "exit 7"]))
+t.start(); t.join()
+os.kill(os.getpid(), 0)"#;
+        corpus_agrees(&[py, "-c", thread], None, &nothing, &none);
+    }
+    corpus_agrees(
+        &["sh", "-c", "seq 20 | xargs -P2 -n1 echo"],
+        None,
+        &nothing,
+        &none,
+    );
+    corpus_agrees(
+        &["timeout", "5", "sh", "-c", "sleep 0.1; exit 4"],
+        None,
+        &nothing,
+        &none,
+    );
+    corpus_agrees(
+        &["timeout", "-s", "TERM", "0.2", "sleep", "5"],
+        None,
+        &nothing,
+        &none,
+    );
+    if installed("perl") {
+        let fork_pipe = r#"pipe(R,W); if (fork) { close W; print <R>; wait } else { close R; print W "hi\n"; exit 3 }"#;
+        corpus_agrees(&["perl", "-e", fork_pipe], None, &nothing, &none);
+    }
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn a_parallel_make_build_records_the_same_with_ebpf_as_with_ptrace() {
+    if !installed("make") || !installed("cc") {
+        return;
+    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cproject");
+    let proj = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), proj.path().join(entry.file_name())).unwrap();
+    }
+    let clean = || {
+        let st = Command::new("make")
+            .arg("clean")
+            .current_dir(proj.path())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(st.success(), "make clean");
+    };
+    // make hands its real stdin to one job at a time and gives the others
+    // a dead pipe (dup2(bad, 0) in the child): which job gets which is
+    // timing (as in the strace cross-check).
+    let stdin_juggling = |l: &str| l.starts_with("dup ") && l.contains(" 0 Dup2");
+    corpus_agrees(&["make", "-j2"], Some(proj.path()), &clean, &stdin_juggling);
+}
+
 #[cfg(not(feature = "ebpf"))]
 #[test]
 fn without_the_feature_backend_ebpf_refuses_in_one_line_and_auto_uses_ptrace() {

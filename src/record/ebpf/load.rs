@@ -1,9 +1,11 @@
 //! Loading the BPF object (compiled by build.rs) into the kernel and
 //! attaching its programs: BTF tracepoints for fork, exec, exit and
-//! signals, and the per-syscall tracepoints (syscalls:sys_enter_X /
-//! sys_exit_X) of the syscalls forkscope cares about. Nothing is attached
-//! to raw_syscalls: a syscall without a program costs nothing.
+//! signals, and one on the raw sys_exit tracepoint whose program jumps to
+//! the handler of each syscall forkscope records (bpf/syscalls.h). Every
+//! program is attached by its section, except those reached only through
+//! a program array (named `sys_*` and `tail_*`).
 
+use super::phases::Phases;
 use libbpf_rs::{MapCore, MapFlags, Object, ObjectBuilder};
 
 /// The object file build.rs made.
@@ -14,6 +16,108 @@ pub struct Loaded {
     /// The object: its maps are read and written while recording.
     pub obj: Object,
     links: Vec<libbpf_rs::Link>,
+    /// When each step of starting and stopping ended (`FORKSCOPE_EBPF_PHASES`).
+    pub phases: Phases,
+}
+
+/// The handlers that serve a family of syscalls (bpf/syscalls.h): each is
+/// verified once and attached to every listed syscall's exit tracepoint
+/// (`syscalls:sys_exit_NAME`). Every other program is attached where its
+/// section says (one more syscall of its own: no line here).
+const SHARED: &[(&str, &[&str])] = &[
+    ("exit_pipe", &["pipe", "pipe2"]),
+    ("exit_dup", &["dup", "dup2", "dup3"]),
+    ("exit_open", &["open", "openat", "creat"]),
+    ("exit_execve", &["execve", "execveat"]),
+    (
+        "exit_socket",
+        &["socket", "socketpair", "accept", "accept4"],
+    ),
+    (
+        "exit_kill",
+        &[
+            "kill",
+            "tkill",
+            "tgkill",
+            "rt_sigqueueinfo",
+            "rt_tgsigqueueinfo",
+            "pidfd_send_signal",
+        ],
+    ),
+    (
+        "exit_newfd",
+        &[
+            "epoll_create",
+            "epoll_create1",
+            "eventfd",
+            "eventfd2",
+            "timerfd_create",
+            "inotify_init",
+            "inotify_init1",
+            "fanotify_init",
+            "memfd_create",
+            "userfaultfd",
+            "pidfd_open",
+            "pidfd_getfd",
+            "perf_event_open",
+            "io_uring_setup",
+            "open_by_handle_at",
+            "fsopen",
+            "fsmount",
+            "fspick",
+            "open_tree",
+            "memfd_secret",
+            "mq_open",
+            "signalfd",
+            "signalfd4",
+            "bpf",
+            "landlock_create_ruleset",
+        ],
+    ),
+];
+
+/// The gate between recordings that attach programs and the background
+/// detachers of those that ended (a lock file in /run, else in the
+/// temporary directory). Closing a per-syscall tracepoint's perf event
+/// makes the kernel wait for an RCU grace period (~35 ms here) holding its
+/// event_mutex, which every attach needs: measured, 53 attaches took 0.68 s
+/// while another process closed 53 such events, 1.5 ms alone. A recording
+/// holds the lock while it attaches; a detacher takes and drops it before
+/// each close (it holds it for no time: detachers never wait for one
+/// another), so an attaching recording waits for the closes already under
+/// way, one per detacher, and no new one starts until it is done.
+pub(crate) struct DetachLock(std::fs::File);
+
+impl DetachLock {
+    pub(crate) fn open() -> Option<DetachLock> {
+        let dirs = [std::path::PathBuf::from("/run"), std::env::temp_dir()];
+        dirs.iter().find_map(|d| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(d.join("forkscope-ebpf-detach.lock"))
+                .ok()
+                .map(DetachLock)
+        })
+    }
+
+    /// Blocks until no one else holds the lock, then holds it (until the
+    /// returned guard, which owns the file, is dropped).
+    pub(crate) fn exclusive(self) -> DetachLock {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock(2) on an open file; EINTR only retries.
+        while unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_EX) } != 0
+            && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+        {}
+        self
+    }
+
+    /// The lock's fd, for the detacher child (which only makes raw calls:
+    /// LOCK_SH then LOCK_UN before each close).
+    pub(crate) fn raw_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.0.as_raw_fd()
+    }
 }
 
 /// Why the eBPF backend cannot run here, in one line.
@@ -30,7 +134,7 @@ pub fn load() -> Result<Loaded, Unavailable> {
                 .into(),
         ));
     }
-    tracefs()?;
+    let mut phases = Phases::start();
     // libbpf's own messages would go to stderr; the one-line reason is ours.
     if std::env::var_os("FORKSCOPE_BPF_DEBUG").is_none() {
         libbpf_rs::set_print(None);
@@ -50,6 +154,7 @@ pub fn load() -> Result<Loaded, Unavailable> {
                 .map_err(|e| Unavailable(format!("ring buffer size {bytes}: {e}")))?;
         }
     }
+    phases.mark("open");
     let obj = open.load().map_err(|e| {
         // EPERM is a missing privilege; EACCES is the verifier refusing a
         // program (both are PermissionDenied to libbpf-rs).
@@ -60,14 +165,40 @@ pub fn load() -> Result<Loaded, Unavailable> {
             Unavailable(format!("the kernel refused the BPF programs: {e}"))
         }
     })?;
+    phases.mark("load");
+    // Attaching a syscall tracepoint waits while another recording's
+    // detacher (release_in_background) is taking one off: hold the lock
+    // that makes detachers pause (a few milliseconds instead of up to one
+    // detach per attach).
+    let _attaching = DetachLock::open().map(|l| l.exclusive());
     let mut links = Vec::new();
     for prog in obj.progs_mut() {
         let name = prog.name().to_string_lossy().into_owned();
-        // Only tail-called (bpf/fdpath.h), attached nowhere.
-        if name == "tail_new_fd" {
+        // Reached only through a program array (the new-fd walk,
+        // bpf/fdpath.h).
+        if name.starts_with("tail_") {
             continue;
         }
         let section = prog.section().to_string_lossy().into_owned();
+        // A per-syscall tracepoint is attached by the id tracefs gives.
+        if section.starts_with("tracepoint/") {
+            tracefs()?;
+        }
+        if let Some((_, calls)) = SHARED.iter().find(|(p, _)| *p == name) {
+            for call in *calls {
+                let tp = format!("sys_exit_{call}");
+                match prog.attach_tracepoint(libbpf_rs::TracepointCategory::Syscalls, &tp) {
+                    Ok(link) => links.push(link),
+                    Err(_) if !tracepoint_exists(&format!("tracepoint/syscalls/{tp}")) => {}
+                    Err(e) => {
+                        return Err(Unavailable(format!(
+                            "cannot attach BPF program {name} to {tp}: {e}"
+                        )))
+                    }
+                }
+            }
+            continue;
+        }
         match prog.attach() {
             Ok(link) => links.push(link),
             // A syscall this kernel does not have (not built in: no
@@ -80,7 +211,10 @@ pub fn load() -> Result<Loaded, Unavailable> {
             }
         }
     }
-    Ok(Loaded { obj, links })
+    phases.mark("attach");
+    phases.count("programs", obj.progs().count());
+    phases.count("links", links.len());
+    Ok(Loaded { obj, links, phases })
 }
 
 /// Does the tracepoint of a `tracepoint/syscalls/NAME` section exist? (Other
@@ -99,9 +233,10 @@ fn tracepoint_exists(section: &str) -> bool {
         })
 }
 
-/// The syscall tracepoints are attached by the ids tracefs gives: mount it
-/// at its usual place when it is not there (as root; it stays mounted, as
-/// `perf trace` or bpftrace leave it).
+/// The per-syscall tracepoints are attached by the ids tracefs gives:
+/// mount it at its usual place when it is not there (as root; it stays
+/// mounted, as `perf trace` or bpftrace leave it). BTF tracepoints need
+/// none of it.
 fn tracefs() -> Result<(), Unavailable> {
     let dir = "/sys/kernel/tracing";
     if std::path::Path::new(dir).join("events/syscalls").exists()
@@ -151,10 +286,11 @@ impl Loaded {
             .expect("the BPF object defines this map")
     }
 
-    /// Puts `pid` in the traced set.
+    /// Puts `pid`, the first process, in the traced set (as 2: its exit
+    /// wakes forkscope, bpf/process.bpf.c).
     pub fn trace_pid(&self, pid: i32) -> Result<(), Unavailable> {
         self.map("pids")
-            .update(&(pid as u32).to_ne_bytes(), &[1u8], MapFlags::ANY)
+            .update(&(pid as u32).to_ne_bytes(), &[2u8], MapFlags::ANY)
             .map_err(|e| Unavailable(format!("cannot add pid {pid} to the traced set: {e}")))
     }
 

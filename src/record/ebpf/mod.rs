@@ -10,6 +10,7 @@
 //! - [`launch`]: starting the command held before its exec.
 //! - [`wire`]: the records' layout (bpf/wire.h).
 //! - [`decode`]: records to [`EventKind`]s.
+//! - [`phases`]: what starting and stopping cost, step by step.
 //!
 //! Records the ring buffer had no room for are counted in the kernel and
 //! written as `lost` events (and said in the summary).
@@ -26,6 +27,7 @@
 pub mod decode;
 pub mod launch;
 pub mod load;
+pub mod phases;
 pub mod wire;
 
 pub use load::{Loaded, Unavailable};
@@ -64,7 +66,8 @@ fn mono_ns() -> u64 {
 }
 
 /// Records `opts.argv` with the programs in `bpf` (from [`available`]).
-pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordError> {
+pub fn record(mut bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordError> {
+    let mut phases = std::mem::replace(&mut bpf.phases, phases::Phases::start());
     let argv0 = opts.argv.first().ok_or_else(|| RecordError::Spawn {
         msg: "no command given".into(),
     })?;
@@ -105,6 +108,7 @@ pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordEr
     w.emit(root, EventKind::spawned(header.argv.clone(), fds))?;
     w.flush()?;
     held.release()?;
+    phases.mark("spawn");
 
     let queue: Rc<RefCell<Vec<Vec<u8>>>> = Rc::default();
     let q = Rc::clone(&queue);
@@ -120,6 +124,7 @@ pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordEr
     let mut reported_lost = 0u64;
     let mut last_ts = 0u64;
     let mut last_gone_check = Instant::now();
+    let mut first_record = true;
     let mut emit = |w: &mut TraceWriter, out: &mut Vec<decode::Out>| -> Result<(), RecordError> {
         for (pid, ts, kind) in out.drain(..) {
             // Ring order is the kernel's order; times from different CPUs
@@ -144,6 +149,10 @@ pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordEr
         // poll() reads only a buffer epoll reported (a wake-up): read it
         // anyway.
         let _ = ring.consume();
+        if first_record && !queue.borrow().is_empty() {
+            first_record = false;
+            phases.mark("first");
+        }
         for b in queue.borrow_mut().drain(..) {
             if let Some(r) = wire::decode(&b) {
                 dec.feed(r, &mut out);
@@ -174,6 +183,13 @@ pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordEr
                 Err(_) => status = Some(Status::Exited { exited: 0 }),
                 _ => {}
             }
+            if status.is_some() {
+                if first_record {
+                    first_record = false;
+                    phases.mark("first");
+                }
+                phases.mark("run");
+            }
         }
         if status.is_some() {
             // Done when every task the records know is gone. If an exit
@@ -197,8 +213,11 @@ pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordEr
         }
     }
     let _ = w.flush();
+    phases.mark("drain");
     drop(ring);
     release_in_background(bpf);
+    phases.mark("teardown");
+    phases.report();
     let trace_stopped = w.failure().cloned();
     let events = trace_stopped
         .as_ref()
@@ -220,38 +239,75 @@ pub fn record(bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordEr
 }
 
 /// Detaches the programs without making forkscope wait for it. Taking a
-/// program off a syscall tracepoint waits for an RCU grace period (the
-/// kernel's tracepoint_synchronize_unregister), one tracepoint after the
-/// other: measured here, ~75 ms each, seconds for all of them, after the
-/// traced program has already ended. Whoever closes the last reference to
-/// a link's fd pays that: a child process holds copies and waits, on a
-/// pipe, until forkscope has exited (its end of the pipe closed by the
-/// kernel then), and only then exits and pays. It closes its stdio first,
-/// so nobody waiting for forkscope's output waits for it either.
+/// program off a syscall tracepoint closes its perf event, and the kernel
+/// then waits for an RCU grace period (perf_trace_event_unreg:
+/// tracepoint_synchronize_unregister), one tracepoint after the other:
+/// measured here, ~35 ms each, seconds for all of them, after the traced
+/// program has already ended. Whoever closes the last reference to a
+/// perf event pays that: a child process holds copies of forkscope's fds
+/// and waits, on a pipe, until forkscope has exited (its end of the pipe
+/// closed by the kernel then). It closes its stdio first, so nobody
+/// waiting for forkscope's output waits for it either. Then it closes the
+/// links, programs and maps at once (the programs are off the tracepoints:
+/// they cost nothing more, and the kernel's limit of 64 programs on one
+/// tracepoint is never reached by detachers of recordings run back to
+/// back), and the perf events one by one, each after passing the
+/// [`load::DetachLock`] gate, so that a recording starting meanwhile
+/// waits for one close at most.
 fn release_in_background(mut bpf: Loaded) {
     let Ok((r, w)) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) else {
         return; // the links are dropped here, slowly
     };
     use std::os::fd::AsRawFd;
     let (rfd, wfd) = (r.as_raw_fd(), w.as_raw_fd());
-    // SAFETY: the child only calls close, read and _exit (async-signal-safe).
+    // The child's own open file (flock locks belong to it).
+    let lock = load::DetachLock::open();
+    let lock_fd = lock.as_ref().map_or(-1, |l| l.raw_fd());
+    // forkscope's fds: the perf events (closed slowly, last) and the rest.
+    let (perf, rest): (Vec<i32>, Vec<i32>) = std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .filter(|&fd| fd > 2 && fd != rfd && fd != wfd && fd != lock_fd)
+                .collect::<Vec<i32>>()
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .partition(|fd| {
+            std::fs::read_link(format!("/proc/self/fd/{fd}"))
+                .is_ok_and(|t| t.as_os_str() == "anon_inode:[perf_event]")
+        });
+    // SAFETY: the child only calls close, read, flock and _exit
+    // (async-signal-safe) on data prepared before the fork.
     if unsafe { libc::fork() } == 0 {
-        // SAFETY: closing inherited fds, reading a pipe and exiting, in the
-        // child.
+        // SAFETY: closing inherited fds, reading a pipe, locking a file and
+        // exiting, in the child.
         unsafe {
             libc::close(0);
             libc::close(1);
             libc::close(2);
             libc::close(wfd);
             let mut b = 0u8;
-            // EOF once forkscope is gone (or an error): then exit.
+            // EOF once forkscope is gone (or an error): then detach.
             while libc::read(rfd, (&mut b as *mut u8).cast(), 1) != 0
                 && *libc::__errno_location() == libc::EINTR
             {}
+            for &fd in &rest {
+                libc::close(fd);
+            }
+            for &fd in &perf {
+                if lock_fd >= 0 {
+                    while libc::flock(lock_fd, libc::LOCK_SH) != 0
+                        && *libc::__errno_location() == libc::EINTR
+                    {}
+                    libc::flock(lock_fd, libc::LOCK_UN);
+                }
+                libc::close(fd);
+            }
             libc::_exit(0);
         }
     }
     drop(r);
+    drop(lock);
     // The write end stays open until forkscope exits.
     std::mem::forget(w);
     // The child's copies keep the links; these closes are cheap (once
