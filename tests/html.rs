@@ -124,7 +124,9 @@ fn drawings(data: &serde_json::Value) -> Vec<String> {
 /// Each step's drawing in the view stored in column `col` of a step (4:
 /// compact, 5: kernel): the tokens it copies from the step before (`-count`
 /// from the cursor, `[start, count]` from start) and the new ones (a
-/// token's number, standing in for one old token), joined.
+/// token's number, standing in for one old token), joined, with the
+/// numbers of arrows and widths put back from the boxes they are measured
+/// from.
 fn view_drawings(data: &serde_json::Value, col: usize) -> Vec<String> {
     let tokens: Vec<&str> = data["tokens"]
         .as_array()
@@ -153,7 +155,8 @@ fn view_drawings(data: &serde_json::Value, col: usize) -> Vec<String> {
                 }
             }
         }
-        out.push(cur.iter().map(|t| tokens[*t]).collect::<String>());
+        let joined = cur.iter().map(|t| tokens[*t]).collect::<String>();
+        out.push(forkscope::render::html::put_numbers_back(&joined));
         prev = cur;
     }
     out
