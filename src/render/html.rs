@@ -27,7 +27,12 @@
 //! kept step (every 32nd) when it is shown. A step that changes nothing
 //! visible (a failed `open`, a signal) is one run. The SVGs leave out their
 //! caption (the page shows the call and sentence above the diagram) and
-//! their stylesheet (the page carries it once).
+//! their stylesheet (the page carries it once). Arrows are stored against
+//! the boxes they connect and the kernel view's fd-table widths against
+//! the tables' right edge (`html/arrows.rs`), so a box that moves or a column
+//! that widens does not make every arrow of the step new. A `make -j8`
+//! build's page is about 3 KiB a step (tests/html.rs keeps it under 8);
+//! `diagram` says each page's real size.
 
 mod arrows;
 
