@@ -124,7 +124,9 @@ fn drawings(data: &serde_json::Value) -> Vec<String> {
 /// Each step's drawing in the view stored in column `col` of a step (4:
 /// compact, 5: kernel): the tokens it copies from the step before (`-count`
 /// from the cursor, `[start, count]` from start) and the new ones (a
-/// token's number, standing in for one old token), joined.
+/// token's number, standing in for one old token), joined, with the
+/// numbers of arrows and widths put back from the boxes they are measured
+/// from.
 fn view_drawings(data: &serde_json::Value, col: usize) -> Vec<String> {
     let tokens: Vec<&str> = data["tokens"]
         .as_array()
@@ -153,7 +155,8 @@ fn view_drawings(data: &serde_json::Value, col: usize) -> Vec<String> {
                 }
             }
         }
-        out.push(cur.iter().map(|t| tokens[*t]).collect::<String>());
+        let joined = cur.iter().map(|t| tokens[*t]).collect::<String>();
+        out.push(forkscope::render::html::put_numbers_back(&joined));
         prev = cur;
     }
     out
@@ -1000,4 +1003,277 @@ fn chromium_shows_both_views_in_english_and_chinese_at_the_step_the_fragment_nam
             assert!(png.len() > 20_000, "a blank page compresses to a few KiB");
         }
     }
+}
+
+/// `make -j8` of 100 tiny targets, each a two-stage pipeline that lingers a
+/// moment (so 8 jobs of 3 processes, make and its jobserver pipe are on
+/// screen at once): recorded in `dir`, make's status checked against an
+/// untraced run of the same build.
+fn make_build(dir: &Path) -> PathBuf {
+    let mut mk = String::from("all:");
+    for i in 0..100 {
+        mk += &format!(" t{i}");
+    }
+    mk.push('\n');
+    for i in 0..100 {
+        mk += &format!("t{i}:\n\t@echo {i} | (cat; sleep 0.05) >/dev/null\n");
+    }
+    std::fs::write(dir.join("Makefile"), mk).unwrap();
+    let untraced = Command::new("make")
+        .args(["-s", "-j8"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let trace = dir.join("make.jsonl");
+    let traced = Command::new(env!("CARGO_BIN_EXE_forkscope"))
+        .args(["record", "-q", "-o"])
+        .arg(&trace)
+        .args(["--", "make", "-s", "-j8"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(traced.status.code(), untraced.status.code());
+    assert_eq!(traced.stdout, untraced.stdout);
+    assert!(traced.status.success());
+    trace
+}
+
+/// What a drawing shows: its texts, process boxes, fd rows and arrows (the
+/// kernel view's measured from its first fd table, which the caption of a
+/// standalone drawing pushes down).
+#[derive(Debug, PartialEq)]
+struct Shown {
+    texts: Vec<String>,
+    pids: Vec<String>,
+    fds: Vec<String>,
+    arrows: Vec<String>,
+}
+
+/// Every value of attribute `attr` (e.g. ` data-pid="`) in `svg`, in order.
+fn attrs(svg: &str, attr: &str) -> Vec<String> {
+    svg.match_indices(attr)
+        .map(|(i, _)| {
+            let v = &svg[i + attr.len()..];
+            v[..v.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// What `svg` shows; `page` drawings have no caption (the page shows the
+/// call above them), so of a standalone drawing's texts only as many as the
+/// page's, from the end, are kept.
+fn shown(svg: &str, page: Option<&Shown>) -> Shown {
+    let mut texts = texts(svg);
+    if let Some(p) = page {
+        let skip = texts.len().saturating_sub(p.texts.len());
+        texts.drain(..skip);
+    }
+    let kernel = svg.contains("fs-kernel");
+    let top = if kernel {
+        let t = attrs(svg, "<g transform=\"translate(");
+        t.first()
+            .map(|t| {
+                t.split(',')
+                    .nth(1)
+                    .unwrap()
+                    .trim_end_matches(")")
+                    .parse::<f64>()
+                    .unwrap()
+            })
+            .unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    let mut arrows: Vec<String> = attrs(svg, " d=\"")
+        .into_iter()
+        .filter(|d| !d.starts_with("M0,0L10,5"))
+        .map(|d| {
+            // Only the kernel view's curves are placed in the drawing
+            // (the rest are drawn inside a placed group).
+            if !kernel || !d.contains('C') {
+                return d;
+            }
+            // M ax,ay C mx,ay mx,by bx,by: every second number is a y.
+            let mut k = 0;
+            let mut out = String::new();
+            let mut num = String::new();
+            let flush = |num: &mut String, out: &mut String, k: &mut usize| {
+                if !num.is_empty() {
+                    let v: f64 = num.parse().unwrap();
+                    let v = if *k % 2 == 1 { v - top } else { v };
+                    out.push_str(&format!("{v:.1}"));
+                    *k += 1;
+                    num.clear();
+                }
+            };
+            for c in d.chars() {
+                if c.is_ascii_digit() || c == '.' || c == '-' {
+                    num.push(c);
+                } else {
+                    flush(&mut num, &mut out, &mut k);
+                    out.push(c);
+                }
+            }
+            flush(&mut num, &mut out, &mut k);
+            out
+        })
+        .collect();
+    arrows.sort();
+    Shown {
+        texts,
+        pids: attrs(svg, " data-pid=\""),
+        fds: attrs(svg, " data-fd=\""),
+        arrows,
+    }
+}
+
+/// On a big recorded build the page stays under 8 KiB a step, says its
+/// real size, and Chromium, stepping to several `#seq=N` in both views,
+/// draws what `diagram --at N` draws (texts, boxes, rows and every arrow):
+/// the changes the page is stored as cannot silently break a picture.
+#[test]
+fn a_make_build_pages_under_8_kib_a_step_and_every_step_shows_what_diagram_at_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = make_build(dir.path());
+    let path = dir.path().join("make.html");
+    let (_, err) = html_cli(&trace, &["-o", path.to_str().unwrap()]);
+    let page = std::fs::read_to_string(&path).unwrap();
+    let seqs = seqs(&page);
+    let per_step = page.len() as f64 / seqs.len() as f64;
+    eprintln!(
+        "make -j8: {} steps, {} KiB, {:.1} KiB a step",
+        seqs.len(),
+        page.len() / 1024,
+        per_step / 1024.0
+    );
+    assert!(seqs.len() >= 1000, "a big trace: {} steps", seqs.len());
+    assert!(per_step < 8.0 * 1024.0, "{per_step} bytes a step");
+    // The size it says is the page's.
+    let said = format!(
+        "the page has {} steps in {:.0} KiB, {:.1} KiB a step",
+        seqs.len(),
+        page.len() as f64 / 1024.0,
+        per_step / 1024.0
+    );
+    assert!(err.contains(&said), "{err}\nwanted: {said}");
+    let picks: Vec<u64> = [3, 25, 50, 75, 99]
+        .iter()
+        .map(|pc| seqs[(seqs.len() - 1) * pc / 100])
+        .collect();
+    // The page as Rust rebuilds it holds the same drawings, every step.
+    let d = data(&page);
+    for (col, view) in [(4, "compact"), (5, "kernel")] {
+        let rebuilt = view_drawings(&d, col);
+        assert!(rebuilt.iter().all(|s| !s.contains(['\u{1}', '\u{2}'])));
+        for seq in &picks {
+            let i = seqs.iter().position(|s| s == seq).unwrap();
+            let in_page = shown(&rebuilt[i], None);
+            let alone = shown(&diagram_at(&trace, *seq, view), Some(&in_page));
+            assert_eq!(in_page, alone, "{view} at #{seq}, rebuilt in Rust");
+        }
+    }
+    let Some(bin) = chromium() else { return };
+    // The page itself, under its policy, opened at a step in the kernel view.
+    let at = picks[2];
+    let dom = run_chromium(
+        &bin,
+        &format!("file://{}#seq={at}&view=kernel", path.display()),
+        &["--dump-dom".into()],
+    );
+    let drawn = between(
+        &dom,
+        &format!("<div id=\"fs-diagram\" data-seq=\"{at}\">"),
+        "</svg>",
+    );
+    let in_page = shown(drawn, None);
+    let alone = shown(&diagram_at(&trace, at, "kernel"), Some(&in_page));
+    assert!(in_page.arrows.len() > 20, "{} arrows", in_page.arrows.len());
+    assert_eq!(in_page, alone, "kernel at #{at} in Chromium");
+    // A copy (its policy dropped) that steps to each pick by its fragment,
+    // in both views, and keeps a copy of each drawing.
+    let csp_start = page
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .unwrap();
+    let csp_end = csp_start + page[csp_start..].find('\n').unwrap() + 1;
+    let hashes: Vec<String> = picks
+        .iter()
+        .flat_map(|s| {
+            [
+                format!("#seq={s}&view=compact"),
+                format!("#seq={s}&view=kernel"),
+            ]
+        })
+        .collect();
+    let probe = format!(
+        r#"<script>
+(function () {{
+  var hashes = {}, k = 0;
+  function next() {{
+    if (k > 0) {{
+      var d = document.getElementById('fs-diagram');
+      var keep = document.createElement('div');
+      keep.className = 'fs-probe';
+      keep.setAttribute('data-hash', hashes[k - 1]);
+      keep.setAttribute('data-seq', d.getAttribute('data-seq'));
+      keep.innerHTML = d.innerHTML;
+      document.body.appendChild(keep);
+    }}
+    if (k === hashes.length) {{ document.body.setAttribute('data-done', 'yes'); return; }}
+    location.hash = hashes[k++];
+    setTimeout(next, 50);
+  }}
+  next();
+}})();
+</script>
+</body>"#,
+        serde_json::to_string(&hashes).unwrap()
+    );
+    let probed = format!("{}{}", &page[..csp_start], &page[csp_end..]).replace("</body>", &probe);
+    let probe_path = dir.path().join("make-probe.html");
+    std::fs::write(&probe_path, probed).unwrap();
+    let dom = run_chromium(
+        &bin,
+        &format!("file://{}", probe_path.display()),
+        &["--dump-dom".into()],
+    );
+    assert!(dom.contains("data-done=\"yes\""), "the probe finished");
+    for h in &hashes {
+        let seq: u64 = h[5..].split('&').next().unwrap().parse().unwrap();
+        let view = if h.contains("kernel") {
+            "kernel"
+        } else {
+            "compact"
+        };
+        let drawn = between(
+            &dom,
+            &format!(
+                "class=\"fs-probe\" data-hash=\"{}\" data-seq=\"{seq}\">",
+                h.replace('&', "&amp;")
+            ),
+            "</svg>",
+        );
+        let in_page = shown(drawn, None);
+        let alone = shown(&diagram_at(&trace, seq, view), Some(&in_page));
+        assert_eq!(in_page, alone, "{view} at #{seq} in Chromium");
+    }
+}
+
+/// `forkscope diagram TRACE --at SEQ --format svg` in a view.
+fn diagram_at(trace: &Path, seq: u64, view: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_forkscope"))
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .args(["diagram", "--format", "svg", "--view", view, "--at"])
+        .arg(seq.to_string())
+        .arg(trace)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }

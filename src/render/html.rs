@@ -27,7 +27,14 @@
 //! kept step (every 32nd) when it is shown. A step that changes nothing
 //! visible (a failed `open`, a signal) is one run. The SVGs leave out their
 //! caption (the page shows the call and sentence above the diagram) and
-//! their stylesheet (the page carries it once).
+//! their stylesheet (the page carries it once). Arrows are stored against
+//! the boxes they connect and the kernel view's fd-table widths against
+//! the tables' right edge (`html/arrows.rs`), so a box that moves or a column
+//! that widens does not make every arrow of the step new. A `make -j8`
+//! build's page is about 3 KiB a step (tests/html.rs keeps it under 8);
+//! `diagram` says each page's real size.
+
+mod arrows;
 
 use super::scene::Scene;
 use super::svg;
@@ -258,6 +265,13 @@ pub fn page_with(lang: Lang, title: &str, steps: &[HtmlStep], kernel: bool) -> S
     out
 }
 
+/// A drawing rebuilt from the page's tokens with its numbers put back, as
+/// the page's script does (for tests, which check the stored drawings).
+#[doc(hidden)]
+pub fn put_numbers_back(text: &str) -> String {
+    arrows::expand(text)
+}
+
 /// [`SCRIPT`] with the counter of `lang` put in (the page's own words are
 /// markup-safe text: none holds `<`, `&` or `"`; tests/html.rs reads the
 /// counter back from Chromium, to check the script writes what
@@ -297,14 +311,30 @@ struct Tokens {
 }
 
 impl Tokens {
-    /// `text` as token numbers; joined in order they give `text` back.
+    /// `text` as token numbers; joined in order they give `text` back
+    /// (once the page has put the arrows' numbers back, see [`arrows`]).
     fn split(&mut self, text: &str) -> Vec<u32> {
         let mut out = Vec::with_capacity(text.len() / 24 + 1);
+        let boxes = arrows::Boxes::of(text);
+        let widths = arrows::Widths::new(text);
         let mut start = 0;
+        let mut prev = "";
         for (i, b) in text.bytes().enumerate() {
             // `>` and `\n` are ASCII, so the cut is always at a char boundary.
             if b == b'>' || b == b'\n' || b == b'"' {
-                out.push(self.number(&text[start..=i]));
+                let token = &text[start..=i];
+                // An arrow's path data, stored against its boxes; a width
+                // against the fd tables' right edge.
+                let placed = match (b, prev.ends_with(" d=\"")) {
+                    (b'"', true) => boxes.template(&text[start..i]),
+                    (b'"', false) => widths.token(start, prev, &text[start..i]),
+                    _ => None,
+                };
+                out.push(match placed {
+                    Some(t) => self.number(&t),
+                    None => self.number(token),
+                });
+                prev = token;
                 start = i + 1;
             }
         }
@@ -492,7 +522,40 @@ const SCRIPT: &str = r#"
   function rebuild(col, i) {
     var c = i - i % EVERY, list = views[col][c / EVERY];
     for (var j = c + 1; j <= i; j++) { list = apply(list, steps[j][col]); }
-    return list.map(function (t) { return tokens[t]; }).join('');
+    var text = list.map(function (t) { return tokens[t]; }).join('');
+    if (text.indexOf('\u0002') >= 0) { text = placeWidths(text); }
+    return text.indexOf('\u0001') < 0 ? text : placeArrows(text);
+  }
+  // Arrows stored against their boxes (see html/arrows.rs): each box's
+  // place is read from the drawing, and each number put back from it.
+  var PLACED = /<g transform="translate\((-?\d+(?:\.\d)?),(-?\d+(?:\.\d)?)\)">\n?<g class="[^"]*" data-(pid|id|pipe)="([^"]*)"/g;
+  var TAG = { pid: 'p', id: 'i', pipe: 'q' };
+  function tenths(s) { return Math.round(Number(s) * 10); }
+  function written(t) {
+    var a = Math.abs(t), s = (t < 0 ? '-' : '') + Math.floor(a / 10);
+    return a % 10 ? s + '.' + (a % 10) : s;
+  }
+  // Widths stored against the fd tables' right edge (see Widths in
+  // html/arrows.rs): the x plus the box width of the first fd table, each
+  // number offset from it minus the x of the group it is in.
+  var RIGHT = /<g transform="translate\((-?\d+(?:\.\d)?),-?\d+(?:\.\d)?\)">\n?<g class="[^"]*" data-pid="[^"]*"><rect class="fs-box" x="0" y="0" width="(-?\d+(?:\.\d)?)"/;
+  function placeWidths(text) {
+    var m = RIGHT.exec(text);
+    if (!m) { return text; }
+    var r = tenths(m[1]) + tenths(m[2]), x = 0;
+    return text.replace(/<g transform="translate\((-?\d+(?:\.\d)?),|\u0002(-?\d+)"/g, function (all, gx, off) {
+      if (gx !== undefined) { x = tenths(gx); return all; }
+      return written(r - x + Number(off)) + '"';
+    });
+  }
+  function placeArrows(text) {
+    var at = {}, m;
+    PLACED.lastIndex = 0;
+    while ((m = PLACED.exec(text)) !== null) { at[TAG[m[3]] + m[4]] = [tenths(m[1]), tenths(m[2])]; }
+    return text.replace(/\u0001([^ ]*) ([^|]*)\|([^"]*)"/g, function (all, a, c, d) {
+      var base = { a: at[a][0], b: at[a][1], c: at[c][0], d: at[c][1] };
+      return d.replace(/\{([abcd])(-?\d+)\}/g, function (x, s, off) { return written(base[s] + Number(off)); }) + '"';
+    });
   }
   if (!n) { return; }
   function $(id) { return document.getElementById(id); }

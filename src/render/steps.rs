@@ -402,8 +402,8 @@ pub fn scene_after(path: &Path, seq: u64, opts: &SceneOptions) -> Result<Scene> 
     }
 }
 
-/// The most steps a page gets when no `--range` is given: a drawing per
-/// step makes a page of roughly 3 KiB a step.
+/// The most steps a page gets when no `--range` is given: a page stays
+/// under 8 KiB a step on average (about 3 on a `make -j8` build).
 pub const MAX_STEPS: usize = 2000;
 
 /// An HTML page's steps.
