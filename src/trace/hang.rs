@@ -225,6 +225,9 @@ pub enum Doing {
         call: String,
         /// The pipe ends.
         fds: Vec<PolledPipe>,
+        /// Ends it watches only for the other side to go.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hangup: Vec<PolledPipe>,
     },
 }
 

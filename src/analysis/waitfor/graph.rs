@@ -809,9 +809,12 @@ impl Graph<'_> {
             },
             Wait::OpenFifo { path, .. } => Doing::OpenFifo { path: path.clone() },
             Wait::Futex { .. } => Doing::Futex,
-            Wait::Loop { call, fds, .. } => Doing::Loop {
+            Wait::Loop {
+                call, fds, hangup, ..
+            } => Doing::Loop {
                 call: call.clone(),
                 fds: fds.clone(),
+                hangup: hangup.clone(),
             },
             Wait::Lock { call, fd, .. } => Doing::Lock {
                 call: call.clone(),

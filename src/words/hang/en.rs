@@ -214,12 +214,12 @@ fn then(t: &Option<Then>) -> String {
         Doing::Futex => "waiting on a futex".into(),
         Doing::Lock { call, fd } => format!("blocked in {call} taking a lock via fd {fd}"),
         Doing::Blocked => "blocked too".into(),
-        Doing::Loop { call, fds } if fds.is_empty() => {
+        Doing::Loop { call, fds, hangup } if fds.is_empty() && hangup.is_empty() => {
             format!("blocked in {call}, an event loop waiting on its own wake-up fds only")
         }
-        Doing::Loop { call, fds } => format!(
+        Doing::Loop { call, fds, hangup } => format!(
             "blocked in {call}, an event loop waiting {}",
-            poll_targets(fds, false)
+            poll_and_hangup_targets(fds, hangup, false)
         ),
     };
     match t.thread {

@@ -218,12 +218,12 @@ fn then(t: &Option<Then>) -> String {
         Doing::Futex => "在等一个 futex".into(),
         Doing::Lock { call, fd } => format!("阻塞在 {call} 里通过 fd {fd} 加锁"),
         Doing::Blocked => "也阻塞了".into(),
-        Doing::Loop { call, fds } if fds.is_empty() => {
+        Doing::Loop { call, fds, hangup } if fds.is_empty() && hangup.is_empty() => {
             format!("作为事件循环阻塞在 {call} 里，只等着它自己的唤醒通道")
         }
-        Doing::Loop { call, fds } => format!(
+        Doing::Loop { call, fds, hangup } => format!(
             "作为事件循环阻塞在 {call} 里等着{}",
-            poll_targets(fds, false)
+            poll_and_hangup_targets(fds, hangup, false)
         ),
     };
     match t.thread {
