@@ -356,6 +356,96 @@ fn long_waits_and_event_loops_read_as_in_the_snapshots() {
 const ANY: u64 = u64::MAX;
 const FOREVER: u64 = u32::MAX as u64;
 
+/// Multiplexers watching a pipe end only for the other side to go (poll
+/// events 0, no POLLIN on a read end): woken by POLLERR or POLLHUP only,
+/// never by room or data (issue 12: missed before, as if room freed them).
+fn hangup_watches() -> Vec<(&'static str, Snapshot)> {
+    // 30 wrote a line to its child 31 and polls its write end (fd 4) with
+    // events 0 for 31 to go; 31 reads the pipe (fd 3) until EOF.
+    let poller = |reader_wait: &str, args: &[u64]| {
+        Snap::new(30)
+            .proc(30, 1, "poller", 'S')
+            .proc(31, 30, "reader", 'S')
+            .pipe_fd(30, 4, 1, Access::Write)
+            .pipe_fd(31, 3, 1, Access::Read)
+            .fill(1, 0)
+            .blocked(30, "poll", &[0x7ff0, 1, FOREVER])
+            .polled(30, &[(4, false, false)])
+            .blocked(31, reader_wait, args)
+            .done()
+    };
+    let mut keeps_its_reader = Snap::new(30)
+        .proc(30, 1, "poller", 'S')
+        .proc(31, 30, "reader", 'S')
+        .pipe_fd(30, 4, 1, Access::Write)
+        .pipe_fd(31, 3, 1, Access::Read)
+        .fill(1, 0)
+        .blocked(30, "poll", &[0x7ff0, 1, FOREVER])
+        .polled(30, &[(4, false, false)])
+        .blocked(31, "wait4", &[30, 0, 0])
+        .done();
+    // 31 is the parent here, waiting for 30.
+    keeps_its_reader.tasks[0].ppid = 31;
+    keeps_its_reader.tasks[1].ppid = 1;
+    vec![
+        (
+            "parent_polling_its_write_end_for_its_reader_to_go",
+            poller("read", &[3, 0, 64]),
+        ),
+        (
+            "write_end_watched_while_its_reader_sleeps",
+            poller("clock_nanosleep", &[1, 0, 0x7ff0, 0]),
+        ),
+        (
+            "reader_waiting_for_the_poller_keeps_the_watched_read_end",
+            keeps_its_reader,
+        ),
+        (
+            "poller_keeping_its_own_read_end_of_the_pipe_it_watches",
+            Snap::new(30)
+                .proc(30, 1, "poller", 'S')
+                .pipe_fd(30, 3, 1, Access::Read)
+                .pipe_fd(30, 4, 1, Access::Write)
+                .fill(1, 0)
+                .blocked(30, "poll", &[0x7ff0, 1, FOREVER])
+                .polled(30, &[(4, false, false)])
+                .done(),
+        ),
+        (
+            // 40 polls a read end holding data with events 0, for its
+            // writer 41 to go; 41 reads a second pipe only 40 writes.
+            "read_end_polled_for_its_writer_to_go_with_data_in_it",
+            Snap::new(40)
+                .proc(40, 1, "watcher", 'S')
+                .proc(41, 40, "worker", 'S')
+                .pipe_fd(40, 3, 1, Access::Read)
+                .pipe_fd(40, 6, 2, Access::Write)
+                .pipe_fd(41, 4, 1, Access::Write)
+                .pipe_fd(41, 5, 2, Access::Read)
+                .fill(1, 6)
+                .fill(2, 0)
+                .blocked(40, "poll", &[0x7ff0, 1, FOREVER])
+                .polled(40, &[(3, false, false)])
+                .blocked(41, "read", &[5, 0, 64])
+                .done(),
+        ),
+    ]
+}
+
+#[test]
+fn multiplexers_watching_for_the_other_side_to_go_read_as_in_the_snapshots() {
+    for (name, snap) in hangup_watches() {
+        insta::assert_snapshot!(format!("{name}_en"), snapshot_text(&snap, Lang::En));
+        insta::assert_snapshot!(format!("{name}_zh"), snapshot_text(&snap, Lang::Zh));
+        insta::assert_snapshot!(format!("{name}_json"), snapshot_json(&snap));
+        if waitfor::analyse(&snap).hangs.is_empty() {
+            continue;
+        }
+        insta::assert_snapshot!(format!("stall_{name}_en"), stall_text(&snap, Lang::En));
+        insta::assert_snapshot!(format!("stall_{name}_zh"), stall_text(&snap, Lang::Zh));
+    }
+}
+
 fn python_and_cat(call: &str, args: &[u64]) -> Snap {
     Snap::new(28418)
         .proc(28418, 1, "python3", 'S')
@@ -971,6 +1061,7 @@ fn snapshot_of_a_real_hang_reads_as_in_the_snapshots() {
         "lost_sigchld",
         "fork_copied_lock",
         "event_loop",
+        "poll_for_reader_exit",
     ] {
         let hung = Hung::start(name);
         let pid = hung.0.id().to_string();
@@ -1009,6 +1100,7 @@ fn record_explains_a_real_hang_as_in_the_snapshots() {
         "lost_sigchld",
         "fork_copied_lock",
         "event_loop",
+        "poll_for_reader_exit",
     ] {
         let bin = common::try_fixture_from("hang", name, &[]).expect("the fixture builds");
         for lang in ["en", "zh"] {

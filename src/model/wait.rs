@@ -59,8 +59,16 @@ pub enum Wait {
         /// The call (`select`, `pselect6`, `poll`, `ppoll`, `epoll_wait`,
         /// `epoll_pwait`, `epoll_pwait2`).
         call: String,
-        /// The pipe ends it waits on, in fd order.
+        /// The pipe ends it waits on for data, EOF, room or EPIPE, in fd
+        /// order.
         fds: Vec<PolledPipe>,
+        /// The ends it watches only for the other side to go, in fd order:
+        /// a write end asked for no room (poll events 0 or POLLIN, epoll
+        /// without EPOLLOUT, select's readfds) wakes only once its last
+        /// reader is gone, a read end asked for no data (poll and epoll
+        /// without POLLIN) only once its last writer is gone.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hangup: Vec<PolledPipe>,
     },
     /// An event loop: an untimed multiplexer on pipe ends (maybe none) and
     /// on wake-up channels (an eventfd, a socket pair, a self-pipe) that
@@ -73,8 +81,9 @@ pub enum Wait {
         fds: Vec<PolledPipe>,
         /// Its own wake-up fds.
         wake: Vec<WakeFd>,
-        /// Write ends it watches only for an error (every reader gone),
-        /// not for room: asyncio watches a subprocess's stdin pipe so.
+        /// Ends it watches only for the other side to go, as in
+        /// [`Wait::Poll`]: asyncio watches a subprocess's stdin pipe for an
+        /// error (every reader gone), not for room.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         hangup: Vec<PolledPipe>,
     },
@@ -393,18 +402,12 @@ fn loop_wait(snap: &Snapshot, t: &Task, call: String, set: &[Polled]) -> Wait {
         };
     }
     match poll_wait(table, call, &rest) {
-        Wait::Poll { call, fds } => {
-            let asked_room = |fd: i32| rest.iter().any(|p| p.fd == fd && p.write);
-            let (hangup, fds): (Vec<PolledPipe>, Vec<PolledPipe>) = fds
-                .into_iter()
-                .partition(|f| f.write && !f.read && !asked_room(f.fd));
-            Wait::Loop {
-                call,
-                fds,
-                wake,
-                hangup,
-            }
-        }
+        Wait::Poll { call, fds, hangup } => Wait::Loop {
+            call,
+            fds,
+            wake,
+            hangup,
+        },
         other => other,
     }
 }
@@ -417,7 +420,9 @@ fn poll_wait(table: &[Fd], call: String, set: &[Polled]) -> Wait {
     if set.is_empty() {
         return Wait::Signal { call };
     }
+    let select = matches!(call.as_str(), "select" | "pselect6");
     let mut fds = Vec::new();
+    let mut hangup = Vec::new();
     for p in set {
         match table.iter().find(|f| f.fd == p.fd) {
             Some(Fd {
@@ -425,20 +430,16 @@ fn poll_wait(table: &[Fd], call: String, set: &[Polled]) -> Wait {
                 access,
                 ..
             }) => {
-                // poll and epoll report a hang-up (every writer gone, for a
-                // read end) and an error (every reader gone, for a write
-                // end) whatever was asked, and select counts them as ready:
-                // a one-way end waits on the other side's holders whatever
-                // the interest. A FIFO open O_RDWR never sees either.
-                let read = access.reads() && (p.read || !access.writes());
-                let write = access.writes() && (p.write || !access.reads());
-                if read || write {
-                    fds.push(PolledPipe {
-                        fd: p.fd,
-                        pipe: pipe.clone(),
-                        read,
-                        write,
-                    });
+                let end = |read: bool, write: bool| PolledPipe {
+                    fd: p.fd,
+                    pipe: pipe.clone(),
+                    read,
+                    write,
+                };
+                match pipe_interest(*access, p.read, p.write, select) {
+                    Interest::Ready { read, write } => fds.push(end(read, write)),
+                    Interest::Hangup { write } => hangup.push(end(!write, write)),
+                    Interest::Never => {}
                 }
             }
             Some(f) => {
@@ -455,13 +456,63 @@ fn poll_wait(table: &[Fd], call: String, set: &[Polled]) -> Wait {
             }
         }
     }
-    if fds.is_empty() {
+    if fds.is_empty() && hangup.is_empty() {
         return Wait::External {
             call,
             what: String::new(),
         };
     }
-    Wait::Poll { call, fds }
+    Wait::Poll { call, fds, hangup }
+}
+
+/// What wakes a multiplexer on one pipe end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Interest {
+    /// Data or EOF (`read`), room or EPIPE (`write`).
+    Ready { read: bool, write: bool },
+    /// Only the other side going: every reader of a write end (`write`),
+    /// every writer of a read end.
+    Hangup { write: bool },
+    /// Nothing ever.
+    Never,
+}
+
+/// What wakes a multiplexer on a pipe end opened with `access`, asked for
+/// `read` (POLLIN, EPOLLIN, select's readfds) and `write` (POLLOUT,
+/// EPOLLOUT, select's writefds).
+///
+/// fs/pipe.c pipe_poll(): a read end is readable (EPOLLIN) when the pipe
+/// holds data and hung up (EPOLLHUP) once every writer is gone; a write end
+/// is writable (EPOLLOUT) when it has room and in error (EPOLLERR) once
+/// every reader is gone; a read end is never in error nor a write end hung
+/// up. poll(2) and epoll(7) always report EPOLLHUP and EPOLLERR, asked or
+/// not ("events ... may be 0, in which case the only events that can be
+/// returned are POLLHUP, POLLERR, and POLLNVAL"); select counts EPOLLHUP
+/// and EPOLLERR as ready in readfds, EPOLLERR in writefds, neither in
+/// exceptfds (fs/select.c POLLIN_SET, POLLOUT_SET, POLLEX_SET). A FIFO
+/// open O_RDWR is its own reader and writer: it never sees either.
+fn pipe_interest(
+    access: super::snapshot::Access,
+    read: bool,
+    write: bool,
+    select: bool,
+) -> Interest {
+    match (access.reads(), access.writes()) {
+        (true, true) if read || write => Interest::Ready { read, write },
+        (true, false) if read => Interest::Ready {
+            read: true,
+            write: false,
+        },
+        // select: a read end is never in error, so writefds and exceptfds
+        // never wake on it.
+        (true, false) if !select => Interest::Hangup { write: false },
+        (false, true) if write => Interest::Ready {
+            read: false,
+            write: true,
+        },
+        (false, true) if read || !select => Interest::Hangup { write: true },
+        _ => Interest::Never,
+    }
 }
 
 #[cfg(test)]
@@ -559,6 +610,37 @@ mod tests {
         assert_eq!(classify(&s, &t), Wait::Futex { shared: true });
         let (s, t) = blocked("poll", &[0x7ff, 1, 500], Vec::new());
         assert!(matches!(classify(&s, &t), Wait::Sleeping { .. }));
+    }
+
+    #[test]
+    fn what_wakes_a_multiplexer_on_a_pipe_end_follows_pipe_poll() {
+        use Access::{Read, ReadWrite, Write};
+        let ready = |read, write| Interest::Ready { read, write };
+        let hangup = |write| Interest::Hangup { write };
+        // (access, asked read, asked write, select) -> what wakes it.
+        let table = [
+            (Read, true, false, false, ready(true, false)),
+            (Read, false, false, false, hangup(false)),
+            (Read, false, true, false, hangup(false)),
+            (Read, true, false, true, ready(true, false)),
+            (Read, false, true, true, Interest::Never),
+            (Read, false, false, true, Interest::Never),
+            (Write, false, true, false, ready(false, true)),
+            (Write, false, false, false, hangup(true)),
+            (Write, true, false, false, hangup(true)),
+            (Write, false, true, true, ready(false, true)),
+            (Write, true, false, true, hangup(true)),
+            (Write, false, false, true, Interest::Never),
+            (ReadWrite, true, false, false, ready(true, false)),
+            (ReadWrite, false, false, false, Interest::Never),
+        ];
+        for (access, read, write, select, want) in table {
+            assert_eq!(
+                pipe_interest(access, read, write, select),
+                want,
+                "{access:?} read {read} write {write} select {select}"
+            );
+        }
     }
 
     #[test]

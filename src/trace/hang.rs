@@ -68,6 +68,11 @@ pub enum WaitTarget {
 }
 
 /// A pipe end a multiplexer (select, poll, epoll) waits on.
+///
+/// In a `hangup` list (the ends a multiplexer watches only for the other
+/// side to go, not for data or room) `read` marks a read end, woken once
+/// its last writer is gone (POLLHUP), and `write` a write end, woken once
+/// its last reader is gone (POLLERR).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolledPipe {
     /// The fd.
@@ -193,6 +198,10 @@ pub enum Doing {
         call: String,
         /// The ends.
         fds: Vec<PolledPipe>,
+        /// Ends it watches only for the other side to go (every reader of
+        /// a write end, every writer of a read end).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hangup: Vec<PolledPipe>,
     },
     /// Opening a FIFO.
     OpenFifo {
@@ -216,6 +225,9 @@ pub enum Doing {
         call: String,
         /// The pipe ends.
         fds: Vec<PolledPipe>,
+        /// Ends it watches only for the other side to go.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hangup: Vec<PolledPipe>,
     },
 }
 
@@ -386,6 +398,11 @@ pub enum Step {
         /// Each end it could wake on, with the holders of the other side,
         /// the one the next task of the cycle holds last.
         clauses: Vec<PollClause>,
+        /// Ends it watches only for the other side to go, with who holds
+        /// that side (`write`: a write end, waiting for its last reader;
+        /// else a read end, waiting for its last writer), by fd.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hangup: Vec<(i32, PollClause)>,
         /// What the next task of the cycle does.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         then: Option<Then>,
@@ -486,8 +503,9 @@ pub enum Step {
         wake: Vec<WakeFd>,
         /// Each end it could wake on, with the holders of the other side.
         clauses: Vec<PollClause>,
-        /// Write ends it watches only for their last reader to close
-        /// them, with those readers.
+        /// Ends it watches only for the other side to go (write ends for
+        /// their last reader, read ends for their last writer), with who
+        /// holds that side.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         hangup: Vec<(i32, PollClause)>,
         /// What the next task of the cycle does.
@@ -688,6 +706,40 @@ pub enum Fix {
         call: String,
         /// The pipe.
         pipe: String,
+    },
+    /// A multiplexer watches a write end it holds for its last reader to
+    /// go, while that reader reads the pipe until EOF, which needs this
+    /// write end closed: close it once written, and wait for the reader
+    /// some other way (waitpid, a pidfd).
+    CloseWatchedWriteEnd {
+        /// The process to close them in (the poller).
+        holder: Pid,
+        /// Its write-end fds.
+        fds: Vec<i32>,
+        /// The reader waiting for EOF.
+        reader: Pid,
+        /// The multiplexer.
+        call: String,
+        /// The pipe.
+        pipe: String,
+    },
+    /// A multiplexer watches a pipe end only for the other side to go
+    /// (every reader of a write end, every writer of a read end): the
+    /// holder of that side should close it once done with it.
+    CloseForHangup {
+        /// The process to close them in (may be the waiter itself).
+        holder: Pid,
+        /// Its fds on the other side.
+        fds: Vec<i32>,
+        /// The waiting process.
+        waiter: Pid,
+        /// The multiplexer.
+        call: String,
+        /// The pipe.
+        pipe: String,
+        /// The watched end is a write end (the holder's fds are read
+        /// ends), not a read end.
+        write: bool,
     },
     /// A holder of a file lock waits for the process that wants it:
     /// release it before waiting, or take it in the child only.
@@ -929,6 +981,14 @@ mod tests {
                         itself: true,
                     }],
                 }],
+                hangup: vec![(
+                    5,
+                    PollClause {
+                        pipe: "pipe:[2]".into(),
+                        write: true,
+                        holders: Vec::new(),
+                    },
+                )],
                 then: None,
                 end: End::Cycle,
             }],

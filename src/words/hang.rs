@@ -324,6 +324,29 @@ mod tests {
                 pipe: "pipe:[2]".into(),
                 fd: 7,
             },
+            Fix::CloseWatchedWriteEnd {
+                holder: 5,
+                fds: vec![4],
+                reader: 6,
+                call: "poll".into(),
+                pipe: "pipe:[2]".into(),
+            },
+            Fix::CloseForHangup {
+                holder: 6,
+                fds: vec![3],
+                waiter: 5,
+                call: "poll".into(),
+                pipe: "pipe:[2]".into(),
+                write: true,
+            },
+            Fix::CloseForHangup {
+                holder: 5,
+                fds: vec![3],
+                waiter: 5,
+                call: "epoll_wait".into(),
+                pipe: "pipe:[2]".into(),
+                write: false,
+            },
         ];
         for f in &fixes {
             let (en, zh) = (fix(Lang::En, f), fix(Lang::Zh, f));
@@ -333,6 +356,10 @@ mod tests {
         assert_eq!(
             fix(Lang::En, &fixes[3]),
             "close fd 4 and 6 in 5 as soon as it has written all it will (close it after fork where it is not needed, or make it close-on-exec): 6 sees EOF only once every write end of pipe:[2] is closed"
+        );
+        assert_eq!(
+            fix(Lang::En, &fixes[8]),
+            "close fd 3 (its own copy of the write end of pipe:[2]) in 5 before waiting in epoll_wait: pipe:[2] loses its last writer only once every write end is closed, its own included"
         );
         assert_eq!(
             fix(Lang::Zh, &fixes[5]),

@@ -17,6 +17,15 @@
 //!   inheritance and is not a writer (a multiprocessing worker forked after
 //!   the pipe was made). It should close it or not inherit it.
 //!
+//! - A multiplexer watches a write end it holds only for its last reader
+//!   to go (poll events 0), while that reader reads the pipe until EOF:
+//!   the EOF needs this very write end closed, so the fix is to close it
+//!   once written and learn of the reader's end some other way (waitpid),
+//!   not "close it before polling" as if it polled something else.
+//! - A multiplexer watches an end only for the other side to go, and a
+//!   holder of that side is blocked elsewhere: that holder should close
+//!   its end once done with it (the poller's own copy included).
+//!
 //! Anything less certain keeps the generic fix of `graph.rs`.
 
 use super::graph::{who, Graph};
@@ -56,6 +65,75 @@ impl Graph<'_> {
             _ => {}
         }
         self.inherited_write_end(t.pid, t.ppid, next, pipe)
+    }
+
+    /// The fix for the cycle edge between task `i` and `next` when one of
+    /// them is a multiplexer watching a pipe end only for the other side to
+    /// go, and the other holds that side.
+    pub(super) fn hangup_fix(&self, i: usize, next: usize) -> Option<Fix> {
+        let (t, nt) = (&self.snap.tasks[i], &self.snap.tasks[next]);
+        // A reader of pipe X waits for EOF from a poller watching its write
+        // end of X for that reader to go.
+        if let Wait::ReadPipe { pipe, .. } = &self.waits[i] {
+            let Wait::Poll { call, hangup, .. } = &self.waits[next] else {
+                return None;
+            };
+            if nt.pid == t.pid || !hangup.iter().any(|h| h.write && &h.pipe == pipe) {
+                return None;
+            }
+            return Some(self.watched_write_end(nt.pid, t.pid, call, pipe));
+        }
+        let Wait::Poll { call, hangup, .. } = &self.waits[i] else {
+            return None;
+        };
+        for h in hangup {
+            let (readers, writers) = self.snap.holders(&h.pipe);
+            let others = if h.write { readers } else { writers };
+            let fds: Vec<i32> = others
+                .iter()
+                .filter(|o| o.0 == nt.pid)
+                .map(|o| o.1)
+                .collect();
+            if fds.is_empty() {
+                continue;
+            }
+            return match &self.waits[next] {
+                Wait::ReadPipe { pipe, .. } if h.write && pipe == &h.pipe && nt.pid != t.pid => {
+                    Some(self.watched_write_end(t.pid, nt.pid, call, pipe))
+                }
+                // Blocked on the same pipe the other way (writing it full
+                // while the poller does not read): closing is no fix.
+                Wait::ReadPipe { pipe, .. } | Wait::WritePipe { pipe, .. } if pipe == &h.pipe => {
+                    None
+                }
+                _ => Some(Fix::CloseForHangup {
+                    holder: nt.pid,
+                    fds,
+                    waiter: t.pid,
+                    call: call.clone(),
+                    pipe: h.pipe.clone(),
+                    write: h.write,
+                }),
+            };
+        }
+        None
+    }
+
+    /// [`Fix::CloseWatchedWriteEnd`]: poller `holder` watches its write
+    /// end of `pipe` for `reader`, which reads it until EOF.
+    fn watched_write_end(&self, holder: i32, reader: i32, call: &str, pipe: &str) -> Fix {
+        let (_, writers) = self.snap.holders(pipe);
+        Fix::CloseWatchedWriteEnd {
+            holder,
+            fds: writers
+                .iter()
+                .filter(|w| w.0 == holder)
+                .map(|w| w.1)
+                .collect(),
+            reader,
+            call: call.to_string(),
+            pipe: pipe.to_string(),
+        }
     }
 
     /// [`Fix::InheritedWriteEnd`] when process `next` got its write ends of

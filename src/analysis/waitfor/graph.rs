@@ -75,14 +75,34 @@ fn pipe_releasers(snap: &Snapshot, pipe: &str, write: bool) -> Releasers {
     Releasers::Procs(dedup(others.into_iter().map(|h| h.0).collect()))
 }
 
+/// Who can release a multiplexer through the ends it watches only for the
+/// other side to go: every holder of that side must close it (a write
+/// end's readers, a read end's writers), whatever data or room the pipe
+/// has. None when one of them has no such holder left (its POLLERR or
+/// POLLHUP is due).
+fn hangup_closers(snap: &Snapshot, hangup: &[PolledPipe]) -> Option<Vec<Pid>> {
+    let mut closers = Vec::new();
+    for h in hangup {
+        let (readers, writers) = snap.holders(&h.pipe);
+        let others = if h.write { readers } else { writers };
+        if others.is_empty() {
+            return None;
+        }
+        closers.extend(others.into_iter().map(|o| o.0));
+    }
+    Some(closers)
+}
+
 pub(super) fn releasers(snap: &Snapshot, t: &Task, w: &Wait) -> Releasers {
     match w {
         Wait::ReadPipe { pipe, .. } => pipe_releasers(snap, pipe, false),
         Wait::WritePipe { pipe, .. } => pipe_releasers(snap, pipe, true),
-        Wait::Poll { fds, .. } => {
+        Wait::Poll { fds, hangup, .. } => {
             // Any one fd becoming ready releases it: the union of the
             // releasers of each, free as soon as one is.
-            let mut all = Vec::new();
+            let Some(mut all) = hangup_closers(snap, hangup) else {
+                return Releasers::Free;
+            };
             for f in fds {
                 for (wanted, write) in [(f.read, false), (f.write, true)] {
                     if !wanted {
@@ -105,18 +125,14 @@ pub(super) fn releasers(snap: &Snapshot, t: &Task, w: &Wait) -> Releasers {
             if fds.is_empty() && hangup.is_empty() {
                 return Releasers::Anyone;
             }
-            // A write end watched for an error waits for its readers to go.
-            let mut closers = Vec::new();
-            for h in hangup {
-                let (readers, _) = snap.holders(&h.pipe);
-                if readers.is_empty() {
-                    return Releasers::Free;
-                }
-                closers.extend(readers.into_iter().map(|r| r.0));
-            }
+            // An end watched for the other side to go waits for its holders.
+            let Some(closers) = hangup_closers(snap, hangup) else {
+                return Releasers::Free;
+            };
             let polled = Wait::Poll {
                 call: String::new(),
                 fds: fds.clone(),
+                hangup: Vec::new(),
             };
             let of_fds = if fds.is_empty() {
                 Releasers::Procs(Vec::new())
@@ -614,31 +630,19 @@ impl Graph<'_> {
                 write: *write,
                 end,
             },
-            Wait::Poll { call, fds: polled } => {
-                for f in polled {
-                    add_pipe(&f.pipe);
-                    let role = if f.read {
-                        FdRole::BlockedReader
-                    } else {
-                        FdRole::BlockedWriter
-                    };
-                    fds.push(hang_fd(t.pid, f.fd, &f.pipe, role));
-                    for (wanted, writers, role) in [
-                        (f.read, true, FdRole::Writer),
-                        (f.write, false, FdRole::Reader),
-                    ] {
-                        if wanted {
-                            for (p, fd) in self.holders(t, &f.pipe, writers).1 {
-                                fds.push(hang_fd(p, fd, &f.pipe, role));
-                            }
-                        }
-                    }
-                }
+            Wait::Poll {
+                call,
+                fds: polled,
+                hangup,
+            } => {
+                self.poll_fds(t, polled, fds, &mut add_pipe);
+                self.poll_fds(t, hangup, fds, &mut add_pipe);
                 Step::Poll {
                     who: me,
                     call: call.clone(),
                     fds: polled.clone(),
                     clauses: self.poll_clauses(t, next, polled),
+                    hangup: self.hangup_clauses(t, hangup),
                     then: self.then(i, next),
                     end,
                 }
@@ -651,19 +655,7 @@ impl Graph<'_> {
             } => {
                 self.poll_fds(t, polled, fds, &mut add_pipe);
                 self.poll_fds(t, hangup, fds, &mut add_pipe);
-                let hangup = hangup
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.fd,
-                            PollClause {
-                                pipe: h.pipe.clone(),
-                                write: true,
-                                holders: self.holders(t, &h.pipe, false).0,
-                            },
-                        )
-                    })
-                    .collect();
+                let hangup = self.hangup_clauses(t, hangup);
                 Step::Loop {
                     who: me,
                     call: call.clone(),
@@ -744,6 +736,25 @@ impl Graph<'_> {
         }
     }
 
+    /// The ends `t` watches only for the other side to go, each by fd with
+    /// the holders of that side (a write end's readers, a read end's
+    /// writers).
+    fn hangup_clauses(&self, t: &Task, hangup: &[PolledPipe]) -> Vec<(i32, PollClause)> {
+        hangup
+            .iter()
+            .map(|h| {
+                (
+                    h.fd,
+                    PollClause {
+                        pipe: h.pipe.clone(),
+                        write: h.write,
+                        holders: self.holders(t, &h.pipe, !h.write).0,
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// What task `t`, blocked on the pipe ends `fds`, waits for: each end it
     /// could wake on, and who holds the other side of each; the end that
     /// `next` (in a cycle) holds comes last, just before what `next` does.
@@ -791,15 +802,19 @@ impl Graph<'_> {
                 pipe: pipe.clone(),
                 fd: *fd,
             },
-            Wait::Poll { call, fds } => Doing::Poll {
+            Wait::Poll { call, fds, hangup } => Doing::Poll {
                 call: call.clone(),
                 fds: fds.clone(),
+                hangup: hangup.clone(),
             },
             Wait::OpenFifo { path, .. } => Doing::OpenFifo { path: path.clone() },
             Wait::Futex { .. } => Doing::Futex,
-            Wait::Loop { call, fds, .. } => Doing::Loop {
+            Wait::Loop {
+                call, fds, hangup, ..
+            } => Doing::Loop {
                 call: call.clone(),
                 fds: fds.clone(),
+                hangup: hangup.clone(),
             },
             Wait::Lock { call, fd, .. } => Doing::Lock {
                 call: call.clone(),
@@ -824,6 +839,9 @@ impl Graph<'_> {
             let t = &self.snap.tasks[i];
             let next = cyc[(k + 1) % cyc.len()];
             let nt = &self.snap.tasks[next];
+            if let Some(f) = self.hangup_fix(i, next) {
+                return f;
+            }
             if let Some(f) = self.read_edge_fix(i, next) {
                 return f;
             }
@@ -919,7 +937,7 @@ impl Graph<'_> {
         for (k, &i) in cyc.iter().enumerate() {
             let t = &self.snap.tasks[i];
             let nt = &self.snap.tasks[cyc[(k + 1) % cyc.len()]];
-            let Wait::Poll { call, fds } = &self.waits[i] else {
+            let Wait::Poll { call, fds, .. } = &self.waits[i] else {
                 continue;
             };
             for f in fds.iter().filter(|f| f.read) {

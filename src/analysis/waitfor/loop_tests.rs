@@ -6,7 +6,7 @@
 use super::snap_builder::Snap;
 use super::{analyse, HangKind, Wait};
 use crate::model::snapshot::Access;
-use crate::trace::hang::{Fix, Step, WakeKind};
+use crate::trace::hang::{Doing, Fix, Step, WakeKind};
 
 /// Loop 1 waits in epoll on the reply pipe 1 (fd 5) and its wake-up fds;
 /// worker 2 reads the request pipe 2, whose write end (fd 6) the loop
@@ -143,4 +143,18 @@ fn a_write_end_watched_only_for_its_readers_to_go_waits_for_them_whatever_room_i
         Wait::Loop { hangup, .. } if hangup.len() == 1 && hangup[0].fd == 6
     ));
     assert_eq!(r.hangs.len(), 1, "{:#?}", r.hangs);
+    // The worker's step says what the loop waits for, the watched end too.
+    let then = r.hangs[0]
+        .facts
+        .steps
+        .iter()
+        .find_map(|st| match st {
+            Step::ReadPipe { who, then, .. } if who.pid == 2 => then.clone(),
+            _ => None,
+        })
+        .expect("the worker's step says what the loop does");
+    assert!(
+        matches!(&then.doing, Doing::Loop { fds, hangup, .. } if fds[0].fd == 5 && hangup[0].fd == 6),
+        "{then:?}"
+    );
 }

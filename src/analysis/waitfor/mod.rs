@@ -25,6 +25,10 @@
 //!   writer of each pipe it would read, a reader of each pipe it would
 //!   write). An fd that is not a pipe (a socket, a terminal, an eventfd)
 //!   makes the wait external: someone outside may make it ready.
+//!   An end watched only for the other side to go (poll events 0, no
+//!   EPOLLOUT on a write end, no POLLIN on a read end) is woken only by
+//!   POLLERR or POLLHUP: it waits for every holder of the other side to
+//!   close it, whatever data or room the pipe has.
 //!
 //! A task is *stuck* when every process that could release it is stuck too
 //! (the greatest fixpoint: start from every blocked task, and free those
@@ -57,6 +61,8 @@ mod eof;
 mod fixes;
 mod forked;
 mod graph;
+#[cfg(test)]
+mod hangup_tests;
 mod locks;
 #[cfg(test)]
 mod loop_tests;

@@ -503,7 +503,7 @@ fn a_select_on_the_output_of_a_child_fed_without_eof_is_a_cycle() {
         .any(|f| f.pid == 28418 && f.fd == 4 && f.role == FdRole::Writer));
     assert!(matches!(
         &r.wait(28418).unwrap().wait,
-        Wait::Poll { call, fds } if call == "pselect6" && fds.len() == 1 && fds[0].read
+        Wait::Poll { call, fds, .. } if call == "pselect6" && fds.len() == 1 && fds[0].read
     ));
 }
 

@@ -155,6 +155,41 @@ fn poll_targets(fds: &[PolledPipe], via: bool) -> String {
     parts.join(" or ")
 }
 
+/// `for pipe:[5] via fd 4 to lose its last reader` (`via`), or `for
+/// pipe:[5] (fd 4) to lose its last reader`: an end watched only for the
+/// other side to go.
+fn hangup_target(h: &PolledPipe, via: bool) -> String {
+    let (fd, pipe) = (h.fd, visible(&h.pipe));
+    let side = if h.write { "reader" } else { "writer" };
+    if via {
+        format!("for {pipe} via fd {fd} to lose its last {side}")
+    } else {
+        format!("for {pipe} (fd {fd}) to lose its last {side}")
+    }
+}
+
+/// `the read end of pipe:[5] is still open in 4102 (cat) fd 3`: who holds
+/// the other side of an end watched only for it to go.
+fn hangup_said(c: &PollClause) -> String {
+    format!(
+        "the {} end of {} is still open in {}",
+        if c.write { "read" } else { "write" },
+        visible(&c.pipe),
+        holders(&c.holders)
+    )
+}
+
+/// What a multiplexer waits for: its ends' targets, then the ends it
+/// watches only for the other side to go.
+fn poll_and_hangup_targets(fds: &[PolledPipe], hangup: &[PolledPipe], via: bool) -> String {
+    let mut targets = Vec::new();
+    if !fds.is_empty() {
+        targets.push(poll_targets(fds, via));
+    }
+    targets.extend(hangup.iter().map(|h| hangup_target(h, via)));
+    targets.join(" or ")
+}
+
 /// `, which is blocked in wait4 for 4102`: what the next task does.
 fn then(t: &Option<Then>) -> String {
     let Some(t) = t else {
@@ -169,19 +204,22 @@ fn then(t: &Option<Then>) -> String {
         Doing::WritePipe { pipe, fd } => {
             format!("blocked writing to {} (fd {fd})", visible(pipe))
         }
-        Doing::Poll { call, fds } => {
-            format!("blocked in {call} waiting {}", poll_targets(fds, false))
+        Doing::Poll { call, fds, hangup } => {
+            format!(
+                "blocked in {call} waiting {}",
+                poll_and_hangup_targets(fds, hangup, false)
+            )
         }
         Doing::OpenFifo { path } => format!("blocked opening {}", visible(path)),
         Doing::Futex => "waiting on a futex".into(),
         Doing::Lock { call, fd } => format!("blocked in {call} taking a lock via fd {fd}"),
         Doing::Blocked => "blocked too".into(),
-        Doing::Loop { call, fds } if fds.is_empty() => {
+        Doing::Loop { call, fds, hangup } if fds.is_empty() && hangup.is_empty() => {
             format!("blocked in {call}, an event loop waiting on its own wake-up fds only")
         }
-        Doing::Loop { call, fds } => format!(
+        Doing::Loop { call, fds, hangup } => format!(
             "blocked in {call}, an event loop waiting {}",
-            poll_targets(fds, false)
+            poll_and_hangup_targets(fds, hangup, false)
         ),
     };
     match t.thread {
@@ -384,15 +422,26 @@ pub(super) fn step(s: &Step) -> String {
             call,
             fds,
             clauses,
+            hangup,
             then: t,
             end: e,
         } => {
-            let one = clauses.len() == 1;
-            let said: Vec<String> = clauses.iter().map(|c| clause(c, one)).collect();
+            let one = clauses.len() + hangup.len() == 1;
+            let mut said: Vec<String> = clauses.iter().map(|c| clause(c, one)).collect();
+            said.extend(hangup.iter().map(|(_, c)| hangup_said(c)));
+            let watched: Vec<PolledPipe> = hangup
+                .iter()
+                .map(|(fd, c)| PolledPipe {
+                    fd: *fd,
+                    pipe: c.pipe.clone(),
+                    read: !c.write,
+                    write: c.write,
+                })
+                .collect();
             format!(
                 "{} is blocked in {call} waiting {}; {}{}{}",
                 who(w),
-                poll_targets(fds, true),
+                poll_and_hangup_targets(fds, &watched, true),
                 if one {
                     said.join("; ")
                 } else {
@@ -510,19 +559,14 @@ pub(super) fn step(s: &Step) -> String {
             }
             for (fd, c) in hangup {
                 targets.push(format!(
-                    "for {} via fd {fd} to lose its last reader",
-                    visible(&c.pipe)
+                    "for {} via fd {fd} to lose its last {}",
+                    visible(&c.pipe),
+                    if c.write { "reader" } else { "writer" }
                 ));
             }
             let one = clauses.len() + hangup.len() == 1;
             let mut said: Vec<String> = clauses.iter().map(|c| clause(c, one)).collect();
-            for (_, c) in hangup {
-                said.push(format!(
-                    "the read end of {} is still open in {}",
-                    visible(&c.pipe),
-                    holders(&c.holders)
-                ));
-            }
+            said.extend(hangup.iter().map(|(_, c)| hangup_said(c)));
             format!(
                 "{} is blocked in {call}, an event loop waiting {} and on {own}; {}{}{}",
                 who(w),
@@ -603,6 +647,32 @@ pub(super) fn fix(f: &Fix) -> String {
             nums(fds),
             visible(pipe)
         ),
+        Fix::CloseWatchedWriteEnd { holder, fds, reader, call, pipe } => {
+            let pipe = visible(pipe);
+            format!(
+                "close fd {} in {holder} as soon as it has written all it will, and do not wait in {call} for {pipe} to lose its last reader (to learn that {reader} is done, wait for it with waitpid or a pidfd): {reader} reads {pipe} until EOF, which comes only once every write end is closed, this one included, so it never closes its read end",
+                nums(fds)
+            )
+        }
+        Fix::CloseForHangup { holder, fds, waiter, call, pipe, write } => {
+            let pipe = visible(pipe);
+            let (end, side) = if *write {
+                ("read", "reader")
+            } else {
+                ("write", "writer")
+            };
+            if holder == waiter {
+                format!(
+                    "close fd {} (its own copy of the {end} end of {pipe}) in {waiter} before waiting in {call}: {pipe} loses its last {side} only once every {end} end is closed, its own included",
+                    nums(fds)
+                )
+            } else {
+                format!(
+                    "close fd {} in {holder} as soon as it is done with it (close it after fork where it is not needed, or make it close-on-exec): {waiter} waits in {call} for {pipe} to lose its last {side}, which happens only once every {end} end is closed",
+                    nums(fds)
+                )
+            }
+        }
         Fix::UnlockBeforeWait { holder, fds, class, path, waiter, call } => format!(
             "in {holder}, release the lock on {} before waiting in {call} ({}, or close fd {}), or take the lock in {waiter} only: {waiter} cannot get it while {holder} holds it",
             visible(path),
@@ -702,7 +772,7 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait, timeout: Option<Timeout>) -> Stri
         Wait::WritePipe { fd, pipe } => {
             format!("writing {} via fd {fd} (full{})", visible(pipe), fill(pipe))
         }
-        Wait::Poll { call, fds } => {
+        Wait::Poll { call, fds, hangup } => {
             let mut ends = Vec::new();
             for f in fds {
                 let (fd, pipe) = (f.fd, visible(&f.pipe));
@@ -719,6 +789,7 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait, timeout: Option<Timeout>) -> Stri
                     ));
                 }
             }
+            ends.extend(hangup.iter().map(|h| hangup_target(h, true)));
             format!("waiting in {call} {}", ends.join(" or "))
         }
         Wait::OpenFifo { path, write } => format!(
@@ -758,13 +829,7 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait, timeout: Option<Timeout>) -> Stri
                     ));
                 }
             }
-            for h in hangup {
-                ends.push(format!(
-                    "for {} via fd {} to lose its last reader",
-                    visible(&h.pipe),
-                    h.fd
-                ));
-            }
+            ends.extend(hangup.iter().map(|h| hangup_target(h, true)));
             ends.push(format!("on its own wake-up {}", wakes(wake)));
             format!("an event loop in {call}, waiting {}", ends.join(" or "))
         }

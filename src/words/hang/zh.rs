@@ -153,6 +153,49 @@ fn poll_targets(fds: &[PolledPipe], via: bool) -> String {
     parts.join(" 或者 ")
 }
 
+/// `pipe:[5] 的读端全部关闭（它通过 fd 4 持有写端）`: an end watched only
+/// for the other side to go.
+fn hangup_target(h: &PolledPipe) -> String {
+    let (fd, pipe) = (h.fd, visible(&h.pipe));
+    if h.write {
+        format!("{pipe} 的读端全部关闭（它通过 fd {fd} 持有写端）")
+    } else {
+        format!("{pipe} 的写端全部关闭（它通过 fd {fd} 持有读端）")
+    }
+}
+
+/// `pipe:[5] 的读端还开在 4102（cat）fd 3 里`: who holds the other side of
+/// an end watched only for it to go.
+fn hangup_said(c: &PollClause) -> String {
+    format!(
+        "{} 的{}端还开在 {} 里",
+        visible(&c.pipe),
+        if c.write { "读" } else { "写" },
+        holders(&c.holders)
+    )
+}
+
+/// What a multiplexer waits for: its ends' targets, then the ends it
+/// watches only for the other side to go.
+fn poll_and_hangup_targets(fds: &[PolledPipe], hangup: &[PolledPipe], via: bool) -> String {
+    let mut targets = Vec::new();
+    if !fds.is_empty() {
+        targets.push(poll_targets(fds, via));
+    }
+    targets.extend(hangup.iter().map(hangup_target));
+    spaced(targets.join(" 或者 "))
+}
+
+/// `s` with a space before it when it starts with a Latin letter or digit
+/// (`等着 pipe:[5]`), as between any Chinese word and Latin text.
+fn spaced(s: String) -> String {
+    if s.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        format!(" {s}")
+    } else {
+        s
+    }
+}
+
 /// `，后者正阻塞在 wait4 里等 4102`: what the next task does.
 fn then(t: &Option<Then>) -> String {
     let Some(t) = t else {
@@ -165,19 +208,22 @@ fn then(t: &Option<Then>) -> String {
         },
         Doing::ReadPipe { pipe, fd } => format!("阻塞在读 {}（fd {fd}）上", visible(pipe)),
         Doing::WritePipe { pipe, fd } => format!("阻塞在写 {}（fd {fd}）上", visible(pipe)),
-        Doing::Poll { call, fds } => {
-            format!("阻塞在 {call} 里等着{}", poll_targets(fds, false))
+        Doing::Poll { call, fds, hangup } => {
+            format!(
+                "阻塞在 {call} 里等着{}",
+                poll_and_hangup_targets(fds, hangup, false)
+            )
         }
         Doing::OpenFifo { path } => format!("阻塞在打开 {} 上", visible(path)),
         Doing::Futex => "在等一个 futex".into(),
         Doing::Lock { call, fd } => format!("阻塞在 {call} 里通过 fd {fd} 加锁"),
         Doing::Blocked => "也阻塞了".into(),
-        Doing::Loop { call, fds } if fds.is_empty() => {
+        Doing::Loop { call, fds, hangup } if fds.is_empty() && hangup.is_empty() => {
             format!("作为事件循环阻塞在 {call} 里，只等着它自己的唤醒通道")
         }
-        Doing::Loop { call, fds } => format!(
+        Doing::Loop { call, fds, hangup } => format!(
             "作为事件循环阻塞在 {call} 里等着{}",
-            poll_targets(fds, false)
+            poll_and_hangup_targets(fds, hangup, false)
         ),
     };
     match t.thread {
@@ -368,15 +414,26 @@ pub(super) fn step(s: &Step) -> String {
             call,
             fds,
             clauses,
+            hangup,
             then: t,
             end: e,
         } => {
-            let one = clauses.len() == 1;
-            let said: Vec<String> = clauses.iter().map(|c| clause(c, one)).collect();
+            let one = clauses.len() + hangup.len() == 1;
+            let mut said: Vec<String> = clauses.iter().map(|c| clause(c, one)).collect();
+            said.extend(hangup.iter().map(|(_, c)| hangup_said(c)));
+            let watched: Vec<PolledPipe> = hangup
+                .iter()
+                .map(|(fd, c)| PolledPipe {
+                    fd: *fd,
+                    pipe: c.pipe.clone(),
+                    read: !c.write,
+                    write: c.write,
+                })
+                .collect();
             format!(
                 "{} 阻塞在 {call} 里，等着{}；{}{}{}",
                 who(w),
-                poll_targets(fds, true),
+                poll_and_hangup_targets(fds, &watched, true),
                 said.join("；"),
                 then(t),
                 end(*e)
@@ -484,19 +541,14 @@ pub(super) fn step(s: &Step) -> String {
             }
             for (fd, c) in hangup {
                 targets.push(format!(
-                    "通过 fd {fd} 等 {} 的读端全部关闭",
-                    visible(&c.pipe)
+                    "通过 fd {fd} 等 {} 的{}端全部关闭",
+                    visible(&c.pipe),
+                    if c.write { "读" } else { "写" }
                 ));
             }
             let one = clauses.len() + hangup.len() == 1;
             let mut said: Vec<String> = clauses.iter().map(|c| clause(c, one)).collect();
-            for (_, c) in hangup {
-                said.push(format!(
-                    "{} 的读端还开在 {} 里",
-                    visible(&c.pipe),
-                    holders(&c.holders)
-                ));
-            }
+            said.extend(hangup.iter().map(|(_, c)| hangup_said(c)));
             format!(
                 "{} 是一个事件循环，阻塞在 {call} 里，等着{}，也等着{own}；{}{}{}",
                 who(w),
@@ -573,6 +625,28 @@ pub(super) fn fix(f: &Fix) -> String {
             nums(fds),
             visible(pipe)
         ),
+        Fix::CloseWatchedWriteEnd { holder, fds, reader, call, pipe } => {
+            let pipe = visible(pipe);
+            format!(
+                "{holder} 一写完就关闭 fd {}，也别在 {call} 里等 {pipe} 的读端全部关闭（想知道 {reader} 什么时候结束，就用 waitpid 或者 pidfd 等它）：{reader} 要把 {pipe} 读到 EOF，而只有所有写端都关闭了才会有 EOF，{holder} 手里这一个也算，所以它永远不会关闭自己的读端",
+                nums(fds)
+            )
+        }
+        Fix::CloseForHangup { holder, fds, waiter, call, pipe, write } => {
+            let pipe = visible(pipe);
+            let end = if *write { "读" } else { "写" };
+            if holder == waiter {
+                format!(
+                    "在 {waiter} 进入 {call} 等待之前关闭 fd {}（它自己手里那份 {pipe} {end}端的副本）：只有所有{end}端都关闭了，{pipe} 才算失去了最后一个{end}者，它自己的那份也算",
+                    nums(fds)
+                )
+            } else {
+                format!(
+                    "{holder} 一用完就关闭 fd {}（不需要它的地方 fork 之后就关，或者设成 close-on-exec）：{waiter} 在 {call} 里等 {pipe} 的{end}端全部关闭，只有所有{end}端都关闭了才会等到",
+                    nums(fds)
+                )
+            }
+        }
         Fix::UnlockBeforeWait { holder, fds, class, path, waiter, call } => format!(
             "让 {holder} 在 {call} 等待之前先释放 {} 上的锁（{}，或者关闭 fd {}），或者只在 {waiter} 里加这把锁：{holder} 拿着锁的时候，{waiter} 永远拿不到它",
             visible(path),
@@ -676,7 +750,7 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait, timeout: Option<Timeout>) -> Stri
                 fill(pipe)
             )
         }
-        Wait::Poll { call, fds } => {
+        Wait::Poll { call, fds, hangup } => {
             let mut ends = Vec::new();
             for f in fds {
                 let (fd, pipe) = (f.fd, visible(&f.pipe));
@@ -693,7 +767,8 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait, timeout: Option<Timeout>) -> Stri
                     ));
                 }
             }
-            format!("在 {call} 里等着{}", ends.join(" 或者 "))
+            ends.extend(hangup.iter().map(hangup_target));
+            format!("在 {call} 里等着{}", spaced(ends.join(" 或者 ")))
         }
         Wait::Loop {
             call,
@@ -719,9 +794,10 @@ pub(super) fn doing(snap: &Snapshot, w: &Wait, timeout: Option<Timeout>) -> Stri
             }
             for h in hangup {
                 ends.push(format!(
-                    "通过 fd {} 等 {} 的读端全部关闭",
+                    "通过 fd {} 等 {} 的{}端全部关闭",
                     h.fd,
-                    visible(&h.pipe)
+                    visible(&h.pipe),
+                    if h.write { "读" } else { "写" }
                 ));
             }
             ends.push(format!("它自己的唤醒通道 {}", wakes(wake)));
