@@ -651,8 +651,11 @@ fn waited_pipes(snap: &Snapshot, t: &Task) -> Vec<(String, bool)> {
     match waitfor::classify(snap, t) {
         Wait::ReadPipe { pipe, .. } => vec![(pipe, false)],
         Wait::WritePipe { pipe, .. } => vec![(pipe, true)],
-        Wait::Poll { fds, .. } | Wait::Loop { fds, .. } => fds
+        // The ends watched only for a hang-up wait on the other side's
+        // holders too: a holder outside the tree must be seen.
+        Wait::Poll { fds, hangup, .. } | Wait::Loop { fds, hangup, .. } => fds
             .into_iter()
+            .chain(hangup)
             .flat_map(|f| {
                 let mut v = Vec::new();
                 if f.read {
