@@ -347,9 +347,21 @@ fn a_never_reaped_child_is_blamed_on_the_program_that_forked_it_not_the_one_exec
     // still running when bash execs cat (with a bare `echo a` it may exit
     // in time for bash to reap it before the exec, and then nothing is left
     // unreaped: a race in the program, not in the tracer).
+    //
+    // One race is left in the program: cat sees EOF when the subshell
+    // closes its files on exit, which is before it becomes a zombie, so
+    // under load cat may exit first and the subshell is then an orphan,
+    // truly never a zombie of cat's. That run is the program's other
+    // outcome, not a wrong finding: it is recorded again (at most 5 runs).
     let cmd = ["bash", "-c", "cat <(sleep 1; echo a)"];
     let plain = Command::new(cmd[0]).args(&cmd[1..]).output().unwrap();
-    let d = run_cmd(&cmd);
+    let mut d = run_cmd(&cmd);
+    for _ in 1..5 {
+        if d.codes() != ["orphan"] {
+            break;
+        }
+        d = run_cmd(&cmd);
+    }
     assert_eq!(
         d.rec.out.stdout, plain.stdout,
         "the traced run printed otherwise"
