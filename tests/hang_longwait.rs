@@ -291,32 +291,9 @@ fn snapshot_explains_a_long_wait_in_a_pipeline_started_untraced() {
 #[test]
 fn ctrl_c_on_a_long_wait_explains_it_before_the_program_dies() {
     let script = repo().join("fixtures/hang/background_job.sh");
-    let dir = tempfile::tempdir().unwrap();
-    let trace = dir.path().join("t.jsonl");
-    let mut g = Group::spawn(
-        forkscope()
-            .args(["--color", "never", "record", "-q", "-o"])
-            .arg(&trace)
-            .arg("--")
-            .arg("sh")
-            .arg(&script)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped()),
-    );
-    // Until cat waits (snapshot of the root sees the long wait).
-    assert!(
-        common::hung_within(&trace, 60),
-        "the long wait never showed"
-    );
-    // As the terminal does on Ctrl-C: SIGINT to the whole foreground group.
-    // SAFETY: killpg takes integers only.
-    unsafe {
-        libc::killpg(g.pid(), libc::SIGINT);
-    }
-    let mut err = String::new();
-    g.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    let _ = g.0.wait();
+    // Until cat waits (snapshot of the root sees the long wait), then
+    // Ctrl-C.
+    let (_, err) = common::ctrl_c_when_hung(&[std::path::PathBuf::from("sh"), script], 60);
     assert!(
         err.contains("SIGINT arrived while the traced processes were stuck"),
         "{err}"

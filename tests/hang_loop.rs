@@ -167,29 +167,7 @@ fn snapshot_names_the_event_loops_deadlock_in_the_program_started_untraced() {
 
 #[test]
 fn ctrl_c_on_an_event_loops_deadlock_explains_it_before_it_dies() {
-    let dir = tempfile::tempdir().unwrap();
-    let trace = dir.path().join("t.jsonl");
-    let mut g = Group::spawn(
-        forkscope()
-            .args(["--color", "never", "record", "-q", "-o"])
-            .arg(&trace)
-            .arg("--")
-            .arg(event_loop())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped()),
-    );
-    assert!(
-        common::hung_within(&trace, 100),
-        "the fixture never looked hung"
-    );
-    // SAFETY: killpg takes integers only.
-    unsafe {
-        libc::killpg(g.pid(), libc::SIGINT);
-    }
-    let mut err = String::new();
-    g.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    let _ = g.0.wait();
+    let (_, err) = common::ctrl_c_when_hung(&[event_loop()], 100);
     assert!(
         err.contains("SIGINT arrived while the traced processes were stuck"),
         "{err}"

@@ -299,3 +299,39 @@ pub fn hung_within(trace: &Path, tries: usize) -> bool {
     }
     false
 }
+
+/// `forkscope record -q` of `argv` in its own process group, interrupted as
+/// a terminal does on Ctrl-C (SIGINT to the whole group) once `snapshot`
+/// calls it hung (within `tries` polls): how forkscope ended and what it
+/// said on stderr (drained all along, so a long report cannot block it).
+pub fn ctrl_c_when_hung<S: AsRef<OsStr>>(
+    argv: &[S],
+    tries: usize,
+) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut g = Group::spawn(
+        forkscope()
+            .args(["--color", "never", "record", "-q", "-o"])
+            .arg(&trace)
+            .arg("--")
+            .args(argv)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped()),
+    );
+    let mut stderr = g.0.stderr.take().unwrap();
+    let drain = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = stderr.read_to_string(&mut err);
+        err
+    });
+    assert!(hung_within(&trace, tries), "the program never looked hung");
+    // SAFETY: killpg takes integers only.
+    unsafe {
+        libc::killpg(g.pid(), libc::SIGINT);
+    }
+    let status = g.0.wait().unwrap();
+    (status, drain.join().unwrap())
+}
