@@ -127,6 +127,8 @@ pub struct Tracer {
     pub sigchld: syscalls::sigchld::Dispositions,
     /// Kernel names of opened files already read (see `procfs::NameCache`).
     pub names: super::procfs::NameCache,
+    /// /proc comm files open for writing (see `syscalls/comm_file.rs`).
+    pub comm_files: super::syscalls::comm_file::CommFiles,
     /// File capabilities of programs exec'd before.
     caps: super::limits::CapsCache,
 }
@@ -193,6 +195,7 @@ impl Tracer {
             unreaped: Default::default(),
             sigchld: Default::default(),
             names: Default::default(),
+            comm_files: Default::default(),
             caps: Default::default(),
         }
     }

@@ -16,7 +16,7 @@ const CLOSE_RANGE_CLOEXEC: u64 = 1 << 2;
 /// Records the close; close_range waits for its exit.
 pub fn entry(t: &mut Tracer, pid: i32, call: Call) -> Result<Entry, RecordError> {
     if call.sys == Sys::Close {
-        if super::comm_file::watching() {
+        if t.comm_files.watching() {
             super::comm_file::closing(t, pid, call.int(0))?;
         }
         t.emit(pid, EventKind::Close { fd: call.int(0) })?;

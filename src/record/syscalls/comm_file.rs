@@ -11,14 +11,12 @@
 //! remembered with the name the task had then; when the opener closes that
 //! fd, the name is read again from /proc and a `rename` is recorded for the
 //! renamed task if it changed. Until something is remembered, a close pays
-//! one relaxed atomic load. Not seen: a name written through an fd that is
-//! closed by exec, close_range, dup2 or the task's exit, or closed by
-//! another thread of its process.
+//! one emptiness check of the tracer's `CommFiles`. Not seen: a name
+//! written through an fd that is closed by exec, close_range, dup2 or the
+//! task's exit, or closed by another thread of its process.
 
 use crate::record::{procfs, tracer::Tracer, RecordError};
 use crate::trace::{EventKind, RawStr};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 /// An open comm file: who opened it, its fd, whose comm it is, and the
 /// name that task had when it was opened.
@@ -29,11 +27,16 @@ struct Open {
     before: Option<RawStr>,
 }
 
-/// The comm files open for writing (the tracer is one thread; the lock is
-/// never contended).
-static OPEN: Mutex<Vec<Open>> = Mutex::new(Vec::new());
-/// `OPEN` is not empty: the one thing a close looks at.
-static WATCHING: AtomicBool = AtomicBool::new(false);
+/// The comm files open for writing, kept by the tracer.
+#[derive(Default)]
+pub struct CommFiles(Vec<Open>);
+
+impl CommFiles {
+    /// Is any comm file remembered? (What a close checks first.)
+    pub fn watching(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
 /// At most this many are remembered (an fd that is never closed, or closed
 /// unseen, is forgotten after that many more).
 const KEPT: usize = 64;
@@ -74,7 +77,7 @@ fn procfs_tgid(tid: i32) -> Option<i32> {
 /// An open by `opener` returned `fd` for `path` (the kernel's name for it
 /// when known) with open `flags`: remembered when it is a comm file opened
 /// for writing. Costs two byte comparisons for any other open.
-pub fn opened(opener: i32, fd: i32, path: &RawStr, flags: Option<u64>) {
+pub fn opened(open: &mut CommFiles, opener: i32, fd: i32, path: &RawStr, flags: Option<u64>) {
     let p = path.as_bytes();
     if fd < 0 || !p.starts_with(b"/proc/") || !p.ends_with(b"/comm") {
         return;
@@ -86,7 +89,7 @@ pub fn opened(opener: i32, fd: i32, path: &RawStr, flags: Option<u64>) {
     let Some(task) = task_of(p, opener) else {
         return;
     };
-    let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
+    let open = &mut open.0;
     open.retain(|o| !(o.opener == opener && o.fd == fd));
     if open.len() >= KEPT {
         open.remove(0);
@@ -97,26 +100,15 @@ pub fn opened(opener: i32, fd: i32, path: &RawStr, flags: Option<u64>) {
         task,
         before: procfs::comm(task),
     });
-    WATCHING.store(true, Ordering::Relaxed);
-}
-
-/// Is any comm file remembered? (What a close checks first.)
-pub fn watching() -> bool {
-    WATCHING.load(Ordering::Relaxed)
 }
 
 /// `opener` is closing `fd`: when it is a remembered comm file, records a
 /// `rename` of its task if the name changed since the open and the task is
 /// in the opener's thread group (the kernel refuses the write otherwise).
 pub fn closing(t: &mut Tracer, opener: i32, fd: i32) -> Result<(), RecordError> {
-    let found = {
-        let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
-        let at = open.iter().position(|o| o.opener == opener && o.fd == fd);
-        let found = at.map(|i| open.remove(i));
-        WATCHING.store(!open.is_empty(), Ordering::Relaxed);
-        found
-    };
-    let Some(o) = found else {
+    let open = &mut t.comm_files.0;
+    let at = open.iter().position(|o| o.opener == opener && o.fd == fd);
+    let Some(o) = at.map(|i| open.remove(i)) else {
         return Ok(());
     };
     let same_group = o.task == opener

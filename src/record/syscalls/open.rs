@@ -128,7 +128,13 @@ pub fn exit(t: &mut Tracer, pid: i32, p: Pending, res: SysResult) -> Result<(), 
     } else {
         (None, None)
     };
-    super::comm_file::opened(pid, fd, kernel_name.as_ref().unwrap_or(&path), flags);
+    super::comm_file::opened(
+        &mut t.comm_files,
+        pid,
+        fd,
+        kernel_name.as_ref().unwrap_or(&path),
+        flags,
+    );
     t.emit(
         pid,
         EventKind::Open {
