@@ -501,10 +501,12 @@ fn mermaid_and_dot_fold_a_make_build_and_a_forty_process_tree_to_fit_a_page() {
     };
     // Forty at once: sh with 17 background sleeps (identical, so drawn as
     // one node) and a 22-stage pipeline (each stage its own box, wired to
-    // its pipes), all children of one sh.
+    // its pipes), all children of one sh. The first stage waits long
+    // enough for every stage to start even on a loaded machine (with 2 s,
+    // CI once had only 38 at once).
     let dir = tempfile::tempdir().unwrap();
     let script = format!(
-        "for i in $(seq 17); do sleep 6 & done; (sleep 2; echo a){} | tr a b; wait",
+        "for i in $(seq 17); do sleep 9 & done; (sleep 5; echo a){} | tr a b; wait",
         " | cat".repeat(20)
     );
     let cmd = ["/bin/sh".as_ref(), "-c".as_ref(), script.as_ref()];
