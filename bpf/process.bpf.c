@@ -1,11 +1,12 @@
 /* The traced tree: fork adds a traced parent's child to the pid set, exit
- * takes the task out. Both are BTF tracepoints (no tracefs needed). */
+ * takes the task out. Both are raw tracepoints (attached by name: no tracefs, and
+ * unlike tp_btf no search of the kernel BTF at load). */
 
 /* clone3's struct clone_args begins with the flags (u64). */
 #define NR_CLONE 56
 #define NR_CLONE3 435
 
-SEC("tp_btf/sched_process_fork")
+SEC("raw_tp/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ppid = BPF_CORE_READ(parent, pid);
@@ -39,7 +40,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
 	__u32 pid = BPF_CORE_READ(p, pid);

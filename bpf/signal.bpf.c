@@ -94,7 +94,7 @@ static __always_inline void emit_signal(int pid, int sig, __u32 at, __u32 stops,
 	bpf_ringbuf_submit(r, QUIET);
 }
 
-SEC("tp_btf/signal_generate")
+SEC("raw_tp/signal_generate")
 int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
 	     struct task_struct *task, int group, int result)
 {
@@ -138,7 +138,7 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
 	return 0;
 }
 
-SEC("tp_btf/signal_deliver")
+SEC("raw_tp/signal_deliver")
 int BPF_PROG(on_signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();

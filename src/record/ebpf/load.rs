@@ -1,15 +1,48 @@
 //! Loading the BPF object (compiled by build.rs) into the kernel and
-//! attaching its programs: BTF tracepoints for fork, exec, exit and
-//! signals, and one on the raw sys_exit tracepoint whose program jumps to
-//! the handler of each syscall forkscope records (bpf/syscalls.h). Every
-//! program is attached by its section, except those reached only through
-//! a program array (named `sys_*` and `tail_*`).
+//! attaching its programs: raw tracepoints for fork, exec, exit and
+//! signals (raw_tp, not tp_btf: those would make libbpf parse the whole
+//! kernel BTF to find their ids), and each syscall's exit tracepoint
+//! (`syscalls:sys_exit_NAME`, one handler shared by a family: `SHARED`).
+//! Every program is attached by its section, except those reached only
+//! through a program array (named `tail_*`). CO-RE relocations use the
+//! minimal BTF build.rs cut for this kernel when it is the build's
+//! (`min_core_btf`), else the kernel's own.
 
 use super::phases::Phases;
 use libbpf_rs::{MapCore, MapFlags, Object, ObjectBuilder};
 
 /// The object file build.rs made.
 static OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/forkscope.bpf.o"));
+
+/// The part of the build machine's kernel BTF that the object's CO-RE
+/// relocations use, and that kernel's identity (build.rs `min_core_btf`;
+/// both empty when the build made none).
+static MIN_CORE_BTF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/min_core.btf"));
+static MIN_CORE_ID: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/min_core.id"));
+
+/// The minimal BTF in a memfd, when this is the kernel it was made for:
+/// libbpf then relocates against a few KB instead of searching the whole
+/// kernel BTF (5 MB), which was half of start-up. Any other kernel gets
+/// the full search (None); so does `FORKSCOPE_EBPF_FULL_BTF=1`.
+fn min_core_btf() -> Option<std::fs::File> {
+    if MIN_CORE_BTF.is_empty()
+        || std::env::var_os("FORKSCOPE_EBPF_FULL_BTF").is_some()
+        || super::kernel_id::kernel_id().as_deref() != Some(MIN_CORE_ID)
+    {
+        return None;
+    }
+    use std::io::Write;
+    // SAFETY: memfd_create with a NUL-terminated name; the fd it returns
+    // is owned by the File from here on.
+    let fd = unsafe { libc::memfd_create(c"forkscope-min-core-btf".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: fd is a new, open fd that nothing else owns.
+    let mut f = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    f.write_all(MIN_CORE_BTF).ok()?;
+    Some(f)
+}
 
 /// The loaded programs and their links (dropping this detaches them all).
 pub struct Loaded {
@@ -139,7 +172,15 @@ pub fn load() -> Result<Loaded, Unavailable> {
     if std::env::var_os("FORKSCOPE_BPF_DEBUG").is_none() {
         libbpf_rs::set_print(None);
     }
-    let mut open = ObjectBuilder::default()
+    let mut builder = ObjectBuilder::default();
+    let min_btf = min_core_btf();
+    if let Some(f) = &min_btf {
+        use std::os::fd::AsRawFd;
+        builder
+            .btf_custom_path(format!("/proc/self/fd/{}", f.as_raw_fd()))
+            .map_err(|e| Unavailable(format!("cannot use the minimal BTF: {e}")))?;
+    }
+    let mut open = builder
         .open_memory(OBJECT)
         .map_err(|e| Unavailable(format!("cannot open the BPF object: {e}")))?;
     // The ring buffer's size (a power of two of at least a page; default
@@ -165,6 +206,7 @@ pub fn load() -> Result<Loaded, Unavailable> {
             Unavailable(format!("the kernel refused the BPF programs: {e}"))
         }
     })?;
+    drop(min_btf);
     phases.mark("load");
     // Attaching a syscall tracepoint waits while another recording's
     // detacher (release_in_background) is taking one off: hold the lock
@@ -235,7 +277,7 @@ fn tracepoint_exists(section: &str) -> bool {
 
 /// The per-syscall tracepoints are attached by the ids tracefs gives:
 /// mount it at its usual place when it is not there (as root; it stays
-/// mounted, as `perf trace` or bpftrace leave it). BTF tracepoints need
+/// mounted, as `perf trace` or bpftrace leave it). Raw tracepoints need
 /// none of it.
 fn tracefs() -> Result<(), Unavailable> {
     let dir = "/sys/kernel/tracing";

@@ -18,13 +18,14 @@
 //! Loader: libbpf-rs over libbpf (vendored, as tracexec does), not aya.
 //! libbpf is the reference implementation of what the C side relies on:
 //! CO-RE relocations against the running kernel's BTF, tracepoint and
-//! tp_btf attach by section name, the BPF ring buffer; the programs stay in
+//! raw tracepoint attach by section name, the BPF ring buffer; the programs stay in
 //! plain C compiled by clang, with the kernel's own helper headers. aya
 //! would spare the C build of libbpf but re-implements relocation, and the
 //! C side would be the same. Skeletons (libbpf-cargo) are not used: one
 //! object, loaded from memory, its maps found by name.
 
 pub mod decode;
+mod kernel_id;
 pub mod launch;
 pub mod load;
 pub mod phases;
