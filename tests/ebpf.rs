@@ -452,6 +452,49 @@ fn renames_by_prctl_pr_set_name_record_the_same_with_ebpf() {
     both_backends_record_the_same_calls(&matrix_program("prctl"));
 }
 
+/// The minimal BTF build.rs cuts for this kernel (bpftool gen
+/// min_core_btf) relocates the programs as the kernel's whole BTF does:
+/// the same calls, fd targets and names either way. The default start uses
+/// it here (the build ran on this kernel: `minimal_btf=1`), and
+/// FORKSCOPE_EBPF_FULL_BTF=1 makes libbpf search the whole kernel BTF.
+#[cfg(feature = "ebpf")]
+#[test]
+fn the_minimal_btf_and_the_kernels_whole_btf_record_the_same_calls() {
+    let traces = tempfile::tempdir().unwrap();
+    for family in ["open", "newfd", "socket"] {
+        let bin = matrix_program(family);
+        let run = |full: bool| {
+            let t = traces.path().join(format!("{family}-{full}.jsonl"));
+            // Its own directory: the programs make files and sockets there.
+            let cwd = tempfile::tempdir().unwrap();
+            let mut c = forkscope();
+            c.args(["record", "-q", "--backend", "ebpf", "-o"])
+                .arg(&t)
+                .arg("--")
+                .arg(&bin)
+                .current_dir(cwd.path())
+                .stdin(Stdio::null())
+                .env("FORKSCOPE_EBPF_PHASES", "1");
+            if full {
+                c.env("FORKSCOPE_EBPF_FULL_BTF", "1");
+            }
+            let out = c.output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(out.status.code().is_some(), "{family}: {err}");
+            let minimal = if full {
+                "minimal_btf=0"
+            } else {
+                "minimal_btf=1"
+            };
+            assert!(err.contains(minimal), "{family}: {err}");
+            calls(&forkscope::trace::read_all(&t).unwrap().1)
+        };
+        let (min, full) = (run(false), run(true));
+        assert!(!min.is_empty(), "{family}: nothing recorded");
+        assert_eq!(min, full, "{family}");
+    }
+}
+
 /// Runs `cmd` natively and recorded with eBPF, both started as a wrapper
 /// like `nohup` or a service manager would: SIGUSR2 and SIGRTMIN+5
 /// blocked, SIGHUP and SIGUSR1 ignored, stdin closed. Returns both outputs.

@@ -206,6 +206,7 @@ pub fn load() -> Result<Loaded, Unavailable> {
             Unavailable(format!("the kernel refused the BPF programs: {e}"))
         }
     })?;
+    let minimal = min_btf.is_some();
     drop(min_btf);
     phases.mark("load");
     // Attaching a syscall tracepoint waits while another recording's
@@ -256,6 +257,7 @@ pub fn load() -> Result<Loaded, Unavailable> {
     phases.mark("attach");
     phases.count("programs", obj.progs().count());
     phases.count("links", links.len());
+    phases.count("minimal_btf", minimal as usize);
     Ok(Loaded { obj, links, phases })
 }
 
