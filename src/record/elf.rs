@@ -28,11 +28,28 @@ impl ElfCache {
         let f = File::open(format!("/proc/{pid}/exe")).ok()?;
         let m = f.metadata().ok()?;
         self.last_exe = Some((pid, m.clone()));
+        self.facts(&m, || Some(f))
+    }
+
+    /// Facts about the program at `path` (the eBPF backend's exec, read
+    /// after the fact): a stat, and the file is opened and read only the
+    /// first time this version of it is seen.
+    pub fn facts_for_path(&mut self, path: &std::path::Path) -> Option<ElfFacts> {
+        let m = std::fs::metadata(path).ok()?;
+        self.facts(&m, || File::open(path).ok())
+    }
+
+    /// The cached facts of the file `m` describes, or read from `open()`.
+    fn facts(
+        &mut self,
+        m: &std::fs::Metadata,
+        open: impl FnOnce() -> Option<File>,
+    ) -> Option<ElfFacts> {
         let key = (m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec());
         if let Some(v) = self.seen.get(&key) {
             return v.clone();
         }
-        let v = read_facts(&f);
+        let v = read_facts(&open()?);
         if self.seen.len() > 4096 {
             self.seen.clear();
         }

@@ -42,6 +42,8 @@ pub struct Decoder {
     pub root_exec_error: Option<i32>,
     root: i32,
     root_started: bool,
+    /// ELF facts per program file, read once per version of it.
+    elf: crate::record::elf::ElfCache,
 }
 
 /// An event ready to be written: task, kernel time, event.
@@ -62,6 +64,7 @@ impl Decoder {
             root_exec_error: None,
             root,
             root_started: false,
+            elf: Default::default(),
         }
     }
 
@@ -136,11 +139,10 @@ impl Decoder {
                 fd,
                 ty,
                 ino,
-                comp,
+                text,
                 cut: _,
                 cloexec,
             } => {
-                let text = wire::fd_text(ty, ino, &comp);
                 if let Some(e) = self.execs.get_mut(&pid) {
                     e.fds.push(FdEntry {
                         fd,
@@ -193,9 +195,9 @@ impl Decoder {
                     let mut fds = e.fds;
                     fds.sort_by_key(|f| f.fd);
                     // Facts about the binary, from the path (while it is there).
-                    let elf = std::fs::File::open(std::ffi::OsStr::from_bytes(&e.path))
-                        .ok()
-                        .and_then(|f| crate::record::elf::read_facts(&f));
+                    let elf = self
+                        .elf
+                        .facts_for_path(std::path::Path::new(std::ffi::OsStr::from_bytes(&e.path)));
                     out.push((
                         pid,
                         e.ts,

@@ -67,19 +67,19 @@ pub enum SigAt {
 /// `enum fd_type` of bpf/wire.h.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FdType {
-    /// A file, directory or device: `comp` holds its path.
+    /// A file, directory or device: its dentry names make the path.
     Path,
     /// An anonymous pipe (pipefs).
     Pipe,
     /// A socket.
     Socket,
-    /// An anonymous inode (`comp[0]` is `[eventpoll]` and the like).
+    /// An anonymous inode (its one name is `[eventpoll]` and the like).
     Anon,
-    /// A named FIFO: `comp` holds its path.
+    /// A named FIFO: its dentry names make the path.
     Fifo,
     /// A pidfd (pidfs).
     Pidfd,
-    /// A file on no path (memfd): `comp[0]` is its name.
+    /// A file on no path (memfd): its one name is its name.
     Pseudo,
 }
 
@@ -95,7 +95,7 @@ const SYS_LEN: usize = 88;
 /// Little reader over one record.
 struct R<'a>(&'a [u8]);
 
-impl R<'_> {
+impl<'a> R<'a> {
     fn bytes<const N: usize>(&self, at: usize) -> Option<[u8; N]> {
         self.0.get(at..at + N)?.try_into().ok()
     }
@@ -113,9 +113,13 @@ impl R<'_> {
     }
     /// A NUL-terminated string in a `max`-byte field.
     fn cstr(&self, at: usize, max: usize) -> Option<Vec<u8>> {
+        self.cstr_ref(at, max).map(<[u8]>::to_vec)
+    }
+    /// [`R::cstr`], borrowed from the record.
+    fn cstr_ref(&self, at: usize, max: usize) -> Option<&'a [u8]> {
         let f = self.0.get(at..at + max)?;
         let end = f.iter().position(|b| *b == 0).unwrap_or(max);
-        Some(f[..end].to_vec())
+        Some(&f[..end])
     }
 }
 
@@ -138,8 +142,9 @@ pub enum Rec {
         fd: i32,
         ty: FdType,
         ino: u64,
-        /// Dentry names, leaf first.
-        comp: Vec<Vec<u8>>,
+        /// What /proc/PID/fd/N would show ([`fd_text`] of the dentry
+        /// names the record carries, leaf first).
+        text: Vec<u8>,
         /// The chain was deeper than the record holds.
         cut: bool,
         /// Close-on-exec (new fds of opens and the one-fd calls).
@@ -215,23 +220,28 @@ pub fn decode(b: &[u8]) -> Option<Record> {
         }
         REC_FD => {
             let n = (r.u32(36)? as usize).min(PATH_DEPTH);
-            let comp = (0..n)
-                .map(|i| r.cstr(48 + i * NAME_LEN, NAME_LEN))
-                .collect::<Option<Vec<_>>>()?;
+            // The names stay in the ring's memory until joined: one
+            // allocation for the text, not one per name.
+            let mut names = [&b""[..]; PATH_DEPTH];
+            for (i, name) in names.iter_mut().enumerate().take(n) {
+                *name = r.cstr_ref(48 + i * NAME_LEN, NAME_LEN)?;
+            }
+            let ino = r.u64(24)?;
+            let ty = match r.u32(20)? {
+                1 => FdType::Path,
+                2 => FdType::Pipe,
+                3 => FdType::Socket,
+                4 => FdType::Anon,
+                5 => FdType::Fifo,
+                6 => FdType::Pidfd,
+                7 => FdType::Pseudo,
+                _ => return None,
+            };
             Rec::Fd {
                 fd: r.i32(16)?,
-                ty: match r.u32(20)? {
-                    1 => FdType::Path,
-                    2 => FdType::Pipe,
-                    3 => FdType::Socket,
-                    4 => FdType::Anon,
-                    5 => FdType::Fifo,
-                    6 => FdType::Pidfd,
-                    7 => FdType::Pseudo,
-                    _ => return None,
-                },
-                ino: r.u64(24)?,
-                comp,
+                ty,
+                ino,
+                text: fd_text(ty, ino, &names[..n]),
                 cut: r.u32(40)? != 0,
                 cloexec: r.u32(32)? != 0,
             }
@@ -284,7 +294,7 @@ pub fn decode(b: &[u8]) -> Option<Record> {
 /// The /proc/PID/fd link text the kernel would show for an fd, from a
 /// [`Rec::Fd`]: `pipe:[N]`, `socket:[N]`, `anon_inode:[eventpoll]`, or the
 /// path (names joined from the root down).
-pub fn fd_text(ty: FdType, ino: u64, comp: &[Vec<u8>]) -> Vec<u8> {
+pub fn fd_text(ty: FdType, ino: u64, comp: &[&[u8]]) -> Vec<u8> {
     match ty {
         FdType::Pipe => format!("pipe:[{ino}]").into_bytes(),
         FdType::Socket => format!("socket:[{ino}]").into_bytes(),
@@ -304,7 +314,7 @@ pub fn fd_text(ty: FdType, ino: u64, comp: &[Vec<u8>]) -> Vec<u8> {
             if comp.is_empty() {
                 return b"/".to_vec();
             }
-            let mut s = Vec::new();
+            let mut s = Vec::with_capacity(comp.iter().map(|c| c.len() + 1).sum());
             for c in comp.iter().rev() {
                 s.push(b'/');
                 s.extend_from_slice(c);
