@@ -7,19 +7,24 @@
 struct fd_walk {
 	struct file **arr;
 	unsigned long *open;
+	unsigned long word; /* the open_fds word of fds i/64*64 .. +63 */
 	unsigned int max;
 	int pid;
 };
 
-/* bpf_loop callback: one fd of the table. */
+/* bpf_loop callback: one fd of the table. The bitmap word is read once
+ * per 64 fds, not once per fd (a kernel read costs more than the rest of
+ * a closed fd's step). */
 static long exec_fd(__u64 i, void *ctx)
 {
 	struct fd_walk *w = ctx;
 	if (i >= w->max)
 		return 1;
-	unsigned long word = 0;
-	bpf_probe_read_kernel(&word, sizeof(word), &w->open[i / 64]);
-	if (!(word & (1UL << (i % 64))))
+	if (i % 64 == 0) {
+		w->word = 0;
+		bpf_probe_read_kernel(&w->word, sizeof(w->word), &w->open[i / 64]);
+	}
+	if (!(w->word & (1UL << (i % 64))))
 		return 0;
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &w->arr[i]);
