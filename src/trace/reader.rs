@@ -245,7 +245,8 @@ impl<R: BufRead> TraceReader<R> {
                 ahead: Some(a),
                 ..front
             },
-            Err(mut back) => {
+            Err(back) => {
+                let mut back = *back;
                 back.warnings = front.warnings;
                 back.current = front.current;
                 back

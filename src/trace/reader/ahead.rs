@@ -69,7 +69,7 @@ impl Ahead {
     /// header already read); hands `reader` back if no thread can be had.
     pub(super) fn start<R: BufRead + Send + 'static>(
         reader: TraceReader<R>,
-    ) -> Result<Ahead, TraceReader<R>> {
+    ) -> Result<Ahead, Box<TraceReader<R>>> {
         let (tx, rx) = sync_channel::<Chunk>(IN_FLIGHT);
         let (back, returned) = channel::<(Vec<Event>, Vec<Position>)>();
         // The reader goes to the thread once it runs (a failed spawn would
@@ -134,10 +134,10 @@ impl Ahead {
                 }
             });
         let Ok(thread) = thread else {
-            return Err(reader);
+            return Err(Box::new(reader));
         };
         if let Err(std::sync::mpsc::SendError(reader)) = give.send(reader) {
-            return Err(reader);
+            return Err(Box::new(reader));
         }
         Ok(Ahead {
             rx: Some(rx),
