@@ -7,6 +7,7 @@ pub mod filter;
 use crate::model::labels::Labels;
 use crate::model::{Applied, Divergence, Model};
 use crate::render::narrate::Before;
+use crate::trace::reader::Position;
 use crate::trace::{Event, EventKind, Header, Pid, ReadWarning, TraceError, TraceReader};
 use std::io::BufRead;
 use std::path::Path;
@@ -41,6 +42,34 @@ impl Replay<std::io::BufReader<std::fs::File>> {
     pub fn open(path: &Path) -> Result<Self, TraceError> {
         Ok(Replay::new(TraceReader::open(path)?))
     }
+
+    /// Replays the trace file at `path` from just after `at`, starting
+    /// from the model and labels a replay of the same file had there
+    /// ([`Replay::position`] gave `at`; see [`Replay::resume`]).
+    pub fn open_at(
+        path: &Path,
+        at: Position,
+        model: Model,
+        labels: Labels,
+    ) -> Result<Self, TraceError> {
+        Ok(Replay::resume(
+            TraceReader::open_at(path, at)?,
+            model,
+            labels,
+        ))
+    }
+}
+
+/// An event applied by [`Replay::step_lent`], lent with the state after it.
+pub struct Lent<'a> {
+    /// The event.
+    pub event: &'a Event,
+    /// What applying it changed.
+    pub applied: Applied,
+    /// The state after it.
+    pub model: &'a Model,
+    /// The pipe names after it.
+    pub labels: &'a Labels,
 }
 
 impl<R: BufRead> Replay<R> {
@@ -146,6 +175,31 @@ impl<R: BufRead> Replay<R> {
             before,
             applied,
         }
+    }
+
+    /// Applies the next event and lends it with what it changed and the
+    /// state after it, for callers that look at every event but keep none:
+    /// nothing is moved or read for narration (no [`Before`]). The model
+    /// and labels end as after [`Replay::step`]. `Ok(None)` at the end.
+    pub fn step_lent(&mut self) -> Result<Option<Lent<'_>>, TraceError> {
+        let Some(event) = self.reader.next_ref()? else {
+            return Ok(None);
+        };
+        self.labels.observe(event);
+        let applied = self.model.apply(event);
+        Ok(Some(Lent {
+            event,
+            applied,
+            model: &self.model,
+            labels: &self.labels,
+        }))
+    }
+
+    /// Where the event applied last ends in the trace file, asked right
+    /// after applying it: with a copy of the model and labels, where
+    /// [`Replay::open_at`] can go on from.
+    pub fn position(&self) -> Option<Position> {
+        self.reader.position()
     }
 
     /// Compares the model with the kernel's snapshot the step carries, if any.

@@ -6,7 +6,7 @@ use super::style::Style;
 use super::{DiagramArgs, DiagramFormat, DiagramView};
 use crate::render::html;
 use crate::render::scene::{Scene, SceneOptions};
-use crate::render::steps::{html_steps, key_moment, scene_after, seq_before};
+use crate::render::steps::{html_steps, key_scene, scene_after, seq_before, KeyFound};
 use crate::render::{ascii, dot, kernel, mermaid, svg};
 use crate::words::diagram::{notice, phrase, Notice, Phrase};
 use crate::words::Lang;
@@ -46,19 +46,23 @@ pub fn run(args: DiagramArgs, style: Style, lang: Lang) -> Result<i32> {
         if args.range.is_some() {
             crate::errln!("{}", notice(opts.lang, &Notice::RangeIgnored));
         }
-        let seq = match args.at {
-            Some(seq) => seq,
+        let (seq, key) = match args.at {
+            Some(seq) => (seq, None),
             None => {
-                let k = key_moment(path)?;
+                // Found and drawn with one read of the trace.
+                let k = KeyFound::find(path)?;
                 let drawing = Notice::Drawing {
-                    seq: k.seq(),
-                    why: k.why(),
+                    seq: k.moment.seq(),
+                    why: k.moment.why(),
                 };
                 crate::errln!("{}", notice(opts.lang, &drawing));
-                k.seq()
+                (k.moment.seq(), Some(k))
             }
         };
-        let scene = scene_after(path, seq, &opts)?;
+        let scene = match key {
+            Some(k) => key_scene(path, k, &opts)?,
+            None => scene_after(path, seq, &opts)?,
+        };
         if let Some(pid) = args.pid {
             if !scene.processes.iter().any(|p| p.pid == pid) {
                 // An error, not the unfiltered tree: --pid asked for one.

@@ -232,6 +232,12 @@ impl Model {
         v
     }
 
+    /// Every live pipe, in no particular order (for sums and counts: no
+    /// vector is made).
+    pub fn live_pipes(&self) -> impl Iterator<Item = &Pipe> + '_ {
+        self.files.pipes.values()
+    }
+
     /// Who holds each end of a live pipe: (process pid, fd), sorted.
     pub fn pipe_holders(&self, id: PipeId) -> Option<PipeHolders> {
         let pipe = self.files.pipes.get(&id)?;

@@ -16,6 +16,9 @@ use crate::words::diagram::{Moment, Notice, NoticeError};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
+mod key;
+pub use key::{key_scene, KeyFound};
+
 /// The moment drawn when `--at` is not given, and why it was chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Busiest {
@@ -57,8 +60,7 @@ impl Busiest {
 /// reference counts instead of listing every holder.
 pub fn pipe_ends_held(model: &Model) -> usize {
     model
-        .pipes()
-        .iter()
+        .live_pipes()
         .flat_map(|p| p.files())
         .filter_map(|f| model.open_file(*f))
         .map(|f| f.refcount())
@@ -113,15 +115,20 @@ struct BusiestScan {
 
 impl BusiestScan {
     fn observe<R: std::io::BufRead>(&mut self, r: &Replay<R>, s: &Step) {
-        let seq = s.event.seq;
-        if changes_fds(&s.event.kind) {
-            self.ends = pipe_ends_held(&r.model);
+        self.look(&r.model, &s.event);
+    }
+
+    /// [`BusiestScan::observe`] from the state after `ev`.
+    fn look(&mut self, model: &Model, ev: &crate::trace::Event) {
+        let seq = ev.seq;
+        if changes_fds(&ev.kind) {
+            self.ends = pipe_ends_held(model);
         }
         let ends = self.ends;
         if !matches!(self.best_ends, Some((_, n)) if n >= ends) {
             self.best_ends = Some((seq, ends));
         }
-        let tasks = r.model.tree().live_tasks();
+        let tasks = model.tree().live_tasks();
         if !matches!(self.best_tasks, Some((_, n)) if n >= tasks) {
             self.best_tasks = Some((seq, tasks));
         }
@@ -234,11 +241,23 @@ impl MomentsScan {
     }
 
     fn observe<R: std::io::BufRead>(&mut self, r: &Replay<R>, s: &Step) {
-        let (windows, m) = (&mut self.windows, &mut self.m);
-        let seq = s.event.seq;
         let kept = self.filter.keep(s);
-        let pid = s.event.pid;
-        match &s.event.kind {
+        self.look(&r.model, &s.event, &s.applied, kept);
+    }
+
+    /// [`MomentsScan::observe`] from the state after `ev`, what applying
+    /// it changed, and whether the filter keeps its step.
+    fn look(
+        &mut self,
+        model: &Model,
+        ev: &crate::trace::Event,
+        applied: &crate::model::Applied,
+        kept: bool,
+    ) {
+        let (windows, m) = (&mut self.windows, &mut self.m);
+        let seq = ev.seq;
+        let pid = ev.pid;
+        match &ev.kind {
             EventKind::Fork { child, flavor, .. }
                 if *flavor != crate::trace::ForkFlavor::Thread =>
             {
@@ -252,7 +271,7 @@ impl MomentsScan {
             {
                 let w = windows.entry(pid).or_default();
                 w.last = Some(seq);
-                w.dup |= matches!(s.event.kind, EventKind::Dup { .. });
+                w.dup |= matches!(ev.kind, EventKind::Dup { .. });
             }
             EventKind::Open { errno: None, .. } if kept => {
                 windows.entry(pid).or_default().last = Some(seq);
@@ -268,13 +287,12 @@ impl MomentsScan {
             }
             _ => {}
         }
-        for note in &s.applied.notes {
+        for note in &applied.notes {
             match note {
                 crate::model::Note::Zombie { pid, .. } => {
-                    let traced_parent = r
-                        .model
+                    let traced_parent = model
                         .process(*pid)
-                        .is_some_and(|p| r.model.tree().parent(p.id).is_some());
+                        .is_some_and(|p| model.tree().parent(p.id).is_some());
                     if traced_parent && kept {
                         self.zombies.push((*pid, seq));
                     }
@@ -305,14 +323,17 @@ pub fn key_moment(path: &Path) -> Result<KeyMoment> {
     for w in r.take_warnings() {
         crate::errln!("forkscope: warning: {}: {w}", path.display());
     }
-    let m = moments.finish();
-    let b = busiest.finish(path)?;
-    Ok(match (m.zombie, m.wired, m.exec) {
+    Ok(choose(moments.finish(), busiest.finish(path)?))
+}
+
+/// [`key_moment`]'s choice among the candidates.
+fn choose(m: Moments, b: Busiest) -> KeyMoment {
+    match (m.zombie, m.wired, m.exec) {
         (Some(seq), _, _) => KeyMoment::Zombie { seq },
         (None, Some(seq), _) => KeyMoment::Wired { seq },
         (None, None, Some(seq)) => KeyMoment::Exec { seq },
         _ => KeyMoment::Busiest(b),
-    })
+    }
 }
 
 /// The error for a trace without events.

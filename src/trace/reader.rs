@@ -13,6 +13,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+mod ahead;
+
 /// Something the reader noticed that did not stop it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReadWarning {
@@ -47,7 +49,8 @@ impl std::fmt::Display for ReadWarning {
 
 /// A trace opened for reading.
 pub struct TraceReader<R> {
-    input: R,
+    /// `None` once a thread reads ahead ([`TraceReader::read_ahead`]): it has the input.
+    input: Option<R>,
     path: PathBuf,
     header: Header,
     line_no: u64,
@@ -58,16 +61,60 @@ pub struct TraceReader<R> {
     done: bool,
     /// The event [`TraceReader::advance`] read last, until handed out.
     current: Option<Event>,
+    /// The thread reading ahead, if one does.
+    ahead: Option<ahead::Ahead>,
+    /// Bytes of the input consumed so far (the header line included).
+    consumed: u64,
+}
+
+/// Where in a trace file an event's line ends: enough to go on reading
+/// after it without reading what came before ([`TraceReader::open_at`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// The byte offset just after the event's line.
+    pub offset: u64,
+    /// The event's 1-based line number.
+    pub line: u64,
+    /// The event's seq.
+    pub seq: u64,
 }
 
 impl TraceReader<BufReader<File>> {
-    /// Opens a trace file and reads its header.
+    /// Opens a trace file and reads its header. With a second core, a
+    /// thread reads and parses the events ahead of the caller
+    /// ([`TraceReader::read_ahead`]); the caller sees the same either way.
     pub fn open(path: &Path) -> Result<Self, TraceError> {
         let f = open_input(path).map_err(|e| TraceError::Io {
             path: path.to_path_buf(),
             err: e,
         })?;
-        TraceReader::new(BufReader::with_capacity(1 << 16, f), path)
+        let r = TraceReader::new(BufReader::with_capacity(1 << 16, f), path)?;
+        Ok(if ahead::worth_it() { r.read_ahead() } else { r })
+    }
+
+    /// Opens a trace file to read the events after `at` (a position
+    /// [`TraceReader::position`] gave for this file): the header is read,
+    /// then reading goes on from there, with line numbers and the seq
+    /// order check as if every event before had been read.
+    pub fn open_at(path: &Path, at: Position) -> Result<Self, TraceError> {
+        use std::io::{Seek, SeekFrom};
+        let f = open_input(path).map_err(|e| TraceError::Io {
+            path: path.to_path_buf(),
+            err: e,
+        })?;
+        let mut r = TraceReader::new(BufReader::with_capacity(1 << 16, f), path)?;
+        if let Some(input) = r.input.as_mut() {
+            input
+                .seek(SeekFrom::Start(at.offset))
+                .map_err(|e| TraceError::Io {
+                    path: path.to_path_buf(),
+                    err: e,
+                })?;
+        }
+        r.consumed = at.offset;
+        r.line_no = at.line;
+        r.last_seq = Some(at.seq);
+        Ok(r)
     }
 }
 
@@ -139,7 +186,7 @@ impl<R: BufRead> TraceReader<R> {
         })?;
         header.check().map_err(bad)?;
         Ok(TraceReader {
-            input,
+            input: Some(input),
             path: path.to_path_buf(),
             header,
             line_no: 1,
@@ -149,7 +196,62 @@ impl<R: BufRead> TraceReader<R> {
             last_seq: None,
             done: false,
             current: None,
+            ahead: None,
+            consumed: n as u64,
         })
+    }
+
+    /// Where the event read last ends, asked right after reading it
+    /// (`None` before the first event and at the end).
+    pub fn position(&self) -> Option<Position> {
+        match &self.ahead {
+            Some(a) => a.position(),
+            None if self.done => None,
+            None => Some(Position {
+                offset: self.consumed,
+                line: self.line_no,
+                seq: self.last_seq?,
+            }),
+        }
+    }
+
+    /// From here on a second thread reads and parses the events while the
+    /// caller works on the ones it has (see the `ahead` module): the same
+    /// events, warnings and errors as before, sooner. Stays as it is when
+    /// no thread can be started, or one already reads ahead.
+    pub fn read_ahead(mut self) -> Self
+    where
+        R: Send + 'static,
+    {
+        if self.ahead.is_some() {
+            return self;
+        }
+        let front = TraceReader {
+            input: None,
+            path: self.path.clone(),
+            header: self.header.clone(),
+            line_no: self.line_no,
+            buf: Vec::new(),
+            unknown: BTreeSet::new(),
+            warnings: std::mem::take(&mut self.warnings),
+            last_seq: self.last_seq,
+            done: false,
+            current: self.current.take(),
+            ahead: None,
+            consumed: self.consumed,
+        };
+        match ahead::Ahead::start(self) {
+            Ok(a) => TraceReader {
+                ahead: Some(a),
+                ..front
+            },
+            Err(back) => {
+                let mut back = *back;
+                back.warnings = front.warnings;
+                back.current = front.current;
+                back
+            }
+        }
     }
 
     /// The header line.
@@ -170,7 +272,7 @@ impl<R: BufRead> TraceReader<R> {
     /// The next event, `Ok(None)` at the end.
     pub fn next_event(&mut self) -> Result<Option<Event>, TraceError> {
         Ok(if self.advance()? {
-            self.current.take()
+            self.take_current()
         } else {
             None
         })
@@ -182,7 +284,10 @@ impl<R: BufRead> TraceReader<R> {
     /// replay's time). `Ok(None)` at the end.
     pub fn next_ref(&mut self) -> Result<Option<&Event>, TraceError> {
         Ok(if self.advance()? {
-            self.current.as_ref()
+            match &self.ahead {
+                Some(a) => a.current(),
+                None => self.current.as_ref(),
+            }
         } else {
             None
         })
@@ -190,11 +295,18 @@ impl<R: BufRead> TraceReader<R> {
 
     /// Takes the event [`TraceReader::next_ref`] lent last, to keep it.
     pub fn take_current(&mut self) -> Option<Event> {
-        self.current.take()
+        match &mut self.ahead {
+            Some(a) => a.take(),
+            None => self.current.take(),
+        }
     }
 
-    /// Reads the next event into `self.current`; `false` at the end.
+    /// Reads the next event into `self.current` (or, reading ahead, moves
+    /// to it); `false` at the end.
     fn advance(&mut self) -> Result<bool, TraceError> {
+        if let Some(a) = &mut self.ahead {
+            return a.advance(&mut self.warnings);
+        }
         loop {
             if self.done {
                 return Ok(false);
@@ -203,8 +315,10 @@ impl<R: BufRead> TraceReader<R> {
                 return Ok(true);
             }
             self.buf.clear();
-            let n = self
-                .input
+            let Some(input) = self.input.as_mut() else {
+                return Ok(false);
+            };
+            let n = input
                 .read_until(b'\n', &mut self.buf)
                 .map_err(|e| TraceError::Io {
                     path: self.path.clone(),
@@ -214,6 +328,7 @@ impl<R: BufRead> TraceReader<R> {
                 self.done = true;
                 return Ok(false);
             }
+            self.consumed += n as u64;
             self.line_no += 1;
             let complete = self.buf.last() == Some(&b'\n');
             let text = trim_newline(&self.buf);
@@ -265,7 +380,10 @@ impl<R: BufRead> TraceReader<R> {
     /// (if any) unread, for the general path.
     #[inline]
     fn next_in_place(&mut self) -> Result<bool, TraceError> {
-        let buf = self.input.fill_buf().map_err(|e| TraceError::Io {
+        let Some(input) = self.input.as_mut() else {
+            return Ok(false);
+        };
+        let buf = input.fill_buf().map_err(|e| TraceError::Io {
             path: self.path.clone(),
             err: e,
         })?;
@@ -275,8 +393,9 @@ impl<R: BufRead> TraceReader<R> {
         let Some(ev) = parse_fast(trim_newline(&buf[..=end])) else {
             return Ok(false);
         };
-        self.input.consume(end + 1);
+        input.consume(end + 1);
         self.line_no += 1;
+        self.consumed += end as u64 + 1;
         if let Some(prev) = self.last_seq {
             if ev.seq <= prev {
                 return Err(self.format_err(format!(
@@ -586,6 +705,127 @@ mod tests {
                 assert_eq!(newline(&b), want, "{b:?}");
             }
         }
+    }
+
+    /// Everything a caller sees, call by call: each event (lent, then
+    /// taken every third call), the warnings after each call, each error
+    /// (going on after it), the end.
+    fn seen<R: BufRead>(mut r: TraceReader<R>) -> Vec<String> {
+        let mut out = Vec::new();
+        for call in 0..10_000 {
+            match r.next_ref() {
+                Ok(Some(ev)) => {
+                    out.push(format!("{ev:?}"));
+                    out.push(format!("at {:?}", r.position()));
+                }
+                Ok(None) => {
+                    out.push(format!("end {:?}", r.take_warnings()));
+                    return out;
+                }
+                Err(e) => out.push(format!("error {e}")),
+            }
+            if call % 3 == 0 {
+                out.push(format!("took {:?}", r.take_current()));
+                out.push(format!("then {:?}", r.take_current()));
+            }
+            out.push(format!("{:?}", r.take_warnings()));
+        }
+        out
+    }
+
+    #[test]
+    fn reading_ahead_on_a_thread_gives_what_the_plain_reader_gives() {
+        let close =
+            |seq: u64| format!(r#"{{"seq":{seq},"ts_ns":1,"pid":10,"kind":"close","fd":3}}"#);
+        let mut long = format!("{HEADER}\n");
+        for seq in 0..3000u64 {
+            long += &close(seq);
+            long.push('\n');
+            match seq {
+                // Chunks end at warnings, errors and every few hundred events.
+                7 | 511 | 512 | 1023 => {
+                    long += r#"{"seq":1,"ts_ns":1,"pid":10,"kind":"teleport","to":"mars"}"#;
+                    long.push('\n');
+                }
+                900 => long += "not json\n",
+                1500 => long += &format!("{}\n", close(3)),
+                2000 => long += "\n",
+                _ => {}
+            }
+        }
+        let cut = format!("{long}{}", r#"{"seq":5000,"ts_ns":2,"pid":10,"kind":"clo"#);
+        let plain = format!("{HEADER}\n{}\n", close(0));
+        for text in [long, cut, plain, format!("{HEADER}\n")] {
+            let make = || {
+                let input = BufReader::new(std::io::Cursor::new(text.clone().into_bytes()));
+                TraceReader::new(input, Path::new("t")).unwrap()
+            };
+            let want = seen(make());
+            assert!(!want.is_empty());
+            if want.len() > 3000 {
+                let has = |w: &str| want.iter().any(|l| l.contains(w));
+                assert!(
+                    has("error") && has("UnknownKind") && has("took Some"),
+                    "{want:?}"
+                );
+            }
+            assert_eq!(seen(make().read_ahead()), want);
+        }
+    }
+
+    #[test]
+    fn reading_from_a_position_gives_the_events_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl");
+        // A byte-order mark, a blank line and an unknown kind on the way.
+        let mut t = format!("\u{feff}{HEADER}\n");
+        for seq in 0..50u64 {
+            t += &format!(
+                "{{\"seq\":{seq},\"ts_ns\":1,\"pid\":10,\"kind\":\"close\",\"fd\":{seq}}}\n"
+            );
+            if seq % 7 == 0 {
+                t += "\n{\"seq\":1,\"ts_ns\":1,\"pid\":10,\"kind\":\"teleport\"}\n";
+            }
+        }
+        t += "{ \"seq\": 50, \"ts_ns\": 1, \"pid\": 10, \"kind\": \"close\", \"fd\": 50 }\n";
+        std::fs::write(&path, t).unwrap();
+        for ahead in [false, true] {
+            let file = BufReader::new(File::open(&path).unwrap());
+            let mut r = TraceReader::new(file, &path).unwrap();
+            if ahead {
+                r = r.read_ahead();
+            }
+            let mut all = Vec::new();
+            while let Some(e) = r.next_event().unwrap() {
+                all.push((e, r.position().unwrap()));
+            }
+            assert_eq!(all.len(), 51);
+            assert_eq!(r.position(), None);
+            for (i, (e, at)) in all.iter().enumerate() {
+                assert_eq!(at.seq, e.seq);
+                let mut rest = TraceReader::open_at(&path, *at).unwrap();
+                let mut got = Vec::new();
+                while let Some(e) = rest.next_event().unwrap() {
+                    got.push((e, rest.position().unwrap()));
+                }
+                assert_eq!(got, all[i + 1..], "after seq {}", e.seq);
+            }
+        }
+    }
+
+    #[test]
+    fn a_reader_dropped_before_the_end_stops_its_thread() {
+        let mut t = format!("{HEADER}\n");
+        for seq in 0..20_000 {
+            t += &format!("{{\"seq\":{seq},\"ts_ns\":1,\"pid\":10,\"kind\":\"close\",\"fd\":3}}\n");
+        }
+        let input = BufReader::new(std::io::Cursor::new(t.into_bytes()));
+        let mut r = TraceReader::new(input, Path::new("t"))
+            .unwrap()
+            .read_ahead();
+        assert_eq!(r.next_event().unwrap().map(|e| e.seq), Some(0));
+        // Joins the thread: this returns only once it has stopped.
+        drop(r);
     }
 
     #[test]
