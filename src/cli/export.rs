@@ -8,7 +8,6 @@ use super::{ExportArgs, ExportFormat};
 use crate::model::labels::Labels;
 use crate::model::Model;
 use crate::render::json::{JsonExport, Prior, Seen};
-use crate::render::perfetto::{PerfettoExport, Planner};
 use crate::trace::{Header, TraceReader};
 use crate::words::diagram::{notice, Notice};
 use crate::words::Lang;
@@ -17,6 +16,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+
+mod perfetto;
 
 /// Runs `forkscope export`.
 pub fn run(args: ExportArgs, lang: Lang) -> Result<i32> {
@@ -74,19 +75,7 @@ pub fn export<W: Write>(trace: &Path, format: ExportFormat, lang: Lang, out: W) 
             walk(reader, trace, lang, true, |seen| doc.event(seen))?;
             Ok(doc.finish()?)
         }
-        ExportFormat::Perfetto => {
-            let mut planner = Planner::new();
-            let (header, model) = walk(open(trace, lang)?, trace, lang, true, |seen| {
-                planner.observe(seen);
-                Ok(())
-            })?;
-            let plan = planner.finish(&model);
-            drop(model);
-            let reader = open(trace, lang)?;
-            let mut doc = PerfettoExport::new(out, &header, plan)?;
-            walk(reader, trace, lang, false, |seen| doc.event(seen))?;
-            Ok(doc.finish()?)
-        }
+        ExportFormat::Perfetto => perfetto::export(trace, lang, out),
     }
 }
 

@@ -69,11 +69,13 @@
 //! which the model keeps anyway); a [`PerfettoExport`] then writes
 //! incrementally as the events go by again.
 
+mod out;
+
 use super::describe;
 use super::json::{Record, Seen};
 use super::narrate;
 use crate::model::{Model, Moment, Origin, Process};
-use crate::trace::{DupVia, EventKind, ForkFlavor, Header, KillVia, Pid, RawStr, WaitVia};
+use crate::trace::{DupVia, Event, EventKind, ForkFlavor, Header, KillVia, Pid, RawStr, WaitVia};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -96,76 +98,26 @@ pub fn micros(ns: u64) -> f64 {
     us
 }
 
-/// One line of `traceEvents`.
-#[derive(Serialize)]
-struct TraceEvent<'a, A: Serialize> {
-    ph: &'static str,
-    name: Cow<'a, str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cat: Option<&'static str>,
-    pid: Pid,
-    tid: Pid,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ts: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dur: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    s: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    bp: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    args: Option<A>,
-}
-
-impl<'a, A: Serialize> TraceEvent<'a, A> {
-    fn new(ph: &'static str, name: impl Into<Cow<'a, str>>, pid: Pid, tid: Pid) -> Self {
-        TraceEvent {
-            ph,
-            name: name.into(),
-            cat: None,
-            pid,
-            tid,
-            ts: None,
-            dur: None,
-            s: None,
-            id: None,
-            bp: None,
-            args: None,
-        }
-    }
-}
-
-/// What a slice's `args` say.
-#[derive(Clone, Debug, Default, Serialize)]
+/// What a slice's `args` say (each only when set, in this order).
+#[derive(Clone, Debug, Default)]
 struct SliceArgs {
     /// The command line of the program.
-    #[serde(skip_serializing_if = "Option::is_none")]
     command: Option<String>,
     /// The path given to execve.
-    #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<String>,
     /// The seq of the event that started the slice.
-    #[serde(skip_serializing_if = "Option::is_none")]
     from_seq: Option<u64>,
     /// The seq of the event that ended it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     until_seq: Option<u64>,
     /// The parent process.
-    #[serde(skip_serializing_if = "Option::is_none")]
     parent: Option<Pid>,
     /// What ended it: `exec`, `exit 0`, `killed by SIGPIPE`, `end of trace`...
-    #[serde(skip_serializing_if = "Option::is_none")]
     ended_by: Option<String>,
     /// Zombies: how the process ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<String>,
     /// Zombies: how it left the zombie state, in words.
-    #[serde(skip_serializing_if = "Option::is_none")]
     reaped: Option<String>,
     /// Zombies: the process whose wait reaped it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     reaped_by: Option<Pid>,
 }
 
@@ -214,7 +166,30 @@ impl Planner {
 
     /// Sees one event (call for every event, in order).
     pub fn observe(&mut self, seen: &Seen) {
-        let ev = seen.event;
+        let tgid = if Planner::needs_process(seen.event) {
+            seen.tgid()
+        } else {
+            seen.event.pid
+        };
+        self.observe_event(seen.event, tgid);
+    }
+
+    /// Whether [`Planner::observe_event`] needs the process (thread-group
+    /// id) of `ev`'s task: for thread creations and successful execs.
+    pub fn needs_process(ev: &Event) -> bool {
+        matches!(
+            ev.kind,
+            EventKind::Fork {
+                flavor: ForkFlavor::Thread,
+                ..
+            } | EventKind::Exec { ok: true, .. }
+        )
+    }
+
+    /// Sees one event (call for every event, in order), with the process
+    /// its task belongs to as [`Seen::tgid`] says, when
+    /// [`Planner::needs_process`] (otherwise any value).
+    pub fn observe_event(&mut self, ev: &Event, tgid: Pid) {
         let at = Moment::of(ev);
         self.last = Some(at);
         match &ev.kind {
@@ -225,7 +200,7 @@ impl Planner {
             } => {
                 self.live.insert(*child, self.threads.len());
                 self.threads.push(Thread {
-                    pid: seen.tgid(),
+                    pid: tgid,
                     tid: *child,
                     start: at,
                     end: None,
@@ -239,7 +214,7 @@ impl Planner {
             EventKind::Exec { ok: true, .. } => {
                 // de_thread(): every other thread ends, and the one that
                 // exec'd carries on as the main thread.
-                let pid = seen.tgid();
+                let pid = tgid;
                 let threads = &mut self.threads;
                 self.live.retain(|_, i| {
                     let t = &mut threads[*i];
@@ -258,12 +233,16 @@ impl Planner {
         let Some(last) = self.last else {
             return Plan::default();
         };
-        let mut slices = Vec::new();
+        let mut slices = Slices::default();
+        let mut run = Vec::new();
         let tree = model.tree();
         for p in tree.iter() {
-            program_slices(model, p, last, &mut slices);
+            program_slices(model, p, last, &mut run);
+            for s in run.drain(..) {
+                slices.push(&s);
+            }
             if let Some(z) = zombie_slice(model, p, last) {
-                slices.push(z);
+                slices.push(&z);
             }
         }
         for t in &self.threads {
@@ -272,7 +251,7 @@ impl Planner {
                 Some((at, ThreadEnd::Exec)) => (at, "exec in another thread"),
                 None => (last, "end of trace"),
             };
-            slices.push(Slice {
+            slices.push(&Slice {
                 start: t.start,
                 end_ns: end.ts_ns,
                 pid: t.pid,
@@ -288,7 +267,7 @@ impl Planner {
             });
         }
         // Stable: at one event, a process's slices keep their order.
-        slices.sort_by_key(|s| s.start.seq);
+        slices.index.sort_by_key(|&(seq, _, _)| seq);
         Plan {
             metadata: metadata(model, &self.threads),
             slices,
@@ -477,11 +456,72 @@ fn metadata(model: &Model, threads: &[Thread]) -> Vec<Track> {
     tracks
 }
 
+/// Every slice, written out already (its end is known), in the order of
+/// the events that start them.
+#[derive(Clone, Debug, Default)]
+struct Slices {
+    /// The slices' JSON, one after the other.
+    text: Vec<u8>,
+    /// (seq of the event that starts it, start, end in `text`).
+    index: Vec<(u64, usize, usize)>,
+}
+
+impl Slices {
+    /// Writes `s` (an `X` event) into the text.
+    fn push(&mut self, s: &Slice) {
+        let start = self.text.len();
+        let b = &mut self.text;
+        b.extend_from_slice(b"{\"ph\":\"X\",\"name\":");
+        out::str(b, &s.name);
+        b.extend_from_slice(b",\"cat\":");
+        out::str(b, s.cat);
+        b.extend_from_slice(b",\"pid\":");
+        out::i64(b, s.pid.into());
+        b.extend_from_slice(b",\"tid\":");
+        out::i64(b, s.tid.into());
+        b.extend_from_slice(b",\"ts\":");
+        out::f64(b, micros(s.start.ts_ns));
+        b.extend_from_slice(b",\"dur\":");
+        out::f64(b, micros(s.end_ns.saturating_sub(s.start.ts_ns)));
+        b.extend_from_slice(b",\"args\":{");
+        let a = &s.args;
+        let text = |b: &mut Vec<u8>, k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                out::key(b, k);
+                out::str(b, v);
+            }
+        };
+        let int = |b: &mut Vec<u8>, k: &str, v: Option<i64>| {
+            if let Some(v) = v {
+                out::key(b, k);
+                out::i64(b, v);
+            }
+        };
+        let uint = |b: &mut Vec<u8>, k: &str, v: Option<u64>| {
+            if let Some(v) = v {
+                out::key(b, k);
+                out::u64(b, v);
+            }
+        };
+        text(b, "command", &a.command);
+        text(b, "path", &a.path);
+        uint(b, "from_seq", a.from_seq);
+        uint(b, "until_seq", a.until_seq);
+        int(b, "parent", a.parent.map(i64::from));
+        text(b, "ended_by", &a.ended_by);
+        text(b, "status", &a.status);
+        text(b, "reaped", &a.reaped);
+        int(b, "reaped_by", a.reaped_by.map(i64::from));
+        b.extend_from_slice(b"}}");
+        self.index.push((s.start.seq, start, self.text.len()));
+    }
+}
+
 /// What the first pass learned: every slice with its end, and the metadata.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
     metadata: Vec<Track>,
-    slices: Vec<Slice>,
+    slices: Slices,
     last: Option<Moment>,
 }
 
@@ -500,16 +540,20 @@ struct OtherData {
 /// The second pass: writes the trace-event document as events go by.
 pub struct PerfettoExport<W: Write> {
     out: W,
+    /// What is written but not yet handed to `out`.
+    buf: Vec<u8>,
     plan: Plan,
     next: usize,
     written: u64,
     other: OtherData,
 }
 
+/// How much [`PerfettoExport`] gathers before it writes to its writer.
+const CHUNK: usize = 1 << 16;
+
 impl<W: Write> PerfettoExport<W> {
     /// Starts the document and writes the metadata.
-    pub fn new(mut out: W, header: &Header, plan: Plan) -> io::Result<Self> {
-        out.write_all(b"{\"traceEvents\":[")?;
+    pub fn new(out: W, header: &Header, plan: Plan) -> io::Result<Self> {
         let other = OtherData {
             command: command_line(&header.argv),
             start: header.start.clone(),
@@ -521,11 +565,13 @@ impl<W: Write> PerfettoExport<W> {
         };
         let mut me = PerfettoExport {
             out,
+            buf: Vec::with_capacity(CHUNK * 2),
             plan,
             next: 0,
             written: 0,
             other,
         };
+        me.buf.extend_from_slice(b"{\"traceEvents\":[");
         let tracks = std::mem::take(&mut me.plan.metadata);
         for (i, t) in tracks.iter().enumerate() {
             me.metadata(t, i)?;
@@ -533,124 +579,297 @@ impl<W: Write> PerfettoExport<W> {
         Ok(me)
     }
 
-    fn write<A: Serialize>(&mut self, e: &TraceEvent<A>) -> io::Result<()> {
+    /// Starts the next element of `traceEvents`: the separator.
+    fn begin(&mut self) {
         let sep: &[u8] = if self.written == 0 { b"\n" } else { b",\n" };
-        self.out.write_all(sep)?;
-        serde_json::to_writer(&mut self.out, e)?;
+        self.buf.extend_from_slice(sep);
         self.written += 1;
+    }
+
+    /// Hands what is gathered to the writer once there is enough.
+    fn spill(&mut self) -> io::Result<()> {
+        if self.buf.len() >= CHUNK {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
         Ok(())
     }
 
-    fn meta(&mut self, name: &'static str, pid: Pid, tid: Pid, args: Value) -> io::Result<()> {
-        let mut e = TraceEvent::new("M", name, pid, tid);
-        e.args = Some(args);
-        self.write(&e)
+    /// `{"ph":PH,"name":NAME,"cat":CAT,"pid":PID,"tid":TID`, the start of
+    /// every element but the metadata.
+    fn head(&mut self, ph: &str, name: &str, cat: &str, pid: Pid, tid: Pid) {
+        self.begin();
+        let b = &mut self.buf;
+        b.extend_from_slice(b"{\"ph\":\"");
+        b.extend_from_slice(ph.as_bytes());
+        b.extend_from_slice(b"\",\"name\":");
+        out::str(b, name);
+        b.extend_from_slice(b",\"cat\":");
+        out::str(b, cat);
+        b.extend_from_slice(b",\"pid\":");
+        out::i64(b, pid.into());
+        b.extend_from_slice(b",\"tid\":");
+        out::i64(b, tid.into());
+    }
+
+    /// A metadata element whose args hold one string or integer.
+    fn meta(&mut self, name: &str, pid: Pid, tid: Pid, key: &str, value: Result<&str, u64>) {
+        self.begin();
+        let b = &mut self.buf;
+        b.extend_from_slice(b"{\"ph\":\"M\",\"name\":");
+        out::str(b, name);
+        b.extend_from_slice(b",\"pid\":");
+        out::i64(b, pid.into());
+        b.extend_from_slice(b",\"tid\":");
+        out::i64(b, tid.into());
+        b.extend_from_slice(b",\"args\":{");
+        out::key(b, key);
+        match value {
+            Ok(s) => out::str(b, s),
+            Err(n) => out::u64(b, n),
+        }
+        b.extend_from_slice(b"}}");
     }
 
     fn metadata(&mut self, t: &Track, index: usize) -> io::Result<()> {
         let pid = t.pid;
         let name = format!("{pid} {}", t.programs.join(" / "));
-        self.meta(
-            "process_name",
-            pid,
-            pid,
-            serde_json::json!({ "name": name }),
-        )?;
+        self.meta("process_name", pid, pid, "name", Ok(&name));
         self.meta(
             "process_sort_index",
             pid,
             pid,
-            serde_json::json!({ "sort_index": index }),
-        )?;
-        self.meta(
-            "process_labels",
-            pid,
-            pid,
-            serde_json::json!({ "labels": t.labels }),
-        )?;
-        let main = t.programs.last().cloned().unwrap_or_default();
-        self.meta("thread_name", pid, pid, serde_json::json!({ "name": main }))?;
+            "sort_index",
+            Err(index as u64),
+        );
+        self.meta("process_labels", pid, pid, "labels", Ok(&t.labels));
+        let main = t.programs.last().map_or("", String::as_str);
+        self.meta("thread_name", pid, pid, "name", Ok(main));
         for &tid in &t.threads {
-            self.meta(
-                "thread_name",
-                pid,
-                tid,
-                serde_json::json!({ "name": "thread" }),
-            )?;
+            self.meta("thread_name", pid, tid, "name", Ok("thread"));
         }
-        Ok(())
+        self.spill()
     }
 
     /// Writes the slices that start at or before event `seq`.
     fn slices_until(&mut self, seq: u64) -> io::Result<()> {
-        while let Some(s) = self.plan.slices.get_mut(self.next) {
-            if s.start.seq > seq {
+        while let Some(&(at, start, end)) = self.plan.slices.index.get(self.next) {
+            if at > seq {
                 break;
             }
-            let mut e = TraceEvent::new("X", std::mem::take(&mut s.name), s.pid, s.tid);
-            e.cat = Some(s.cat);
-            e.ts = Some(micros(s.start.ts_ns));
-            e.dur = Some(micros(s.end_ns.saturating_sub(s.start.ts_ns)));
-            e.args = Some(std::mem::take(&mut s.args));
             self.next += 1;
-            self.write(&e)?;
+            self.begin();
+            self.buf
+                .extend_from_slice(&self.plan.slices.text[start..end]);
+            self.spill()?;
         }
         Ok(())
     }
 
     /// Writes what one event adds: the slices it starts, a fork's arrow, or an instant.
     pub fn event(&mut self, seen: &Seen) -> io::Result<()> {
-        let ev = seen.event;
-        if !matches!(self.plan.last, Some(l) if ev.seq <= l.seq) {
+        let mut b = Batch::default();
+        b.push(seen);
+        self.batch(&b)
+    }
+
+    /// Writes what the events of `b` add, in order.
+    pub fn batch(&mut self, b: &Batch) -> io::Result<()> {
+        for it in &b.items {
+            self.item(it, &b.text)?;
+        }
+        Ok(())
+    }
+
+    /// Writes what one event adds, from what [`Batch::push`] took from the model.
+    fn item(&mut self, it: &Item, text: &[u8]) -> io::Result<()> {
+        if !matches!(self.plan.last, Some(l) if it.seq <= l.seq) {
             // Not seen by the first pass (the file grew in between).
             return Ok(());
         }
-        self.slices_until(ev.seq)?;
-        let ts = Some(micros(ev.ts_ns));
-        let pid = seen.tgid();
-        match &ev.kind {
-            EventKind::Fork { child, flavor, .. } => {
-                let child_pid = if *flavor == ForkFlavor::Thread {
-                    pid
-                } else {
-                    *child
-                };
-                let mut s = TraceEvent::<()>::new("s", "fork", pid, ev.pid);
-                s.cat = Some("fork");
-                s.ts = ts;
-                s.id = Some(ev.seq);
-                self.write(&s)?;
-                let mut f = TraceEvent::<()>::new("f", "fork", child_pid, *child);
-                f.cat = Some("fork");
-                f.ts = ts;
-                f.id = Some(ev.seq);
-                f.bp = Some("e");
-                self.write(&f)
+        self.slices_until(it.seq)?;
+        let ts = micros(it.ts_ns);
+        match it.what {
+            What::Nothing => {}
+            What::Fork { child, thread } => {
+                let child_pid = if thread { it.tgid } else { child };
+                self.head("s", "fork", "fork", it.tgid, it.tid);
+                self.buf.extend_from_slice(b",\"ts\":");
+                out::f64(&mut self.buf, ts);
+                self.buf.extend_from_slice(b",\"id\":");
+                out::u64(&mut self.buf, it.seq);
+                self.buf.push(b'}');
+                self.head("f", "fork", "fork", child_pid, child);
+                self.buf.extend_from_slice(b",\"ts\":");
+                out::f64(&mut self.buf, ts);
+                self.buf.extend_from_slice(b",\"id\":");
+                out::u64(&mut self.buf, it.seq);
+                self.buf.extend_from_slice(b",\"bp\":\"e\"}");
             }
-            EventKind::Spawn { .. } | EventKind::Exec { ok: true, .. } | EventKind::Exit { .. } => {
-                Ok(())
-            }
-            kind => {
-                let (name, cat) = instant_name(kind);
-                let mut i = TraceEvent::new("i", name, pid, ev.pid);
-                i.cat = Some(cat);
-                i.ts = ts;
-                i.s = Some("t");
-                i.args = Some(InstantArgs::from(Record::of(seen)));
-                self.write(&i)
+            What::Instant { name, cat, args } => {
+                self.begin();
+                let b = &mut self.buf;
+                b.extend_from_slice(b"{\"ph\":\"i\",\"name\":");
+                b.extend_from_slice(&text[name.0..name.1]);
+                b.extend_from_slice(b",\"cat\":");
+                out::str(b, cat);
+                b.extend_from_slice(b",\"pid\":");
+                out::i64(b, it.tgid.into());
+                b.extend_from_slice(b",\"tid\":");
+                out::i64(b, it.tid.into());
+                b.extend_from_slice(b",\"ts\":");
+                out::f64(b, ts);
+                b.extend_from_slice(b",\"s\":\"t\",\"args\":");
+                b.extend_from_slice(&text[args.0..args.1]);
+                b.push(b'}');
             }
         }
+        self.spill()
     }
 
     /// Writes any slice not written yet, closes the document and hands back
     /// the writer (not flushed).
     pub fn finish(mut self) -> io::Result<W> {
         self.slices_until(u64::MAX)?;
-        self.out
-            .write_all(b"\n],\"displayTimeUnit\":\"ns\",\"otherData\":")?;
-        serde_json::to_writer(&mut self.out, &self.other)?;
-        self.out.write_all(b"}\n")?;
+        self.buf
+            .extend_from_slice(b"\n],\"displayTimeUnit\":\"ns\",\"otherData\":");
+        serde_json::to_writer(&mut self.buf, &self.other)?;
+        self.buf.extend_from_slice(b"}\n");
+        self.out.write_all(&self.buf)?;
         Ok(self.out)
+    }
+}
+
+/// Events with what the second pass writes for them that only the model at
+/// that moment knows: filled by [`Batch::push`] where the model is, written
+/// by [`PerfettoExport::batch`] (possibly on another thread). The words
+/// and fields are already JSON, in one buffer for the whole batch.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The instants' names and args, as JSON.
+    text: Vec<u8>,
+    items: Vec<Item>,
+}
+
+/// One event of a [`Batch`].
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    seq: u64,
+    ts_ns: u64,
+    /// The acting task.
+    tid: Pid,
+    /// Its process ([`Seen::tgid`]).
+    tgid: Pid,
+    what: What,
+}
+
+/// What an event adds besides the slices it starts.
+#[derive(Clone, Copy, Debug)]
+enum What {
+    /// Nothing (a spawn, a successful exec, an exit: their slices say it).
+    Nothing,
+    /// A fork's arrow to `child` (a task of the same process for a thread).
+    Fork { child: Pid, thread: bool },
+    /// An instant: its name (a JSON string) and args (a JSON object) are
+    /// these ranges of the batch's text.
+    Instant {
+        name: (usize, usize),
+        cat: &'static str,
+        args: (usize, usize),
+    },
+}
+
+impl Batch {
+    /// An empty batch with room for `n` events.
+    pub fn with_capacity(n: usize) -> Batch {
+        Batch {
+            text: Vec::with_capacity(n * 128),
+            items: Vec::with_capacity(n),
+        }
+    }
+
+    /// How many events it holds.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Adds one event: takes what its element needs from `seen`.
+    pub fn push(&mut self, seen: &Seen) {
+        let ev = seen.event;
+        let what = match &ev.kind {
+            EventKind::Fork { child, flavor, .. } => What::Fork {
+                child: *child,
+                thread: *flavor == ForkFlavor::Thread,
+            },
+            EventKind::Spawn { .. } | EventKind::Exec { ok: true, .. } | EventKind::Exit { .. } => {
+                What::Nothing
+            }
+            kind => {
+                let (name, cat) = instant_name(kind);
+                let b = &mut self.text;
+                let start = b.len();
+                out::str(b, &name);
+                let name = (start, b.len());
+                let start = b.len();
+                instant_args(b, seen);
+                What::Instant {
+                    name,
+                    cat,
+                    args: (start, b.len()),
+                }
+            }
+        };
+        self.items.push(Item {
+            seq: ev.seq,
+            ts_ns: ev.ts_ns,
+            tid: ev.pid,
+            tgid: seen.tgid(),
+            what,
+        });
+    }
+}
+
+/// An instant's args: its element of the normalized stream less what the
+/// track says ([`InstantArgs`]), by hand for the kinds [`out::fields`]
+/// writes, else through serde.
+fn instant_args(b: &mut Vec<u8>, seen: &Seen) {
+    let ev = seen.event;
+    if out::knows(&ev.kind) {
+        b.extend_from_slice(b"{\"seq\":");
+        out::u64(b, ev.seq);
+        b.extend_from_slice(b",\"call\":");
+        out::str(b, &narrate::call(ev, seen.labels));
+        let effect = narrate::sentence(
+            seen.lang,
+            seen.model,
+            ev,
+            &seen.prior.before,
+            seen.applied,
+            seen.labels,
+        );
+        if let Some(e) = effect {
+            out::key(b, "effect");
+            out::str(b, &e);
+        }
+        if let Some(p) = seen.pipe() {
+            out::key(b, "pipe");
+            out::str(b, &seen.labels.pipe(p));
+        }
+        if let Some(f) = &seen.prior.before.replaced {
+            out::key(b, "closed");
+            out::str(b, &crate::words::narrate::file(seen.lang, f));
+        }
+        out::fields(b, &ev.kind);
+        b.push(b'}');
+    } else {
+        // Writing to a Vec fails only if serializing does, which these
+        // plain structs and maps do not.
+        let _ = serde_json::to_writer(b, &InstantArgs::from(Record::of(seen)));
     }
 }
 
