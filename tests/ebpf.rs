@@ -778,6 +778,511 @@ fn a_parallel_make_build_records_the_same_with_ebpf_as_with_ptrace() {
     corpus_agrees(&["make", "-j2"], Some(proj.path()), &clean, &stdin_juggling);
 }
 
+/// One `forkscope record` of `cmd` with `opts`, in its own process group
+/// (killed when the test ends), stderr drained all along; ends it with
+/// `stop` once `ready` says so (never, for `None`), and kills it after 60 s
+/// at worst. Returns the status, stderr and the trace.
+#[cfg(feature = "ebpf")]
+fn guarded(
+    cmd: &[&str],
+    opts: &[&str],
+    ready: Option<&dyn Fn(&std::path::Path) -> bool>,
+    stop: &dyn Fn(&Group),
+) -> (
+    std::process::ExitStatus,
+    String,
+    forkscope::trace::Header,
+    Vec<Event>,
+) {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut g = Group::spawn(
+        forkscope()
+            .args(["--color", "never", "record", "-o"])
+            .arg(&trace)
+            .args(opts)
+            .arg("--")
+            .args(cmd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    let mut err = g.0.stderr.take().unwrap();
+    let drain = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    if let Some(ready) = ready {
+        while !ready(&trace) {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "never ready: {cmd:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        stop(&g);
+    }
+    let status = loop {
+        if let Some(st) = g.0.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "forkscope did not end within 60 s: {cmd:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(g);
+    let stderr = drain.join().unwrap();
+    let (header, events, _) = forkscope::trace::read_all(&trace)
+        .unwrap_or_else(|e| panic!("reading the trace: {e}\nstderr: {stderr}"));
+    check_invariants(&header, &events);
+    (status, stderr, header, events)
+}
+
+/// The words of a hang report with pids named by their place in the tree
+/// (as [`plumbing`] names them) and pipes by their order of creation: the
+/// lines from the first that names a hang to its `Fix:` line.
+#[cfg(feature = "ebpf")]
+fn report_by_place(stderr: &str, events: &[Event]) -> Vec<String> {
+    let mut name: Vec<(String, String)> = Vec::new();
+    let mut children: HashMap<i32, usize> = HashMap::new();
+    let mut place: HashMap<i32, String> = HashMap::new();
+    let mut pipes = 0;
+    for e in events {
+        match &e.kind {
+            EventKind::Spawn { .. } => {
+                place.insert(e.pid, "P0".into());
+            }
+            EventKind::Fork { child, .. } => {
+                let me = place.get(&e.pid).cloned().unwrap_or_default();
+                let n = children.entry(e.pid).or_default();
+                place.insert(*child, format!("{me}.{n}"));
+                *n += 1;
+            }
+            EventKind::Pipe { pipe_id, .. } => {
+                name.push((format!("pipe:[{pipe_id}]"), format!("pipe#{pipes}")));
+                pipes += 1;
+            }
+            _ => {}
+        }
+    }
+    // Longest pids first, so that 123 is not replaced inside 1234.
+    let mut pids: Vec<(&i32, &String)> = place.iter().collect();
+    pids.sort_by_key(|(p, _)| std::cmp::Reverse(p.to_string().len()));
+    let lines: Vec<&str> = stderr.lines().collect();
+    let first = lines
+        .iter()
+        .position(|l| l.contains("deadlock:") || l.contains("stuck:"))
+        .unwrap_or_else(|| panic!("no hang in:\n{stderr}"));
+    let last = first
+        + lines[first..]
+            .iter()
+            .position(|l| l.contains("Fix:"))
+            .unwrap_or_else(|| panic!("no fix in:\n{stderr}"));
+    lines[first..=last]
+        .iter()
+        .map(|l| {
+            let mut l = l.to_string();
+            for (from, to) in &name {
+                l = l.replace(from, to);
+            }
+            for (pid, p) in &pids {
+                l = l.replace(&pid.to_string(), p);
+            }
+            l
+        })
+        .collect()
+}
+
+#[cfg(feature = "ebpf")]
+const WATCH: &[&str] = &["--stall-timeout", "1", "--on-deadlock", "kill"];
+
+/// `fixtures/hang/NAME` recorded with both backends under `--stall-timeout
+/// 1 --on-deadlock kill`: the same report on stderr (pids named by their
+/// place in the tree), the same `stall` event, exit 124 for both.
+#[cfg(feature = "ebpf")]
+fn a_hang_is_explained_and_killed_the_same_with_ebpf(name: &str) {
+    let bin = fixture_from("hang", name);
+    let cmd = [bin.to_str().unwrap()];
+    let run = |backend: &str| {
+        let mut opts = vec!["--backend", backend];
+        opts.extend_from_slice(WATCH);
+        guarded(&cmd, &opts, None, &|_| {})
+    };
+    let (e_status, e_err, _, e_events) = run("ebpf");
+    let (p_status, p_err, _, p_events) = run("ptrace");
+    assert_eq!(e_status.code(), Some(124), "{e_err}");
+    assert_eq!(p_status.code(), Some(124), "{p_err}");
+    for err in [&e_err, &p_err] {
+        assert!(
+            err.contains("forkscope: no traced process has made progress for"),
+            "{err}"
+        );
+        assert!(
+            err.contains("killing the traced processes (--on-deadlock kill; exit status 124)"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        report_by_place(&e_err, &e_events),
+        report_by_place(&p_err, &p_events)
+    );
+    // The same finding in the trace: kind, killed, and the fds by role.
+    let stall = |events: &[Event]| -> (String, bool, Vec<(i32, String)>) {
+        let stalls: Vec<_> = events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Stall {
+                    hang, killed, fds, ..
+                } => Some((
+                    hang.clone(),
+                    *killed,
+                    fds.iter().map(|f| (f.fd, f.role.clone())).collect(),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stalls.len(), 1, "one stall event: {stalls:?}");
+        stalls[0].clone()
+    };
+    assert_eq!(stall(&e_events), stall(&p_events));
+    // Each process was killed after the finding was written.
+    let at = e_events
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::Stall { .. }))
+        .unwrap();
+    assert!(
+        e_events[at..]
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Exit { .. }))
+            .count()
+            >= 2,
+        "the kills come after the finding"
+    );
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn with_ebpf_a_parent_waiting_while_holding_the_write_end_is_explained_and_killed_as_with_ptrace() {
+    a_hang_is_explained_and_killed_the_same_with_ebpf("parent_keeps_write_end");
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn with_ebpf_waiting_for_a_writer_before_reading_its_output_is_explained_and_killed_as_with_ptrace()
+{
+    a_hang_is_explained_and_killed_the_same_with_ebpf("wait_before_read");
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn with_ebpf_a_command_that_only_sleeps_is_not_reported_as_hung() {
+    let mut opts = vec!["--backend", "ebpf"];
+    opts.extend_from_slice(WATCH);
+    let (status, err, _, events) =
+        guarded(&["sh", "-c", "sleep 2.5; echo done"], &opts, None, &|_| {});
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("made progress") && !err.contains("Fix:"),
+        "{err}"
+    );
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::Stall { .. })));
+}
+
+/// Ctrl-C (SIGINT to the whole group, as a terminal sends it) on a program
+/// hung for a while, recorded with eBPF: nothing holds the tracees, which
+/// die at once, so the report is the explanation forkscope kept when the
+/// tree went quiet. Run a few times: each time forkscope dies of SIGINT as
+/// the program did, both processes got their SIGINT, and a report, when one
+/// comes, names the deadlock as ptrace's does; it must come at least once
+/// (how often is printed).
+#[cfg(feature = "ebpf")]
+#[test]
+fn with_ebpf_ctrl_c_on_a_program_hung_for_a_while_explains_the_hang_it_kept() {
+    let bin = fixture_from("hang", "parent_keeps_write_end");
+    let cmd = [bin.to_str().unwrap()];
+    let mut reports = 0;
+    let tries = 4;
+    for _ in 0..tries {
+        let hung_a_while = |trace: &std::path::Path| {
+            if !hung_within(trace, 1) {
+                return false;
+            }
+            // Quiet for longer than forkscope waits before keeping an
+            // explanation (1 s), with room for a loaded machine.
+            std::thread::sleep(std::time::Duration::from_millis(2500));
+            true
+        };
+        let (status, err, header, events) = guarded(
+            &cmd,
+            &["--backend", "ebpf", "-q"],
+            Some(&hung_a_while),
+            &|g| {
+                // SAFETY: killpg takes integers only.
+                unsafe {
+                    libc::killpg(g.pid(), libc::SIGINT);
+                }
+            },
+        );
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(libc::SIGINT),
+            "{err}"
+        );
+        let sigint = events
+            .iter()
+            .filter(
+                |e| matches!(&e.kind, EventKind::Signal { signal, .. } if signal.0 == libc::SIGINT),
+            )
+            .count();
+        assert_eq!(sigint, 2, "both processes got their SIGINT, once");
+        if err.contains("SIGINT arrived while the traced processes were stuck") {
+            reports += 1;
+            let root = header.root_pid;
+            assert!(
+                err.contains(&format!(
+                    "{root} (parent_keeps_write_end) fd 4, which is blocked in wait4 for"
+                )),
+                "{err}"
+            );
+            let stall = events
+                .iter()
+                .position(|e| matches!(&e.kind, EventKind::Stall { trigger, killed: false, .. } if trigger == "signal"))
+                .expect("the report is in the trace");
+            let first_sigint = events
+                .iter()
+                .position(|e| matches!(&e.kind, EventKind::Signal { signal, .. } if signal.0 == libc::SIGINT))
+                .unwrap();
+            assert!(
+                stall < first_sigint,
+                "the state it tells is the one before the signal"
+            );
+        } else {
+            assert!(!err.contains("Fix:"), "{err}");
+        }
+    }
+    eprintln!("Ctrl-C reports: {reports} of {tries}");
+    assert!(reports > 0, "no Ctrl-C report in {tries} tries");
+}
+
+/// A hung pair beside a process that keeps working (in the background,
+/// where SIGINT is ignored): the tree is never quiet, so with eBPF no
+/// explanation is kept and Ctrl-C reports nothing (with ptrace, which
+/// holds the tracees at the signal, it would).
+#[cfg(feature = "ebpf")]
+#[test]
+fn with_ebpf_ctrl_c_reports_nothing_while_another_traced_process_keeps_moving() {
+    let bin = fixture_from("hang", "parent_keeps_write_end");
+    // The mover runs in the background, where sh ignores SIGINT: it ends
+    // by itself after a hundred rounds.
+    let script = format!(
+        "(i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo x >/dev/null; sleep 0.05; done) & exec {}",
+        bin.to_str().unwrap()
+    );
+    let hung_a_while = |trace: &std::path::Path| {
+        let (_, events, _) = match forkscope::trace::read_all(trace) {
+            Ok(t) => t,
+            Err(_) => return false,
+        };
+        let started = events.iter().any(|e| {
+            matches!(&e.kind, EventKind::Exec { argv, ok: true, .. }
+                if argv.first().is_some_and(|a| a.to_string().ends_with("parent_keeps_write_end")))
+        });
+        if started {
+            std::thread::sleep(std::time::Duration::from_millis(2500));
+        }
+        started
+    };
+    let (status, err, _, _) = guarded(
+        &["sh", "-c", &script],
+        &["--backend", "ebpf", "-q"],
+        Some(&hung_a_while),
+        &|g| {
+            // SAFETY: killpg takes integers only.
+            unsafe {
+                libc::killpg(g.pid(), libc::SIGINT);
+            }
+        },
+    );
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGINT),
+        "{err}"
+    );
+    assert!(!err.contains("Fix:"), "{err}");
+}
+
+/// `forkscope record -p PID` of `target` with `backend`, ended by SIGINT to
+/// forkscope once the trace shows a pipe and an exec of cat: its status,
+/// stderr and trace (checked: invariants, `replay --verify` clean).
+#[cfg(feature = "ebpf")]
+fn attach_and_stop(target: i32, backend: &str) -> (std::process::ExitStatus, String, Vec<Event>) {
+    let ready = |trace: &std::path::Path| {
+        forkscope::trace::read_all(trace).is_ok_and(|(_, events, _)| {
+            events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Pipe { .. }))
+                && events.iter().any(|e| {
+                    matches!(&e.kind, EventKind::Exec { argv, ok: true, .. }
+                        if argv.first().is_some_and(|a| a.to_string() == "cat"))
+                })
+        })
+    };
+    let pid = target.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut g = Group::spawn(
+        forkscope()
+            .args(["--color", "never", "record", "--backend", backend, "-o"])
+            .arg(&trace)
+            .args(["-p", &pid])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    let start = std::time::Instant::now();
+    while !ready(&trace) {
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "the trace never showed the loop"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // SAFETY: kill takes integers only.
+    unsafe {
+        libc::kill(g.pid(), libc::SIGINT);
+    }
+    let status = g.0.wait().unwrap();
+    let mut err = String::new();
+    use std::io::Read;
+    g.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let (header, events, _) = forkscope::trace::read_all(&trace).unwrap();
+    assert_eq!(header.root_pid, target);
+    // As check_invariants, with every attached process known from its spawn.
+    let mut known: std::collections::HashSet<i32> = std::collections::HashSet::new();
+    let mut last_ts = 0;
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e.seq, i as u64);
+        assert!(e.ts_ns >= last_ts, "time went back at seq {}", e.seq);
+        last_ts = e.ts_ns;
+        match &e.kind {
+            EventKind::Spawn { threads, .. } => {
+                known.insert(e.pid);
+                known.extend(threads);
+            }
+            EventKind::Fork { child, .. } => {
+                known.insert(*child);
+            }
+            _ => {}
+        }
+        assert!(
+            known.contains(&e.pid),
+            "seq {}: {e:?} before its fork or spawn",
+            e.seq
+        );
+    }
+    let v = forkscope()
+        .args(["replay", "--verify"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success(),
+        "replay --verify on the {backend} -p trace:\n{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    (status, err, events)
+}
+
+/// What a `-p` trace of the counting loop shows: each process's kind of
+/// work (the programs exec'd, pipes made, forks), the first spawn.
+#[cfg(feature = "ebpf")]
+fn loop_shape(events: &[Event]) -> (bool, std::collections::BTreeSet<String>) {
+    let attached = matches!(&events[0].kind, EventKind::Spawn { attached: true, .. });
+    let mut kinds = std::collections::BTreeSet::new();
+    for e in events {
+        match &e.kind {
+            EventKind::Exec { argv, ok: true, .. } => {
+                kinds.insert(format!("exec {}", argv[0]));
+            }
+            EventKind::Pipe { .. } => {
+                kinds.insert("pipe".into());
+            }
+            EventKind::Fork { .. } => {
+                kinds.insert("fork".into());
+            }
+            EventKind::Dup { .. } => {
+                kinds.insert("dup".into());
+            }
+            _ => {}
+        }
+    }
+    (attached, kinds)
+}
+
+/// Attaching with eBPF to a running shell loop that forks, pipes and
+/// execs: the trace starts with the loop's `spawn` (attached) and records
+/// what it does next, as ptrace's `-p` does; `replay --verify` is clean;
+/// SIGINT to forkscope ends the recording and leaves the loop running,
+/// never stopped, its output intact.
+#[cfg(feature = "ebpf")]
+#[test]
+fn attaching_with_ebpf_records_a_running_loop_and_leaves_it_running_unharmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("count");
+    let script = format!(
+        "i=0; while :; do i=$((i+1)); echo $i | cat >>{}; sleep 0.05; done",
+        out.display()
+    );
+    let target = Group::spawn(
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdout(Stdio::null()),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let (status, err, events) = attach_and_stop(target.pid(), "ebpf");
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.contains("with eBPF, never stopping them"), "{err}");
+    assert_eq!(events[0].pid, target.pid());
+    let (_, p_err, p_events) = attach_and_stop(target.pid(), "ptrace");
+    let shape = loop_shape(&events);
+    assert!(shape.0, "the first spawn is marked attached");
+    assert!(
+        ["fork", "pipe", "exec cat", "exec sleep"]
+            .iter()
+            .all(|k| shape.1.contains(*k)),
+        "{shape:?}"
+    );
+    assert_eq!(shape, loop_shape(&p_events), "{p_err}");
+    // The loop runs on, untraced and never stopped: it keeps counting,
+    // one line per number, none lost or doubled.
+    let count = |s: &str| s.lines().count();
+    let before = count(&std::fs::read_to_string(&out).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(count(&text) > before, "the loop keeps running");
+    for (i, l) in text.lines().enumerate() {
+        assert_eq!(
+            l,
+            (i + 1).to_string(),
+            "line {} of the loop's output",
+            i + 1
+        );
+    }
+    let st = std::fs::read_to_string(format!("/proc/{}/status", target.pid())).unwrap();
+    assert!(
+        st.contains("TracerPid:\t0") && !st.contains("State:\tZ"),
+        "{st}"
+    );
+}
+
 #[cfg(not(feature = "ebpf"))]
 #[test]
 fn without_the_feature_backend_ebpf_refuses_in_one_line_and_auto_uses_ptrace() {

@@ -100,6 +100,7 @@ fn summaries() -> Vec<(&'static str, RecordOutcome)> {
         processes: 3,
         threads: 5,
         detached: false,
+        ebpf: false,
     });
     v.push(("attached", o));
     let mut o = outcome();
@@ -108,6 +109,7 @@ fn summaries() -> Vec<(&'static str, RecordOutcome)> {
         processes: 1,
         threads: 1,
         detached: true,
+        ebpf: false,
     });
     v.push(("attached_detached_one", o));
     let mut o = outcome();
@@ -116,8 +118,27 @@ fn summaries() -> Vec<(&'static str, RecordOutcome)> {
         processes: 3,
         threads: 5,
         detached: true,
+        ebpf: false,
     });
     v.push(("attached_detached", o));
+    let mut o = outcome();
+    o.attached = Some(Attached {
+        pid: 4102,
+        processes: 3,
+        threads: 5,
+        detached: false,
+        ebpf: true,
+    });
+    v.push(("attached_ebpf", o));
+    let mut o = outcome();
+    o.attached = Some(Attached {
+        pid: 4102,
+        processes: 3,
+        threads: 5,
+        detached: true,
+        ebpf: true,
+    });
+    v.push(("attached_ebpf_left_running", o));
     let stopped = |at_event| WriteFailure {
         at_event,
         error: std::io::ErrorKind::StorageFull,
@@ -140,6 +161,7 @@ fn summaries() -> Vec<(&'static str, RecordOutcome)> {
         processes: 2,
         threads: 2,
         detached: true,
+        ebpf: false,
     });
     v.push(("trace_stopped_detached", o));
     v
@@ -535,28 +557,6 @@ fn errors_users_hit_say_which_file_line_pid_or_option() {
                 "--live".into(),
                 "-o".into(),
                 "-".into(),
-                "--".into(),
-                "true".into(),
-            ],
-        ),
-        (
-            "ebpf_attach",
-            vec![
-                "record".into(),
-                "--backend".into(),
-                "ebpf".into(),
-                "-p".into(),
-                "1".into(),
-            ],
-        ),
-        (
-            "ebpf_stall",
-            vec![
-                "record".into(),
-                "--backend".into(),
-                "ebpf".into(),
-                "--stall-timeout".into(),
-                "1".into(),
                 "--".into(),
                 "true".into(),
             ],

@@ -23,11 +23,6 @@ pub(crate) enum Message {
     LiveNeedsAFile,
     /// `--stall-timeout` of zero, a negative number or one too large.
     StallTimeoutNotPositive,
-    /// `--backend ebpf` with an option it does not support yet.
-    EbpfUnsupported {
-        /// The option (`-p`, `--stall-timeout`).
-        flag: &'static str,
-    },
     /// `--backend ebpf` cannot load on this machine.
     #[cfg_attr(not(feature = "ebpf"), allow(dead_code))]
     EbpfUnavailable {

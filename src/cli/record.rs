@@ -127,11 +127,19 @@ pub fn run(args: RecordArgs, language: Lang) -> anyhow::Result<Exit> {
                 output: args.output,
                 env: args.env,
             },
+            &watch,
         )
         .map(|e| {
             lost = e.lost;
             e.outcome
         }),
+        #[cfg(feature = "ebpf")]
+        (Some(_), Some(bpf)) => {
+            record::ebpf::attach(bpf, &args.attach, args.output, &watch).map(|e| {
+                lost = e.lost;
+                e.outcome
+            })
+        }
         (Some(_), _) => record::attach(&args.attach, args.output, &watch),
         // A front and a tracer process: forkscope can end with the
         // command's first process while those it left run on, traced.
@@ -212,28 +220,15 @@ type Bpf = std::convert::Infallible;
 
 /// `--backend`: the BPF programs to record with, or `None` for ptrace. An
 /// explicit `ebpf` that cannot run says why in one line ([`Exit::Usage`]
-/// for an option it lacks, [`Exit::Refused`] when this machine refuses);
-/// `auto` falls back to ptrace silently.
+/// when forkscope was built without it, [`Exit::Refused`] when this
+/// machine refuses); `auto` falls back to ptrace silently. Every option
+/// works with both (`-p`, `--stall-timeout`, `--on-deadlock` included).
 fn choose_backend(args: &RecordArgs, lang: Lang) -> Result<Option<Bpf>, Exit> {
     let explicit = match args.backend {
         Backend::Ptrace => return Ok(None),
         Backend::Ebpf => true,
         Backend::Auto => false,
     };
-    let unsupported = if !args.attach.is_empty() {
-        Some("-p")
-    } else if args.stall_timeout.is_some() {
-        Some("--stall-timeout")
-    } else {
-        None
-    };
-    if let Some(flag) = unsupported {
-        if !explicit {
-            return Ok(None);
-        }
-        say(lang, &Message::EbpfUnsupported { flag });
-        return Err(Exit::Usage);
-    }
     #[cfg(feature = "ebpf")]
     match record::ebpf::available() {
         Ok(b) => Ok(Some(b)),

@@ -127,6 +127,9 @@ pub struct Attached {
     pub threads: usize,
     /// Forkscope detached (on Ctrl-C, SIGTERM or SIGHUP) and left them running.
     pub detached: bool,
+    /// Followed with eBPF (`--backend ebpf`): never stopped, not even at
+    /// syscalls (ptrace stops every attached task at each syscall).
+    pub ebpf: bool,
 }
 
 /// The exit status of forkscope after it killed a hung tree
@@ -487,6 +490,7 @@ pub fn attach(
         processes: seized.processes.len(),
         threads,
         detached: false,
+        ebpf: false,
     };
     // Now that their spawn events are written, let them stop (and go on
     // under PTRACE_SYSCALL).

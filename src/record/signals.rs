@@ -282,6 +282,7 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
         // The tick of an attached recording.
         return;
     }
+    note_terminating(sig);
     if IN_TRACER.load(Ordering::Relaxed) {
         // forkscope's tracer process: the front passes on what it gets
         // (see [`split`]); the copy a group signal or a `pkill` brings here
@@ -321,6 +322,42 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
             );
         }
     }
+}
+
+/// The last SIGINT, SIGTERM, SIGHUP or SIGQUIT forkscope received from
+/// outside (0: none since [`take_terminating`]), and when
+/// (CLOCK_MONOTONIC, ns): the eBPF recorder, whose tracees are never held,
+/// decides from these whether the explanation it kept still holds.
+static TERMINATING: AtomicI32 = AtomicI32::new(0);
+static TERMINATING_AT: AtomicU64 = AtomicU64::new(0);
+
+/// In the handler: notes a terminating signal (async-signal-safe).
+fn note_terminating(sig: i32) {
+    if matches!(
+        sig,
+        libc::SIGINT | libc::SIGTERM | libc::SIGHUP | libc::SIGQUIT
+    ) {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime is async-signal-safe and writes one
+        // timespec through a valid pointer.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+        TERMINATING_AT.store(
+            t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64,
+            Ordering::Relaxed,
+        );
+        TERMINATING.store(sig, Ordering::Release);
+    }
+}
+
+/// The terminating signal noted since the last call, if any, with when it
+/// arrived (CLOCK_MONOTONIC, ns).
+#[cfg(feature = "ebpf")]
+pub(crate) fn take_terminating() -> Option<(i32, u64)> {
+    let sig = TERMINATING.swap(0, Ordering::Acquire);
+    (sig != 0).then(|| (sig, TERMINATING_AT.load(Ordering::Relaxed)))
 }
 
 /// The traced program's first process (or, attached, the first process

@@ -56,7 +56,6 @@ mod tests {
             },
             Message::LiveNeedsAFile,
             Message::StallTimeoutNotPositive,
-            Message::EbpfUnsupported { flag: "-p" },
             Message::EbpfUnavailable {
                 why: "no BTF".into(),
             },

@@ -36,6 +36,11 @@ pub struct Decoder {
     stopped: HashSet<i32>,
     /// Tasks alive as far as the records tell.
     pub live: HashSet<i32>,
+    /// The process (thread group id) of each task in `live`, for the hang
+    /// watch, and how many times `live` changed (it publishes on change).
+    tgids: HashMap<i32, i32>,
+    /// Bumped at each fork, exec of a non-leader thread, and exit.
+    pub changes: u64,
     /// Counts for the summary.
     pub stats: Stats,
     /// The first process's exec failed with this errno.
@@ -57,6 +62,8 @@ impl Decoder {
             opens: HashMap::new(),
             stopped: HashSet::new(),
             live: HashSet::from([root]),
+            tgids: HashMap::from([(root, root)]),
+            changes: 0,
             stats: Stats {
                 processes: 1,
                 ..Stats::default()
@@ -65,6 +72,40 @@ impl Decoder {
             root,
             root_started: false,
             elf: Default::default(),
+        }
+    }
+
+    /// State for a recording attached to running processes: `tasks` are
+    /// their (tid, tgid), already past their exec; `root` is the first
+    /// process asked for.
+    pub fn attached(root: i32, tasks: &[(i32, i32)]) -> Decoder {
+        let mut d = Decoder::new(root);
+        d.root_started = true;
+        d.live = tasks.iter().map(|t| t.0).collect();
+        d.tgids = tasks.iter().copied().collect();
+        let processes = tasks.iter().filter(|t| t.0 == t.1).count();
+        d.stats.processes = processes as u64;
+        d.stats.threads = (tasks.len() - processes) as u64;
+        d
+    }
+
+    /// The live tasks as (tid, tgid), by tid.
+    pub fn tasks(&self) -> Vec<(i32, i32)> {
+        let mut v: Vec<(i32, i32)> = self
+            .live
+            .iter()
+            .map(|&t| (t, self.tgids.get(&t).copied().unwrap_or(t)))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// A task left `live` without its exit record (lost, or never to
+    /// come): keeps the task tables in step.
+    pub fn forget(&mut self, tid: i32) {
+        if self.live.remove(&tid) {
+            self.tgids.remove(&tid);
+            self.changes += 1;
         }
     }
 
@@ -95,6 +136,15 @@ impl Decoder {
                     }
                 }
                 self.live.insert(child);
+                let tgid = match &kind {
+                    EventKind::Fork {
+                        flavor: ForkFlavor::Thread,
+                        ..
+                    } => self.tgids.get(&pid).copied().unwrap_or(pid),
+                    _ => child,
+                };
+                self.tgids.insert(child, tgid);
+                self.changes += 1;
                 out.push((pid, r.ts, kind));
             }
             Rec::Exec {
@@ -121,7 +171,10 @@ impl Decoder {
                 }
                 if old_pid != pid {
                     self.live.remove(&old_pid);
+                    self.tgids.remove(&old_pid);
                     self.live.insert(pid);
+                    self.tgids.insert(pid, pid);
+                    self.changes += 1;
                 }
                 self.execs.insert(
                     pid,
@@ -218,6 +271,8 @@ impl Decoder {
             }
             Rec::Exit { code } => {
                 self.live.remove(&pid);
+                self.tgids.remove(&pid);
+                self.changes += 1;
                 out.push((
                     pid,
                     r.ts,

@@ -338,6 +338,27 @@ impl Loaded {
             .map_err(|e| Unavailable(format!("cannot add pid {pid} to the traced set: {e}")))
     }
 
+    /// Puts running tasks (`record -p`: tids of the processes attached
+    /// to and their descendants) in the traced set, as fork would (1).
+    pub fn trace_tids(&self, tids: &[i32]) -> Result<(), Unavailable> {
+        let map = self.map("pids");
+        for &t in tids {
+            map.update(&(t as u32).to_ne_bytes(), &[1u8], MapFlags::ANY)
+                .map_err(|e| Unavailable(format!("cannot add pid {t} to the traced set: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// Takes tasks out of the traced set (`record -p` ending on Ctrl-C):
+    /// the programs ignore them from now on. A task already gone is not
+    /// an error.
+    pub fn untrace_tids(&self, tids: &[i32]) {
+        let map = self.map("pids");
+        for &t in tids {
+            let _ = map.delete(&(t as u32).to_ne_bytes());
+        }
+    }
+
     /// Records the kernel could not put in the ring buffer so far.
     pub fn lost(&self) -> u64 {
         self.map("lost")

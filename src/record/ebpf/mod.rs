@@ -24,6 +24,7 @@
 //! C side would be the same. Skeletons (libbpf-cargo) are not used: one
 //! object, loaded from memory, its maps found by name.
 
+mod attach;
 pub mod decode;
 mod kernel_id;
 pub mod launch;
@@ -33,13 +34,17 @@ pub mod wire;
 
 pub use load::{Loaded, Unavailable};
 
+use super::watchdog::start_quiet_watchdog;
 use super::{
-    default_output, header, probe_output, procfs, raw, signals, spawn, RecordError, RecordOptions,
-    RecordOutcome,
+    default_output, header, output_path, probe_output, procfs, raw, signals, spawn, Attached,
+    HangWatch, RecordError, RecordOptions, RecordOutcome, Watch, WatchedTask, Why,
 };
 use crate::trace::{EventKind, Status, TraceWriter};
 use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::os::unix::ffi::OsStrExt;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How an eBPF recording ended: the outcome the summary reads, and the
@@ -66,8 +71,13 @@ fn mono_ns() -> u64 {
     t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
 }
 
-/// Records `opts.argv` with the programs in `bpf` (from [`available`]).
-pub fn record(mut bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, RecordError> {
+/// Records `opts.argv` with the programs in `bpf` (from [`available`]),
+/// watching for hangs as `hang` says (see [`run`]).
+pub fn record(
+    mut bpf: Loaded,
+    opts: &RecordOptions,
+    hang: &HangWatch,
+) -> Result<EbpfOutcome, RecordError> {
     let mut phases = std::mem::replace(&mut bpf.phases, phases::Phases::start());
     let argv0 = opts.argv.first().ok_or_else(|| RecordError::Spawn {
         msg: "no command given".into(),
@@ -106,10 +116,235 @@ pub fn record(mut bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, Reco
         .into_iter()
         .filter(|e| !e.cloexec)
         .collect();
-    w.emit(root, EventKind::spawned(header.argv.clone(), fds))?;
+    let first_ts = w.start().elapsed().as_nanos() as u64;
+    w.emit_at(root, EventKind::spawned(header.argv.clone(), fds), first_ts)?;
     w.flush()?;
     held.release()?;
     phases.mark("spawn");
+    let w = Arc::new(Mutex::new(w));
+    run(
+        bpf,
+        phases,
+        Started {
+            w,
+            dec: decode::Decoder::new(root),
+            root,
+            path,
+            base,
+            first_ts,
+            attached: None,
+        },
+        hang,
+    )
+}
+
+/// `record -p PID [-p PID2]` with the programs in `bpf`: puts the
+/// processes, their threads and their descendants in the traced set
+/// ([`attach::trace_running`]: nothing is seized or stopped), writes a
+/// `spawn` event (`attached`) for each with its argv and fd table from
+/// /proc, and records until they all exit or SIGINT, SIGTERM or SIGHUP
+/// asks forkscope to stop: they are then taken out of the traced set and
+/// run on untouched (nothing to detach).
+pub fn attach(
+    mut bpf: Loaded,
+    pids: &[i32],
+    output: Option<std::path::PathBuf>,
+    hang: &HangWatch,
+) -> Result<EbpfOutcome, RecordError> {
+    let phases = std::mem::replace(&mut bpf.phases, phases::Phases::start());
+    let pid = *pids.first().ok_or_else(|| RecordError::Spawn {
+        msg: "no process to attach to".into(),
+    })?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map_err(|_| RecordError::NoProcess { pid })?;
+    let root_argv = attach::argv_of(&cmdline);
+    let argv0 = root_argv
+        .first()
+        .map(|a| std::ffi::OsString::from(std::ffi::OsStr::from_bytes(&a.0)))
+        .unwrap_or_else(|| std::ffi::OsString::from(format!("pid{pid}")));
+    let path = output_path(output, &argv0)?;
+    let mut header = header(
+        root_argv.clone(),
+        procfs::cwd(pid)
+            .map(|d| raw(d.as_os_str()))
+            .unwrap_or_default(),
+        false,
+    );
+    header.root_pid = pid;
+    signals::set_root(pid);
+    // SIGINT, SIGTERM and SIGHUP now ask for the end; no tick is needed:
+    // the loop below looks every 10 ms.
+    signals::catch(true);
+    signals::stop_tick();
+    let found = attach::trace_running(&bpf, pids)?;
+    let all_tids: Vec<i32> = found.iter().flat_map(|f| f.tids.clone()).collect();
+    let mut w = match TraceWriter::create(&path, &header) {
+        Ok(w) => w,
+        Err(e) => {
+            bpf.untrace_tids(&all_tids);
+            return Err(e.into());
+        }
+    };
+    let base = mono_ns().saturating_sub(w.start().elapsed().as_nanos() as u64);
+    // Stamped with the time the first table was read; parents come before
+    // their children: a child's spawn can name a parent already in the
+    // trace, and an fd the open file of an fd spawned before it (as
+    // `record::attach` writes them).
+    let first_ts = found.first().map_or(0, |f| f.read_at.saturating_sub(base));
+    let mut spawned: Vec<i32> = Vec::new();
+    for f in &found {
+        let parent = procfs::ppid(f.pid).filter(|pp| spawned.contains(pp));
+        w.emit_at(
+            f.pid,
+            EventKind::Spawn {
+                argv: f.argv.clone(),
+                fds: f.fds.clone(),
+                attached: true,
+                parent,
+                threads: f.tids.iter().copied().filter(|&t| t != f.pid).collect(),
+            },
+            first_ts,
+        )?;
+        spawned.push(f.pid);
+    }
+    w.flush()?;
+    let tasks: Vec<(i32, i32)> = found
+        .iter()
+        .flat_map(|f| f.tids.iter().map(move |&t| (t, f.pid)))
+        .collect();
+    let info = Attached {
+        pid,
+        processes: found.len(),
+        threads: tasks.len(),
+        detached: false,
+        ebpf: true,
+    };
+    run(
+        bpf,
+        phases,
+        Started {
+            w: Arc::new(Mutex::new(w)),
+            dec: decode::Decoder::attached(pid, &tasks),
+            root: pid,
+            path,
+            base,
+            first_ts,
+            attached: Some(Attaching {
+                info,
+                read_at: found
+                    .iter()
+                    .flat_map(|f| f.tids.iter().map(move |&t| (t, f.read_at)))
+                    .collect(),
+                procs: found.iter().map(|f| f.pid).collect(),
+            }),
+        },
+        hang,
+    )
+}
+
+/// What [`run`] records: set up by [`record`] or [`attach`].
+struct Started {
+    w: Arc<Mutex<TraceWriter>>,
+    dec: decode::Decoder,
+    /// The first process (the header's root pid).
+    root: i32,
+    path: std::path::PathBuf,
+    /// CLOCK_MONOTONIC at the writer's start.
+    base: u64,
+    /// The time of the events written so far (the spawns).
+    first_ts: u64,
+    attached: Option<Attaching>,
+}
+
+/// `record -p`: what was found running.
+struct Attaching {
+    info: Attached,
+    /// Each attached task, with when its process's argv and fd table were
+    /// read (CLOCK_MONOTONIC): a record of it from before is of a change
+    /// they show.
+    read_at: HashMap<i32, u64>,
+    /// The processes found (each has a spawn event).
+    procs: HashSet<i32>,
+}
+
+impl Attaching {
+    /// Is `r` a change the spawn events already show: by an attached task
+    /// before its process's table was read, or the fork of a process that
+    /// has a spawn of its own?
+    fn shown(&self, r: &wire::Record) -> bool {
+        self.read_at.get(&r.pid).is_some_and(|&t| r.ts < t)
+            || matches!(r.rec, wire::Rec::Fork { child, .. }
+                if self.procs.contains(&child) || self.read_at.contains_key(&child))
+    }
+}
+
+/// Is record `r` the doing of terminating signal `sig` rather than the
+/// tree's own progress: a signal, an exit by `sig`, a call the signal
+/// interrupted (it returns ERESTARTSYS and its kin, or EINTR)?
+fn signals_doing(r: &wire::Record, sig: i32) -> bool {
+    match &r.rec {
+        wire::Rec::Signal { .. } => true,
+        wire::Rec::Exit { code } => code & 0x7f == sig,
+        wire::Rec::Sys { ret, .. } => matches!(-*ret, 512..=516) || -*ret == libc::EINTR as i64,
+        _ => false,
+    }
+}
+
+/// What the signal forwarder ([`signals`]) needs to know of the tree, as
+/// the ptrace tracer tells it: its processes (a signal one of them sends
+/// forkscope is not passed back to the program), and the kill(2)s from
+/// outside that reached a traced task (sent to the group: the program has
+/// its own copy, and forkscope's is not passed on). Rare records only.
+fn note_for_forwarder(r: &wire::Record) {
+    match r.rec {
+        wire::Rec::Fork { child, .. } => signals::member(child),
+        wire::Rec::Signal {
+            sig,
+            at: wire::SigAt::Delivered | wire::SigAt::Ignored,
+            code,
+            from,
+            ..
+        } => signals::delivered(sig, code, Some(from)),
+        _ => {}
+    }
+}
+
+/// The recording loop of both [`record`] and [`attach`]. Hangs are watched
+/// by the same [`Watch`] as with ptrace, fed from here (the live tasks as
+/// the records tell them, each record counting as progress) and sampled
+/// by a watchdog thread ([`super::watchdog`]); with a stall timeout it
+/// reports (and with `--on-deadlock kill` kills) as with ptrace. A
+/// terminating signal to forkscope reports the explanation kept at the last
+/// quiet moment if nothing moved since ([`Watch::report_kept`]); attached,
+/// it ends the recording.
+fn run(
+    bpf: Loaded,
+    mut phases: phases::Phases,
+    st: Started,
+    hang: &HangWatch,
+) -> Result<EbpfOutcome, RecordError> {
+    let Started {
+        w,
+        mut dec,
+        root,
+        path,
+        base,
+        first_ts,
+        mut attached,
+    } = st;
+    let watch = Arc::new(Watch::new(root, hang.clone(), Arc::clone(&w)));
+    let watched = |dec: &decode::Decoder| -> Vec<WatchedTask> {
+        dec.tasks()
+            .into_iter()
+            .map(|(tid, tgid)| (tid, tgid, false))
+            .collect()
+    };
+    watch.publish(watched(&dec));
+    for (_, tgid) in dec.tasks() {
+        signals::member(tgid);
+    }
+    let mut published = dec.changes;
+    let dog = start_quiet_watchdog(&watch);
 
     // Decoded in the callback, straight from the ring's memory: copying
     // each record out first (fd records are 1.5 KB) was a third of
@@ -124,20 +359,34 @@ pub fn record(mut bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, Reco
             0
         })
         .map_err(|e| RecordError::Spawn { msg: e.0 })?;
-    let mut dec = decode::Decoder::new(root);
     let mut out = Vec::new();
     let mut status: Option<Status> = None;
     let mut reported_lost = 0u64;
-    let mut last_ts = 0u64;
+    // Not before the events already written (the spawn events).
+    let mut last_ts = first_ts;
     let mut last_gone_check = Instant::now();
     let mut first_record = true;
-    let mut emit = |w: &mut TraceWriter, out: &mut Vec<decode::Out>| -> Result<(), RecordError> {
+    let mut killed: HashSet<i32> = HashSet::new();
+    let mut detach = false;
+    // Events written by others (the watchdog's `stall` events, stamped
+    // with the writer's clock): ours may not go back before them.
+    let mut ours = w.lock().unwrap_or_else(|e| e.into_inner()).events_written();
+    let emit = |out: &mut Vec<decode::Out>,
+                last_ts: &mut u64,
+                ours: &mut u64|
+     -> Result<(), RecordError> {
+        let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
+        if w.events_written() != *ours {
+            *last_ts = (*last_ts).max(w.start().elapsed().as_nanos() as u64);
+        }
         for (pid, ts, kind) in out.drain(..) {
             // Ring order is the kernel's order; times from different CPUs
             // may be a little out of step: never let them go backwards.
-            last_ts = last_ts.max(ts.saturating_sub(base));
-            w.emit_at(pid, kind, last_ts)?;
+            *last_ts = (*last_ts).max(ts.saturating_sub(base));
+            w.emit_at(pid, kind, *last_ts)?;
         }
+        let _ = w.flush();
+        *ours = w.events_written();
         Ok(())
     };
     loop {
@@ -146,7 +395,7 @@ pub fn record(mut bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, Reco
         // buffer every 10 ms, and every millisecond once the first
         // process's exit record is in, until waitpid sees it gone (its
         // exit record comes before it is a zombie).
-        let nap = if status.is_none() && !dec.live.contains(&root) {
+        let nap = if attached.is_none() && status.is_none() && !dec.live.contains(&root) {
             1
         } else {
             10
@@ -159,22 +408,79 @@ pub fn record(mut bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, Reco
             first_record = false;
             phases.mark("first");
         }
+        if let Some((sig, at)) = signals::take_terminating() {
+            if attached.is_some() {
+                detach = matches!(sig, libc::SIGINT | libc::SIGTERM | libc::SIGHUP)
+                    || signals::detach_requested();
+            } else {
+                // Progress between the last batch and the signal: a record
+                // from before the signal was sent (before it reached
+                // forkscope, and before any task's record of it) that is
+                // not the signal's own doing. What follows the signal (a
+                // wait4 reaping a child the signal killed) is its doing.
+                let q = queue.borrow();
+                let sent = q
+                    .iter()
+                    .find(|r| matches!(r.rec, wire::Rec::Signal { sig: s, .. } if s == sig))
+                    .map_or(at, |r| r.ts.min(at));
+                let before = q.iter().any(|r| r.ts < sent && !signals_doing(r, sig));
+                drop(q);
+                // Stamped with the last event's time: the state it tells
+                // held then, before the signal's effects that follow.
+                if watch.report_kept(sig, at, before, last_ts) {
+                    ours = w.lock().unwrap_or_else(|e| e.into_inner()).events_written();
+                }
+            }
+        }
+        let n = queue.borrow().len() as u64;
+        if n > 0 {
+            watch.records_seen(n);
+        }
         for r in queue.borrow_mut().drain(..) {
+            if let Some(a) = &attached {
+                if a.shown(&r) {
+                    continue;
+                }
+                // A task that exited before its spawn event was written
+                // (found by the walk, gone when forkscope looked again):
+                // it is in no spawn event, nor are its last records.
+                if !dec.live.contains(&r.pid) {
+                    continue;
+                }
+            }
+            note_for_forwarder(&r);
             dec.feed(r, &mut out);
         }
-        emit(&mut w, &mut out)?;
+        emit(&mut out, &mut last_ts, &mut ours)?;
+        if dec.changes != published {
+            published = dec.changes;
+            watch.publish(watched(&dec));
+        }
+        if watch.killed() {
+            // New tasks of a tree killed for a hang are killed on sight.
+            for (_, tgid) in dec.tasks() {
+                if killed.insert(tgid) {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(tgid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+            }
+        }
         let lost = bpf.lost();
         if lost > reported_lost {
-            w.emit(
+            let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
+            w.emit_at(
                 root,
                 EventKind::Lost {
                     records: lost - reported_lost,
                 },
+                last_ts,
             )?;
+            ours = w.events_written();
             reported_lost = lost;
         }
-        let _ = w.flush();
-        if status.is_none() {
+        if attached.is_none() && status.is_none() {
             use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
             match waitpid(nix::unistd::Pid::from_raw(root), Some(WaitPidFlag::WNOHANG)) {
                 Ok(WaitStatus::Exited(_, c)) => status = Some(Status::Exited { exited: c }),
@@ -195,25 +501,91 @@ pub fn record(mut bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, Reco
                 phases.mark("run");
             }
         }
-        if status.is_some() {
+        if detach {
+            if let Some(a) = attached.as_mut() {
+                // As ptrace's detach: a hang is explained first (the
+                // processes run on, so /proc shows them as they are).
+                watch.check(&watched(&dec), Why::Detach);
+                // Out of the traced set; a child forked meanwhile was put
+                // in by the kernel: its fork record says so.
+                let mut out_of_set: HashSet<i32> = HashSet::new();
+                loop {
+                    let tids: Vec<i32> = dec
+                        .live
+                        .iter()
+                        .copied()
+                        .filter(|t| out_of_set.insert(*t))
+                        .collect();
+                    if tids.is_empty() {
+                        break;
+                    }
+                    bpf.untrace_tids(&tids);
+                    let _ = ring.consume();
+                    for r in queue.borrow_mut().drain(..) {
+                        if !a.shown(&r) {
+                            dec.feed(r, &mut out);
+                        }
+                    }
+                }
+                dec.finish(&mut out);
+                emit(&mut out, &mut last_ts, &mut ours)?;
+                a.info.detached = true;
+                phases.mark("run");
+                break;
+            }
+        }
+        if status.is_some() || attached.is_some() {
             // Done when every task the records know is gone. If an exit
             // record was lost, ask the kernel (once a second).
             if !dec.live.is_empty() && last_gone_check.elapsed() > Duration::from_secs(1) {
                 last_gone_check = Instant::now();
-                dec.live
-                    .retain(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+                let gone: Vec<i32> = dec
+                    .tasks()
+                    .into_iter()
+                    .filter(|(tid, tgid)| {
+                        !std::path::Path::new(&format!("/proc/{tgid}/task/{tid}")).exists()
+                    })
+                    .map(|t| t.0)
+                    .collect();
+                for t in gone {
+                    dec.forget(t);
+                }
             }
             if dec.live.is_empty() {
                 let _ = ring.consume();
                 for r in queue.borrow_mut().drain(..) {
+                    if attached.as_ref().is_some_and(|a| a.shown(&r)) {
+                        continue;
+                    }
                     dec.feed(r, &mut out);
                 }
                 dec.finish(&mut out);
-                emit(&mut w, &mut out)?;
+                emit(&mut out, &mut last_ts, &mut ours)?;
+                if attached.is_some() {
+                    phases.mark("run");
+                }
                 break;
             }
         }
     }
+    watch.done.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(d) = dog {
+        d.thread().unpark();
+        let _ = d.join();
+    }
+    let hangs = watch
+        .hangs
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let killed_for_hang = watch.killed();
+    // The watch's copy of the writer goes with it.
+    drop(watch);
+    let mut w = Arc::try_unwrap(w)
+        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .map_err(|_| RecordError::Spawn {
+            msg: "the trace writer is still shared".into(),
+        })?;
     let _ = w.flush();
     phases.mark("drain");
     drop(ring);
@@ -231,9 +603,9 @@ pub fn record(mut bpf: Loaded, opts: &RecordOptions) -> Result<EbpfOutcome, Reco
             events,
             stats: dec.stats.clone(),
             exec_error: dec.root_exec_error,
-            hangs: Vec::new(),
-            killed_for_hang: false,
-            attached: None,
+            hangs,
+            killed_for_hang,
+            attached: attached.map(|a| a.info),
             trace_stopped,
         },
         lost: reported_lost,

@@ -13,9 +13,6 @@ pub(super) fn message(m: &Message) -> String {
         Message::StallTimeoutNotPositive => {
             "forkscope: --stall-timeout must be a positive number of seconds".into()
         }
-        Message::EbpfUnsupported { flag } => format!(
-            "forkscope: --backend ebpf does not support {flag} yet (use --backend ptrace)"
-        ),
         Message::EbpfUnavailable { why } => {
             format!("forkscope: --backend ebpf cannot run here: {why}")
         }

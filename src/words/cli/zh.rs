@@ -11,9 +11,6 @@ pub(super) fn message(m: &Message) -> String {
             "forkscope：--live 要跟着读 trace 文件，所以不能和 -o - 一起用".into()
         }
         Message::StallTimeoutNotPositive => "forkscope：--stall-timeout 必须是一个正的秒数".into(),
-        Message::EbpfUnsupported { flag } => {
-            format!("forkscope：--backend ebpf 还不支持 {flag}（请用 --backend ptrace）")
-        }
         Message::EbpfUnavailable { why } => format!("forkscope：--backend ebpf 无法使用：{why}"),
         Message::EbpfNotBuilt => "forkscope：这个 forkscope 构建时没有启用 `ebpf` 功能，不能用 --backend ebpf（用 cargo build --features ebpf 构建）".into(),
         Message::CannotExecute { program, why } => {

@@ -50,6 +50,13 @@ pub(super) fn summary(out: &RecordOutcome, argv0: &str) -> String {
         format!("hung and was killed (--on-deadlock kill; exit status {HANG_EXIT})")
     } else {
         match &out.attached {
+            Some(a) if a.ebpf && a.detached => format!(
+                "(pid {}): followed {} ({} in all) with eBPF, never stopping them; now left running as they were",
+                a.pid,
+                plural(a.processes as u64, "process", "processes"),
+                plural(a.threads as u64, "thread", "threads"),
+            ),
+            Some(a) if a.ebpf => format!("(pid {}, followed with eBPF) {ended}", a.pid),
             Some(a) if a.detached => format!(
                 "(pid {}): attached to {} ({} in all) without seccomp, so every syscall stopped them twice and they ran slower meanwhile; now detached and left running",
                 a.pid,

@@ -51,6 +51,11 @@ pub(super) fn summary(out: &RecordOutcome, argv0: &str) -> String {
         format!("卡死了，已被杀掉（--on-deadlock kill；退出状态 {HANG_EXIT}）")
     } else {
         match &out.attached {
+            Some(a) if a.ebpf && a.detached => format!(
+                "（pid {}）：用 eBPF 跟踪了 {} 个进程（一共 {} 个线程），从没让它们停下；现在不再跟踪，它们照常继续运行",
+                a.pid, a.processes, a.threads,
+            ),
+            Some(a) if a.ebpf => format!("（pid {}，用 eBPF 跟踪）{ended}", a.pid),
             Some(a) if a.detached => format!(
                 "（pid {}）：附加到了 {} 个进程上（一共 {} 个线程）；因为附加时用不了 seccomp，每个系统调用都要让它们停下两次，这段时间它们比平时跑得慢；现在已经脱离，它们继续运行",
                 a.pid, a.processes, a.threads,
