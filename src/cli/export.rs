@@ -134,6 +134,10 @@ fn walk<R: BufRead + Send>(
     let (batches, parsed) = mpsc::sync_channel::<Result<Vec<Event>, TraceError>>(IN_FLIGHT);
     let (recycle, empties) = mpsc::sync_channel::<Vec<Event>>(IN_FLIGHT + 2);
     std::thread::scope(|s| -> Result<(Header, Model)> {
+        // Owned here, so that an early return (a closed stdout) drops it
+        // and the parser's next send fails, before the scope waits for the
+        // parser.
+        let parsed = parsed;
         let parser = s.spawn(move || {
             parse_in_batches(&mut reader, &batches, &empties);
             reader
