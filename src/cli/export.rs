@@ -8,7 +8,8 @@ use super::{ExportArgs, ExportFormat};
 use crate::model::labels::Labels;
 use crate::model::Model;
 use crate::render::json::{JsonExport, Prior, Seen};
-use crate::trace::{Header, TraceReader};
+use crate::render::json_stream::JsonStream;
+use crate::trace::{Event, Header, TraceError, TraceReader};
 use crate::words::diagram::{notice, Notice};
 use crate::words::Lang;
 use anyhow::{bail, Context, Result};
@@ -16,6 +17,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+use std::sync::mpsc;
 
 mod perfetto;
 
@@ -71,12 +73,22 @@ pub fn export<W: Write>(trace: &Path, format: ExportFormat, lang: Lang, out: W) 
     match format {
         ExportFormat::Json => {
             let reader = open(trace, lang)?;
-            let mut doc = JsonExport::new(out)?;
+            let mut doc = JsonStream::new(out);
             walk(reader, trace, lang, true, |seen| doc.event(seen))?;
             Ok(doc.finish()?)
         }
         ExportFormat::Perfetto => perfetto::export(trace, lang, out),
     }
+}
+
+/// The JSON export as [`JsonExport`] writes it, one `serde_json::Value`
+/// per event: slow, and kept as the reference the fast writer
+/// ([`JsonStream`]) is tested against.
+pub fn export_json_reference<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
+    let reader = open(trace, lang)?;
+    let mut doc = JsonExport::new(out)?;
+    walk(reader, trace, lang, false, |seen| doc.event(seen))?;
+    Ok(doc.finish()?)
 }
 
 fn open(trace: &Path, lang: Lang) -> Result<TraceReader<BufReader<File>>> {
@@ -92,7 +104,14 @@ fn open(trace: &Path, lang: Lang) -> Result<TraceReader<BufReader<File>>> {
 /// apply), driven here because an export also needs the model just before
 /// each event (the pipe a `close` or `dup2` lets go of) and `step` applies
 /// an event in one go.
-fn walk<R: BufRead>(
+///
+/// Two threads: one reads and parses the trace, in batches of [`BATCH`]
+/// events, while this one replays and writes the batch before (the machine
+/// time of an export is about half parsing, half the rest). At most
+/// [`IN_FLIGHT`] batches wait between them, so memory stays bounded
+/// whatever the trace's length; the events, warnings and errors come out
+/// exactly as one thread would give them.
+fn walk<R: BufRead + Send>(
     mut reader: TraceReader<R>,
     trace: &Path,
     lang: Lang,
@@ -101,26 +120,92 @@ fn walk<R: BufRead>(
 ) -> Result<(Header, Model)> {
     let mut model = Model::new();
     let mut labels = Labels::default();
-    while let Some(event) = reader
-        .next_ref()
-        .with_context(|| notice(lang, &Notice::CannotReplay(trace.display().to_string())))?
-    {
-        labels.observe(event);
-        let prior = Prior::capture(&model, event, &labels);
-        let applied = model.apply(event);
-        visit(&Seen {
-            event,
-            prior: &prior,
-            applied: &applied,
-            model: &model,
-            labels: &labels,
-            lang,
-        })?;
-    }
-    if warn {
-        for w in reader.take_warnings() {
-            crate::errln!("forkscope: warning: {}: {w}", trace.display());
+    let (batches, parsed) = mpsc::sync_channel::<Result<Vec<Event>, TraceError>>(IN_FLIGHT);
+    let (recycle, empties) = mpsc::sync_channel::<Vec<Event>>(IN_FLIGHT + 2);
+    std::thread::scope(|s| -> Result<(Header, Model)> {
+        // Owned here, so that an early return (a closed stdout) drops it
+        // and the parser's next send fails, before the scope waits for the
+        // parser.
+        let parsed = parsed;
+        let parser = s.spawn(move || {
+            parse_in_batches(&mut reader, &batches, &empties);
+            reader
+        });
+        for batch in parsed.iter() {
+            let batch = batch.with_context(|| {
+                notice(lang, &Notice::CannotReplay(trace.display().to_string()))
+            })?;
+            for event in &batch {
+                labels.observe(event);
+                let prior = Prior::capture(&model, event, &labels);
+                let applied = model.apply(event);
+                visit(&Seen {
+                    event,
+                    prior: &prior,
+                    applied: &applied,
+                    model: &model,
+                    labels: &labels,
+                    lang,
+                })?;
+            }
+            // Back to the parsing thread, which frees the events it made.
+            let _ = recycle.try_send(batch);
+        }
+        let mut reader = parser
+            .join()
+            .map_err(|_| anyhow::anyhow!("the trace reader thread panicked"))?;
+        if warn {
+            for w in reader.take_warnings() {
+                crate::errln!("forkscope: warning: {}: {w}", trace.display());
+            }
+        }
+        Ok((reader.header().clone(), std::mem::take(&mut model)))
+    })
+}
+
+/// Events per batch handed from the parsing thread to the replaying one.
+const BATCH: usize = 1024;
+/// Batches parsed ahead at most.
+const IN_FLIGHT: usize = 4;
+
+/// Reads every event of `reader` into batches sent to `batches` (reusing
+/// the emptied ones that come back on `empties`); an error is sent after
+/// the events before it, and ends the reading. Stops early when the
+/// receiver is gone (the export stopped).
+fn parse_in_batches<R: BufRead>(
+    reader: &mut TraceReader<R>,
+    batches: &mpsc::SyncSender<Result<Vec<Event>, TraceError>>,
+    empties: &mpsc::Receiver<Vec<Event>>,
+) {
+    loop {
+        let mut batch = empties
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        batch.clear();
+        let mut end = None;
+        while batch.len() < BATCH {
+            match reader.next_event() {
+                Ok(Some(e)) => batch.push(e),
+                Ok(None) => {
+                    end = Some(None);
+                    break;
+                }
+                Err(e) => {
+                    end = Some(Some(e));
+                    break;
+                }
+            }
+        }
+        if !batch.is_empty() && batches.send(Ok(batch)).is_err() {
+            return;
+        }
+        match end {
+            None => {}
+            Some(None) => return,
+            Some(Some(e)) => {
+                let _ = batches.send(Err(e));
+                return;
+            }
         }
     }
-    Ok((reader.header().clone(), model))
 }

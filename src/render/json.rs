@@ -225,7 +225,7 @@ impl Record {
 }
 
 /// The event's own fields, with pipe names added to fd snapshot entries.
-fn fields(ev: &Event, labels: &Labels) -> Map<String, Value> {
+pub(crate) fn fields(ev: &Event, labels: &Labels) -> Map<String, Value> {
     let mut map = match serde_json::to_value(&ev.kind) {
         Ok(Value::Object(m)) => m,
         // An event kind always serializes to an object with a `kind` tag.

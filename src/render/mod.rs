@@ -9,6 +9,7 @@ pub mod dot;
 pub mod hang;
 pub mod html;
 pub mod json;
+pub mod json_stream;
 pub mod kernel;
 pub mod layout;
 pub mod mermaid;

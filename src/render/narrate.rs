@@ -12,6 +12,7 @@ use crate::model::{Applied, Model, Note, Object, OpenFile, PipeEnd};
 use crate::trace::{DupVia, Event, EventKind, Pid, RawStr, Status};
 use crate::words::narrate::{File, Said};
 use crate::words::Lang;
+use std::fmt::Write as _;
 
 /// What an event is about to replace, read from the model before applying it.
 #[derive(Clone, Debug, Default)]
@@ -83,20 +84,6 @@ impl Before {
     }
 }
 
-fn q(s: &RawStr) -> String {
-    s.quoted()
-}
-
-fn argv_text(argv: &[RawStr]) -> String {
-    let shown: Vec<String> = argv.iter().take(8).map(q).collect();
-    let more = if argv.len() > 8 {
-        format!(", ... {} more", argv.len() - 8)
-    } else {
-        String::new()
-    };
-    format!("[{}{more}]", shown.join(", "))
-}
-
 /// What an fd refers to, as a fact: a pipe or FIFO end, or a name (a path,
 /// a socket) that reads the same in every language.
 pub fn file(f: &OpenFile, labels: &Labels) -> File {
@@ -130,14 +117,50 @@ pub fn status(s: &Status) -> String {
 
 /// The event as a call: `pipe([3, 4])`, `dup2(4, 1)`, `execve("/bin/cat", ["cat"])`.
 pub fn call(ev: &Event, labels: &Labels) -> String {
-    // The errno comes from the trace: escaped like every name from it.
-    let err = |e: &Option<String>| {
-        e.as_ref()
-            .map(|e| format!(" = -1 {}", crate::words::text::visible(e)))
-            .unwrap_or_default()
+    let mut t = String::new();
+    write_call(&mut t, ev, labels);
+    t
+}
+
+/// `argv` as a call shows it: at most 8 words, quoted.
+fn write_argv(out: &mut String, argv: &[RawStr]) {
+    out.push('[');
+    for (i, a) in argv.iter().take(8).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = a.write_quoted(out);
+    }
+    if argv.len() > 8 {
+        let _ = write!(out, ", ... {} more", argv.len() - 8);
+    }
+    out.push(']');
+}
+
+/// A pipe's label, `pipe#N`, as [`Labels::pipe`] writes it.
+pub(crate) fn write_pipe_label(out: &mut String, labels: &Labels, id: crate::model::PipeId) {
+    let _ = match labels.number(id) {
+        Some(n) => write!(out, "pipe#{n}"),
+        None => write!(out, "pipe:[{id}]"),
     };
-    match &ev.kind {
-        EventKind::Spawn { argv, .. } => format!("spawn {}", argv_text(argv)),
+}
+
+/// [`call`] written at the end of `out`: the same text, without a `String`
+/// of its own (the JSON export writes one per event).
+pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
+    // The errno comes from the trace: escaped like every name from it.
+    fn err(out: &mut String, e: &Option<String>) {
+        if let Some(e) = e {
+            out.push_str(" = -1 ");
+            out.push_str(&crate::words::text::visible(e));
+        }
+    }
+    let _ = match &ev.kind {
+        EventKind::Spawn { argv, .. } => {
+            out.push_str("spawn ");
+            write_argv(out, argv);
+            Ok(())
+        }
         EventKind::Fork {
             child,
             syscall,
@@ -145,14 +168,22 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             ..
         } => match flavor {
             // As the program wrote it: glibc's fork() is a clone syscall.
-            crate::trace::ForkFlavor::Fork => format!("fork() = {child}"),
-            crate::trace::ForkFlavor::Vfork => format!("vfork() = {child}"),
-            crate::trace::ForkFlavor::Thread => format!("{syscall}(CLONE_THREAD) = {child}"),
-            crate::trace::ForkFlavor::Clone => format!("{syscall}() = {child}"),
+            crate::trace::ForkFlavor::Fork => write!(out, "fork() = {child}"),
+            crate::trace::ForkFlavor::Vfork => write!(out, "vfork() = {child}"),
+            crate::trace::ForkFlavor::Thread => write!(out, "{syscall}(CLONE_THREAD) = {child}"),
+            crate::trace::ForkFlavor::Clone => write!(out, "{syscall}() = {child}"),
         },
         EventKind::Exec {
             path, argv, errno, ..
-        } => format!("execve({}, {}){}", q(path), argv_text(argv), err(errno)),
+        } => {
+            out.push_str("execve(");
+            let _ = path.write_quoted(out);
+            out.push_str(", ");
+            write_argv(out, argv);
+            out.push(')');
+            err(out, errno);
+            Ok(())
+        }
         EventKind::Pipe {
             read_fd,
             write_fd,
@@ -160,26 +191,24 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             cloexec,
             nonblock,
         } => {
-            let mut flags = Vec::new();
-            if *cloexec {
-                flags.push("O_CLOEXEC");
-            }
-            if *nonblock {
-                flags.push("O_NONBLOCK");
-            }
-            let name = if flags.is_empty() { "pipe" } else { "pipe2" };
-            let f = if flags.is_empty() {
-                String::new()
+            let name = if *cloexec || *nonblock {
+                "pipe2"
             } else {
-                format!(", {}", flags.join("|"))
+                "pipe"
             };
-            format!(
-                "{name}([{read_fd}, {write_fd}]{f}) {}",
-                labels.pipe(*pipe_id)
-            )
+            let _ = write!(out, "{name}([{read_fd}, {write_fd}]");
+            match (*cloexec, *nonblock) {
+                (false, false) => {}
+                (true, false) => out.push_str(", O_CLOEXEC"),
+                (false, true) => out.push_str(", O_NONBLOCK"),
+                (true, true) => out.push_str(", O_CLOEXEC|O_NONBLOCK"),
+            }
+            out.push_str(") ");
+            write_pipe_label(out, labels, *pipe_id);
+            Ok(())
         }
         EventKind::PipeFailed { errno } => {
-            format!("pipe() = -1 {}", crate::words::text::visible(errno))
+            write!(out, "pipe() = -1 {}", crate::words::text::visible(errno))
         }
         EventKind::Dup {
             old_fd,
@@ -189,26 +218,44 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             errno,
         } => match via {
             // A failed call shows -1 and the errno once, as strace does.
-            DupVia::Dup if errno.is_some() => format!("dup({old_fd}){}", err(errno)),
-            DupVia::Dup => format!("dup({old_fd}) = {new_fd}"),
-            DupVia::Dup2 => format!("dup2({old_fd}, {new_fd}){}", err(errno)),
-            DupVia::Dup3 => format!(
-                "dup3({old_fd}, {new_fd}, {}){}",
-                if *cloexec { "O_CLOEXEC" } else { "0" },
-                err(errno)
-            ),
-            DupVia::Fcntl => format!(
-                "fcntl({old_fd}, {}){}",
-                if *cloexec {
-                    "F_DUPFD_CLOEXEC"
-                } else {
-                    "F_DUPFD"
-                },
+            DupVia::Dup if errno.is_some() => {
+                let _ = write!(out, "dup({old_fd})");
+                err(out, errno);
+                Ok(())
+            }
+            DupVia::Dup => write!(out, "dup({old_fd}) = {new_fd}"),
+            DupVia::Dup2 => {
+                let _ = write!(out, "dup2({old_fd}, {new_fd})");
+                err(out, errno);
+                Ok(())
+            }
+            DupVia::Dup3 => {
+                let _ = write!(
+                    out,
+                    "dup3({old_fd}, {new_fd}, {})",
+                    if *cloexec { "O_CLOEXEC" } else { "0" },
+                );
+                err(out, errno);
+                Ok(())
+            }
+            DupVia::Fcntl => {
+                let _ = write!(
+                    out,
+                    "fcntl({old_fd}, {})",
+                    if *cloexec {
+                        "F_DUPFD_CLOEXEC"
+                    } else {
+                        "F_DUPFD"
+                    },
+                );
                 match errno {
-                    Some(_) => err(errno),
-                    None => format!(" = {new_fd}"),
+                    Some(_) => err(out, errno),
+                    None => {
+                        let _ = write!(out, " = {new_fd}");
+                    }
                 }
-            ),
+                Ok(())
+            }
         },
         EventKind::Open {
             fd,
@@ -216,11 +263,15 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             flags,
             errno,
             ..
-        } => match errno {
-            Some(e) => format!("open({}, {flags}) = -1 {e}", q(path)),
-            None => format!("open({}, {flags}) = {fd}", q(path)),
-        },
-        EventKind::Close { fd } => format!("close({fd})"),
+        } => {
+            out.push_str("open(");
+            let _ = path.write_quoted(out);
+            match errno {
+                Some(e) => write!(out, ", {flags}) = -1 {e}"),
+                None => write!(out, ", {flags}) = {fd}"),
+            }
+        }
+        EventKind::Close { fd } => write!(out, "close({fd})"),
         EventKind::CloseRange {
             first,
             last,
@@ -228,10 +279,11 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             unshare,
             errno,
         } => {
-            let last = if *last == u32::MAX {
-                "~0U".to_string()
+            let _ = write!(out, "close_range({first}, ");
+            let _ = if *last == u32::MAX {
+                write!(out, "~0U")
             } else {
-                last.to_string()
+                write!(out, "{last}")
             };
             let f = match (*cloexec, *unshare) {
                 (false, false) => "0",
@@ -239,25 +291,39 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
                 (false, true) => "CLOSE_RANGE_UNSHARE",
                 (true, true) => "CLOSE_RANGE_UNSHARE|CLOSE_RANGE_CLOEXEC",
             };
-            format!("close_range({first}, {last}, {f}){}", err(errno))
+            let _ = write!(out, ", {f})");
+            err(out, errno);
+            Ok(())
         }
         EventKind::SetCloexec {
             fd,
             errno,
             via: Some(via),
             ..
-        } => match via.strip_prefix("ioctl(").and_then(|c| c.strip_suffix(')')) {
-            Some(cmd) => format!("ioctl({fd}, {cmd}){}", err(errno)),
-            None => format!("{via}({fd}){}", err(errno)),
-        },
+        } => {
+            let _ = match via.strip_prefix("ioctl(").and_then(|c| c.strip_suffix(')')) {
+                Some(cmd) => write!(out, "ioctl({fd}, {cmd})"),
+                None => write!(out, "{via}({fd})"),
+            };
+            err(out, errno);
+            Ok(())
+        }
         EventKind::SetCloexec {
             fd, cloexec, errno, ..
-        } => format!(
-            "fcntl({fd}, F_SETFD, {}){}",
-            if *cloexec { "FD_CLOEXEC" } else { "0" },
-            err(errno)
-        ),
-        EventKind::Unshare { flags, errno } => format!("unshare({flags:#x}){}", err(errno)),
+        } => {
+            let _ = write!(
+                out,
+                "fcntl({fd}, F_SETFD, {})",
+                if *cloexec { "FD_CLOEXEC" } else { "0" },
+            );
+            err(out, errno);
+            Ok(())
+        }
+        EventKind::Unshare { flags, errno } => {
+            let _ = write!(out, "unshare({flags:#x})");
+            err(out, errno);
+            Ok(())
+        }
         // As strace has them: `socket(AF_UNIX) = 4`, `socketpair(AF_UNIX,
         // [3, 4]) = 0`, `accept(3) = 5` (the type and protocol are not recorded).
         EventKind::Socket {
@@ -269,21 +335,28 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
         } => {
             let first = fds.first().copied().unwrap_or(-1);
             match (syscall.as_str(), domain, listen_fd) {
-                ("socketpair", d, _) => format!(
+                ("socketpair", d, _) => write!(
+                    out,
                     "socketpair({}{fds:?}) = 0",
                     d.as_ref().map(|d| format!("{d}, ")).unwrap_or_default()
                 ),
-                (_, _, Some(l)) => format!("{syscall}({l}) = {first}"),
-                (_, Some(d), None) => format!("{syscall}({d}) = {first}"),
-                (_, None, None) => format!("{syscall}() = {first}"),
+                (_, _, Some(l)) => write!(out, "{syscall}({l}) = {first}"),
+                (_, Some(d), None) => write!(out, "{syscall}({d}) = {first}"),
+                (_, None, None) => write!(out, "{syscall}() = {first}"),
             }
         }
         // An ioctl is named with its command: `ioctl(NS_GET_USERNS) = 4`.
         EventKind::NewFd { fd, syscall, .. } if syscall.ends_with(')') => {
-            format!("{syscall} = {fd}")
+            write!(out, "{syscall} = {fd}")
         }
-        EventKind::NewFd { fd, syscall, .. } => format!("{syscall}() = {fd}"),
-        EventKind::Mkfifo { path, errno, .. } => format!("mkfifo({}){}", q(path), err(errno)),
+        EventKind::NewFd { fd, syscall, .. } => write!(out, "{syscall}() = {fd}"),
+        EventKind::Mkfifo { path, errno, .. } => {
+            out.push_str("mkfifo(");
+            let _ = path.write_quoted(out);
+            out.push(')');
+            err(out, errno);
+            Ok(())
+        }
         EventKind::Wait {
             target,
             reaped,
@@ -299,12 +372,15 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
                 crate::trace::WaitVia::Waitid => "waitid",
             };
             match (reaped, errno) {
-                (_, Some(e)) => format!("{name}({target}{opt}) = -1 {e}"),
-                (Some(r), _) => format!(
-                    "{name}({target}{opt}) = {r}{}",
-                    st.map(|s| format!(" ({})", status(&s))).unwrap_or_default()
-                ),
-                (None, _) => format!("{name}({target}{opt}) = 0"),
+                (_, Some(e)) => write!(out, "{name}({target}{opt}) = -1 {e}"),
+                (Some(r), _) => {
+                    let _ = write!(out, "{name}({target}{opt}) = {r}");
+                    match st {
+                        Some(s) => write!(out, " ({})", crate::words::text::StatusCall(s)),
+                        None => Ok(()),
+                    }
+                }
+                (None, _) => write!(out, "{name}({target}{opt}) = 0"),
             }
         }
         EventKind::Kill {
@@ -318,14 +394,16 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_else(|| "kill".into());
-            format!("{name}({target}, {signal}){}", err(errno))
+            let _ = write!(out, "{name}({target}, {signal})");
+            err(out, errno);
+            Ok(())
         }
         EventKind::Signal { signal, from } => match from {
-            Some(f) => format!("--- {signal} from {f} ---"),
-            None => format!("--- {signal} ---"),
+            Some(f) => write!(out, "--- {signal} from {f} ---"),
+            None => write!(out, "--- {signal} ---"),
         },
-        EventKind::Stop { signal } => format!("--- stopped by {signal} ---"),
-        EventKind::Continue {} => "--- continued ---".into(),
+        EventKind::Stop { signal } => write!(out, "--- stopped by {signal} ---"),
+        EventKind::Continue {} => write!(out, "--- continued ---"),
         EventKind::Sigchld {
             action,
             nocldwait,
@@ -338,29 +416,51 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             };
             let flags = if *nocldwait { ", SA_NOCLDWAIT" } else { "" };
             if syscall == "inherited" {
-                format!("--- SIGCHLD {act} (inherited) ---")
+                write!(out, "--- SIGCHLD {act} (inherited) ---")
             } else {
-                format!("{syscall}(SIGCHLD, {act}{flags}) = 0")
+                write!(out, "{syscall}(SIGCHLD, {act}{flags}) = 0")
             }
         }
         EventKind::Setsid { sid, errno } => match sid {
-            Some(s) => format!("setsid() = {s}"),
-            None => format!("setsid(){}", err(errno)),
+            Some(s) => write!(out, "setsid() = {s}"),
+            None => {
+                out.push_str("setsid()");
+                err(out, errno);
+                Ok(())
+            }
         },
         EventKind::Setpgid {
             target,
             pgid,
             errno,
             ..
-        } => format!("setpgid({target}, {pgid}){}", err(errno)),
-        EventKind::Exit { status: s, .. } => format!("+++ {} +++", status(s)),
-        EventKind::Rename { name, errno } => {
-            format!("prctl(PR_SET_NAME, {}){}", q(name), err(errno))
+        } => {
+            let _ = write!(out, "setpgid({target}, {pgid})");
+            err(out, errno);
+            Ok(())
         }
-        EventKind::Stall { hang, summary, .. } => format!("*** hang ({hang}): {summary} ***"),
+        EventKind::Exit { status: s, .. } => {
+            write!(out, "+++ {} +++", crate::words::text::StatusCall(s))
+        }
+        EventKind::Rename { name, errno } => {
+            out.push_str("prctl(PR_SET_NAME, ");
+            let _ = name.write_quoted(out);
+            out.push(')');
+            err(out, errno);
+            Ok(())
+        }
+        EventKind::Stall { hang, summary, .. } => {
+            write!(out, "*** hang ({hang}): {summary} ***")
+        }
         EventKind::FdSnapshot { at, fds, .. } => {
-            let list: Vec<String> = fds.iter().map(|e| e.fd.to_string()).collect();
-            format!("--- fd table at {at}: [{}] ---", list.join(" "))
+            let _ = write!(out, "--- fd table at {at}: [");
+            for (i, e) in fds.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                let _ = write!(out, "{}", e.fd);
+            }
+            write!(out, "] ---")
         }
         EventKind::PtraceLimit {
             limit,
@@ -369,28 +469,33 @@ pub fn call(ev: &Event, labels: &Labels) -> String {
             target,
             ..
         } => match (request, path) {
-            (Some(r), _) => format!(
+            (Some(r), _) => write!(
+                out,
                 "*** ptrace limit ({limit}): ptrace({r}{}) = -1 EPERM ***",
                 target.map(|t| format!(", {t}")).unwrap_or_default()
             ),
-            (None, Some(p)) => format!("*** ptrace limit ({limit}): {p} ***"),
-            (None, None) => format!("*** ptrace limit ({limit}) ***"),
+            (None, Some(p)) => write!(out, "*** ptrace limit ({limit}): {p} ***"),
+            (None, None) => write!(out, "*** ptrace limit ({limit}) ***"),
         },
-        EventKind::Lost { records } => format!("*** {records} records lost (ring buffer full) ***"),
+        EventKind::Lost { records } => {
+            write!(out, "*** {records} records lost (ring buffer full) ***")
+        }
         EventKind::FrontExit {
             front,
             signal,
             running,
             ..
-        } => format!(
-            "*** forkscope {front} exited on {signal}; traced on: {} ***",
-            running
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-    }
+        } => {
+            let _ = write!(out, "*** forkscope {front} exited on {signal}; traced on: ");
+            for (i, p) in running.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                let _ = write!(out, "{p}");
+            }
+            write!(out, " ***")
+        }
+    };
 }
 
 fn pipe_of(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> File {

@@ -42,17 +42,33 @@ impl RawStr {
     /// with each byte that is not UTF-8 as `\xNN`.
     pub fn quoted(&self) -> String {
         let mut out = String::with_capacity(self.0.len() + 2);
-        out.push('"');
+        let _ = self.write_quoted(&mut out);
+        out
+    }
+
+    /// [`RawStr::quoted`] written into `out`, without a `String` of its own.
+    pub fn write_quoted(&self, out: &mut impl fmt::Write) -> fmt::Result {
+        out.write_char('"')?;
         for chunk in self.0.utf8_chunks() {
-            for c in chunk.valid().chars() {
-                out.extend(c.escape_debug());
+            let valid = chunk.valid();
+            // Most names need no escape: copy them whole.
+            if valid
+                .bytes()
+                .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\' && b != b'\'')
+            {
+                out.write_str(valid)?;
+            } else {
+                for c in valid.chars() {
+                    for e in c.escape_debug() {
+                        out.write_char(e)?;
+                    }
+                }
             }
             for b in chunk.invalid() {
-                out.push_str(&format!("\\x{b:02x}"));
+                write!(out, "\\x{b:02x}")?;
             }
         }
-        out.push('"');
-        out
+        out.write_char('"')
     }
 }
 

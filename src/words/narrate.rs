@@ -11,6 +11,7 @@ use super::Lang;
 use crate::model::PipeEnd;
 use crate::model::ProcessState;
 use crate::trace::{Pid, Sig, Status};
+use std::fmt;
 
 mod en;
 mod zh;
@@ -346,17 +347,41 @@ pub fn said(lang: Lang, s: &Said) -> String {
 
 /// The whole sentence: the facts joined, `None` when there are none.
 pub fn sentence(lang: Lang, facts: &[Said]) -> Option<String> {
-    let sep = match lang {
-        Lang::En => en::SEP,
-        Lang::Zh => zh::SEP,
-    };
     (!facts.is_empty()).then(|| {
-        facts
-            .iter()
-            .map(|s| said(lang, s))
-            .collect::<Vec<_>>()
-            .join(sep)
+        let mut t = String::new();
+        let _ = write_sentence(&mut t, lang, facts);
+        t
     })
+}
+
+/// [`sentence`] written into `out` (nothing when there are no facts), for
+/// writers that would otherwise make a `String` per event.
+pub fn write_sentence(out: &mut dyn fmt::Write, lang: Lang, facts: &[Said]) -> fmt::Result {
+    for (i, s) in facts.iter().enumerate() {
+        match lang {
+            Lang::En => {
+                if i > 0 {
+                    out.write_str(en::SEP)?;
+                }
+                en::write_said(out, s)?;
+            }
+            Lang::Zh => {
+                if i > 0 {
+                    out.write_str(zh::SEP)?;
+                }
+                zh::write_said(out, s)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`file`] written into `out`.
+pub fn write_file(out: &mut dyn fmt::Write, lang: Lang, f: &File) -> fmt::Result {
+    match lang {
+        Lang::En => en::write_file(out, f),
+        Lang::Zh => zh::write_file(out, f),
+    }
 }
 
 #[cfg(test)]

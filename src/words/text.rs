@@ -156,16 +156,26 @@ pub fn duration(ns: u64) -> String {
 /// An exit status as strace writes it, whatever the language (the call
 /// text of a timeline): `exit 0`, `killed by SIGPIPE (core dumped)`.
 pub fn status_call(s: &Status) -> String {
-    match s {
-        Status::Exited { exited } => format!("exit {exited}"),
-        Status::Signaled { signaled, core } => {
-            format!(
-                "killed by {signaled}{}",
-                if *core { " (core dumped)" } else { "" }
-            )
+    StatusCall(s).to_string()
+}
+
+/// [`status_call`]'s text, written where it is wanted (`{}`).
+pub struct StatusCall<'a>(pub &'a Status);
+
+impl std::fmt::Display for StatusCall<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Status::Exited { exited } => write!(f, "exit {exited}"),
+            Status::Signaled { signaled, core } => {
+                write!(
+                    f,
+                    "killed by {signaled}{}",
+                    if *core { " (core dumped)" } else { "" }
+                )
+            }
+            Status::Stopped { stopped } => write!(f, "stopped by {stopped}"),
+            Status::Continued { .. } => f.write_str("continued"),
         }
-        Status::Stopped { stopped } => format!("stopped by {stopped}"),
-        Status::Continued { .. } => "continued".into(),
     }
 }
 

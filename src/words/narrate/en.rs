@@ -4,7 +4,8 @@ use super::{Demo, File, Lesson, Listing, Said};
 use crate::model::PipeEnd;
 use crate::model::ProcessState;
 use crate::trace::Pid;
-use crate::words::text::status_call;
+use crate::words::text::StatusCall;
+use std::fmt;
 
 /// Between the parts of one sentence.
 pub(super) const SEP: &str = "; ";
@@ -26,6 +27,19 @@ fn range(first: u32, last: u32) -> String {
 }
 
 pub(super) fn file(f: &File) -> String {
+    Fl(f).to_string()
+}
+
+/// [`file`]'s words, written where they are wanted.
+pub(super) struct Fl<'a>(pub(super) &'a File);
+
+impl fmt::Display for Fl<'_> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_file(out, self.0)
+    }
+}
+
+pub(super) fn write_file(out: &mut dyn fmt::Write, f: &File) -> fmt::Result {
     match f {
         File::Pipe { label, end, fifo } => {
             let end = match end {
@@ -35,22 +49,28 @@ pub(super) fn file(f: &File) -> String {
                 PipeEnd::Unknown => "end ?",
             };
             match fifo {
-                Some(path) => format!("fifo {path} ({label}) {end}"),
-                None => format!("{label} {end}"),
+                Some(path) => write!(out, "fifo {path} ({label}) {end}"),
+                None => write!(out, "{label} {end}"),
             }
         }
-        File::Named(n) => n.clone(),
+        File::Named(n) => out.write_str(n),
     }
 }
 
 pub(super) fn said(x: &Said) -> String {
+    let mut t = String::new();
+    let _ = write_said(&mut t, x);
+    t
+}
+
+pub(super) fn write_said(out: &mut dyn fmt::Write, x: &Said) -> fmt::Result {
     match x {
-        Said::Starts { pid, fds } => format!("{pid} starts with {fds} fd{} inherited", s(*fds)),
+        Said::Starts { pid, fds } => write!(out, "{pid} starts with {fds} fd{} inherited", s(*fds)),
         Said::Attached {
             pid,
             parent: Some(p),
             fds,
-        } => format!(
+        } => write!(out,
             "{pid} was already running (attached), a child of {p}, with {fds} fd{} open",
             s(*fds)
         ),
@@ -58,7 +78,7 @@ pub(super) fn said(x: &Said) -> String {
             pid,
             parent: None,
             fds,
-        } => format!(
+        } => write!(out,
             "{pid} was already running (attached), with {fds} fd{} open",
             s(*fds)
         ),
@@ -69,21 +89,21 @@ pub(super) fn said(x: &Said) -> String {
                 .collect::<Vec<_>>()
                 .join(", ");
             if threads.len() == 1 {
-                format!("its other thread {list} shares its fd table")
+                write!(out, "its other thread {list} shares its fd table")
             } else {
-                format!("its other threads {list} share its fd table")
+                write!(out, "its other threads {list} share its fd table")
             }
         }
-        Said::StartsThread { pid, child } => format!("{pid} starts thread {child}"),
-        Said::BornSharing { pid, child } => format!("{child} is born sharing {pid}'s fd table"),
-        Said::BornVfork { pid, child } => format!(
+        Said::StartsThread { pid, child } => write!(out, "{pid} starts thread {child}"),
+        Said::BornSharing { pid, child } => write!(out, "{child} is born sharing {pid}'s fd table"),
+        Said::BornVfork { pid, child } => write!(out,
             "{child} is born with a copy of {pid}'s fds; {pid} waits until it execs or exits"
         ),
-        Said::BornCopy { pid, child } => format!(
+        Said::BornCopy { pid, child } => write!(out,
             "{child} is born with a copy of {pid}'s fds (each open file now has one more holder)"
         ),
-        Said::Runs { pid, program } => format!("{pid} now runs {program}"),
-        Said::ExecFailed { pid, errno } => format!(
+        Said::Runs { pid, program } => write!(out, "{pid} now runs {program}"),
+        Said::ExecFailed { pid, errno } => write!(out,
             "the exec failed ({}); {pid} still runs its old program",
             errno.as_deref().unwrap_or("error")
         ),
@@ -91,8 +111,8 @@ pub(super) fn said(x: &Said) -> String {
             pipe,
             read_fd,
             write_fd,
-        } => format!("{pipe} made: read end fd {read_fd}, write end fd {write_fd}"),
-        Said::FdUnchanged { fd } => format!("fd {fd} is unchanged"),
+        } => write!(out, "{pipe} made: read end fd {read_fd}, write end fd {write_fd}"),
+        Said::FdUnchanged { fd } => write!(out, "fd {fd} is unchanged"),
         Said::Duped {
             fd,
             old_fd,
@@ -109,80 +129,81 @@ pub(super) fn said(x: &Said) -> String {
                 } => "now reads from",
                 File::Pipe { .. } | File::Named(_) => "now refers to",
             };
-            let mut t = format!(
+            write!(
+                out,
                 "fd {fd} {verb} {} (same open file as fd {old_fd})",
-                file(what)
-            );
+                Fl(what)
+            )?;
             if let Some(old) = replaced {
-                t.push_str(&format!("; its old {} was closed", file(old)));
+                write!(out, "; its old {} was closed", Fl(old))?;
             }
-            t
+            Ok(())
         }
-        Said::Refers { fd, what } => format!("fd {fd} now refers to {}", file(what)),
-        Said::Closed { fd, what } => format!("fd {fd} ({}) is closed", file(what)),
-        Said::NotOpen { fd } => format!("fd {fd} was not open: nothing changes (EBADF)"),
-        Said::OwnTable { pid } => format!(
+        Said::Refers { fd, what } => write!(out, "fd {fd} now refers to {}", Fl(what)),
+        Said::Closed { fd, what } => write!(out, "fd {fd} ({}) is closed", Fl(what)),
+        Said::NotOpen { fd } => write!(out, "fd {fd} was not open: nothing changes (EBADF)"),
+        Said::OwnTable { pid } => write!(out,
             "{pid} now has its own copy of the fd table it shared: its opens and closes no longer touch the others'"
         ),
-        Said::RangeClosed { first, last } => format!("{} are closed", range(*first, *last)),
+        Said::RangeClosed { first, last } => write!(out, "{} are closed", range(*first, *last)),
         Said::RangeCloexec { first, last } => {
-            format!("{} will close at the next exec", range(*first, *last))
+            write!(out, "{} will close at the next exec", range(*first, *last))
         }
         Said::Reaps { pid, child, status } => {
-            format!("{pid} reaps {child} ({})", status_call(status))
+            write!(out, "{pid} reaps {child} ({})", StatusCall(status))
         }
         Said::ReapsUnasked { pid, child } => {
-            format!("{pid} reaps {child} (its status is not asked for)")
+            write!(out, "{pid} reaps {child} (its status is not asked for)")
         }
-        Said::NothingYet => "nothing to report yet: WNOHANG returns 0 at once".into(),
+        Said::NothingYet => out.write_str("nothing to report yet: WNOHANG returns 0 at once"),
         Said::Sends {
             pid,
             signal,
             target,
-        } => format!("{pid} sends {signal} to {target}"),
-        Said::Arrives { pid, signal } => format!("{signal} arrives at {pid}"),
-        Said::Stopped { pid, signal } => format!("{pid} is stopped by {signal}"),
-        Said::Continues { pid } => format!("{pid} continues"),
-        Said::NoZombies { pid } => format!(
+        } => write!(out, "{pid} sends {signal} to {target}"),
+        Said::Arrives { pid, signal } => write!(out, "{signal} arrives at {pid}"),
+        Said::Stopped { pid, signal } => write!(out, "{pid} is stopped by {signal}"),
+        Said::Continues { pid } => write!(out, "{pid} continues"),
+        Said::NoZombies { pid } => write!(out,
             "{pid} lets the kernel reap its children: they exit without becoming zombies"
         ),
         Said::SigchldSet { pid, action } => {
-            format!("{pid} sets SIGCHLD to {action}: its exited children wait for its wait()")
+            write!(out, "{pid} sets SIGCHLD to {action}: its exited children wait for its wait()")
         }
         Said::Renames {
             pid,
             program,
             name,
             thread: false,
-        } => format!("{pid} ({program}) names itself {name}: ps shows it by that name now"),
+        } => write!(out, "{pid} ({program}) names itself {name}: ps shows it by that name now"),
         Said::Renames {
             pid,
             program,
             name,
             thread: true,
-        } => format!("thread {pid} of {program} names itself {name}; its process keeps its name"),
+        } => write!(out, "thread {pid} of {program} names itself {name}; its process keeps its name"),
         Said::Ends { pid, status } => {
-            format!("{pid} ends ({}); its fds are closed", status_call(status))
+            write!(out, "{pid} ends ({}); its fds are closed", StatusCall(status))
         }
         Said::Eof { pipe } => {
-            format!("the last write end of {pipe} is closed: its reader now sees EOF")
+            write!(out, "the last write end of {pipe} is closed: its reader now sees EOF")
         }
-        Said::Broken { pipe } => format!(
+        Said::Broken { pipe } => write!(out,
             "the last read end of {pipe} is closed: a write into it now raises SIGPIPE"
         ),
-        Said::ReapedByKernel { pid } => format!(
+        Said::ReapedByKernel { pid } => write!(out,
             "the kernel reaps {pid} at once: its parent ignores SIGCHLD (or set SA_NOCLDWAIT), so it never is a zombie"
         ),
         Said::Zombie {
             pid,
             parent_traced: true,
-        } => format!("{pid} is a zombie until its parent waits for it"),
+        } => write!(out, "{pid} is a zombie until its parent waits for it"),
         Said::Zombie {
             pid,
             parent_traced: false,
-        } => format!("{pid} is a zombie until its parent (outside the trace) waits for it"),
-        Said::Orphaned { pid } => format!("{pid} is orphaned: its parent is gone"),
-        Said::ClosedAtExec { fd } => format!("fd {fd} closed at exec (close-on-exec)"),
+        } => write!(out, "{pid} is a zombie until its parent (outside the trace) waits for it"),
+        Said::Orphaned { pid } => write!(out, "{pid} is orphaned: its parent is gone"),
+        Said::ClosedAtExec { fd } => write!(out, "fd {fd} closed at exec (close-on-exec)"),
     }
 }
 
