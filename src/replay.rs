@@ -160,6 +160,16 @@ impl<R: BufRead> Replay<R> {
         Ok(Skipped { step: None, last })
     }
 
+    /// Reads the next event without applying it, lent: from here on the
+    /// model and labels stay as after the last event applied. For a caller
+    /// that only counts or filters the rest of a trace (an HTML page past
+    /// its last step), which still reads every line, so a malformed one is
+    /// the same error and a cut-short tail the same warning. `Ok(None)` at
+    /// the end.
+    pub fn next_unapplied(&mut self) -> Result<Option<&Event>, TraceError> {
+        self.reader.next_ref()
+    }
+
     fn apply_step(&mut self, event: Event) -> Step {
         self.labels.observe(&event);
         let before = if event.seq < self.narrate_from {

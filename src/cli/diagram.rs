@@ -4,9 +4,8 @@
 
 use super::style::Style;
 use super::{DiagramArgs, DiagramFormat, DiagramView};
-use crate::render::html;
 use crate::render::scene::{Scene, SceneOptions};
-use crate::render::steps::{html_steps, key_scene, scene_after, seq_before, KeyFound};
+use crate::render::steps::{html_page, key_scene, scene_after, seq_before, KeyFound};
 use crate::render::{ascii, dot, kernel, mermaid, svg};
 use crate::words::diagram::{notice, phrase, Notice, Phrase};
 use crate::words::Lang;
@@ -26,18 +25,13 @@ pub fn run(args: DiagramArgs, style: Style, lang: Lang) -> Result<i32> {
         if args.at.is_some() {
             crate::errln!("{}", notice(opts.lang, &Notice::AtIgnored));
         }
-        let h = html_steps(path, &opts, args.range)?;
-        if h.steps.len() < h.qualified {
-            super::say_capped(lang, &h);
+        let h = html_page(path, &opts, args.range, args.view == DiagramView::Kernel)?;
+        if let Some(capped) = h.capped() {
+            crate::errln!("{}", notice(lang, &capped));
         }
-        let page = html::page_with(
-            opts.lang,
-            &h.title,
-            &h.steps,
-            args.view == DiagramView::Kernel,
-        );
+        let page = h.page;
         let size = Phrase::PageSize {
-            steps: h.steps.len(),
+            steps: h.steps,
             bytes: page.len(),
         };
         eprintln!("forkscope: {}", phrase(opts.lang, &size));

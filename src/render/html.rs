@@ -42,6 +42,7 @@ use crate::words::diagram::{phrase, word, Phrase, Word};
 use crate::words::Lang;
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// One step of the page: the timeline line of an event and the scene after it.
 #[derive(Clone, Debug)]
@@ -68,145 +69,126 @@ pub fn page(lang: Lang, title: &str, steps: &[HtmlStep]) -> String {
 /// A self-contained page stepping through `steps`, opening in the kernel
 /// view when `kernel` (a switch on the page changes the view).
 pub fn page_with(lang: Lang, title: &str, steps: &[HtmlStep], kernel: bool) -> String {
-    let mut tokens = Tokens::default();
-    let mut compact = Delta::default();
-    let mut kernel_d = Delta::default();
-    let mut rows: Vec<serde_json::Value> = Vec::with_capacity(steps.len());
-    let mut first_svg = String::new();
-    let opts = svg::Opts {
-        caption: false,
-        style: false,
-    };
-    for (i, s) in steps.iter().enumerate() {
-        let compact_svg = svg::pieces(&s.scene, opts).join();
-        let kernel_svg = super::kernel::render_with(&s.scene, opts);
-        let compact_ops = compact.ops(tokens.split(&compact_svg));
-        let kernel_ops = kernel_d.ops(tokens.split(&kernel_svg));
-        if i == 0 {
-            first_svg = if kernel { kernel_svg } else { compact_svg };
+    let mut page = Page::new(kernel);
+    for s in steps {
+        let kernel_svg = kernel_drawing(s);
+        page.push(s, kernel_svg);
+    }
+    page.finish(lang, title)
+}
+
+/// How a page draws a step: no caption (the page shows the call and
+/// sentence above the diagram), no stylesheet (the page carries it once).
+const DRAWING: svg::Opts = svg::Opts {
+    caption: false,
+    style: false,
+};
+
+/// The kernel view's drawing of a step, as the page stores it. Pure, so a
+/// caller may draw it on another thread than the one building the page
+/// (the page's own drawing of the compact view is made in [`Page::push`]).
+pub(crate) fn kernel_drawing(s: &HtmlStep) -> String {
+    super::kernel::render_with(&s.scene, DRAWING)
+}
+
+/// A page written a step at a time: [`Page::push`] each step in order, then
+/// [`Page::finish`]. Holds what the page keeps of each step (its timeline
+/// line, its row of the data block) and the token table, never the scenes,
+/// so steps can stream through it while the trace is replayed.
+pub(crate) struct Page {
+    kernel: bool,
+    tokens: Tokens,
+    compact: Delta,
+    kernel_d: Delta,
+    /// The data block's rows so far, as script-safe JSON joined by `,`.
+    rows: String,
+    /// The timeline's `<li>` lines so far.
+    timeline: String,
+    /// Steps pushed.
+    n: usize,
+    /// Steps that only open or close a file.
+    libs: usize,
+    /// Each event kind with its count, in order of first appearance.
+    kinds: Vec<(&'static str, usize)>,
+    /// The first step: seq, call line, sentence, drawing in the opening view.
+    first: Option<(u64, String, String, String)>,
+    /// Buffers reused from step to step.
+    ops: Vec<Op>,
+}
+
+impl Page {
+    /// An empty page opening in the kernel view when `kernel`.
+    pub(crate) fn new(kernel: bool) -> Page {
+        Page {
+            kernel,
+            tokens: Tokens::default(),
+            compact: Delta::default(),
+            kernel_d: Delta::default(),
+            rows: String::new(),
+            timeline: String::new(),
+            n: 0,
+            libs: 0,
+            kinds: Vec::new(),
+            first: None,
+            ops: Vec::new(),
         }
+    }
+
+    /// Adds the next step; `kernel_svg` is [`kernel_drawing`] of it.
+    pub(crate) fn push(&mut self, s: &HtmlStep, kernel_svg: String) {
+        let compact_svg = svg::pieces(&s.scene, DRAWING).join();
+        let i = self.n;
+        self.n += 1;
+        let compact_toks = self.tokens.split(&compact_svg);
+        let kernel_toks = self.tokens.split(&kernel_svg);
         let (pid, call, sentence) = match &s.scene.event {
             Some(e) => (
-                serde_json::json!(e.pid),
-                e.call.clone(),
-                e.sentence.clone().unwrap_or_default(),
+                Some(e.pid),
+                e.call.as_str(),
+                e.sentence.as_deref().unwrap_or_default(),
             ),
-            None => (serde_json::Value::Null, s.line.clone(), String::new()),
+            None => (None, s.line.as_str(), ""),
         };
-        rows.push(serde_json::json!([
-            s.seq,
-            pid,
-            call,
-            sentence,
-            compact_ops,
-            kernel_ops
-        ]));
-    }
-    let mut out = String::with_capacity(
-        16 * 1024 + first_svg.len() + tokens.list.iter().map(|s| s.len() + 4).sum::<usize>(),
-    );
-    let mut data = serde_json::Map::new();
-    data.insert("steps".into(), serde_json::Value::Array(rows));
-    data.insert(
-        "tokens".into(),
-        serde_json::Value::Array(
-            tokens
-                .list
-                .into_iter()
-                .map(serde_json::Value::String)
-                .collect(),
-        ),
-    );
-    let data = serde_json::Value::Object(data);
-
-    let n = steps.len();
-    let t = svg::esc(title);
-    let script = script(lang);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
-         <meta name=\"generator\" content=\"forkscope\">\n\
-         <title>{t} \u{2014} forkscope</title>\n<style>\n{PAGE_STYLE}{}</style>\n</head>\n<body>\n",
-        word(lang, Word::HtmlLang),
-        csp(&script),
-        svg::STYLE
-    );
-    let first = steps.first();
-    let counter = match first {
-        Some(s) => phrase(
-            lang,
-            &Phrase::Counter {
-                step: 1,
-                steps: n,
-                seq: s.seq,
-            },
-        ),
-        None => word(lang, Word::NoSteps).to_string(),
-    };
-    let max = n.saturating_sub(1);
-    let _ = write!(
-        out,
-        "<header>\n<h1 title=\"{t}\">{t}</h1>\n\
-         <span id=\"fs-counter\" aria-live=\"polite\">{counter}</span>\n\
-         <span class=\"fs-controls\"><button id=\"fs-prev\" type=\"button\" title=\"{}\">\u{25c0}</button>\
-         <input id=\"fs-slider\" type=\"range\" min=\"0\" max=\"{max}\" value=\"0\" step=\"1\" aria-label=\"{}\">\
-         <button id=\"fs-next\" type=\"button\" title=\"{}\">\u{25b6}</button></span>\n\
-         <button id=\"fs-kview\" type=\"button\" aria-pressed=\"{}\" data-compact=\"{}\" data-kernel=\"{}\">{}</button>\n\
-         <span class=\"fs-hint\">{}</span>\n",
-        word(lang, Word::Prev),
-        word(lang, Word::Slider),
-        word(lang, Word::Next),
-        kernel,
-        // The button names the view it switches to.
-        svg::esc(word(lang, Word::ViewCompact)),
-        svg::esc(word(lang, Word::ViewKernel)),
-        svg::esc(if kernel {
-            word(lang, Word::ViewCompact)
+        if i == 0 {
+            let (call, sentence) = match &s.scene.event {
+                Some(e) => (
+                    format!("#{} \u{b7} {} \u{b7} {}", e.seq, e.pid, e.call),
+                    e.sentence.clone().unwrap_or_default(),
+                ),
+                None => (format!("#{} \u{b7} {}", s.seq, s.line), String::new()),
+            };
+            let drawing = if self.kernel { kernel_svg } else { compact_svg };
+            self.first = Some((s.seq, call, sentence, drawing));
         } else {
-            word(lang, Word::ViewKernel)
-        }),
-        phrase(lang, &Phrase::Hint(n))
-    );
-    // Teaching controls: loader and locale file steps hidden until asked,
-    // a chip per event kind, zoom, and a presentation size.
-    let libs = steps.iter().filter(|s| s.library).count();
-    let mut kinds: Vec<(&str, usize)> = Vec::new();
-    for s in steps {
-        match kinds.iter_mut().find(|k| k.0 == s.kind) {
-            Some(k) => k.1 += 1,
-            None => kinds.push((s.kind, 1)),
+            self.rows.push(',');
         }
-    }
-    out.push_str("<div id=\"fs-tools\">");
-    if libs > 0 {
-        let _ = write!(
-            out,
-            "<label><input id=\"fs-libs\" type=\"checkbox\"> {}</label>",
-            svg::esc(&phrase(lang, &Phrase::ShowLibrarySteps(libs)))
-        );
-    }
-    for (k, c) in &kinds {
-        let _ = write!(
-            out,
-            "<button type=\"button\" class=\"fs-chip\" data-kind=\"{k}\" aria-pressed=\"true\">{k} {c}</button>"
-        );
-    }
-    let _ = writeln!(
-        out,
-        "<span class=\"fs-zoom\"><button type=\"button\" id=\"fs-zoom-out\" title=\"{}\">\u{2212}</button><button type=\"button\" id=\"fs-zoom-in\" title=\"{}\">+</button><button type=\"button\" id=\"fs-big\" aria-pressed=\"false\">{}</button></span></div>",
-        svg::esc(word(lang, Word::ZoomOut)),
-        svg::esc(word(lang, Word::ZoomIn)),
-        svg::esc(word(lang, Word::Presentation))
-    );
-    out.push_str("</header>\n<main>\n");
-    let _ = write!(
-        out,
-        "<nav id=\"fs-timeline-pane\" aria-label=\"{}\">\n<ol id=\"fs-timeline\">\n",
-        word(lang, Word::Timeline)
-    );
-    for (i, s) in steps.iter().enumerate() {
+        // The row `[seq, pid, call, sentence, compact ops, kernel ops]`.
+        let out = &mut self.rows;
+        let _ = write!(out, "[{},", s.seq);
+        match pid {
+            Some(p) => {
+                let _ = write!(out, "{p},");
+            }
+            None => out.push_str("null,"),
+        }
+        json_string(out, call);
+        out.push(',');
+        json_string(out, sentence);
+        out.push(',');
+        self.compact.ops(compact_toks, &mut self.ops);
+        write_ops(out, &self.ops);
+        out.push(',');
+        self.kernel_d.ops(kernel_toks, &mut self.ops);
+        write_ops(out, &self.ops);
+        out.push(']');
+        // The timeline's line and the teaching controls' counts.
+        if s.library {
+            self.libs += 1;
+        }
+        match self.kinds.iter_mut().find(|k| k.0 == s.kind) {
+            Some(k) => k.1 += 1,
+            None => self.kinds.push((s.kind, 1)),
+        }
         let mut class = String::new();
         if i == 0 {
             class.push_str("fs-current");
@@ -220,49 +202,194 @@ pub fn page_with(lang: Lang, title: &str, steps: &[HtmlStep], kernel: bool) -> S
             (c, false) => format!("class=\"{c}\" "),
         };
         let _ = writeln!(
-            out,
+            self.timeline,
             "<li {cur}data-i=\"{i}\" data-seq=\"{}\" data-kind=\"{}\">{}</li>",
             s.seq,
             s.kind,
             svg::esc(&s.line)
         );
     }
-    out.push_str("</ol>\n</nav>\n<section id=\"fs-view\">\n");
-    // The first step is drawn in the markup, so the page shows something
-    // before (or without) its script.
-    match first {
-        Some(s) => {
-            let (call, sentence) = match &s.scene.event {
-                Some(e) => (
-                    format!("#{} \u{b7} {} \u{b7} {}", e.seq, e.pid, e.call),
-                    e.sentence.clone().unwrap_or_default(),
-                ),
-                None => (format!("#{} \u{b7} {}", s.seq, s.line), String::new()),
-            };
+
+    /// The whole page, titled `title`, its own words in `lang`.
+    pub(crate) fn finish(self, lang: Lang, title: &str) -> String {
+        let kernel = self.kernel;
+        let mut out = String::with_capacity(
+            16 * 1024
+                + self.first.as_ref().map_or(0, |f| f.3.len())
+                + self.timeline.len()
+                + self.rows.len()
+                + self.tokens.list.iter().map(|s| s.len() + 4).sum::<usize>(),
+        );
+        let n = self.n;
+        let t = svg::esc(title);
+        let script = script(lang);
+        let _ = write!(
+            out,
+            "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
+             <meta name=\"generator\" content=\"forkscope\">\n\
+             <title>{t} \u{2014} forkscope</title>\n<style>\n{PAGE_STYLE}{}</style>\n</head>\n<body>\n",
+            word(lang, Word::HtmlLang),
+            csp(&script),
+            svg::STYLE
+        );
+        let counter = match &self.first {
+            Some(f) => phrase(
+                lang,
+                &Phrase::Counter {
+                    step: 1,
+                    steps: n,
+                    seq: f.0,
+                },
+            ),
+            None => word(lang, Word::NoSteps).to_string(),
+        };
+        let max = n.saturating_sub(1);
+        let _ = write!(
+            out,
+            "<header>\n<h1 title=\"{t}\">{t}</h1>\n\
+             <span id=\"fs-counter\" aria-live=\"polite\">{counter}</span>\n\
+             <span class=\"fs-controls\"><button id=\"fs-prev\" type=\"button\" title=\"{}\">\u{25c0}</button>\
+             <input id=\"fs-slider\" type=\"range\" min=\"0\" max=\"{max}\" value=\"0\" step=\"1\" aria-label=\"{}\">\
+             <button id=\"fs-next\" type=\"button\" title=\"{}\">\u{25b6}</button></span>\n\
+             <button id=\"fs-kview\" type=\"button\" aria-pressed=\"{}\" data-compact=\"{}\" data-kernel=\"{}\">{}</button>\n\
+             <span class=\"fs-hint\">{}</span>\n",
+            word(lang, Word::Prev),
+            word(lang, Word::Slider),
+            word(lang, Word::Next),
+            kernel,
+            // The button names the view it switches to.
+            svg::esc(word(lang, Word::ViewCompact)),
+            svg::esc(word(lang, Word::ViewKernel)),
+            svg::esc(if kernel {
+                word(lang, Word::ViewCompact)
+            } else {
+                word(lang, Word::ViewKernel)
+            }),
+            phrase(lang, &Phrase::Hint(n))
+        );
+        // Teaching controls: loader and locale file steps hidden until asked,
+        // a chip per event kind, zoom, and a presentation size.
+        out.push_str("<div id=\"fs-tools\">");
+        if self.libs > 0 {
             let _ = write!(
                 out,
-                "<div id=\"fs-caption\"><div id=\"fs-call\">{}</div><div id=\"fs-sentence\">{}</div></div>\n\
-                 <div id=\"fs-diagram\" data-seq=\"{}\">\n{}</div>\n",
-                svg::esc(&call),
-                svg::esc(&sentence),
-                s.seq,
-                first_svg
+                "<label><input id=\"fs-libs\" type=\"checkbox\"> {}</label>",
+                svg::esc(&phrase(lang, &Phrase::ShowLibrarySteps(self.libs)))
             );
         }
-        None => {
+        for (k, c) in &self.kinds {
             let _ = write!(
                 out,
-                "<div id=\"fs-caption\"><div id=\"fs-call\">{}</div><div id=\"fs-sentence\"></div></div>\n<div id=\"fs-diagram\"></div>\n",
-                word(lang, Word::NoEvents)
+                "<button type=\"button\" class=\"fs-chip\" data-kind=\"{k}\" aria-pressed=\"true\">{k} {c}</button>"
             );
         }
+        let _ = writeln!(
+            out,
+            "<span class=\"fs-zoom\"><button type=\"button\" id=\"fs-zoom-out\" title=\"{}\">\u{2212}</button><button type=\"button\" id=\"fs-zoom-in\" title=\"{}\">+</button><button type=\"button\" id=\"fs-big\" aria-pressed=\"false\">{}</button></span></div>",
+            svg::esc(word(lang, Word::ZoomOut)),
+            svg::esc(word(lang, Word::ZoomIn)),
+            svg::esc(word(lang, Word::Presentation))
+        );
+        out.push_str("</header>\n<main>\n");
+        let _ = write!(
+            out,
+            "<nav id=\"fs-timeline-pane\" aria-label=\"{}\">\n<ol id=\"fs-timeline\">\n",
+            word(lang, Word::Timeline)
+        );
+        out.push_str(&self.timeline);
+        out.push_str("</ol>\n</nav>\n<section id=\"fs-view\">\n");
+        // The first step is drawn in the markup, so the page shows something
+        // before (or without) its script.
+        match &self.first {
+            Some((seq, call, sentence, drawing)) => {
+                let _ = write!(
+                    out,
+                    "<div id=\"fs-caption\"><div id=\"fs-call\">{}</div><div id=\"fs-sentence\">{}</div></div>\n\
+                     <div id=\"fs-diagram\" data-seq=\"{}\">\n{}</div>\n",
+                    svg::esc(call),
+                    svg::esc(sentence),
+                    seq,
+                    drawing
+                );
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    "<div id=\"fs-caption\"><div id=\"fs-call\">{}</div><div id=\"fs-sentence\"></div></div>\n<div id=\"fs-diagram\"></div>\n",
+                    word(lang, Word::NoEvents)
+                );
+            }
+        }
+        out.push_str("</section>\n</main>\n<script type=\"application/json\" id=\"fs-data\">");
+        // `{"steps":[...],"tokens":[...]}`, as serde_json writes it and
+        // made safe for the script element (see `json_for_script`).
+        out.push_str("{\"steps\":[");
+        out.push_str(&self.rows);
+        out.push_str("],\"tokens\":[");
+        for (k, token) in self.tokens.list.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            json_string(&mut out, token);
+        }
+        out.push_str("]}");
+        out.push_str("</script>\n<script>");
+        out.push_str(&script);
+        out.push_str("</script>\n</body>\n</html>\n");
+        out
     }
-    out.push_str("</section>\n</main>\n<script type=\"application/json\" id=\"fs-data\">");
-    out.push_str(&json_for_script(&data));
-    out.push_str("</script>\n<script>");
-    out.push_str(&script);
-    out.push_str("</script>\n</body>\n</html>\n");
-    out
+}
+
+/// Appends `s` as a JSON string safe inside a `<script>` element: what
+/// `json_for_script` makes of serde_json's text for it.
+fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        let esc: &str = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\u{8}' => "\\b",
+            '\u{c}' => "\\f",
+            '<' => "\\u003c",
+            '>' => "\\u003e",
+            '&' => "\\u0026",
+            '\u{2028}' => "\\u2028",
+            '\u{2029}' => "\\u2029",
+            c if (c as u32) < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push_str(esc);
+        }
+        plain = i + c.len_utf8();
+    }
+    out.push_str(&s[plain..]);
+    out.push('"');
+}
+
+/// Appends one view's operations as the JSON array [`Delta`] describes.
+fn write_ops(out: &mut String, ops: &[Op]) {
+    out.push('[');
+    for (k, op) in ops.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        let _ = match *op {
+            Op::Token(t) => write!(out, "{t}"),
+            Op::Run(count) => write!(out, "-{count}"),
+            Op::Copy(start, count) => write!(out, "[{start},{count}]"),
+        };
+    }
+    out.push(']');
 }
 
 /// A drawing rebuilt from the page's tokens with its numbers put back, as
@@ -307,14 +434,46 @@ fn csp_hash(script: &str) -> String {
 #[derive(Default)]
 struct Tokens {
     list: Vec<String>,
-    index: HashMap<String, u32>,
+    index: HashMap<Box<str>, u32, BuildHasherDefault<TokenHasher>>,
+}
+
+/// A hasher for tokens: the page looks up every token of every drawing
+/// (millions for a long trace), and tokens are short text made by
+/// forkscope, not chosen by an adversary with the table in mind, so a
+/// multiply-and-fold hash over 8 bytes at a time does (SipHash, the
+/// default, took a fifth of a long page's time).
+#[derive(Default)]
+struct TokenHasher(u64);
+
+impl Hasher for TokenHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(last) ^ bytes.len() as u64).wrapping_mul(K);
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        // Fold the high half of a wide product into the low one, so the
+        // table's low bits depend on every byte.
+        let m = u128::from(self.0) * 0x9e37_79b9_7f4a_7c15;
+        (m as u64) ^ ((m >> 64) as u64)
+    }
 }
 
 impl Tokens {
     /// `text` as token numbers; joined in order they give `text` back
     /// (once the page has put the arrows' numbers back, see [`arrows`]).
     fn split(&mut self, text: &str) -> Vec<u32> {
-        let mut out = Vec::with_capacity(text.len() / 24 + 1);
+        let mut out = Vec::with_capacity(text.len() / 8 + 1);
         let boxes = arrows::Boxes::of(text);
         let widths = arrows::Widths::new(text);
         let mut start = 0;
@@ -350,7 +509,7 @@ impl Tokens {
         }
         let n = self.list.len() as u32;
         self.list.push(token.to_string());
-        self.index.insert(token.to_string(), n);
+        self.index.insert(token.into(), n);
         n
     }
 }
@@ -365,6 +524,21 @@ impl Tokens {
 #[derive(Default)]
 struct Delta {
     prev: Vec<u32>,
+    /// Where each token of `prev` stands: `token << 32 | place`, sorted
+    /// (so a token's places are one slice, in order). Kept between steps
+    /// for its allocation only.
+    at: Vec<u64>,
+}
+
+/// One operation of [`Delta`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    /// A token by number (`n`).
+    Token(u32),
+    /// Copies this many tokens from the cursor (`-count`).
+    Run(usize),
+    /// Copies `count` tokens from `start` (`[start, count]`).
+    Copy(usize, usize),
 }
 
 /// How many places in the previous drawing a token is looked for: the ones
@@ -372,12 +546,24 @@ struct Delta {
 const CANDIDATES: usize = 12;
 
 impl Delta {
-    fn ops(&mut self, cur: Vec<u32>) -> serde_json::Value {
+    /// The operations making `cur` from the previous drawing's tokens, into
+    /// `ops` (cleared first); `cur` becomes the previous drawing.
+    fn ops(&mut self, cur: Vec<u32>, ops: &mut Vec<Op>) {
+        ops.clear();
         let prev = std::mem::take(&mut self.prev);
-        let mut at: HashMap<u32, Vec<usize>> = HashMap::new();
-        for (j, t) in prev.iter().enumerate() {
-            at.entry(*t).or_default().push(j);
-        }
+        let at = &mut self.at;
+        at.clear();
+        at.extend(
+            prev.iter()
+                .enumerate()
+                .map(|(j, t)| (u64::from(*t) << 32) | j as u64),
+        );
+        at.sort_unstable();
+        let places_of = |t: u32| {
+            let lo = at.partition_point(|k| (k >> 32) < u64::from(t));
+            let hi = lo + at[lo..].partition_point(|k| (k >> 32) == u64::from(t));
+            &at[lo..hi]
+        };
         let run = |i: usize, j: usize| {
             cur[i..]
                 .iter()
@@ -385,7 +571,6 @@ impl Delta {
                 .take_while(|(a, b)| a == b)
                 .count()
         };
-        let mut ops = Vec::new();
         // Where the previous drawing is read next: after a copy, its end;
         // a new token stands in for one old token (an event mostly
         // replaces numbers in place).
@@ -395,34 +580,33 @@ impl Delta {
             if cursor < prev.len() && prev[cursor] == cur[i] {
                 best = (cursor, run(i, cursor));
             }
-            if let Some(places) = at.get(&cur[i]) {
-                let from = places.partition_point(|j| *j < cursor);
-                let near = places[from..].iter().chain(&places[..from]);
-                for &j in near.take(CANDIDATES) {
-                    let len = run(i, j);
-                    if len > best.1 {
-                        best = (j, len);
-                    }
+            let places = places_of(cur[i]);
+            let from = places.partition_point(|k| ((k & 0xffff_ffff) as usize) < cursor);
+            let near = places[from..].iter().chain(&places[..from]);
+            for k in near.take(CANDIDATES) {
+                let j = (k & 0xffff_ffff) as usize;
+                let len = run(i, j);
+                if len > best.1 {
+                    best = (j, len);
                 }
             }
             if best.1 >= 2 || (best.1 == 1 && best.0 == cursor) {
                 // A copy from the cursor is `-count`, from elsewhere
                 // `[start, count]`.
                 if best.0 == cursor {
-                    ops.push(serde_json::json!(-(best.1 as i64)));
+                    ops.push(Op::Run(best.1));
                 } else {
-                    ops.push(serde_json::json!([best.0, best.1]));
+                    ops.push(Op::Copy(best.0, best.1));
                 }
                 i += best.1;
                 cursor = best.0 + best.1;
             } else {
-                ops.push(serde_json::json!(cur[i]));
+                ops.push(Op::Token(cur[i]));
                 i += 1;
                 cursor += 1;
             }
         }
         self.prev = cur;
-        serde_json::Value::Array(ops)
     }
 }
 
@@ -430,6 +614,7 @@ impl Delta {
 /// start no tag, comment or character reference, and U+2028/U+2029 (line
 /// terminators to old JavaScript parsers) are escaped too. They only occur
 /// inside JSON strings, where `\uXXXX` means the same character.
+#[cfg(test)]
 fn json_for_script(v: &serde_json::Value) -> String {
     let text = serde_json::to_string(v).expect("a JSON value always serializes");
     let mut out = String::with_capacity(text.len() + text.len() / 8);
@@ -793,6 +978,34 @@ mod tests {
         assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
         assert!(!s.contains('\u{2028}') && !s.contains('\u{2029}'));
         assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
+    }
+
+    #[test]
+    fn a_string_in_the_data_block_is_what_serde_json_writes_made_safe_for_the_script() {
+        let controls: String = (0u32..0x20).filter_map(char::from_u32).collect();
+        for s in [
+            "",
+            "plain",
+            "</script><!-- & \u{2028}\u{2029}",
+            "quote \" backslash \\ slash / tab \t newline \n",
+            &controls,
+            "\u{7f} é \u{4e2d}\u{6587} \u{1f600} \u{fffd}",
+        ] {
+            let mut ours = String::new();
+            json_string(&mut ours, s);
+            assert_eq!(ours, json_for_script(&serde_json::json!(s)), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_token_hasher_spreads_tokens_that_differ_in_one_digit() {
+        use std::hash::BuildHasher;
+        let h = BuildHasherDefault::<TokenHasher>::default();
+        let low: std::collections::HashSet<u64> = (0..4096)
+            .map(|i| h.hash_one(format!("{i}\"")) & 0xfff)
+            .collect();
+        // 4096 tokens into 4096 buckets: a good hash leaves about 63% full.
+        assert!(low.len() > 2300, "{} buckets", low.len());
     }
 
     #[test]

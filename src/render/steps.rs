@@ -444,23 +444,147 @@ pub struct HtmlSteps {
 pub fn html_steps(path: &Path, opts: &SceneOptions, range: Option<SeqRange>) -> Result<HtmlSteps> {
     let mut r = open(path)?;
     let title = title(&r);
+    let mut steps = Vec::new();
+    // Every event is applied (the reference [`html_page`] is checked against).
+    let c = page_steps(&mut r, path, &title, opts, range, false, &mut |s| {
+        steps.push(s)
+    })?;
+    Ok(HtmlSteps {
+        title,
+        steps,
+        qualified: c.qualified,
+    })
+}
+
+/// A step-through HTML page, made while its trace was replayed
+/// ([`html_page`]).
+pub struct HtmlPage {
+    /// The page.
+    pub page: String,
+    /// How many steps it has.
+    pub steps: usize,
+    /// How many events qualified in all (more than `steps` when capped).
+    pub qualified: usize,
+    /// The seq of its first step.
+    pub first: u64,
+    /// The seq of its last step.
+    pub last: u64,
+}
+
+impl HtmlPage {
+    /// The notice that the page has only the first [`MAX_STEPS`] of the
+    /// steps that qualified, if it was cut.
+    pub fn capped(&self) -> Option<Notice> {
+        (self.steps < self.qualified).then_some(Notice::Capped {
+            shown: self.steps,
+            qualified: self.qualified,
+            first: self.first,
+            last: self.last,
+        })
+    }
+}
+
+/// How many steps may wait between two threads of [`html_page`].
+const IN_FLIGHT: usize = 32;
+
+/// The page [`html_steps`] and [`crate::render::html::page_with`] make (the
+/// same bytes, the same errors and warnings), made while the trace is
+/// replayed: this thread replays and builds each step's scene, one thread
+/// draws the kernel view and one draws the compact view and writes the page
+/// (bounded queues between them, so memory holds a few steps, not all).
+/// Once the page has its last step the rest of the trace is only read and
+/// counted, not applied, unless the filter needs what a close replaced.
+pub fn html_page(
+    path: &Path,
+    opts: &SceneOptions,
+    range: Option<SeqRange>,
+    kernel: bool,
+) -> Result<HtmlPage> {
+    use crate::render::html;
+    use std::sync::mpsc::sync_channel;
+    let mut r = open(path)?;
+    let title = title(&r);
+    let (to_kernel, steps) = sync_channel::<HtmlStep>(IN_FLIGHT);
+    let (to_page, drawn) = sync_channel::<(HtmlStep, String)>(IN_FLIGHT);
+    std::thread::scope(|scope| {
+        let kernel_view = scope.spawn(move || {
+            for s in steps {
+                let k = html::kernel_drawing(&s);
+                if to_page.send((s, k)).is_err() {
+                    break;
+                }
+            }
+        });
+        let page = scope.spawn(move || {
+            let mut page = html::Page::new(kernel);
+            for (s, k) in drawn {
+                page.push(&s, k);
+            }
+            page
+        });
+        let counted = page_steps(&mut r, path, &title, opts, range, true, &mut |s| {
+            // A closed queue is a drawing thread that panicked: joined below.
+            let _ = to_kernel.send(s);
+        });
+        drop(to_kernel);
+        let joined = kernel_view.join().and_then(|()| page.join());
+        let page = joined.unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let c = counted?;
+        Ok(HtmlPage {
+            page: page.finish(opts.lang, &title),
+            steps: c.shown,
+            qualified: c.qualified,
+            first: c.first,
+            last: c.last,
+        })
+    })
+}
+
+/// What [`page_steps`] counted.
+struct Counted {
+    shown: usize,
+    qualified: usize,
+    first: u64,
+    last: u64,
+}
+
+/// Replays the trace in `r` and hands `emit` the step of each event of an
+/// HTML page (see [`html_steps`]), at most [`MAX_STEPS`] when no range is
+/// given; the rest are counted. An error, as [`html_steps`] says it, when
+/// no step qualified. When `lean`, the events after the last step are
+/// read without being applied where the filter can decide from the event
+/// alone (nothing is drawn from them).
+fn page_steps<R: std::io::BufRead>(
+    r: &mut Replay<R>,
+    path: &Path,
+    title: &str,
+    opts: &SceneOptions,
+    range: Option<SeqRange>,
+    lean: bool,
+    emit: &mut dyn FnMut(HtmlStep),
+) -> Result<Counted> {
     let mut filter = Filter::steps(opts.pid, opts.collapse_files, range.unwrap_or_default());
     let cap = if range.is_some() {
         usize::MAX
     } else {
         MAX_STEPS
     };
-    let mut steps = Vec::new();
-    let mut qualified = 0;
+    let (mut shown, mut qualified) = (0, 0);
+    let (mut first, mut last) = (0, 0);
     // Steps before the range are neither drawn nor filtered on what they replace.
     r.narrate_from(range.and_then(|r| r.from).unwrap_or(0));
-    while let Some(s) = step(&mut r, path)? {
+    while let Some(s) = step(r, path)? {
         let seq = s.event.seq;
         if filter.keep(&s) {
             qualified += 1;
-            if steps.len() < cap {
-                steps.push(html_step(&r, &s, title.clone(), opts));
-                if steps.len() == cap && !opts.collapse_files {
+            if shown < cap {
+                emit(html_step(r, &s, title.to_string(), opts));
+                if shown == 0 {
+                    first = seq;
+                }
+                last = seq;
+                shown += 1;
+                if shown == cap && !opts.collapse_files {
                     // The rest are only counted, and the filter needs
                     // what a step replaces only to collapse files.
                     r.narrate_from(u64::MAX);
@@ -470,20 +594,36 @@ pub fn html_steps(path: &Path, opts: &SceneOptions, range: Option<SeqRange>) -> 
         if filter.done_after(seq) {
             break;
         }
+        if lean && shown == cap && filter.event_only() {
+            // Nothing after this is drawn: read the rest, count, stop.
+            while let Some(ev) = r
+                .next_unapplied()
+                .with_context(|| say(Notice::CannotReplay(path.display().to_string())))?
+            {
+                if filter.keep_event(ev) {
+                    qualified += 1;
+                }
+                if filter.done_after(ev.seq) {
+                    break;
+                }
+            }
+            break;
+        }
     }
     for w in r.take_warnings() {
         crate::errln!("forkscope: warning: {}: {w}", path.display());
     }
-    if steps.is_empty() {
+    if shown == 0 {
         if qualified == 0 && range.is_some() {
             bail!(say(Notice::NoneInRange(path.display().to_string())))
         }
         return no_events(path);
     }
-    Ok(HtmlSteps {
-        title,
-        steps,
+    Ok(Counted {
+        shown,
         qualified,
+        first,
+        last,
     })
 }
 

@@ -128,6 +128,37 @@ impl Filter {
     }
 }
 
+impl Filter {
+    /// Can [`Filter::keep_event`] decide from an event alone: no opens and
+    /// closes of files left out (a close's file is what the step replaced)
+    /// and no kinds or call names asked for?
+    pub fn event_only(&self) -> bool {
+        !self.collapse_files && self.kinds.is_none()
+    }
+
+    /// [`Filter::keep`] for a filter that can decide from the event alone
+    /// ([`Filter::event_only`]), without a [`Step`]: the same answer, and
+    /// it follows forks into the pid set the same way.
+    pub fn keep_event(&mut self, ev: &crate::trace::Event) -> bool {
+        debug_assert!(self.event_only());
+        let pid_ok = match &mut self.pids {
+            None => true,
+            Some(set) => {
+                let inside = set.contains(&ev.pid);
+                if inside {
+                    if let EventKind::Fork { child, flavor, .. } = ev.kind {
+                        if self.descendants || flavor == crate::trace::ForkFlavor::Thread {
+                            set.insert(child);
+                        }
+                    }
+                }
+                inside
+            }
+        };
+        pid_ok && self.range.contains(ev.seq) && self.failed.is_none_or(|f| f == failed(ev))
+    }
+}
+
 /// The syscall a step's call names (`dup2` in `dup2(4, 1)`), and for a
 /// fork the syscall under it (`clone` under glibc's `fork()`).
 pub(crate) fn call_names(step: &Step) -> [String; 2] {
