@@ -376,7 +376,7 @@ pub fn write_sentence(out: &mut dyn fmt::Write, lang: Lang, facts: &[Said]) -> f
     Ok(())
 }
 
-/// [`file`] written into `out`.
+/// [`file()`] written into `out`.
 pub fn write_file(out: &mut dyn fmt::Write, lang: Lang, f: &File) -> fmt::Result {
     match lang {
         Lang::En => en::write_file(out, f),
