@@ -1120,7 +1120,8 @@ fn with_ebpf_ctrl_c_reports_nothing_while_another_traced_process_keeps_moving() 
 }
 
 /// `forkscope record -p PID` of `target` with `backend`, ended by SIGINT to
-/// forkscope once the trace shows a pipe and an exec of cat: its status,
+/// forkscope once the trace shows a pipe and execs of cat and sleep (a
+/// whole iteration of the loop, whichever backend is slower): its status,
 /// stderr and trace (checked: invariants, `replay --verify` clean).
 #[cfg(feature = "ebpf")]
 fn attach_and_stop(target: i32, backend: &str) -> (std::process::ExitStatus, String, Vec<Event>) {
@@ -1129,9 +1130,11 @@ fn attach_and_stop(target: i32, backend: &str) -> (std::process::ExitStatus, Str
             events
                 .iter()
                 .any(|e| matches!(e.kind, EventKind::Pipe { .. }))
-                && events.iter().any(|e| {
-                    matches!(&e.kind, EventKind::Exec { argv, ok: true, .. }
-                        if argv.first().is_some_and(|a| a.to_string() == "cat"))
+                && ["cat", "sleep"].iter().all(|prog| {
+                    events.iter().any(|e| {
+                        matches!(&e.kind, EventKind::Exec { argv, ok: true, .. }
+                            if argv.first().is_some_and(|a| a.to_string() == *prog))
+                    })
                 })
         })
     };
