@@ -720,7 +720,8 @@ fn needs_escape(v: u64) -> bool {
     control | zero(v ^ (LO * u64::from(b'"'))) | zero(v ^ (LO * u64::from(b'\\'))) != 0
 }
 
-fn uint(buf: &mut Vec<u8>, mut n: u64) {
+/// `n` in decimal, as serde_json writes it.
+pub(crate) fn uint(buf: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -734,7 +735,8 @@ fn uint(buf: &mut Vec<u8>, mut n: u64) {
     buf.extend_from_slice(&digits[at..]);
 }
 
-fn int(buf: &mut Vec<u8>, n: i64) {
+/// `n` in decimal, as serde_json writes it.
+pub(crate) fn int(buf: &mut Vec<u8>, n: i64) {
     if n < 0 {
         buf.push(b'-');
     }

@@ -6,63 +6,24 @@
 //! shapes these writers know; for anything else [`fields`] says no and the
 //! caller takes serde's path. The unit tests compare both paths.
 
+use crate::render::json_stream;
 use crate::trace::{DupVia, EventKind, RawStr, Status, WaitVia};
 use serde_json::ser::{CompactFormatter, Formatter};
 
-/// serde_json's escape of each ASCII byte: 0 none, `u` for `\u00XX`, else
-/// the letter after the backslash.
-const ESCAPE: [u8; 128] = {
-    let mut t = [0u8; 128];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = b'u';
-        i += 1;
-    }
-    t[0x08] = b'b';
-    t[0x09] = b't';
-    t[0x0a] = b'n';
-    t[0x0c] = b'f';
-    t[0x0d] = b'r';
-    t[b'"' as usize] = b'"';
-    t[b'\\' as usize] = b'\\';
-    t
-};
-
-/// Appends `s` as a JSON string (quotes included), escaped as serde_json does.
+/// Appends `s` as a JSON string (quotes included), escaped as serde_json
+/// does: export's writer's escaping ([`json_stream::string`]).
 pub(crate) fn str(buf: &mut Vec<u8>, s: &str) {
-    buf.push(b'"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc = if b < 128 { ESCAPE[b as usize] } else { 0 };
-        if esc == 0 {
-            continue;
-        }
-        buf.extend_from_slice(&bytes[start..i]);
-        if esc == b'u' {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            buf.extend_from_slice(b"\\u00");
-            buf.push(HEX[(b >> 4) as usize]);
-            buf.push(HEX[(b & 15) as usize]);
-        } else {
-            buf.push(b'\\');
-            buf.push(esc);
-        }
-        start = i + 1;
-    }
-    buf.extend_from_slice(&bytes[start..]);
-    buf.push(b'"');
+    json_stream::string(buf, s);
 }
 
 /// Appends an unsigned integer.
 pub(crate) fn u64(buf: &mut Vec<u8>, v: u64) {
-    // Writing to a Vec cannot fail.
-    let _ = CompactFormatter.write_u64(buf, v);
+    json_stream::uint(buf, v);
 }
 
 /// Appends a signed integer.
 pub(crate) fn i64(buf: &mut Vec<u8>, v: i64) {
-    let _ = CompactFormatter.write_i64(buf, v);
+    json_stream::int(buf, v);
 }
 
 /// Appends a float as serde_json writes a finite `f64`.
