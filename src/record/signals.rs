@@ -537,6 +537,27 @@ static ROOT_GONE: AtomicBool = AtomicBool::new(false);
 /// Every process ever in the traced tree (tgids).
 static MEMBERS: LazyLock<Mutex<HashSet<i32>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
 
+/// The eBPF recorder's view of the live tree (tgids), which it keeps up to
+/// date from the kernel's fork and exit records. With ptrace a process is
+/// known live and ours by its TracerPid; an eBPF-recorded process has none,
+/// so [`remaining`] and [`pending_in_tree`] ask this set instead.
+static LIVE: LazyLock<Mutex<Option<HashSet<i32>>>> = LazyLock::new(|| Mutex::new(None));
+
+/// The eBPF recorder's live tree changed to `tgids` (see [`LIVE`]). From the
+/// first call on, the tree is the eBPF recorder's: once the first process
+/// has exited, a SIGINT, SIGTERM or SIGHUP ends the recording (its tracees
+/// are never held, so nothing needs a tracer to go on) rather than being
+/// answered with a notice.
+#[cfg(feature = "ebpf")]
+pub(crate) fn live(tgids: impl IntoIterator<Item = i32>) {
+    *LIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(tgids.into_iter().collect());
+}
+
+/// The live tree as the eBPF recorder last said (None: recording with ptrace).
+fn live_set() -> Option<HashSet<i32>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 /// Signals sent by kill(2) from outside that a tracee was seen receiving.
 static DELIVERIES: LazyLock<Mutex<VecDeque<Delivery>>> =
     LazyLock::new(|| Mutex::new(VecDeque::new()));
@@ -593,6 +614,24 @@ pub enum Notice {
     Outlived {
         /// The first process.
         root: i32,
+        /// The processes still running.
+        remaining: Vec<(i32, String)>,
+    },
+    /// As [`Notice::Outlived`], recording with eBPF: the processes still
+    /// running are recorded on, never held; SIGINT, SIGTERM or SIGHUP to
+    /// forkscope ends the recording at once with the first process's status.
+    RecordedOn {
+        /// The first process.
+        root: i32,
+        /// The processes still running.
+        remaining: Vec<(i32, String)>,
+    },
+    /// Recording with eBPF, `signal` arrived after the first process had
+    /// exited: the recording ended there, and these processes run on,
+    /// unrecorded.
+    RecordingLeft {
+        /// The signal.
+        signal: i32,
         /// The processes still running.
         remaining: Vec<(i32, String)>,
     },
@@ -663,8 +702,10 @@ pub(crate) fn remaining() -> Vec<(i32, String)> {
         .filter(|&p| p != root)
         .collect();
     let me = std::process::id().to_string();
+    let live = live_set();
     let mut v: Vec<(i32, String)> = pids
         .into_iter()
+        .filter(|p| live.as_ref().is_none_or(|l| l.contains(p)))
         .filter_map(|p| {
             let s = std::fs::read_to_string(format!("/proc/{p}/status")).ok()?;
             let field = |k: &str| {
@@ -673,7 +714,8 @@ pub(crate) fn remaining() -> Vec<(i32, String)> {
                     .map(|v| v.trim().to_string())
             };
             let alive = !field("State:")?.starts_with(['Z', 'X']);
-            (alive && field("TracerPid:")? == me).then(|| (p, field("Name:").unwrap_or_default()))
+            let ours = live.is_some() || field("TracerPid:")? == me;
+            (alive && ours).then(|| (p, field("Name:").unwrap_or_default()))
         })
         .collect();
     v.sort_unstable();
@@ -692,6 +734,8 @@ pub fn root_gone(root: i32) {
             std::thread::sleep(Duration::from_millis(300));
             let remaining = remaining();
             if remaining.is_empty() {
+            } else if live_set().is_some() {
+                notify(&Notice::RecordedOn { root, remaining });
             } else if IN_TRACER.load(Ordering::Relaxed) {
                 notify(&Notice::TracedOn { root, remaining });
             } else {
@@ -704,8 +748,9 @@ pub fn root_gone(root: i32) {
 /// After the first process exited, SIGINT/SIGTERM/SIGHUP cannot be passed
 /// on: say what forkscope waits for (at most every 2 s).
 fn still_waiting(signal: i32) {
-    if IN_TRACER.load(Ordering::Relaxed) {
-        // The front answers these once the first process exited.
+    if IN_TRACER.load(Ordering::Relaxed) || live_set().is_some() {
+        // The front answers these once the first process exited; the eBPF
+        // recorder ends on them (see [`live`]).
         return;
     }
     static LAST: Mutex<Option<Instant>> = Mutex::new(None);
@@ -901,21 +946,25 @@ fn a_task_in_tracing_stop() -> bool {
 
 /// Is `sig` pending for a live traced process (its shared pending set)?
 fn pending_in_tree(sig: i32) -> bool {
-    let pids: Vec<i32> = MEMBERS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .copied()
-        .collect();
+    let live = live_set();
+    let pids: Vec<i32> = match &live {
+        Some(l) => l.iter().copied().collect(),
+        None => MEMBERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied()
+            .collect(),
+    };
     let me = std::process::id().to_string();
     pids.into_iter().any(|p| {
         let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/status")) else {
             return false;
         };
-        let traced = s
-            .lines()
-            .find_map(|l| l.strip_prefix("TracerPid:"))
-            .is_some_and(|v| v.trim() == me);
+        let traced = live.is_some()
+            || s.lines()
+                .find_map(|l| l.strip_prefix("TracerPid:"))
+                .is_some_and(|v| v.trim() == me);
         traced
             && s.lines()
                 .find_map(|l| l.strip_prefix("ShdPnd:"))

@@ -343,6 +343,7 @@ fn run(
     for (_, tgid) in dec.tasks() {
         signals::member(tgid);
     }
+    signals::live(dec.tasks().into_iter().map(|t| t.1));
     let mut published = dec.changes;
     let dog = start_quiet_watchdog(&watch);
 
@@ -368,6 +369,9 @@ fn run(
     let mut first_record = true;
     let mut killed: HashSet<i32> = HashSet::new();
     let mut detach = false;
+    // SIGINT, SIGTERM or SIGHUP after the first process exited: the
+    // recording ends, the processes left run on (see signals::live).
+    let mut leave: Option<i32> = None;
     // Events written by others (the watchdog's `stall` events, stamped
     // with the writer's clock): ours may not go back before them.
     let mut ours = w.lock().unwrap_or_else(|e| e.into_inner()).events_written();
@@ -412,6 +416,9 @@ fn run(
             if attached.is_some() {
                 detach = matches!(sig, libc::SIGINT | libc::SIGTERM | libc::SIGHUP)
                     || signals::detach_requested();
+            } else if status.is_some() && matches!(sig, libc::SIGINT | libc::SIGTERM | libc::SIGHUP)
+            {
+                leave = Some(sig);
             } else {
                 // Progress between the last batch and the signal: a record
                 // from before the signal was sent (before it reached
@@ -455,6 +462,7 @@ fn run(
         if dec.changes != published {
             published = dec.changes;
             watch.publish(watched(&dec));
+            signals::live(dec.tasks().into_iter().map(|t| t.1));
         }
         if watch.killed() {
             // New tasks of a tree killed for a hang are killed on sight.
@@ -499,6 +507,8 @@ fn run(
                     phases.mark("first");
                 }
                 phases.mark("run");
+                // Says (once, a moment later) which processes outlived it.
+                signals::root_gone(root);
             }
         }
         if detach {
@@ -533,6 +543,35 @@ fn run(
                 phases.mark("run");
                 break;
             }
+        }
+        if let Some(signal) = leave {
+            // As strace -f on Ctrl-C once its first process is gone: the
+            // recording ends; the processes left are let go (out of the
+            // traced set, so no record of theirs is made any more) and
+            // run on, never having been stopped.
+            let remaining = signals::remaining();
+            let mut out_of_set: HashSet<i32> = HashSet::new();
+            loop {
+                let tids: Vec<i32> = dec
+                    .live
+                    .iter()
+                    .copied()
+                    .filter(|t| out_of_set.insert(*t))
+                    .collect();
+                if tids.is_empty() {
+                    break;
+                }
+                bpf.untrace_tids(&tids);
+                let _ = ring.consume();
+                for r in queue.borrow_mut().drain(..) {
+                    dec.feed(r, &mut out);
+                }
+            }
+            dec.finish(&mut out);
+            emit(&mut out, &mut last_ts, &mut ours)?;
+            signals::notify(&signals::Notice::RecordingLeft { signal, remaining });
+            phases.mark("run");
+            break;
         }
         if status.is_some() || attached.is_some() {
             // Done when every task the records know is gone. If an exit

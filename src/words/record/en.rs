@@ -139,6 +139,27 @@ pub(super) fn notice(n: &Notice) -> String {
                 if one { "s" } else { "" },
             )
         }
+        Notice::RecordedOn { root, remaining } => {
+            let one = remaining.len() == 1;
+            let them = if one { "it" } else { "them" };
+            format!(
+                "forkscope: the command (pid {root}) has exited, but {} it started {} still running: {}. \
+                 forkscope records on until {} exit{}, as strace -f does, then ends as the command did. \
+                 Ctrl-C (or SIGTERM, SIGHUP to forkscope) ends the recording now with the command's status and leaves {them} running, unrecorded \
+                 (the eBPF backend never stops {them}).\n",
+                if one { "1 process".to_string() } else { format!("{} processes", remaining.len()) },
+                if one { "is" } else { "are" },
+                named(remaining),
+                if one { "it" } else { "they" },
+                if one { "s" } else { "" },
+            )
+        }
+        Notice::RecordingLeft { signal, remaining } => format!(
+            "forkscope: {} after the command exited: the recording ends here and forkscope ends as the command did; {} run{} on, unrecorded.\n",
+            crate::trace::Sig(*signal),
+            named(remaining),
+            if remaining.len() == 1 { "s" } else { "" },
+        ),
         Notice::FrontLeft { signal, trace: t } => format!(
             "forkscope: {} after the command exited: forkscope ends now as the command did; the processes it left run on, traced in the background until the last one exits. {} (complete then).\n",
             crate::trace::Sig(*signal),

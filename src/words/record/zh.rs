@@ -127,6 +127,19 @@ pub(super) fn notice(n: &Notice) -> String {
             remaining.len(),
             named(remaining),
         ),
+        Notice::RecordedOn { root, remaining } => format!(
+            "forkscope：命令（pid {root}）已经退出了，但它启动的 {} 个进程还在运行：{}。\
+             forkscope 会像 strace -f 一样继续记录到它们结束，然后按命令的结局退出。\
+             按 Ctrl-C（或向 forkscope 发送 SIGTERM、SIGHUP）会现在就结束记录，forkscope 按命令的退出状态结束，\
+             这些进程继续运行，不再被记录（eBPF 后端从不让它们停下）。\n",
+            remaining.len(),
+            named(remaining),
+        ),
+        Notice::RecordingLeft { signal, remaining } => format!(
+            "forkscope：命令退出之后收到了 {}：记录到此结束，forkscope 按命令的结局结束；{} 继续运行，不再被记录。\n",
+            crate::trace::Sig(*signal),
+            named(remaining),
+        ),
         Notice::FrontLeft { signal, trace: t } => format!(
             "forkscope：命令退出之后收到了 {}：forkscope 现在按命令的结局结束；它留下的进程继续运行，并在后台一直被跟踪到最后一个结束。{}（到那时才完整）。\n",
             crate::trace::Sig(*signal),
