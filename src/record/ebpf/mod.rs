@@ -309,6 +309,40 @@ fn note_for_forwarder(r: &wire::Record) {
     }
 }
 
+/// Takes every live task out of the kernel's traced set and decodes what
+/// the ring still holds (the records `keep` accepts): a child forked
+/// meanwhile was put in by the kernel, and its fork record says so, so
+/// this goes on until no task is left in. The tasks run on, untouched.
+fn let_go_all(
+    bpf: &Loaded,
+    ring: &libbpf_rs::RingBuffer<'_>,
+    queue: &RefCell<Vec<wire::Record>>,
+    dec: &mut decode::Decoder,
+    out: &mut Vec<decode::Out>,
+    keep: impl Fn(&wire::Record) -> bool,
+) {
+    let mut out_of_set: HashSet<i32> = HashSet::new();
+    loop {
+        let tids: Vec<i32> = dec
+            .live
+            .iter()
+            .copied()
+            .filter(|t| out_of_set.insert(*t))
+            .collect();
+        if tids.is_empty() {
+            break;
+        }
+        bpf.untrace_tids(&tids);
+        let _ = ring.consume();
+        for r in queue.borrow_mut().drain(..) {
+            if keep(&r) {
+                dec.feed(r, out);
+            }
+        }
+    }
+    dec.finish(out);
+}
+
 /// The recording loop of both [`record`] and [`attach`]. Hangs are watched
 /// by the same [`Watch`] as with ptrace, fed from here (the live tasks as
 /// the records tell them, each record counting as progress) and sampled
@@ -516,28 +550,7 @@ fn run(
                 // As ptrace's detach: a hang is explained first (the
                 // processes run on, so /proc shows them as they are).
                 watch.check(&watched(&dec), Why::Detach);
-                // Out of the traced set; a child forked meanwhile was put
-                // in by the kernel: its fork record says so.
-                let mut out_of_set: HashSet<i32> = HashSet::new();
-                loop {
-                    let tids: Vec<i32> = dec
-                        .live
-                        .iter()
-                        .copied()
-                        .filter(|t| out_of_set.insert(*t))
-                        .collect();
-                    if tids.is_empty() {
-                        break;
-                    }
-                    bpf.untrace_tids(&tids);
-                    let _ = ring.consume();
-                    for r in queue.borrow_mut().drain(..) {
-                        if !a.shown(&r) {
-                            dec.feed(r, &mut out);
-                        }
-                    }
-                }
-                dec.finish(&mut out);
+                let_go_all(&bpf, &ring, &queue, &mut dec, &mut out, |r| !a.shown(r));
                 emit(&mut out, &mut last_ts, &mut ours)?;
                 a.info.detached = true;
                 phases.mark("run");
@@ -550,24 +563,7 @@ fn run(
             // traced set, so no record of theirs is made any more) and
             // run on, never having been stopped.
             let remaining = signals::remaining();
-            let mut out_of_set: HashSet<i32> = HashSet::new();
-            loop {
-                let tids: Vec<i32> = dec
-                    .live
-                    .iter()
-                    .copied()
-                    .filter(|t| out_of_set.insert(*t))
-                    .collect();
-                if tids.is_empty() {
-                    break;
-                }
-                bpf.untrace_tids(&tids);
-                let _ = ring.consume();
-                for r in queue.borrow_mut().drain(..) {
-                    dec.feed(r, &mut out);
-                }
-            }
-            dec.finish(&mut out);
+            let_go_all(&bpf, &ring, &queue, &mut dec, &mut out, |_| true);
             emit(&mut out, &mut last_ts, &mut ours)?;
             signals::notify(&signals::Notice::RecordingLeft { signal, remaining });
             phases.mark("run");
