@@ -218,7 +218,8 @@ pub fn moments(path: &Path, collapse_files: bool) -> Result<Moments> {
 /// [`moments`]'s look at each step.
 struct MomentsScan {
     filter: Filter,
-    windows: std::collections::HashMap<crate::trace::Pid, Window>,
+    /// Looked up at most fd changes: a fast hash for pids.
+    windows: crate::model::hash::IdMap<crate::trace::Pid, Window>,
     zombies: Vec<(crate::trace::Pid, u64)>,
     m: Moments,
 }
@@ -234,7 +235,7 @@ impl MomentsScan {
     fn new(collapse_files: bool) -> MomentsScan {
         MomentsScan {
             filter: Filter::steps(None, collapse_files, SeqRange::default()),
-            windows: std::collections::HashMap::new(),
+            windows: crate::model::hash::IdMap::default(),
             zombies: Vec::new(),
             m: Moments::default(),
         }
