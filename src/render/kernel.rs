@@ -229,14 +229,7 @@ fn badge(out: &mut String, x: f64, y: f64, s: &str) -> f64 {
 }
 
 /// Records a badge drawn at (`x`, `y`), `w` wide, in box `owner`.
-fn badge_label(
-    l: &mut Option<Vec<Label>>,
-    owner: usize,
-    at: (f64, f64),
-    x: f64,
-    y: f64,
-    w: f64,
-) {
+fn badge_label(l: &mut Option<Vec<Label>>, owner: usize, at: (f64, f64), x: f64, y: f64, w: f64) {
     let Some(l) = l else { return };
     l.push(Label {
         rect: Rect {
@@ -481,7 +474,11 @@ fn layout_in(scene: &Scene, top: f64, across: &Across, full: bool) -> Layout {
             y,
             w,
             h,
-            what: if full { format!("fd table {}", p.pid) } else { String::new() },
+            what: if full {
+                format!("fd table {}", p.pid)
+            } else {
+                String::new()
+            },
         });
         // Drawn at the origin and placed, so a box that did not change is
         // the same text in every step (the HTML page stores each line once).
@@ -521,15 +518,7 @@ fn layout_in(scene: &Scene, top: f64, across: &Across, full: bool) -> Layout {
                 n(y + 15.0),
                 esc(&head)
             );
-            label(
-                &mut marks,
-                Some(idx),
-                at,
-                x + PAD,
-                y + 15.0,
-                &head,
-                false,
-            );
+            label(&mut marks, Some(idx), at, x + PAD, y + 15.0, &head, false);
             if p.new {
                 let bx = x + PAD + cols(&head) as f64 * CH + 6.0;
                 let w = badge(out, bx, y + 4.0, word(lang, Word::NewMark));
@@ -601,15 +590,7 @@ fn layout_in(scene: &Scene, top: f64, across: &Across, full: bool) -> Layout {
                     n(cy + 4.0),
                     esc(&ghost)
                 );
-                label(
-                    &mut marks,
-                    Some(idx),
-                    at,
-                    x + PAD,
-                    cy + 4.0,
-                    &ghost,
-                    false,
-                );
+                label(&mut marks, Some(idx), at, x + PAD, cy + 4.0, &ghost, false);
                 ry += ROW_H;
             }
             if p.hidden_files > 0 {
@@ -621,15 +602,7 @@ fn layout_in(scene: &Scene, top: f64, across: &Across, full: bool) -> Layout {
                     n(ry + 13.0),
                     esc(&more)
                 );
-                label(
-                    &mut marks,
-                    Some(idx),
-                    at,
-                    x + PAD,
-                    ry + 13.0,
-                    &more,
-                    true,
-                );
+                label(&mut marks, Some(idx), at, x + PAD, ry + 13.0, &more, true);
             } else if p.fds.is_empty() {
                 let _ = write!(
                     out,
@@ -709,7 +682,11 @@ fn layout_in(scene: &Scene, top: f64, across: &Across, full: bool) -> Layout {
             y: *fy,
             w: col_b,
             h: *h,
-            what: if full { format!("open file {}", o.id) } else { String::new() },
+            what: if full {
+                format!("open file {}", o.id)
+            } else {
+                String::new()
+            },
         });
         let _ = writeln!(out, "<g transform=\"translate({},{})\">", n(bx), n(*fy));
         let (bx_abs, fy_abs) = (bx, fy);
@@ -798,7 +775,11 @@ fn layout_in(scene: &Scene, top: f64, across: &Across, full: bool) -> Layout {
             y: oy,
             w: *w,
             h: *h,
-            what: if full { format!("object {}", o.name) } else { String::new() },
+            what: if full {
+                format!("object {}", o.name)
+            } else {
+                String::new()
+            },
         });
         right = right.max(cx + w);
         bottom = bottom.max(oy + h + BOX_GAP);
@@ -862,15 +843,7 @@ fn layout_in(scene: &Scene, top: f64, across: &Across, full: bool) -> Layout {
                     for (j, (line, class)) in lines.iter().enumerate() {
                         let ly = oy + 4.0 + LINE_H * (j as f64 + 0.75);
                         text(out, cx + PAD, ly, class, line);
-                        label(
-                            &mut marks,
-                            Some(idx),
-                            at,
-                            cx + PAD,
-                            ly,
-                            line,
-                            small(class),
-                        );
+                        label(&mut marks, Some(idx), at, cx + PAD, ly, line, small(class));
                     }
                     out.push_str("</g>\n");
                 }

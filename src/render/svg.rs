@@ -909,7 +909,12 @@ pub(crate) fn text(out: &mut String, x: f64, y: f64, class: &str, s: &str) {
     if class.is_empty() {
         let _ = write!(out, "<text x=\"{}\" y=\"{}\">", n(x), n(y));
     } else {
-        let _ = write!(out, "<text class=\"{class}\" x=\"{}\" y=\"{}\">", n(x), n(y));
+        let _ = write!(
+            out,
+            "<text class=\"{class}\" x=\"{}\" y=\"{}\">",
+            n(x),
+            n(y)
+        );
     }
     esc_into(out, s);
     out.push_str("</text>\n");
