@@ -936,7 +936,7 @@ impl std::fmt::Display for Num {
         // writes as exactly those tenths (and as a whole number when `t`
         // is a multiple of ten), for any `t` far below 2^53.
         let t = (self.0 * 10.0).round();
-        if !(t.abs() < 1e15) {
+        if t.is_nan() || t.abs() >= 1e15 {
             let r = t / 10.0;
             return if r == r.trunc() {
                 f.pad(&format!("{}", r as i64))
