@@ -70,9 +70,11 @@ pub fn page(lang: Lang, title: &str, steps: &[HtmlStep]) -> String {
 /// view when `kernel` (a switch on the page changes the view).
 pub fn page_with(lang: Lang, title: &str, steps: &[HtmlStep], kernel: bool) -> String {
     let mut page = Page::new(kernel);
+    let (mut compact, mut kernel_v) = (View::default(), View::default());
     for s in steps {
-        let kernel_svg = kernel_drawing(s);
-        page.push(s, kernel_svg);
+        let k = kernel_v.step(kernel_drawing(s));
+        let c = compact.step(compact_drawing(s));
+        page.push(s, c, k);
     }
     page.finish(lang, title)
 }
@@ -85,10 +87,58 @@ const DRAWING: svg::Opts = svg::Opts {
 };
 
 /// The kernel view's drawing of a step, as the page stores it. Pure, so a
-/// caller may draw it on another thread than the one building the page
-/// (the page's own drawing of the compact view is made in [`Page::push`]).
+/// caller may draw it on another thread than the one building the page.
 pub(crate) fn kernel_drawing(s: &HtmlStep) -> String {
     super::kernel::render_with(&s.scene, DRAWING)
+}
+
+/// The compact view's drawing of a step, as the page stores it (pure too).
+pub(crate) fn compact_drawing(s: &HtmlStep) -> String {
+    svg::pieces(&s.scene, DRAWING).join()
+}
+
+/// One view's drawings cut into tokens and stored as changes against the
+/// step before ([`Delta`]), a step at a time, with token numbers of the
+/// view's own: so each view's drawings are cut and compared on the thread
+/// that draws them, and the page only renumbers the few tokens a step
+/// uses first ([`Page::push`]). Numbering per view changes no operation
+/// but a token's number: [`Delta`] only compares tokens for equality.
+#[derive(Default)]
+pub(crate) struct View {
+    tokens: Tokens,
+    delta: Delta,
+    guess: Guess,
+    /// Steps cut so far.
+    n: usize,
+}
+
+/// One step of one [`View`].
+pub(crate) struct ViewStep {
+    /// How to make its tokens from the step before's, in the view's numbers.
+    ops: Vec<Op>,
+    /// The tokens it uses first in the view, in the order it uses them:
+    /// the view numbers them after those of the steps before.
+    new: Vec<String>,
+    /// The drawing itself, for the first step (the page draws it in its markup).
+    drawing: Option<String>,
+}
+
+impl View {
+    /// Cuts the next step's `drawing`.
+    pub(crate) fn step(&mut self, drawing: String) -> ViewStep {
+        let cut = self.tokens.split(&drawing, &self.guess);
+        let first = self.n == 0;
+        self.n += 1;
+        let shown = first.then(|| drawing.clone());
+        self.guess.set(drawing, &cut);
+        let mut ops = Vec::new();
+        self.delta.ops(cut.tokens, &mut ops);
+        ViewStep {
+            ops,
+            new: std::mem::take(&mut self.tokens.list),
+            drawing: shown,
+        }
+    }
 }
 
 /// A page written a step at a time: [`Page::push`] each step in order, then
@@ -98,8 +148,9 @@ pub(crate) fn kernel_drawing(s: &HtmlStep) -> String {
 pub(crate) struct Page {
     kernel: bool,
     tokens: Tokens,
-    compact: Delta,
-    kernel_d: Delta,
+    /// Each view's token numbers (see [`View`]) as the page's.
+    compact: Vec<u32>,
+    kernel_d: Vec<u32>,
     /// The data block's rows so far, as script-safe JSON joined by `,`.
     rows: String,
     /// The timeline's `<li>` lines so far.
@@ -112,8 +163,6 @@ pub(crate) struct Page {
     kinds: Vec<(&'static str, usize)>,
     /// The first step: seq, call line, sentence, drawing in the opening view.
     first: Option<(u64, String, String, String)>,
-    /// Buffers reused from step to step.
-    ops: Vec<Op>,
 }
 
 impl Page {
@@ -122,25 +171,31 @@ impl Page {
         Page {
             kernel,
             tokens: Tokens::default(),
-            compact: Delta::default(),
-            kernel_d: Delta::default(),
+            compact: Vec::new(),
+            kernel_d: Vec::new(),
             rows: String::new(),
             timeline: String::new(),
             n: 0,
             libs: 0,
             kinds: Vec::new(),
             first: None,
-            ops: Vec::new(),
         }
     }
 
-    /// Adds the next step; `kernel_svg` is [`kernel_drawing`] of it.
-    pub(crate) fn push(&mut self, s: &HtmlStep, kernel_svg: String) {
-        let compact_svg = svg::pieces(&s.scene, DRAWING).join();
+    /// Adds the next step: `compact` and `kernel` are its drawings
+    /// ([`compact_drawing`], [`kernel_drawing`]) cut by the views, which
+    /// see every step in order.
+    pub(crate) fn push(&mut self, s: &HtmlStep, compact: ViewStep, kernel: ViewStep) {
         let i = self.n;
         self.n += 1;
-        let compact_toks = self.tokens.split(&compact_svg);
-        let kernel_toks = self.tokens.split(&kernel_svg);
+        // The page numbers tokens in the order it first meets them: the
+        // compact drawing's, then the kernel's.
+        for t in compact.new {
+            self.compact.push(self.tokens.number_owned(t));
+        }
+        for t in kernel.new {
+            self.kernel_d.push(self.tokens.number_owned(t));
+        }
         let (pid, call, sentence) = match &s.scene.event {
             Some(e) => (
                 Some(e.pid),
@@ -157,7 +212,12 @@ impl Page {
                 ),
                 None => (format!("#{} \u{b7} {}", s.seq, s.line), String::new()),
             };
-            let drawing = if self.kernel { kernel_svg } else { compact_svg };
+            let drawing = if self.kernel {
+                kernel.drawing
+            } else {
+                compact.drawing
+            };
+            let drawing = drawing.expect("a view keeps its first drawing");
             self.first = Some((s.seq, call, sentence, drawing));
         } else {
             self.rows.push(',');
@@ -175,11 +235,9 @@ impl Page {
         out.push(',');
         json_string(out, sentence);
         out.push(',');
-        self.compact.ops(compact_toks, &mut self.ops);
-        write_ops(out, &self.ops);
+        write_ops(out, &compact.ops, &self.compact);
         out.push(',');
-        self.kernel_d.ops(kernel_toks, &mut self.ops);
-        write_ops(out, &self.ops);
+        write_ops(out, &kernel.ops, &self.kernel_d);
         out.push(']');
         // The timeline's line and the teaching controls' counts.
         if s.library {
@@ -376,15 +434,16 @@ fn json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Appends one view's operations as the JSON array [`Delta`] describes.
-fn write_ops(out: &mut String, ops: &[Op]) {
+/// Appends one view's operations as the JSON array [`Delta`] describes,
+/// each token by its number on the page (`page[view's number]`).
+fn write_ops(out: &mut String, ops: &[Op], page: &[u32]) {
     out.push('[');
     for (k, op) in ops.iter().enumerate() {
         if k > 0 {
             out.push(',');
         }
         let _ = match *op {
-            Op::Token(t) => write!(out, "{t}"),
+            Op::Token(t) => write!(out, "{}", page[t as usize]),
             Op::Run(count) => write!(out, "-{count}"),
             Op::Copy(start, count) => write!(out, "[{start},{count}]"),
         };
@@ -433,7 +492,9 @@ fn csp_hash(script: &str) -> String {
 /// (or one text and its closing tag): an event changes a few of them.
 #[derive(Default)]
 struct Tokens {
+    /// The tokens by number (a [`View`]'s: those numbered since its last step).
     list: Vec<String>,
+    /// Every token numbered, with its number.
     index: HashMap<Box<str>, u32, BuildHasherDefault<TokenHasher>>,
 }
 
@@ -472,12 +533,18 @@ impl Hasher for TokenHasher {
 impl Tokens {
     /// `text` as token numbers; joined in order they give `text` back
     /// (once the page has put the arrows' numbers back, see [`arrows`]).
-    fn split(&mut self, text: &str) -> Vec<u32> {
+    /// `guess` is the drawing cut before (the same view's step before),
+    /// which most tokens repeat in place: a token found there is not
+    /// looked up.
+    fn split(&mut self, text: &str, guess: &Guess) -> Cut {
         let mut out = Vec::with_capacity(text.len() / 8 + 1);
+        let mut cuts = Vec::with_capacity(text.len() / 8 + 1);
         let boxes = arrows::Boxes::of(text);
         let widths = arrows::Widths::new(text);
         let mut start = 0;
         let mut prev = "";
+        // Where in `guess` this token is looked for first.
+        let mut j = 0;
         for (i, b) in text.bytes().enumerate() {
             // `>` and `\n` are ASCII, so the cut is always at a char boundary.
             if b == b'>' || b == b'\n' || b == b'"' {
@@ -489,28 +556,132 @@ impl Tokens {
                     (b'"', false) => widths.token(start, prev, &text[start..i]),
                     _ => None,
                 };
-                out.push(match placed {
-                    Some(t) => self.number(&t),
-                    None => self.number(token),
-                });
+                match placed {
+                    Some(t) => {
+                        let n = self.number(&t);
+                        j = guess.after(n, j);
+                        out.push(n);
+                        cuts.push(NOT_TEXT);
+                    }
+                    None => {
+                        let n = self.number_guessed(token, guess, &mut j);
+                        out.push(n);
+                        cuts.push((start as u32, (i + 1) as u32));
+                    }
+                }
                 prev = token;
                 start = i + 1;
             }
         }
         if start < text.len() {
-            out.push(self.number(&text[start..]));
+            out.push(self.number_guessed(&text[start..], guess, &mut j));
+            cuts.push((start as u32, text.len() as u32));
         }
-        out
+        Cut { tokens: out, cuts }
     }
 
+    /// [`Tokens::number`] of `token`, the text it is cut from, looked for
+    /// first at `j` and `j + 1` in `guess`; `j` moves past where it was
+    /// found (or, for one not there, past where `guess` has it alone).
+    fn number_guessed(&mut self, token: &str, guess: &Guess, j: &mut usize) -> u32 {
+        for k in [*j, *j + 1] {
+            if let Some(n) = guess.at(k, token) {
+                *j = k + 1;
+                return n;
+            }
+        }
+        let n = self.number(token);
+        *j = guess.after(n, *j);
+        n
+    }
+
+    /// The number of `token`; a new one gets the next, and is added to
+    /// `list` (which a [`View`] empties after each step).
     fn number(&mut self, token: &str) -> u32 {
         if let Some(n) = self.index.get(token) {
             return *n;
         }
-        let n = self.list.len() as u32;
+        let n = self.index.len() as u32;
         self.list.push(token.to_string());
         self.index.insert(token.into(), n);
         n
+    }
+
+    /// [`Tokens::number`] of a token already owned.
+    fn number_owned(&mut self, token: String) -> u32 {
+        if let Some(n) = self.index.get(token.as_str()) {
+            return *n;
+        }
+        let n = self.index.len() as u32;
+        self.index.insert(token.as_str().into(), n);
+        self.list.push(token);
+        n
+    }
+}
+
+/// A drawing cut into tokens: their numbers, and where each is cut from
+/// the drawing's text ([`NOT_TEXT`] for one stored as a template).
+struct Cut {
+    tokens: Vec<u32>,
+    cuts: Vec<(u32, u32)>,
+}
+
+/// The cut of a token not stored as its text.
+const NOT_TEXT: (u32, u32) = (u32::MAX, 0);
+
+/// The drawing a [`View`] cut last, where the next one looks for its
+/// tokens before looking them up: which text each token was cut from,
+/// its number, and the one place each number stands alone.
+#[derive(Default)]
+struct Guess {
+    text: String,
+    cuts: Vec<(u32, u32)>,
+    tokens: Vec<u32>,
+    /// Per token number: [`Guess::NONE`], [`Guess::MANY`], or its place.
+    alone: Vec<u32>,
+}
+
+impl Guess {
+    const NONE: u32 = u32::MAX;
+    const MANY: u32 = u32::MAX - 1;
+
+    /// The number of the token at `k`, if its text is `token`.
+    fn at(&self, k: usize, token: &str) -> Option<u32> {
+        let (a, b) = *self.cuts.get(k)?;
+        (a != NOT_TEXT.0 && &self.text.as_bytes()[a as usize..b as usize] == token.as_bytes())
+            .then(|| self.tokens[k])
+    }
+
+    /// Where to look for the token after token `n`, found or not at `j`:
+    /// after `n`'s place if it stands there alone, else after `j`.
+    fn after(&self, n: u32, j: usize) -> usize {
+        match self.alone.get(n as usize) {
+            Some(&p) if p < Guess::MANY => p as usize + 1,
+            _ => j + 1,
+        }
+    }
+
+    /// Makes `text`, cut as `cut`, the drawing to look in next.
+    fn set(&mut self, text: String, cut: &Cut) {
+        for t in &self.tokens {
+            self.alone[*t as usize] = Guess::NONE;
+        }
+        for (k, t) in cut.tokens.iter().enumerate() {
+            let t = *t as usize;
+            if t >= self.alone.len() {
+                self.alone.resize(t + 1, Guess::NONE);
+            }
+            self.alone[t] = if self.alone[t] == Guess::NONE {
+                k as u32
+            } else {
+                Guess::MANY
+            };
+        }
+        self.text = text;
+        self.cuts.clear();
+        self.cuts.extend_from_slice(&cut.cuts);
+        self.tokens.clear();
+        self.tokens.extend_from_slice(&cut.tokens);
     }
 }
 
@@ -524,10 +695,14 @@ impl Tokens {
 #[derive(Default)]
 struct Delta {
     prev: Vec<u32>,
-    /// Where each token of `prev` stands: `token << 32 | place`, sorted
-    /// (so a token's places are one slice, in order). Kept between steps
-    /// for its allocation only.
-    at: Vec<u64>,
+    /// Where each token of `prev` stands, grouped by token (each group one
+    /// slice, in order of place): token `t`'s places are
+    /// `at[start[t]..start[t] + end[t]]` (empty for a token not in `prev`). Counted
+    /// into place rather than sorted; kept between steps for their
+    /// allocations only (`start` and `end` are zero again between steps).
+    at: Vec<u32>,
+    start: Vec<u32>,
+    end: Vec<u32>,
 }
 
 /// One operation of [`Delta`].
@@ -551,18 +726,38 @@ impl Delta {
     fn ops(&mut self, cur: Vec<u32>, ops: &mut Vec<Op>) {
         ops.clear();
         let prev = std::mem::take(&mut self.prev);
-        let at = &mut self.at;
+        let (at, start, end) = (&mut self.at, &mut self.start, &mut self.end);
+        let tokens = prev.iter().map(|t| *t as usize + 1).max().unwrap_or(0);
+        if start.len() < tokens {
+            start.resize(tokens, 0);
+            end.resize(tokens, 0);
+        }
+        // Count each token's places (in `end`), give each its slice (in
+        // order of first place), then fill the slices in order of place.
+        for t in &prev {
+            end[*t as usize] += 1;
+        }
+        let mut next = 0;
+        for t in &prev {
+            let t = *t as usize;
+            // Non-zero only until the token has its slice.
+            if end[t] > 0 {
+                start[t] = next;
+                next += end[t];
+                end[t] = 0;
+            }
+        }
         at.clear();
-        at.extend(
-            prev.iter()
-                .enumerate()
-                .map(|(j, t)| (u64::from(*t) << 32) | j as u64),
-        );
-        at.sort_unstable();
-        let places_of = |t: u32| {
-            let lo = at.partition_point(|k| (k >> 32) < u64::from(t));
-            let hi = lo + at[lo..].partition_point(|k| (k >> 32) == u64::from(t));
-            &at[lo..hi]
+        at.resize(prev.len(), 0);
+        for (j, t) in prev.iter().enumerate() {
+            let t = *t as usize;
+            at[(start[t] + end[t]) as usize] = j as u32;
+            end[t] += 1;
+        }
+        let (at, start, end) = (&*at, &*start, &*end);
+        let places_of = |t: u32| match (start.get(t as usize), end.get(t as usize)) {
+            (Some(s), Some(e)) => &at[*s as usize..(*s + *e) as usize],
+            _ => &at[..0],
         };
         let run = |i: usize, j: usize| {
             cur[i..]
@@ -581,10 +776,10 @@ impl Delta {
                 best = (cursor, run(i, cursor));
             }
             let places = places_of(cur[i]);
-            let from = places.partition_point(|k| ((k & 0xffff_ffff) as usize) < cursor);
+            let from = places.partition_point(|k| (*k as usize) < cursor);
             let near = places[from..].iter().chain(&places[..from]);
             for k in near.take(CANDIDATES) {
-                let j = (k & 0xffff_ffff) as usize;
+                let j = *k as usize;
                 let len = run(i, j);
                 if len > best.1 {
                     best = (j, len);
@@ -605,6 +800,10 @@ impl Delta {
                 i += 1;
                 cursor += 1;
             }
+        }
+        for t in &prev {
+            self.start[*t as usize] = 0;
+            self.end[*t as usize] = 0;
         }
         self.prev = cur;
     }

@@ -84,7 +84,7 @@ const SMALL_CH: f64 = 6.6;
 /// Records a line of `s` with its baseline at (`x`, `y`) (offset by `at`,
 /// the group it is drawn in): 12 px text, or 11 px when `small`.
 fn label(
-    l: &mut Vec<Label>,
+    l: &mut Option<Vec<Label>>,
     owner: Option<usize>,
     at: (f64, f64),
     x: f64,
@@ -92,6 +92,7 @@ fn label(
     s: &str,
     small: bool,
 ) {
+    let Some(l) = l else { return };
     let (adv, up) = if small { (SMALL_CH, 9.0) } else { (CH, 10.0) };
     l.push(Label {
         rect: Rect {
@@ -228,7 +229,8 @@ fn badge(out: &mut String, x: f64, y: f64, s: &str) -> f64 {
 }
 
 /// Records a badge drawn at (`x`, `y`), `w` wide, in box `owner`.
-fn badge_label(l: &mut Vec<Label>, owner: usize, at: (f64, f64), x: f64, y: f64, w: f64) {
+fn badge_label(l: &mut Option<Vec<Label>>, owner: usize, at: (f64, f64), x: f64, y: f64, w: f64) {
+    let Some(l) = l else { return };
     l.push(Label {
         rect: Rect {
             x: at.0 + x,
@@ -295,13 +297,38 @@ fn stack(items: &[(f64, f64)], top: f64) -> Vec<f64> {
 
 /// Lays the kernel view out, from `top` down.
 pub fn layout(scene: &Scene, top: f64) -> Layout {
-    let lang = scene.lang;
-    let mut l = Layout::default();
-    let out = &mut l.body;
-    let head_y = top + 12.0;
-    let y0 = top + 26.0;
+    layout_in(scene, top, &across(scene), true)
+}
 
-    // Left: fd tables.
+/// What decides the kernel view's columns across: the same wherever the
+/// drawing starts down, so [`render_with`] measures it once, for the
+/// width its caption wraps at and for the layout.
+struct Across<'a> {
+    /// The fd tables' column width (the widest table).
+    col_a: f64,
+    /// The open file table's column width.
+    col_b: f64,
+    /// Each open file's lines.
+    ofiles: Vec<Lines>,
+    /// The objects of the right column, in the order of the open files.
+    objs: Vec<Obj<'a>>,
+    /// Each object's width, height and lines.
+    sizes: Vec<(f64, f64, Lines)>,
+}
+
+impl Across<'_> {
+    /// The drawing's width (as [`Layout::width`]).
+    fn width(&self) -> f64 {
+        let bx = MARGIN + self.col_a + GAP;
+        let cx = bx + self.col_b + GAP;
+        let right = self.sizes.iter().fold(cx, |r, s| r.max(cx + s.0));
+        (right + MARGIN).max(720.0).ceil()
+    }
+}
+
+/// Measures the kernel view's columns.
+fn across(scene: &Scene) -> Across<'_> {
+    let lang = scene.lang;
     let mut col_a = 150.0f64;
     for p in &scene.processes {
         let indent = INDENT * p.depth.min(4) as f64;
@@ -324,309 +351,14 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             .max(indent + c as f64 * CH + 2.0 * PAD)
             .max(indent + note as f64 * SMALL_CH + 2.0 * PAD);
     }
-    let ax = MARGIN;
-    let mut row_pos: Vec<((Pid, i32), f64, usize)> = Vec::new();
-    let mut y = y0;
-    text(out, ax, head_y, "fs-section", word(lang, Word::FdTables));
-    label(
-        &mut l.labels,
-        None,
-        (0.0, 0.0),
-        ax,
-        head_y,
-        word(lang, Word::FdTables),
-        false,
-    );
-    for p in &scene.processes {
-        let indent = INDENT * p.depth.min(4) as f64;
-        let x = ax + indent;
-        let w = col_a - indent;
-        let extra = if p.hidden_files > 0 { 1 } else { 0 };
-        let h = HEAD_H + (p.fds.len().max(1) + p.ghosts.len() + extra) as f64 * ROW_H + 6.0;
-        let idx = l.rects.len();
-        l.rects.push(Rect {
-            x,
-            y,
-            w,
-            h,
-            what: format!("fd table {}", p.pid),
-        });
-        // Drawn at the origin and placed, so a box that did not change is
-        // the same text in every step (the HTML page stores each line once).
-        let _ = writeln!(out, "<g transform=\"translate({},{})\">", n(x), n(y));
-        let gy = y;
-        let at = (x, y);
-        {
-            let (x, y) = (0.0f64, 0.0f64);
-            let mut class = String::from("fs-proc");
-            if p.highlight {
-                class.push_str(" fs-hl");
-            }
-            if p.state == "zombie" {
-                class.push_str(" fs-zombie");
-            }
-            let _ = write!(
-            out,
-            "<g class=\"{class}\" data-pid=\"{}\"><rect class=\"fs-box\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/><rect class=\"fs-head\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{HEAD_H}\" rx=\"6\"/><rect class=\"fs-outline\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/>",
-            p.pid,
-            n(x),
-            n(y),
-            n(w),
-            n(h),
-            n(x + 0.5),
-            n(y + 0.5),
-            n(w - 1.0),
-            n(x),
-            n(y),
-            n(w),
-            n(h)
-        );
-            let head = header_text(lang, p);
-            let _ = write!(
-                out,
-                "<text x=\"{}\" y=\"{}\"><tspan class=\"fs-pid\">{}</tspan></text>",
-                n(x + PAD),
-                n(y + 15.0),
-                esc(&head)
-            );
-            label(
-                &mut l.labels,
-                Some(idx),
-                at,
-                x + PAD,
-                y + 15.0,
-                &head,
-                false,
-            );
-            if p.new {
-                let bx = x + PAD + cols(&head) as f64 * CH + 6.0;
-                let w = badge(out, bx, y + 4.0, word(lang, Word::NewMark));
-                badge_label(&mut l.labels, idx, at, bx, y + 4.0, w);
-            }
-            let mut ry = y + HEAD_H;
-            for f in &p.fds {
-                let cy = ry + ROW_H / 2.0;
-                if f.highlight {
-                    let _ = write!(
-                    out,
-                    "<rect class=\"fs-rowhl\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{ROW_H}\"/>",
-                    n(x + 1.0),
-                    n(ry),
-                    n(w - 2.0)
-                );
-                }
-                let _ = write!(
-                    out,
-                    "<text x=\"{}\" y=\"{}\">fd {}</text>",
-                    n(x + PAD),
-                    n(cy + 4.0),
-                    f.fd
-                );
-                label(
-                    &mut l.labels,
-                    Some(idx),
-                    at,
-                    x + PAD,
-                    cy + 4.0,
-                    &format!("fd {}", f.fd),
-                    false,
-                );
-                let mut mx = x + PAD + 7.0 * CH;
-                if f.cloexec {
-                    label(&mut l.labels, Some(idx), at, mx, cy + 4.0, "cloexec", true);
-                    let _ = write!(
-                        out,
-                        "<text class=\"fs-kflag\" x=\"{}\" y=\"{}\">cloexec</text>",
-                        n(mx),
-                        n(cy + 4.0)
-                    );
-                    mx += 8.5 * CH;
-                }
-                if f.new {
-                    let w = badge(out, mx, cy - 7.0, word(lang, Word::NewMark));
-                    badge_label(&mut l.labels, idx, at, mx, cy - 7.0, w);
-                }
-                // The arrow's start dot.
-                let _ = write!(
-                    out,
-                    "<circle class=\"fs-dot\" cx=\"{}\" cy=\"{}\" r=\"3\"/>",
-                    n(x + w),
-                    n(cy)
-                );
-                out.push('\n');
-                row_pos.push(((p.pid, f.fd), gy + cy, idx));
-                ry += ROW_H;
-            }
-            for (fd, was) in &p.ghosts {
-                let cy = ry + ROW_H / 2.0;
-                let _ = write!(
-                    out,
-                    "<text class=\"fs-ghost\" x=\"{}\" y=\"{}\">{}</text>",
-                    n(x + PAD),
-                    n(cy + 4.0),
-                    esc(&ghost_text(lang, *fd, was))
-                );
-                let ghost = ghost_text(lang, *fd, was);
-                label(
-                    &mut l.labels,
-                    Some(idx),
-                    at,
-                    x + PAD,
-                    cy + 4.0,
-                    &ghost,
-                    false,
-                );
-                ry += ROW_H;
-            }
-            if p.hidden_files > 0 {
-                let more = hidden_text(lang, p.hidden_files);
-                let _ = write!(
-                    out,
-                    "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
-                    n(x + PAD),
-                    n(ry + 13.0),
-                    esc(&more)
-                );
-                label(
-                    &mut l.labels,
-                    Some(idx),
-                    at,
-                    x + PAD,
-                    ry + 13.0,
-                    &more,
-                    true,
-                );
-            } else if p.fds.is_empty() {
-                let _ = write!(
-                    out,
-                    "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
-                    n(x + PAD),
-                    n(ry + 13.0),
-                    esc(word(lang, Word::NoOpenFds))
-                );
-                label(
-                    &mut l.labels,
-                    Some(idx),
-                    at,
-                    x + PAD,
-                    ry + 13.0,
-                    word(lang, Word::NoOpenFds),
-                    true,
-                );
-            }
-            out.push_str("</g>\n</g>\n");
-        }
-        y += h + BOX_GAP;
-    }
-    let mut bottom = y;
-
-    // Middle: open files.
-    let bx = ax + col_a + GAP;
     let files = &scene.open_files;
-    let col_b = files
+    let ofiles: Vec<Lines> = files.iter().map(|o| ofile_lines(lang, o)).collect();
+    let col_b = ofiles
         .iter()
-        .flat_map(|o| ofile_lines(lang, o))
-        .map(|(s, _)| cols(&s) as f64 * CH + 2.0 * PAD)
+        .flatten()
+        .map(|(s, _)| cols(s) as f64 * CH + 2.0 * PAD)
         .fold(150.0f64, f64::max);
-    let wants: Vec<(f64, f64)> = files
-        .iter()
-        .map(|o| {
-            let h = 8.0 + ofile_lines(lang, o).len() as f64 * LINE_H;
-            let ys: Vec<f64> = o
-                .holders
-                .iter()
-                .filter_map(|h| row_pos.iter().find(|r| r.0 == *h).map(|r| r.1))
-                .collect();
-            let mid = ys.iter().sum::<f64>() / ys.len().max(1) as f64;
-            (mid - h / 2.0, h)
-        })
-        .collect();
-    // Barycentre order: each open file near the middle of its fds, which
-    // keeps arrows from crossing where it can.
-    let mut forder: Vec<usize> = (0..files.len()).collect();
-    forder.sort_by(|a, b| {
-        (wants[*a].0 + wants[*a].1 / 2.0).total_cmp(&(wants[*b].0 + wants[*b].1 / 2.0))
-    });
-    let sorted: Vec<(f64, f64)> = forder.iter().map(|i| wants[*i]).collect();
-    let sorted_tops = stack(&sorted, y0);
-    let mut tops = vec![0.0; files.len()];
-    for (k, i) in forder.iter().enumerate() {
-        tops[*i] = sorted_tops[k];
-    }
-    text(
-        out,
-        bx,
-        head_y,
-        "fs-section",
-        word(lang, Word::OpenFileTable),
-    );
-    label(
-        &mut l.labels,
-        None,
-        (0.0, 0.0),
-        bx,
-        head_y,
-        word(lang, Word::OpenFileTable),
-        false,
-    );
-    let mut file_rect = Vec::with_capacity(files.len());
-    for ((o, (_, h)), fy) in files.iter().zip(&wants).zip(&tops) {
-        let idx = l.rects.len();
-        file_rect.push(idx);
-        l.rects.push(Rect {
-            x: bx,
-            y: *fy,
-            w: col_b,
-            h: *h,
-            what: format!("open file {}", o.id),
-        });
-        let _ = writeln!(out, "<g transform=\"translate({},{})\">", n(bx), n(*fy));
-        let (bx_abs, fy_abs) = (bx, fy);
-        {
-            let (bx, fy) = (0.0f64, &0.0f64);
-            let _ = write!(
-            out,
-            "<g class=\"fs-ofile\" data-id=\"{}\"><rect class=\"fs-ofbox\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>",
-            esc(&o.id),
-            n(bx),
-            n(*fy),
-            n(col_b),
-            n(*h)
-        );
-            for (i, (line, class)) in ofile_lines(lang, o).iter().enumerate() {
-                let ly = fy + 4.0 + LINE_H * (i as f64 + 0.75);
-                text(out, bx + PAD, ly, class, line);
-                label(
-                    &mut l.labels,
-                    Some(idx),
-                    (bx_abs, *fy_abs),
-                    bx + PAD,
-                    ly,
-                    line,
-                    small(class),
-                );
-            }
-            out.push_str("</g>\n</g>\n");
-        }
-        bottom = bottom.max(fy + h + BOX_GAP);
-        // Arrows from each drawn fd.
-        let class = edge_class(o.access);
-        for hd in &o.holders {
-            if let Some((_, cy, from)) = row_pos.iter().find(|r| r.0 == *hd) {
-                let a = (l.rects[*from].x + l.rects[*from].w, *cy);
-                let b = (bx - 1.0, fy + h / 2.0);
-                l.edges.push(Edge {
-                    from: *from,
-                    to: idx,
-                    a,
-                    b,
-                    class,
-                });
-            }
-        }
-    }
-
-    // Right: objects, in the order of the open files they are wanted by.
+    // Objects, in the order of the open files they are wanted by.
     let mut objs: Vec<Obj> = Vec::new();
     for (i, o) in files.iter().enumerate() {
         match objs.iter_mut().find(|b| b.name == o.object) {
@@ -641,7 +373,6 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             }),
         }
     }
-    let cx = bx + col_b + GAP;
     let sizes: Vec<(f64, f64, Lines)> = objs
         .iter()
         .map(|o| match o.pipe {
@@ -696,6 +427,316 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             }
         })
         .collect();
+    Across {
+        col_a,
+        col_b,
+        ofiles,
+        objs,
+        sizes,
+    }
+}
+
+/// [`layout`] with the columns measured; the labels and the boxes' names
+/// (for tests) only when `full`.
+fn layout_in(scene: &Scene, top: f64, across: &Across, full: bool) -> Layout {
+    let lang = scene.lang;
+    let mut l = Layout {
+        body: String::with_capacity(8192),
+        ..Layout::default()
+    };
+    let mut marks: Option<Vec<Label>> = full.then(Vec::new);
+    let out = &mut l.body;
+    let head_y = top + 12.0;
+    let y0 = top + 26.0;
+    let col_a = across.col_a;
+    let ax = MARGIN;
+    let mut row_pos: Vec<((Pid, i32), f64, usize)> = Vec::new();
+    let mut y = y0;
+    text(out, ax, head_y, "fs-section", word(lang, Word::FdTables));
+    label(
+        &mut marks,
+        None,
+        (0.0, 0.0),
+        ax,
+        head_y,
+        word(lang, Word::FdTables),
+        false,
+    );
+    for p in &scene.processes {
+        let indent = INDENT * p.depth.min(4) as f64;
+        let x = ax + indent;
+        let w = col_a - indent;
+        let extra = if p.hidden_files > 0 { 1 } else { 0 };
+        let h = HEAD_H + (p.fds.len().max(1) + p.ghosts.len() + extra) as f64 * ROW_H + 6.0;
+        let idx = l.rects.len();
+        l.rects.push(Rect {
+            x,
+            y,
+            w,
+            h,
+            what: if full {
+                format!("fd table {}", p.pid)
+            } else {
+                String::new()
+            },
+        });
+        // Drawn at the origin and placed, so a box that did not change is
+        // the same text in every step (the HTML page stores each line once).
+        let _ = writeln!(out, "<g transform=\"translate({},{})\">", n(x), n(y));
+        let gy = y;
+        let at = (x, y);
+        {
+            let (x, y) = (0.0f64, 0.0f64);
+            let mut class = String::from("fs-proc");
+            if p.highlight {
+                class.push_str(" fs-hl");
+            }
+            if p.state == "zombie" {
+                class.push_str(" fs-zombie");
+            }
+            let _ = write!(
+            out,
+            "<g class=\"{class}\" data-pid=\"{}\"><rect class=\"fs-box\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/><rect class=\"fs-head\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{HEAD_H}\" rx=\"6\"/><rect class=\"fs-outline\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/>",
+            p.pid,
+            n(x),
+            n(y),
+            n(w),
+            n(h),
+            n(x + 0.5),
+            n(y + 0.5),
+            n(w - 1.0),
+            n(x),
+            n(y),
+            n(w),
+            n(h)
+        );
+            let head = header_text(lang, p);
+            let _ = write!(
+                out,
+                "<text x=\"{}\" y=\"{}\"><tspan class=\"fs-pid\">{}</tspan></text>",
+                n(x + PAD),
+                n(y + 15.0),
+                esc(&head)
+            );
+            label(&mut marks, Some(idx), at, x + PAD, y + 15.0, &head, false);
+            if p.new {
+                let bx = x + PAD + cols(&head) as f64 * CH + 6.0;
+                let w = badge(out, bx, y + 4.0, word(lang, Word::NewMark));
+                badge_label(&mut marks, idx, at, bx, y + 4.0, w);
+            }
+            let mut ry = y + HEAD_H;
+            for f in &p.fds {
+                let cy = ry + ROW_H / 2.0;
+                if f.highlight {
+                    let _ = write!(
+                    out,
+                    "<rect class=\"fs-rowhl\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{ROW_H}\"/>",
+                    n(x + 1.0),
+                    n(ry),
+                    n(w - 2.0)
+                );
+                }
+                let _ = write!(
+                    out,
+                    "<text x=\"{}\" y=\"{}\">fd {}</text>",
+                    n(x + PAD),
+                    n(cy + 4.0),
+                    f.fd
+                );
+                if full {
+                    label(
+                        &mut marks,
+                        Some(idx),
+                        at,
+                        x + PAD,
+                        cy + 4.0,
+                        &format!("fd {}", f.fd),
+                        false,
+                    );
+                }
+                let mut mx = x + PAD + 7.0 * CH;
+                if f.cloexec {
+                    label(&mut marks, Some(idx), at, mx, cy + 4.0, "cloexec", true);
+                    let _ = write!(
+                        out,
+                        "<text class=\"fs-kflag\" x=\"{}\" y=\"{}\">cloexec</text>",
+                        n(mx),
+                        n(cy + 4.0)
+                    );
+                    mx += 8.5 * CH;
+                }
+                if f.new {
+                    let w = badge(out, mx, cy - 7.0, word(lang, Word::NewMark));
+                    badge_label(&mut marks, idx, at, mx, cy - 7.0, w);
+                }
+                // The arrow's start dot.
+                let _ = write!(
+                    out,
+                    "<circle class=\"fs-dot\" cx=\"{}\" cy=\"{}\" r=\"3\"/>",
+                    n(x + w),
+                    n(cy)
+                );
+                out.push('\n');
+                row_pos.push(((p.pid, f.fd), gy + cy, idx));
+                ry += ROW_H;
+            }
+            for (fd, was) in &p.ghosts {
+                let cy = ry + ROW_H / 2.0;
+                let ghost = ghost_text(lang, *fd, was);
+                let _ = write!(
+                    out,
+                    "<text class=\"fs-ghost\" x=\"{}\" y=\"{}\">{}</text>",
+                    n(x + PAD),
+                    n(cy + 4.0),
+                    esc(&ghost)
+                );
+                label(&mut marks, Some(idx), at, x + PAD, cy + 4.0, &ghost, false);
+                ry += ROW_H;
+            }
+            if p.hidden_files > 0 {
+                let more = hidden_text(lang, p.hidden_files);
+                let _ = write!(
+                    out,
+                    "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
+                    n(x + PAD),
+                    n(ry + 13.0),
+                    esc(&more)
+                );
+                label(&mut marks, Some(idx), at, x + PAD, ry + 13.0, &more, true);
+            } else if p.fds.is_empty() {
+                let _ = write!(
+                    out,
+                    "<text class=\"fs-more\" x=\"{}\" y=\"{}\">{}</text>",
+                    n(x + PAD),
+                    n(ry + 13.0),
+                    esc(word(lang, Word::NoOpenFds))
+                );
+                label(
+                    &mut marks,
+                    Some(idx),
+                    at,
+                    x + PAD,
+                    ry + 13.0,
+                    word(lang, Word::NoOpenFds),
+                    true,
+                );
+            }
+            out.push_str("</g>\n</g>\n");
+        }
+        y += h + BOX_GAP;
+    }
+    let mut bottom = y;
+
+    // Middle: open files.
+    let bx = ax + col_a + GAP;
+    let files = &scene.open_files;
+    let col_b = across.col_b;
+    let wants: Vec<(f64, f64)> = files
+        .iter()
+        .zip(&across.ofiles)
+        .map(|(o, lines)| {
+            let h = 8.0 + lines.len() as f64 * LINE_H;
+            let ys: Vec<f64> = o
+                .holders
+                .iter()
+                .filter_map(|h| row_pos.iter().find(|r| r.0 == *h).map(|r| r.1))
+                .collect();
+            let mid = ys.iter().sum::<f64>() / ys.len().max(1) as f64;
+            (mid - h / 2.0, h)
+        })
+        .collect();
+    // Barycentre order: each open file near the middle of its fds, which
+    // keeps arrows from crossing where it can.
+    let mut forder: Vec<usize> = (0..files.len()).collect();
+    forder.sort_by(|a, b| {
+        (wants[*a].0 + wants[*a].1 / 2.0).total_cmp(&(wants[*b].0 + wants[*b].1 / 2.0))
+    });
+    let sorted: Vec<(f64, f64)> = forder.iter().map(|i| wants[*i]).collect();
+    let sorted_tops = stack(&sorted, y0);
+    let mut tops = vec![0.0; files.len()];
+    for (k, i) in forder.iter().enumerate() {
+        tops[*i] = sorted_tops[k];
+    }
+    text(
+        out,
+        bx,
+        head_y,
+        "fs-section",
+        word(lang, Word::OpenFileTable),
+    );
+    label(
+        &mut marks,
+        None,
+        (0.0, 0.0),
+        bx,
+        head_y,
+        word(lang, Word::OpenFileTable),
+        false,
+    );
+    let mut file_rect = Vec::with_capacity(files.len());
+    for (((o, (_, h)), fy), lines) in files.iter().zip(&wants).zip(&tops).zip(&across.ofiles) {
+        let idx = l.rects.len();
+        file_rect.push(idx);
+        l.rects.push(Rect {
+            x: bx,
+            y: *fy,
+            w: col_b,
+            h: *h,
+            what: if full {
+                format!("open file {}", o.id)
+            } else {
+                String::new()
+            },
+        });
+        let _ = writeln!(out, "<g transform=\"translate({},{})\">", n(bx), n(*fy));
+        let (bx_abs, fy_abs) = (bx, fy);
+        {
+            let (bx, fy) = (0.0f64, &0.0f64);
+            let _ = write!(
+            out,
+            "<g class=\"fs-ofile\" data-id=\"{}\"><rect class=\"fs-ofbox\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>",
+            esc(&o.id),
+            n(bx),
+            n(*fy),
+            n(col_b),
+            n(*h)
+        );
+            for (i, (line, class)) in lines.iter().enumerate() {
+                let ly = fy + 4.0 + LINE_H * (i as f64 + 0.75);
+                text(out, bx + PAD, ly, class, line);
+                label(
+                    &mut marks,
+                    Some(idx),
+                    (bx_abs, *fy_abs),
+                    bx + PAD,
+                    ly,
+                    line,
+                    small(class),
+                );
+            }
+            out.push_str("</g>\n</g>\n");
+        }
+        bottom = bottom.max(fy + h + BOX_GAP);
+        // Arrows from each drawn fd.
+        let class = edge_class(o.access);
+        for hd in &o.holders {
+            if let Some((_, cy, from)) = row_pos.iter().find(|r| r.0 == *hd) {
+                let a = (l.rects[*from].x + l.rects[*from].w, *cy);
+                let b = (bx - 1.0, fy + h / 2.0);
+                l.edges.push(Edge {
+                    from: *from,
+                    to: idx,
+                    a,
+                    b,
+                    class,
+                });
+            }
+        }
+    }
+
+    // Right: objects.
+    let cx = bx + col_b + GAP;
+    let (objs, sizes) = (&across.objs, &across.sizes);
     // Where each object wants to be: around its arrows' ends.
     let mut order: Vec<usize> = (0..objs.len()).collect();
     let want_mid = |i: usize| {
@@ -714,7 +755,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
     let otops = stack(&items, y0);
     text(out, cx, head_y, "fs-section", word(lang, Word::Objects));
     label(
-        &mut l.labels,
+        &mut marks,
         None,
         (0.0, 0.0),
         cx,
@@ -734,7 +775,11 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
             y: oy,
             w: *w,
             h: *h,
-            what: format!("object {}", o.name),
+            what: if full {
+                format!("object {}", o.name)
+            } else {
+                String::new()
+            },
         });
         right = right.max(cx + w);
         bottom = bottom.max(oy + h + BOX_GAP);
@@ -777,12 +822,12 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                         (read_y, word(lang, Word::ReadMouth)),
                     ] {
                         text(out, tx, my + 4.0, "fs-kmouth", mouth);
-                        label(&mut l.labels, Some(idx), at, tx, my + 4.0, mouth, true);
+                        label(&mut marks, Some(idx), at, tx, my + 4.0, mouth, true);
                     }
                     for (j, (line, class)) in lines.iter().enumerate() {
                         let ly = first_line + j as f64 * LINE_H + 4.0;
                         text(out, tx, ly, class, line);
-                        label(&mut l.labels, Some(idx), at, tx, ly, line, small(class));
+                        label(&mut marks, Some(idx), at, tx, ly, line, small(class));
                     }
                     out.push_str("</g>\n");
                 }
@@ -798,15 +843,7 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
                     for (j, (line, class)) in lines.iter().enumerate() {
                         let ly = oy + 4.0 + LINE_H * (j as f64 + 0.75);
                         text(out, cx + PAD, ly, class, line);
-                        label(
-                            &mut l.labels,
-                            Some(idx),
-                            at,
-                            cx + PAD,
-                            ly,
-                            line,
-                            small(class),
-                        );
+                        label(&mut marks, Some(idx), at, cx + PAD, ly, line, small(class));
                     }
                     out.push_str("</g>\n");
                 }
@@ -851,7 +888,9 @@ pub fn layout(scene: &Scene, top: f64) -> Layout {
     }
     l.body = arrows + &l.body;
     l.width = (right + MARGIN).max(720.0).ceil();
+    debug_assert_eq!(l.width, across.width());
     l.height = bottom;
+    l.labels = marks.unwrap_or_default();
     l
 }
 
@@ -860,9 +899,10 @@ pub(crate) fn render_with(scene: &Scene, opts: Opts) -> String {
     let lang = scene.lang;
     let mut top = String::new();
     let mut y = MARGIN;
-    // A first pass for the width the caption wraps at.
-    let probe = layout(scene, 0.0);
-    let wrap_cols = (((probe.width - 2.0 * MARGIN) / CH).floor() as usize).max(40);
+    // The columns, measured once: the width the caption wraps at, and the
+    // layout below it.
+    let across = across(scene);
+    let wrap_cols = (((across.width() - 2.0 * MARGIN) / CH).floor() as usize).max(40);
     if opts.caption {
         if !scene.title.is_empty() {
             y += 11.0;
@@ -913,7 +953,7 @@ pub(crate) fn render_with(scene: &Scene, opts: Opts) -> String {
         }
     }
     y += 6.0;
-    let l = layout(scene, y);
+    let l = layout_in(scene, y, &across, false);
     let (width, height) = (l.width, (l.height + MARGIN).ceil());
     let mut out = String::with_capacity(l.body.len() + top.len() + 2048);
     let _ = write!(

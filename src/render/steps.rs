@@ -218,7 +218,8 @@ pub fn moments(path: &Path, collapse_files: bool) -> Result<Moments> {
 /// [`moments`]'s look at each step.
 struct MomentsScan {
     filter: Filter,
-    windows: std::collections::HashMap<crate::trace::Pid, Window>,
+    /// Looked up at most fd changes: a fast hash for pids.
+    windows: crate::model::hash::IdMap<crate::trace::Pid, Window>,
     zombies: Vec<(crate::trace::Pid, u64)>,
     m: Moments,
 }
@@ -234,7 +235,7 @@ impl MomentsScan {
     fn new(collapse_files: bool) -> MomentsScan {
         MomentsScan {
             filter: Filter::steps(None, collapse_files, SeqRange::default()),
-            windows: std::collections::HashMap::new(),
+            windows: crate::model::hash::IdMap::default(),
             zombies: Vec::new(),
             m: Moments::default(),
         }
@@ -490,8 +491,9 @@ const IN_FLIGHT: usize = 32;
 /// The page [`html_steps`] and [`crate::render::html::page_with`] make (the
 /// same bytes, the same errors and warnings), made while the trace is
 /// replayed: this thread replays and builds each step's scene, one thread
-/// draws the kernel view and one draws the compact view and writes the page
-/// (bounded queues between them, so memory holds a few steps, not all).
+/// draws and cuts the kernel view ([`crate::render::html::View`]), one the
+/// compact view, and one writes the page (bounded queues between them, so
+/// memory holds a few steps, not all).
 /// Once the page has its last step the rest of the trace is only read and
 /// counted, not applied, unless the filter needs what a close replaced.
 pub fn html_page(
@@ -505,20 +507,31 @@ pub fn html_page(
     let mut r = open(path)?;
     let title = title(&r);
     let (to_kernel, steps) = sync_channel::<HtmlStep>(IN_FLIGHT);
-    let (to_page, drawn) = sync_channel::<(HtmlStep, String)>(IN_FLIGHT);
+    let (to_compact, kernel_cut) = sync_channel::<(HtmlStep, html::ViewStep)>(IN_FLIGHT);
+    let (to_page, cut) = sync_channel::<(HtmlStep, html::ViewStep, html::ViewStep)>(IN_FLIGHT);
     std::thread::scope(|scope| {
         let kernel_view = scope.spawn(move || {
+            let mut view = html::View::default();
             for s in steps {
-                let k = html::kernel_drawing(&s);
-                if to_page.send((s, k)).is_err() {
+                let k = view.step(html::kernel_drawing(&s));
+                if to_compact.send((s, k)).is_err() {
+                    break;
+                }
+            }
+        });
+        let compact_view = scope.spawn(move || {
+            let mut view = html::View::default();
+            for (s, k) in kernel_cut {
+                let c = view.step(html::compact_drawing(&s));
+                if to_page.send((s, c, k)).is_err() {
                     break;
                 }
             }
         });
         let page = scope.spawn(move || {
             let mut page = html::Page::new(kernel);
-            for (s, k) in drawn {
-                page.push(&s, k);
+            for (s, c, k) in cut {
+                page.push(&s, c, k);
             }
             page
         });
@@ -527,7 +540,10 @@ pub fn html_page(
             let _ = to_kernel.send(s);
         });
         drop(to_kernel);
-        let joined = kernel_view.join().and_then(|()| page.join());
+        let joined = kernel_view
+            .join()
+            .and_then(|()| compact_view.join())
+            .and_then(|()| page.join());
         let page = joined.unwrap_or_else(|p| std::panic::resume_unwind(p));
         let c = counted?;
         Ok(HtmlPage {

@@ -907,25 +907,66 @@ fn holders_text(lang: Lang, v: &[(Pid, i32)]) -> String {
 
 pub(crate) fn text(out: &mut String, x: f64, y: f64, class: &str, s: &str) {
     if class.is_empty() {
-        let _ = writeln!(out, "<text x=\"{}\" y=\"{}\">{}</text>", n(x), n(y), esc(s));
+        let _ = write!(out, "<text x=\"{}\" y=\"{}\">", n(x), n(y));
     } else {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "<text class=\"{class}\" x=\"{}\" y=\"{}\">{}</text>",
+            "<text class=\"{class}\" x=\"{}\" y=\"{}\">",
             n(x),
-            n(y),
-            esc(s)
+            n(y)
         );
     }
+    esc_into(out, s);
+    out.push_str("</text>\n");
 }
 
 /// A coordinate with at most one decimal, without trailing zeros.
-pub(crate) fn n(v: f64) -> String {
-    let r = (v * 10.0).round() / 10.0;
-    if r == r.trunc() {
-        format!("{}", r as i64)
-    } else {
-        format!("{r:.1}")
+pub(crate) fn n(v: f64) -> Num {
+    Num(v)
+}
+
+/// [`n`]'s number, written where it is formatted (no string of its own,
+/// no float formatting: a drawing writes thousands of them).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // In tenths: `r` below is the double nearest `t / 10`, which `{:.1}`
+        // writes as exactly those tenths (and as a whole number when `t`
+        // is a multiple of ten), for any `t` far below 2^53.
+        let t = (self.0 * 10.0).round();
+        if t.is_nan() || t.abs() >= 1e15 {
+            let r = t / 10.0;
+            return if r == r.trunc() {
+                f.pad(&format!("{}", r as i64))
+            } else {
+                f.pad(&format!("{r:.1}"))
+            };
+        }
+        let t = t as i64;
+        let mut buf = [0u8; 24];
+        let mut at = buf.len();
+        let mut a = t.unsigned_abs();
+        if a % 10 != 0 {
+            at -= 2;
+            buf[at] = b'.';
+            buf[at + 1] = b'0' + (a % 10) as u8;
+        }
+        a /= 10;
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (a % 10) as u8;
+            a /= 10;
+            if a == 0 {
+                break;
+            }
+        }
+        if t < 0 {
+            at -= 1;
+            buf[at] = b'-';
+        }
+        f.pad(std::str::from_utf8(&buf[at..]).expect("ASCII digits"))
     }
 }
 
@@ -937,6 +978,12 @@ pub(crate) fn n(v: f64) -> String {
 /// spaces (one line of text each).
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
+    esc_into(&mut out, s);
+    out
+}
+
+/// Appends [`esc`] of `s` to `out`.
+pub(crate) fn esc_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -954,7 +1001,6 @@ pub fn esc(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 use super::ascii::char_cols;
@@ -1113,6 +1159,40 @@ mod tests {
         assert!(!footer.contains('\u{2026}'), "{footer}");
         for i in 0..12 {
             assert!(footer.contains(&format!("{}", 27950 + i)), "{footer}");
+        }
+    }
+
+    #[test]
+    fn a_coordinate_is_written_as_rounding_and_float_formatting_write_it() {
+        fn by_format(v: f64) -> String {
+            let r = (v * 10.0).round() / 10.0;
+            if r == r.trunc() {
+                format!("{}", r as i64)
+            } else {
+                format!("{r:.1}")
+            }
+        }
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.05,
+            -0.05,
+            0.15,
+            0.25,
+            -0.25,
+            1e15,
+            -3e16,
+            1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        values.extend((-40_000..40_000).map(|k| f64::from(k) * 0.05));
+        values.extend((-40_000..40_000).map(|k| f64::from(k) * 0.37 / 7.0));
+        values.extend((0..2000).map(|k| 720.0 + f64::from(k) * CH / 3.0));
+        for v in values {
+            assert_eq!(n(v).to_string(), by_format(v), "{v}");
+            assert_eq!(format!("{:>8}", n(v)), format!("{:>8}", by_format(v)));
         }
     }
 

@@ -45,6 +45,10 @@ pub fn char_cols(c: char) -> usize {
 /// Columns `s` takes in a terminal: what every box, pad and wrap of this
 /// drawing is measured in, so boxes stay square around Chinese labels.
 pub fn width(s: &str) -> usize {
+    if s.is_ascii() {
+        // Every ASCII character is one column (see `char_cols`).
+        return s.len();
+    }
     s.chars().map(char_cols).sum()
 }
 

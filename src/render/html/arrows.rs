@@ -407,9 +407,17 @@ pub(super) fn tenths(s: &str) -> Option<i64> {
     if whole.is_empty() || whole.len() > 9 || !whole.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let v = whole.parse::<i64>().ok()? * 10 + tenth.parse::<i64>().ok()?;
-    let v = if neg { -v } else { v };
-    (written(v) == s).then_some(v)
+    let tenth = tenth.as_bytes()[0];
+    if !tenth.is_ascii_digit() {
+        return None;
+    }
+    let v = whole.parse::<i64>().ok()? * 10 + i64::from(tenth - b'0');
+    // What [`written`] writes back: no leading zero, a point only before
+    // a tenth that is not 0, a sign only on a number that is not 0.
+    let canonical = (whole == "0" || !whole.starts_with('0'))
+        && (digits.len() == whole.len() || tenth != b'0')
+        && !(neg && v == 0);
+    canonical.then_some(if neg { -v } else { v })
 }
 
 /// Tenths written as the drawing does (and the page's script): whole
@@ -435,6 +443,42 @@ mod tests {
         }
         for s in ["", "-", "1.25", "1.", ".5", "-0", "01", "1e3", "3.0"] {
             assert_eq!(tenths(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_number_reads_as_tenths_exactly_when_it_is_written_back_the_same() {
+        let by_writing = |s: &str| -> Option<i64> {
+            let d = s.strip_prefix('-').unwrap_or(s);
+            let (w, t) = d.split_once('.').unwrap_or((d, "0"));
+            if w.is_empty() || w.len() > 9 || t.len() != 1 || !w.bytes().all(|b| b.is_ascii_digit())
+            {
+                return None;
+            }
+            let v = w.parse::<i64>().ok()? * 10 + t.parse::<i64>().ok()?;
+            let v = if s.starts_with('-') { -v } else { v };
+            (written(v) == s).then_some(v)
+        };
+        let parts = [
+            "",
+            "-",
+            "0",
+            "00",
+            "01",
+            "1",
+            "10",
+            "7",
+            "123456789",
+            "1234567890",
+        ];
+        let tails = ["", ".", ".0", ".5", ".05", ".x", "x", ".+", ".-"];
+        for a in parts {
+            for b in parts {
+                for t in tails {
+                    let s = format!("{a}{b}{t}");
+                    assert_eq!(tenths(&s), by_writing(&s), "{s:?}");
+                }
+            }
         }
     }
 
