@@ -1354,9 +1354,10 @@ impl ResidentProbe {
         c
     }
 
-    /// `forkscope record --backend ebpf -o TRACE -- CMD`, with the
-    /// resident probe unless `private`; `stdin` given to the command.
-    fn record(&self, cmd: &[&str], private: bool, stdin: &[u8]) -> ResidentRun {
+    /// `forkscope record --backend ebpf -o TRACE -- CMD` with `env` set
+    /// ([`PRIVATE`]: without the resident probe); `stdin` given to the
+    /// command.
+    fn record(&self, cmd: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> ResidentRun {
         let dir = tempfile::tempdir().unwrap();
         let trace = dir.path().join("t.jsonl");
         let mut c = self.forkscope();
@@ -1367,9 +1368,7 @@ impl ResidentProbe {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if private {
-            c.env("FORKSCOPE_EBPF_RESIDENT", "0");
-        }
+        c.envs(env.iter().copied());
         let mut child = c.spawn().unwrap();
         use std::io::Write;
         child.stdin.take().unwrap().write_all(stdin).unwrap();
@@ -1384,6 +1383,11 @@ impl Drop for ResidentProbe {
         let _ = std::fs::remove_dir(&self.dir);
     }
 }
+
+/// The environment of a recording that loads programs of its own though
+/// the resident probe is free.
+#[cfg(feature = "ebpf")]
+const PRIVATE: &[(&str, &str)] = &[("FORKSCOPE_EBPF_RESIDENT", "0")];
 
 /// A recording with the resident probe or without: its output, its phases
 /// line and its trace (invariants checked, `replay --verify` clean).
@@ -1465,6 +1469,22 @@ fn with_the_resident_probe_the_cross_check_programs_record_the_same_as_with_prog
         let p = matrix_program(family);
         cmds.push((vec![p.display().to_string()], true));
     }
+    // What is fixed at load, asked otherwise by a recording, makes it load
+    // programs of its own.
+    let echo = ["sh", "-c", "echo a | cat"];
+    let other_ring = probe.record(&echo, &[("FORKSCOPE_EBPF_RING_BYTES", "65536")], b"");
+    assert!(
+        other_ring.phases.contains("resident_why=ring_size"),
+        "{}",
+        other_ring.phases
+    );
+    let full_btf = probe.record(&echo, &[("FORKSCOPE_EBPF_FULL_BTF", "1")], b"");
+    assert!(
+        full_btf.phases.contains("resident_why=full_btf"),
+        "{}",
+        full_btf.phases
+    );
+    assert_eq!(plumbing(&other_ring.events), plumbing(&full_btf.events));
     for (cmd, by_call) in &cmds {
         let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
         let shape = |events: &[Event]| {
@@ -1481,7 +1501,7 @@ fn with_the_resident_probe_the_cross_check_programs_record_the_same_as_with_prog
             p.retain(|_, l| !l.is_empty());
             p
         };
-        let private = probe.record(&cmd, true, b"");
+        let private = probe.record(&cmd, PRIVATE, b"");
         assert!(
             !private.resident() && private.phases.contains("resident_why=off"),
             "{}",
@@ -1489,7 +1509,7 @@ fn with_the_resident_probe_the_cross_check_programs_record_the_same_as_with_prog
         );
         // Twice: the second claims what the first left.
         for _ in 0..2 {
-            let resident = probe.record(&cmd, false, b"");
+            let resident = probe.record(&cmd, &[], b"");
             assert!(resident.resident(), "{cmd:?}: {}", resident.phases);
             assert_eq!(resident.out.status.code(), private.out.status.code());
             let sorted = |b: &[u8]| {
@@ -1516,8 +1536,8 @@ fn a_second_recording_while_one_holds_the_resident_probe_loads_its_own_and_both_
     let probe = ResidentProbe::load();
     let first_cmd = ["sh", "-c", "read x; echo $x | cat"];
     let second_cmd = ["sh", "-c", "echo b | tr b c"];
-    let alone_first = probe.record(&first_cmd, true, b"a\n");
-    let alone_second = probe.record(&second_cmd, true, b"");
+    let alone_first = probe.record(&first_cmd, PRIVATE, b"a\n");
+    let alone_second = probe.record(&second_cmd, PRIVATE, b"");
     // The first waits on its stdin until the second has ended.
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.jsonl");
@@ -1540,7 +1560,7 @@ fn a_second_recording_while_one_holds_the_resident_probe_loads_its_own_and_both_
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let second = probe.record(&second_cmd, false, b"");
+    let second = probe.record(&second_cmd, &[], b"");
     {
         use std::io::Write;
         let mut stdin = first.0.stdin.take().unwrap();
@@ -1629,10 +1649,10 @@ fn a_recording_killed_with_sigkill_leaves_no_task_that_shows_up_in_the_next_reco
     killed.0.wait().unwrap();
     assert!(std::path::Path::new(&format!("/proc/{loop_pid}")).exists());
     let cmd = ["sh", "-c", "echo b | tr b c"];
-    let next = probe.record(&cmd, false, b"");
+    let next = probe.record(&cmd, &[], b"");
     assert!(next.resident(), "{}", next.phases);
     assert_eq!(next.out.stdout, b"c\n");
-    let alone = probe.record(&cmd, true, b"");
+    let alone = probe.record(&cmd, PRIVATE, b"");
     assert_eq!(plumbing(&next.events), plumbing(&alone.events));
     assert!(!pids_of(&next.events).contains(&loop_pid));
     // The loop still runs; nothing of it is in the pid set.

@@ -17,7 +17,7 @@
 //! `attach`: `open` is claiming it (opening its pinned maps, emptying the
 //! pid set, draining the ring buffer), and `resident=1` says so; a
 //! recording that loads its own programs says `resident=0` and why
-//! (`resident_why=absent`, `busy`, `off`, `ring_size`, `broken`).
+//! (`resident_why=absent`, `busy`, `off`, `ring_size`, `full_btf`, `broken`).
 //!
 //! The line also gives counts (programs loaded, links attached). It is a
 //! measurement for developers and the benchmark, not a sentence for

@@ -20,7 +20,9 @@
 //!   set again. Nothing else is per recording: the programs have no
 //!   `.rodata`, `.data` or `.bss`; the ring buffer's size is fixed at load,
 //!   so a recording that asks for another (`FORKSCOPE_EBPF_RING_BYTES`)
-//!   loads its own programs.
+//!   loads its own programs, as does one that asks for relocation against
+//!   the kernel's whole BTF (`FORKSCOPE_EBPF_FULL_BTF`) when the probe was
+//!   loaded without it.
 //! - Idle, the probe costs every process on the machine one hash lookup
 //!   (the pid set) per call of a recorded syscall, fork, exec, exit and
 //!   signal; other syscalls cost nothing.
@@ -133,6 +135,14 @@ pub enum NotUsed {
     RingSize,
     /// Its pins could not be opened or reset.
     Broken,
+    /// This recording asks for CO-RE relocation against the kernel's whole
+    /// BTF (`FORKSCOPE_EBPF_FULL_BTF`), the probe was loaded without.
+    FullBtf,
+}
+
+/// Does this run ask for the kernel's whole BTF (`FORKSCOPE_EBPF_FULL_BTF`)?
+fn full_btf_wanted() -> bool {
+    std::env::var_os("FORKSCOPE_EBPF_FULL_BTF").is_some()
 }
 
 impl NotUsed {
@@ -144,6 +154,7 @@ impl NotUsed {
             NotUsed::Busy => "busy",
             NotUsed::RingSize => "ring_size",
             NotUsed::Broken => "broken",
+            NotUsed::FullBtf => "full_btf",
         }
     }
 }
@@ -192,6 +203,11 @@ pub fn claim(mut phases: Phases) -> Result<Loaded, (NotUsed, Phases)> {
     };
     if wanted_ring_bytes().is_some_and(|b| b != maps.events.max_entries()) {
         return Err((NotUsed::RingSize, phases));
+    }
+    // Relocated against the kernel's whole BTF, as asked, or not: decided
+    // at load.
+    if full_btf_wanted() && !read_info(&dir).contains("\nfull_btf=1\n") {
+        return Err((NotUsed::FullBtf, phases));
     }
     if reset(&maps).is_err() {
         return Err((NotUsed::Broken, phases));
@@ -352,9 +368,10 @@ fn write_info(dir: &Path, programs: usize, links: usize) -> Result<(), String> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let text = format!(
-        "version={}\nbuild={}\nsince={since}\nprograms={programs}\nlinks={links}\n",
+        "version={}\nbuild={}\nsince={since}\nprograms={programs}\nlinks={links}\nfull_btf={}\n",
         env!("CARGO_PKG_VERSION"),
-        build_hash()
+        build_hash(),
+        full_btf_wanted() as u8
     );
     let mut value = text.into_bytes();
     value.resize(INFO_BYTES as usize, 0);
