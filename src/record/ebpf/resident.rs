@@ -570,10 +570,11 @@ fn read_info(dir: &Path) -> String {
 /// an unrecorded one of the same weight: `dup(-1)` (recorded: its exit
 /// runs a program, which finds the caller not traced) against
 /// `lseek(-1, 0, SEEK_CUR)` (not recorded), both failing at once with
-/// EBADF. The fastest of interleaved batches of each, so that a busy
-/// machine inflates it less. None when it comes out at or below zero.
+/// EBADF. The fastest of many short interleaved batches of each (a
+/// millisecond or so: most run without being preempted on a busy
+/// machine). None when it comes out at or below zero.
 pub fn idle_cost_ns() -> Option<f64> {
-    const CALLS: u32 = 20_000;
+    const CALLS: u32 = 1_000;
     let batch = |recorded: bool| {
         let t = std::time::Instant::now();
         for _ in 0..CALLS {
@@ -589,7 +590,7 @@ pub fn idle_cost_ns() -> Option<f64> {
         t.elapsed().as_nanos() as f64 / CALLS as f64
     };
     let (mut with, mut without) = (f64::MAX, f64::MAX);
-    for _ in 0..7 {
+    for _ in 0..60 {
         with = with.min(batch(true));
         without = without.min(batch(false));
     }
