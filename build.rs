@@ -63,6 +63,20 @@ fn main() {
         panic!("clang could not compile bpf/forkscope.bpf.c");
     }
     min_core_btf(&bpftool, &btf, &obj, &out);
+    object_hash(&obj, &out);
+}
+
+/// The resident probe (`forkscope ebpf load`) is pinned under a name made
+/// from the object's hash, so that a forkscope built with other programs
+/// never uses another build's: writes `object.hash`, the object's 64-bit
+/// FNV-1a as 16 hex digits (computed here, not at each start: the object
+/// is close to a megabyte).
+fn object_hash(obj: &std::path::Path, out: &std::path::Path) {
+    let bytes = std::fs::read(obj).expect("read the BPF object");
+    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    std::fs::write(out.join("object.hash"), format!("{h:016x}")).expect("write object.hash");
 }
 
 /// Start-up speed: libbpf's CO-RE relocation searches the whole kernel BTF

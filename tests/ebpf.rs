@@ -1304,3 +1304,433 @@ fn without_the_feature_backend_ebpf_refuses_in_one_line_and_auto_uses_ptrace() {
     assert_eq!(r.code(), 4);
     assert_eq!(r.count("exec"), 1);
 }
+
+/// The resident probe (`forkscope ebpf load`) of these tests: pinned under
+/// a bpffs directory of their own (`FORKSCOPE_EBPF_RESIDENT_DIR`), not the
+/// machine's /sys/fs/bpf, so that the other tests, running meanwhile, never
+/// see it and load their own programs as always. The resident tests run
+/// one at a time (an flock on a file of theirs: each loads 59 links).
+/// Dropping it unloads the probe and removes the directory, even when the
+/// test failed.
+#[cfg(feature = "ebpf")]
+struct ResidentProbe {
+    dir: std::path::PathBuf,
+    _serial: std::fs::File,
+}
+
+#[cfg(feature = "ebpf")]
+impl ResidentProbe {
+    /// Loads one, after the resident test before has ended.
+    fn load() -> ResidentProbe {
+        use std::os::fd::AsRawFd;
+        let serial = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(std::env::temp_dir().join("forkscope-resident-tests.lock"))
+            .unwrap();
+        // SAFETY: flock(2) on an open file.
+        while unsafe { libc::flock(serial.as_raw_fd(), libc::LOCK_EX) } != 0 {}
+        // bpffs refuses names with a dot; not `forkscope-*`, which `ebpf
+        // status` would list.
+        let dir = std::path::PathBuf::from(format!("/sys/fs/bpf/fstest_{}", std::process::id()));
+        let probe = ResidentProbe {
+            dir,
+            _serial: serial,
+        };
+        let out = probe.forkscope().args(["ebpf", "load"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "ebpf load: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        probe
+    }
+
+    /// forkscope, told to find the resident probe here.
+    fn forkscope(&self) -> Command {
+        let mut c = forkscope();
+        c.env("FORKSCOPE_EBPF_RESIDENT_DIR", &self.dir)
+            .env("FORKSCOPE_EBPF_PHASES", "1");
+        c
+    }
+
+    /// `forkscope record --backend ebpf -o TRACE -- CMD` with `env` set
+    /// ([`PRIVATE`]: without the resident probe); `stdin` given to the
+    /// command.
+    fn record(&self, cmd: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> ResidentRun {
+        let dir = tempfile::tempdir().unwrap();
+        let trace = dir.path().join("t.jsonl");
+        let mut c = self.forkscope();
+        c.args(["record", "-q", "--backend", "ebpf", "-o"])
+            .arg(&trace)
+            .arg("--")
+            .args(cmd)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c.envs(env.iter().copied());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        ResidentRun::finish(child.wait_with_output().unwrap(), trace, dir)
+    }
+}
+
+#[cfg(feature = "ebpf")]
+impl Drop for ResidentProbe {
+    fn drop(&mut self) {
+        let _ = self.forkscope().args(["ebpf", "unload", "--all"]).output();
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// The environment of a recording that loads programs of its own though
+/// the resident probe is free.
+#[cfg(feature = "ebpf")]
+const PRIVATE: &[(&str, &str)] = &[("FORKSCOPE_EBPF_RESIDENT", "0")];
+
+/// A recording with the resident probe or without: its output, its phases
+/// line and its trace (invariants checked, `replay --verify` clean).
+#[cfg(feature = "ebpf")]
+struct ResidentRun {
+    out: std::process::Output,
+    phases: String,
+    events: Vec<Event>,
+    _dir: tempfile::TempDir,
+}
+
+#[cfg(feature = "ebpf")]
+impl ResidentRun {
+    fn finish(
+        out: std::process::Output,
+        trace: std::path::PathBuf,
+        dir: tempfile::TempDir,
+    ) -> ResidentRun {
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let phases = err
+            .lines()
+            .find(|l| l.starts_with("ebpf-phases-ms"))
+            .unwrap_or_else(|| panic!("no phases line: {err}"))
+            .to_string();
+        let (header, events, _) = forkscope::trace::read_all(&trace).unwrap();
+        common::check_invariants(&header, &events);
+        let v = forkscope()
+            .args(["replay", "--verify"])
+            .arg(&trace)
+            .output()
+            .unwrap();
+        assert!(
+            v.status.success() && !String::from_utf8_lossy(&v.stdout).contains("divergence #"),
+            "replay --verify:\n{}",
+            String::from_utf8_lossy(&v.stdout)
+        );
+        ResidentRun {
+            out,
+            phases,
+            events,
+            _dir: dir,
+        }
+    }
+
+    /// Did it use the resident probe (`resident=1` on its phases line)?
+    fn resident(&self) -> bool {
+        self.phases.split_whitespace().any(|kv| kv == "resident=1")
+    }
+}
+
+/// The pids a trace shows: its processes and threads.
+#[cfg(feature = "ebpf")]
+fn pids_of(events: &[Event]) -> std::collections::HashSet<i32> {
+    let mut p: std::collections::HashSet<i32> = events.iter().map(|e| e.pid).collect();
+    for e in events {
+        if let EventKind::Fork { child, .. } = e.kind {
+            p.insert(child);
+        }
+    }
+    p
+}
+
+#[cfg(feature = "ebpf")]
+#[test]
+fn with_the_resident_probe_the_cross_check_programs_record_the_same_as_with_programs_of_their_own()
+{
+    let probe = ResidentProbe::load();
+    // (command, compared call by call rather than by plumbing)
+    let mut cmds: Vec<(Vec<String>, bool)> = Vec::new();
+    let sh = |c: &str| (vec!["sh".to_string(), "-c".into(), c.into()], false);
+    cmds.push(sh("seq 1000 | sort -r | head -3; echo done >&2; exit 3"));
+    cmds.push(sh("seq 20 | xargs -P2 -n1 echo"));
+    if installed("perl") {
+        let fork_pipe = r#"pipe(R,W); if (fork) { close W; print <R>; wait } else { close R; print W "hi\n"; exit 3 }"#;
+        cmds.push((vec!["perl".into(), "-e".into(), fork_pipe.into()], false));
+    }
+    // Syscall matrix programs: their calls, one by one.
+    for family in ["kill", "dup", "pipe", "newfd"] {
+        let p = matrix_program(family);
+        cmds.push((vec![p.display().to_string()], true));
+    }
+    // What is fixed at load, asked otherwise by a recording, makes it load
+    // programs of its own.
+    let echo = ["sh", "-c", "echo a | cat"];
+    let other_ring = probe.record(&echo, &[("FORKSCOPE_EBPF_RING_BYTES", "65536")], b"");
+    assert!(
+        other_ring.phases.contains("resident_why=ring_size"),
+        "{}",
+        other_ring.phases
+    );
+    let full_btf = probe.record(&echo, &[("FORKSCOPE_EBPF_FULL_BTF", "1")], b"");
+    assert!(
+        full_btf.phases.contains("resident_why=full_btf"),
+        "{}",
+        full_btf.phases
+    );
+    assert_eq!(plumbing(&other_ring.events), plumbing(&full_btf.events));
+    for (cmd, by_call) in &cmds {
+        let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        let shape = |events: &[Event]| {
+            let mut p = if *by_call {
+                calls(events)
+            } else {
+                plumbing(events)
+            };
+            for lines in p.values_mut() {
+                // Waits that reaped nothing: how often xargs -P polls is
+                // timing.
+                lines.retain(|l| l != "wait - None");
+            }
+            p.retain(|_, l| !l.is_empty());
+            p
+        };
+        let private = probe.record(&cmd, PRIVATE, b"");
+        assert!(
+            !private.resident() && private.phases.contains("resident_why=off"),
+            "{}",
+            private.phases
+        );
+        // Twice: the second claims what the first left.
+        for _ in 0..2 {
+            let resident = probe.record(&cmd, &[], b"");
+            assert!(resident.resident(), "{cmd:?}: {}", resident.phases);
+            assert_eq!(resident.out.status.code(), private.out.status.code());
+            let sorted = |b: &[u8]| {
+                let mut l: Vec<Vec<u8>> = b.split(|c| *c == b'\n').map(<[u8]>::to_vec).collect();
+                l.sort();
+                l
+            };
+            assert_eq!(sorted(&resident.out.stdout), sorted(&private.out.stdout));
+            assert_eq!(
+                shape(&resident.events),
+                shape(&private.events),
+                "{cmd:?}: the resident probe's trace differs"
+            );
+        }
+    }
+}
+
+/// A recording that holds the resident probe while a second one starts:
+/// the second loads programs of its own (`resident_why=busy`), and each
+/// trace shows its own program, as a recording alone shows it.
+#[cfg(feature = "ebpf")]
+#[test]
+fn a_second_recording_while_one_holds_the_resident_probe_loads_its_own_and_both_traces_are_right() {
+    let probe = ResidentProbe::load();
+    let first_cmd = ["sh", "-c", "read x; echo $x | cat"];
+    let second_cmd = ["sh", "-c", "echo b | tr b c"];
+    let alone_first = probe.record(&first_cmd, PRIVATE, b"a\n");
+    let alone_second = probe.record(&second_cmd, PRIVATE, b"");
+    // The first waits on its stdin until the second has ended.
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut first = probe.forkscope();
+    first
+        .args(["record", "-q", "--backend", "ebpf", "-o"])
+        .arg(&trace)
+        .arg("--")
+        .args(first_cmd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut first = Group::spawn(&mut first);
+    // Its spawn event is written once it holds the resident probe.
+    let start = std::time::Instant::now();
+    while !forkscope::trace::read_all(&trace).is_ok_and(|(_, e, _)| !e.is_empty()) {
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "the first recording never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let second = probe.record(&second_cmd, &[], b"");
+    {
+        use std::io::Write;
+        let mut stdin = first.0.stdin.take().unwrap();
+        stdin.write_all(b"a\n").unwrap();
+    }
+    let mut out = std::process::Output {
+        status: first.0.wait().unwrap(),
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+    };
+    use std::io::Read;
+    first
+        .0
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut out.stdout)
+        .unwrap();
+    first
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut out.stderr)
+        .unwrap();
+    let first = ResidentRun::finish(out, trace, dir);
+    assert!(first.resident(), "{}", first.phases);
+    assert!(
+        !second.resident() && second.phases.contains("resident_why=busy"),
+        "{}",
+        second.phases
+    );
+    assert_eq!(first.out.stdout, b"a\n");
+    assert_eq!(second.out.stdout, b"c\n");
+    assert_eq!(plumbing(&first.events), plumbing(&alone_first.events));
+    assert_eq!(plumbing(&second.events), plumbing(&alone_second.events));
+    assert!(pids_of(&first.events).is_disjoint(&pids_of(&second.events)));
+}
+
+/// A recording killed with SIGKILL leaves its program running, with its
+/// tasks in the resident probe's pid set: the next recording empties the
+/// set and drops what they left in the ring buffer, so that its trace
+/// shows only its own program; and at its end the set is empty, though
+/// the killed recording's program still runs and forks.
+#[cfg(feature = "ebpf")]
+#[test]
+fn a_recording_killed_with_sigkill_leaves_no_task_that_shows_up_in_the_next_recordings_trace() {
+    let probe = ResidentProbe::load();
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut killed = probe.forkscope();
+    killed
+        .args(["record", "-q", "--backend", "ebpf", "-o"])
+        .arg(&trace)
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "while :; do echo x | cat >/dev/null; sleep 0.01; done",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // Its process group holds the loop too: dropped, it is killed.
+    let mut killed = Group::spawn(&mut killed);
+    let start = std::time::Instant::now();
+    while !forkscope::trace::read_all(&trace).is_ok_and(|(_, e, _)| {
+        e.iter().any(|e| {
+            matches!(&e.kind, EventKind::Exec { argv, .. }
+            if argv.first().is_some_and(|a| a.to_string() == "sleep"))
+        })
+    }) {
+        assert!(start.elapsed().as_secs() < 30, "the loop never showed");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let (header, _, _) = forkscope::trace::read_all(&trace).unwrap();
+    let loop_pid = header.root_pid;
+    let status = probe.forkscope().args(["ebpf", "status"]).output().unwrap();
+    let said = String::from_utf8_lossy(&status.stdout);
+    assert!(said.contains("in use by a recording"), "{said}");
+    // SAFETY: kill takes integers only.
+    unsafe {
+        libc::kill(killed.pid(), libc::SIGKILL);
+    }
+    // Reaped (so that its lock is gone), the loop still running.
+    killed.0.wait().unwrap();
+    assert!(std::path::Path::new(&format!("/proc/{loop_pid}")).exists());
+    let cmd = ["sh", "-c", "echo b | tr b c"];
+    let next = probe.record(&cmd, &[], b"");
+    assert!(next.resident(), "{}", next.phases);
+    assert_eq!(next.out.stdout, b"c\n");
+    let alone = probe.record(&cmd, PRIVATE, b"");
+    assert_eq!(plumbing(&next.events), plumbing(&alone.events));
+    assert!(!pids_of(&next.events).contains(&loop_pid));
+    // The loop still runs; nothing of it is in the pid set.
+    assert!(std::path::Path::new(&format!("/proc/{loop_pid}")).exists());
+    let dump = Command::new("bpftool")
+        .args(["-j", "map", "dump", "pinned"])
+        .arg(pinned_dir(&probe).join("map_pids"))
+        .output()
+        .unwrap();
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let entries: serde_json::Value = serde_json::from_slice(&dump.stdout).unwrap();
+    assert_eq!(entries.as_array().map(Vec::len), Some(0), "{entries}");
+    drop(killed);
+}
+
+/// The resident probe's pin directory (the one `forkscope-*` directory
+/// under the tests' bpffs directory).
+#[cfg(feature = "ebpf")]
+fn pinned_dir(probe: &ResidentProbe) -> std::path::PathBuf {
+    let dirs: Vec<std::path::PathBuf> = std::fs::read_dir(&probe.dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs[0].clone()
+}
+
+/// `forkscope ebpf unload` removes every pin and returns once the kernel
+/// has detached the links: bpftool shows none of them any more.
+#[cfg(feature = "ebpf")]
+#[test]
+fn unloading_the_resident_probe_removes_its_pins_and_detaches_every_link() {
+    let probe = ResidentProbe::load();
+    let pinned = pinned_dir(&probe);
+    let status = probe.forkscope().args(["ebpf", "status"]).output().unwrap();
+    let said = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        said.contains("this build") && said.contains("free"),
+        "{said}"
+    );
+    let mut ids = Vec::new();
+    for e in std::fs::read_dir(&pinned).unwrap().flatten() {
+        if e.file_name().to_string_lossy().starts_with("link_") {
+            let show = Command::new("bpftool")
+                .args(["-j", "link", "show", "pinned"])
+                .arg(e.path())
+                .output()
+                .unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+            ids.push(v["id"].as_u64().unwrap());
+        }
+    }
+    assert!(ids.len() > 20, "{ids:?}");
+    let out = probe.forkscope().args(["ebpf", "unload"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!pinned.exists());
+    assert_eq!(std::fs::read_dir(&probe.dir).unwrap().count(), 0);
+    let list = Command::new("bpftool")
+        .args(["-j", "link", "list"])
+        .output()
+        .unwrap();
+    let links: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let left: Vec<u64> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["id"].as_u64())
+        .filter(|id| ids.contains(id))
+        .collect();
+    assert!(left.is_empty(), "links still attached: {left:?}");
+    let status = probe.forkscope().args(["ebpf", "status"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&status.stdout).starts_with("no resident eBPF probe"));
+}

@@ -20,6 +20,8 @@
 //! module. See docs/architecture.md for how to add a fact and its words.
 
 pub mod diagram;
+#[cfg(feature = "ebpf")]
+pub mod ebpf;
 pub mod finding;
 pub mod hang;
 pub mod lang;

@@ -9,10 +9,10 @@
 //! (`min_core_btf`), else the kernel's own.
 
 use super::phases::Phases;
-use libbpf_rs::{MapCore, MapFlags, Object, ObjectBuilder};
+use libbpf_rs::{MapCore, MapFlags, MapHandle, Object, ObjectBuilder};
 
 /// The object file build.rs made.
-static OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/forkscope.bpf.o"));
+pub(super) static OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/forkscope.bpf.o"));
 
 /// The part of the build machine's kernel BTF that the object's CO-RE
 /// relocations use, and that kernel's identity (build.rs `min_core_btf`;
@@ -44,20 +44,72 @@ fn min_core_btf() -> Option<std::fs::File> {
     Some(f)
 }
 
-/// The loaded programs and their links (dropping this detaches them all).
+/// The programs a recording uses: loaded for it alone (the object and its
+/// links: dropping this detaches them all), or the resident probe's
+/// ([`super::resident`]: claimed for this recording, the pid set emptied
+/// when this is dropped).
 pub struct Loaded {
-    /// The object: its maps are read and written while recording.
-    pub obj: Object,
-    links: Vec<libbpf_rs::Link>,
+    /// The object, when loaded for this recording.
+    obj: Option<Object>,
+    /// Each link with its name (the program's, and the syscall for a
+    /// shared handler: `exit_dup-dup2`), when loaded for this recording.
+    links: Vec<(String, libbpf_rs::Link)>,
+    /// The maps a recording reads and writes.
+    maps: Maps,
+    /// The resident probe's lock, held for this recording.
+    claim: Option<super::resident::Claim>,
     /// When each step of starting and stopping ended (`FORKSCOPE_EBPF_PHASES`).
     pub phases: Phases,
+}
+
+/// The maps a recording uses (bpf/maps.h), by handle: the same whether
+/// the object was loaded for this recording or the handles were opened
+/// from the resident probe's pins.
+pub(super) struct Maps {
+    pub(super) pids: MapHandle,
+    pub(super) events: MapHandle,
+    pub(super) lost: MapHandle,
+    pub(super) kill_sent: MapHandle,
+}
+
+impl Maps {
+    /// The handles of `obj`'s maps.
+    fn of(obj: &Object) -> Result<Maps, Unavailable> {
+        let get = |name: &str| {
+            let m = obj
+                .maps()
+                .find(|m| m.name() == name)
+                .ok_or_else(|| Unavailable(format!("the BPF object has no map {name}")))?;
+            MapHandle::try_from(&m).map_err(|e| Unavailable(format!("map {name}: {e}")))
+        };
+        Ok(Maps {
+            pids: get("pids")?,
+            events: get("events")?,
+            lost: get("lost")?,
+            kill_sent: get("kill_sent")?,
+        })
+    }
+
+    /// Empties the pid set: every program then ignores every task.
+    /// Looped: a task forked meanwhile by one still in the set was put in.
+    pub(super) fn clear_pids(&self) {
+        for _ in 0..100 {
+            let keys: Vec<Vec<u8>> = self.pids.keys().collect();
+            if keys.is_empty() {
+                return;
+            }
+            for k in keys {
+                let _ = self.pids.delete(&k);
+            }
+        }
+    }
 }
 
 /// The handlers that serve a family of syscalls (bpf/syscalls.h): each is
 /// verified once and attached to every listed syscall's exit tracepoint
 /// (`syscalls:sys_exit_NAME`). Every other program is attached where its
 /// section says (one more syscall of its own: no line here).
-const SHARED: &[(&str, &[&str])] = &[
+pub(super) const SHARED: &[(&str, &[&str])] = &[
     ("exit_pipe", &["pipe", "pipe2"]),
     ("exit_dup", &["dup", "dup2", "dup3"]),
     ("exit_open", &["open", "openat", "creat"]),
@@ -231,7 +283,7 @@ pub fn load() -> Result<Loaded, Unavailable> {
             for call in *calls {
                 let tp = format!("sys_exit_{call}");
                 match prog.attach_tracepoint(libbpf_rs::TracepointCategory::Syscalls, &tp) {
-                    Ok(link) => links.push(link),
+                    Ok(link) => links.push((format!("{name}-{call}"), link)),
                     Err(_) if !tracepoint_exists(&format!("tracepoint/syscalls/{tp}")) => {}
                     Err(e) => {
                         return Err(Unavailable(format!(
@@ -243,7 +295,7 @@ pub fn load() -> Result<Loaded, Unavailable> {
             continue;
         }
         match prog.attach() {
-            Ok(link) => links.push(link),
+            Ok(link) => links.push((name, link)),
             // A syscall this kernel does not have (not built in: no
             // tracepoint) cannot be called: nothing to record.
             Err(_) if !tracepoint_exists(&section) => {}
@@ -258,7 +310,14 @@ pub fn load() -> Result<Loaded, Unavailable> {
     phases.count("programs", obj.progs().count());
     phases.count("links", links.len());
     phases.count("minimal_btf", minimal as usize);
-    Ok(Loaded { obj, links, phases })
+    let maps = Maps::of(&obj)?;
+    Ok(Loaded {
+        obj: Some(obj),
+        links,
+        maps,
+        claim: None,
+        phases,
+    })
 }
 
 /// Does the tracepoint of a `tracepoint/syscalls/NAME` section exist? (Other
@@ -313,27 +372,65 @@ fn tracefs() -> Result<(), Unavailable> {
 }
 
 impl Loaded {
+    /// The resident probe's maps, claimed for one recording.
+    pub(super) fn resident(maps: Maps, claim: super::resident::Claim, phases: Phases) -> Loaded {
+        Loaded {
+            obj: None,
+            links: Vec::new(),
+            maps,
+            claim: Some(claim),
+            phases,
+        }
+    }
+
+    /// How many programs were loaded (0 for the resident probe's).
+    pub(super) fn programs(&self) -> usize {
+        self.obj.as_ref().map_or(0, |o| o.progs().count())
+    }
+
+    /// Does this recording use the resident probe?
+    pub fn is_resident(&self) -> bool {
+        self.claim.is_some()
+    }
+
     /// Makes dropping the links only close their fds: libbpf would first
     /// disable each perf-event link (PERF_EVENT_IOC_DISABLE), which waits
     /// for an RCU grace period per syscall tracepoint even while another
-    /// process still holds the fd (see `release_in_background`).
+    /// process still holds the fd (see `release_in_background`), and
+    /// would detach a pinned link.
     pub fn disconnect(&mut self) {
-        for l in &mut self.links {
+        for (_, l) in &mut self.links {
             l.disconnect();
         }
     }
 
-    fn map(&self, name: &str) -> libbpf_rs::Map<'_> {
-        self.obj
-            .maps()
-            .find(|m| m.name() == name)
-            .expect("the BPF object defines this map")
+    /// Pins every map and link of a private load as `map_NAME` and
+    /// `link_NAME` under `dir` (`forkscope ebpf load`), then lets the links
+    /// go without detaching them: the pins keep them attached.
+    pub(super) fn pin_into(mut self, dir: &std::path::Path) -> Result<(usize, usize), String> {
+        let obj = self.obj.as_mut().ok_or("nothing loaded to pin")?;
+        let mut maps = 0;
+        for mut m in obj.maps_mut() {
+            // bpffs refuses names with a dot (`.rodata`).
+            let name = m.name().to_string_lossy().replace('.', "_");
+            m.pin(dir.join(format!("map_{name}")))
+                .map_err(|e| format!("pinning map {name}: {e}"))?;
+            maps += 1;
+        }
+        for (name, l) in &mut self.links {
+            l.pin(dir.join(format!("link_{name}")))
+                .map_err(|e| format!("pinning link {name}: {e}"))?;
+        }
+        let links = self.links.len();
+        self.disconnect();
+        Ok((maps, links))
     }
 
     /// Puts `pid`, the first process, in the traced set (as 2: its exit
     /// wakes forkscope, bpf/process.bpf.c).
     pub fn trace_pid(&self, pid: i32) -> Result<(), Unavailable> {
-        self.map("pids")
+        self.maps
+            .pids
             .update(&(pid as u32).to_ne_bytes(), &[2u8], MapFlags::ANY)
             .map_err(|e| Unavailable(format!("cannot add pid {pid} to the traced set: {e}")))
     }
@@ -341,9 +438,10 @@ impl Loaded {
     /// Puts running tasks (`record -p`: tids of the processes attached
     /// to and their descendants) in the traced set, as fork would (1).
     pub fn trace_tids(&self, tids: &[i32]) -> Result<(), Unavailable> {
-        let map = self.map("pids");
         for &t in tids {
-            map.update(&(t as u32).to_ne_bytes(), &[1u8], MapFlags::ANY)
+            self.maps
+                .pids
+                .update(&(t as u32).to_ne_bytes(), &[1u8], MapFlags::ANY)
                 .map_err(|e| Unavailable(format!("cannot add pid {t} to the traced set: {e}")))?;
         }
         Ok(())
@@ -353,15 +451,15 @@ impl Loaded {
     /// the programs ignore them from now on. A task already gone is not
     /// an error.
     pub fn untrace_tids(&self, tids: &[i32]) {
-        let map = self.map("pids");
         for &t in tids {
-            let _ = map.delete(&(t as u32).to_ne_bytes());
+            let _ = self.maps.pids.delete(&(t as u32).to_ne_bytes());
         }
     }
 
     /// Records the kernel could not put in the ring buffer so far.
     pub fn lost(&self) -> u64 {
-        self.map("lost")
+        self.maps
+            .lost
             .lookup(&0u32.to_ne_bytes(), MapFlags::ANY)
             .ok()
             .flatten()
@@ -375,16 +473,22 @@ impl Loaded {
         &'a self,
         sink: impl FnMut(&[u8]) -> i32 + 'a,
     ) -> Result<libbpf_rs::RingBuffer<'a>, Unavailable> {
-        let events = self
-            .obj
-            .maps()
-            .find(|m| m.name() == "events")
-            .expect("the BPF object defines the ring buffer");
         let mut b = libbpf_rs::RingBufferBuilder::new();
-        // The builder keeps only the map's fd; `events` may go.
-        b.add(&events, sink)
+        // The builder keeps only the map's fd.
+        b.add(&self.maps.events, sink)
             .map_err(|e| Unavailable(format!("cannot read the ring buffer: {e}")))?;
         b.build()
             .map_err(|e| Unavailable(format!("cannot read the ring buffer: {e}")))
+    }
+}
+
+impl Drop for Loaded {
+    /// A resident probe is left as the next recording expects it: no task
+    /// of this one in the pid set (processes that outlive the recording
+    /// must not feed a ring buffer nobody reads). The lock goes with it.
+    fn drop(&mut self) {
+        if self.claim.is_some() {
+            self.maps.clear_pids();
+        }
     }
 }

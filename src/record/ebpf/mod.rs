@@ -11,6 +11,8 @@
 //! - [`wire`]: the records' layout (bpf/wire.h).
 //! - [`decode`]: records to [`EventKind`]s.
 //! - [`phases`]: what starting and stopping cost, step by step.
+//! - [`resident`]: the programs loaded once (`forkscope ebpf load`) and
+//!   claimed by one recording at a time.
 //!
 //! Records the ring buffer had no room for are counted in the kernel and
 //! written as `lost` events (and said in the summary).
@@ -30,6 +32,7 @@ mod kernel_id;
 pub mod launch;
 pub mod load;
 pub mod phases;
+pub mod resident;
 pub mod wire;
 
 pub use load::{Loaded, Unavailable};
@@ -56,9 +59,20 @@ pub struct EbpfOutcome {
     pub lost: u64,
 }
 
-/// Loads the programs: the check `--backend auto` makes before choosing.
+/// The programs for one recording: the resident probe's when it is
+/// loaded and free ([`resident::claim`]), else loaded for this recording
+/// alone (the phases line says which, and why: `resident=0
+/// resident_why=busy`). The check `--backend auto` makes before choosing.
 pub fn available() -> Result<Loaded, Unavailable> {
-    load::load()
+    match resident::claim(phases::Phases::start()) {
+        Ok(bpf) => Ok(bpf),
+        Err((why, _)) => {
+            let mut bpf = load::load()?;
+            bpf.phases.count("resident", 0);
+            bpf.phases.note("resident_why", why.key());
+            Ok(bpf)
+        }
+    }
 }
 
 fn mono_ns() -> u64 {
@@ -278,6 +292,13 @@ impl Attaching {
     }
 }
 
+/// Is `r` a record of a task the decoder knows (or of the exec by which
+/// one became its process's leader)?
+fn known(dec: &decode::Decoder, r: &wire::Record) -> bool {
+    dec.live.contains(&r.pid)
+        || matches!(r.rec, wire::Rec::Exec { old_pid, .. } if dec.live.contains(&old_pid))
+}
+
 /// Is record `r` the doing of terminating signal `sig` rather than the
 /// tree's own progress: a signal, an exit by `sig`, a call the signal
 /// interrupted (it returns ERESTARTSYS and its kin, or EINTR)?
@@ -366,6 +387,7 @@ fn run(
         first_ts,
         mut attached,
     } = st;
+    let resident = bpf.is_resident();
     let watch = Arc::new(Watch::new(root, hang.clone(), Arc::clone(&w)));
     let watched = |dec: &decode::Decoder| -> Vec<WatchedTask> {
         dec.tasks()
@@ -478,6 +500,14 @@ fn run(
             watch.records_seen(n);
         }
         for r in queue.borrow_mut().drain(..) {
+            // The resident probe's pid set was emptied before this
+            // recording began, but a program that had found a task of an
+            // earlier (killed) recording in it may still have been on its
+            // way: a record of a task this recording does not know is not
+            // its own.
+            if resident && !known(&dec, &r) {
+                continue;
+            }
             if let Some(a) = &attached {
                 if a.shown(&r) {
                     continue;
@@ -624,7 +654,12 @@ fn run(
     let _ = w.flush();
     phases.mark("drain");
     drop(ring);
-    release_in_background(bpf);
+    if resident {
+        // The pid set emptied, the lock released: the programs stay.
+        drop(bpf);
+    } else {
+        release_in_background(bpf);
+    }
     phases.mark("teardown");
     phases.report();
     let trace_stopped = w.failure().cloned();

@@ -13,6 +13,12 @@
 //! - `drain`: from there until every traced task's exit record is read;
 //! - `teardown`: handing the links to the background detacher.
 //!
+//! With the resident probe (`forkscope ebpf load`) there is no `load` or
+//! `attach`: `open` is claiming it (opening its pinned maps, emptying the
+//! pid set, draining the ring buffer), and `resident=1` says so; a
+//! recording that loads its own programs says `resident=0` and why
+//! (`resident_why=absent`, `busy`, `off`, `ring_size`, `full_btf`, `broken`).
+//!
 //! The line also gives counts (programs loaded, links attached). It is a
 //! measurement for developers and the benchmark, not a sentence for
 //! readers: `key=value` pairs, in milliseconds.
@@ -28,6 +34,7 @@ pub struct Phases {
     /// thread's: the loading and attaching thread), in milliseconds.
     steps: Vec<(&'static str, f64, f64)>,
     counts: Vec<(&'static str, usize)>,
+    notes: Vec<(&'static str, &'static str)>,
 }
 
 impl Phases {
@@ -38,6 +45,7 @@ impl Phases {
             last_cpu: thread_cpu_ms(),
             steps: Vec::new(),
             counts: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -59,6 +67,11 @@ impl Phases {
         self.counts.push((name, n));
     }
 
+    /// Records a word (why the resident probe was not used).
+    pub fn note(&mut self, name: &'static str, word: &'static str) {
+        self.notes.push((name, word));
+    }
+
     /// `ebpf-phases-ms open=0.8 load=31.2 ... cpu_open=0.7 cpu_load=20.1
     /// ... programs=22 links=6`: each step's wall time, then the CPU time
     /// forkscope's thread spent in it (on a busy machine the wall time of
@@ -73,6 +86,9 @@ impl Phases {
         }
         for (name, n) in &self.counts {
             let _ = write!(s, " {name}={n}");
+        }
+        for (name, w) in &self.notes {
+            let _ = write!(s, " {name}={w}");
         }
         s
     }
