@@ -63,11 +63,14 @@
 //!
 //! Order: the metadata, then every timed event in trace order, each slice at
 //! the event that starts it. That needs to know when each slice ends before
-//! the events that follow it are written, so the export reads the trace
-//! twice: a [`Planner`] sees every event first and, with the final model,
-//! makes the [`Plan`] (memory in proportion to processes, execs and threads,
-//! which the model keeps anyway); a [`PerfettoExport`] then writes
-//! incrementally as the events go by again.
+//! the events that follow it are written: a [`Planner`] sees every event
+//! and, with the final model, makes the [`Plan`] (memory in proportion to
+//! processes, execs and threads, which the model keeps anyway); a
+//! [`PerfettoExport`] then writes the metadata and, in order, the slices
+//! and each event's elements. The events' elements are made as the events
+//! go by (the model at that moment knows their words) and wait in a
+//! [`Spool`], a file, until the plan is known; or the trace is read a
+//! second time and a [`PerfettoExport`] writes them as they go by again.
 
 mod out;
 
@@ -546,6 +549,8 @@ pub struct PerfettoExport<W: Write> {
     next: usize,
     written: u64,
     other: OtherData,
+    /// Reused for each event's elements.
+    scratch: Vec<u8>,
 }
 
 /// How much [`PerfettoExport`] gathers before it writes to its writer.
@@ -570,6 +575,7 @@ impl<W: Write> PerfettoExport<W> {
             next: 0,
             written: 0,
             other,
+            scratch: Vec::new(),
         };
         me.buf.extend_from_slice(b"{\"traceEvents\":[");
         let tracks = std::mem::take(&mut me.plan.metadata);
@@ -593,23 +599,6 @@ impl<W: Write> PerfettoExport<W> {
             self.buf.clear();
         }
         Ok(())
-    }
-
-    /// `{"ph":PH,"name":NAME,"cat":CAT,"pid":PID,"tid":TID`, the start of
-    /// every element but the metadata.
-    fn head(&mut self, ph: &str, name: &str, cat: &str, pid: Pid, tid: Pid) {
-        self.begin();
-        let b = &mut self.buf;
-        b.extend_from_slice(b"{\"ph\":\"");
-        b.extend_from_slice(ph.as_bytes());
-        b.extend_from_slice(b"\",\"name\":");
-        out::str(b, name);
-        b.extend_from_slice(b",\"cat\":");
-        out::str(b, cat);
-        b.extend_from_slice(b",\"pid\":");
-        out::i64(b, pid.into());
-        b.extend_from_slice(b",\"tid\":");
-        out::i64(b, tid.into());
     }
 
     /// A metadata element whose args hold one string or integer.
@@ -688,43 +677,42 @@ impl<W: Write> PerfettoExport<W> {
             return Ok(());
         }
         self.slices_until(it.seq)?;
-        let ts = micros(it.ts_ns);
-        match it.what {
-            What::Nothing => {}
-            What::Fork { child, thread } => {
-                let child_pid = if thread { it.tgid } else { child };
-                self.head("s", "fork", "fork", it.tgid, it.tid);
-                self.buf.extend_from_slice(b",\"ts\":");
-                out::f64(&mut self.buf, ts);
-                self.buf.extend_from_slice(b",\"id\":");
-                out::u64(&mut self.buf, it.seq);
-                self.buf.push(b'}');
-                self.head("f", "fork", "fork", child_pid, child);
-                self.buf.extend_from_slice(b",\"ts\":");
-                out::f64(&mut self.buf, ts);
-                self.buf.extend_from_slice(b",\"id\":");
-                out::u64(&mut self.buf, it.seq);
-                self.buf.extend_from_slice(b",\"bp\":\"e\"}");
-            }
-            What::Instant { name, cat, args } => {
-                self.begin();
-                let b = &mut self.buf;
-                b.extend_from_slice(b"{\"ph\":\"i\",\"name\":");
-                b.extend_from_slice(&text[name.0..name.1]);
-                b.extend_from_slice(b",\"cat\":");
-                out::str(b, cat);
-                b.extend_from_slice(b",\"pid\":");
-                out::i64(b, it.tgid.into());
-                b.extend_from_slice(b",\"tid\":");
-                out::i64(b, it.tid.into());
-                b.extend_from_slice(b",\"ts\":");
-                out::f64(b, ts);
-                b.extend_from_slice(b",\"s\":\"t\",\"args\":");
-                b.extend_from_slice(&text[args.0..args.1]);
-                b.push(b'}');
-            }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut ends = [0; 2];
+        let n = item_elements(it, text, &mut scratch, &mut ends);
+        let mut start = 0;
+        for &end in &ends[..n] {
+            self.begin();
+            self.buf.extend_from_slice(&scratch[start..end]);
+            start = end;
         }
+        scratch.clear();
+        self.scratch = scratch;
         self.spill()
+    }
+
+    /// Writes the elements a [`Spool`] holds, each after the slices that
+    /// start at or before its event: the document as [`PerfettoExport::batch`]
+    /// would have written it from the same batches.
+    pub fn unspool(&mut self, spooled: impl io::Read) -> io::Result<()> {
+        use io::Read as _;
+        let mut r = io::BufReader::with_capacity(CHUNK, spooled);
+        let mut head = [0u8; 12];
+        loop {
+            match r.read_exact(&mut head) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            let seq = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+            let len = u32::from_le_bytes(head[8..].try_into().expect("4 bytes")) as usize;
+            self.slices_until(seq)?;
+            self.begin();
+            let at = self.buf.len();
+            self.buf.resize(at + len, 0);
+            r.read_exact(&mut self.buf[at..])?;
+            self.spill()?;
+        }
     }
 
     /// Writes any slice not written yet, closes the document and hands back
@@ -737,6 +725,111 @@ impl<W: Write> PerfettoExport<W> {
         self.buf.extend_from_slice(b"}\n");
         self.out.write_all(&self.buf)?;
         Ok(self.out)
+    }
+}
+
+/// `{"ph":PH,"name":NAME,"cat":CAT,"pid":PID,"tid":TID`, the start of
+/// every element but the metadata.
+fn head(b: &mut Vec<u8>, ph: &str, name: &str, cat: &str, pid: Pid, tid: Pid) {
+    b.extend_from_slice(b"{\"ph\":\"");
+    b.extend_from_slice(ph.as_bytes());
+    b.extend_from_slice(b"\",\"name\":");
+    out::str(b, name);
+    b.extend_from_slice(b",\"cat\":");
+    out::str(b, cat);
+    b.extend_from_slice(b",\"pid\":");
+    out::i64(b, pid.into());
+    b.extend_from_slice(b",\"tid\":");
+    out::i64(b, tid.into());
+}
+
+/// Appends the elements one event adds besides its slices (none, an
+/// instant, or a fork's two arrow ends) to `b`, one after the other, and
+/// where each ends to `ends`; returns how many.
+fn item_elements(it: &Item, text: &[u8], b: &mut Vec<u8>, ends: &mut [usize; 2]) -> usize {
+    let ts = micros(it.ts_ns);
+    match it.what {
+        What::Nothing => 0,
+        What::Fork { child, thread } => {
+            let child_pid = if thread { it.tgid } else { child };
+            head(b, "s", "fork", "fork", it.tgid, it.tid);
+            b.extend_from_slice(b",\"ts\":");
+            out::f64(b, ts);
+            b.extend_from_slice(b",\"id\":");
+            out::u64(b, it.seq);
+            b.push(b'}');
+            ends[0] = b.len();
+            head(b, "f", "fork", "fork", child_pid, child);
+            b.extend_from_slice(b",\"ts\":");
+            out::f64(b, ts);
+            b.extend_from_slice(b",\"id\":");
+            out::u64(b, it.seq);
+            b.extend_from_slice(b",\"bp\":\"e\"}");
+            ends[1] = b.len();
+            2
+        }
+        What::Instant { name, cat, args } => {
+            b.extend_from_slice(b"{\"ph\":\"i\",\"name\":");
+            b.extend_from_slice(&text[name.0..name.1]);
+            b.extend_from_slice(b",\"cat\":");
+            out::str(b, cat);
+            b.extend_from_slice(b",\"pid\":");
+            out::i64(b, it.tgid.into());
+            b.extend_from_slice(b",\"tid\":");
+            out::i64(b, it.tid.into());
+            b.extend_from_slice(b",\"ts\":");
+            out::f64(b, ts);
+            b.extend_from_slice(b",\"s\":\"t\",\"args\":");
+            b.extend_from_slice(&text[args.0..args.1]);
+            b.push(b'}');
+            ends[0] = b.len();
+            1
+        }
+    }
+}
+
+/// The elements of a run of batches, kept aside (in a file, so memory does
+/// not grow with the trace) until the plan is known: the one-pass export
+/// writes them here as the events go by, then [`PerfettoExport::unspool`]
+/// writes the document from them. Each element is recorded as its event's
+/// seq (8 bytes, little-endian), its length (4 bytes) and its bytes.
+pub struct Spool<W: Write> {
+    out: W,
+    scratch: Vec<u8>,
+}
+
+impl<W: Write> Spool<W> {
+    /// A spool writing to `out` (buffered by the caller).
+    pub fn new(out: W) -> Spool<W> {
+        Spool {
+            out,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Records the elements the events of `b` add.
+    pub fn batch(&mut self, b: &Batch) -> io::Result<()> {
+        for it in &b.items {
+            self.scratch.clear();
+            let mut ends = [0; 2];
+            let n = item_elements(it, &b.text, &mut self.scratch, &mut ends);
+            let mut start = 0;
+            for &end in &ends[..n] {
+                let len = u32::try_from(end - start).map_err(|_| {
+                    io::Error::new(io::ErrorKind::InvalidData, "an element over 4 GiB")
+                })?;
+                self.out.write_all(&it.seq.to_le_bytes())?;
+                self.out.write_all(&len.to_le_bytes())?;
+                self.out.write_all(&self.scratch[start..end])?;
+                start = end;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands back the writer (not flushed).
+    pub fn into_inner(self) -> W {
+        self.out
     }
 }
 
@@ -791,6 +884,12 @@ impl Batch {
     /// How many events it holds.
     pub fn len(&self) -> usize {
         self.items.len()
+    }
+
+    /// Forgets every event (keeping the memory).
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.items.clear();
     }
 
     /// Whether it holds none.
