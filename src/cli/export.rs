@@ -109,7 +109,12 @@ fn export_json<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
         // Owned here, so that an early return (a closed stdout) drops it and
         // the model thread's next send fails, before the scope waits for it.
         let looked = looked;
-        let modeler = s.spawn(move || look_at(reader, lang, &batches, &empties));
+        let modeler = s.spawn(move || {
+            look_at(reader, lang, &batches, &empties, |looks, seen| {
+                looks.push(seen)
+            })
+            .0
+        });
         for batch in looked.iter() {
             let mut batch = batch.with_context(|| {
                 notice(lang, &Notice::CannotReplay(trace.display().to_string()))
@@ -117,7 +122,9 @@ fn export_json<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
             for (i, ev) in batch.events.iter().enumerate() {
                 labels.observe(ev);
                 doc.write_with(|buf, first| {
-                    batch.looks.write(i, buf, &mut text, ev, &labels, lang, first)
+                    batch
+                        .looks
+                        .write(i, buf, &mut text, ev, &labels, lang, first)
                 })?;
             }
             batch.events.clear();
@@ -147,14 +154,16 @@ struct Looked {
 /// sends them in batches of [`BATCH`], with what the model said about each,
 /// to `batches` (reusing the emptied batches that come back on `empties`);
 /// a read error is sent after the events before it, and ends the replay.
-/// Stops early when the receiver is gone (the export stopped). Hands the
-/// reader back for its warnings.
+/// Stops early when the receiver is gone (the export stopped). `look`
+/// takes what the model says about each event. Hands back the reader, for
+/// its warnings, and the model after the last event replayed.
 fn look_at(
     mut reader: TraceReader<BufReader<File>>,
     lang: Lang,
     batches: &mpsc::SyncSender<Result<Looked, TraceError>>,
     empties: &mpsc::Receiver<Looked>,
-) -> TraceReader<BufReader<File>> {
+    mut look: impl FnMut(&mut Looks, &Seen),
+) -> (TraceReader<BufReader<File>>, Model) {
     let mut model = Model::new();
     let mut labels = Labels::default();
     let fresh = || {
@@ -170,23 +179,26 @@ fn look_at(
             Ok(None) => break,
             Err(e) => {
                 if !batch.events.is_empty() && batches.send(Ok(batch)).is_err() {
-                    return reader;
+                    return (reader, model);
                 }
                 let _ = batches.send(Err(e));
-                return reader;
+                return (reader, model);
             }
         };
         labels.observe(ev);
         let mut prior = Prior::capture(&model, ev, &labels);
         let applied = model.apply(ev);
-        batch.looks.push(&Seen {
-            event: ev,
-            prior: &prior,
-            applied: &applied,
-            model: &model,
-            labels: &labels,
-            lang,
-        });
+        look(
+            &mut batch.looks,
+            &Seen {
+                event: ev,
+                prior: &prior,
+                applied: &applied,
+                model: &model,
+                labels: &labels,
+                lang,
+            },
+        );
         batch.looks.set_replaced(prior.before.replaced.take());
         if let Some(ev) = reader.take_current() {
             batch.events.push(ev);
@@ -194,14 +206,14 @@ fn look_at(
         if batch.events.len() == BATCH {
             let full = std::mem::replace(&mut batch, fresh());
             if batches.send(Ok(full)).is_err() {
-                return reader;
+                return (reader, model);
             }
         }
     }
     if !batch.events.is_empty() {
         let _ = batches.send(Ok(batch));
     }
-    reader
+    (reader, model)
 }
 
 fn open(trace: &Path, lang: Lang) -> Result<TraceReader<BufReader<File>>> {

@@ -61,10 +61,7 @@ impl<W: Write> JsonStream<W> {
 
     /// Writes one element with `write`, which appends it (with the `,\n`
     /// or `\n` before it, as `first` says) to the buffer it is given.
-    pub(crate) fn write_with(
-        &mut self,
-        write: impl FnOnce(&mut Vec<u8>, bool),
-    ) -> io::Result<()> {
+    pub(crate) fn write_with(&mut self, write: impl FnOnce(&mut Vec<u8>, bool)) -> io::Result<()> {
         write(&mut self.buf, self.written == 0);
         self.written += 1;
         if self.buf.len() >= BLOCK {
@@ -131,27 +128,67 @@ impl Looks {
     /// Takes what the model says about `seen`'s event, except what its fd
     /// referred to ([`Looks::set_replaced`]).
     pub(crate) fn push(&mut self, seen: &Seen) {
-        let ev = seen.event;
         let process = seen.process();
         let start = self.text.len();
         program(&mut self.text, seen, process);
-        let program = (start, self.text.len());
+        self.push_with(seen, process, (start, self.text.len()), true);
+    }
+
+    /// [`Looks::push`] without the program (and, unless `facts`, without
+    /// the sentence's facts and the pipe), for writers that need only the
+    /// process, or that.
+    pub(crate) fn push_some(&mut self, seen: &Seen, facts: bool) {
+        let at = self.text.len();
+        self.push_with(seen, seen.process(), (at, at), facts);
+    }
+
+    fn push_with(
+        &mut self,
+        seen: &Seen,
+        process: Option<&crate::model::Process>,
+        program: (usize, usize),
+        facts: bool,
+    ) {
+        let ev = seen.event;
         let start = self.facts.len();
-        narrate::facts_into(
-            &mut self.facts,
-            seen.model,
-            ev,
-            &seen.prior.before,
-            seen.applied,
-            seen.labels,
-        );
+        if facts {
+            narrate::facts_into(
+                &mut self.facts,
+                seen.model,
+                ev,
+                &seen.prior.before,
+                seen.applied,
+                seen.labels,
+            );
+        }
         self.looks.push(Look {
             tgid: process.map_or(ev.pid, |p| p.pid),
             program,
             facts: (start, self.facts.len()),
-            pipe: seen.pipe(),
+            pipe: if facts { seen.pipe() } else { None },
             replaced: None,
         });
+    }
+
+    /// The process of the `i`th event's task ([`Seen::tgid`]).
+    pub(crate) fn tgid(&self, i: usize) -> Pid {
+        self.looks[i].tgid
+    }
+
+    /// The facts of the `i`th event's sentence.
+    pub(crate) fn facts(&self, i: usize) -> &[Said] {
+        let (a, b) = self.looks[i].facts;
+        &self.facts[a..b]
+    }
+
+    /// The pipe the `i`th event concerns ([`Seen::pipe`]).
+    pub(crate) fn pipe(&self, i: usize) -> Option<PipeId> {
+        self.looks[i].pipe
+    }
+
+    /// What the fd the `i`th event closes or overwrites referred to.
+    pub(crate) fn replaced(&self, i: usize) -> Option<&File> {
+        self.looks[i].replaced.as_ref()
     }
 
     /// What the fd the last event pushed closes or overwrites referred to

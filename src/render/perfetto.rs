@@ -75,7 +75,7 @@
 mod out;
 
 use super::describe;
-use super::json::{Record, Seen};
+use super::json::Seen;
 use super::narrate;
 use crate::model::{Model, Moment, Origin, Process};
 use crate::trace::{DupVia, Event, EventKind, ForkFlavor, Header, KillVia, Pid, RawStr, WaitVia};
@@ -842,6 +842,8 @@ pub struct Batch {
     /// The instants' names and args, as JSON.
     text: Vec<u8>,
     items: Vec<Item>,
+    /// Reused for the words before they are escaped.
+    words: String,
 }
 
 /// One event of a [`Batch`].
@@ -877,6 +879,7 @@ impl Batch {
     pub fn with_capacity(n: usize) -> Batch {
         Batch {
             text: Vec::with_capacity(n * 128),
+            words: String::new(),
             items: Vec::with_capacity(n),
         }
     }
@@ -899,15 +902,39 @@ impl Batch {
 
     /// Adds one event: takes what its element needs from `seen`.
     pub fn push(&mut self, seen: &Seen) {
-        let ev = seen.event;
+        let said = if instant(&seen.event.kind) {
+            narrate::facts(
+                seen.model,
+                seen.event,
+                &seen.prior.before,
+                seen.applied,
+                seen.labels,
+            )
+        } else {
+            Vec::new()
+        };
+        self.push_said(
+            seen.event,
+            seen.tgid(),
+            &Said {
+                facts: &said,
+                pipe: seen.pipe(),
+                replaced: seen.prior.before.replaced.as_ref(),
+                labels: seen.labels,
+                lang: seen.lang,
+            },
+        );
+    }
+
+    /// Adds one event, `ev` of process `tgid`, from what the model said
+    /// about it (only read for an [`instant`]).
+    pub(crate) fn push_said(&mut self, ev: &Event, tgid: Pid, said: &Said) {
         let what = match &ev.kind {
             EventKind::Fork { child, flavor, .. } => What::Fork {
                 child: *child,
                 thread: *flavor == ForkFlavor::Thread,
             },
-            EventKind::Spawn { .. } | EventKind::Exec { ok: true, .. } | EventKind::Exit { .. } => {
-                What::Nothing
-            }
+            kind if !instant(kind) => What::Nothing,
             kind => {
                 let (name, cat) = instant_name(kind);
                 let b = &mut self.text;
@@ -915,7 +942,7 @@ impl Batch {
                 out::str(b, &name);
                 let name = (start, b.len());
                 let start = b.len();
-                instant_args(b, seen);
+                instant_args(b, &mut self.words, ev, said);
                 What::Instant {
                     name,
                     cat,
@@ -927,48 +954,84 @@ impl Batch {
             seq: ev.seq,
             ts_ns: ev.ts_ns,
             tid: ev.pid,
-            tgid: seen.tgid(),
+            tgid,
             what,
         });
     }
 }
 
+/// Whether an event is drawn as an instant, with its call and sentence as
+/// args (a spawn, a successful exec and an exit are said by their slices,
+/// a fork by its arrow).
+pub(crate) fn instant(kind: &EventKind) -> bool {
+    !matches!(
+        kind,
+        EventKind::Fork { .. }
+            | EventKind::Spawn { .. }
+            | EventKind::Exec { ok: true, .. }
+            | EventKind::Exit { .. }
+    )
+}
+
+/// What the model said about an event, for its instant's args: the facts
+/// of its sentence, the pipe it concerns, what the fd it closes or
+/// overwrites referred to; with the pipe names once it was seen and the
+/// language of the words.
+pub(crate) struct Said<'a> {
+    pub(crate) facts: &'a [crate::words::narrate::Said],
+    pub(crate) pipe: Option<crate::model::PipeId>,
+    pub(crate) replaced: Option<&'a crate::words::narrate::File>,
+    pub(crate) labels: &'a crate::model::labels::Labels,
+    pub(crate) lang: crate::words::Lang,
+}
+
 /// An instant's args: its element of the normalized stream less what the
 /// track says ([`InstantArgs`]), by hand for the kinds [`out::fields`]
 /// writes, else through serde.
-fn instant_args(b: &mut Vec<u8>, seen: &Seen) {
-    let ev = seen.event;
+/// `words` is a scratch string, for the words before they are escaped.
+fn instant_args(b: &mut Vec<u8>, words: &mut String, ev: &Event, said: &Said) {
+    let labels = said.labels;
     if out::knows(&ev.kind) {
         b.extend_from_slice(b"{\"seq\":");
         out::u64(b, ev.seq);
         b.extend_from_slice(b",\"call\":");
-        out::str(b, &narrate::call(ev, seen.labels));
-        let effect = narrate::sentence(
-            seen.lang,
-            seen.model,
-            ev,
-            &seen.prior.before,
-            seen.applied,
-            seen.labels,
-        );
-        if let Some(e) = effect {
+        words.clear();
+        narrate::write_call(words, ev, labels);
+        out::str(b, words);
+        if !said.facts.is_empty() {
+            words.clear();
+            let _ = crate::words::narrate::write_sentence(words, said.lang, said.facts);
             out::key(b, "effect");
-            out::str(b, &e);
+            out::str(b, words);
         }
-        if let Some(p) = seen.pipe() {
+        if let Some(p) = said.pipe {
+            words.clear();
+            narrate::write_pipe_label(words, labels, p);
             out::key(b, "pipe");
-            out::str(b, &seen.labels.pipe(p));
+            out::str(b, words);
         }
-        if let Some(f) = &seen.prior.before.replaced {
+        if let Some(f) = said.replaced {
+            words.clear();
+            let _ = crate::words::narrate::write_file(words, said.lang, f);
             out::key(b, "closed");
-            out::str(b, &crate::words::narrate::file(seen.lang, f));
+            out::str(b, words);
         }
         out::fields(b, &ev.kind);
         b.push(b'}');
     } else {
         // Writing to a Vec fails only if serializing does, which these
         // plain structs and maps do not.
-        let _ = serde_json::to_writer(b, &InstantArgs::from(Record::of(seen)));
+        let args = InstantArgs {
+            seq: ev.seq,
+            call: narrate::call(ev, labels),
+            effect: crate::words::narrate::sentence(said.lang, said.facts),
+            pipe: said.pipe.map(|p| labels.pipe(p)),
+            closed: said
+                .replaced
+                .map(|f| crate::words::narrate::file(said.lang, f)),
+            fields: super::json::fields(ev, labels),
+        };
+        let _ = serde_json::to_writer(b, &args);
     }
 }
 
@@ -985,19 +1048,6 @@ struct InstantArgs {
     closed: Option<String>,
     #[serde(flatten)]
     fields: Map<String, Value>,
-}
-
-impl From<Record> for InstantArgs {
-    fn from(r: Record) -> Self {
-        InstantArgs {
-            seq: r.seq,
-            call: r.call,
-            effect: r.effect,
-            pipe: r.pipe,
-            closed: r.closed,
-            fields: r.fields,
-        }
-    }
 }
 
 /// An instant's name and category.
@@ -1154,6 +1204,58 @@ mod tests {
             .filter(|e| e["ph"] == "X" && e["name"] == name && e["pid"] == pid && e["tid"] == tid)
             .map(|e| (ns(&e["ts"]), ns(&e["ts"]) + ns(&e["dur"])))
             .collect()
+    }
+
+    /// The document as the one-pass export writes it (the elements through
+    /// a [`Spool`]) and as [`PerfettoExport`] writes it from the batches.
+    fn spooled_and_direct(events: &[Event]) -> (Vec<u8>, Vec<u8>) {
+        let mut planner = Planner::new();
+        let mut batches = vec![Batch::with_capacity(2)];
+        let model = replay_events(events, |s| {
+            planner.observe(s);
+            if batches.last().is_some_and(|b| b.len() == 2) {
+                batches.push(Batch::with_capacity(2));
+            }
+            batches.last_mut().unwrap().push(s);
+        });
+        let plan = planner.finish(&model);
+        let head = header(events[0].pid);
+        let mut direct = PerfettoExport::new(Vec::new(), &head, plan.clone()).unwrap();
+        let mut spool = Spool::new(Vec::new());
+        for b in &batches {
+            direct.batch(b).unwrap();
+            spool.batch(b).unwrap();
+        }
+        let mut spooled = PerfettoExport::new(Vec::new(), &head, plan).unwrap();
+        spooled.unspool(&spool.into_inner()[..]).unwrap();
+        (spooled.finish().unwrap(), direct.finish().unwrap())
+    }
+
+    #[test]
+    fn the_spooled_document_is_the_one_written_batch_by_batch() {
+        let events: Vec<Event> = [
+            (10, EventKind::spawned(vec![RawStr::from("sh")], vec![])),
+            (10, exec("sh", None)),
+            (10, fork(11, ForkFlavor::Thread)),
+            (10, fork(20, ForkFlavor::Fork)),
+            (11, EventKind::Close { fd: 5 }),
+            (20, exec("cat", None)),
+            (20, EventKind::Close { fd: 1 }),
+            (20, exit()),
+            (10, fork(20, ForkFlavor::Fork)),
+            (10, exec("tr", Some(11))),
+            (20, exit()),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (pid, k))| ev(i as u64, pid, k))
+        .collect();
+        let (spooled, direct) = spooled_and_direct(&events);
+        assert!(direct.len() > 1000, "{}", String::from_utf8_lossy(&direct));
+        assert_eq!(
+            String::from_utf8(spooled).unwrap(),
+            String::from_utf8(direct).unwrap()
+        );
     }
 
     #[test]
