@@ -1,14 +1,14 @@
 //! `forkscope export`: replay a trace and write it for other tools, as
 //! Chrome trace-event JSON for ui.perfetto.dev and chrome://tracing
-//! ([`crate::render::perfetto`], which reads the trace twice) or as the
-//! normalized JSON event stream ([`crate::render::json`], one pass), to a
-//! file (`-o`) or to stdout.
+//! ([`crate::render::perfetto`]) or as the normalized JSON event stream
+//! ([`crate::render::json`]), each in one pass over the trace, to a file
+//! (`-o`) or to stdout.
 
 use super::{ExportArgs, ExportFormat};
 use crate::model::labels::Labels;
 use crate::model::Model;
 use crate::render::json::{JsonExport, Prior, Seen};
-use crate::render::json_stream::JsonStream;
+use crate::render::json_stream::{JsonStream, Looks};
 use crate::trace::{Event, Header, TraceError, TraceReader};
 use crate::words::diagram::{notice, Notice};
 use crate::words::Lang;
@@ -71,12 +71,7 @@ fn refuse_to_overwrite(trace: &Path, output: &Path, lang: Lang) -> Result<()> {
 /// The export's words (`effect`, `closed`) are in `lang`.
 pub fn export<W: Write>(trace: &Path, format: ExportFormat, lang: Lang, out: W) -> Result<W> {
     match format {
-        ExportFormat::Json => {
-            let reader = open(trace, lang)?;
-            let mut doc = JsonStream::new(out);
-            walk(reader, trace, lang, true, |seen| doc.event(seen))?;
-            Ok(doc.finish()?)
-        }
+        ExportFormat::Json => export_json(trace, lang, out),
         ExportFormat::Perfetto => perfetto::export(trace, lang, out),
     }
 }
@@ -89,6 +84,136 @@ pub fn export_json_reference<W: Write>(trace: &Path, lang: Lang, out: W) -> Resu
     let mut doc = JsonExport::new(out)?;
     walk(reader, trace, lang, false, |seen| doc.event(seen))?;
     Ok(doc.finish()?)
+}
+
+/// The JSON export on three threads joined by bounded channels: the
+/// reader's thread parses the trace ([`TraceReader::open`] reads ahead), a
+/// model thread replays the events and takes what the model says about each
+/// ([`Looks`]: the process, the program, the sentence's facts, the pipe, the
+/// fd replaced), and this thread words, escapes and writes the elements (it
+/// names pipes as the model thread does, from the events, with its own
+/// [`Labels`]). The model thread hands over [`BATCH`] events at a time, at
+/// most [`IN_FLIGHT`] batches ahead, so memory stays bounded whatever the
+/// trace's length. The bytes, warnings and errors are what one thread doing
+/// the same in order gives: the elements of the events before a read error
+/// are written, in blocks of [`crate::render::json_stream::BLOCK`], before
+/// the error is returned.
+fn export_json<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
+    let reader = open(trace, lang)?;
+    let mut doc = JsonStream::new(out);
+    let mut labels = Labels::default();
+    let mut text = String::new();
+    std::thread::scope(|s| -> Result<()> {
+        let (batches, looked) = mpsc::sync_channel::<Result<Looked, TraceError>>(IN_FLIGHT);
+        let (recycle, empties) = mpsc::sync_channel::<Looked>(IN_FLIGHT + 2);
+        // Owned here, so that an early return (a closed stdout) drops it and
+        // the model thread's next send fails, before the scope waits for it.
+        let looked = looked;
+        let modeler = s.spawn(move || {
+            look_at(reader, lang, &batches, &empties, |looks, seen| {
+                looks.push(seen)
+            })
+            .0
+        });
+        for batch in looked.iter() {
+            let mut batch = batch.with_context(|| {
+                notice(lang, &Notice::CannotReplay(trace.display().to_string()))
+            })?;
+            for (i, ev) in batch.events.iter().enumerate() {
+                labels.observe(ev);
+                doc.write_with(|buf, first| {
+                    batch
+                        .looks
+                        .write(i, buf, &mut text, ev, &labels, lang, first)
+                })?;
+            }
+            batch.events.clear();
+            batch.looks.clear();
+            // Back to the model thread, to be filled again.
+            let _ = recycle.try_send(batch);
+        }
+        let mut reader = modeler
+            .join()
+            .map_err(|_| anyhow::anyhow!("the export's model thread panicked"))?;
+        for w in reader.take_warnings() {
+            crate::errln!("forkscope: warning: {}: {w}", trace.display());
+        }
+        Ok(())
+    })?;
+    Ok(doc.finish()?)
+}
+
+/// A batch of events with what the model said about them.
+#[derive(Default)]
+struct Looked {
+    events: Vec<Event>,
+    looks: Looks,
+}
+
+/// The JSON export's model thread: replays every event of `reader` and
+/// sends them in batches of [`BATCH`], with what the model said about each,
+/// to `batches` (reusing the emptied batches that come back on `empties`);
+/// a read error is sent after the events before it, and ends the replay.
+/// Stops early when the receiver is gone (the export stopped). `look`
+/// takes what the model says about each event. Hands back the reader, for
+/// its warnings, and the model after the last event replayed.
+fn look_at(
+    mut reader: TraceReader<BufReader<File>>,
+    lang: Lang,
+    batches: &mpsc::SyncSender<Result<Looked, TraceError>>,
+    empties: &mpsc::Receiver<Looked>,
+    mut look: impl FnMut(&mut Looks, &Seen),
+) -> (TraceReader<BufReader<File>>, Model) {
+    let mut model = Model::new();
+    let mut labels = Labels::default();
+    let fresh = || {
+        empties.try_recv().unwrap_or_else(|_| Looked {
+            events: Vec::with_capacity(BATCH),
+            looks: Looks::default(),
+        })
+    };
+    let mut batch = fresh();
+    loop {
+        let ev = match reader.next_ref() {
+            Ok(Some(ev)) => ev,
+            Ok(None) => break,
+            Err(e) => {
+                if !batch.events.is_empty() && batches.send(Ok(batch)).is_err() {
+                    return (reader, model);
+                }
+                let _ = batches.send(Err(e));
+                return (reader, model);
+            }
+        };
+        labels.observe(ev);
+        let mut prior = Prior::capture(&model, ev, &labels);
+        let applied = model.apply(ev);
+        look(
+            &mut batch.looks,
+            &Seen {
+                event: ev,
+                prior: &prior,
+                applied: &applied,
+                model: &model,
+                labels: &labels,
+                lang,
+            },
+        );
+        batch.looks.set_replaced(prior.before.replaced.take());
+        if let Some(ev) = reader.take_current() {
+            batch.events.push(ev);
+        }
+        if batch.events.len() == BATCH {
+            let full = std::mem::replace(&mut batch, fresh());
+            if batches.send(Ok(full)).is_err() {
+                return (reader, model);
+            }
+        }
+    }
+    if !batch.events.is_empty() {
+        let _ = batches.send(Ok(batch));
+    }
+    (reader, model)
 }
 
 fn open(trace: &Path, lang: Lang) -> Result<TraceReader<BufReader<File>>> {

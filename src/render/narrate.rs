@@ -524,8 +524,22 @@ pub fn facts(
     applied: &Applied,
     labels: &Labels,
 ) -> Vec<Said> {
+    let mut parts = Vec::new();
+    facts_into(&mut parts, model, ev, before, applied, labels);
+    parts
+}
+
+/// The facts of the sentence about `ev`, in order, appended to `parts`
+/// (what [`facts`] returns, without a vector per event).
+pub(crate) fn facts_into(
+    parts: &mut Vec<Said>,
+    model: &Model,
+    ev: &Event,
+    before: &Before,
+    applied: &Applied,
+    labels: &Labels,
+) {
     let pid = ev.pid;
-    let mut parts: Vec<Said> = Vec::new();
     match &ev.kind {
         EventKind::Spawn {
             fds,
@@ -767,7 +781,6 @@ pub fn facts(
             _ => {}
         }
     }
-    parts
 }
 
 #[cfg(test)]

@@ -63,16 +63,19 @@
 //!
 //! Order: the metadata, then every timed event in trace order, each slice at
 //! the event that starts it. That needs to know when each slice ends before
-//! the events that follow it are written, so the export reads the trace
-//! twice: a [`Planner`] sees every event first and, with the final model,
-//! makes the [`Plan`] (memory in proportion to processes, execs and threads,
-//! which the model keeps anyway); a [`PerfettoExport`] then writes
-//! incrementally as the events go by again.
+//! the events that follow it are written: a [`Planner`] sees every event
+//! and, with the final model, makes the [`Plan`] (memory in proportion to
+//! processes, execs and threads, which the model keeps anyway); a
+//! [`PerfettoExport`] then writes the metadata and, in order, the slices
+//! and each event's elements. The events' elements are made as the events
+//! go by (the model at that moment knows their words) and wait in a
+//! [`Spool`], a file, until the plan is known; or the trace is read a
+//! second time and a [`PerfettoExport`] writes them as they go by again.
 
 mod out;
 
 use super::describe;
-use super::json::{Record, Seen};
+use super::json::Seen;
 use super::narrate;
 use crate::model::{Model, Moment, Origin, Process};
 use crate::trace::{DupVia, Event, EventKind, ForkFlavor, Header, KillVia, Pid, RawStr, WaitVia};
@@ -546,6 +549,8 @@ pub struct PerfettoExport<W: Write> {
     next: usize,
     written: u64,
     other: OtherData,
+    /// Reused for each event's elements.
+    scratch: Vec<u8>,
 }
 
 /// How much [`PerfettoExport`] gathers before it writes to its writer.
@@ -570,6 +575,7 @@ impl<W: Write> PerfettoExport<W> {
             next: 0,
             written: 0,
             other,
+            scratch: Vec::new(),
         };
         me.buf.extend_from_slice(b"{\"traceEvents\":[");
         let tracks = std::mem::take(&mut me.plan.metadata);
@@ -593,23 +599,6 @@ impl<W: Write> PerfettoExport<W> {
             self.buf.clear();
         }
         Ok(())
-    }
-
-    /// `{"ph":PH,"name":NAME,"cat":CAT,"pid":PID,"tid":TID`, the start of
-    /// every element but the metadata.
-    fn head(&mut self, ph: &str, name: &str, cat: &str, pid: Pid, tid: Pid) {
-        self.begin();
-        let b = &mut self.buf;
-        b.extend_from_slice(b"{\"ph\":\"");
-        b.extend_from_slice(ph.as_bytes());
-        b.extend_from_slice(b"\",\"name\":");
-        out::str(b, name);
-        b.extend_from_slice(b",\"cat\":");
-        out::str(b, cat);
-        b.extend_from_slice(b",\"pid\":");
-        out::i64(b, pid.into());
-        b.extend_from_slice(b",\"tid\":");
-        out::i64(b, tid.into());
     }
 
     /// A metadata element whose args hold one string or integer.
@@ -688,43 +677,42 @@ impl<W: Write> PerfettoExport<W> {
             return Ok(());
         }
         self.slices_until(it.seq)?;
-        let ts = micros(it.ts_ns);
-        match it.what {
-            What::Nothing => {}
-            What::Fork { child, thread } => {
-                let child_pid = if thread { it.tgid } else { child };
-                self.head("s", "fork", "fork", it.tgid, it.tid);
-                self.buf.extend_from_slice(b",\"ts\":");
-                out::f64(&mut self.buf, ts);
-                self.buf.extend_from_slice(b",\"id\":");
-                out::u64(&mut self.buf, it.seq);
-                self.buf.push(b'}');
-                self.head("f", "fork", "fork", child_pid, child);
-                self.buf.extend_from_slice(b",\"ts\":");
-                out::f64(&mut self.buf, ts);
-                self.buf.extend_from_slice(b",\"id\":");
-                out::u64(&mut self.buf, it.seq);
-                self.buf.extend_from_slice(b",\"bp\":\"e\"}");
-            }
-            What::Instant { name, cat, args } => {
-                self.begin();
-                let b = &mut self.buf;
-                b.extend_from_slice(b"{\"ph\":\"i\",\"name\":");
-                b.extend_from_slice(&text[name.0..name.1]);
-                b.extend_from_slice(b",\"cat\":");
-                out::str(b, cat);
-                b.extend_from_slice(b",\"pid\":");
-                out::i64(b, it.tgid.into());
-                b.extend_from_slice(b",\"tid\":");
-                out::i64(b, it.tid.into());
-                b.extend_from_slice(b",\"ts\":");
-                out::f64(b, ts);
-                b.extend_from_slice(b",\"s\":\"t\",\"args\":");
-                b.extend_from_slice(&text[args.0..args.1]);
-                b.push(b'}');
-            }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut ends = [0; 2];
+        let n = item_elements(it, text, &mut scratch, &mut ends);
+        let mut start = 0;
+        for &end in &ends[..n] {
+            self.begin();
+            self.buf.extend_from_slice(&scratch[start..end]);
+            start = end;
         }
+        scratch.clear();
+        self.scratch = scratch;
         self.spill()
+    }
+
+    /// Writes the elements a [`Spool`] holds, each after the slices that
+    /// start at or before its event: the document as [`PerfettoExport::batch`]
+    /// would have written it from the same batches.
+    pub fn unspool(&mut self, spooled: impl io::Read) -> io::Result<()> {
+        use io::Read as _;
+        let mut r = io::BufReader::with_capacity(CHUNK, spooled);
+        let mut head = [0u8; 12];
+        loop {
+            match r.read_exact(&mut head) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            let seq = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+            let len = u32::from_le_bytes(head[8..].try_into().expect("4 bytes")) as usize;
+            self.slices_until(seq)?;
+            self.begin();
+            let at = self.buf.len();
+            self.buf.resize(at + len, 0);
+            r.read_exact(&mut self.buf[at..])?;
+            self.spill()?;
+        }
     }
 
     /// Writes any slice not written yet, closes the document and hands back
@@ -740,6 +728,111 @@ impl<W: Write> PerfettoExport<W> {
     }
 }
 
+/// `{"ph":PH,"name":NAME,"cat":CAT,"pid":PID,"tid":TID`, the start of
+/// every element but the metadata.
+fn head(b: &mut Vec<u8>, ph: &str, name: &str, cat: &str, pid: Pid, tid: Pid) {
+    b.extend_from_slice(b"{\"ph\":\"");
+    b.extend_from_slice(ph.as_bytes());
+    b.extend_from_slice(b"\",\"name\":");
+    out::str(b, name);
+    b.extend_from_slice(b",\"cat\":");
+    out::str(b, cat);
+    b.extend_from_slice(b",\"pid\":");
+    out::i64(b, pid.into());
+    b.extend_from_slice(b",\"tid\":");
+    out::i64(b, tid.into());
+}
+
+/// Appends the elements one event adds besides its slices (none, an
+/// instant, or a fork's two arrow ends) to `b`, one after the other, and
+/// where each ends to `ends`; returns how many.
+fn item_elements(it: &Item, text: &[u8], b: &mut Vec<u8>, ends: &mut [usize; 2]) -> usize {
+    let ts = micros(it.ts_ns);
+    match it.what {
+        What::Nothing => 0,
+        What::Fork { child, thread } => {
+            let child_pid = if thread { it.tgid } else { child };
+            head(b, "s", "fork", "fork", it.tgid, it.tid);
+            b.extend_from_slice(b",\"ts\":");
+            out::f64(b, ts);
+            b.extend_from_slice(b",\"id\":");
+            out::u64(b, it.seq);
+            b.push(b'}');
+            ends[0] = b.len();
+            head(b, "f", "fork", "fork", child_pid, child);
+            b.extend_from_slice(b",\"ts\":");
+            out::f64(b, ts);
+            b.extend_from_slice(b",\"id\":");
+            out::u64(b, it.seq);
+            b.extend_from_slice(b",\"bp\":\"e\"}");
+            ends[1] = b.len();
+            2
+        }
+        What::Instant { name, cat, args } => {
+            b.extend_from_slice(b"{\"ph\":\"i\",\"name\":");
+            b.extend_from_slice(&text[name.0..name.1]);
+            b.extend_from_slice(b",\"cat\":");
+            out::str(b, cat);
+            b.extend_from_slice(b",\"pid\":");
+            out::i64(b, it.tgid.into());
+            b.extend_from_slice(b",\"tid\":");
+            out::i64(b, it.tid.into());
+            b.extend_from_slice(b",\"ts\":");
+            out::f64(b, ts);
+            b.extend_from_slice(b",\"s\":\"t\",\"args\":");
+            b.extend_from_slice(&text[args.0..args.1]);
+            b.push(b'}');
+            ends[0] = b.len();
+            1
+        }
+    }
+}
+
+/// The elements of a run of batches, kept aside (in a file, so memory does
+/// not grow with the trace) until the plan is known: the one-pass export
+/// writes them here as the events go by, then [`PerfettoExport::unspool`]
+/// writes the document from them. Each element is recorded as its event's
+/// seq (8 bytes, little-endian), its length (4 bytes) and its bytes.
+pub struct Spool<W: Write> {
+    out: W,
+    scratch: Vec<u8>,
+}
+
+impl<W: Write> Spool<W> {
+    /// A spool writing to `out` (buffered by the caller).
+    pub fn new(out: W) -> Spool<W> {
+        Spool {
+            out,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Records the elements the events of `b` add.
+    pub fn batch(&mut self, b: &Batch) -> io::Result<()> {
+        for it in &b.items {
+            self.scratch.clear();
+            let mut ends = [0; 2];
+            let n = item_elements(it, &b.text, &mut self.scratch, &mut ends);
+            let mut start = 0;
+            for &end in &ends[..n] {
+                let len = u32::try_from(end - start).map_err(|_| {
+                    io::Error::new(io::ErrorKind::InvalidData, "an element over 4 GiB")
+                })?;
+                self.out.write_all(&it.seq.to_le_bytes())?;
+                self.out.write_all(&len.to_le_bytes())?;
+                self.out.write_all(&self.scratch[start..end])?;
+                start = end;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands back the writer (not flushed).
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
 /// Events with what the second pass writes for them that only the model at
 /// that moment knows: filled by [`Batch::push`] where the model is, written
 /// by [`PerfettoExport::batch`] (possibly on another thread). The words
@@ -749,6 +842,8 @@ pub struct Batch {
     /// The instants' names and args, as JSON.
     text: Vec<u8>,
     items: Vec<Item>,
+    /// Reused for the words before they are escaped.
+    words: String,
 }
 
 /// One event of a [`Batch`].
@@ -784,6 +879,7 @@ impl Batch {
     pub fn with_capacity(n: usize) -> Batch {
         Batch {
             text: Vec::with_capacity(n * 128),
+            words: String::new(),
             items: Vec::with_capacity(n),
         }
     }
@@ -793,6 +889,12 @@ impl Batch {
         self.items.len()
     }
 
+    /// Forgets every event (keeping the memory).
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.items.clear();
+    }
+
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
@@ -800,15 +902,39 @@ impl Batch {
 
     /// Adds one event: takes what its element needs from `seen`.
     pub fn push(&mut self, seen: &Seen) {
-        let ev = seen.event;
+        let said = if instant(&seen.event.kind) {
+            narrate::facts(
+                seen.model,
+                seen.event,
+                &seen.prior.before,
+                seen.applied,
+                seen.labels,
+            )
+        } else {
+            Vec::new()
+        };
+        self.push_said(
+            seen.event,
+            seen.tgid(),
+            &Said {
+                facts: &said,
+                pipe: seen.pipe(),
+                replaced: seen.prior.before.replaced.as_ref(),
+                labels: seen.labels,
+                lang: seen.lang,
+            },
+        );
+    }
+
+    /// Adds one event, `ev` of process `tgid`, from what the model said
+    /// about it (only read for an [`instant`]).
+    pub(crate) fn push_said(&mut self, ev: &Event, tgid: Pid, said: &Said) {
         let what = match &ev.kind {
             EventKind::Fork { child, flavor, .. } => What::Fork {
                 child: *child,
                 thread: *flavor == ForkFlavor::Thread,
             },
-            EventKind::Spawn { .. } | EventKind::Exec { ok: true, .. } | EventKind::Exit { .. } => {
-                What::Nothing
-            }
+            kind if !instant(kind) => What::Nothing,
             kind => {
                 let (name, cat) = instant_name(kind);
                 let b = &mut self.text;
@@ -816,7 +942,7 @@ impl Batch {
                 out::str(b, &name);
                 let name = (start, b.len());
                 let start = b.len();
-                instant_args(b, seen);
+                instant_args(b, &mut self.words, ev, said);
                 What::Instant {
                     name,
                     cat,
@@ -828,48 +954,84 @@ impl Batch {
             seq: ev.seq,
             ts_ns: ev.ts_ns,
             tid: ev.pid,
-            tgid: seen.tgid(),
+            tgid,
             what,
         });
     }
 }
 
+/// Whether an event is drawn as an instant, with its call and sentence as
+/// args (a spawn, a successful exec and an exit are said by their slices,
+/// a fork by its arrow).
+pub(crate) fn instant(kind: &EventKind) -> bool {
+    !matches!(
+        kind,
+        EventKind::Fork { .. }
+            | EventKind::Spawn { .. }
+            | EventKind::Exec { ok: true, .. }
+            | EventKind::Exit { .. }
+    )
+}
+
+/// What the model said about an event, for its instant's args: the facts
+/// of its sentence, the pipe it concerns, what the fd it closes or
+/// overwrites referred to; with the pipe names once it was seen and the
+/// language of the words.
+pub(crate) struct Said<'a> {
+    pub(crate) facts: &'a [crate::words::narrate::Said],
+    pub(crate) pipe: Option<crate::model::PipeId>,
+    pub(crate) replaced: Option<&'a crate::words::narrate::File>,
+    pub(crate) labels: &'a crate::model::labels::Labels,
+    pub(crate) lang: crate::words::Lang,
+}
+
 /// An instant's args: its element of the normalized stream less what the
 /// track says ([`InstantArgs`]), by hand for the kinds [`out::fields`]
 /// writes, else through serde.
-fn instant_args(b: &mut Vec<u8>, seen: &Seen) {
-    let ev = seen.event;
+/// `words` is a scratch string, for the words before they are escaped.
+fn instant_args(b: &mut Vec<u8>, words: &mut String, ev: &Event, said: &Said) {
+    let labels = said.labels;
     if out::knows(&ev.kind) {
         b.extend_from_slice(b"{\"seq\":");
         out::u64(b, ev.seq);
         b.extend_from_slice(b",\"call\":");
-        out::str(b, &narrate::call(ev, seen.labels));
-        let effect = narrate::sentence(
-            seen.lang,
-            seen.model,
-            ev,
-            &seen.prior.before,
-            seen.applied,
-            seen.labels,
-        );
-        if let Some(e) = effect {
+        words.clear();
+        narrate::write_call(words, ev, labels);
+        out::str(b, words);
+        if !said.facts.is_empty() {
+            words.clear();
+            let _ = crate::words::narrate::write_sentence(words, said.lang, said.facts);
             out::key(b, "effect");
-            out::str(b, &e);
+            out::str(b, words);
         }
-        if let Some(p) = seen.pipe() {
+        if let Some(p) = said.pipe {
+            words.clear();
+            narrate::write_pipe_label(words, labels, p);
             out::key(b, "pipe");
-            out::str(b, &seen.labels.pipe(p));
+            out::str(b, words);
         }
-        if let Some(f) = &seen.prior.before.replaced {
+        if let Some(f) = said.replaced {
+            words.clear();
+            let _ = crate::words::narrate::write_file(words, said.lang, f);
             out::key(b, "closed");
-            out::str(b, &crate::words::narrate::file(seen.lang, f));
+            out::str(b, words);
         }
         out::fields(b, &ev.kind);
         b.push(b'}');
     } else {
         // Writing to a Vec fails only if serializing does, which these
         // plain structs and maps do not.
-        let _ = serde_json::to_writer(b, &InstantArgs::from(Record::of(seen)));
+        let args = InstantArgs {
+            seq: ev.seq,
+            call: narrate::call(ev, labels),
+            effect: crate::words::narrate::sentence(said.lang, said.facts),
+            pipe: said.pipe.map(|p| labels.pipe(p)),
+            closed: said
+                .replaced
+                .map(|f| crate::words::narrate::file(said.lang, f)),
+            fields: super::json::fields(ev, labels),
+        };
+        let _ = serde_json::to_writer(b, &args);
     }
 }
 
@@ -886,19 +1048,6 @@ struct InstantArgs {
     closed: Option<String>,
     #[serde(flatten)]
     fields: Map<String, Value>,
-}
-
-impl From<Record> for InstantArgs {
-    fn from(r: Record) -> Self {
-        InstantArgs {
-            seq: r.seq,
-            call: r.call,
-            effect: r.effect,
-            pipe: r.pipe,
-            closed: r.closed,
-            fields: r.fields,
-        }
-    }
 }
 
 /// An instant's name and category.
@@ -1055,6 +1204,58 @@ mod tests {
             .filter(|e| e["ph"] == "X" && e["name"] == name && e["pid"] == pid && e["tid"] == tid)
             .map(|e| (ns(&e["ts"]), ns(&e["ts"]) + ns(&e["dur"])))
             .collect()
+    }
+
+    /// The document as the one-pass export writes it (the elements through
+    /// a [`Spool`]) and as [`PerfettoExport`] writes it from the batches.
+    fn spooled_and_direct(events: &[Event]) -> (Vec<u8>, Vec<u8>) {
+        let mut planner = Planner::new();
+        let mut batches = vec![Batch::with_capacity(2)];
+        let model = replay_events(events, |s| {
+            planner.observe(s);
+            if batches.last().is_some_and(|b| b.len() == 2) {
+                batches.push(Batch::with_capacity(2));
+            }
+            batches.last_mut().unwrap().push(s);
+        });
+        let plan = planner.finish(&model);
+        let head = header(events[0].pid);
+        let mut direct = PerfettoExport::new(Vec::new(), &head, plan.clone()).unwrap();
+        let mut spool = Spool::new(Vec::new());
+        for b in &batches {
+            direct.batch(b).unwrap();
+            spool.batch(b).unwrap();
+        }
+        let mut spooled = PerfettoExport::new(Vec::new(), &head, plan).unwrap();
+        spooled.unspool(&spool.into_inner()[..]).unwrap();
+        (spooled.finish().unwrap(), direct.finish().unwrap())
+    }
+
+    #[test]
+    fn the_spooled_document_is_the_one_written_batch_by_batch() {
+        let events: Vec<Event> = [
+            (10, EventKind::spawned(vec![RawStr::from("sh")], vec![])),
+            (10, exec("sh", None)),
+            (10, fork(11, ForkFlavor::Thread)),
+            (10, fork(20, ForkFlavor::Fork)),
+            (11, EventKind::Close { fd: 5 }),
+            (20, exec("cat", None)),
+            (20, EventKind::Close { fd: 1 }),
+            (20, exit()),
+            (10, fork(20, ForkFlavor::Fork)),
+            (10, exec("tr", Some(11))),
+            (20, exit()),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (pid, k))| ev(i as u64, pid, k))
+        .collect();
+        let (spooled, direct) = spooled_and_direct(&events);
+        assert!(direct.len() > 1000, "{}", String::from_utf8_lossy(&direct));
+        assert_eq!(
+            String::from_utf8(spooled).unwrap(),
+            String::from_utf8(direct).unwrap()
+        );
     }
 
     #[test]

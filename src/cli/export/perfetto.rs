@@ -1,166 +1,140 @@
-//! The two passes of `forkscope export --format perfetto`
-//! ([`crate::render::perfetto`]) on two threads joined by bounded channels,
-//! so the two cores share the work and memory stays bounded:
+//! `forkscope export --format perfetto` ([`crate::render::perfetto`]) in one
+//! pass over the trace, on three threads joined by bounded channels:
 //!
-//! 1. this thread parses the trace into batches of events; a worker thread
-//!    replays them into the model and the [`Planner`], which makes the plan;
-//! 2. a worker thread parses the trace again, replays it (pipe names, the
-//!    model before and after each event) and puts what each event's element
-//!    needs into a [`Batch`] (the call, the sentence, the pipe, the fields,
-//!    already JSON); this thread writes the elements and the slices.
+//! 1. the reader's thread parses the trace ([`super::open`] reads ahead);
+//! 2. a model thread replays the events (the model just before and after
+//!    each), shows each to the [`Planner`] and takes what the model says
+//!    about it (its process; for an instant, the sentence's facts, the
+//!    pipe, the fd replaced), as export -f json's model thread does;
+//! 3. this thread words the instants' args (the call, the sentence, the
+//!    pipe names, the fields, as JSON: a [`Batch`]) and writes the
+//!    batches' elements to a [`Spool`], an unnamed temporary file.
 //!
-//! The result is what one thread doing the same in order writes. Each pass
-//! builds its model on a spawned thread, so the second pass's model reuses
-//! the memory the first one's freed (glibc gives a new thread the arena of
-//! one that ended) instead of adding to it.
+//! The document's metadata comes first and names each process by its last
+//! program, and each slice is written at the event that starts it with its
+//! length: both need the end of the trace. So once the trace is replayed the
+//! planner makes the plan from the final model, and this thread writes the
+//! metadata, then the spooled elements with the slices between them. The
+//! bytes are those of the plan-first, two-pass export ([`PerfettoExport`]
+//! fed batch by batch); the trace is read and replayed once, and memory holds
+//! the model and the plan's slices, not the elements (they wait on disk).
 
+use super::{look_at, Looked};
 use crate::model::labels::Labels;
-use crate::model::Model;
-use crate::render::json::{Prior, Seen};
-use crate::render::perfetto::{Batch, PerfettoExport, Planner};
-use crate::trace::{Event, TraceError, TraceReader};
+use crate::render::perfetto::{instant, Batch, PerfettoExport, Planner, Said, Spool};
+use crate::trace::TraceError;
 use crate::words::diagram::{notice, Notice};
 use crate::words::Lang;
 use anyhow::{Context, Result};
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::sync_channel;
 use std::thread;
 
 /// Events per batch handed between threads.
 const BATCH: usize = 1024;
 
-/// Batches in flight per channel: the bound on what waits between threads.
-const IN_FLIGHT: usize = 8;
+/// Batches in flight: the bound on what waits between the threads.
+const IN_FLIGHT: usize = 4;
 
 /// Writes the Perfetto export of the trace at `trace` to `out` and hands
-/// `out` back, not flushed. Reader warnings (of the first pass) go to stderr.
+/// `out` back, not flushed. Reader warnings go to stderr, before anything
+/// is written to `out`; a trace that cannot be read writes nothing.
 pub(super) fn export<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
-    let replay_err = || notice(lang, &Notice::CannotReplay(trace.display().to_string()));
-
-    // The first pass: the plan.
-    let mut reader = super::open(trace, lang)?;
+    let reader = super::open(trace, lang)?;
     let header = reader.header().clone();
-    let plan = thread::scope(|s| -> Result<_> {
-        let (tx, rx) = sync_channel::<Vec<Event>>(IN_FLIGHT);
-        let planner = s.spawn(move || plan(rx, lang));
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut read = Ok(());
-        loop {
-            match reader.next_event() {
-                Ok(Some(ev)) => {
-                    batch.push(ev);
-                    if batch.len() < BATCH {
-                        continue;
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => read = Err(e),
+    let mut spool = Spool::new(BufWriter::with_capacity(1 << 16, temporary()?));
+    let mut labels = Labels::default();
+    let mut batch = Batch::with_capacity(BATCH);
+    let (plan, mut reader) = thread::scope(|s| -> Result<_> {
+        let (batches, looked) = sync_channel::<Result<Looked, TraceError>>(IN_FLIGHT);
+        let (recycle, empties) = sync_channel::<Looked>(IN_FLIGHT + 2);
+        // Owned here, so that an early return (a spool that cannot be
+        // written) drops it and the model thread's next send fails, before
+        // the scope waits for it.
+        let looked = looked;
+        let modeler = s.spawn(move || {
+            let mut planner = Planner::new();
+            let (reader, model) = look_at(reader, lang, &batches, &empties, |looks, seen| {
+                planner.observe(seen);
+                looks.push_some(seen, instant(&seen.event.kind));
+            });
+            (planner.finish(&model), reader)
+        });
+        for looked in looked.iter() {
+            let mut looked = looked.with_context(|| {
+                notice(lang, &Notice::CannotReplay(trace.display().to_string()))
+            })?;
+            let looks = &looked.looks;
+            for (i, ev) in looked.events.iter().enumerate() {
+                labels.observe(ev);
+                batch.push_said(
+                    ev,
+                    looks.tgid(i),
+                    &Said {
+                        facts: looks.facts(i),
+                        pipe: looks.pipe(i),
+                        replaced: looks.replaced(i),
+                        labels: &labels,
+                        lang,
+                    },
+                );
             }
-            if read.is_err() || batch.is_empty() {
-                break;
-            }
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            // The planner ends only when the channel closes.
-            let _ = tx.send(full);
+            looked.events.clear();
+            looked.looks.clear();
+            let _ = recycle.try_send(looked);
+            spool
+                .batch(&batch)
+                .context("cannot write the export's temporary file")?;
+            batch.clear();
         }
-        drop(tx);
-        let plan = planner
+        modeler
             .join()
-            .expect("the export's planner thread panicked");
-        read.with_context(replay_err)?;
-        Ok(plan)
+            .map_err(|_| anyhow::anyhow!("the export's model thread panicked"))
     })?;
     for w in reader.take_warnings() {
         crate::errln!("forkscope: warning: {}: {w}", trace.display());
     }
-
-    // The second pass: the document.
-    let reader = super::open(trace, lang)?;
+    let mut spooled = spool
+        .into_inner()
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context("cannot write the export's temporary file")?;
+    spooled
+        .seek(SeekFrom::Start(0))
+        .context("cannot read the export's temporary file")?;
     let mut doc = PerfettoExport::new(out, &header, plan)?;
-    thread::scope(|s| -> Result<()> {
-        let (tx, rx) = sync_channel(IN_FLIGHT);
-        let worker = s.spawn(move || look(reader, tx, lang));
-        let mut written = Ok(());
-        for batch in rx {
-            written = doc.batch(&batch);
-            if written.is_err() {
-                // Dropping `rx` stops the worker.
-                break;
-            }
-        }
-        written?;
-        worker
-            .join()
-            .expect("the export worker thread panicked")
-            .with_context(replay_err)
-    })?;
+    doc.unspool(spooled)?;
     Ok(doc.finish()?)
 }
 
-/// The first pass's replay: the model and the planner see every event of
-/// the batches from `rx`; makes the plan once the channel closes.
-fn plan(rx: Receiver<Vec<Event>>, lang: Lang) -> crate::render::perfetto::Plan {
-    let mut model = Model::new();
-    let mut planner = Planner::new();
-    let none = Labels::default();
-    for batch in rx {
-        for ev in &batch {
-            if !Planner::needs_process(ev) {
-                model.apply(ev);
-                planner.observe_event(ev, ev.pid);
-                continue;
-            }
-            let prior = Prior::capture(&model, ev, &none);
-            let applied = model.apply(ev);
-            let seen = Seen {
-                event: ev,
-                prior: &prior,
-                applied: &applied,
-                model: &model,
-                labels: &none,
-                lang,
-            };
-            planner.observe_event(ev, seen.tgid());
-        }
+/// An unnamed file in the temporary directory (`$TMPDIR`, else `/tmp`),
+/// gone once closed: `O_TMPFILE` where the file system has it, else a
+/// file removed as soon as it is made.
+fn temporary() -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = std::env::temp_dir();
+    let made = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_TMPFILE)
+        .mode(0o600)
+        .open(&dir);
+    if let Ok(f) = made {
+        return Ok(f);
     }
-    planner.finish(&model)
-}
-
-/// The second pass's replay: reads the trace, replays it as the export sees
-/// it (pipe names, the model just before each event and after it) and sends
-/// the events' [`Batch`]es to `tx`; stops at a read error (returned) or when
-/// `tx`'s receiver is gone.
-fn look(
-    mut reader: TraceReader<BufReader<File>>,
-    tx: SyncSender<Batch>,
-    lang: Lang,
-) -> Result<(), TraceError> {
-    let mut model = Model::new();
-    let mut labels = Labels::default();
-    let mut batch = Batch::with_capacity(BATCH);
-    while let Some(ev) = reader.next_ref()? {
-        labels.observe(ev);
-        let prior = Prior::capture(&model, ev, &labels);
-        let applied = model.apply(ev);
-        batch.push(&Seen {
-            event: ev,
-            prior: &prior,
-            applied: &applied,
-            model: &model,
-            labels: &labels,
-            lang,
-        });
-        if batch.len() == BATCH {
-            let full = std::mem::replace(&mut batch, Batch::with_capacity(BATCH));
-            if tx.send(full).is_err() {
-                return Ok(());
-            }
-        }
-    }
-    if !batch.is_empty() {
-        let _ = tx.send(batch);
-    }
-    Ok(())
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let path = dir.join(format!(".forkscope-export-{}-{nanos}", std::process::id()));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let _ = std::fs::remove_file(&path);
+    Ok(f)
 }
