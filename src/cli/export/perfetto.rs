@@ -44,7 +44,7 @@ const IN_FLIGHT: usize = 4;
 pub(super) fn export<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
     let reader = super::open(trace, lang)?;
     let header = reader.header().clone();
-    let mut spool = Spool::new(BufWriter::with_capacity(1 << 16, temporary()?));
+    let mut spool = Spool::new(BufWriter::with_capacity(1 << 16, temporary(lang)?));
     let mut labels = Labels::default();
     let mut batch = Batch::with_capacity(BATCH);
     let (plan, mut reader) = thread::scope(|s| -> Result<_> {
@@ -112,7 +112,7 @@ pub(super) fn export<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
 /// An unnamed file in the temporary directory (`$TMPDIR`, else `/tmp`),
 /// gone once closed: `O_TMPFILE` where the file system has it, else a
 /// file removed as soon as it is made.
-fn temporary() -> Result<File> {
+fn temporary(lang: Lang) -> Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = std::env::temp_dir();
     let made = std::fs::OpenOptions::new()
@@ -134,7 +134,7 @@ fn temporary() -> Result<File> {
         .create_new(true)
         .mode(0o600)
         .open(&path)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        .with_context(|| notice(lang, &Notice::CannotSpool(dir.display().to_string())))?;
     let _ = std::fs::remove_file(&path);
     Ok(f)
 }
