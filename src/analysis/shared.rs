@@ -1,0 +1,216 @@
+//! What several analyses need from (almost) every event, kept once by the
+//! [`Doctor`](super::Doctor) instead of once per analysis: the latest close
+//! of each live pipe's write ends ([`leaked_write_end`](super::leaked_write_end)
+//! and [`fd_leaked_into_exec`](super::fd_leaked_into_exec) name it as
+//! evidence), and each live process's latest own action
+//! ([`leaked_write_end`](super::leaked_write_end) and
+//! [`wait_on_stopped_child`](super::wait_on_stopped_child) measure how long a
+//! wait was blocked from it).
+//!
+//! A replay meets a close or an action at almost every event and a finding
+//! needs one only rarely, so what is kept is small and owns no text: a
+//! close is its moment, fds and pipe number, worded into an [`EventRef`]
+//! only when a finding asks for it. The words are the same as if they had
+//! been made at the time: the pipe's number is the one it had then.
+
+use super::{proc_of, EventFact, EventRef, FdObject};
+use crate::model::hash::IdMap;
+use crate::model::labels::Labels;
+use crate::model::{Applied, Model, Moment, Note, Object, PipeEnd, PipeId};
+use crate::trace::{Event, EventKind, Pid};
+
+/// A close() of a pipe's write end, as it was at the time.
+#[derive(Clone, Debug)]
+pub struct WriteClose {
+    /// The close's moment.
+    at: Moment,
+    /// The task that closed it.
+    tid: Pid,
+    /// Its process.
+    pid: Pid,
+    /// The fd.
+    fd: i32,
+    /// The pipe.
+    pipe: PipeId,
+    /// The pipe's `pipe#N` number then (`None`: not numbered yet).
+    number: Option<u32>,
+    /// Which end (as the fd's object names it).
+    end: Option<PipeEnd>,
+    /// The FIFO's path, for a FIFO.
+    fifo: Option<String>,
+}
+
+impl WriteClose {
+    /// The task that closed it (not its process).
+    pub fn tid(&self) -> Pid {
+        self.tid
+    }
+
+    /// The close as evidence: "closes fd 4 (pipe#1 write end)".
+    pub fn event(&self) -> EventRef {
+        let label = match self.number {
+            Some(n) => Labels::numbered(n),
+            None => Labels::unnumbered(self.pipe),
+        };
+        let object = FdObject::Pipe {
+            label,
+            end: self.end,
+            fifo: self.fifo.clone(),
+        };
+        let what = EventFact::ClosesFd {
+            pid: self.pid,
+            fd: self.fd,
+            object,
+        };
+        EventRef::new(self.at, self.tid, what)
+    }
+}
+
+/// The latest ways a pipe's write ends went.
+#[derive(Clone, Debug, Default)]
+struct PipeWrites {
+    /// The latest close().
+    close: Option<WriteClose>,
+    /// An exit that closed one after that close (the latest such).
+    exit: Option<EventRef>,
+}
+
+/// A live process's latest own actions, by the two analyses' measures.
+#[derive(Clone, Copy, Debug, Default)]
+struct Actions {
+    /// Anything but a signal arriving or an interrupted wait.
+    any: Option<Moment>,
+    /// Anything but a signal arriving, a stop, a continue, or an
+    /// interrupted blocking wait.
+    own: Option<Moment>,
+}
+
+/// Per-event facts shared by analyses (see the module doc).
+#[derive(Clone, Debug, Default)]
+pub struct Shared {
+    writes: IdMap<PipeId, PipeWrites>,
+    actions: IdMap<Pid, Actions>,
+}
+
+impl Shared {
+    /// Before `ev` is applied (`model` still shows the fds it closes).
+    /// `pid` is the process of `ev`'s task.
+    pub(super) fn before(&mut self, model: &Model, labels: &Labels, ev: &Event, pid: Pid) {
+        match ev.kind {
+            EventKind::Close { fd } => {
+                let Some(v) = model.fd(ev.pid, fd) else {
+                    return;
+                };
+                let Object::Pipe { pipe, fifo } = &v.file.object else {
+                    return;
+                };
+                if !v.file.access.may_write() {
+                    return;
+                }
+                let close = WriteClose {
+                    at: Moment::of(ev),
+                    tid: ev.pid,
+                    pid,
+                    fd,
+                    pipe: *pipe,
+                    number: labels.number(*pipe),
+                    end: v.file.pipe_end().filter(|e| *e != PipeEnd::Unknown),
+                    fifo: fifo.as_ref().map(|p| p.lossy().into_owned()),
+                };
+                let w = self.writes.entry(*pipe).or_default();
+                w.close = Some(close);
+                w.exit = None;
+            }
+            EventKind::Exit { .. } => {
+                // The last task's exit closes the process's write ends too.
+                let Some(p) = model
+                    .tree()
+                    .process_of_task(ev.pid)
+                    .filter(|p| p.tasks.len() == 1)
+                else {
+                    return;
+                };
+                let owner = p.pid;
+                let Some(table) = model.fd_table(owner) else {
+                    return;
+                };
+                let mut proc = None;
+                for (fd, slot) in table.iter() {
+                    let Some(f) = model.open_file(slot.file) else {
+                        continue;
+                    };
+                    let (Some(pipe), Some(end)) = (f.object.pipe_id(), f.pipe_end()) else {
+                        continue;
+                    };
+                    if !matches!(end, PipeEnd::Write | PipeEnd::Both) {
+                        continue;
+                    }
+                    let proc = proc.get_or_insert_with(|| proc_of(model, owner)).clone();
+                    let what = EventFact::ExitsClosingFd { proc, fd };
+                    self.writes.entry(pipe).or_default().exit = Some(EventRef::of(ev, what));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// After `ev` was applied and every analysis saw it; `pid` is its process.
+    pub(super) fn after(&mut self, ev: &Event, pid: Pid, applied: &Applied) {
+        let (any, own) = match &ev.kind {
+            EventKind::Signal { .. } => (false, false),
+            EventKind::Stop { .. } | EventKind::Continue {} => (true, false),
+            EventKind::Wait { nohang, errno, .. } if super::interrupted(errno.as_deref()) => {
+                (false, *nohang)
+            }
+            _ => (true, true),
+        };
+        if any || own {
+            let a = self.actions.entry(pid).or_default();
+            let at = Moment::of(ev);
+            if any {
+                a.any = Some(at);
+            }
+            if own {
+                a.own = Some(at);
+            }
+        }
+        for n in &applied.notes {
+            match *n {
+                Note::Zombie { pid, .. } => {
+                    self.actions.remove(&pid);
+                }
+                Note::PipeReleased { pipe } => {
+                    self.writes.remove(&pipe);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The latest close() of one of `pipe`'s write ends.
+    pub fn last_write_close(&self, pipe: PipeId) -> Option<&WriteClose> {
+        self.writes.get(&pipe)?.close.as_ref()
+    }
+
+    /// The latest close() of one of `pipe`'s write ends, or exit of a
+    /// process that held one, whichever came last.
+    pub fn last_write_gone(&self, pipe: PipeId) -> Option<EventRef> {
+        let w = self.writes.get(&pipe)?;
+        match &w.exit {
+            Some(e) => Some(e.clone()),
+            None => w.close.as_ref().map(WriteClose::event),
+        }
+    }
+
+    /// `pid`'s latest own action: anything but a signal arriving or an
+    /// interrupted wait.
+    pub fn last_action(&self, pid: Pid) -> Option<Moment> {
+        self.actions.get(&pid)?.any
+    }
+
+    /// `pid`'s latest own action, not counting stops and continues either,
+    /// but counting an interrupted wait that did not block (WNOHANG).
+    pub fn last_own_action(&self, pid: Pid) -> Option<Moment> {
+        self.actions.get(&pid)?.own
+    }
+}
