@@ -337,8 +337,9 @@ pub struct Context<'a> {
     /// Latest write-end closes and own actions, up to the event before
     /// this one.
     pub shared: &'a Shared,
-    /// The process of the current event's task, as the model knows it at
-    /// this hook (see [`Context::process_pid`]); 0 in [`Analysis::finish`].
+    /// In [`Analysis::after`]: the process of the current event's task
+    /// (its [`Context::process_pid`], looked up once for every analysis).
+    /// 0 in [`Analysis::before`] and [`Analysis::finish`].
     pub pid: Pid,
     /// The current event's moment; in [`Analysis::finish`], the last event's.
     pub now: Moment,
@@ -747,13 +748,12 @@ impl Doctor {
         self.labels.observe(ev);
         self.last = Moment::of(ev);
         self.events += 1;
-        let pid = process_pid(&self.model, ev.pid);
-        self.shared.before(&self.model, &self.labels, ev, pid);
+        self.shared.before(&self.model, &self.labels, ev);
         let cx = Context {
             model: &self.model,
             labels: &self.labels,
             shared: &self.shared,
-            pid,
+            pid: 0,
             now: self.last,
         };
         for a in &mut self.analyses {
@@ -782,7 +782,14 @@ impl Doctor {
     }
 
     /// The trace ended: collects the findings, in trace order.
-    pub fn finish(mut self) -> Report {
+    pub fn finish(self) -> Report {
+        self.finish_keeping_model().0
+    }
+
+    /// [`Doctor::finish`], handing back the replayed model too (a caller
+    /// about to exit may skip freeing it: a million events' model takes
+    /// milliseconds to free).
+    pub fn finish_keeping_model(mut self) -> (Report, Model) {
         let cx = Context {
             model: &self.model,
             labels: &self.labels,
@@ -795,21 +802,30 @@ impl Doctor {
         }
         let mut findings = self.findings;
         findings.sort_by_key(|f| (f.at, f.code));
-        Report {
+        let report = Report {
             findings,
             events: self.events,
             anomalies: self.anomalies,
-        }
+        };
+        (report, self.model)
     }
 }
 
 /// Reads a whole trace, streaming, and reports what is wrong in it.
 pub fn diagnose<R: BufRead>(reader: &mut TraceReader<R>) -> Result<Report, AnalysisError> {
+    Ok(diagnose_keeping_model(reader)?.0)
+}
+
+/// [`diagnose`], handing back the replayed model too (see
+/// [`Doctor::finish_keeping_model`]).
+pub fn diagnose_keeping_model<R: BufRead>(
+    reader: &mut TraceReader<R>,
+) -> Result<(Report, Model), AnalysisError> {
     let mut doctor = Doctor::new();
     while let Some(ev) = reader.next_ref()? {
         doctor.observe(ev);
     }
-    Ok(doctor.finish())
+    Ok(doctor.finish_keeping_model())
 }
 
 /// Runs every analysis over events in memory (tests, small traces).

@@ -13,7 +13,8 @@
 //! only when a finding asks for it. The words are the same as if they had
 //! been made at the time: the pipe's number is the one it had then.
 
-use super::{proc_of, EventFact, EventRef, FdObject};
+use super::Proc;
+use super::{proc_of, process_pid, EventFact, EventRef, FdObject};
 use crate::model::hash::IdMap;
 use crate::model::labels::Labels;
 use crate::model::{Applied, Model, Moment, Note, Object, PipeEnd, PipeId};
@@ -94,8 +95,7 @@ pub struct Shared {
 
 impl Shared {
     /// Before `ev` is applied (`model` still shows the fds it closes).
-    /// `pid` is the process of `ev`'s task.
-    pub(super) fn before(&mut self, model: &Model, labels: &Labels, ev: &Event, pid: Pid) {
+    pub(super) fn before(&mut self, model: &Model, labels: &Labels, ev: &Event) {
         match ev.kind {
             EventKind::Close { fd } => {
                 let Some(v) = model.fd(ev.pid, fd) else {
@@ -110,7 +110,7 @@ impl Shared {
                 let close = WriteClose {
                     at: Moment::of(ev),
                     tid: ev.pid,
-                    pid,
+                    pid: process_pid(model, ev.pid),
                     fd,
                     pipe: *pipe,
                     number: labels.number(*pipe),
@@ -134,7 +134,14 @@ impl Shared {
                 let Some(table) = model.fd_table(owner) else {
                     return;
                 };
-                let mut proc = None;
+                // Each write end, in fd order; the process is named once
+                // (and the last one takes that name instead of a copy).
+                let mut proc: Option<Proc> = None;
+                let mut held: Option<(PipeId, i32)> = None;
+                let mut exits = |pipe: PipeId, fd: i32, proc: Proc| {
+                    let what = EventFact::ExitsClosingFd { proc, fd };
+                    self.writes.entry(pipe).or_default().exit = Some(EventRef::of(ev, what));
+                };
                 for (fd, slot) in table.iter() {
                     let Some(f) = model.open_file(slot.file) else {
                         continue;
@@ -145,9 +152,14 @@ impl Shared {
                     if !matches!(end, PipeEnd::Write | PipeEnd::Both) {
                         continue;
                     }
-                    let proc = proc.get_or_insert_with(|| proc_of(model, owner)).clone();
-                    let what = EventFact::ExitsClosingFd { proc, fd };
-                    self.writes.entry(pipe).or_default().exit = Some(EventRef::of(ev, what));
+                    if let Some((pipe, fd)) = held.replace((pipe, fd)) {
+                        let p = proc.get_or_insert_with(|| proc_of(model, owner)).clone();
+                        exits(pipe, fd, p);
+                    }
+                }
+                if let Some((pipe, fd)) = held {
+                    let p = proc.unwrap_or_else(|| proc_of(model, owner));
+                    exits(pipe, fd, p);
                 }
             }
             _ => {}
