@@ -226,3 +226,118 @@ impl Shared {
         self.actions.get(&pid)?.own
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::Script;
+    use super::super::{Doctor, EventFact, FdObject};
+    use crate::model::PipeEnd;
+
+    /// Replays `s` through a doctor running no analysis (only what it keeps
+    /// for all of them).
+    fn replayed(s: &Script) -> Doctor {
+        let mut d = Doctor::with(Vec::new());
+        for ev in &s.events {
+            d.observe(ev);
+        }
+        d
+    }
+
+    /// 100 makes pipe 7 (3, 4) and forks 101 and 102, which keep both ends.
+    fn two_writers() -> Script {
+        let mut s = Script::new(100, "sh");
+        s.pipe(100, 3, 4, 7).fork(100, 101).fork(100, 102);
+        s
+    }
+
+    fn closes(what: &EventFact) -> Option<(i32, i32, String)> {
+        match what {
+            EventFact::ClosesFd {
+                pid,
+                fd,
+                object:
+                    FdObject::Pipe {
+                        label,
+                        end: Some(PipeEnd::Write),
+                        fifo: None,
+                    },
+            } => Some((*pid, *fd, label.clone())),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_write_ends_latest_close_is_worded_with_the_closer_the_fd_and_the_pipes_number() {
+        let mut s = two_writers();
+        s.close(101, 3).close(101, 4);
+        let seq = s.events.len() as u64 - 1;
+        let d = replayed(&s);
+        let c = d
+            .shared
+            .last_write_close(7)
+            .expect("a close of a write end");
+        assert_eq!(c.tid(), 101);
+        let e = c.event();
+        assert_eq!((e.seq, e.pid), (seq, 101));
+        assert_eq!(closes(&e.what), Some((101, 4, "pipe#1".to_string())));
+        assert!(
+            d.shared.last_write_close(8).is_none(),
+            "no other pipe was closed"
+        );
+    }
+
+    #[test]
+    fn an_exit_closing_a_write_end_after_the_latest_close_is_the_latest_way_one_went() {
+        let mut s = two_writers();
+        s.close(101, 4).exit(102, 0);
+        let d = replayed(&s);
+        let gone = d.shared.last_write_gone(7).expect("a write end went");
+        assert!(
+            matches!(gone.what, EventFact::ExitsClosingFd { ref proc, fd: 4 } if proc.pid == 102),
+            "{gone:?}"
+        );
+        let c = d
+            .shared
+            .last_write_close(7)
+            .expect("the close is still the latest close");
+        assert_eq!(c.tid(), 101);
+
+        let mut s = two_writers();
+        s.exit(102, 0).close(101, 4);
+        let d = replayed(&s);
+        let gone = d.shared.last_write_gone(7).expect("a write end went");
+        assert_eq!(closes(&gone.what), Some((101, 4, "pipe#1".to_string())));
+    }
+
+    #[test]
+    fn a_pipe_no_fd_refers_to_any_more_is_forgotten() {
+        let mut s = two_writers();
+        for pid in [100, 101, 102] {
+            s.close(pid, 4);
+        }
+        assert!(replayed(&s).shared.last_write_close(7).is_some());
+        for pid in [100, 101, 102] {
+            s.close(pid, 3);
+        }
+        let d = replayed(&s);
+        assert!(d.shared.last_write_close(7).is_none());
+        assert!(d.shared.last_write_gone(7).is_none());
+    }
+
+    #[test]
+    fn signals_and_interrupted_waits_are_not_own_actions_and_stops_count_only_as_any() {
+        let mut s = Script::new(100, "sh");
+        s.fork(100, 101).at(1).close(100, 9);
+        let acted = s.events.len() as u64 - 1;
+        s.at(2)
+            .signal(100, libc::SIGCHLD, Some(101))
+            .wait_interrupted(100, 101);
+        s.at(3).stop(101);
+        let stopped = s.events.len() as u64 - 1;
+        let d = replayed(&s);
+        assert_eq!(d.shared.last_action(100).map(|m| m.seq), Some(acted));
+        assert_eq!(d.shared.last_own_action(100).map(|m| m.seq), Some(acted));
+        assert_eq!(d.shared.last_action(101).map(|m| m.seq), Some(stopped));
+        assert_ne!(d.shared.last_own_action(101).map(|m| m.seq), Some(stopped));
+    }
+}
