@@ -32,7 +32,7 @@
 
 use super::{
     Analysis, Code, Context, DelayedEof, Deliberate, EventFact, EventRef, ExecLeak, FdObject,
-    Finding, FindingFact, LeakEnd, Proc, Role, Severity, EXIT_ORDER_SLOP_NS,
+    Finding, FindingFact, LeakEnd, PipeFd, Proc, Role, Severity, EXIT_ORDER_SLOP_NS,
 };
 use crate::model::hash::{IdMap, IdSet};
 use crate::model::{Applied, Note, OpenFileId, Origin, PipeEnd, PipeId, PipeOrigin};
@@ -46,8 +46,6 @@ pub struct FdLeakedIntoExec {
     open: IdMap<Pid, Vec<Leak>>,
     /// Leaks whose program ended (or the trace did).
     done: Vec<Leak>,
-    /// Per live pipe: the latest close() of a write end.
-    last_write_close: IdMap<PipeId, EventRef>,
     deliberate: Deliberate,
     /// Stdio fds a live process put in place itself (dup2, open, pipe)
     /// rather than inherited as they were.
@@ -181,20 +179,32 @@ impl FdLeakedIntoExec {
         }
     }
 
+    /// Can `f` have come through the exec of `pid` (with `argv`) unused?
+    fn candidate(&self, cx: &Context<'_>, pid: Pid, f: &PipeFd, argv: &[RawStr]) -> bool {
+        let stdio = f.fd < 3;
+        !((stdio && !(f.writes() && self.inherited_as_is(cx, pid, f.fd)))
+            || f.cloexec
+            || !cx.traced_pipe(f.pipe)
+            || cx.is_jobserver(f.pipe)
+            || self.deliberate.contains(f.file)
+            || argv_names(argv, f.fd))
+    }
+
     fn on_exec(&mut self, cx: &Context<'_>, ev: &Event, pid: Pid, argv: &[RawStr]) {
         let mut old = self.open.remove(&pid).unwrap_or_default();
+        // Most execs keep no pipe end they could leak: look before naming.
+        if !cx
+            .pipe_fds_iter(pid)
+            .any(|f| self.candidate(cx, pid, &f, argv))
+        {
+            return;
+        }
         let fds = cx.pipe_fds(pid);
         let program = cx.name(pid);
         let mut now = Vec::new();
         for f in &fds {
             let stdio = f.fd < 3;
-            if (stdio && !(f.writes() && self.inherited_as_is(cx, pid, f.fd)))
-                || f.cloexec
-                || !cx.traced_pipe(f.pipe)
-                || cx.is_jobserver(f.pipe)
-                || self.deliberate.contains(f.file)
-                || argv_names(argv, f.fd)
-            {
+            if !self.candidate(cx, pid, f, argv) {
                 continue;
             }
             let label = cx.pipe(f.pipe);
@@ -291,9 +301,15 @@ impl FdLeakedIntoExec {
             if h.readers.is_empty() || !h.unknown.is_empty() || !h.writers.iter().all(leaked) {
                 continue;
             }
-            let since = match (&ev.kind, self.last_write_close.get(&pipe)) {
-                (EventKind::Exec { .. }, Some(c)) => c.clone(),
-                _ => EventRef::of(
+            // At an exec, the latest close (or exit) of another write end
+            // is when only leaked copies were left.
+            let last = match ev.kind {
+                EventKind::Exec { .. } => cx.shared.last_write_gone(pipe),
+                _ => None,
+            };
+            let since = match last {
+                Some(c) => c,
+                None => EventRef::of(
                     ev,
                     EventFact::OnlyLeakedCopiesLeft {
                         pipe: cx.pipe(pipe),
@@ -429,48 +445,25 @@ impl FdLeakedIntoExec {
 }
 
 impl Analysis for FdLeakedIntoExec {
-    fn before(&mut self, cx: &Context<'_>, ev: &Event, _out: &mut Vec<Finding>) {
-        if let EventKind::Exit { .. } = ev.kind {
-            // The last task's exit closes the process's write ends too.
-            let last = cx
-                .model
-                .tree()
-                .process_of_task(ev.pid)
-                .filter(|p| p.tasks.len() == 1)
-                .map(|p| p.pid);
-            if let Some(pid) = last {
-                for w in cx.pipe_fds(pid).into_iter().filter(|w| w.writes()) {
-                    let what = EventFact::ExitsClosingFd {
-                        proc: cx.proc(pid),
-                        fd: w.fd,
-                    };
-                    self.last_write_close.insert(w.pipe, EventRef::of(ev, what));
-                }
-            }
-        }
-        if let EventKind::Close { fd } = ev.kind {
-            if let Some(v) = cx.model.fd(ev.pid, fd) {
-                if let (Some(pipe), true) = (v.file.object.pipe_id(), v.file.access.may_write()) {
-                    let pid = cx.process_pid(ev.pid);
-                    let object = cx.fd_object(ev.pid, fd);
-                    let what = EventFact::ClosesFd { pid, fd, object };
-                    self.last_write_close.insert(pipe, EventRef::of(ev, what));
-                }
-            }
-        }
-    }
-
     fn after(&mut self, cx: &Context<'_>, ev: &Event, applied: &Applied, _out: &mut Vec<Finding>) {
         self.deliberate.after(cx, ev);
-        let pid = cx.process_pid(ev.pid);
+        let pid = cx.pid;
         self.place(pid, ev);
         for n in &applied.notes {
             if let Note::Zombie { pid, .. } = *n {
-                self.placed.retain(|(p, _)| *p != pid);
+                if !self.placed.is_empty() {
+                    self.placed.retain(|(p, _)| *p != pid);
+                }
             }
         }
+        if let EventKind::Exec { ok: true, argv, .. } = &ev.kind {
+            self.on_exec(cx, ev, pid, argv);
+        }
+        if self.open.is_empty() {
+            // Nothing leaked is open: nothing below can change.
+            return;
+        }
         match &ev.kind {
-            EventKind::Exec { ok: true, argv, .. } => self.on_exec(cx, ev, pid, argv),
             EventKind::Close { fd } => self.close_fd(ev, pid, *fd),
             EventKind::SetCloexec { fd, .. } => self.drop_fd(pid, *fd),
             EventKind::CloseRange { first, last, .. } => {
@@ -498,11 +491,6 @@ impl Analysis for FdLeakedIntoExec {
                 }
             }
             _ => {}
-        }
-        for n in &applied.notes {
-            if let Note::PipeReleased { pipe } = n {
-                self.last_write_close.remove(pipe);
-            }
         }
         if self.open.is_empty() {
             return;

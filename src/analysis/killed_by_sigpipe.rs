@@ -301,10 +301,10 @@ impl Analysis for KilledBySigpipe {
                         },
                     );
                 }
-                Note::PipeReleased { pipe } => {
+                Note::PipeReleased { pipe } if !self.broken.is_empty() => {
                     self.broken.remove(&pipe);
                 }
-                Note::Zombie { pid, .. } => {
+                Note::Zombie { pid, .. } if !self.sent.is_empty() => {
                     self.sent.remove(&pid);
                 }
                 _ => {}

@@ -33,11 +33,12 @@
 //! and ends made inheritable on purpose ([`Deliberate`]); FIFOs opened
 //! O_RDWR (their reader holds a write end by design).
 
+use super::shared::WriteClose;
 use super::{
     interrupted, wait_covers, Analysis, Code, Context, Deliberate, EventFact, EventRef, FdObject,
     Finding, FindingFact, Proc, ReaderEnd, Release, Role, Severity,
 };
-use crate::model::hash::{IdMap, IdSet};
+use crate::model::hash::IdSet;
 use crate::model::{Applied, Moment, Note, Origin, PipeEnd, PipeId};
 use crate::trace::{Event, EventKind, Pid, Status};
 
@@ -48,13 +49,8 @@ pub struct LeakedWriteEnd {
     suspects: Vec<Suspect>,
     /// (holder, reader, pipe) already reported.
     reported: IdSet<(Pid, Pid, PipeId)>,
-    /// Per live pipe: the latest close() of one of its write ends.
-    last_write_close: IdMap<PipeId, EventRef>,
     /// Pipes made O_NONBLOCK.
     nonblock: IdSet<PipeId>,
-    /// Per live process: its latest own action (not a signal arriving, not
-    /// an interrupted wait), to tell how long it was blocked.
-    last_action: IdMap<Pid, Moment>,
     deliberate: Deliberate,
 }
 
@@ -161,11 +157,13 @@ impl LeakedWriteEnd {
                 let by = cx.model.tree().parent(p.id).map_or(c, |pp| pp.pid);
                 EventRef::new(p.born, by, EventFact::ForkGetsBothEnds { child: c })
             });
-        let closed = self
-            .last_write_close
-            .get(&pipe)
-            .filter(|e| cx.process_pid(e.pid) != c)
-            .cloned();
+        // The latest close() of a write end of the pipe (the doctor keeps
+        // it for every live pipe), unless the reader made it.
+        let closed = cx
+            .shared
+            .last_write_close(pipe)
+            .filter(|e| cx.process_pid(e.tid()) != c)
+            .map(WriteClose::event);
         let (outcome, end_ev, sev) = outcome_fact(cx, c, how);
         let fact = FindingFact::OwnWriteEnd {
             reader: Proc::new(c, prog.clone()),
@@ -231,7 +229,9 @@ impl LeakedWriteEnd {
             .filter(|p| p.is_alive())
             .map(|p| p.pid)
             .collect();
-        let since = self.last_action.get(&x).copied();
+        // Its latest own action (not a signal arriving, not an interrupted
+        // wait), to tell how long it was blocked.
+        let since = cx.shared.last_action(x);
         for w in cx.pipe_fds(x).iter().filter(|w| w.writes()) {
             if self.ignored(cx, w.pipe) || self.deliberate.contains(w.file) {
                 continue;
@@ -387,17 +387,6 @@ fn confirmed(ev: &Event, s: Suspect) -> Finding {
 impl Analysis for LeakedWriteEnd {
     fn before(&mut self, cx: &Context<'_>, ev: &Event, out: &mut Vec<Finding>) {
         match ev.kind {
-            EventKind::Close { fd } => {
-                if let Some(v) = cx.model.fd(ev.pid, fd) {
-                    if let (Some(pipe), true) = (v.file.object.pipe_id(), v.file.access.may_write())
-                    {
-                        let pid = cx.process_pid(ev.pid);
-                        let object = cx.fd_object(ev.pid, fd);
-                        let what = EventFact::ClosesFd { pid, fd, object };
-                        self.last_write_close.insert(pipe, EventRef::of(ev, what));
-                    }
-                }
-            }
             EventKind::Exit {
                 status: Status::Signaled { signaled, .. },
                 ..
@@ -419,7 +408,7 @@ impl Analysis for LeakedWriteEnd {
 
     fn after(&mut self, cx: &Context<'_>, ev: &Event, applied: &Applied, out: &mut Vec<Finding>) {
         self.deliberate.after(cx, ev);
-        let x = cx.process_pid(ev.pid);
+        let x = cx.pid;
         match &ev.kind {
             EventKind::Pipe {
                 pipe_id,
@@ -436,24 +425,16 @@ impl Analysis for LeakedWriteEnd {
             } if interrupted(errno.as_deref()) => self.on_wait(cx, ev, x, *target),
             _ => {}
         }
-        let own_action = match &ev.kind {
-            EventKind::Signal { .. } => false,
-            EventKind::Wait { errno, .. } => !interrupted(errno.as_deref()),
-            _ => true,
-        };
-        if own_action {
-            self.last_action.insert(x, Moment::of(ev));
-        }
         for n in &applied.notes {
             match *n {
                 Note::PipeEof { pipe, pid, .. } => self.on_eof(cx, ev, pipe, pid, out),
                 Note::Zombie { pid, .. } => {
                     self.suspects.retain(|s| s.reader != pid && s.holder != pid);
-                    self.last_action.remove(&pid);
                 }
                 Note::PipeReleased { pipe } => {
-                    self.last_write_close.remove(&pipe);
-                    self.nonblock.remove(&pipe);
+                    if !self.nonblock.is_empty() {
+                        self.nonblock.remove(&pipe);
+                    }
                     self.suspects.retain(|s| s.pipe != pipe);
                 }
                 _ => {}

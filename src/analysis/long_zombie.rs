@@ -47,7 +47,11 @@ impl Analysis for LongZombie {
             let Note::Reaped { pid: c, by } = *n else {
                 continue;
             };
-            let sigchld = self.sigchld.remove(&c);
+            let sigchld = if self.sigchld.is_empty() {
+                None
+            } else {
+                self.sigchld.remove(&c)
+            };
             let Some(p) = cx.model.process(c) else {
                 continue;
             };

@@ -28,6 +28,7 @@ pub mod leaked_write_end;
 pub mod long_zombie;
 pub mod never_reaped;
 pub mod orphan;
+pub mod shared;
 pub mod wait_on_stopped_child;
 pub mod waitfor;
 
@@ -47,6 +48,7 @@ use crate::model::{
 };
 use crate::trace::{DupVia, Event, EventKind, Pid, RawStr, TraceError, TraceReader};
 use serde::Serialize;
+use shared::Shared;
 use std::io::BufRead;
 
 /// Errors of the analysis layer.
@@ -324,13 +326,21 @@ impl Finding {
 }
 
 /// What an analysis sees at each step: the model (before or after the
-/// event, depending on the hook), the pipe names, and the moment.
+/// event, depending on the hook), the pipe names, what the doctor keeps for
+/// every analysis, and the moment.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     /// The replayed state.
     pub model: &'a Model,
     /// `pipe#N` names, including the current event's pipes.
     pub labels: &'a Labels,
+    /// Latest write-end closes and own actions, up to the event before
+    /// this one.
+    pub shared: &'a Shared,
+    /// In [`Analysis::after`]: the process of the current event's task
+    /// (its [`Context::process_pid`], looked up once for every analysis).
+    /// 0 in [`Analysis::before`] and [`Analysis::finish`].
+    pub pid: Pid,
     /// The current event's moment; in [`Analysis::finish`], the last event's.
     pub now: Moment,
 }
@@ -344,19 +354,13 @@ impl Context<'_> {
     /// `pid` with the program it runs now (and the name it gave itself,
     /// once the trace recorded it).
     pub fn proc(&self, pid: Pid) -> Proc {
-        Proc {
-            comm: renamed_as(self.model, pid),
-            ..Proc::new(pid, self.name(pid))
-        }
+        proc_of(self.model, pid)
     }
 
     /// The process (thread group) a live task belongs to; the tid itself
     /// when the model does not know it.
     pub fn process_pid(&self, tid: Pid) -> Pid {
-        self.model
-            .tree()
-            .process_of_task(tid)
-            .map_or(tid, |p| p.pid)
+        process_pid(self.model, tid)
     }
 
     /// `pipe#N`.
@@ -374,19 +378,26 @@ impl Context<'_> {
 
     /// The pipe ends `pid` holds now, by fd.
     pub fn pipe_fds(&self, pid: Pid) -> Vec<PipeFd> {
-        self.model
-            .fds(pid)
+        self.pipe_fds_iter(pid).collect()
+    }
+
+    /// The pipe ends `pid` holds now, by fd, without collecting them.
+    pub fn pipe_fds_iter(&self, pid: Pid) -> impl Iterator<Item = PipeFd> + '_ {
+        let model = self.model;
+        model
+            .fd_table(pid)
             .into_iter()
-            .filter_map(|v| {
+            .flat_map(|t| t.iter())
+            .filter_map(move |(fd, slot)| {
+                let file = model.open_file(slot.file)?;
                 Some(PipeFd {
-                    fd: v.fd,
-                    pipe: v.file.object.pipe_id()?,
-                    end: v.file.pipe_end()?,
-                    file: v.file.id,
-                    cloexec: v.cloexec,
+                    fd,
+                    pipe: file.object.pipe_id()?,
+                    end: file.pipe_end()?,
+                    file: file.id,
+                    cloexec: slot.cloexec,
                 })
             })
-            .collect()
     }
 
     /// The pipe was made (or its FIFO opened) inside the trace, so its
@@ -483,6 +494,21 @@ pub fn wait_covers(target: i64, child: &Process, waiter: &Process) -> bool {
 /// Analyses that pair such events accept this much reversal: 50 ms.
 pub const EXIT_ORDER_SLOP_NS: u64 = 50_000_000;
 
+/// The process (thread group) a live task belongs to; the tid itself when
+/// the model does not know it.
+pub fn process_pid(model: &Model, tid: Pid) -> Pid {
+    model.tree().process_of_task(tid).map_or(tid, |p| p.pid)
+}
+
+/// `pid` with the program it runs now (and the name it gave itself, once
+/// the trace recorded it).
+pub fn proc_of(model: &Model, pid: Pid) -> Proc {
+    Proc {
+        comm: renamed_as(model, pid),
+        ..Proc::new(pid, program_of(model, pid))
+    }
+}
+
 /// The program `pid` runs (the last name of its argv\[0\], or of its
 /// path), raw from the trace; `?` when unknown.
 /// The name process `pid` gave itself (prctl PR_SET_NAME), when the trace
@@ -513,7 +539,7 @@ pub fn program_of(model: &Model, pid: Pid) -> String {
         return "?".into();
     };
     let name = |argv: &[RawStr], path: &RawStr| {
-        let s = argv.first().unwrap_or(path).lossy().into_owned();
+        let s = argv.first().unwrap_or(path).lossy();
         s.rsplit('/').next().unwrap_or(&s).to_string()
     };
     match model.tree().program(p.id) {
@@ -618,6 +644,55 @@ pub fn all() -> Vec<Box<dyn Analysis>> {
     ]
 }
 
+/// Every analysis, in the order of the table above, called directly (no
+/// dynamic dispatch per analysis and event: the doctor's default).
+#[derive(Default)]
+struct Every {
+    leaked_write_end: leaked_write_end::LeakedWriteEnd,
+    fd_leaked_into_exec: fd_leaked_into_exec::FdLeakedIntoExec,
+    long_zombie: long_zombie::LongZombie,
+    orphan: orphan::Orphans,
+    killed_by_sigpipe: killed_by_sigpipe::KilledBySigpipe,
+    never_reaped: never_reaped::NeverReaped,
+    wait_on_stopped_child: wait_on_stopped_child::WaitOnStoppedChild,
+    hang: hang::Hangs,
+}
+
+impl Analysis for Every {
+    fn before(&mut self, cx: &Context<'_>, ev: &Event, out: &mut Vec<Finding>) {
+        self.leaked_write_end.before(cx, ev, out);
+        self.fd_leaked_into_exec.before(cx, ev, out);
+        self.long_zombie.before(cx, ev, out);
+        self.orphan.before(cx, ev, out);
+        self.killed_by_sigpipe.before(cx, ev, out);
+        self.never_reaped.before(cx, ev, out);
+        self.wait_on_stopped_child.before(cx, ev, out);
+        self.hang.before(cx, ev, out);
+    }
+
+    fn after(&mut self, cx: &Context<'_>, ev: &Event, applied: &Applied, out: &mut Vec<Finding>) {
+        self.leaked_write_end.after(cx, ev, applied, out);
+        self.fd_leaked_into_exec.after(cx, ev, applied, out);
+        self.long_zombie.after(cx, ev, applied, out);
+        self.orphan.after(cx, ev, applied, out);
+        self.killed_by_sigpipe.after(cx, ev, applied, out);
+        self.never_reaped.after(cx, ev, applied, out);
+        self.wait_on_stopped_child.after(cx, ev, applied, out);
+        self.hang.after(cx, ev, applied, out);
+    }
+
+    fn finish(&mut self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        self.leaked_write_end.finish(cx, out);
+        self.fd_leaked_into_exec.finish(cx, out);
+        self.long_zombie.finish(cx, out);
+        self.orphan.finish(cx, out);
+        self.killed_by_sigpipe.finish(cx, out);
+        self.never_reaped.finish(cx, out);
+        self.wait_on_stopped_child.finish(cx, out);
+        self.hang.finish(cx, out);
+    }
+}
+
 /// What the doctor found in one trace.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -634,6 +709,7 @@ pub struct Report {
 pub struct Doctor {
     model: Model,
     labels: Labels,
+    shared: Shared,
     analyses: Vec<Box<dyn Analysis>>,
     findings: Vec<Finding>,
     last: Moment,
@@ -643,7 +719,7 @@ pub struct Doctor {
 
 impl Default for Doctor {
     fn default() -> Self {
-        Doctor::with(all())
+        Doctor::with(vec![Box::new(Every::default())])
     }
 }
 
@@ -658,6 +734,7 @@ impl Doctor {
         Doctor {
             model: Model::new(),
             labels: Labels::default(),
+            shared: Shared::default(),
             analyses,
             findings: Vec::new(),
             last: Moment { seq: 0, ts_ns: 0 },
@@ -671,9 +748,12 @@ impl Doctor {
         self.labels.observe(ev);
         self.last = Moment::of(ev);
         self.events += 1;
+        self.shared.before(&self.model, &self.labels, ev);
         let cx = Context {
             model: &self.model,
             labels: &self.labels,
+            shared: &self.shared,
+            pid: 0,
             now: self.last,
         };
         for a in &mut self.analyses {
@@ -687,21 +767,34 @@ impl Doctor {
             .iter()
             .filter(|a| !matches!(a, Anomaly::CloseNotOpen { .. }))
             .count() as u64;
+        let pid = process_pid(&self.model, ev.pid);
         let cx = Context {
             model: &self.model,
             labels: &self.labels,
+            shared: &self.shared,
+            pid,
             now: self.last,
         };
         for a in &mut self.analyses {
             a.after(&cx, ev, &applied, &mut self.findings);
         }
+        self.shared.after(ev, pid, &applied);
     }
 
     /// The trace ended: collects the findings, in trace order.
-    pub fn finish(mut self) -> Report {
+    pub fn finish(self) -> Report {
+        self.finish_keeping_model().0
+    }
+
+    /// [`Doctor::finish`], handing back the replayed model too (a caller
+    /// about to exit may skip freeing it: a million events' model takes
+    /// milliseconds to free).
+    pub fn finish_keeping_model(mut self) -> (Report, Model) {
         let cx = Context {
             model: &self.model,
             labels: &self.labels,
+            shared: &self.shared,
+            pid: 0,
             now: self.last,
         };
         for a in &mut self.analyses {
@@ -709,21 +802,30 @@ impl Doctor {
         }
         let mut findings = self.findings;
         findings.sort_by_key(|f| (f.at, f.code));
-        Report {
+        let report = Report {
             findings,
             events: self.events,
             anomalies: self.anomalies,
-        }
+        };
+        (report, self.model)
     }
 }
 
 /// Reads a whole trace, streaming, and reports what is wrong in it.
 pub fn diagnose<R: BufRead>(reader: &mut TraceReader<R>) -> Result<Report, AnalysisError> {
+    Ok(diagnose_keeping_model(reader)?.0)
+}
+
+/// [`diagnose`], handing back the replayed model too (see
+/// [`Doctor::finish_keeping_model`]).
+pub fn diagnose_keeping_model<R: BufRead>(
+    reader: &mut TraceReader<R>,
+) -> Result<(Report, Model), AnalysisError> {
     let mut doctor = Doctor::new();
     while let Some(ev) = reader.next_ref()? {
         doctor.observe(ev);
     }
-    Ok(doctor.finish())
+    Ok(doctor.finish_keeping_model())
 }
 
 /// Runs every analysis over events in memory (tests, small traces).

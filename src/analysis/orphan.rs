@@ -77,7 +77,7 @@ impl Analysis for Orphans {
                         exit: None,
                     });
                 }
-                Note::Zombie { pid, .. } => {
+                Note::Zombie { pid, .. } if !self.by_pid.is_empty() => {
                     if let Some(&i) = self.by_pid.get(&pid) {
                         let o = &mut self.found[i];
                         if o.exit.is_none() {
@@ -86,7 +86,7 @@ impl Analysis for Orphans {
                         }
                     }
                 }
-                Note::Adopted { pid, by } => {
+                Note::Adopted { pid, by } if !self.by_pid.is_empty() => {
                     if let Some(&i) = self.by_pid.get(&pid) {
                         let e = EventRef::of(ev, EventFact::ReapsOrphan { by, pid });
                         self.found[i].adopter = Some((by, cx.name(by), e));

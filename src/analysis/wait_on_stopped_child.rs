@@ -39,8 +39,6 @@ pub struct WaitOnStoppedChild {
     /// Continued children whose parent's next action decides, with the
     /// continue and who sent SIGCONT.
     pending: Vec<Pending>,
-    /// Per live process: its latest own action.
-    last_action: IdMap<Pid, Moment>,
     /// The latest kill(pid, SIGCONT) per target pid, with the sender's program.
     sigcont: IdMap<Pid, (String, EventRef)>,
 }
@@ -156,7 +154,8 @@ impl WaitOnStoppedChild {
                 signal,
                 at: EventRef::of(ev, EventFact::Stops { pid: c, signal }),
                 seen: false,
-                busy: self.last_action.get(&parent.pid).copied(),
+                // The parent's latest own action (the doctor keeps it).
+                busy: cx.shared.last_own_action(parent.pid),
                 waits: Vec::new(),
             },
         );
@@ -182,6 +181,9 @@ impl WaitOnStoppedChild {
 
     /// An own action of `x`: decides pending continues, ends idle spells.
     fn on_action(&mut self, cx: &Context<'_>, ev: &Event, x: Pid, out: &mut Vec<Finding>) {
+        if self.pending.is_empty() && self.stops.is_empty() {
+            return;
+        }
         let mut i = 0;
         while i < self.pending.len() {
             if self.pending[i].stop.parent != x {
@@ -211,13 +213,12 @@ impl WaitOnStoppedChild {
             s.busy = Some(at);
             s.waits.clear();
         }
-        self.last_action.insert(x, at);
     }
 }
 
 impl Analysis for WaitOnStoppedChild {
     fn after(&mut self, cx: &Context<'_>, ev: &Event, applied: &Applied, out: &mut Vec<Finding>) {
-        let x = cx.process_pid(ev.pid);
+        let x = cx.pid;
         match &ev.kind {
             EventKind::Stop { signal } => self.on_stop(cx, ev, x, *signal),
             EventKind::Continue {} => self.on_continue(ev, x),
@@ -275,11 +276,14 @@ impl Analysis for WaitOnStoppedChild {
         }
         for n in &applied.notes {
             if let Note::Zombie { pid, .. } = *n {
-                self.stops.remove(&pid);
-                self.stops.retain(|_, s| s.parent != pid);
+                if !self.stops.is_empty() {
+                    self.stops.remove(&pid);
+                    self.stops.retain(|_, s| s.parent != pid);
+                }
                 self.pending.retain(|p| p.stop.parent != pid);
-                self.last_action.remove(&pid);
-                self.sigcont.remove(&pid);
+                if !self.sigcont.is_empty() {
+                    self.sigcont.remove(&pid);
+                }
             }
         }
     }

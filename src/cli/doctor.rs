@@ -19,7 +19,10 @@ pub fn run(args: DoctorArgs, style: style::Style, lang: Lang) -> anyhow::Result<
     let path = &args.trace;
     let reading = || words::reading_trace(lang);
     let mut reader = TraceReader::open(path).with_context(reading)?;
-    let report = analysis::diagnose(&mut reader).with_context(reading)?;
+    let (report, model) = analysis::diagnose_keeping_model(&mut reader).with_context(reading)?;
+    // The process exits once the findings are out: freeing the replayed
+    // model (every process of the trace) would only cost time.
+    std::mem::forget(model);
     for w in reader.take_warnings() {
         crate::errln!("forkscope: warning: {}: {w}", path.display());
     }

@@ -8,6 +8,7 @@
 //! (open's `flags`, pipe2's `nonblock`, a spawn snapshot's fdinfo `flags`).
 //! Only flags set at creation are known (fcntl F_SETFL is not recorded).
 
+use crate::model::hash::IdMap;
 use crate::model::PipeId;
 use crate::trace::{parse_bracket_inode, Event, EventKind};
 use std::collections::HashMap;
@@ -18,10 +19,10 @@ use std::sync::Arc;
 pub struct Labels {
     /// Shared by copies (`forkscope view` hands one to each replay it
     /// resumes): a copy that only reads numbers costs a pointer.
-    pipes: Arc<HashMap<PipeId, u32>>,
+    pipes: Arc<IdMap<PipeId, u32>>,
     /// Status flags by the seq of the open/pipe2 that set them (only
     /// entries with a flag set are kept, so this stays small).
-    status: HashMap<u64, Status>,
+    status: IdMap<u64, Status>,
     /// Status flags from spawn snapshots: by (seq, /proc target).
     snapshot_status: HashMap<(u64, String), Status>,
 }
@@ -38,12 +39,16 @@ pub struct Status {
 impl Status {
     /// From symbolic flags (`O_WRONLY|O_APPEND`).
     pub fn from_flags(flags: &str) -> Status {
-        Status {
-            append: flags.split('|').any(|f| f == "O_APPEND"),
-            nonblock: flags
-                .split('|')
-                .any(|f| f == "O_NONBLOCK" || f == "O_NDELAY"),
+        // One pass over the words (an open's flags come with every open).
+        let mut st = Status::default();
+        for f in flags.as_bytes().split(|b| *b == b'|') {
+            match f {
+                b"O_APPEND" => st.append = true,
+                b"O_NONBLOCK" | b"O_NDELAY" => st.nonblock = true,
+                _ => {}
+            }
         }
+        st
     }
 
     fn any(self) -> bool {
@@ -134,8 +139,18 @@ impl Labels {
     /// `pipe#N` (or `pipe:[INODE]` for a pipe never observed).
     pub fn pipe(&self, id: PipeId) -> String {
         match self.pipes.get(&id) {
-            Some(n) => format!("pipe#{n}"),
-            None => format!("pipe:[{id}]"),
+            Some(n) => Labels::numbered(*n),
+            None => Labels::unnumbered(id),
         }
+    }
+
+    /// `pipe#N`: the label of the pipe numbered `n`.
+    pub fn numbered(n: u32) -> String {
+        format!("pipe#{n}")
+    }
+
+    /// `pipe:[INODE]`: the label of a pipe never observed.
+    pub fn unnumbered(id: PipeId) -> String {
+        format!("pipe:[{id}]")
     }
 }
