@@ -37,8 +37,8 @@ pub fn run(args: TreeArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
     out.flush()?;
     drop(out);
     // The model is not freed piece by piece just before the process ends
-    // (a tenth of a second for a million events); the reader's thread has
-    // ended, as the trace was read to its end.
+    // (a call to free for each exec string of each process); the reader's
+    // thread has ended, as the trace was read to its end.
     std::mem::forget(r);
     Ok(0)
 }

@@ -246,6 +246,16 @@ pub fn write(
     style: &Style,
     end_ns: u64,
 ) -> std::io::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    write_on(out, (lang, m, roots, style, end_ns), cores.min(8))
+}
+
+/// [`write`] on at most `threads` threads.
+fn write_on(
+    out: &mut dyn std::io::Write,
+    (lang, m, roots, style, end_ns): (Lang, &Model, &[&Process], &Style, u64),
+    threads: usize,
+) -> std::io::Result<()> {
     // Depth-first, with pstree-style branches: first the order of the
     // lines and their prefixes, then the lines themselves (on more than
     // one thread for a large tree: each line depends only on the model).
@@ -294,10 +304,7 @@ pub fn write(
         }
         out
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(lines.len() / LINES_PER_THREAD)
-        .min(8);
+    let threads = threads.min(lines.len() / LINES_PER_THREAD);
     if threads < 2 {
         return out.write_all(draw(&lines).as_bytes());
     }
@@ -317,4 +324,105 @@ pub fn write(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::reader::parse_event;
+
+    /// A shell that runs `n` pipelines of two children (some killed, some
+    /// left as zombies, some vforked), each child with a grandchild.
+    fn busy_model(n: u32) -> Model {
+        let mut m = Model::new();
+        let mut seq = 0u64;
+        let mut ev = |m: &mut Model, pid: u32, rest: &str| {
+            let line = format!(
+                r#"{{"seq":{seq},"ts_ns":{},"pid":{pid},{rest}}}"#,
+                1000 + seq * 1700
+            );
+            m.apply(&parse_event(line.as_bytes()).unwrap());
+            seq += 1;
+        };
+        ev(
+            &mut m,
+            100,
+            r#""kind":"spawn","argv":["sh","-c","loop"],"fds":[]"#,
+        );
+        for k in 0..n {
+            let (a, b, g) = (1000 + 3 * k, 1001 + 3 * k, 1002 + 3 * k);
+            let flavor = if k % 5 == 0 { "vfork" } else { "fork" };
+            for child in [a, b] {
+                ev(
+                    &mut m,
+                    100,
+                    &format!(
+                        r#""kind":"fork","child":{child},"flavor":"{flavor}","shares_fds":false,"syscall":"clone""#
+                    ),
+                );
+            }
+            ev(
+                &mut m,
+                a,
+                r#""kind":"exec","path":"/usr/bin/printf","argv":["printf","a b\n","it's"],"ok":true"#,
+            );
+            ev(
+                &mut m,
+                b,
+                &format!(
+                    r#""kind":"fork","child":{g},"flavor":"fork","shares_fds":false,"syscall":"clone""#
+                ),
+            );
+            ev(
+                &mut m,
+                g,
+                r#""kind":"exec","path":"/bin/wc","argv":["wc","-l"],"ok":true"#,
+            );
+            ev(&mut m, a, r#""kind":"exit","status":{"exited":0}"#);
+            let status = if k % 3 == 0 {
+                r#"{"signaled":"SIGPIPE","core":false}"#
+            } else {
+                r#"{"exited":1}"#
+            };
+            ev(&mut m, b, &format!(r#""kind":"exit","status":{status}"#));
+            ev(
+                &mut m,
+                100,
+                &format!(
+                    r#""kind":"wait","target":-1,"reaped":{a},"status":{{"exited":0}},"via":"wait4""#
+                ),
+            );
+            if k % 7 != 0 {
+                ev(
+                    &mut m,
+                    100,
+                    &format!(
+                        r#""kind":"wait","target":-1,"reaped":{b},"status":{status},"via":"wait4""#
+                    ),
+                );
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn a_large_tree_drawn_on_several_threads_is_the_tree_drawn_on_one() {
+        let m = busy_model(4000);
+        let roots: Vec<&Process> = m.tree().roots().collect();
+        for lang in [Lang::En, Lang::Zh] {
+            for style in [Style::plain(), Style { color: true }] {
+                let draw = |threads| {
+                    let mut out = Vec::new();
+                    write_on(&mut out, (lang, &m, &roots, &style, 99), threads).unwrap();
+                    String::from_utf8(out).unwrap()
+                };
+                let one = draw(1);
+                assert_eq!(one.lines().count(), m.tree().len());
+                assert!(one.contains("12999"), "{}", &one[one.len() - 300..]);
+                for threads in [2, 3, 8] {
+                    assert!(draw(threads) == one, "{threads} threads drew another tree");
+                }
+            }
+        }
+    }
 }

@@ -758,6 +758,9 @@ mod tests {
             for line in sample.lines().skip(1) {
                 let a: Event = serde_json::from_str(line).unwrap();
                 assert_eq!(parse_fast(line.as_bytes()), Some(a.clone()), "{line}");
+                let mut into = vec![a.clone()];
+                assert!(parse_fast_into(line.as_bytes(), &mut into), "{line}");
+                assert_eq!(into, [a.clone(), a.clone()]);
                 assert_eq!(parse_event(line.as_bytes()).unwrap(), a);
             }
         }
@@ -769,6 +772,9 @@ mod tests {
         let b = r#"{"seq":1,"ts_ns":2,"pid":-4,"kind":"dup","old_fd":3,"new_fd":1,"via":"dup2"}"#;
         let spaced = r#"{ "seq": 1, "ts_ns": 2, "pid": -4, "kind": "dup", "old_fd": 3, "new_fd": 1, "via": "dup2" }"#;
         assert!(parse_fast(a.as_bytes()).is_none());
+        let mut into = Vec::new();
+        assert!(!parse_fast_into(a.as_bytes(), &mut into));
+        assert!(into.is_empty());
         let want = parse_event(b.as_bytes()).unwrap();
         assert_eq!(want.pid, -4);
         assert_eq!(parse_event(a.as_bytes()).unwrap(), want);
