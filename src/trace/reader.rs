@@ -565,10 +565,14 @@ fn parse_fast_into(text: &[u8], out: &mut Vec<Event>) -> bool {
     true
 }
 
+/// What [`parse_head`] reads: seq, time, pid, the kind's name, and the
+/// rest of the line after it.
+type Head<'a> = (u64, u64, super::Pid, &'a [u8], &'a [u8]);
+
 /// The seq, time, pid and kind name at the start of an event line in
 /// forkscope's layout, and the rest of the line after the kind.
 #[inline]
-fn parse_head(text: &[u8]) -> Option<(u64, u64, super::Pid, &[u8], &[u8])> {
+fn parse_head(text: &[u8]) -> Option<Head<'_>> {
     let (seq, rest) = take_uint(text, b"{\"seq\":")?;
     let (ts_ns, rest) = take_uint(rest, b",\"ts_ns\":")?;
     let rest = rest.strip_prefix(b",\"pid\":")?;
