@@ -304,11 +304,12 @@ fn write_on(
         }
         out
     };
-    let threads = threads.min(lines.len() / LINES_PER_THREAD);
-    if threads < 2 {
-        return out.write_all(draw(&lines).as_bytes());
-    }
+    let threads = threads.min(lines.len() / LINES_PER_THREAD).max(1);
     for batch in lines.chunks(threads * LINES_PER_THREAD) {
+        if threads == 1 {
+            out.write_all(draw(batch).as_bytes())?;
+            continue;
+        }
         let parts: Vec<String> = std::thread::scope(|s| {
             let running: Vec<_> = batch
                 .chunks(LINES_PER_THREAD)
