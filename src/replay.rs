@@ -35,6 +35,8 @@ pub struct Replay<R> {
     narrate_from: u64,
     /// Whether [`Before`] includes the acting task's fd table (for drawings).
     fd_tables: bool,
+    /// Whether pipes are given names ([`Replay::labels`]).
+    naming: bool,
 }
 
 impl Replay<std::io::BufReader<std::fs::File>> {
@@ -81,6 +83,7 @@ impl<R: BufRead> Replay<R> {
             labels: Labels::default(),
             narrate_from: 0,
             fd_tables: true,
+            naming: true,
         }
     }
 
@@ -94,6 +97,7 @@ impl<R: BufRead> Replay<R> {
             labels,
             narrate_from: 0,
             fd_tables: true,
+            naming: true,
         }
     }
 
@@ -108,6 +112,13 @@ impl<R: BufRead> Replay<R> {
     /// For a caller that words or draws only the steps from there.
     pub fn narrate_from(&mut self, seq: u64) {
         self.narrate_from = seq;
+    }
+
+    /// Gives pipes no names on the way ([`Replay::labels`] stays empty):
+    /// for callers that never show a pipe's name (`forkscope tree`).
+    pub fn without_labels(mut self) -> Self {
+        self.naming = false;
+        self
     }
 
     /// Steps read what an event replaces without the fd table before it
@@ -153,7 +164,9 @@ impl<R: BufRead> Replay<R> {
                 });
             }
             // What `step` does but the look before (which changes nothing).
-            self.labels.observe(event);
+            if self.naming {
+                self.labels.observe(event);
+            }
             self.model.apply(event);
             last = Some((event.seq, event.ts_ns));
         }
@@ -171,7 +184,9 @@ impl<R: BufRead> Replay<R> {
     }
 
     fn apply_step(&mut self, event: Event) -> Step {
-        self.labels.observe(&event);
+        if self.naming {
+            self.labels.observe(&event);
+        }
         let before = if event.seq < self.narrate_from {
             Before::default()
         } else if !self.fd_tables {
@@ -195,7 +210,9 @@ impl<R: BufRead> Replay<R> {
         let Some(event) = self.reader.next_ref()? else {
             return Ok(None);
         };
-        self.labels.observe(event);
+        if self.naming {
+            self.labels.observe(event);
+        }
         let applied = self.model.apply(event);
         Ok(Some(Lent {
             event,

@@ -6,7 +6,7 @@
 use super::style::Style;
 use super::TreeArgs;
 use crate::model::Process;
-use crate::render::tree::text;
+use crate::render::tree::write;
 use crate::replay::Replay;
 use crate::words::narrate::{listing, Listing};
 use crate::words::Lang;
@@ -14,8 +14,11 @@ use std::io::{BufWriter, Write};
 
 /// Runs `forkscope tree`.
 pub fn run(args: TreeArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
-    let mut r = Replay::open(&args.trace)?.without_narration();
-    // Only the end matters: no step is built on the way.
+    // Only the end matters: no step is built on the way, and the tree
+    // names no pipe.
+    let mut r = Replay::open(&args.trace)?
+        .without_narration()
+        .without_labels();
     let end_ns = r.skip_to(u64::MAX)?.last.map_or(0, |(_, ts)| ts);
     for w in r.take_warnings() {
         crate::errln!("forkscope: warning: {}: {w}", args.trace.display());
@@ -30,7 +33,12 @@ pub fn run(args: TreeArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
         })?],
         None => m.tree().roots().collect(),
     };
-    out.write_all(text(lang, m, &roots, &style, end_ns).as_bytes())?;
+    write(&mut out, lang, m, &roots, &style, end_ns)?;
     out.flush()?;
+    drop(out);
+    // The model is not freed piece by piece just before the process ends
+    // (a call to free for each exec string of each process); the reader's
+    // thread has ended, as the trace was read to its end.
+    std::mem::forget(r);
     Ok(0)
 }

@@ -380,6 +380,38 @@ impl<R: BufRead> TraceReader<R> {
     /// (if any) unread, for the general path.
     #[inline]
     fn next_in_place(&mut self) -> Result<bool, TraceError> {
+        match self.fast_line()? {
+            Some(ev) => {
+                self.current = Some(ev);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Moves to the next event as [`TraceReader::advance`] does, but
+    /// appends it to `out` (an event read on the fast path goes there
+    /// straight from the parser, not through `current`: each move of an
+    /// event is a copy of a few hundred bytes). `false` at the end.
+    #[inline]
+    pub(super) fn advance_into(&mut self, out: &mut Vec<Event>) -> Result<bool, TraceError> {
+        if self.fast_line_into(out)? {
+            return Ok(true);
+        }
+        let got = self.advance()?;
+        if got {
+            out.extend(self.current.take());
+        }
+        Ok(got)
+    }
+
+    /// [`TraceReader::fast_line`], appending the event to `out` (parsed
+    /// into its place there, not moved through `Option`s and `Result`s).
+    #[inline]
+    fn fast_line_into(&mut self, out: &mut Vec<Event>) -> Result<bool, TraceError> {
+        if self.done {
+            return Ok(false);
+        }
         let Some(input) = self.input.as_mut() else {
             return Ok(false);
         };
@@ -390,8 +422,44 @@ impl<R: BufRead> TraceReader<R> {
         let Some(end) = newline(buf) else {
             return Ok(false);
         };
-        let Some(ev) = parse_fast(trim_newline(&buf[..=end])) else {
+        if !parse_fast_into(trim_newline(&buf[..=end]), out) {
             return Ok(false);
+        }
+        input.consume(end + 1);
+        self.line_no += 1;
+        self.consumed += end as u64 + 1;
+        let seq = out.last().map_or(0, |e| e.seq);
+        if let Some(prev) = self.last_seq {
+            if seq <= prev {
+                out.pop();
+                return Err(self.format_err(format!(
+                    "seq {seq} does not follow seq {prev} (events must be in increasing order)"
+                )));
+            }
+        }
+        self.last_seq = Some(seq);
+        Ok(true)
+    }
+
+    /// The next event when its whole line is already in the input's buffer
+    /// and [`parse_fast`] reads it; `None` leaves the line (if any) unread.
+    #[inline]
+    fn fast_line(&mut self) -> Result<Option<Event>, TraceError> {
+        if self.done {
+            return Ok(None);
+        }
+        let Some(input) = self.input.as_mut() else {
+            return Ok(None);
+        };
+        let buf = input.fill_buf().map_err(|e| TraceError::Io {
+            path: self.path.clone(),
+            err: e,
+        })?;
+        let Some(end) = newline(buf) else {
+            return Ok(None);
+        };
+        let Some(ev) = parse_fast(trim_newline(&buf[..=end])) else {
+            return Ok(None);
         };
         input.consume(end + 1);
         self.line_no += 1;
@@ -405,8 +473,7 @@ impl<R: BufRead> TraceReader<R> {
             }
         }
         self.last_seq = Some(ev.seq);
-        self.current = Some(ev);
-        Ok(true)
+        Ok(Some(ev))
     }
 
     fn format_err(&self, msg: String) -> TraceError {
@@ -470,9 +537,42 @@ fn take_uint<'a>(b: &'a [u8], key: &[u8]) -> Option<(u64, &'a [u8])> {
 
 #[inline]
 fn parse_fast(text: &[u8]) -> Option<Event> {
-    thread_local! {
-        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
+    let (seq, ts_ns, pid, name, rest) = parse_head(text)?;
+    Some(Event {
+        seq,
+        ts_ns,
+        pid,
+        kind: parse_kind(name, rest)?,
+    })
+}
+
+/// [`parse_fast`], appending the event to `out`; `false` (and nothing
+/// appended) when the fast path does not read the line.
+#[inline]
+fn parse_fast_into(text: &[u8], out: &mut Vec<Event>) -> bool {
+    let Some((seq, ts_ns, pid, name, rest)) = parse_head(text) else {
+        return false;
+    };
+    let Some(kind) = parse_kind(name, rest) else {
+        return false;
+    };
+    out.push(Event {
+        seq,
+        ts_ns,
+        pid,
+        kind,
+    });
+    true
+}
+
+/// What [`parse_head`] reads: seq, time, pid, the kind's name, and the
+/// rest of the line after it.
+type Head<'a> = (u64, u64, super::Pid, &'a [u8], &'a [u8]);
+
+/// The seq, time, pid and kind name at the start of an event line in
+/// forkscope's layout, and the rest of the line after the kind.
+#[inline]
+fn parse_head(text: &[u8]) -> Option<Head<'_>> {
     let (seq, rest) = take_uint(text, b"{\"seq\":")?;
     let (ts_ns, rest) = take_uint(rest, b",\"ts_ns\":")?;
     let rest = rest.strip_prefix(b",\"pid\":")?;
@@ -490,13 +590,18 @@ fn parse_fast(text: &[u8]) -> Option<Event> {
         .count();
     let (name, rest) = rest.split_at(name_len);
     let rest = rest.strip_prefix(b"\"")?;
+    Some((seq, ts_ns, pid, name, rest))
+}
+
+/// The kind of an event from its name and the fields after it (`,...}`
+/// or `}`).
+#[inline]
+fn parse_kind(name: &[u8], rest: &[u8]) -> Option<EventKind> {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     if let Some(kind) = super::quick::kind(name, rest) {
-        return Some(Event {
-            seq,
-            ts_ns,
-            pid,
-            kind,
-        });
+        return Some(kind);
     }
     SCRATCH.with(|cell| {
         let mut buf = cell.borrow_mut();
@@ -513,12 +618,7 @@ fn parse_fast(text: &[u8]) -> Option<Event> {
             _ => return None,
         }
         let twin: super::event::EventKindTwin = serde_json::from_slice(&buf).ok()?;
-        Some(Event {
-            seq,
-            ts_ns,
-            pid,
-            kind: twin.into(),
-        })
+        Some(twin.into())
     })
 }
 
@@ -662,6 +762,9 @@ mod tests {
             for line in sample.lines().skip(1) {
                 let a: Event = serde_json::from_str(line).unwrap();
                 assert_eq!(parse_fast(line.as_bytes()), Some(a.clone()), "{line}");
+                let mut into = vec![a.clone()];
+                assert!(parse_fast_into(line.as_bytes(), &mut into), "{line}");
+                assert_eq!(into, [a.clone(), a.clone()]);
                 assert_eq!(parse_event(line.as_bytes()).unwrap(), a);
             }
         }
@@ -673,6 +776,9 @@ mod tests {
         let b = r#"{"seq":1,"ts_ns":2,"pid":-4,"kind":"dup","old_fd":3,"new_fd":1,"via":"dup2"}"#;
         let spaced = r#"{ "seq": 1, "ts_ns": 2, "pid": -4, "kind": "dup", "old_fd": 3, "new_fd": 1, "via": "dup2" }"#;
         assert!(parse_fast(a.as_bytes()).is_none());
+        let mut into = Vec::new();
+        assert!(!parse_fast_into(a.as_bytes(), &mut into));
+        assert!(into.is_empty());
         let want = parse_event(b.as_bytes()).unwrap();
         assert_eq!(want.pid, -4);
         assert_eq!(parse_event(a.as_bytes()).unwrap(), want);

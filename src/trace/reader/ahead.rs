@@ -92,11 +92,14 @@ impl Ahead {
                 };
                 let (mut events, mut ats) = fresh();
                 loop {
-                    let got = reader.advance();
+                    let before = events.len();
+                    let got = reader.advance_into(&mut events);
                     let warnings = reader.take_warnings();
                     if !warnings.is_empty() {
                         // Found before the event this call returns (if any).
-                        let (e, a) = fresh();
+                        let (mut e, a) = fresh();
+                        // That event goes with the next chunk.
+                        e.extend(events.drain(before..));
                         let c = Chunk {
                             events: std::mem::replace(&mut events, e),
                             ats: std::mem::replace(&mut ats, a),
@@ -110,7 +113,6 @@ impl Ahead {
                     }
                     let (error, end) = match got {
                         Ok(true) => {
-                            events.extend(reader.current.take());
                             ats.extend(reader.position());
                             if events.len() < CHUNK {
                                 continue;
