@@ -491,7 +491,7 @@ const IN_FLIGHT: usize = 32;
 /// The page [`html_steps`] and [`crate::render::html::page_with`] make (the
 /// same bytes, the same errors and warnings), made while the trace is
 /// replayed: this thread replays and builds each step's scene, one thread
-/// draws and cuts the kernel view ([`crate::render::html::View`]), one the
+/// draws and cuts the kernel view (`html::View`), one the
 /// compact view, and one writes the page (bounded queues between them, so
 /// memory holds a few steps, not all).
 /// Once the page has its last step the rest of the trace is only read and

@@ -86,7 +86,7 @@ fn mono_ns() -> u64 {
 }
 
 /// Records `opts.argv` with the programs in `bpf` (from [`available`]),
-/// watching for hangs as `hang` says (see [`run`]).
+/// watching for hangs as `hang` says (see `run`).
 pub fn record(
     mut bpf: Loaded,
     opts: &RecordOptions,
@@ -154,7 +154,7 @@ pub fn record(
 
 /// `record -p PID [-p PID2]` with the programs in `bpf`: puts the
 /// processes, their threads and their descendants in the traced set
-/// ([`attach::trace_running`]: nothing is seized or stopped), writes a
+/// (`attach::trace_running`: nothing is seized or stopped), writes a
 /// `spawn` event (`attached`) for each with its argv and fd table from
 /// /proc, and records until they all exit or SIGINT, SIGTERM or SIGHUP
 /// asks forkscope to stop: they are then taken out of the traced set and
