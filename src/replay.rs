@@ -114,6 +114,15 @@ impl<R: BufRead> Replay<R> {
         self.narrate_from = seq;
     }
 
+    /// Forgets reaped processes once nothing refers to them
+    /// ([`Model::forget_reaped`]), so memory follows the live state: for
+    /// callers that show the state at a moment, or each event as it comes,
+    /// never the whole history (not `forkscope tree`).
+    pub fn forgetting(mut self) -> Self {
+        self.model.forget_reaped(forget_window());
+        self
+    }
+
     /// Gives pipes no names on the way ([`Replay::labels`] stays empty):
     /// for callers that never show a pipe's name (`forkscope tree`).
     pub fn without_labels(mut self) -> Self {
@@ -267,4 +276,15 @@ pub fn touched(ev: &Event) -> Vec<(Pid, i32)> {
         EventKind::NewFd { fd, .. } => vec![(p, *fd)],
         _ => Vec::new(),
     }
+}
+
+/// How many reaped processes a forgetting replay keeps after their reaping
+/// ([`crate::model::FORGET_WINDOW`]; `FORKSCOPE_FORGET_WINDOW` sets
+/// another, e.g. 0 to check in tests that nothing needs a process once
+/// it is gone).
+pub fn forget_window() -> usize {
+    std::env::var("FORKSCOPE_FORGET_WINDOW")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(crate::model::FORGET_WINDOW)
 }

@@ -731,8 +731,11 @@ impl Doctor {
 
     /// A doctor running only these analyses.
     pub fn with(analyses: Vec<Box<dyn Analysis>>) -> Doctor {
+        // Findings are made as events come: reaped processes can go.
+        let mut model = Model::new();
+        model.forget_reaped(crate::replay::forget_window());
         Doctor {
-            model: Model::new(),
+            model,
             labels: Labels::default(),
             shared: Shared::default(),
             analyses,

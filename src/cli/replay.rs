@@ -16,7 +16,8 @@ use std::io::{BufWriter, Write};
 
 /// Runs `forkscope replay`.
 pub fn run(args: ReplayArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
-    let mut r = Replay::open(&args.trace)?;
+    // Replay prints each event, or the state at one: reaped processes can go.
+    let mut r = Replay::open(&args.trace)?.forgetting();
     // Replay words steps and draws none.
     r.words_only();
     let out = std::io::stdout();

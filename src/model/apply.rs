@@ -193,9 +193,8 @@ impl Model {
             } if errno.as_deref().is_none_or(|e| e == "EFAULT") => {
                 let exited = self
                     .tree
-                    .by_pid
-                    .get(child)
-                    .map(|id| self.tree.proc(*id))
+                    .id_of(*child)
+                    .map(|id| self.tree.proc(id))
                     .filter(|p| p.state == ProcessState::Zombie)
                     .and_then(|p| p.exit.and_then(|e| e.status));
                 if let Some(status) = exited {
@@ -394,7 +393,7 @@ impl Model {
         // Attached under a traced parent: a child in the tree, though its
         // fork happened before the trace began.
         let parent = parent
-            .and_then(|p| self.tree.by_pid.get(&p).copied())
+            .and_then(|p| self.tree.id_of(p))
             .filter(|&p| self.tree.proc(p).is_alive());
         let process = self.tree.add_process(pid, parent, None, origin, cx.at);
         let table = self.files.new_table(pid);
@@ -893,7 +892,7 @@ impl Model {
         let process = if target == 0 {
             Some(self.task_or_adopt(cx, cx.pid).process)
         } else {
-            self.tree.by_pid.get(&target).copied()
+            self.tree.id_of(target)
         };
         if let Some(id) = process {
             let p = self.tree.proc_mut(id);
@@ -934,6 +933,11 @@ impl Model {
             }
             return;
         };
+        if self.tree.is_gone(id) {
+            // Reaped long ago, and forgotten (model/forget.rs).
+            cx.anomaly(Anomaly::ReapedTwice { seq, pid, child });
+            return;
+        }
         match self.tree.proc(id).state {
             ProcessState::Reaped => {
                 cx.anomaly(Anomaly::ReapedTwice { seq, pid, child });
@@ -947,11 +951,13 @@ impl Model {
             }
             ProcessState::Zombie => {}
         }
+        let mut adopted = false;
         let p = self.tree.proc_mut(id);
         if p.parent != Some(waiter) {
             match p.orphaned.as_mut() {
                 Some(o) => {
                     o.adopted_by = Some(waiter);
+                    adopted = true;
                     cx.note(Note::Adopted {
                         pid: child,
                         by: waiter_pid,
@@ -967,6 +973,11 @@ impl Model {
             status: Some(status),
             by_kernel: false,
         });
+        self.tree.pin(waiter);
+        if adopted {
+            self.tree.pin(waiter);
+        }
+        self.tree.reaped(id);
         cx.note(Note::Reaped {
             pid: child,
             by: waiter_pid,
@@ -996,6 +1007,7 @@ impl Model {
             status,
             by_kernel: true,
         });
+        self.tree.reaped(id);
     }
 
     /// A task ends: it lets go of its fd table (the last user closes every
@@ -1022,6 +1034,9 @@ impl Model {
         let at = cx.at;
         for i in 0..self.tree.proc(task.process).children.len() {
             let c = self.tree.proc(task.process).children[i];
+            if self.tree.is_gone(c) {
+                continue; // reaped long ago
+            }
             let child = self.tree.proc_mut(c);
             if child.state != ProcessState::Reaped && child.orphaned.is_none() {
                 child.orphaned = Some(Orphaning {

@@ -25,6 +25,7 @@ mod anomaly;
 mod apply;
 mod fd_table;
 mod files;
+mod forget;
 pub(crate) mod hash;
 pub mod labels;
 mod names;
@@ -43,6 +44,7 @@ mod tests;
 
 pub use anomaly::Anomaly;
 pub use fd_table::{FdSlot, FdTable, FdTableId};
+pub use forget::WINDOW as FORGET_WINDOW;
 pub use note::{Applied, CloseCause, Note};
 pub use open_file::{Access, Object, OpenFile, OpenFileId, PipeEnd};
 pub use pipe::{Pipe, PipeHolders, PipeOrigin};
@@ -139,6 +141,14 @@ impl Model {
     /// An empty model.
     pub fn new() -> Model {
         Model::default()
+    }
+
+    /// From now on, forgets each reaped process once `window` others were
+    /// reaped after it and no process kept refers to it, so memory follows
+    /// the live state (model/forget.rs). For replays that print the state
+    /// at some moment, not the whole history.
+    pub fn forget_reaped(&mut self, window: usize) {
+        self.tree.start_forgetting(window);
     }
 
     /// The process tree.

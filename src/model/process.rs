@@ -238,6 +238,19 @@ impl Process {
         self.last_ok_exec.map(|i| &self.execs[i as usize])
     }
 
+    /// The processes it names by id: its parent, the owner of the program
+    /// it inherited, the process that reaped it, the one that adopted it.
+    pub(crate) fn references(&self) -> impl Iterator<Item = ProcId> {
+        [
+            self.parent,
+            self.inherited_program.map(|r| r.process),
+            self.reap.and_then(|r| r.by),
+            self.orphaned.and_then(|o| o.adopted_by),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     /// The zombie interval: from exit to reap (`None` at the end while still a zombie).
     pub fn zombie_span(&self) -> Option<(Moment, Option<Moment>)> {
         let exit = self.exit?;
@@ -255,7 +268,7 @@ impl Process {
 /// Processes in a chunk of the arena: a write to one process copies its
 /// chunk when a checkpoint shares it (a few KiB), and a copy of the tree
 /// holds one pointer per chunk.
-const PROCS_CHUNK: usize = 32;
+pub(crate) const PROCS_CHUNK: usize = 32;
 
 /// Every process the trace showed, and the live tasks.
 #[derive(Clone, Debug, Default)]
@@ -268,16 +281,36 @@ pub struct ProcessTree {
     /// its process had before its main thread renamed it (`None`: the name
     /// exec gave). Empty unless a process renamed itself.
     pub(crate) thread_names: IdMap<Pid, Option<RawStr>>,
+    /// Set when reaped processes are forgotten (model/forget.rs).
+    pub(crate) forget: Option<Box<super::forget::Forgetting>>,
 }
 
 impl ProcessTree {
     /// The process that has (or last had) this pid.
     pub fn get(&self, pid: Pid) -> Option<&Process> {
-        self.by_pid.get(&pid).map(|id| &self.procs[id.index()])
+        self.by_id(*self.by_pid.get(&pid)?)
+    }
+
+    /// The id of the process that has (or last had) this pid, unless it
+    /// was forgotten.
+    pub(crate) fn id_of(&self, pid: Pid) -> Option<ProcId> {
+        self.by_pid
+            .get(&pid)
+            .copied()
+            .filter(|id| !self.is_gone(*id))
+    }
+
+    /// Whether `pid` named a process that was forgotten, reaped long ago
+    /// (model/forget.rs), and no process since.
+    pub fn forgot(&self, pid: Pid) -> bool {
+        self.by_pid.get(&pid).is_some_and(|id| self.is_gone(*id))
     }
 
     /// A process by id (`None` for an id from another model).
     pub fn by_id(&self, id: ProcId) -> Option<&Process> {
+        if self.is_gone(id) {
+            return None;
+        }
         self.procs.get(id.index())
     }
 
@@ -291,9 +324,10 @@ impl ProcessTree {
         self.tasks.get(&tid).map(|t| &self.procs[t.process.index()])
     }
 
-    /// Every process, in creation order (reaped ones and reused pids included).
+    /// Every process, in creation order (reaped ones and reused pids
+    /// included, unless forgotten: model/forget.rs).
     pub fn iter(&self) -> impl Iterator<Item = &Process> + '_ {
-        self.procs.iter()
+        self.procs.iter().filter(|p| !self.is_gone(p.id))
     }
 
     /// Processes with a live task, in creation order.
@@ -303,22 +337,21 @@ impl ProcessTree {
 
     /// Processes with no traced parent (the root, processes first seen mid-trace).
     pub fn roots(&self) -> impl Iterator<Item = &Process> + '_ {
-        self.procs.iter().filter(|p| p.parent.is_none())
+        self.iter().filter(|p| p.parent.is_none())
     }
 
     /// The children of a process, in creation order.
     pub fn children(&self, id: ProcId) -> impl Iterator<Item = &Process> + '_ {
-        self.procs
-            .get(id.index())
+        self.by_id(id)
             .into_iter()
             .flat_map(|p| p.children.iter())
+            .filter(|c| !self.is_gone(**c))
             .map(|c| &self.procs[c.index()])
     }
 
     /// The parent of a process.
     pub fn parent(&self, id: ProcId) -> Option<&Process> {
-        let p = self.procs.get(id.index())?.parent?;
-        Some(&self.procs[p.index()])
+        self.by_id(self.by_id(id)?.parent?)
     }
 
     /// How many processes the tree has seen.
@@ -338,10 +371,7 @@ impl ProcessTree {
 
     /// The exec record an [`ExecRef`] points at.
     pub fn exec(&self, r: ExecRef) -> Option<&ExecRecord> {
-        self.procs
-            .get(r.process.index())?
-            .execs
-            .get(r.index as usize)
+        self.by_id(r.process)?.execs.get(r.index as usize)
     }
 
     /// The program a process runs now: its latest successful exec, or the one
@@ -352,7 +382,7 @@ impl ProcessTree {
     }
 
     pub(crate) fn program_ref(&self, id: ProcId) -> Option<ExecRef> {
-        let p = self.procs.get(id.index())?;
+        let p = self.by_id(id)?;
         match p.last_ok_exec {
             Some(index) => Some(ExecRef { process: id, index }),
             None => p.inherited_program,
@@ -372,16 +402,17 @@ impl ProcessTree {
         at: Moment,
     ) -> ProcId {
         let id = ProcId(self.procs.len() as u32);
-        if let Some(old) = self.by_pid.insert(pid, id) {
-            let old = &mut self.procs[old.index()];
-            if old.state == ProcessState::Zombie {
-                old.state = ProcessState::Reaped;
-                old.reap = Some(Reap {
+        if let Some(old) = self.by_pid.insert(pid, id).filter(|o| !self.is_gone(*o)) {
+            let p = &mut self.procs[old.index()];
+            if p.state == ProcessState::Zombie {
+                p.state = ProcessState::Reaped;
+                p.reap = Some(Reap {
                     at,
                     by: None,
                     status: None,
                     by_kernel: false,
                 });
+                self.reaped(old);
             }
         }
         let (inherited_program, pgid, sid) = match creator {
@@ -415,6 +446,7 @@ impl ProcessTree {
             sigchld,
             comm: None,
         });
+        self.pin_references(id);
         id
     }
 

@@ -51,6 +51,18 @@ impl<T: Clone, const N: usize> SharedVec<T, N> {
     }
 
     /// The item at `i`, to change (copies its chunk first if a clone shares it).
+    /// Frees the items of the full chunk holding item `i` (see
+    /// model/forget.rs): afterwards [`SharedVec::get`] gives `None` for
+    /// each of them and iteration skips them; the length and every other
+    /// index stay as they were. The last chunk is kept while it can still
+    /// grow.
+    pub(crate) fn drop_chunk_of(&mut self, i: usize) {
+        let c = i / N;
+        if c < self.chunks.len() && self.chunks[c].len() == N {
+            self.chunks[c] = Arc::new(Vec::new());
+        }
+    }
+
     pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         if i >= self.len {
             return None;

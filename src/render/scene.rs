@@ -233,6 +233,8 @@ impl Scene {
         let mut stack: Vec<(crate::model::ProcId, usize, Option<Pid>)> = Vec::new();
         match opts.pid.and_then(|p| tree.get(p)) {
             Some(p) => stack.push((p.id, 0, None)),
+            // Reaped long ago and forgotten, with every descendant: none shown.
+            None if opts.pid.is_some_and(|p| tree.forgot(p)) => {}
             None => {
                 let roots: Vec<_> = tree.roots().map(|p| p.id).collect();
                 for r in roots.into_iter().rev() {

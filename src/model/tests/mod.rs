@@ -1021,3 +1021,4 @@ fn memory_follows_the_live_state_not_the_history() {
 }
 
 mod edge_cases;
+mod forget;
