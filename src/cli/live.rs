@@ -74,7 +74,9 @@ impl LiveView {
                 Ok(r) => r,
                 Err(_) => return, // No header: the recording did not start.
             };
-            let mut r = Replay::new(reader);
+            // Each event is worded as it comes: reaped processes can go,
+            // so a recording of days keeps the view's memory flat.
+            let mut r = Replay::new(reader).forgetting();
             // Lines go out one by one, each in one write(2), so that the
             // program's own stderr never lands in the middle of one (stderr
             // itself is unbuffered and a line is written in pieces); a
