@@ -51,6 +51,13 @@ pub(crate) enum Message {
         /// Why.
         why: String,
     },
+    /// `man NAME` for a subcommand forkscope does not have.
+    NoSubcommand {
+        /// The name given.
+        name: String,
+        /// The subcommands there are.
+        names: Vec<String>,
+    },
     /// The eBPF ring buffer was full: records were lost.
     Lost {
         /// How many.

@@ -746,12 +746,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 Some(name) => match cmd.find_subcommand(name) {
                     Some(sub) => sub.clone(),
                     None => {
-                        let names: Vec<&str> =
-                            cmd.get_subcommands().map(|c| c.get_name()).collect();
-                        anyhow::bail!(
-                            "no subcommand {name:?}; the subcommands are: {}",
-                            names.join(", ")
-                        );
+                        let names = cmd.get_subcommands().map(|c| c.get_name().into());
+                        let no = Message::NoSubcommand {
+                            name: name.clone(),
+                            names: names.collect(),
+                        };
+                        crate::errln!("{}", crate::words::cli::message(lang, &no));
+                        return Ok(Exit::Failed);
                     }
                 },
             };

@@ -72,6 +72,10 @@ mod tests {
                 why: "permission denied".into(),
             },
             Message::Lost { records: 3 },
+            Message::NoSubcommand {
+                name: "nosuch".into(),
+                names: vec!["demo".into(), "record".into()],
+            },
         ];
         for m in &all {
             let (en, zh) = (message(Lang::En, m), message(Lang::Zh, m));

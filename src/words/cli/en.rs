@@ -24,6 +24,11 @@ pub(super) fn message(m: &Message) -> String {
         Message::NotExecutable { cmd, why } => {
             format!("forkscope: {}: cannot execute: {why}", visible(cmd))
         }
+        Message::NoSubcommand { name, names } => format!(
+            "forkscope: error: no subcommand {:?}; the subcommands are: {}",
+            name,
+            names.join(", ")
+        ),
         Message::Lost { records } => format!("forkscope: {records} records were lost (the eBPF ring buffer was full): the trace misses what they said (`lost` events mark where)"),
     }
 }

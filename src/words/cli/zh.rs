@@ -20,6 +20,11 @@ pub(super) fn message(m: &Message) -> String {
         Message::NotExecutable { cmd, why } => {
             format!("forkscope：{}：无法执行：{why}", visible(cmd))
         }
+        Message::NoSubcommand { name, names } => format!(
+            "forkscope：错误：没有子命令 {:?}；子命令有：{}",
+            name,
+            names.join("、")
+        ),
         Message::Lost { records } => format!("forkscope：丢失了 {records} 条记录（eBPF 环形缓冲区满了）：trace 里缺少它们的内容（`lost` 事件标出了位置）"),
     }
 }
