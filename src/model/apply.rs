@@ -9,7 +9,7 @@
 use super::anomaly::Anomaly;
 use super::fd_table::{FdSlot, FdTableId};
 use super::note::{Applied, CloseCause, Note};
-use super::open_file::{Access, Object, OpenFileId};
+use super::open_file::{Access, Object, OpenFileId, StatusFlags};
 use super::pipe::PipeOrigin;
 use super::process::{ExecRecord, Exit, Origin, Orphaning, ProcId, ProcessState, Reap, Task};
 use super::{Model, Moment, KEPT_ANOMALIES};
@@ -104,8 +104,8 @@ impl Model {
                 write_fd,
                 pipe_id,
                 cloexec,
-                ..
-            } => self.on_pipe(&mut cx, *read_fd, *write_fd, *pipe_id, *cloexec),
+                nonblock,
+            } => self.on_pipe(&mut cx, *read_fd, *write_fd, *pipe_id, *cloexec, *nonblock),
             EventKind::Dup {
                 old_fd,
                 new_fd,
@@ -423,8 +423,13 @@ impl Model {
                         .flags
                         .as_deref()
                         .map_or(Access::Unknown, |f| Access::from_open_flags(f).0);
-                    self.files
-                        .new_file(object, access, at, pid, || PipeOrigin::Inherited { at })
+                    let file = self
+                        .files
+                        .new_file(object, access, at, pid, || PipeOrigin::Inherited { at });
+                    if let Some(flags) = &e.flags {
+                        self.files.set_status(file, StatusFlags::from_flags(flags));
+                    }
+                    file
                 }
             };
             self.install_new(cx, table, pid, e.fd, file, e.cloexec);
@@ -614,7 +619,15 @@ impl Model {
         p.state = ProcessState::Running;
     }
 
-    fn on_pipe(&mut self, cx: &mut Cx, read_fd: i32, write_fd: i32, pipe: u64, cloexec: bool) {
+    fn on_pipe(
+        &mut self,
+        cx: &mut Cx,
+        read_fd: i32,
+        write_fd: i32,
+        pipe: u64,
+        cloexec: bool,
+        nonblock: bool,
+    ) {
         let (table, pid) = self.table_of(cx);
         let (at, by) = (cx.at, cx.pid);
         for (fd, access) in [(read_fd, Access::Read), (write_fd, Access::Write)] {
@@ -622,6 +635,15 @@ impl Model {
             let file = self
                 .files
                 .new_file(object, access, at, by, || PipeOrigin::Created { at, by });
+            if nonblock {
+                self.files.set_status(
+                    file,
+                    StatusFlags {
+                        append: false,
+                        nonblock: true,
+                    },
+                );
+            }
             self.install_new(cx, table, pid, fd, file, cloexec);
         }
     }
@@ -687,6 +709,7 @@ impl Model {
                 at,
                 path: path.clone(),
             });
+        self.files.set_status(file, StatusFlags::from_flags(flags));
         self.install_new(cx, table, pid, fd, file, cloexec);
     }
 

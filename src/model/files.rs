@@ -9,7 +9,7 @@
 use super::fd_table::{FdSlot, FdTable, FdTableId};
 use super::hash::IdMap;
 use super::note::{CloseCause, Note};
-use super::open_file::{Access, Holders, Object, OpenFile, OpenFileId};
+use super::open_file::{Access, Holders, Object, OpenFile, OpenFileId, StatusFlags};
 use super::pipe::{Pipe, PipeOrigin};
 use super::{Moment, PipeId};
 use crate::trace::Pid;
@@ -143,10 +143,18 @@ impl Files {
                 opened,
                 opened_by,
                 kernel_name: None,
+                status: StatusFlags::default(),
                 holders: Holders::default(),
             },
         );
         id
+    }
+
+    /// Sets the status flags `file` was made with.
+    pub(crate) fn set_status(&mut self, file: OpenFileId, status: StatusFlags) {
+        if let Some(f) = self.files.get_mut(&file) {
+            f.status = status;
+        }
     }
 
     /// The slot at `fd`.

@@ -46,7 +46,7 @@ pub use anomaly::Anomaly;
 pub use fd_table::{FdSlot, FdTable, FdTableId};
 pub use forget::WINDOW as FORGET_WINDOW;
 pub use note::{Applied, CloseCause, Note};
-pub use open_file::{Access, Object, OpenFile, OpenFileId, PipeEnd};
+pub use open_file::{Access, Object, OpenFile, OpenFileId, PipeEnd, StatusFlags};
 pub use pipe::{Pipe, PipeHolders, PipeOrigin};
 pub use process::{
     ExecRecord, ExecRef, Exit, Origin, Orphaning, ProcId, Process, ProcessState, ProcessTree, Reap,

@@ -256,8 +256,42 @@ pub struct OpenFile {
     /// What the kernel called it when it was opened (`/proc/PID/fd/N`),
     /// when the trace says and it differs from the path passed.
     pub kernel_name: Option<RawStr>,
+    /// The status flags it was made with (O_APPEND, O_NONBLOCK: from an
+    /// open's flags, pipe2's O_NONBLOCK, a spawn snapshot's fdinfo).
+    /// Only flags set at creation are known (fcntl F_SETFL is not recorded).
+    pub status: StatusFlags,
     /// Every fd table slot that refers to it.
     pub(crate) holders: Holders,
+}
+
+/// The status flags of an open file that the kernel view names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatusFlags {
+    /// O_APPEND: every write goes to the end.
+    pub append: bool,
+    /// O_NONBLOCK: reads and writes that would block fail with EAGAIN.
+    pub nonblock: bool,
+}
+
+impl StatusFlags {
+    /// From symbolic flags (`O_WRONLY|O_APPEND`).
+    pub fn from_flags(flags: &str) -> StatusFlags {
+        // One pass over the words (an open's flags come with every open).
+        let mut st = StatusFlags::default();
+        for f in flags.as_bytes().split(|b| *b == b'|') {
+            match f {
+                b"O_APPEND" => st.append = true,
+                b"O_NONBLOCK" | b"O_NDELAY" => st.nonblock = true,
+                _ => {}
+            }
+        }
+        st
+    }
+
+    /// Any flag set.
+    pub fn any(self) -> bool {
+        self.append || self.nonblock
+    }
 }
 
 /// The fd table slots holding an open file. Most open files have exactly

@@ -287,8 +287,7 @@ impl Scene {
                 {
                     Some(o) => o.holders.push((p.pid, v.fd)),
                     None => {
-                        let target = v.file.object.to_string();
-                        let status = labels.status(v.file.opened.seq, &target);
+                        let status = v.file.status;
                         open_files.push(OpenFileNode {
                             id: v.file.id.to_string(),
                             access: match v.file.access {

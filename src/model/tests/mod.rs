@@ -1020,5 +1020,41 @@ fn memory_follows_the_live_state_not_the_history() {
     assert!(s.m.anomalies().is_empty());
 }
 
+#[test]
+fn an_open_file_keeps_the_status_flags_it_was_made_with() {
+    let mut s = Sim::new();
+    let mut fds: Vec<FdEntry> = vec![entry(0, TTY), entry(1, "/tmp/log"), entry(2, "/tmp/log")];
+    // fds 1 and 2 name the same file but are two open files: only fd 1
+    // was opened with O_APPEND.
+    fds[1].flags = Some("O_WRONLY|O_APPEND".into());
+    fds[2].flags = Some("O_WRONLY".into());
+    s.ev(1, EventKind::spawned(vec![raw("sh")], fds));
+    s.open(1, 3, "/tmp/out", "O_WRONLY|O_CREAT|O_NONBLOCK");
+    s.open(1, 4, "/tmp/in", "O_RDONLY");
+    s.ev(
+        1,
+        EventKind::Pipe {
+            read_fd: 5,
+            write_fd: 6,
+            pipe_id: 77,
+            cloexec: false,
+            nonblock: true,
+        },
+    );
+    s.dup2(1, 3, 7);
+    let flags = |fd| {
+        let f = s.m.fd(1, fd).expect("open").file.status;
+        (f.append, f.nonblock)
+    };
+    assert_eq!(flags(1), (true, false));
+    assert_eq!(flags(2), (false, false));
+    assert_eq!(flags(3), (false, true));
+    assert_eq!(flags(4), (false, false));
+    assert_eq!(flags(5), (false, true));
+    assert_eq!(flags(6), (false, true));
+    // A dup shares the open file, flags and all.
+    assert_eq!(flags(7), (false, true));
+}
+
 mod edge_cases;
 mod forget;
