@@ -20,6 +20,9 @@ pub(crate) struct Files {
     pub(crate) tables: IdMap<FdTableId, FdTable>,
     pub(crate) files: IdMap<OpenFileId, OpenFile>,
     pub(crate) pipes: IdMap<PipeId, Pipe>,
+    /// How many fd slots hold an end of a pipe (the sum of the pipe open
+    /// files' reference counts), kept as slots come and go.
+    pub(crate) pipe_slots: usize,
     next_table: u64,
     next_file: u64,
 }
@@ -50,6 +53,7 @@ impl Files {
         for (fd, slot) in fds.iter() {
             if let Some(f) = self.files.get_mut(&slot.file) {
                 f.holders.push((id, fd));
+                self.pipe_slots += usize::from(f.object.pipe_id().is_some());
             }
         }
         self.tables.insert(
@@ -181,6 +185,7 @@ impl Files {
         let old = t.fds.insert(fd, FdSlot { file, cloexec });
         if let Some(f) = self.files.get_mut(&file) {
             f.holders.push((table, fd));
+            self.pipe_slots += usize::from(f.object.pipe_id().is_some());
         }
         match old {
             Some(old) => {
@@ -273,7 +278,9 @@ impl Files {
         let Some(f) = self.files.get_mut(&file) else {
             return;
         };
-        f.holders.remove((table, fd));
+        if f.holders.remove((table, fd)) && f.object.pipe_id().is_some() {
+            self.pipe_slots -= 1;
+        }
         if !f.holders.is_empty() {
             return;
         }

@@ -242,6 +242,13 @@ impl Model {
         v
     }
 
+    /// How many fd slots hold an end of a live pipe or FIFO (an fd table
+    /// shared by threads counts once): the sum of [`OpenFile::refcount`]
+    /// over the pipes' open files, kept as fds come and go.
+    pub fn pipe_end_slots(&self) -> usize {
+        self.files.pipe_slots
+    }
+
     /// Every live pipe, in no particular order (for sums and counts: no
     /// vector is made).
     pub fn live_pipes(&self) -> impl Iterator<Item = &Pipe> + '_ {

@@ -312,12 +312,16 @@ impl Holders {
     }
 
     /// Removes one occurrence of `h`.
-    pub(crate) fn remove(&mut self, h: (FdTableId, i32)) {
+    /// Removes `h`; false when it was not there.
+    pub(crate) fn remove(&mut self, h: (FdTableId, i32)) -> bool {
         if self.first == Some(h) {
             self.first = self.rest.pop();
         } else if let Some(i) = self.rest.iter().position(|x| *x == h) {
             self.rest.swap_remove(i);
+        } else {
+            return false;
         }
+        true
     }
 
     pub(crate) fn len(&self) -> usize {

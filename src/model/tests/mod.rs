@@ -50,7 +50,17 @@ impl Sim {
             kind,
         };
         self.seq += 1;
-        self.m.apply(&e)
+        let applied = self.m.apply(&e);
+        // The kept count of pipe-end slots is the count made from scratch.
+        let counted: usize = self
+            .m
+            .live_pipes()
+            .flat_map(|p| p.files())
+            .filter_map(|f| self.m.open_file(*f))
+            .map(|f| f.refcount())
+            .sum();
+        assert_eq!(self.m.pipe_end_slots(), counted, "after {e:?}");
+        applied
     }
 
     fn spawn(&mut self, pid: Pid, fds: &[(i32, &str)]) -> Applied {
