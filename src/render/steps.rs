@@ -502,7 +502,8 @@ const IN_FLIGHT: usize = MAX_STEPS / BATCH + 1;
 /// replayed: this thread replays and builds each step's scene, one thread
 /// draws and cuts the kernel view (`html::View`), one the
 /// compact view, and one writes the page (bounded queues of batches of
-/// steps between them, see [`IN_FLIGHT`]).
+/// steps between them, see [`IN_FLIGHT`]) and finishes it once it has its
+/// last step.
 /// Once the page has its last step the rest of the trace is only read and
 /// counted, not applied, unless the filter needs what a close replaced.
 pub fn html_page(
@@ -550,12 +551,15 @@ pub fn html_page(
                 }
             }
         });
+        let title = &title;
+        let lang = opts.lang;
         let page = scope.spawn(move || {
             let mut page = html::Page::new(kernel);
             for ((s, k), c) in cut.into_iter().flatten() {
                 page.push(&s, c, k);
             }
-            page
+            // Written out here, while the replay may still be counting.
+            page.finish(lang, title)
         });
         let mut batch = Vec::with_capacity(BATCH);
         let counted = page_steps(&mut r, path, &title, opts, range, true, &mut |s, last| {
@@ -576,7 +580,7 @@ pub fn html_page(
         let page = joined.unwrap_or_else(|p| std::panic::resume_unwind(p));
         let c = counted?;
         Ok(HtmlPage {
-            page: page.finish(opts.lang, &title),
+            page,
             steps: c.shown,
             qualified: c.qualified,
             first: c.first,
