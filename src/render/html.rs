@@ -685,15 +685,23 @@ impl Guess {
 
     /// Makes `text`, cut as `cut`, the drawing to look in next.
     fn set(&mut self, text: String, cut: &Cut) {
+        let tokens = cut
+            .tokens
+            .iter()
+            .map(|t| *t as usize + 1)
+            .max()
+            .unwrap_or(0);
+        if self.alone.len() < tokens {
+            self.alone.resize(tokens, Guess::NONE);
+        }
+        // A slice, so its pointer stays in a register (see `Delta::ops`).
+        let alone = self.alone.as_mut_slice();
         for t in &self.tokens {
-            self.alone[*t as usize] = Guess::NONE;
+            alone[*t as usize] = Guess::NONE;
         }
         for (k, t) in cut.tokens.iter().enumerate() {
             let t = *t as usize;
-            if t >= self.alone.len() {
-                self.alone.resize(t + 1, Guess::NONE);
-            }
-            self.alone[t] = if self.alone[t] == Guess::NONE {
+            alone[t] = if alone[t] == Guess::NONE {
                 k as u32
             } else {
                 Guess::MANY
@@ -748,12 +756,20 @@ impl Delta {
     fn ops(&mut self, cur: Vec<u32>, ops: &mut Vec<Op>) {
         ops.clear();
         let prev = std::mem::take(&mut self.prev);
-        let (at, start, end) = (&mut self.at, &mut self.start, &mut self.end);
         let tokens = prev.iter().map(|t| *t as usize + 1).max().unwrap_or(0);
-        if start.len() < tokens {
-            start.resize(tokens, 0);
-            end.resize(tokens, 0);
+        if self.start.len() < tokens {
+            self.start.resize(tokens, 0);
+            self.end.resize(tokens, 0);
         }
+        self.at.clear();
+        self.at.resize(prev.len(), 0);
+        // Slices, not the vectors: their pointers stay in registers (a
+        // store through a `&mut Vec` makes the next index reload them).
+        let (at, start, end) = (
+            self.at.as_mut_slice(),
+            self.start.as_mut_slice(),
+            self.end.as_mut_slice(),
+        );
         // Count each token's places (in `end`), give each its slice (in
         // order of first place), then fill the slices in order of place.
         for t in &prev {
@@ -769,8 +785,6 @@ impl Delta {
                 end[t] = 0;
             }
         }
-        at.clear();
-        at.resize(prev.len(), 0);
         for (j, t) in prev.iter().enumerate() {
             let t = *t as usize;
             at[(start[t] + end[t]) as usize] = j as u32;
@@ -823,9 +837,10 @@ impl Delta {
                 cursor += 1;
             }
         }
+        let (start, end) = (self.start.as_mut_slice(), self.end.as_mut_slice());
         for t in &prev {
-            self.start[*t as usize] = 0;
-            self.end[*t as usize] = 0;
+            start[*t as usize] = 0;
+            end[*t as usize] = 0;
         }
         self.prev = cur;
     }
