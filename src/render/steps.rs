@@ -551,15 +551,14 @@ pub fn html_page(
                 }
             }
         });
-        let title = &title;
-        let lang = opts.lang;
+        let (page_title, lang) = (&title, opts.lang);
         let page = scope.spawn(move || {
             let mut page = html::Page::new(kernel);
             for ((s, k), c) in cut.into_iter().flatten() {
                 page.push(&s, c, k);
             }
             // Written out here, while the replay may still be counting.
-            page.finish(lang, title)
+            page.finish(lang, page_title)
         });
         let mut batch = Vec::with_capacity(BATCH);
         let counted = page_steps(&mut r, path, &title, opts, range, true, &mut |s, last| {
