@@ -534,65 +534,65 @@ impl Tokens {
     /// `text` as token numbers; joined in order they give `text` back
     /// (once the page has put the arrows' numbers back, see [`arrows`]).
     /// `guess` is the drawing cut before (the same view's step before),
-    /// which most tokens repeat in place: a token found there is not
-    /// looked up.
+    /// which most tokens repeat in place: a token found there (at `j` or
+    /// `j + 1`) is one comparison, neither scanned for its end nor looked
+    /// up.
     fn split(&mut self, text: &str, guess: &Guess) -> Cut {
         let mut out = Vec::with_capacity(text.len() / 8 + 1);
         let mut cuts = Vec::with_capacity(text.len() / 8 + 1);
         let boxes = arrows::Boxes::of(text);
         let widths = arrows::Widths::new(text);
+        let bytes = text.as_bytes();
         let mut start = 0;
         let mut prev = "";
         // Where in `guess` this token is looked for first.
         let mut j = 0;
-        for (i, b) in text.bytes().enumerate() {
-            // `>` and `\n` are ASCII, so the cut is always at a char boundary.
-            if b == b'>' || b == b'\n' || b == b'"' {
-                let token = &text[start..=i];
-                // An arrow's path data, stored against its boxes; a width
-                // against the fd tables' right edge.
-                let placed = match (b, prev.ends_with(" d=\"")) {
-                    (b'"', true) => boxes.template(&text[start..i]),
-                    (b'"', false) => widths.token(start, prev, &text[start..i]),
-                    _ => None,
-                };
-                match placed {
-                    Some(t) => {
-                        let n = self.number(&t);
-                        j = guess.after(n, j);
-                        out.push(n);
-                        cuts.push(NOT_TEXT);
-                    }
-                    None => {
-                        let n = self.number_guessed(token, guess, &mut j);
-                        out.push(n);
-                        cuts.push((start as u32, (i + 1) as u32));
-                    }
+        while start < bytes.len() {
+            let found = [j, j + 1]
+                .into_iter()
+                .find_map(|k| Some((k, guess.at(k, text, start)?)));
+            let end = match found {
+                Some((_, (end, _))) => end,
+                None => token_end(bytes, start),
+            };
+            // `>`, `\n` and `"` are ASCII, so the cut is always at a char boundary.
+            let token = &text[start..end];
+            // An arrow's path data, stored against its boxes; a width
+            // against the fd tables' right edge.
+            let placed = match (bytes[end - 1], prev.ends_with(" d=\"")) {
+                (b'"', true) => boxes.template(&text[start..end - 1]),
+                (b'"', false) => widths.token(start, prev, &text[start..end - 1]),
+                _ => None,
+            };
+            match placed {
+                Some(t) => {
+                    let n = self.number(&t);
+                    j = guess.after(n, j);
+                    out.push(n);
+                    cuts.push(NOT_TEXT);
                 }
-                prev = token;
-                start = i + 1;
+                None => {
+                    let n = match found {
+                        Some((k, (_, n))) => {
+                            j = k + 1;
+                            n
+                        }
+                        None => {
+                            // Not there: looked up, and looked for next
+                            // after where `guess` has it alone.
+                            let n = self.number(token);
+                            j = guess.after(n, j);
+                            n
+                        }
+                    };
+                    out.push(n);
+                    cuts.push((start as u32, end as u32));
+                }
             }
-        }
-        if start < text.len() {
-            out.push(self.number_guessed(&text[start..], guess, &mut j));
-            cuts.push((start as u32, text.len() as u32));
+            prev = token;
+            start = end;
         }
         Cut { tokens: out, cuts }
-    }
-
-    /// [`Tokens::number`] of `token`, the text it is cut from, looked for
-    /// first at `j` and `j + 1` in `guess`; `j` moves past where it was
-    /// found (or, for one not there, past where `guess` has it alone).
-    fn number_guessed(&mut self, token: &str, guess: &Guess, j: &mut usize) -> u32 {
-        for k in [*j, *j + 1] {
-            if let Some(n) = guess.at(k, token) {
-                *j = k + 1;
-                return n;
-            }
-        }
-        let n = self.number(token);
-        *j = guess.after(n, *j);
-        n
     }
 
     /// The number of `token`; a new one gets the next, and is added to
@@ -617,6 +617,20 @@ impl Tokens {
         self.list.push(token);
         n
     }
+}
+
+/// Is `b` a byte a token ends with (`>`, a newline, `"`)?
+fn is_cut(b: u8) -> bool {
+    b == b'>' || b == b'\n' || b == b'"'
+}
+
+/// Where the token of `bytes` starting at `start` ends: after its first
+/// cut ([`is_cut`]), or at the end.
+fn token_end(bytes: &[u8], start: usize) -> usize {
+    bytes[start..]
+        .iter()
+        .position(|b| is_cut(*b))
+        .map_or(bytes.len(), |p| start + p + 1)
 }
 
 /// A drawing cut into tokens: their numbers, and where each is cut from
@@ -645,11 +659,19 @@ impl Guess {
     const NONE: u32 = u32::MAX;
     const MANY: u32 = u32::MAX - 1;
 
-    /// The number of the token at `k`, if its text is `token`.
-    fn at(&self, k: usize, token: &str) -> Option<u32> {
+    /// The end of the token of `text` starting at `start` and its number,
+    /// if it is the token at `k`: the same text, which ends at a cut (a
+    /// token holds no other) or at the end of `text` (the last one).
+    fn at(&self, k: usize, text: &str, start: usize) -> Option<(usize, u32)> {
         let (a, b) = *self.cuts.get(k)?;
-        (a != NOT_TEXT.0 && &self.text.as_bytes()[a as usize..b as usize] == token.as_bytes())
-            .then(|| self.tokens[k])
+        if a == NOT_TEXT.0 {
+            return None;
+        }
+        let old = &self.text.as_bytes()[a as usize..b as usize];
+        let end = start + old.len();
+        let new = text.as_bytes().get(start..end)?;
+        let whole = end == text.len() || old.last().is_some_and(|c| is_cut(*c));
+        (whole && new == old).then(|| (end, self.tokens[k]))
     }
 
     /// Where to look for the token after token `n`, found or not at `j`:
@@ -663,15 +685,23 @@ impl Guess {
 
     /// Makes `text`, cut as `cut`, the drawing to look in next.
     fn set(&mut self, text: String, cut: &Cut) {
+        let tokens = cut
+            .tokens
+            .iter()
+            .map(|t| *t as usize + 1)
+            .max()
+            .unwrap_or(0);
+        if self.alone.len() < tokens {
+            self.alone.resize(tokens, Guess::NONE);
+        }
+        // A slice, so its pointer stays in a register (see `Delta::ops`).
+        let alone = self.alone.as_mut_slice();
         for t in &self.tokens {
-            self.alone[*t as usize] = Guess::NONE;
+            alone[*t as usize] = Guess::NONE;
         }
         for (k, t) in cut.tokens.iter().enumerate() {
             let t = *t as usize;
-            if t >= self.alone.len() {
-                self.alone.resize(t + 1, Guess::NONE);
-            }
-            self.alone[t] = if self.alone[t] == Guess::NONE {
+            alone[t] = if alone[t] == Guess::NONE {
                 k as u32
             } else {
                 Guess::MANY
@@ -726,12 +756,20 @@ impl Delta {
     fn ops(&mut self, cur: Vec<u32>, ops: &mut Vec<Op>) {
         ops.clear();
         let prev = std::mem::take(&mut self.prev);
-        let (at, start, end) = (&mut self.at, &mut self.start, &mut self.end);
         let tokens = prev.iter().map(|t| *t as usize + 1).max().unwrap_or(0);
-        if start.len() < tokens {
-            start.resize(tokens, 0);
-            end.resize(tokens, 0);
+        if self.start.len() < tokens {
+            self.start.resize(tokens, 0);
+            self.end.resize(tokens, 0);
         }
+        self.at.clear();
+        self.at.resize(prev.len(), 0);
+        // Slices, not the vectors: their pointers stay in registers (a
+        // store through a `&mut Vec` makes the next index reload them).
+        let (at, start, end) = (
+            self.at.as_mut_slice(),
+            self.start.as_mut_slice(),
+            self.end.as_mut_slice(),
+        );
         // Count each token's places (in `end`), give each its slice (in
         // order of first place), then fill the slices in order of place.
         for t in &prev {
@@ -747,8 +785,6 @@ impl Delta {
                 end[t] = 0;
             }
         }
-        at.clear();
-        at.resize(prev.len(), 0);
         for (j, t) in prev.iter().enumerate() {
             let t = *t as usize;
             at[(start[t] + end[t]) as usize] = j as u32;
@@ -801,9 +837,10 @@ impl Delta {
                 cursor += 1;
             }
         }
+        let (start, end) = (self.start.as_mut_slice(), self.end.as_mut_slice());
         for t in &prev {
-            self.start[*t as usize] = 0;
-            self.end[*t as usize] = 0;
+            start[*t as usize] = 0;
+            end[*t as usize] = 0;
         }
         self.prev = cur;
     }

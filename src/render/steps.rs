@@ -447,7 +447,7 @@ pub fn html_steps(path: &Path, opts: &SceneOptions, range: Option<SeqRange>) -> 
     let title = title(&r);
     let mut steps = Vec::new();
     // Every event is applied (the reference [`html_page`] is checked against).
-    let c = page_steps(&mut r, path, &title, opts, range, false, &mut |s| {
+    let c = page_steps(&mut r, path, &title, opts, range, false, &mut |s, _| {
         steps.push(s)
     })?;
     Ok(HtmlSteps {
@@ -485,15 +485,25 @@ impl HtmlPage {
     }
 }
 
-/// How many steps may wait between two threads of [`html_page`].
-const IN_FLIGHT: usize = 32;
+/// Steps handed from one thread of [`html_page`] to the next at a time:
+/// a thread is woken once a batch, not once a step (on a VM a wake-up of
+/// the other core costs tens of µs).
+const BATCH: usize = 16;
+
+/// How many batches may wait between two threads of [`html_page`]: all of
+/// a capped page's steps, so the replay never waits for the drawing and
+/// reads (and counts) the rest of the trace while the steps are drawn.
+/// Bounded all the same: a page with a `--range` holds at most this many
+/// steps in flight.
+const IN_FLIGHT: usize = MAX_STEPS / BATCH + 1;
 
 /// The page [`html_steps`] and [`crate::render::html::page_with`] make (the
 /// same bytes, the same errors and warnings), made while the trace is
 /// replayed: this thread replays and builds each step's scene, one thread
 /// draws and cuts the kernel view (`html::View`), one the
-/// compact view, and one writes the page (bounded queues between them, so
-/// memory holds a few steps, not all).
+/// compact view, and one writes the page (bounded queues of batches of
+/// steps between them, see [`IN_FLIGHT`]) and finishes it once it has its
+/// last step.
 /// Once the page has its last step the rest of the trace is only read and
 /// counted, not applied, unless the filter needs what a close replaced.
 pub fn html_page(
@@ -504,41 +514,63 @@ pub fn html_page(
 ) -> Result<HtmlPage> {
     use crate::render::html;
     use std::sync::mpsc::sync_channel;
+    type Cut = (HtmlStep, html::ViewStep);
     let mut r = open(path)?;
     let title = title(&r);
-    let (to_kernel, steps) = sync_channel::<HtmlStep>(IN_FLIGHT);
-    let (to_compact, kernel_cut) = sync_channel::<(HtmlStep, html::ViewStep)>(IN_FLIGHT);
-    let (to_page, cut) = sync_channel::<(HtmlStep, html::ViewStep, html::ViewStep)>(IN_FLIGHT);
+    let (to_kernel, steps) = sync_channel::<Vec<HtmlStep>>(IN_FLIGHT);
+    let (to_compact, kernel_cut) = sync_channel::<Vec<Cut>>(IN_FLIGHT);
+    let (to_page, cut) = sync_channel::<Vec<(Cut, html::ViewStep)>>(IN_FLIGHT);
     std::thread::scope(|scope| {
         let kernel_view = scope.spawn(move || {
             let mut view = html::View::default();
-            for s in steps {
-                let k = view.step(html::kernel_drawing(&s));
-                if to_compact.send((s, k)).is_err() {
+            for batch in steps {
+                let batch = batch
+                    .into_iter()
+                    .map(|s| {
+                        let k = view.step(html::kernel_drawing(&s));
+                        (s, k)
+                    })
+                    .collect();
+                if to_compact.send(batch).is_err() {
                     break;
                 }
             }
         });
         let compact_view = scope.spawn(move || {
             let mut view = html::View::default();
-            for (s, k) in kernel_cut {
-                let c = view.step(html::compact_drawing(&s));
-                if to_page.send((s, c, k)).is_err() {
+            for batch in kernel_cut {
+                let batch = batch
+                    .into_iter()
+                    .map(|s| {
+                        let c = view.step(html::compact_drawing(&s.0));
+                        (s, c)
+                    })
+                    .collect();
+                if to_page.send(batch).is_err() {
                     break;
                 }
             }
         });
+        let (page_title, lang) = (&title, opts.lang);
         let page = scope.spawn(move || {
             let mut page = html::Page::new(kernel);
-            for (s, c, k) in cut {
+            for ((s, k), c) in cut.into_iter().flatten() {
                 page.push(&s, c, k);
             }
-            page
+            // Written out here, while the replay may still be counting.
+            page.finish(lang, page_title)
         });
-        let counted = page_steps(&mut r, path, &title, opts, range, true, &mut |s| {
-            // A closed queue is a drawing thread that panicked: joined below.
-            let _ = to_kernel.send(s);
+        let mut batch = Vec::with_capacity(BATCH);
+        let counted = page_steps(&mut r, path, &title, opts, range, true, &mut |s, last| {
+            batch.push(s);
+            if batch.len() == BATCH || last {
+                // A closed queue is a drawing thread that panicked: joined below.
+                let _ = to_kernel.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
         });
+        if !batch.is_empty() {
+            let _ = to_kernel.send(batch);
+        }
         drop(to_kernel);
         let joined = kernel_view
             .join()
@@ -547,7 +579,7 @@ pub fn html_page(
         let page = joined.unwrap_or_else(|p| std::panic::resume_unwind(p));
         let c = counted?;
         Ok(HtmlPage {
-            page: page.finish(opts.lang, &title),
+            page,
             steps: c.shown,
             qualified: c.qualified,
             first: c.first,
@@ -566,7 +598,8 @@ struct Counted {
 
 /// Replays the trace in `r` and hands `emit` the step of each event of an
 /// HTML page (see [`html_steps`]), at most [`MAX_STEPS`] when no range is
-/// given; the rest are counted. An error, as [`html_steps`] says it, when
+/// given; the rest are counted. `emit` is told when a step is the last
+/// (the cap reached; without a cap the end is known only on return). An error, as [`html_steps`] says it, when
 /// no step qualified. When `lean`, the events after the last step are
 /// read without being applied where the filter can decide from the event
 /// alone (nothing is drawn from them).
@@ -577,7 +610,7 @@ fn page_steps<R: std::io::BufRead>(
     opts: &SceneOptions,
     range: Option<SeqRange>,
     lean: bool,
-    emit: &mut dyn FnMut(HtmlStep),
+    emit: &mut dyn FnMut(HtmlStep, bool),
 ) -> Result<Counted> {
     let mut filter = Filter::steps(opts.pid, opts.collapse_files, range.unwrap_or_default());
     let cap = if range.is_some() {
@@ -594,7 +627,7 @@ fn page_steps<R: std::io::BufRead>(
         if filter.keep(&s) {
             qualified += 1;
             if shown < cap {
-                emit(html_step(r, &s, title.to_string(), opts));
+                emit(html_step(r, &s, title.to_string(), opts), shown + 1 == cap);
                 if shown == 0 {
                     first = seq;
                 }

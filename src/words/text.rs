@@ -102,29 +102,37 @@ pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
 pub fn lay_out(pieces: Vec<(bool, String)>, first: usize, rest: usize, cut: bool) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
+    // `width(&line)`, kept as the line grows (widths add up by character).
+    let mut line_w = 0;
     let mut max = first;
     for (spaced, piece) in pieces {
         let sep = if spaced && !line.is_empty() { " " } else { "" };
-        let fits = width(&line) + sep.len() + width(&piece) <= max;
+        let piece_w = width(&piece);
+        let fits = line_w + sep.len() + piece_w <= max;
         if (line.is_empty() && !cut) || (!line.is_empty() && fits) {
             line.push_str(sep);
             line.push_str(&piece);
+            line_w += sep.len() + piece_w;
             continue;
         }
         if !line.is_empty() {
             lines.push(std::mem::take(&mut line));
+            line_w = 0;
             max = rest;
         }
         if !cut {
             line = piece;
+            line_w = piece_w;
             continue;
         }
         for c in piece.chars() {
-            if width(&line) + char_cols(c) > max {
+            if line_w + char_cols(c) > max {
                 lines.push(std::mem::take(&mut line));
+                line_w = 0;
                 max = rest;
             }
             line.push(c);
+            line_w += char_cols(c);
         }
     }
     if !cut || !line.is_empty() || lines.is_empty() {

@@ -34,6 +34,14 @@ struct Place {
     h: f64,
 }
 
+impl Place {
+    /// Does the box hold the point (within 4 px left or right)?
+    fn holds(&self, x: i64, y: i64) -> bool {
+        let (w, h) = ((self.w * 10.0) as i64, (self.h * 10.0) as i64);
+        x >= self.x - 40 && x <= self.x + w + 40 && y >= self.y && y <= self.y + h
+    }
+}
+
 /// The boxes of one drawing an arrow can be measured from, by key.
 #[derive(Default)]
 pub(super) struct Boxes {
@@ -49,20 +57,26 @@ impl Boxes {
     /// `)">`, an optional newline, `<g class="…" data-(pid|id|pipe)="…"`.
     pub(super) fn of(svg: &str) -> Boxes {
         let mut found: Vec<(String, Option<Place>)> = Vec::new();
-        let mut count: HashMap<String, usize> = HashMap::new();
         for (at, _) in svg.match_indices(PLACE) {
             // Every group the script finds counts, usable or not: a key
             // it sees twice is not used.
             let Some((key, place)) = placed(&svg[at + PLACE.len()..]) else {
                 continue;
             };
-            *count.entry(key.clone()).or_default() += 1;
             found.push((key, place));
         }
+        // The keys seen more than once (sorted, so equal keys are neighbours).
+        let mut keys: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+        keys.sort_unstable();
+        let twice: Vec<String> = keys
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0].to_string())
+            .collect();
         let places = found
             .into_iter()
             .filter_map(|(k, p)| Some((k, p?)))
-            .filter(|(k, _)| count[k] == 1)
+            .filter(|(k, _)| !twice.contains(k))
             .collect();
         Boxes { places }
     }
@@ -71,10 +85,7 @@ impl Boxes {
     fn at(&self, x: i64, y: i64) -> Option<(&str, Place)> {
         self.places
             .iter()
-            .find(|(_, p)| {
-                let (w, h) = ((p.w * 10.0) as i64, (p.h * 10.0) as i64);
-                x >= p.x - 40 && x <= p.x + w + 40 && y >= p.y && y <= p.y + h
-            })
+            .find(|(_, p)| p.holds(x, y))
             .map(|(k, p)| (k.as_str(), *p))
     }
 
@@ -83,7 +94,7 @@ impl Boxes {
     /// read back the same.
     pub(super) fn template(&self, d: &str) -> Option<String> {
         // The numbers, each with its axis (true: x), and the text between.
-        let mut nums: Vec<(i64, bool, std::ops::Range<usize>)> = Vec::new();
+        let mut nums: Vec<(i64, bool, std::ops::Range<usize>)> = Vec::with_capacity(16);
         let (mut cmd, mut pair) = (b'M', 0usize);
         let b = d.as_bytes();
         let mut i = 0;
@@ -147,7 +158,7 @@ impl Boxes {
             };
             out.push('{');
             out.push(sel);
-            out.push_str(&(t - base).to_string());
+            push_int(&mut out, t - base);
             out.push('}');
             prev = range.end;
         }
@@ -305,6 +316,26 @@ pub(super) fn expand(text: &str) -> String {
     out
 }
 
+/// Appends `v` in decimal (what `to_string` writes, without a string of
+/// its own: a drawing has thousands of these).
+fn push_int(out: &mut String, v: i64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut a = v.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (a % 10) as u8;
+        a /= 10;
+        if a == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
+}
+
 /// A number the script reads (`Math.round(Number(s) * 10)`).
 fn read(s: &str) -> i64 {
     (s.parse::<f64>().unwrap_or(0.0) * 10.0).round() as i64
@@ -435,6 +466,15 @@ pub(super) fn written(t: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_offset_is_written_as_to_string_writes_it() {
+        for v in [0, 7, -7, 10, -10, 123_456, i64::MAX, i64::MIN] {
+            let mut out = String::from("x");
+            push_int(&mut out, v);
+            assert_eq!(out, format!("x{v}"));
+        }
+    }
 
     #[test]
     fn numbers_read_back_as_written() {
