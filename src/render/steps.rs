@@ -59,12 +59,7 @@ impl Busiest {
 /// shared by threads counts once). Cheap: it sums the open files'
 /// reference counts instead of listing every holder.
 pub fn pipe_ends_held(model: &Model) -> usize {
-    model
-        .live_pipes()
-        .flat_map(|p| p.files())
-        .filter_map(|f| model.open_file(*f))
-        .map(|f| f.refcount())
-        .sum()
+    model.pipe_end_slots()
 }
 
 /// Can this kind of event change which fds exist? (Others keep the count.)
@@ -82,8 +77,12 @@ fn changes_fds(kind: &EventKind) -> bool {
     )
 }
 
+/// Opens a trace for a drawing: one moment, or a page of steps, never the
+/// whole history, so reaped processes can go ([`Replay::forgetting`]).
 fn open(path: &Path) -> Result<Replay<std::io::BufReader<std::fs::File>>> {
-    Replay::open(path).with_context(|| say(Notice::CannotRead(path.display().to_string())))
+    Ok(Replay::open(path)
+        .with_context(|| say(Notice::CannotRead(path.display().to_string())))?
+        .forgetting())
 }
 
 fn step<R: std::io::BufRead>(r: &mut Replay<R>, path: &Path) -> Result<Option<Step>> {
@@ -277,6 +276,12 @@ impl MomentsScan {
             EventKind::Open { errno: None, .. } if kept => {
                 windows.entry(pid).or_default().last = Some(seq);
             }
+            // A thread that ends has no exec to come: its window goes (a
+            // process's goes with its zombie note, below; a leader's exit
+            // event can come after another thread's exec took its pid).
+            EventKind::Exit { .. } if model.process(pid).is_none() => {
+                windows.remove(&pid);
+            }
             EventKind::Exec { ok: true, .. } => {
                 let w = windows.remove(&pid).unwrap_or_default();
                 if let (true, Some(last)) = (w.dup, w.last) {
@@ -291,6 +296,7 @@ impl MomentsScan {
         for note in &applied.notes {
             match note {
                 crate::model::Note::Zombie { pid, .. } => {
+                    self.windows.remove(pid);
                     let traced_parent = model
                         .process(*pid)
                         .is_some_and(|p| model.tree().parent(p.id).is_some());

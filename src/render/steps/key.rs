@@ -54,6 +54,7 @@ impl KeyFound {
     fn find_every(path: &Path, every: u64) -> Result<KeyFound> {
         let mut r = Replay::open(path)
             .with_context(|| say(Notice::CannotRead(path.display().to_string())))?
+            .forgetting()
             .without_narration();
         let (mut moments, mut busiest) = (MomentsScan::new(false), BusiestScan::default());
         let mut kept: Vec<Checkpoint> = Vec::new();
