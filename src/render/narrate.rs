@@ -88,13 +88,75 @@ impl Before {
 /// What an fd refers to, as a fact: a pipe or FIFO end, or a name (a path,
 /// a socket) that reads the same in every language.
 pub fn file(f: &OpenFile, labels: &Labels) -> File {
+    file_in(&mut Owned, f, labels)
+}
+
+/// Where the texts of facts go: each its own `String` ([`Owned`]), or
+/// anything else that can hold a text written into a `String` and hand
+/// back an `S` for it (the exports keep all the texts of a batch of
+/// events in one buffer, and the facts hold ranges of it).
+pub(crate) trait Texts {
+    /// What a fact holds for a text.
+    type S: Clone;
+    /// Keeps the text `write` writes.
+    fn text(&mut self, write: impl FnOnce(&mut String)) -> Self::S;
+}
+
+/// Texts as `String`s of their own.
+pub(crate) struct Owned;
+
+impl Texts for Owned {
+    type S = String;
+    fn text(&mut self, write: impl FnOnce(&mut String)) -> String {
+        let mut t = String::new();
+        write(&mut t);
+        t
+    }
+}
+
+/// [`file`] with its texts kept in `texts`.
+pub(crate) fn file_in<T: Texts>(texts: &mut T, f: &OpenFile, labels: &Labels) -> File<T::S> {
     match &f.object {
         Object::Pipe { pipe, fifo } => File::Pipe {
-            label: labels.pipe(*pipe),
+            label: texts.text(|o| write_pipe_label(o, labels, *pipe)),
             end: f.pipe_end().unwrap_or(PipeEnd::Unknown),
-            fifo: fifo.as_ref().map(describe::shown),
+            fifo: fifo.as_ref().map(|p| texts.text(|o| write_shown(o, p))),
         },
-        _ => File::Named(describe::open_file(f, labels)),
+        Object::File { path } | Object::Tty { path } | Object::Other { target: path } => {
+            File::Named(texts.text(|o| write_shown(o, path)))
+        }
+        _ => File::Named(texts.text(|o| o.push_str(&describe::open_file(f, labels)))),
+    }
+}
+
+/// [`describe::shown`] written at the end of `out`, printable ASCII (which
+/// it leaves as it is) copied without the lossy UTF-8 walk.
+pub(crate) fn write_shown(out: &mut String, raw: &RawStr) {
+    match printable(raw) {
+        Some(s) => out.push_str(s),
+        None => out.push_str(&describe::shown(raw)),
+    }
+}
+
+/// [`describe::program_name`] written at the end of `out`.
+pub(crate) fn write_program_name(out: &mut String, argv: &[RawStr], path: &RawStr) {
+    let raw = argv.first().unwrap_or(path);
+    match printable(raw) {
+        Some(s) => out.push_str(s.rsplit('/').next().unwrap_or(s)),
+        None => out.push_str(&describe::program_name(argv, path)),
+    }
+}
+
+/// `raw` as a `&str` when it is all printable ASCII (` ` to `~`).
+pub(crate) fn printable(raw: &RawStr) -> Option<&str> {
+    let b = raw.as_bytes();
+    if b.iter().all(|c| (b' '..=b'~').contains(c)) {
+        // SAFETY: every byte is ASCII (below 0x80), and ASCII is UTF-8.
+        // (`from_utf8` would read the bytes a second time, for every path
+        // and name of a trace.)
+        Some(unsafe { std::str::from_utf8_unchecked(b) })
+    } else {
+        None
     }
 }
 
@@ -107,6 +169,17 @@ pub fn open_file(lang: Lang, f: &OpenFile, labels: &Labels) -> String {
 /// What `fd` of `pid` refers to now, if open.
 fn fd_file(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> Option<File> {
     model.fd(pid, fd).map(|v| file(v.file, labels))
+}
+
+/// What `fd` of `pid` refers to now, if open, its texts kept in `texts`.
+pub(crate) fn fd_file_in<T: Texts>(
+    texts: &mut T,
+    model: &Model,
+    pid: Pid,
+    fd: i32,
+    labels: &Labels,
+) -> Option<File<T::S>> {
+    model.fd(pid, fd).map(|v| file_in(texts, v.file, labels))
 }
 
 /// Text of an exit status: `exit 0`, `killed by SIGPIPE` (English, as in
@@ -141,13 +214,9 @@ fn write_argv(out: &mut String, argv: &[RawStr]) {
 /// [`RawStr::write_quoted`], with printable ASCII that needs no escape
 /// (most paths and words) copied as it is.
 fn quoted(out: &mut String, raw: &RawStr) {
-    let b = raw.as_bytes();
-    match std::str::from_utf8(b) {
-        Ok(s)
-            if b.iter()
-                .all(|&c| (b' '..=b'~').contains(&c) && c != b'"' && c != b'\\' && c != b'\'') =>
-        {
-            put!(out; '"', s, '"');
+    match printable(raw) {
+        Some(s) if !s.bytes().any(|c| matches!(c, b'"' | b'\\' | b'\'')) => {
+            put!(out; '"', s, '"')
         }
         _ => {
             let _ = raw.write_quoted(out);
@@ -502,8 +571,15 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
     }
 }
 
-fn pipe_of(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> File {
-    fd_file(model, pid, fd, labels).unwrap_or_else(|| File::Named("?".into()))
+fn pipe_of<T: Texts>(
+    texts: &mut T,
+    model: &Model,
+    pid: Pid,
+    fd: i32,
+    labels: &Labels,
+) -> File<T::S> {
+    fd_file_in(texts, model, pid, fd, labels)
+        .unwrap_or_else(|| File::Named(texts.text(|o| o.push('?'))))
 }
 
 /// One plain sentence saying what the event changed, in `lang`, or `None`
@@ -540,6 +616,29 @@ pub(crate) fn facts_into(
     model: &Model,
     ev: &Event,
     before: &Before,
+    applied: &Applied,
+    labels: &Labels,
+) {
+    facts_in(
+        parts,
+        &mut Owned,
+        model,
+        ev,
+        before.replaced.as_ref(),
+        applied,
+        labels,
+    );
+}
+
+/// [`facts_into`] with the facts' texts kept in `texts`; `replaced` is
+/// what the fd the event closes or overwrites referred to
+/// ([`Before::replaced`]).
+pub(crate) fn facts_in<T: Texts>(
+    parts: &mut Vec<Said<T::S>>,
+    texts: &mut T,
+    model: &Model,
+    ev: &Event,
+    replaced: Option<&File<T::S>>,
     applied: &Applied,
     labels: &Labels,
 ) {
@@ -592,7 +691,7 @@ pub(crate) fn facts_into(
             ..
         } => parts.push(Said::Runs {
             pid,
-            program: describe::program_name(argv, path),
+            program: texts.text(|o| write_program_name(o, argv, path)),
         }),
         EventKind::Exec {
             ok: false, errno, ..
@@ -600,7 +699,7 @@ pub(crate) fn facts_into(
             pid,
             errno: errno
                 .as_deref()
-                .map(|e| crate::words::text::visible(e).into_owned()),
+                .map(|e| texts.text(|o| o.push_str(&crate::words::text::visible(e)))),
         }),
         EventKind::Pipe {
             read_fd,
@@ -608,7 +707,7 @@ pub(crate) fn facts_into(
             pipe_id,
             ..
         } => parts.push(Said::PipeMade {
-            pipe: labels.pipe(*pipe_id),
+            pipe: texts.text(|o| write_pipe_label(o, labels, *pipe_id)),
             read_fd: *read_fd,
             write_fd: *write_fd,
         }),
@@ -624,8 +723,8 @@ pub(crate) fn facts_into(
                 parts.push(Said::Duped {
                     fd: *new_fd,
                     old_fd: *old_fd,
-                    what: pipe_of(model, pid, *new_fd, labels),
-                    replaced: before.replaced.clone(),
+                    what: pipe_of(texts, model, pid, *new_fd, labels),
+                    replaced: replaced.cloned(),
                 });
             }
         }
@@ -634,9 +733,9 @@ pub(crate) fn facts_into(
         }
         | EventKind::NewFd { fd, .. } => parts.push(Said::Refers {
             fd: *fd,
-            what: pipe_of(model, pid, *fd, labels),
+            what: pipe_of(texts, model, pid, *fd, labels),
         }),
-        EventKind::Close { fd } => parts.push(match &before.replaced {
+        EventKind::Close { fd } => parts.push(match replaced {
             Some(what) => Said::Closed {
                 fd: *fd,
                 what: what.clone(),
@@ -731,7 +830,7 @@ pub(crate) fn facts_into(
         } else {
             Said::SigchldSet {
                 pid,
-                action: action.clone(),
+                action: texts.text(|o| o.push_str(action)),
             }
         }),
         EventKind::Exit { status: s, .. } => parts.push(Said::Ends { pid, status: *s }),
@@ -739,8 +838,8 @@ pub(crate) fn facts_into(
             if let Some(p) = model.tree().process_of_task(pid) {
                 parts.push(Said::Renames {
                     pid,
-                    program: describe::process_name(model, p),
-                    name: crate::words::text::visible(&name.lossy()).into_owned(),
+                    program: texts.text(|o| o.push_str(&describe::process_name(model, p))),
+                    name: texts.text(|o| o.push_str(&crate::words::text::visible(&name.lossy()))),
                     thread: p.pid != pid,
                 })
             }
@@ -750,10 +849,10 @@ pub(crate) fn facts_into(
     for n in &applied.notes {
         match n {
             Note::PipeEof { pipe, readers, .. } if *readers > 0 => parts.push(Said::Eof {
-                pipe: labels.pipe(*pipe),
+                pipe: texts.text(|o| write_pipe_label(o, labels, *pipe)),
             }),
             Note::PipeBroken { pipe, writers, .. } if *writers > 0 => parts.push(Said::Broken {
-                pipe: labels.pipe(*pipe),
+                pipe: texts.text(|o| write_pipe_label(o, labels, *pipe)),
             }),
             Note::Zombie { pid, .. }
                 if model

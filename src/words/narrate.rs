@@ -535,6 +535,33 @@ pub fn write_sentence<S: AsRef<str>>(out: &mut String, lang: Lang, facts: &[Said
     }
 }
 
+/// [`write_sentence`] of facts whose texts are kept elsewhere: `text`
+/// gives each.
+pub fn write_sentence_in<'a, S>(
+    out: &mut String,
+    lang: Lang,
+    facts: &'a [Said<S>],
+    text: impl Fn(&'a S) -> &'a str + Copy,
+) {
+    for (i, s) in facts.iter().enumerate() {
+        let s = s.map(text);
+        match lang {
+            Lang::En => {
+                if i > 0 {
+                    out.push_str(en::SEP);
+                }
+                en::write_said(out, &s);
+            }
+            Lang::Zh => {
+                if i > 0 {
+                    out.push_str(zh::SEP);
+                }
+                zh::write_said(out, &s);
+            }
+        }
+    }
+}
+
 /// [`file()`] written at the end of `out`.
 pub fn write_file<S: AsRef<str>>(out: &mut String, lang: Lang, f: &File<S>) {
     match lang {

@@ -120,8 +120,6 @@ pub(crate) use put;
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn integers_are_written_as_display_writes_them() {
         let mut values: Vec<i64> = (-1000..1000).collect();
