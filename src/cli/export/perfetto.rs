@@ -3,12 +3,13 @@
 //!
 //! 1. the reader's thread parses the trace ([`super::open`] reads ahead);
 //! 2. a model thread replays the events (the model just before and after
-//!    each), shows each to the [`Planner`] and takes what the model says
-//!    about it (its process; for an instant, the sentence's facts, the
-//!    pipe, the fd replaced), as export -f json's model thread does;
-//! 3. this thread words the instants' args (the call, the sentence, the
-//!    pipe names, the fields, as JSON: a [`Batch`]) and writes the
-//!    batches' elements to a [`Spool`], an unnamed temporary file.
+//!    each, the events lent by the reader), shows each to the [`Planner`]
+//!    and takes what the model says about it into a [`Batch`] (its
+//!    process; for an instant, the call, the sentence's facts, the pipe,
+//!    the fd replaced and the fields), as export -f json's model thread
+//!    does;
+//! 3. this thread words, escapes and writes the batches' elements to a
+//!    [`Spool`], an unnamed temporary file.
 //!
 //! The document's metadata comes first and names each process by its last
 //! program, and each slice is written at the event that starts it with its

@@ -13,7 +13,7 @@ use crate::words::Lang;
 use std::io::{self, Write};
 
 /// Events with what the model said about them that their elements need
-/// ([`Looks`]: the process, and for an instant the call, the sentence's
+/// (`json_stream::Looks`: the process, and for an instant the call, the sentence's
 /// facts, the pipe, the fd replaced and the fields), filled where the
 /// model is and written elsewhere (possibly on another thread).
 #[derive(Debug, Default)]
@@ -198,7 +198,7 @@ pub(super) fn head(b: &mut Vec<u8>, ph: &str, name: &str, cat: &str, pid: Pid, t
 /// [`super::PerfettoExport::unspool`] writes the document from them. Each
 /// element is recorded as its event's seq (8 bytes, little-endian), its
 /// length (4 bytes) and its bytes; they are gathered into blocks of
-/// [`SPOOL_BLOCK`] bytes before they are written.
+/// a MiB before they are written.
 pub struct Spool<W: Write> {
     out: W,
     buf: Vec<u8>,
