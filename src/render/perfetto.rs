@@ -80,12 +80,13 @@ pub use batch::{instant, Batch, Spool};
 use super::describe;
 use super::json::Seen;
 use super::narrate;
-use crate::model::{Model, Moment, Origin, Process};
+use crate::model::{Model, Moment, Origin, ProcId, Process};
 use crate::trace::{DupVia, Event, EventKind, ForkFlavor, Header, KillVia, Pid, RawStr, WaitVia};
 use crate::words::Lang;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::io::{self, Write};
 
 /// Microseconds for `ts`/`dur`: the f64 nearest above `ns / 1000` whose
@@ -234,49 +235,33 @@ impl Planner {
         }
     }
 
-    /// Makes the plan from what was seen and the model after the last event.
-    pub fn finish(self, model: &Model) -> Plan {
+    /// Makes the plan from what was seen and the model after the last
+    /// event, which the plan keeps to draw the slices from.
+    pub fn finish(self, model: Model) -> Plan {
         let Some(last) = self.last else {
             return Plan::default();
         };
-        let mut slices = Slices::default();
-        let mut run = Vec::new();
-        let tree = model.tree();
-        for p in tree.iter() {
-            program_slices(model, p, last, &mut run);
-            for s in run.drain(..) {
-                slices.push(&s);
-            }
-            if let Some(z) = zombie_slice(model, p, last) {
-                slices.push(&z);
-            }
+        // Each slice is numbered in the order the slices are listed (each
+        // process's, then each thread's): at one event, slices keep that order.
+        let mut sources = Vec::new();
+        let mut number = 0;
+        for p in model.tree().iter() {
+            let execs = p.exec_chain().map(|e| e.at.seq);
+            let zombie = p.zombie_span().map(|(exit, _)| exit.seq);
+            let first = execs.chain(zombie).fold(p.born.seq, u64::min);
+            sources.push((first, number, Source::Process(p.id)));
+            number += 1 + p.exec_chain().count() + usize::from(zombie.is_some());
         }
-        for t in &self.threads {
-            let (end, ended_by) = match t.end {
-                Some((at, ThreadEnd::Exit)) => (at, "exit"),
-                Some((at, ThreadEnd::Exec)) => (at, "exec in another thread"),
-                None => (last, "end of trace"),
-            };
-            slices.push(&Slice {
-                start: t.start,
-                end_ns: end.ts_ns,
-                pid: t.pid,
-                tid: t.tid,
-                name: "thread".into(),
-                cat: "thread",
-                args: SliceArgs {
-                    from_seq: Some(t.start.seq),
-                    until_seq: t.end.map(|(at, _)| at.seq),
-                    ended_by: Some(ended_by.into()),
-                    ..SliceArgs::default()
-                },
-            });
+        for (i, t) in self.threads.iter().enumerate() {
+            sources.push((t.start.seq, number, Source::Thread(i)));
+            number += 1;
         }
-        // Stable: at one event, a process's slices keep their order.
-        slices.index.sort_by_key(|&(seq, _, _)| seq);
+        sources.sort_by_key(|&(seq, _, _)| seq);
         Plan {
-            metadata: metadata(model, &self.threads),
-            slices,
+            metadata: metadata(&model, &self.threads),
+            model,
+            threads: self.threads,
+            sources,
             last: Some(last),
         }
     }
@@ -462,72 +447,73 @@ fn metadata(model: &Model, threads: &[Thread]) -> Vec<Track> {
     tracks
 }
 
-/// Every slice, written out already (its end is known), in the order of
-/// the events that start them.
-#[derive(Clone, Debug, Default)]
-struct Slices {
-    /// The slices' JSON, one after the other.
-    text: Vec<u8>,
-    /// (seq of the event that starts it, start, end in `text`).
-    index: Vec<(u64, usize, usize)>,
+/// Where slices come from: a process's (its programs, then its time as a
+/// zombie) or a thread's.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    Process(ProcId),
+    Thread(usize),
 }
 
-impl Slices {
-    /// Writes `s` (an `X` event) into the text.
-    fn push(&mut self, s: &Slice) {
-        let start = self.text.len();
-        let b = &mut self.text;
-        b.extend_from_slice(b"{\"ph\":\"X\",\"name\":");
-        out::str(b, &s.name);
-        b.extend_from_slice(b",\"cat\":");
-        out::str(b, s.cat);
-        b.extend_from_slice(b",\"pid\":");
-        out::i64(b, s.pid.into());
-        b.extend_from_slice(b",\"tid\":");
-        out::i64(b, s.tid.into());
-        b.extend_from_slice(b",\"ts\":");
-        out::f64(b, micros(s.start.ts_ns));
-        b.extend_from_slice(b",\"dur\":");
-        out::f64(b, micros(s.end_ns.saturating_sub(s.start.ts_ns)));
-        b.extend_from_slice(b",\"args\":{");
-        let a = &s.args;
-        let text = |b: &mut Vec<u8>, k: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                out::key(b, k);
-                out::str(b, v);
-            }
-        };
-        let int = |b: &mut Vec<u8>, k: &str, v: Option<i64>| {
-            if let Some(v) = v {
-                out::key(b, k);
-                out::i64(b, v);
-            }
-        };
-        let uint = |b: &mut Vec<u8>, k: &str, v: Option<u64>| {
-            if let Some(v) = v {
-                out::key(b, k);
-                out::u64(b, v);
-            }
-        };
-        text(b, "command", &a.command);
-        text(b, "path", &a.path);
-        uint(b, "from_seq", a.from_seq);
-        uint(b, "until_seq", a.until_seq);
-        int(b, "parent", a.parent.map(i64::from));
-        text(b, "ended_by", &a.ended_by);
-        text(b, "status", &a.status);
-        text(b, "reaped", &a.reaped);
-        int(b, "reaped_by", a.reaped_by.map(i64::from));
-        b.extend_from_slice(b"}}");
-        self.index.push((s.start.seq, start, self.text.len()));
-    }
+/// Appends `s` (an `X` event) to `b`.
+fn write_slice(b: &mut Vec<u8>, s: &Slice) {
+    b.extend_from_slice(b"{\"ph\":\"X\",\"name\":");
+    out::str(b, &s.name);
+    b.extend_from_slice(b",\"cat\":");
+    out::str(b, s.cat);
+    b.extend_from_slice(b",\"pid\":");
+    out::i64(b, s.pid.into());
+    b.extend_from_slice(b",\"tid\":");
+    out::i64(b, s.tid.into());
+    b.extend_from_slice(b",\"ts\":");
+    out::f64(b, micros(s.start.ts_ns));
+    b.extend_from_slice(b",\"dur\":");
+    out::f64(b, micros(s.end_ns.saturating_sub(s.start.ts_ns)));
+    b.extend_from_slice(b",\"args\":{");
+    let a = &s.args;
+    let text = |b: &mut Vec<u8>, k: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            out::key(b, k);
+            out::str(b, v);
+        }
+    };
+    let int = |b: &mut Vec<u8>, k: &str, v: Option<i64>| {
+        if let Some(v) = v {
+            out::key(b, k);
+            out::i64(b, v);
+        }
+    };
+    let uint = |b: &mut Vec<u8>, k: &str, v: Option<u64>| {
+        if let Some(v) = v {
+            out::key(b, k);
+            out::u64(b, v);
+        }
+    };
+    text(b, "command", &a.command);
+    text(b, "path", &a.path);
+    uint(b, "from_seq", a.from_seq);
+    uint(b, "until_seq", a.until_seq);
+    int(b, "parent", a.parent.map(i64::from));
+    text(b, "ended_by", &a.ended_by);
+    text(b, "status", &a.status);
+    text(b, "reaped", &a.reaped);
+    int(b, "reaped_by", a.reaped_by.map(i64::from));
+    b.extend_from_slice(b"}}");
 }
 
-/// What the first pass learned: every slice with its end, and the metadata.
+/// What the first pass learned: the metadata, and where each slice comes
+/// from. The slices are drawn from the final model when the first event
+/// of their process or thread goes by ([`PerfettoExport`] keeps them until
+/// their own event), so memory holds the slices of the processes alive in
+/// the document, not all of them.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
     metadata: Vec<Track>,
-    slices: Slices,
+    /// The model after the last event.
+    model: Model,
+    threads: Vec<Thread>,
+    /// (seq of the first slice, number of the first slice, source), by seq.
+    sources: Vec<(u64, usize, Source)>,
     last: Option<Moment>,
 }
 
@@ -549,7 +535,11 @@ pub struct PerfettoExport<W: Write> {
     /// What is written but not yet handed to `out`.
     buf: Vec<u8>,
     plan: Plan,
+    /// The next of the plan's sources to draw.
     next: usize,
+    /// Slices drawn and not written yet: (seq of the event that starts
+    /// them, number, JSON), the next one first.
+    pending: BinaryHeap<Reverse<(u64, usize, Vec<u8>)>>,
     written: u64,
     other: OtherData,
     /// The language of the instants' words.
@@ -582,6 +572,7 @@ impl<W: Write> PerfettoExport<W> {
             buf: Vec::with_capacity(CHUNK * 2),
             plan,
             next: 0,
+            pending: BinaryHeap::new(),
             written: 0,
             other,
             lang,
@@ -652,17 +643,80 @@ impl<W: Write> PerfettoExport<W> {
 
     /// Writes the slices that start at or before event `seq`.
     fn slices_until(&mut self, seq: u64) -> io::Result<()> {
-        while let Some(&(at, start, end)) = self.plan.slices.index.get(self.next) {
-            if at > seq {
+        // Every slice starting by `seq` comes from a source whose first
+        // slice starts by `seq`: draw those, then write in (seq, number) order.
+        while let Some(&(first, number, source)) = self.plan.sources.get(self.next) {
+            if first > seq {
                 break;
             }
             self.next += 1;
+            self.draw(number, source);
+        }
+        while let Some(Reverse((at, _, _))) = self.pending.peek() {
+            if *at > seq {
+                break;
+            }
+            let Some(Reverse((_, _, text))) = self.pending.pop() else {
+                break;
+            };
             self.begin();
-            self.buf
-                .extend_from_slice(&self.plan.slices.text[start..end]);
+            self.buf.extend_from_slice(&text);
             self.spill()?;
         }
         Ok(())
+    }
+
+    /// Draws the slices of `source`, numbered from `number`, into `pending`.
+    fn draw(&mut self, number: usize, source: Source) {
+        let Some(last) = self.plan.last else {
+            return;
+        };
+        let mut keep = |n: usize, s: &Slice| {
+            let mut text = Vec::with_capacity(256);
+            write_slice(&mut text, s);
+            self.pending.push(Reverse((s.start.seq, number + n, text)));
+        };
+        match source {
+            Source::Process(id) => {
+                let model = &self.plan.model;
+                let Some(p) = model.tree().by_id(id) else {
+                    return;
+                };
+                let mut run = Vec::new();
+                program_slices(model, p, last, &mut run);
+                for (n, s) in run.iter().enumerate() {
+                    keep(n, s);
+                }
+                if let Some(z) = zombie_slice(model, p, last) {
+                    keep(run.len(), &z);
+                }
+            }
+            Source::Thread(i) => {
+                let t = &self.plan.threads[i];
+                let (end, ended_by) = match t.end {
+                    Some((at, ThreadEnd::Exit)) => (at, "exit"),
+                    Some((at, ThreadEnd::Exec)) => (at, "exec in another thread"),
+                    None => (last, "end of trace"),
+                };
+                keep(
+                    0,
+                    &Slice {
+                        start: t.start,
+                        end_ns: end.ts_ns,
+                        pid: t.pid,
+                        tid: t.tid,
+                        name: "thread".into(),
+                        cat: "thread",
+                        args: SliceArgs {
+                            from_seq: Some(t.start.seq),
+                            until_seq: t.end.map(|(at, _)| at.seq),
+                            ended_by: Some(ended_by.into()),
+                            ..SliceArgs::default()
+                        },
+                    },
+                );
+            }
+        }
     }
 
     /// Writes what one event adds: the slices it starts, a fork's arrow, or an instant.
@@ -872,7 +926,7 @@ mod tests {
     fn document(events: &[Event]) -> Vec<Value> {
         let mut planner = Planner::new();
         let model = replay_events(events, |s| planner.observe(s));
-        let plan = planner.finish(&model);
+        let plan = planner.finish(model);
         let mut out =
             PerfettoExport::new(Vec::new(), &header(events[0].pid), plan, Lang::En).unwrap();
         replay_events(events, |s| out.event(s).unwrap());
@@ -906,7 +960,7 @@ mod tests {
             }
             batches.last_mut().unwrap().push(s);
         });
-        let plan = planner.finish(&model);
+        let plan = planner.finish(model);
         let head = header(events[0].pid);
         let mut direct = PerfettoExport::new(Vec::new(), &head, plan.clone(), Lang::En).unwrap();
         let mut spool = Spool::new(Vec::new(), Lang::En);

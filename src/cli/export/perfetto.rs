@@ -68,7 +68,7 @@ pub(super) fn export<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
                     batch.push_applied(now.event, now.model, now.labels, now.applied, now.before);
                 planner.observe_event(now.event, tgid);
             });
-            (planner.finish(&model), reader)
+            (planner.finish(model), reader)
         });
         for batch in looked.iter() {
             let mut batch = batch.with_context(|| {
