@@ -8,7 +8,7 @@ use super::{ExportArgs, ExportFormat};
 use crate::model::labels::Labels;
 use crate::model::Model;
 use crate::render::json::{JsonExport, Prior, Seen};
-use crate::render::json_stream::{JsonStream, Looks};
+use crate::render::json_stream::{Before, JsonStream, Looks, Take};
 use crate::trace::{Event, Header, TraceError, TraceReader};
 use crate::words::diagram::{notice, Notice};
 use crate::words::Lang;
@@ -88,30 +88,40 @@ pub fn export_json_reference<W: Write>(trace: &Path, lang: Lang, out: W) -> Resu
 
 /// The JSON export on three threads joined by bounded channels: the
 /// reader's thread parses the trace ([`TraceReader::open`] reads ahead), a
-/// model thread replays the events and takes what the model says about each
-/// ([`Looks`]: the process, the program, the sentence's facts, the pipe, the
-/// fd replaced), and this thread words, escapes and writes the elements (it
-/// names pipes as the model thread does, from the events, with its own
-/// [`Labels`]). The model thread hands over [`BATCH`] events at a time, at
-/// most [`IN_FLIGHT`] batches ahead, so memory stays bounded whatever the
-/// trace's length. The bytes, warnings and errors are what one thread doing
-/// the same in order gives: the elements of the events before a read error
-/// are written, in blocks of [`crate::render::json_stream::BLOCK`], before
-/// the error is returned.
+/// model thread replays the events (lent by the reader, which frees them
+/// where it made them) and takes what the model says about each, with the
+/// event's call and fields ([`Looks`]: the process, the program, the
+/// sentence's facts, the pipe, the fd replaced), and this thread words,
+/// escapes and writes the elements. The model thread hands over [`BATCH`]
+/// events at a time, at most [`IN_FLIGHT`] batches ahead, so memory stays
+/// bounded whatever the trace's length. The bytes, warnings and errors are
+/// what one thread doing the same in order gives: the elements of the
+/// events before a read error are written, in blocks of
+/// [`crate::render::json_stream::BLOCK`], before the error is returned.
 fn export_json<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
     let reader = open(trace, lang)?;
     let mut doc = JsonStream::new(out);
-    let mut labels = Labels::default();
-    let mut text = String::new();
+    let mut words = String::new();
     std::thread::scope(|s| -> Result<()> {
-        let (batches, looked) = mpsc::sync_channel::<Result<Looked, TraceError>>(IN_FLIGHT);
-        let (recycle, empties) = mpsc::sync_channel::<Looked>(IN_FLIGHT + 2);
+        let (batches, looked) = mpsc::sync_channel::<Result<Looks, TraceError>>(IN_FLIGHT);
+        let (recycle, empties) = mpsc::sync_channel::<Looks>(IN_FLIGHT + 2);
         // Owned here, so that an early return (a closed stdout) drops it and
         // the model thread's next send fails, before the scope waits for it.
         let looked = looked;
+        let take = Take {
+            program: true,
+            words: true,
+        };
         let modeler = s.spawn(move || {
-            look_at(reader, lang, &batches, &empties, |looks, seen| {
-                looks.push(seen)
+            look_at(reader, &batches, &empties, |looks: &mut Looks, now| {
+                looks.push(
+                    now.event,
+                    now.model,
+                    now.labels,
+                    now.applied,
+                    now.before,
+                    take,
+                );
             })
             .0
         });
@@ -119,16 +129,10 @@ fn export_json<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
             let mut batch = batch.with_context(|| {
                 notice(lang, &Notice::CannotReplay(trace.display().to_string()))
             })?;
-            for (i, ev) in batch.events.iter().enumerate() {
-                labels.observe(ev);
-                doc.write_with(|buf, first| {
-                    batch
-                        .looks
-                        .write(i, buf, &mut text, ev, &labels, lang, first)
-                })?;
+            for i in 0..batch.len() {
+                doc.write_with(|buf, first| batch.write(i, buf, &mut words, lang, first))?;
             }
-            batch.events.clear();
-            batch.looks.clear();
+            batch.clear();
             // Back to the model thread, to be filled again.
             let _ = recycle.try_send(batch);
         }
@@ -143,42 +147,62 @@ fn export_json<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
     Ok(doc.finish()?)
 }
 
-/// A batch of events with what the model said about them.
-#[derive(Default)]
-struct Looked {
-    events: Vec<Event>,
-    looks: Looks,
+/// A batch of events as the model thread fills it: what the model said
+/// about them ([`Looks`]), and whatever else a writer keeps of each.
+pub(crate) trait Batch: Send {
+    /// An empty batch.
+    fn empty() -> Self;
+    /// What the model said about its events.
+    fn looks(&mut self) -> &mut Looks;
+    /// How many events it holds.
+    fn len(&self) -> usize;
 }
 
-/// The JSON export's model thread: replays every event of `reader` and
-/// sends them in batches of [`BATCH`], with what the model said about each,
-/// to `batches` (reusing the emptied batches that come back on `empties`);
-/// a read error is sent after the events before it, and ends the replay.
-/// Stops early when the receiver is gone (the export stopped). `look`
-/// takes what the model says about each event. Hands back the reader, for
-/// its warnings, and the model after the last event replayed.
-fn look_at(
+impl Batch for Looks {
+    fn empty() -> Self {
+        Looks::default()
+    }
+    fn looks(&mut self) -> &mut Looks {
+        self
+    }
+    fn len(&self) -> usize {
+        Looks::len(self)
+    }
+}
+
+/// One event as the model thread sees it: applied to `model` (which said
+/// `applied`), with what [`Looks::before`] read before; `labels` have seen it.
+pub(crate) struct Now<'a> {
+    event: &'a Event,
+    model: &'a Model,
+    labels: &'a Labels,
+    applied: &'a crate::model::Applied,
+    before: Before,
+}
+
+/// The exports' model thread: replays every event of `reader` and sends
+/// them in batches of [`BATCH`], with what `look` took of each, to
+/// `batches` (reusing the emptied batches that come back on `empties`); a
+/// read error is sent after the events before it, and ends the replay.
+/// Stops early when the receiver is gone (the export stopped). Hands back
+/// the reader, for its warnings, and the model after the last event
+/// replayed.
+fn look_at<B: Batch>(
     mut reader: TraceReader<BufReader<File>>,
-    lang: Lang,
-    batches: &mpsc::SyncSender<Result<Looked, TraceError>>,
-    empties: &mpsc::Receiver<Looked>,
-    mut look: impl FnMut(&mut Looks, &Seen),
+    batches: &mpsc::SyncSender<Result<B, TraceError>>,
+    empties: &mpsc::Receiver<B>,
+    mut look: impl FnMut(&mut B, Now),
 ) -> (TraceReader<BufReader<File>>, Model) {
     let mut model = Model::new();
     let mut labels = Labels::default();
-    let fresh = || {
-        empties.try_recv().unwrap_or_else(|_| Looked {
-            events: Vec::with_capacity(BATCH),
-            looks: Looks::default(),
-        })
-    };
+    let fresh = || empties.try_recv().unwrap_or_else(|_| B::empty());
     let mut batch = fresh();
     loop {
         let ev = match reader.next_ref() {
             Ok(Some(ev)) => ev,
             Ok(None) => break,
             Err(e) => {
-                if !batch.events.is_empty() && batches.send(Ok(batch)).is_err() {
+                if batch.len() > 0 && batches.send(Ok(batch)).is_err() {
                     return (reader, model);
                 }
                 let _ = batches.send(Err(e));
@@ -186,31 +210,26 @@ fn look_at(
             }
         };
         labels.observe(ev);
-        let mut prior = Prior::capture(&model, ev, &labels);
+        let before = batch.looks().before(&model, ev, &labels);
         let applied = model.apply(ev);
         look(
-            &mut batch.looks,
-            &Seen {
+            &mut batch,
+            Now {
                 event: ev,
-                prior: &prior,
-                applied: &applied,
                 model: &model,
                 labels: &labels,
-                lang,
+                applied: &applied,
+                before,
             },
         );
-        batch.looks.set_replaced(prior.before.replaced.take());
-        if let Some(ev) = reader.take_current() {
-            batch.events.push(ev);
-        }
-        if batch.events.len() == BATCH {
+        if batch.len() == BATCH {
             let full = std::mem::replace(&mut batch, fresh());
             if batches.send(Ok(full)).is_err() {
                 return (reader, model);
             }
         }
     }
-    if !batch.events.is_empty() {
+    if batch.len() > 0 {
         let _ = batches.send(Ok(batch));
     }
     (reader, model)

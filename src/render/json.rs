@@ -59,38 +59,86 @@ pub struct Prior {
 impl Prior {
     /// Reads `model` (not yet changed by `ev`).
     pub fn capture(model: &Model, ev: &Event, labels: &Labels) -> Prior {
-        let fd = match ev.kind {
-            EventKind::Dup {
-                old_fd,
-                new_fd,
-                errno: None,
-                ..
-            } if old_fd != new_fd => Some(new_fd),
-            EventKind::Close { fd } => Some(fd),
-            _ => None,
-        };
-        let tree = model.tree();
-        let process = tree
-            .process_of_task(ev.pid)
-            .or_else(|| match ev.kind {
-                EventKind::Exec {
-                    former_tid: Some(t),
-                    ..
-                } => tree.process_of_task(t),
-                _ => None,
-            })
-            .or_else(|| model.process(ev.pid))
-            .map(|p| p.id);
         Prior {
             before: Before::for_words(model, ev, labels),
-            closed_pipe: fd.and_then(|fd| pipe_of(model, ev.pid, fd)),
-            process,
+            closed_pipe: replaced_fd(ev).and_then(|fd| pipe_of(model, ev.pid, fd)),
+            process: process_before(model, ev),
         }
     }
 }
 
+/// The fd `ev` closes or overwrites, if any.
+pub(crate) fn replaced_fd(ev: &Event) -> Option<i32> {
+    match ev.kind {
+        EventKind::Dup {
+            old_fd,
+            new_fd,
+            errno: None,
+            ..
+        } if old_fd != new_fd => Some(new_fd),
+        EventKind::Close { fd } => Some(fd),
+        _ => None,
+    }
+}
+
+/// The process the acting task of `ev` belongs to, read from `model`
+/// before `ev` is applied ([`Prior::process`]).
+pub(crate) fn process_before(model: &Model, ev: &Event) -> Option<ProcId> {
+    let tree = model.tree();
+    tree.process_of_task(ev.pid)
+        .or_else(|| match ev.kind {
+            EventKind::Exec {
+                former_tid: Some(t),
+                ..
+            } => tree.process_of_task(t),
+            _ => None,
+        })
+        .or_else(|| model.process(ev.pid))
+        .map(|p| p.id)
+}
+
+/// The process of `ev`'s task once `ev` is applied to `model`, from what
+/// [`process_before`] found ([`Seen::process`]).
+pub(crate) fn process_after<'a>(
+    model: &'a Model,
+    ev: &Event,
+    before: Option<ProcId>,
+) -> Option<&'a Process> {
+    let tree = model.tree();
+    match before {
+        Some(id) => tree.by_id(id),
+        None => tree
+            .process_of_task(ev.pid)
+            .or_else(|| model.process(ev.pid)),
+    }
+}
+
+/// The pipe `ev` concerns (see the module doc), by inode, read from `model`
+/// once `ev` is applied; `closed_pipe` is [`Prior::closed_pipe`].
+pub(crate) fn pipe_concerned(
+    model: &Model,
+    ev: &Event,
+    closed_pipe: Option<PipeId>,
+) -> Option<PipeId> {
+    match &ev.kind {
+        EventKind::Pipe { pipe_id, .. } => Some(*pipe_id),
+        EventKind::Open {
+            target: Some(t),
+            errno: None,
+            ..
+        } => crate::trace::parse_bracket_inode(t.as_bytes(), b"pipe:["),
+        EventKind::Dup {
+            new_fd,
+            errno: None,
+            ..
+        } => pipe_of(model, ev.pid, *new_fd).or(closed_pipe),
+        EventKind::Close { .. } => closed_pipe,
+        _ => None,
+    }
+}
+
 /// The pipe `fd` of task or process `pid` is an end of, if it is open and a pipe.
-fn pipe_of(model: &Model, pid: Pid, fd: i32) -> Option<PipeId> {
+pub(crate) fn pipe_of(model: &Model, pid: Pid, fd: i32) -> Option<PipeId> {
     match model.fd(pid, fd)?.file.object {
         Object::Pipe { pipe, .. } => Some(pipe),
         _ => None,
@@ -117,13 +165,7 @@ pub struct Seen<'a> {
 impl<'a> Seen<'a> {
     /// The process the acting task belongs (or belonged) to.
     pub fn process(&self) -> Option<&'a Process> {
-        let tree = self.model.tree();
-        match self.prior.process {
-            Some(id) => tree.by_id(id),
-            None => tree
-                .process_of_task(self.event.pid)
-                .or_else(|| self.model.process(self.event.pid)),
-        }
+        process_after(self.model, self.event, self.prior.process)
     }
 
     /// Its pid (the thread-group id); the task's own id when it is unknown.
@@ -140,22 +182,7 @@ impl<'a> Seen<'a> {
 
     /// The pipe the event concerns (see the module doc), by inode.
     pub fn pipe(&self) -> Option<PipeId> {
-        let ev = self.event;
-        match &ev.kind {
-            EventKind::Pipe { pipe_id, .. } => Some(*pipe_id),
-            EventKind::Open {
-                target: Some(t),
-                errno: None,
-                ..
-            } => crate::trace::parse_bracket_inode(t.as_bytes(), b"pipe:["),
-            EventKind::Dup {
-                new_fd,
-                errno: None,
-                ..
-            } => pipe_of(self.model, ev.pid, *new_fd).or(self.prior.closed_pipe),
-            EventKind::Close { .. } => self.prior.closed_pipe,
-            _ => None,
-        }
+        pipe_concerned(self.model, self.event, self.prior.closed_pipe)
     }
 }
 

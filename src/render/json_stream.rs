@@ -12,15 +12,16 @@
 //! The buffer goes to the writer in blocks of [`BLOCK`] bytes, so the writer
 //! sees few large writes and memory does not grow with the trace.
 
-use super::describe;
 use super::json::{fields, Seen};
-use super::narrate::{self, write_pipe_label};
+use super::narrate::write_pipe_label;
 use crate::model::labels::Labels;
-use crate::model::{Origin, PipeId};
-use crate::trace::{ElfFacts, Event, EventKind, FdEntry, Pid, RawStr, Sig, Status};
-use crate::words::narrate::{File, Said};
-use crate::words::Lang;
+use crate::model::PipeId;
+use crate::trace::{ElfFacts, Event, EventKind, FdEntry, RawStr, Sig, Status};
 use std::io::{self, Write};
+
+mod looks;
+
+pub(crate) use looks::{Before, Looks, Span, Take};
 
 /// How many bytes are gathered before they are handed to the writer.
 pub const BLOCK: usize = 1 << 17;
@@ -82,212 +83,20 @@ impl<W: Write> JsonStream<W> {
 /// Appends one element (with the `,\n` or `\n` before it) to `buf`.
 pub(crate) fn element(buf: &mut Vec<u8>, text: &mut String, seen: &Seen, first: bool) {
     let mut looks = Looks::default();
-    looks.push(seen);
-    looks.set_replaced(seen.prior.before.replaced.clone());
-    looks.write(0, buf, text, seen.event, seen.labels, seen.lang, first);
-}
-
-/// What the model said about a run of events: all an element needs besides
-/// the event itself and the pipe names ([`Labels`], which the events alone
-/// make). Filled where the model is ([`Looks::push`]), written elsewhere
-/// ([`Looks::write`]), possibly on another thread: the model's thread then
-/// only applies events and finds the facts, and the words, escaping and
-/// digits are done beside it.
-#[derive(Debug, Default)]
-pub(crate) struct Looks {
-    /// The programs, as JSON strings.
-    text: Vec<u8>,
-    /// The facts of every sentence, one after the other.
-    facts: Vec<Said>,
-    looks: Vec<Look>,
-}
-
-/// What the model said about one event.
-#[derive(Debug)]
-struct Look {
-    /// The process of the acting task ([`Seen::tgid`]).
-    tgid: Pid,
-    /// Its program, a JSON string: this range of [`Looks::text`].
-    program: (usize, usize),
-    /// The sentence's facts: this range of [`Looks::facts`].
-    facts: (usize, usize),
-    /// The pipe the event concerns ([`Seen::pipe`]).
-    pipe: Option<PipeId>,
-    /// What the fd it closes or overwrites referred to.
-    replaced: Option<File>,
-}
-
-impl Looks {
-    /// Forgets every event (keeping the memory).
-    pub(crate) fn clear(&mut self) {
-        self.text.clear();
-        self.facts.clear();
-        self.looks.clear();
-    }
-
-    /// Takes what the model says about `seen`'s event, except what its fd
-    /// referred to ([`Looks::set_replaced`]).
-    pub(crate) fn push(&mut self, seen: &Seen) {
-        let process = seen.process();
-        let start = self.text.len();
-        program(&mut self.text, seen, process);
-        self.push_with(seen, process, (start, self.text.len()), true);
-    }
-
-    /// [`Looks::push`] without the program (and, unless `facts`, without
-    /// the sentence's facts and the pipe), for writers that need only the
-    /// process, or that.
-    pub(crate) fn push_some(&mut self, seen: &Seen, facts: bool) {
-        let at = self.text.len();
-        self.push_with(seen, seen.process(), (at, at), facts);
-    }
-
-    fn push_with(
-        &mut self,
-        seen: &Seen,
-        process: Option<&crate::model::Process>,
-        program: (usize, usize),
-        facts: bool,
-    ) {
-        let ev = seen.event;
-        let start = self.facts.len();
-        if facts {
-            narrate::facts_into(
-                &mut self.facts,
-                seen.model,
-                ev,
-                &seen.prior.before,
-                seen.applied,
-                seen.labels,
-            );
-        }
-        self.looks.push(Look {
-            tgid: process.map_or(ev.pid, |p| p.pid),
-            program,
-            facts: (start, self.facts.len()),
-            pipe: if facts { seen.pipe() } else { None },
-            replaced: None,
-        });
-    }
-
-    /// The process of the `i`th event's task ([`Seen::tgid`]).
-    pub(crate) fn tgid(&self, i: usize) -> Pid {
-        self.looks[i].tgid
-    }
-
-    /// The facts of the `i`th event's sentence.
-    pub(crate) fn facts(&self, i: usize) -> &[Said] {
-        let (a, b) = self.looks[i].facts;
-        &self.facts[a..b]
-    }
-
-    /// The pipe the `i`th event concerns ([`Seen::pipe`]).
-    pub(crate) fn pipe(&self, i: usize) -> Option<PipeId> {
-        self.looks[i].pipe
-    }
-
-    /// What the fd the `i`th event closes or overwrites referred to.
-    pub(crate) fn replaced(&self, i: usize) -> Option<&File> {
-        self.looks[i].replaced.as_ref()
-    }
-
-    /// What the fd the last event pushed closes or overwrites referred to
-    /// ([`crate::render::json::Prior`]'s `before.replaced`).
-    pub(crate) fn set_replaced(&mut self, replaced: Option<File>) {
-        if let Some(l) = self.looks.last_mut() {
-            l.replaced = replaced;
-        }
-    }
-
-    /// Appends the element of the `i`th event, `ev`, to `buf`: `labels`
-    /// are the pipe names once `ev` was seen, `text` a scratch string.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn write(
-        &self,
-        i: usize,
-        buf: &mut Vec<u8>,
-        text: &mut String,
-        ev: &Event,
-        labels: &Labels,
-        lang: Lang,
-        first: bool,
-    ) {
-        let look = &self.looks[i];
-        buf.extend_from_slice(if first { b"\n" } else { b",\n" });
-        buf.extend_from_slice(b"{\"seq\":");
-        uint(buf, ev.seq);
-        buf.extend_from_slice(b",\"ts_ns\":");
-        uint(buf, ev.ts_ns);
-        buf.extend_from_slice(b",\"pid\":");
-        int(buf, ev.pid.into());
-        if look.tgid != ev.pid {
-            buf.extend_from_slice(b",\"process\":");
-            int(buf, look.tgid.into());
-        }
-        buf.extend_from_slice(b",\"program\":");
-        buf.extend_from_slice(&self.text[look.program.0..look.program.1]);
-        buf.extend_from_slice(b",\"kind\":\"");
-        buf.extend_from_slice(ev.kind.name().as_bytes());
-        buf.extend_from_slice(b"\",\"call\":");
-        text.clear();
-        narrate::write_call(text, ev, labels);
-        string(buf, text);
-        let facts = &self.facts[look.facts.0..look.facts.1];
-        if !facts.is_empty() {
-            text.clear();
-            let _ = crate::words::narrate::write_sentence(text, lang, facts);
-            buf.extend_from_slice(b",\"effect\":");
-            string(buf, text);
-        }
-        if let Some(p) = look.pipe {
-            buf.extend_from_slice(b",\"pipe\":");
-            pipe_label(buf, text, labels, p);
-        }
-        if let Some(f) = &look.replaced {
-            text.clear();
-            let _ = crate::words::narrate::write_file(text, lang, f);
-            buf.extend_from_slice(b",\"closed\":");
-            string(buf, text);
-        }
-        own_fields(buf, text, ev, labels);
-        buf.push(b'}');
-    }
-}
-
-/// The program the process runs, as [`Seen::program`] names it, without
-/// its `String`s when the name is plain printable ASCII.
-fn program(buf: &mut Vec<u8>, seen: &Seen, process: Option<&crate::model::Process>) {
-    let Some(p) = process else {
-        buf.extend_from_slice(b"\"?\"");
-        return;
+    let before = looks.before_of(seen.prior);
+    let take = Take {
+        program: true,
+        words: true,
     };
-    let raw: &RawStr = match seen.model.tree().program(p.id) {
-        Some(e) => e.argv.first().unwrap_or(&e.path),
-        None => match &p.origin {
-            Origin::Spawn { argv, .. } => match argv.first() {
-                Some(a) => a,
-                None => {
-                    buf.extend_from_slice(b"\"\"");
-                    return;
-                }
-            },
-            _ => {
-                buf.extend_from_slice(b"\"?\"");
-                return;
-            }
-        },
-    };
-    let bytes = raw.as_bytes();
-    if bytes.iter().all(|b| (b' '..=b'~').contains(b)) {
-        // Printable ASCII is shown as it is: its last path component.
-        let name = match bytes.iter().rposition(|&b| b == b'/') {
-            Some(i) => &bytes[i + 1..],
-            None => bytes,
-        };
-        string(buf, std::str::from_utf8(name).unwrap_or_default());
-    } else {
-        string(buf, &describe::program_name(std::slice::from_ref(raw), raw));
-    }
+    looks.push(
+        seen.event,
+        seen.model,
+        seen.labels,
+        seen.applied,
+        before,
+        take,
+    );
+    looks.write(0, buf, text, seen.lang, first);
 }
 
 fn pipe_label(buf: &mut Vec<u8>, text: &mut String, labels: &Labels, id: PipeId) {
@@ -444,7 +253,7 @@ fn fd_entries(buf: &mut Vec<u8>, text: &mut String, fds: &[FdEntry], labels: Opt
 
 /// The event's own fields (`kind` aside), in alphabetical order, as
 /// [`super::json`]'s field map writes them.
-fn own_fields(buf: &mut Vec<u8>, text: &mut String, ev: &Event, labels: &Labels) {
+pub(crate) fn own_fields(buf: &mut Vec<u8>, text: &mut String, ev: &Event, labels: &Labels) {
     match &ev.kind {
         EventKind::Spawn {
             argv,

@@ -11,6 +11,7 @@ use crate::model::labels::Labels;
 use crate::model::{Applied, Model, Note, Object, OpenFile, PipeEnd};
 use crate::trace::{DupVia, Event, EventKind, Pid, RawStr, Status};
 use crate::words::narrate::{File, Said};
+use crate::words::put::put;
 use crate::words::Lang;
 use std::fmt::Write as _;
 
@@ -87,13 +88,75 @@ impl Before {
 /// What an fd refers to, as a fact: a pipe or FIFO end, or a name (a path,
 /// a socket) that reads the same in every language.
 pub fn file(f: &OpenFile, labels: &Labels) -> File {
+    file_in(&mut Owned, f, labels)
+}
+
+/// Where the texts of facts go: each its own `String` ([`Owned`]), or
+/// anything else that can hold a text written into a `String` and hand
+/// back an `S` for it (the exports keep all the texts of a batch of
+/// events in one buffer, and the facts hold ranges of it).
+pub(crate) trait Texts {
+    /// What a fact holds for a text.
+    type S: Clone;
+    /// Keeps the text `write` writes.
+    fn text(&mut self, write: impl FnOnce(&mut String)) -> Self::S;
+}
+
+/// Texts as `String`s of their own.
+pub(crate) struct Owned;
+
+impl Texts for Owned {
+    type S = String;
+    fn text(&mut self, write: impl FnOnce(&mut String)) -> String {
+        let mut t = String::new();
+        write(&mut t);
+        t
+    }
+}
+
+/// [`file`] with its texts kept in `texts`.
+pub(crate) fn file_in<T: Texts>(texts: &mut T, f: &OpenFile, labels: &Labels) -> File<T::S> {
     match &f.object {
         Object::Pipe { pipe, fifo } => File::Pipe {
-            label: labels.pipe(*pipe),
+            label: texts.text(|o| write_pipe_label(o, labels, *pipe)),
             end: f.pipe_end().unwrap_or(PipeEnd::Unknown),
-            fifo: fifo.as_ref().map(describe::shown),
+            fifo: fifo.as_ref().map(|p| texts.text(|o| write_shown(o, p))),
         },
-        _ => File::Named(describe::open_file(f, labels)),
+        Object::File { path } | Object::Tty { path } | Object::Other { target: path } => {
+            File::Named(texts.text(|o| write_shown(o, path)))
+        }
+        _ => File::Named(texts.text(|o| o.push_str(&describe::open_file(f, labels)))),
+    }
+}
+
+/// [`describe::shown`] written at the end of `out`, printable ASCII (which
+/// it leaves as it is) copied without the lossy UTF-8 walk.
+pub(crate) fn write_shown(out: &mut String, raw: &RawStr) {
+    match printable(raw) {
+        Some(s) => out.push_str(s),
+        None => out.push_str(&describe::shown(raw)),
+    }
+}
+
+/// [`describe::program_name`] written at the end of `out`.
+pub(crate) fn write_program_name(out: &mut String, argv: &[RawStr], path: &RawStr) {
+    let raw = argv.first().unwrap_or(path);
+    match printable(raw) {
+        Some(s) => out.push_str(s.rsplit('/').next().unwrap_or(s)),
+        None => out.push_str(&describe::program_name(argv, path)),
+    }
+}
+
+/// `raw` as a `&str` when it is all printable ASCII (` ` to `~`).
+pub(crate) fn printable(raw: &RawStr) -> Option<&str> {
+    let b = raw.as_bytes();
+    if b.iter().all(|c| (b' '..=b'~').contains(c)) {
+        // SAFETY: every byte is ASCII (below 0x80), and ASCII is UTF-8.
+        // (`from_utf8` would read the bytes a second time, for every path
+        // and name of a trace.)
+        Some(unsafe { std::str::from_utf8_unchecked(b) })
+    } else {
+        None
     }
 }
 
@@ -106,6 +169,17 @@ pub fn open_file(lang: Lang, f: &OpenFile, labels: &Labels) -> String {
 /// What `fd` of `pid` refers to now, if open.
 fn fd_file(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> Option<File> {
     model.fd(pid, fd).map(|v| file(v.file, labels))
+}
+
+/// What `fd` of `pid` refers to now, if open, its texts kept in `texts`.
+pub(crate) fn fd_file_in<T: Texts>(
+    texts: &mut T,
+    model: &Model,
+    pid: Pid,
+    fd: i32,
+    labels: &Labels,
+) -> Option<File<T::S>> {
+    model.fd(pid, fd).map(|v| file_in(texts, v.file, labels))
 }
 
 /// Text of an exit status: `exit 0`, `killed by SIGPIPE` (English, as in
@@ -129,24 +203,37 @@ fn write_argv(out: &mut String, argv: &[RawStr]) {
         if i > 0 {
             out.push_str(", ");
         }
-        let _ = a.write_quoted(out);
+        quoted(out, a);
     }
     if argv.len() > 8 {
-        let _ = write!(out, ", ... {} more", argv.len() - 8);
+        put!(out; ", ... ", argv.len() - 8, " more");
     }
     out.push(']');
 }
 
+/// [`RawStr::write_quoted`], with printable ASCII that needs no escape
+/// (most paths and words) copied as it is.
+fn quoted(out: &mut String, raw: &RawStr) {
+    match printable(raw) {
+        Some(s) if !s.bytes().any(|c| matches!(c, b'"' | b'\\' | b'\'')) => {
+            put!(out; '"', s, '"')
+        }
+        _ => {
+            let _ = raw.write_quoted(out);
+        }
+    }
+}
+
 /// A pipe's label, `pipe#N`, as [`Labels::pipe`] writes it.
 pub(crate) fn write_pipe_label(out: &mut String, labels: &Labels, id: crate::model::PipeId) {
-    let _ = match labels.number(id) {
-        Some(n) => write!(out, "pipe#{n}"),
-        None => write!(out, "pipe:[{id}]"),
-    };
+    match labels.number(id) {
+        Some(n) => put!(out; "pipe#", n),
+        None => put!(out; "pipe:[", id, ']'),
+    }
 }
 
 /// [`call`] written at the end of `out`: the same text, without a `String`
-/// of its own (the JSON export writes one per event).
+/// of its own (the exports write one per event).
 pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
     // The errno comes from the trace: escaped like every name from it.
     fn err(out: &mut String, e: &Option<String>) {
@@ -155,11 +242,10 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             out.push_str(&crate::words::text::visible(e));
         }
     }
-    let _ = match &ev.kind {
+    match &ev.kind {
         EventKind::Spawn { argv, .. } => {
             out.push_str("spawn ");
             write_argv(out, argv);
-            Ok(())
         }
         EventKind::Fork {
             child,
@@ -168,21 +254,22 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             ..
         } => match flavor {
             // As the program wrote it: glibc's fork() is a clone syscall.
-            crate::trace::ForkFlavor::Fork => write!(out, "fork() = {child}"),
-            crate::trace::ForkFlavor::Vfork => write!(out, "vfork() = {child}"),
-            crate::trace::ForkFlavor::Thread => write!(out, "{syscall}(CLONE_THREAD) = {child}"),
-            crate::trace::ForkFlavor::Clone => write!(out, "{syscall}() = {child}"),
+            crate::trace::ForkFlavor::Fork => put!(out; "fork() = ", child),
+            crate::trace::ForkFlavor::Vfork => put!(out; "vfork() = ", child),
+            crate::trace::ForkFlavor::Thread => {
+                put!(out; syscall.as_str(), "(CLONE_THREAD) = ", child)
+            }
+            crate::trace::ForkFlavor::Clone => put!(out; syscall.as_str(), "() = ", child),
         },
         EventKind::Exec {
             path, argv, errno, ..
         } => {
             out.push_str("execve(");
-            let _ = path.write_quoted(out);
+            quoted(out, path);
             out.push_str(", ");
             write_argv(out, argv);
             out.push(')');
             err(out, errno);
-            Ok(())
         }
         EventKind::Pipe {
             read_fd,
@@ -196,7 +283,7 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             } else {
                 "pipe"
             };
-            let _ = write!(out, "{name}([{read_fd}, {write_fd}]");
+            put!(out; name, "([", read_fd, ", ", write_fd, ']');
             match (*cloexec, *nonblock) {
                 (false, false) => {}
                 (true, false) => out.push_str(", O_CLOEXEC"),
@@ -205,10 +292,9 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             }
             out.push_str(") ");
             write_pipe_label(out, labels, *pipe_id);
-            Ok(())
         }
         EventKind::PipeFailed { errno } => {
-            write!(out, "pipe() = -1 {}", crate::words::text::visible(errno))
+            put!(out; "pipe() = -1 ", &*crate::words::text::visible(errno))
         }
         EventKind::Dup {
             old_fd,
@@ -219,42 +305,32 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
         } => match via {
             // A failed call shows -1 and the errno once, as strace does.
             DupVia::Dup if errno.is_some() => {
-                let _ = write!(out, "dup({old_fd})");
+                put!(out; "dup(", old_fd, ')');
                 err(out, errno);
-                Ok(())
             }
-            DupVia::Dup => write!(out, "dup({old_fd}) = {new_fd}"),
+            DupVia::Dup => put!(out; "dup(", old_fd, ") = ", new_fd),
             DupVia::Dup2 => {
-                let _ = write!(out, "dup2({old_fd}, {new_fd})");
+                put!(out; "dup2(", old_fd, ", ", new_fd, ')');
                 err(out, errno);
-                Ok(())
             }
             DupVia::Dup3 => {
-                let _ = write!(
-                    out,
-                    "dup3({old_fd}, {new_fd}, {})",
+                put!(out;
+                    "dup3(", old_fd, ", ", new_fd, ", ",
                     if *cloexec { "O_CLOEXEC" } else { "0" },
+                    ')'
                 );
                 err(out, errno);
-                Ok(())
             }
             DupVia::Fcntl => {
-                let _ = write!(
-                    out,
-                    "fcntl({old_fd}, {})",
-                    if *cloexec {
-                        "F_DUPFD_CLOEXEC"
-                    } else {
-                        "F_DUPFD"
-                    },
+                put!(out;
+                    "fcntl(", old_fd, ", ",
+                    if *cloexec { "F_DUPFD_CLOEXEC" } else { "F_DUPFD" },
+                    ')'
                 );
                 match errno {
                     Some(_) => err(out, errno),
-                    None => {
-                        let _ = write!(out, " = {new_fd}");
-                    }
+                    None => put!(out; " = ", new_fd),
                 }
-                Ok(())
             }
         },
         EventKind::Open {
@@ -265,13 +341,13 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             ..
         } => {
             out.push_str("open(");
-            let _ = path.write_quoted(out);
+            quoted(out, path);
             match errno {
-                Some(e) => write!(out, ", {flags}) = -1 {e}"),
-                None => write!(out, ", {flags}) = {fd}"),
+                Some(e) => put!(out; ", ", flags.as_str(), ") = -1 ", e.as_str()),
+                None => put!(out; ", ", flags.as_str(), ") = ", fd),
             }
         }
-        EventKind::Close { fd } => write!(out, "close({fd})"),
+        EventKind::Close { fd } => put!(out; "close(", fd, ')'),
         EventKind::CloseRange {
             first,
             last,
@@ -279,21 +355,20 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             unshare,
             errno,
         } => {
-            let _ = write!(out, "close_range({first}, ");
-            let _ = if *last == u32::MAX {
-                write!(out, "~0U")
+            put!(out; "close_range(", first, ", ");
+            if *last == u32::MAX {
+                out.push_str("~0U");
             } else {
-                write!(out, "{last}")
-            };
+                put!(out; last);
+            }
             let f = match (*cloexec, *unshare) {
                 (false, false) => "0",
                 (true, false) => "CLOSE_RANGE_CLOEXEC",
                 (false, true) => "CLOSE_RANGE_UNSHARE",
                 (true, true) => "CLOSE_RANGE_UNSHARE|CLOSE_RANGE_CLOEXEC",
             };
-            let _ = write!(out, ", {f})");
+            put!(out; ", ", f, ')');
             err(out, errno);
-            Ok(())
         }
         EventKind::SetCloexec {
             fd,
@@ -301,28 +376,25 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             via: Some(via),
             ..
         } => {
-            let _ = match via.strip_prefix("ioctl(").and_then(|c| c.strip_suffix(')')) {
-                Some(cmd) => write!(out, "ioctl({fd}, {cmd})"),
-                None => write!(out, "{via}({fd})"),
-            };
+            match via.strip_prefix("ioctl(").and_then(|c| c.strip_suffix(')')) {
+                Some(cmd) => put!(out; "ioctl(", fd, ", ", cmd, ')'),
+                None => put!(out; via.as_str(), '(', fd, ')'),
+            }
             err(out, errno);
-            Ok(())
         }
         EventKind::SetCloexec {
             fd, cloexec, errno, ..
         } => {
-            let _ = write!(
-                out,
-                "fcntl({fd}, F_SETFD, {})",
+            put!(out;
+                "fcntl(", fd, ", F_SETFD, ",
                 if *cloexec { "FD_CLOEXEC" } else { "0" },
+                ')'
             );
             err(out, errno);
-            Ok(())
         }
         EventKind::Unshare { flags, errno } => {
             let _ = write!(out, "unshare({flags:#x})");
             err(out, errno);
-            Ok(())
         }
         // As strace has them: `socket(AF_UNIX) = 4`, `socketpair(AF_UNIX,
         // [3, 4]) = 0`, `accept(3) = 5` (the type and protocol are not recorded).
@@ -334,7 +406,7 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             ..
         } => {
             let first = fds.first().copied().unwrap_or(-1);
-            match (syscall.as_str(), domain, listen_fd) {
+            let _ = match (syscall.as_str(), domain, listen_fd) {
                 ("socketpair", d, _) => write!(
                     out,
                     "socketpair({}{fds:?}) = 0",
@@ -343,19 +415,18 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
                 (_, _, Some(l)) => write!(out, "{syscall}({l}) = {first}"),
                 (_, Some(d), None) => write!(out, "{syscall}({d}) = {first}"),
                 (_, None, None) => write!(out, "{syscall}() = {first}"),
-            }
+            };
         }
         // An ioctl is named with its command: `ioctl(NS_GET_USERNS) = 4`.
         EventKind::NewFd { fd, syscall, .. } if syscall.ends_with(')') => {
-            write!(out, "{syscall} = {fd}")
+            put!(out; syscall.as_str(), " = ", fd)
         }
-        EventKind::NewFd { fd, syscall, .. } => write!(out, "{syscall}() = {fd}"),
+        EventKind::NewFd { fd, syscall, .. } => put!(out; syscall.as_str(), "() = ", fd),
         EventKind::Mkfifo { path, errno, .. } => {
             out.push_str("mkfifo(");
-            let _ = path.write_quoted(out);
+            quoted(out, path);
             out.push(')');
             err(out, errno);
-            Ok(())
         }
         EventKind::Wait {
             target,
@@ -371,16 +442,18 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
                 crate::trace::WaitVia::Wait4 => "wait4",
                 crate::trace::WaitVia::Waitid => "waitid",
             };
+            put!(out; name, '(', target, opt);
             match (reaped, errno) {
-                (_, Some(e)) => write!(out, "{name}({target}{opt}) = -1 {e}"),
+                (_, Some(e)) => put!(out; ") = -1 ", e.as_str()),
                 (Some(r), _) => {
-                    let _ = write!(out, "{name}({target}{opt}) = {r}");
-                    match st {
-                        Some(s) => write!(out, " ({})", crate::words::text::StatusCall(s)),
-                        None => Ok(()),
+                    put!(out; ") = ", r);
+                    if let Some(s) = st {
+                        out.push_str(" (");
+                        crate::words::text::write_status(out, crate::words::Lang::En, s);
+                        out.push(')');
                     }
                 }
-                (None, _) => write!(out, "{name}({target}{opt}) = 0"),
+                (None, _) => out.push_str(") = 0"),
             }
         }
         EventKind::Kill {
@@ -394,16 +467,15 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_else(|| "kill".into());
-            let _ = write!(out, "{name}({target}, {signal})");
+            put!(out; name.as_str(), '(', target, ", ", signal, ')');
             err(out, errno);
-            Ok(())
         }
         EventKind::Signal { signal, from } => match from {
-            Some(f) => write!(out, "--- {signal} from {f} ---"),
-            None => write!(out, "--- {signal} ---"),
+            Some(f) => put!(out; "--- ", signal, " from ", f, " ---"),
+            None => put!(out; "--- ", signal, " ---"),
         },
-        EventKind::Stop { signal } => write!(out, "--- stopped by {signal} ---"),
-        EventKind::Continue {} => write!(out, "--- continued ---"),
+        EventKind::Stop { signal } => put!(out; "--- stopped by ", signal, " ---"),
+        EventKind::Continue {} => out.push_str("--- continued ---"),
         EventKind::Sigchld {
             action,
             nocldwait,
@@ -416,17 +488,16 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             };
             let flags = if *nocldwait { ", SA_NOCLDWAIT" } else { "" };
             if syscall == "inherited" {
-                write!(out, "--- SIGCHLD {act} (inherited) ---")
+                put!(out; "--- SIGCHLD ", act, " (inherited) ---")
             } else {
-                write!(out, "{syscall}(SIGCHLD, {act}{flags}) = 0")
+                put!(out; syscall.as_str(), "(SIGCHLD, ", act, flags, ") = 0")
             }
         }
         EventKind::Setsid { sid, errno } => match sid {
-            Some(s) => write!(out, "setsid() = {s}"),
+            Some(s) => put!(out; "setsid() = ", s),
             None => {
                 out.push_str("setsid()");
                 err(out, errno);
-                Ok(())
             }
         },
         EventKind::Setpgid {
@@ -435,32 +506,32 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             errno,
             ..
         } => {
-            let _ = write!(out, "setpgid({target}, {pgid})");
+            put!(out; "setpgid(", target, ", ", pgid, ')');
             err(out, errno);
-            Ok(())
         }
         EventKind::Exit { status: s, .. } => {
-            write!(out, "+++ {} +++", crate::words::text::StatusCall(s))
+            out.push_str("+++ ");
+            crate::words::text::write_status(out, crate::words::Lang::En, s);
+            out.push_str(" +++");
         }
         EventKind::Rename { name, errno } => {
             out.push_str("prctl(PR_SET_NAME, ");
-            let _ = name.write_quoted(out);
+            quoted(out, name);
             out.push(')');
             err(out, errno);
-            Ok(())
         }
         EventKind::Stall { hang, summary, .. } => {
-            write!(out, "*** hang ({hang}): {summary} ***")
+            let _ = write!(out, "*** hang ({hang}): {summary} ***");
         }
         EventKind::FdSnapshot { at, fds, .. } => {
-            let _ = write!(out, "--- fd table at {at}: [");
+            put!(out; "--- fd table at ", at.as_str(), ": [");
             for (i, e) in fds.iter().enumerate() {
                 if i > 0 {
                     out.push(' ');
                 }
-                let _ = write!(out, "{}", e.fd);
+                put!(out; e.fd);
             }
-            write!(out, "] ---")
+            out.push_str("] ---");
         }
         EventKind::PtraceLimit {
             limit,
@@ -468,17 +539,19 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             request,
             target,
             ..
-        } => match (request, path) {
-            (Some(r), _) => write!(
-                out,
-                "*** ptrace limit ({limit}): ptrace({r}{}) = -1 EPERM ***",
-                target.map(|t| format!(", {t}")).unwrap_or_default()
-            ),
-            (None, Some(p)) => write!(out, "*** ptrace limit ({limit}): {p} ***"),
-            (None, None) => write!(out, "*** ptrace limit ({limit}) ***"),
-        },
+        } => {
+            let _ = match (request, path) {
+                (Some(r), _) => write!(
+                    out,
+                    "*** ptrace limit ({limit}): ptrace({r}{}) = -1 EPERM ***",
+                    target.map(|t| format!(", {t}")).unwrap_or_default()
+                ),
+                (None, Some(p)) => write!(out, "*** ptrace limit ({limit}): {p} ***"),
+                (None, None) => write!(out, "*** ptrace limit ({limit}) ***"),
+            };
+        }
         EventKind::Lost { records } => {
-            write!(out, "*** {records} records lost (ring buffer full) ***")
+            put!(out; "*** ", records, " records lost (ring buffer full) ***")
         }
         EventKind::FrontExit {
             front,
@@ -486,20 +559,27 @@ pub fn write_call(out: &mut String, ev: &Event, labels: &Labels) {
             running,
             ..
         } => {
-            let _ = write!(out, "*** forkscope {front} exited on {signal}; traced on: ");
+            put!(out; "*** forkscope ", front, " exited on ", signal, "; traced on: ");
             for (i, p) in running.iter().enumerate() {
                 if i > 0 {
                     out.push(' ');
                 }
-                let _ = write!(out, "{p}");
+                put!(out; p);
             }
-            write!(out, " ***")
+            out.push_str(" ***");
         }
-    };
+    }
 }
 
-fn pipe_of(model: &Model, pid: Pid, fd: i32, labels: &Labels) -> File {
-    fd_file(model, pid, fd, labels).unwrap_or_else(|| File::Named("?".into()))
+fn pipe_of<T: Texts>(
+    texts: &mut T,
+    model: &Model,
+    pid: Pid,
+    fd: i32,
+    labels: &Labels,
+) -> File<T::S> {
+    fd_file_in(texts, model, pid, fd, labels)
+        .unwrap_or_else(|| File::Named(texts.text(|o| o.push('?'))))
 }
 
 /// One plain sentence saying what the event changed, in `lang`, or `None`
@@ -536,6 +616,29 @@ pub(crate) fn facts_into(
     model: &Model,
     ev: &Event,
     before: &Before,
+    applied: &Applied,
+    labels: &Labels,
+) {
+    facts_in(
+        parts,
+        &mut Owned,
+        model,
+        ev,
+        before.replaced.as_ref(),
+        applied,
+        labels,
+    );
+}
+
+/// [`facts_into`] with the facts' texts kept in `texts`; `replaced` is
+/// what the fd the event closes or overwrites referred to
+/// ([`Before::replaced`]).
+pub(crate) fn facts_in<T: Texts>(
+    parts: &mut Vec<Said<T::S>>,
+    texts: &mut T,
+    model: &Model,
+    ev: &Event,
+    replaced: Option<&File<T::S>>,
     applied: &Applied,
     labels: &Labels,
 ) {
@@ -588,7 +691,7 @@ pub(crate) fn facts_into(
             ..
         } => parts.push(Said::Runs {
             pid,
-            program: describe::program_name(argv, path),
+            program: texts.text(|o| write_program_name(o, argv, path)),
         }),
         EventKind::Exec {
             ok: false, errno, ..
@@ -596,7 +699,7 @@ pub(crate) fn facts_into(
             pid,
             errno: errno
                 .as_deref()
-                .map(|e| crate::words::text::visible(e).into_owned()),
+                .map(|e| texts.text(|o| o.push_str(&crate::words::text::visible(e)))),
         }),
         EventKind::Pipe {
             read_fd,
@@ -604,7 +707,7 @@ pub(crate) fn facts_into(
             pipe_id,
             ..
         } => parts.push(Said::PipeMade {
-            pipe: labels.pipe(*pipe_id),
+            pipe: texts.text(|o| write_pipe_label(o, labels, *pipe_id)),
             read_fd: *read_fd,
             write_fd: *write_fd,
         }),
@@ -620,8 +723,8 @@ pub(crate) fn facts_into(
                 parts.push(Said::Duped {
                     fd: *new_fd,
                     old_fd: *old_fd,
-                    what: pipe_of(model, pid, *new_fd, labels),
-                    replaced: before.replaced.clone(),
+                    what: pipe_of(texts, model, pid, *new_fd, labels),
+                    replaced: replaced.cloned(),
                 });
             }
         }
@@ -630,9 +733,9 @@ pub(crate) fn facts_into(
         }
         | EventKind::NewFd { fd, .. } => parts.push(Said::Refers {
             fd: *fd,
-            what: pipe_of(model, pid, *fd, labels),
+            what: pipe_of(texts, model, pid, *fd, labels),
         }),
-        EventKind::Close { fd } => parts.push(match &before.replaced {
+        EventKind::Close { fd } => parts.push(match replaced {
             Some(what) => Said::Closed {
                 fd: *fd,
                 what: what.clone(),
@@ -727,7 +830,7 @@ pub(crate) fn facts_into(
         } else {
             Said::SigchldSet {
                 pid,
-                action: action.clone(),
+                action: texts.text(|o| o.push_str(action)),
             }
         }),
         EventKind::Exit { status: s, .. } => parts.push(Said::Ends { pid, status: *s }),
@@ -735,8 +838,8 @@ pub(crate) fn facts_into(
             if let Some(p) = model.tree().process_of_task(pid) {
                 parts.push(Said::Renames {
                     pid,
-                    program: describe::process_name(model, p),
-                    name: crate::words::text::visible(&name.lossy()).into_owned(),
+                    program: texts.text(|o| o.push_str(&describe::process_name(model, p))),
+                    name: texts.text(|o| o.push_str(&crate::words::text::visible(&name.lossy()))),
                     thread: p.pid != pid,
                 })
             }
@@ -746,10 +849,10 @@ pub(crate) fn facts_into(
     for n in &applied.notes {
         match n {
             Note::PipeEof { pipe, readers, .. } if *readers > 0 => parts.push(Said::Eof {
-                pipe: labels.pipe(*pipe),
+                pipe: texts.text(|o| write_pipe_label(o, labels, *pipe)),
             }),
             Note::PipeBroken { pipe, writers, .. } if *writers > 0 => parts.push(Said::Broken {
-                pipe: labels.pipe(*pipe),
+                pipe: texts.text(|o| write_pipe_label(o, labels, *pipe)),
             }),
             Note::Zombie { pid, .. }
                 if model

@@ -72,17 +72,21 @@
 //! [`Spool`], a file, until the plan is known; or the trace is read a
 //! second time and a [`PerfettoExport`] writes them as they go by again.
 
+mod batch;
 mod out;
+
+pub use batch::{instant, Batch, Spool};
 
 use super::describe;
 use super::json::Seen;
 use super::narrate;
-use crate::model::{Model, Moment, Origin, Process};
+use crate::model::{Model, Moment, Origin, ProcId, Process};
 use crate::trace::{DupVia, Event, EventKind, ForkFlavor, Header, KillVia, Pid, RawStr, WaitVia};
+use crate::words::Lang;
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::io::{self, Write};
 
 /// Microseconds for `ts`/`dur`: the f64 nearest above `ns / 1000` whose
@@ -231,49 +235,33 @@ impl Planner {
         }
     }
 
-    /// Makes the plan from what was seen and the model after the last event.
-    pub fn finish(self, model: &Model) -> Plan {
+    /// Makes the plan from what was seen and the model after the last
+    /// event, which the plan keeps to draw the slices from.
+    pub fn finish(self, model: Model) -> Plan {
         let Some(last) = self.last else {
             return Plan::default();
         };
-        let mut slices = Slices::default();
-        let mut run = Vec::new();
-        let tree = model.tree();
-        for p in tree.iter() {
-            program_slices(model, p, last, &mut run);
-            for s in run.drain(..) {
-                slices.push(&s);
-            }
-            if let Some(z) = zombie_slice(model, p, last) {
-                slices.push(&z);
-            }
+        // Each slice is numbered in the order the slices are listed (each
+        // process's, then each thread's): at one event, slices keep that order.
+        let mut sources = Vec::new();
+        let mut number = 0;
+        for p in model.tree().iter() {
+            let execs = p.exec_chain().map(|e| e.at.seq);
+            let zombie = p.zombie_span().map(|(exit, _)| exit.seq);
+            let first = execs.chain(zombie).fold(p.born.seq, u64::min);
+            sources.push((first, number, Source::Process(p.id)));
+            number += 1 + p.exec_chain().count() + usize::from(zombie.is_some());
         }
-        for t in &self.threads {
-            let (end, ended_by) = match t.end {
-                Some((at, ThreadEnd::Exit)) => (at, "exit"),
-                Some((at, ThreadEnd::Exec)) => (at, "exec in another thread"),
-                None => (last, "end of trace"),
-            };
-            slices.push(&Slice {
-                start: t.start,
-                end_ns: end.ts_ns,
-                pid: t.pid,
-                tid: t.tid,
-                name: "thread".into(),
-                cat: "thread",
-                args: SliceArgs {
-                    from_seq: Some(t.start.seq),
-                    until_seq: t.end.map(|(at, _)| at.seq),
-                    ended_by: Some(ended_by.into()),
-                    ..SliceArgs::default()
-                },
-            });
+        for (i, t) in self.threads.iter().enumerate() {
+            sources.push((t.start.seq, number, Source::Thread(i)));
+            number += 1;
         }
-        // Stable: at one event, a process's slices keep their order.
-        slices.index.sort_by_key(|&(seq, _, _)| seq);
+        sources.sort_by_key(|&(seq, _, _)| seq);
         Plan {
-            metadata: metadata(model, &self.threads),
-            slices,
+            metadata: metadata(&model, &self.threads),
+            model,
+            threads: self.threads,
+            sources,
             last: Some(last),
         }
     }
@@ -459,72 +447,73 @@ fn metadata(model: &Model, threads: &[Thread]) -> Vec<Track> {
     tracks
 }
 
-/// Every slice, written out already (its end is known), in the order of
-/// the events that start them.
-#[derive(Clone, Debug, Default)]
-struct Slices {
-    /// The slices' JSON, one after the other.
-    text: Vec<u8>,
-    /// (seq of the event that starts it, start, end in `text`).
-    index: Vec<(u64, usize, usize)>,
+/// Where slices come from: a process's (its programs, then its time as a
+/// zombie) or a thread's.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    Process(ProcId),
+    Thread(usize),
 }
 
-impl Slices {
-    /// Writes `s` (an `X` event) into the text.
-    fn push(&mut self, s: &Slice) {
-        let start = self.text.len();
-        let b = &mut self.text;
-        b.extend_from_slice(b"{\"ph\":\"X\",\"name\":");
-        out::str(b, &s.name);
-        b.extend_from_slice(b",\"cat\":");
-        out::str(b, s.cat);
-        b.extend_from_slice(b",\"pid\":");
-        out::i64(b, s.pid.into());
-        b.extend_from_slice(b",\"tid\":");
-        out::i64(b, s.tid.into());
-        b.extend_from_slice(b",\"ts\":");
-        out::f64(b, micros(s.start.ts_ns));
-        b.extend_from_slice(b",\"dur\":");
-        out::f64(b, micros(s.end_ns.saturating_sub(s.start.ts_ns)));
-        b.extend_from_slice(b",\"args\":{");
-        let a = &s.args;
-        let text = |b: &mut Vec<u8>, k: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                out::key(b, k);
-                out::str(b, v);
-            }
-        };
-        let int = |b: &mut Vec<u8>, k: &str, v: Option<i64>| {
-            if let Some(v) = v {
-                out::key(b, k);
-                out::i64(b, v);
-            }
-        };
-        let uint = |b: &mut Vec<u8>, k: &str, v: Option<u64>| {
-            if let Some(v) = v {
-                out::key(b, k);
-                out::u64(b, v);
-            }
-        };
-        text(b, "command", &a.command);
-        text(b, "path", &a.path);
-        uint(b, "from_seq", a.from_seq);
-        uint(b, "until_seq", a.until_seq);
-        int(b, "parent", a.parent.map(i64::from));
-        text(b, "ended_by", &a.ended_by);
-        text(b, "status", &a.status);
-        text(b, "reaped", &a.reaped);
-        int(b, "reaped_by", a.reaped_by.map(i64::from));
-        b.extend_from_slice(b"}}");
-        self.index.push((s.start.seq, start, self.text.len()));
-    }
+/// Appends `s` (an `X` event) to `b`.
+fn write_slice(b: &mut Vec<u8>, s: &Slice) {
+    b.extend_from_slice(b"{\"ph\":\"X\",\"name\":");
+    out::str(b, &s.name);
+    b.extend_from_slice(b",\"cat\":");
+    out::str(b, s.cat);
+    b.extend_from_slice(b",\"pid\":");
+    out::i64(b, s.pid.into());
+    b.extend_from_slice(b",\"tid\":");
+    out::i64(b, s.tid.into());
+    b.extend_from_slice(b",\"ts\":");
+    out::f64(b, micros(s.start.ts_ns));
+    b.extend_from_slice(b",\"dur\":");
+    out::f64(b, micros(s.end_ns.saturating_sub(s.start.ts_ns)));
+    b.extend_from_slice(b",\"args\":{");
+    let a = &s.args;
+    let text = |b: &mut Vec<u8>, k: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            out::key(b, k);
+            out::str(b, v);
+        }
+    };
+    let int = |b: &mut Vec<u8>, k: &str, v: Option<i64>| {
+        if let Some(v) = v {
+            out::key(b, k);
+            out::i64(b, v);
+        }
+    };
+    let uint = |b: &mut Vec<u8>, k: &str, v: Option<u64>| {
+        if let Some(v) = v {
+            out::key(b, k);
+            out::u64(b, v);
+        }
+    };
+    text(b, "command", &a.command);
+    text(b, "path", &a.path);
+    uint(b, "from_seq", a.from_seq);
+    uint(b, "until_seq", a.until_seq);
+    int(b, "parent", a.parent.map(i64::from));
+    text(b, "ended_by", &a.ended_by);
+    text(b, "status", &a.status);
+    text(b, "reaped", &a.reaped);
+    int(b, "reaped_by", a.reaped_by.map(i64::from));
+    b.extend_from_slice(b"}}");
 }
 
-/// What the first pass learned: every slice with its end, and the metadata.
+/// What the first pass learned: the metadata, and where each slice comes
+/// from. The slices are drawn from the final model when the first event
+/// of their process or thread goes by ([`PerfettoExport`] keeps them until
+/// their own event), so memory holds the slices of the processes alive in
+/// the document, not all of them.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
     metadata: Vec<Track>,
-    slices: Slices,
+    /// The model after the last event.
+    model: Model,
+    threads: Vec<Thread>,
+    /// (seq of the first slice, number of the first slice, source), by seq.
+    sources: Vec<(u64, usize, Source)>,
     last: Option<Moment>,
 }
 
@@ -546,19 +535,29 @@ pub struct PerfettoExport<W: Write> {
     /// What is written but not yet handed to `out`.
     buf: Vec<u8>,
     plan: Plan,
+    /// The next of the plan's sources to draw.
     next: usize,
+    /// Slices drawn and not written yet: (seq of the event that starts
+    /// them, number, JSON), the next one first.
+    pending: BinaryHeap<Reverse<(u64, usize, Vec<u8>)>>,
     written: u64,
     other: OtherData,
-    /// Reused for each event's elements.
-    scratch: Vec<u8>,
+    /// The language of the instants' words.
+    lang: Lang,
+    /// Reused for the words before they are escaped.
+    words: String,
 }
 
 /// How much [`PerfettoExport`] gathers before it writes to its writer.
-const CHUNK: usize = 1 << 16;
+const CHUNK: usize = 1 << 17;
+
+/// How much of a [`Spool`] [`PerfettoExport::unspool`] reads at a time.
+const SPOOL_READ: usize = 1 << 20;
 
 impl<W: Write> PerfettoExport<W> {
-    /// Starts the document and writes the metadata.
-    pub fn new(out: W, header: &Header, plan: Plan) -> io::Result<Self> {
+    /// Starts the document and writes the metadata; the instants' words
+    /// (`effect`, `closed`) will be in `lang`.
+    pub fn new(out: W, header: &Header, plan: Plan, lang: Lang) -> io::Result<Self> {
         let other = OtherData {
             command: command_line(&header.argv),
             start: header.start.clone(),
@@ -573,9 +572,11 @@ impl<W: Write> PerfettoExport<W> {
             buf: Vec::with_capacity(CHUNK * 2),
             plan,
             next: 0,
+            pending: BinaryHeap::new(),
             written: 0,
             other,
-            scratch: Vec::new(),
+            lang,
+            words: String::new(),
         };
         me.buf.extend_from_slice(b"{\"traceEvents\":[");
         let tracks = std::mem::take(&mut me.plan.metadata);
@@ -642,17 +643,80 @@ impl<W: Write> PerfettoExport<W> {
 
     /// Writes the slices that start at or before event `seq`.
     fn slices_until(&mut self, seq: u64) -> io::Result<()> {
-        while let Some(&(at, start, end)) = self.plan.slices.index.get(self.next) {
-            if at > seq {
+        // Every slice starting by `seq` comes from a source whose first
+        // slice starts by `seq`: draw those, then write in (seq, number) order.
+        while let Some(&(first, number, source)) = self.plan.sources.get(self.next) {
+            if first > seq {
                 break;
             }
             self.next += 1;
+            self.draw(number, source);
+        }
+        while let Some(Reverse((at, _, _))) = self.pending.peek() {
+            if *at > seq {
+                break;
+            }
+            let Some(Reverse((_, _, text))) = self.pending.pop() else {
+                break;
+            };
             self.begin();
-            self.buf
-                .extend_from_slice(&self.plan.slices.text[start..end]);
+            self.buf.extend_from_slice(&text);
             self.spill()?;
         }
         Ok(())
+    }
+
+    /// Draws the slices of `source`, numbered from `number`, into `pending`.
+    fn draw(&mut self, number: usize, source: Source) {
+        let Some(last) = self.plan.last else {
+            return;
+        };
+        let mut keep = |n: usize, s: &Slice| {
+            let mut text = Vec::with_capacity(256);
+            write_slice(&mut text, s);
+            self.pending.push(Reverse((s.start.seq, number + n, text)));
+        };
+        match source {
+            Source::Process(id) => {
+                let model = &self.plan.model;
+                let Some(p) = model.tree().by_id(id) else {
+                    return;
+                };
+                let mut run = Vec::new();
+                program_slices(model, p, last, &mut run);
+                for (n, s) in run.iter().enumerate() {
+                    keep(n, s);
+                }
+                if let Some(z) = zombie_slice(model, p, last) {
+                    keep(run.len(), &z);
+                }
+            }
+            Source::Thread(i) => {
+                let t = &self.plan.threads[i];
+                let (end, ended_by) = match t.end {
+                    Some((at, ThreadEnd::Exit)) => (at, "exit"),
+                    Some((at, ThreadEnd::Exec)) => (at, "exec in another thread"),
+                    None => (last, "end of trace"),
+                };
+                keep(
+                    0,
+                    &Slice {
+                        start: t.start,
+                        end_ns: end.ts_ns,
+                        pid: t.pid,
+                        tid: t.tid,
+                        name: "thread".into(),
+                        cat: "thread",
+                        args: SliceArgs {
+                            from_seq: Some(t.start.seq),
+                            until_seq: t.end.map(|(at, _)| at.seq),
+                            ended_by: Some(ended_by.into()),
+                            ..SliceArgs::default()
+                        },
+                    },
+                );
+            }
+        }
     }
 
     /// Writes what one event adds: the slices it starts, a fork's arrow, or an instant.
@@ -664,54 +728,52 @@ impl<W: Write> PerfettoExport<W> {
 
     /// Writes what the events of `b` add, in order.
     pub fn batch(&mut self, b: &Batch) -> io::Result<()> {
-        for it in &b.items {
-            self.item(it, &b.text)?;
+        for i in 0..b.len() {
+            let seq = b.seq(i);
+            if !matches!(self.plan.last, Some(l) if seq <= l.seq) {
+                // Not seen by the first pass (the file grew in between).
+                continue;
+            }
+            self.slices_until(seq)?;
+            for k in 0..b.elements(i) {
+                self.begin();
+                b.element(i, k, &mut self.buf, &mut self.words, self.lang);
+            }
+            self.spill()?;
         }
         Ok(())
-    }
-
-    /// Writes what one event adds, from what [`Batch::push`] took from the model.
-    fn item(&mut self, it: &Item, text: &[u8]) -> io::Result<()> {
-        if !matches!(self.plan.last, Some(l) if it.seq <= l.seq) {
-            // Not seen by the first pass (the file grew in between).
-            return Ok(());
-        }
-        self.slices_until(it.seq)?;
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let mut ends = [0; 2];
-        let n = item_elements(it, text, &mut scratch, &mut ends);
-        let mut start = 0;
-        for &end in &ends[..n] {
-            self.begin();
-            self.buf.extend_from_slice(&scratch[start..end]);
-            start = end;
-        }
-        scratch.clear();
-        self.scratch = scratch;
-        self.spill()
     }
 
     /// Writes the elements a [`Spool`] holds, each after the slices that
     /// start at or before its event: the document as [`PerfettoExport::batch`]
     /// would have written it from the same batches.
-    pub fn unspool(&mut self, spooled: impl io::Read) -> io::Result<()> {
+    pub fn unspool(&mut self, mut spooled: impl io::Read) -> io::Result<()> {
         use io::Read as _;
-        let mut r = io::BufReader::with_capacity(CHUNK, spooled);
-        let mut head = [0u8; 12];
+        let mut chunk: Vec<u8> = Vec::with_capacity(SPOOL_READ + CHUNK);
+        let mut at = 0;
         loop {
-            match r.read_exact(&mut head) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
-                Err(e) => return Err(e),
+            while let Some(head) = chunk.get(at..at + 12) {
+                let seq = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+                let len = u32::from_le_bytes(head[8..].try_into().expect("4 bytes")) as usize;
+                let Some(element) = chunk.get(at + 12..at + 12 + len) else {
+                    break;
+                };
+                self.slices_until(seq)?;
+                self.begin();
+                self.buf.extend_from_slice(element);
+                at += 12 + len;
+                self.spill()?;
             }
-            let seq = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
-            let len = u32::from_le_bytes(head[8..].try_into().expect("4 bytes")) as usize;
-            self.slices_until(seq)?;
-            self.begin();
-            let at = self.buf.len();
-            self.buf.resize(at + len, 0);
-            r.read_exact(&mut self.buf[at..])?;
-            self.spill()?;
+            chunk.drain(..at);
+            at = 0;
+            let want = SPOOL_READ.max(chunk.len());
+            if spooled.by_ref().take(want as u64).read_to_end(&mut chunk)? == 0 {
+                return if chunk.is_empty() {
+                    Ok(())
+                } else {
+                    Err(io::ErrorKind::UnexpectedEof.into())
+                };
+            }
         }
     }
 
@@ -728,330 +790,8 @@ impl<W: Write> PerfettoExport<W> {
     }
 }
 
-/// `{"ph":PH,"name":NAME,"cat":CAT,"pid":PID,"tid":TID`, the start of
-/// every element but the metadata.
-fn head(b: &mut Vec<u8>, ph: &str, name: &str, cat: &str, pid: Pid, tid: Pid) {
-    b.extend_from_slice(b"{\"ph\":\"");
-    b.extend_from_slice(ph.as_bytes());
-    b.extend_from_slice(b"\",\"name\":");
-    out::str(b, name);
-    b.extend_from_slice(b",\"cat\":");
-    out::str(b, cat);
-    b.extend_from_slice(b",\"pid\":");
-    out::i64(b, pid.into());
-    b.extend_from_slice(b",\"tid\":");
-    out::i64(b, tid.into());
-}
-
-/// Appends the elements one event adds besides its slices (none, an
-/// instant, or a fork's two arrow ends) to `b`, one after the other, and
-/// where each ends to `ends`; returns how many.
-fn item_elements(it: &Item, text: &[u8], b: &mut Vec<u8>, ends: &mut [usize; 2]) -> usize {
-    let ts = micros(it.ts_ns);
-    match it.what {
-        What::Nothing => 0,
-        What::Fork { child, thread } => {
-            let child_pid = if thread { it.tgid } else { child };
-            head(b, "s", "fork", "fork", it.tgid, it.tid);
-            b.extend_from_slice(b",\"ts\":");
-            out::f64(b, ts);
-            b.extend_from_slice(b",\"id\":");
-            out::u64(b, it.seq);
-            b.push(b'}');
-            ends[0] = b.len();
-            head(b, "f", "fork", "fork", child_pid, child);
-            b.extend_from_slice(b",\"ts\":");
-            out::f64(b, ts);
-            b.extend_from_slice(b",\"id\":");
-            out::u64(b, it.seq);
-            b.extend_from_slice(b",\"bp\":\"e\"}");
-            ends[1] = b.len();
-            2
-        }
-        What::Instant { name, cat, args } => {
-            b.extend_from_slice(b"{\"ph\":\"i\",\"name\":");
-            b.extend_from_slice(&text[name.0..name.1]);
-            b.extend_from_slice(b",\"cat\":");
-            out::str(b, cat);
-            b.extend_from_slice(b",\"pid\":");
-            out::i64(b, it.tgid.into());
-            b.extend_from_slice(b",\"tid\":");
-            out::i64(b, it.tid.into());
-            b.extend_from_slice(b",\"ts\":");
-            out::f64(b, ts);
-            b.extend_from_slice(b",\"s\":\"t\",\"args\":");
-            b.extend_from_slice(&text[args.0..args.1]);
-            b.push(b'}');
-            ends[0] = b.len();
-            1
-        }
-    }
-}
-
-/// The elements of a run of batches, kept aside (in a file, so memory does
-/// not grow with the trace) until the plan is known: the one-pass export
-/// writes them here as the events go by, then [`PerfettoExport::unspool`]
-/// writes the document from them. Each element is recorded as its event's
-/// seq (8 bytes, little-endian), its length (4 bytes) and its bytes.
-pub struct Spool<W: Write> {
-    out: W,
-    scratch: Vec<u8>,
-}
-
-impl<W: Write> Spool<W> {
-    /// A spool writing to `out` (buffered by the caller).
-    pub fn new(out: W) -> Spool<W> {
-        Spool {
-            out,
-            scratch: Vec::new(),
-        }
-    }
-
-    /// Records the elements the events of `b` add.
-    pub fn batch(&mut self, b: &Batch) -> io::Result<()> {
-        for it in &b.items {
-            self.scratch.clear();
-            let mut ends = [0; 2];
-            let n = item_elements(it, &b.text, &mut self.scratch, &mut ends);
-            let mut start = 0;
-            for &end in &ends[..n] {
-                let len = u32::try_from(end - start).map_err(|_| {
-                    io::Error::new(io::ErrorKind::InvalidData, "an element over 4 GiB")
-                })?;
-                self.out.write_all(&it.seq.to_le_bytes())?;
-                self.out.write_all(&len.to_le_bytes())?;
-                self.out.write_all(&self.scratch[start..end])?;
-                start = end;
-            }
-        }
-        Ok(())
-    }
-
-    /// Hands back the writer (not flushed).
-    pub fn into_inner(self) -> W {
-        self.out
-    }
-}
-
-/// Events with what the second pass writes for them that only the model at
-/// that moment knows: filled by [`Batch::push`] where the model is, written
-/// by [`PerfettoExport::batch`] (possibly on another thread). The words
-/// and fields are already JSON, in one buffer for the whole batch.
-#[derive(Debug, Default)]
-pub struct Batch {
-    /// The instants' names and args, as JSON.
-    text: Vec<u8>,
-    items: Vec<Item>,
-    /// Reused for the words before they are escaped.
-    words: String,
-}
-
-/// One event of a [`Batch`].
-#[derive(Clone, Copy, Debug)]
-struct Item {
-    seq: u64,
-    ts_ns: u64,
-    /// The acting task.
-    tid: Pid,
-    /// Its process ([`Seen::tgid`]).
-    tgid: Pid,
-    what: What,
-}
-
-/// What an event adds besides the slices it starts.
-#[derive(Clone, Copy, Debug)]
-enum What {
-    /// Nothing (a spawn, a successful exec, an exit: their slices say it).
-    Nothing,
-    /// A fork's arrow to `child` (a task of the same process for a thread).
-    Fork { child: Pid, thread: bool },
-    /// An instant: its name (a JSON string) and args (a JSON object) are
-    /// these ranges of the batch's text.
-    Instant {
-        name: (usize, usize),
-        cat: &'static str,
-        args: (usize, usize),
-    },
-}
-
-impl Batch {
-    /// An empty batch with room for `n` events.
-    pub fn with_capacity(n: usize) -> Batch {
-        Batch {
-            text: Vec::with_capacity(n * 128),
-            words: String::new(),
-            items: Vec::with_capacity(n),
-        }
-    }
-
-    /// How many events it holds.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// Forgets every event (keeping the memory).
-    pub fn clear(&mut self) {
-        self.text.clear();
-        self.items.clear();
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// Adds one event: takes what its element needs from `seen`.
-    pub fn push(&mut self, seen: &Seen) {
-        let said = if instant(&seen.event.kind) {
-            narrate::facts(
-                seen.model,
-                seen.event,
-                &seen.prior.before,
-                seen.applied,
-                seen.labels,
-            )
-        } else {
-            Vec::new()
-        };
-        self.push_said(
-            seen.event,
-            seen.tgid(),
-            &Said {
-                facts: &said,
-                pipe: seen.pipe(),
-                replaced: seen.prior.before.replaced.as_ref(),
-                labels: seen.labels,
-                lang: seen.lang,
-            },
-        );
-    }
-
-    /// Adds one event, `ev` of process `tgid`, from what the model said
-    /// about it (only read for an [`instant`]).
-    pub(crate) fn push_said(&mut self, ev: &Event, tgid: Pid, said: &Said) {
-        let what = match &ev.kind {
-            EventKind::Fork { child, flavor, .. } => What::Fork {
-                child: *child,
-                thread: *flavor == ForkFlavor::Thread,
-            },
-            kind if !instant(kind) => What::Nothing,
-            kind => {
-                let (name, cat) = instant_name(kind);
-                let b = &mut self.text;
-                let start = b.len();
-                out::str(b, &name);
-                let name = (start, b.len());
-                let start = b.len();
-                instant_args(b, &mut self.words, ev, said);
-                What::Instant {
-                    name,
-                    cat,
-                    args: (start, b.len()),
-                }
-            }
-        };
-        self.items.push(Item {
-            seq: ev.seq,
-            ts_ns: ev.ts_ns,
-            tid: ev.pid,
-            tgid,
-            what,
-        });
-    }
-}
-
-/// Whether an event is drawn as an instant, with its call and sentence as
-/// args (a spawn, a successful exec and an exit are said by their slices,
-/// a fork by its arrow).
-pub(crate) fn instant(kind: &EventKind) -> bool {
-    !matches!(
-        kind,
-        EventKind::Fork { .. }
-            | EventKind::Spawn { .. }
-            | EventKind::Exec { ok: true, .. }
-            | EventKind::Exit { .. }
-    )
-}
-
-/// What the model said about an event, for its instant's args: the facts
-/// of its sentence, the pipe it concerns, what the fd it closes or
-/// overwrites referred to; with the pipe names once it was seen and the
-/// language of the words.
-pub(crate) struct Said<'a> {
-    pub(crate) facts: &'a [crate::words::narrate::Said],
-    pub(crate) pipe: Option<crate::model::PipeId>,
-    pub(crate) replaced: Option<&'a crate::words::narrate::File>,
-    pub(crate) labels: &'a crate::model::labels::Labels,
-    pub(crate) lang: crate::words::Lang,
-}
-
-/// An instant's args: its element of the normalized stream less what the
-/// track says ([`InstantArgs`]), by hand for the kinds [`out::fields`]
-/// writes, else through serde.
-/// `words` is a scratch string, for the words before they are escaped.
-fn instant_args(b: &mut Vec<u8>, words: &mut String, ev: &Event, said: &Said) {
-    let labels = said.labels;
-    if out::knows(&ev.kind) {
-        b.extend_from_slice(b"{\"seq\":");
-        out::u64(b, ev.seq);
-        b.extend_from_slice(b",\"call\":");
-        words.clear();
-        narrate::write_call(words, ev, labels);
-        out::str(b, words);
-        if !said.facts.is_empty() {
-            words.clear();
-            let _ = crate::words::narrate::write_sentence(words, said.lang, said.facts);
-            out::key(b, "effect");
-            out::str(b, words);
-        }
-        if let Some(p) = said.pipe {
-            words.clear();
-            narrate::write_pipe_label(words, labels, p);
-            out::key(b, "pipe");
-            out::str(b, words);
-        }
-        if let Some(f) = said.replaced {
-            words.clear();
-            let _ = crate::words::narrate::write_file(words, said.lang, f);
-            out::key(b, "closed");
-            out::str(b, words);
-        }
-        out::fields(b, &ev.kind);
-        b.push(b'}');
-    } else {
-        // Writing to a Vec fails only if serializing does, which these
-        // plain structs and maps do not.
-        let args = InstantArgs {
-            seq: ev.seq,
-            call: narrate::call(ev, labels),
-            effect: crate::words::narrate::sentence(said.lang, said.facts),
-            pipe: said.pipe.map(|p| labels.pipe(p)),
-            closed: said
-                .replaced
-                .map(|f| crate::words::narrate::file(said.lang, f)),
-            fields: super::json::fields(ev, labels),
-        };
-        let _ = serde_json::to_writer(b, &args);
-    }
-}
-
-/// An instant's args: its normalized element less what the track says.
-#[derive(Serialize)]
-struct InstantArgs {
-    seq: u64,
-    call: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    effect: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pipe: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    closed: Option<String>,
-    #[serde(flatten)]
-    fields: Map<String, Value>,
-}
-
 /// An instant's name and category.
-fn instant_name(kind: &EventKind) -> (Cow<'static, str>, &'static str) {
+pub(crate) fn instant_name(kind: &EventKind) -> (Cow<'static, str>, &'static str) {
     let fixed = |n: &'static str, c| (Cow::Borrowed(n), c);
     match kind {
         EventKind::Dup { via, .. } => fixed(
@@ -1098,6 +838,7 @@ mod tests {
     use super::*;
     use crate::render::json::replay_events;
     use crate::trace::{Event, Status};
+    use serde_json::Value;
 
     /// What a trace processor reading the digits gets: the integer part and
     /// three decimals, as nanoseconds.
@@ -1185,8 +926,9 @@ mod tests {
     fn document(events: &[Event]) -> Vec<Value> {
         let mut planner = Planner::new();
         let model = replay_events(events, |s| planner.observe(s));
-        let plan = planner.finish(&model);
-        let mut out = PerfettoExport::new(Vec::new(), &header(events[0].pid), plan).unwrap();
+        let plan = planner.finish(model);
+        let mut out =
+            PerfettoExport::new(Vec::new(), &header(events[0].pid), plan, Lang::En).unwrap();
         replay_events(events, |s| out.event(s).unwrap());
         let text = String::from_utf8(out.finish().unwrap()).unwrap();
         let doc: Value = serde_json::from_str(&text).unwrap();
@@ -1218,16 +960,16 @@ mod tests {
             }
             batches.last_mut().unwrap().push(s);
         });
-        let plan = planner.finish(&model);
+        let plan = planner.finish(model);
         let head = header(events[0].pid);
-        let mut direct = PerfettoExport::new(Vec::new(), &head, plan.clone()).unwrap();
-        let mut spool = Spool::new(Vec::new());
+        let mut direct = PerfettoExport::new(Vec::new(), &head, plan.clone(), Lang::En).unwrap();
+        let mut spool = Spool::new(Vec::new(), Lang::En);
         for b in &batches {
             direct.batch(b).unwrap();
             spool.batch(b).unwrap();
         }
-        let mut spooled = PerfettoExport::new(Vec::new(), &head, plan).unwrap();
-        spooled.unspool(&spool.into_inner()[..]).unwrap();
+        let mut spooled = PerfettoExport::new(Vec::new(), &head, plan, Lang::En).unwrap();
+        spooled.unspool(&spool.finish().unwrap()[..]).unwrap();
         (spooled.finish().unwrap(), direct.finish().unwrap())
     }
 

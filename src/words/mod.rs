@@ -26,6 +26,7 @@ pub mod finding;
 pub mod hang;
 pub mod lang;
 pub mod narrate;
+pub(crate) mod put;
 pub mod text;
 pub mod tui;
 

@@ -11,7 +11,6 @@ use super::Lang;
 use crate::model::PipeEnd;
 use crate::model::ProcessState;
 use crate::trace::{Pid, Sig, Status};
-use std::fmt;
 
 mod en;
 mod zh;
@@ -19,19 +18,37 @@ mod zh;
 /// What an fd refers to, as facts: a pipe or FIFO end, or a name that
 /// reads the same in every language (a path, `socket:[9]`, already made
 /// visible with [`super::text::visible`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum File {
+///
+/// The texts are `String`s, or any other text `S` (the exports keep them
+/// as ranges of one buffer, [`Said::map`] and [`File::map`] turn those
+/// into `&str`s to word them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum File<S = String> {
     /// An end of a pipe or FIFO.
     Pipe {
         /// `pipe#1`.
-        label: String,
+        label: S,
         /// Which end the fd holds.
         end: PipeEnd,
         /// A FIFO's path, shown.
-        fifo: Option<String>,
+        fifo: Option<S>,
     },
     /// A path, a socket, anything else: the same words in every language.
-    Named(String),
+    Named(S),
+}
+
+impl<S> File<S> {
+    /// The same file with each text `t` as `f(t)`.
+    pub fn map<'a, T>(&'a self, mut f: impl FnMut(&'a S) -> T) -> File<T> {
+        match self {
+            File::Pipe { label, end, fifo } => File::Pipe {
+                label: f(label),
+                end: *end,
+                fifo: fifo.as_ref().map(f),
+            },
+            File::Named(n) => File::Named(f(n)),
+        }
+    }
 }
 
 impl File {
@@ -42,9 +59,10 @@ impl File {
     }
 }
 
-/// One part of an event's sentence.
+/// One part of an event's sentence (its texts `String`s, or any other
+/// text `S`, as [`File`]'s).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Said {
+pub enum Said<S = String> {
     /// The first process starts with `fds` inherited fds.
     Starts { pid: Pid, fds: usize },
     /// A process was already running when forkscope attached.
@@ -64,12 +82,12 @@ pub enum Said {
     /// fork: the child has a copy of the fds.
     BornCopy { pid: Pid, child: Pid },
     /// `pid` now runs `program`.
-    Runs { pid: Pid, program: String },
+    Runs { pid: Pid, program: S },
     /// The exec failed.
-    ExecFailed { pid: Pid, errno: Option<String> },
+    ExecFailed { pid: Pid, errno: Option<S> },
     /// A pipe was made.
     PipeMade {
-        pipe: String,
+        pipe: S,
         read_fd: i32,
         write_fd: i32,
     },
@@ -79,13 +97,13 @@ pub enum Said {
     Duped {
         fd: i32,
         old_fd: i32,
-        what: File,
-        replaced: Option<File>,
+        what: File<S>,
+        replaced: Option<File<S>>,
     },
     /// An open or a new fd.
-    Refers { fd: i32, what: File },
+    Refers { fd: i32, what: File<S> },
     /// A close of an open fd.
-    Closed { fd: i32, what: File },
+    Closed { fd: i32, what: File<S> },
     /// A close of an fd that was not open.
     NotOpen { fd: i32 },
     /// unshare(CLONE_FILES) of a shared table.
@@ -115,22 +133,22 @@ pub enum Said {
     /// SIGCHLD ignored or SA_NOCLDWAIT: no zombies.
     NoZombies { pid: Pid },
     /// SIGCHLD set to `action` (`default`, `handler`).
-    SigchldSet { pid: Pid, action: String },
+    SigchldSet { pid: Pid, action: S },
     /// prctl(PR_SET_NAME): `pid`, running `program`, named itself `name`
     /// (escaped); `thread`: a thread other than its process's main one,
     /// which renames only itself.
     Renames {
         pid: Pid,
-        program: String,
-        name: String,
+        program: S,
+        name: S,
         thread: bool,
     },
     /// The task ended.
     Ends { pid: Pid, status: Status },
     /// The last write end of `pipe` closed.
-    Eof { pipe: String },
+    Eof { pipe: S },
     /// The last read end of `pipe` closed.
-    Broken { pipe: String },
+    Broken { pipe: S },
     /// The kernel reaped `pid` at once.
     ReapedByKernel { pid: Pid },
     /// `pid` is a zombie; `parent_traced`: its parent is in the trace.
@@ -139,6 +157,146 @@ pub enum Said {
     Orphaned { pid: Pid },
     /// close-on-exec closed `fd` at exec.
     ClosedAtExec { fd: i32 },
+}
+
+impl<S> Said<S> {
+    /// The same fact with each text `t` as `f(t)`.
+    pub fn map<'a, T>(&'a self, mut f: impl FnMut(&'a S) -> T) -> Said<T> {
+        match self {
+            Said::Starts { pid, fds } => Said::Starts {
+                pid: *pid,
+                fds: *fds,
+            },
+            Said::Attached { pid, parent, fds } => Said::Attached {
+                pid: *pid,
+                parent: *parent,
+                fds: *fds,
+            },
+            Said::OtherThreads { threads } => Said::OtherThreads {
+                threads: threads.clone(),
+            },
+            Said::StartsThread { pid, child } => Said::StartsThread {
+                pid: *pid,
+                child: *child,
+            },
+            Said::BornSharing { pid, child } => Said::BornSharing {
+                pid: *pid,
+                child: *child,
+            },
+            Said::BornVfork { pid, child } => Said::BornVfork {
+                pid: *pid,
+                child: *child,
+            },
+            Said::BornCopy { pid, child } => Said::BornCopy {
+                pid: *pid,
+                child: *child,
+            },
+            Said::Runs { pid, program } => Said::Runs {
+                pid: *pid,
+                program: f(program),
+            },
+            Said::ExecFailed { pid, errno } => Said::ExecFailed {
+                pid: *pid,
+                errno: errno.as_ref().map(f),
+            },
+            Said::PipeMade {
+                pipe,
+                read_fd,
+                write_fd,
+            } => Said::PipeMade {
+                pipe: f(pipe),
+                read_fd: *read_fd,
+                write_fd: *write_fd,
+            },
+            Said::FdUnchanged { fd } => Said::FdUnchanged { fd: *fd },
+            Said::Duped {
+                fd,
+                old_fd,
+                what,
+                replaced,
+            } => Said::Duped {
+                fd: *fd,
+                old_fd: *old_fd,
+                what: what.map(&mut f),
+                replaced: replaced.as_ref().map(|r| r.map(&mut f)),
+            },
+            Said::Refers { fd, what } => Said::Refers {
+                fd: *fd,
+                what: what.map(f),
+            },
+            Said::Closed { fd, what } => Said::Closed {
+                fd: *fd,
+                what: what.map(f),
+            },
+            Said::NotOpen { fd } => Said::NotOpen { fd: *fd },
+            Said::OwnTable { pid } => Said::OwnTable { pid: *pid },
+            Said::RangeClosed { first, last } => Said::RangeClosed {
+                first: *first,
+                last: *last,
+            },
+            Said::RangeCloexec { first, last } => Said::RangeCloexec {
+                first: *first,
+                last: *last,
+            },
+            Said::Reaps { pid, child, status } => Said::Reaps {
+                pid: *pid,
+                child: *child,
+                status: *status,
+            },
+            Said::ReapsUnasked { pid, child } => Said::ReapsUnasked {
+                pid: *pid,
+                child: *child,
+            },
+            Said::NothingYet => Said::NothingYet,
+            Said::Sends {
+                pid,
+                signal,
+                target,
+            } => Said::Sends {
+                pid: *pid,
+                signal: *signal,
+                target: *target,
+            },
+            Said::Arrives { pid, signal } => Said::Arrives {
+                pid: *pid,
+                signal: *signal,
+            },
+            Said::Stopped { pid, signal } => Said::Stopped {
+                pid: *pid,
+                signal: *signal,
+            },
+            Said::Continues { pid } => Said::Continues { pid: *pid },
+            Said::NoZombies { pid } => Said::NoZombies { pid: *pid },
+            Said::SigchldSet { pid, action } => Said::SigchldSet {
+                pid: *pid,
+                action: f(action),
+            },
+            Said::Renames {
+                pid,
+                program,
+                name,
+                thread,
+            } => Said::Renames {
+                pid: *pid,
+                program: f(program),
+                name: f(name),
+                thread: *thread,
+            },
+            Said::Ends { pid, status } => Said::Ends {
+                pid: *pid,
+                status: *status,
+            },
+            Said::Eof { pipe } => Said::Eof { pipe: f(pipe) },
+            Said::Broken { pipe } => Said::Broken { pipe: f(pipe) },
+            Said::ReapedByKernel { pid } => Said::ReapedByKernel { pid: *pid },
+            Said::Zombie { pid, parent_traced } => Said::Zombie {
+                pid: *pid,
+                parent_traced: *parent_traced,
+            },
+            Said::Orphaned { pid } => Said::Orphaned { pid: *pid },
+            Said::ClosedAtExec { fd } => Said::ClosedAtExec { fd: *fd },
+        }
+    }
 }
 
 /// The words of `forkscope tree`'s lines around a process's facts.
@@ -331,53 +489,81 @@ pub fn listing(lang: Lang, l: &Listing) -> String {
 
 /// What an fd refers to, in `lang`: `pipe#1 write end` / `pipe#1 的写端`.
 pub fn file(lang: Lang, f: &File) -> String {
-    match lang {
-        Lang::En => en::file(f),
-        Lang::Zh => zh::file(f),
-    }
+    let mut t = String::new();
+    write_file(&mut t, lang, f);
+    t
 }
 
 /// One fact in `lang`.
 pub fn said(lang: Lang, s: &Said) -> String {
+    let mut t = String::new();
     match lang {
-        Lang::En => en::said(s),
-        Lang::Zh => zh::said(s),
+        Lang::En => en::write_said(&mut t, s),
+        Lang::Zh => zh::write_said(&mut t, s),
     }
+    t
 }
 
 /// The whole sentence: the facts joined, `None` when there are none.
 pub fn sentence(lang: Lang, facts: &[Said]) -> Option<String> {
     (!facts.is_empty()).then(|| {
         let mut t = String::new();
-        let _ = write_sentence(&mut t, lang, facts);
+        write_sentence(&mut t, lang, facts);
         t
     })
 }
 
-/// [`sentence`] written into `out` (nothing when there are no facts), for
-/// writers that would otherwise make a `String` per event.
-pub fn write_sentence(out: &mut dyn fmt::Write, lang: Lang, facts: &[Said]) -> fmt::Result {
+/// [`sentence`] written at the end of `out` (nothing when there are no
+/// facts), for writers that would otherwise make a `String` per event; the
+/// facts' texts are any `S` that is text.
+pub fn write_sentence<S: AsRef<str>>(out: &mut String, lang: Lang, facts: &[Said<S>]) {
     for (i, s) in facts.iter().enumerate() {
         match lang {
             Lang::En => {
                 if i > 0 {
-                    out.write_str(en::SEP)?;
+                    out.push_str(en::SEP);
                 }
-                en::write_said(out, s)?;
+                en::write_said(out, s);
             }
             Lang::Zh => {
                 if i > 0 {
-                    out.write_str(zh::SEP)?;
+                    out.push_str(zh::SEP);
                 }
-                zh::write_said(out, s)?;
+                zh::write_said(out, s);
             }
         }
     }
-    Ok(())
 }
 
-/// [`file()`] written into `out`.
-pub fn write_file(out: &mut dyn fmt::Write, lang: Lang, f: &File) -> fmt::Result {
+/// [`write_sentence`] of facts whose texts are kept elsewhere: `text`
+/// gives each.
+pub fn write_sentence_in<'a, S>(
+    out: &mut String,
+    lang: Lang,
+    facts: &'a [Said<S>],
+    text: impl Fn(&'a S) -> &'a str + Copy,
+) {
+    for (i, s) in facts.iter().enumerate() {
+        let s = s.map(text);
+        match lang {
+            Lang::En => {
+                if i > 0 {
+                    out.push_str(en::SEP);
+                }
+                en::write_said(out, &s);
+            }
+            Lang::Zh => {
+                if i > 0 {
+                    out.push_str(zh::SEP);
+                }
+                zh::write_said(out, &s);
+            }
+        }
+    }
+}
+
+/// [`file()`] written at the end of `out`.
+pub fn write_file<S: AsRef<str>>(out: &mut String, lang: Lang, f: &File<S>) {
     match lang {
         Lang::En => en::write_file(out, f),
         Lang::Zh => zh::write_file(out, f),

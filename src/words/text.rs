@@ -168,7 +168,7 @@ pub fn duration(ns: u64) -> String {
 /// An exit status as strace writes it, whatever the language (the call
 /// text of a timeline): `exit 0`, `killed by SIGPIPE (core dumped)`.
 pub fn status_call(s: &Status) -> String {
-    StatusCall(s).to_string()
+    status(Lang::En, s)
 }
 
 /// [`status_call`]'s text, written where it is wanted (`{}`).
@@ -176,35 +176,39 @@ pub struct StatusCall<'a>(pub &'a Status);
 
 impl std::fmt::Display for StatusCall<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Status::Exited { exited } => write!(f, "exit {exited}"),
-            Status::Signaled { signaled, core } => {
-                write!(
-                    f,
-                    "killed by {signaled}{}",
-                    if *core { " (core dumped)" } else { "" }
-                )
-            }
-            Status::Stopped { stopped } => write!(f, "stopped by {stopped}"),
-            Status::Continued { .. } => f.write_str("continued"),
-        }
+        f.write_str(&status_call(self.0))
     }
 }
 
 /// An exit status in words of `lang`, for sentences and listings:
 /// `exit 0` / `退出码 0`, `killed by SIGPIPE` / `被 SIGPIPE 杀死`.
 pub fn status(lang: Lang, s: &Status) -> String {
-    match lang {
-        Lang::En => status_call(s),
-        Lang::Zh => match s {
-            Status::Exited { exited } => format!("退出码 {exited}"),
-            Status::Signaled { signaled, core } => format!(
-                "被 {signaled} 杀死{}",
-                if *core { "，产生了 core dump" } else { "" }
-            ),
-            Status::Stopped { stopped } => format!("被 {stopped} 暂停"),
-            Status::Continued { .. } => "继续运行".into(),
-        },
+    let mut t = String::new();
+    write_status(&mut t, lang, s);
+    t
+}
+
+/// [`status`] written at the end of `out` (in English, [`status_call`]).
+pub fn write_status(out: &mut String, lang: Lang, s: &Status) {
+    use super::put::put;
+    match (lang, *s) {
+        (Lang::En, Status::Exited { exited }) => put!(out; "exit ", exited),
+        (Lang::En, Status::Signaled { signaled, core }) => put!(out;
+            "killed by ",
+            signaled,
+            if core { " (core dumped)" } else { "" }
+        ),
+        (Lang::En, Status::Stopped { stopped }) => put!(out; "stopped by ", stopped),
+        (Lang::En, Status::Continued { .. }) => out.push_str("continued"),
+        (Lang::Zh, Status::Exited { exited }) => put!(out; "退出码 ", exited),
+        (Lang::Zh, Status::Signaled { signaled, core }) => put!(out;
+            "被 ",
+            signaled,
+            " 杀死",
+            if core { "，产生了 core dump" } else { "" }
+        ),
+        (Lang::Zh, Status::Stopped { stopped }) => put!(out; "被 ", stopped, " 暂停"),
+        (Lang::Zh, Status::Continued { .. }) => out.push_str("继续运行"),
     }
 }
 

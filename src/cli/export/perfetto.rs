@@ -3,12 +3,13 @@
 //!
 //! 1. the reader's thread parses the trace ([`super::open`] reads ahead);
 //! 2. a model thread replays the events (the model just before and after
-//!    each), shows each to the [`Planner`] and takes what the model says
-//!    about it (its process; for an instant, the sentence's facts, the
-//!    pipe, the fd replaced), as export -f json's model thread does;
-//! 3. this thread words the instants' args (the call, the sentence, the
-//!    pipe names, the fields, as JSON: a [`Batch`]) and writes the
-//!    batches' elements to a [`Spool`], an unnamed temporary file.
+//!    each, the events lent by the reader), shows each to the [`Planner`]
+//!    and takes what the model says about it into a [`Batch`] (its
+//!    process; for an instant, the call, the sentence's facts, the pipe,
+//!    the fd replaced and the fields), as export -f json's model thread
+//!    does;
+//! 3. this thread words, escapes and writes the batches' elements to a
+//!    [`Spool`], an unnamed temporary file.
 //!
 //! The document's metadata comes first and names each process by its last
 //! program, and each slice is written at the event that starts it with its
@@ -19,24 +20,32 @@
 //! fed batch by batch); the trace is read and replayed once, and memory holds
 //! the model and the plan's slices, not the elements (they wait on disk).
 
-use super::{look_at, Looked};
-use crate::model::labels::Labels;
-use crate::render::perfetto::{instant, Batch, PerfettoExport, Planner, Said, Spool};
+use super::look_at;
+use crate::render::perfetto::{Batch, PerfettoExport, Planner, Spool};
 use crate::trace::TraceError;
 use crate::words::diagram::{notice, Notice};
 use crate::words::Lang;
 use anyhow::{Context, Result};
 use std::fs::File;
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::mpsc::sync_channel;
 use std::thread;
 
-/// Events per batch handed between threads.
-const BATCH: usize = 1024;
-
 /// Batches in flight: the bound on what waits between the threads.
 const IN_FLIGHT: usize = 4;
+
+impl super::Batch for Batch {
+    fn empty() -> Self {
+        Batch::with_capacity(super::BATCH)
+    }
+    fn looks(&mut self) -> &mut crate::render::json_stream::Looks {
+        Batch::looks(self)
+    }
+    fn len(&self) -> usize {
+        Batch::len(self)
+    }
+}
 
 /// Writes the Perfetto export of the trace at `trace` to `out` and hands
 /// `out` back, not flushed. Reader warnings go to stderr, before anything
@@ -44,50 +53,32 @@ const IN_FLIGHT: usize = 4;
 pub(super) fn export<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
     let reader = super::open(trace, lang)?;
     let header = reader.header().clone();
-    let mut spool = Spool::new(BufWriter::with_capacity(1 << 16, temporary(lang)?));
-    let mut labels = Labels::default();
-    let mut batch = Batch::with_capacity(BATCH);
+    let mut spool = Spool::new(temporary(lang)?, lang);
     let (plan, mut reader) = thread::scope(|s| -> Result<_> {
-        let (batches, looked) = sync_channel::<Result<Looked, TraceError>>(IN_FLIGHT);
-        let (recycle, empties) = sync_channel::<Looked>(IN_FLIGHT + 2);
+        let (batches, looked) = sync_channel::<Result<Batch, TraceError>>(IN_FLIGHT);
+        let (recycle, empties) = sync_channel::<Batch>(IN_FLIGHT + 2);
         // Owned here, so that an early return (a spool that cannot be
         // written) drops it and the model thread's next send fails, before
         // the scope waits for it.
         let looked = looked;
         let modeler = s.spawn(move || {
             let mut planner = Planner::new();
-            let (reader, model) = look_at(reader, lang, &batches, &empties, |looks, seen| {
-                planner.observe(seen);
-                looks.push_some(seen, instant(&seen.event.kind));
+            let (reader, model) = look_at(reader, &batches, &empties, |batch: &mut Batch, now| {
+                let tgid =
+                    batch.push_applied(now.event, now.model, now.labels, now.applied, now.before);
+                planner.observe_event(now.event, tgid);
             });
-            (planner.finish(&model), reader)
+            (planner.finish(model), reader)
         });
-        for looked in looked.iter() {
-            let mut looked = looked.with_context(|| {
+        for batch in looked.iter() {
+            let mut batch = batch.with_context(|| {
                 notice(lang, &Notice::CannotReplay(trace.display().to_string()))
             })?;
-            let looks = &looked.looks;
-            for (i, ev) in looked.events.iter().enumerate() {
-                labels.observe(ev);
-                batch.push_said(
-                    ev,
-                    looks.tgid(i),
-                    &Said {
-                        facts: looks.facts(i),
-                        pipe: looks.pipe(i),
-                        replaced: looks.replaced(i),
-                        labels: &labels,
-                        lang,
-                    },
-                );
-            }
-            looked.events.clear();
-            looked.looks.clear();
-            let _ = recycle.try_send(looked);
             spool
                 .batch(&batch)
                 .context("cannot write the export's temporary file")?;
             batch.clear();
+            let _ = recycle.try_send(batch);
         }
         modeler
             .join()
@@ -97,14 +88,12 @@ pub(super) fn export<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
         crate::errln!("forkscope: warning: {}: {w}", trace.display());
     }
     let mut spooled = spool
-        .into_inner()
-        .into_inner()
-        .map_err(|e| e.into_error())
+        .finish()
         .context("cannot write the export's temporary file")?;
     spooled
         .seek(SeekFrom::Start(0))
         .context("cannot read the export's temporary file")?;
-    let mut doc = PerfettoExport::new(out, &header, plan)?;
+    let mut doc = PerfettoExport::new(out, &header, plan, lang)?;
     doc.unspool(spooled)?;
     Ok(doc.finish()?)
 }

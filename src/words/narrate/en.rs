@@ -4,8 +4,9 @@ use super::{Demo, File, Lesson, Listing, Said};
 use crate::model::PipeEnd;
 use crate::model::ProcessState;
 use crate::trace::Pid;
-use crate::words::text::StatusCall;
-use std::fmt;
+use crate::words::put::put;
+use crate::words::text::write_status;
+use crate::words::Lang;
 
 /// Between the parts of one sentence.
 pub(super) const SEP: &str = "; ";
@@ -18,28 +19,16 @@ fn s(n: usize) -> &'static str {
     }
 }
 
-fn range(first: u32, last: u32) -> String {
+/// `fds 3..9`, `fds 3..max`.
+fn range(out: &mut String, first: u32, last: u32) {
     if last == u32::MAX {
-        format!("fds {first}..max")
+        put!(out; "fds ", first, "..max");
     } else {
-        format!("fds {first}..{last}")
+        put!(out; "fds ", first, "..", last);
     }
 }
 
-pub(super) fn file(f: &File) -> String {
-    Fl(f).to_string()
-}
-
-/// [`file`]'s words, written where they are wanted.
-pub(super) struct Fl<'a>(pub(super) &'a File);
-
-impl fmt::Display for Fl<'_> {
-    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_file(out, self.0)
-    }
-}
-
-pub(super) fn write_file(out: &mut dyn fmt::Write, f: &File) -> fmt::Result {
+pub(super) fn write_file<S: AsRef<str>>(out: &mut String, f: &File<S>) {
     match f {
         File::Pipe { label, end, fifo } => {
             let end = match end {
@@ -49,39 +38,32 @@ pub(super) fn write_file(out: &mut dyn fmt::Write, f: &File) -> fmt::Result {
                 PipeEnd::Unknown => "end ?",
             };
             match fifo {
-                Some(path) => write!(out, "fifo {path} ({label}) {end}"),
-                None => write!(out, "{label} {end}"),
+                Some(path) => put!(out; "fifo ", path.as_ref(), " (", label.as_ref(), ") ", end),
+                None => put!(out; label.as_ref(), " ", end),
             }
         }
-        File::Named(n) => out.write_str(n),
+        File::Named(n) => out.push_str(n.as_ref()),
     }
 }
 
-pub(super) fn said(x: &Said) -> String {
-    let mut t = String::new();
-    let _ = write_said(&mut t, x);
-    t
-}
-
-pub(super) fn write_said(out: &mut dyn fmt::Write, x: &Said) -> fmt::Result {
+pub(super) fn write_said<S: AsRef<str>>(out: &mut String, x: &Said<S>) {
     match x {
-        Said::Starts { pid, fds } => write!(out, "{pid} starts with {fds} fd{} inherited", s(*fds)),
+        Said::Starts { pid, fds } => {
+            put!(out; pid, " starts with ", fds, " fd", s(*fds), " inherited")
+        }
         Said::Attached {
             pid,
             parent: Some(p),
             fds,
-        } => write!(out,
-            "{pid} was already running (attached), a child of {p}, with {fds} fd{} open",
-            s(*fds)
+        } => put!(out;
+            pid, " was already running (attached), a child of ", p, ", with ", fds, " fd",
+            s(*fds), " open"
         ),
         Said::Attached {
             pid,
             parent: None,
             fds,
-        } => write!(out,
-            "{pid} was already running (attached), with {fds} fd{} open",
-            s(*fds)
-        ),
+        } => put!(out; pid, " was already running (attached), with ", fds, " fd", s(*fds), " open"),
         Said::OtherThreads { threads } => {
             let list = threads
                 .iter()
@@ -89,30 +71,34 @@ pub(super) fn write_said(out: &mut dyn fmt::Write, x: &Said) -> fmt::Result {
                 .collect::<Vec<_>>()
                 .join(", ");
             if threads.len() == 1 {
-                write!(out, "its other thread {list} shares its fd table")
+                put!(out; "its other thread ", list.as_str(), " shares its fd table")
             } else {
-                write!(out, "its other threads {list} share its fd table")
+                put!(out; "its other threads ", list.as_str(), " share its fd table")
             }
         }
-        Said::StartsThread { pid, child } => write!(out, "{pid} starts thread {child}"),
-        Said::BornSharing { pid, child } => write!(out, "{child} is born sharing {pid}'s fd table"),
-        Said::BornVfork { pid, child } => write!(out,
-            "{child} is born with a copy of {pid}'s fds; {pid} waits until it execs or exits"
+        Said::StartsThread { pid, child } => put!(out; pid, " starts thread ", child),
+        Said::BornSharing { pid, child } => {
+            put!(out; child, " is born sharing ", pid, "'s fd table")
+        }
+        Said::BornVfork { pid, child } => put!(out;
+            child, " is born with a copy of ", pid, "'s fds; ", pid, " waits until it execs or exits"
         ),
-        Said::BornCopy { pid, child } => write!(out,
-            "{child} is born with a copy of {pid}'s fds (each open file now has one more holder)"
+        Said::BornCopy { pid, child } => put!(out;
+            child, " is born with a copy of ", pid,
+            "'s fds (each open file now has one more holder)"
         ),
-        Said::Runs { pid, program } => write!(out, "{pid} now runs {program}"),
-        Said::ExecFailed { pid, errno } => write!(out,
-            "the exec failed ({}); {pid} still runs its old program",
-            errno.as_deref().unwrap_or("error")
+        Said::Runs { pid, program } => put!(out; pid, " now runs ", program.as_ref()),
+        Said::ExecFailed { pid, errno } => put!(out;
+            "the exec failed (",
+            errno.as_ref().map_or("error", |e| e.as_ref()),
+            "); ", pid, " still runs its old program"
         ),
         Said::PipeMade {
             pipe,
             read_fd,
             write_fd,
-        } => write!(out, "{pipe} made: read end fd {read_fd}, write end fd {write_fd}"),
-        Said::FdUnchanged { fd } => write!(out, "fd {fd} is unchanged"),
+        } => put!(out; pipe.as_ref(), " made: read end fd ", read_fd, ", write end fd ", write_fd),
+        Said::FdUnchanged { fd } => put!(out; "fd ", fd, " is unchanged"),
         Said::Duped {
             fd,
             old_fd,
@@ -129,81 +115,104 @@ pub(super) fn write_said(out: &mut dyn fmt::Write, x: &Said) -> fmt::Result {
                 } => "now reads from",
                 File::Pipe { .. } | File::Named(_) => "now refers to",
             };
-            write!(
-                out,
-                "fd {fd} {verb} {} (same open file as fd {old_fd})",
-                Fl(what)
-            )?;
+            put!(out; "fd ", fd, " ", verb, " ");
+            write_file(out, what);
+            put!(out; " (same open file as fd ", old_fd, ")");
             if let Some(old) = replaced {
-                write!(out, "; its old {} was closed", Fl(old))?;
+                out.push_str("; its old ");
+                write_file(out, old);
+                out.push_str(" was closed");
             }
-            Ok(())
         }
-        Said::Refers { fd, what } => write!(out, "fd {fd} now refers to {}", Fl(what)),
-        Said::Closed { fd, what } => write!(out, "fd {fd} ({}) is closed", Fl(what)),
-        Said::NotOpen { fd } => write!(out, "fd {fd} was not open: nothing changes (EBADF)"),
-        Said::OwnTable { pid } => write!(out,
-            "{pid} now has its own copy of the fd table it shared: its opens and closes no longer touch the others'"
+        Said::Refers { fd, what } => {
+            put!(out; "fd ", fd, " now refers to ");
+            write_file(out, what);
+        }
+        Said::Closed { fd, what } => {
+            put!(out; "fd ", fd, " (");
+            write_file(out, what);
+            out.push_str(") is closed");
+        }
+        Said::NotOpen { fd } => put!(out; "fd ", fd, " was not open: nothing changes (EBADF)"),
+        Said::OwnTable { pid } => put!(out;
+            pid,
+            " now has its own copy of the fd table it shared: its opens and closes no longer touch the others'"
         ),
-        Said::RangeClosed { first, last } => write!(out, "{} are closed", range(*first, *last)),
+        Said::RangeClosed { first, last } => {
+            range(out, *first, *last);
+            out.push_str(" are closed");
+        }
         Said::RangeCloexec { first, last } => {
-            write!(out, "{} will close at the next exec", range(*first, *last))
+            range(out, *first, *last);
+            out.push_str(" will close at the next exec");
         }
         Said::Reaps { pid, child, status } => {
-            write!(out, "{pid} reaps {child} ({})", StatusCall(status))
+            put!(out; pid, " reaps ", child, " (");
+            write_status(out, Lang::En, status);
+            out.push(')');
         }
         Said::ReapsUnasked { pid, child } => {
-            write!(out, "{pid} reaps {child} (its status is not asked for)")
+            put!(out; pid, " reaps ", child, " (its status is not asked for)")
         }
-        Said::NothingYet => out.write_str("nothing to report yet: WNOHANG returns 0 at once"),
+        Said::NothingYet => out.push_str("nothing to report yet: WNOHANG returns 0 at once"),
         Said::Sends {
             pid,
             signal,
             target,
-        } => write!(out, "{pid} sends {signal} to {target}"),
-        Said::Arrives { pid, signal } => write!(out, "{signal} arrives at {pid}"),
-        Said::Stopped { pid, signal } => write!(out, "{pid} is stopped by {signal}"),
-        Said::Continues { pid } => write!(out, "{pid} continues"),
-        Said::NoZombies { pid } => write!(out,
-            "{pid} lets the kernel reap its children: they exit without becoming zombies"
+        } => put!(out; pid, " sends ", signal, " to ", target),
+        Said::Arrives { pid, signal } => put!(out; signal, " arrives at ", pid),
+        Said::Stopped { pid, signal } => put!(out; pid, " is stopped by ", signal),
+        Said::Continues { pid } => put!(out; pid, " continues"),
+        Said::NoZombies { pid } => put!(out;
+            pid, " lets the kernel reap its children: they exit without becoming zombies"
         ),
-        Said::SigchldSet { pid, action } => {
-            write!(out, "{pid} sets SIGCHLD to {action}: its exited children wait for its wait()")
-        }
+        Said::SigchldSet { pid, action } => put!(out;
+            pid, " sets SIGCHLD to ", action.as_ref(),
+            ": its exited children wait for its wait()"
+        ),
         Said::Renames {
             pid,
             program,
             name,
             thread: false,
-        } => write!(out, "{pid} ({program}) names itself {name}: ps shows it by that name now"),
+        } => put!(out;
+            pid, " (", program.as_ref(), ") names itself ", name.as_ref(),
+            ": ps shows it by that name now"
+        ),
         Said::Renames {
             pid,
             program,
             name,
             thread: true,
-        } => write!(out, "thread {pid} of {program} names itself {name}; its process keeps its name"),
-        Said::Ends { pid, status } => {
-            write!(out, "{pid} ends ({}); its fds are closed", StatusCall(status))
-        }
-        Said::Eof { pipe } => {
-            write!(out, "the last write end of {pipe} is closed: its reader now sees EOF")
-        }
-        Said::Broken { pipe } => write!(out,
-            "the last read end of {pipe} is closed: a write into it now raises SIGPIPE"
+        } => put!(out;
+            "thread ", pid, " of ", program.as_ref(), " names itself ", name.as_ref(),
+            "; its process keeps its name"
         ),
-        Said::ReapedByKernel { pid } => write!(out,
-            "the kernel reaps {pid} at once: its parent ignores SIGCHLD (or set SA_NOCLDWAIT), so it never is a zombie"
+        Said::Ends { pid, status } => {
+            put!(out; pid, " ends (");
+            write_status(out, Lang::En, status);
+            out.push_str("); its fds are closed");
+        }
+        Said::Eof { pipe } => put!(out;
+            "the last write end of ", pipe.as_ref(), " is closed: its reader now sees EOF"
+        ),
+        Said::Broken { pipe } => put!(out;
+            "the last read end of ", pipe.as_ref(), " is closed: a write into it now raises SIGPIPE"
+        ),
+        Said::ReapedByKernel { pid } => put!(out;
+            "the kernel reaps ", pid,
+            " at once: its parent ignores SIGCHLD (or set SA_NOCLDWAIT), so it never is a zombie"
         ),
         Said::Zombie {
             pid,
             parent_traced: true,
-        } => write!(out, "{pid} is a zombie until its parent waits for it"),
+        } => put!(out; pid, " is a zombie until its parent waits for it"),
         Said::Zombie {
             pid,
             parent_traced: false,
-        } => write!(out, "{pid} is a zombie until its parent (outside the trace) waits for it"),
-        Said::Orphaned { pid } => write!(out, "{pid} is orphaned: its parent is gone"),
-        Said::ClosedAtExec { fd } => write!(out, "fd {fd} closed at exec (close-on-exec)"),
+        } => put!(out; pid, " is a zombie until its parent (outside the trace) waits for it"),
+        Said::Orphaned { pid } => put!(out; pid, " is orphaned: its parent is gone"),
+        Said::ClosedAtExec { fd } => put!(out; "fd ", fd, " closed at exec (close-on-exec)"),
     }
 }
 

@@ -4,35 +4,23 @@ use super::{Demo, File, Lesson, Listing, Said};
 use crate::model::PipeEnd;
 use crate::model::ProcessState;
 use crate::trace::Pid;
-use crate::words::text::{gap, status};
+use crate::words::put::put;
+use crate::words::text::{gap, write_status};
 use crate::words::Lang;
-use std::fmt;
 
 /// Between the parts of one sentence.
 pub(super) const SEP: &str = "；";
 
-fn range(first: u32, last: u32) -> String {
+/// `fd 3..9`, `fd 3 及以上的所有 fd`.
+fn range(out: &mut String, first: u32, last: u32) {
     if last == u32::MAX {
-        format!("fd {first} 及以上的所有 fd")
+        put!(out; "fd ", first, " 及以上的所有 fd");
     } else {
-        format!("fd {first}..{last}")
+        put!(out; "fd ", first, "..", last);
     }
 }
 
-pub(super) fn file(f: &File) -> String {
-    Fl(f).to_string()
-}
-
-/// [`file`]'s words, written where they are wanted.
-pub(super) struct Fl<'a>(pub(super) &'a File);
-
-impl fmt::Display for Fl<'_> {
-    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_file(out, self.0)
-    }
-}
-
-pub(super) fn write_file(out: &mut dyn fmt::Write, f: &File) -> fmt::Result {
+pub(super) fn write_file<S: AsRef<str>>(out: &mut String, f: &File<S>) {
     match f {
         File::Pipe { label, end, fifo } => {
             let end = match end {
@@ -42,149 +30,171 @@ pub(super) fn write_file(out: &mut dyn fmt::Write, f: &File) -> fmt::Result {
                 PipeEnd::Unknown => "的某一端",
             };
             match fifo {
-                Some(path) => write!(out, "FIFO {path}（{label}）{end}"),
-                None => write!(out, "{label} {end}"),
+                Some(path) => put!(out; "FIFO ", path.as_ref(), "（", label.as_ref(), "）", end),
+                None => put!(out; label.as_ref(), " ", end),
             }
         }
-        File::Named(n) => out.write_str(n),
+        File::Named(n) => out.push_str(n.as_ref()),
     }
 }
 
-pub(super) fn said(x: &Said) -> String {
-    let mut t = String::new();
-    let _ = write_said(&mut t, x);
-    t
-}
-
-pub(super) fn write_said(out: &mut dyn fmt::Write, x: &Said) -> fmt::Result {
+pub(super) fn write_said<S: AsRef<str>>(out: &mut String, x: &Said<S>) {
     match x {
-        Said::Starts { pid, fds } => write!(out, "{pid} 开始运行，继承了 {fds} 个文件描述符"),
+        Said::Starts { pid, fds } => put!(out; pid, " 开始运行，继承了 ", fds, " 个文件描述符"),
         Said::Attached {
             pid,
             parent: Some(p),
             fds,
-        } => write!(out,
-            "{pid} 早已在运行（forkscope 中途附加），是 {p} 的子进程，打开着 {fds} 个文件描述符"
+        } => put!(out;
+            pid, " 早已在运行（forkscope 中途附加），是 ", p, " 的子进程，打开着 ", fds,
+            " 个文件描述符"
         ),
         Said::Attached {
             pid,
             parent: None,
             fds,
-        } => write!(out, "{pid} 早已在运行（forkscope 中途附加），打开着 {fds} 个文件描述符"),
+        } => put!(out; pid, " 早已在运行（forkscope 中途附加），打开着 ", fds, " 个文件描述符"),
         Said::OtherThreads { threads } => {
             let list = threads
                 .iter()
                 .map(|t| t.to_string())
                 .collect::<Vec<_>>()
                 .join(", ");
-            write!(out, "它的其他线程 {list} 共用这张 fd 表")
+            put!(out; "它的其他线程 ", list.as_str(), " 共用这张 fd 表")
         }
-        Said::StartsThread { pid, child } => write!(out, "{pid} 创建了线程 {child}"),
+        Said::StartsThread { pid, child } => put!(out; pid, " 创建了线程 ", child),
         Said::BornSharing { pid, child } => {
-            write!(out, "{child} 被创建出来，和 {pid} 共用同一张文件描述符表")
+            put!(out; child, " 被创建出来，和 ", pid, " 共用同一张文件描述符表")
         }
-        Said::BornVfork { pid, child } => write!(out,
-            "{child} 被创建出来，复制了 {pid} 的文件描述符；{pid} 要一直等到它 exec 或退出"
+        Said::BornVfork { pid, child } => put!(out;
+            child, " 被创建出来，复制了 ", pid, " 的文件描述符；", pid, " 要一直等到它 exec 或退出"
         ),
-        Said::BornCopy { pid, child } => write!(out,
-            "{child} 被创建出来，复制了 {pid} 的文件描述符（每个打开文件的引用计数都加 1）"
+        Said::BornCopy { pid, child } => put!(out;
+            child, " 被创建出来，复制了 ", pid, " 的文件描述符（每个打开文件的引用计数都加 1）"
         ),
         Said::Runs { pid, program } => {
-            write!(out, "{pid} 现在运行 {program}（exec 替换了进程映像）")
+            put!(out; pid, " 现在运行 ", program.as_ref(), "（exec 替换了进程映像）")
         }
-        Said::ExecFailed { pid, errno } => write!(out,
-            "exec 失败了（{}）；{pid} 还在运行原来的程序",
-            errno.as_deref().unwrap_or("出错")
+        Said::ExecFailed { pid, errno } => put!(out;
+            "exec 失败了（",
+            errno.as_ref().map_or("出错", |e| e.as_ref()),
+            "）；", pid, " 还在运行原来的程序"
         ),
         Said::PipeMade {
             pipe,
             read_fd,
             write_fd,
-        } => write!(out, "建好了 {pipe}：读端是 fd {read_fd}，写端是 fd {write_fd}"),
-        Said::FdUnchanged { fd } => write!(out, "fd {fd} 没有变化"),
+        } => put!(out; "建好了 ", pipe.as_ref(), "：读端是 fd ", read_fd, "，写端是 fd ", write_fd),
+        Said::FdUnchanged { fd } => put!(out; "fd ", fd, " 没有变化"),
         Said::Duped {
             fd,
             old_fd,
             what,
             replaced,
         } => {
-            write!(
-                out,
-                "fd {fd} 现在指向 {}（和 fd {old_fd} 是同一个打开文件）",
-                Fl(what)
-            )?;
+            put!(out; "fd ", fd, " 现在指向 ");
+            write_file(out, what);
+            put!(out; "（和 fd ", old_fd, " 是同一个打开文件）");
             if let Some(old) = replaced {
-                let old = file(old);
-                write!(out, "；它原来指向的 {old}{}被关闭了", gap(&old))?;
+                out.push_str("；它原来指向的 ");
+                let at = out.len();
+                write_file(out, old);
+                let gap = gap(&out[at..]);
+                put!(out; gap, "被关闭了");
             }
-            Ok(())
         }
-        Said::Refers { fd, what } => write!(out, "fd {fd} 现在指向 {}", Fl(what)),
-        Said::Closed { fd, what } => write!(out, "fd {fd}（{}）被关闭了", Fl(what)),
-        Said::NotOpen { fd } => write!(out, "fd {fd} 本来就没有打开：什么也没变（EBADF）"),
-        Said::OwnTable { pid } => write!(out,
-            "{pid} 现在有了自己的一份 fd 表（原来是和别人共享的）：它之后打开、关闭 fd 不再影响别的进程"
+        Said::Refers { fd, what } => {
+            put!(out; "fd ", fd, " 现在指向 ");
+            write_file(out, what);
+        }
+        Said::Closed { fd, what } => {
+            put!(out; "fd ", fd, "（");
+            write_file(out, what);
+            out.push_str("）被关闭了");
+        }
+        Said::NotOpen { fd } => put!(out; "fd ", fd, " 本来就没有打开：什么也没变（EBADF）"),
+        Said::OwnTable { pid } => put!(out;
+            pid,
+            " 现在有了自己的一份 fd 表（原来是和别人共享的）：它之后打开、关闭 fd 不再影响别的进程"
         ),
-        Said::RangeClosed { first, last } => write!(out, "{} 都被关闭了", range(*first, *last)),
-        Said::RangeCloexec { first, last } => {
-            write!(out, "{} 会在下一次 exec 时关闭", range(*first, *last))
+        Said::RangeClosed { first, last } => {
+            range(out, *first, *last);
+            out.push_str(" 都被关闭了");
         }
-        Said::Reaps { pid, child, status: st } => {
-            write!(out, "{pid} 回收了 {child}（{}）", status(Lang::Zh, st))
+        Said::RangeCloexec { first, last } => {
+            range(out, *first, *last);
+            out.push_str(" 会在下一次 exec 时关闭");
+        }
+        Said::Reaps {
+            pid,
+            child,
+            status: st,
+        } => {
+            put!(out; pid, " 回收了 ", child, "（");
+            write_status(out, Lang::Zh, st);
+            out.push('）');
         }
         Said::ReapsUnasked { pid, child } => {
-            write!(out, "{pid} 回收了 {child}（没有要它的退出状态）")
+            put!(out; pid, " 回收了 ", child, "（没有要它的退出状态）")
         }
         Said::NothingYet => {
-            out.write_str("暂时没有可回收或可报告的子进程：带 WNOHANG 的 wait 立刻返回 0")
+            out.push_str("暂时没有可回收或可报告的子进程：带 WNOHANG 的 wait 立刻返回 0")
         }
         Said::Sends {
             pid,
             signal,
             target,
-        } => write!(out, "{pid} 向 {target} 发送 {signal}"),
-        Said::Arrives { pid, signal } => write!(out, "{pid} 收到 {signal}"),
-        Said::Stopped { pid, signal } => write!(out, "{pid} 被 {signal} 暂停了"),
-        Said::Continues { pid } => write!(out, "{pid} 继续运行"),
+        } => put!(out; pid, " 向 ", target, " 发送 ", signal),
+        Said::Arrives { pid, signal } => put!(out; pid, " 收到 ", signal),
+        Said::Stopped { pid, signal } => put!(out; pid, " 被 ", signal, " 暂停了"),
+        Said::Continues { pid } => put!(out; pid, " 继续运行"),
         Said::NoZombies { pid } => {
-            write!(out, "{pid} 让内核回收它的子进程：子进程退出后不会成为僵尸进程")
+            put!(out; pid, " 让内核回收它的子进程：子进程退出后不会成为僵尸进程")
         }
-        Said::SigchldSet { pid, action } => {
-            write!(out, "{pid} 把 SIGCHLD 设为 {action}：退出的子进程要等它 wait() 回收")
-        }
+        Said::SigchldSet { pid, action } => put!(out;
+            pid, " 把 SIGCHLD 设为 ", action.as_ref(), "：退出的子进程要等它 wait() 回收"
+        ),
         Said::Renames {
             pid,
             program,
             name,
             thread: false,
-        } => write!(out, "{pid}（{program}）给自己改名为 {name}：ps 现在按这个名字显示它"),
+        } => put!(out;
+            pid, "（", program.as_ref(), "）给自己改名为 ", name.as_ref(), "：ps 现在按这个名字显示它"
+        ),
         Said::Renames {
             pid,
             program,
             name,
             thread: true,
-        } => write!(out, "{program} 的线程 {pid} 给自己改名为 {name}；进程名不变"),
-        Said::Ends { pid, status: st } => write!(out,
-            "{pid} 结束了（{}），它的文件描述符全部关闭",
-            status(Lang::Zh, st)
+        } => put!(out;
+            program.as_ref(), " 的线程 ", pid, " 给自己改名为 ", name.as_ref(), "；进程名不变"
         ),
-        Said::Eof { pipe } => write!(out, "{pipe} 的最后一个写端关掉了：读端现在会读到 EOF"),
-        Said::Broken { pipe } => {
-            write!(out, "{pipe} 的最后一个读端关掉了：再往里写就会触发 SIGPIPE")
+        Said::Ends { pid, status: st } => {
+            put!(out; pid, " 结束了（");
+            write_status(out, Lang::Zh, st);
+            out.push_str("），它的文件描述符全部关闭");
         }
-        Said::ReapedByKernel { pid } => write!(out,
-            "内核立即回收了 {pid}：它的父进程忽略了 SIGCHLD（或设了 SA_NOCLDWAIT），所以它不会成为僵尸进程"
+        Said::Eof { pipe } => {
+            put!(out; pipe.as_ref(), " 的最后一个写端关掉了：读端现在会读到 EOF")
+        }
+        Said::Broken { pipe } => {
+            put!(out; pipe.as_ref(), " 的最后一个读端关掉了：再往里写就会触发 SIGPIPE")
+        }
+        Said::ReapedByKernel { pid } => put!(out;
+            "内核立即回收了 ", pid,
+            "：它的父进程忽略了 SIGCHLD（或设了 SA_NOCLDWAIT），所以它不会成为僵尸进程"
         ),
         Said::Zombie {
             pid,
             parent_traced: true,
-        } => write!(out, "{pid} 成了僵尸进程，要等父进程 wait 它才会被回收"),
+        } => put!(out; pid, " 成了僵尸进程，要等父进程 wait 它才会被回收"),
         Said::Zombie {
             pid,
             parent_traced: false,
-        } => write!(out, "{pid} 成了僵尸进程，要等它的父进程（不在这次跟踪里）wait 它才会被回收"),
-        Said::Orphaned { pid } => write!(out, "{pid} 成了孤儿进程：它的父进程已经不在了"),
-        Said::ClosedAtExec { fd } => write!(out, "fd {fd} 在 exec 时被关闭（close-on-exec）"),
+        } => put!(out; pid, " 成了僵尸进程，要等它的父进程（不在这次跟踪里）wait 它才会被回收"),
+        Said::Orphaned { pid } => put!(out; pid, " 成了孤儿进程：它的父进程已经不在了"),
+        Said::ClosedAtExec { fd } => put!(out; "fd ", fd, " 在 exec 时被关闭（close-on-exec）"),
     }
 }
 
