@@ -113,16 +113,25 @@ fn export_json<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
             words: true,
         };
         let modeler = s.spawn(move || {
-            look_at(reader, &batches, &empties, |looks: &mut Looks, now| {
-                looks.push(
-                    now.event,
-                    now.model,
-                    now.labels,
-                    now.applied,
-                    now.before,
-                    take,
-                );
-            })
+            // Each event is written as it comes: reaped processes can go.
+            let mut model = Model::new();
+            model.forget_reaped(crate::replay::forget_window());
+            look_at(
+                reader,
+                model,
+                &batches,
+                &empties,
+                |looks: &mut Looks, now| {
+                    looks.push(
+                        now.event,
+                        now.model,
+                        now.labels,
+                        now.applied,
+                        now.before,
+                        take,
+                    );
+                },
+            )
             .0
         });
         for batch in looked.iter() {
@@ -180,7 +189,8 @@ pub(crate) struct Now<'a> {
     before: Before,
 }
 
-/// The exports' model thread: replays every event of `reader` and sends
+/// The exports' model thread: replays every event of `reader` into
+/// `model` (empty; forgetting or not, as the export needs) and sends
 /// them in batches of [`BATCH`], with what `look` took of each, to
 /// `batches` (reusing the emptied batches that come back on `empties`); a
 /// read error is sent after the events before it, and ends the replay.
@@ -189,11 +199,11 @@ pub(crate) struct Now<'a> {
 /// replayed.
 fn look_at<B: Batch>(
     mut reader: TraceReader<BufReader<File>>,
+    mut model: Model,
     batches: &mpsc::SyncSender<Result<B, TraceError>>,
     empties: &mpsc::Receiver<B>,
     mut look: impl FnMut(&mut B, Now),
 ) -> (TraceReader<BufReader<File>>, Model) {
-    let mut model = Model::new();
     let mut labels = Labels::default();
     let fresh = || empties.try_recv().unwrap_or_else(|_| B::empty());
     let mut batch = fresh();

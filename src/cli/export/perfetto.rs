@@ -21,6 +21,7 @@
 //! the model and the plan's slices, not the elements (they wait on disk).
 
 use super::look_at;
+use crate::model::Model;
 use crate::render::perfetto::{Batch, PerfettoExport, Planner, Spool};
 use crate::trace::TraceError;
 use crate::words::diagram::{notice, Notice};
@@ -63,11 +64,23 @@ pub(super) fn export<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
         let looked = looked;
         let modeler = s.spawn(move || {
             let mut planner = Planner::new();
-            let (reader, model) = look_at(reader, &batches, &empties, |batch: &mut Batch, now| {
-                let tgid =
-                    batch.push_applied(now.event, now.model, now.labels, now.applied, now.before);
-                planner.observe_event(now.event, tgid);
-            });
+            // The metadata names every process: the model keeps them all.
+            let (reader, model) = look_at(
+                reader,
+                Model::new(),
+                &batches,
+                &empties,
+                |batch: &mut Batch, now| {
+                    let tgid = batch.push_applied(
+                        now.event,
+                        now.model,
+                        now.labels,
+                        now.applied,
+                        now.before,
+                    );
+                    planner.observe_event(now.event, tgid);
+                },
+            );
             (planner.finish(model), reader)
         });
         for batch in looked.iter() {
