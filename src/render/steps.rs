@@ -508,7 +508,7 @@ const IN_FLIGHT: usize = MAX_STEPS / BATCH + 1;
 /// replayed: this thread replays and builds each step's scene, one thread
 /// draws and cuts the kernel view (`html::View`), one the
 /// compact view, and one writes the page (bounded queues of batches of
-/// steps between them, see [`IN_FLIGHT`]) and finishes it once it has its
+/// steps between them, see `IN_FLIGHT`) and finishes it once it has its
 /// last step.
 /// Once the page has its last step the rest of the trace is only read and
 /// counted, not applied, unless the filter needs what a close replaced.
