@@ -120,6 +120,7 @@ impl<R: BufRead> Replay<R> {
     /// never the whole history (not `forkscope tree`).
     pub fn forgetting(mut self) -> Self {
         self.model.forget_reaped(forget_window());
+        self.labels.forget_released_after(forget_window());
         self
     }
 
@@ -176,7 +177,8 @@ impl<R: BufRead> Replay<R> {
             if self.naming {
                 self.labels.observe(event);
             }
-            self.model.apply(event);
+            let applied = self.model.apply(event);
+            self.labels.forget_released(&applied);
             last = Some((event.seq, event.ts_ns));
         }
         Ok(Skipped { step: None, last })
@@ -204,6 +206,7 @@ impl<R: BufRead> Replay<R> {
             Before::capture(&self.model, &event, &self.labels)
         };
         let applied = self.model.apply(&event);
+        self.labels.forget_released(&applied);
         Step {
             event,
             before,
@@ -223,6 +226,7 @@ impl<R: BufRead> Replay<R> {
             self.labels.observe(event);
         }
         let applied = self.model.apply(event);
+        self.labels.forget_released(&applied);
         Ok(Some(Lent {
             event,
             applied,

@@ -114,11 +114,13 @@ fn export_json<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
         };
         let modeler = s.spawn(move || {
             // Each event is written as it comes: reaped processes can go.
-            let mut model = Model::new();
+            let (mut model, mut labels) = (Model::new(), Labels::default());
             model.forget_reaped(crate::replay::forget_window());
+            labels.forget_released_after(crate::replay::forget_window());
             look_at(
                 reader,
                 model,
+                labels,
                 &batches,
                 &empties,
                 |looks: &mut Looks, now| {
@@ -190,7 +192,8 @@ pub(crate) struct Now<'a> {
 }
 
 /// The exports' model thread: replays every event of `reader` into
-/// `model` (empty; forgetting or not, as the export needs) and sends
+/// `model` and `labels` (empty; forgetting or not, as the export needs)
+/// and sends
 /// them in batches of [`BATCH`], with what `look` took of each, to
 /// `batches` (reusing the emptied batches that come back on `empties`); a
 /// read error is sent after the events before it, and ends the replay.
@@ -200,11 +203,11 @@ pub(crate) struct Now<'a> {
 fn look_at<B: Batch>(
     mut reader: TraceReader<BufReader<File>>,
     mut model: Model,
+    mut labels: Labels,
     batches: &mpsc::SyncSender<Result<B, TraceError>>,
     empties: &mpsc::Receiver<B>,
     mut look: impl FnMut(&mut B, Now),
 ) -> (TraceReader<BufReader<File>>, Model) {
-    let mut labels = Labels::default();
     let fresh = || empties.try_recv().unwrap_or_else(|_| B::empty());
     let mut batch = fresh();
     loop {
@@ -232,6 +235,7 @@ fn look_at<B: Batch>(
                 before,
             },
         );
+        labels.forget_released(&applied);
         if batch.len() == BATCH {
             let full = std::mem::replace(&mut batch, fresh());
             if batches.send(Ok(full)).is_err() {

@@ -1,10 +1,18 @@
 //! Stable short names for things whose kernel numbers change from run to
 //! run: pipes are `pipe#1`, `pipe#2`, ... in order of first appearance in
 //! the trace, instead of their inode numbers.
+//!
+//! A replay that forgets (see model/forget.rs) also forgets the number of
+//! a pipe once [`crate::model::FORGET_WINDOW`] other pipes were released
+//! after it ([`Labels::forget_released`]), so the names kept follow the
+//! live pipes. The kernel hands out pipe inodes from a counter, so a
+//! released pipe's inode does not come back; if it ever did that late, it
+//! would be a new pipe and get a new number.
 
 use crate::model::hash::IdMap;
-use crate::model::PipeId;
+use crate::model::{Applied, Note, PipeId};
 use crate::trace::{parse_bracket_inode, Event, EventKind};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Names given so far.
@@ -13,6 +21,11 @@ pub struct Labels {
     /// Shared by copies (`forkscope view` hands one to each replay it
     /// resumes): a copy that only reads numbers costs a pointer.
     pipes: Arc<IdMap<PipeId, u32>>,
+    /// Numbers given so far (the next is one more).
+    given: u32,
+    /// Set when numbers of released pipes are forgotten: how many released
+    /// pipes keep theirs, and those pipes, oldest first.
+    forget: Option<(usize, VecDeque<PipeId>)>,
 }
 
 impl Labels {
@@ -46,9 +59,39 @@ impl Labels {
         if let Some(n) = self.pipes.get(&id) {
             return *n;
         }
-        let next = self.pipes.len() as u32 + 1;
+        self.given += 1;
+        let next = self.given;
         Arc::make_mut(&mut self.pipes).insert(id, next);
         next
+    }
+
+    /// From now on, forgets the number of a released pipe once `window`
+    /// other pipes were released after it (see the module's docs).
+    pub fn forget_released_after(&mut self, window: usize) {
+        self.forget = Some((window, VecDeque::new()));
+    }
+
+    /// Notes the pipes an applied event released (call after applying
+    /// each event, when forgetting).
+    pub fn forget_released(&mut self, applied: &Applied) {
+        let Some((window, recent)) = self.forget.as_mut() else {
+            return;
+        };
+        // Pipes released before this event go first: the ones it released
+        // are named by its own sentence.
+        if recent.len() > *window {
+            let map = Arc::make_mut(&mut self.pipes);
+            while recent.len() > *window {
+                if let Some(p) = recent.pop_front() {
+                    map.remove(&p);
+                }
+            }
+        }
+        for n in &applied.notes {
+            if let Note::PipeReleased { pipe } = n {
+                recent.push_back(*pipe);
+            }
+        }
     }
 
     /// The pipe's number, if it was observed.

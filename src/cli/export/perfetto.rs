@@ -21,6 +21,7 @@
 //! the model and the plan's slices, not the elements (they wait on disk).
 
 use super::look_at;
+use crate::model::labels::Labels;
 use crate::model::Model;
 use crate::render::perfetto::{Batch, PerfettoExport, Planner, Spool};
 use crate::trace::TraceError;
@@ -68,6 +69,7 @@ pub(super) fn export<W: Write>(trace: &Path, lang: Lang, out: W) -> Result<W> {
             let (reader, model) = look_at(
                 reader,
                 Model::new(),
+                Labels::default(),
                 &batches,
                 &empties,
                 |batch: &mut Batch, now| {

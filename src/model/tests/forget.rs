@@ -148,3 +148,61 @@ fn a_forgetting_model_keeps_the_window_and_what_is_pinned_not_every_reaped_proce
     assert!(lean.m.process(1001).is_none());
     assert!(full.m.process(1001).is_some());
 }
+
+#[test]
+fn a_forgetting_replay_forgets_the_numbers_of_pipes_released_long_ago_but_never_gives_one_twice() {
+    use crate::model::labels::Labels;
+    let mut s = Sim::with_shell(1);
+    let mut labels = Labels::default();
+    labels.forget_released_after(2);
+    let mut numbers = Vec::new();
+    for i in 0..10u64 {
+        let e = Event {
+            seq: 0,
+            ts_ns: 0,
+            pid: 1,
+            kind: EventKind::Pipe {
+                read_fd: 3,
+                write_fd: 4,
+                pipe_id: 100 + i,
+                cloexec: false,
+                nonblock: false,
+            },
+        };
+        labels.observe(&e);
+        let a = s.pipe(1, 3, 4, 100 + i);
+        labels.forget_released(&a);
+        numbers.push(labels.number(100 + i));
+        s.close(1, 3);
+        // The close of the last end releases the pipe; its own event still
+        // names it.
+        let a = s.close(1, 4);
+        assert!(has_note(&a, |n| matches!(n, Note::PipeReleased { .. })));
+        assert_eq!(labels.number(100 + i), Some(i as u32 + 1));
+        labels.forget_released(&a);
+    }
+    // Every pipe got its own number, in order.
+    assert_eq!(numbers, (1..=10).map(Some).collect::<Vec<_>>());
+    // The latest event's pipe and the window's two before it keep their
+    // numbers; older ones are forgotten.
+    assert_eq!(labels.number(109), Some(10));
+    assert_eq!(labels.number(107), Some(8));
+    assert_eq!(labels.number(108), Some(9));
+    assert_eq!(labels.number(100), None);
+    assert_eq!(labels.number(105), None);
+    // A new pipe gets the next number, not a forgotten one.
+    let e = Event {
+        seq: 0,
+        ts_ns: 0,
+        pid: 1,
+        kind: EventKind::Pipe {
+            read_fd: 3,
+            write_fd: 4,
+            pipe_id: 500,
+            cloexec: false,
+            nonblock: false,
+        },
+    };
+    labels.observe(&e);
+    assert_eq!(labels.number(500), Some(11));
+}
