@@ -149,6 +149,22 @@ fn a_forgetting_model_keeps_the_window_and_what_is_pinned_not_every_reaped_proce
     assert!(full.m.process(1001).is_some());
 }
 
+/// A `pipe` event by pid 1 making `pipe_id` (fds 3 and 4).
+fn pipe_made(pipe_id: u64) -> Event {
+    Event {
+        seq: 0,
+        ts_ns: 0,
+        pid: 1,
+        kind: EventKind::Pipe {
+            read_fd: 3,
+            write_fd: 4,
+            pipe_id,
+            cloexec: false,
+            nonblock: false,
+        },
+    }
+}
+
 #[test]
 fn a_forgetting_replay_forgets_the_numbers_of_pipes_released_long_ago_but_never_gives_one_twice() {
     use crate::model::labels::Labels;
@@ -157,19 +173,7 @@ fn a_forgetting_replay_forgets_the_numbers_of_pipes_released_long_ago_but_never_
     labels.forget_released_after(2);
     let mut numbers = Vec::new();
     for i in 0..10u64 {
-        let e = Event {
-            seq: 0,
-            ts_ns: 0,
-            pid: 1,
-            kind: EventKind::Pipe {
-                read_fd: 3,
-                write_fd: 4,
-                pipe_id: 100 + i,
-                cloexec: false,
-                nonblock: false,
-            },
-        };
-        labels.observe(&e);
+        labels.observe(&pipe_made(100 + i));
         let a = s.pipe(1, 3, 4, 100 + i);
         labels.forget_released(&a);
         numbers.push(labels.number(100 + i));
@@ -191,18 +195,6 @@ fn a_forgetting_replay_forgets_the_numbers_of_pipes_released_long_ago_but_never_
     assert_eq!(labels.number(100), None);
     assert_eq!(labels.number(105), None);
     // A new pipe gets the next number, not a forgotten one.
-    let e = Event {
-        seq: 0,
-        ts_ns: 0,
-        pid: 1,
-        kind: EventKind::Pipe {
-            read_fd: 3,
-            write_fd: 4,
-            pipe_id: 500,
-            cloexec: false,
-            nonblock: false,
-        },
-    };
-    labels.observe(&e);
+    labels.observe(&pipe_made(500));
     assert_eq!(labels.number(500), Some(11));
 }

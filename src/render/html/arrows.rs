@@ -23,6 +23,7 @@
 //! drawing (`svg::esc` replaces control characters), so no other token
 //! starts with it.
 
+use crate::words::put::Put;
 use std::collections::HashMap;
 
 /// Where a box was placed, in tenths of a px, and its size (px).
@@ -158,7 +159,7 @@ impl Boxes {
             };
             out.push('{');
             out.push(sel);
-            push_int(&mut out, t - base);
+            Put::put(t - base, &mut out);
             out.push('}');
             prev = range.end;
         }
@@ -316,26 +317,6 @@ pub(super) fn expand(text: &str) -> String {
     out
 }
 
-/// Appends `v` in decimal (what `to_string` writes, without a string of
-/// its own: a drawing has thousands of these).
-fn push_int(out: &mut String, v: i64) {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut a = v.unsigned_abs();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (a % 10) as u8;
-        a /= 10;
-        if a == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        out.push('-');
-    }
-    out.push_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
-}
-
 /// A number the script reads (`Math.round(Number(s) * 10)`).
 fn read(s: &str) -> i64 {
     (s.parse::<f64>().unwrap_or(0.0) * 10.0).round() as i64
@@ -471,7 +452,7 @@ mod tests {
     fn an_offset_is_written_as_to_string_writes_it() {
         for v in [0, 7, -7, 10, -10, 123_456, i64::MAX, i64::MIN] {
             let mut out = String::from("x");
-            push_int(&mut out, v);
+            Put::put(v, &mut out);
             assert_eq!(out, format!("x{v}"));
         }
     }
