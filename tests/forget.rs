@@ -46,6 +46,7 @@ fn forgetting_reaped_processes_changes_no_byte_of_any_output() {
         vec!["diagram", trace, "--at", &last, "-f", "svg"],
         vec!["diagram", trace, "--at", &last, "-f", "dot"],
         vec!["export", trace, "-f", "json"],
+        vec!["export", trace, "-f", "perfetto"],
     ];
     for args in &commands {
         // 1: only the reaped process of the latest wait is kept.

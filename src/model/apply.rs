@@ -47,6 +47,7 @@ impl Model {
     /// Applies one event and says what it changed that is worth telling.
     /// Events must come in trace order.
     pub fn apply(&mut self, ev: &Event) -> Applied {
+        self.tree.reaped_now.clear();
         let mut out = Applied::default();
         let mut cx = Cx {
             at: Moment::of(ev),

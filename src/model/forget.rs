@@ -145,9 +145,11 @@ impl ProcessTree {
         }
     }
 
-    /// `id` was just reaped: it joins the window, and the oldest of the
+    /// `id` was just reaped: it is listed in [`ProcessTree::reaped_now`],
+    /// joins the window, and the oldest of the
     /// window leaves it (forgotten now, or with its last pin).
     pub(crate) fn reaped(&mut self, id: ProcId) {
+        self.reaped_now.push(id);
         let Some(f) = self.forget.as_mut() else {
             return;
         };

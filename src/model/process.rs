@@ -283,9 +283,21 @@ pub struct ProcessTree {
     pub(crate) thread_names: IdMap<Pid, Option<RawStr>>,
     /// Set when reaped processes are forgotten (model/forget.rs).
     pub(crate) forget: Option<Box<super::forget::Forgetting>>,
+    /// The processes the last event applied reaped, in the order it did.
+    pub(crate) reaped_now: Vec<ProcId>,
 }
 
 impl ProcessTree {
+    /// The processes the last event applied to the model reaped (by a
+    /// wait, by the kernel at exit, or found reaped outside the trace when
+    /// the kernel handed their pid out again), in the order it did: each
+    /// is still in the tree, with its reaping, when the event has been
+    /// applied. A history written as the trace goes by finishes a
+    /// process's part here.
+    pub fn reaped_now(&self) -> &[ProcId] {
+        &self.reaped_now
+    }
+
     /// The process that has (or last had) this pid.
     pub fn get(&self, pid: Pid) -> Option<&Process> {
         self.by_id(*self.by_pid.get(&pid)?)

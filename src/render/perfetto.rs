@@ -4,8 +4,10 @@
 //!
 //! ```json
 //! {"traceEvents":[
-//! {"ph":"M","name":"process_name","pid":18577,"tid":18577,"args":{"name":"18577 echo"}},
+//! {"ph":"i","name":"pipe","cat":"fd","pid":18576,"tid":18576,"ts":812.204,"s":"t","args":{...}},
 //! {"ph":"X","name":"echo","cat":"exec","pid":18577,"tid":18577,"ts":5686.431,"dur":2380.345,"args":{...}},
+//! ...
+//! {"ph":"M","name":"process_name","pid":18577,"tid":18577,"args":{"name":"18577 echo"}},
 //! ...
 //! ],
 //! "displayTimeUnit":"ns","otherData":{"command":"...","start":"...","root_pid":18576,...}}
@@ -16,7 +18,7 @@
 //! - **One track per process**: `pid` is the process's pid and `tid` the
 //!   task's tid, so a multi-threaded process has one thread track per thread
 //!   and its program slices sit on the main thread (`tid` = `pid`).
-//! - **Metadata** (`"ph":"M"`, first in the file): `process_name` is
+//! - **Metadata** (`"ph":"M"`): `process_name` is
 //!   `PID PROGRAM` (the last program it ran; `PID A / B` when the kernel
 //!   reused the pid for a second process, which then shares the track, after
 //!   the first); `thread_name` is the program for
@@ -40,7 +42,7 @@
 //! - **The zombie interval**: a slice named `zombie` (`cat` `zombie`) on the
 //!   process's main track from its exit to its reaping, or to the end of the
 //!   trace when nothing in the trace reaped it; `args` say how it ended, who
-//!   reaped it and when.
+//!   reaped it (and the program it ran then) and when.
 //! - **A fork arrow** per fork, vfork, clone and thread creation: a flow start
 //!   (`"ph":"s"`) on the creating task at the fork and a flow finish
 //!   (`"ph":"f"`, `"bp":"e"`) on the new task at the same moment, bound to its
@@ -61,34 +63,40 @@
 //! nanosecond: adjacent slices then neither overlap nor gap. `displayTimeUnit`
 //! `ns` makes chrome://tracing show nanoseconds (Perfetto ignores it).
 //!
-//! Order: the metadata, then every timed event in trace order, each slice at
-//! the event that starts it. That needs to know when each slice ends before
-//! the events that follow it are written: a [`Planner`] sees every event
-//! and, with the final model, makes the [`Plan`] (memory in proportion to
-//! processes, execs and threads, which the model keeps anyway); a
-//! [`PerfettoExport`] then writes the metadata and, in order, the slices
-//! and each event's elements. The events' elements are made as the events
-//! go by (the model at that moment knows their words) and wait in a
-//! [`Spool`], a file, until the plan is known; or the trace is read a
-//! second time and a [`PerfettoExport`] writes them as they go by again.
+//! Order: the document is written in one pass over the trace, as the events
+//! go by, so memory follows what is alive rather than the trace's length.
+//! Trace-event JSON does not ask for any order ("the events do not have to
+//! be in timestamp-sorted order"; both viewers sort by `ts`, and read
+//! metadata wherever it is), so each element is written as soon as it is
+//! known: an instant or a fork's arrow start at its event; a slice at the
+//! event that ends it, once its length is known (a thread's at its exit or
+//! the exec that ends it; a process's program slices and zombie time at the
+//! event that reaps it, or at the end of the trace), followed by the arrow
+//! end that lands on the process's or thread's first slice (after it, so
+//! that a reader that keeps the file's order among equal times has the
+//! slice open when the arrow lands); the metadata last, once the whole
+//! tree is known. A [`Slicer`], beside the model, decides what each event
+//! ends and keeps for each process drawn only what the metadata needs
+//! (its pid, parent, program and end: a few dozen bytes); a
+//! [`PerfettoExport`] writes the elements.
 
 mod batch;
 mod out;
 
-pub use batch::{instant, Batch, Spool};
+pub use batch::{instant, Batch};
 
 use super::describe;
-use super::json::Seen;
 use super::narrate;
 use crate::model::{Model, Moment, Origin, ProcId, Process};
-use crate::trace::{DupVia, Event, EventKind, ForkFlavor, Header, KillVia, Pid, RawStr, WaitVia};
+use crate::trace::{
+    DupVia, Event, EventKind, ForkFlavor, Header, KillVia, Pid, RawStr, Status, WaitVia,
+};
 use crate::words::Lang;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
-
 /// Microseconds for `ts`/`dur`: the f64 nearest above `ns / 1000` whose
 /// double times 1000, truncated, is `ns` (its shortest decimal form then
 /// has `ns`'s digits up to the third decimal, which is what a reader of the
@@ -119,7 +127,7 @@ struct SliceArgs {
     /// The parent process.
     parent: Option<Pid>,
     /// What ended it: `exec`, `exit 0`, `killed by SIGPIPE`, `end of trace`...
-    ended_by: Option<String>,
+    ended_by: Option<Cow<'static, str>>,
     /// Zombies: how the process ended.
     status: Option<String>,
     /// Zombies: how it left the zombie state, in words.
@@ -128,9 +136,9 @@ struct SliceArgs {
     reaped_by: Option<Pid>,
 }
 
-/// A slice to write when the event at `start.seq` goes by.
+/// A slice (`X`): where it is, how long, its name and args.
 #[derive(Clone, Debug)]
-struct Slice {
+pub struct Slice {
     start: Moment,
     end_ns: u64,
     pid: Pid,
@@ -147,124 +155,277 @@ enum ThreadEnd {
     Exec,
 }
 
-/// A thread (a task created with CLONE_THREAD) seen in the first pass.
-#[derive(Clone, Debug)]
+/// A live thread (a task created with CLONE_THREAD): its slice, and the
+/// fork arrow that lands on it, wait for its end.
+#[derive(Clone, Copy, Debug)]
 struct Thread {
     pid: Pid,
     tid: Pid,
     start: Moment,
-    end: Option<(Moment, ThreadEnd)>,
 }
 
-/// The first pass: sees every event and remembers what the final model
-/// forgets (threads), then makes the [`Plan`].
-#[derive(Clone, Debug, Default)]
-pub struct Planner {
-    threads: Vec<Thread>,
-    live: HashMap<Pid, usize>,
+/// How a process came to be traced, as its `process_labels` say when it
+/// has no parent in the trace (one with a parent is `child of ...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rooted {
+    Traced,
+    Attached,
+    MidTrace,
+}
+
+/// What the metadata says of a process once its slices are written: a few
+/// dozen bytes, where the model's record of the process can be forgotten.
+#[derive(Clone, Copy, Debug)]
+struct Meta {
+    pid: Pid,
+    parent: Option<ProcId>,
+    /// Its program's name, an index into [`Slicer::names`].
+    name: u32,
+    rooted: Rooted,
+    /// How it ended (`None`: it had not; `Some(None)`: ended, status unknown).
+    end: Option<Option<Status>>,
+}
+
+/// The model thread's side of the export: sees each event just after the
+/// model applied it and writes, as [`Raw`] elements, the slices that event
+/// ends (see the module's "Order"), then at the end of the trace what is
+/// still open and the metadata.
+#[derive(Debug, Default)]
+pub struct Slicer {
+    /// Live threads, by tid.
+    threads: HashMap<Pid, Thread>,
+    /// Fork arrows waiting for the first slice of the child (by pid): the
+    /// fork's seq and time.
+    landings: HashMap<Pid, Moment>,
+    /// One bit per process (by [`ProcId`]): its slices are written.
+    drawn: Vec<u64>,
+    /// What the metadata needs of each process written, by [`ProcId`].
+    meta: Vec<Option<Meta>>,
+    /// Program names, each once.
+    names: Vec<String>,
+    name_ids: HashMap<String, u32>,
     last: Option<Moment>,
 }
 
-impl Planner {
-    /// A planner that has seen nothing.
-    pub fn new() -> Planner {
-        Planner::default()
+impl Slicer {
+    /// A slicer that has seen nothing.
+    pub fn new() -> Slicer {
+        Slicer::default()
     }
 
-    /// Sees one event (call for every event, in order).
-    pub fn observe(&mut self, seen: &Seen) {
-        let tgid = if Planner::needs_process(seen.event) {
-            seen.tgid()
-        } else {
-            seen.event.pid
-        };
-        self.observe_event(seen.event, tgid);
-    }
+    /// The forget window a model feeding a [`Slicer`] needs at least
+    /// ([`Model::forget_reaped`]): a process reaped by an event is drawn
+    /// just after it, so it must outlive that event's other reapings.
+    pub const MIN_FORGET_WINDOW: usize = 16;
 
-    /// Whether [`Planner::observe_event`] needs the process (thread-group
-    /// id) of `ev`'s task: for thread creations and successful execs.
-    pub fn needs_process(ev: &Event) -> bool {
-        matches!(
-            ev.kind,
-            EventKind::Fork {
-                flavor: ForkFlavor::Thread,
-                ..
-            } | EventKind::Exec { ok: true, .. }
-        )
-    }
-
-    /// Sees one event (call for every event, in order), with the process
-    /// its task belongs to as [`Seen::tgid`] says, when
-    /// [`Planner::needs_process`] (otherwise any value).
-    pub fn observe_event(&mut self, ev: &Event, tgid: Pid) {
+    /// Sees `ev`, just applied to `model` (a forgetting model keeps at least
+    /// [`Slicer::MIN_FORGET_WINDOW`] reaped processes), whose task belongs
+    /// to process `tgid` (as [`Seen::tgid`] says, read before the event);
+    /// appends to `out` the elements it ends.
+    pub fn after(&mut self, ev: &Event, tgid: Pid, model: &Model, out: &mut Vec<Ended>) {
         let at = Moment::of(ev);
         self.last = Some(at);
+        // First the processes it reaped: a fork may reap the last holder
+        // of the pid it hands out, whose arrow must land before the new one
+        // waits under the same pid.
+        for &id in model.tree().reaped_now() {
+            if let Some(p) = model.tree().by_id(id) {
+                self.draw(model, p, at, out);
+            }
+        }
         match &ev.kind {
             EventKind::Fork {
                 child,
                 flavor: ForkFlavor::Thread,
                 ..
             } => {
-                self.live.insert(*child, self.threads.len());
-                self.threads.push(Thread {
+                let t = Thread {
                     pid: tgid,
                     tid: *child,
                     start: at,
-                    end: None,
+                };
+                self.threads.insert(*child, t);
+                out.push(Ended::ThreadName {
+                    pid: tgid,
+                    tid: *child,
                 });
             }
+            EventKind::Fork { child, .. } => {
+                self.landings.insert(*child, at);
+            }
             EventKind::Exit { .. } => {
-                if let Some(i) = self.live.remove(&ev.pid) {
-                    self.threads[i].end = Some((at, ThreadEnd::Exit));
+                if let Some(t) = self.threads.remove(&ev.pid) {
+                    thread_slices(out, &t, Some((at, ThreadEnd::Exit)), at);
                 }
             }
             EventKind::Exec { ok: true, .. } => {
                 // de_thread(): every other thread ends, and the one that
                 // exec'd carries on as the main thread.
-                let pid = tgid;
-                let threads = &mut self.threads;
-                self.live.retain(|_, i| {
-                    let t = &mut threads[*i];
-                    if t.pid == pid {
-                        t.end = Some((at, ThreadEnd::Exec));
-                    }
-                    t.pid != pid
-                });
+                let mut ended: Vec<Thread> = self
+                    .threads
+                    .values()
+                    .filter(|t| t.pid == tgid)
+                    .copied()
+                    .collect();
+                ended.sort_by_key(|t| t.start.seq);
+                for t in ended {
+                    self.threads.remove(&t.tid);
+                    thread_slices(out, &t, Some((at, ThreadEnd::Exec)), at);
+                }
             }
             _ => {}
         }
     }
 
-    /// Makes the plan from what was seen and the model after the last
-    /// event, which the plan keeps to draw the slices from.
-    pub fn finish(self, model: Model) -> Plan {
-        let Some(last) = self.last else {
-            return Plan::default();
+    /// Writes the slices of `p` (its programs, its time as a zombie, the
+    /// arrow landing on its first slice) unless they are written, and keeps
+    /// what the metadata needs of it; `last` is the last event so far.
+    fn draw(&mut self, model: &Model, p: &Process, last: Moment, out: &mut Vec<Ended>) {
+        let i = p.id.index();
+        if self.drawn.len() <= i / 64 {
+            self.drawn.resize(i / 64 + 1, 0);
+        }
+        if self.drawn[i / 64] & (1 << (i % 64)) != 0 {
+            return;
+        }
+        self.drawn[i / 64] |= 1 << (i % 64);
+        let mut run = Vec::new();
+        program_slices(model, p, last, &mut run);
+        run.extend(zombie_slice(model, p, last));
+        out.extend(run.into_iter().map(Ended::Slice));
+        if let Some(fork) = self.landings.remove(&p.pid) {
+            out.push(Ended::Landing {
+                pid: p.pid,
+                tid: p.pid,
+                fork,
+            });
+        }
+        let name = describe::process_name(model, p);
+        let name = match self.name_ids.get(&name) {
+            Some(&n) => n,
+            None => {
+                let n = self.names.len() as u32;
+                self.name_ids.insert(name.clone(), n);
+                self.names.push(name);
+                n
+            }
         };
-        // Each slice is numbered in the order the slices are listed (each
-        // process's, then each thread's): at one event, slices keep that order.
-        let mut sources = Vec::new();
-        let mut number = 0;
+        let parent = model.tree().parent(p.id).map(|pp| pp.id);
+        let rooted = match &p.origin {
+            Origin::Spawn { attached: true, .. } => Rooted::Attached,
+            Origin::Spawn { .. } => Rooted::Traced,
+            _ => Rooted::MidTrace,
+        };
+        if self.meta.len() <= i {
+            self.meta.resize(i + 1, None);
+        }
+        self.meta[i] = Some(Meta {
+            pid: p.pid,
+            parent,
+            name,
+            rooted,
+            end: p.exit.map(|e| e.status),
+        });
+    }
+
+    /// After the last event (`model` is the model then): writes to `doc`
+    /// what is still open (threads, the processes not reaped, arrows whose
+    /// child never showed) and the metadata.
+    pub fn finish<W: Write>(
+        mut self,
+        model: &Model,
+        doc: &mut PerfettoExport<W>,
+    ) -> io::Result<()> {
+        let Some(last) = self.last else {
+            return Ok(());
+        };
+        let mut out = Vec::new();
+        let mut threads: Vec<Thread> = self.threads.drain().map(|(_, t)| t).collect();
+        threads.sort_by_key(|t| t.start.seq);
+        for t in &threads {
+            thread_slices(&mut out, t, None, last);
+        }
+        doc.ended(out.drain(..))?;
         for p in model.tree().iter() {
-            let execs = p.exec_chain().map(|e| e.at.seq);
-            let zombie = p.zombie_span().map(|(exit, _)| exit.seq);
-            let first = execs.chain(zombie).fold(p.born.seq, u64::min);
-            sources.push((first, number, Source::Process(p.id)));
-            number += 1 + p.exec_chain().count() + usize::from(zombie.is_some());
+            self.draw(model, p, last, &mut out);
+            doc.ended(out.drain(..))?;
         }
-        for (i, t) in self.threads.iter().enumerate() {
-            sources.push((t.start.seq, number, Source::Thread(i)));
-            number += 1;
-        }
-        sources.sort_by_key(|&(seq, _, _)| seq);
-        Plan {
-            metadata: metadata(&model, &self.threads),
-            model,
-            threads: self.threads,
-            sources,
-            last: Some(last),
+        let mut landings: Vec<(Pid, Moment)> = self.landings.drain().collect();
+        landings.sort_by_key(|(_, at)| at.seq);
+        doc.ended(landings.into_iter().map(|(pid, fork)| Ended::Landing {
+            pid,
+            tid: pid,
+            fork,
+        }))?;
+        self.metadata(doc)
+    }
+}
+
+/// An element an event ended, made beside the model and written (worded
+/// and escaped) where the document is.
+#[derive(Clone, Debug)]
+pub enum Ended {
+    /// A slice (`X`).
+    Slice(Slice),
+    /// The end of the arrow of the fork made at `fork` (its seq is the
+    /// arrow's id), landing on task `tid` of process `pid`.
+    Landing { pid: Pid, tid: Pid, fork: Moment },
+    /// The `thread_name` of a thread, when it is made.
+    ThreadName { pid: Pid, tid: Pid },
+}
+
+impl Ended {
+    /// Appends the element to `b`.
+    fn write(&self, b: &mut Vec<u8>) {
+        match self {
+            Ended::Slice(s) => write_slice(b, s),
+            Ended::Landing { pid, tid, fork } => landing(b, *pid, *tid, *fork),
+            Ended::ThreadName { pid, tid } => {
+                meta_element(b, "thread_name", *pid, *tid, "name", Ok("thread"))
+            }
         }
     }
+}
+
+/// Writes the slice of thread `t`, ended by `end` (or by the end of the
+/// trace, at `last`), and the fork arrow landing on it.
+fn thread_slices(out: &mut Vec<Ended>, t: &Thread, end: Option<(Moment, ThreadEnd)>, last: Moment) {
+    let (until, ended_by) = match end {
+        Some((at, ThreadEnd::Exit)) => (at, "exit"),
+        Some((at, ThreadEnd::Exec)) => (at, "exec in another thread"),
+        None => (last, "end of trace"),
+    };
+    let s = Slice {
+        start: t.start,
+        end_ns: until.ts_ns,
+        pid: t.pid,
+        tid: t.tid,
+        name: "thread".into(),
+        cat: "thread",
+        args: SliceArgs {
+            from_seq: Some(t.start.seq),
+            until_seq: end.map(|(at, _)| at.seq),
+            ended_by: Some(Cow::Borrowed(ended_by)),
+            ..SliceArgs::default()
+        },
+    };
+    out.push(Ended::Slice(s));
+    out.push(Ended::Landing {
+        pid: t.pid,
+        tid: t.tid,
+        fork: t.start,
+    });
+}
+
+/// Appends the end of the fork arrow made at `fork` (its seq is the arrow's
+/// id), landing on task `tid` of process `pid`.
+fn landing(b: &mut Vec<u8>, pid: Pid, tid: Pid, fork: Moment) {
+    batch::head(b, "f", "fork", "fork", pid, tid);
+    b.extend_from_slice(b",\"ts\":");
+    out::f64(b, micros(fork.ts_ns));
+    b.extend_from_slice(b",\"id\":");
+    out::u64(b, fork.seq);
+    b.extend_from_slice(b",\"bp\":\"e\"}");
 }
 
 /// The program name of argv/path, as the slice and process names show it.
@@ -276,8 +437,13 @@ use describe::command_line;
 
 /// How a process ended, in words.
 fn end_text(p: &Process) -> Option<String> {
-    let exit = p.exit?;
-    Some(match exit.status {
+    ended(p.exit.map(|e| e.status))
+}
+
+/// How a process ended, in words, from its status (`None`: it had not
+/// ended; `Some(None)`: it ended, the status unknown).
+fn ended(end: Option<Option<Status>>) -> Option<String> {
+    Some(match end? {
         Some(st) => narrate::status(&st),
         None => "ended".into(),
     })
@@ -343,22 +509,22 @@ fn program_slices(model: &Model, p: &Process, last: Moment, out: &mut Vec<Slice>
             },
         });
     }
-    let ends: Vec<(Moment, String)> = run
-        .iter()
-        .skip(1)
-        .map(|s| (s.start, "exec".to_string()))
-        .chain(std::iter::once(match p.exit {
-            Some(exit) => (exit.at, end_text(p).unwrap_or_default()),
-            None => (last, "end of trace".to_string()),
-        }))
-        .collect();
-    for (mut s, (end, why)) in run.into_iter().zip(ends) {
+    // Each program runs until the next one starts, the last until the exit.
+    let (end, why) = match p.exit {
+        Some(exit) => (exit.at, Cow::Owned(end_text(p).unwrap_or_default())),
+        None => (last, Cow::Borrowed("end of trace")),
+    };
+    let (mut end, mut why) = (end, why);
+    let from = out.len();
+    for mut s in run.into_iter().rev() {
         s.end_ns = end.ts_ns;
         s.args.from_seq = Some(s.start.seq);
         s.args.until_seq = Some(end.seq);
         s.args.ended_by = Some(why);
+        (end, why) = (s.start, Cow::Borrowed("exec"));
         out.push(s);
     }
+    out[from..].reverse();
 }
 
 /// The zombie slice of `p`, if it exited.
@@ -392,67 +558,123 @@ fn zombie_slice(model: &Model, p: &Process, last: Moment) -> Option<Slice> {
     })
 }
 
-/// The metadata of one pid (several processes when the pid was reused).
-#[derive(Clone, Debug)]
-struct Track {
-    pid: Pid,
-    programs: Vec<String>,
-    labels: String,
-    threads: Vec<Pid>,
-}
-
-/// Metadata for every pid, in depth-first order of the process tree.
-fn metadata(model: &Model, threads: &[Thread]) -> Vec<Track> {
-    let tree = model.tree();
-    let mut order = Vec::with_capacity(tree.len());
-    let mut stack: Vec<&Process> = tree.roots().collect();
-    stack.reverse();
-    while let Some(p) = stack.pop() {
-        order.push(p);
-        let mut kids: Vec<&Process> = tree.children(p.id).collect();
-        kids.reverse();
-        stack.extend(kids);
-    }
-    let mut tracks: Vec<Track> = Vec::new();
-    let mut index: HashMap<Pid, usize> = HashMap::new();
-    for p in order {
-        let name = describe::process_name(model, p);
-        if let Some(&i) = index.get(&p.pid) {
-            tracks[i].programs.push(name);
-            continue;
-        }
-        let mut labels = vec![match (&p.origin, tree.parent(p.id)) {
-            (_, Some(pp)) => format!("child of {} {}", pp.pid, describe::process_name(model, pp)),
-            (Origin::Spawn { attached: true, .. }, None) => "attached while running".to_string(),
-            (Origin::Spawn { .. }, None) => "traced command".to_string(),
-            (_, None) => "first seen mid-trace".to_string(),
-        }];
-        labels.extend(end_text(p));
-        index.insert(p.pid, tracks.len());
-        tracks.push(Track {
-            pid: p.pid,
-            programs: vec![name],
-            labels: labels.join(", "),
-            threads: Vec::new(),
-        });
-    }
-    let mut seen = HashSet::new();
-    for t in threads {
-        if let Some(&i) = index.get(&t.pid) {
-            if seen.insert((t.pid, t.tid)) {
-                tracks[i].threads.push(t.tid);
+impl Slicer {
+    /// Writes the metadata of every process drawn, in depth-first order of
+    /// the process tree (children in creation order): for each pid, at its
+    /// first process in that order, `process_name` (the programs of every
+    /// process that had the pid, in that order), `process_sort_index`,
+    /// `process_labels` and the main thread's `thread_name`.
+    fn metadata<W: Write>(&self, doc: &mut PerfettoExport<W>) -> io::Result<()> {
+        const NONE: u32 = u32::MAX;
+        let n = self.meta.len();
+        let meta = |id: usize| self.meta.get(id).copied().flatten();
+        // Each process's children, in creation order: a list threaded
+        // through `next`, filled from the last process back.
+        let mut first = vec![NONE; n];
+        let mut next = vec![NONE; n];
+        let mut roots = Vec::new();
+        for i in (0..n).rev() {
+            let Some(m) = meta(i) else {
+                continue;
+            };
+            match m.parent.filter(|pp| meta(pp.index()).is_some()) {
+                Some(pp) => {
+                    next[i] = first[pp.index()];
+                    first[pp.index()] = i as u32;
+                }
+                None => roots.push(i as u32),
             }
         }
+        let mut order: Vec<u32> = Vec::with_capacity(n);
+        let mut stack = roots;
+        let mut kids = Vec::new();
+        while let Some(i) = stack.pop() {
+            order.push(i);
+            let mut k = first[i as usize];
+            while k != NONE {
+                kids.push(k);
+                k = next[k as usize];
+            }
+            stack.extend(kids.drain(..).rev());
+        }
+        drop((first, next));
+        // The first process of each pid in that order, and the programs
+        // of the later ones.
+        let mut first_of: HashMap<Pid, u32> = HashMap::with_capacity(order.len());
+        let mut later: HashMap<u32, Vec<u32>> = HashMap::new();
+        for &i in &order {
+            let Some(m) = meta(i as usize) else { continue };
+            match first_of.get(&m.pid) {
+                Some(&f) => later.entry(f).or_default().push(m.name),
+                None => {
+                    first_of.insert(m.pid, i);
+                }
+            }
+        }
+        let mut index = 0u64;
+        let mut text = String::new();
+        for &i in &order {
+            let Some(m) = meta(i as usize) else { continue };
+            if first_of.get(&m.pid) != Some(&i) {
+                continue;
+            }
+            let more = later.get(&i).map_or(&[][..], Vec::as_slice);
+            let name = |n: u32| self.names[n as usize].as_str();
+            text.clear();
+            let _ = write!(text, "{} {}", m.pid, name(m.name));
+            for &n in more {
+                text.push_str(" / ");
+                text.push_str(name(n));
+            }
+            let pid = m.pid;
+            doc.element(|b| meta_element(b, "process_name", pid, pid, "name", Ok(&text)))?;
+            doc.element(|b| {
+                meta_element(b, "process_sort_index", pid, pid, "sort_index", Err(index))
+            })?;
+            text.clear();
+            match (m.parent.and_then(|pp| meta(pp.index())), m.rooted) {
+                (Some(pp), _) => {
+                    let _ = write!(text, "child of {} {}", pp.pid, name(pp.name));
+                }
+                (None, Rooted::Attached) => text.push_str("attached while running"),
+                (None, Rooted::Traced) => text.push_str("traced command"),
+                (None, Rooted::MidTrace) => text.push_str("first seen mid-trace"),
+            }
+            if let Some(end) = ended(m.end) {
+                text.push_str(", ");
+                text.push_str(&end);
+            }
+            doc.element(|b| meta_element(b, "process_labels", pid, pid, "labels", Ok(&text)))?;
+            let main = name(more.last().copied().unwrap_or(m.name));
+            doc.element(|b| meta_element(b, "thread_name", pid, pid, "name", Ok(main)))?;
+            index += 1;
+        }
+        Ok(())
     }
-    tracks
 }
 
-/// Where slices come from: a process's (its programs, then its time as a
-/// zombie) or a thread's.
-#[derive(Clone, Copy, Debug)]
-enum Source {
-    Process(ProcId),
-    Thread(usize),
+/// A metadata element (`"ph":"M"`) whose args hold one string or integer.
+fn meta_element(
+    b: &mut Vec<u8>,
+    name: &str,
+    pid: Pid,
+    tid: Pid,
+    key: &str,
+    value: Result<&str, u64>,
+) {
+    b.extend_from_slice(b"{\"ph\":\"M\",\"name\":");
+    out::str(b, name);
+    b.extend_from_slice(b",\"pid\":");
+    out::i64(b, pid.into());
+    b.extend_from_slice(b",\"tid\":");
+    out::i64(b, tid.into());
+    b.extend_from_slice(b",\"args\":{");
+    out::key(b, key);
+    match value {
+        Ok(s) => out::str(b, s),
+        Err(n) => out::u64(b, n),
+    }
+    b.extend_from_slice(b"}}");
 }
 
 /// Appends `s` (an `X` event) to `b`.
@@ -471,7 +693,7 @@ fn write_slice(b: &mut Vec<u8>, s: &Slice) {
     out::f64(b, micros(s.end_ns.saturating_sub(s.start.ts_ns)));
     b.extend_from_slice(b",\"args\":{");
     let a = &s.args;
-    let text = |b: &mut Vec<u8>, k: &str, v: &Option<String>| {
+    let text = |b: &mut Vec<u8>, k: &str, v: Option<&str>| {
         if let Some(v) = v {
             out::key(b, k);
             out::str(b, v);
@@ -489,32 +711,16 @@ fn write_slice(b: &mut Vec<u8>, s: &Slice) {
             out::u64(b, v);
         }
     };
-    text(b, "command", &a.command);
-    text(b, "path", &a.path);
+    text(b, "command", a.command.as_deref());
+    text(b, "path", a.path.as_deref());
     uint(b, "from_seq", a.from_seq);
     uint(b, "until_seq", a.until_seq);
     int(b, "parent", a.parent.map(i64::from));
-    text(b, "ended_by", &a.ended_by);
-    text(b, "status", &a.status);
-    text(b, "reaped", &a.reaped);
+    text(b, "ended_by", a.ended_by.as_deref());
+    text(b, "status", a.status.as_deref());
+    text(b, "reaped", a.reaped.as_deref());
     int(b, "reaped_by", a.reaped_by.map(i64::from));
     b.extend_from_slice(b"}}");
-}
-
-/// What the first pass learned: the metadata, and where each slice comes
-/// from. The slices are drawn from the final model when the first event
-/// of their process or thread goes by ([`PerfettoExport`] keeps them until
-/// their own event), so memory holds the slices of the processes alive in
-/// the document, not all of them.
-#[derive(Clone, Debug, Default)]
-pub struct Plan {
-    metadata: Vec<Track>,
-    /// The model after the last event.
-    model: Model,
-    threads: Vec<Thread>,
-    /// (seq of the first slice, number of the first slice, source), by seq.
-    sources: Vec<(u64, usize, Source)>,
-    last: Option<Moment>,
 }
 
 /// The `otherData` object: where the trace came from.
@@ -529,17 +735,12 @@ struct OtherData {
     tracer: String,
 }
 
-/// The second pass: writes the trace-event document as events go by.
+/// Writes the trace-event document as the elements come: the events'
+/// ([`Batch`]), then what the [`Slicer`] writes at the end ([`Raw`]).
 pub struct PerfettoExport<W: Write> {
     out: W,
     /// What is written but not yet handed to `out`.
     buf: Vec<u8>,
-    plan: Plan,
-    /// The next of the plan's sources to draw.
-    next: usize,
-    /// Slices drawn and not written yet: (seq of the event that starts
-    /// them, number, JSON), the next one first.
-    pending: BinaryHeap<Reverse<(u64, usize, Vec<u8>)>>,
     written: u64,
     other: OtherData,
     /// The language of the instants' words.
@@ -551,13 +752,10 @@ pub struct PerfettoExport<W: Write> {
 /// How much [`PerfettoExport`] gathers before it writes to its writer.
 const CHUNK: usize = 1 << 17;
 
-/// How much of a [`Spool`] [`PerfettoExport::unspool`] reads at a time.
-const SPOOL_READ: usize = 1 << 20;
-
 impl<W: Write> PerfettoExport<W> {
-    /// Starts the document and writes the metadata; the instants' words
-    /// (`effect`, `closed`) will be in `lang`.
-    pub fn new(out: W, header: &Header, plan: Plan, lang: Lang) -> io::Result<Self> {
+    /// Starts the document; the instants' words (`effect`, `closed`) will
+    /// be in `lang`.
+    pub fn new(out: W, header: &Header, lang: Lang) -> Self {
         let other = OtherData {
             command: command_line(&header.argv),
             start: header.start.clone(),
@@ -567,23 +765,16 @@ impl<W: Write> PerfettoExport<W> {
             arch: header.arch.clone(),
             tracer: header.tracer.clone(),
         };
-        let mut me = PerfettoExport {
+        let mut buf = Vec::with_capacity(CHUNK * 2);
+        buf.extend_from_slice(b"{\"traceEvents\":[");
+        PerfettoExport {
             out,
-            buf: Vec::with_capacity(CHUNK * 2),
-            plan,
-            next: 0,
-            pending: BinaryHeap::new(),
+            buf,
             written: 0,
             other,
             lang,
             words: String::new(),
-        };
-        me.buf.extend_from_slice(b"{\"traceEvents\":[");
-        let tracks = std::mem::take(&mut me.plan.metadata);
-        for (i, t) in tracks.iter().enumerate() {
-            me.metadata(t, i)?;
         }
-        Ok(me)
     }
 
     /// Starts the next element of `traceEvents`: the separator.
@@ -602,185 +793,40 @@ impl<W: Write> PerfettoExport<W> {
         Ok(())
     }
 
-    /// A metadata element whose args hold one string or integer.
-    fn meta(&mut self, name: &str, pid: Pid, tid: Pid, key: &str, value: Result<&str, u64>) {
-        self.begin();
-        let b = &mut self.buf;
-        b.extend_from_slice(b"{\"ph\":\"M\",\"name\":");
-        out::str(b, name);
-        b.extend_from_slice(b",\"pid\":");
-        out::i64(b, pid.into());
-        b.extend_from_slice(b",\"tid\":");
-        out::i64(b, tid.into());
-        b.extend_from_slice(b",\"args\":{");
-        out::key(b, key);
-        match value {
-            Ok(s) => out::str(b, s),
-            Err(n) => out::u64(b, n),
+    /// Writes what the events of `b` add, in order: each event's own
+    /// elements (an instant, a fork's arrow start), then what it ended.
+    pub fn batch(&mut self, b: &Batch) -> io::Result<()> {
+        for i in 0..b.len() {
+            if b.has_element(i) {
+                self.begin();
+                b.element(i, &mut self.buf, &mut self.words, self.lang);
+            }
+            for e in b.ended(i) {
+                self.begin();
+                e.write(&mut self.buf);
+            }
+            self.spill()?;
         }
-        b.extend_from_slice(b"}}");
+        Ok(())
     }
 
-    fn metadata(&mut self, t: &Track, index: usize) -> io::Result<()> {
-        let pid = t.pid;
-        let name = format!("{pid} {}", t.programs.join(" / "));
-        self.meta("process_name", pid, pid, "name", Ok(&name));
-        self.meta(
-            "process_sort_index",
-            pid,
-            pid,
-            "sort_index",
-            Err(index as u64),
-        );
-        self.meta("process_labels", pid, pid, "labels", Ok(&t.labels));
-        let main = t.programs.last().map_or("", String::as_str);
-        self.meta("thread_name", pid, pid, "name", Ok(main));
-        for &tid in &t.threads {
-            self.meta("thread_name", pid, tid, "name", Ok("thread"));
-        }
+    /// Writes one element, as `write` writes it.
+    fn element(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> io::Result<()> {
+        self.begin();
+        write(&mut self.buf);
         self.spill()
     }
 
-    /// Writes the slices that start at or before event `seq`.
-    fn slices_until(&mut self, seq: u64) -> io::Result<()> {
-        // Every slice starting by `seq` comes from a source whose first
-        // slice starts by `seq`: draw those, then write in (seq, number) order.
-        while let Some(&(first, number, source)) = self.plan.sources.get(self.next) {
-            if first > seq {
-                break;
-            }
-            self.next += 1;
-            self.draw(number, source);
-        }
-        while let Some(Reverse((at, _, _))) = self.pending.peek() {
-            if *at > seq {
-                break;
-            }
-            let Some(Reverse((_, _, text))) = self.pending.pop() else {
-                break;
-            };
-            self.begin();
-            self.buf.extend_from_slice(&text);
-            self.spill()?;
+    /// Writes elements ended at the end of the trace.
+    fn ended(&mut self, ended: impl Iterator<Item = Ended>) -> io::Result<()> {
+        for e in ended {
+            self.element(|b| e.write(b))?;
         }
         Ok(())
     }
 
-    /// Draws the slices of `source`, numbered from `number`, into `pending`.
-    fn draw(&mut self, number: usize, source: Source) {
-        let Some(last) = self.plan.last else {
-            return;
-        };
-        let mut keep = |n: usize, s: &Slice| {
-            let mut text = Vec::with_capacity(256);
-            write_slice(&mut text, s);
-            self.pending.push(Reverse((s.start.seq, number + n, text)));
-        };
-        match source {
-            Source::Process(id) => {
-                let model = &self.plan.model;
-                let Some(p) = model.tree().by_id(id) else {
-                    return;
-                };
-                let mut run = Vec::new();
-                program_slices(model, p, last, &mut run);
-                for (n, s) in run.iter().enumerate() {
-                    keep(n, s);
-                }
-                if let Some(z) = zombie_slice(model, p, last) {
-                    keep(run.len(), &z);
-                }
-            }
-            Source::Thread(i) => {
-                let t = &self.plan.threads[i];
-                let (end, ended_by) = match t.end {
-                    Some((at, ThreadEnd::Exit)) => (at, "exit"),
-                    Some((at, ThreadEnd::Exec)) => (at, "exec in another thread"),
-                    None => (last, "end of trace"),
-                };
-                keep(
-                    0,
-                    &Slice {
-                        start: t.start,
-                        end_ns: end.ts_ns,
-                        pid: t.pid,
-                        tid: t.tid,
-                        name: "thread".into(),
-                        cat: "thread",
-                        args: SliceArgs {
-                            from_seq: Some(t.start.seq),
-                            until_seq: t.end.map(|(at, _)| at.seq),
-                            ended_by: Some(ended_by.into()),
-                            ..SliceArgs::default()
-                        },
-                    },
-                );
-            }
-        }
-    }
-
-    /// Writes what one event adds: the slices it starts, a fork's arrow, or an instant.
-    pub fn event(&mut self, seen: &Seen) -> io::Result<()> {
-        let mut b = Batch::default();
-        b.push(seen);
-        self.batch(&b)
-    }
-
-    /// Writes what the events of `b` add, in order.
-    pub fn batch(&mut self, b: &Batch) -> io::Result<()> {
-        for i in 0..b.len() {
-            let seq = b.seq(i);
-            if !matches!(self.plan.last, Some(l) if seq <= l.seq) {
-                // Not seen by the first pass (the file grew in between).
-                continue;
-            }
-            self.slices_until(seq)?;
-            for k in 0..b.elements(i) {
-                self.begin();
-                b.element(i, k, &mut self.buf, &mut self.words, self.lang);
-            }
-            self.spill()?;
-        }
-        Ok(())
-    }
-
-    /// Writes the elements a [`Spool`] holds, each after the slices that
-    /// start at or before its event: the document as [`PerfettoExport::batch`]
-    /// would have written it from the same batches.
-    pub fn unspool(&mut self, mut spooled: impl io::Read) -> io::Result<()> {
-        use io::Read as _;
-        let mut chunk: Vec<u8> = Vec::with_capacity(SPOOL_READ + CHUNK);
-        let mut at = 0;
-        loop {
-            while let Some(head) = chunk.get(at..at + 12) {
-                let seq = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
-                let len = u32::from_le_bytes(head[8..].try_into().expect("4 bytes")) as usize;
-                let Some(element) = chunk.get(at + 12..at + 12 + len) else {
-                    break;
-                };
-                self.slices_until(seq)?;
-                self.begin();
-                self.buf.extend_from_slice(element);
-                at += 12 + len;
-                self.spill()?;
-            }
-            chunk.drain(..at);
-            at = 0;
-            let want = SPOOL_READ.max(chunk.len());
-            if spooled.by_ref().take(want as u64).read_to_end(&mut chunk)? == 0 {
-                return if chunk.is_empty() {
-                    Ok(())
-                } else {
-                    Err(io::ErrorKind::UnexpectedEof.into())
-                };
-            }
-        }
-    }
-
-    /// Writes any slice not written yet, closes the document and hands back
-    /// the writer (not flushed).
+    /// Closes the document and hands back the writer (not flushed).
     pub fn finish(mut self) -> io::Result<W> {
-        self.slices_until(u64::MAX)?;
         self.buf
             .extend_from_slice(b"\n],\"displayTimeUnit\":\"ns\",\"otherData\":");
         serde_json::to_writer(&mut self.buf, &self.other)?;
@@ -922,16 +968,25 @@ mod tests {
         }
     }
 
-    /// The whole document for `events`, parsed, and its `traceEvents`.
+    /// The whole document for `events`, written in one pass as the export
+    /// writes it: each event's batch (its own element and what it ended),
+    /// then what the slicer writes at the end.
+    fn document_text(events: &[Event]) -> String {
+        let mut slicer = Slicer::new();
+        let mut out = PerfettoExport::new(Vec::new(), &header(events[0].pid), Lang::En);
+        let model = replay_events(events, |s| {
+            let mut b = Batch::with_capacity(1);
+            let tgid = b.push(s);
+            slicer.after(s.event, tgid, s.model, b.ended_mut());
+            out.batch(&b).unwrap();
+        });
+        slicer.finish(&model, &mut out).unwrap();
+        String::from_utf8(out.finish().unwrap()).unwrap()
+    }
+
+    /// [`document_text`], parsed, and its `traceEvents`.
     fn document(events: &[Event]) -> Vec<Value> {
-        let mut planner = Planner::new();
-        let model = replay_events(events, |s| planner.observe(s));
-        let plan = planner.finish(model);
-        let mut out =
-            PerfettoExport::new(Vec::new(), &header(events[0].pid), plan, Lang::En).unwrap();
-        replay_events(events, |s| out.event(s).unwrap());
-        let text = String::from_utf8(out.finish().unwrap()).unwrap();
-        let doc: Value = serde_json::from_str(&text).unwrap();
+        let doc: Value = serde_json::from_str(&document_text(events)).unwrap();
         assert_eq!(doc["displayTimeUnit"], "ns");
         doc["traceEvents"].as_array().unwrap().clone()
     }
@@ -948,33 +1003,8 @@ mod tests {
             .collect()
     }
 
-    /// The document as the one-pass export writes it (the elements through
-    /// a [`Spool`]) and as [`PerfettoExport`] writes it from the batches.
-    fn spooled_and_direct(events: &[Event]) -> (Vec<u8>, Vec<u8>) {
-        let mut planner = Planner::new();
-        let mut batches = vec![Batch::with_capacity(2)];
-        let model = replay_events(events, |s| {
-            planner.observe(s);
-            if batches.last().is_some_and(|b| b.len() == 2) {
-                batches.push(Batch::with_capacity(2));
-            }
-            batches.last_mut().unwrap().push(s);
-        });
-        let plan = planner.finish(model);
-        let head = header(events[0].pid);
-        let mut direct = PerfettoExport::new(Vec::new(), &head, plan.clone(), Lang::En).unwrap();
-        let mut spool = Spool::new(Vec::new(), Lang::En);
-        for b in &batches {
-            direct.batch(b).unwrap();
-            spool.batch(b).unwrap();
-        }
-        let mut spooled = PerfettoExport::new(Vec::new(), &head, plan, Lang::En).unwrap();
-        spooled.unspool(&spool.finish().unwrap()[..]).unwrap();
-        (spooled.finish().unwrap(), direct.finish().unwrap())
-    }
-
     #[test]
-    fn the_spooled_document_is_the_one_written_batch_by_batch() {
+    fn each_slice_is_written_at_the_event_that_ends_it_and_the_arrow_after_it() {
         let events: Vec<Event> = [
             (10, EventKind::spawned(vec![RawStr::from("sh")], vec![])),
             (10, exec("sh", None)),
@@ -992,12 +1022,59 @@ mod tests {
         .enumerate()
         .map(|(i, (pid, k))| ev(i as u64, pid, k))
         .collect();
-        let (spooled, direct) = spooled_and_direct(&events);
-        assert!(direct.len() > 1000, "{}", String::from_utf8_lossy(&direct));
+        let text = document_text(&events);
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let doc = doc["traceEvents"].as_array().unwrap();
+        // Where each element is: (ph, name, pid, tid).
+        let at = |ph: &str, name: &str, pid: Pid, tid: Pid| {
+            doc.iter()
+                .position(|e| {
+                    e["ph"] == ph && e["name"] == name && e["pid"] == pid && e["tid"] == tid
+                })
+                .unwrap_or_else(|| panic!("no {ph} {name} {pid}/{tid} in {text}"))
+        };
+        let close = |fd: i32| {
+            doc.iter()
+                .position(|e| e["name"] == "close" && e["args"]["fd"] == fd)
+                .unwrap()
+        };
+        // The thread's slice waits for the exec that ends it (seq 9), after
+        // the first 20's exit (seq 7); the arrow landing on it comes next.
+        let thread = at("X", "thread", 10, 11);
+        assert!(thread > close(1));
+        assert_eq!(doc[thread + 1]["ph"], "f");
+        assert_eq!(doc[thread + 1]["id"], 2);
+        // The first 20 is reaped outside the trace when the kernel hands
+        // its pid out again (seq 8): its slices come then, before the
+        // second 20's, which only end with the trace.
+        let cat = at("X", "cat", 20, 20);
+        assert!(cat > close(1) && cat < thread);
+        assert_eq!(doc[cat - 1]["name"], "sh", "the program it inherited");
+        assert_eq!(doc[cat + 1]["name"], "zombie");
         assert_eq!(
-            String::from_utf8(spooled).unwrap(),
-            String::from_utf8(direct).unwrap()
+            (&doc[cat + 2]["ph"], &doc[cat + 2]["id"]),
+            (&"f".into(), &3.into())
         );
+        // The metadata comes last: each pid once, the tree in depth-first order.
+        let first_meta = doc
+            .iter()
+            .position(|e| e["ph"] == "M" && e["name"] == "process_name");
+        assert!(doc[first_meta.unwrap()..].iter().all(|e| e["ph"] == "M"));
+        let sorted: Vec<(&Value, &Value)> = doc
+            .iter()
+            .filter(|e| e["name"] == "process_sort_index")
+            .map(|e| (&e["pid"], &e["args"]["sort_index"]))
+            .collect();
+        assert_eq!(sorted, [(&10.into(), &0.into()), (&20.into(), &1.into())]);
+        // Every fork has its arrow's two ends.
+        for id in [2, 3, 8] {
+            let ends: Vec<&Value> = doc
+                .iter()
+                .filter(|e| e["id"] == id)
+                .map(|e| &e["ph"])
+                .collect();
+            assert_eq!(ends, [&Value::from("s"), &Value::from("f")], "fork #{id}");
+        }
     }
 
     #[test]
@@ -1042,11 +1119,13 @@ mod tests {
             (&close["pid"], &close["tid"], &close["ph"]),
             (&10.into(), &12.into(), &"i".into())
         );
-        let names: Vec<(&Value, &Value)> = doc
+        let mut names: Vec<(&Value, &Value)> = doc
             .iter()
             .filter(|e| e["name"] == "thread_name")
             .map(|e| (&e["tid"], &e["args"]["name"]))
             .collect();
+        // Each thread's name when it is made; the main thread's at the end.
+        names.sort_by_key(|(tid, _)| tid.as_i64());
         assert_eq!(
             names,
             [

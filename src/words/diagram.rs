@@ -301,9 +301,6 @@ pub enum Notice {
     CannotWrite(String),
     /// An output file cannot be made.
     CannotCreate(String),
-    /// The temporary file export -f perfetto keeps its elements in until
-    /// the process tree is known cannot be made in this directory.
-    CannotSpool(String),
     /// `-o` names the trace being exported.
     IsTheTrace(String),
     /// The trace has no events.

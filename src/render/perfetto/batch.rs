@@ -1,16 +1,16 @@
 //! The events of the Perfetto export as its model thread takes them
-//! ([`Batch`]) and their elements (an instant, a fork's two arrow ends),
-//! written by [`super::PerfettoExport`] or kept in a [`Spool`] until the
-//! plan is known.
+//! ([`Batch`]): their own elements (an instant, a fork's arrow start),
+//! worded and escaped where they are written ([`super::PerfettoExport`]),
+//! and the elements each event ended ([`super::Ended`]: slices, arrow
+//! ends, made by the [`super::Slicer`] beside the model).
 
-use super::{instant_name, micros, out};
+use super::{instant_name, micros, out, Ended};
 use crate::model::labels::Labels;
 use crate::model::{Applied, Model};
 use crate::render::json::Seen;
 use crate::render::json_stream::{string, Before, Looks, Span, Take};
-use crate::trace::{Event, EventKind, ForkFlavor, Pid};
+use crate::trace::{Event, EventKind, Pid};
 use crate::words::Lang;
-use std::io::{self, Write};
 
 /// Events with what the model said about them that their elements need
 /// (`json_stream::Looks`: the process, and for an instant the call, the sentence's
@@ -20,6 +20,9 @@ use std::io::{self, Write};
 pub struct Batch {
     looks: Looks,
     what: Vec<What>,
+    /// The elements the events ended, and where each event's first is.
+    ended: Vec<Ended>,
+    ended_from: Vec<u32>,
 }
 
 /// What an event adds besides the slices it starts.
@@ -27,8 +30,9 @@ pub struct Batch {
 enum What {
     /// Nothing (a spawn, a successful exec, an exit: their slices say it).
     Nothing,
-    /// A fork's arrow to `child` (a task of the same process for a thread).
-    Fork { child: Pid, thread: bool },
+    /// A fork: the start of its arrow (the end lands with the child's
+    /// first slice).
+    Fork,
     /// An instant: its name (this span of the looks' text) and category.
     Instant { name: Span, cat: &'static str },
 }
@@ -39,6 +43,8 @@ impl Batch {
         Batch {
             looks: Looks::default(),
             what: Vec::with_capacity(n),
+            ended: Vec::new(),
+            ended_from: Vec::with_capacity(n),
         }
     }
 
@@ -56,6 +62,8 @@ impl Batch {
     pub fn clear(&mut self) {
         self.looks.clear();
         self.what.clear();
+        self.ended.clear();
+        self.ended_from.clear();
     }
 
     /// What the model said about its events.
@@ -63,10 +71,27 @@ impl Batch {
         &mut self.looks
     }
 
-    /// Adds one event: takes what its elements need from `seen`.
-    pub fn push(&mut self, seen: &Seen) {
+    /// Adds one event: takes what its elements need from `seen`. Returns
+    /// the process of its task (its pid), as [`Seen::tgid`] says.
+    pub fn push(&mut self, seen: &Seen) -> Pid {
         let before = self.looks.before_of(seen.prior);
-        self.push_applied(seen.event, seen.model, seen.labels, seen.applied, before);
+        self.push_applied(seen.event, seen.model, seen.labels, seen.applied, before)
+    }
+
+    /// Where the elements the last event pushed ended go
+    /// ([`super::Slicer::after`]).
+    pub fn ended_mut(&mut self) -> &mut Vec<Ended> {
+        &mut self.ended
+    }
+
+    /// The elements the `i`th event ended.
+    pub(crate) fn ended(&self, i: usize) -> &[Ended] {
+        let from = self.ended_from[i] as usize;
+        let to = self
+            .ended_from
+            .get(i + 1)
+            .map_or(self.ended.len(), |&t| t as usize);
+        &self.ended[from..to]
     }
 
     /// Adds `ev`, now applied to `model` (which said `applied`), from what
@@ -87,10 +112,7 @@ impl Batch {
         };
         let tgid = self.looks.push(ev, model, labels, applied, before, take);
         let what = match &ev.kind {
-            EventKind::Fork { child, flavor, .. } => What::Fork {
-                child: *child,
-                thread: *flavor == ForkFlavor::Thread,
-            },
+            EventKind::Fork { .. } => What::Fork,
             _ if !words => What::Nothing,
             kind => {
                 let (name, cat) = instant_name(kind);
@@ -101,49 +123,32 @@ impl Batch {
             }
         };
         self.what.push(what);
+        self.ended_from.push(self.ended.len() as u32);
         tgid
     }
 
-    /// The `i`th event's seq.
-    pub(crate) fn seq(&self, i: usize) -> u64 {
-        self.looks.seq(i)
+    /// Whether the `i`th event has an element of its own (an instant, a
+    /// fork's arrow start), besides what it ended.
+    pub(crate) fn has_element(&self, i: usize) -> bool {
+        !matches!(self.what[i], What::Nothing)
     }
 
-    /// How many elements the `i`th event adds besides its slices.
-    pub(crate) fn elements(&self, i: usize) -> usize {
-        match self.what[i] {
-            What::Nothing => 0,
-            What::Fork { .. } => 2,
-            What::Instant { .. } => 1,
-        }
-    }
-
-    /// Appends the `k`th element the `i`th event adds to `b`; `words` is a
-    /// scratch string, `lang` the language of the instants' words.
-    pub(crate) fn element(
-        &self,
-        i: usize,
-        k: usize,
-        b: &mut Vec<u8>,
-        words: &mut String,
-        lang: Lang,
-    ) {
+    /// Appends the `i`th event's own element to `b` (nothing when it has
+    /// none); `words` is a scratch string, `lang` the language of the
+    /// instants' words.
+    pub(crate) fn element(&self, i: usize, b: &mut Vec<u8>, words: &mut String, lang: Lang) {
         let looks = &self.looks;
         let (tid, tgid) = (looks.pid(i), looks.tgid(i));
         let ts = micros(looks.ts_ns(i));
         match self.what[i] {
             What::Nothing => {}
-            What::Fork { child, thread } => {
-                let (ph, pid, tid) = match k {
-                    0 => ("s", tgid, tid),
-                    _ => ("f", if thread { tgid } else { child }, child),
-                };
-                head(b, ph, "fork", "fork", pid, tid);
+            What::Fork => {
+                head(b, "s", "fork", "fork", tgid, tid);
                 b.extend_from_slice(b",\"ts\":");
                 out::f64(b, ts);
                 b.extend_from_slice(b",\"id\":");
                 out::u64(b, looks.seq(i));
-                b.extend_from_slice(if k == 0 { b"}" } else { b",\"bp\":\"e\"}" });
+                b.push(b'}');
             }
             What::Instant { name, cat } => {
                 b.extend_from_slice(b"{\"ph\":\"i\",\"name\":");
@@ -190,60 +195,4 @@ pub(super) fn head(b: &mut Vec<u8>, ph: &str, name: &str, cat: &str, pid: Pid, t
     out::i64(b, pid.into());
     b.extend_from_slice(b",\"tid\":");
     out::i64(b, tid.into());
-}
-
-/// The elements of a run of batches, kept aside (in a file, so memory does
-/// not grow with the trace) until the plan is known: the one-pass export
-/// writes them here as the events go by, then
-/// [`super::PerfettoExport::unspool`] writes the document from them. Each
-/// element is recorded as its event's seq (8 bytes, little-endian), its
-/// length (4 bytes) and its bytes; they are gathered into blocks of
-/// a MiB before they are written.
-pub struct Spool<W: Write> {
-    out: W,
-    buf: Vec<u8>,
-    words: String,
-    lang: Lang,
-}
-
-/// How much a [`Spool`] gathers before it writes.
-const SPOOL_BLOCK: usize = 1 << 20;
-
-impl<W: Write> Spool<W> {
-    /// A spool writing to `out`, the instants' words in `lang`.
-    pub fn new(out: W, lang: Lang) -> Spool<W> {
-        Spool {
-            out,
-            buf: Vec::with_capacity(SPOOL_BLOCK + (1 << 16)),
-            words: String::new(),
-            lang,
-        }
-    }
-
-    /// Records the elements the events of `b` add.
-    pub fn batch(&mut self, b: &Batch) -> io::Result<()> {
-        for i in 0..b.len() {
-            for k in 0..b.elements(i) {
-                let at = self.buf.len();
-                self.buf.extend_from_slice(&b.seq(i).to_le_bytes());
-                self.buf.extend_from_slice(&[0; 4]);
-                b.element(i, k, &mut self.buf, &mut self.words, self.lang);
-                let len = u32::try_from(self.buf.len() - at - 12).map_err(|_| {
-                    io::Error::new(io::ErrorKind::InvalidData, "an element over 4 GiB")
-                })?;
-                self.buf[at + 8..at + 12].copy_from_slice(&len.to_le_bytes());
-            }
-            if self.buf.len() >= SPOOL_BLOCK {
-                self.out.write_all(&self.buf)?;
-                self.buf.clear();
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes what is gathered and hands back the writer (not flushed).
-    pub fn finish(mut self) -> io::Result<W> {
-        self.out.write_all(&self.buf)?;
-        Ok(self.out)
-    }
 }

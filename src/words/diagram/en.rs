@@ -236,9 +236,6 @@ pub(super) fn notice(n: &Notice) -> String {
         Notice::CannotReplay(p) => format!("cannot replay the trace {p}"),
         Notice::CannotWrite(p) => format!("cannot write {p}"),
         Notice::CannotCreate(p) => format!("cannot create {p}"),
-        Notice::CannotSpool(d) => format!(
-            "cannot create a temporary file in {d} (the Perfetto export keeps its events there until the process tree is known; set TMPDIR to a writable directory)"
-        ),
         Notice::IsTheTrace(p) => {
             format!("{p} is the trace being exported: choose another output file")
         }

@@ -233,9 +233,6 @@ pub(super) fn notice(n: &Notice) -> String {
         Notice::CannotReplay(p) => format!("重放 trace 文件 {p} 时出错"),
         Notice::CannotWrite(p) => format!("写不了 {p}"),
         Notice::CannotCreate(p) => format!("建不了文件 {p}"),
-        Notice::CannotSpool(d) => format!(
-            "在 {d} 里建不了临时文件（Perfetto 导出要把事件先放在那里，直到知道整棵进程树；请把 TMPDIR 设为一个可写的目录）"
-        ),
         Notice::IsTheTrace(p) => format!("{p} 就是要导出的这个 trace 文件：请换一个输出文件"),
         Notice::NoEvents(p) => format!("{p}：这个 trace 里没有事件"),
         Notice::NoEvent { trace, seq } => format!("{trace}：这个 trace 里没有事件 #{seq}"),
