@@ -363,6 +363,8 @@ impl Slicer {
 
 /// An element an event ended, made beside the model and written (worded
 /// and escaped) where the document is.
+// Most are slices: boxing them would add an allocation to each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Ended {
     /// A slice (`X`).
