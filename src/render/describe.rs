@@ -57,11 +57,21 @@ pub fn program_name(argv: &[RawStr], path: &RawStr) -> String {
 
 /// The name of the program a process runs now.
 pub fn process_name(model: &Model, p: &Process) -> String {
+    let mut out = String::new();
+    write_process_name(&mut out, model, p);
+    out
+}
+
+/// [`process_name`], written at the end of `out`.
+pub(crate) fn write_process_name(out: &mut String, model: &Model, p: &Process) {
+    use super::narrate::write_program_name;
     match model.tree().program(p.id) {
-        Some(e) => program_name(&e.argv, &e.path),
+        Some(e) => write_program_name(out, &e.argv, &e.path),
         None => match &p.origin {
-            crate::model::Origin::Spawn { argv, .. } => program_name(argv, &RawStr::default()),
-            _ => "?".into(),
+            crate::model::Origin::Spawn { argv, .. } => {
+                write_program_name(out, argv, &RawStr::default())
+            }
+            _ => out.push('?'),
         },
     }
 }
@@ -80,18 +90,39 @@ pub fn pid_name(model: &Model, pid: Pid) -> String {
 /// A command line for display: words joined with spaces, each word quoted
 /// the way a shell would need it when it holds anything unusual.
 pub fn command_line(argv: &[RawStr]) -> String {
-    argv.iter()
-        .map(|a| {
-            let w = shown(a);
-            let plain = !w.is_empty()
-                && w.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_./=:,+@%-".contains(c));
-            if plain {
-                w
-            } else {
-                format!("'{}'", w.replace('\'', "'\\''"))
+    let mut out = String::new();
+    write_command_line(&mut out, argv);
+    out
+}
+
+/// [`command_line`], written at the end of `out`.
+pub(crate) fn write_command_line(out: &mut String, argv: &[RawStr]) {
+    for (i, a) in argv.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let owned;
+        let w = match super::narrate::printable(a) {
+            Some(w) => w,
+            None => {
+                owned = shown(a);
+                &owned
             }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+        };
+        let plain = !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_./=:,+@%-".contains(c));
+        if plain {
+            out.push_str(w);
+        } else {
+            out.push('\'');
+            for (k, part) in w.split('\'').enumerate() {
+                if k > 0 {
+                    out.push_str("'\\''");
+                }
+                out.push_str(part);
+            }
+            out.push('\'');
+        }
+    }
 }

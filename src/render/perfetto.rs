@@ -85,12 +85,13 @@ mod out;
 
 pub use batch::{instant, Batch};
 
+use describe::{write_command_line, write_process_name};
+use narrate::write_program_name;
+
 use super::describe;
 use super::narrate;
 use crate::model::{Model, Moment, Origin, ProcId, Process};
-use crate::trace::{
-    DupVia, Event, EventKind, ForkFlavor, Header, KillVia, Pid, RawStr, Status, WaitVia,
-};
+use crate::trace::{DupVia, Event, EventKind, ForkFlavor, Header, KillVia, Pid, Status, WaitVia};
 use crate::words::Lang;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -113,13 +114,18 @@ pub fn micros(ns: u64) -> f64 {
     us
 }
 
-/// What a slice's `args` say (each only when set, in this order).
-#[derive(Clone, Debug, Default)]
+/// A piece of an [`EndedList`]'s text.
+#[derive(Clone, Copy, Debug, Default)]
+struct Piece(u32, u32);
+
+/// What a slice's `args` say (each only when set, in this order); the
+/// words are pieces of the [`EndedList`]'s text.
+#[derive(Clone, Copy, Debug, Default)]
 struct SliceArgs {
     /// The command line of the program.
-    command: Option<String>,
+    command: Option<Piece>,
     /// The path given to execve.
-    path: Option<String>,
+    path: Option<Piece>,
     /// The seq of the event that started the slice.
     from_seq: Option<u64>,
     /// The seq of the event that ended it.
@@ -127,23 +133,24 @@ struct SliceArgs {
     /// The parent process.
     parent: Option<Pid>,
     /// What ended it: `exec`, `exit 0`, `killed by SIGPIPE`, `end of trace`...
-    ended_by: Option<Cow<'static, str>>,
+    ended_by: Option<Piece>,
     /// Zombies: how the process ended.
-    status: Option<String>,
+    status: Option<Piece>,
     /// Zombies: how it left the zombie state, in words.
-    reaped: Option<String>,
+    reaped: Option<Piece>,
     /// Zombies: the process whose wait reaped it.
     reaped_by: Option<Pid>,
 }
 
-/// A slice (`X`): where it is, how long, its name and args.
-#[derive(Clone, Debug)]
+/// A slice (`X`): where it is, how long, its name and args (its words in
+/// the [`EndedList`] that holds it).
+#[derive(Clone, Copy, Debug)]
 pub struct Slice {
     start: Moment,
     end_ns: u64,
     pid: Pid,
     tid: Pid,
-    name: String,
+    name: Piece,
     cat: &'static str,
     args: SliceArgs,
 }
@@ -204,6 +211,8 @@ pub struct Slicer {
     /// Program names, each once.
     names: Vec<String>,
     name_ids: HashMap<String, u32>,
+    /// Reused for a process's name before it is looked up.
+    scratch: String,
     last: Option<Moment>,
 }
 
@@ -222,7 +231,7 @@ impl Slicer {
     /// [`Slicer::MIN_FORGET_WINDOW`] reaped processes), whose task belongs
     /// to process `tgid` (as [`Seen::tgid`] says, read before the event);
     /// appends to `out` the elements it ends.
-    pub fn after(&mut self, ev: &Event, tgid: Pid, model: &Model, out: &mut Vec<Ended>) {
+    pub fn after(&mut self, ev: &Event, tgid: Pid, model: &Model, out: &mut EndedList) {
         let at = Moment::of(ev);
         self.last = Some(at);
         // First the processes it reaped: a fork may reap the last holder
@@ -280,7 +289,7 @@ impl Slicer {
     /// Writes the slices of `p` (its programs, its time as a zombie, the
     /// arrow landing on its first slice) unless they are written, and keeps
     /// what the metadata needs of it; `last` is the last event so far.
-    fn draw(&mut self, model: &Model, p: &Process, last: Moment, out: &mut Vec<Ended>) {
+    fn draw(&mut self, model: &Model, p: &Process, last: Moment, out: &mut EndedList) {
         let i = p.id.index();
         if self.drawn.len() <= i / 64 {
             self.drawn.resize(i / 64 + 1, 0);
@@ -289,10 +298,8 @@ impl Slicer {
             return;
         }
         self.drawn[i / 64] |= 1 << (i % 64);
-        let mut run = Vec::new();
-        program_slices(model, p, last, &mut run);
-        run.extend(zombie_slice(model, p, last));
-        out.extend(run.into_iter().map(Ended::Slice));
+        program_slices(model, p, last, out);
+        zombie_slice(model, p, last, out);
         if let Some(fork) = self.landings.remove(&p.pid) {
             out.push(Ended::Landing {
                 pid: p.pid,
@@ -300,13 +307,14 @@ impl Slicer {
                 fork,
             });
         }
-        let name = describe::process_name(model, p);
-        let name = match self.name_ids.get(&name) {
+        self.scratch.clear();
+        write_process_name(&mut self.scratch, model, p);
+        let name = match self.name_ids.get(self.scratch.as_str()) {
             Some(&n) => n,
             None => {
                 let n = self.names.len() as u32;
-                self.name_ids.insert(name.clone(), n);
-                self.names.push(name);
+                self.name_ids.insert(self.scratch.clone(), n);
+                self.names.push(self.scratch.clone());
                 n
             }
         };
@@ -339,33 +347,34 @@ impl Slicer {
         let Some(last) = self.last else {
             return Ok(());
         };
-        let mut out = Vec::new();
+        let mut out = EndedList::default();
         let mut threads: Vec<Thread> = self.threads.drain().map(|(_, t)| t).collect();
         threads.sort_by_key(|t| t.start.seq);
         for t in &threads {
             thread_slices(&mut out, t, None, last);
         }
-        doc.ended(out.drain(..))?;
+        doc.ended(&mut out)?;
         for p in model.tree().iter() {
             self.draw(model, p, last, &mut out);
-            doc.ended(out.drain(..))?;
+            doc.ended(&mut out)?;
         }
         let mut landings: Vec<(Pid, Moment)> = self.landings.drain().collect();
         landings.sort_by_key(|(_, at)| at.seq);
-        doc.ended(landings.into_iter().map(|(pid, fork)| Ended::Landing {
-            pid,
-            tid: pid,
-            fork,
-        }))?;
+        for (pid, fork) in landings {
+            out.push(Ended::Landing {
+                pid,
+                tid: pid,
+                fork,
+            });
+        }
+        doc.ended(&mut out)?;
         self.metadata(doc)
     }
 }
 
-/// An element an event ended, made beside the model and written (worded
-/// and escaped) where the document is.
-// Most are slices: boxing them would add an allocation to each.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug)]
+/// An element an event ended, made beside the model and written (escaped)
+/// where the document is.
+#[derive(Clone, Copy, Debug)]
 pub enum Ended {
     /// A slice (`X`).
     Slice(Slice),
@@ -377,10 +386,10 @@ pub enum Ended {
 }
 
 impl Ended {
-    /// Appends the element to `b`.
-    fn write(&self, b: &mut Vec<u8>) {
+    /// Appends the element to `b`; its words are in `list`.
+    fn write(&self, b: &mut Vec<u8>, list: &EndedList) {
         match self {
-            Ended::Slice(s) => write_slice(b, s),
+            Ended::Slice(s) => write_slice(b, s, list),
             Ended::Landing { pid, tid, fork } => landing(b, *pid, *tid, *fork),
             Ended::ThreadName { pid, tid } => {
                 meta_element(b, "thread_name", *pid, *tid, "name", Ok("thread"))
@@ -389,9 +398,57 @@ impl Ended {
     }
 }
 
+/// Elements ended, with the words of their slices in one buffer: a
+/// process's slices are a handful of words, and there is a process every
+/// few events, so no word has a string of its own.
+#[derive(Clone, Debug, Default)]
+pub struct EndedList {
+    items: Vec<Ended>,
+    text: String,
+}
+
+impl EndedList {
+    /// Keeps what `write` appends to the text, as a piece of it.
+    fn keep(&mut self, write: impl FnOnce(&mut String)) -> Piece {
+        let from = self.text.len() as u32;
+        write(&mut self.text);
+        Piece(from, self.text.len() as u32)
+    }
+
+    /// Keeps `s`.
+    fn keep_str(&mut self, s: &str) -> Piece {
+        self.keep(|t| t.push_str(s))
+    }
+
+    /// The text of `p`.
+    fn text(&self, p: Piece) -> &str {
+        &self.text[p.0 as usize..p.1 as usize]
+    }
+
+    fn push(&mut self, e: Ended) {
+        self.items.push(e);
+    }
+
+    /// How many elements it holds.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Forgets every element (keeping the memory).
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.text.clear();
+    }
+}
+
 /// Writes the slice of thread `t`, ended by `end` (or by the end of the
 /// trace, at `last`), and the fork arrow landing on it.
-fn thread_slices(out: &mut Vec<Ended>, t: &Thread, end: Option<(Moment, ThreadEnd)>, last: Moment) {
+fn thread_slices(out: &mut EndedList, t: &Thread, end: Option<(Moment, ThreadEnd)>, last: Moment) {
     let (until, ended_by) = match end {
         Some((at, ThreadEnd::Exit)) => (at, "exit"),
         Some((at, ThreadEnd::Exec)) => (at, "exec in another thread"),
@@ -402,12 +459,12 @@ fn thread_slices(out: &mut Vec<Ended>, t: &Thread, end: Option<(Moment, ThreadEn
         end_ns: until.ts_ns,
         pid: t.pid,
         tid: t.tid,
-        name: "thread".into(),
+        name: out.keep_str("thread"),
         cat: "thread",
         args: SliceArgs {
             from_seq: Some(t.start.seq),
             until_seq: end.map(|(at, _)| at.seq),
-            ended_by: Some(Cow::Borrowed(ended_by)),
+            ended_by: Some(out.keep_str(ended_by)),
             ..SliceArgs::default()
         },
     };
@@ -430,11 +487,6 @@ fn landing(b: &mut Vec<u8>, pid: Pid, tid: Pid, fork: Moment) {
     b.extend_from_slice(b",\"bp\":\"e\"}");
 }
 
-/// The program name of argv/path, as the slice and process names show it.
-fn program(argv: &[RawStr], path: &RawStr) -> String {
-    describe::program_name(argv, path)
-}
-
 use describe::command_line;
 
 /// How a process ended, in words.
@@ -451,20 +503,22 @@ fn ended(end: Option<Option<Status>>) -> Option<String> {
     })
 }
 
-/// The slices of the programs `p` ran, on its main thread.
-fn program_slices(model: &Model, p: &Process, last: Moment, out: &mut Vec<Slice>) {
+/// Writes the slices of the programs `p` ran, on its main thread: from its
+/// birth, then from each successful exec, each until the next, the last
+/// until its exit (or `last`, the end of the trace).
+fn program_slices(model: &Model, p: &Process, last: Moment, out: &mut EndedList) {
     let tree = model.tree();
     let parent = tree.parent(p.id).map(|pp| pp.pid);
-    let first = match &p.origin {
+    let mut run = match &p.origin {
         Origin::Spawn { argv, .. } => Slice {
             start: p.born,
             end_ns: 0,
             pid: p.pid,
             tid: p.pid,
-            name: "spawn".into(),
+            name: out.keep_str("spawn"),
             cat: "spawn",
             args: SliceArgs {
-                command: Some(command_line(argv)),
+                command: Some(out.keep(|t| write_command_line(t, argv))),
                 ..SliceArgs::default()
             },
         },
@@ -475,10 +529,13 @@ fn program_slices(model: &Model, p: &Process, last: Moment, out: &mut Vec<Slice>
                 end_ns: 0,
                 pid: p.pid,
                 tid: p.pid,
-                name: inherited.map_or_else(|| "?".into(), |e| program(&e.argv, &e.path)),
+                name: out.keep(|t| match inherited {
+                    Some(e) => write_program_name(t, &e.argv, &e.path),
+                    None => t.push('?'),
+                }),
                 cat: "fork",
                 args: SliceArgs {
-                    command: inherited.map(|e| command_line(&e.argv)),
+                    command: inherited.map(|e| out.keep(|t| write_command_line(t, &e.argv))),
                     parent,
                     ..SliceArgs::default()
                 },
@@ -489,75 +546,86 @@ fn program_slices(model: &Model, p: &Process, last: Moment, out: &mut Vec<Slice>
             end_ns: 0,
             pid: p.pid,
             tid: p.pid,
-            name: "?".into(),
+            name: out.keep_str("?"),
             cat: "unknown",
             args: SliceArgs::default(),
         },
     };
-    let mut run = vec![first];
+    // Each program runs until the next one starts.
     for e in p.exec_chain() {
-        run.push(Slice {
+        run.end_ns = e.at.ts_ns;
+        run.args.from_seq = Some(run.start.seq);
+        run.args.until_seq = Some(e.at.seq);
+        run.args.ended_by = Some(out.keep_str("exec"));
+        out.push(Ended::Slice(run));
+        run = Slice {
             start: e.at,
             end_ns: 0,
             pid: p.pid,
             tid: p.pid,
-            name: program(&e.argv, &e.path),
+            name: out.keep(|t| write_program_name(t, &e.argv, &e.path)),
             cat: "exec",
             args: SliceArgs {
-                command: Some(command_line(&e.argv)),
-                path: Some(e.path.lossy().into_owned()),
+                command: Some(out.keep(|t| write_command_line(t, &e.argv))),
+                path: Some(out.keep(|t| t.push_str(&e.path.lossy()))),
                 parent,
                 ..SliceArgs::default()
             },
-        });
+        };
     }
-    // Each program runs until the next one starts, the last until the exit.
-    let (end, why) = match p.exit {
-        Some(exit) => (exit.at, Cow::Owned(end_text(p).unwrap_or_default())),
-        None => (last, Cow::Borrowed("end of trace")),
+    let end = match p.exit {
+        Some(exit) => {
+            let why = end_text(p).unwrap_or_default();
+            run.args.ended_by = Some(out.keep_str(&why));
+            exit.at
+        }
+        None => {
+            run.args.ended_by = Some(out.keep_str("end of trace"));
+            last
+        }
     };
-    let (mut end, mut why) = (end, why);
-    let from = out.len();
-    for mut s in run.into_iter().rev() {
-        s.end_ns = end.ts_ns;
-        s.args.from_seq = Some(s.start.seq);
-        s.args.until_seq = Some(end.seq);
-        s.args.ended_by = Some(why);
-        (end, why) = (s.start, Cow::Borrowed("exec"));
-        out.push(s);
-    }
-    out[from..].reverse();
+    run.end_ns = end.ts_ns;
+    run.args.from_seq = Some(run.start.seq);
+    run.args.until_seq = Some(end.seq);
+    out.push(Ended::Slice(run));
 }
 
-/// The zombie slice of `p`, if it exited.
-fn zombie_slice(model: &Model, p: &Process, last: Moment) -> Option<Slice> {
-    let (exit, reap) = p.zombie_span()?;
+/// Writes the zombie slice of `p`, if it exited.
+fn zombie_slice(model: &Model, p: &Process, last: Moment, out: &mut EndedList) {
+    let Some((exit, reap)) = p.zombie_span() else {
+        return;
+    };
     let tree = model.tree();
     let by = p.reap.and_then(|r| r.by).and_then(|id| tree.by_id(id));
-    let reaped = match (p.reap, by) {
-        (Some(_), Some(w)) => format!("by {} {}", w.pid, describe::process_name(model, w)),
-        (Some(_), None) => {
-            "outside the trace (by init or a subreaper, or its pid was reused)".into()
+    let reaped = out.keep(|t| match (p.reap, by) {
+        (Some(_), Some(w)) => {
+            let _ = write!(t, "by {} ", w.pid);
+            write_process_name(t, model, w);
         }
-        (None, _) => "not by the end of the trace".into(),
-    };
+        (Some(_), None) => {
+            t.push_str("outside the trace (by init or a subreaper, or its pid was reused)")
+        }
+        (None, _) => t.push_str("not by the end of the trace"),
+    });
     let end = reap.unwrap_or(last);
-    Some(Slice {
+    let status = end_text(p).map(|e| out.keep_str(&e));
+    let s = Slice {
         start: exit,
         end_ns: end.ts_ns,
         pid: p.pid,
         tid: p.pid,
-        name: "zombie".into(),
+        name: out.keep_str("zombie"),
         cat: "zombie",
         args: SliceArgs {
             from_seq: Some(exit.seq),
             until_seq: Some(end.seq),
-            status: end_text(p),
+            status,
             reaped: Some(reaped),
             reaped_by: by.map(|w| w.pid),
             ..SliceArgs::default()
         },
-    })
+    };
+    out.push(Ended::Slice(s));
 }
 
 impl Slicer {
@@ -679,10 +747,10 @@ fn meta_element(
     b.extend_from_slice(b"}}");
 }
 
-/// Appends `s` (an `X` event) to `b`.
-fn write_slice(b: &mut Vec<u8>, s: &Slice) {
+/// Appends `s` (an `X` event) to `b`; its words are in `list`.
+fn write_slice(b: &mut Vec<u8>, s: &Slice, list: &EndedList) {
     b.extend_from_slice(b"{\"ph\":\"X\",\"name\":");
-    out::str(b, &s.name);
+    out::str(b, list.text(s.name));
     b.extend_from_slice(b",\"cat\":");
     out::str(b, s.cat);
     b.extend_from_slice(b",\"pid\":");
@@ -695,10 +763,10 @@ fn write_slice(b: &mut Vec<u8>, s: &Slice) {
     out::f64(b, micros(s.end_ns.saturating_sub(s.start.ts_ns)));
     b.extend_from_slice(b",\"args\":{");
     let a = &s.args;
-    let text = |b: &mut Vec<u8>, k: &str, v: Option<&str>| {
+    let text = |b: &mut Vec<u8>, k: &str, v: Option<Piece>| {
         if let Some(v) = v {
             out::key(b, k);
-            out::str(b, v);
+            out::str(b, list.text(v));
         }
     };
     let int = |b: &mut Vec<u8>, k: &str, v: Option<i64>| {
@@ -713,14 +781,14 @@ fn write_slice(b: &mut Vec<u8>, s: &Slice) {
             out::u64(b, v);
         }
     };
-    text(b, "command", a.command.as_deref());
-    text(b, "path", a.path.as_deref());
+    text(b, "command", a.command);
+    text(b, "path", a.path);
     uint(b, "from_seq", a.from_seq);
     uint(b, "until_seq", a.until_seq);
     int(b, "parent", a.parent.map(i64::from));
-    text(b, "ended_by", a.ended_by.as_deref());
-    text(b, "status", a.status.as_deref());
-    text(b, "reaped", a.reaped.as_deref());
+    text(b, "ended_by", a.ended_by);
+    text(b, "status", a.status);
+    text(b, "reaped", a.reaped);
     int(b, "reaped_by", a.reaped_by.map(i64::from));
     b.extend_from_slice(b"}}");
 }
@@ -803,9 +871,10 @@ impl<W: Write> PerfettoExport<W> {
                 self.begin();
                 b.element(i, &mut self.buf, &mut self.words, self.lang);
             }
-            for e in b.ended(i) {
+            let (ended, list) = b.ended(i);
+            for e in ended {
                 self.begin();
-                e.write(&mut self.buf);
+                e.write(&mut self.buf, list);
             }
             self.spill()?;
         }
@@ -819,11 +888,13 @@ impl<W: Write> PerfettoExport<W> {
         self.spill()
     }
 
-    /// Writes elements ended at the end of the trace.
-    fn ended(&mut self, ended: impl Iterator<Item = Ended>) -> io::Result<()> {
-        for e in ended {
-            self.element(|b| e.write(b))?;
+    /// Writes the elements of `list` (ended at the end of the trace), and
+    /// empties it.
+    fn ended(&mut self, list: &mut EndedList) -> io::Result<()> {
+        for e in &list.items {
+            self.element(|b| e.write(b, list))?;
         }
+        list.clear();
         Ok(())
     }
 
@@ -885,7 +956,7 @@ pub(crate) fn instant_name(kind: &EventKind) -> (Cow<'static, str>, &'static str
 mod tests {
     use super::*;
     use crate::render::json::replay_events;
-    use crate::trace::{Event, Status};
+    use crate::trace::{Event, RawStr, Status};
     use serde_json::Value;
 
     /// What a trace processor reading the digits gets: the integer part and

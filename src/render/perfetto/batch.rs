@@ -4,7 +4,7 @@
 //! and the elements each event ended ([`super::Ended`]: slices, arrow
 //! ends, made by the [`super::Slicer`] beside the model).
 
-use super::{instant_name, micros, out, Ended};
+use super::{instant_name, micros, out, Ended, EndedList};
 use crate::model::labels::Labels;
 use crate::model::{Applied, Model};
 use crate::render::json::Seen;
@@ -21,7 +21,7 @@ pub struct Batch {
     looks: Looks,
     what: Vec<What>,
     /// The elements the events ended, and where each event's first is.
-    ended: Vec<Ended>,
+    ended: EndedList,
     ended_from: Vec<u32>,
 }
 
@@ -43,7 +43,7 @@ impl Batch {
         Batch {
             looks: Looks::default(),
             what: Vec::with_capacity(n),
-            ended: Vec::new(),
+            ended: EndedList::default(),
             ended_from: Vec::with_capacity(n),
         }
     }
@@ -80,18 +80,18 @@ impl Batch {
 
     /// Where the elements the last event pushed ended go
     /// ([`super::Slicer::after`]).
-    pub fn ended_mut(&mut self) -> &mut Vec<Ended> {
+    pub fn ended_mut(&mut self) -> &mut EndedList {
         &mut self.ended
     }
 
     /// The elements the `i`th event ended.
-    pub(crate) fn ended(&self, i: usize) -> &[Ended] {
+    pub(crate) fn ended(&self, i: usize) -> (&[Ended], &EndedList) {
         let from = self.ended_from[i] as usize;
         let to = self
             .ended_from
             .get(i + 1)
             .map_or(self.ended.len(), |&t| t as usize);
-        &self.ended[from..to]
+        (&self.ended.items[from..to], &self.ended)
     }
 
     /// Adds `ev`, now applied to `model` (which said `applied`), from what
