@@ -291,9 +291,11 @@ fn snapshot_explains_a_long_wait_in_a_pipeline_started_untraced() {
 #[test]
 fn ctrl_c_on_a_long_wait_explains_it_before_the_program_dies() {
     let script = repo().join("fixtures/hang/background_job.sh");
-    // Until cat waits (snapshot of the root sees the long wait), then
-    // Ctrl-C.
-    let (_, err) = common::ctrl_c_when_hung(&[std::path::PathBuf::from("sh"), script], 60);
+    // Until cat waits and the sleep that holds its pipe open is in its
+    // sleep (on a loaded machine, cat can wait while sleep is still being
+    // exec'd), then Ctrl-C.
+    let argv = [std::path::PathBuf::from("sh"), script];
+    let (_, err) = common::ctrl_c_when_showing(&argv, 60, "sleeping 4 s in ");
     assert!(
         err.contains("SIGINT arrived while the traced processes were stuck"),
         "{err}"

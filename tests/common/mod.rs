@@ -284,6 +284,12 @@ impl Drop for Group {
 /// Whether the program recorded into `trace` looks hung to `forkscope
 /// snapshot` (exit 1) within `tries` polls 50 ms apart.
 pub fn hung_within(trace: &Path, tries: usize) -> bool {
+    hung_showing_within(trace, tries, "")
+}
+
+/// [`hung_within`], once the snapshot also says `text` (a state the test
+/// needs the program in, not only hung: e.g. a sleep already in its sleep).
+pub fn hung_showing_within(trace: &Path, tries: usize, text: &str) -> bool {
     for _ in 0..tries {
         let root = read_all(trace).ok().map(|(h, _, _)| h.root_pid);
         if let Some(root) = root.filter(|r| *r > 0) {
@@ -291,7 +297,7 @@ pub fn hung_within(trace: &Path, tries: usize) -> bool {
                 .args(["snapshot", &root.to_string()])
                 .output()
                 .unwrap();
-            if out.status.code() == Some(1) {
+            if out.status.code() == Some(1) && String::from_utf8_lossy(&out.stdout).contains(text) {
                 return true;
             }
         }
@@ -307,6 +313,16 @@ pub fn hung_within(trace: &Path, tries: usize) -> bool {
 pub fn ctrl_c_when_hung<S: AsRef<OsStr>>(
     argv: &[S],
     tries: usize,
+) -> (std::process::ExitStatus, String) {
+    ctrl_c_when_showing(argv, tries, "")
+}
+
+/// [`ctrl_c_when_hung`], once the snapshot also says `text`
+/// ([`hung_showing_within`]).
+pub fn ctrl_c_when_showing<S: AsRef<OsStr>>(
+    argv: &[S],
+    tries: usize,
+    text: &str,
 ) -> (std::process::ExitStatus, String) {
     use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
@@ -327,7 +343,10 @@ pub fn ctrl_c_when_hung<S: AsRef<OsStr>>(
         let _ = stderr.read_to_string(&mut err);
         err
     });
-    assert!(hung_within(&trace, tries), "the program never looked hung");
+    assert!(
+        hung_showing_within(&trace, tries, text),
+        "the program never looked hung (showing {text:?})"
+    );
     // SAFETY: killpg takes integers only.
     unsafe {
         libc::killpg(g.pid(), libc::SIGINT);
