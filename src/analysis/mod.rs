@@ -731,12 +731,15 @@ impl Doctor {
 
     /// A doctor running only these analyses.
     pub fn with(analyses: Vec<Box<dyn Analysis>>) -> Doctor {
-        // Findings are made as events come: reaped processes can go.
+        // Findings are made, and worded, as events come: reaped processes
+        // can go, and so can the numbers of pipes long released.
         let mut model = Model::new();
         model.forget_reaped(crate::replay::forget_window());
+        let mut labels = Labels::default();
+        labels.forget_released_after(crate::replay::forget_window());
         Doctor {
             model,
-            labels: Labels::default(),
+            labels,
             shared: Shared::default(),
             analyses,
             findings: Vec::new(),
@@ -782,6 +785,7 @@ impl Doctor {
             a.after(&cx, ev, &applied, &mut self.findings);
         }
         self.shared.after(ev, pid, &applied);
+        self.labels.forget_released(&applied);
     }
 
     /// The trace ended: collects the findings, in trace order.
