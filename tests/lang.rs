@@ -1004,6 +1004,56 @@ fn diagram_messages_and_errors_speak_chinese() {
     );
 }
 
+/// Output that cannot be written (a full disk behind stdout, a directory
+/// that cannot be made) is said in the language asked for, naming what.
+#[test]
+fn output_failures_speak_chinese() {
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let run = |lang: &str, args: &[&str]| {
+        let o = forkscope()
+            .args(["--color", "never", "--lang", lang])
+            .args(args)
+            .stdout(full())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(125), "{args:?}");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let sh = at_repo(SH);
+    for args in [
+        vec!["diagram", &sh, "--at", "13"],
+        vec!["replay", &sh, "--verify"],
+        vec!["replay", &sh],
+        vec!["doctor", &sh],
+        vec!["export", &sh, "-f", "perfetto"],
+        vec!["snapshot", "1"],
+        vec!["demo"],
+        vec!["completions", "bash"],
+    ] {
+        let (zh, en) = (run("zh", &args), run("en", &args));
+        assert!(
+            zh.starts_with("forkscope：错误：写不了标准输出"),
+            "{args:?}: {zh}"
+        );
+        assert!(
+            en.starts_with("forkscope: error: cannot write to stdout"),
+            "{args:?}: {en}"
+        );
+    }
+    let not_a_dir = repo().join("README.md").join("man");
+    let not_a_dir = not_a_dir.display().to_string();
+    let zh = run("zh", &["man", "--out-dir", &not_a_dir]);
+    assert!(
+        zh.starts_with(&format!("forkscope：错误：建不了目录 {not_a_dir}")),
+        "{zh}"
+    );
+}
+
 #[test]
 fn dot_and_mermaid_labels_speak_chinese_and_keep_their_identifiers() {
     let draw = |l: fn(&[&str]) -> String, format: &str| {

@@ -124,7 +124,7 @@ fn list(out: &mut impl Write, style: &Style, l: Lang) -> std::io::Result<()> {
 /// Runs `forkscope demo`.
 pub fn run(args: DemoArgs, style: Style, lang: Lang) -> Result<i32> {
     // Written with `?`, so that `forkscope demo | head` ends quietly.
-    let mut out = std::io::stdout();
+    let mut out = super::out::stdout();
     if args.list {
         list(&mut out, &style, lang)?;
         return Ok(0);

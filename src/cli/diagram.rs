@@ -124,10 +124,8 @@ pub fn run(args: DiagramArgs, style: Style, lang: Lang) -> Result<i32> {
             super::say_wrote(lang, file);
         }
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|_| out.flush())
-                .context("writing the diagram")?;
+            let mut out = super::out::stdout();
+            out.write_all(text.as_bytes()).and_then(|_| out.flush())?;
         }
     }
     Ok(0)

@@ -29,7 +29,7 @@ pub fn run(args: DoctorArgs, style: style::Style, lang: Lang) -> anyhow::Result<
     if report.anomalies > 0 && !args.json {
         crate::errln!("{}", words::anomalies_note(lang, report.anomalies));
     }
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = BufWriter::new(super::out::stdout());
     if args.json {
         out_doctor::write_json(&mut out, &path.display().to_string(), &report)?;
     } else {

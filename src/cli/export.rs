@@ -24,14 +24,13 @@ mod perfetto;
 /// Runs `forkscope export`.
 pub fn run(args: ExportArgs, lang: Lang) -> Result<i32> {
     let Some(path) = &args.output else {
-        let stdout = io::stdout();
         // A closed stdout (`| head`) comes back as a BrokenPipe error, which
         // main ends quietly.
         export(
             &args.trace,
             args.format,
             lang,
-            BufWriter::new(stdout.lock()),
+            BufWriter::new(super::out::stdout()),
         )?
         .flush()?;
         return Ok(0);

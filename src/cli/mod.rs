@@ -21,7 +21,9 @@ pub mod tree;
 pub mod view;
 
 use crate::record::{RecordOutcome, HANG_EXIT, TRACE_FAILED_EXIT};
+use crate::words::diagram::{notice, Notice};
 use crate::words::Lang;
+use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use message::Message;
 use std::ffi::OsString;
@@ -116,14 +118,21 @@ pub fn main() -> std::process::ExitCode {
         Err(e) => {
             // Each link worded in the reader's language where it is a fact
             // (a notice from code that has no language), as `{e:#}` joins them.
-            let chain = e
-                .chain()
-                .map(
-                    |c| match c.downcast_ref::<crate::words::diagram::NoticeError>() {
+            // A failed write to stdout says so first.
+            let stdout = e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .is_some_and(|inner| inner.is::<out::StdoutFailed>())
+            });
+            let chain = stdout
+                .then(|| notice(lang, &Notice::CannotWriteStdout))
+                .into_iter()
+                .chain(e.chain().map(|c| {
+                    match c.downcast_ref::<crate::words::diagram::NoticeError>() {
                         Some(n) => crate::words::diagram::notice(lang, &n.0),
                         None => c.to_string(),
-                    },
-                )
+                    }
+                }))
                 .collect::<Vec<_>>()
                 .join(": ");
             crate::errln!(
@@ -731,11 +740,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
             if let Some(dir) = out_dir {
                 // Created when missing, as `demo --out-dir` does.
+                let shown = dir.display().to_string();
                 std::fs::create_dir_all(&dir)
-                    .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
-                clap_mangen::generate_to(cmd, &dir).map_err(|e| {
-                    anyhow::anyhow!("writing man pages into {}: {e}", dir.display())
-                })?;
+                    .with_context(|| notice(lang, &Notice::CannotCreateDir(shown.clone())))?;
+                clap_mangen::generate_to(cmd, &dir)
+                    .with_context(|| notice(lang, &Notice::CannotWriteMan(shown.clone())))?;
                 say_wrote(lang, &dir);
                 return Ok(Exit::Success);
             }
@@ -779,13 +788,13 @@ fn dash_is_stdout(output: &mut Option<PathBuf>) {
 }
 
 /// Writes `bytes` to stdout. A failure (`> /dev/full`) is an error that
-/// names stdout; a closed pipe ends forkscope quietly (see main.rs).
+/// names stdout ([`out::StdoutFailed`]); a closed pipe ends forkscope
+/// quietly (see main.rs).
 fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|_| out.flush())
-        .map_err(|e| anyhow::Error::new(e).context("writing to stdout"))
+    let mut out = out::stdout();
+    out.write_all(bytes).and_then(|_| out.flush())?;
+    Ok(())
 }
 
 /// Says on stderr that a page was cut at [`crate::render::steps::MAX_STEPS`].

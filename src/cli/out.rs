@@ -32,3 +32,46 @@ macro_rules! errprint {
         $crate::cli::out::stderr_text(format_args!($($t)*))
     };
 }
+
+/// A write to stdout failed: the error it had. Its writer
+/// ([`stdout`]) hands it back inside an `io::Error` of the same kind, so a
+/// closed pipe is still a `BrokenPipe`, and `main` says that stdout could
+/// not be written, in the reader's language, before the reason.
+#[derive(Debug)]
+pub struct StdoutFailed(pub std::io::Error);
+
+impl std::fmt::Display for StdoutFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for StdoutFailed {}
+
+/// Standard output, locked, whose write errors say they are stdout's
+/// ([`StdoutFailed`]).
+pub struct Stdout(std::io::StdoutLock<'static>);
+
+/// [`Stdout`], for a command's output.
+pub fn stdout() -> Stdout {
+    Stdout(std::io::stdout().lock())
+}
+
+/// Marks an error of stdout as such.
+fn failed(e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), StdoutFailed(e))
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(failed)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(buf).map_err(failed)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(failed)
+    }
+}

@@ -10,7 +10,6 @@ use crate::replay::Replay;
 use crate::trace::Pid;
 use crate::words::narrate::{listing, Listing};
 use crate::words::Lang;
-use anyhow::Context;
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
 
@@ -20,11 +19,10 @@ pub fn run(args: ReplayArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
     let mut r = Replay::open(&args.trace)?.forgetting();
     // Replay words steps and draws none.
     r.words_only();
-    let out = std::io::stdout();
-    let mut out = BufWriter::new(out.lock());
+    let mut out = BufWriter::new(super::out::stdout());
     let code = if args.verify {
         let trace = args.trace.display().to_string();
-        state::verify(lang, &mut r, &mut out, &style, &trace).context("writing the report")?
+        state::verify(lang, &mut r, &mut out, &style, &trace)?
     } else if let Some(at) = args.at {
         state_at(lang, &mut r, &mut out, &style, at, &args)?
     } else {

@@ -22,7 +22,7 @@ pub fn run(args: SnapshotArgs, style: style::Style, lang: Lang) -> anyhow::Resul
     let snap =
         live::snapshot_tree(args.pid).with_context(|| words::cannot_read_tree(lang, args.pid))?;
     let report = waitfor::analyse(&snap);
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     let written = if args.json {
         serde_json::to_writer_pretty(&mut out, &render::json(&snap, &report))
             .map_err(std::io::Error::from)

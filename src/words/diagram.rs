@@ -301,6 +301,12 @@ pub enum Notice {
     CannotWrite(String),
     /// An output file cannot be made.
     CannotCreate(String),
+    /// Standard output cannot be written (a full disk behind `>`).
+    CannotWriteStdout,
+    /// An output directory cannot be made.
+    CannotCreateDir(String),
+    /// The man pages cannot be written into this directory.
+    CannotWriteMan(String),
     /// `-o` names the trace being exported.
     IsTheTrace(String),
     /// The trace has no events.

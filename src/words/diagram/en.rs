@@ -236,6 +236,9 @@ pub(super) fn notice(n: &Notice) -> String {
         Notice::CannotReplay(p) => format!("cannot replay the trace {p}"),
         Notice::CannotWrite(p) => format!("cannot write {p}"),
         Notice::CannotCreate(p) => format!("cannot create {p}"),
+        Notice::CannotWriteStdout => "cannot write to stdout".into(),
+        Notice::CannotCreateDir(d) => format!("cannot create the directory {d}"),
+        Notice::CannotWriteMan(d) => format!("cannot write the man pages into {d}"),
         Notice::IsTheTrace(p) => {
             format!("{p} is the trace being exported: choose another output file")
         }
