@@ -194,7 +194,7 @@ struct Meta {
 }
 
 /// The model thread's side of the export: sees each event just after the
-/// model applied it and writes, as [`Raw`] elements, the slices that event
+/// model applied it and adds, as [`Ended`] elements, the slices that event
 /// ends (see the module's "Order"), then at the end of the trace what is
 /// still open and the metadata.
 #[derive(Debug, Default)]
@@ -229,7 +229,7 @@ impl Slicer {
 
     /// Sees `ev`, just applied to `model` (a forgetting model keeps at least
     /// [`Slicer::MIN_FORGET_WINDOW`] reaped processes), whose task belongs
-    /// to process `tgid` (as [`Seen::tgid`] says, read before the event);
+    /// to process `tgid` (as [`super::json::Seen::tgid`] says, read before the event);
     /// appends to `out` the elements it ends.
     pub fn after(&mut self, ev: &Event, tgid: Pid, model: &Model, out: &mut EndedList) {
         let at = Moment::of(ev);
@@ -806,7 +806,7 @@ struct OtherData {
 }
 
 /// Writes the trace-event document as the elements come: the events'
-/// ([`Batch`]), then what the [`Slicer`] writes at the end ([`Raw`]).
+/// ([`Batch`]), then what the [`Slicer`] writes at the end.
 pub struct PerfettoExport<W: Write> {
     out: W,
     /// What is written but not yet handed to `out`.
