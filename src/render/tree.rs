@@ -374,14 +374,16 @@ pub struct Lines {
     line: Vec<u32>,
     /// Per process: its parent's index, or [`NONE`].
     parent: Vec<u32>,
-    /// The last process seen with each pid (what [`ProcessTree::get`]
-    /// gives in a model that keeps every process).
+    /// Per pid: the last process seen with it (what [`ProcessTree::get`]
+    /// gives in a model that keeps every process), and the same process if
+    /// its line is not drawn yet (else [`NONE`]).
     ///
     /// [`ProcessTree::get`]: crate::model::ProcessTree::get
-    latest: IdMap<Pid, u32>,
-    /// The processes not drawn yet, by pid (a pid names more than one when
-    /// the model saw it reused while its last holder was not reaped).
-    open: IdMap<Pid, Vec<u32>>,
+    pids: IdMap<Pid, (u32, u32)>,
+    /// Other processes not drawn yet with each pid: when the model saw a
+    /// pid taken while its holder was not drawn (most often it was a
+    /// zombie, reaped then).
+    more_open: IdMap<Pid, Vec<u32>>,
     /// Lines waiting for their parent's last program, by parent.
     waiting: IdMap<u32, Vec<Waiting>>,
     /// Processes the model forgot before their line was drawn: an event
@@ -401,8 +403,8 @@ impl Lines {
             ends: Vec::new(),
             line: Vec::new(),
             parent: Vec::new(),
-            latest: IdMap::default(),
-            open: IdMap::default(),
+            pids: IdMap::default(),
+            more_open: IdMap::default(),
             waiting: IdMap::default(),
             lost: 0,
             maybe: Vec::new(),
@@ -430,17 +432,20 @@ impl Lines {
             };
             self.line.push(OPEN);
             self.parent.push(p.parent.map_or(NONE, |q| q.0));
-            self.latest.insert(p.pid, id);
-            let open = self.open.entry(p.pid).or_default();
-            maybe.extend_from_slice(open);
-            open.push(id);
+            let holder = self.pids.entry(p.pid).or_insert((id, NONE));
+            if holder.1 != NONE {
+                maybe.push(holder.1);
+                self.more_open.entry(p.pid).or_default().push(holder.1);
+            }
+            *holder = (id, id);
         }
         for note in &applied.notes {
             if let Note::Zombie { pid, .. } | Note::Reaped { pid, .. } | Note::Adopted { pid, .. } =
                 note
             {
-                if let Some(open) = self.open.get(pid) {
-                    maybe.extend_from_slice(open);
+                maybe.extend(self.pids.get(pid).map(|h| h.1).filter(|o| *o != NONE));
+                if let Some(more) = self.more_open.get(pid) {
+                    maybe.extend_from_slice(more);
                 }
             }
         }
@@ -467,10 +472,13 @@ impl Lines {
     /// it to exec no more.
     fn reaped(&mut self, m: &Model, p: &Process) {
         let id = p.id.0;
-        if let Some(open) = self.open.get_mut(&p.pid) {
-            open.retain(|o| *o != id);
-            if open.is_empty() {
-                self.open.remove(&p.pid);
+        let holder = self.pids.get_mut(&p.pid).filter(|h| h.1 == id);
+        if let Some(h) = holder {
+            h.1 = NONE;
+        } else if let Some(more) = self.more_open.get_mut(&p.pid) {
+            more.retain(|o| *o != id);
+            if more.is_empty() {
+                self.more_open.remove(&p.pid);
             }
         }
         let tree = m.tree();
@@ -542,7 +550,7 @@ impl Lines {
     ///
     /// [`ProcessTree::get`]: crate::model::ProcessTree::get
     pub fn last_with(&self, pid: Pid) -> Option<ProcId> {
-        self.latest.get(&pid).map(|i| ProcId(*i))
+        self.pids.get(&pid).map(|h| ProcId(h.0))
     }
 
     /// After the last event: draws the lines that waited for a parent still
