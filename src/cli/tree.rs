@@ -44,7 +44,12 @@ pub fn run(args: TreeArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
     let mut out = BufWriter::new(out.lock());
     if lines.finish(&r.model) {
         let root = match args.pid {
-            Some(pid) => Some(lines.last_with(pid).ok_or_else(|| no_process(pid))?),
+            Some(pid) => Some(
+                r.model
+                    .tree()
+                    .last_holder(pid)
+                    .ok_or_else(|| no_process(pid))?,
+            ),
             None => None,
         };
         lines.write(&mut out, &r.model, root, end_ns)?;

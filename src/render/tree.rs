@@ -374,16 +374,9 @@ pub struct Lines {
     line: Vec<u32>,
     /// Per process: its parent's index, or [`NONE`].
     parent: Vec<u32>,
-    /// Per pid: the last process seen with it (what [`ProcessTree::get`]
-    /// gives in a model that keeps every process), and the same process if
-    /// its line is not drawn yet (else [`NONE`]).
-    ///
-    /// [`ProcessTree::get`]: crate::model::ProcessTree::get
-    pids: IdMap<Pid, (u32, u32)>,
-    /// Other processes not drawn yet with each pid: when the model saw a
-    /// pid taken while its holder was not drawn (most often it was a
-    /// zombie, reaped then).
-    more_open: IdMap<Pid, Vec<u32>>,
+    /// Zombies whose line is not drawn yet, by pid: a zombie is reaped
+    /// when a new process takes its pid, and no note names it then.
+    zombies: IdMap<Pid, u32>,
     /// Lines waiting for their parent's last program, by parent.
     waiting: IdMap<u32, Vec<Waiting>>,
     /// Processes the model forgot before their line was drawn: an event
@@ -403,8 +396,7 @@ impl Lines {
             ends: Vec::new(),
             line: Vec::new(),
             parent: Vec::new(),
-            pids: IdMap::default(),
-            more_open: IdMap::default(),
+            zombies: IdMap::default(),
             waiting: IdMap::default(),
             lost: 0,
             maybe: Vec::new(),
@@ -414,9 +406,12 @@ impl Lines {
     /// Takes in one applied event: `applied` is what the model said it did,
     /// `m` the model after it. Every event must be passed, in order, from
     /// the first on. A process is reaped by a wait (which notes it), as its
-    /// last task ends (noted as a zombie first) or when a new process takes
-    /// its pid: the processes with those pids are looked at, and the lines
-    /// of those that were reaped are drawn.
+    /// last task ends (noted as a zombie first) or, a zombie, when a new
+    /// process takes its pid: those processes are looked at, and the lines
+    /// of those that were reaped are drawn. (A process the model no longer
+    /// names by its pid is not looked at: if it was reaped, its line is
+    /// drawn at the end if the model still has it, else it is lost and
+    /// [`Lines::finish`] says so.)
     pub fn applied(&mut self, applied: &Applied, m: &Model) {
         let tree = m.tree();
         let mut maybe = std::mem::take(&mut self.maybe);
@@ -432,21 +427,15 @@ impl Lines {
             };
             self.line.push(OPEN);
             self.parent.push(p.parent.map_or(NONE, |q| q.0));
-            let holder = self.pids.entry(p.pid).or_insert((id, NONE));
-            if holder.1 != NONE {
-                maybe.push(holder.1);
-                self.more_open.entry(p.pid).or_default().push(holder.1);
+            if !self.zombies.is_empty() {
+                maybe.extend(self.zombies.remove(&p.pid));
             }
-            *holder = (id, id);
         }
         for note in &applied.notes {
             if let Note::Zombie { pid, .. } | Note::Reaped { pid, .. } | Note::Adopted { pid, .. } =
                 note
             {
-                maybe.extend(self.pids.get(pid).map(|h| h.1).filter(|o| *o != NONE));
-                if let Some(more) = self.more_open.get(pid) {
-                    maybe.extend_from_slice(more);
-                }
+                maybe.extend(tree.last_holder(*pid).map(|id| id.0));
             }
         }
         for &id in &maybe {
@@ -456,6 +445,9 @@ impl Lines {
             match tree.by_id(ProcId(id)) {
                 None => self.forgotten(id),
                 Some(p) if p.state == ProcessState::Reaped => self.reaped(m, p),
+                Some(p) if p.state == ProcessState::Zombie => {
+                    self.zombies.insert(p.pid, id);
+                }
                 Some(_) => {}
             }
         }
@@ -472,14 +464,8 @@ impl Lines {
     /// it to exec no more.
     fn reaped(&mut self, m: &Model, p: &Process) {
         let id = p.id.0;
-        let holder = self.pids.get_mut(&p.pid).filter(|h| h.1 == id);
-        if let Some(h) = holder {
-            h.1 = NONE;
-        } else if let Some(more) = self.more_open.get_mut(&p.pid) {
-            more.retain(|o| *o != id);
-            if more.is_empty() {
-                self.more_open.remove(&p.pid);
-            }
+        if self.zombies.get(&p.pid) == Some(&id) {
+            self.zombies.remove(&p.pid);
         }
         let tree = m.tree();
         let inherited = p.inherited_program.and_then(|r| tree.exec(r));
@@ -543,14 +529,6 @@ impl Lines {
     fn end_line(&mut self, id: u32) {
         self.line[id as usize] = self.ends.len() as u32;
         self.ends.push(self.text.len());
-    }
-
-    /// The process that last had `pid` (what [`ProcessTree::get`] gives in
-    /// a model that keeps every process), even if the model forgot it.
-    ///
-    /// [`ProcessTree::get`]: crate::model::ProcessTree::get
-    pub fn last_with(&self, pid: Pid) -> Option<ProcId> {
-        self.pids.get(&pid).map(|h| ProcId(h.0))
     }
 
     /// After the last event: draws the lines that waited for a parent still
@@ -781,7 +759,7 @@ mod tests {
         if !lines.finish(&m) {
             return (None, m);
         }
-        let root = pid.map(|pid| lines.last_with(pid).unwrap());
+        let root = pid.map(|pid| m.tree().last_holder(pid).unwrap());
         let mut out = Vec::new();
         let end = events.last().map_or(0, |e| e.ts_ns);
         lines.write(&mut out, &m, root, end).unwrap();
