@@ -380,7 +380,9 @@ pub struct Lines {
     /// Lines waiting for their parent's last program, by parent.
     waiting: IdMap<u32, Vec<Waiting>>,
     /// Processes the model forgot before their line was drawn: an event
-    /// reaped more processes than the model keeps after their reaping.
+    /// reaped more processes than the model keeps after their reaping, or
+    /// the reaped process was not the one the model names by its pid (a
+    /// trace whose pids clash).
     lost: usize,
     /// Processes an event may have reaped (reused between events).
     maybe: Vec<u32>,
