@@ -3,7 +3,7 @@
 //! ended, its zombie time (exit to reap), and orphan adoption. The text is
 //! made by [`crate::render::tree`].
 //!
-//! The replay forgets reaped processes (`Replay::forgetting`): each
+//! The replay forgets reaped processes (`Model::forget_reaped`): each
 //! process's line is drawn once it was reaped and kept as text
 //! ([`crate::render::tree::Lines`]), so memory follows the text and the
 //! live state, not every process's record. Should the model forget a
@@ -15,18 +15,19 @@ use super::style::Style;
 use super::TreeArgs;
 use crate::model::Process;
 use crate::render::tree::{write, Lines};
-use crate::replay::Replay;
+use crate::replay::{forget_window, Replay};
 use crate::words::narrate::{listing, Listing};
 use crate::words::Lang;
 use std::io::{BufWriter, Write};
 
 /// Runs `forkscope tree`.
 pub fn run(args: TreeArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
-    // No step is built on the way, and the tree names no pipe.
+    // No step is built on the way, and the tree names no pipe (so pipe
+    // labels need no forgetting either: `Replay::forgetting` would).
     let mut r = Replay::open(&args.trace)?
         .without_narration()
-        .without_labels()
-        .forgetting();
+        .without_labels();
+    r.model.forget_reaped(forget_window());
     let mut lines = Lines::new(lang, style);
     let mut end_ns = 0;
     while let Some(step) = r.step_lent()? {
