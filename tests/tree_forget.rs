@@ -4,16 +4,18 @@
 //! model keeps (`FORKSCOPE_FORGET_WINDOW`). With 0 the model forgets a
 //! process as it is reaped, before its line can be drawn, so `tree` falls
 //! back to a replay that keeps every process: the bytes of the other
-//! windows are compared with those.
+//! windows are compared with those, on a generated trace, on every fixture
+//! trace and on a real recording with hundreds of short children.
+
+mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// stdout, stderr and exit code of `forkscope ARGS`, keeping `window`
 /// reaped processes.
 fn run(window: &str, args: &[&str]) -> (Vec<u8>, Vec<u8>, Option<i32>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_forkscope"))
+    let out = common::forkscope()
         .env("FORKSCOPE_FORGET_WINDOW", window)
         .env("LANG", "C")
         .args(args)
@@ -157,4 +159,34 @@ fn tree_prints_the_same_bytes_whatever_the_model_forgets() {
         "the last process with pid 1001 and its child: {one}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn tree_of_a_real_recording_is_the_same_whatever_the_model_forgets() {
+    let r = common::record(&[
+        "sh",
+        "-c",
+        "i=0; while [ $i -lt 150 ]; do (sleep 0 &); /bin/true | cat >/dev/null; i=$((i+1)); done; sleep 0.1 & wait",
+    ]);
+    assert!(r.count("wait") > 300, "the trace reaps many processes");
+    let trace = r.trace.to_str().unwrap();
+    let root = r.header.root_pid.to_string();
+    for args in [
+        vec!["tree", trace],
+        vec!["--lang", "zh", "--color", "always", "tree", trace],
+        vec!["tree", trace, "--pid", &root],
+    ] {
+        let full = run("0", &args);
+        assert_eq!(full.2, Some(0), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&full.0).lines().count() > 450,
+            "{args:?}"
+        );
+        for window in ["1", "1024"] {
+            assert!(
+                run(window, &args) == full,
+                "forkscope {args:?} with a window of {window} differs from a replay that keeps every process"
+            );
+        }
+    }
 }
