@@ -117,8 +117,7 @@ impl<R: BufRead> Replay<R> {
     /// Forgets reaped processes once nothing refers to them
     /// ([`Model::forget_reaped`]), so memory follows the live state: for
     /// callers that show the state at a moment, or each event as it comes,
-    /// or that keep what they need of a process before it is forgotten
-    /// (`forkscope tree` draws each line as its process is reaped).
+    /// never the whole history (not `forkscope tree`).
     pub fn forgetting(mut self) -> Self {
         self.model.forget_reaped(forget_window());
         self.labels.forget_released_after(forget_window());
