@@ -3,8 +3,9 @@
 //!
 //! A process that was reaped is of no more use to a replay that prints
 //! only what is alive at some moment (`replay`, `diagram`, `doctor`,
-//! `export -f json`): once nothing refers to it, it can go. Commands that
-//! print history (`tree`, `export -f perfetto`, the TUI's checkpoints) keep
+//! `export -f json`): once nothing refers to it, it can go; `tree` draws
+//! each process's line as it is reaped, before it can go. Commands that
+//! print other history (`export -f perfetto`, the TUI's checkpoints) keep
 //! every process, as before: forgetting is switched on per model
 //! ([`crate::model::Model::forget_reaped`]).
 //!

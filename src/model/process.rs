@@ -312,6 +312,13 @@ impl ProcessTree {
             .filter(|id| !self.is_gone(*id))
     }
 
+    /// The id of the process that has (or last had) this pid, even if it
+    /// was forgotten (model/forget.rs): [`ProcessTree::get`] of a model that
+    /// keeps every process.
+    pub fn last_holder(&self, pid: Pid) -> Option<ProcId> {
+        self.by_pid.get(&pid).copied()
+    }
+
     /// Whether `pid` named a process that was forgotten, reaped long ago
     /// (model/forget.rs), and no process since.
     pub fn forgot(&self, pid: Pid) -> bool {
