@@ -1030,6 +1030,7 @@ fn output_failures_speak_chinese() {
         vec!["replay", &sh, "--verify"],
         vec!["replay", &sh],
         vec!["doctor", &sh],
+        vec!["tree", &sh],
         vec!["export", &sh, "-f", "perfetto"],
         vec!["snapshot", "1"],
         vec!["demo"],

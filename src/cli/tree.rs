@@ -41,8 +41,7 @@ pub fn run(args: TreeArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
         let trace = args.trace.display().to_string();
         anyhow::anyhow!("{}", listing(lang, &Listing::NoProcess { trace, pid }))
     };
-    let out = std::io::stdout();
-    let mut out = BufWriter::new(out.lock());
+    let mut out = BufWriter::new(super::out::stdout());
     if lines.finish(&r.model) {
         let root = match args.pid {
             Some(pid) => Some(
