@@ -668,18 +668,8 @@ fn needs_escape(v: u64) -> bool {
 }
 
 /// `n` in decimal, as serde_json writes it.
-pub(crate) fn uint(buf: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[at..]);
+pub(crate) fn uint(buf: &mut Vec<u8>, n: u64) {
+    crate::words::put::digits_into(buf, n);
 }
 
 /// `n` in decimal, as serde_json writes it.
@@ -693,6 +683,26 @@ pub(crate) fn int(buf: &mut Vec<u8>, n: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_read_as_serde_json_writes_them() {
+        let mut values: Vec<u64> = vec![0, u64::MAX, u64::MAX - 1];
+        for k in 0..20 {
+            let p = 10u64.pow(k);
+            values.extend([p - 1, p, p + 1]);
+        }
+        let mut buf = b"x".to_vec();
+        for v in values {
+            buf.truncate(1);
+            uint(&mut buf, v);
+            assert_eq!(buf[1..], *serde_json::to_string(&v).unwrap().as_bytes());
+            for i in [v as i64, (v as i64).wrapping_neg(), i64::MIN, i64::MAX] {
+                buf.truncate(1);
+                int(&mut buf, i);
+                assert_eq!(buf[1..], *serde_json::to_string(&i).unwrap().as_bytes());
+            }
+        }
+    }
     use crate::render::json::{replay_events, JsonExport};
     use crate::trace::reader::parse_event;
 

@@ -37,8 +37,8 @@ impl<T: Put + Copy> Put for &T {
 impl Put for u64 {
     #[inline]
     fn put(self, out: &mut String) {
-        let mut digits = [0u8; 20];
-        out.push_str(decimal(self, &mut digits));
+        // SAFETY: only ASCII digits are appended: the String stays UTF-8.
+        digits_into(unsafe { out.as_mut_vec() }, self);
     }
 }
 
@@ -79,33 +79,42 @@ impl Put for crate::trace::Sig {
     }
 }
 
-/// Two decimal digits for every value below 100, for [`decimal`].
+/// Two decimal digits for every value below 100, for [`digits_into`].
 const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
 4041424344454647484950515253545556575859\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// `n` in decimal, written at the end of `digits` (two digits at a time).
+/// Appends `n` in decimal to `buf`, in place, two digits at a time from
+/// the last (digits of [`PAIRS`]): copying a
+/// few digits from a scratch array through memmove cost more than making
+/// them (it was the export writers' hottest call).
 #[inline]
-pub(crate) fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &str {
-    let mut at = digits.len();
+pub(crate) fn digits_into(buf: &mut Vec<u8>, mut n: u64) {
+    let len = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    buf.reserve(len);
+    let start = buf.len();
+    let spare = &mut buf.spare_capacity_mut()[..len];
+    // Two digits at a time, from the last.
+    let mut at = len;
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
         n /= 100;
         at -= 2;
-        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        spare[at].write(PAIRS[pair]);
+        spare[at + 1].write(PAIRS[pair + 1]);
     }
     if n >= 10 {
         let pair = n as usize * 2;
-        at -= 2;
-        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        spare[0].write(PAIRS[pair]);
+        spare[1].write(PAIRS[pair + 1]);
     } else {
-        at -= 1;
-        digits[at] = b'0' + n as u8;
+        spare[0].write(b'0' + n as u8);
     }
-    // Only ASCII digits were written.
-    std::str::from_utf8(&digits[at..]).unwrap_or_default()
+    // SAFETY: the `len` bytes after the old length were all written: pairs
+    // from the end, then the one or two leading digits.
+    unsafe { buf.set_len(start + len) };
 }
 
 /// Appends every piece to the `String` before the `;`, in order (see the
