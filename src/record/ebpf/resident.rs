@@ -260,8 +260,10 @@ pub enum LoadOutcome {
 #[error("{0}")]
 pub struct ResidentError(pub String);
 
-/// Makes sure `parent` is a bpffs directory: /sys/fs/bpf is mounted when it
-/// is not; another directory must already be inside a bpffs.
+/// Makes sure `parent` is a bpffs directory: bpffs is mounted at
+/// /sys/fs/bpf when `parent` is there or under it and it is not mounted
+/// yet (a fresh machine without systemd's mount); another directory must
+/// already be inside a bpffs. `parent` is made when missing.
 fn ensure_bpffs(parent: &Path) -> Result<(), ResidentError> {
     let is_bpffs = |p: &Path| {
         let Ok(c) = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()) else {
@@ -273,14 +275,8 @@ fn ensure_bpffs(parent: &Path) -> Result<(), ResidentError> {
             libc::statfs(c.as_ptr(), &mut st) == 0 && st.f_type as i64 == BPF_FS_MAGIC
         }
     };
-    if !parent.exists() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| ResidentError(format!("{}: {e}", parent.display())))?;
-    }
-    if is_bpffs(parent) {
-        return Ok(());
-    }
-    if parent == Path::new("/sys/fs/bpf") {
+    let usual = Path::new("/sys/fs/bpf");
+    if parent.starts_with(usual) && !is_bpffs(usual) {
         // SAFETY: mount(2) with NUL-terminated strings and no data.
         let r = unsafe {
             libc::mount(
@@ -291,13 +287,19 @@ fn ensure_bpffs(parent: &Path) -> Result<(), ResidentError> {
                 std::ptr::null(),
             )
         };
-        if r == 0 {
-            return Ok(());
+        if r != 0 {
+            return Err(ResidentError(format!(
+                "bpffs is not mounted at /sys/fs/bpf and mounting it failed: {}",
+                std::io::Error::last_os_error()
+            )));
         }
-        return Err(ResidentError(format!(
-            "bpffs is not mounted at /sys/fs/bpf and mounting it failed: {}",
-            std::io::Error::last_os_error()
-        )));
+    }
+    if !parent.exists() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| ResidentError(format!("{}: {e}", parent.display())))?;
+    }
+    if is_bpffs(parent) {
+        return Ok(());
     }
     Err(ResidentError(format!(
         "{} is not in a bpffs (mount -t bpf bpf DIR)",
