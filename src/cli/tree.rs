@@ -32,7 +32,7 @@ pub fn run(args: TreeArgs, style: Style, lang: Lang) -> anyhow::Result<i32> {
     let mut end_ns = 0;
     while let Some(step) = r.step_lent()? {
         end_ns = step.event.ts_ns;
-        lines.applied(&step.applied, step.model);
+        lines.applied(step.model);
     }
     for w in r.take_warnings() {
         crate::errln!("forkscope: warning: {}: {w}", args.trace.display());

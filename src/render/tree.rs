@@ -5,9 +5,8 @@
 
 use super::style::Style;
 use crate::model::hash::IdMap;
-use crate::model::{Applied, ExecRecord, Model, Note, Origin, ProcId, Process, ProcessState};
+use crate::model::{ExecRecord, Model, Origin, ProcId, Process, ProcessState};
 use crate::render::describe;
-use crate::trace::Pid;
 use crate::words::narrate::{listing, Listing};
 use crate::words::Lang;
 use std::fmt::Write as _;
@@ -374,18 +373,11 @@ pub struct Lines {
     line: Vec<u32>,
     /// Per process: its parent's index, or [`NONE`].
     parent: Vec<u32>,
-    /// Zombies whose line is not drawn yet, by pid: a zombie is reaped
-    /// when a new process takes its pid, and no note names it then.
-    zombies: IdMap<Pid, u32>,
     /// Lines waiting for their parent's last program, by parent.
     waiting: IdMap<u32, Vec<Waiting>>,
-    /// Processes the model forgot before their line was drawn: an event
-    /// reaped more processes than the model keeps after their reaping, or
-    /// the reaped process was not the one the model names by its pid (a
-    /// trace whose pids clash).
+    /// Processes the model forgot before their line was drawn (an event
+    /// reaped more processes than the model keeps after their reaping).
     lost: usize,
-    /// Processes an event may have reaped (reused between events).
-    maybe: Vec<u32>,
 }
 
 impl Lines {
@@ -398,26 +390,20 @@ impl Lines {
             ends: Vec::new(),
             line: Vec::new(),
             parent: Vec::new(),
-            zombies: IdMap::default(),
             waiting: IdMap::default(),
             lost: 0,
-            maybe: Vec::new(),
         }
     }
 
-    /// Takes in one applied event: `applied` is what the model said it did,
-    /// `m` the model after it. Every event must be passed, in order, from
-    /// the first on. A process is reaped by a wait (which notes it), as its
-    /// last task ends (noted as a zombie first) or, a zombie, when a new
-    /// process takes its pid: those processes are looked at, and the lines
-    /// of those that were reaped are drawn. (A process the model no longer
-    /// names by its pid is not looked at: if it was reaped, its line is
-    /// drawn at the end if the model still has it, else it is lost and
-    /// [`Lines::finish`] says so.)
-    pub fn applied(&mut self, applied: &Applied, m: &Model) {
+    /// Takes in one applied event: `m` is the model after it. Every event
+    /// must be passed, in order, from the first on. The processes the event
+    /// reaped ([`crate::model::ProcessTree::reaped_now`]: by a wait, by the
+    /// kernel as their last task ended, or as a zombie whose pid a new
+    /// process took) get their lines drawn. (Should the model have
+    /// forgotten one already, its line is lost and [`Lines::finish`] says
+    /// so.)
+    pub fn applied(&mut self, m: &Model) {
         let tree = m.tree();
-        let mut maybe = std::mem::take(&mut self.maybe);
-        maybe.clear();
         for index in self.line.len()..tree.len() {
             let id = index as u32;
             let Some(p) = tree.by_id(ProcId(id)) else {
@@ -429,31 +415,16 @@ impl Lines {
             };
             self.line.push(OPEN);
             self.parent.push(p.parent.map_or(NONE, |q| q.0));
-            if !self.zombies.is_empty() {
-                maybe.extend(self.zombies.remove(&p.pid));
-            }
         }
-        for note in &applied.notes {
-            if let Note::Zombie { pid, .. } | Note::Reaped { pid, .. } | Note::Adopted { pid, .. } =
-                note
-            {
-                maybe.extend(tree.last_holder(*pid).map(|id| id.0));
-            }
-        }
-        for &id in &maybe {
-            if self.line[id as usize] != OPEN {
+        for &id in tree.reaped_now() {
+            if self.line[id.index()] != OPEN {
                 continue;
             }
-            match tree.by_id(ProcId(id)) {
-                None => self.forgotten(id),
-                Some(p) if p.state == ProcessState::Reaped => self.reaped(m, p),
-                Some(p) if p.state == ProcessState::Zombie => {
-                    self.zombies.insert(p.pid, id);
-                }
-                Some(_) => {}
+            match tree.by_id(id) {
+                None => self.forgotten(id.0),
+                Some(p) => self.reaped(m, p),
             }
         }
-        self.maybe = maybe;
     }
 
     /// `id`, not drawn yet, is no longer in the model.
@@ -466,9 +437,6 @@ impl Lines {
     /// it to exec no more.
     fn reaped(&mut self, m: &Model, p: &Process) {
         let id = p.id.0;
-        if self.zombies.get(&p.pid) == Some(&id) {
-            self.zombies.remove(&p.pid);
-        }
         let tree = m.tree();
         let inherited = p.inherited_program.and_then(|r| tree.exec(r));
         let parent = tree.parent(p.id);
@@ -630,7 +598,7 @@ impl Lines {
 mod tests {
     use super::*;
     use crate::trace::reader::parse_event;
-    use crate::trace::Event;
+    use crate::trace::{Event, Pid};
 
     /// The events of a shell that runs `n` pipelines of two children (some
     /// killed, some left as zombies, some vforked), the second with a
@@ -755,8 +723,8 @@ mod tests {
         m.forget_reaped(window);
         let mut lines = Lines::new(lang, style);
         for e in events {
-            let applied = m.apply(e);
-            lines.applied(&applied, &m);
+            m.apply(e);
+            lines.applied(&m);
         }
         if !lines.finish(&m) {
             return (None, m);
