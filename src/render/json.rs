@@ -61,23 +61,9 @@ impl Prior {
     pub fn capture(model: &Model, ev: &Event, labels: &Labels) -> Prior {
         Prior {
             before: Before::for_words(model, ev, labels),
-            closed_pipe: replaced_fd(ev).and_then(|fd| pipe_of(model, ev.pid, fd)),
+            closed_pipe: narrate::replaced_fd(ev).and_then(|fd| pipe_of(model, ev.pid, fd)),
             process: process_before(model, ev),
         }
-    }
-}
-
-/// The fd `ev` closes or overwrites, if any.
-pub(crate) fn replaced_fd(ev: &Event) -> Option<i32> {
-    match ev.kind {
-        EventKind::Dup {
-            old_fd,
-            new_fd,
-            errno: None,
-            ..
-        } if old_fd != new_fd => Some(new_fd),
-        EventKind::Close { fd } => Some(fd),
-        _ => None,
     }
 }
 

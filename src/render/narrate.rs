@@ -31,16 +31,7 @@ pub struct Before {
 impl Before {
     /// Looks at the fd the event will close or overwrite.
     pub fn capture(model: &Model, ev: &Event, labels: &Labels) -> Before {
-        let fd = match ev.kind {
-            EventKind::Dup {
-                new_fd,
-                old_fd,
-                errno: None,
-                ..
-            } if new_fd != old_fd => Some(new_fd),
-            EventKind::Close { fd } => Some(fd),
-            _ => None,
-        };
+        let fd = replaced_fd(ev);
         let pid = model
             .tree()
             .process_of_task(ev.pid)
@@ -64,16 +55,7 @@ impl Before {
     /// all that sentences, filters and exports need; only drawings mark
     /// changes in the fd table.
     pub fn for_words(model: &Model, ev: &Event, labels: &Labels) -> Before {
-        let fd = match ev.kind {
-            EventKind::Dup {
-                new_fd,
-                old_fd,
-                errno: None,
-                ..
-            } if new_fd != old_fd => Some(new_fd),
-            EventKind::Close { fd } => Some(fd),
-            _ => None,
-        };
+        let fd = replaced_fd(ev);
         Before {
             replaced: fd.and_then(|fd| fd_file(model, ev.pid, fd, labels)),
             pid: model
@@ -883,6 +865,20 @@ pub(crate) fn facts_in<T: Texts>(
             } => parts.push(Said::ClosedAtExec { fd: *fd }),
             _ => {}
         }
+    }
+}
+
+/// The fd `ev` closes or overwrites, if any.
+pub(crate) fn replaced_fd(ev: &Event) -> Option<i32> {
+    match ev.kind {
+        EventKind::Dup {
+            old_fd,
+            new_fd,
+            errno: None,
+            ..
+        } if old_fd != new_fd => Some(new_fd),
+        EventKind::Close { fd } => Some(fd),
+        _ => None,
     }
 }
 

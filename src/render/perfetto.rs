@@ -749,14 +749,7 @@ fn meta_element(
 
 /// Appends `s` (an `X` event) to `b`; its words are in `list`.
 fn write_slice(b: &mut Vec<u8>, s: &Slice, list: &EndedList) {
-    b.extend_from_slice(b"{\"ph\":\"X\",\"name\":");
-    out::str(b, list.text(s.name));
-    b.extend_from_slice(b",\"cat\":");
-    out::str(b, s.cat);
-    b.extend_from_slice(b",\"pid\":");
-    out::i64(b, s.pid.into());
-    b.extend_from_slice(b",\"tid\":");
-    out::i64(b, s.tid.into());
+    batch::head(b, "X", list.text(s.name), s.cat, s.pid, s.tid);
     b.extend_from_slice(b",\"ts\":");
     out::f64(b, micros(s.start.ts_ns));
     b.extend_from_slice(b",\"dur\":");

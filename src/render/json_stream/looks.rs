@@ -14,7 +14,8 @@
 use super::{own_fields, string};
 use crate::model::labels::Labels;
 use crate::model::{Applied, Model, Origin, PipeId, ProcId};
-use crate::render::json::{pipe_concerned, process_after, process_before, replaced_fd};
+use crate::render::json::{pipe_concerned, process_after, process_before};
+use crate::render::narrate::replaced_fd;
 use crate::render::narrate::{self, Texts};
 use crate::trace::{Event, Pid};
 use crate::words::narrate::{File, Said};

@@ -151,14 +151,7 @@ impl Batch {
                 b.push(b'}');
             }
             What::Instant { name, cat } => {
-                b.extend_from_slice(b"{\"ph\":\"i\",\"name\":");
-                string(b, looks.text(name));
-                b.extend_from_slice(b",\"cat\":");
-                string(b, cat);
-                b.extend_from_slice(b",\"pid\":");
-                out::i64(b, tgid.into());
-                b.extend_from_slice(b",\"tid\":");
-                out::i64(b, tid.into());
+                head(b, "i", looks.text(name), cat, tgid, tid);
                 b.extend_from_slice(b",\"ts\":");
                 out::f64(b, ts);
                 b.extend_from_slice(b",\"s\":\"t\",\"args\":");
